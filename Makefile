@@ -1,0 +1,79 @@
+# ipclab - see README.md.
+#
+#   make          build bin/ipclab
+#   make demo     run every demo (builds first)
+#   make test     build the tests with AddressSanitizer + UBSan and run them
+#   make bench    the main job: demos, benchmarks and plots
+#   make deps     install the Debian packages the project needs (as root)
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN    := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE
+INCS    := -Isrc -Iinet -Ibench
+SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c)) \
+           pipe/pipe.c fifo/fifo.c unix_stream/unix_stream.c unix_dgram/unix_dgram.c \
+           inet/inet_addr.c inet/tcp.c inet/udp.c $(wildcard bench/*.c)
+TESTS   := $(basename $(notdir $(wildcard tests/test_*.c)))
+
+REL     := build/release
+ASAN    := build/asan
+
+.PHONY: all demo test test-valgrind bench deps deps-test deps-bench clean
+all: bin/ipclab
+
+# One object tree per flavour, so a sanitized build never mixes with a plain one.
+$(REL)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(WARN) $(INCS) $(CFLAGS) -MMD -MP -c $< -o $@
+$(ASAN)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(WARN) $(INCS) -O1 -g $(SAN) -MMD -MP -c $< -o $@
+
+REL_LIB  := $(LIB_SRC:%.c=$(REL)/%.o)
+ASAN_LIB := $(LIB_SRC:%.c=$(ASAN)/%.o)
+
+bin/ipclab: $(REL_LIB) $(REL)/src/main.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ -lm
+
+$(ASAN)/bin/ipclab: $(ASAN_LIB) $(ASAN)/src/main.o
+	@mkdir -p $(@D)
+	$(CC) $(SAN) -o $@ $^ -lm
+
+$(ASAN)/tests/%: $(ASAN)/tests/%.o $(ASAN)/tests/support.o $(ASAN_LIB)
+	$(CC) $(SAN) -o $@ $^ -lcmocka -lm
+$(ASAN)/tests/support.o: tests/support.c
+	@mkdir -p $(@D)
+	$(CC) $(WARN) $(INCS) -Itests -O1 -g $(SAN) -MMD -MP -c $< -o $@
+$(ASAN)/tests/%.o: tests/%.c
+	@mkdir -p $(@D)
+	$(CC) $(WARN) $(INCS) -Itests -O1 -g $(SAN) -MMD -MP -c $< -o $@
+
+demo: bin/ipclab
+	./bin/ipclab demo
+
+deps:
+	scripts/deps.sh test bench
+deps-test:
+	@scripts/deps.sh test
+deps-bench:
+	@scripts/deps.sh bench
+
+# Each suite is its own program: cmocka prints its summary per suite, and
+# every failing suite is named at the end.
+test: deps-test
+	@$(MAKE) --no-print-directory $(ASAN)/bin/ipclab $(TESTS:%=$(ASAN)/tests/%)
+	@failed=""; for t in $(TESTS); do \
+		echo "== $$t"; \
+		IPCLAB_BIN=$(CURDIR)/$(ASAN)/bin/ipclab ASAN_OPTIONS=detect_leaks=1 \
+		  $(ASAN)/tests/$$t || failed="$$failed $$t"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "FAILED suites:$$failed"; exit 1; fi; \
+	echo "all $(words $(TESTS)) test suites passed"
+
+clean:
+	rm -rf build bin
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,520 @@
+/*
+ * fifo.c - named pipes (FIFOs): a well-known server FIFO plus a pair per client.
+ *
+ * A FIFO is a pipe with a name: mkfifo() puts it in the file system, and any
+ * process the permissions allow can open() it, related or not.  Like a pipe
+ * it is one-way, and it knows nothing of connections: all writers' bytes land
+ * in one buffer, and the reader cannot tell who wrote what.  So connections
+ * are built on top, the classic way (TLPI ch. 44; APUE 15.5):
+ *
+ *   1. The server creates the well-known FIFO <dir>/fifo.server and reads it.
+ *      Only connection notices travel there, never requests.
+ *   2. A client creates its own pair of FIFOs in the same directory,
+ *          <dir>/client-<pid>.req   requests, client -> server
+ *          <dir>/client-<pid>.rep   replies,  server -> client
+ *      opens them, and writes the notice "<pid>\n" to the server FIFO.
+ *   3. The server reads the notice, rebuilds both paths from the pid alone
+ *      (never from a path a client sent), opens them, checks that they are
+ *      FIFOs it owns, and unlinks both names: the open descriptors keep the
+ *      FIFOs alive, and nothing is left behind even if the client crashes.
+ *   4. From then on the pair is a private byte stream, like a pipe: the
+ *      client closing its request end is end-of-file for the server.
+ *
+ * Three rules of FIFOs shape the code below:
+ *   - open(O_WRONLY | O_NONBLOCK) fails with ENXIO while nobody has the FIFO
+ *     open for reading: that is how a client learns "no server", and how a
+ *     server tells a stale FIFO from a live one.
+ *   - read() returns 0 (end-of-file) whenever no writer is left, and a
+ *     write() with no reader left fails with EPIPE.
+ *   - A write() of at most PIPE_BUF bytes (4096 on Linux, 512 by POSIX) is
+ *     atomic: the notices of concurrent clients never interleave.
+ *
+ *   server: mkfifo -> open (read, and a writer of its own) -> read notice ->
+ *           open the client's pair -> unlink it -> read/write -> close -> unlink
+ *   client: open server FIFO -> mkfifo pair -> open pair -> write notice ->
+ *           write/read -> close -> unlink
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "io.h"
+#include "ipc.h"
+
+#define NAME "fifo"
+#define NOTICE_DIGITS 10 /* a pid is an int: at most 10 digits */
+
+static void close_fd(const struct ipc_ctx *ctx, int *fd)
+{
+	if (*fd < 0)
+		return;
+	if (close(*fd) < 0)
+		ipc_step(ctx, NAME, "close", "fd %d: %s", *fd, strerror(errno));
+	else
+		ipc_step(ctx, NAME, "close", "fd %d", *fd);
+	*fd = -1;
+}
+
+/* Is `path` still the very file open as `fd` (same device and inode)? */
+static bool still_named(const char *path, int fd)
+{
+	struct stat ps, fs;
+	return path[0] && fd >= 0 && lstat(path, &ps) == 0 && fstat(fd, &fs) == 0 &&
+	       ps.st_dev == fs.st_dev && ps.st_ino == fs.st_ino;
+}
+
+/* "<directory of the server FIFO>/client-<pid>.<suffix>": client and server
+ * agree on the names with no configuration beyond the server's address. */
+static int client_path(char *out, size_t cap, const char *server, long long pid,
+		       const char *suffix)
+{
+	const char *slash = strrchr(server, '/');
+	int dirlen = slash ? (int)(slash - server + 1) : 0;
+	int n = snprintf(out, cap, "%.*sclient-%lld.%s", dirlen, server, pid, suffix);
+	return n > 0 && (size_t)n < cap ? 0 : -1;
+}
+
+static void fifo_default_address(const struct ipc_ctx *ctx, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s/fifo.server", ctx->rundir);
+}
+
+/* ---- server ---------------------------------------------------------- */
+
+/* Step 1 - mkfifo(): give the server a name.  An existing FIFO may be
+ * replaced only when no server reads it any more (a crashed one's leftover);
+ * anything that is not a FIFO is never deleted. */
+static int make_server_fifo(const struct ipc_ctx *ctx, const char *path, struct ipc_error *e)
+{
+	for (int attempt = 0;; attempt++) {
+		if (mkfifo(path, 0600) == 0) {
+			ipc_step(ctx, NAME, "mkfifo", "%s (mode 0600)", path);
+			return 0;
+		}
+		if (errno != EEXIST)
+			return ipc_fail(e, IPC_SYSTEM, errno, "mkfifo %s", path);
+		if (attempt > 0) {
+			ipc_fail(e, IPC_IN_USE, EEXIST, "mkfifo %s", path);
+			return ipc_hint(e, "another server took the path just now: "
+					"choose another with --address");
+		}
+		struct stat st;
+		if (lstat(path, &st) < 0)
+			return ipc_fail(e, IPC_SYSTEM, errno, "lstat %s", path);
+		if (!S_ISFIFO(st.st_mode)) {
+			ipc_fail(e, IPC_IN_USE, 0, "%s exists and is not a FIFO", path);
+			return ipc_hint(e, "it was left untouched: remove it yourself or "
+					"choose another path with --address");
+		}
+		/* Probe: opening for writing succeeds only if someone reads. */
+		int fd = open(path, O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0) {
+			close(fd);
+			ipc_fail(e, IPC_IN_USE, 0, "server already listening on %s", path);
+			return ipc_hint(e, "stop it first, or choose another path with --address");
+		}
+		if (errno != ENXIO)
+			return ipc_fail(e, IPC_SYSTEM, errno, "open %s", path);
+		ipc_step(ctx, NAME, "unlink", "%s (stale: no server reads it)", path);
+		if (unlink(path) < 0 && errno != ENOENT)
+			return ipc_fail(e, IPC_SYSTEM, errno, "unlink stale FIFO %s", path);
+	}
+}
+
+static void fifo_shutdown(struct ipc_server *s, bool remove);
+
+static int fifo_listen(struct ipc_server *s, const char *address, struct ipc_error *e)
+{
+	char path[IPC_ADDR_MAX], probe[IPC_PATH_MAX];
+
+	if (!address) {
+		fifo_default_address(s->ctx, path, sizeof path);
+		address = path;
+	}
+	/* The clients' FIFOs go next to ours: their names must fit too. */
+	if (strlen(address) >= sizeof s->addr.text ||
+	    client_path(probe, sizeof probe, address, INT_MAX, "req") < 0) {
+		ipc_fail(e, IPC_USAGE, 0, "fifo path too long: %s", address);
+		return ipc_hint(e, "client FIFO names next to it must fit in %d bytes",
+				IPC_PATH_MAX - 1);
+	}
+	if (make_server_fifo(s->ctx, address, e) < 0)
+		return -1;
+	snprintf(s->addr.text, sizeof s->addr.text, "%s", address);
+	s->owns_path = true;
+
+	/* Step 2 - open() it for reading.  O_NONBLOCK: without it, open()
+	 * would wait for the first writer (the first client). */
+	s->fd = open(address, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	if (s->fd < 0) {
+		ipc_fail(e, IPC_SYSTEM, errno, "open %s for reading", address);
+		fifo_shutdown(s, true);
+		return -1;
+	}
+	ipc_step(s->ctx, NAME, "open", "%s O_RDONLY -> fd %d", address, s->fd);
+
+	/* Step 3 - and open it for writing, though we never write.  read()
+	 * returns end-of-file whenever the last writer closes: after every
+	 * client's notice, poll() would report a hang-up forever.  Our own
+	 * writer means the FIFO always has one (TLPI 44.8). */
+	s->aux_fd = open(address, O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	if (s->aux_fd < 0) {
+		ipc_fail(e, IPC_SYSTEM, errno, "open %s for writing", address);
+		fifo_shutdown(s, true);
+		return -1;
+	}
+	ipc_step(s->ctx, NAME, "open", "%s O_WRONLY -> fd %d (our own writer: no EOF)",
+		 address, s->aux_fd);
+	s->pending_len = 0;
+	return 0;
+}
+
+/* "<pid>" and nothing else: the pid, or -1. */
+static long long parse_notice(const char *line, size_t len)
+{
+	long long pid = 0;
+
+	if (len == 0 || len > NOTICE_DIGITS)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		if (line[i] < '0' || line[i] > '9')
+			return -1;
+		pid = pid * 10 + (line[i] - '0');
+	}
+	return pid > 0 && pid <= INT_MAX ? pid : -1;
+}
+
+/* Step 4 - read one notice from the server FIFO.  One byte at a time: the
+ * next client's notice stays in the FIFO, where poll() still sees it, rather
+ * than in a buffer of ours that poll() knows nothing about.  A line that
+ * fills s->pending is garbage: we report it once and then drop bytes up to
+ * the next newline (pending_len == sizeof pending marks that state), so a
+ * flood costs no memory and cannot pass for a notice. */
+static long long read_notice(struct ipc_server *s, struct ipc_error *e)
+{
+	const size_t cap = sizeof s->pending;
+
+	for (size_t budget = 2 * cap; budget > 0; budget--) {
+		char ch;
+		ssize_t n = io_read(s->fd, &ch, 1, s->addr.text, e);
+		if (n < 0)
+			return n; /* IPC_WOULD_BLOCK, or an error */
+		if (n == 0) /* impossible while we hold a writer */
+			return ipc_fail(e, IPC_SYSTEM, 0, "read %s: unexpected end of file",
+					s->addr.text);
+		if (s->pending_len == cap) {
+			if (ch == '\n')
+				s->pending_len = 0;
+			continue;
+		}
+		if (ch != '\n') {
+			s->pending[s->pending_len++] = ch;
+			if (s->pending_len == cap)
+				return ipc_fail(e, IPC_PROTOCOL, 0,
+						"connection notice on %s longer than %zu bytes: "
+						"dropping it", s->addr.text, cap - 1);
+			continue;
+		}
+		size_t len = s->pending_len;
+		s->pending_len = 0;
+		long long pid = parse_notice(s->pending, len);
+		if (pid < 0)
+			return ipc_fail(e, IPC_PROTOCOL, 0, "malformed connection notice on %s "
+					"(%zu bytes; expected \"<pid>\\n\"): dropped",
+					s->addr.text, len);
+		ipc_step(s->ctx, NAME, "read", "fd %d: notice from pid %lld", s->fd, pid);
+		return pid;
+	}
+	return IPC_WOULD_BLOCK; /* more garbage queued: poll() wakes us again */
+}
+
+/* Step 5 - open one FIFO of the client's pair, refusing anything else.
+ * O_NOFOLLOW: a symlink planted at client-<pid>.rep must not make us write
+ * into some other file.  O_NONBLOCK: opening .rep for writing fails with
+ * ENXIO, instead of waiting forever, if the client already left. */
+static int open_client_fifo(const struct ipc_server *s, const char *path, int mode,
+			    struct ipc_error *e)
+{
+	const char *use = mode == O_WRONLY ? "write to" : "read from";
+	int fd = open(path, mode | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0) {
+		int err = errno;
+		if (err == ELOOP)
+			return ipc_fail(e, IPC_PROTOCOL, 0, "%s is a symbolic link, not a FIFO "
+					"we own: refusing to %s it", path, use);
+		ipc_fail(e, err == ENXIO || err == ENOENT ? IPC_PROTOCOL : IPC_SYSTEM, err,
+			 "open %s", path);
+		if (err == ENXIO || err == ENOENT)
+			return ipc_hint(e, "the client left before we accepted it");
+		return -1;
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		int err = errno;
+		close(fd);
+		return ipc_fail(e, IPC_SYSTEM, err, "fstat %s", path);
+	}
+	if (!S_ISFIFO(st.st_mode) || st.st_uid != geteuid()) {
+		close(fd);
+		return ipc_fail(e, IPC_PROTOCOL, 0, "%s is not a FIFO we own: refusing to %s it",
+				path, use);
+	}
+	ipc_step(s->ctx, NAME, "open", "%s %s -> fd %d", path,
+		 mode == O_WRONLY ? "O_WRONLY" : "O_RDONLY", fd);
+	return fd;
+}
+
+static int fifo_accept(struct ipc_server *s, struct ipc_conn *c, struct ipc_error *e)
+{
+	char req[IPC_PATH_MAX], rep[IPC_PATH_MAX];
+	long long pid = read_notice(s, e);
+
+	if (pid < 0)
+		return (int)pid;
+	if (client_path(req, sizeof req, s->addr.text, pid, "req") < 0 ||
+	    client_path(rep, sizeof rep, s->addr.text, pid, "rep") < 0)
+		return ipc_fail(e, IPC_SYSTEM, 0, "client FIFO names next to %s too long",
+				s->addr.text);
+
+	int rfd = open_client_fifo(s, req, O_RDONLY, e);
+	if (rfd < 0)
+		return -1;
+	int wfd = open_client_fifo(s, rep, O_WRONLY, e);
+	if (wfd < 0) {
+		close(rfd);
+		return -1;
+	}
+
+	/* Step 6 - unlink() both names at once.  An open FIFO outlives its
+	 * name, like any file; from now on no one else can open this pair. */
+	const char *paths[] = { req, rep };
+	for (int i = 0; i < 2; i++) {
+		if (unlink(paths[i]) == 0)
+			ipc_step(s->ctx, NAME, "unlink", "%s (still open: fd %d)", paths[i],
+				 i == 0 ? rfd : wfd);
+		else /* the client will try again when it closes */
+			ipc_step(s->ctx, NAME, "unlink", "%s: %s", paths[i], strerror(errno));
+	}
+
+	ipc_conn_init(c, s->t, s->ctx);
+	c->rfd = rfd;
+	c->wfd = wfd;
+	snprintf(c->peer_text, sizeof c->peer_text, "fifo client pid %lld", pid);
+	return 0;
+}
+
+/* ---- client ---------------------------------------------------------- */
+
+static void fifo_close(struct ipc_conn *c);
+
+static int fifo_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc_error *e)
+{
+	const char *server = a->text;
+	int pid = (int)getpid();
+	char *req = c->own_path[0], *rep = c->own_path[1];
+	char notice[NOTICE_DIGITS + 2];
+	struct stat st;
+
+	/* A notice must arrive in one piece (see the top of the file). */
+	_Static_assert(sizeof notice <= PIPE_BUF, "a notice must fit in PIPE_BUF");
+
+	/* Step 1 - open() the server's FIFO for writing.  O_NONBLOCK: fail at
+	 * once (ENXIO) when no server reads it, instead of waiting for one. */
+	int sfd = open(server, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (sfd < 0) {
+		int err = errno;
+		ipc_fail(e, ipc_status_of_errno(err), err, "open %s", server);
+		if (err == ENXIO || err == ENOENT)
+			return ipc_hint(e, "no server listening: start one with `ipclab serve fifo`");
+		return -1;
+	}
+	if (fstat(sfd, &st) < 0 || !S_ISFIFO(st.st_mode)) {
+		close(sfd);
+		ipc_fail(e, IPC_NO_SERVER, 0, "%s is not a FIFO", server);
+		return ipc_hint(e, "is the --address right? start a server with `ipclab serve fifo`");
+	}
+	ipc_step(c->ctx, NAME, "open", "%s O_WRONLY -> fd %d", server, sfd);
+
+	/* Step 2 - mkfifo() our pair, next to the server's FIFO. */
+	char paths[2][IPC_PATH_MAX];
+	if (client_path(paths[0], sizeof paths[0], server, pid, "req") < 0 ||
+	    client_path(paths[1], sizeof paths[1], server, pid, "rep") < 0) {
+		close(sfd);
+		return ipc_fail(e, IPC_USAGE, 0, "fifo path too long: %s", server);
+	}
+	for (int i = 0; i < 2; i++) {
+		if (mkfifo(paths[i], 0600) < 0) {
+			int err = errno;
+			ipc_fail(e, err == EEXIST ? IPC_IN_USE : IPC_SYSTEM, err, "mkfifo %s",
+				 paths[i]);
+			if (err == EEXIST)
+				ipc_hint(e, "another fifo connection of this process, or the leftover "
+					 "of a crashed pid %d: remove it if no such process runs", pid);
+			goto fail;
+		}
+		memcpy(c->own_path[i], paths[i], sizeof paths[i]); /* close() removes it */
+		ipc_step(c->ctx, NAME, "mkfifo", "%s (mode 0600)", paths[i]);
+	}
+
+	/* Step 3 - open our reply FIFO for reading first: the server's
+	 * non-blocking open for writing needs a reader to be there. */
+	c->rfd = open(rep, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	if (c->rfd < 0) {
+		ipc_fail(e, IPC_SYSTEM, errno, "open %s for reading", rep);
+		goto fail;
+	}
+	ipc_step(c->ctx, NAME, "open", "%s O_RDONLY -> fd %d", rep, c->rfd);
+
+	/* Step 4 - our request FIFO: a reader of our own, then our writer.  A
+	 * non-blocking open for writing needs a reader (else ENXIO), and a
+	 * request written before the server opens its end would fail with
+	 * EPIPE.  The keep-alive reader never reads; it lives until close(). */
+	c->aux_fd = open(req, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	if (c->aux_fd < 0) {
+		ipc_fail(e, IPC_SYSTEM, errno, "open %s for reading", req);
+		goto fail;
+	}
+	ipc_step(c->ctx, NAME, "open", "%s O_RDONLY -> fd %d (keep-alive reader)", req,
+		 c->aux_fd);
+	c->wfd = open(req, O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	if (c->wfd < 0) {
+		ipc_fail(e, IPC_SYSTEM, errno, "open %s for writing", req);
+		goto fail;
+	}
+	ipc_step(c->ctx, NAME, "open", "%s O_WRONLY -> fd %d", req, c->wfd);
+
+	/* Step 5 - the notice, in ONE write() of far less than PIPE_BUF bytes:
+	 * atomic, so it never mixes with another client's.  A full server FIFO
+	 * (a server not keeping up) takes it all or nothing: wait for room. */
+	int len = snprintf(notice, sizeof notice, "%d\n", pid);
+	for (;;) {
+		ssize_t n = io_write(sfd, notice, (size_t)len, server, e);
+		if (n == len)
+			break;
+		if (n == IPC_WOULD_BLOCK) {
+			int r = io_wait(sfd, POLLOUT, -1, c->ctx->timeout_ms);
+			if (r == IO_READY)
+				continue;
+			ipc_fail(e, r == IO_TIMEOUT ? IPC_TIMEOUT : IPC_SYSTEM,
+				 r == IO_TIMEOUT ? 0 : errno, "write notice to %s%s", server,
+				 r == IO_TIMEOUT ? ": server FIFO full, no room in time" : "");
+		} else if (n >= 0) { /* cannot happen: atomic means all or nothing */
+			ipc_fail(e, IPC_SYSTEM, 0, "write notice to %s: short write", server);
+		} else if (e->sys_errno == EPIPE) { /* the server left after our open() */
+			e->status = IPC_NO_SERVER;
+			ipc_hint(e, "the server stopped: start one with `ipclab serve fifo`");
+		}
+		goto fail;
+	}
+	ipc_step(c->ctx, NAME, "write", "fd %d: notice \"%d\\n\" (%d bytes)", sfd, pid, len);
+	close_fd(c->ctx, &sfd); /* one notice per connection: done with it */
+
+	snprintf(c->peer_text, sizeof c->peer_text, "%s", server);
+	return 0;
+fail:
+	close_fd(c->ctx, &sfd);
+	fifo_close(c);
+	return -1;
+}
+
+/* ---- both sides: read() and write() on the pair ---------------------- */
+
+/* Until the server opens our reply FIFO, that FIFO has never had a writer,
+ * and read() then returns 0 at once: not end-of-file, just "not yet".  The
+ * server unlinks our pair when it joins, so while the name is still there, 0
+ * means wait.  (poll() does not report a hang-up on a FIFO that never had a
+ * writer, so waiting with poll() is right.) */
+static ssize_t fifo_recv(struct ipc_conn *c, void *buf, size_t cap, struct ipc_error *e)
+{
+	for (;;) {
+		ssize_t n = io_read(c->rfd, buf, cap, c->peer_text, e);
+		if (n != 0 || !still_named(c->own_path[1], c->rfd)) {
+			if (n >= 0)
+				ipc_step(c->ctx, NAME, "read", "fd %d: %zd bytes", c->rfd, n);
+			return n;
+		}
+		int flags = fcntl(c->rfd, F_GETFL);
+		if (flags < 0)
+			return ipc_fail(e, IPC_SYSTEM, errno, "fcntl %s", c->own_path[1]);
+		if (flags & O_NONBLOCK)
+			return IPC_WOULD_BLOCK;
+		/* Blocking mode: block like read() would on a socket. */
+		if (io_wait(c->rfd, POLLIN, -1, -1) == IO_ERROR)
+			return ipc_fail(e, IPC_SYSTEM, errno, "poll %s", c->own_path[1]);
+	}
+}
+
+/* With no reader left, write() fails with EPIPE (SIGPIPE is ignored by the
+ * driver) and io_write() reports IPC_PROTOCOL: the peer hung up. */
+static ssize_t fifo_send(struct ipc_conn *c, const void *buf, size_t len, struct ipc_error *e)
+{
+	ssize_t n = io_write(c->wfd, buf, len, c->peer_text, e);
+	if (n >= 0)
+		ipc_step(c->ctx, NAME, "write", "fd %d: %zd bytes", c->wfd, n);
+	return n;
+}
+
+/* Close our ends (the peer's read() returns 0) and remove the names we
+ * created, unless the server did already, or they now name another
+ * connection's FIFOs (a later connection of this same process). */
+static void fifo_close(struct ipc_conn *c)
+{
+	int owner[2] = { c->wfd >= 0 ? c->wfd : c->aux_fd, c->rfd };
+
+	for (int i = 0; i < 2; i++) {
+		char *path = c->own_path[i];
+		if (!path[0])
+			continue;
+		if (owner[i] < 0 || still_named(path, owner[i])) {
+			if (unlink(path) == 0)
+				ipc_step(c->ctx, NAME, "unlink", "%s", path);
+			else if (errno != ENOENT)
+				ipc_step(c->ctx, NAME, "unlink", "%s: %s", path, strerror(errno));
+		}
+		path[0] = '\0';
+	}
+	close_fd(c->ctx, &c->wfd);
+	close_fd(c->ctx, &c->rfd);
+	close_fd(c->ctx, &c->aux_fd);
+}
+
+/* Last step - close the server FIFO and unlink() it, if it is still ours:
+ * clients then get ENOENT, "no server", at once. */
+static void fifo_shutdown(struct ipc_server *s, bool remove)
+{
+	if (remove && s->owns_path) {
+		if (s->fd < 0 || still_named(s->addr.text, s->fd)) {
+			if (unlink(s->addr.text) == 0)
+				ipc_step(s->ctx, NAME, "unlink", "%s", s->addr.text);
+			else
+				ipc_step(s->ctx, NAME, "unlink", "%s: %s", s->addr.text,
+					 strerror(errno));
+		}
+		s->owns_path = false;
+	}
+	close_fd(s->ctx, &s->fd);
+	close_fd(s->ctx, &s->aux_fd);
+	s->pending_len = 0;
+}
+
+const struct ipc_transport fifo_transport = {
+	.name = NAME,
+	.summary = "named pipes (FIFOs) in the runtime directory: a well-known server FIFO "
+		   "plus a pair per client",
+	.kind = IPC_STREAM,
+	.servable = true,
+	.max_message = 0,
+	.default_address = fifo_default_address,
+	.listen = fifo_listen,
+	.accept = fifo_accept,
+	.connect = fifo_connect,
+	.recv = fifo_recv,
+	.send = fifo_send,
+	.close = fifo_close,
+	.shutdown = fifo_shutdown,
+};

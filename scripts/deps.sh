@@ -1,0 +1,36 @@
+#!/bin/sh
+# deps.sh GROUP... - make sure the Debian packages a job needs are installed.
+#   test   cmocka (unit tests), netcat-openbsd and socat (tests that use
+#          standard tools as clients)
+#   bench  hyperfine, gnuplot, and the reference tools the benchmarks compare with
+# Installs what is missing when run as root; otherwise says what to run.
+set -eu
+
+packages=""
+for group in "$@"; do
+	case "$group" in
+	test)  packages="$packages libcmocka-dev netcat-openbsd socat" ;;
+	bench) packages="$packages hyperfine gnuplot-nox" ;;
+	*) echo "deps.sh: unknown group '$group' (test, bench)" >&2; exit 2 ;;
+	esac
+done
+
+missing=""
+for p in $packages; do
+	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	case "$status" in
+	*" installed") ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "missing Debian packages:$missing; install them with: sudo apt-get install$missing (or: sudo make deps)" >&2
+	exit 1
+fi
+echo "installing:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,158 @@
+/* cli.c - what every command shares: options, tracing, listen, one greeting. */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conn.h"
+#include "rundir.h"
+#include "server.h"
+
+/* --trace: one line per system call step, on stderr so stdout stays clean. */
+static void trace_to_stderr(void *arg, const char *transport, const char *call,
+			    const char *detail)
+{
+	(void)arg;
+	fprintf(stderr, "[%s] %-9s %s\n", transport, call, detail);
+}
+
+static int parse_ms(const char *cmd, const char *opt, const char *text, int *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(text, &end, 10);
+	if (errno || *end || end == text || v < 0 || v > INT_MAX) {
+		fprintf(stderr, "ipclab %s: %s wants milliseconds (0 to %d), not '%s'\n", cmd, opt,
+			INT_MAX, text);
+		return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+int cli_parse(struct cli *cli, int allowed, int argc, char **argv, struct cli_opts *o)
+{
+	enum { LONG_TRACE = 256, LONG_IDLE };
+	static const struct option longs[] = {
+		{ "address", required_argument, NULL, 'a' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "idle-timeout", required_argument, NULL, LONG_IDLE },
+		{ "trace", no_argument, NULL, LONG_TRACE },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *cmd = argv[0];
+	int ch;
+
+	memset(o, 0, sizeof *o);
+	o->idle_timeout_ms = SERVE_IDLE_TIMEOUT_MS;
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":a:t:n:h", longs, NULL)) != -1) {
+		int need = ch == 'a' ? OPT_ADDRESS : ch == 'n' ? OPT_NAME : ch == LONG_IDLE ? OPT_IDLE : 0;
+		if (need && !(allowed & need)) {
+			fprintf(stderr, "ipclab %s: %s does not apply here; see `ipclab %s --help`\n",
+				cmd, argv[optind - 1], cmd);
+			return -1;
+		}
+		switch (ch) {
+		case 'a':
+			o->address = optarg;
+			break;
+		case 'n':
+			o->name = optarg;
+			break;
+		case 't':
+			if (parse_ms(cmd, "--timeout", optarg, &cli->ctx.timeout_ms) < 0)
+				return -1;
+			break;
+		case LONG_IDLE:
+			if (parse_ms(cmd, "--idle-timeout", optarg, &o->idle_timeout_ms) < 0)
+				return -1;
+			break;
+		case LONG_TRACE:
+			cli->ctx.trace = trace_to_stderr;
+			break;
+		case 'h':
+			o->help = true;
+			break;
+		case ':':
+			fprintf(stderr, "ipclab %s: %s needs a value\n", cmd, argv[optind - 1]);
+			return -1;
+		default:
+			fprintf(stderr, "ipclab %s: unknown option '%s'; see `ipclab %s --help`\n", cmd,
+				argv[optind - 1], cmd);
+			return -1;
+		}
+	}
+	return optind;
+}
+
+int cli_listen(struct cli *cli, const struct ipc_transport *t, const char *address,
+	       struct ipc_server *s, struct ipc_error *e)
+{
+	if (rundir_ensure(cli->ctx.rundir, e) < 0)
+		return -1;
+	ipc_server_init(s, t, &cli->ctx);
+	return t->listen(s, address, e);
+}
+
+int cli_greet_once(struct cli *cli, const struct ipc_transport *t, const char *address,
+		   const char *name, size_t len, char *reply, size_t cap, struct ipc_error *e)
+{
+	struct ipc_server s;
+	struct server_child child = { .pid = -1, .stop_fd = -1 };
+	struct ipc_addr addr = { .pipe_fd = { -1, -1 } };
+	struct ipc_conn c;
+	size_t reply_len = 0;
+	int status;
+
+	if (rundir_ensure(cli->ctx.rundir, e) < 0)
+		return -1;
+	if (!t->servable) {
+		/* A pipe joins related processes only: fork our own server. */
+		if (cli_listen(cli, t, NULL, &s, e) < 0)
+			return -1;
+		struct serve_opts o = { .stop_fd = -1, .idle_timeout_ms = SERVE_IDLE_TIMEOUT_MS,
+					.log = stderr };
+		if (server_spawn(&s, &o, &child, e) < 0) {
+			t->shutdown(&s, true);
+			return -1;
+		}
+		addr = s.addr;
+	} else if (address) {
+		if (snprintf(addr.text, sizeof addr.text, "%s", address) >= (int)sizeof addr.text)
+			return ipc_fail(e, IPC_USAGE, 0, "address too long (max %zu bytes)",
+					sizeof addr.text - 1);
+	} else {
+		t->default_address(&cli->ctx, addr.text, sizeof addr.text);
+	}
+
+	ipc_conn_init(&c, t, &cli->ctx);
+	status = t->connect(&c, &addr, e);
+	if (status == 0) {
+		status = conn_greet(&c, name, len, reply, cap - 1, &reply_len, e);
+		reply[reply_len] = '\0';
+		t->close(&c);
+	} else if (e->status == IPC_NO_SERVER && !strstr(e->msg, "ipclab serve")) {
+		ipc_hint(e, "start one with `ipclab serve %s%s%s`", t->name,
+			 address ? " --address " : "", address ? address : "");
+	}
+	if (child.pid > 0) {
+		struct ipc_error se;
+		int rc = server_stop(&child, &se);
+		if (rc != 0 && status >= 0) {
+			*e = se;
+			if (rc > 0)
+				ipc_fail(e, rc, 0, "the forked %s server exited with status %d",
+					 t->name, rc);
+			return -1;
+		}
+	}
+	return status;
+}

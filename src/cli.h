@@ -1,0 +1,47 @@
+/* cli.h - the `ipclab` commands (main.c dispatches, each lives in its file). */
+#ifndef IPCLAB_CLI_H
+#define IPCLAB_CLI_H
+
+#include "ipc.h"
+
+#define CLI_TIMEOUT_MS 3000 /* default --timeout */
+#define CLI_RETRIES 3       /* datagram sends before giving up */
+
+/* State shared by every command: set up once from the global options. */
+struct cli {
+	struct ipc_ctx ctx;
+	char rundir[IPC_ADDR_MAX];
+};
+
+/* Print "ipclab: <msg>" to stderr and return e->status (the exit code). */
+int cli_report(const struct ipc_error *e);
+/* Look up a transport by name, or print the list of names and return NULL. */
+const struct ipc_transport *cli_transport(const char *name);
+/* Listen on `address` (NULL = default) after checking the runtime directory. */
+int cli_listen(struct cli *cli, const struct ipc_transport *t, const char *address,
+	       struct ipc_server *s, struct ipc_error *e);
+/* Greet once over `t`: connect to `address` (NULL = default), or for the
+ * pipe fork a server first.  Returns the status; the reply line in reply. */
+int cli_greet_once(struct cli *cli, const struct ipc_transport *t, const char *address,
+		   const char *name, size_t len, char *reply, size_t cap, struct ipc_error *e);
+
+/* Options every command understands (each takes only those it documents). */
+struct cli_opts {
+	const char *address;
+	const char *name;      /* demo --name */
+	int idle_timeout_ms;   /* serve --idle-timeout */
+	bool help;
+};
+enum { OPT_ADDRESS = 1, OPT_NAME = 2, OPT_IDLE = 4 };
+
+/* getopt_long over argv (argv[0] is the command); `allowed` is a mask of
+ * the OPT_ flags this command takes (--timeout, --trace, --help always).
+ * Returns the index of the first operand, or -1 after printing the error. */
+int cli_parse(struct cli *cli, int allowed, int argc, char **argv, struct cli_opts *o);
+
+int cmd_list(struct cli *cli, int argc, char **argv);
+int cmd_serve(struct cli *cli, int argc, char **argv);
+int cmd_greet(struct cli *cli, int argc, char **argv);
+int cmd_demo(struct cli *cli, int argc, char **argv);
+
+#endif

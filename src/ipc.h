@@ -1,0 +1,175 @@
+/*
+ * ipc.h - the one interface every transport implements.
+ *
+ * The greeting protocol (protocol.h) never touches a socket or a pipe: it is
+ * written against this interface, in the spirit of Stevens' str_echo/dg_echo.
+ * Each transport (pipe/, fifo/, unix_stream/, unix_dgram/, inet/) fills one
+ * `struct ipc_transport` with its system calls, in life-cycle order:
+ *
+ *   server:  listen()  -> accept() -> recv()/send() ... -> close() -> shutdown()
+ *   client:  connect() -> send()/recv() ... -> close()
+ *
+ * Two kinds of transport exist:
+ *   IPC_STREAM    a byte stream per client (pipe, FIFO pair, Unix stream, TCP);
+ *                 accept() returns a new connection for each client.
+ *   IPC_DATAGRAM  one message per request (Unix datagram, UDP); accept()
+ *                 returns the server socket itself wrapped as a connection,
+ *                 recv() remembers the sender and send() answers it.
+ *
+ * Errors are returned as text (the redis anet.c idea): every failing call
+ * fills a `struct ipc_error` with one line naming the operation, the address
+ * and strerror(), and a status that is also the CLI's exit code.
+ */
+#ifndef IPCLAB_IPC_H
+#define IPCLAB_IPC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+/* Statuses.  The first ones double as `ipclab` exit codes (docs/CLI.md). */
+enum ipc_status {
+	IPC_OK = 0,
+	IPC_ERR_REPLY = 1,  /* the server answered ERR <reason> */
+	IPC_USAGE = 2,      /* bad command line */
+	IPC_NO_SERVER = 3,  /* nothing listens at the address */
+	IPC_TIMEOUT = 4,    /* no answer in time */
+	IPC_IN_USE = 5,     /* address taken: live server, port in use, not a socket */
+	IPC_SYSTEM = 6,     /* any other failed system call */
+	IPC_PROTOCOL = 7,   /* the peer broke the protocol or hung up early */
+	IPC_DONE = 100,     /* internal: a listener that will never accept again (pipe) */
+};
+
+/* recv()/send()/accept() return this when a non-blocking descriptor has
+ * nothing to give yet; it is not an error. */
+#define IPC_WOULD_BLOCK (-2)
+
+#define IPC_ERR_MAX 512
+#define IPC_ADDR_MAX 256
+#define IPC_PATH_MAX 108 /* sizeof(sockaddr_un.sun_path) on Linux */
+
+struct ipc_error {
+	int status;     /* enum ipc_status */
+	int sys_errno;  /* errno of the failed call, 0 if none */
+	char msg[IPC_ERR_MAX];
+};
+
+/* Fill `e` with "<what>: <strerror(errnum)>" (strerror left out when errnum
+ * is 0) and return -1, so that callers can write `return ipc_fail(...)`. */
+int ipc_fail(struct ipc_error *e, int status, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Append "; <hint>" to an error already filled: what the user should do.
+ * Returns -1 too, so that `ipc_fail(...); return ipc_hint(...);` reads well. */
+int ipc_hint(struct ipc_error *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Map a connect()/open() errno to a status: ENOENT, ECONNREFUSED, ENXIO ->
+ * IPC_NO_SERVER; ETIMEDOUT -> IPC_TIMEOUT; else IPC_SYSTEM. */
+int ipc_status_of_errno(int errnum);
+
+/*
+ * The trace seam.  Every transport narrates each step of its life cycle
+ * through ipc_step(); with no tracer installed it costs one branch.  The
+ * `--trace` mode and the lab handout hang off this one hook.
+ */
+typedef void ipc_trace_fn(void *arg, const char *transport, const char *call,
+			  const char *detail);
+
+struct ipc_ctx {
+	const char *rundir;   /* private per-user directory for paths */
+	int timeout_ms;       /* clients: longest wait for a connection or reply */
+	int retries;          /* datagram clients: sends before giving up */
+	bool any_port;        /* demos, tests: default TCP/UDP addresses use port 0 */
+	ipc_trace_fn *trace;  /* NULL: silent */
+	void *trace_arg;
+};
+
+void ipc_step(const struct ipc_ctx *ctx, const char *transport, const char *call,
+	      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Where a server can be reached.  For every transport but the pipe this is
+ * text a user can type: a path, or HOST:PORT.  A pipe has no name; its
+ * "address" is the pair of descriptors its client end inherits. */
+struct ipc_addr {
+	char text[IPC_ADDR_MAX];
+	int pipe_fd[2]; /* pipe only: [0] client reads replies, [1] client writes requests */
+};
+
+struct ipc_transport;
+
+struct ipc_server {
+	const struct ipc_transport *t;
+	const struct ipc_ctx *ctx;
+	int fd;          /* what a multiplexer watches: listening socket, server FIFO,
+			    datagram socket, or the pipe's request end */
+	int aux_fd;      /* fifo: a writer of our own, so the FIFO never reports EOF;
+			    pipe: the reply end; -1 otherwise */
+	struct ipc_addr addr; /* where clients reach us (the real port, never 0) */
+	bool owns_path;  /* addr.text is a file we created and must remove */
+	bool accepted;   /* pipe: the one client was handed out already */
+	char pending[64];     /* fifo: partial connection notice read so far */
+	size_t pending_len;
+};
+
+struct ipc_conn {
+	const struct ipc_transport *t;
+	const struct ipc_ctx *ctx;
+	int rfd;         /* read requests/replies from here ... */
+	int wfd;         /* ... and write to here (same as rfd for sockets) */
+	int aux_fd;  /* fifo client: keep-alive reader of its request FIFO; -1 */
+	bool borrowed;   /* datagram server side: the fds belong to the server */
+	struct sockaddr_storage peer; /* datagram: last sender / our server */
+	socklen_t peer_len;
+	char peer_text[IPC_ADDR_MAX]; /* who is at the other end, for messages */
+	char own_path[2][IPC_PATH_MAX]; /* files this side created, removed by close() */
+};
+
+enum ipc_kind { IPC_STREAM, IPC_DATAGRAM };
+
+struct ipc_transport {
+	const char *name;      /* as typed on the command line: "unix_stream" */
+	const char *summary;   /* one line for `ipclab list` */
+	enum ipc_kind kind;
+	bool servable;         /* false for the pipe: only a forked child can be its server */
+	size_t max_message;    /* datagram: largest payload one send() carries; 0 = stream */
+
+	/* Write the default address ("<rundir>/unix_stream.sock", "127.0.0.1:7411"). */
+	void (*default_address)(const struct ipc_ctx *ctx, char *out, size_t cap);
+
+	/* Server: create the endpoint at `address` (NULL = default) and fill s->addr.
+	 * The returned s->fd is non-blocking. */
+	int (*listen)(struct ipc_server *s, const char *address, struct ipc_error *e);
+	/* Server: take the next client.  0 and `c` filled; IPC_WOULD_BLOCK when
+	 * none is waiting; -1 on error (e->status IPC_DONE: never again). */
+	int (*accept)(struct ipc_server *s, struct ipc_conn *c, struct ipc_error *e);
+	/* Client: reach the server at `a`.  c's fds are non-blocking. */
+	int (*connect)(struct ipc_conn *c, const struct ipc_addr *a, struct ipc_error *e);
+
+	/* Stream: read up to `cap` bytes, 0 at end of stream.
+	 * Datagram: receive one message and return its REAL length, which is
+	 * larger than `cap` when it was truncated; the server side remembers the
+	 * sender in c->peer.  Both: IPC_WOULD_BLOCK, or -1 on error. */
+	ssize_t (*recv)(struct ipc_conn *c, void *buf, size_t cap, struct ipc_error *e);
+	/* Stream: write as much as the descriptor takes now (short only when it
+	 * would block).  Datagram: send `len` bytes as one message to the peer.
+	 * Returns the bytes written, IPC_WOULD_BLOCK, or -1 on error.  Never
+	 * raises SIGPIPE. */
+	ssize_t (*send)(struct ipc_conn *c, const void *buf, size_t len, struct ipc_error *e);
+	/* Close this side and remove the files it created. */
+	void (*close)(struct ipc_conn *c);
+	/* Close the server; with `remove`, also remove the path it created.
+	 * (A parent that forked the server calls it with remove = false.) */
+	void (*shutdown)(struct ipc_server *s, bool remove);
+};
+
+/* The registry: the only place that knows the list of transports. */
+extern const struct ipc_transport *const ipc_transports[];
+const struct ipc_transport *ipc_transport_find(const char *name);
+
+/* Zero a server or connection so that every fd reads -1. */
+void ipc_server_init(struct ipc_server *s, const struct ipc_transport *t,
+		     const struct ipc_ctx *ctx);
+void ipc_conn_init(struct ipc_conn *c, const struct ipc_transport *t,
+		   const struct ipc_ctx *ctx);
+
+#endif

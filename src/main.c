@@ -1,0 +1,112 @@
+/*
+ * main.c - `ipclab`: one command line for every transport.
+ *
+ *   ipclab list
+ *   ipclab serve TRANSPORT [--address ADDR]
+ *   ipclab greet TRANSPORT [NAME] [--address ADDR]
+ *   ipclab demo [TRANSPORT...]
+ *
+ * Exit codes are the ipc_status values (ipc.h, docs/CLI.md).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "rundir.h"
+
+static const char usage[] =
+	"usage: ipclab COMMAND [ARGS] [OPTIONS]\n"
+	"\n"
+	"The greeting protocol (send a name, get \"Hello, <name>\") over every\n"
+	"classic Unix IPC transport.\n"
+	"\n"
+	"commands:\n"
+	"  list                          the transports, one line each\n"
+	"  serve TRANSPORT               serve until SIGINT/SIGTERM\n"
+	"  greet TRANSPORT [NAME]        send one name (read from stdin if absent)\n"
+	"  demo [TRANSPORT...]           start a server, greet it, stop it (default: all)\n"
+	"\n"
+	"options (every command; `ipclab COMMAND --help` for its own):\n"
+	"  -a, --address ADDR   path (pipe-less local transports) or HOST:PORT (tcp, udp)\n"
+	"  -t, --timeout MS     longest wait for a server (default 3000)\n"
+	"      --trace          narrate every system call on stderr\n"
+	"  -h, --help           this text\n"
+	"\n"
+	"Unix socket and FIFO paths live in $IPCLAB_DIR, else $XDG_RUNTIME_DIR/ipclab,\n"
+	"else /tmp/ipclab-<uid> (created with mode 0700).  TCP and UDP use\n"
+	"127.0.0.1:7411 unless --address says otherwise.\n"
+	"\n"
+	"exit status:\n"
+	"  0 greeted  1 the server answered ERR  2 usage  3 no server\n"
+	"  4 timeout  5 address in use  6 system error  7 protocol error\n";
+
+int cli_report(const struct ipc_error *e)
+{
+	fprintf(stderr, "ipclab: %s\n", e->msg);
+	return e->status ? e->status : IPC_SYSTEM;
+}
+
+const struct ipc_transport *cli_transport(const char *name)
+{
+	const struct ipc_transport *t = ipc_transport_find(name);
+	if (t)
+		return t;
+	fprintf(stderr, "ipclab: unknown transport '%s'; choose one of:", name);
+	for (size_t i = 0; ipc_transports[i]; i++)
+		fprintf(stderr, " %s", ipc_transports[i]->name);
+	fputs(" (`ipclab list` describes them)\n", stderr);
+	return NULL;
+}
+
+int cmd_list(struct cli *cli, int argc, char **argv)
+{
+	(void)cli;
+	if (argc > 1) {
+		fputs(strcmp(argv[1], "--help") && strcmp(argv[1], "-h")
+			      ? "ipclab list: takes no arguments\n"
+			      : "usage: ipclab list\nOne line for each transport: name, kind, summary.\n",
+		      stderr);
+		return strcmp(argv[1], "--help") && strcmp(argv[1], "-h") ? IPC_USAGE : 0;
+	}
+	for (size_t i = 0; ipc_transports[i]; i++) {
+		const struct ipc_transport *t = ipc_transports[i];
+		printf("%-12s %-9s %s\n", t->name, t->kind == IPC_STREAM ? "stream" : "datagram",
+		       t->summary);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*run)(struct cli *, int, char **);
+	} commands[] = {
+		{ "list", cmd_list },
+		{ "serve", cmd_serve },
+		{ "greet", cmd_greet },
+		{ "demo", cmd_demo },
+	};
+	struct cli cli = {
+		.ctx = { .timeout_ms = CLI_TIMEOUT_MS, .retries = CLI_RETRIES },
+	};
+	struct ipc_error e;
+
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return IPC_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (rundir_choose(cli.rundir, sizeof cli.rundir, &e) < 0)
+		return cli_report(&e);
+	cli.ctx.rundir = cli.rundir;
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(&cli, argc - 1, argv + 1);
+	fprintf(stderr, "ipclab: unknown command '%s'; try `ipclab --help`\n", argv[1]);
+	return IPC_USAGE;
+}

@@ -1,0 +1,111 @@
+/* unixpath.c - socket paths for unix_stream and unix_dgram; see unixpath.h. */
+#include "unixpath.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int unixpath_fill(struct sockaddr_un *sun, socklen_t *len, const char *path,
+		  struct ipc_error *e)
+{
+	size_t n = strlen(path);
+
+	/* sun_path is a fixed array (108 bytes on Linux) and needs room for
+	 * the terminating NUL.  A longer path cannot be a socket name at all. */
+	if (n == 0 || n >= sizeof sun->sun_path) {
+		ipc_fail(e, IPC_USAGE, 0, "socket path \"%s\" is %zu bytes; a Unix socket path "
+			 "must be 1 to %zu bytes", path, n, sizeof sun->sun_path - 1);
+		return ipc_hint(e, "choose a shorter path with --address, or a shorter IPCLAB_DIR");
+	}
+	memset(sun, 0, sizeof *sun);
+	sun->sun_family = AF_UNIX;
+	memcpy(sun->sun_path, path, n + 1);
+	*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+	return 0;
+}
+
+/* Is a server bound to the socket file `path`?  Ask the kernel the only way
+ * it answers: connect() to it.  Returns 1 live, 0 stale, -1 error. */
+static int probe(const char *path, int sock_type, const struct ipc_ctx *ctx,
+		 const char *transport, struct ipc_error *e)
+{
+	struct sockaddr_un sun;
+	socklen_t len = 0;
+	int r;
+
+	if (unixpath_fill(&sun, &len, path, e) < 0)
+		return -1;
+	/* Non-blocking, so that a server with a full backlog cannot hang us. */
+	int fd = socket(AF_UNIX, sock_type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return ipc_fail(e, IPC_SYSTEM, errno, "socket AF_UNIX (probe of %s)", path);
+	do
+		r = connect(fd, (struct sockaddr *)&sun, len);
+	while (r < 0 && errno == EINTR);
+	int err = r < 0 ? errno : 0;
+	close(fd); /* a stream server sees this probe as a client that hung up */
+
+	switch (err) {
+	case 0:
+	case EAGAIN:      /* stream: backlog full, so somebody is listening */
+	case EPROTOTYPE:  /* a live socket of the other type */
+		ipc_step(ctx, transport, "connect", "probe %s: answered, a server is there", path);
+		return 1;
+	case ECONNREFUSED: /* the file is there, no socket is bound to it */
+		ipc_step(ctx, transport, "connect", "probe %s: refused, stale socket", path);
+		return 0;
+	case ENOENT:       /* removed since lstat(): just as good */
+		return 0;
+	default:
+		return ipc_fail(e, IPC_SYSTEM, err, "connect %s (probe)", path);
+	}
+}
+
+int unixpath_claim(const char *path, int sock_type, const struct ipc_ctx *ctx,
+		   const char *transport, struct ipc_error *e)
+{
+	struct stat st;
+
+	/* lstat(), not stat(): a symlink is not ours to follow or remove. */
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT) {
+			ipc_step(ctx, transport, "lstat", "%s: free", path);
+			return 0;
+		}
+		return ipc_fail(e, IPC_SYSTEM, errno, "lstat %s", path);
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		/* Somebody's file, maybe a typo in --address: never delete it. */
+		ipc_fail(e, IPC_IN_USE, 0, "%s exists and is not a socket: refusing to remove it",
+			 path);
+		return ipc_hint(e, "choose another path with --address");
+	}
+	ipc_step(ctx, transport, "lstat", "%s: a socket file", path);
+
+	int live = probe(path, sock_type, ctx, transport, e);
+	if (live < 0)
+		return -1;
+	if (live) {
+		ipc_fail(e, IPC_IN_USE, 0, "server already listening on %s", path);
+		return ipc_hint(e, "stop it first, or choose another path with --address");
+	}
+	/* Stale: left behind by a server that died without unlink().  Two
+	 * servers starting at the same instant may both get here; the loser's
+	 * bind() then fails with EADDRINUSE, which the caller reports. */
+	if (unlink(path) < 0 && errno != ENOENT)
+		return ipc_fail(e, IPC_SYSTEM, errno, "unlink stale socket %s", path);
+	ipc_step(ctx, transport, "unlink", "stale socket %s", path);
+	return 0;
+}
+
+void unixpath_remove(const char *path, const struct ipc_ctx *ctx, const char *transport)
+{
+	if (unlink(path) == 0)
+		ipc_step(ctx, transport, "unlink", "%s", path);
+	else if (errno != ENOENT)
+		ipc_step(ctx, transport, "unlink", "%s failed: %s", path, strerror(errno));
+	else
+		ipc_step(ctx, transport, "unlink", "%s: already gone", path);
+}

@@ -1,0 +1,57 @@
+/*
+ * support.h - what every test suite shares: a private runtime directory per
+ * test (so tests never collide), servers in child processes, and running
+ * bin/ipclab as a user would.
+ */
+#ifndef IPCLAB_TEST_SUPPORT_H
+#define IPCLAB_TEST_SUPPORT_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "ipc.h"
+#include "server.h"
+
+struct test_env {
+	char dir[IPC_PATH_MAX];  /* fresh 0700 directory, removed at teardown */
+	struct ipc_ctx ctx;      /* rundir = dir, free ports, short timeouts */
+	const struct ipc_transport *t; /* per-transport suites: the one under test */
+};
+
+/* cmocka setup/teardown: *state becomes a struct test_env. Teardown fails
+ * the test if anything was left in the directory. */
+int test_env_setup(void **state);
+/* The same, with *state holding the transport to test on entry. */
+int test_env_setup_transport(void **state);
+int test_env_teardown(void **state);
+
+/* Number of entries in dir (without . and ..). */
+int test_count_entries(const char *dir);
+
+/* Listen on `address` (NULL = default inside env) and serve in a child
+ * (idle_timeout_ms < 0: the default). */
+void test_server_start(struct test_env *env, const struct ipc_transport *t,
+		       const char *address, int idle_timeout_ms, struct ipc_server *s,
+		       struct server_child *child);
+/* Stop the child and assert it exited 0. */
+void test_server_stop(struct server_child *child);
+
+/* Connect a client to s->addr and assert success. */
+void test_connect(struct test_env *env, const struct ipc_transport *t,
+		  const struct ipc_server *s, struct ipc_conn *c);
+
+/* Run bin/ipclab (path from $IPCLAB_BIN, default bin/ipclab) with args
+ * (NULL-terminated), stdin from `input` (NULL = /dev/null), environment
+ * IPCLAB_DIR=env->dir.  Captures stdout and stderr (NUL-terminated, up to
+ * cap-1 bytes each) and returns the exit status (128+sig if killed). */
+int test_run_cli(struct test_env *env, const char *input, char *out, size_t out_cap,
+		 char *err, size_t err_cap, const char *arg, ...);
+
+/* The same for any program: argv[0] is its path. */
+int test_run_argv(struct test_env *env, const char *input, char *out, size_t out_cap,
+		  char *err, size_t err_cap, const char *const argv[]);
+
+#endif

@@ -1,0 +1,293 @@
+/*
+ * test_cli.c - bin/ipclab run as a user would: its output, its exit codes,
+ * and standard tools (nc, socat, a shell) as clients of its servers.
+ */
+#include "support.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define ENV struct test_env *env = *state
+#define OUT char out[8192], err[8192]
+#define RUN(input, ...) test_run_cli(env, input, out, sizeof out, err, sizeof err, __VA_ARGS__, NULL)
+
+/* `ipclab serve ...` in the background; waits for "listening on ADDR". */
+struct bg_server {
+	pid_t pid;
+	int err_fd;
+	char addr[IPC_ADDR_MAX];
+};
+
+static void serve_start(struct test_env *env, struct bg_server *bg, const char *transport,
+			const char *address)
+{
+	int e[2];
+	const char *bin = getenv("IPCLAB_BIN") ? getenv("IPCLAB_BIN") : "bin/ipclab";
+	assert_int_equal(pipe(e), 0);
+	fflush(NULL);
+	bg->pid = fork();
+	assert_true(bg->pid >= 0);
+	if (bg->pid == 0) {
+		dup2(e[1], 2);
+		close(e[0]);
+		close(e[1]);
+		setenv("IPCLAB_DIR", env->dir, 1);
+		if (address)
+			execl(bin, bin, "serve", transport, "--address", address, (char *)NULL);
+		else
+			execl(bin, bin, "serve", transport, (char *)NULL);
+		_exit(127);
+	}
+	close(e[1]);
+	bg->err_fd = e[0];
+	char line[512];
+	size_t got = 0;
+	while (got < sizeof line - 1) {
+		struct pollfd p = { .fd = bg->err_fd, .events = POLLIN };
+		if (poll(&p, 1, 5000) != 1)
+			fail_msg("serve %s did not say it was listening", transport);
+		ssize_t n = read(bg->err_fd, line + got, 1);
+		if (n <= 0)
+			fail_msg("serve %s exited before listening", transport);
+		if (line[got] == '\n')
+			break;
+		got++;
+	}
+	line[got] = '\0';
+	if (strncmp(line, "listening on ", 13) != 0)
+		fail_msg("serve %s said '%s'", transport, line);
+	snprintf(bg->addr, sizeof bg->addr, "%s", line + 13);
+}
+
+/* SIGTERM, then the exit status and whatever else it printed. */
+static int serve_stop(struct bg_server *bg, char *rest, size_t cap)
+{
+	int status;
+	kill(bg->pid, SIGTERM);
+	while (waitpid(bg->pid, &status, 0) < 0)
+		assert_int_equal(errno, EINTR);
+	ssize_t n = read(bg->err_fd, rest, cap - 1);
+	rest[n > 0 ? n : 0] = '\0';
+	close(bg->err_fd);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Run a shell command line with IPCLAB_DIR set; return its stdout. */
+static int shell(struct test_env *env, const char *cmd, char *out, size_t cap)
+{
+	char err[4096];
+	const char *const argv[] = { "/bin/sh", "-c", cmd, NULL };
+	int rc = test_run_argv(env, NULL, out, cap, err, sizeof err, argv);
+	if (rc != 0)
+		fprintf(stderr, "`%s` exited %d: %s\n", cmd, rc, err);
+	return rc;
+}
+
+static void test_help_and_usage(void **state)
+{
+	ENV;
+	OUT;
+	assert_int_equal(RUN(NULL, "--help"), 0);
+	assert_non_null(strstr(out, "exit status"));
+	assert_int_equal(RUN(NULL, "serve", "--help"), 0);
+	assert_non_null(strstr(out, "usage: ipclab serve"));
+	assert_int_equal(RUN(NULL, "greet", "--help"), 0);
+	assert_int_equal(RUN(NULL, "demo", "--help"), 0);
+	assert_int_equal(RUN(NULL, "list", "--help"), 0);
+	assert_int_equal(RUN(NULL), 2);
+	assert_int_equal(RUN(NULL, "frobnicate"), 2);
+	assert_non_null(strstr(err, "unknown command 'frobnicate'"));
+	assert_int_equal(RUN(NULL, "greet"), 2);
+	assert_int_equal(RUN(NULL, "greet", "carrier-pigeon", "x"), 2);
+	assert_non_null(strstr(err, "unknown transport 'carrier-pigeon'"));
+	assert_non_null(strstr(err, "unix_dgram"));
+	assert_int_equal(RUN(NULL, "greet", "tcp", "x", "--bogus"), 2);
+	assert_int_equal(RUN(NULL, "greet", "tcp", "x", "--timeout", "soon"), 2);
+	assert_int_equal(RUN(NULL, "greet", "tcp", "x", "--address"), 2);
+	assert_int_equal(RUN(NULL, "demo", "--address", "1"), 2);
+	assert_int_equal(RUN(NULL, "greet", "pipe", "two\nlines"), 2);
+}
+
+static void test_list(void **state)
+{
+	ENV;
+	OUT;
+	assert_int_equal(RUN(NULL, "list"), 0);
+	int lines = 0;
+	for (char *p = out; *p; p++)
+		lines += *p == '\n';
+	assert_int_equal(lines, 6);
+	const char *names[] = { "pipe ", "fifo ", "unix_stream ", "unix_dgram ", "tcp ", "udp " };
+	for (size_t i = 0; i < 6; i++)
+		assert_non_null(strstr(out, names[i]));
+}
+
+static void test_demo_all(void **state)
+{
+	ENV;
+	OUT;
+	assert_int_equal(RUN(NULL, "demo"), 0);
+	assert_string_equal(out, "[pipe] Hello, world\n"
+				 "[fifo] Hello, world\n"
+				 "[unix_stream] Hello, world\n"
+				 "[unix_dgram] Hello, world\n"
+				 "[tcp] Hello, world\n"
+				 "[udp] Hello, world\n");
+	assert_int_equal(test_count_entries(env->dir), 0); /* nothing left behind */
+	assert_int_equal(RUN(NULL, "demo", "udp", "fifo", "--name", "Zo\xc3\xab"), 0);
+	assert_string_equal(out, "[udp] Hello, Zo\xc3\xab\n[fifo] Hello, Zo\xc3\xab\n");
+	assert_int_equal(RUN(NULL, "demo", "--name", ""), 1);
+	assert_non_null(strstr(out, "[pipe] FAILED"));
+	assert_non_null(strstr(err, "ERR empty name") ? err : out);
+	assert_int_equal(test_count_entries(env->dir), 0);
+}
+
+static void test_greet_pipe(void **state)
+{
+	ENV;
+	OUT;
+	assert_int_equal(RUN(NULL, "greet", "pipe", "Alice"), 0);
+	assert_string_equal(out, "Hello, Alice\n");
+	assert_int_equal(RUN("Bob\n", "greet", "pipe"), 0); /* name from stdin */
+	assert_string_equal(out, "Hello, Bob\n");
+	assert_int_equal(RUN("Carol\r\n", "greet", "pipe"), 0);
+	assert_string_equal(out, "Hello, Carol\n");
+	assert_int_equal(RUN("", "greet", "pipe"), 2);
+	assert_int_equal(RUN(NULL, "greet", "pipe", ""), 1);
+	assert_string_equal(out, "ERR empty name\n");
+	assert_int_equal(RUN(NULL, "greet", "pipe", "\x1b[1m"), 1);
+	assert_string_equal(out, "ERR control character in name\n");
+	assert_int_equal(RUN(NULL, "serve", "pipe"), 2);
+	assert_non_null(strstr(err, "greet pipe"));
+}
+
+static void test_no_server_exit_code(void **state)
+{
+	ENV;
+	OUT;
+	static const char *const ts[] = { "fifo", "unix_stream", "unix_dgram" };
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(RUN(NULL, "greet", ts[i], "x"), 3);
+		assert_non_null(strstr(err, "ipclab serve"));
+		assert_non_null(strstr(err, env->dir));
+		assert_string_equal(out, "");
+	}
+	assert_int_equal(RUN(NULL, "greet", "tcp", "x", "--address", "127.0.0.1:9"), 3);
+	assert_non_null(strstr(err, "127.0.0.1:9"));
+	assert_int_equal(RUN(NULL, "greet", "udp", "x", "--address", "127.0.0.1:9"), 3);
+	assert_int_equal(RUN(NULL, "greet", "tcp", "x", "--address", "nowhere:port"), 2);
+}
+
+/* `serve` for each servable transport: greet it with the CLI, stop it with
+ * SIGTERM, and check it removed what it created. */
+static void test_serve_and_greet(void **state)
+{
+	ENV;
+	OUT;
+	static const char *const ts[] = { "fifo", "unix_stream", "unix_dgram", "tcp", "udp" };
+	for (size_t i = 0; i < 5; i++) {
+		struct bg_server bg;
+		int inet = !strcmp(ts[i], "tcp") || !strcmp(ts[i], "udp");
+		serve_start(env, &bg, ts[i], inet ? "127.0.0.1:0" : NULL);
+		assert_int_equal(RUN(NULL, "greet", ts[i], "Alice", "--address", bg.addr), 0);
+		assert_string_equal(out, "Hello, Alice\n");
+		assert_int_equal(RUN(NULL, "greet", ts[i], "", "--address", bg.addr), 1);
+		assert_string_equal(out, "ERR empty name\n");
+		/* A second server on the same address is refused, exit 5. */
+		assert_int_equal(RUN(NULL, "serve", ts[i], "--address", bg.addr), 5);
+		assert_non_null(strstr(err, bg.addr));
+		char rest[4096];
+		assert_int_equal(serve_stop(&bg, rest, sizeof rest), 0);
+		assert_int_equal(test_count_entries(env->dir), 0);
+	}
+}
+
+static int have(const char *tool)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", tool);
+	return system(cmd) == 0;
+}
+
+/* Standard tools are clients too: the protocol is plain lines. */
+static void test_standard_tools_as_clients(void **state)
+{
+	ENV;
+	char out[4096], cmd[1024];
+	if (!have("nc") || !have("socat"))
+		fail_msg("nc and socat are needed (make deps installs them)");
+	struct bg_server bg;
+
+	serve_start(env, &bg, "unix_stream", NULL);
+	snprintf(cmd, sizeof cmd, "printf 'Ann\\nBen\\n' | nc -N -U '%s'", bg.addr);
+	assert_int_equal(shell(env, cmd, out, sizeof out), 0);
+	assert_string_equal(out, "Hello, Ann\nHello, Ben\n");
+	snprintf(cmd, sizeof cmd, "echo Cat | socat - UNIX-CONNECT:'%s'", bg.addr);
+	assert_int_equal(shell(env, cmd, out, sizeof out), 0);
+	assert_string_equal(out, "Hello, Cat\n");
+	char rest[4096];
+	assert_int_equal(serve_stop(&bg, rest, sizeof rest), 0);
+
+	serve_start(env, &bg, "unix_dgram", NULL);
+	snprintf(cmd, sizeof cmd,
+		 "echo Dan | socat -t 1 - UNIX-SENDTO:'%s',bind='%s/socat-client.sock'; "
+		 "rm -f '%s/socat-client.sock'", bg.addr, env->dir, env->dir);
+	assert_int_equal(shell(env, cmd, out, sizeof out), 0);
+	assert_string_equal(out, "Hello, Dan\n");
+	assert_int_equal(serve_stop(&bg, rest, sizeof rest), 0);
+
+	serve_start(env, &bg, "tcp", "127.0.0.1:0");
+	char *colon = strrchr(bg.addr, ':');
+	snprintf(cmd, sizeof cmd, "printf 'Eve\\r\\n' | nc -N 127.0.0.1 %s", colon + 1);
+	assert_int_equal(shell(env, cmd, out, sizeof out), 0);
+	assert_string_equal(out, "Hello, Eve\n");
+	snprintf(cmd, sizeof cmd, "echo Fay | socat - TCP:%s", bg.addr);
+	assert_int_equal(shell(env, cmd, out, sizeof out), 0);
+	assert_string_equal(out, "Hello, Fay\n");
+	assert_int_equal(serve_stop(&bg, rest, sizeof rest), 0);
+
+	serve_start(env, &bg, "udp", "127.0.0.1:0");
+	colon = strrchr(bg.addr, ':');
+	snprintf(cmd, sizeof cmd, "echo Gil | nc -u -w 1 127.0.0.1 %s", colon + 1);
+	assert_int_equal(shell(env, cmd, out, sizeof out), 0);
+	assert_string_equal(out, "Hello, Gil\n");
+	snprintf(cmd, sizeof cmd, "echo Hal | socat -t 1 - UDP:%s", bg.addr);
+	assert_int_equal(shell(env, cmd, out, sizeof out), 0);
+	assert_string_equal(out, "Hello, Hal\n");
+	assert_int_equal(serve_stop(&bg, rest, sizeof rest), 0);
+
+	/* A shell is a FIFO client (Linux: opening a FIFO read-write never blocks). */
+	serve_start(env, &bg, "fifo", NULL);
+	snprintf(cmd, sizeof cmd,
+		 "d='%s'; mkfifo -m 600 \"$d/client-$$.req\" \"$d/client-$$.rep\" && "
+		 "exec 3<>\"$d/client-$$.req\" 4<>\"$d/client-$$.rep\" && "
+		 "echo $$ > '%s' && echo Ivy >&3 && head -n 1 <&4",
+		 env->dir, bg.addr);
+	assert_int_equal(shell(env, cmd, out, sizeof out), 0);
+	assert_string_equal(out, "Hello, Ivy\n");
+	assert_int_equal(serve_stop(&bg, rest, sizeof rest), 0);
+	assert_int_equal(test_count_entries(env->dir), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_help_and_usage, test_env_setup, test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_list, test_env_setup, test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_demo_all, test_env_setup, test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_greet_pipe, test_env_setup, test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_no_server_exit_code, test_env_setup,
+						test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_serve_and_greet, test_env_setup, test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_standard_tools_as_clients, test_env_setup,
+						test_env_teardown),
+	};
+	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
+}

@@ -1,0 +1,358 @@
+/*
+ * test_transports.c - one conformance suite, run against every transport.
+ *
+ * Each case starts a real server in a child process and talks to it through
+ * the transport interface, exactly as `ipclab greet` does.
+ */
+#include "support.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "io.h"
+#include "protocol.h"
+
+#define ENV struct test_env *env = *state
+
+/* Read exactly `lines` reply lines (stream) into buf; returns the bytes. */
+static size_t read_lines(struct ipc_conn *c, char *buf, size_t cap, int lines)
+{
+	size_t got = 0;
+	int seen = 0;
+	struct ipc_error e = { 0 };
+	while (seen < lines) {
+		int r = io_wait(c->rfd, POLLIN, -1, 5000);
+		if (r != IO_READY)
+			fail_msg("waiting for reply %d of %d: %s", seen + 1, lines,
+				 r == IO_TIMEOUT ? "timeout" : "poll failed");
+		assert_true(got < cap);
+		ssize_t n = c->t->recv(c, buf + got, cap - got, &e);
+		if (n == IPC_WOULD_BLOCK)
+			continue;
+		if (n <= 0)
+			fail_msg("reply %d of %d: %s", seen + 1, lines, n == 0 ? "end of stream" : e.msg);
+		for (ssize_t i = 0; i < n; i++)
+			seen += buf[got + (size_t)i] == '\n';
+		got += (size_t)n;
+	}
+	return got;
+}
+
+/* Receive one datagram reply into buf (NUL-terminated); returns its length. */
+static size_t read_datagram(struct ipc_conn *c, char *buf, size_t cap)
+{
+	struct ipc_error e = { 0 };
+	for (;;) {
+		if (io_wait(c->rfd, POLLIN, -1, 5000) != IO_READY)
+			fail_msg("no datagram reply");
+		ssize_t n = c->t->recv(c, buf, cap - 1, &e);
+		if (n == IPC_WOULD_BLOCK)
+			continue;
+		if (n < 0)
+			fail_msg("recv: %s", e.msg);
+		assert_true((size_t)n < cap);
+		buf[n] = '\0';
+		return (size_t)n;
+	}
+}
+
+static void send_bytes(struct ipc_conn *c, const void *buf, size_t len)
+{
+	struct ipc_error e = { 0 };
+	if (conn_send_all(c, buf, len, -1, 5000, &e) < 0)
+		fail_msg("send %zu bytes: %s", len, e.msg);
+}
+
+/* One request/reply with the driver's own client code. */
+static void expect_reply(struct ipc_conn *c, const char *name, size_t len, const char *want)
+{
+	char reply[GREET_REPLY_MAX + 1];
+	size_t n = 0;
+	struct ipc_error e = { 0 };
+	int st = conn_greet(c, name, len, reply, sizeof reply - 1, &n, &e);
+	if (st < 0)
+		fail_msg("greet: %s", e.msg);
+	reply[n] = '\0';
+	assert_string_equal(reply, want);
+}
+
+static void test_round_trip(void **state)
+{
+	ENV;
+	struct ipc_server s;
+	struct server_child child;
+	struct ipc_conn c;
+
+	test_server_start(env, env->t, NULL, -1, &s, &child);
+	test_connect(env, env->t, &s, &c);
+	expect_reply(&c, "Alice", 5, "Hello, Alice\n");
+	expect_reply(&c, "Zo\xc3\xab", 4, "Hello, Zo\xc3\xab\n");
+	env->t->close(&c);
+	test_server_stop(&child);
+}
+
+static void test_thousand_requests_one_connection(void **state)
+{
+	ENV;
+	struct ipc_server s;
+	struct server_child child;
+	struct ipc_conn c;
+	char name[32], want[48];
+
+	test_server_start(env, env->t, NULL, -1, &s, &child);
+	test_connect(env, env->t, &s, &c);
+	for (int i = 0; i < 1000; i++) {
+		int n = snprintf(name, sizeof name, "client-%d", i);
+		snprintf(want, sizeof want, "Hello, %s\n", name);
+		expect_reply(&c, name, (size_t)n, want);
+	}
+	env->t->close(&c);
+	test_server_stop(&child);
+}
+
+static void test_pipelined_requests(void **state)
+{
+	ENV;
+	struct ipc_server s;
+	struct server_child child;
+	struct ipc_conn c;
+	char want[64 * 32], got[64 * 32 + 1];
+	size_t wlen = 0;
+
+	test_server_start(env, env->t, NULL, -1, &s, &child);
+	test_connect(env, env->t, &s, &c);
+	if (env->t->kind == IPC_STREAM) {
+		/* 64 requests in one write, then all the replies, in order. */
+		char req[64 * 16];
+		size_t rlen = 0;
+		for (int i = 0; i < 64; i++) {
+			rlen += (size_t)sprintf(req + rlen, "p%d%s", i, i % 2 ? "\r\n" : "\n");
+			wlen += (size_t)sprintf(want + wlen, "Hello, p%d\n", i);
+		}
+		send_bytes(&c, req, rlen);
+		size_t n = read_lines(&c, got, sizeof got - 1, 64);
+		assert_int_equal(n, wlen);
+		assert_memory_equal(got, want, wlen);
+	} else {
+		/* 16 datagrams sent before reading any reply. */
+		for (int i = 0; i < 16; i++) {
+			char req[16];
+			int n = sprintf(req, "d%d", i);
+			send_bytes(&c, req, (size_t)n);
+		}
+		for (int i = 0; i < 16; i++) {
+			char w[32];
+			sprintf(w, "Hello, d%d\n", i);
+			read_datagram(&c, got, sizeof got);
+			assert_string_equal(got, w);
+		}
+	}
+	env->t->close(&c);
+	test_server_stop(&child);
+}
+
+static void test_error_then_good_request(void **state)
+{
+	ENV;
+	struct ipc_server s;
+	struct server_child child;
+	struct ipc_conn c;
+
+	test_server_start(env, env->t, NULL, -1, &s, &child);
+	test_connect(env, env->t, &s, &c);
+	expect_reply(&c, "", 0, "ERR empty name\n");
+	expect_reply(&c, "\xff\xfe", 2, "ERR name is not valid UTF-8\n");
+	expect_reply(&c, "a\tb", 3, "ERR control character in name\n");
+	expect_reply(&c, "a\0b", 3, "ERR control character in name\n");
+	expect_reply(&c, "\x1b[2J", 4, "ERR control character in name\n");
+	expect_reply(&c, "Bob", 3, "Hello, Bob\n");
+	env->t->close(&c);
+	test_server_stop(&child);
+}
+
+static void test_max_size_name(void **state)
+{
+	ENV;
+	struct ipc_server s;
+	struct server_child child;
+	struct ipc_conn c;
+	char name[300], want[300];
+
+	test_server_start(env, env->t, NULL, -1, &s, &child);
+	test_connect(env, env->t, &s, &c);
+	memset(name, 'a', sizeof name);
+	memcpy(name + 251, "\xf0\x9f\x98\x80", 4); /* 255 bytes ending in a 4-byte char */
+	memcpy(want, "Hello, ", 7);
+	memcpy(want + 7, name, 255);
+	memcpy(want + 262, "\n", 2);
+	expect_reply(&c, name, 255, want);
+	memset(name, 'b', sizeof name);
+	expect_reply(&c, name, 256, "ERR name too long (max 255 bytes)\n");
+	expect_reply(&c, name, 255, "Hello, bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\n");
+	env->t->close(&c);
+	test_server_stop(&child);
+}
+
+/* Stream: one over-long line (64 KiB, no newline for a while) gets one ERR,
+ * the rest of it is dropped, and the connection goes on.  Datagram: a
+ * datagram far over the limit is detected, never cut, and answered ERR. */
+static void test_oversized_request(void **state)
+{
+	ENV;
+	struct ipc_server s;
+	struct server_child child;
+	struct ipc_conn c;
+	static char big[65536];
+	char got[512];
+
+	test_server_start(env, env->t, NULL, -1, &s, &child);
+	test_connect(env, env->t, &s, &c);
+	memset(big, 'x', sizeof big);
+	if (env->t->kind == IPC_STREAM) {
+		send_bytes(&c, big, sizeof big);
+		send_bytes(&c, "\nCarol\n", 7);
+		size_t n = read_lines(&c, got, sizeof got - 1, 2);
+		got[n] = '\0';
+		assert_string_equal(got, "ERR name too long (max 255 bytes)\nHello, Carol\n");
+	} else {
+		size_t len = env->t->max_message < 4000 ? env->t->max_message : 4000;
+		send_bytes(&c, big, len);
+		read_datagram(&c, got, sizeof got);
+		assert_string_equal(got, "ERR name too long (max 255 bytes)\n");
+		send_bytes(&c, big, 256);
+		read_datagram(&c, got, sizeof got);
+		assert_string_equal(got, "ERR name too long (max 255 bytes)\n");
+		expect_reply(&c, "Carol", 5, "Hello, Carol\n");
+	}
+	env->t->close(&c);
+	test_server_stop(&child);
+}
+
+/* A client that vanishes in the middle of a line costs the server nothing:
+ * the next client is served (the pipe's server, which has only one client,
+ * must end cleanly instead). */
+static void test_client_vanishes_mid_line(void **state)
+{
+	ENV;
+	struct ipc_server s;
+	struct server_child child;
+	struct ipc_conn c;
+
+	test_server_start(env, env->t, NULL, -1, &s, &child);
+	test_connect(env, env->t, &s, &c);
+	send_bytes(&c, "Ali", 3);
+	env->t->close(&c);
+	if (env->t->servable) {
+		for (int i = 0; i < 3; i++) {
+			test_connect(env, env->t, &s, &c);
+			expect_reply(&c, "Dave", 4, "Hello, Dave\n");
+			env->t->close(&c);
+		}
+	}
+	test_server_stop(&child);
+}
+
+/* A client that vanishes before reading its replies, with many requests in
+ * flight: the server's writes fail (EPIPE, never SIGPIPE) and it goes on. */
+static void test_client_vanishes_before_reply(void **state)
+{
+	ENV;
+	struct ipc_server s;
+	struct server_child child;
+	struct ipc_conn c;
+	char req[8192];
+
+	if (!env->t->servable)
+		skip(); /* one client only: covered by test_client_vanishes_mid_line */
+	test_server_start(env, env->t, NULL, -1, &s, &child);
+	for (int round = 0; round < 3; round++) {
+		test_connect(env, env->t, &s, &c);
+		size_t len = 0;
+		while (len + 8 < sizeof req)
+			len += (size_t)sprintf(req + len, "n%04zu\n", len % 10000);
+		send_bytes(&c, req, env->t->kind == IPC_STREAM ? len : 5);
+		env->t->close(&c);
+	}
+	test_connect(env, env->t, &s, &c);
+	expect_reply(&c, "Erin", 4, "Hello, Erin\n");
+	env->t->close(&c);
+	test_server_stop(&child);
+}
+
+/* The iterative server serves one client at a time; a silent client is
+ * dropped after the idle timeout so that the next one gets its turn. */
+static void test_silent_client_times_out(void **state)
+{
+	ENV;
+	struct ipc_server s;
+	struct server_child child;
+	struct ipc_conn idle, c;
+
+	if (env->t->kind != IPC_STREAM || !env->t->servable)
+		skip(); /* datagram servers have no connections to hold */
+	test_server_start(env, env->t, NULL, 300, &s, &child);
+	test_connect(env, env->t, &s, &idle);
+	test_connect(env, env->t, &s, &c);
+	long long t0 = io_now_ms();
+	expect_reply(&c, "Frank", 5, "Hello, Frank\n");
+	/* Served only after the idle client was dropped (~300 ms), well before
+	 * the client's own 2 s timeout. */
+	assert_true(io_now_ms() - t0 >= 250);
+	env->t->close(&c);
+	env->t->close(&idle);
+	test_server_stop(&child);
+}
+
+#define FOR_TRANSPORT(name)                                                                      \
+	cmocka_unit_test_prestate_setup_teardown(test_round_trip, test_env_setup_transport,      \
+						 test_env_teardown, (void *)&name),             \
+	cmocka_unit_test_prestate_setup_teardown(test_thousand_requests_one_connection,          \
+						 test_env_setup_transport, test_env_teardown,   \
+						 (void *)&name),                                \
+	cmocka_unit_test_prestate_setup_teardown(test_pipelined_requests,                        \
+						 test_env_setup_transport, test_env_teardown,   \
+						 (void *)&name),                                \
+	cmocka_unit_test_prestate_setup_teardown(test_error_then_good_request,                   \
+						 test_env_setup_transport, test_env_teardown,   \
+						 (void *)&name),                                \
+	cmocka_unit_test_prestate_setup_teardown(test_max_size_name, test_env_setup_transport,   \
+						 test_env_teardown, (void *)&name),             \
+	cmocka_unit_test_prestate_setup_teardown(test_oversized_request,                         \
+						 test_env_setup_transport, test_env_teardown,   \
+						 (void *)&name),                                \
+	cmocka_unit_test_prestate_setup_teardown(test_client_vanishes_mid_line,                  \
+						 test_env_setup_transport, test_env_teardown,   \
+						 (void *)&name),                                \
+	cmocka_unit_test_prestate_setup_teardown(test_client_vanishes_before_reply,              \
+						 test_env_setup_transport, test_env_teardown,   \
+						 (void *)&name),                                \
+	cmocka_unit_test_prestate_setup_teardown(test_silent_client_times_out,                   \
+						 test_env_setup_transport, test_env_teardown,   \
+						 (void *)&name)
+
+extern const struct ipc_transport pipe_transport, fifo_transport, unix_stream_transport,
+	unix_dgram_transport, tcp_transport, udp_transport;
+
+int main(void)
+{
+	const struct CMUnitTest pipe_tests[] = { FOR_TRANSPORT(pipe_transport) };
+	const struct CMUnitTest fifo_tests[] = { FOR_TRANSPORT(fifo_transport) };
+	const struct CMUnitTest unix_stream_tests[] = { FOR_TRANSPORT(unix_stream_transport) };
+	const struct CMUnitTest unix_dgram_tests[] = { FOR_TRANSPORT(unix_dgram_transport) };
+	const struct CMUnitTest tcp_tests[] = { FOR_TRANSPORT(tcp_transport) };
+	const struct CMUnitTest udp_tests[] = { FOR_TRANSPORT(udp_transport) };
+	int failed = 0;
+
+	failed += cmocka_run_group_tests_name("conformance: pipe", pipe_tests, NULL, NULL);
+	failed += cmocka_run_group_tests_name("conformance: fifo", fifo_tests, NULL, NULL);
+	failed += cmocka_run_group_tests_name("conformance: unix_stream", unix_stream_tests, NULL, NULL);
+	failed += cmocka_run_group_tests_name("conformance: unix_dgram", unix_dgram_tests, NULL, NULL);
+	failed += cmocka_run_group_tests_name("conformance: tcp", tcp_tests, NULL, NULL);
+	failed += cmocka_run_group_tests_name("conformance: udp", udp_tests, NULL, NULL);
+	return failed ? 1 : 0;
+}

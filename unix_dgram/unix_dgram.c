@@ -1,0 +1,315 @@
+/*
+ * unix_dgram.c - a Unix domain datagram socket (AF_UNIX, SOCK_DGRAM).
+ *
+ * The local cousin of UDP, but reliable: the kernel never drops or reorders
+ * a datagram between two Unix sockets (a full receiver makes the sender wait
+ * instead).  There are no connections: the server has ONE socket, receives
+ * each request with the sender's address attached, and answers it with
+ * sendto().  So a client must bind() an address of its own, or the server has
+ * nowhere to send the reply.  Message boundaries are kept: one send() is one
+ * recv(), and a datagram larger than the receive buffer is truncated.
+ *
+ *   server: socket -> bind -> recvfrom/sendto ... -> close -> unlink
+ *   client: socket -> bind -> connect -> send/recv -> close -> unlink
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "ipc.h"
+#include "unixpath.h"
+
+#define NAME "unix_dgram"
+
+/*
+ * The largest datagram we promise.  Linux refuses (EMSGSIZE) a Unix datagram
+ * larger than the sender's SO_SNDBUF minus 32 bytes; with the default buffer
+ * (net.core.wmem_default = 212992) that is 212960 bytes, measured with
+ * growing send()s over a socketpair.  Administrators can shrink the default,
+ * and a reply is a few bytes longer than its request, so we promise a round
+ * 64 KiB, well within any sane default.
+ */
+#define UD_MAX_MESSAGE 65536
+
+static void ud_default_address(const struct ipc_ctx *ctx, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s/unix_dgram.sock", ctx->rundir);
+}
+
+/* ---- server ---------------------------------------------------------- */
+
+static int ud_listen(struct ipc_server *s, const char *address, struct ipc_error *e)
+{
+	char path[IPC_ADDR_MAX];
+	struct sockaddr_un sun;
+	socklen_t len = 0;
+
+	if (!address) {
+		ud_default_address(s->ctx, path, sizeof path);
+		address = path;
+	}
+	if (unixpath_fill(&sun, &len, address, e) < 0)
+		return -1;
+	/* Step 0 - make the path free (a stale file would make bind() fail). */
+	if (unixpath_claim(address, SOCK_DGRAM, s->ctx, NAME, e) < 0)
+		return -1;
+
+	/* Step 1 - socket(). */
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return ipc_fail(e, IPC_SYSTEM, errno, "socket AF_UNIX, SOCK_DGRAM");
+	ipc_step(s->ctx, NAME, "socket", "AF_UNIX, SOCK_DGRAM -> fd %d", fd);
+
+	/* Step 2 - bind(): the name clients send to.  There is no listen():
+	 * from now on datagrams addressed to the path queue up on `fd`. */
+	if (bind(fd, (struct sockaddr *)&sun, len) < 0) {
+		int err = errno;
+		close(fd);
+		ipc_fail(e, err == EADDRINUSE ? IPC_IN_USE : IPC_SYSTEM, err, "bind %s", address);
+		return ipc_hint(e, err == EADDRINUSE
+				? "another server took the path just now: choose another with --address"
+				: "check that the directory exists and is writable");
+	}
+	ipc_step(s->ctx, NAME, "bind", "fd %d to %s", fd, address);
+
+	s->fd = fd;
+	s->owns_path = true;
+	snprintf(s->addr.text, sizeof s->addr.text, "%s", address);
+	return 0;
+}
+
+/* Step 3 - no accept(): every client talks to the same socket, so the
+ * "connection" is the server socket itself, borrowed. */
+static int ud_accept(struct ipc_server *s, struct ipc_conn *c, struct ipc_error *e)
+{
+	(void)e;
+	ipc_conn_init(c, s->t, s->ctx);
+	c->rfd = c->wfd = s->fd;
+	c->borrowed = true;
+	snprintf(c->peer_text, sizeof c->peer_text, "(no datagram yet)");
+	ipc_step(s->ctx, NAME, "accept", "none: fd %d serves every client", s->fd);
+	return 0;
+}
+
+/* A sender's address as text: its path, "@name" for Linux's abstract
+ * names, or nothing at all when it never called bind(). */
+static void describe(const struct sockaddr_storage *ss, socklen_t len, char *out, size_t cap)
+{
+	const struct sockaddr_un *sun = (const struct sockaddr_un *)ss;
+	size_t off = offsetof(struct sockaddr_un, sun_path);
+	size_t n = len > off ? len - off : 0;
+
+	if (n > sizeof sun->sun_path)
+		n = sizeof sun->sun_path;
+	if (n == 0)
+		snprintf(out, cap, "(unbound sender)");
+	else if (sun->sun_path[0] == '\0')
+		snprintf(out, cap, "@%.*s", (int)(n - 1), sun->sun_path + 1);
+	else
+		snprintf(out, cap, "%.*s", (int)strnlen(sun->sun_path, n), sun->sun_path);
+}
+
+/* ---- client ---------------------------------------------------------- */
+
+static int ud_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc_error *e)
+{
+	struct sockaddr_un server, own;
+	socklen_t server_len = 0, own_len = 0;
+	char path[IPC_ADDR_MAX];
+	int r;
+
+	if (unixpath_fill(&server, &server_len, a->text, e) < 0)
+		return -1;
+	/* Step 1 - socket(). */
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return ipc_fail(e, IPC_SYSTEM, errno, "socket AF_UNIX, SOCK_DGRAM");
+	ipc_step(c->ctx, NAME, "socket", "AF_UNIX, SOCK_DGRAM -> fd %d", fd);
+
+	/* Step 2 - bind() a name of our own, the return address the server
+	 * sees in recvfrom().  pid and fd make it unique on this machine;
+	 * a file left by a crashed process with our pid is claimed as stale. */
+	snprintf(path, sizeof path, "%s/client-%ld-%d.dgram", c->ctx->rundir,
+		 (long)getpid(), fd);
+	if (unixpath_fill(&own, &own_len, path, e) < 0 ||
+	    unixpath_claim(path, SOCK_DGRAM, c->ctx, NAME, e) < 0) {
+		close(fd);
+		return -1;
+	}
+	if (bind(fd, (struct sockaddr *)&own, own_len) < 0) {
+		int err = errno;
+		close(fd);
+		return ipc_fail(e, IPC_SYSTEM, err, "bind %s", path);
+	}
+	ipc_step(c->ctx, NAME, "bind", "fd %d to %s", fd, path);
+	_Static_assert(sizeof c->own_path[0] == sizeof own.sun_path, "own_path fits sun_path");
+	memcpy(c->own_path[0], own.sun_path, sizeof own.sun_path);
+
+	/* Step 3 - connect(): no handshake, it only fixes the destination of
+	 * send() and makes the kernel refuse datagrams from anyone but the
+	 * server.  A missing server shows at once. */
+	do
+		r = connect(fd, (struct sockaddr *)&server, server_len);
+	while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		int err = errno;
+		close(fd);
+		unixpath_remove(c->own_path[0], c->ctx, NAME);
+		c->own_path[0][0] = '\0';
+		if (err == ENOENT || err == ECONNREFUSED) {
+			ipc_fail(e, IPC_NO_SERVER, err, "connect %s", a->text);
+			return ipc_hint(e, "no server there: start one with `ipclab serve unix_dgram`");
+		}
+		ipc_fail(e, IPC_SYSTEM, err, "connect %s", a->text);
+		if (err == EPROTOTYPE)
+			return ipc_hint(e, "the socket there is not a datagram socket: "
+					"is it a unix_stream server?");
+		return -1;
+	}
+	ipc_step(c->ctx, NAME, "connect", "fd %d to %s", fd, a->text);
+
+	c->rfd = c->wfd = fd;
+	memcpy(&c->peer, &server, server_len);
+	c->peer_len = server_len;
+	snprintf(c->peer_text, sizeof c->peer_text, "%s", a->text);
+	return 0;
+}
+
+/* ---- both sides: one datagram in, one datagram out -------------------- */
+
+/* Server: recvfrom() with the sender's address.  Client: recv() from the
+ * server it is connected to.  MSG_TRUNC makes Linux return the datagram's
+ * REAL length even when only `cap` bytes fit, so truncation is visible. */
+static ssize_t ud_recv(struct ipc_conn *c, void *buf, size_t cap, struct ipc_error *e)
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = cap };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n;
+
+	if (c->borrowed) {
+		m.msg_name = &c->peer;
+		m.msg_namelen = sizeof c->peer;
+	}
+	do
+		n = recvmsg(c->rfd, &m, MSG_TRUNC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return IPC_WOULD_BLOCK;
+		return ipc_fail(e, c->borrowed ? IPC_SYSTEM : ipc_status_of_errno(errno), errno,
+				"recvmsg %s", c->borrowed ? "(server socket)" : c->peer_text);
+	}
+	/* A kernel that ignores MSG_TRUNC in flags still sets it in msg_flags. */
+	if ((m.msg_flags & MSG_TRUNC) && (size_t)n <= cap)
+		n = (ssize_t)cap + 1;
+	if (c->borrowed) {
+		c->peer_len = m.msg_namelen;
+		describe(&c->peer, c->peer_len, c->peer_text, sizeof c->peer_text);
+		ipc_step(c->ctx, NAME, "recvfrom", "fd %d: %zd bytes from %s", c->rfd, n,
+			 c->peer_text);
+	} else {
+		ipc_step(c->ctx, NAME, "recv", "fd %d: %zd bytes", c->rfd, n);
+	}
+	return n;
+}
+
+/* Server: sendto() the last sender.  Client: send() to the server it is
+ * connected to.  A datagram goes whole or not at all: no loop here. */
+static ssize_t ud_send(struct ipc_conn *c, const void *buf, size_t len, struct ipc_error *e)
+{
+	const struct sockaddr *to = NULL;
+	socklen_t tolen = 0;
+	ssize_t n;
+
+	if (c->borrowed) {
+		if (c->peer_len <= offsetof(struct sockaddr_un, sun_path)) {
+			ipc_fail(e, IPC_PROTOCOL, 0, "sendto %s: the client has no address, "
+				 "so the reply has nowhere to go", c->peer_text);
+			return ipc_hint(e, "a datagram client must bind() a path before it sends");
+		}
+		to = (const struct sockaddr *)&c->peer;
+		tolen = c->peer_len;
+	}
+	do
+		n = sendto(c->wfd, buf, len, MSG_NOSIGNAL, to, tolen);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		int err = errno;
+		if (err == EAGAIN || err == EWOULDBLOCK)
+			return IPC_WOULD_BLOCK; /* the receiver's queue is full */
+		if (err == EMSGSIZE) {
+			ipc_fail(e, IPC_USAGE, err, "message of %zu bytes is larger than a "
+				 "unix_dgram datagram can be", len);
+			return ipc_hint(e, "send at most %d bytes", UD_MAX_MESSAGE);
+		}
+		if (c->borrowed && (err == ECONNREFUSED || err == ENOENT)) {
+			ipc_fail(e, IPC_PROTOCOL, err, "sendto %s", c->peer_text);
+			return ipc_hint(e, "the client went away before its reply");
+		}
+		if (!c->borrowed && (err == ECONNREFUSED || err == ENOTCONN)) {
+			/* Linux disconnects us when the server's socket dies:
+			 * ECONNREFUSED once, then ENOTCONN. */
+			ipc_fail(e, IPC_NO_SERVER, err, "send %s", c->peer_text);
+			return ipc_hint(e, "the server went away: start one with "
+					"`ipclab serve unix_dgram`");
+		}
+		return ipc_fail(e, IPC_SYSTEM, err, "%s %s", c->borrowed ? "sendto" : "send",
+				c->peer_text);
+	}
+	if ((size_t)n != len)
+		return ipc_fail(e, IPC_SYSTEM, 0, "send %s: datagram cut to %zd of %zu bytes",
+				c->peer_text, n, len);
+	ipc_step(c->ctx, NAME, c->borrowed ? "sendto" : "send", "fd %d: %zd bytes to %s",
+		 c->wfd, n, c->peer_text);
+	return n;
+}
+
+/* Last client step - close(), then unlink() our own socket file.  The
+ * server side only drops its borrowed view: the fd is the server's. */
+static void ud_close(struct ipc_conn *c)
+{
+	if (!c->borrowed && c->rfd >= 0) {
+		close(c->rfd);
+		ipc_step(c->ctx, NAME, "close", "fd %d", c->rfd);
+	}
+	c->rfd = c->wfd = -1;
+	if (c->own_path[0][0]) {
+		unixpath_remove(c->own_path[0], c->ctx, NAME);
+		c->own_path[0][0] = '\0';
+	}
+}
+
+/* Last server step - close the socket and unlink() its path. */
+static void ud_shutdown(struct ipc_server *s, bool remove)
+{
+	if (s->fd >= 0) {
+		close(s->fd);
+		ipc_step(s->ctx, NAME, "close", "fd %d", s->fd);
+		s->fd = -1;
+	}
+	if (remove && s->owns_path) {
+		unixpath_remove(s->addr.text, s->ctx, NAME);
+		s->owns_path = false;
+	}
+}
+
+const struct ipc_transport unix_dgram_transport = {
+	.name = NAME,
+	.summary = "Unix domain datagram socket on a path (SOCK_DGRAM): messages, reply by address",
+	.kind = IPC_DATAGRAM,
+	.servable = true,
+	.max_message = UD_MAX_MESSAGE,
+	.default_address = ud_default_address,
+	.listen = ud_listen,
+	.accept = ud_accept,
+	.connect = ud_connect,
+	.recv = ud_recv,
+	.send = ud_send,
+	.close = ud_close,
+	.shutdown = ud_shutdown,
+};
