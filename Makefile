@@ -17,6 +17,8 @@ LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c)) \
            inet/inet_addr.c inet/tcp.c inet/udp.c $(wildcard bench/*.c)
 TESTS   := $(basename $(notdir $(wildcard tests/test_*.c)))
 
+# `make V=1` shows the full compiler command lines.
+Q       := $(if $(V),,@)
 REL     := build/release
 ASAN    := build/asan
 
@@ -26,10 +28,12 @@ all: bin/ipclab
 # One object tree per flavour, so a sanitized build never mixes with a plain one.
 $(REL)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(WARN) $(INCS) $(CFLAGS) -MMD -MP -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(WARN) $(INCS) $(CFLAGS) -MMD -MP -c $< -o $@
 $(ASAN)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(WARN) $(INCS) -O1 -g $(SAN) -MMD -MP -c $< -o $@
+	@$(if $(Q),echo "  CC asan $<")
+	$(Q)$(CC) $(WARN) $(INCS) -O1 -g $(SAN) -MMD -MP -c $< -o $@
 
 REL_LIB  := $(LIB_SRC:%.c=$(REL)/%.o)
 ASAN_LIB := $(LIB_SRC:%.c=$(ASAN)/%.o)
@@ -46,10 +50,12 @@ $(ASAN)/tests/%: $(ASAN)/tests/%.o $(ASAN)/tests/support.o $(ASAN_LIB)
 	$(CC) $(SAN) -o $@ $^ -lcmocka -lm
 $(ASAN)/tests/support.o: tests/support.c
 	@mkdir -p $(@D)
-	$(CC) $(WARN) $(INCS) -Itests -O1 -g $(SAN) -MMD -MP -c $< -o $@
+	@$(if $(Q),echo "  CC asan $<")
+	$(Q)$(CC) $(WARN) $(INCS) -Itests -O1 -g $(SAN) -MMD -MP -c $< -o $@
 $(ASAN)/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
-	$(CC) $(WARN) $(INCS) -Itests -O1 -g $(SAN) -MMD -MP -c $< -o $@
+	@$(if $(Q),echo "  CC asan $<")
+	$(Q)$(CC) $(WARN) $(INCS) -Itests -O1 -g $(SAN) -MMD -MP -c $< -o $@
 
 demo: bin/ipclab
 	./bin/ipclab demo

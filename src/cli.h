@@ -43,5 +43,7 @@ int cmd_list(struct cli *cli, int argc, char **argv);
 int cmd_serve(struct cli *cli, int argc, char **argv);
 int cmd_greet(struct cli *cli, int argc, char **argv);
 int cmd_demo(struct cli *cli, int argc, char **argv);
+int cmd_bench(struct cli *cli, int argc, char **argv); /* bench/bench_cli.c */
+int cmd_load(struct cli *cli, int argc, char **argv);  /* src/load.c */
 
 #endif

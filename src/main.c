@@ -41,42 +41,6 @@ static const char usage[] =
 	"  0 greeted  1 the server answered ERR  2 usage  3 no server\n"
 	"  4 timeout  5 address in use  6 system error  7 protocol error\n";
 
-int cli_report(const struct ipc_error *e)
-{
-	fprintf(stderr, "ipclab: %s\n", e->msg);
-	return e->status ? e->status : IPC_SYSTEM;
-}
-
-const struct ipc_transport *cli_transport(const char *name)
-{
-	const struct ipc_transport *t = ipc_transport_find(name);
-	if (t)
-		return t;
-	fprintf(stderr, "ipclab: unknown transport '%s'; choose one of:", name);
-	for (size_t i = 0; ipc_transports[i]; i++)
-		fprintf(stderr, " %s", ipc_transports[i]->name);
-	fputs(" (`ipclab list` describes them)\n", stderr);
-	return NULL;
-}
-
-int cmd_list(struct cli *cli, int argc, char **argv)
-{
-	(void)cli;
-	if (argc > 1) {
-		fputs(strcmp(argv[1], "--help") && strcmp(argv[1], "-h")
-			      ? "ipclab list: takes no arguments\n"
-			      : "usage: ipclab list\nOne line for each transport: name, kind, summary.\n",
-		      stderr);
-		return strcmp(argv[1], "--help") && strcmp(argv[1], "-h") ? IPC_USAGE : 0;
-	}
-	for (size_t i = 0; ipc_transports[i]; i++) {
-		const struct ipc_transport *t = ipc_transports[i];
-		printf("%-12s %-9s %s\n", t->name, t->kind == IPC_STREAM ? "stream" : "datagram",
-		       t->summary);
-	}
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -87,6 +51,8 @@ int main(int argc, char **argv)
 		{ "serve", cmd_serve },
 		{ "greet", cmd_greet },
 		{ "demo", cmd_demo },
+		{ "bench", cmd_bench },
+		{ "load", cmd_load },
 	};
 	struct cli cli = {
 		.ctx = { .timeout_ms = CLI_TIMEOUT_MS, .retries = CLI_RETRIES },

@@ -238,7 +238,7 @@ static void test_udp_silent_server_times_out(void **state)
 static void test_unsafe_runtime_dir(void **state)
 {
 	ENV;
-	char dir[IPC_PATH_MAX], link[IPC_PATH_MAX];
+	char dir[IPC_PATH_MAX + 8], link[IPC_PATH_MAX + 8];
 	struct ipc_error e = { 0 };
 
 	snprintf(dir, sizeof dir, "%s/open", env->dir);

@@ -13,6 +13,8 @@
  *   client: socket -> bind -> connect -> send/recv -> close -> unlink
  */
 #include <errno.h>
+#include <sys/random.h>
+#include <time.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -132,10 +134,15 @@ static int ud_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc_e
 	ipc_step(c->ctx, NAME, "socket", "AF_UNIX, SOCK_DGRAM -> fd %d", fd);
 
 	/* Step 2 - bind() a name of our own, the return address the server
-	 * sees in recvfrom().  pid and fd make it unique on this machine;
-	 * a file left by a crashed process with our pid is claimed as stale. */
-	snprintf(path, sizeof path, "%s/client-%ld-%d.dgram", c->ctx->rundir,
-		 (long)getpid(), fd);
+	 * sees in recvfrom().  The pid and a random tag make it unique: a
+	 * name reused soon after (say pid and fd alone) could receive a late
+	 * reply meant for the connection that used it before.  A file left by
+	 * a crashed process is claimed as stale. */
+	unsigned tag;
+	if (getrandom(&tag, sizeof tag, 0) != (ssize_t)sizeof tag)
+		tag = (unsigned)fd ^ (unsigned)time(NULL);
+	snprintf(path, sizeof path, "%s/client-%ld-%08x.dgram", c->ctx->rundir,
+		 (long)getpid(), tag);
 	if (unixpath_fill(&own, &own_len, path, e) < 0 ||
 	    unixpath_claim(path, SOCK_DGRAM, c->ctx, NAME, e) < 0) {
 		close(fd);

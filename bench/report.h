@@ -1,0 +1,76 @@
+/*
+ * report.h - one layout for every result: in-process benchmarks, hyperfine
+ * runs and the load generator all write rows of these columns, in text,
+ * CSV, JSON or Markdown, so one script merges and plots them.
+ *
+ * CSV header (the column names every script uses):
+ *   kind,transport,mode,size,count,clients,pin,min_us,p50_us,p90_us,p99_us,
+ *   p999_us,max_us,mean_us,stddev_us,cpu_us_per_op,ctxsw_per_op,mb_per_s,
+ *   msgs_per_s,cpu_ms_per_mb,lost,errors,note
+ * JSON uses the same names as keys of each object in "results".
+ *
+ * Every file starts with the environment record (CSV: "# key: value"
+ * comment lines, which gnuplot skips; JSON: an "environment" object;
+ * Markdown/text: a short header).
+ */
+#ifndef IPCLAB_REPORT_H
+#define IPCLAB_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "stats.h"
+
+enum report_format { REPORT_TEXT, REPORT_CSV, REPORT_JSON, REPORT_MARKDOWN };
+
+/* The machine and the build a result was measured on. */
+struct env_record {
+	char date[32];        /* ISO 8601, UTC */
+	char cpu_model[128];
+	int cpus_online;
+	char smt[16];         /* "on", "off", "unknown" */
+	char kernel[128];     /* uname -sr */
+	char governor[32];    /* cpu0 scaling governor, or "unknown" */
+	char compiler[64];    /* __VERSION__ */
+	char cflags[128];     /* the flags bin/ipclab was built with */
+	char git_rev[48];     /* $IPCLAB_GIT_REV, or the build's, or "unknown" */
+	char pin[32];         /* "0,1", "0,0" or "none" */
+};
+
+/* One measurement.  Columns that do not apply stay 0 / "". */
+struct result_row {
+	const char *kind;      /* latency | throughput | connect | process | load */
+	const char *transport;
+	const char *mode;      /* server mode for load: iterative, select, poll, epoll */
+	unsigned long size;    /* message bytes */
+	unsigned long count;   /* round trips, messages or runs measured */
+	unsigned long clients; /* load: concurrent clients; else 1 */
+	const char *pin;       /* "0,1", "0,0", "none" */
+	struct stats lat_us;   /* per operation, microseconds */
+	double cpu_us_per_op;  /* user+sys of both sides */
+	double ctxsw_per_op;   /* voluntary+involuntary, both sides */
+	double mb_per_s;       /* 10^6 bytes per second */
+	double msgs_per_s;     /* messages (or greetings) per second */
+	double cpu_ms_per_mb;
+	unsigned long lost;    /* datagrams lost (UDP) or requests unanswered */
+	unsigned long errors;
+	const char *note;      /* "" or words like "LOSSY", "UNPINNED", "HIGH-SPREAD" */
+};
+
+struct report {
+	FILE *out;
+	enum report_format format;
+	unsigned long rows;
+};
+
+/* "text", "csv", "json", "markdown" -> format; -1 if unknown. */
+int report_parse_format(const char *name, enum report_format *format);
+/* Fill the environment record from /proc, /sys, uname and the build. */
+void env_record_collect(struct env_record *env, const char *pin);
+
+void report_begin(struct report *r, FILE *out, enum report_format format,
+		  const struct env_record *env);
+void report_add(struct report *r, const struct result_row *row);
+void report_end(struct report *r);
+
+#endif
