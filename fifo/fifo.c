@@ -10,10 +10,12 @@
  *   1. The server creates the well-known FIFO <dir>/fifo.server and reads it.
  *      Only connection notices travel there, never requests.
  *   2. A client creates its own pair of FIFOs in the same directory,
- *          <dir>/client-<pid>.req   requests, client -> server
- *          <dir>/client-<pid>.rep   replies,  server -> client
- *      opens them, and writes the notice "<pid>\n" to the server FIFO.
- *   3. The server reads the notice, rebuilds both paths from the pid alone
+ *          <dir>/client-<id>.req   requests, client -> server
+ *          <dir>/client-<id>.rep   replies,  server -> client
+ *      opens them, and writes the notice "<id>\n" to the server FIFO.  The
+ *      id is "<pid>-<random tag>", so one process can hold several
+ *      connections; a bare "<pid>" is accepted too (handy from a shell).
+ *   3. The server reads the notice, rebuilds both paths from the id alone
  *      (never from a path a client sent), opens them, checks that they are
  *      FIFOs it owns, and unlinks both names: the open descriptors keep the
  *      FIFOs alive, and nothing is left behind even if the client crashes.
@@ -24,8 +26,10 @@
  *   - open(O_WRONLY | O_NONBLOCK) fails with ENXIO while nobody has the FIFO
  *     open for reading: that is how a client learns "no server", and how a
  *     server tells a stale FIFO from a live one.
- *   - read() returns 0 (end-of-file) whenever no writer is left, and a
- *     write() with no reader left fails with EPIPE.
+ *   - read() returns 0 (end-of-file) whenever no writer is left, even
+ *     before the first one came, and write() with no reader fails with
+ *     EPIPE.  So the server keeps a writer on its own FIFO, and a client a
+ *     reader on its own request FIFO.
  *   - A write() of at most PIPE_BUF bytes (4096 on Linux, 512 by POSIX) is
  *     atomic: the notices of concurrent clients never interleave.
  *
@@ -40,13 +44,15 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "io.h"
 #include "ipc.h"
 
 #define NAME "fifo"
-#define NOTICE_DIGITS 10 /* a pid is an int: at most 10 digits */
+#define ID_MAX 32 /* "<pid>-<tag>": 10 digits, '-', 8 hex digits, and room */
 
 static void close_fd(const struct ipc_ctx *ctx, int *fd)
 {
@@ -67,15 +73,30 @@ static bool still_named(const char *path, int fd)
 	       ps.st_dev == fs.st_dev && ps.st_ino == fs.st_ino;
 }
 
-/* "<directory of the server FIFO>/client-<pid>.<suffix>": client and server
+/* "<directory of the server FIFO>/client-<id>.<suffix>": client and server
  * agree on the names with no configuration beyond the server's address. */
-static int client_path(char *out, size_t cap, const char *server, long long pid,
+static int client_path(char *out, size_t cap, const char *server, const char *id,
 		       const char *suffix)
 {
 	const char *slash = strrchr(server, '/');
 	int dirlen = slash ? (int)(slash - server + 1) : 0;
-	int n = snprintf(out, cap, "%.*sclient-%lld.%s", dirlen, server, pid, suffix);
+	int n = snprintf(out, cap, "%.*sclient-%s.%s", dirlen, server, id, suffix);
 	return n > 0 && (size_t)n < cap ? 0 : -1;
+}
+
+/* open() a FIFO the way every open here needs: O_NONBLOCK (never wait for
+ * the other side), O_NOFOLLOW (a symlink is refused with ELOOP, so a planted
+ * one cannot redirect us), O_CLOEXEC.  Narrated; -1 and e on error. */
+static int open_fifo(const struct ipc_ctx *ctx, const char *path, int mode, const char *note,
+		     struct ipc_error *e)
+{
+	const char *how = mode == O_WRONLY ? "O_WRONLY" : "O_RDONLY";
+	int fd = open(path, mode | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0)
+		return ipc_fail(e, IPC_SYSTEM, errno, "open %s %s", path, how);
+	ipc_step(ctx, NAME, "open", "%s %s -> fd %d%s", path, how, fd, note);
+	return fd;
 }
 
 static void fifo_default_address(const struct ipc_ctx *ctx, char *out, size_t cap)
@@ -99,23 +120,21 @@ static int make_server_fifo(const struct ipc_ctx *ctx, const char *path, struct 
 			return ipc_fail(e, IPC_SYSTEM, errno, "mkfifo %s", path);
 		if (attempt > 0) {
 			ipc_fail(e, IPC_IN_USE, EEXIST, "mkfifo %s", path);
-			return ipc_hint(e, "another server took the path just now: "
-					"choose another with --address");
+			return ipc_hint(e, "another server took the path just now");
 		}
 		struct stat st;
 		if (lstat(path, &st) < 0)
 			return ipc_fail(e, IPC_SYSTEM, errno, "lstat %s", path);
 		if (!S_ISFIFO(st.st_mode)) {
 			ipc_fail(e, IPC_IN_USE, 0, "%s exists and is not a FIFO", path);
-			return ipc_hint(e, "it was left untouched: remove it yourself or "
-					"choose another path with --address");
+			return ipc_hint(e, "it was left untouched: remove it yourself");
 		}
 		/* Probe: opening for writing succeeds only if someone reads. */
 		int fd = open(path, O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
 		if (fd >= 0) {
 			close(fd);
 			ipc_fail(e, IPC_IN_USE, 0, "server already listening on %s", path);
-			return ipc_hint(e, "stop it first, or choose another path with --address");
+			return ipc_hint(e, "stop it first");
 		}
 		if (errno != ENXIO)
 			return ipc_fail(e, IPC_SYSTEM, errno, "open %s", path);
@@ -137,7 +156,7 @@ static int fifo_listen(struct ipc_server *s, const char *address, struct ipc_err
 	}
 	/* The clients' FIFOs go next to ours: their names must fit too. */
 	if (strlen(address) >= sizeof s->addr.text ||
-	    client_path(probe, sizeof probe, address, INT_MAX, "req") < 0) {
+	    client_path(probe, sizeof probe, address, "2147483647-ffffffffffffffff", "req") < 0) {
 		ipc_fail(e, IPC_USAGE, 0, "fifo path too long: %s", address);
 		return ipc_hint(e, "client FIFO names next to it must fit in %d bytes",
 				IPC_PATH_MAX - 1);
@@ -149,52 +168,44 @@ static int fifo_listen(struct ipc_server *s, const char *address, struct ipc_err
 
 	/* Step 2 - open() it for reading.  O_NONBLOCK: without it, open()
 	 * would wait for the first writer (the first client). */
-	s->fd = open(address, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
-	if (s->fd < 0) {
-		ipc_fail(e, IPC_SYSTEM, errno, "open %s for reading", address);
-		fifo_shutdown(s, true);
-		return -1;
-	}
-	ipc_step(s->ctx, NAME, "open", "%s O_RDONLY -> fd %d", address, s->fd);
-
-	/* Step 3 - and open it for writing, though we never write.  read()
-	 * returns end-of-file whenever the last writer closes: after every
-	 * client's notice, poll() would report a hang-up forever.  Our own
-	 * writer means the FIFO always has one (TLPI 44.8). */
-	s->aux_fd = open(address, O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	s->fd = open_fifo(s->ctx, address, O_RDONLY, "", e);
+	/* Step 3 - and for writing, though we never write.  read() returns
+	 * end-of-file whenever the last writer closes: after each client's
+	 * notice, poll() would report a hang-up forever.  With a writer of our
+	 * own the FIFO always has one (TLPI 44.8). */
+	if (s->fd >= 0)
+		s->aux_fd = open_fifo(s->ctx, address, O_WRONLY, " (our own writer: no EOF)", e);
 	if (s->aux_fd < 0) {
-		ipc_fail(e, IPC_SYSTEM, errno, "open %s for writing", address);
 		fifo_shutdown(s, true);
 		return -1;
 	}
-	ipc_step(s->ctx, NAME, "open", "%s O_WRONLY -> fd %d (our own writer: no EOF)",
-		 address, s->aux_fd);
 	s->pending_len = 0;
 	return 0;
 }
 
-/* "<pid>" and nothing else: the pid, or -1. */
-static long long parse_notice(const char *line, size_t len)
+/* Is line (len bytes) an id: 1-10 decimal digits, optionally '-' and 1-16
+ * lowercase hex digits?  Nothing else can reach a path we build. */
+static bool valid_id(const char *line, size_t len)
 {
-	long long pid = 0;
-
-	if (len == 0 || len > NOTICE_DIGITS)
-		return -1;
-	for (size_t i = 0; i < len; i++) {
-		if (line[i] < '0' || line[i] > '9')
-			return -1;
-		pid = pid * 10 + (line[i] - '0');
-	}
-	return pid > 0 && pid <= INT_MAX ? pid : -1;
+	size_t digits = strspn(line, "0123456789");
+	if (digits > len)
+		digits = len;
+	if (digits == 0 || digits > 10)
+		return false;
+	if (digits == len)
+		return true;
+	size_t tag = len - digits - 1;
+	return line[digits] == '-' && tag >= 1 && tag <= 16 &&
+	       strspn(line + digits + 1, "0123456789abcdef") >= tag;
 }
 
-/* Step 4 - read one notice from the server FIFO.  One byte at a time: the
+/* Step 4 - read one notice (the client's id) from the server FIFO.  One byte at a time: the
  * next client's notice stays in the FIFO, where poll() still sees it, rather
  * than in a buffer of ours that poll() knows nothing about.  A line that
  * fills s->pending is garbage: we report it once and then drop bytes up to
  * the next newline (pending_len == sizeof pending marks that state), so a
  * flood costs no memory and cannot pass for a notice. */
-static long long read_notice(struct ipc_server *s, struct ipc_error *e)
+static int read_notice(struct ipc_server *s, char id[ID_MAX], struct ipc_error *e)
 {
 	const size_t cap = sizeof s->pending;
 
@@ -202,7 +213,7 @@ static long long read_notice(struct ipc_server *s, struct ipc_error *e)
 		char ch;
 		ssize_t n = io_read(s->fd, &ch, 1, s->addr.text, e);
 		if (n < 0)
-			return n; /* IPC_WOULD_BLOCK, or an error */
+			return (int)n; /* IPC_WOULD_BLOCK, or an error */
 		if (n == 0) /* impossible while we hold a writer */
 			return ipc_fail(e, IPC_SYSTEM, 0, "read %s: unexpected end of file",
 					s->addr.text);
@@ -221,63 +232,59 @@ static long long read_notice(struct ipc_server *s, struct ipc_error *e)
 		}
 		size_t len = s->pending_len;
 		s->pending_len = 0;
-		long long pid = parse_notice(s->pending, len);
-		if (pid < 0)
+		if (len >= ID_MAX || !valid_id(s->pending, len))
 			return ipc_fail(e, IPC_PROTOCOL, 0, "malformed connection notice on %s "
-					"(%zu bytes; expected \"<pid>\\n\"): dropped",
+					"(%zu bytes; expected \"<pid>[-<hex tag>]\\n\"): dropped",
 					s->addr.text, len);
-		ipc_step(s->ctx, NAME, "read", "fd %d: notice from pid %lld", s->fd, pid);
-		return pid;
+		memcpy(id, s->pending, len);
+		id[len] = '\0';
+		ipc_step(s->ctx, NAME, "read", "fd %d: notice from client %s", s->fd, id);
+		return 0;
 	}
 	return IPC_WOULD_BLOCK; /* more garbage queued: poll() wakes us again */
 }
 
-/* Step 5 - open one FIFO of the client's pair, refusing anything else.
- * O_NOFOLLOW: a symlink planted at client-<pid>.rep must not make us write
- * into some other file.  O_NONBLOCK: opening .rep for writing fails with
- * ENXIO, instead of waiting forever, if the client already left. */
+/* Step 5 - open one FIFO of the client's pair, refusing anything else:
+ * a symlink planted at client-<id>.rep must not make us write elsewhere.
+ * Opening .rep for writing fails with ENXIO if the client already left. */
 static int open_client_fifo(const struct ipc_server *s, const char *path, int mode,
 			    struct ipc_error *e)
 {
 	const char *use = mode == O_WRONLY ? "write to" : "read from";
-	int fd = open(path, mode | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+	struct stat st;
+	int fd = open_fifo(s->ctx, path, mode, "", e);
 
 	if (fd < 0) {
-		int err = errno;
-		if (err == ELOOP)
+		if (e->sys_errno == ELOOP)
 			return ipc_fail(e, IPC_PROTOCOL, 0, "%s is a symbolic link, not a FIFO "
 					"we own: refusing to %s it", path, use);
-		ipc_fail(e, err == ENXIO || err == ENOENT ? IPC_PROTOCOL : IPC_SYSTEM, err,
-			 "open %s", path);
-		if (err == ENXIO || err == ENOENT)
+		if (e->sys_errno == ENXIO || e->sys_errno == ENOENT) {
+			e->status = IPC_PROTOCOL;
 			return ipc_hint(e, "the client left before we accepted it");
+		}
 		return -1;
 	}
-	struct stat st;
 	if (fstat(fd, &st) < 0) {
-		int err = errno;
-		close(fd);
-		return ipc_fail(e, IPC_SYSTEM, err, "fstat %s", path);
+		ipc_fail(e, IPC_SYSTEM, errno, "fstat %s", path);
+	} else if (!S_ISFIFO(st.st_mode) || st.st_uid != geteuid()) {
+		ipc_fail(e, IPC_PROTOCOL, 0, "%s is not a FIFO we own: refusing to %s it",
+			 path, use);
+	} else {
+		return fd;
 	}
-	if (!S_ISFIFO(st.st_mode) || st.st_uid != geteuid()) {
-		close(fd);
-		return ipc_fail(e, IPC_PROTOCOL, 0, "%s is not a FIFO we own: refusing to %s it",
-				path, use);
-	}
-	ipc_step(s->ctx, NAME, "open", "%s %s -> fd %d", path,
-		 mode == O_WRONLY ? "O_WRONLY" : "O_RDONLY", fd);
-	return fd;
+	close(fd);
+	return -1;
 }
 
 static int fifo_accept(struct ipc_server *s, struct ipc_conn *c, struct ipc_error *e)
 {
-	char req[IPC_PATH_MAX], rep[IPC_PATH_MAX];
-	long long pid = read_notice(s, e);
+	char req[IPC_PATH_MAX], rep[IPC_PATH_MAX], id[ID_MAX];
+	int r = read_notice(s, id, e);
 
-	if (pid < 0)
-		return (int)pid;
-	if (client_path(req, sizeof req, s->addr.text, pid, "req") < 0 ||
-	    client_path(rep, sizeof rep, s->addr.text, pid, "rep") < 0)
+	if (r < 0)
+		return r;
+	if (client_path(req, sizeof req, s->addr.text, id, "req") < 0 ||
+	    client_path(rep, sizeof rep, s->addr.text, id, "rep") < 0)
 		return ipc_fail(e, IPC_SYSTEM, 0, "client FIFO names next to %s too long",
 				s->addr.text);
 
@@ -304,7 +311,7 @@ static int fifo_accept(struct ipc_server *s, struct ipc_conn *c, struct ipc_erro
 	ipc_conn_init(c, s->t, s->ctx);
 	c->rfd = rfd;
 	c->wfd = wfd;
-	snprintf(c->peer_text, sizeof c->peer_text, "fifo client pid %lld", pid);
+	snprintf(c->peer_text, sizeof c->peer_text, "fifo client %s", id);
 	return 0;
 }
 
@@ -314,105 +321,86 @@ static void fifo_close(struct ipc_conn *c);
 
 static int fifo_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc_error *e)
 {
-	const char *server = a->text;
-	int pid = (int)getpid();
+	const char *server = a->text, *suffix[2] = { "req", "rep" };
 	char *req = c->own_path[0], *rep = c->own_path[1];
-	char notice[NOTICE_DIGITS + 2];
+	char id[ID_MAX], notice[ID_MAX + 1];
+	unsigned tag;
 	struct stat st;
+	ssize_t n;
 
 	/* A notice must arrive in one piece (see the top of the file). */
 	_Static_assert(sizeof notice <= PIPE_BUF, "a notice must fit in PIPE_BUF");
 
-	/* Step 1 - open() the server's FIFO for writing.  O_NONBLOCK: fail at
-	 * once (ENXIO) when no server reads it, instead of waiting for one. */
-	int sfd = open(server, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	/* Step 1 - open() the server's FIFO for writing.  Non-blocking, so
+	 * that with no server reading it we fail at once (ENXIO). */
+	int sfd = open_fifo(c->ctx, server, O_WRONLY, "", e);
 	if (sfd < 0) {
-		int err = errno;
-		ipc_fail(e, ipc_status_of_errno(err), err, "open %s", server);
-		if (err == ENXIO || err == ENOENT)
+		e->status = ipc_status_of_errno(e->sys_errno);
+		if (e->status == IPC_NO_SERVER)
 			return ipc_hint(e, "no server listening: start one with `ipclab serve fifo`");
 		return -1;
 	}
 	if (fstat(sfd, &st) < 0 || !S_ISFIFO(st.st_mode)) {
-		close(sfd);
+		close_fd(c->ctx, &sfd);
 		ipc_fail(e, IPC_NO_SERVER, 0, "%s is not a FIFO", server);
 		return ipc_hint(e, "is the --address right? start a server with `ipclab serve fifo`");
 	}
-	ipc_step(c->ctx, NAME, "open", "%s O_WRONLY -> fd %d", server, sfd);
 
-	/* Step 2 - mkfifo() our pair, next to the server's FIFO. */
-	char paths[2][IPC_PATH_MAX];
-	if (client_path(paths[0], sizeof paths[0], server, pid, "req") < 0 ||
-	    client_path(paths[1], sizeof paths[1], server, pid, "rep") < 0) {
-		close(sfd);
-		return ipc_fail(e, IPC_USAGE, 0, "fifo path too long: %s", server);
-	}
+	/* Step 2 - mkfifo() our pair next to it; close() removes what we made.
+	 * The random tag lets one process open several connections, and keeps
+	 * a new pair from ever taking an old one's name. */
+	if (getrandom(&tag, sizeof tag, 0) != (ssize_t)sizeof tag)
+		tag = (unsigned)sfd ^ (unsigned)time(NULL);
+	snprintf(id, sizeof id, "%d-%08x", (int)getpid(), tag);
 	for (int i = 0; i < 2; i++) {
-		if (mkfifo(paths[i], 0600) < 0) {
-			int err = errno;
-			ipc_fail(e, err == EEXIST ? IPC_IN_USE : IPC_SYSTEM, err, "mkfifo %s",
-				 paths[i]);
-			if (err == EEXIST)
-				ipc_hint(e, "another fifo connection of this process, or the leftover "
-					 "of a crashed pid %d: remove it if no such process runs", pid);
+		if (client_path(c->own_path[i], IPC_PATH_MAX, server, id, suffix[i]) < 0) {
+			c->own_path[i][0] = '\0';
+			ipc_fail(e, IPC_USAGE, 0, "fifo path too long: %s", server);
 			goto fail;
 		}
-		memcpy(c->own_path[i], paths[i], sizeof paths[i]); /* close() removes it */
-		ipc_step(c->ctx, NAME, "mkfifo", "%s (mode 0600)", paths[i]);
+		if (mkfifo(c->own_path[i], 0600) < 0) {
+			int err = errno;
+			ipc_fail(e, err == EEXIST ? IPC_IN_USE : IPC_SYSTEM, err, "mkfifo %s",
+				 c->own_path[i]);
+			c->own_path[i][0] = '\0'; /* not ours: never remove it */
+			if (err == EEXIST)
+				ipc_hint(e, "the leftover of a crashed client: remove it");
+			goto fail;
+		}
+		ipc_step(c->ctx, NAME, "mkfifo", "%s (mode 0600)", c->own_path[i]);
 	}
 
 	/* Step 3 - open our reply FIFO for reading first: the server's
 	 * non-blocking open for writing needs a reader to be there. */
-	c->rfd = open(rep, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
-	if (c->rfd < 0) {
-		ipc_fail(e, IPC_SYSTEM, errno, "open %s for reading", rep);
+	if ((c->rfd = open_fifo(c->ctx, rep, O_RDONLY, "", e)) < 0)
 		goto fail;
-	}
-	ipc_step(c->ctx, NAME, "open", "%s O_RDONLY -> fd %d", rep, c->rfd);
-
 	/* Step 4 - our request FIFO: a reader of our own, then our writer.  A
 	 * non-blocking open for writing needs a reader (else ENXIO), and a
 	 * request written before the server opens its end would fail with
 	 * EPIPE.  The keep-alive reader never reads; it lives until close(). */
-	c->aux_fd = open(req, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
-	if (c->aux_fd < 0) {
-		ipc_fail(e, IPC_SYSTEM, errno, "open %s for reading", req);
+	if ((c->aux_fd = open_fifo(c->ctx, req, O_RDONLY, " (keep-alive reader)", e)) < 0 ||
+	    (c->wfd = open_fifo(c->ctx, req, O_WRONLY, "", e)) < 0)
 		goto fail;
-	}
-	ipc_step(c->ctx, NAME, "open", "%s O_RDONLY -> fd %d (keep-alive reader)", req,
-		 c->aux_fd);
-	c->wfd = open(req, O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
-	if (c->wfd < 0) {
-		ipc_fail(e, IPC_SYSTEM, errno, "open %s for writing", req);
-		goto fail;
-	}
-	ipc_step(c->ctx, NAME, "open", "%s O_WRONLY -> fd %d", req, c->wfd);
 
 	/* Step 5 - the notice, in ONE write() of far less than PIPE_BUF bytes:
-	 * atomic, so it never mixes with another client's.  A full server FIFO
-	 * (a server not keeping up) takes it all or nothing: wait for room. */
-	int len = snprintf(notice, sizeof notice, "%d\n", pid);
-	for (;;) {
-		ssize_t n = io_write(sfd, notice, (size_t)len, server, e);
-		if (n == len)
-			break;
-		if (n == IPC_WOULD_BLOCK) {
-			int r = io_wait(sfd, POLLOUT, -1, c->ctx->timeout_ms);
-			if (r == IO_READY)
-				continue;
-			ipc_fail(e, r == IO_TIMEOUT ? IPC_TIMEOUT : IPC_SYSTEM,
-				 r == IO_TIMEOUT ? 0 : errno, "write notice to %s%s", server,
-				 r == IO_TIMEOUT ? ": server FIFO full, no room in time" : "");
-		} else if (n >= 0) { /* cannot happen: atomic means all or nothing */
-			ipc_fail(e, IPC_SYSTEM, 0, "write notice to %s: short write", server);
-		} else if (e->sys_errno == EPIPE) { /* the server left after our open() */
+	 * atomic, all or nothing, so it never mixes with another client's.  A
+	 * full server FIFO (a server not keeping up) means: wait for room. */
+	int len = snprintf(notice, sizeof notice, "%s\n", id);
+	while ((n = io_write(sfd, notice, (size_t)len, server, e)) == IPC_WOULD_BLOCK) {
+		if (io_wait(sfd, POLLOUT, -1, c->ctx->timeout_ms) != IO_READY) {
+			ipc_fail(e, IPC_TIMEOUT, 0, "write notice to %s: FIFO full", server);
+			goto fail;
+		}
+	}
+	if (n < 0) {
+		if (e->sys_errno == EPIPE) { /* the server left since step 1 */
 			e->status = IPC_NO_SERVER;
 			ipc_hint(e, "the server stopped: start one with `ipclab serve fifo`");
 		}
 		goto fail;
 	}
-	ipc_step(c->ctx, NAME, "write", "fd %d: notice \"%d\\n\" (%d bytes)", sfd, pid, len);
-	close_fd(c->ctx, &sfd); /* one notice per connection: done with it */
+	ipc_step(c->ctx, NAME, "write", "fd %d: notice \"%s\\n\" (%d bytes)", sfd, id, len);
+	close_fd(c->ctx, &sfd); /* one notice per connection */
 
 	snprintf(c->peer_text, sizeof c->peer_text, "%s", server);
 	return 0;

@@ -172,12 +172,17 @@ static void pipe_close(struct ipc_conn *c)
 }
 
 /* Last step - close the server's ends.  Nothing to unlink: a pipe vanishes
- * with its last descriptor. */
+ * with its last descriptor.  With `remove` we are the server, done for good:
+ * the parent's ends, if we never accepted, go too.  Without it we are the
+ * parent, which keeps them in s->addr to connect(). */
 static void pipe_shutdown(struct ipc_server *s, bool remove)
 {
-	(void)remove;
 	close_end(s->ctx, &s->fd, "requests read end");
 	close_end(s->ctx, &s->aux_fd, "replies write end");
+	if (remove) {
+		close_end(s->ctx, &s->addr.pipe_fd[0], "replies read end, the parent's");
+		close_end(s->ctx, &s->addr.pipe_fd[1], "requests write end, the parent's");
+	}
 }
 
 const struct ipc_transport pipe_transport = {
