@@ -100,6 +100,28 @@ int unixpath_claim(const char *path, int sock_type, const struct ipc_ctx *ctx,
 	return 0;
 }
 
+int unixpath_prepare(const struct ipc_server *s, const char *address, int sock_type,
+		     char path[IPC_ADDR_MAX], const char **address_out, struct sockaddr_un *sun,
+		     socklen_t *len, struct ipc_error *e)
+{
+	if (!address) {
+		s->t->default_address(s->ctx, path, IPC_ADDR_MAX);
+		address = path;
+	}
+	*address_out = address;
+	if (unixpath_fill(sun, len, address, e) < 0)
+		return -1;
+	return unixpath_claim(address, sock_type, s->ctx, s->t->name, e);
+}
+
+int unixpath_bind_failed(struct ipc_error *e, int err, const char *path)
+{
+	ipc_fail(e, err == EADDRINUSE ? IPC_IN_USE : IPC_SYSTEM, err, "bind %s", path);
+	return ipc_hint(e, err == EADDRINUSE
+			? "another server took the path just now: choose another with --address"
+			: "check that the directory exists and is writable");
+}
+
 void unixpath_remove(const char *path, const struct ipc_ctx *ctx, const char *transport)
 {
 	if (unlink(path) == 0)

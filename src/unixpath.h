@@ -26,6 +26,17 @@ int unixpath_fill(struct sockaddr_un *sun, socklen_t *len, const char *path,
 int unixpath_claim(const char *path, int sock_type, const struct ipc_ctx *ctx,
 		   const char *transport, struct ipc_error *e);
 
+/* The part of listen() both Unix socket transports share: take `address`
+ * (NULL = the transport's default, copied into path[IPC_ADDR_MAX]), fill
+ * `sun` and make the path free with unixpath_claim().  *address_out points
+ * at the path in use. */
+int unixpath_prepare(const struct ipc_server *s, const char *address, int sock_type,
+		     char path[IPC_ADDR_MAX], const char **address_out, struct sockaddr_un *sun,
+		     socklen_t *len, struct ipc_error *e);
+
+/* Report a failed bind() of `path` (errno `err`) with a hint; returns -1. */
+int unixpath_bind_failed(struct ipc_error *e, int err, const char *path);
+
 /* unlink() a path we created, narrating the result; errors are ignored
  * (there is nothing better to do while closing). */
 void unixpath_remove(const char *path, const struct ipc_ctx *ctx, const char *transport);

@@ -35,15 +35,9 @@ static int us_listen(struct ipc_server *s, const char *address, struct ipc_error
 	struct sockaddr_un sun;
 	socklen_t len = 0;
 
-	if (!address) {
-		us_default_address(s->ctx, path, sizeof path);
-		address = path;
-	}
-	if (unixpath_fill(&sun, &len, address, e) < 0)
-		return -1;
 	/* Step 0 - make the path free: bind() refuses an existing file,
 	 * including the socket file a crashed server left behind. */
-	if (unixpath_claim(address, SOCK_STREAM, s->ctx, NAME, e) < 0)
+	if (unixpath_prepare(s, address, SOCK_STREAM, path, &address, &sun, &len, e) < 0)
 		return -1;
 
 	/* Step 1 - socket(): an endpoint with no name yet. */
@@ -56,10 +50,7 @@ static int us_listen(struct ipc_server *s, const char *address, struct ipc_error
 	if (bind(fd, (struct sockaddr *)&sun, len) < 0) {
 		int err = errno;
 		close(fd);
-		ipc_fail(e, err == EADDRINUSE ? IPC_IN_USE : IPC_SYSTEM, err, "bind %s", address);
-		return ipc_hint(e, err == EADDRINUSE
-				? "another server took the path just now: choose another with --address"
-				: "check that the directory exists and is writable");
+		return unixpath_bind_failed(e, err, address);
 	}
 	ipc_step(s->ctx, NAME, "bind", "fd %d to %s", fd, address);
 
