@@ -60,6 +60,13 @@ $(ASAN)/tests/%.o: tests/%.c
 demo: bin/ipclab
 	./bin/ipclab demo
 
+# The main job (bench/run.sh, docs/BENCHMARKS.md): the demos, the benchmarks
+# and the plots, into results/<UTC time>/ (results/latest: the newest).
+# QUICK=1 runs every step with few iterations, in under a minute (CI).
+QUICK ?=
+bench: bin/ipclab deps-bench
+	QUICK=$(QUICK) bash bench/run.sh
+
 deps:
 	scripts/deps.sh test bench
 deps-test:

@@ -1,11 +1,486 @@
-/* PLACEHOLDER: replaced by the benchmark work (issue 3). */
-#include <stdio.h>
+/*
+ * bench_cli.c - `ipclab bench SUBCOMMAND`: the command line of the
+ * in-process benchmarks (latency.c, throughput.c, connect.c), the
+ * environment record and the summary of external timings.
+ *
+ * Results go to stdout in the common layout (report.h); warnings and
+ * progress go to stderr, so `ipclab bench ... --format csv > x.csv` is clean.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
+#include "bench.h"
 #include "cli.h"
+
+static const char bench_usage[] =
+	"usage: ipclab bench SUBCOMMAND [ARGS] [OPTIONS]\n"
+	"\n"
+	"Measure the transports in process: two processes (this one and a forked\n"
+	"child) joined by one transport, blocking I/O in tight loops.\n"
+	"\n"
+	"subcommands:\n"
+	"  latency TRANSPORT...      round trips: percentiles, CPU and context switches\n"
+	"  throughput TRANSPORT...   one-way stream, every byte verified: MB/s\n"
+	"  connect TRANSPORT...      connection set-up: connect until the first byte\n"
+	"  summarize --kind K --transport T   numbers on stdin -> one result row\n"
+	"  env                       the environment record alone\n"
+	"\n"
+	"TRANSPORT is a name from `ipclab list`, or `all`.  `ipclab bench SUBCOMMAND\n"
+	"--help` describes each.  Results go to stdout (--format text, csv, json or\n"
+	"markdown; the columns are in docs and bench/report.h), warnings and\n"
+	"progress to stderr.\n";
+
+static const char latency_usage[] =
+	"usage: ipclab bench latency TRANSPORT... [--size B] [--count N] [--warmup N]\n"
+	"                            [--pin A,B] [--format F] [--samples FILE] [--progress]\n"
+	"\n"
+	"Ping-pong between this process (the client) and a forked child (the server)\n"
+	"over TRANSPORT (or `all`); each round trip is timed with CLOCK_MONOTONIC.\n"
+	"Reports min, p50, p90, p99, p99.9, max, mean and stddev in microseconds, and\n"
+	"per round trip the CPU time (user+sys) and context switches of both processes.\n"
+	"\n"
+	"  --size B       echo a payload of B bytes (K, M suffixes: x1024) instead of\n"
+	"                 greeting requests; datagrams: at most the transport's limit\n"
+	"                 (unix_dgram 65536, udp 65507)\n"
+	"  --count N      timed round trips (default 10000)\n"
+	"  --warmup N     untimed round trips first (default 1000)\n"
+	"  --pin A,B      client on CPU A, server on CPU B (0,0: the same CPU); without\n"
+	"                 it the run is marked UNPINNED and a warning is printed\n"
+	"  --format F     text (default), csv, json, markdown\n"
+	"  --samples FILE every sample in microseconds, one a line (one transport only)\n"
+	"  --progress     progress on stderr even when it is not a terminal\n"
+	"\n"
+	"Without --size the server answers \"Hello, <name>\" with the product's own\n"
+	"protocol code (the size column is then the request's bytes: 16 on streams,\n"
+	"15 on datagrams).  Notes: UNPINNED; HIGH-SPREAD when p99 > 3 x p50; LOSSY lost=N\n"
+	"when datagrams were lost (they are resent after 1 s and not counted).\n";
+
+static const char throughput_usage[] =
+	"usage: ipclab bench throughput TRANSPORT... --size B [--total BYTES] [--pin A,B]\n"
+	"                               [--format F] [--progress]\n"
+	"\n"
+	"A one-way stream of B-byte messages from this process to a forked child,\n"
+	"which verifies every byte (each message carries its sequence number) and\n"
+	"acknowledges the end; the clock stops at that acknowledgement.  Reports\n"
+	"MB/s (10^6 bytes/s), messages/s, CPU ms per MB and context switches per\n"
+	"message, both processes together.\n"
+	"\n"
+	"  --size B       message size (K, M suffixes: x1024); byte streams: 1 B up to\n"
+	"                 256 MiB; datagrams: 8 B up to the transport's limit\n"
+	"  --total BYTES  bytes to send (default: B x 262144, at most 1 GiB: about\n"
+	"                 0.2 to 1 s per run); rounded down to whole messages\n"
+	"  --pin A,B      sender on CPU A, receiver on CPU B\n"
+	"  --format F     text (default), csv, json, markdown\n"
+	"  --progress     progress on stderr even when it is not a terminal\n"
+	"\n"
+	"UDP may drop datagrams: they are counted (lost=N) and the row is marked\n"
+	"LOSSY; MB/s is then what arrived.  A corrupted, duplicated or reordered\n"
+	"byte is an error (exit status 7), never a figure.\n";
+
+static const char connect_usage[] =
+	"usage: ipclab bench connect TRANSPORT... [--count N] [--warmup N] [--pin A,B]\n"
+	"                            [--format F] [--samples FILE] [--progress]\n"
+	"\n"
+	"Connection set-up cost for the transports that have one (fifo, unix_stream,\n"
+	"tcp; `all` means these three): the client's time from the start of connect\n"
+	"until the first byte written by the freshly accepted server side arrives.\n"
+	"The server closes first, then the client, so TCP's TIME_WAIT stays on the\n"
+	"server's side and never uses up the client's ports.\n"
+	"\n"
+	"  --count N      timed connections (default 2000)\n"
+	"  --warmup N     untimed connections first (default 100)\n"
+	"  --pin A,B, --format F, --samples FILE, --progress: as for latency\n";
+
+static const char summarize_usage[] =
+	"usage: ipclab bench summarize --kind K --transport T [--size B] [--unit U]\n"
+	"                              [--pin A,B] [--format F]\n"
+	"\n"
+	"Read numbers from stdin, one a line (blank lines and # comments skipped),\n"
+	"and print them as one result row: the latency columns are their\n"
+	"percentiles in microseconds.  For example, hyperfine's run times:\n"
+	"  jq -r '.results[0].times[]' x.json | ipclab bench summarize --kind process \\\n"
+	"      --transport tcp --unit s --format csv\n"
+	"\n"
+	"  --unit U       s (default), ms, us or ns: the unit of the input numbers\n"
+	"  --pin A,B      only recorded in the row and the environment\n";
+
+static const char env_usage[] =
+	"usage: ipclab bench env [--format F]\n"
+	"Print the environment record (machine, kernel, compiler, revision, date).\n";
+
+/* The texts above quote the defaults: keep them in step. */
+_Static_assert(BENCH_LATENCY_COUNT == 10000 && BENCH_LATENCY_WARMUP == 1000, "latency_usage");
+_Static_assert(BENCH_CONNECT_COUNT == 2000 && BENCH_CONNECT_WARMUP == 100, "connect_usage");
+_Static_assert(BENCH_TPUT_MESSAGES == 262144 && BENCH_TPUT_MAX_TOTAL == 1ULL << 30 &&
+	       BENCH_MAX_SIZE == 256UL << 20, "throughput_usage");
+
+enum {
+	O_SIZE = 1 << 0, O_COUNT = 1 << 1, O_WARMUP = 1 << 2, O_PIN = 1 << 3,
+	O_SAMPLES = 1 << 4, O_TOTAL = 1 << 5, O_PROGRESS = 1 << 6, O_KIND = 1 << 7,
+	O_TRANSPORT = 1 << 8, O_UNIT = 1 << 9, O_FORMAT = 1 << 10,
+};
+
+struct bench_cli {
+	const char *sub;
+	struct bench_opts b;
+	enum report_format format;
+	bool size_set, warmup_set, help;
+	const char *kind, *transport;
+	double unit_s;
+	char pin_text[24];
+};
+
+static int usage_error(const struct bench_cli *bc, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "ipclab bench %s: ", bc->sub);
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "; see `ipclab bench %s --help`\n", bc->sub);
+	return -1;
+}
+
+/* A count: digits only, 0 to ULONG_MAX. */
+static int parse_count(const struct bench_cli *bc, const char *opt, const char *text,
+		       unsigned long *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(text, &end, 10);
+	if (errno || end == text || *end || text[0] == '-' || v > ULONG_MAX)
+		return usage_error(bc, opt, text);
+	*out = (unsigned long)v;
+	return 0;
+}
+
+/* Bytes, with an optional K, M or G suffix (powers of 1024; "KiB" too). */
+static int parse_bytes(const struct bench_cli *bc, const char *opt, const char *text,
+		       unsigned long long *out)
+{
+	static const struct {
+		const char *suffix;
+		unsigned shift;
+	} units[] = { { "", 0 }, { "k", 10 }, { "kib", 10 }, { "m", 20 }, { "mib", 20 },
+		      { "g", 30 }, { "gib", 30 }, { "b", 0 } };
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(text, &end, 10);
+	if (errno || end == text || text[0] == '-')
+		return usage_error(bc, opt, text);
+	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+		if (strcasecmp(end, units[i].suffix))
+			continue;
+		if (v > (ULLONG_MAX >> units[i].shift))
+			return usage_error(bc, opt, text);
+		*out = v << units[i].shift;
+		return 0;
+	}
+	return usage_error(bc, opt, text);
+}
+
+static int parse_pin(struct bench_cli *bc, const char *text)
+{
+	int a, b, len = 0;
+	if (sscanf(text, "%d,%d%n", &a, &b, &len) != 2 || text[len] || a < 0 || b < 0)
+		return usage_error(bc, "--pin wants two CPU numbers, A,B (0,0 = the same "
+				   "CPU), not '%s'", text);
+	bc->b.pin[0] = a;
+	bc->b.pin[1] = b;
+	snprintf(bc->pin_text, sizeof bc->pin_text, "%d,%d", a, b);
+	return 0;
+}
+
+static int parse_unit(struct bench_cli *bc, const char *text)
+{
+	static const struct {
+		const char *name;
+		double seconds;
+	} units[] = { { "s", 1 }, { "ms", 1e-3 }, { "us", 1e-6 }, { "ns", 1e-9 } };
+	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+		if (!strcmp(text, units[i].name)) {
+			bc->unit_s = units[i].seconds;
+			return 0;
+		}
+	return usage_error(bc, "--unit wants s, ms, us or ns, not '%s'", text);
+}
+
+/* getopt_long over argv (argv[0] is the subcommand): the first operand's
+ * index, or -1 after printing the error. */
+static int parse_options(struct bench_cli *bc, int allowed, int argc, char **argv)
+{
+	enum { L_SAMPLES = 256, L_TOTAL, L_PROGRESS, L_KIND, L_TRANSPORT, L_UNIT, L_WARMUP };
+	static const struct option longs[] = {
+		{ "size", required_argument, NULL, 's' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "warmup", required_argument, NULL, L_WARMUP },
+		{ "pin", required_argument, NULL, 'p' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "samples", required_argument, NULL, L_SAMPLES },
+		{ "total", required_argument, NULL, L_TOTAL },
+		{ "progress", no_argument, NULL, L_PROGRESS },
+		{ "kind", required_argument, NULL, L_KIND },
+		{ "transport", required_argument, NULL, L_TRANSPORT },
+		{ "unit", required_argument, NULL, L_UNIT },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+	unsigned long long bytes;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":s:n:p:f:h", longs, NULL)) != -1) {
+		int need = ch == 's' ? O_SIZE : ch == 'n' ? O_COUNT : ch == L_WARMUP ? O_WARMUP
+			 : ch == 'p' ? O_PIN : ch == 'f' ? O_FORMAT : ch == L_SAMPLES ? O_SAMPLES
+			 : ch == L_TOTAL ? O_TOTAL : ch == L_PROGRESS ? O_PROGRESS
+			 : ch == L_KIND ? O_KIND : ch == L_TRANSPORT ? O_TRANSPORT
+			 : ch == L_UNIT ? O_UNIT : 0;
+		if (need && !(allowed & need))
+			return usage_error(bc, "%s does not apply here", argv[optind - 1]);
+		switch (ch) {
+		case 's':
+			if (parse_bytes(bc, "--size wants a number of bytes, not '%s'", optarg,
+					&bytes) < 0)
+				return -1;
+			if (bytes == 0 || bytes > BENCH_MAX_SIZE)
+				return usage_error(bc, "--size must be 1 byte to 256 MiB, not '%s'",
+						   optarg);
+			bc->b.size = (size_t)bytes;
+			bc->size_set = true;
+			break;
+		case 'n':
+			if (parse_count(bc, "--count wants a number, not '%s'", optarg,
+					&bc->b.count) < 0)
+				return -1;
+			if (bc->b.count == 0)
+				return usage_error(bc, "--count must be at least 1, not '%s'", optarg);
+			break;
+		case L_WARMUP:
+			if (parse_count(bc, "--warmup wants a number, not '%s'", optarg,
+					&bc->b.warmup) < 0)
+				return -1;
+			bc->warmup_set = true;
+			break;
+		case 'p':
+			if (parse_pin(bc, optarg) < 0)
+				return -1;
+			break;
+		case 'f':
+			if (report_parse_format(optarg, &bc->format) < 0)
+				return usage_error(bc, "--format wants text, csv, json or markdown, "
+						   "not '%s'", optarg);
+			break;
+		case L_SAMPLES:
+			bc->b.samples_path = optarg;
+			break;
+		case L_TOTAL:
+			if (parse_bytes(bc, "--total wants a number of bytes, not '%s'", optarg,
+					&bc->b.total) < 0)
+				return -1;
+			if (bc->b.total == 0)
+				return usage_error(bc, "--total must be at least 1 byte, not '%s'",
+						   optarg);
+			break;
+		case L_PROGRESS:
+			bc->b.progress = true;
+			break;
+		case L_KIND:
+			bc->kind = optarg;
+			break;
+		case L_TRANSPORT:
+			bc->transport = optarg;
+			break;
+		case L_UNIT:
+			if (parse_unit(bc, optarg) < 0)
+				return -1;
+			break;
+		case 'h':
+			bc->help = true;
+			break;
+		case ':':
+			return usage_error(bc, "%s needs a value", argv[optind - 1]);
+		default:
+			return usage_error(bc, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	return optind;
+}
+
+/* ---- running the benchmarks ------------------------------------------ */
+
+typedef int bench_fn(const struct bench_opts *, struct bench_result *, struct ipc_error *);
+
+static bool has_connection(const struct ipc_transport *t)
+{
+	return t->kind == IPC_STREAM && t->servable;
+}
+
+/* Each operand is a transport or `all`; rows are printed as they come. */
+static int run_transports(struct cli *cli, struct bench_cli *bc, bench_fn *fn,
+			  int first, int argc, char **argv)
+{
+	const struct ipc_transport *list[16];
+	size_t n = 0;
+	bool connect = !strcmp(bc->sub, "connect");
+
+	for (int i = first; i < argc; i++) {
+		for (size_t k = 0; !strcmp(argv[i], "all") && ipc_transports[k]; k++)
+			if (n < 16 && (!connect || has_connection(ipc_transports[k])))
+				list[n++] = ipc_transports[k];
+		if (!strcmp(argv[i], "all"))
+			continue;
+		const struct ipc_transport *t = cli_transport(argv[i]);
+		if (!t)
+			return IPC_USAGE;
+		if (connect && !has_connection(t)) {
+			fprintf(stderr, "ipclab bench connect %s: %s\n", t->name,
+				t->servable ? "a datagram transport has no connection to set up: "
+					      "every message stands alone"
+					    : "a pipe has no connection to set up: it exists before "
+					      "fork(), and its cost is the pipe() call");
+			return IPC_USAGE;
+		}
+		if (n < 16)
+			list[n++] = t;
+	}
+	if (n == 0) {
+		usage_error(bc, "%s", "which transport? name one or more, or `all`");
+		return IPC_USAGE;
+	}
+	if (bc->b.samples_path && n > 1) {
+		usage_error(bc, "%s", "--samples takes one transport at a time");
+		return IPC_USAGE;
+	}
+
+	struct env_record env;
+	struct report rep;
+	int status = 0;
+	bc->b.ctx = &cli->ctx;
+	env_record_collect(&env, bc->pin_text);
+	report_begin(&rep, stdout, bc->format, &env);
+	for (size_t i = 0; i < n && status == 0; i++) {
+		struct bench_result r;
+		struct ipc_error e = { 0 };
+		bc->b.t = list[i];
+		if (fn(&bc->b, &r, &e) < 0)
+			status = cli_report(&e);
+		else
+			report_add(&rep, &r.row);
+	}
+	report_end(&rep);
+	if (ferror(stdout) || fflush(stdout) != 0) {
+		fprintf(stderr, "ipclab bench: write the results to stdout: %s\n", strerror(errno));
+		return status ? status : IPC_SYSTEM;
+	}
+	return status;
+}
+
+static int run_summarize(struct bench_cli *bc, int first, int argc)
+{
+	struct bench_result r;
+	struct ipc_error e = { 0 };
+	struct env_record env;
+	struct report rep;
+
+	if (first != argc || !bc->kind || !bc->transport) {
+		usage_error(bc, "%s", "give --kind and --transport, and the numbers on stdin");
+		return IPC_USAGE;
+	}
+	if (bench_summarize(stdin, bc->unit_s, bc->kind, bc->transport, bc->b.size,
+			    bc->pin_text, stderr, &r, &e) < 0)
+		return cli_report(&e);
+	env_record_collect(&env, bc->pin_text);
+	report_begin(&rep, stdout, bc->format, &env);
+	report_add(&rep, &r.row);
+	report_end(&rep);
+	if (ferror(stdout) || fflush(stdout) != 0) {
+		fprintf(stderr, "ipclab bench: write the results to stdout: %s\n", strerror(errno));
+		return IPC_SYSTEM;
+	}
+	return 0;
+}
+
+static int run_env(struct bench_cli *bc, int first, int argc)
+{
+	struct env_record env;
+	struct report rep;
+
+	if (first != argc) {
+		usage_error(bc, "%s", "takes no operands");
+		return IPC_USAGE;
+	}
+	env_record_collect(&env, bc->pin_text);
+	report_begin(&rep, stdout, bc->format, &env);
+	report_end(&rep);
+	return ferror(stdout) || fflush(stdout) != 0 ? IPC_SYSTEM : 0;
+}
 
 int cmd_bench(struct cli *cli, int argc, char **argv)
 {
-	(void)cli, (void)argc, (void)argv;
-	fputs("ipclab bench: not built yet\n", stderr);
-	return IPC_SYSTEM;
+	static const struct {
+		const char *name;
+		const char *usage;
+		int allowed;
+		bench_fn *fn;
+	} subs[] = {
+		{ "latency", latency_usage,
+		  O_SIZE | O_COUNT | O_WARMUP | O_PIN | O_FORMAT | O_SAMPLES | O_PROGRESS,
+		  bench_latency },
+		{ "throughput", throughput_usage, O_SIZE | O_TOTAL | O_PIN | O_FORMAT | O_PROGRESS,
+		  bench_throughput },
+		{ "connect", connect_usage,
+		  O_COUNT | O_WARMUP | O_PIN | O_FORMAT | O_SAMPLES | O_PROGRESS, bench_connect },
+		{ "summarize", summarize_usage, O_KIND | O_TRANSPORT | O_SIZE | O_UNIT | O_PIN |
+		  O_FORMAT, NULL },
+		{ "env", env_usage, O_FORMAT, NULL },
+	};
+
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		fputs(bench_usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? IPC_USAGE : 0;
+	}
+	for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
+		if (strcmp(argv[1], subs[i].name))
+			continue;
+		struct bench_cli bc = {
+			.sub = subs[i].name,
+			.format = REPORT_TEXT,
+			.unit_s = 1,
+			.pin_text = "none",
+			.b = { .pin = { -1, -1 }, .progress = isatty(STDERR_FILENO),
+			       .warn = stderr },
+		};
+		int first = parse_options(&bc, subs[i].allowed, argc - 1, argv + 1);
+		if (first < 0)
+			return IPC_USAGE;
+		if (bc.help) {
+			fputs(subs[i].usage, stdout);
+			return 0;
+		}
+		first += 1; /* back to indices of argv */
+		signal(SIGPIPE, SIG_IGN);
+		if (!strcmp(bc.sub, "summarize"))
+			return run_summarize(&bc, first, argc);
+		if (!strcmp(bc.sub, "env"))
+			return run_env(&bc, first, argc);
+		if (!strcmp(bc.sub, "throughput") && !bc.size_set) {
+			usage_error(&bc, "%s", "--size is required");
+			return IPC_USAGE;
+		}
+		if (!bc.b.count)
+			bc.b.count = !strcmp(bc.sub, "connect") ? BENCH_CONNECT_COUNT
+								 : BENCH_LATENCY_COUNT;
+		if (!bc.warmup_set)
+			bc.b.warmup = !strcmp(bc.sub, "connect") ? BENCH_CONNECT_WARMUP
+								  : BENCH_LATENCY_WARMUP;
+		return run_transports(cli, &bc, subs[i].fn, first, argc, argv);
+	}
+	fprintf(stderr, "ipclab bench: unknown subcommand '%s'; try `ipclab bench --help`\n",
+		argv[1]);
+	return IPC_USAGE;
 }

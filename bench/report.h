@@ -61,9 +61,10 @@ struct report {
 	FILE *out;
 	enum report_format format;
 	unsigned long rows;
+	int text_family;  /* text: which table header was printed last */
 };
 
-/* "text", "csv", "json", "markdown" -> format; -1 if unknown. */
+/* "text", "csv", "json", "markdown" (or "md") -> format; -1 if unknown. */
 int report_parse_format(const char *name, enum report_format *format);
 /* Fill the environment record from /proc, /sys, uname and the build. */
 void env_record_collect(struct env_record *env, const char *pin);
@@ -71,6 +72,7 @@ void env_record_collect(struct env_record *env, const char *pin);
 void report_begin(struct report *r, FILE *out, enum report_format format,
 		  const struct env_record *env);
 void report_add(struct report *r, const struct result_row *row);
+/* JSON: close the document.  Every writer flushes `out`; check ferror(). */
 void report_end(struct report *r);
 
 #endif

@@ -8,6 +8,7 @@
 #ifndef IPCLAB_STATS_H
 #define IPCLAB_STATS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct stats {
@@ -20,5 +21,12 @@ struct stats {
 void stats_compute(double *samples, size_t n, struct stats *out);
 /* Nearest-rank percentile of already sorted samples (0 < p <= 100). */
 double stats_percentile(const double *sorted, size_t n, double p);
+
+/* The spread rule behind the "HIGH-SPREAD" note and warning: the 99th
+ * percentile is more than STATS_SPREAD_FACTOR times the median, i.e. one
+ * operation in a hundred takes over three times the typical one (scheduler
+ * noise, migrations, interrupts: rerun pinned, on an idle machine). */
+#define STATS_SPREAD_FACTOR 3.0
+bool stats_high_spread(const struct stats *s);
 
 #endif

@@ -2,7 +2,10 @@
 # deps.sh GROUP... - make sure the Debian packages a job needs are installed.
 #   test   cmocka (unit tests), netcat-openbsd and socat (tests that use
 #          standard tools as clients)
-#   bench  hyperfine, gnuplot, and the reference tools the benchmarks compare with
+#   bench  hyperfine, gnuplot, jq (reads hyperfine's JSON), and the peer tools
+#          the benchmarks compare with: perf (linux-perf), sockperf, qperf;
+#          iproute2 (ss: is a peer server listening yet?); redis-server and
+#          redis-tools (the reference of the scaling benchmark)
 # Installs what is missing when run as root; otherwise says what to run.
 set -eu
 
@@ -10,7 +13,7 @@ packages=""
 for group in "$@"; do
 	case "$group" in
 	test)  packages="$packages libcmocka-dev netcat-openbsd socat" ;;
-	bench) packages="$packages hyperfine gnuplot-nox" ;;
+	bench) packages="$packages hyperfine gnuplot-nox jq linux-perf sockperf qperf iproute2 redis-server redis-tools" ;;
 	*) echo "deps.sh: unknown group '$group' (test, bench)" >&2; exit 2 ;;
 	esac
 done

@@ -34,14 +34,30 @@ static int parse_ms(const char *cmd, const char *opt, const char *text, int *out
 	return 0;
 }
 
+static int parse_count(const char *cmd, const char *opt, const char *text, int *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(text, &end, 10);
+	if (errno || *end || end == text || v < 1 || v > INT_MAX) {
+		fprintf(stderr, "ipclab %s: %s wants a number from 1 to %d, not '%s'\n", cmd, opt,
+			INT_MAX, text);
+		return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
 int cli_parse(struct cli *cli, int allowed, int argc, char **argv, struct cli_opts *o)
 {
-	enum { LONG_TRACE = 256, LONG_IDLE };
+	enum { LONG_TRACE = 256, LONG_IDLE, LONG_MODE, LONG_MAX_CLIENTS };
 	static const struct option longs[] = {
 		{ "address", required_argument, NULL, 'a' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "idle-timeout", required_argument, NULL, LONG_IDLE },
+		{ "mode", required_argument, NULL, LONG_MODE },
+		{ "max-clients", required_argument, NULL, LONG_MAX_CLIENTS },
 		{ "trace", no_argument, NULL, LONG_TRACE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -54,7 +70,8 @@ int cli_parse(struct cli *cli, int allowed, int argc, char **argv, struct cli_op
 	optind = 1;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":a:t:n:h", longs, NULL)) != -1) {
-		int need = ch == 'a' ? OPT_ADDRESS : ch == 'n' ? OPT_NAME : ch == LONG_IDLE ? OPT_IDLE : 0;
+		int need = ch == 'a' ? OPT_ADDRESS : ch == 'n' ? OPT_NAME : ch == LONG_IDLE ? OPT_IDLE
+			 : ch == LONG_MODE ? OPT_MODE : ch == LONG_MAX_CLIENTS ? OPT_MAX_CLIENTS : 0;
 		if (need && !(allowed & need)) {
 			fprintf(stderr, "ipclab %s: %s does not apply here; see `ipclab %s --help`\n",
 				cmd, argv[optind - 1], cmd);
@@ -73,6 +90,18 @@ int cli_parse(struct cli *cli, int allowed, int argc, char **argv, struct cli_op
 			break;
 		case LONG_IDLE:
 			if (parse_ms(cmd, "--idle-timeout", optarg, &o->idle_timeout_ms) < 0)
+				return -1;
+			break;
+		case LONG_MODE:
+			if (serve_mode_parse(optarg, &o->mode) < 0) {
+				fprintf(stderr, "ipclab %s: --mode wants iterative, select, poll or "
+					"epoll, not '%s'\n", cmd, optarg);
+				return -1;
+			}
+			o->mode_given = true;
+			break;
+		case LONG_MAX_CLIENTS:
+			if (parse_count(cmd, "--max-clients", optarg, &o->max_clients) < 0)
 				return -1;
 			break;
 		case LONG_TRACE:

@@ -3,6 +3,7 @@
 #define IPCLAB_CLI_H
 
 #include "ipc.h"
+#include "server.h"
 
 #define CLI_TIMEOUT_MS 3000 /* default --timeout */
 #define CLI_RETRIES 3       /* datagram sends before giving up */
@@ -30,9 +31,12 @@ struct cli_opts {
 	const char *address;
 	const char *name;      /* demo --name */
 	int idle_timeout_ms;   /* serve --idle-timeout */
+	enum serve_mode mode;  /* serve --mode (default iterative) */
+	bool mode_given;
+	int max_clients;       /* serve --max-clients (0: not given) */
 	bool help;
 };
-enum { OPT_ADDRESS = 1, OPT_NAME = 2, OPT_IDLE = 4 };
+enum { OPT_ADDRESS = 1, OPT_NAME = 2, OPT_IDLE = 4, OPT_MODE = 8, OPT_MAX_CLIENTS = 16 };
 
 /* getopt_long over argv (argv[0] is the command); `allowed` is a mask of
  * the OPT_ flags this command takes (--timeout, --trace, --help always).
@@ -45,5 +49,6 @@ int cmd_greet(struct cli *cli, int argc, char **argv);
 int cmd_demo(struct cli *cli, int argc, char **argv);
 int cmd_bench(struct cli *cli, int argc, char **argv); /* bench/bench_cli.c */
 int cmd_load(struct cli *cli, int argc, char **argv);  /* src/load.c */
+int cmd_drawback(struct cli *cli, int argc, char **argv); /* src/drawback.c */
 
 #endif

@@ -17,11 +17,31 @@
 /* ---- serve ------------------------------------------------------------ */
 
 static const char serve_usage[] =
-	"usage: ipclab serve TRANSPORT [--address ADDR] [--idle-timeout MS] [--trace]\n"
-	"Serve greetings, one client at a time, until SIGINT or SIGTERM; then\n"
-	"remove the socket or FIFO that was created.  Prints `listening on ADDR`\n"
-	"on stderr when ready.  A stream client silent for --idle-timeout\n"
-	"milliseconds (default 10000) is disconnected so that others get a turn.\n"
+	"usage: ipclab serve TRANSPORT [--address ADDR] [--mode MODE] [--max-clients N]\n"
+	"                    [--idle-timeout MS] [--trace]\n"
+	"Serve greetings until SIGINT or SIGTERM; then remove the socket or FIFO\n"
+	"that was created.  Prints `listening on ADDR` on stderr when ready.\n"
+	"\n"
+	"  --mode iterative    (default) one client at a time, from its connection\n"
+	"                      to its end of stream; the others wait their turn.\n"
+	"  --mode select|poll|epoll\n"
+	"                      one process serves every connected client at once,\n"
+	"                      waiting on all their descriptors with select(2),\n"
+	"                      poll(2) or epoll(7).  select cannot watch descriptor\n"
+	"                      numbers >= 1024 (FD_SETSIZE): a client beyond that\n"
+	"                      is told \"ERR server busy ...\" and closed.\n"
+	"  --max-clients N     select/poll/epoll: clients served at once (default\n"
+	"                      4096); one more is told \"ERR server busy ...\".\n"
+	"  --idle-timeout MS   a stream client that completes no request and takes\n"
+	"                      no reply for MS milliseconds is disconnected (default\n"
+	"                      10000): a silent or trickling client cannot hold the\n"
+	"                      iterative server, nor memory in the others.\n"
+	"\n"
+	"Which modes apply: every stream transport with a descriptor per client\n"
+	"takes all four: unix_stream, tcp, and fifo (ipclab gives every FIFO client\n"
+	"its own pair of FIFOs).  unix_dgram and udp are iterative only: one\n"
+	"datagram socket already receives the requests of every client, so there\n"
+	"is no per-client descriptor to multiplex (as with a single shared FIFO).\n"
 	"The pipe cannot be served: use `ipclab greet pipe NAME`.\n";
 
 /* SIGINT and SIGTERM arrive as readable data on a signalfd: the server loop
@@ -46,7 +66,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 	struct cli_opts o;
 	struct ipc_error e;
 	struct ipc_server s;
-	int i = cli_parse(cli, OPT_ADDRESS | OPT_IDLE, argc, argv, &o);
+	int i = cli_parse(cli, OPT_ADDRESS | OPT_IDLE | OPT_MODE | OPT_MAX_CLIENTS, argc, argv, &o);
 
 	if (i < 0)
 		return IPC_USAGE;
@@ -67,6 +87,15 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 				"which forks its own server\n", t->name);
 		return IPC_USAGE;
 	}
+	if (serve_mode_check(t, o.mode, &e) < 0) {
+		fprintf(stderr, "ipclab serve: %s\n", e.msg);
+		return IPC_USAGE;
+	}
+	if (o.max_clients > 0 && o.mode == SERVE_ITERATIVE) {
+		fputs("ipclab serve: --max-clients applies to --mode select, poll or epoll: the "
+		      "iterative server holds one client at a time anyway\n", stderr);
+		return IPC_USAGE;
+	}
 	signal(SIGPIPE, SIG_IGN); /* a vanished client is an EPIPE, never a death */
 	int stop_fd = stop_signals_fd(&e);
 	if (stop_fd < 0)
@@ -79,8 +108,8 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 	}
 	fprintf(stderr, "listening on %s\n", s.addr.text);
 	struct serve_opts so = { .stop_fd = stop_fd, .idle_timeout_ms = o.idle_timeout_ms,
-				 .log = stderr };
-	int rc = serve_iterative(&s, &so, &e);
+				 .log = stderr, .mode = o.mode, .max_clients = o.max_clients };
+	int rc = serve(&s, &so, &e);
 	t->shutdown(&s, true);
 	close(stop_fd);
 	return rc < 0 ? cli_report(&e) : 0;

@@ -20,7 +20,9 @@ enum ev_backend { EV_SELECT, EV_POLL, EV_EPOLL };
 struct evloop;
 
 /* Called with the events that are ready (EV_READ, EV_WRITE; a hang-up or
- * error shows as EV_READ so that the next read reports it). */
+ * error shows as EV_READ so that the next read reports it, or as EV_WRITE
+ * when the fd waits only for writing).  Only events the fd still waits for
+ * are passed; a handler may unwatch or close other fds. */
 typedef void ev_handler(struct evloop *l, int fd, int events, void *arg);
 
 /* max_fds: descriptors numbered below this can be watched (select also

@@ -26,9 +26,12 @@ static const char usage[] =
 	"  serve TRANSPORT               serve until SIGINT/SIGTERM\n"
 	"  greet TRANSPORT [NAME]        send one name (read from stdin if absent)\n"
 	"  demo [TRANSPORT...]           start a server, greet it, stop it (default: all)\n"
+	"  bench SUBCOMMAND              in-process benchmarks (latency, throughput, ...)\n"
+	"  load TRANSPORT                many concurrent clients against a running server\n"
+	"  drawback [TRANSPORT]          the iterative server's drawback, shown\n"
 	"\n"
 	"options (every command; `ipclab COMMAND --help` for its own):\n"
-	"  -a, --address ADDR   path (pipe-less local transports) or HOST:PORT (tcp, udp)\n"
+	"  -a, --address ADDR   a path (fifo, unix_stream, unix_dgram) or HOST:PORT (tcp, udp)\n"
 	"  -t, --timeout MS     longest wait for a server (default 3000)\n"
 	"      --trace          narrate every system call on stderr\n"
 	"  -h, --help           this text\n"
@@ -53,6 +56,7 @@ int main(int argc, char **argv)
 		{ "demo", cmd_demo },
 		{ "bench", cmd_bench },
 		{ "load", cmd_load },
+		{ "drawback", cmd_drawback },
 	};
 	struct cli cli = {
 		.ctx = { .timeout_ms = CLI_TIMEOUT_MS, .retries = CLI_RETRIES },

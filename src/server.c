@@ -78,18 +78,21 @@ done:
 static int serve_streams(struct ipc_server *s, const struct serve_opts *o, struct ipc_error *e)
 {
 	for (;;) {
-		int r = io_wait(s->fd, POLLIN, o->stop_fd, -1);
-		if (r == IO_STOPPED)
-			return 0;
-		if (r < 0)
-			return ipc_fail(e, IPC_SYSTEM, errno, "poll %s", s->addr.text);
-
 		struct ipc_conn c;
 		struct ipc_error ae;
 		ipc_conn_init(&c, s->t, s->ctx);
-		r = s->t->accept(s, &c, &ae);
-		if (r == IPC_WOULD_BLOCK)
+		/* accept() first, poll() only when nobody waits: the pipe's
+		 * first accept() closes the client's ends its child inherited,
+		 * and until then its request pipe could never report EOF. */
+		int r = s->t->accept(s, &c, &ae);
+		if (r == IPC_WOULD_BLOCK) {
+			r = io_wait(s->fd, POLLIN, o->stop_fd, -1);
+			if (r == IO_STOPPED)
+				return 0;
+			if (r < 0)
+				return ipc_fail(e, IPC_SYSTEM, errno, "poll %s", s->addr.text);
 			continue;
+		}
 		if (r < 0) {
 			if (ae.status == IPC_DONE)
 				return 0;
@@ -155,6 +158,56 @@ int serve_iterative(struct ipc_server *s, const struct serve_opts *o, struct ipc
 	return serve_streams(s, o, e);
 }
 
+static const char *const mode_names[] = {
+	[SERVE_ITERATIVE] = "iterative",
+	[SERVE_SELECT] = "select",
+	[SERVE_POLL] = "poll",
+	[SERVE_EPOLL] = "epoll",
+};
+
+const char *serve_mode_name(enum serve_mode mode)
+{
+	return (unsigned)mode < sizeof mode_names / sizeof mode_names[0] ? mode_names[mode] : "?";
+}
+
+int serve_mode_parse(const char *name, enum serve_mode *mode)
+{
+	for (size_t i = 0; i < sizeof mode_names / sizeof mode_names[0]; i++) {
+		if (!strcmp(name, mode_names[i])) {
+			*mode = (enum serve_mode)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int serve_mode_check(const struct ipc_transport *t, enum serve_mode mode, struct ipc_error *e)
+{
+	if (mode == SERVE_ITERATIVE)
+		return 0;
+	if ((unsigned)mode >= sizeof mode_names / sizeof mode_names[0])
+		return ipc_fail(e, IPC_USAGE, 0, "unknown server mode %d", (int)mode);
+	if (t->kind == IPC_DATAGRAM) {
+		ipc_fail(e, IPC_USAGE, 0, "%s servers have no --mode %s: one datagram socket "
+			 "already receives the requests of every client, so there is no "
+			 "per-client descriptor to multiplex", t->name, serve_mode_name(mode));
+		return ipc_hint(e, "leave out --mode (iterative)");
+	}
+	if (!t->servable) {
+		ipc_fail(e, IPC_USAGE, 0, "a %s has exactly one client, the forked child: there "
+			 "is nothing to multiplex", t->name);
+		return ipc_hint(e, "leave out --mode");
+	}
+	return 0;
+}
+
+int serve(struct ipc_server *s, const struct serve_opts *o, struct ipc_error *e)
+{
+	if (serve_mode_check(s->t, o->mode, e) < 0)
+		return -1;
+	return o->mode == SERVE_ITERATIVE ? serve_iterative(s, o, e) : serve_mux(s, o, e);
+}
+
 int server_spawn(struct ipc_server *s, const struct serve_opts *opts, struct server_child *child,
 		 struct ipc_error *e)
 {
@@ -179,10 +232,11 @@ int server_spawn(struct ipc_server *s, const struct serve_opts *opts, struct ser
 		struct serve_opts o = *opts;
 		o.stop_fd = stop[0];
 		struct ipc_error se;
-		int rc = serve_iterative(s, &o, &se);
+		int rc = serve(s, &o, &se);
 		if (rc < 0 && log)
 			fprintf(log, "ipclab serve %s: %s\n", s->t->name, se.msg);
 		s->t->shutdown(s, true);
+		close(stop[0]);
 		_exit(rc < 0 ? se.status : 0);
 	}
 	/* Parent: drop our copy of the server's descriptors, keep the address. */

@@ -56,6 +56,16 @@ int test_env_setup_transport(void **state)
 	return 0;
 }
 
+int test_env_setup_case(void **state)
+{
+	const struct test_case *tc = *state;
+	if (test_env_setup(state) < 0)
+		return -1;
+	((struct test_env *)*state)->t = tc->t;
+	((struct test_env *)*state)->mode = tc->mode;
+	return 0;
+}
+
 int test_env_teardown(void **state)
 {
 	struct test_env *env = *state;
@@ -85,12 +95,22 @@ void test_server_start(struct test_env *env, const struct ipc_transport *t,
 		       const char *address, int idle_timeout_ms, struct ipc_server *s,
 		       struct server_child *child)
 {
-	struct ipc_error e = { 0 };
 	struct serve_opts o = {
 		.stop_fd = -1,
 		.idle_timeout_ms = idle_timeout_ms < 0 ? SERVE_IDLE_TIMEOUT_MS : idle_timeout_ms,
-		.log = getenv("IPCLAB_TEST_LOG") ? stderr : NULL,
+		.mode = env->mode,
 	};
+	test_server_start_opts(env, t, address, &o, s, child);
+}
+
+void test_server_start_opts(struct test_env *env, const struct ipc_transport *t,
+			    const char *address, const struct serve_opts *opts,
+			    struct ipc_server *s, struct server_child *child)
+{
+	struct ipc_error e = { 0 };
+	struct serve_opts o = *opts;
+	if (!o.log && getenv("IPCLAB_TEST_LOG"))
+		o.log = stderr;
 	ipc_server_init(s, t, &env->ctx);
 	int rc = t->listen(s, address, &e);
 	if (rc < 0)

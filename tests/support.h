@@ -19,6 +19,13 @@ struct test_env {
 	char dir[IPC_PATH_MAX];  /* fresh 0700 directory, removed at teardown */
 	struct ipc_ctx ctx;      /* rundir = dir, free ports, short timeouts */
 	const struct ipc_transport *t; /* per-transport suites: the one under test */
+	enum serve_mode mode;    /* how test_server_start() serves (default iterative) */
+};
+
+/* One case of a suite run per transport and server mode. */
+struct test_case {
+	const struct ipc_transport *t;
+	enum serve_mode mode;
 };
 
 /* cmocka setup/teardown: *state becomes a struct test_env. Teardown fails
@@ -26,16 +33,23 @@ struct test_env {
 int test_env_setup(void **state);
 /* The same, with *state holding the transport to test on entry. */
 int test_env_setup_transport(void **state);
+/* The same, with *state holding a const struct test_case on entry. */
+int test_env_setup_case(void **state);
 int test_env_teardown(void **state);
 
 /* Number of entries in dir (without . and ..). */
 int test_count_entries(const char *dir);
 
-/* Listen on `address` (NULL = default inside env) and serve in a child
- * (idle_timeout_ms < 0: the default). */
+/* Listen on `address` (NULL = default inside env) and serve in a child, in
+ * env->mode (idle_timeout_ms < 0: the default). */
 void test_server_start(struct test_env *env, const struct ipc_transport *t,
 		       const char *address, int idle_timeout_ms, struct ipc_server *s,
 		       struct server_child *child);
+/* The same with every option given (o->stop_fd is not used; o->log NULL
+ * logs to stderr when $IPCLAB_TEST_LOG is set). */
+void test_server_start_opts(struct test_env *env, const struct ipc_transport *t,
+			    const char *address, const struct serve_opts *o,
+			    struct ipc_server *s, struct server_child *child);
 /* Stop the child and assert it exited 0. */
 void test_server_stop(struct server_child *child);
 

@@ -1,5 +1,8 @@
 /*
- * test_transports.c - one conformance suite, run against every transport.
+ * test_transports.c - one conformance suite, run against every transport,
+ * and for the stream transports with a descriptor per client (fifo,
+ * unix_stream, tcp) against every server mode: iterative, select, poll and
+ * epoll.
  *
  * Each case starts a real server in a child process and talks to it through
  * the transport interface, exactly as `ipclab greet` does.
@@ -285,7 +288,9 @@ static void test_client_vanishes_before_reply(void **state)
 }
 
 /* The iterative server serves one client at a time; a silent client is
- * dropped after the idle timeout so that the next one gets its turn. */
+ * dropped after the idle timeout so that the next one gets its turn.  A
+ * multiplexed server serves the other client at once, and keeps the silent
+ * one, which is served in turn when it speaks. */
 static void test_silent_client_times_out(void **state)
 {
 	ENV;
@@ -295,6 +300,21 @@ static void test_silent_client_times_out(void **state)
 
 	if (env->t->kind != IPC_STREAM || !env->t->servable)
 		skip(); /* datagram servers have no connections to hold */
+	if (env->mode != SERVE_ITERATIVE) {
+		/* Idle timeout 10 s, client timeout 2 s: Frank's greeting could
+		 * not succeed if he had to wait for the silent client to go. */
+		test_server_start(env, env->t, NULL, 10000, &s, &child);
+		test_connect(env, env->t, &s, &idle);
+		test_connect(env, env->t, &s, &c);
+		expect_reply(&c, "Frank", 5, "Hello, Frank\n");
+		struct pollfd p = { .fd = idle.rfd, .events = POLLIN };
+		assert_int_equal(poll(&p, 1, 0), 0); /* not dropped: no EOF, no reply */
+		expect_reply(&idle, "Gina", 4, "Hello, Gina\n");
+		env->t->close(&c);
+		env->t->close(&idle);
+		test_server_stop(&child);
+		return;
+	}
 	test_server_start(env, env->t, NULL, 300, &s, &child);
 	test_connect(env, env->t, &s, &idle);
 	test_connect(env, env->t, &s, &c);
@@ -308,51 +328,60 @@ static void test_silent_client_times_out(void **state)
 	test_server_stop(&child);
 }
 
-#define FOR_TRANSPORT(name)                                                                      \
-	cmocka_unit_test_prestate_setup_teardown(test_round_trip, test_env_setup_transport,      \
-						 test_env_teardown, (void *)&name),             \
-	cmocka_unit_test_prestate_setup_teardown(test_thousand_requests_one_connection,          \
-						 test_env_setup_transport, test_env_teardown,   \
-						 (void *)&name),                                \
-	cmocka_unit_test_prestate_setup_teardown(test_pipelined_requests,                        \
-						 test_env_setup_transport, test_env_teardown,   \
-						 (void *)&name),                                \
-	cmocka_unit_test_prestate_setup_teardown(test_error_then_good_request,                   \
-						 test_env_setup_transport, test_env_teardown,   \
-						 (void *)&name),                                \
-	cmocka_unit_test_prestate_setup_teardown(test_max_size_name, test_env_setup_transport,   \
-						 test_env_teardown, (void *)&name),             \
-	cmocka_unit_test_prestate_setup_teardown(test_oversized_request,                         \
-						 test_env_setup_transport, test_env_teardown,   \
-						 (void *)&name),                                \
-	cmocka_unit_test_prestate_setup_teardown(test_client_vanishes_mid_line,                  \
-						 test_env_setup_transport, test_env_teardown,   \
-						 (void *)&name),                                \
-	cmocka_unit_test_prestate_setup_teardown(test_client_vanishes_before_reply,              \
-						 test_env_setup_transport, test_env_teardown,   \
-						 (void *)&name),                                \
-	cmocka_unit_test_prestate_setup_teardown(test_silent_client_times_out,                   \
-						 test_env_setup_transport, test_env_teardown,   \
-						 (void *)&name)
+/* The whole suite, bound to one `struct test_case` (a transport and a mode). */
+#define CASE(test, tc) \
+	cmocka_unit_test_prestate_setup_teardown(test, test_env_setup_case, test_env_teardown, \
+						 (void *)(tc))
+
+static int run_case(const struct test_case *tc)
+{
+	const struct CMUnitTest tests[] = {
+		CASE(test_round_trip, tc),
+		CASE(test_thousand_requests_one_connection, tc),
+		CASE(test_pipelined_requests, tc),
+		CASE(test_error_then_good_request, tc),
+		CASE(test_max_size_name, tc),
+		CASE(test_oversized_request, tc),
+		CASE(test_client_vanishes_mid_line, tc),
+		CASE(test_client_vanishes_before_reply, tc),
+		CASE(test_silent_client_times_out, tc),
+	};
+	char title[96];
+
+	snprintf(title, sizeof title, "conformance: %s%s%s", tc->t->name,
+		 tc->mode == SERVE_ITERATIVE ? "" : " --mode ",
+		 tc->mode == SERVE_ITERATIVE ? "" : serve_mode_name(tc->mode));
+	printf("== %s\n", title); /* cmocka 1.1 does not print group names */
+	fflush(stdout);
+	return cmocka_run_group_tests_name(title, tests, NULL, NULL);
+}
 
 extern const struct ipc_transport pipe_transport, fifo_transport, unix_stream_transport,
 	unix_dgram_transport, tcp_transport, udp_transport;
 
 int main(void)
 {
-	const struct CMUnitTest pipe_tests[] = { FOR_TRANSPORT(pipe_transport) };
-	const struct CMUnitTest fifo_tests[] = { FOR_TRANSPORT(fifo_transport) };
-	const struct CMUnitTest unix_stream_tests[] = { FOR_TRANSPORT(unix_stream_transport) };
-	const struct CMUnitTest unix_dgram_tests[] = { FOR_TRANSPORT(unix_dgram_transport) };
-	const struct CMUnitTest tcp_tests[] = { FOR_TRANSPORT(tcp_transport) };
-	const struct CMUnitTest udp_tests[] = { FOR_TRANSPORT(udp_transport) };
+	static const struct test_case cases[] = {
+		{ &pipe_transport, SERVE_ITERATIVE },
+		{ &fifo_transport, SERVE_ITERATIVE },
+		{ &unix_stream_transport, SERVE_ITERATIVE },
+		{ &unix_dgram_transport, SERVE_ITERATIVE },
+		{ &tcp_transport, SERVE_ITERATIVE },
+		{ &udp_transport, SERVE_ITERATIVE },
+		/* Every multiplexed mode, over every transport that takes one. */
+		{ &unix_stream_transport, SERVE_SELECT },
+		{ &unix_stream_transport, SERVE_POLL },
+		{ &unix_stream_transport, SERVE_EPOLL },
+		{ &tcp_transport, SERVE_SELECT },
+		{ &tcp_transport, SERVE_POLL },
+		{ &tcp_transport, SERVE_EPOLL },
+		{ &fifo_transport, SERVE_SELECT },
+		{ &fifo_transport, SERVE_POLL },
+		{ &fifo_transport, SERVE_EPOLL },
+	};
 	int failed = 0;
 
-	failed += cmocka_run_group_tests_name("conformance: pipe", pipe_tests, NULL, NULL);
-	failed += cmocka_run_group_tests_name("conformance: fifo", fifo_tests, NULL, NULL);
-	failed += cmocka_run_group_tests_name("conformance: unix_stream", unix_stream_tests, NULL, NULL);
-	failed += cmocka_run_group_tests_name("conformance: unix_dgram", unix_dgram_tests, NULL, NULL);
-	failed += cmocka_run_group_tests_name("conformance: tcp", tcp_tests, NULL, NULL);
-	failed += cmocka_run_group_tests_name("conformance: udp", udp_tests, NULL, NULL);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		failed += run_case(&cases[i]);
 	return failed ? 1 : 0;
 }

@@ -1,0 +1,224 @@
+/*
+ * bench.h - the in-process benchmarks (`ipclab bench`) and what they share.
+ *
+ * Every benchmark runs two processes: the parent is the client (or the
+ * sender) and a forked child the server (or the receiver), joined by one
+ * transport set up through the transport interface exactly as the product
+ * does it: listen in the parent, fork, the child accepts, the parent
+ * connects.  After set-up both sides switch their descriptors to BLOCKING
+ * mode and use plain read()/write() (send()/recv() for datagrams) in tight
+ * loops, as lmbench's lat_* and bw_* do: no poll() per message, no
+ * allocation, no stdio, no indirect call, so the harness adds nothing to the
+ * system calls it measures.
+ *
+ * A third channel, the "report pipe", carries what the child has to say: one
+ * READY byte once it has accepted (so no set-up cost leaks into the first
+ * timed operation), then one struct bench_child_report at the end with its
+ * own CPU time and context switches, measured around its part of the work.
+ *
+ * Callers must ignore SIGPIPE (the CLI and test_env_setup do); the children
+ * inherit that.
+ */
+#ifndef IPCLAB_BENCH_H
+#define IPCLAB_BENCH_H
+
+#include <sched.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "ipc.h"
+#include "report.h"
+
+/* Defaults, documented in `ipclab bench ... --help`. */
+#define BENCH_LATENCY_COUNT 10000
+#define BENCH_LATENCY_WARMUP 1000
+#define BENCH_CONNECT_COUNT 2000
+#define BENCH_CONNECT_WARMUP 100
+/* Throughput: --total defaults to size * BENCH_TPUT_MESSAGES bytes, at most
+ * BENCH_TPUT_MAX_TOTAL: about 0.2 to 1 s per run on a 2-core VM from 64 B
+ * (one system call per message dominates) to 1 MiB (copying dominates). */
+#define BENCH_TPUT_MESSAGES 262144ULL
+#define BENCH_TPUT_MAX_TOTAL (1ULL << 30)
+#define BENCH_STREAM_READ 65536 /* stream receiver reads up to max(size, this) */
+#define BENCH_MAX_SIZE (256UL << 20) /* largest --size on a byte stream */
+/* Datagram client: a reply missing this long counts as lost and is resent. */
+#define BENCH_DGRAM_TIMEOUT_MS 1000
+/* A child that says nothing for this long is declared stuck. */
+#define BENCH_CHILD_TIMEOUT_MS 20000
+
+struct bench_opts {
+	const struct ipc_transport *t;
+	const struct ipc_ctx *ctx;  /* rundir for paths; tracing is ignored */
+	size_t size;                /* message bytes; latency: 0 = greeting requests */
+	unsigned long count;        /* timed round trips / connections (at least 1) */
+	unsigned long warmup;       /* untimed ones before them */
+	unsigned long long total;   /* throughput: bytes to send (0 = default) */
+	int pin[2];                 /* CPU of the client (parent), the server (child); -1 none */
+	bool progress;              /* progress lines on stderr */
+	const char *samples_path;   /* latency, connect: every sample in us, one a line */
+	FILE *warn;                 /* warnings (unpinned, spread, loss); NULL: none */
+};
+
+/* What a benchmark hands back: one result row and the storage it points to. */
+struct bench_result {
+	struct result_row row;
+	char pin[24];
+	char note[64];
+	char mode[16];
+};
+
+/* The benchmarks.  0 and `r` filled, or -1 with `e` (IPC_USAGE for a
+ * request the transport cannot do, IPC_PROTOCOL for a verification
+ * failure).  Warnings (unpinned, high spread, loss) go to o->warn. */
+int bench_latency(const struct bench_opts *o, struct bench_result *r, struct ipc_error *e);
+int bench_throughput(const struct bench_opts *o, struct bench_result *r, struct ipc_error *e);
+int bench_connect(const struct bench_opts *o, struct bench_result *r, struct ipc_error *e);
+
+/* summarize.c: turn numbers from `in` (one a line, each `unit_s` seconds:
+ * 1, 1e-3, 1e-6, 1e-9) into a latency row of kind/transport/size.  -1 and
+ * `e` on a line that is not a number, or no numbers at all. */
+int bench_summarize(FILE *in, double unit_s, const char *kind, const char *transport,
+		    unsigned long size, const char *pin, FILE *warn, struct bench_result *r,
+		    struct ipc_error *e);
+
+/* ---- what a throughput message carries (throughput.c) ----------------- */
+
+/* The body every message shares: `size` pseudo-random bytes. */
+void bench_pattern_fill(unsigned char *pattern, size_t size);
+/* Byte streams: write message m's tag over the first min(8, size) bytes of
+ * `msg` (which holds the pattern): a hash of m, so that a lost, duplicated
+ * or reordered chunk of any length mismatches. */
+void bench_stream_tag(unsigned char *msg, size_t size, uint64_t m);
+
+/* The receiving end of a byte stream: where it stands, and the check of
+ * every byte against what the sender wrote at that offset. */
+struct bench_stream_check {
+	const unsigned char *pattern;
+	size_t size;              /* message size */
+	const char *name;         /* transport, for messages */
+	unsigned long long m;     /* current message */
+	unsigned long long offset; /* bytes checked so far */
+	size_t p;                 /* position inside message m */
+	unsigned char tag[8];     /* message m's tag */
+};
+void bench_stream_check_init(struct bench_stream_check *v, const unsigned char *pattern,
+			     size_t size, const char *name);
+/* 0, or -1 and IPC_PROTOCOL naming the first wrong byte. */
+int bench_stream_check(struct bench_stream_check *v, const void *buf, size_t n,
+		       struct ipc_error *e);
+
+/* ---- shared by the benchmark files (harness.c) ----------------------- */
+
+/* Nanoseconds on CLOCK_MONOTONIC (a vDSO call: no system call). */
+static inline uint64_t bench_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* CPU time (user + system) and context switches (voluntary + involuntary)
+ * of this process so far. */
+struct bench_usage {
+	double cpu_us;
+	double ctxsw;
+};
+int bench_usage_now(struct bench_usage *u, struct ipc_error *e);
+
+/* What the child reports at the end, in one write() (< PIPE_BUF: atomic). */
+struct bench_child_report {
+	int status;              /* 0, or an ipc_status */
+	int sys_errno;
+	double cpu_us;           /* the child's usage over its measured part */
+	double ctxsw;
+	unsigned long long messages; /* received (throughput), answered (latency) */
+	unsigned long long bytes;
+	unsigned long long lost;     /* datagram throughput: sequence numbers missing */
+	char msg[IPC_ERR_MAX];
+};
+
+struct bench_pair;
+/* The child's side: serve on `s` (listening, not yet accepted) and fill
+ * `rep`.  Call bench_child_ready() once ready for the first operation. */
+typedef void bench_child_fn(struct bench_pair *p, struct ipc_server *s, void *arg,
+			    struct bench_child_report *rep);
+
+struct bench_pair {
+	const struct bench_opts *o;
+	struct ipc_server s;     /* parent: only s.addr is left after the fork */
+	struct ipc_conn c;       /* parent's connection (when `connect` was asked) */
+	bool connected;
+	pid_t pid;
+	int report_fd;           /* parent: read end; child: write end */
+	cpu_set_t affinity;      /* parent: where it ran before pinning itself */
+	bool pinned;
+};
+
+/* Listen on a private address (never the default one a running
+ * `ipclab serve` may hold), fork the child running fn, and in the parent
+ * connect (if `connect`), switch to blocking mode, pin to o->pin[0] and wait
+ * for the child's READY.  The child is pinned to o->pin[1].  The parent's
+ * own placement is restored by finish() and abort(). */
+int bench_pair_start(struct bench_pair *p, const struct bench_opts *o, bool connect,
+		     bench_child_fn *fn, void *arg, struct ipc_error *e);
+/* Child: accept one client on `s` into `c` and switch it to blocking. */
+int bench_child_accept(struct ipc_server *s, struct ipc_conn *c, struct ipc_error *e);
+/* Child: tell the parent to start. */
+void bench_child_ready(struct bench_pair *p);
+/* Child: put an error into the report. */
+void bench_report_error(struct bench_child_report *rep, const struct ipc_error *e);
+/* Parent: wait up to timeout_ms for the child's report: 1 ready, 0 not yet,
+ * -1 error (the child died without one). */
+int bench_pair_poll_report(struct bench_pair *p, int timeout_ms, struct ipc_error *e);
+/* Parent: close the connection (the child sees end of stream), read the
+ * child's report and reap it.  0, or -1 with `e` (the child's own error
+ * when it reported one). */
+int bench_pair_finish(struct bench_pair *p, struct bench_child_report *rep,
+		      struct ipc_error *e);
+/* Parent, on an error: kill the child, reap it, remove what it created. */
+void bench_pair_abort(struct bench_pair *p);
+
+/* Blocking loops over one descriptor: EINTR retried, short transfers
+ * continued.  0 on success; -1 with errno (read_exact: 0 bytes read
+ * before the end of stream sets errno to 0). */
+int bench_write_all(int fd, const void *buf, size_t len);
+int bench_read_exact(int fd, void *buf, size_t len);
+
+/* Give a datagram socket a receive timeout (SO_RCVTIMEO). */
+int bench_set_rcvtimeo(int fd, int ms, struct ipc_error *e);
+
+/* Pin the calling process to `cpu` (nothing when cpu < 0). */
+int bench_pin(int cpu, struct ipc_error *e);
+/* Check that both CPUs exist: IPC_USAGE naming the range otherwise. */
+int bench_check_pins(const int pin[2], struct ipc_error *e);
+
+/* "0,1" or "none" into r->pin, and start r->row with the fields every
+ * benchmark shares. */
+void bench_result_init(struct bench_result *r, const struct bench_opts *o, const char *kind);
+/* "ipclab bench: warning: ..." on o->warn, if any. */
+void bench_warn(FILE *warn, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append a word to r->note ("UNPINNED", "HIGH-SPREAD", "LOSSY lost=3"). */
+void bench_note(struct bench_result *r, const char *word);
+/* Samples (ns) -> row latency stats in us; writes o->samples_path first.
+ * Adds the UNPINNED / HIGH-SPREAD notes and their warnings. */
+int bench_finish_latency(struct bench_result *r, const struct bench_opts *o, uint64_t *ns,
+			 double *us, size_t n, struct ipc_error *e);
+
+/* Progress on stderr, only when o->progress: "latency tcp 64 B: 5000/10000",
+ * at most twice a second (a rewritten line on a terminal, plain lines in a
+ * log).  Callers tick between timed operations, every few thousand. */
+struct bench_progress {
+	bool on, tty;
+	char what[96];
+	uint64_t next_ns;
+};
+void bench_progress_start(struct bench_progress *pg, const struct bench_opts *o,
+			  const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void bench_progress_tick(struct bench_progress *pg, unsigned long long done,
+			 unsigned long long total);
+void bench_progress_end(struct bench_progress *pg);
+
+#endif

@@ -1,0 +1,137 @@
+/*
+ * envinfo.c - the machine and the build a result was measured on.
+ *
+ * A figure without its machine is worthless: the same pipe round trip
+ * takes 6 us or 12 us depending on whether both processes share a CPU,
+ * and a "powersave" governor halves everything.  Every result file starts
+ * with this record.  Whatever cannot be read says "unknown", never fails.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "report.h"
+
+#define UNKNOWN "unknown"
+
+/* Copy src into dst (cap bytes), dropping control characters (a value
+ * must stay on one line of a CSV comment) and trailing blanks. */
+static void copy_clean(char *dst, size_t cap, const char *src)
+{
+	size_t n = 0;
+
+	for (; *src && n + 1 < cap; src++)
+		dst[n++] = iscntrl((unsigned char)*src) ? ' ' : *src;
+	while (n > 0 && dst[n - 1] == ' ')
+		n--;
+	dst[n] = '\0';
+	if (n == 0)
+		snprintf(dst, cap, UNKNOWN);
+}
+
+/* The first line of a small /sys file, or "unknown". */
+static void read_line(const char *path, char *out, size_t cap)
+{
+	char line[256];
+	FILE *f = fopen(path, "r");
+
+	if (!f || !fgets(line, sizeof line, f))
+		line[0] = '\0';
+	if (f)
+		fclose(f);
+	copy_clean(out, cap, line);
+}
+
+/* "model name : Intel(R) ..." from /proc/cpuinfo (x86); other
+ * architectures name it differently, hence the fallbacks. */
+static void cpu_model(char *out, size_t cap)
+{
+	static const char *const keys[] = { "model name", "Hardware", "Processor", "cpu model" };
+	char line[512];
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	snprintf(out, cap, UNKNOWN);
+	if (!f)
+		return;
+	while (fgets(line, sizeof line, f)) {
+		char *colon = strchr(line, ':');
+		if (!colon)
+			continue;
+		for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+			if (strncmp(line, keys[i], strlen(keys[i])) != 0)
+				continue;
+			const char *v = colon + 1;
+			while (*v == ' ' || *v == '\t')
+				v++;
+			copy_clean(out, cap, v);
+			fclose(f);
+			return;
+		}
+	}
+	fclose(f);
+}
+
+static void smt_state(char *out, size_t cap)
+{
+	char v[16];
+	read_line("/sys/devices/system/cpu/smt/active", v, sizeof v);
+	snprintf(out, cap, "%s", !strcmp(v, "1") ? "on" : !strcmp(v, "0") ? "off" : UNKNOWN);
+}
+
+static void compiler(char *out, size_t cap)
+{
+#if defined(__clang__)
+	snprintf(out, cap, "clang %s", __clang_version__);
+#elif defined(__GNUC__)
+	snprintf(out, cap, "gcc %s", __VERSION__);
+#else
+	snprintf(out, cap, "%s", UNKNOWN);
+#endif
+}
+
+void env_record_collect(struct env_record *env, const char *pin)
+{
+	struct utsname u;
+	time_t now = time(NULL);
+	struct tm tm;
+
+	memset(env, 0, sizeof *env);
+	if (now != (time_t)-1 && gmtime_r(&now, &tm))
+		strftime(env->date, sizeof env->date, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	else
+		snprintf(env->date, sizeof env->date, UNKNOWN);
+
+	cpu_model(env->cpu_model, sizeof env->cpu_model);
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	env->cpus_online = cpus > 0 ? (int)cpus : 0;
+	smt_state(env->smt, sizeof env->smt);
+
+	if (uname(&u) == 0) {
+		char k[2 * sizeof u.release + 2]; /* cut to fit by copy_clean() */
+		snprintf(k, sizeof k, "%s %s", u.sysname, u.release);
+		copy_clean(env->kernel, sizeof env->kernel, k);
+	} else {
+		snprintf(env->kernel, sizeof env->kernel, UNKNOWN);
+	}
+	read_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", env->governor,
+		  sizeof env->governor);
+	compiler(env->compiler, sizeof env->compiler);
+#ifdef IPCLAB_CFLAGS
+	copy_clean(env->cflags, sizeof env->cflags, IPCLAB_CFLAGS);
+#else
+	snprintf(env->cflags, sizeof env->cflags, UNKNOWN);
+#endif
+	/* The environment wins: a script measuring an installed binary knows
+	 * the revision better than the binary, which may predate a commit. */
+	const char *rev = getenv("IPCLAB_GIT_REV");
+#ifdef IPCLAB_GIT_REV
+	if (!rev || !*rev)
+		rev = IPCLAB_GIT_REV;
+#endif
+	copy_clean(env->git_rev, sizeof env->git_rev, rev ? rev : "");
+	copy_clean(env->pin, sizeof env->pin, pin && *pin ? pin : "none");
+}

@@ -1,0 +1,521 @@
+/*
+ * harness.c - what the benchmarks share: the two processes and their
+ * report pipe, blocking I/O loops, CPU pinning, usage, notes and progress.
+ * See bench.h.
+ */
+#include "bench.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "io.h"
+#include "rundir.h"
+
+#define TAG_READY 'R'
+#define TAG_END 'E'
+
+/* The report: a tag byte, then (TAG_END) the struct, in one write. */
+#define REPORT_MSG_LEN (1 + sizeof(struct bench_child_report))
+_Static_assert(REPORT_MSG_LEN <= PIPE_BUF, "one atomic write");
+
+int bench_usage_now(struct bench_usage *u, struct ipc_error *e)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) < 0)
+		return ipc_fail(e, IPC_SYSTEM, errno, "getrusage");
+	u->cpu_us = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 +
+		    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+	u->ctxsw = (double)(ru.ru_nvcsw + ru.ru_nivcsw);
+	return 0;
+}
+
+int bench_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int bench_read_exact(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = read(fd, p + got, len - got);
+		if (n > 0) {
+			got += (size_t)n;
+			continue;
+		}
+		if (n == 0) {
+			if (got == 0)
+				return 0;
+			errno = 0; /* end of stream in the middle of a message */
+			return -1;
+		}
+		if (errno != EINTR)
+			return -1;
+	}
+	return 1;
+}
+
+int bench_set_rcvtimeo(int fd, int ms, struct ipc_error *e)
+{
+	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0)
+		return ipc_fail(e, IPC_SYSTEM, errno, "setsockopt SO_RCVTIMEO fd %d", fd);
+	return 0;
+}
+
+/* ---- CPU placement ---------------------------------------------------- */
+
+int bench_pin(int cpu, struct ipc_error *e)
+{
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return 0;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof set, &set) < 0)
+		return ipc_fail(e, IPC_SYSTEM, errno, "sched_setaffinity to CPU %d", cpu);
+	return 0;
+}
+
+int bench_check_pins(const int pin[2], struct ipc_error *e)
+{
+	cpu_set_t allowed;
+
+	if (sched_getaffinity(0, sizeof allowed, &allowed) < 0)
+		return ipc_fail(e, IPC_SYSTEM, errno, "sched_getaffinity");
+	for (int i = 0; i < 2; i++) {
+		if (pin[i] < 0)
+			continue;
+		if (pin[i] >= CPU_SETSIZE || !CPU_ISSET(pin[i], &allowed)) {
+			char list[128] = "";
+			size_t n = 0;
+			for (int c = 0; c < CPU_SETSIZE && n + 8 < sizeof list; c++)
+				if (CPU_ISSET(c, &allowed))
+					n += (size_t)snprintf(list + n, sizeof list - n, "%s%d",
+							      n ? "," : "", c);
+			ipc_fail(e, IPC_USAGE, 0, "--pin: CPU %d is not available to this process",
+				 pin[i]);
+			return ipc_hint(e, "choose among CPUs %s", list);
+		}
+	}
+	return 0;
+}
+
+/* ---- the two processes ------------------------------------------------ */
+
+/* A private address for the benchmark's server: never the default one, where
+ * a running `ipclab serve` may listen.  NULL: the transport's own (pipe). */
+static const char *pair_address(const struct bench_opts *o, char *buf, size_t cap)
+{
+	const struct ipc_transport *t = o->t;
+
+	if (!strcmp(t->name, "pipe"))
+		return NULL;
+	if (!strcmp(t->name, "tcp") || !strcmp(t->name, "udp"))
+		return "127.0.0.1:0"; /* any free port: runs never collide */
+	snprintf(buf, cap, "%s/bench-%ld.%s", o->ctx->rundir, (long)getpid(), t->name);
+	return buf;
+}
+
+static void child_send_report(struct bench_pair *p, const struct bench_child_report *rep)
+{
+	char m[REPORT_MSG_LEN];
+
+	m[0] = TAG_END;
+	memcpy(m + 1, rep, sizeof *rep);
+	/* Nothing to do if the parent is gone: it will see our exit. */
+	if (bench_write_all(p->report_fd, m, sizeof m) < 0)
+		_exit(IPC_SYSTEM);
+}
+
+void bench_report_error(struct bench_child_report *rep, const struct ipc_error *e)
+{
+	rep->status = e->status ? e->status : IPC_SYSTEM;
+	rep->sys_errno = e->sys_errno;
+	snprintf(rep->msg, sizeof rep->msg, "%s", e->msg);
+}
+
+void bench_child_ready(struct bench_pair *p)
+{
+	char tag = TAG_READY;
+	if (bench_write_all(p->report_fd, &tag, 1) < 0)
+		_exit(IPC_SYSTEM);
+}
+
+int bench_child_accept(struct ipc_server *s, struct ipc_conn *c, struct ipc_error *e)
+{
+	const struct ipc_transport *t = s->t;
+
+	/* A datagram "accept" returns at once (there is nothing to wait for:
+	 * the first datagram comes after READY), a stream one needs a client. */
+	for (;;) {
+		int r = t->accept(s, c, e);
+		if (r == 0)
+			break;
+		if (r != IPC_WOULD_BLOCK)
+			return -1;
+		r = io_wait(s->fd, POLLIN, -1, BENCH_CHILD_TIMEOUT_MS);
+		if (r == IO_TIMEOUT)
+			return ipc_fail(e, IPC_TIMEOUT, 0, "%s server: no client within %d ms",
+					t->name, BENCH_CHILD_TIMEOUT_MS);
+		if (r < 0)
+			return ipc_fail(e, IPC_SYSTEM, errno, "poll %s", s->addr.text);
+	}
+	if (io_set_nonblocking(c->rfd, false) < 0 || io_set_nonblocking(c->wfd, false) < 0) {
+		ipc_fail(e, IPC_SYSTEM, errno, "fcntl O_NONBLOCK off, %s server", t->name);
+		t->close(c);
+		return -1;
+	}
+	return 0;
+}
+
+static void child_main(struct bench_pair *p, bench_child_fn *fn, void *arg)
+{
+	struct bench_child_report rep;
+	struct ipc_error e;
+
+	memset(&rep, 0, sizeof rep);
+	if (bench_pin(p->o->pin[1], &e) < 0) {
+		rep.status = e.status;
+		snprintf(rep.msg, sizeof rep.msg, "%s", e.msg);
+	} else {
+		fn(p, &p->s, arg, &rep);
+	}
+	p->s.t->shutdown(&p->s, true);
+	child_send_report(p, &rep);
+	_exit(0);
+}
+
+/* Read the tag byte; TAG_END brings the report with it. */
+static int read_report(struct bench_pair *p, int timeout_ms, char *tag,
+		       struct bench_child_report *rep, struct ipc_error *e)
+{
+	struct bench_child_report got;
+
+	int r = io_wait(p->report_fd, POLLIN, -1, timeout_ms);
+	if (r == IO_TIMEOUT)
+		return ipc_fail(e, IPC_TIMEOUT, 0, "the %s benchmark's child said nothing for %d ms",
+				p->o->t->name, timeout_ms);
+	if (r < 0)
+		return ipc_fail(e, IPC_SYSTEM, errno, "poll the report pipe");
+	r = bench_read_exact(p->report_fd, tag, 1);
+	if (r == 1 && *tag == TAG_END)
+		r = bench_read_exact(p->report_fd, &got, sizeof got);
+	if (r != 1)
+		return ipc_fail(e, IPC_SYSTEM, r < 0 ? errno : 0,
+				"the %s benchmark's child died without a report", p->o->t->name);
+	if (*tag == TAG_END && rep)
+		*rep = got;
+	return 0;
+}
+
+int bench_pair_start(struct bench_pair *p, const struct bench_opts *o, bool connect,
+		     bench_child_fn *fn, void *arg, struct ipc_error *e)
+{
+	const struct ipc_transport *t = o->t;
+	char path[IPC_ADDR_MAX];
+	int rp[2];
+
+	memset(p, 0, sizeof *p);
+	p->o = o;
+	p->pid = -1;
+	p->report_fd = -1;
+	ipc_conn_init(&p->c, t, o->ctx);
+	signal(SIGPIPE, SIG_IGN); /* a vanished peer is EPIPE, never a death */
+	if (bench_check_pins(o->pin, e) < 0)
+		return -1;
+	if (o->ctx->rundir && rundir_ensure(o->ctx->rundir, e) < 0)
+		return -1;
+	ipc_server_init(&p->s, t, o->ctx);
+	if (t->listen(&p->s, pair_address(o, path, sizeof path), e) < 0)
+		return -1;
+	if (pipe2(rp, O_CLOEXEC) < 0) {
+		ipc_fail(e, IPC_SYSTEM, errno, "pipe for the benchmark's report");
+		t->shutdown(&p->s, true);
+		return -1;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	pid_t pid = fork();
+	if (pid < 0) {
+		ipc_fail(e, IPC_SYSTEM, errno, "fork the %s benchmark's server", t->name);
+		close(rp[0]);
+		close(rp[1]);
+		t->shutdown(&p->s, true);
+		return -1;
+	}
+	if (pid == 0) {
+		close(rp[0]);
+		p->report_fd = rp[1];
+		p->pid = 0;
+		child_main(p, fn, arg);
+	}
+	close(rp[1]);
+	p->report_fd = rp[0];
+	p->pid = pid;
+	t->shutdown(&p->s, false); /* the child serves; we keep the address */
+
+	if (connect) {
+		if (t->connect(&p->c, &p->s.addr, e) < 0)
+			goto fail;
+		p->connected = true;
+		if (io_set_nonblocking(p->c.rfd, false) < 0 ||
+		    io_set_nonblocking(p->c.wfd, false) < 0) {
+			ipc_fail(e, IPC_SYSTEM, errno, "fcntl O_NONBLOCK off, %s client", t->name);
+			goto fail;
+		}
+	}
+	if (o->pin[0] >= 0) {
+		if (sched_getaffinity(0, sizeof p->affinity, &p->affinity) < 0) {
+			ipc_fail(e, IPC_SYSTEM, errno, "sched_getaffinity");
+			goto fail;
+		}
+		if (bench_pin(o->pin[0], e) < 0)
+			goto fail;
+		p->pinned = true;
+	}
+	char tag;
+	struct bench_child_report rep;
+	if (read_report(p, BENCH_CHILD_TIMEOUT_MS, &tag, &rep, e) < 0)
+		goto fail;
+	if (tag != TAG_READY) { /* the child failed before it was ready */
+		ipc_fail(e, rep.status ? rep.status : IPC_SYSTEM, 0, "%s", rep.msg);
+		goto fail;
+	}
+	return 0;
+fail:
+	bench_pair_abort(p);
+	return -1;
+}
+
+int bench_pair_poll_report(struct bench_pair *p, int timeout_ms, struct ipc_error *e)
+{
+	struct pollfd pfd = { .fd = p->report_fd, .events = POLLIN };
+	int r;
+
+	while ((r = poll(&pfd, 1, timeout_ms)) < 0)
+		if (errno != EINTR)
+			return ipc_fail(e, IPC_SYSTEM, errno, "poll the report pipe");
+	return r > 0;
+}
+
+/* Back where the parent ran before: the next benchmark (and the next
+ * check of --pin) must see every CPU again. */
+static void unpin(struct bench_pair *p)
+{
+	if (p->pinned && sched_setaffinity(0, sizeof p->affinity, &p->affinity) == 0)
+		p->pinned = false;
+}
+
+static int reap(struct bench_pair *p, struct ipc_error *e)
+{
+	int status;
+
+	if (p->pid <= 0)
+		return 0;
+	while (waitpid(p->pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return ipc_fail(e, IPC_SYSTEM, errno, "waitpid %d", (int)p->pid);
+	p->pid = -1;
+	if (WIFSIGNALED(status))
+		return ipc_fail(e, IPC_SYSTEM, 0, "the benchmark's server died of signal %d (%s)",
+				WTERMSIG(status), strsignal(WTERMSIG(status)));
+	if (WEXITSTATUS(status) != 0)
+		return ipc_fail(e, WEXITSTATUS(status), 0,
+				"the benchmark's server exited with status %d", WEXITSTATUS(status));
+	return 0;
+}
+
+int bench_pair_finish(struct bench_pair *p, struct bench_child_report *rep,
+		      struct ipc_error *e)
+{
+	char tag = 0;
+
+	unpin(p);
+	if (p->connected) {
+		p->o->t->close(&p->c);
+		p->connected = false;
+	}
+	memset(rep, 0, sizeof *rep);
+	if (read_report(p, BENCH_CHILD_TIMEOUT_MS, &tag, rep, e) < 0 || tag != TAG_END) {
+		if (tag)
+			ipc_fail(e, IPC_SYSTEM, 0, "the benchmark's child sent no report");
+		bench_pair_abort(p);
+		return -1;
+	}
+	close(p->report_fd);
+	p->report_fd = -1;
+	if (reap(p, e) < 0)
+		return -1;
+	if (rep->status) {
+		ipc_fail(e, rep->status, 0, "%s", rep->msg); /* strerror is in it already */
+		e->sys_errno = rep->sys_errno;
+		return -1;
+	}
+	return 0;
+}
+
+void bench_pair_abort(struct bench_pair *p)
+{
+	struct ipc_error ignored;
+
+	unpin(p);
+	if (p->pid > 0) {
+		kill(p->pid, SIGKILL);
+		reap(p, &ignored);
+	}
+	if (p->connected) {
+		p->o->t->close(&p->c);
+		p->connected = false;
+	}
+	if (p->report_fd >= 0) {
+		close(p->report_fd);
+		p->report_fd = -1;
+	}
+	/* A killed child removed nothing: its socket or FIFO path goes now. */
+	p->o->t->shutdown(&p->s, true);
+}
+
+/* ---- results ---------------------------------------------------------- */
+
+void bench_result_init(struct bench_result *r, const struct bench_opts *o, const char *kind)
+{
+	memset(r, 0, sizeof *r);
+	if (o->pin[0] >= 0 || o->pin[1] >= 0)
+		snprintf(r->pin, sizeof r->pin, "%d,%d", o->pin[0], o->pin[1]);
+	else
+		snprintf(r->pin, sizeof r->pin, "none");
+	r->row.kind = kind;
+	r->row.transport = o->t ? o->t->name : "";
+	r->row.mode = r->mode;
+	r->row.size = o->size;
+	r->row.clients = 1;
+	r->row.pin = r->pin;
+	r->row.note = r->note;
+}
+
+void bench_warn(FILE *warn, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!warn)
+		return;
+	fputs("ipclab bench: warning: ", warn);
+	va_start(ap, fmt);
+	vfprintf(warn, fmt, ap);
+	va_end(ap);
+	fputc('\n', warn);
+}
+
+void bench_note(struct bench_result *r, const char *word)
+{
+	size_t n = strlen(r->note);
+	snprintf(r->note + n, sizeof r->note - n, "%s%s", n ? " " : "", word);
+}
+
+static int write_samples(const char *path, const double *us, size_t n, struct ipc_error *e)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return ipc_fail(e, IPC_SYSTEM, errno, "open %s for the samples", path);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%.3f\n", us[i]);
+	int bad = ferror(f);
+	if (fclose(f) != 0 || bad)
+		return ipc_fail(e, IPC_SYSTEM, errno, "write %s", path);
+	return 0;
+}
+
+int bench_finish_latency(struct bench_result *r, const struct bench_opts *o, uint64_t *ns,
+			 double *us, size_t n, struct ipc_error *e)
+{
+	for (size_t i = 0; i < n; i++)
+		us[i] = (double)ns[i] / 1000.0;
+	/* In measurement order, before stats_compute() sorts them. */
+	if (o->samples_path && write_samples(o->samples_path, us, n, e) < 0)
+		return -1;
+	stats_compute(us, n, &r->row.lat_us);
+	if (!strcmp(r->pin, "none")) {
+		bench_note(r, "UNPINNED");
+		bench_warn(o->warn, "%s %s run unpinned: the scheduler places "
+			"and moves both processes; use --pin A,B for comparable figures",
+			r->row.kind, r->row.transport);
+	}
+	if (stats_high_spread(&r->row.lat_us)) {
+		bench_note(r, "HIGH-SPREAD");
+		bench_warn(o->warn, "%s %s: high spread, p99 %.3f us > %.0f x "
+			"p50 %.3f us; pin the processes and quiet the machine",
+			r->row.kind, r->row.transport, r->row.lat_us.p99, STATS_SPREAD_FACTOR,
+			r->row.lat_us.p50);
+	}
+	return 0;
+}
+
+/* ---- progress --------------------------------------------------------- */
+
+#define PROGRESS_EVERY_NS 500000000u
+
+void bench_progress_start(struct bench_progress *pg, const struct bench_opts *o,
+			  const char *fmt, ...)
+{
+	va_list ap;
+
+	memset(pg, 0, sizeof *pg);
+	pg->on = o->progress;
+	if (!pg->on)
+		return;
+	pg->tty = isatty(STDERR_FILENO);
+	va_start(ap, fmt);
+	vsnprintf(pg->what, sizeof pg->what, fmt, ap);
+	va_end(ap);
+	pg->next_ns = bench_now_ns() + PROGRESS_EVERY_NS;
+	fprintf(stderr, pg->tty ? "\r\033[K%s: starting" : "%s: starting\n", pg->what);
+}
+
+void bench_progress_tick(struct bench_progress *pg, unsigned long long done,
+			 unsigned long long total)
+{
+	if (!pg->on)
+		return;
+	uint64_t now = bench_now_ns();
+	if (now < pg->next_ns)
+		return;
+	pg->next_ns = now + PROGRESS_EVERY_NS;
+	fprintf(stderr, pg->tty ? "\r\033[K%s: %llu/%llu (%llu%%)" : "%s: %llu/%llu (%llu%%)\n",
+		pg->what, done, total, total ? done * 100 / total : 100);
+}
+
+void bench_progress_end(struct bench_progress *pg)
+{
+	if (pg->on)
+		fprintf(stderr, pg->tty ? "\r\033[K%s: done\n" : "%s: done\n", pg->what);
+}

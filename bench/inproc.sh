@@ -1,0 +1,85 @@
+# inproc.sh - layers 2 and 3, measured inside ipclab (sourced by run.sh):
+# round-trip latency with placement as an axis, throughput versus message
+# size, and connection set-up.  One CSV per run under latency/,
+# throughput/ and connect/; latency samples (µs, one per line) under
+# samples/ for the CDF plot.
+
+# pin_label 0,1 -> 0-1 (for file names); "none" stays.
+pin_label() { printf '%s' "${1/,/-}"; }
+
+latency_layer() {
+	local t mode pin n=0 total args label
+	mkdir -p "$RESULTS_DIR/latency" "$RESULTS_DIR/samples"
+	total=$(($(wc -w <<<"$TRANSPORTS") * 2 * $(wc -w <<<"$PLACEMENTS")))
+	for t in $TRANSPORTS; do
+		for mode in greeting 64; do
+			for pin in $PLACEMENTS; do
+				n=$((n + 1))
+				label=${t}_${mode}_$(pin_label "$pin")
+				say "latency [$n/$total] $t, $([ "$mode" = greeting ] && echo greeting || echo "$mode B"), pin $pin, $LAT_COUNT round trips"
+				args=(bench latency "$t" --count "$LAT_COUNT" --warmup "$LAT_WARMUP"
+				      --format csv --samples "$RESULTS_DIR/samples/latency_$label.txt")
+				[ "$mode" = greeting ] || args+=(--size "$mode")
+				[ "$pin" = none ] || args+=(--pin "$pin")
+				to_csv "$RESULTS_DIR/latency/$label.csv" "$IPCLAB" "${args[@]}"
+			done
+		done
+	done
+}
+
+# The largest payload one datagram carries (udp/inet/udp.c UDP_MAX_PAYLOAD,
+# unix_dgram/unix_dgram.c UD_MAX_MESSAGE); 0 for byte streams.
+datagram_limit() {
+	case "$1" in
+	udp) echo 65507 ;;
+	unix_dgram) echo 65536 ;;
+	*) echo 0 ;;
+	esac
+}
+
+# Bytes to send for one size: TP_MSGS messages, at least TP_MIN_TOTAL
+# (small messages) and at most TP_MAX_TOTAL (large ones).
+tp_total() {
+	local total=$(($1 * TP_MSGS))
+	[ "$total" -ge "$TP_MIN_TOTAL" ] || total=$TP_MIN_TOTAL
+	[ "$total" -le "$TP_MAX_TOTAL" ] || total=$TP_MAX_TOTAL
+	echo "$total"
+}
+
+# tp_sizes T - the message sizes of T's sweep: byte streams 64 B to 1 MiB,
+# datagrams up to their limit.
+tp_sizes() {
+	local limit
+	limit=$(datagram_limit "$1")
+	if [ "$limit" -eq 0 ]; then echo "$TP_STREAM_SIZES"; else echo "$TP_DGRAM_SIZES $limit"; fi
+}
+
+throughput_layer() {
+	local t size total n=0 count=0 pin_args=()
+	mkdir -p "$RESULTS_DIR/throughput"
+	[ "$MAIN_PIN" = none ] || pin_args=(--pin "$MAIN_PIN")
+	for t in $TRANSPORTS; do
+		count=$((count + $(tp_sizes "$t" | wc -w)))
+	done
+	for t in $TRANSPORTS; do
+		for size in $(tp_sizes "$t"); do
+			n=$((n + 1))
+			total=$(tp_total "$size")
+			say "throughput [$n/$count] $t, $size B messages, $((total >> 20)) MiB, pin $MAIN_PIN"
+			to_csv "$RESULTS_DIR/throughput/${t}_$size.csv" "$IPCLAB" bench throughput "$t" \
+				--size "$size" --total "$total" "${pin_args[@]}" --format csv
+		done
+	done
+}
+
+connect_layer() {
+	local t pin_args=()
+	mkdir -p "$RESULTS_DIR/connect"
+	[ "$MAIN_PIN" = none ] || pin_args=(--pin "$MAIN_PIN")
+	for t in fifo unix_stream tcp; do
+		say "connect: $t, $CONN_COUNT set-ups, pin $MAIN_PIN"
+		to_csv "$RESULTS_DIR/connect/$t.csv" "$IPCLAB" bench connect "$t" \
+			--count "$CONN_COUNT" "${pin_args[@]}" --format csv \
+			--samples "$RESULTS_DIR/samples/connect_$t.txt"
+	done
+}

@@ -1,0 +1,440 @@
+/*
+ * latency.c - `ipclab bench latency`: round trips between two processes.
+ *
+ * The parent sends a request, the forked child answers, and the parent
+ * times each round trip with CLOCK_MONOTONIC, from just before write() to
+ * just after the reply is read: one sample per round trip, in a
+ * preallocated array, so that percentiles (not only a mean, as lmbench
+ * reports) come out.  Everything else (checking the reply in full, progress)
+ * happens between two samples, never inside one.
+ *
+ * Two kinds of request:
+ *  - greeting (no --size): "ipclab-XXXXXXXX" with a counter in hex, answered
+ *    "Hello, ipclab-XXXXXXXX" by the product's own protocol code
+ *    (greet_session_* on streams, greet_datagram() on datagrams).  The child
+ *    runs that code in a blocking loop rather than serve_iterative(), which
+ *    waits in poll() before each read: the blocking loop measures the
+ *    transport plus the protocol, the same way --size measures the
+ *    transport alone, and lets the child time its own CPU use.  The poll()
+ *    server is measured by `ipclab load` and the hyperfine runs.
+ *  - echo (--size B): B bytes echoed back, as lmbench's lat_pipe, lat_unix,
+ *    lat_tcp and lat_udp do; the first 8 bytes carry the round trip's
+ *    number, so a late reply is never taken for the current one.
+ *
+ * Datagram transports may lose a message (UDP does, under pressure): the
+ * client waits BENCH_DGRAM_TIMEOUT_MS, counts the loss, and sends again; the
+ * lost round trip is not a sample, and the row is marked LOSSY.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "protocol.h"
+
+#define NAME_PREFIX "ipclab-"
+#define PREFIX_LEN (sizeof NAME_PREFIX - 1)
+#define HEX_DIGITS 8
+#define NAME_LEN (PREFIX_LEN + HEX_DIGITS)         /* 15 */
+#define HELLO_LEN (sizeof "Hello, " - 1)
+#define REPLY_LEN (HELLO_LEN + NAME_LEN + 1)       /* "Hello, <name>\n": 23 */
+#define END_TRIES 50   /* datagram end markers, 200 ms apart */
+#define MAX_SILENT 10  /* consecutive lost datagram round trips: the server is gone */
+
+/* ---- the child: the server ------------------------------------------- */
+
+struct child_ctx {
+	const struct bench_opts *o;
+	struct bench_usage u0;
+	bool started;
+	unsigned long long answered;
+};
+
+/* The measured part starts after the warm-up round trips. */
+static void child_count(struct child_ctx *cx, unsigned long long answered)
+{
+	cx->answered = answered;
+	if (!cx->started && answered >= cx->o->warmup) {
+		bench_usage_now(&cx->u0, NULL);
+		cx->started = true;
+	}
+}
+
+static int stream_greeter(struct child_ctx *cx, struct ipc_conn *c, struct ipc_error *e)
+{
+	struct greet_session *sess = malloc(sizeof *sess);
+	char out[4 * GREET_REPLY_MAX];
+
+	if (!sess)
+		return ipc_fail(e, IPC_SYSTEM, ENOMEM, "greeting session");
+	greet_session_init(sess);
+	for (;;) {
+		size_t room, len;
+		char *space = greet_session_space(sess, &room);
+		ssize_t n = read(c->rfd, space, room);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			free(sess);
+			return n < 0 ? ipc_fail(e, IPC_SYSTEM, errno, "read %s", c->peer_text) : 0;
+		}
+		greet_session_received(sess, (size_t)n);
+		while ((len = greet_session_answer(sess, out, sizeof out)) > 0)
+			if (bench_write_all(c->wfd, out, len) < 0) {
+				free(sess);
+				return ipc_fail(e, IPC_SYSTEM, errno, "write %s", c->peer_text);
+			}
+		child_count(cx, sess->answered);
+	}
+}
+
+static int stream_echo(struct child_ctx *cx, struct ipc_conn *c, char *buf, size_t size,
+		       struct ipc_error *e)
+{
+	for (unsigned long long n = 0;;) {
+		int r = bench_read_exact(c->rfd, buf, size);
+		if (r == 0)
+			return 0;
+		if (r < 0)
+			return ipc_fail(e, errno ? IPC_SYSTEM : IPC_PROTOCOL, errno, "read %s%s",
+					c->peer_text, errno ? "" : ": end of stream mid-message");
+		if (bench_write_all(c->wfd, buf, size) < 0)
+			return ipc_fail(e, IPC_SYSTEM, errno, "write %s", c->peer_text);
+		child_count(cx, ++n);
+	}
+}
+
+/* Datagrams: answer whoever sent, like the product's server; an empty
+ * datagram is the parent's end marker. */
+static int dgram_server(struct child_ctx *cx, int fd, char *in, size_t cap, size_t size,
+			struct ipc_error *e)
+{
+	char out[GREET_REPLY_MAX];
+	struct sockaddr_storage peer;
+
+	if (bench_set_rcvtimeo(fd, BENCH_CHILD_TIMEOUT_MS, e) < 0)
+		return -1;
+	for (unsigned long long answered = 0;;) {
+		socklen_t plen = sizeof peer;
+		ssize_t n = recvfrom(fd, in, cap, MSG_TRUNC, (struct sockaddr *)&peer, &plen);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return ipc_fail(e, errno == EAGAIN ? IPC_TIMEOUT : IPC_SYSTEM, errno,
+					"recvfrom (%s server)", cx->o->t->name);
+		if (n == 0)
+			return 0;
+		const void *reply = in;
+		size_t len = (size_t)n;
+		if (size == 0) {
+			size_t got = (size_t)n < cap ? (size_t)n : cap;
+			len = greet_datagram(in, got, (size_t)n, out, sizeof out);
+			reply = out;
+		} else if ((size_t)n != size) {
+			return ipc_fail(e, IPC_PROTOCOL, 0, "%s server: a datagram of %zd bytes, "
+					"expected %zu", cx->o->t->name, n, size);
+		}
+		while (sendto(fd, reply, len, MSG_NOSIGNAL, (struct sockaddr *)&peer, plen) < 0)
+			if (errno != EINTR)
+				return ipc_fail(e, IPC_SYSTEM, errno, "sendto (%s server)",
+						cx->o->t->name);
+		child_count(cx, ++answered);
+	}
+}
+
+static void child(struct bench_pair *p, struct ipc_server *s, void *arg,
+		  struct bench_child_report *rep)
+{
+	const struct bench_opts *o = arg;
+	struct child_ctx cx = { .o = o };
+	struct ipc_conn c;
+	struct ipc_error e;
+	struct bench_usage u1;
+	size_t cap = o->size ? o->size : GREET_DGRAM_MAX;
+	char *buf = malloc(cap);
+	int rc;
+
+	if (!buf) {
+		ipc_fail(&e, IPC_SYSTEM, ENOMEM, "%zu bytes for the echo buffer", cap);
+		bench_report_error(rep, &e);
+		return;
+	}
+	memset(buf, 0, cap); /* fault the pages in now, not during a round trip */
+	if (bench_child_accept(s, &c, &e) < 0) {
+		bench_report_error(rep, &e);
+		free(buf);
+		return;
+	}
+	if (o->warmup == 0)
+		child_count(&cx, 0);
+	bench_child_ready(p);
+	if (o->t->kind == IPC_DATAGRAM)
+		rc = dgram_server(&cx, c.rfd, buf, cap, o->size, &e);
+	else if (o->size == 0)
+		rc = stream_greeter(&cx, &c, &e);
+	else
+		rc = stream_echo(&cx, &c, buf, o->size, &e);
+	bench_usage_now(&u1, NULL);
+	if (rc < 0)
+		bench_report_error(rep, &e);
+	rep->messages = cx.answered;
+	if (cx.started) {
+		rep->cpu_us = u1.cpu_us - cx.u0.cpu_us;
+		rep->ctxsw = u1.ctxsw - cx.u0.ctxsw;
+	}
+	o->t->close(&c);
+	free(buf);
+}
+
+/* ---- the parent: the client ------------------------------------------ */
+
+struct client {
+	const struct bench_opts *o;
+	int rfd, wfd;
+	char *req, *want, *got;
+	size_t req_len, reply_len;
+	size_t tag_off, tag_len;  /* where the round trip's number sits in the reply */
+	unsigned long lost;
+};
+
+static void put_hex(char *p, unsigned long long v)
+{
+	for (int k = HEX_DIGITS - 1; k >= 0; k--, v >>= 4)
+		p[k] = "0123456789abcdef"[v & 15];
+}
+
+/* Number round trip i in the request and in the reply we expect. */
+static inline void number_request(struct client *cl, unsigned long long i)
+{
+	if (cl->o->size == 0) {
+		put_hex(cl->req + PREFIX_LEN, i);
+		put_hex(cl->want + HELLO_LEN + PREFIX_LEN, i);
+	} else {
+		memcpy(cl->req, &i, cl->tag_len);
+	}
+}
+
+static int client_setup(struct client *cl, const struct bench_opts *o, struct ipc_error *e)
+{
+	size_t size = o->size;
+	bool dgram = o->t->kind == IPC_DATAGRAM;
+
+	memset(cl, 0, sizeof *cl);
+	cl->o = o;
+	if (size == 0) {
+		cl->req_len = NAME_LEN + !dgram; /* a stream request ends in '\n' */
+		cl->reply_len = REPLY_LEN;
+		cl->tag_off = HELLO_LEN + PREFIX_LEN;
+		cl->tag_len = HEX_DIGITS;
+	} else {
+		cl->req_len = cl->reply_len = size;
+		cl->tag_len = size < 8 ? size : 8;
+	}
+	/* An echo's expected reply is the request itself: no `want` then. */
+	cl->req = malloc(cl->req_len);
+	cl->want = size == 0 ? malloc(cl->reply_len) : NULL;
+	cl->got = malloc(cl->reply_len);
+	if (!cl->req || (size == 0 && !cl->want) || !cl->got)
+		return ipc_fail(e, IPC_SYSTEM, ENOMEM, "buffers of %zu bytes", cl->reply_len);
+	if (size == 0) {
+		memcpy(cl->req, NAME_PREFIX, PREFIX_LEN);
+		if (!dgram)
+			cl->req[NAME_LEN] = '\n';
+		memcpy(cl->want, "Hello, " NAME_PREFIX, HELLO_LEN + PREFIX_LEN);
+		cl->want[REPLY_LEN - 1] = '\n';
+	} else {
+		for (size_t i = 0; i < size; i++)
+			cl->req[i] = (char)(i * 7 + 1);
+	}
+	memset(cl->got, 0, cl->reply_len);
+	return 0;
+}
+
+static void client_free(struct client *cl)
+{
+	free(cl->req);
+	free(cl->want);
+	free(cl->got);
+}
+
+static const char *expected(const struct client *cl)
+{
+	return cl->o->size ? cl->req : cl->want;
+}
+
+/* One stream round trip: write, read the whole reply. */
+static inline int stream_trip(struct client *cl, struct ipc_error *e)
+{
+	if (bench_write_all(cl->wfd, cl->req, cl->req_len) < 0)
+		return ipc_fail(e, errno == EPIPE ? IPC_PROTOCOL : IPC_SYSTEM, errno,
+				"write to the %s server", cl->o->t->name);
+	int r = bench_read_exact(cl->rfd, cl->got, cl->reply_len);
+	if (r != 1)
+		return ipc_fail(e, r < 0 && errno ? IPC_SYSTEM : IPC_PROTOCOL, r < 0 ? errno : 0,
+				"read from the %s server%s", cl->o->t->name,
+				r < 0 && errno ? "" : ": it hung up");
+	return 0;
+}
+
+/* One datagram round trip.  1: done; 0: lost (timed out: send again). */
+static inline int dgram_trip(struct client *cl, struct ipc_error *e)
+{
+	const char *want = expected(cl);
+
+	while (send(cl->wfd, cl->req, cl->req_len, MSG_NOSIGNAL) < 0)
+		if (errno != EINTR)
+			return ipc_fail(e, IPC_SYSTEM, errno, "send to the %s server",
+					cl->o->t->name);
+	for (;;) {
+		ssize_t n = recv(cl->rfd, cl->got, cl->reply_len, MSG_TRUNC);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			return ipc_fail(e, IPC_SYSTEM, errno, "recv from the %s server",
+					cl->o->t->name);
+		}
+		if ((size_t)n == cl->reply_len &&
+		    !memcmp(cl->got + cl->tag_off, want + cl->tag_off, cl->tag_len))
+			return 1;
+		/* After a loss, the late reply to an earlier request may still
+		 * come: drop it.  Without a loss, it is a broken reply. */
+		if (cl->lost == 0 || (size_t)n != cl->reply_len)
+			return ipc_fail(e, IPC_PROTOCOL, 0, "the %s server answered %zd bytes "
+					"that are not the reply to this request", cl->o->t->name, n);
+	}
+}
+
+/* Tell a datagram child we are done; UDP may lose the marker too. */
+static int dgram_end(struct bench_pair *p, struct client *cl, struct ipc_error *e)
+{
+	for (int i = 0; i < END_TRIES; i++) {
+		if (send(cl->wfd, "", 0, MSG_NOSIGNAL) < 0 && errno != EINTR)
+			return ipc_fail(e, IPC_SYSTEM, errno, "send the end marker to the %s server",
+					cl->o->t->name);
+		int r = bench_pair_poll_report(p, 200, e);
+		if (r != 0)
+			return r < 0 ? -1 : 0;
+	}
+	return ipc_fail(e, IPC_TIMEOUT, 0, "the %s server does not stop", cl->o->t->name);
+}
+
+static int run_trips(struct client *cl, uint64_t *ns,
+		     struct bench_usage *u0, uint64_t *elapsed, struct ipc_error *e)
+{
+	const struct bench_opts *o = cl->o;
+	const unsigned long long warmup = o->warmup, n = o->warmup + o->count;
+	const bool dgram = o->t->kind == IPC_DATAGRAM;
+	struct bench_progress pg;
+	uint64_t start = 0;
+	int silent = 0;
+
+	bench_progress_start(&pg, o, "latency %s %s %zu B", o->t->name,
+			     o->size ? "echo" : "greeting", cl->req_len);
+	for (unsigned long long i = 0; i < n; i++) {
+		if (i == warmup) {
+			if (bench_usage_now(u0, e) < 0)
+				return -1;
+			start = bench_now_ns();
+		}
+		number_request(cl, i);
+		uint64_t t0 = bench_now_ns();
+		if (dgram) {
+			int r = dgram_trip(cl, e);
+			if (r < 0)
+				return -1;
+			if (r == 0) {
+				cl->lost++;
+				if (++silent == MAX_SILENT)
+					return ipc_fail(e, IPC_TIMEOUT, 0, "no reply from the %s server "
+							"in %d tries", o->t->name, MAX_SILENT);
+				i--; /* the same round trip again, timed afresh */
+				continue;
+			}
+			silent = 0;
+		} else if (stream_trip(cl, e) < 0) {
+			return -1;
+		}
+		uint64_t t1 = bench_now_ns();
+		if (i >= warmup)
+			ns[i - warmup] = t1 - t0;
+		/* Outside the sample: the whole reply, byte for byte. */
+		if (memcmp(cl->got, expected(cl), cl->reply_len))
+			return ipc_fail(e, IPC_PROTOCOL, 0, "round trip %llu: the %s server's reply "
+					"differs from the expected one", i, o->t->name);
+		if ((i & 4095) == 0)
+			bench_progress_tick(&pg, i, n);
+	}
+	*elapsed = bench_now_ns() - start;
+	bench_progress_end(&pg);
+	return 0;
+}
+
+int bench_latency(const struct bench_opts *o, struct bench_result *r, struct ipc_error *e)
+{
+	struct bench_pair p;
+	struct client cl = { 0 };
+	struct bench_usage u0 = { 0 }, u1;
+	struct bench_child_report rep;
+	uint64_t elapsed = 0;
+	int rc = -1;
+
+	bench_result_init(r, o, "latency");
+	if (o->count == 0)
+		return ipc_fail(e, IPC_USAGE, 0, "--count must be at least 1");
+	if (o->t->kind == IPC_DATAGRAM && o->size > o->t->max_message) {
+		ipc_fail(e, IPC_USAGE, 0, "--size %zu: one %s datagram carries at most %zu bytes",
+			 o->size, o->t->name, o->t->max_message);
+		return ipc_hint(e, "use --size %zu or less", o->t->max_message);
+	}
+	if (o->size > BENCH_MAX_SIZE)
+		return ipc_fail(e, IPC_USAGE, 0, "--size %zu: at most %lu bytes", o->size,
+				BENCH_MAX_SIZE);
+	/* Every buffer exists, and is touched, before the first round trip. */
+	uint64_t *ns = calloc(o->count, sizeof *ns);
+	double *us = calloc(o->count, sizeof *us);
+	if (!ns || !us || client_setup(&cl, o, e) < 0) {
+		if (!ns || !us)
+			ipc_fail(e, IPC_SYSTEM, ENOMEM, "memory for %lu samples", o->count);
+		goto out;
+	}
+	if (bench_pair_start(&p, o, true, child, (void *)o, e) < 0)
+		goto out;
+	cl.rfd = p.c.rfd;
+	cl.wfd = p.c.wfd;
+	if (o->t->kind == IPC_DATAGRAM && bench_set_rcvtimeo(cl.rfd, BENCH_DGRAM_TIMEOUT_MS, e) < 0) {
+		bench_pair_abort(&p);
+		goto out;
+	}
+	if (run_trips(&cl, ns, &u0, &elapsed, e) < 0 || bench_usage_now(&u1, e) < 0 ||
+	    (o->t->kind == IPC_DATAGRAM && dgram_end(&p, &cl, e) < 0)) {
+		bench_pair_abort(&p);
+		goto out;
+	}
+	if (bench_pair_finish(&p, &rep, e) < 0)
+		goto out;
+
+	snprintf(r->mode, sizeof r->mode, "%s", o->size ? "echo" : "greeting");
+	r->row.size = cl.req_len;
+	r->row.count = o->count;
+	r->row.cpu_us_per_op = (u1.cpu_us - u0.cpu_us + rep.cpu_us) / (double)o->count;
+	r->row.ctxsw_per_op = (u1.ctxsw - u0.ctxsw + rep.ctxsw) / (double)o->count;
+	r->row.msgs_per_s = elapsed ? (double)o->count * 1e9 / (double)elapsed : 0;
+	r->row.lost = cl.lost;
+	if (cl.lost) {
+		char word[48];
+		snprintf(word, sizeof word, "LOSSY lost=%lu", cl.lost);
+		bench_note(r, word);
+		bench_warn(o->warn, "latency %s: %lu datagrams lost and sent again; those "
+			   "round trips are not in the figures", o->t->name, cl.lost);
+	}
+	rc = bench_finish_latency(r, o, ns, us, o->count, e);
+out:
+	client_free(&cl);
+	free(ns);
+	free(us);
+	return rc;
+}

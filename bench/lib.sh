@@ -1,0 +1,127 @@
+# lib.sh - helpers shared by the `make bench` scripts (sourced, never run).
+#
+# Conventions: progress and errors go to stderr, results to files under
+# $RESULTS_DIR; a failing step stops the run with one line saying what
+# failed and where its output is.  Every background server is registered
+# in SERVER_PIDS so that the EXIT trap of run.sh stops it, whatever failed.
+
+IPCLAB=${IPCLAB:-./bin/ipclab}
+SERVER_PIDS=()
+# The columns of every result file (bench/report.h).
+CSV_HEADER=kind,transport,mode,size,count,clients,pin,min_us,p50_us,p90_us,p99_us,p999_us,max_us,mean_us,stddev_us,cpu_us_per_op,ctxsw_per_op,mb_per_s,msgs_per_s,cpu_ms_per_mb,lost,errors,note
+
+# Seconds since the run started (run.sh exports BENCH_T0 for its helpers).
+: "${BENCH_T0:=$EPOCHSECONDS}"
+export BENCH_T0
+say()  { printf '[bench %4ds] %s\n' "$((EPOCHSECONDS - BENCH_T0))" "$*" >&2; }
+warn() { printf 'bench: warning: %s\n' "$*" >&2; }
+die()  { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
+
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# quick: true when QUICK is set to anything but "" or 0.
+quick() { [ -n "${QUICK:-}" ] && [ "$QUICK" != 0 ]; }
+
+# run_logged LOG CMD... - run CMD with stdout and stderr in LOG.  On failure
+# say which command failed, with its status and the end of its output.
+run_logged() {
+	local log=$1 rc=0
+	shift
+	"$@" >"$log" 2>&1 || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		printf 'bench: error: `%s` exited with status %d; its output (%s) ends with:\n' \
+			"$*" "$rc" "$log" >&2
+		tail -n 15 "$log" | sed 's/^/    /' >&2
+	fi
+	return "$rc"
+}
+
+# to_csv OUT CMD... - run an `ipclab bench ...` command that prints CSV,
+# into OUT; its stderr (warnings, progress) passes through to ours.
+to_csv() {
+	local out=$1 rc=0
+	shift
+	"$@" >"$out.part" || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		rm -f "$out.part"
+		die "\`$*\` exited with status $rc (see its message above)"
+	fi
+	mv "$out.part" "$out"
+}
+
+# ---- background servers ---------------------------------------------------
+
+# start_bg LOG CMD... - start CMD in the background, output in LOG; the pid
+# is left in BG_PID and registered for the cleanup trap.
+start_bg() {
+	local log=$1
+	shift
+	"$@" >"$log" 2>&1 </dev/null &
+	BG_PID=$!
+	SERVER_PIDS+=("$BG_PID")
+}
+
+# wait_for LOG PID SECONDS CHECK... - wait until the command CHECK succeeds
+# while PID is alive.  Fails (status 1) if PID dies or time runs out.
+wait_for() {
+	local log=$1 pid=$2 limit=$3 tries
+	shift 3
+	tries=$((limit * 20))
+	while [ "$tries" -gt 0 ]; do
+		"$@" && return 0
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.05
+		tries=$((tries - 1))
+	done
+	return 1
+}
+
+# stop_bg PID - SIGTERM, wait up to 3 s, then SIGKILL; reap it and forget
+# it.  Returns the process's exit status (143 for a SIGTERM death).
+stop_bg() {
+	local pid=$1 rc=0
+	kill -TERM "$pid" 2>/dev/null || true
+	for _ in $(seq 60); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		warn "process $pid ignored SIGTERM for 3 s; killing it"
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	wait "$pid" 2>/dev/null || rc=$?
+	local kept=() p
+	for p in "${SERVER_PIDS[@]}"; do
+		[ "$p" = "$pid" ] || kept+=("$p")
+	done
+	SERVER_PIDS=("${kept[@]}")
+	return "$rc"
+}
+
+stop_all_bg() {
+	local p
+	for p in "${SERVER_PIDS[@]}"; do
+		stop_bg "$p" || true
+	done
+}
+
+# listening_on LOG - the address an `ipclab serve` printed ("listening on ADDR").
+listening_on() { sed -n 's/^listening on //p' "$1" | head -n 1; }
+has_listening() { grep -q '^listening on ' "$1"; }
+
+# ---- CSV --------------------------------------------------------------------
+
+# csv_rows FILE... - the data rows of result CSV files: no "# key: value"
+# environment lines, no header.
+csv_rows() { awk -F, '/^#/ || $1 == "kind" { next } NF { print }' "$@"; }
+
+# csv_header FILE - the header line of a result CSV file.
+csv_header() { awk -F, '$1 == "kind" { print; exit }' "$1"; }
+
+# csv_set_column FILE COLUMN VALUE - overwrite one column (by name) of every
+# data row.  Used to label rows `ipclab bench summarize` wrote (mode, pin).
+# Fields are re-quoted as needed (bench/csv.awk).
+csv_set_column() {
+	awk -v op=set -v col="$2" -v value="$3" -f bench/csv.awk "$1" >"$1.part"
+	mv "$1.part" "$1"
+}

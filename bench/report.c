@@ -1,0 +1,376 @@
+/*
+ * report.c - the four writers of result rows: text, CSV, JSON, Markdown.
+ *
+ * One table of columns drives CSV, JSON and Markdown, so the three can never
+ * disagree on a name or an order; the CSV header in report.h is that table.
+ * Rows are written as they come (a long benchmark run shows each result as
+ * soon as it is measured), so every writer keeps only a line of state.
+ */
+#include "report.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <string.h>
+
+enum col_type { COL_STR, COL_ULONG, COL_DOUBLE };
+
+struct column {
+	const char *name;
+	enum col_type type;
+	size_t offset; /* in struct result_row */
+};
+
+#define STR(f) { #f, COL_STR, offsetof(struct result_row, f) }
+#define ULONG(f) { #f, COL_ULONG, offsetof(struct result_row, f) }
+#define DBL(f) { #f, COL_DOUBLE, offsetof(struct result_row, f) }
+#define LAT(name, f) { name, COL_DOUBLE, offsetof(struct result_row, lat_us.f) }
+
+/* The contract with the scripts and the gnuplot files: see report.h. */
+static const struct column columns[] = {
+	STR(kind), STR(transport), STR(mode), ULONG(size), ULONG(count), ULONG(clients),
+	STR(pin), LAT("min_us", min), LAT("p50_us", p50), LAT("p90_us", p90),
+	LAT("p99_us", p99), LAT("p999_us", p999), LAT("max_us", max), LAT("mean_us", mean),
+	LAT("stddev_us", stddev), DBL(cpu_us_per_op), DBL(ctxsw_per_op), DBL(mb_per_s),
+	DBL(msgs_per_s), DBL(cpu_ms_per_mb), ULONG(lost), ULONG(errors), STR(note),
+};
+#define NCOLUMNS (sizeof columns / sizeof columns[0])
+
+static const char *col_str(const struct result_row *row, const struct column *c)
+{
+	const char *s = *(const char *const *)((const char *)row + c->offset);
+	return s ? s : "";
+}
+
+static unsigned long col_ulong(const struct result_row *row, const struct column *c)
+{
+	return *(const unsigned long *)((const char *)row + c->offset);
+}
+
+static double col_double(const struct result_row *row, const struct column *c)
+{
+	return *(const double *)((const char *)row + c->offset);
+}
+
+int report_parse_format(const char *name, enum report_format *format)
+{
+	static const struct {
+		const char *name;
+		enum report_format format;
+	} names[] = {
+		{ "text", REPORT_TEXT }, { "csv", REPORT_CSV },
+		{ "json", REPORT_JSON }, { "markdown", REPORT_MARKDOWN }, { "md", REPORT_MARKDOWN },
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (!strcmp(name, names[i].name)) {
+			*format = names[i].format;
+			return 0;
+		}
+	return -1;
+}
+
+/* ---- escaping ---------------------------------------------------------- */
+
+static void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch == '\n')
+			fputs("\\n", f);
+		else if (ch == '\t')
+			fputs("\\t", f);
+		else if (ch == '\r')
+			fputs("\\r", f);
+		else if (ch < 0x20 || ch == 0x7f)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f); /* UTF-8 passes through: JSON text is UTF-8 */
+	}
+	fputc('"', f);
+}
+
+/* RFC 4180: quote a field holding a separator, a quote or a line break,
+ * and double the quotes inside. */
+static void csv_field(FILE *f, const char *s)
+{
+	if (!s[strcspn(s, ",\"\r\n")]) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+/* A table cell: '|' would end the cell, a newline the row. */
+static void markdown_cell(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '|')
+			fputs("\\|", f);
+		else
+			fputc(*s == '\n' || *s == '\r' ? ' ' : *s, f);
+	}
+}
+
+/* %.3f: microseconds to the nanosecond, MB/s to the byte.  A value that is
+ * not a number (never measured) is an empty CSV field and a JSON null. */
+static void number(FILE *f, double v, const char *missing)
+{
+	if (isfinite(v))
+		fprintf(f, "%.3f", v);
+	else
+		fputs(missing, f);
+}
+
+/* ---- the environment record ------------------------------------------ */
+
+struct env_item {
+	const char *key;
+	char value[160];
+	bool is_number;
+};
+
+static size_t env_items(const struct env_record *env, struct env_item *items)
+{
+	const struct {
+		const char *key;
+		const char *value;
+	} text[] = {
+		{ "date", env->date }, { "cpu_model", env->cpu_model }, { "smt", env->smt },
+		{ "kernel", env->kernel }, { "governor", env->governor },
+		{ "compiler", env->compiler }, { "cflags", env->cflags },
+		{ "git_rev", env->git_rev }, { "pin", env->pin },
+	};
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof text / sizeof text[0]; i++) {
+		items[n].key = text[i].key;
+		items[n].is_number = false;
+		snprintf(items[n++].value, sizeof items[0].value, "%s", text[i].value);
+		if (i == 1) { /* cpus_online right after the model */
+			items[n].key = "cpus_online";
+			items[n].is_number = true;
+			snprintf(items[n++].value, sizeof items[0].value, "%d", env->cpus_online);
+		}
+	}
+	return n;
+}
+#define ENV_ITEMS 10
+
+/* ---- text: an aligned table for people ------------------------------- */
+
+enum family { FAM_NONE, FAM_LATENCY, FAM_LOAD, FAM_THROUGHPUT };
+
+static enum family family_of(const char *kind)
+{
+	if (kind && !strcmp(kind, "throughput"))
+		return FAM_THROUGHPUT;
+	if (kind && !strcmp(kind, "load"))
+		return FAM_LOAD;
+	return FAM_LATENCY;
+}
+
+/* Each family shows the columns that mean something for it; a new header
+ * is printed whenever the family changes. */
+static void text_header(FILE *f, enum family fam)
+{
+	fputc('\n', f);
+	if (fam == FAM_THROUGHPUT)
+		fprintf(f, "%-10s %-11s %8s %9s %-4s %10s %11s %9s %8s %7s %s\n", "kind",
+			"transport", "size", "count", "pin", "MB/s", "msgs/s", "cpu_ms/MB",
+			"ctxsw/op", "lost", "note");
+	else if (fam == FAM_LOAD)
+		fprintf(f, "%-10s %-11s %-9s %7s %6s %9s %-4s %9s %9s %9s %9s %9s %11s %9s %7s %6s %s\n",
+			"kind", "transport", "mode", "clients", "size", "count", "pin", "p50_us",
+			"p90_us", "p99_us", "p99.9_us", "max_us", "msgs/s", "cpu_us/op", "lost",
+			"errors", "note");
+	else
+		fprintf(f, "%-10s %-11s %8s %9s %-4s %9s %9s %9s %9s %9s %9s %9s %9s %9s %8s %7s %s\n",
+			"kind", "transport", "size", "count", "pin", "min_us", "p50_us", "p90_us",
+			"p99_us", "p99.9_us", "max_us", "mean_us", "stddev_us", "cpu_us/op",
+			"ctxsw/op", "lost", "note");
+}
+
+static void text_row(struct report *r, const struct result_row *row)
+{
+	FILE *f = r->out;
+	enum family fam = family_of(row->kind);
+	const struct stats *s = &row->lat_us;
+	const char *pin = row->pin ? row->pin : "";
+	const char *note = row->note ? row->note : "";
+
+	if (fam != (enum family)r->text_family) {
+		text_header(f, fam);
+		r->text_family = (int)fam;
+	}
+	if (fam == FAM_THROUGHPUT)
+		fprintf(f, "%-10s %-11s %8lu %9lu %-4s %10.1f %11.0f %9.3f %8.3f %7lu %s\n",
+			row->kind, row->transport, row->size, row->count, pin, row->mb_per_s,
+			row->msgs_per_s, row->cpu_ms_per_mb, row->ctxsw_per_op, row->lost, note);
+	else if (fam == FAM_LOAD)
+		fprintf(f, "%-10s %-11s %-9s %7lu %6lu %9lu %-4s %9.3f %9.3f %9.3f %9.3f %9.3f "
+			"%11.0f %9.3f %7lu %6lu %s\n",
+			row->kind, row->transport, row->mode ? row->mode : "", row->clients,
+			row->size, row->count, pin, s->p50, s->p90, s->p99, s->p999, s->max,
+			row->msgs_per_s, row->cpu_us_per_op, row->lost, row->errors, note);
+	else
+		fprintf(f, "%-10s %-11s %8lu %9lu %-4s %9.3f %9.3f %9.3f %9.3f %9.3f %9.3f %9.3f "
+			"%9.3f %9.3f %8.3f %7lu %s\n",
+			row->kind ? row->kind : "", row->transport ? row->transport : "",
+			row->size, row->count, pin, s->min, s->p50, s->p90, s->p99, s->p999,
+			s->max, s->mean, s->stddev, row->cpu_us_per_op, row->ctxsw_per_op,
+			row->lost, note);
+}
+
+static void text_begin(FILE *f, const struct env_record *env)
+{
+	fprintf(f, "# ipclab results, %s\n", env->date);
+	fprintf(f, "# cpu: %s; %d online, SMT %s; governor %s\n", env->cpu_model,
+		env->cpus_online, env->smt, env->governor);
+	fprintf(f, "# kernel: %s; compiler: %s; cflags: %s; git: %s; pin: %s\n", env->kernel,
+		env->compiler, env->cflags, env->git_rev, env->pin);
+}
+
+/* ---- the machine-readable writers ------------------------------------- */
+
+static void csv_row(FILE *f, const struct result_row *row)
+{
+	for (size_t i = 0; i < NCOLUMNS; i++) {
+		const struct column *c = &columns[i];
+		if (i)
+			fputc(',', f);
+		if (c->type == COL_STR)
+			csv_field(f, col_str(row, c));
+		else if (c->type == COL_ULONG)
+			fprintf(f, "%lu", col_ulong(row, c));
+		else
+			number(f, col_double(row, c), "");
+	}
+	fputc('\n', f);
+}
+
+static void json_row(FILE *f, const struct result_row *row)
+{
+	fputs("    {", f);
+	for (size_t i = 0; i < NCOLUMNS; i++) {
+		const struct column *c = &columns[i];
+		fprintf(f, "%s\"%s\": ", i ? ", " : "", c->name);
+		if (c->type == COL_STR)
+			json_string(f, col_str(row, c));
+		else if (c->type == COL_ULONG)
+			fprintf(f, "%lu", col_ulong(row, c));
+		else
+			number(f, col_double(row, c), "null");
+	}
+	fputc('}', f);
+}
+
+static void markdown_row(FILE *f, const struct result_row *row)
+{
+	fputc('|', f);
+	for (size_t i = 0; i < NCOLUMNS; i++) {
+		const struct column *c = &columns[i];
+		fputc(' ', f);
+		if (c->type == COL_STR)
+			markdown_cell(f, col_str(row, c));
+		else if (c->type == COL_ULONG)
+			fprintf(f, "%lu", col_ulong(row, c));
+		else
+			number(f, col_double(row, c), "");
+		fputs(" |", f);
+	}
+	fputc('\n', f);
+}
+
+static void markdown_header(FILE *f)
+{
+	fputs("\n|", f);
+	for (size_t i = 0; i < NCOLUMNS; i++)
+		fprintf(f, " %s |", columns[i].name);
+	fputs("\n|", f);
+	for (size_t i = 0; i < NCOLUMNS; i++)
+		fputs(columns[i].type == COL_STR ? " --- |" : " ---: |", f);
+	fputc('\n', f);
+}
+
+void report_begin(struct report *r, FILE *out, enum report_format format,
+		  const struct env_record *env)
+{
+	struct env_item items[ENV_ITEMS];
+	size_t n = env_items(env, items);
+
+	r->out = out;
+	r->format = format;
+	r->rows = 0;
+	r->text_family = FAM_NONE;
+	switch (format) {
+	case REPORT_TEXT:
+		text_begin(out, env);
+		break;
+	case REPORT_CSV:
+		/* "# key: value" lines: gnuplot and most CSV readers skip them
+		 * (pandas: comment='#'). */
+		for (size_t i = 0; i < n; i++)
+			fprintf(out, "# %s: %s\n", items[i].key, items[i].value);
+		for (size_t i = 0; i < NCOLUMNS; i++)
+			fprintf(out, "%s%s", i ? "," : "", columns[i].name);
+		fputc('\n', out);
+		break;
+	case REPORT_JSON:
+		fputs("{\n  \"environment\": {", out);
+		for (size_t i = 0; i < n; i++) {
+			fprintf(out, "%s\n    \"%s\": ", i ? "," : "", items[i].key);
+			if (items[i].is_number)
+				fputs(items[i].value, out);
+			else
+				json_string(out, items[i].value);
+		}
+		fputs("\n  },\n  \"results\": [", out);
+		break;
+	case REPORT_MARKDOWN:
+		fputs("Environment:\n\n", out);
+		for (size_t i = 0; i < n; i++) {
+			fprintf(out, "- **%s**: ", items[i].key);
+			markdown_cell(out, items[i].value);
+			fputc('\n', out);
+		}
+		break;
+	}
+}
+
+void report_add(struct report *r, const struct result_row *row)
+{
+	switch (r->format) {
+	case REPORT_TEXT:
+		text_row(r, row);
+		break;
+	case REPORT_CSV:
+		csv_row(r->out, row);
+		break;
+	case REPORT_JSON:
+		fputs(r->rows ? ",\n" : "\n", r->out);
+		json_row(r->out, row);
+		break;
+	case REPORT_MARKDOWN:
+		if (r->rows == 0)
+			markdown_header(r->out);
+		markdown_row(r->out, row);
+		break;
+	}
+	r->rows++;
+	fflush(r->out); /* a long run shows each result as soon as it exists */
+}
+
+void report_end(struct report *r)
+{
+	if (r->format == REPORT_JSON)
+		fputs(r->rows ? "\n  ]\n}\n" : "]\n}\n", r->out);
+	fflush(r->out);
+}

@@ -1,0 +1,276 @@
+# summary.awk - the Markdown tables of summary.md, from all.tsv (the merged
+# results, tab-separated: bench/csv.awk op=tsv).
+#
+#   awk -v order="pipe fifo ..." -v pin=0,1 -v same=0,0 [-v only=peers] -f bench/summary.awk all.tsv
+#
+# Sections: whole process (with the greet / true ratios), latency by
+# placement, throughput at chosen sizes, connection set-up, the peers (as
+# ratios ours / theirs), scaling (kind "load"), and every row that carries
+# a note (LOSSY, UNPINNED, HIGH-SPREAD...).  `only=peers` prints the peer
+# table alone (peers.md).
+BEGIN {
+	FS = "\t"
+	nt = split(order, T, " ")
+	npl = split(same " " pin " none", PL, " ")
+	if (PL[2] == PL[1])
+		npl = split(same " none", PL, " ")
+}
+/^#/ { next }
+$1 == "kind" {
+	for (i = 1; i <= NF; i++)
+		c[$i] = i
+	next
+}
+{
+	nrows++
+	for (k in c)
+		row[nrows, k] = $(c[k])
+}
+function f(r, k) { return row[r, k] }
+function num(v, fmt) { return v == "" ? "–" : sprintf(fmt, v) }
+function placement(p,    ab) {
+	if (p == "none")
+		return "unpinned"
+	split(p, ab, ",")
+	return ab[1] == ab[2] ? "same CPU (" ab[1] ")" : "CPUs " p
+}
+# The row index of the first row matching kind, transport, mode, pin and size
+# ("" = any); 0 if none.
+function find(kind, t, mode, p, size,    r) {
+	for (r = 1; r <= nrows; r++)
+		if (f(r, "kind") == kind && (t == "" || f(r, "transport") == t) &&
+		    (mode == "" || f(r, "mode") == mode) && (p == "" || f(r, "pin") == p) &&
+		    (size == "" || f(r, "size") == size))
+			return r
+	return 0
+}
+
+function process_section(    i, r, fl, ls, m, t, lo, hi, ratio, lo2, hi2, q) {
+	fl = find("process", "none", "true", "", "")
+	ls = find("process", "none", "list", "", "")
+	print "## Whole process (hyperfine -N)\n"
+	print "Wall-clock time of one command, fork + exec + exit included; `greet` runs"
+	print "against a server started once outside the timed loop, `demo` starts and"
+	print "stops its own server, `true` is the floor: a process that does nothing.\n"
+	print "| command | transport | runs | p50 ms | mean ms | p99 ms | p50 / true |"
+	print "| --- | --- | ---: | ---: | ---: | ---: | ---: |"
+	if (fl)
+		printf "| true | – | %s | %s | %s | %s | 1.00 |\n", f(fl, "count"),
+			num(f(fl, "p50_us") / 1000, "%.3f"), num(f(fl, "mean_us") / 1000, "%.3f"),
+			num(f(fl, "p99_us") / 1000, "%.3f")
+	if (fl && (r = find("process", "none", "list", "", "")))
+		printf "| ipclab list (start-up, no IPC) | – | %s | %.3f | %.3f | %.3f | %.2f |\n",
+			f(r, "count"), f(r, "p50_us") / 1000, f(r, "mean_us") / 1000,
+			f(r, "p99_us") / 1000, f(r, "p50_us") / f(fl, "p50_us")
+	lo = lo2 = 1e9; hi = hi2 = 0
+	for (m = 1; m <= 2; m++)
+		for (i = 1; i <= nt; i++) {
+			r = find("process", T[i], m == 1 ? "greet" : "demo", "", "")
+			if (!r)
+				continue
+			ratio = fl && f(fl, "p50_us") + 0 > 0 ? f(r, "p50_us") / f(fl, "p50_us") : ""
+			printf "| %s | %s | %s | %.3f | %.3f | %.3f | %s |\n", m == 1 ? "greet" : "demo",
+				T[i], f(r, "count"), f(r, "p50_us") / 1000, f(r, "mean_us") / 1000,
+				f(r, "p99_us") / 1000, num(ratio, "%.2f")
+			if (m == 1 && ratio != "") {
+				if (ratio < lo) lo = ratio
+				if (ratio > hi) hi = ratio
+			}
+			if (m == 1 && ls && f(ls, "p50_us") + 0 > 0) {
+				q = f(r, "p50_us") / f(ls, "p50_us")
+				if (q < lo2) lo2 = q
+				if (q > hi2) hi2 = q
+			}
+		}
+	if (hi > 0)
+		printf "\n`ipclab greet` / `true` (p50): %.2f to %.2f (target: within 1.25): %s.\n",
+			lo, hi, hi <= 1.25 ? "met" : "NOT met"
+	if (hi2 > 0)
+		printf "`ipclab greet` / `ipclab list` (p50, ipclab's start-up taken out): %.2f to %.2f.\n",
+			lo2, hi2
+	print ""
+}
+
+function latency_section(    i, j, m, r, mode, line, hdr, sep) {
+	print "## Round-trip latency (µs, in process)\n"
+	print "Two processes ping-pong; every round trip timed.  greeting = the"
+	print "protocol's request and reply; echo = a payload of that many bytes echoed.\n"
+	hdr = "| transport | mode | bytes |"
+	sep = "| --- | --- | ---: |"
+	for (j = 1; j <= npl; j++) {
+		hdr = hdr " " placement(PL[j]) " p50 | p99 | p99.9 |"
+		sep = sep " ---: | ---: | ---: |"
+	}
+	print hdr "\n" sep
+	for (i = 1; i <= nt; i++)
+		for (m = 1; m <= 2; m++) {
+			mode = m == 1 ? "greeting" : "echo"
+			r = find("latency", T[i], mode, "", "")
+			if (!r)
+				continue
+			line = "| " T[i] " | " mode " | " f(r, "size") " |"
+			for (j = 1; j <= npl; j++) {
+				r = find("latency", T[i], mode, PL[j], "")
+				line = line (r ? sprintf(" %.2f | %.2f | %.2f |", f(r, "p50_us"), \
+					f(r, "p99_us"), f(r, "p999_us")) : " – | – | – |")
+			}
+			print line
+		}
+	print ""
+}
+
+function throughput_section(    i, r, s, n, S, line, best, bests, lim, limsize) {
+	print "## Throughput (MB/s = 10^6 bytes/s, one way, every byte verified)\n"
+	n = split("64 4096 65536 1048576", S, " ")
+	print "| transport | 64 B | 4 KiB | 64 KiB | 1 MiB | largest datagram | peak (size) |"
+	print "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+	for (i = 1; i <= nt; i++) {
+		if (!find("throughput", T[i], "", "", ""))
+			continue
+		line = "| " T[i] " |"
+		for (s = 1; s <= n; s++) {
+			r = find("throughput", T[i], "", "", S[s])
+			line = line (r ? sprintf(" %.0f%s |", f(r, "mb_per_s"), \
+				f(r, "lost") + 0 > 0 ? " (lost " f(r, "lost") ")" : "") : " – |")
+		}
+		best = 0; bests = ""; lim = 0; limsize = 0
+		for (r = 1; r <= nrows; r++)
+			if (f(r, "kind") == "throughput" && f(r, "transport") == T[i]) {
+				if (f(r, "mb_per_s") + 0 > best && f(r, "lost") + 0 == 0) {
+					best = f(r, "mb_per_s") + 0; bests = f(r, "size")
+				}
+				if (T[i] ~ /dgram|udp/ && f(r, "size") + 0 > limsize) {
+					lim = r
+					limsize = f(r, "size") + 0
+				}
+			}
+		line = line (lim ? sprintf(" %.0f (%s B) |", f(lim, "mb_per_s"), f(lim, "size")) : " – |")
+		print line (bests == "" ? " – (every run lossy) |" : sprintf(" %.0f (%s B) |", best, bests))
+	}
+	print ""
+}
+
+function connect_section(    i, r, any) {
+	for (i = 1; i <= nt; i++)
+		if (find("connect", T[i], "", "", ""))
+			any = 1
+	if (!any)
+		return
+	print "## Connection set-up (µs: connect + accept, or the FIFO open handshake)\n"
+	print "| transport | count | p50 | p99 | mean |"
+	print "| --- | ---: | ---: | ---: | ---: |"
+	for (i = 1; i <= nt; i++)
+		if ((r = find("connect", T[i], "", "", "")))
+			printf "| %s | %s | %.2f | %.2f | %.2f |\n", T[i], f(r, "count"),
+				f(r, "p50_us"), f(r, "p99_us"), f(r, "mean_us")
+	print ""
+}
+
+function peers_section(    r, o, stat, theirs, ours, any, ptext) {
+	print "## Peers, same run, same placement\n"
+	print "lmbench (lat_pipe, lat_unix, lat_tcp, bw_*), which issue 3 names, is not"
+	print "packaged in Debian 12, so its targets are not checked here.  The Debian"
+	print "peers: `perf bench sched pipe` (4-byte pipe round trips, mean only),"
+	print "`sockperf ping-pong --full-rtt` (64 B; every round trip logged and"
+	print "summarised with our statistics), `qperf tcp_lat udp_lat` (64 B; mean"
+	print "one-way latency, doubled here to a round trip).  ipclab's figure is its"
+	print "echo run of 64 bytes at the same placement.  ratio < 1: ipclab is faster.\n"
+	print "| peer | transport | placement | statistic | peer µs | ipclab µs | ipclab / peer |"
+	print "| --- | --- | --- | --- | ---: | ---: | ---: |"
+	for (r = 1; r <= nrows; r++) {
+		if (f(r, "kind") != "peer")
+			continue
+		any = 1
+		stat = f(r, "p50_us") == "" ? "mean" : "p50"
+		theirs = f(r, stat "_us")
+		o = find("latency", f(r, "transport"), "echo", f(r, "pin"), "")
+		ours = o ? f(o, stat "_us") : ""
+		printf "| %s | %s | %s | %s | %.2f | %s | %s |\n", f(r, "mode"), f(r, "transport"),
+			placement(f(r, "pin")), stat, theirs, num(ours, "%.2f"),
+			(ours != "" && theirs + 0 > 0 ? sprintf("%.2f", ours / theirs) : "–")
+	}
+	if (!any)
+		print "| (no peer tool ran) | | | | | | |"
+	print ""
+}
+
+function load_section(    r, i, j, k, n, cl, key, keys, nk, v, tm, line, hdr, sep) {
+	n = 0
+	nk = 0
+	for (r = 1; r <= nrows; r++) {
+		if (f(r, "kind") != "load")
+			continue
+		v = f(r, "clients") + 0
+		if (!(v in seen)) {
+			seen[v] = 1
+			cl[++n] = v
+		}
+		key = f(r, "transport") " " f(r, "mode")
+		if (!(key in kseen)) {
+			kseen[key] = 1
+			keys[++nk] = key
+		}
+		rate[key, v] = f(r, "msgs_per_s")
+	}
+	if (!n)
+		return
+	for (i = 2; i <= n; i++) # insertion sort: a dozen client counts
+		for (j = i; j > 1 && cl[j - 1] > cl[j]; j--) {
+			v = cl[j]; cl[j] = cl[j - 1]; cl[j - 1] = v
+		}
+	print "## Scaling (bench/scaling.sh: requests per second, in thousands, by clients)\n"
+	print "Server modes under concurrent `ipclab load` clients; `redis` is redis-server"
+	print "answering redis-benchmark PINGs.  Latencies: scaling.csv, scaling.png.\n"
+	hdr = "| transport | mode |"
+	sep = "| --- | --- |"
+	for (i = 1; i <= n; i++) {
+		hdr = hdr " " cl[i] " |"
+		sep = sep " ---: |"
+	}
+	print hdr "\n" sep
+	for (k = 1; k <= nk; k++) {
+		split(keys[k], tm, " ")
+		line = "| " tm[1] " | " tm[2] " |"
+		for (i = 1; i <= n; i++)
+			line = line (((keys[k], cl[i]) in rate) ? sprintf(" %.1f |", rate[keys[k], cl[i]] / 1000) : " – |")
+		print line
+	}
+	print ""
+}
+
+# Rows with a warning word (LOSSY, HIGH-SPREAD...).  UNPINNED alone on an
+# unpinned row is the placement asked for, not a problem: left out.
+function notes_section(    r, any, note) {
+	for (r = 1; r <= nrows; r++) {
+		note = f(r, "note")
+		if (f(r, "pin") == "none")
+			sub(/^UNPINNED */, "", note)
+		if (note !~ /(^| )[A-Z][A-Z-]+[A-Z]( |=|$)/ || f(r, "kind") == "peer")
+			continue
+		if (!any++) {
+			print "## Flagged rows\n"
+			print "HIGH-SPREAD: p99 > 3 x p50; LOSSY: datagrams lost (MB/s counts what"
+			print "arrived).  UNPINNED alone, on the unpinned runs, is not listed.\n"
+			print "| kind | transport | mode | size | pin | note |"
+			print "| --- | --- | --- | ---: | --- | --- |"
+		}
+		printf "| %s | %s | %s | %s | %s | %s |\n", f(r, "kind"), f(r, "transport"),
+			f(r, "mode"), f(r, "size"), f(r, "pin"), f(r, "note")
+	}
+	if (any)
+		print ""
+}
+
+END {
+	if (only == "peers") {
+		peers_section()
+		exit
+	}
+	process_section()
+	latency_section()
+	throughput_section()
+	connect_section()
+	peers_section()
+	load_section()
+	notes_section()
+}
