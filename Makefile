@@ -22,7 +22,7 @@ Q       := $(if $(V),,@)
 REL     := build/release
 ASAN    := build/asan
 
-.PHONY: all demo test test-valgrind bench deps deps-test deps-bench clean
+.PHONY: all demo test valgrind bench deps deps-test deps-bench clean
 all: bin/ipclab
 
 # One object tree per flavour, so a sanitized build never mixes with a plain one.
@@ -34,6 +34,9 @@ $(ASAN)/%.o: %.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC asan $<")
 	$(Q)$(CC) $(WARN) $(INCS) -O1 -g $(SAN) -MMD -MP -c $< -o $@
+
+# envinfo.c records the flags bin/ipclab was built with in every result file.
+$(REL)/bench/envinfo.o: INCS += -DIPCLAB_CFLAGS='"$(CFLAGS)"'
 
 REL_LIB  := $(LIB_SRC:%.c=$(REL)/%.o)
 ASAN_LIB := $(LIB_SRC:%.c=$(ASAN)/%.o)
@@ -67,8 +70,14 @@ QUICK ?=
 bench: bin/ipclab deps-bench
 	QUICK=$(QUICK) bash bench/run.sh
 
+# The demos under valgrind, children included: no invalid access, no leak.
+valgrind: bin/ipclab
+	@scripts/deps.sh valgrind
+	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+		--trace-children=yes ./bin/ipclab demo
+
 deps:
-	scripts/deps.sh test bench
+	scripts/deps.sh test bench valgrind
 deps-test:
 	@scripts/deps.sh test
 deps-bench:

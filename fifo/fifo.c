@@ -279,21 +279,30 @@ static int open_client_fifo(const struct ipc_server *s, const char *path, int mo
 static int fifo_accept(struct ipc_server *s, struct ipc_conn *c, struct ipc_error *e)
 {
 	char req[IPC_PATH_MAX], rep[IPC_PATH_MAX], id[ID_MAX];
-	int r = read_notice(s, id, e);
+	_Static_assert(sizeof s->retry_id >= ID_MAX, "retry_id holds an id");
 
-	if (r < 0)
-		return r;
+	if (s->retry_id[0]) { /* its notice was read when descriptors ran out */
+		memcpy(id, s->retry_id, ID_MAX);
+		s->retry_id[0] = '\0';
+	} else {
+		int r = read_notice(s, id, e);
+		if (r < 0)
+			return r;
+	}
 	if (client_path(req, sizeof req, s->addr.text, id, "req") < 0 ||
 	    client_path(rep, sizeof rep, s->addr.text, id, "rep") < 0)
 		return ipc_fail(e, IPC_SYSTEM, 0, "client FIFO names next to %s too long",
 				s->addr.text);
 
 	int rfd = open_client_fifo(s, req, O_RDONLY, e);
-	if (rfd < 0)
-		return -1;
-	int wfd = open_client_fifo(s, rep, O_WRONLY, e);
+	int wfd = rfd < 0 ? -1 : open_client_fifo(s, rep, O_WRONLY, e);
 	if (wfd < 0) {
-		close(rfd);
+		if (rfd >= 0)
+			close(rfd);
+		/* Out of descriptors: the notice is gone from the FIFO, so keep
+		 * the id and accept that client on the next call. */
+		if (e->sys_errno == EMFILE || e->sys_errno == ENFILE)
+			memcpy(s->retry_id, id, ID_MAX);
 		return -1;
 	}
 

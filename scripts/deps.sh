@@ -6,6 +6,7 @@
 #          the benchmarks compare with: perf (linux-perf), sockperf, qperf;
 #          iproute2 (ss: is a peer server listening yet?); redis-server and
 #          redis-tools (the reference of the scaling benchmark)
+#   valgrind  valgrind (`make valgrind`)
 # Installs what is missing when run as root; otherwise says what to run.
 set -eu
 
@@ -14,7 +15,8 @@ for group in "$@"; do
 	case "$group" in
 	test)  packages="$packages libcmocka-dev netcat-openbsd socat" ;;
 	bench) packages="$packages hyperfine gnuplot-nox jq linux-perf sockperf qperf iproute2 redis-server redis-tools" ;;
-	*) echo "deps.sh: unknown group '$group' (test, bench)" >&2; exit 2 ;;
+	valgrind) packages="$packages valgrind" ;;
+	*) echo "deps.sh: unknown group '$group' (test, bench, valgrind)" >&2; exit 2 ;;
 	esac
 done
 

@@ -109,6 +109,8 @@ struct ipc_server {
 	bool accepted;   /* pipe: the one client was handed out already */
 	char pending[64];     /* fifo: partial connection notice read so far */
 	size_t pending_len;
+	char retry_id[32];    /* fifo: a client accepted when descriptors ran out,
+				 to be accepted again ("" = none) */
 };
 
 struct ipc_conn {

@@ -148,8 +148,21 @@ static int conn_flush(struct engine *g, struct lconn *lc)
 		if (n == IPC_WOULD_BLOCK)
 			break;
 		if (n < 0) {
-			note_failure(g->tally, e.status ? e.status : IPC_SYSTEM, "connection %lu: %s",
-				     lc->id, e.msg);
+			/* A server that hung up may have said why first ("ERR
+			 * server busy"): that line is what the user needs. */
+			char said[128];
+			struct ipc_error re;
+			ssize_t k = lc->c.t->recv(&lc->c, said, sizeof said - 1, &re);
+			if (k > 0) {
+				said[k] = '\0';
+				said[strcspn(said, "\n")] = '\0';
+				note_failure(g->tally, IPC_PROTOCOL,
+					     "connection %lu: the server said '%s' and hung up",
+					     lc->id, said);
+			} else {
+				note_failure(g->tally, e.status ? e.status : IPC_SYSTEM,
+					     "connection %lu: %s", lc->id, e.msg);
+			}
 			g->tally->closed++;
 			conn_finish(g, lc);
 			return -1;

@@ -386,6 +386,9 @@ static int run(struct mux *m, struct ipc_error *e)
 			m->listen_resume = 0;
 			if (evloop_watch(m->loop, m->s->fd, EV_READ, on_listener, m, e) < 0)
 				return -1;
+			/* Try at once: a client taken off the listener before the
+			 * pause (a FIFO notice) makes it readable no more. */
+			on_listener(m->loop, m->s->fd, EV_READ, m);
 		}
 	}
 	return 0;

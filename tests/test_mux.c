@@ -886,6 +886,13 @@ int main(void)
 		failed += run_mode(&cases[i], cases[i].t == &unix_stream_transport ||
 					      (cases[i].t == &tcp_transport &&
 					       cases[i].mode == SERVE_EPOLL));
+	/* The FIFO server learns of a client from a notice it has already read
+	 * when descriptors run out: it must keep it and accept it later. */
+	static const struct test_case fifo_poll = { &fifo_transport, SERVE_POLL };
+	const struct CMUnitTest fifo_starved[] = {
+		MUX_CASE(test_out_of_descriptors, &fifo_poll),
+	};
+	failed += cmocka_run_group_tests_name("fifo out of descriptors", fifo_starved, NULL, NULL);
 	failed += cmocka_run_group_tests_name("serve --mode", cli, NULL, NULL);
 	return failed ? 1 : 0;
 }
