@@ -429,8 +429,13 @@ fail:
 static ssize_t fifo_recv(struct ipc_conn *c, void *buf, size_t cap, struct ipc_error *e)
 {
 	for (;;) {
+		/* Look before reading: a 0 read while the name was still there
+		 * means "not yet", even if the server joined just after. */
+		bool waiting = still_named(c->own_path[1], c->rfd);
+		if (!waiting) /* joined (or the server side): stop looking */
+			c->own_path[1][0] = '\0';
 		ssize_t n = io_read(c->rfd, buf, cap, c->peer_text, e);
-		if (n != 0 || !still_named(c->own_path[1], c->rfd)) {
+		if (n != 0 || !waiting) {
 			if (n >= 0)
 				ipc_step(c->ctx, NAME, "read", "fd %d: %zd bytes", c->rfd, n);
 			return n;

@@ -37,8 +37,11 @@ static enum conn_end serve_stream_client(struct ipc_server *s, struct ipc_conn *
 		return CONN_DONE;
 	}
 	greet_session_init(sess);
-	for (;;) {
-		int r = io_wait(c->rfd, POLLIN, o->stop_fd, o->idle_timeout_ms);
+	/* Read once before the first poll(): a FIFO client that left before we
+	 * accepted it reads as end of file, but poll() never reports a hang-up
+	 * on a FIFO whose writer was gone before we opened it. */
+	for (bool first = true;; first = false) {
+		int r = first ? IO_READY : io_wait(c->rfd, POLLIN, o->stop_fd, o->idle_timeout_ms);
 		if (r == IO_STOPPED) {
 			end = CONN_STOP;
 			break;

@@ -28,6 +28,13 @@ int test_count_entries(const char *dir)
 	return n;
 }
 
+static void trace_to_stderr(void *arg, const char *transport, const char *call,
+			    const char *detail)
+{
+	(void)arg;
+	fprintf(stderr, "[%s %d] %-9s %s\n", transport, (int)getpid(), call, detail);
+}
+
 int test_env_setup(void **state)
 {
 	struct test_env *env = calloc(1, sizeof *env);
@@ -42,6 +49,8 @@ int test_env_setup(void **state)
 	env->ctx.timeout_ms = 2000;
 	env->ctx.retries = 3;
 	env->ctx.any_port = true;
+	if (getenv("IPCLAB_TEST_TRACE")) /* every system call step, for debugging */
+		env->ctx.trace = trace_to_stderr;
 	signal(SIGPIPE, SIG_IGN);
 	*state = env;
 	return 0;

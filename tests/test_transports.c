@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -260,6 +261,45 @@ static void test_client_vanishes_mid_line(void **state)
 	test_server_stop(&child);
 }
 
+/* A client that connects and leaves without a word.  Others are served as
+ * usual; the pipe's server, whose one client is gone, ends by itself. */
+static void test_client_leaves_silently(void **state)
+{
+	ENV;
+	struct ipc_server s;
+	struct server_child child;
+	struct ipc_conn c;
+
+	test_server_start(env, env->t, NULL, -1, &s, &child);
+	if (env->t->servable) {
+		/* While the server is busy with `c`, a second client comes and
+		 * goes unheard: the server must notice, not wait for it. */
+		struct ipc_conn gone;
+		test_connect(env, env->t, &s, &c);
+		expect_reply(&c, "Hal", 3, "Hello, Hal\n");
+		test_connect(env, env->t, &s, &gone);
+		env->t->close(&gone);
+		env->t->close(&c);
+		test_connect(env, env->t, &s, &c);
+		expect_reply(&c, "Gail", 4, "Hello, Gail\n");
+		env->t->close(&c);
+		test_server_stop(&child);
+		return;
+	}
+	test_connect(env, env->t, &s, &c);
+	env->t->close(&c);
+	int status = 0;
+	pid_t r = 0;
+	for (int i = 0; i < 300 && r == 0; i++) { /* up to 3 s, not a timing assertion */
+		r = waitpid(child.pid, &status, WNOHANG);
+		if (r == 0)
+			usleep(10000);
+	}
+	assert_int_equal(r, child.pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(child.stop_fd);
+}
+
 /* A client that vanishes before reading its replies, with many requests in
  * flight: the server's writes fail (EPIPE, never SIGPIPE) and it goes on. */
 static void test_client_vanishes_before_reply(void **state)
@@ -343,6 +383,7 @@ static int run_case(const struct test_case *tc)
 		CASE(test_max_size_name, tc),
 		CASE(test_oversized_request, tc),
 		CASE(test_client_vanishes_mid_line, tc),
+		CASE(test_client_leaves_silently, tc),
 		CASE(test_client_vanishes_before_reply, tc),
 		CASE(test_silent_client_times_out, tc),
 	};
@@ -381,6 +422,8 @@ int main(void)
 	};
 	int failed = 0;
 
+	if (getenv("IPCLAB_TEST_FILTER")) /* e.g. "test_round_trip" while debugging */
+		cmocka_set_test_filter(getenv("IPCLAB_TEST_FILTER"));
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
 		failed += run_case(&cases[i]);
 	return failed ? 1 : 0;
