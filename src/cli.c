@@ -20,28 +20,17 @@ static void trace_to_stderr(void *arg, const char *transport, const char *call,
 	fprintf(stderr, "[%s] %-9s %s\n", transport, call, detail);
 }
 
-static int parse_ms(const char *cmd, const char *opt, const char *text, int *out)
+/* A whole number from `min` to INT_MAX for option `opt`; `what` names it
+ * in the error ("milliseconds", "a number"). */
+static int parse_int(const char *cmd, const char *opt, const char *text, long min,
+		     const char *what, int *out)
 {
 	char *end;
 	errno = 0;
 	long v = strtol(text, &end, 10);
-	if (errno || *end || end == text || v < 0 || v > INT_MAX) {
-		fprintf(stderr, "ipclab %s: %s wants milliseconds (0 to %d), not '%s'\n", cmd, opt,
-			INT_MAX, text);
-		return -1;
-	}
-	*out = (int)v;
-	return 0;
-}
-
-static int parse_count(const char *cmd, const char *opt, const char *text, int *out)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(text, &end, 10);
-	if (errno || *end || end == text || v < 1 || v > INT_MAX) {
-		fprintf(stderr, "ipclab %s: %s wants a number from 1 to %d, not '%s'\n", cmd, opt,
-			INT_MAX, text);
+	if (errno || *end || end == text || v < min || v > INT_MAX) {
+		fprintf(stderr, "ipclab %s: %s wants %s from %ld to %d, not '%s'\n", cmd, opt,
+			what, min, INT_MAX, text);
 		return -1;
 	}
 	*out = (int)v;
@@ -85,11 +74,11 @@ int cli_parse(struct cli *cli, int allowed, int argc, char **argv, struct cli_op
 			o->name = optarg;
 			break;
 		case 't':
-			if (parse_ms(cmd, "--timeout", optarg, &cli->ctx.timeout_ms) < 0)
+			if (parse_int(cmd, "--timeout", optarg, 0, "milliseconds", &cli->ctx.timeout_ms) < 0)
 				return -1;
 			break;
 		case LONG_IDLE:
-			if (parse_ms(cmd, "--idle-timeout", optarg, &o->idle_timeout_ms) < 0)
+			if (parse_int(cmd, "--idle-timeout", optarg, 0, "milliseconds", &o->idle_timeout_ms) < 0)
 				return -1;
 			break;
 		case LONG_MODE:
@@ -101,7 +90,7 @@ int cli_parse(struct cli *cli, int allowed, int argc, char **argv, struct cli_op
 			o->mode_given = true;
 			break;
 		case LONG_MAX_CLIENTS:
-			if (parse_count(cmd, "--max-clients", optarg, &o->max_clients) < 0)
+			if (parse_int(cmd, "--max-clients", optarg, 1, "a number", &o->max_clients) < 0)
 				return -1;
 			break;
 		case LONG_TRACE:

@@ -9,9 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "io.h"
 
 int test_count_entries(const char *dir)
 {
@@ -220,5 +223,71 @@ int test_run_argv(struct test_env *env, const char *input, char *out, size_t out
 	int status;
 	while (waitpid(pid, &status, 0) < 0)
 		assert_int_equal(errno, EINTR);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* ---- `ipclab serve` in the background ---------------------------------- */
+
+void test_bg_start(struct test_env *env, struct test_bg *bg, const char *const args[],
+		   long fd_limit)
+{
+	const char *bin = getenv("IPCLAB_BIN") ? getenv("IPCLAB_BIN") : "bin/ipclab";
+	const char *argv[16] = { bin, "serve" };
+	int e[2], n = 2;
+	char line[IPC_ADDR_MAX + 16];
+	size_t got = 0;
+
+	for (int i = 0; args[i] && n < 15; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	assert_int_equal(pipe(e), 0);
+	fflush(NULL);
+	bg->pid = fork();
+	assert_true(bg->pid >= 0);
+	if (bg->pid == 0) {
+		dup2(e[1], 2);
+		close(e[0]);
+		close(e[1]);
+		setenv("IPCLAB_DIR", env->dir, 1);
+		struct rlimit rl = { (rlim_t)fd_limit, (rlim_t)fd_limit };
+		if (fd_limit > 0 && (getrlimit(RLIMIT_NOFILE, &rl) < 0 ||
+				     (rl.rlim_cur = (rlim_t)fd_limit, setrlimit(RLIMIT_NOFILE, &rl) < 0)))
+			_exit(126);
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	close(e[1]);
+	bg->err_fd = e[0];
+	while (got < sizeof line - 1) {
+		if (io_wait(bg->err_fd, POLLIN, -1, 5000) != IO_READY)
+			fail_msg("ipclab serve did not say it was listening");
+		ssize_t r = read(bg->err_fd, line + got, 1);
+		if (r <= 0)
+			fail_msg("ipclab serve exited before listening");
+		if (line[got] == '\n')
+			break;
+		got++;
+	}
+	line[got] = '\0';
+	if (strncmp(line, "listening on ", 13))
+		fail_msg("ipclab serve said '%s'", line);
+	if (strlen(line + 13) >= sizeof bg->addr)
+		fail_msg("address too long: %s", line + 13);
+	memcpy(bg->addr, line + 13, strlen(line + 13) + 1);
+}
+
+/* SIGTERM; its exit status (an ASan build also fails on leaks). */
+int test_bg_stop(struct test_bg *bg, char *rest, size_t cap)
+{
+	int status;
+	kill(bg->pid, SIGTERM);
+	while (waitpid(bg->pid, &status, 0) < 0)
+		assert_int_equal(errno, EINTR);
+	size_t got = 0;
+	ssize_t n;
+	while (got + 1 < cap && (n = read(bg->err_fd, rest + got, cap - 1 - got)) > 0)
+		got += (size_t)n;
+	rest[got] = '\0';
+	close(bg->err_fd);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

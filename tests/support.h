@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <cmocka.h>
 
 #include "ipc.h"
@@ -67,5 +68,19 @@ int test_run_cli(struct test_env *env, const char *input, char *out, size_t out_
 /* The same for any program: argv[0] is its path. */
 int test_run_argv(struct test_env *env, const char *input, char *out, size_t out_cap,
 		  char *err, size_t err_cap, const char *const argv[]);
+
+/* `bin/ipclab serve ARGS...` in the background, returned once it has said
+ * "listening on ADDR" (addr holds ADDR).  fd_limit > 0: the server runs
+ * with that RLIMIT_NOFILE (`ulimit -n`). */
+struct test_bg {
+	pid_t pid;
+	int err_fd;
+	char addr[IPC_ADDR_MAX];
+};
+void test_bg_start(struct test_env *env, struct test_bg *bg, const char *const args[],
+		   long fd_limit);
+/* SIGTERM, then its exit status (128 + signal if killed) and the rest of
+ * what it printed on stderr (an ASan build also fails on leaks). */
+int test_bg_stop(struct test_bg *bg, char *rest, size_t cap);
 
 #endif

@@ -18,65 +18,12 @@
 #define OUT char out[8192], err[8192]
 #define RUN(input, ...) test_run_cli(env, input, out, sizeof out, err, sizeof err, __VA_ARGS__, NULL)
 
-/* `ipclab serve ...` in the background; waits for "listening on ADDR". */
-struct bg_server {
-	pid_t pid;
-	int err_fd;
-	char addr[IPC_ADDR_MAX];
-};
-
-static void serve_start(struct test_env *env, struct bg_server *bg, const char *transport,
+/* `ipclab serve TRANSPORT [--address ADDRESS]` in the background. */
+static void serve_start(struct test_env *env, struct test_bg *bg, const char *transport,
 			const char *address)
 {
-	int e[2];
-	const char *bin = getenv("IPCLAB_BIN") ? getenv("IPCLAB_BIN") : "bin/ipclab";
-	assert_int_equal(pipe(e), 0);
-	fflush(NULL);
-	bg->pid = fork();
-	assert_true(bg->pid >= 0);
-	if (bg->pid == 0) {
-		dup2(e[1], 2);
-		close(e[0]);
-		close(e[1]);
-		setenv("IPCLAB_DIR", env->dir, 1);
-		if (address)
-			execl(bin, bin, "serve", transport, "--address", address, (char *)NULL);
-		else
-			execl(bin, bin, "serve", transport, (char *)NULL);
-		_exit(127);
-	}
-	close(e[1]);
-	bg->err_fd = e[0];
-	char line[IPC_ADDR_MAX];
-	size_t got = 0;
-	while (got < sizeof line - 1) {
-		struct pollfd p = { .fd = bg->err_fd, .events = POLLIN };
-		if (poll(&p, 1, 5000) != 1)
-			fail_msg("serve %s did not say it was listening", transport);
-		ssize_t n = read(bg->err_fd, line + got, 1);
-		if (n <= 0)
-			fail_msg("serve %s exited before listening", transport);
-		if (line[got] == '\n')
-			break;
-		got++;
-	}
-	line[got] = '\0';
-	if (strncmp(line, "listening on ", 13) != 0)
-		fail_msg("serve %s said '%s'", transport, line);
-	memcpy(bg->addr, line + 13, got - 13 + 1);
-}
-
-/* SIGTERM, then the exit status and whatever else it printed. */
-static int serve_stop(struct bg_server *bg, char *rest, size_t cap)
-{
-	int status;
-	kill(bg->pid, SIGTERM);
-	while (waitpid(bg->pid, &status, 0) < 0)
-		assert_int_equal(errno, EINTR);
-	ssize_t n = read(bg->err_fd, rest, cap - 1);
-	rest[n > 0 ? n : 0] = '\0';
-	close(bg->err_fd);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	const char *args[] = { transport, address ? "--address" : NULL, address, NULL };
+	test_bg_start(env, bg, args, 0);
 }
 
 /* Run a shell command line with IPCLAB_DIR set; return its stdout. */
@@ -193,7 +140,7 @@ static void test_serve_and_greet(void **state)
 	OUT;
 	static const char *const ts[] = { "fifo", "unix_stream", "unix_dgram", "tcp", "udp" };
 	for (size_t i = 0; i < 5; i++) {
-		struct bg_server bg;
+		struct test_bg bg;
 		int inet = !strcmp(ts[i], "tcp") || !strcmp(ts[i], "udp");
 		serve_start(env, &bg, ts[i], inet ? "127.0.0.1:0" : NULL);
 		assert_int_equal(RUN(NULL, "greet", ts[i], "Alice", "--address", bg.addr), 0);
@@ -204,7 +151,7 @@ static void test_serve_and_greet(void **state)
 		assert_int_equal(RUN(NULL, "serve", ts[i], "--address", bg.addr), 5);
 		assert_non_null(strstr(err, bg.addr));
 		char rest[4096];
-		assert_int_equal(serve_stop(&bg, rest, sizeof rest), 0);
+		assert_int_equal(test_bg_stop(&bg, rest, sizeof rest), 0);
 		assert_int_equal(test_count_entries(env->dir), 0);
 	}
 }
@@ -223,7 +170,7 @@ static void test_standard_tools_as_clients(void **state)
 	char out[4096], cmd[1024];
 	if (!have("nc") || !have("socat"))
 		fail_msg("nc and socat are needed (make deps installs them)");
-	struct bg_server bg;
+	struct test_bg bg;
 
 	serve_start(env, &bg, "unix_stream", NULL);
 	snprintf(cmd, sizeof cmd, "printf 'Ann\\nBen\\n' | nc -N -U '%s'", bg.addr);
@@ -233,7 +180,7 @@ static void test_standard_tools_as_clients(void **state)
 	assert_int_equal(shell(env, cmd, out, sizeof out), 0);
 	assert_string_equal(out, "Hello, Cat\n");
 	char rest[4096];
-	assert_int_equal(serve_stop(&bg, rest, sizeof rest), 0);
+	assert_int_equal(test_bg_stop(&bg, rest, sizeof rest), 0);
 
 	serve_start(env, &bg, "unix_dgram", NULL);
 	snprintf(cmd, sizeof cmd,
@@ -241,7 +188,7 @@ static void test_standard_tools_as_clients(void **state)
 		 "rm -f '%s/socat-client.sock'", bg.addr, env->dir, env->dir);
 	assert_int_equal(shell(env, cmd, out, sizeof out), 0);
 	assert_string_equal(out, "Hello, Dan\n");
-	assert_int_equal(serve_stop(&bg, rest, sizeof rest), 0);
+	assert_int_equal(test_bg_stop(&bg, rest, sizeof rest), 0);
 
 	serve_start(env, &bg, "tcp", "127.0.0.1:0");
 	char *colon = strrchr(bg.addr, ':');
@@ -251,7 +198,7 @@ static void test_standard_tools_as_clients(void **state)
 	snprintf(cmd, sizeof cmd, "echo Fay | socat - TCP:%s", bg.addr);
 	assert_int_equal(shell(env, cmd, out, sizeof out), 0);
 	assert_string_equal(out, "Hello, Fay\n");
-	assert_int_equal(serve_stop(&bg, rest, sizeof rest), 0);
+	assert_int_equal(test_bg_stop(&bg, rest, sizeof rest), 0);
 
 	serve_start(env, &bg, "udp", "127.0.0.1:0");
 	colon = strrchr(bg.addr, ':');
@@ -261,7 +208,7 @@ static void test_standard_tools_as_clients(void **state)
 	snprintf(cmd, sizeof cmd, "echo Hal | socat -t 1 - UDP:%s", bg.addr);
 	assert_int_equal(shell(env, cmd, out, sizeof out), 0);
 	assert_string_equal(out, "Hello, Hal\n");
-	assert_int_equal(serve_stop(&bg, rest, sizeof rest), 0);
+	assert_int_equal(test_bg_stop(&bg, rest, sizeof rest), 0);
 
 	/* A shell is a FIFO client (Linux: opening a FIFO read-write never blocks). */
 	serve_start(env, &bg, "fifo", NULL);
@@ -272,7 +219,7 @@ static void test_standard_tools_as_clients(void **state)
 		 env->dir, bg.addr);
 	assert_int_equal(shell(env, cmd, out, sizeof out), 0);
 	assert_string_equal(out, "Hello, Ivy\n");
-	assert_int_equal(serve_stop(&bg, rest, sizeof rest), 0);
+	assert_int_equal(test_bg_stop(&bg, rest, sizeof rest), 0);
 	assert_int_equal(test_count_entries(env->dir), 0);
 }
 

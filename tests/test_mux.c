@@ -274,79 +274,6 @@ static int run_many(struct test_env *env, const struct ipc_transport *t,
 	return busy;
 }
 
-/* ---- `ipclab serve` in the background ---------------------------------- */
-
-/* bin/ipclab serve ARGS... in the background, once it says "listening on";
- * fd_limit > 0: with that RLIMIT_NOFILE (`ulimit -n`). */
-struct bg {
-	pid_t pid;
-	int err_fd;
-	char addr[IPC_ADDR_MAX];
-};
-
-static void bg_start(struct test_env *env, struct bg *bg, const char *const args[],
-		     rlim_t fd_limit)
-{
-	const char *bin = getenv("IPCLAB_BIN") ? getenv("IPCLAB_BIN") : "bin/ipclab";
-	const char *argv[16] = { bin, "serve" };
-	int e[2], n = 2;
-	char line[IPC_ADDR_MAX + 16];
-	size_t got = 0;
-
-	for (int i = 0; args[i] && n < 15; i++)
-		argv[n++] = args[i];
-	argv[n] = NULL;
-	assert_int_equal(pipe(e), 0);
-	fflush(NULL);
-	bg->pid = fork();
-	assert_true(bg->pid >= 0);
-	if (bg->pid == 0) {
-		dup2(e[1], 2);
-		close(e[0]);
-		close(e[1]);
-		setenv("IPCLAB_DIR", env->dir, 1);
-		struct rlimit rl = { fd_limit, fd_limit };
-		if (fd_limit > 0 && (getrlimit(RLIMIT_NOFILE, &rl) < 0 ||
-				     (rl.rlim_cur = fd_limit, setrlimit(RLIMIT_NOFILE, &rl) < 0)))
-			_exit(126);
-		execv(bin, (char *const *)argv);
-		_exit(127);
-	}
-	close(e[1]);
-	bg->err_fd = e[0];
-	while (got < sizeof line - 1) {
-		if (io_wait(bg->err_fd, POLLIN, -1, 5000) != IO_READY)
-			fail_msg("ipclab serve did not say it was listening");
-		ssize_t r = read(bg->err_fd, line + got, 1);
-		if (r <= 0)
-			fail_msg("ipclab serve exited before listening");
-		if (line[got] == '\n')
-			break;
-		got++;
-	}
-	line[got] = '\0';
-	if (strncmp(line, "listening on ", 13))
-		fail_msg("ipclab serve said '%s'", line);
-	if (strlen(line + 13) >= sizeof bg->addr)
-		fail_msg("address too long: %s", line + 13);
-	memcpy(bg->addr, line + 13, strlen(line + 13) + 1);
-}
-
-/* SIGTERM; its exit status (an ASan build also fails on leaks). */
-static int bg_stop(struct bg *bg, char *rest, size_t cap)
-{
-	int status;
-	kill(bg->pid, SIGTERM);
-	while (waitpid(bg->pid, &status, 0) < 0)
-		assert_int_equal(errno, EINTR);
-	size_t got = 0;
-	ssize_t n;
-	while (got + 1 < cap && (n = read(bg->err_fd, rest + got, cap - 1 - got)) > 0)
-		got += (size_t)n;
-	rest[got] = '\0';
-	close(bg->err_fd);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
 
 /* ---- the tests: *state holds a struct test_case on entry -------------- */
 
@@ -497,14 +424,14 @@ static void test_out_of_descriptors(void **state)
 	ENV;
 	enum { N = 60 };
 	const char *args[] = { env->t->name, "--mode", serve_mode_name(env->mode), NULL };
-	struct bg bg;
+	struct test_bg bg;
 	struct ipc_server s;
 	struct ipc_conn c[N];
 	bool answered[N] = { false };
 	char buf[64], rest[8192];
 	int n_answered = 0;
 
-	bg_start(env, &bg, args, 32);
+	test_bg_start(env, &bg, args, 32);
 	ipc_server_init(&s, env->t, &env->ctx);
 	memcpy(s.addr.text, bg.addr, sizeof s.addr.text);
 	for (int i = 0; i < N; i++) {
@@ -555,7 +482,7 @@ static void test_out_of_descriptors(void **state)
 		assert_string_equal(buf, want);
 		env->t->close(&c[i]);
 	}
-	int rc = bg_stop(&bg, rest, sizeof rest);
+	int rc = test_bg_stop(&bg, rest, sizeof rest);
 	if (rc != 0)
 		fail_msg("serve exited %d: %s", rc, rest);
 	assert_non_null(strstr(rest, "out of descriptors"));
@@ -768,17 +695,17 @@ static void test_cli_serve_modes(void **state)
 		for (size_t m = 0; m < 3; m++) {
 			const char *args[] = { ts[t]->name, "--mode", modes[m], "--max-clients",
 					       "50", NULL };
-			struct bg bg;
+			struct test_bg bg;
 			struct ipc_server s;
 			struct ipc_conn c[4];
-			bg_start(env, &bg, args, 0);
+			test_bg_start(env, &bg, args, 0);
 			ipc_server_init(&s, ts[t], &env->ctx);
 			memcpy(s.addr.text, bg.addr, sizeof s.addr.text);
 			for (int i = 0; i < 4; i++)
 				test_connect(env, ts[t], &s, &c[i]);
 			send_bytes(&c[0], "half", 4);
 			expect_hello(&c[1], "cli");
-			int rc = bg_stop(&bg, rest, sizeof rest);
+			int rc = test_bg_stop(&bg, rest, sizeof rest);
 			if (rc != 0)
 				fail_msg("serve %s --mode %s exited %d: %s", ts[t]->name, modes[m], rc,
 					 rest);
