@@ -20,19 +20,28 @@ static void trace_to_stderr(void *arg, const char *transport, const char *call,
 	fprintf(stderr, "[%s] %-9s %s\n", transport, call, detail);
 }
 
-/* A whole number from `min` to INT_MAX for option `opt`; `what` names it
- * in the error ("milliseconds", "a number"). */
-static int parse_int(const char *cmd, const char *opt, const char *text, long min,
-		     const char *what, int *out)
+int cli_parse_number(const char *cmd, const char *opt, const char *text, unsigned long min,
+		     unsigned long max, unsigned long *out)
 {
 	char *end;
 	errno = 0;
-	long v = strtol(text, &end, 10);
-	if (errno || *end || end == text || v < min || v > INT_MAX) {
-		fprintf(stderr, "ipclab %s: %s wants %s from %ld to %d, not '%s'\n", cmd, opt,
-			what, min, INT_MAX, text);
+	unsigned long long v = strtoull(text, &end, 10);
+	if (errno || *end || end == text || text[0] == '-' || v < min || v > max) {
+		fprintf(stderr, "ipclab %s: %s wants a whole number from %lu to %lu, not '%s'\n",
+			cmd, opt, min, max, text);
 		return -1;
 	}
+	*out = (unsigned long)v;
+	return 0;
+}
+
+/* The same for an int option (INT_MAX at most). */
+static int parse_int(const char *cmd, const char *opt, const char *text, unsigned long min,
+		     int *out)
+{
+	unsigned long v;
+	if (cli_parse_number(cmd, opt, text, min, INT_MAX, &v) < 0)
+		return -1;
 	*out = (int)v;
 	return 0;
 }
@@ -74,11 +83,11 @@ int cli_parse(struct cli *cli, int allowed, int argc, char **argv, struct cli_op
 			o->name = optarg;
 			break;
 		case 't':
-			if (parse_int(cmd, "--timeout", optarg, 0, "milliseconds", &cli->ctx.timeout_ms) < 0)
+			if (parse_int(cmd, "--timeout", optarg, 0, &cli->ctx.timeout_ms) < 0)
 				return -1;
 			break;
 		case LONG_IDLE:
-			if (parse_int(cmd, "--idle-timeout", optarg, 0, "milliseconds", &o->idle_timeout_ms) < 0)
+			if (parse_int(cmd, "--idle-timeout", optarg, 0, &o->idle_timeout_ms) < 0)
 				return -1;
 			break;
 		case LONG_MODE:
@@ -90,7 +99,7 @@ int cli_parse(struct cli *cli, int allowed, int argc, char **argv, struct cli_op
 			o->mode_given = true;
 			break;
 		case LONG_MAX_CLIENTS:
-			if (parse_int(cmd, "--max-clients", optarg, 1, "a number", &o->max_clients) < 0)
+			if (parse_int(cmd, "--max-clients", optarg, 1, &o->max_clients) < 0)
 				return -1;
 			break;
 		case LONG_TRACE:

@@ -43,6 +43,10 @@ enum { OPT_ADDRESS = 1, OPT_NAME = 2, OPT_IDLE = 4, OPT_MODE = 8, OPT_MAX_CLIENT
  * Returns the index of the first operand, or -1 after printing the error. */
 int cli_parse(struct cli *cli, int allowed, int argc, char **argv, struct cli_opts *o);
 
+/* "12" -> 12 within [min, max]; -1 after printing what was wrong. */
+int cli_parse_number(const char *cmd, const char *opt, const char *text, unsigned long min,
+		     unsigned long max, unsigned long *out);
+
 int cmd_list(struct cli *cli, int argc, char **argv);
 int cmd_serve(struct cli *cli, int argc, char **argv);
 int cmd_greet(struct cli *cli, int argc, char **argv);

@@ -205,7 +205,7 @@ static int parse_args(int argc, char **argv, const char **mode, unsigned long *w
 			*mode = optarg;
 			break;
 		case 'w':
-			if (load_parse_count("drawback", "--wait", optarg, 1, 600000, wait_ms) < 0)
+			if (cli_parse_number("drawback", "--wait", optarg, 1, 600000, wait_ms) < 0)
 				return -1;
 			break;
 		case 'h':

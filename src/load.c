@@ -72,20 +72,20 @@ static int parse_args(struct cli *cli, int argc, char **argv, struct load_args *
 	while ((ch = getopt_long(argc, argv, ":c:n:k:w:a:t:m:f:h", longs, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
-			if (load_parse_count("load", "--clients", optarg, 1, 100000, &a->clients) < 0)
+			if (cli_parse_number("load", "--clients", optarg, 1, 100000, &a->clients) < 0)
 				return -1;
 			break;
 		case 'n':
-			if (load_parse_count("load", "--requests", optarg, 1, 10000000, &a->requests) < 0)
+			if (cli_parse_number("load", "--requests", optarg, 1, 10000000, &a->requests) < 0)
 				return -1;
 			break;
 		case 'k':
-			if (load_parse_count("load", "--pipeline", optarg, 1, LOAD_PIPELINE_MAX,
+			if (cli_parse_number("load", "--pipeline", optarg, 1, LOAD_PIPELINE_MAX,
 					     &a->pipeline) < 0)
 				return -1;
 			break;
 		case 'w':
-			if (load_parse_count("load", "--workers", optarg, 1, LOAD_WORKERS_MAX,
+			if (cli_parse_number("load", "--workers", optarg, 1, LOAD_WORKERS_MAX,
 					     &a->workers) < 0)
 				return -1;
 			break;
@@ -93,7 +93,7 @@ static int parse_args(struct cli *cli, int argc, char **argv, struct load_args *
 			a->address = optarg;
 			break;
 		case 't':
-			if (load_parse_count("load", "--timeout", optarg, 1, INT_MAX, &ms) < 0)
+			if (cli_parse_number("load", "--timeout", optarg, 1, INT_MAX, &ms) < 0)
 				return -1;
 			cli->ctx.timeout_ms = (int)ms;
 			break;

@@ -72,8 +72,5 @@ unsigned long load_fds_per_conn(const struct ipc_transport *t);
  * receives the soft limit in force. */
 int load_raise_nofile(unsigned long need, unsigned long *limit, struct ipc_error *e);
 
-/* "12" -> 12 within [min, max]; -1 after printing what was wrong. */
-int load_parse_count(const char *cmd, const char *opt, const char *text, unsigned long min,
-		     unsigned long max, unsigned long *out);
 
 #endif

@@ -54,21 +54,6 @@ int load_raise_nofile(unsigned long need, unsigned long *limit, struct ipc_error
 	return 0;
 }
 
-int load_parse_count(const char *cmd, const char *opt, const char *text, unsigned long min,
-		     unsigned long max, unsigned long *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(text, &end, 10);
-	if (errno || *end || end == text || text[0] == '-' || v < min || v > max) {
-		fprintf(stderr, "ipclab %s: %s wants a whole number from %lu to %lu, not '%s'\n",
-			cmd, opt, min, max, text);
-		return -1;
-	}
-	*out = (unsigned long)v;
-	return 0;
-}
-
 /* ---- workers ---------------------------------------------------------- */
 
 struct gate {
