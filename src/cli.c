@@ -46,6 +46,16 @@ static int parse_int(const char *cmd, const char *opt, const char *text, unsigne
 	return 0;
 }
 
+int cli_bad_option(const char *cmd, int ch, char **argv)
+{
+	if (ch == ':')
+		fprintf(stderr, "ipclab %s: %s needs a value\n", cmd, argv[optind - 1]);
+	else
+		fprintf(stderr, "ipclab %s: unknown option '%s'; see `ipclab %s --help`\n", cmd,
+			argv[optind - 1], cmd);
+	return -1;
+}
+
 int cli_parse(struct cli *cli, int allowed, int argc, char **argv, struct cli_opts *o)
 {
 	enum { LONG_TRACE = 256, LONG_IDLE, LONG_MODE, LONG_MAX_CLIENTS };
@@ -108,13 +118,8 @@ int cli_parse(struct cli *cli, int allowed, int argc, char **argv, struct cli_op
 		case 'h':
 			o->help = true;
 			break;
-		case ':':
-			fprintf(stderr, "ipclab %s: %s needs a value\n", cmd, argv[optind - 1]);
-			return -1;
 		default:
-			fprintf(stderr, "ipclab %s: unknown option '%s'; see `ipclab %s --help`\n", cmd,
-				argv[optind - 1], cmd);
-			return -1;
+			return cli_bad_option(cmd, ch, argv);
 		}
 	}
 	return optind;

@@ -43,6 +43,11 @@ enum { OPT_ADDRESS = 1, OPT_NAME = 2, OPT_IDLE = 4, OPT_MODE = 8, OPT_MAX_CLIENT
  * Returns the index of the first operand, or -1 after printing the error. */
 int cli_parse(struct cli *cli, int allowed, int argc, char **argv, struct cli_opts *o);
 
+/* After getopt_long returned `ch` ':' (missing value) or '?' (unknown
+ * option): print the one-line error for `ipclab CMD` and return -1.  The
+ * option strings must start with ':' so that the two can be told apart. */
+int cli_bad_option(const char *cmd, int ch, char **argv);
+
 /* "12" -> 12 within [min, max]; -1 after printing what was wrong. */
 int cli_parse_number(const char *cmd, const char *opt, const char *text, unsigned long min,
 		     unsigned long max, unsigned long *out);

@@ -211,13 +211,8 @@ static int parse_args(int argc, char **argv, const char **mode, unsigned long *w
 		case 'h':
 			*help = true;
 			break;
-		case ':':
-			fprintf(stderr, "ipclab drawback: %s needs a value\n", argv[optind - 1]);
-			return -1;
 		default:
-			fprintf(stderr, "ipclab drawback: unknown option '%s'; see `ipclab drawback "
-					"--help`\n", argv[optind - 1]);
-			return -1;
+			return cli_bad_option("drawback", ch, argv);
 		}
 	}
 	return optind;

@@ -115,13 +115,8 @@ static int parse_args(struct cli *cli, int argc, char **argv, struct load_args *
 		case 'h':
 			*help = true;
 			break;
-		case ':':
-			fprintf(stderr, "ipclab load: %s needs a value\n", argv[optind - 1]);
-			return -1;
 		default:
-			fprintf(stderr, "ipclab load: unknown option '%s'; see `ipclab load --help`\n",
-				argv[optind - 1]);
-			return -1;
+			return cli_bad_option("load", ch, argv);
 		}
 	}
 	return optind;
