@@ -1,6 +1,6 @@
 # ipclab - see README.md.
 #
-#   make          build bin/ipclab
+#   make          build bin/ipclab (a static PIE; LINK=dynamic: against libc.so)
 #   make demo     run every demo (builds first)
 #   make test     build the tests with AddressSanitizer + UBSan and run them
 #   make bench    the main job: demos, benchmarks and plots
@@ -22,7 +22,7 @@ Q       := $(if $(V),,@)
 REL     := build/release
 ASAN    := build/asan
 
-.PHONY: all demo test valgrind bench deps deps-test deps-bench clean
+.PHONY: all demo test valgrind bench deps deps-test deps-bench clean FORCE
 all: bin/ipclab
 
 # One object tree per flavour, so a sanitized build never mixes with a plain one.
@@ -35,17 +35,52 @@ $(ASAN)/%.o: %.c
 	@$(if $(Q),echo "  CC asan $<")
 	$(Q)$(CC) $(WARN) $(INCS) -O1 -g $(SAN) -MMD -MP -c $< -o $@
 
-# envinfo.c records the flags bin/ipclab was built with in every result file.
-$(REL)/bench/envinfo.o: INCS += -DIPCLAB_CFLAGS='"$(CFLAGS)"'
+# How bin/ipclab is linked.  static (the default): a static PIE, with no
+# dynamic loader to run at every start, which takes about 0.2 ms off every
+# `ipclab` command (a quarter of `true`'s whole fork+exec+exit, see
+# docs/BENCHMARKS.md) while keeping address-space randomisation.
+# dynamic: against libc.so, as most programs are.  `make valgrind` always
+# uses a dynamic build: valgrind cannot follow malloc in a static one.
+LINK    ?= static
+ifeq ($(LINK),static)
+LDLINK  := -static-pie -lm
+else ifeq ($(LINK),dynamic)
+LDLINK  := -Wl,-Bstatic -lm -Wl,-Bdynamic
+else
+$(error LINK=$(LINK): use LINK=static or LINK=dynamic)
+endif
+GIT_REV := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+
+# envinfo.c records how bin/ipclab was built in every result file.  The
+# stamp holds those flags: a change of CFLAGS, LINK or revision rebuilds it.
+BUILD_INFO := CFLAGS=$(CFLAGS) LINK=$(LINK) REV=$(GIT_REV)
+$(REL)/build-info: FORCE
+	@mkdir -p $(@D)
+	@[ "$$(cat $@ 2>/dev/null)" = '$(BUILD_INFO)' ] || echo '$(BUILD_INFO)' >$@
+$(REL)/bench/envinfo.o: $(REL)/build-info
+$(REL)/bench/envinfo.o: INCS += -DIPCLAB_CFLAGS='"$(CFLAGS)"' \
+	-DIPCLAB_LINK='"$(LINK)"' -DIPCLAB_GIT_REV='"$(GIT_REV)"'
 
 REL_LIB  := $(LIB_SRC:%.c=$(REL)/%.o)
 ASAN_LIB := $(LIB_SRC:%.c=$(ASAN)/%.o)
 
-# libm is linked in statically: one shared library fewer for the dynamic
-# loader, about 0.1 ms off every `ipclab` command (docs/BENCHMARKS.md).
+# A static link makes glibc print that getaddrinfo() "requires at run time
+# the shared libraries from the glibc version used for linking".  That holds
+# only for name services outside glibc: "files" and "dns", the ones
+# /etc/nsswitch.conf names for hosts on Debian, are built into libc.a since
+# glibc 2.34.  The recipe drops that one note and passes every other
+# linker message through.
 bin/ipclab: $(REL_LIB) $(REL)/src/main.o
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ -Wl,-Bstatic -lm -Wl,-Bdynamic
+	@$(if $(Q),echo "  LINK    $@ ($(LINK))")
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLINK) 2>$(REL)/link.log; rc=$$?; \
+	  grep -v -e "in function .inet_address_parse.:$$" \
+	    -e "Using 'getaddrinfo' in statically linked" $(REL)/link.log >&2; \
+	  exit $$rc
+
+# The same objects linked against libc.so, for valgrind.
+$(REL)/ipclab-dynamic: $(REL_LIB) $(REL)/src/main.o
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lm
 
 $(ASAN)/bin/ipclab: $(ASAN_LIB) $(ASAN)/src/main.o
 	@mkdir -p $(@D)
@@ -69,14 +104,14 @@ demo: bin/ipclab
 # and the plots, into results/<UTC time>/ (results/latest: the newest).
 # QUICK=1 runs every step with few iterations, in under a minute (CI).
 QUICK ?=
-bench: bin/ipclab deps-bench
-	QUICK=$(QUICK) bash bench/run.sh
+bench: bin/ipclab $(REL)/ipclab-dynamic deps-bench
+	QUICK=$(QUICK) IPCLAB_DYNAMIC=$(CURDIR)/$(REL)/ipclab-dynamic bash bench/run.sh
 
 # The demos under valgrind, children included: no invalid access, no leak.
-valgrind: bin/ipclab
+valgrind: $(REL)/ipclab-dynamic
 	@scripts/deps.sh valgrind
 	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
-		--trace-children=yes ./bin/ipclab demo
+		--trace-children=yes ./$(REL)/ipclab-dynamic demo
 
 deps:
 	scripts/deps.sh test bench valgrind

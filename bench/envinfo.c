@@ -125,6 +125,11 @@ void env_record_collect(struct env_record *env, const char *pin)
 #else
 	snprintf(env->cflags, sizeof env->cflags, UNKNOWN);
 #endif
+#ifdef IPCLAB_LINK
+	copy_clean(env->link, sizeof env->link, IPCLAB_LINK);
+#else
+	snprintf(env->link, sizeof env->link, UNKNOWN);
+#endif
 	/* The environment wins: a script measuring an installed binary knows
 	 * the revision better than the binary, which may predate a commit. */
 	const char *rev = getenv("IPCLAB_GIT_REV");

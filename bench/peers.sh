@@ -10,7 +10,8 @@
 #                           one-way latency, i.e. half the round trip: we
 #                           double it
 # Rows go to peers.csv in the common layout: kind "peer", mode = the tool,
-# mean only (note MEAN-ONLY) where the tool gives nothing else.
+# mean only (note MEAN-ONLY) where the tool gives nothing else; ipclab's
+# own runs beside them (see "interleaved rounds" below) have mode "ipclab".
 
 PEER_SIZE=64
 
@@ -59,62 +60,91 @@ start_peer_server() {
 	die "\`$*\` did not start listening (3 tries); its output is above"
 }
 
+# ---- interleaved rounds ----------------------------------------------------
+# The peers and ipclab run by turns: in each of PEER_ROUNDS rounds, every
+# peer test runs for PEER_SECONDS, and right after it ipclab's own round
+# trips over the same transport, message size and placement (its "twin").
+# Samples are pooled over the rounds (means averaged, for the tools that
+# print only a mean), so each ratio compares runs taken side by side, not
+# minutes apart on a VM whose speed drifts.  Each round's pair is also kept
+# (peers/rounds.tsv): on one CPU a TCP or UDP round trip has two modes
+# (about 8 and 12.5 µs here), and the whole machine switches between them
+# for seconds at a time, so a pooled p50 depends on which mode each run
+# happened to meet.  The median of the per-round ratios does not.
+
+# mean_of FILE / median_of FILE - of the numbers in FILE (one a line).
+mean_of() { awk '{ s += $1; n++ } END { if (n) printf "%.3f\n", s / n }' "$1"; }
+median_of() {
+	sort -g "$1" | awk '{ v[NR] = $1 } END {
+		if (NR) printf "%.3f\n", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# twin TOOL STAT PEER_VALUE TRANSPORT SIZE PIN ROUND - ipclab's echo round
+# trips right after a peer's run: samples appended to
+# samples/peer_ipclab_T_SIZE_PIN.txt, and the pair (the peer's STAT, mean
+# or p50, and ipclab's) to peers/rounds.tsv.
+twin() {
+	local tool=$1 stat=$2 theirs=$3 t=$4 size=$5 pin=$6 round=$7 label out args ours
+	label=${t}_${size}_$(pin_label "$pin")
+	out=$RESULTS_DIR/peers/ipclab_$label
+	args=(bench latency "$t" --size "$size" --count "$PEER_TWIN_COUNT" --warmup "$LAT_WARMUP"
+	      --format csv --samples "$out.samples")
+	[ "$pin" = none ] || args+=(--pin "$pin")
+	to_csv "$out.csv" "$IPCLAB" "${args[@]}"
+	if [ "$stat" = mean ]; then ours=$(mean_of "$out.samples"); else ours=$(median_of "$out.samples"); fi
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$t" "$size" "$pin" "$round" "$stat" \
+		"$theirs" "$ours" >>"$RESULTS_DIR/peers/rounds.tsv"
+	cat "$out.samples" >>"$RESULTS_DIR/samples/peer_ipclab_$label.txt"
+	rm -f "$out.samples" "$out.csv"
+}
+
 peer_perf_pipe() {
-	local pin=$1 dir=$RESULTS_DIR/peers out mean
-	if [ "$pin" != none ] && [ "${pin%,*}" != "${pin#*,}" ]; then
-		say "peers: perf bench sched pipe, pin $pin: skipped (perf forks both ends itself and cannot put them on different CPUs)"
-		return 0
-	fi
-	say "peers: perf bench sched pipe -l $PERF_LOOPS, pin $pin"
-	out=$dir/perf_pipe_$(pin_label "$pin").txt
+	local pin=$1 round=$2 dir=$RESULTS_DIR/peers out mean
+	out=$dir/perf_pipe_$(pin_label "$pin")_$round.txt
 	# shellcheck disable=SC2046
 	run_logged "$out" $(pin_cmd "${pin%,*}") perf bench sched pipe -l "$PERF_LOOPS" ||
 		die "perf bench sched pipe failed"
 	mean=$(awk '$2 == "usecs/op" { print $1 }' "$out")
 	[ -n "$mean" ] || die "no 'usecs/op' line in $out: has perf's output changed?"
-	peer_row pipe perf-sched-pipe 4 "$PERF_LOOPS" "$pin" "$mean" MEAN-ONLY
+	echo "$mean" >>"$dir/perf_pipe_$(pin_label "$pin").means"
+	# perf writes and reads an int: the twin echoes 4 bytes too.
+	twin perf-sched-pipe mean "$mean" pipe 4 "$pin" "$round"
 }
 
 peer_sockperf() {
-	local proto=$1 pin=$2 dir=$RESULTS_DIR/peers label port pid flag=() rc=0 pin_args=()
+	local proto=$1 pin=$2 round=$3 dir=$RESULTS_DIR/peers label port pid flag=() rc=0
 	[ "$proto" = tcp ] && flag=(--tcp)
 	label=${proto}_$(pin_label "$pin")
-	say "peers: sockperf ping-pong $proto, ${PEER_SECONDS}s, $PEER_SIZE B, pin $pin"
 	# shellcheck disable=SC2046
-	start_peer_server "$dir/sockperf_server_$label.log" "${proto:0:1}" \
+	start_peer_server "$dir/sockperf_server_${label}_$round.log" "${proto:0:1}" \
 		$(pin_cmd "${pin#*,}") sockperf server "${flag[@]}" -i 127.0.0.1 -p PORT
 	pid=$BG_PID port=$PEER_PORT
 	# shellcheck disable=SC2046
-	run_logged "$dir/sockperf_$label.txt" $(pin_cmd "${pin%,*}") sockperf ping-pong \
+	run_logged "$dir/sockperf_${label}_$round.txt" $(pin_cmd "${pin%,*}") sockperf ping-pong \
 		"${flag[@]}" -i 127.0.0.1 -p "$port" -t "$PEER_SECONDS" -m "$PEER_SIZE" \
 		--full-rtt --full-log "$dir/sockperf_$label.full.csv" || rc=$?
 	stop_bg "$pid" || true
 	[ "$rc" -eq 0 ] || die "sockperf ping-pong $proto failed"
 	# Full log lines: "packet, txTime(sec), rxTime(sec), rtt(usec)".
-	awk -F', *' '/^[0-9]+,/ { print $4 }' "$dir/sockperf_$label.full.csv" \
-		>"$RESULTS_DIR/samples/peer_sockperf_$label.txt"
+	awk -F', *' '/^[0-9]+,/ { print $4 }' "$dir/sockperf_$label.full.csv" >"$dir/sockperf_$label.round"
 	rm -f "$dir/sockperf_$label.full.csv"
-	[ -s "$RESULTS_DIR/samples/peer_sockperf_$label.txt" ] ||
-		die "sockperf $proto gave no round trips (see $dir/sockperf_$label.txt)"
-	[ "$pin" = none ] || pin_args=(--pin "$pin")
-	to_csv "$dir/sockperf_$label.csv" "$IPCLAB" bench summarize --kind peer \
-		--transport "$proto" --size "$PEER_SIZE" --unit us "${pin_args[@]}" --format csv \
-		<"$RESULTS_DIR/samples/peer_sockperf_$label.txt"
-	csv_set_column "$dir/sockperf_$label.csv" mode sockperf
-	csv_rows "$dir/sockperf_$label.csv" >>"$RESULTS_DIR/peers.csv"
-	rm "$dir/sockperf_$label.csv" # its row is in peers.csv; merged once
+	[ -s "$dir/sockperf_$label.round" ] ||
+		die "sockperf $proto gave no round trips (see $dir/sockperf_${label}_$round.txt)"
+	cat "$dir/sockperf_$label.round" >>"$RESULTS_DIR/samples/peer_sockperf_$label.txt"
+	twin sockperf p50 "$(median_of "$dir/sockperf_$label.round")" "$proto" "$PEER_SIZE" "$pin" "$round"
+	rm -f "$dir/sockperf_$label.round"
 }
 
 peer_qperf() {
-	local pin=$1 dir=$RESULTS_DIR/peers label port pid rc=0 test value
+	local pin=$1 round=$2 dir=$RESULTS_DIR/peers label out port pid rc=0 test value
 	label=$(pin_label "$pin")
-	say "peers: qperf tcp_lat udp_lat, ${PEER_SECONDS}s each, $PEER_SIZE B, pin $pin"
+	out=$dir/qperf_${label}_$round.txt
 	# shellcheck disable=SC2046
-	start_peer_server "$dir/qperf_server_$label.log" t \
+	start_peer_server "$dir/qperf_server_${label}_$round.log" t \
 		$(pin_cmd "${pin#*,}") qperf --listen_port PORT
 	pid=$BG_PID port=$PEER_PORT
 	# shellcheck disable=SC2046
-	run_logged "$dir/qperf_$label.txt" $(pin_cmd "${pin%,*}") qperf 127.0.0.1 \
+	run_logged "$out" $(pin_cmd "${pin%,*}") qperf 127.0.0.1 \
 		--listen_port "$port" -t "$PEER_SECONDS" -m "$PEER_SIZE" tcp_lat udp_lat || rc=$?
 	stop_bg "$pid" || true
 	[ "$rc" -eq 0 ] || die "qperf failed"
@@ -124,23 +154,72 @@ peer_qperf() {
 			$1 == t { on = 1; next } /^[^ ]/ { on = 0 }
 			on && $1 == "latency" {
 				u = $4 == "ns" ? 0.001 : $4 == "ms" ? 1000 : $4 == "sec" || $4 == "s" ? 1e6 : 1
-				printf "%.3f\n", 2 * $3 * u; exit }' "$dir/qperf_$label.txt")
-		[ -n "$value" ] || die "no ${test}_lat latency in $dir/qperf_$label.txt: has qperf's output changed?"
-		peer_row "$test" qperf "$PEER_SIZE" 0 "$pin" "$value" MEAN-ONLY
+				printf "%.3f\n", 2 * $3 * u; exit }' "$out")
+		[ -n "$value" ] || die "no ${test}_lat latency in $out: has qperf's output changed?"
+		echo "$value" >>"$dir/qperf_${test}_$label.means"
+		twin qperf mean "$value" "$test" "$PEER_SIZE" "$pin" "$round"
+	done
+}
+
+# pooled_row TOOL TRANSPORT SIZE PIN SAMPLES - one peers.csv row from every
+# round's samples (µs), the tool's name in the mode column.
+pooled_row() {
+	local tool=$1 t=$2 size=$3 pin=$4 samples=$5 row pin_args=()
+	row=$RESULTS_DIR/peers/${tool}_${t}_$(pin_label "$pin").csv
+	[ "$pin" = none ] || pin_args=(--pin "$pin")
+	to_csv "$row" "$IPCLAB" bench summarize --kind peer --transport "$t" --size "$size" \
+		--unit us "${pin_args[@]}" --format csv <"$samples"
+	csv_set_column "$row" mode "$tool"
+	csv_rows "$row" >>"$RESULTS_DIR/peers.csv"
+	rm "$row" # its row is in peers.csv; merged once
+}
+
+# peer_rows PIN - after the rounds: the pooled rows of every tool that ran
+# at this placement, and of ipclab's twins.
+peer_rows() {
+	local pin=$1 dir=$RESULTS_DIR/peers label f t
+	label=$(pin_label "$pin")
+	if [ -s "$dir/perf_pipe_$label.means" ]; then
+		peer_row pipe perf-sched-pipe 4 "$PERF_LOOPS" "$pin" \
+			"$(mean_of "$dir/perf_pipe_$label.means")" MEAN-ONLY
+	fi
+	for t in tcp udp; do
+		f=$RESULTS_DIR/samples/peer_sockperf_${t}_$label.txt
+		if [ -s "$f" ]; then pooled_row sockperf "$t" "$PEER_SIZE" "$pin" "$f"; fi
+		f=$dir/qperf_${t}_$label.means
+		if [ -s "$f" ]; then peer_row "$t" qperf "$PEER_SIZE" 0 "$pin" "$(mean_of "$f")" MEAN-ONLY; fi
+	done
+	# ipclab's twins: the pipe beside perf (4 B), tcp and udp beside the others.
+	for f in pipe_4 "tcp_$PEER_SIZE" "udp_$PEER_SIZE"; do
+		t=$RESULTS_DIR/samples/peer_ipclab_${f}_$label.txt
+		if [ -s "$t" ]; then pooled_row ipclab "${f%_*}" "${f##*_}" "$pin" "$t"; fi
 	done
 }
 
 peers_layer() {
-	local pin dir=$RESULTS_DIR/peers
+	local pin round dir=$RESULTS_DIR/peers perf_ok
 	mkdir -p "$dir" "$RESULTS_DIR/samples"
+	rm -f "$dir"/*.means "$dir/rounds.tsv" "$RESULTS_DIR"/samples/peer_*.txt
 	{ grep "^#" "$RESULTS_DIR/env.csv"; echo "$CSV_HEADER"; } >"$RESULTS_DIR/peers.csv"
+	have perf || warn "perf not installed (Debian package linux-perf): perf bench sched pipe skipped"
+	have sockperf && have ss ||
+		warn "sockperf or ss not installed (packages sockperf, iproute2): sockperf skipped"
+	have qperf && have ss || warn "qperf or ss not installed (packages qperf, iproute2): qperf skipped"
 	for pin in $PEER_PLACEMENTS; do
-		if have perf; then peer_perf_pipe "$pin"
-		else warn "perf not installed (Debian package linux-perf): perf bench sched pipe skipped"; fi
-		if have sockperf && have ss; then peer_sockperf tcp "$pin"; peer_sockperf udp "$pin"
-		else warn "sockperf or ss not installed (packages sockperf, iproute2): sockperf skipped"; fi
-		if have qperf && have ss; then peer_qperf "$pin"
-		else warn "qperf or ss not installed (packages qperf, iproute2): qperf skipped"; fi
+		# perf forks both ends itself: it cannot put them on different CPUs.
+		perf_ok=
+		if have perf && { [ "$pin" = none ] || [ "${pin%,*}" = "${pin#*,}" ]; }; then perf_ok=1; fi
+		for ((round = 1; round <= PEER_ROUNDS; round++)); do
+			say "peers: pin $pin, round $round/$PEER_ROUNDS:$([ -n "$perf_ok" ] && echo " perf bench sched pipe,")" \
+				"sockperf tcp and udp, qperf tcp_lat udp_lat (${PEER_SECONDS}s each), each followed by ipclab"
+			[ -z "$perf_ok" ] || peer_perf_pipe "$pin" "$round"
+			if have sockperf && have ss; then
+				peer_sockperf tcp "$pin" "$round"
+				peer_sockperf udp "$pin" "$round"
+			fi
+			if have qperf && have ss; then peer_qperf "$pin" "$round"; fi
+		done
+		peer_rows "$pin"
 	done
 	say "peers: lmbench is not packaged in Debian 12: its targets (issue 3) are not checked here"
 }

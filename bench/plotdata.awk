@@ -16,7 +16,8 @@
 #   process.dat
 #       i transport greet_p50 greet_p90 greet_p99 demo_p50 demo_p90 demo_p99 (ms)
 #   floor.dat
-#       p50 p90 p99 (ms) of `true`, then p50 p90 p99 of `ipclab list`
+#       p50 p90 p99 (ms) of `true`, then of `ipclab list`, then of `ipclab
+#       list` linked dynamically
 BEGIN {
 	FS = "\t"
 	n = split(order, T, " ")
@@ -93,7 +94,9 @@ END {
 	f = out "/floor.dat"
 	g = get(pr, "none" SUBSEP "true")
 	d = get(pr, "none" SUBSEP "list")
-	print "# p50 p90 p99 (ms) of true, then of ipclab list" > f
-	print (g == "NaN" ? "NaN NaN NaN" : g), (d == "NaN" ? "NaN NaN NaN" : d) > f
+	l = get(pr, "none" SUBSEP "list-dynamic")
+	print "# p50 p90 p99 (ms) of true, of ipclab list, of ipclab list linked dynamically" > f
+	print (g == "NaN" ? "NaN NaN NaN" : g), (d == "NaN" ? "NaN NaN NaN" : d),
+		(l == "NaN" ? "NaN NaN NaN" : l) > f
 	close(f)
 }

@@ -137,6 +137,8 @@ struct env_item {
 	bool is_number;
 };
 
+#define ENV_ITEMS 11 /* the text fields below, and cpus_online */
+
 static size_t env_items(const struct env_record *env, struct env_item *items)
 {
 	const struct {
@@ -146,8 +148,9 @@ static size_t env_items(const struct env_record *env, struct env_item *items)
 		{ "date", env->date }, { "cpu_model", env->cpu_model }, { "smt", env->smt },
 		{ "kernel", env->kernel }, { "governor", env->governor },
 		{ "compiler", env->compiler }, { "cflags", env->cflags },
-		{ "git_rev", env->git_rev }, { "pin", env->pin },
+		{ "link", env->link }, { "git_rev", env->git_rev }, { "pin", env->pin },
 	};
+	_Static_assert(sizeof text / sizeof text[0] + 1 == ENV_ITEMS, "ENV_ITEMS is out of date");
 	size_t n = 0;
 
 	for (size_t i = 0; i < sizeof text / sizeof text[0]; i++) {
@@ -162,7 +165,6 @@ static size_t env_items(const struct env_record *env, struct env_item *items)
 	}
 	return n;
 }
-#define ENV_ITEMS 10
 
 /* ---- text: an aligned table for people ------------------------------- */
 
@@ -234,8 +236,8 @@ static void text_begin(FILE *f, const struct env_record *env)
 	fprintf(f, "# ipclab results, %s\n", env->date);
 	fprintf(f, "# cpu: %s; %d online, SMT %s; governor %s\n", env->cpu_model,
 		env->cpus_online, env->smt, env->governor);
-	fprintf(f, "# kernel: %s; compiler: %s; cflags: %s; git: %s; pin: %s\n", env->kernel,
-		env->compiler, env->cflags, env->git_rev, env->pin);
+	fprintf(f, "# kernel: %s; compiler: %s; cflags: %s; link: %s; git: %s; pin: %s\n",
+		env->kernel, env->compiler, env->cflags, env->link, env->git_rev, env->pin);
 }
 
 /* ---- the machine-readable writers ------------------------------------- */

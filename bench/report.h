@@ -33,6 +33,7 @@ struct env_record {
 	char governor[32];    /* cpu0 scaling governor, or "unknown" */
 	char compiler[64];    /* __VERSION__ */
 	char cflags[128];     /* the flags bin/ipclab was built with */
+	char link[16];        /* "static" or "dynamic" (Makefile's LINK) */
 	char git_rev[48];     /* $IPCLAB_GIT_REV, or the build's, or "unknown" */
 	char pin[32];         /* "0,1", "0,0" or "none" */
 };

@@ -43,10 +43,12 @@ merge_results() {
 }
 
 write_summary() {
-	local tsv=$RESULTS_DIR/all.tsv order p
+	local tsv=$RESULTS_DIR/all.tsv order p rounds=()
+	# The peers' per-round pairs, when the peers ran.
+	[ ! -s "$RESULTS_DIR/peers/rounds.tsv" ] || rounds=("$RESULTS_DIR/peers/rounds.tsv")
 	awk -v op=tsv -f bench/csv.awk "$RESULTS_DIR/all.csv" >"$tsv"
 	order=$(tr "\n" " " <<<"$TRANSPORTS")
-	awk -v order="$order" -v pin="$MAIN_PIN" -v same="$SAME_PIN" -v only=peers -f bench/summary.awk "$tsv" \
+	awk -v order="$order" -v pin="$MAIN_PIN" -v same="$SAME_PIN" -v only=peers -f bench/summary.awk "$tsv" "${rounds[@]}" \
 		>"$RESULTS_DIR/peers.md"
 	{
 		printf '# ipclab benchmarks, %s\n\n' "$(sed -n 's/^# date: //p' "$RESULTS_DIR/env.csv")"
@@ -57,7 +59,7 @@ write_summary() {
 		printf '## Environment\n\n```\n'
 		cat "$RESULTS_DIR/env.txt"
 		printf '```\n\n'
-		awk -v order="$order" -v pin="$MAIN_PIN" -v same="$SAME_PIN" -f bench/summary.awk "$tsv"
+		awk -v order="$order" -v pin="$MAIN_PIN" -v same="$SAME_PIN" -f bench/summary.awk "$tsv" "${rounds[@]}"
 		printf '## Plots\n\n'
 		for p in latency latency_cdf pinning throughput process; do
 			printf -- '- plots/%s.png (and .svg)\n' "$p"

@@ -22,6 +22,8 @@ cd "$(dirname "$0")/.."
 . bench/report.sh
 
 # IPCLAB_BIN: another build to measure (as for the tests), default bin/ipclab.
+# IPCLAB_DYNAMIC: the same code linked against libc.so (make passes it),
+# timed beside it to show what the dynamic loader costs at every start.
 IPCLAB=${IPCLAB_BIN:-$PWD/bin/ipclab}
 export IPCLAB # bench/scaling.sh measures the same build
 [ -x "$IPCLAB" ] || die "$IPCLAB is missing; build it first with \`make\`"
@@ -31,21 +33,21 @@ done
 
 # ---- the size of the run --------------------------------------------------
 if quick; then
-	HF_RUNS=30 HF_WARMUP=5
+	HF_RUNS=30 HF_ROUNDS=3 HF_WARMUP=3
 	LAT_COUNT=2000 LAT_WARMUP=200
 	TP_MSGS=4096 TP_MIN_TOTAL=$((1 << 20)) TP_MAX_TOTAL=$((32 << 20))
 	TP_STREAM_SIZES="64 1024 4096 16384 65536 262144 1048576"
 	TP_DGRAM_SIZES="64 1024 4096 16384"
 	CONN_COUNT=200
-	PEER_SECONDS=1 PERF_LOOPS=20000
+	PEER_ROUNDS=1 PEER_SECONDS=1 PEER_TWIN_COUNT=2000 PERF_LOOPS=20000
 else
-	HF_RUNS=1000 HF_WARMUP=20
+	HF_RUNS=1000 HF_ROUNDS=10 HF_WARMUP=10
 	LAT_COUNT=50000 LAT_WARMUP=2000
 	TP_MSGS=262144 TP_MIN_TOTAL=$((16 << 20)) TP_MAX_TOTAL=$((1 << 30))
 	TP_STREAM_SIZES=$(for ((s = 64; s <= 1048576; s *= 2)); do printf '%d ' "$s"; done)
 	TP_DGRAM_SIZES=$(for ((s = 64; s <= 32768; s *= 2)); do printf '%d ' "$s"; done)
 	CONN_COUNT=5000
-	PEER_SECONDS=5 PERF_LOOPS=500000
+	PEER_ROUNDS=5 PEER_SECONDS=1 PEER_TWIN_COUNT=20000 PERF_LOOPS=200000
 fi
 export QUICK=${QUICK:-}
 

@@ -1,7 +1,12 @@
 # summary.awk - the Markdown tables of summary.md, from all.tsv (the merged
 # results, tab-separated: bench/csv.awk op=tsv).
 #
-#   awk -v order="pipe fifo ..." -v pin=0,1 -v same=0,0 [-v only=peers] -f bench/summary.awk all.tsv
+#   awk -v order="pipe fifo ..." -v pin=0,1 -v same=0,0 [-v only=peers] -f bench/summary.awk \
+#       all.tsv [peers/rounds.tsv]
+#
+# rounds.tsv (bench/peers.sh): one line per peer run and ipclab's twin run
+# right after it: tool, transport, size, pin, round, statistic, peer µs,
+# ipclab µs.
 #
 # Sections: whole process (with the greet / true ratios), latency by
 # placement, throughput at chosen sizes, connection set-up, the peers (as
@@ -14,6 +19,12 @@ BEGIN {
 	npl = split(same " " pin " none", PL, " ")
 	if (PL[2] == PL[1])
 		npl = split(same " none", PL, " ")
+}
+FILENAME ~ /rounds\.tsv$/ {
+	k = $1 SUBSEP $2 SUBSEP $4
+	if ($7 + 0 > 0)
+		RR[k, ++nrr[k]] = $8 / $7
+	next
 }
 /^#/ { next }
 $1 == "kind" {
@@ -45,49 +56,68 @@ function find(kind, t, mode, p, size,    r) {
 	return 0
 }
 
-function process_section(    i, r, fl, ls, m, t, lo, hi, ratio, lo2, hi2, q) {
-	fl = find("process", "none", "true", "", "")
-	ls = find("process", "none", "list", "", "")
+# p50 in µs of the process row of transport t and mode m; "" when absent.
+function p50_of(t, m,    r) {
+	r = find("process", t, m, "", "")
+	return r ? f(r, "p50_us") + 0 : ""
+}
+
+function process_row(label, t, r, fl, ls) {
+	printf "| %s | %s | %s | %.3f | %.3f | %.3f | %s | %s |\n", label, t, f(r, "count"),
+		f(r, "p50_us") / 1000, f(r, "mean_us") / 1000, f(r, "p99_us") / 1000,
+		(fl > 0 ? sprintf("%.2f", f(r, "p50_us") / fl) : "–"),
+		(ls > 0 ? sprintf("%+.0f", f(r, "p50_us") - ls) : "–")
+}
+
+function process_section(    i, r, fl, ls, m, lo, hi, ratio, worst, ld, gd) {
+	fl = p50_of("none", "true")
+	ls = p50_of("none", "list")
+	if (fl == "" && ls == "")
+		return
 	print "## Whole process (hyperfine -N)\n"
 	print "Wall-clock time of one command, fork + exec + exit included; `greet` runs"
-	print "against a server started once outside the timed loop, `demo` starts and"
-	print "stops its own server, `true` is the floor: a process that does nothing.\n"
-	print "| command | transport | runs | p50 ms | mean ms | p99 ms | p50 / true |"
-	print "| --- | --- | ---: | ---: | ---: | ---: | ---: |"
-	if (fl)
-		printf "| true | – | %s | %s | %s | %s | 1.00 |\n", f(fl, "count"),
-			num(f(fl, "p50_us") / 1000, "%.3f"), num(f(fl, "mean_us") / 1000, "%.3f"),
-			num(f(fl, "p99_us") / 1000, "%.3f")
-	if (fl && (r = find("process", "none", "list", "", "")))
-		printf "| ipclab list (start-up, no IPC) | – | %s | %.3f | %.3f | %.3f | %.2f |\n",
-			f(r, "count"), f(r, "p50_us") / 1000, f(r, "mean_us") / 1000,
-			f(r, "p99_us") / 1000, f(r, "p50_us") / f(fl, "p50_us")
-	lo = lo2 = 1e9; hi = hi2 = 0
+	print "against a server started once outside the timed loop (the pipe has none:"
+	print "its greet forks the server), `demo` starts and stops its own server, `true`"
+	print "is the floor: a process that does nothing.  Every command ran in each of"
+	print "the interleaved rounds, so the ratios compare commands timed side by side."
+	print "Last column: p50 minus `ipclab list`'s (the same build's), i.e. ipclab's"
+	print "start-up taken out.\n"
+	print "| command | transport | runs | p50 ms | mean ms | p99 ms | p50 / true | − list µs |"
+	print "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+	if ((r = find("process", "none", "true", "", "")))
+		process_row("true", "–", r, fl, "")
+	if ((r = find("process", "none", "list", "", "")))
+		process_row("ipclab list (start-up, no IPC)", "–", r, fl, "")
+	if ((r = find("process", "none", "list-dynamic", "", "")))
+		process_row("ipclab list, linked dynamically", "–", r, fl, ls)
+	lo = 1e9; hi = 0
 	for (m = 1; m <= 2; m++)
 		for (i = 1; i <= nt; i++) {
 			r = find("process", T[i], m == 1 ? "greet" : "demo", "", "")
 			if (!r)
 				continue
-			ratio = fl && f(fl, "p50_us") + 0 > 0 ? f(r, "p50_us") / f(fl, "p50_us") : ""
-			printf "| %s | %s | %s | %.3f | %.3f | %.3f | %s |\n", m == 1 ? "greet" : "demo",
-				T[i], f(r, "count"), f(r, "p50_us") / 1000, f(r, "mean_us") / 1000,
-				f(r, "p99_us") / 1000, num(ratio, "%.2f")
-			if (m == 1 && ratio != "") {
+			process_row(m == 1 ? "greet" : "demo", T[i], r, fl, ls)
+			# The target is about a running server: the pipe forks one.
+			if (m == 1 && T[i] != "pipe" && fl > 0) {
+				ratio = f(r, "p50_us") / fl
 				if (ratio < lo) lo = ratio
-				if (ratio > hi) hi = ratio
+				if (ratio > hi) { hi = ratio; worst = T[i] }
 			}
-			if (m == 1 && ls && f(ls, "p50_us") + 0 > 0) {
-				q = f(r, "p50_us") / f(ls, "p50_us")
-				if (q < lo2) lo2 = q
-				if (q > hi2) hi2 = q
-			}
+			if (m == 1 && (r = find("process", T[i], "greet-dynamic", "", "")))
+				process_row("greet, linked dynamically", T[i], r, fl,
+					p50_of("none", "list-dynamic"))
 		}
 	if (hi > 0)
-		printf "\n`ipclab greet` / `true` (p50): %.2f to %.2f (target: within 1.25): %s.\n",
-			lo, hi, hi <= 1.25 ? "met" : "NOT met"
-	if (hi2 > 0)
-		printf "`ipclab greet` / `ipclab list` (p50, ipclab's start-up taken out): %.2f to %.2f.\n",
-			lo2, hi2
+		printf "\n`ipclab greet` against a running server / `true` (p50): %.2f to %.2f, " \
+			"highest %s (target: within 1.25): %s.\n", lo, hi, worst,
+			(hi <= 1.25 ? "met" : "NOT met")
+	ld = p50_of("none", "list-dynamic")
+	gd = p50_of("unix_stream", "greet-dynamic")
+	if (ld != "" && ls > 0)
+		printf "The dynamic loader adds %.0f µs to every start (`ipclab list`, dynamic " \
+			"minus static)%s.\n", ld - ls,
+			(gd != "" && fl > 0 ? sprintf("; linked dynamically, `greet unix_stream` / " \
+			"`true` is %.2f", gd / fl) : "")
 	print ""
 }
 
@@ -166,7 +196,21 @@ function connect_section(    i, r, any) {
 	print ""
 }
 
-function peers_section(    r, o, stat, theirs, ours, any, ptext) {
+# The median of the per-round ratios of key k ("" when there are none).
+function round_median(k,    n, i, j, v, a) {
+	n = nrr[k] + 0
+	if (!n)
+		return ""
+	for (i = 1; i <= n; i++) {
+		v = RR[k, i]
+		for (j = i - 1; j >= 1 && a[j] > v; j--)
+			a[j + 1] = a[j]
+		a[j + 1] = v
+	}
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+
+function peers_section(    r, o, stat, theirs, ours, any, ptext, k, med) {
 	print "## Peers, same run, same placement\n"
 	print "lmbench (lat_pipe, lat_unix, lat_tcp, bw_*), which issue 3 names, is not"
 	print "packaged in Debian 12, so its targets are not checked here.  The Debian"
@@ -174,23 +218,33 @@ function peers_section(    r, o, stat, theirs, ours, any, ptext) {
 	print "`sockperf ping-pong --full-rtt` (64 B; every round trip logged and"
 	print "summarised with our statistics), `qperf tcp_lat udp_lat` (64 B; mean"
 	print "one-way latency, doubled here to a round trip).  ipclab's figure is its"
-	print "echo run of 64 bytes at the same placement.  ratio < 1: ipclab is faster.\n"
-	print "| peer | transport | placement | statistic | peer µs | ipclab µs | ipclab / peer |"
-	print "| --- | --- | --- | --- | ---: | ---: | ---: |"
+	print "echo of the same size at the same placement, run right after each peer"
+	print "run, in interleaved rounds, samples pooled.  ratio < 1: ipclab is faster."
+	print "The last column pairs each peer run with the ipclab run right after it"
+	print "and takes the median of those ratios: the figure to judge by, since the"
+	print "machine's speed (and, on one CPU, its latency mode) changes between runs.\n"
+	print "| peer | transport | placement | statistic | peer µs | ipclab µs | ipclab / peer | rounds | median of round ratios |"
+	print "| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: |"
 	for (r = 1; r <= nrows; r++) {
-		if (f(r, "kind") != "peer")
+		if (f(r, "kind") != "peer" || f(r, "mode") == "ipclab")
 			continue
 		any = 1
 		stat = f(r, "p50_us") == "" ? "mean" : "p50"
 		theirs = f(r, stat "_us")
-		o = find("latency", f(r, "transport"), "echo", f(r, "pin"), "")
+		# ipclab's twin runs; a run without them: the latency layer's echo.
+		o = find("peer", f(r, "transport"), "ipclab", f(r, "pin"), f(r, "size"))
+		if (!o)
+			o = find("latency", f(r, "transport"), "echo", f(r, "pin"), "")
 		ours = o ? f(o, stat "_us") : ""
-		printf "| %s | %s | %s | %s | %.2f | %s | %s |\n", f(r, "mode"), f(r, "transport"),
-			placement(f(r, "pin")), stat, theirs, num(ours, "%.2f"),
-			(ours != "" && theirs + 0 > 0 ? sprintf("%.2f", ours / theirs) : "–")
+		k = f(r, "mode") SUBSEP f(r, "transport") SUBSEP f(r, "pin")
+		med = round_median(k)
+		printf "| %s | %s | %s | %s | %.2f | %s | %s | %d | %s |\n", f(r, "mode"),
+			f(r, "transport"), placement(f(r, "pin")), stat, theirs, num(ours, "%.2f"),
+			(ours != "" && theirs + 0 > 0 ? sprintf("%.2f", ours / theirs) : "–"),
+			nrr[k], num(med, "%.2f")
 	}
 	if (!any)
-		print "| (no peer tool ran) | | | | | | |"
+		print "| (no peer tool ran) | | | | | | | | |"
 	print ""
 }
 

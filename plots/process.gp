@@ -2,7 +2,8 @@
 # a running server and `ipclab demo T` (which starts and stops its server),
 # p50 bars with p90 whiskers, against the floor of `true` (fork + exec +
 # wait of a process that does nothing) and ipclab's own start-up (`ipclab
-# list`).  The label over each greet bar is its ratio to `true`.
+# list`), and the same start-up when linked against libc.so (the dynamic
+# loader's cost).  The label over each greet bar is its ratio to `true`.
 # Input: process.dat and floor.dat (bench/plotdata.awk), times in ms.
 call 'plots/common.gp' ARG1 ARG2 ARG3 ARG4 ARG5
 
@@ -12,6 +13,7 @@ F = DATA . "/process.dat"
 floor_col(c) = real(system(sprintf("awk '!/^#/ { print $%d }' '%s/floor.dat'", c, DATA)))
 FLOOR = floor_col(1)
 START = floor_col(4)
+DYNAMIC = floor_col(7)
 isnum(x) = x == x
 W = 0.36
 
@@ -36,6 +38,8 @@ do for [fmt in "png svg"] {
 	     (isnum(FLOOR) ? FLOOR : -1) with lines dt 2 lw 2 lc rgb "#c00000" \
 		title (isnum(FLOOR) ? sprintf("true: %.3f ms, p50 (the fork+exec floor)", FLOOR) : ""), \
 	     (isnum(START) ? START : -1) with lines dt 3 lw 2 lc rgb "#555555" \
-		title (isnum(START) ? sprintf("ipclab list: %.3f ms, p50 (start-up, no IPC)", START) : "")
+		title (isnum(START) ? sprintf("ipclab list: %.3f ms, p50 (start-up, no IPC)", START) : ""), \
+	     (isnum(DYNAMIC) ? DYNAMIC : -1) with lines dt 4 lw 2 lc rgb "#9c755f" \
+		title (isnum(DYNAMIC) ? sprintf("ipclab list linked dynamically: %.3f ms, p50", DYNAMIC) : "")
 	unset output
 }

@@ -428,7 +428,7 @@ static void test_report_csv(void **state)
 	}
 	assert_true(header);
 	assert_int_equal(rows, 2);
-	assert_int_equal(comments, 10); /* every field of the environment */
+	assert_int_equal(comments, 11); /* every field of the environment */
 	free(out);
 }
 
@@ -508,7 +508,7 @@ static void test_report_markdown(void **state)
 				row1 = line;
 		}
 	}
-	assert_int_equal(bullets, 10);
+	assert_int_equal(bullets, 11); /* every field of the environment */
 	assert_int_equal(table, 4); /* header, separator, two rows */
 	assert_non_null(row1);
 	assert_non_null(strstr(row1, "| latency | unix_stream |"));
@@ -538,7 +538,7 @@ static void test_env_record(void **state)
 	unsetenv("IPCLAB_GIT_REV");
 	env_record_collect(&env, NULL);
 	const char *fields[] = { env.date, env.cpu_model, env.smt, env.kernel, env.governor,
-				 env.compiler, env.cflags, env.git_rev, env.pin };
+				 env.compiler, env.cflags, env.link, env.git_rev, env.pin };
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
 		assert_true(fields[i][0] != '\0');
 		for (const char *p = fields[i]; *p; p++)
@@ -551,6 +551,9 @@ static void test_env_record(void **state)
 	assert_true(!strcmp(env.smt, "on") || !strcmp(env.smt, "off") ||
 		    !strcmp(env.smt, "unknown"));
 	assert_non_null(strstr(env.kernel, "Linux"));
+	/* The tests' build is not the Makefile's release one: no LINK given. */
+	assert_true(!strcmp(env.link, "static") || !strcmp(env.link, "dynamic") ||
+		    !strcmp(env.link, "unknown"));
 
 	setenv("IPCLAB_GIT_REV", "abc1234-dirty", 1);
 	env_record_collect(&env, "0,0");
