@@ -54,20 +54,37 @@ tp_sizes() {
 	if [ "$limit" -eq 0 ]; then echo "$TP_STREAM_SIZES"; else echo "$TP_DGRAM_SIZES $limit"; fi
 }
 
+# The sweep runs TP_ROUNDS times, every size of every transport once per
+# round, so that a burst of noise on the VM (another guest, the host)
+# spoils one round of a size and not its figure: throughput/T_SIZE.csv is
+# the round with the median MB/s, and throughput/rounds/ keeps them all.
 throughput_layer() {
-	local t size total n=0 count=0 pin_args=()
-	mkdir -p "$RESULTS_DIR/throughput"
+	local t size total n=0 count=0 round pin_args=() dir=$RESULTS_DIR/throughput f
+	mkdir -p "$dir/rounds"
 	[ "$MAIN_PIN" = none ] || pin_args=(--pin "$MAIN_PIN")
 	for t in $TRANSPORTS; do
 		count=$((count + $(tp_sizes "$t" | wc -w)))
 	done
+	count=$((count * TP_ROUNDS))
+	for ((round = 1; round <= TP_ROUNDS; round++)); do
+		for t in $TRANSPORTS; do
+			for size in $(tp_sizes "$t"); do
+				n=$((n + 1))
+				total=$(tp_total "$size")
+				say "throughput [$n/$count] round $round/$TP_ROUNDS, $t, $size B messages, $((total >> 20)) MiB, pin $MAIN_PIN"
+				to_csv "$dir/rounds/${t}_$size.r$round.csv" "$IPCLAB" bench throughput "$t" \
+					--size "$size" --total "$total" "${pin_args[@]}" --format csv
+			done
+		done
+	done
 	for t in $TRANSPORTS; do
 		for size in $(tp_sizes "$t"); do
-			n=$((n + 1))
-			total=$(tp_total "$size")
-			say "throughput [$n/$count] $t, $size B messages, $((total >> 20)) MiB, pin $MAIN_PIN"
-			to_csv "$RESULTS_DIR/throughput/${t}_$size.csv" "$IPCLAB" bench throughput "$t" \
-				--size "$size" --total "$total" "${pin_args[@]}" --format csv
+			# "MB/s file" for each round, sorted: the middle line's file.
+			f=$(for ((round = 1; round <= TP_ROUNDS; round++)); do
+				printf '%s %s\n' "$(csv_get "$dir/rounds/${t}_$size.r$round.csv" mb_per_s)" \
+					"$dir/rounds/${t}_$size.r$round.csv"
+			done | sort -g | awk '{ v[NR] = $2 } END { print v[int((NR + 1) / 2)] }')
+			cp "$f" "$dir/${t}_$size.csv"
 		done
 	done
 }

@@ -109,11 +109,48 @@ stop_all_bg() {
 listening_on() { sed -n 's/^listening on //p' "$1" | head -n 1; }
 has_listening() { grep -q '^listening on ' "$1"; }
 
+# ---- stolen time ------------------------------------------------------------
+# In a VM the hypervisor may run other guests on our CPUs: /proc/stat counts
+# that as "steal".  A step that lost more than a few percent of its CPU time
+# measured a slower, noisier machine than the others, so every step's share
+# is recorded (steal.tsv) and reported in the summary.
+
+# cpu_ticks - "steal total" over all CPUs, in clock ticks, from /proc/stat.
+cpu_ticks() {
+	awk '$1 == "cpu" { t = 0; for (i = 2; i <= 9 && i <= NF; i++) t += $i
+		print (NF >= 9 ? $9 : 0), t; exit }' /proc/stat
+}
+
+# steal_begin STEP / steal_end - time one step's stolen share into
+# $RESULTS_DIR/steal.tsv (step, steal ticks, all ticks, percent), warning
+# when it exceeds STEAL_WARN_PCT.
+STEAL_WARN_PCT=5
+steal_begin() { STEAL_STEP=$1; STEAL_T0=$(cpu_ticks); }
+steal_end() {
+	local s0 t0 s1 t1 pct
+	read -r s0 t0 <<<"$STEAL_T0"
+	read -r s1 t1 <<<"$(cpu_ticks)"
+	[ "$t1" -gt "$t0" ] || return 0
+	pct=$(awk -v s=$((s1 - s0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.1f", 100 * s / t }')
+	printf '%s\t%d\t%d\t%s\n' "$STEAL_STEP" $((s1 - s0)) $((t1 - t0)) "$pct" >>"$RESULTS_DIR/steal.tsv"
+	if awk -v p="$pct" -v w="$STEAL_WARN_PCT" 'BEGIN { exit !(p > w) }'; then
+		warn "step $STEAL_STEP: the hypervisor took $pct % of the CPU time (steal): its figures come from a slower, noisier machine; compare them with care or run again"
+	fi
+}
+
 # ---- CSV --------------------------------------------------------------------
 
 # csv_rows FILE... - the data rows of result CSV files: no "# key: value"
 # environment lines, no header.
 csv_rows() { awk -F, '/^#/ || $1 == "kind" { next } NF { print }' "$@"; }
+
+# csv_get FILE COLUMN - COLUMN (by name) of the first data row of FILE.
+csv_get() {
+	awk -v op=tsv -f bench/csv.awk "$1" | awk -F'\t' -v col="$2" '
+		/^#/ { next }
+		$1 == "kind" { for (i = 1; i <= NF; i++) if ($i == col) c = i; next }
+		c { print $c; exit }'
+}
 
 # csv_header FILE - the header line of a result CSV file.
 csv_header() { awk -F, '$1 == "kind" { print; exit }' "$1"; }

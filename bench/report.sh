@@ -59,6 +59,13 @@ write_summary() {
 		printf '## Environment\n\n```\n'
 		cat "$RESULTS_DIR/env.txt"
 		printf '```\n\n'
+		if [ -s "$RESULTS_DIR/steal.tsv" ]; then
+			printf 'CPU time the hypervisor took from this VM (steal), per step: %s.\n' \
+				"$(awk -F'\t' -v w="$STEAL_WARN_PCT" '{ printf "%s%s %s %%%s", (NR > 1 ? ", " : ""),
+					$1, $4, ($4 > w ? " (HIGH: figures from a slower, noisier machine)" : "") }' \
+					"$RESULTS_DIR/steal.tsv")"
+			printf 'Above %s %%, compare that step only within itself, or run again.\n\n' "$STEAL_WARN_PCT"
+		fi
 		awk -v order="$order" -v pin="$MAIN_PIN" -v same="$SAME_PIN" -f bench/summary.awk "$tsv" "${rounds[@]}"
 		printf '## Plots\n\n'
 		for p in latency latency_cdf pinning throughput process; do

@@ -35,7 +35,7 @@ done
 if quick; then
 	HF_RUNS=30 HF_ROUNDS=3 HF_WARMUP=3
 	LAT_COUNT=2000 LAT_WARMUP=200
-	TP_MSGS=4096 TP_MIN_TOTAL=$((1 << 20)) TP_MAX_TOTAL=$((32 << 20))
+	TP_MSGS=4096 TP_MIN_TOTAL=$((1 << 20)) TP_MAX_TOTAL=$((32 << 20)) TP_ROUNDS=1
 	TP_STREAM_SIZES="64 1024 4096 16384 65536 262144 1048576"
 	TP_DGRAM_SIZES="64 1024 4096 16384"
 	CONN_COUNT=200
@@ -43,11 +43,11 @@ if quick; then
 else
 	HF_RUNS=1000 HF_ROUNDS=10 HF_WARMUP=10
 	LAT_COUNT=50000 LAT_WARMUP=2000
-	TP_MSGS=262144 TP_MIN_TOTAL=$((16 << 20)) TP_MAX_TOTAL=$((1 << 30))
+	TP_MSGS=131072 TP_MIN_TOTAL=$((16 << 20)) TP_MAX_TOTAL=$((512 << 20)) TP_ROUNDS=3
 	TP_STREAM_SIZES=$(for ((s = 64; s <= 1048576; s *= 2)); do printf '%d ' "$s"; done)
 	TP_DGRAM_SIZES=$(for ((s = 64; s <= 32768; s *= 2)); do printf '%d ' "$s"; done)
 	CONN_COUNT=5000
-	PEER_ROUNDS=5 PEER_SECONDS=1 PEER_TWIN_COUNT=20000 PERF_LOOPS=200000
+	PEER_ROUNDS=4 PEER_SECONDS=1 PEER_TWIN_COUNT=20000 PERF_LOOPS=200000
 fi
 export QUICK=${QUICK:-}
 
@@ -118,16 +118,19 @@ say "demo: every transport once"
 run_logged "$RESULTS_DIR/demo.txt" "$IPCLAB" demo || die "the demos failed: fix them before benchmarking"
 sed 's/^/    /' "$RESULTS_DIR/demo.txt" >&2
 
-STEP=process;    process_layer
-STEP=latency;    latency_layer
-STEP=throughput; throughput_layer
-STEP=connect;    connect_layer
-STEP=peers;      peers_layer
+# Each measuring step, with the share of CPU time the hypervisor took.
+for STEP in process latency throughput connect peers; do
+	steal_begin "$STEP"
+	"${STEP}_layer"
+	steal_end
+done
 
 STEP=scaling
 if [ -x bench/scaling.sh ]; then
 	say "scaling: bench/scaling.sh"
+	steal_begin scaling
 	bench/scaling.sh "$RESULTS_DIR" || die "bench/scaling.sh failed (exit $?)"
+	steal_end
 else
 	say "scaling: bench/scaling.sh not present, skipped"
 fi
