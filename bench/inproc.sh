@@ -54,37 +54,77 @@ tp_sizes() {
 	if [ "$limit" -eq 0 ]; then echo "$TP_STREAM_SIZES"; else echo "$TP_DGRAM_SIZES $limit"; fi
 }
 
+# tp_placement_sizes T - TP_PLACEMENT_SIZES, cut to T's datagram limit.
+tp_placement_sizes() {
+	local limit size
+	limit=$(datagram_limit "$1")
+	for size in $TP_PLACEMENT_SIZES; do
+		if [ "$limit" -gt 0 ] && [ "$size" -gt "$limit" ]; then size=$limit; fi
+		printf '%s ' "$size"
+	done
+}
+
+# tp_run T SIZE PIN FILE - one throughput run into FILE.
+tp_run() {
+	local pin_args=()
+	[ "$3" = none ] || pin_args=(--pin "$3")
+	to_csv "$4" "$IPCLAB" bench throughput "$1" --size "$2" --total "$(tp_total "$2")" \
+		"${pin_args[@]}" --format csv
+}
+
+# tp_median OUT FILE... - copy the FILE with the median MB/s to OUT.
+tp_median() {
+	local out=$1 f
+	shift
+	f=$(for f in "$@"; do printf '%s %s\n' "$(csv_get "$f" mb_per_s)" "$f"; done |
+		sort -g | awk '{ v[NR] = $2 } END { print v[int((NR + 1) / 2)] }')
+	cp "$f" "$out"
+}
+
 # The sweep runs TP_ROUNDS times, every size of every transport once per
 # round, so that a burst of noise on the VM (another guest, the host)
 # spoils one round of a size and not its figure: throughput/T_SIZE.csv is
 # the round with the median MB/s, and throughput/rounds/ keeps them all.
+# The sweep runs at the main placement (client and server on different
+# CPUs); TP_PLACEMENT_SIZES then run at the other placements too
+# (throughput/T_SIZE_PIN.csv): on one CPU the data never leaves that CPU's
+# caches, which moves a pipe's MB/s more than the transport does.
 throughput_layer() {
-	local t size total n=0 count=0 round pin_args=() dir=$RESULTS_DIR/throughput f
+	local t size n=0 count=0 round pin dir=$RESULTS_DIR/throughput other=() files label
 	mkdir -p "$dir/rounds"
-	[ "$MAIN_PIN" = none ] || pin_args=(--pin "$MAIN_PIN")
+	for pin in $PLACEMENTS; do [ "$pin" = "$MAIN_PIN" ] || other+=("$pin"); done
 	for t in $TRANSPORTS; do
-		count=$((count + $(tp_sizes "$t" | wc -w)))
+		count=$((count + $(tp_sizes "$t" | wc -w) + ${#other[@]} * $(tp_placement_sizes "$t" | wc -w)))
 	done
 	count=$((count * TP_ROUNDS))
 	for ((round = 1; round <= TP_ROUNDS; round++)); do
 		for t in $TRANSPORTS; do
 			for size in $(tp_sizes "$t"); do
 				n=$((n + 1))
-				total=$(tp_total "$size")
-				say "throughput [$n/$count] round $round/$TP_ROUNDS, $t, $size B messages, $((total >> 20)) MiB, pin $MAIN_PIN"
-				to_csv "$dir/rounds/${t}_$size.r$round.csv" "$IPCLAB" bench throughput "$t" \
-					--size "$size" --total "$total" "${pin_args[@]}" --format csv
+				say "throughput [$n/$count] round $round/$TP_ROUNDS, $t, $size B messages, $(($(tp_total "$size") >> 20)) MiB, pin $MAIN_PIN"
+				tp_run "$t" "$size" "$MAIN_PIN" "$dir/rounds/${t}_$size.r$round.csv"
+			done
+			for pin in "${other[@]}"; do
+				for size in $(tp_placement_sizes "$t"); do
+					n=$((n + 1))
+					label=${t}_${size}_$(pin_label "$pin")
+					say "throughput [$n/$count] round $round/$TP_ROUNDS, $t, $size B messages, pin $pin"
+					tp_run "$t" "$size" "$pin" "$dir/rounds/$label.r$round.csv"
+				done
 			done
 		done
 	done
 	for t in $TRANSPORTS; do
 		for size in $(tp_sizes "$t"); do
-			# "MB/s file" for each round, sorted: the middle line's file.
-			f=$(for ((round = 1; round <= TP_ROUNDS; round++)); do
-				printf '%s %s\n' "$(csv_get "$dir/rounds/${t}_$size.r$round.csv" mb_per_s)" \
-					"$dir/rounds/${t}_$size.r$round.csv"
-			done | sort -g | awk '{ v[NR] = $2 } END { print v[int((NR + 1) / 2)] }')
-			cp "$f" "$dir/${t}_$size.csv"
+			files=("$dir/rounds/${t}_$size".r*.csv)
+			tp_median "$dir/${t}_$size.csv" "${files[@]}"
+		done
+		for pin in "${other[@]}"; do
+			for size in $(tp_placement_sizes "$t"); do
+				label=${t}_${size}_$(pin_label "$pin")
+				files=("$dir/rounds/$label".r*.csv)
+				tp_median "$dir/$label.csv" "${files[@]}"
+			done
 		done
 	done
 }

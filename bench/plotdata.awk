@@ -12,7 +12,7 @@
 #       i transport then p50 p99 for the same CPU, different CPUs, unpinned
 #       (greeting round trips)
 #   throughput_T.dat (one per transport)
-#       size mb_per_s msgs_per_s lost (sorted by size)
+#       size mb_per_s msgs_per_s lost (sorted by size; placement `pin` only)
 #   process.dat
 #       i transport greet_p50 greet_p90 greet_p99 demo_p50 demo_p90 demo_p99 (ms)
 #   floor.dat
@@ -38,6 +38,8 @@ $1 == "latency" {
 	next
 }
 $1 == "throughput" {
+	if ($(c["pin"]) != pin)
+		next # the placement checks: in the summary's table, not the plot
 	t = $(c["transport"])
 	tp[t, ++tpn[t]] = $(c["size"]) " " v("mb_per_s") " " v("msgs_per_s") " " v("lost")
 	next

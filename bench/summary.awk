@@ -149,23 +149,25 @@ function latency_section(    i, j, m, r, mode, line, hdr, sep) {
 	print ""
 }
 
-function throughput_section(    i, r, s, n, S, line, best, bests, lim, limsize) {
+function throughput_section(    i, r, s, n, S, line, best, bests, lim, limsize, j, any) {
 	print "## Throughput (MB/s = 10^6 bytes/s, one way, every byte verified)\n"
+	print "Client and server on " placement(pin) "; for each size, the round with"
+	print "the median MB/s (the full run sweeps three times, the quick run once).\n"
 	n = split("64 4096 65536 1048576", S, " ")
 	print "| transport | 64 B | 4 KiB | 64 KiB | 1 MiB | largest datagram | peak (size) |"
 	print "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
 	for (i = 1; i <= nt; i++) {
-		if (!find("throughput", T[i], "", "", ""))
+		if (!find("throughput", T[i], "", pin, ""))
 			continue
 		line = "| " T[i] " |"
 		for (s = 1; s <= n; s++) {
-			r = find("throughput", T[i], "", "", S[s])
+			r = find("throughput", T[i], "", pin, S[s])
 			line = line (r ? sprintf(" %.0f%s |", f(r, "mb_per_s"), \
 				f(r, "lost") + 0 > 0 ? " (lost " f(r, "lost") ")" : "") : " – |")
 		}
 		best = 0; bests = ""; lim = 0; limsize = 0
 		for (r = 1; r <= nrows; r++)
-			if (f(r, "kind") == "throughput" && f(r, "transport") == T[i]) {
+			if (f(r, "kind") == "throughput" && f(r, "transport") == T[i] && f(r, "pin") == pin) {
 				if (f(r, "mb_per_s") + 0 > best && f(r, "lost") + 0 == 0) {
 					best = f(r, "mb_per_s") + 0; bests = f(r, "size")
 				}
@@ -178,6 +180,52 @@ function throughput_section(    i, r, s, n, S, line, best, bests, lim, limsize) 
 		print line (bests == "" ? " – (every run lossy) |" : sprintf(" %.0f (%s B) |", best, bests))
 	}
 	print ""
+	throughput_placement_section()
+}
+
+# The sizes that also ran at the other placements: one column per placement.
+function throughput_placement_section(    i, j, k, n, S, r, v, line, hdr, sep) {
+	hdr = "| transport | bytes |"
+	sep = "| --- | ---: |"
+	for (j = 1; j <= npl; j++) {
+		hdr = hdr " " placement(PL[j]) " |"
+		sep = sep " ---: |"
+	}
+	for (i = 1; i <= nt; i++) {
+		# This transport's sizes measured off the main placement, sorted.
+		n = 0
+		for (r = 1; r <= nrows; r++) {
+			if (f(r, "kind") != "throughput" || f(r, "transport") != T[i] || f(r, "pin") == pin)
+				continue
+			v = f(r, "size") + 0
+			for (k = 1; k <= n && S[k] != v; k++)
+				;
+			if (k <= n)
+				continue
+			for (k = n; k >= 1 && S[k] > v; k--)
+				S[k + 1] = S[k]
+			S[k + 1] = v
+			n++
+		}
+		for (k = 1; k <= n; k++) {
+			if (hdr != "") {
+				print "### Throughput by placement (MB/s)\n"
+				print "On one CPU the data stays in that CPU's caches; across CPUs every"
+				print "byte crosses between them.\n"
+				print hdr "\n" sep
+				hdr = ""
+			}
+			line = "| " T[i] " | " S[k] " |"
+			for (j = 1; j <= npl; j++) {
+				r = find("throughput", T[i], "", PL[j], S[k])
+				line = line (r ? sprintf(" %.0f%s |", f(r, "mb_per_s"), \
+					(f(r, "lost") + 0 > 0 ? " (lost " f(r, "lost") ")" : "")) : " – |")
+			}
+			print line
+		}
+	}
+	if (hdr == "")
+		print ""
 }
 
 function connect_section(    i, r, any) {
