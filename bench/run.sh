@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run.sh - the main job behind `make bench` (docs/BENCHMARKS.md).
 #
-#   bench/run.sh            full run, about 6-8 minutes on 2 cores
+#   bench/run.sh            full run, about 7 minutes on 2 cores
 #   QUICK=1 bench/run.sh    every step with few iterations, under a minute (CI)
 #
 # Steps: the demos once (a sanity check), the whole-process layer

@@ -176,7 +176,8 @@ function throughput_section(    i, r, s, n, S, line, best, bests, lim, limsize, 
 					limsize = f(r, "size") + 0
 				}
 			}
-		line = line (lim ? sprintf(" %.0f (%s B) |", f(lim, "mb_per_s"), f(lim, "size")) : " – |")
+		line = line (lim ? sprintf(" %.0f (%s B)%s |", f(lim, "mb_per_s"), f(lim, "size"),
+			(f(lim, "lost") + 0 > 0 ? " (lost " f(lim, "lost") ")" : "")) : " – |")
 		print line (bests == "" ? " – (every run lossy) |" : sprintf(" %.0f (%s B) |", best, bests))
 	}
 	print ""
