@@ -1,0 +1,262 @@
+/*
+ * test_scripts.c - the arithmetic of `make bench`'s scripts, on known input.
+ *
+ * The summary's ratios (greet / true, the per-round peer ratios and their
+ * median, the throughput tables by placement), the choice of the median
+ * throughput round, and the stolen-time reading come from awk and bash in
+ * bench/.  The quick run in CI shows that they run; these cases show that
+ * what they print is right, from small hand-made result tables.  The tests
+ * run from the source tree's top (as `make test` does), or from
+ * $IPCLAB_SRC.
+ */
+#include "support.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define ENV struct test_env *env = *state
+#define AWK "/usr/bin/awk"
+#define BASH "/bin/bash"
+
+static char out[32768], err[8192];
+
+/* The source tree, where bench/ is. */
+static const char *src_dir(void)
+{
+	const char *d = getenv("IPCLAB_SRC");
+	return d && *d ? d : ".";
+}
+
+static void src_path(char *buf, size_t cap, const char *rel)
+{
+	int n = snprintf(buf, cap, "%s/%s", src_dir(), rel);
+	assert_true(n > 0 && (size_t)n < cap);
+	if (access(buf, R_OK) != 0)
+		fail_msg("%s is not readable: run the tests from the source tree's top, "
+			 "or set IPCLAB_SRC", buf);
+}
+
+/* Write text to env->dir/name; the path is left in path. */
+static void write_file(struct test_env *env, const char *name, const char *text,
+		       char *path, size_t cap)
+{
+	int n = snprintf(path, cap, "%s/%s", env->dir, name);
+	assert_true(n > 0 && (size_t)n < cap);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* awk -v order=... -v pin=0,1 -v same=0,0 [-v only=ONLY] -f summary.awk FILES */
+static void summary(struct test_env *env, const char *order, const char *only,
+		    const char *file1, const char *file2)
+{
+	char prog[IPC_PATH_MAX], ord[256], onl[64];
+	src_path(prog, sizeof prog, "bench/summary.awk");
+	snprintf(ord, sizeof ord, "order=%s", order);
+	snprintf(onl, sizeof onl, "only=%s", only ? only : "");
+	const char *argv[] = { AWK, "-v", ord, "-v", "pin=0,1", "-v", "same=0,0", "-v", onl,
+			       "-f", prog, file1, file2, NULL };
+	int rc = test_run_argv(env, NULL, out, sizeof out, err, sizeof err, argv);
+	if (rc != 0 || err[0])
+		fail_msg("summary.awk: status %d, stderr: %s", rc, err);
+}
+
+static void assert_has(const char *text, const char *want)
+{
+	if (!strstr(text, want))
+		fail_msg("missing line:\n%s\nin:\n%s", want, text);
+}
+
+/* ---- the whole-process section ------------------------------------------ */
+
+static const char process_tsv[] =
+	"kind\ttransport\tmode\tsize\tcount\tpin\tp50_us\tmean_us\tp99_us\n"
+	"process\tnone\ttrue\t0\t1000\tnone\t1000\t1000\t2000\n"
+	"process\tnone\tlist\t0\t1000\tnone\t800\t800\t1600\n"
+	"process\tnone\tlist-dynamic\t0\t1000\tnone\t1100\t1100\t2200\n"
+	"process\tpipe\tgreet\t0\t1000\tnone\t2000\t2000\t4000\n"
+	"process\tunix_stream\tgreet\t0\t1000\tnone\t1100\t1100\t2200\n"
+	"process\tunix_stream\tgreet-dynamic\t0\t1000\tnone\t1400\t1400\t2800\n"
+	"process\ttcp\tgreet\t0\t1000\tnone\t1300\t1300\t2600\n";
+
+static void test_process_ratios(void **state)
+{
+	ENV;
+	char all[IPC_PATH_MAX];
+	write_file(env, "all.tsv", process_tsv, all, sizeof all);
+	summary(env, "pipe unix_stream tcp", NULL, all, NULL);
+	assert_has(out, "| true | – | 1000 | 1.000 | 1.000 | 2.000 | 1.00 | – |");
+	assert_has(out, "| greet | unix_stream | 1000 | 1.100 | 1.100 | 2.200 | 1.10 | +300 |");
+	/* The dynamic build's start-up is taken from its own `list`. */
+	assert_has(out, "| greet, linked dynamically | unix_stream | 1000 | 1.400 | 1.400 | "
+			"2.800 | 1.40 | +300 |");
+	/* The pipe forks its server: not in the target's range, which the
+	 * slowest greet against a running server sets. */
+	assert_has(out, "| greet | pipe | 1000 | 2.000 | 2.000 | 4.000 | 2.00 | +1200 |");
+	assert_has(out, "(p50): 1.10 to 1.30, highest tcp (target: within 1.25): NOT met.");
+	assert_has(out, "The dynamic loader adds 300 µs to every start");
+	assert_has(out, "`greet unix_stream` / `true` is 1.40.");
+	unlink(all);
+}
+
+static void test_process_target_met(void **state)
+{
+	ENV;
+	char all[IPC_PATH_MAX];
+	write_file(env, "all.tsv",
+		   "kind\ttransport\tmode\tsize\tcount\tpin\tp50_us\tmean_us\tp99_us\n"
+		   "process\tnone\ttrue\t0\t10\tnone\t1000\t1000\t1000\n"
+		   "process\tudp\tgreet\t0\t10\tnone\t1250\t1250\t1250\n",
+		   all, sizeof all);
+	summary(env, "udp", NULL, all, NULL);
+	assert_has(out, "(p50): 1.25 to 1.25, highest udp (target: within 1.25): met.");
+	assert_null(strstr(out, "dynamic loader")); /* no dynamic build measured */
+	unlink(all);
+}
+
+/* ---- the peers: pooled ratio and median of the per-round ratios ---------- */
+
+static const char peers_tsv[] =
+	"kind\ttransport\tmode\tsize\tcount\tpin\tp50_us\tmean_us\tnote\n"
+	"peer\ttcp\tsockperf\t64\t9000\t0,0\t10\t10.5\t\n"
+	"peer\ttcp\tqperf\t64\t0\t0,0\t\t20\tMEAN-ONLY\n"
+	"peer\ttcp\tipclab\t64\t60000\t0,0\t11\t22\t\n"
+	"peer\tudp\tsockperf\t64\t9000\tnone\t8\t8\t\n"
+	"latency\tudp\techo\t64\t50000\tnone\t6\t7\t\n";
+
+/* tool transport size pin round statistic peer ipclab */
+static const char rounds_tsv[] =
+	"sockperf\ttcp\t64\t0,0\t1\tp50\t10\t10\n"  /* 1.0 */
+	"sockperf\ttcp\t64\t0,0\t2\tp50\t10\t12\n"  /* 1.2 */
+	"sockperf\ttcp\t64\t0,0\t3\tp50\t10\t9\n"   /* 0.9 */
+	"qperf\ttcp\t64\t0,0\t1\tmean\t20\t20\n"    /* 1.0 */
+	"qperf\ttcp\t64\t0,0\t2\tmean\t20\t22\n";   /* 1.1 */
+
+static void test_peer_round_median(void **state)
+{
+	ENV;
+	char all[IPC_PATH_MAX], rounds[IPC_PATH_MAX];
+	write_file(env, "all.tsv", peers_tsv, all, sizeof all);
+	write_file(env, "rounds.tsv", rounds_tsv, rounds, sizeof rounds);
+	summary(env, "tcp udp", "peers", all, rounds);
+	/* The pooled twin row gives the pooled ratio; the rounds, the median:
+	 * odd count, the middle one; even count, the mean of the two. */
+	assert_has(out, "| sockperf | tcp | same CPU (0) | p50 | 10.00 | 11.00 | 1.10 | 3 | 1.00 |");
+	assert_has(out, "| qperf | tcp | same CPU (0) | mean | 20.00 | 22.00 | 1.10 | 2 | 1.05 |");
+	/* No twin runs: ipclab's figure is the latency layer's, no rounds. */
+	assert_has(out, "| sockperf | udp | unpinned | p50 | 8.00 | 6.00 | 0.75 | 0 | – |");
+	/* ipclab's own twin rows are not peers. */
+	assert_null(strstr(out, "| ipclab |"));
+	unlink(all);
+	unlink(rounds);
+}
+
+/* ---- throughput: the main placement, then the placement table ----------- */
+
+static void test_throughput_placement(void **state)
+{
+	ENV;
+	char all[IPC_PATH_MAX];
+	write_file(env, "all.tsv",
+		   "kind\ttransport\tmode\tsize\tcount\tpin\tmb_per_s\tlost\n"
+		   "throughput\tpipe\t\t4096\t1\t0,1\t2400\t0\n"
+		   "throughput\tpipe\t\t65536\t1\t0,0\t3500\t0\n"
+		   "throughput\tpipe\t\t65536\t1\t0,1\t2000\t0\n"
+		   "throughput\tpipe\t\t65536\t1\tnone\t2500\t0\n"
+		   "throughput\tudp\t\t65507\t1\t0,1\t5000\t0\n"
+		   "throughput\tudp\t\t65507\t1\t0,0\t300\t7\n",
+		   all, sizeof all);
+	summary(env, "pipe udp", NULL, all, NULL);
+	/* Main table: CPUs 0,1 only, whatever order the rows came in. */
+	assert_has(out, "| pipe | – | 2400 | 2000 | – | – | 2400 (4096 B) |");
+	assert_has(out, "| udp | – | – | – | – | 5000 (65507 B) | 5000 (65507 B) |");
+	/* Placement table: only sizes that ran off the main placement. */
+	assert_has(out, "| transport | bytes | same CPU (0) | CPUs 0,1 | unpinned |");
+	assert_has(out, "| pipe | 65536 | 3500 | 2000 | 2500 |");
+	assert_has(out, "| udp | 65507 | 300 (lost 7) | 5000 | – |");
+	assert_null(strstr(out, "| pipe | 4096 |"));
+	unlink(all);
+}
+
+/* ---- bash helpers: median round, stolen time ---------------------------- */
+
+/* Run a bash snippet with bench/lib.sh and bench/inproc.sh sourced, from
+ * the source tree (the helpers name bench/csv.awk relatively). */
+static int bash_snippet(struct test_env *env, const char *snippet)
+{
+	char script[4096];
+	int n = snprintf(script, sizeof script,
+			 "set -eu; cd '%s'; . bench/lib.sh; . bench/inproc.sh; %s", src_dir(),
+			 snippet);
+	assert_true(n > 0 && (size_t)n < sizeof script);
+	const char *argv[] = { BASH, "-c", script, NULL };
+	return test_run_argv(env, NULL, out, sizeof out, err, sizeof err, argv);
+}
+
+static void test_throughput_median_round(void **state)
+{
+	ENV;
+	char a[IPC_PATH_MAX], b[IPC_PATH_MAX], c[IPC_PATH_MAX], snippet[4096], med[IPC_PATH_MAX];
+	/* The pin holds a comma, so the CSV quotes it: columns must still line up. */
+	const char *head = "# date: 2026-11-22T00:00:00Z\n"
+			   "kind,transport,mode,size,pin,mb_per_s,lost,note\n";
+	char text[512];
+	snprintf(text, sizeof text, "%sthroughput,pipe,,65536,\"0,1\",950.5,0,\"a, b\"\n", head);
+	write_file(env, "r1.csv", text, a, sizeof a);
+	snprintf(text, sizeof text, "%sthroughput,pipe,,65536,\"0,1\",1800.25,0,\n", head);
+	write_file(env, "r2.csv", text, b, sizeof b);
+	snprintf(text, sizeof text, "%sthroughput,pipe,,65536,\"0,1\",99.75,0,\n", head);
+	write_file(env, "r3.csv", text, c, sizeof c);
+	int n = snprintf(med, sizeof med, "%s/median.csv", env->dir);
+	assert_true(n > 0 && (size_t)n < sizeof med);
+
+	snprintf(snippet, sizeof snippet, "csv_get '%s' mb_per_s; tp_median '%s' '%s' '%s' '%s'",
+		 a, med, a, b, c);
+	int rc = bash_snippet(env, snippet);
+	if (rc != 0)
+		fail_msg("status %d: %s", rc, err);
+	assert_string_equal(out, "950.5\n");
+	/* 99.75 < 950.5 < 1800.25, compared as numbers, not as text. */
+	snprintf(snippet, sizeof snippet, "cmp -s '%s' '%s' && echo same", med, a);
+	assert_int_equal(bash_snippet(env, snippet), 0);
+	assert_string_equal(out, "same\n");
+	unlink(a);
+	unlink(b);
+	unlink(c);
+	unlink(med);
+}
+
+static void test_cpu_ticks(void **state)
+{
+	ENV;
+	int rc = bash_snippet(env, "cpu_ticks");
+	if (rc != 0)
+		fail_msg("status %d: %s", rc, err);
+	unsigned long long steal, total;
+	char extra;
+	assert_int_equal(sscanf(out, "%llu %llu %c", &steal, &total, &extra), 2);
+	assert_true(total > 0);
+	assert_true(steal <= total);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_process_ratios, test_env_setup, test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_process_target_met, test_env_setup,
+						test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_peer_round_median, test_env_setup,
+						test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_throughput_placement, test_env_setup,
+						test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_throughput_median_round, test_env_setup,
+						test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_cpu_ticks, test_env_setup, test_env_teardown),
+	};
+	return cmocka_run_group_tests_name("bench scripts: summary, medians, steal", tests, NULL,
+					   NULL);
+}
