@@ -243,19 +243,15 @@ static void test_cpu_ticks(void **state)
 	assert_true(steal <= total);
 }
 
+/* Every case gets a fresh private directory for its tables. */
+#define CASE(f) cmocka_unit_test_setup_teardown(f, test_env_setup, test_env_teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_process_ratios, test_env_setup, test_env_teardown),
-		cmocka_unit_test_setup_teardown(test_process_target_met, test_env_setup,
-						test_env_teardown),
-		cmocka_unit_test_setup_teardown(test_peer_round_median, test_env_setup,
-						test_env_teardown),
-		cmocka_unit_test_setup_teardown(test_throughput_placement, test_env_setup,
-						test_env_teardown),
-		cmocka_unit_test_setup_teardown(test_throughput_median_round, test_env_setup,
-						test_env_teardown),
-		cmocka_unit_test_setup_teardown(test_cpu_ticks, test_env_setup, test_env_teardown),
+		CASE(test_process_ratios),         CASE(test_process_target_met),
+		CASE(test_peer_round_median),      CASE(test_throughput_placement),
+		CASE(test_throughput_median_round), CASE(test_cpu_ticks),
 	};
 	return cmocka_run_group_tests_name("bench scripts: summary, medians, steal", tests, NULL,
 					   NULL);
