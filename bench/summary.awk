@@ -245,7 +245,8 @@ function connect_section(    i, r, any) {
 	print ""
 }
 
-# The median of the per-round ratios of key k ("" when there are none).
+# The median of the per-round ratios of key k ("" when there are none);
+# their lowest and highest are left in RMIN and RMAX.
 function round_median(k,    n, i, j, v, a) {
 	n = nrr[k] + 0
 	if (!n)
@@ -256,10 +257,12 @@ function round_median(k,    n, i, j, v, a) {
 			a[j + 1] = a[j]
 		a[j + 1] = v
 	}
+	RMIN = a[1]
+	RMAX = a[n]
 	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 }
 
-function peers_section(    r, o, stat, theirs, ours, any, ptext, k, med) {
+function peers_section(    r, o, stat, theirs, ours, any, ptext, k, med, n, good, slower) {
 	print "## Peers, same run, same placement\n"
 	print "lmbench (lat_pipe, lat_unix, lat_tcp, bw_*), which issue 3 names, is not"
 	print "packaged in Debian 12, so its targets are not checked here.  The Debian"
@@ -272,8 +275,8 @@ function peers_section(    r, o, stat, theirs, ours, any, ptext, k, med) {
 	print "The last column pairs each peer run with the ipclab run right after it"
 	print "and takes the median of those ratios: the figure to judge by, since the"
 	print "machine's speed (and, on one CPU, its latency mode) changes between runs.\n"
-	print "| peer | transport | placement | statistic | peer µs | ipclab µs | ipclab / peer | rounds | median of round ratios |"
-	print "| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: |"
+	print "| peer | transport | placement | statistic | peer µs | ipclab µs | ipclab / peer | rounds | median of round ratios | lowest – highest |"
+	print "| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
 	for (r = 1; r <= nrows; r++) {
 		if (f(r, "kind") != "peer" || f(r, "mode") == "ipclab")
 			continue
@@ -287,14 +290,26 @@ function peers_section(    r, o, stat, theirs, ours, any, ptext, k, med) {
 		ours = o ? f(o, stat "_us") : ""
 		k = f(r, "mode") SUBSEP f(r, "transport") SUBSEP f(r, "pin")
 		med = round_median(k)
-		printf "| %s | %s | %s | %s | %.2f | %s | %s | %d | %s |\n", f(r, "mode"),
+		printf "| %s | %s | %s | %s | %.2f | %s | %s | %d | %s | %s |\n", f(r, "mode"),
 			f(r, "transport"), placement(f(r, "pin")), stat, theirs, num(ours, "%.2f"),
 			(ours != "" && theirs + 0 > 0 ? sprintf("%.2f", ours / theirs) : "–"),
-			nrr[k], num(med, "%.2f")
+			nrr[k], num(med, "%.2f"), (med == "" ? "–" : sprintf("%.2f – %.2f", RMIN, RMAX))
+		if (med == "")
+			continue
+		n++
+		if (med <= 1)
+			good++
+		if (RMIN > 1)
+			slower = slower (slower == "" ? "" : ", ") f(r, "mode") " " f(r, "transport") \
+				" " placement(f(r, "pin"))
 	}
 	if (!any)
-		print "| (no peer tool ran) | | | | | | | | |"
+		print "| (no peer tool ran) | | | | | | | | | |"
 	print ""
+	if (n) {
+		printf "Median of round ratios at most 1 (ipclab at least as fast): %d of %d.  ", good, n
+		printf "Slower than the peer in every round: %s.\n\n", (slower == "" ? "none" : slower)
+	}
 }
 
 function load_section(    r, i, j, k, n, cl, key, keys, nk, v, tm, line, hdr, sep) {

@@ -126,6 +126,8 @@ static const char peers_tsv[] =
 	"peer\ttcp\tqperf\t64\t0\t0,0\t\t20\tMEAN-ONLY\n"
 	"peer\ttcp\tipclab\t64\t60000\t0,0\t11\t22\t\n"
 	"peer\tudp\tsockperf\t64\t9000\tnone\t8\t8\t\n"
+	"peer\tudp\tqperf\t64\t0\t0,1\t\t10\tMEAN-ONLY\n"
+	"peer\tudp\tipclab\t64\t40000\t0,1\t12\t12.5\t\n"
 	"latency\tudp\techo\t64\t50000\tnone\t6\t7\t\n";
 
 /* tool transport size pin round statistic peer ipclab */
@@ -134,7 +136,9 @@ static const char rounds_tsv[] =
 	"sockperf\ttcp\t64\t0,0\t2\tp50\t10\t12\n"  /* 1.2 */
 	"sockperf\ttcp\t64\t0,0\t3\tp50\t10\t9\n"   /* 0.9 */
 	"qperf\ttcp\t64\t0,0\t1\tmean\t20\t20\n"    /* 1.0 */
-	"qperf\ttcp\t64\t0,0\t2\tmean\t20\t22\n";   /* 1.1 */
+	"qperf\ttcp\t64\t0,0\t2\tmean\t20\t22\n"    /* 1.1 */
+	"qperf\tudp\t64\t0,1\t1\tmean\t10\t12\n"    /* 1.2 */
+	"qperf\tudp\t64\t0,1\t2\tmean\t10\t13\n";   /* 1.3 */
 
 static void test_peer_round_median(void **state)
 {
@@ -145,10 +149,18 @@ static void test_peer_round_median(void **state)
 	summary(env, "tcp udp", "peers", all, rounds);
 	/* The pooled twin row gives the pooled ratio; the rounds, the median:
 	 * odd count, the middle one; even count, the mean of the two. */
-	assert_has(out, "| sockperf | tcp | same CPU (0) | p50 | 10.00 | 11.00 | 1.10 | 3 | 1.00 |");
-	assert_has(out, "| qperf | tcp | same CPU (0) | mean | 20.00 | 22.00 | 1.10 | 2 | 1.05 |");
+	assert_has(out, "| sockperf | tcp | same CPU (0) | p50 | 10.00 | 11.00 | 1.10 | 3 | 1.00 | "
+			"0.90 – 1.20 |");
+	assert_has(out, "| qperf | tcp | same CPU (0) | mean | 20.00 | 22.00 | 1.10 | 2 | 1.05 | "
+			"1.00 – 1.10 |");
 	/* No twin runs: ipclab's figure is the latency layer's, no rounds. */
-	assert_has(out, "| sockperf | udp | unpinned | p50 | 8.00 | 6.00 | 0.75 | 0 | – |");
+	assert_has(out, "| sockperf | udp | unpinned | p50 | 8.00 | 6.00 | 0.75 | 0 | – | – |");
+	assert_has(out, "| qperf | udp | CPUs 0,1 | mean | 10.00 | 12.50 | 1.25 | 2 | 1.25 | "
+			"1.20 – 1.30 |");
+	/* The verdict counts only rows with rounds.  qperf tcp's lowest round
+	 * is 1.00, not above 1: only qperf udp was faster in every round. */
+	assert_has(out, "at least as fast): 1 of 3.  Slower than the peer in every round: "
+			"qperf udp CPUs 0,1.");
 	/* ipclab's own twin rows are not peers. */
 	assert_null(strstr(out, "| ipclab |"));
 	unlink(all);
