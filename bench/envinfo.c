@@ -7,6 +7,7 @@
  * with this record.  Whatever cannot be read says "unknown", never fails.
  */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,36 @@ static void compiler(char *out, size_t cap)
 #endif
 }
 
+static int by_value(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* What one clock_gettime(CLOCK_MONOTONIC) costs, in ns: the median gap
+ * between back-to-back readings.  Every round trip is timed by two of
+ * them, so this is the harness's own share of a latency sample.  With the
+ * "tsc" clock source it is a few tens of ns (no system call); with "hpet"
+ * or "acpi_pm" it is a system call and can reach a microsecond. */
+static int timer_cost_ns(void)
+{
+	enum { READINGS = 1001 };
+	uint64_t gap[READINGS];
+	struct timespec a, b;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &a) != 0)
+		return -1;
+	for (int i = 0; i < READINGS; i++) {
+		if (clock_gettime(CLOCK_MONOTONIC, &b) != 0)
+			return -1;
+		gap[i] = (uint64_t)(b.tv_sec - a.tv_sec) * 1000000000u +
+			 (uint64_t)b.tv_nsec - (uint64_t)a.tv_nsec;
+		a = b;
+	}
+	qsort(gap, READINGS, sizeof gap[0], by_value);
+	return gap[READINGS / 2] > INT32_MAX ? -1 : (int)gap[READINGS / 2];
+}
+
 void env_record_collect(struct env_record *env, const char *pin)
 {
 	struct utsname u;
@@ -119,6 +150,9 @@ void env_record_collect(struct env_record *env, const char *pin)
 	}
 	read_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", env->governor,
 		  sizeof env->governor);
+	read_line("/sys/devices/system/clocksource/clocksource0/current_clocksource",
+		  env->clocksource, sizeof env->clocksource);
+	env->timer_ns = timer_cost_ns();
 	compiler(env->compiler, sizeof env->compiler);
 #ifdef IPCLAB_CFLAGS
 	copy_clean(env->cflags, sizeof env->cflags, IPCLAB_CFLAGS);

@@ -137,33 +137,34 @@ struct env_item {
 	bool is_number;
 };
 
-#define ENV_ITEMS 11 /* the text fields below, and cpus_online */
+#define ENV_ITEMS 13
 
 static size_t env_items(const struct env_record *env, struct env_item *items)
 {
+	char cpus[16], timer[16];
+	snprintf(cpus, sizeof cpus, "%d", env->cpus_online);
+	snprintf(timer, sizeof timer, "%d", env->timer_ns);
 	const struct {
 		const char *key;
 		const char *value;
-	} text[] = {
-		{ "date", env->date }, { "cpu_model", env->cpu_model }, { "smt", env->smt },
-		{ "kernel", env->kernel }, { "governor", env->governor },
-		{ "compiler", env->compiler }, { "cflags", env->cflags },
-		{ "link", env->link }, { "git_rev", env->git_rev }, { "pin", env->pin },
+		bool is_number;
+	} all[] = {
+		{ "date", env->date, false },         { "cpu_model", env->cpu_model, false },
+		{ "cpus_online", cpus, true },        { "smt", env->smt, false },
+		{ "kernel", env->kernel, false },     { "governor", env->governor, false },
+		{ "clocksource", env->clocksource, false }, { "timer_ns", timer, true },
+		{ "compiler", env->compiler, false }, { "cflags", env->cflags, false },
+		{ "link", env->link, false },         { "git_rev", env->git_rev, false },
+		{ "pin", env->pin, false },
 	};
-	_Static_assert(sizeof text / sizeof text[0] + 1 == ENV_ITEMS, "ENV_ITEMS is out of date");
-	size_t n = 0;
+	_Static_assert(sizeof all / sizeof all[0] == ENV_ITEMS, "ENV_ITEMS is out of date");
 
-	for (size_t i = 0; i < sizeof text / sizeof text[0]; i++) {
-		items[n].key = text[i].key;
-		items[n].is_number = false;
-		snprintf(items[n++].value, sizeof items[0].value, "%s", text[i].value);
-		if (i == 1) { /* cpus_online right after the model */
-			items[n].key = "cpus_online";
-			items[n].is_number = true;
-			snprintf(items[n++].value, sizeof items[0].value, "%d", env->cpus_online);
-		}
+	for (size_t i = 0; i < ENV_ITEMS; i++) {
+		items[i].key = all[i].key;
+		items[i].is_number = all[i].is_number;
+		snprintf(items[i].value, sizeof items[0].value, "%s", all[i].value);
 	}
-	return n;
+	return ENV_ITEMS;
 }
 
 /* ---- text: an aligned table for people ------------------------------- */
@@ -234,8 +235,9 @@ static void text_row(struct report *r, const struct result_row *row)
 static void text_begin(FILE *f, const struct env_record *env)
 {
 	fprintf(f, "# ipclab results, %s\n", env->date);
-	fprintf(f, "# cpu: %s; %d online, SMT %s; governor %s\n", env->cpu_model,
-		env->cpus_online, env->smt, env->governor);
+	fprintf(f, "# cpu: %s; %d online, SMT %s; governor %s; clock %s, %d ns a reading\n",
+		env->cpu_model, env->cpus_online, env->smt, env->governor, env->clocksource,
+		env->timer_ns);
 	fprintf(f, "# kernel: %s; compiler: %s; cflags: %s; link: %s; git: %s; pin: %s\n",
 		env->kernel, env->compiler, env->cflags, env->link, env->git_rev, env->pin);
 }

@@ -31,6 +31,8 @@ struct env_record {
 	char smt[16];         /* "on", "off", "unknown" */
 	char kernel[128];     /* uname -sr */
 	char governor[32];    /* cpu0 scaling governor, or "unknown" */
+	char clocksource[32]; /* the kernel's clock source: tsc, kvm-clock, hpet... */
+	int timer_ns;         /* what one CLOCK_MONOTONIC reading costs (median) */
 	char compiler[64];    /* __VERSION__ */
 	char cflags[128];     /* the flags bin/ipclab was built with */
 	char link[16];        /* "static" or "dynamic" (Makefile's LINK) */

@@ -428,7 +428,7 @@ static void test_report_csv(void **state)
 	}
 	assert_true(header);
 	assert_int_equal(rows, 2);
-	assert_int_equal(comments, 11); /* every field of the environment */
+	assert_int_equal(comments, 13); /* every field of the environment */
 	free(out);
 }
 
@@ -447,6 +447,9 @@ static void test_report_json(void **state)
 	assert_non_null(r);
 	assert_string_equal(r->val, "Chip \"X\", rev\\2 \xc3\xa9");
 	r = jfind(d, -1, "cpus_online");
+	assert_non_null(r);
+	assert_false(r->is_string);
+	r = jfind(d, -1, "timer_ns");
 	assert_non_null(r);
 	assert_false(r->is_string);
 	r = jfind(d, 0, "p50_us");
@@ -508,7 +511,7 @@ static void test_report_markdown(void **state)
 				row1 = line;
 		}
 	}
-	assert_int_equal(bullets, 11); /* every field of the environment */
+	assert_int_equal(bullets, 13); /* every field of the environment */
 	assert_int_equal(table, 4); /* header, separator, two rows */
 	assert_non_null(row1);
 	assert_non_null(strstr(row1, "| latency | unix_stream |"));
@@ -537,14 +540,17 @@ static void test_env_record(void **state)
 
 	unsetenv("IPCLAB_GIT_REV");
 	env_record_collect(&env, NULL);
-	const char *fields[] = { env.date, env.cpu_model, env.smt, env.kernel, env.governor,
-				 env.compiler, env.cflags, env.link, env.git_rev, env.pin };
+	const char *fields[] = { env.date,     env.cpu_model, env.smt,  env.kernel,
+				 env.governor, env.clocksource, env.compiler, env.cflags,
+				 env.link,     env.git_rev,  env.pin };
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
 		assert_true(fields[i][0] != '\0');
 		for (const char *p = fields[i]; *p; p++)
 			assert_false(iscntrl((unsigned char)*p)); /* one line each */
 	}
 	assert_true(env.cpus_online >= 1);
+	/* A reading costs something, and far less than a round trip. */
+	assert_true(env.timer_ns >= 0 && env.timer_ns < 100000);
 	assert_string_equal(env.pin, "none");
 	assert_int_equal(strlen(env.date), 20); /* 2025-01-31T12:34:56Z */
 	assert_true(env.date[4] == '-' && env.date[10] == 'T' && env.date[19] == 'Z');
