@@ -202,9 +202,12 @@ peers_layer() {
 	rm -f "$dir"/*.means "$dir/rounds.tsv" "$RESULTS_DIR"/samples/peer_*.txt
 	{ grep "^#" "$RESULTS_DIR/env.csv"; echo "$CSV_HEADER"; } >"$RESULTS_DIR/peers.csv"
 	have perf || warn "perf not installed (Debian package linux-perf): perf bench sched pipe skipped"
-	have sockperf && have ss ||
+	if ! have sockperf || ! have ss; then
 		warn "sockperf or ss not installed (packages sockperf, iproute2): sockperf skipped"
-	have qperf && have ss || warn "qperf or ss not installed (packages qperf, iproute2): qperf skipped"
+	fi
+	if ! have qperf || ! have ss; then
+		warn "qperf or ss not installed (packages qperf, iproute2): qperf skipped"
+	fi
 	for pin in $PEER_PLACEMENTS; do
 		# perf forks both ends itself: it cannot put them on different CPUs.
 		perf_ok=
