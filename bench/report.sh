@@ -4,17 +4,19 @@
 # The result files in a fixed order: ours first, then whatever else the run
 # left in the common layout (bench/scaling.sh's), sorted by name.  Files
 # whose header is not ours (hyperfine's exports, redis-benchmark's CSV) are
-# not results in the common layout and are left out.
+# not results in the common layout and are left out, and so are the
+# throughput rounds: each reported throughput row is already a copy of its
+# median round (throughput/rounds/ keeps them all).
 result_files() {
 	local f h
 	{
 		echo "$RESULTS_DIR/process.csv"
 		# oldest first: the order they were measured in
 		ls -rt "$RESULTS_DIR"/latency/*.csv "$RESULTS_DIR"/throughput/*.csv \
-			"$RESULTS_DIR"/connect/*.csv 2>/dev/null
+			"$RESULTS_DIR"/connect/*.csv 2>/dev/null || true # a step may have none
 		echo "$RESULTS_DIR/peers.csv"
 		find "$RESULTS_DIR" -name '*.csv' ! -path "$RESULTS_DIR/hyperfine/*" \
-			! -path "$RESULTS_DIR/plots/*" | sort
+			! -path "$RESULTS_DIR/plots/*" ! -path "$RESULTS_DIR/throughput/rounds/*" | sort
 	} | awk '!seen[$0]++' | while read -r f; do
 		case "$f" in "$RESULTS_DIR/all.csv" | "$RESULTS_DIR/env.csv") continue ;; esac
 		[ -f "$f" ] || continue

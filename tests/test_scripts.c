@@ -196,13 +196,14 @@ static void test_throughput_placement(void **state)
 
 /* ---- bash helpers: median round, stolen time ---------------------------- */
 
-/* Run a bash snippet with bench/lib.sh and bench/inproc.sh sourced, from
+/* Run a bash snippet with bench/lib.sh, inproc.sh and report.sh sourced, from
  * the source tree (the helpers name bench/csv.awk relatively). */
 static int bash_snippet(struct test_env *env, const char *snippet)
 {
 	char script[4096];
 	int n = snprintf(script, sizeof script,
-			 "set -eu; cd '%s'; . bench/lib.sh; . bench/inproc.sh; %s", src_dir(),
+			 "set -eu; cd '%s'; . bench/lib.sh; . bench/inproc.sh; . bench/report.sh; %s",
+			 src_dir(),
 			 snippet);
 	assert_true(n > 0 && (size_t)n < sizeof script);
 	const char *argv[] = { BASH, "-c", script, NULL };
@@ -242,6 +243,42 @@ static void test_throughput_median_round(void **state)
 	unlink(med);
 }
 
+/* all.csv holds each measurement once: a throughput row and its copy in
+ * throughput/rounds/ (the median round) are one measurement, and a file in
+ * another layout (hyperfine's exports) is no result at all.  A step that
+ * left no file (no latency/ here) does not hide the files after it. */
+static void test_merge_once(void **state)
+{
+	ENV;
+	char snippet[4096];
+	const char *row = "throughput,pipe,,65536,512,1,\"0,1\",0,0,0,0,0,0,0,0,1.0,0.1,"
+			  "1800.250,27000.0,0.5,0,0,";
+	const char *conn = "connect,tcp,,0,200,1,\"0,1\",40,58,70,132,150,200,60,9,0,0,0,0,0,0,0,";
+	/* bench/scaling.sh's rows: found by name, after the steps' own files. */
+	const char *scaling = "scaling,tcp,epoll,16,6000,50,none,0,300,0,400,0,0,0,0,0,0,0,"
+			      "199142,0,0,0,";
+	int n = snprintf(snippet, sizeof snippet,
+			 "RESULTS_DIR='%s/run'; r=$RESULTS_DIR; tp=$r/throughput;"
+			 "mkdir -p \"$tp/rounds\" \"$r/hyperfine\";"
+			 "echo '# date: 2026-11-22T00:00:00Z' >\"$r/env.csv\";"
+			 "printf '# date: x\\n%%s\\n%%s\\n' \"$CSV_HEADER\" '%s' >\"$tp/pipe_65536.csv\";"
+			 "cp \"$tp/pipe_65536.csv\" \"$tp/rounds/pipe_65536.r1.csv\";"
+			 "mkdir \"$r/connect\"; printf '%%s\\n%%s\\n' \"$CSV_HEADER\" '%s' >\"$r/connect/tcp.csv\";"
+			 "touch -d '1 minute ago' \"$r/connect/tcp.csv\";"
+			 "printf '%%s\\n%%s\\n' \"$CSV_HEADER\" '%s' >\"$r/scaling.csv\";"
+			 "printf 'command,mean\\ntrue,0.0005\\n' >\"$r/hyperfine/round-1.csv\";"
+			 "merge_results 2>/dev/null; csv_rows \"$r/all.csv\"; rm -r \"$r\"",
+			 env->dir, row, conn, scaling);
+	assert_true(n > 0 && (size_t)n < sizeof snippet);
+	int rc = bash_snippet(env, snippet);
+	if (rc != 0)
+		fail_msg("status %d: %s", rc, err);
+	char want[1024];
+	/* The steps' files in the order measured in, then the others. */
+	snprintf(want, sizeof want, "%s\n%s\n%s\n", conn, row, scaling);
+	assert_string_equal(out, want);
+}
+
 static void test_cpu_ticks(void **state)
 {
 	ENV;
@@ -263,7 +300,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		CASE(test_process_ratios),         CASE(test_process_target_met),
 		CASE(test_peer_round_median),      CASE(test_throughput_placement),
-		CASE(test_throughput_median_round), CASE(test_cpu_ticks),
+		CASE(test_throughput_median_round), CASE(test_merge_once),
+		CASE(test_cpu_ticks),
 	};
 	return cmocka_run_group_tests_name("bench scripts: summary, medians, steal", tests, NULL,
 					   NULL);
