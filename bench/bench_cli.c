@@ -134,6 +134,7 @@ struct bench_cli {
 	const char *kind, *transport;
 	double unit_s;
 	char pin_text[24];
+	const char *rundir; /* where sockets and FIFOs are made (env record) */
 };
 
 static int usage_error(const struct bench_cli *bc, const char *fmt, const char *arg)
@@ -360,7 +361,7 @@ static int run_transports(struct cli *cli, struct bench_cli *bc, bench_fn *fn,
 	struct report rep;
 	int status = 0;
 	bc->b.ctx = &cli->ctx;
-	env_record_collect(&env, bc->pin_text);
+	env_record_collect(&env, bc->pin_text, bc->rundir);
 	report_begin(&rep, stdout, bc->format, &env);
 	for (size_t i = 0; i < n && status == 0; i++) {
 		struct bench_result r;
@@ -393,7 +394,7 @@ static int run_summarize(struct bench_cli *bc, int first, int argc)
 	if (bench_summarize(stdin, bc->unit_s, bc->kind, bc->transport, bc->b.size,
 			    bc->pin_text, stderr, &r, &e) < 0)
 		return cli_report(&e);
-	env_record_collect(&env, bc->pin_text);
+	env_record_collect(&env, bc->pin_text, bc->rundir);
 	report_begin(&rep, stdout, bc->format, &env);
 	report_add(&rep, &r.row);
 	report_end(&rep);
@@ -413,7 +414,7 @@ static int run_env(struct bench_cli *bc, int first, int argc)
 		usage_error(bc, "%s", "takes no operands");
 		return IPC_USAGE;
 	}
-	env_record_collect(&env, bc->pin_text);
+	env_record_collect(&env, bc->pin_text, bc->rundir);
 	report_begin(&rep, stdout, bc->format, &env);
 	report_end(&rep);
 	return ferror(stdout) || fflush(stdout) != 0 ? IPC_SYSTEM : 0;
@@ -452,6 +453,7 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 			.format = REPORT_TEXT,
 			.unit_s = 1,
 			.pin_text = "none",
+			.rundir = cli->ctx.rundir,
 			.b = { .pin = { -1, -1 }, .progress = isatty(STDERR_FILENO),
 			       .warn = stderr },
 		};

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statfs.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -124,7 +125,45 @@ static int timer_cost_ns(void)
 	return gap[READINGS / 2] > INT32_MAX ? -1 : (int)gap[READINGS / 2];
 }
 
-void env_record_collect(struct env_record *env, const char *pin)
+/* The file system that holds dir, or the nearest existing directory above
+ * it (the run directory is made only when a server needs it).  It matters
+ * to the FIFO and to connection set-up: on a disk file system mkfifo(),
+ * bind() and unlink() go through its journal, on tmpfs they stay in memory. */
+static void fs_type(const char *dir, char *out, size_t cap)
+{
+	static const struct {
+		long magic;
+		const char *name;
+	} known[] = {
+		{ 0x01021994, "tmpfs" },  { 0x858458f6, "ramfs" },   { 0xef53, "ext4" },
+		{ 0x58465342, "xfs" },    { 0x9123683e, "btrfs" },   { 0x2fc12fc1, "zfs" },
+		{ 0x794c7630, "overlayfs" }, { 0x6969, "nfs" },      { 0x9fa0, "proc" },
+		{ 0x65735546, "fuse" },   { 0xf2f52010, "f2fs" },
+	};
+	char path[4096];
+	struct statfs sf;
+
+	snprintf(out, cap, UNKNOWN);
+	if (!dir || !*dir || snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path)
+		return;
+	while (statfs(path, &sf) != 0) {
+		char *slash = strrchr(path, '/');
+		if (!slash)
+			return;
+		if (slash == path)
+			slash[1] = '\0'; /* up to "/", which exists */
+		else
+			*slash = '\0';
+	}
+	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+		if ((long)sf.f_type == known[i].magic) {
+			snprintf(out, cap, "%s", known[i].name);
+			return;
+		}
+	snprintf(out, cap, "0x%lx", (unsigned long)sf.f_type);
+}
+
+void env_record_collect(struct env_record *env, const char *pin, const char *rundir)
 {
 	struct utsname u;
 	time_t now = time(NULL);
@@ -173,4 +212,5 @@ void env_record_collect(struct env_record *env, const char *pin)
 #endif
 	copy_clean(env->git_rev, sizeof env->git_rev, rev ? rev : "");
 	copy_clean(env->pin, sizeof env->pin, pin && *pin ? pin : "none");
+	fs_type(rundir, env->rundir_fs, sizeof env->rundir_fs);
 }

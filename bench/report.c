@@ -137,7 +137,7 @@ struct env_item {
 	bool is_number;
 };
 
-#define ENV_ITEMS 13
+#define ENV_ITEMS 14
 
 static size_t env_items(const struct env_record *env, struct env_item *items)
 {
@@ -155,7 +155,7 @@ static size_t env_items(const struct env_record *env, struct env_item *items)
 		{ "clocksource", env->clocksource, false }, { "timer_ns", timer, true },
 		{ "compiler", env->compiler, false }, { "cflags", env->cflags, false },
 		{ "link", env->link, false },         { "git_rev", env->git_rev, false },
-		{ "pin", env->pin, false },
+		{ "pin", env->pin, false },           { "rundir_fs", env->rundir_fs, false },
 	};
 	_Static_assert(sizeof all / sizeof all[0] == ENV_ITEMS, "ENV_ITEMS is out of date");
 
@@ -240,6 +240,7 @@ static void text_begin(FILE *f, const struct env_record *env)
 		env->timer_ns);
 	fprintf(f, "# kernel: %s; compiler: %s; cflags: %s; link: %s; git: %s; pin: %s\n",
 		env->kernel, env->compiler, env->cflags, env->link, env->git_rev, env->pin);
+	fprintf(f, "# sockets and FIFOs on: %s\n", env->rundir_fs);
 }
 
 /* ---- the machine-readable writers ------------------------------------- */

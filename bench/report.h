@@ -38,6 +38,7 @@ struct env_record {
 	char link[16];        /* "static" or "dynamic" (Makefile's LINK) */
 	char git_rev[48];     /* $IPCLAB_GIT_REV, or the build's, or "unknown" */
 	char pin[32];         /* "0,1", "0,0" or "none" */
+	char rundir_fs[24];   /* file system of the socket and FIFO directory: tmpfs, ext4... */
 };
 
 /* One measurement.  Columns that do not apply stay 0 / "". */
@@ -69,8 +70,9 @@ struct report {
 
 /* "text", "csv", "json", "markdown" (or "md") -> format; -1 if unknown. */
 int report_parse_format(const char *name, enum report_format *format);
-/* Fill the environment record from /proc, /sys, uname and the build. */
-void env_record_collect(struct env_record *env, const char *pin);
+/* Fill the environment record from /proc, /sys, uname and the build;
+ * rundir (NULL: unknown) is where the sockets and FIFOs are made. */
+void env_record_collect(struct env_record *env, const char *pin, const char *rundir);
 
 void report_begin(struct report *r, FILE *out, enum report_format format,
 		  const struct env_record *env);

@@ -87,9 +87,25 @@ SERVABLE="fifo unix_stream unix_dgram tcp udp"
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 RESULTS_DIR=$PWD/results/$STAMP
 mkdir -p "$RESULTS_DIR"
-# Sockets and FIFOs live in a short private directory: Unix socket paths
-# are limited to 107 bytes, and results/ may be deep in the tree.
-IPCLAB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/ipclab-bench.XXXXXX")
+# Sockets and FIFOs live in a short private directory (Unix socket paths
+# are limited to 107 bytes, and results/ may be deep in the tree), on a
+# memory file system when there is one: on a disk file system a FIFO's
+# mkfifo() and unlink() and a socket's bind() go through the journal, and
+# every whole-process greet would time that too.  $XDG_RUNTIME_DIR is where
+# a user's own servers put them (tmpfs on a desktop), else /dev/shm, else
+# $TMPDIR or /tmp.  The environment record names the file system.
+rundir_base() {
+	local d
+	for d in "${XDG_RUNTIME_DIR:-}" /dev/shm; do
+		if [ -n "$d" ] && [ -d "$d" ] && [ -w "$d" ] &&
+			[ "$(stat -f -c %T "$d" 2>/dev/null)" = tmpfs ]; then
+			echo "$d"
+			return
+		fi
+	done
+	echo "${TMPDIR:-/tmp}"
+}
+IPCLAB_DIR=$(mktemp -d "$(rundir_base)/ipclab-bench.XXXXXX")
 export IPCLAB_DIR
 IPCLAB_GIT_REV=$(git describe --always --dirty 2>/dev/null || echo unknown)
 export IPCLAB_GIT_REV

@@ -152,7 +152,7 @@ static int check_transport(const struct ipc_transport *t, struct load_args *a)
 }
 
 static void print_row(const struct load_args *a, const struct ipc_transport *t,
-		      const struct load_tally *tl, double *lat)
+		      const struct ipc_ctx *ctx, const struct load_tally *tl, double *lat)
 {
 	struct env_record env;
 	struct report r;
@@ -176,7 +176,7 @@ static void print_row(const struct load_args *a, const struct ipc_transport *t,
 		.note = note,
 	};
 	stats_compute(lat, tl->greetings, &row.lat_us);
-	env_record_collect(&env, "none");
+	env_record_collect(&env, "none", ctx->rundir);
 	report_begin(&r, stdout, a->format, &env);
 	report_add(&r, &row);
 	report_end(&r);
@@ -234,7 +234,7 @@ int cmd_load(struct cli *cli, int argc, char **argv)
 			cfg.addr.text, tl.first_error);
 		return tl.first_status ? tl.first_status : IPC_NO_SERVER;
 	}
-	print_row(&a, t, &tl, lat);
+	print_row(&a, t, &cli->ctx, &tl, lat);
 	free(lat);
 	if (!tl.first_status)
 		return 0;

@@ -330,7 +330,7 @@ static const char csv_header[] =
 
 static void sample_env(struct env_record *env)
 {
-	env_record_collect(env, "0,1");
+	env_record_collect(env, "0,1", "/tmp");
 	/* A value a naive writer would break: quotes, a comma, a backslash. */
 	snprintf(env->cpu_model, sizeof env->cpu_model, "Chip \"X\", rev\\2 \xc3\xa9");
 }
@@ -428,7 +428,7 @@ static void test_report_csv(void **state)
 	}
 	assert_true(header);
 	assert_int_equal(rows, 2);
-	assert_int_equal(comments, 13); /* every field of the environment */
+	assert_int_equal(comments, 14); /* every field of the environment */
 	free(out);
 }
 
@@ -452,6 +452,9 @@ static void test_report_json(void **state)
 	r = jfind(d, -1, "timer_ns");
 	assert_non_null(r);
 	assert_false(r->is_string);
+	r = jfind(d, -1, "rundir_fs");
+	assert_non_null(r);
+	assert_true(r->is_string && r->val[0]);
 	r = jfind(d, 0, "p50_us");
 	assert_non_null(r);
 	assert_false(r->is_string);
@@ -511,7 +514,7 @@ static void test_report_markdown(void **state)
 				row1 = line;
 		}
 	}
-	assert_int_equal(bullets, 13); /* every field of the environment */
+	assert_int_equal(bullets, 14); /* every field of the environment */
 	assert_int_equal(table, 4); /* header, separator, two rows */
 	assert_non_null(row1);
 	assert_non_null(strstr(row1, "| latency | unix_stream |"));
@@ -539,10 +542,10 @@ static void test_env_record(void **state)
 	struct env_record env;
 
 	unsetenv("IPCLAB_GIT_REV");
-	env_record_collect(&env, NULL);
+	env_record_collect(&env, NULL, NULL);
 	const char *fields[] = { env.date,     env.cpu_model, env.smt,  env.kernel,
 				 env.governor, env.clocksource, env.compiler, env.cflags,
-				 env.link,     env.git_rev,  env.pin };
+				 env.link,     env.git_rev,  env.pin,     env.rundir_fs };
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
 		assert_true(fields[i][0] != '\0');
 		for (const char *p = fields[i]; *p; p++)
@@ -561,10 +564,16 @@ static void test_env_record(void **state)
 	assert_true(!strcmp(env.link, "static") || !strcmp(env.link, "dynamic") ||
 		    !strcmp(env.link, "unknown"));
 
+	assert_string_equal(env.rundir_fs, "unknown");
+
 	setenv("IPCLAB_GIT_REV", "abc1234-dirty", 1);
-	env_record_collect(&env, "0,0");
+	env_record_collect(&env, "0,0", "/proc/self");
 	assert_string_equal(env.git_rev, "abc1234-dirty");
 	assert_string_equal(env.pin, "0,0");
+	assert_string_equal(env.rundir_fs, "proc");
+	/* A run directory not made yet: the file system it would be made on. */
+	env_record_collect(&env, "0,0", "/proc/no/such/dir");
+	assert_string_equal(env.rundir_fs, "proc");
 	unsetenv("IPCLAB_GIT_REV");
 }
 
