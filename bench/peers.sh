@@ -1,6 +1,5 @@
 # peers.sh - the same round trips measured by other tools, in the same run
-# and with the same CPU placement (sourced by run.sh).  lmbench, which
-# issue 3 names, is not packaged in Debian 12; these Debian peers are:
+# and with the same CPU placement (sourced by run.sh).  These Debian peers:
 #   perf bench sched pipe   pipe round trip, 4-byte messages; prints the
 #                           MEAN time per loop, one loop = one round trip
 #   sockperf ping-pong      TCP and UDP over loopback, 64-byte messages;
@@ -9,6 +8,8 @@
 #   qperf tcp_lat udp_lat   TCP and UDP, 64-byte messages; prints the MEAN
 #                           one-way latency, i.e. half the round trip: we
 #                           double it
+# and lmbench, where a build of it is at hand (it is not packaged in Debian
+# 12): see "lmbench" below.
 # Rows go to peers.csv in the common layout: kind "peer", mode = the tool,
 # mean only (note MEAN-ONLY) where the tool gives nothing else; ipclab's
 # own runs beside them (see "interleaved rounds" below) have mode "ipclab".
@@ -18,13 +19,27 @@ PEER_SIZE=64
 # pin_cmd CPU - the taskset prefix for one side of a placement.
 pin_cmd() { [ "$1" = none ] || printf 'taskset -c %s' "$1"; }
 
-# peer_row TRANSPORT TOOL SIZE COUNT PIN MEAN_US NOTE - one CSV row with only
-# the mean filled in (empty fields: not measured).
+# peer_row COLUMN=VALUE... - one peers.csv row of kind "peer" in the common
+# layout, from the columns named (the others stay empty: not measured;
+# clients 1, lost and errors 0), quoted as CSV needs.
 peer_row() {
-	local pin=$5
-	[ "$pin" = none ] || pin="\"$pin\""
-	printf 'peer,%s,%s,%s,%s,1,%s,,,,,,,%s,,,,,,,0,0,%s\n' "$1" "$2" "$3" "$4" "$pin" "$6" "$7" \
-		>>"$RESULTS_DIR/peers.csv"
+	awk -v header="$CSV_HEADER" 'BEGIN {
+		v["kind"] = "peer"; v["clients"] = 1; v["lost"] = 0; v["errors"] = 0
+		for (i = 1; i < ARGC; i++) {
+			eq = index(ARGV[i], "=")
+			v[substr(ARGV[i], 1, eq - 1)] = substr(ARGV[i], eq + 1)
+		}
+		n = split(header, col, ",")
+		for (i = 1; i <= n; i++) {
+			x = v[col[i]]
+			if (x ~ /[",]/) {
+				gsub(/"/, "\"\"", x)
+				x = "\"" x "\""
+			}
+			printf "%s%s", (i > 1 ? "," : ""), x
+		}
+		print ""
+	}' "$@" >>"$RESULTS_DIR/peers.csv"
 }
 
 # free_port PROTO(t|u) - a loopback port nobody uses now (20000-32767,
@@ -161,6 +176,164 @@ peer_qperf() {
 	done
 }
 
+# ---- lmbench ------------------------------------------------------------------
+# The issue's accuracy targets name lmbench, which Debian 12 does not
+# package.  Given a build of it, LMBENCH_BIN=DIR (the directory of its
+# lat_* and bw_* programs) runs it in the same rounds and placements, each
+# run followed by ipclab's twin:
+#   lat_pipe, lat_fifo, lat_unix, lat_tcp (1-byte messages) and lat_udp (4
+#   bytes, its sequence number) print one figure: the mean round trip of a
+#   timed loop (the median of -N repetitions: 1 here, the rounds repeat).
+#   The target compares ipclab's p50 with it; its mean is in peers.csv too.
+#   bw_pipe, bw_unix and bw_tcp at 64 KiB print MB/s, with MB = 10^6 bytes
+#   as ours.  They do not check the data; ours checks every byte.
+# Placement: lmbench forks the two ends of lat_pipe, lat_fifo, lat_unix,
+# bw_pipe and bw_unix itself and pins them by LMBENCH_SCHED ("CUSTOM_UNIQUE
+# A B ": the parent end on A, the forked one on B; the trailing blank keeps
+# its parser inside the string); its TCP and UDP servers are started apart,
+# pinned by taskset.  ENOUGH, LOOP_O and TIMING_O skip its calibration,
+# which takes up to 30 s a run on a VM: ENOUGH is the timed interval (µs),
+# and 0 overheads leave a few ns of loop in each of its round trips, which
+# can only make lmbench look slower, by under 0.1 %.
+LMB_LAT="pipe:lat_pipe:1 fifo:lat_fifo:1 unix_stream:lat_unix:1 tcp:lat_tcp:1 udp:lat_udp:4"
+LMB_BW="pipe:bw_pipe unix_stream:bw_unix tcp:bw_tcp"
+LMB_BW_SIZE=65536
+LMB_ENV=(ENOUGH=500000 LOOP_O=0 TIMING_O=0)
+
+# lmbench_bin PROGRAM - the path of one lmbench program, or nothing.
+lmbench_bin() {
+	[ -n "${LMBENCH_BIN:-}" ] && [ -x "$LMBENCH_BIN/$1" ] && echo "$LMBENCH_BIN/$1"
+}
+have_lmbench() {
+	local e p
+	for e in $LMB_LAT $LMB_BW; do
+		p=${e#*:}
+		[ -n "$(lmbench_bin "${p%%:*}")" ] || return 1
+	done
+}
+
+# lmbench_run LOG PIN PROGRAM ARGS... - one lmbench client run, placed as
+# PIN says; its figure (µs or MB/s: the number before the unit on its last
+# line) on stdout.  lmbench writes to stderr only.
+lmbench_run() {
+	local log=$1 pin=$2 prog=$3 value
+	shift 3
+	local placed=(env "${LMB_ENV[@]}")
+	case "$prog" in
+	lat_tcp | lat_udp | bw_tcp) # a client; its server was pinned apart
+		[ "$pin" = none ] || placed+=(taskset -c "${pin%,*}") ;;
+	*) # both ends forked by lmbench itself
+		[ "$pin" = none ] || placed+=(LMBENCH_SCHED="CUSTOM_UNIQUE ${pin%,*} ${pin#*,} ") ;;
+	esac
+	run_logged "$log" timeout 120 "${placed[@]}" "$(lmbench_bin "$prog")" -N 1 -W 0 "$@" ||
+		die "lmbench $prog failed (see $log)"
+	value=$(awk '/ microseconds$/ { v = $(NF - 1) } / MB\/sec$/ { v = $(NF - 1) }
+		END { if (v != "") print v }' "$log")
+	[ -n "$value" ] || die "no figure in lmbench's $prog output ($log)"
+	echo "$value"
+}
+
+# lmbench_server PROGRAM PIN start|stop - lmbench's TCP and UDP servers fork
+# into the background and are stopped by the same program's -S.
+LMB_SERVERS=()
+lmbench_server() {
+	local prog=$1 pin=$2 dir=$RESULTS_DIR/peers bin
+	bin=$(lmbench_bin "$prog")
+	if [ "$3" = start ]; then
+		# shellcheck disable=SC2046
+		run_logged "$dir/lmbench_${prog}_server.log" $(pin_cmd "${pin#*,}") "$bin" -s ||
+			die "lmbench $prog -s (its server) failed: is its port taken?"
+		LMB_SERVERS+=("$prog")
+		sleep 0.2 # it listens before it forks: this is for the fork
+	else
+		"$bin" -S 127.0.0.1 >/dev/null 2>&1 || warn "lmbench $prog -S 127.0.0.1 failed"
+		local kept=() p
+		for p in "${LMB_SERVERS[@]}"; do [ "$p" = "$prog" ] || kept+=("$p"); done
+		LMB_SERVERS=("${kept[@]}")
+	fi
+}
+# For the cleanup trap: every lmbench server still running.
+lmbench_stop_all() {
+	local p
+	for p in "${LMB_SERVERS[@]}"; do lmbench_server "$p" none stop; done
+}
+
+# twin_bw TOOL MBPS TRANSPORT PIN ROUND - ipclab's throughput right after a
+# bw_* run: the same transport, message size and placement.
+twin_bw() {
+	local tool=$1 theirs=$2 t=$3 pin=$4 round=$5 out ours args
+	out=$RESULTS_DIR/peers/ipclab_bw_${t}_$(pin_label "$pin").csv
+	args=(bench throughput "$t" --size "$LMB_BW_SIZE" --total "$((LMB_BW_SIZE * TP_MSGS))"
+	      --format csv)
+	[ "$pin" = none ] || args+=(--pin "$pin")
+	to_csv "$out" "$IPCLAB" "${args[@]}"
+	ours=$(csv_get "$out" mb_per_s)
+	rm -f "$out" # a throughput row: kept out of the throughput tables
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$t" "$LMB_BW_SIZE" "$pin" "$round" \
+		MB/s "$theirs" "$ours" >>"$RESULTS_DIR/peers/rounds.tsv"
+	echo "$theirs" >>"$RESULTS_DIR/peers/${tool}_$(pin_label "$pin").mbps"
+	echo "$ours" >>"$RESULTS_DIR/peers/ipclab-bw_${t}_$(pin_label "$pin").mbps"
+}
+
+# peer_lmbench PIN ROUND - every lmbench program once, each followed by its twin.
+peer_lmbench() {
+	local pin=$1 round=$2 dir=$RESULTS_DIR/peers e t prog size value label server
+	label=$(pin_label "$pin")
+	for e in $LMB_LAT; do
+		t=${e%%:*} prog=${e#*:} size=${prog#*:} prog=${prog%:*} server=
+		case "$prog" in lat_tcp | lat_udp) server=1 ;; esac
+		[ -z "$server" ] || lmbench_server "$prog" "$pin" start
+		if [ -n "$server" ]; then
+			value=$(lmbench_run "$dir/lmbench_${prog}_${label}_$round.txt" "$pin" "$prog" -m "$size" 127.0.0.1)
+		elif [ "$prog" = lat_unix ]; then
+			value=$(lmbench_run "$dir/lmbench_${prog}_${label}_$round.txt" "$pin" "$prog" -m "$size")
+		else
+			value=$(lmbench_run "$dir/lmbench_${prog}_${label}_$round.txt" "$pin" "$prog")
+		fi
+		[ -z "$server" ] || lmbench_server "$prog" "$pin" stop
+		echo "$value" >>"$dir/lmbench-${prog}_$label.means"
+		twin "lmbench-$prog" p50 "$value" "$t" "$size" "$pin" "$round"
+	done
+	for e in $LMB_BW; do
+		t=${e%%:*} prog=${e#*:}
+		if [ "$prog" = bw_tcp ]; then
+			lmbench_server bw_tcp "$pin" start
+			value=$(lmbench_run "$dir/lmbench_${prog}_${label}_$round.txt" "$pin" "$prog" \
+				-m "$LMB_BW_SIZE" 127.0.0.1)
+			lmbench_server bw_tcp "$pin" stop
+		else
+			value=$(lmbench_run "$dir/lmbench_${prog}_${label}_$round.txt" "$pin" "$prog" \
+				-m "$LMB_BW_SIZE")
+		fi
+		twin_bw "lmbench-$prog" "$value" "$t" "$pin" "$round"
+	done
+}
+
+# lmbench_rows PIN - after the rounds: lmbench's rows (the mean of its round
+# figures) and ipclab's, for every program that ran at this placement.
+lmbench_rows() {
+	local pin=$1 dir=$RESULTS_DIR/peers label e t prog size f
+	label=$(pin_label "$pin")
+	for e in $LMB_LAT; do
+		t=${e%%:*} prog=${e#*:} size=${prog#*:} prog=${prog%:*}
+		f=$dir/lmbench-${prog}_$label.means
+		[ -s "$f" ] || continue
+		peer_row transport="$t" mode="lmbench-$prog" size="$size" count=0 pin="$pin" \
+			mean_us="$(mean_of "$f")" note=LMBENCH
+		f=$RESULTS_DIR/samples/peer_ipclab_${t}_${size}_$label.txt
+		[ ! -s "$f" ] || pooled_row ipclab "$t" "$size" "$pin" "$f"
+	done
+	for e in $LMB_BW; do
+		t=${e%%:*} prog=${e#*:}
+		f=$dir/lmbench-${prog}_$label.mbps
+		[ -s "$f" ] || continue
+		peer_row transport="$t" mode="lmbench-$prog" size="$LMB_BW_SIZE" count=0 pin="$pin" \
+			mb_per_s="$(mean_of "$f")" note=LMBENCH
+		peer_row transport="$t" mode=ipclab size="$LMB_BW_SIZE" count=0 pin="$pin" \
+			mb_per_s="$(mean_of "$dir/ipclab-bw_${t}_$label.mbps")"
+	done
+}
+
 # pooled_row TOOL TRANSPORT SIZE PIN SAMPLES - one peers.csv row from every
 # round's samples (µs), the tool's name in the mode column.
 pooled_row() {
@@ -180,26 +353,30 @@ peer_rows() {
 	local pin=$1 dir=$RESULTS_DIR/peers label f t
 	label=$(pin_label "$pin")
 	if [ -s "$dir/perf_pipe_$label.means" ]; then
-		peer_row pipe perf-sched-pipe 4 "$PERF_LOOPS" "$pin" \
-			"$(mean_of "$dir/perf_pipe_$label.means")" MEAN-ONLY
+		peer_row transport=pipe mode=perf-sched-pipe size=4 count="$PERF_LOOPS" pin="$pin" \
+			mean_us="$(mean_of "$dir/perf_pipe_$label.means")" note=MEAN-ONLY
 	fi
 	for t in tcp udp; do
 		f=$RESULTS_DIR/samples/peer_sockperf_${t}_$label.txt
 		if [ -s "$f" ]; then pooled_row sockperf "$t" "$PEER_SIZE" "$pin" "$f"; fi
 		f=$dir/qperf_${t}_$label.means
-		if [ -s "$f" ]; then peer_row "$t" qperf "$PEER_SIZE" 0 "$pin" "$(mean_of "$f")" MEAN-ONLY; fi
+		if [ -s "$f" ]; then
+			peer_row transport="$t" mode=qperf size="$PEER_SIZE" count=0 pin="$pin" \
+				mean_us="$(mean_of "$f")" note=MEAN-ONLY
+		fi
 	done
 	# ipclab's twins: the pipe beside perf (4 B), tcp and udp beside the others.
 	for f in pipe_4 "tcp_$PEER_SIZE" "udp_$PEER_SIZE"; do
 		t=$RESULTS_DIR/samples/peer_ipclab_${f}_$label.txt
 		if [ -s "$t" ]; then pooled_row ipclab "${f%_*}" "${f##*_}" "$pin" "$t"; fi
 	done
+	lmbench_rows "$pin"
 }
 
 peers_layer() {
-	local pin round dir=$RESULTS_DIR/peers perf_ok
+	local pin round dir=$RESULTS_DIR/peers perf_ok lmb
 	mkdir -p "$dir" "$RESULTS_DIR/samples"
-	rm -f "$dir"/*.means "$dir/rounds.tsv" "$RESULTS_DIR"/samples/peer_*.txt
+	rm -f "$dir"/*.means "$dir"/*.mbps "$dir/rounds.tsv" "$RESULTS_DIR"/samples/peer_*.txt
 	{ grep "^#" "$RESULTS_DIR/env.csv"; echo "$CSV_HEADER"; } >"$RESULTS_DIR/peers.csv"
 	have perf || warn "perf not installed (Debian package linux-perf): perf bench sched pipe skipped"
 	if ! have sockperf || ! have ss; then
@@ -208,21 +385,30 @@ peers_layer() {
 	if ! have qperf || ! have ss; then
 		warn "qperf or ss not installed (packages qperf, iproute2): qperf skipped"
 	fi
+	lmb=
+	if have_lmbench; then
+		lmb=1
+	elif [ -n "${LMBENCH_BIN:-}" ]; then
+		die "LMBENCH_BIN=$LMBENCH_BIN lacks one of lmbench's lat_pipe lat_fifo lat_unix lat_tcp lat_udp bw_pipe bw_unix bw_tcp"
+	fi
 	for pin in $PEER_PLACEMENTS; do
 		# perf forks both ends itself: it cannot put them on different CPUs.
 		perf_ok=
 		if have perf && { [ "$pin" = none ] || [ "${pin%,*}" = "${pin#*,}" ]; }; then perf_ok=1; fi
 		for ((round = 1; round <= PEER_ROUNDS; round++)); do
 			say "peers: pin $pin, round $round/$PEER_ROUNDS:$([ -n "$perf_ok" ] && echo " perf bench sched pipe,")" \
-				"sockperf tcp and udp, qperf tcp_lat udp_lat (${PEER_SECONDS}s each), each followed by ipclab"
+				"sockperf tcp and udp, qperf tcp_lat udp_lat (${PEER_SECONDS}s each)$([ -n "$lmb" ] && [ "$round" -le "$LMB_ROUNDS" ] && echo ", lmbench")," \
+				"each followed by ipclab"
 			[ -z "$perf_ok" ] || peer_perf_pipe "$pin" "$round"
 			if have sockperf && have ss; then
 				peer_sockperf tcp "$pin" "$round"
 				peer_sockperf udp "$pin" "$round"
 			fi
 			if have qperf && have ss; then peer_qperf "$pin" "$round"; fi
+			# lmbench takes 20 s a round: it runs in the first LMB_ROUNDS.
+			if [ -n "$lmb" ] && [ "$round" -le "$LMB_ROUNDS" ]; then peer_lmbench "$pin" "$round"; fi
 		done
 		peer_rows "$pin"
 	done
-	say "peers: lmbench is not packaged in Debian 12: its targets (issue 3) are not checked here"
+	[ -n "$lmb" ] || say "peers: lmbench is not packaged in Debian 12 and LMBENCH_BIN is not set: its targets (issue 3) are not checked"
 }

@@ -36,7 +36,11 @@ merge_results() {
 	{
 		grep '^#' "$RESULTS_DIR/env.csv"
 		echo "# pin: per row (the pin column); \"none\" = placed by the scheduler"
-		echo "# peers: lmbench is not packaged in Debian 12; perf bench, sockperf and qperf ran instead"
+		if grep -q ',LMBENCH$' "$RESULTS_DIR/peers.csv" 2>/dev/null; then
+			echo "# peers: perf bench, sockperf, qperf and lmbench (LMBENCH_BIN=${LMBENCH_BIN:-})"
+		else
+			echo "# peers: lmbench is not packaged in Debian 12 (LMBENCH_BIN unset); perf bench, sockperf and qperf ran"
+		fi
 		echo "$CSV_HEADER"
 		csv_rows "${files[@]}"
 	} | awk '!/^# pin: none$/' >"$all"

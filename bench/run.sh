@@ -24,6 +24,8 @@ cd "$(dirname "$0")/.."
 # IPCLAB_BIN: another build to measure (as for the tests), default bin/ipclab.
 # IPCLAB_DYNAMIC: the same code linked against libc.so (make passes it),
 # timed beside it to show what the dynamic loader costs at every start.
+# LMBENCH_BIN: a directory with lmbench's lat_* and bw_* programs, to run
+# them among the peers (bench/peers.sh); Debian 12 does not package it.
 IPCLAB=${IPCLAB_BIN:-$PWD/bin/ipclab}
 export IPCLAB # bench/scaling.sh measures the same build
 [ -x "$IPCLAB" ] || die "$IPCLAB is missing; build it first with \`make\`"
@@ -40,7 +42,7 @@ if quick; then
 	TP_DGRAM_SIZES="64 1024 4096 16384"
 	TP_PLACEMENT_SIZES="65536"
 	CONN_COUNT=200
-	PEER_ROUNDS=1 PEER_SECONDS=1 PEER_TWIN_COUNT=2000 PERF_LOOPS=20000
+	PEER_ROUNDS=1 PEER_SECONDS=1 PEER_TWIN_COUNT=2000 PERF_LOOPS=20000 LMB_ROUNDS=1
 else
 	HF_RUNS=1000 HF_ROUNDS=10 HF_WARMUP=10
 	LAT_COUNT=50000 LAT_WARMUP=2000
@@ -49,7 +51,7 @@ else
 	TP_DGRAM_SIZES=$(for ((s = 64; s <= 32768; s *= 2)); do printf '%d ' "$s"; done)
 	TP_PLACEMENT_SIZES="4096 65536"
 	CONN_COUNT=5000
-	PEER_ROUNDS=4 PEER_SECONDS=1 PEER_TWIN_COUNT=20000 PERF_LOOPS=200000
+	PEER_ROUNDS=4 PEER_SECONDS=1 PEER_TWIN_COUNT=20000 PERF_LOOPS=200000 LMB_ROUNDS=2
 fi
 export QUICK=${QUICK:-}
 
@@ -115,6 +117,7 @@ cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
 	stop_all_bg
+	lmbench_stop_all
 	rm -rf "$IPCLAB_DIR"
 	if [ "$rc" -ne 0 ]; then
 		printf 'bench: FAILED during step "%s" (exit %d); partial results in %s\n' \

@@ -167,6 +167,64 @@ static void test_peer_round_median(void **state)
 	unlink(rounds);
 }
 
+/* lmbench: its one figure (a loop's mean) against ipclab's p50, within 5 %;
+ * its bandwidth against ipclab's, at least as much. */
+static const char lmbench_tsv[] =
+	"kind\ttransport\tmode\tsize\tcount\tpin\tp50_us\tmean_us\tmb_per_s\tnote\n"
+	"peer\tpipe\tlmbench-lat_pipe\t1\t0\t0,0\t\t4\t\tLMBENCH\n"
+	"peer\tpipe\tipclab\t1\t40000\t0,0\t4.1\t4.4\t\t\n"
+	"peer\ttcp\tlmbench-lat_tcp\t1\t0\t0,1\t\t20\t\tLMBENCH\n"
+	"peer\ttcp\tipclab\t1\t40000\t0,1\t22\t23\t\t\n"
+	"peer\tpipe\tlmbench-bw_pipe\t65536\t0\t0,0\t\t\t5000\tLMBENCH\n"
+	"peer\tpipe\tipclab\t65536\t0\t0,0\t\t\t4600\t\n"
+	"peer\ttcp\tlmbench-bw_tcp\t65536\t0\t0,1\t\t\t4000\tLMBENCH\n"
+	"peer\ttcp\tipclab\t65536\t0\t0,1\t\t\t4400\t\n";
+
+static const char lmbench_rounds_tsv[] =
+	"lmbench-lat_pipe\tpipe\t1\t0,0\t1\tp50\t4\t4.2\n"         /* 1.05 */
+	"lmbench-lat_tcp\ttcp\t1\t0,1\t1\tp50\t20\t22\n"           /* 1.10 */
+	"lmbench-bw_pipe\tpipe\t65536\t0,0\t1\tMB/s\t5000\t4600\n" /* 0.92 */
+	"lmbench-bw_tcp\ttcp\t65536\t0,1\t1\tMB/s\t4000\t4400\n";  /* 1.10 */
+
+static void test_peer_lmbench(void **state)
+{
+	ENV;
+	char all[IPC_PATH_MAX], rounds[IPC_PATH_MAX];
+	write_file(env, "all.tsv", lmbench_tsv, all, sizeof all);
+	write_file(env, "rounds.tsv", lmbench_rounds_tsv, rounds, sizeof rounds);
+	summary(env, "pipe tcp", "peers", all, rounds);
+	assert_has(out, "| lmbench-lat_pipe | pipe | same CPU (0) | p50 : its mean | 4.00 | 4.10 | "
+			"1.02 | 1 | 1.05 | 1.05 – 1.05 |");
+	assert_has(out, "| lmbench-lat_tcp | tcp | CPUs 0,1 | p50 : its mean | 20.00 | 22.00 | "
+			"1.10 | 1 | 1.10 | 1.10 – 1.10 |");
+	/* Bandwidth rows have a table of their own, in MB/s. */
+	assert_has(out, "| lmbench-bw_pipe | pipe | same CPU (0) | 5000 | 4600 | 0.92 | 1 | 0.92 | "
+			"0.92 – 0.92 |");
+	assert_has(out, "| lmbench-bw_tcp | tcp | CPUs 0,1 | 4000 | 4400 | 1.10 | 1 | 1.10 | "
+			"1.10 – 1.10 |");
+	assert_null(strstr(out, "| lmbench-bw_pipe | pipe | same CPU (0) | p50"));
+	/* 1.05 is within 5 %, 1.10 is not; 1.10 MB/s is at least, 0.92 is not. */
+	assert_has(out, "within 5 % of lat_* (ratio <= 1.05): 1 of 2 met, missed: lmbench-lat_tcp "
+			"tcp CPUs 0,1 (1.10); bandwidth at 64 KiB at least bw_*'s (ratio >= 1): 1 of "
+			"2 met, missed: lmbench-bw_pipe same CPU (0) (0.92).");
+	assert_null(strstr(out, "is not\npackaged")); /* lmbench ran */
+	unlink(all);
+	unlink(rounds);
+}
+
+/* Without lmbench rows, the summary says its targets were not checked. */
+static void test_peer_no_lmbench(void **state)
+{
+	ENV;
+	char all[IPC_PATH_MAX];
+	write_file(env, "all.tsv", peers_tsv, all, sizeof all);
+	summary(env, "tcp udp", "peers", all, NULL);
+	assert_has(out, "so its targets are not checked here");
+	assert_null(strstr(out, "lmbench targets"));
+	assert_null(strstr(out, "Bandwidth at 64 KiB"));
+	unlink(all);
+}
+
 /* ---- throughput: the main placement, then the placement table ----------- */
 
 static void test_throughput_placement(void **state)
@@ -196,13 +254,14 @@ static void test_throughput_placement(void **state)
 
 /* ---- bash helpers: median round, stolen time ---------------------------- */
 
-/* Run a bash snippet with bench/lib.sh, inproc.sh and report.sh sourced, from
+/* Run a bash snippet with bench/lib.sh, inproc.sh, report.sh and peers.sh sourced, from
  * the source tree (the helpers name bench/csv.awk relatively). */
 static int bash_snippet(struct test_env *env, const char *snippet)
 {
 	char script[4096];
 	int n = snprintf(script, sizeof script,
-			 "set -eu; cd '%s'; . bench/lib.sh; . bench/inproc.sh; . bench/report.sh; %s",
+			 "set -eu; cd '%s'; . bench/lib.sh; . bench/inproc.sh; . bench/report.sh; "
+			 ". bench/peers.sh; %s",
 			 src_dir(),
 			 snippet);
 	assert_true(n > 0 && (size_t)n < sizeof script);
@@ -279,6 +338,27 @@ static void test_merge_once(void **state)
 	assert_string_equal(out, want);
 }
 
+/* peer_row: the columns named, in the common layout's order, quoted where
+ * CSV needs it; the others empty, clients 1, lost and errors 0. */
+static void test_peer_row(void **state)
+{
+	ENV;
+	char snippet[1024];
+	int n = snprintf(snippet, sizeof snippet,
+			 "RESULTS_DIR='%s'; peer_row transport=tcp mode=qperf size=64 count=0 "
+			 "pin=0,1 mean_us=12.5 'note=MEAN-ONLY, \"x\"'; peer_row transport=pipe "
+			 "mode=lmbench-bw_pipe size=65536 pin=none mb_per_s=5000 note=LMBENCH; "
+			 "cat \"$RESULTS_DIR/peers.csv\"; rm \"$RESULTS_DIR/peers.csv\"",
+			 env->dir);
+	assert_true(n > 0 && (size_t)n < sizeof snippet);
+	int rc = bash_snippet(env, snippet);
+	if (rc != 0)
+		fail_msg("status %d: %s", rc, err);
+	assert_string_equal(out, "peer,tcp,qperf,64,0,1,\"0,1\",,,,,,,12.5,,,,,,,0,0,"
+				 "\"MEAN-ONLY, \"\"x\"\"\"\n"
+				 "peer,pipe,lmbench-bw_pipe,65536,,1,none,,,,,,,,,,,5000,,,0,0,LMBENCH\n");
+}
+
 static void test_cpu_ticks(void **state)
 {
 	ENV;
@@ -299,8 +379,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		CASE(test_process_ratios),         CASE(test_process_target_met),
-		CASE(test_peer_round_median),      CASE(test_throughput_placement),
+		CASE(test_peer_round_median),      CASE(test_peer_lmbench),
+		CASE(test_peer_no_lmbench),        CASE(test_throughput_placement),
 		CASE(test_throughput_median_round), CASE(test_merge_once),
+		CASE(test_peer_row),
 		CASE(test_cpu_ticks),
 	};
 	return cmocka_run_group_tests_name("bench scripts: summary, medians, steal", tests, NULL,
