@@ -49,6 +49,22 @@ to_csv() {
 	mv "$out.part" "$out"
 }
 
+# rundir_base - where to make a private directory for sockets and FIFOs:
+# the first memory file system of $XDG_RUNTIME_DIR and /dev/shm, else
+# $TMPDIR or /tmp (on a disk file system, mkfifo(), bind() and unlink() go
+# through its journal, and the benchmarks would time that too).
+rundir_base() {
+	local d
+	for d in "${XDG_RUNTIME_DIR:-}" /dev/shm; do
+		if [ -n "$d" ] && [ -d "$d" ] && [ -w "$d" ] &&
+			[ "$(stat -f -c %T "$d" 2>/dev/null)" = tmpfs ]; then
+			echo "$d"
+			return
+		fi
+	done
+	echo "${TMPDIR:-/tmp}"
+}
+
 # ---- background servers ---------------------------------------------------
 
 # start_bg LOG CMD... - start CMD in the background, output in LOG; the pid

@@ -243,8 +243,7 @@ lmbench_server() {
 		# shellcheck disable=SC2046
 		run_logged "$dir/lmbench_${prog}_server.log" $(pin_cmd "${pin#*,}") "$bin" -s ||
 			die "lmbench $prog -s (its server) failed: is its port taken?"
-		LMB_SERVERS+=("$prog")
-		sleep 0.2 # it listens before it forks: this is for the fork
+		LMB_SERVERS+=("$prog") # it bound its port before it returned
 	else
 		"$bin" -S 127.0.0.1 >/dev/null 2>&1 || warn "lmbench $prog -S 127.0.0.1 failed"
 		local kept=() p

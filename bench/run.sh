@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run.sh - the main job behind `make bench` (docs/BENCHMARKS.md).
 #
-#   bench/run.sh            full run, about 7 minutes on 2 cores
+#   bench/run.sh            full run, about 9 minutes on 2 cores
 #   QUICK=1 bench/run.sh    every step with few iterations, under a minute (CI)
 #
 # Steps: the demos once (a sanity check), the whole-process layer
@@ -95,18 +95,8 @@ mkdir -p "$RESULTS_DIR"
 # mkfifo() and unlink() and a socket's bind() go through the journal, and
 # every whole-process greet would time that too.  $XDG_RUNTIME_DIR is where
 # a user's own servers put them (tmpfs on a desktop), else /dev/shm, else
-# $TMPDIR or /tmp.  The environment record names the file system.
-rundir_base() {
-	local d
-	for d in "${XDG_RUNTIME_DIR:-}" /dev/shm; do
-		if [ -n "$d" ] && [ -d "$d" ] && [ -w "$d" ] &&
-			[ "$(stat -f -c %T "$d" 2>/dev/null)" = tmpfs ]; then
-			echo "$d"
-			return
-		fi
-	done
-	echo "${TMPDIR:-/tmp}"
-}
+# $TMPDIR or /tmp (rundir_base, bench/lib.sh).  The environment record
+# names the file system.
 IPCLAB_DIR=$(mktemp -d "$(rundir_base)/ipclab-bench.XXXXXX")
 export IPCLAB_DIR
 IPCLAB_GIT_REV=$(git describe --always --dirty 2>/dev/null || echo unknown)

@@ -36,7 +36,7 @@ if quick; then
 	TOTAL=6000 MIN_PER_CLIENT=4
 else
 	CLIENTS="1 2 4 8 16 32 50 64 128 256 512 1000"
-	TOTAL=100000 MIN_PER_CLIENT=20
+	TOTAL=50000 MIN_PER_CLIENT=20
 fi
 TARGET_CLIENTS=50 # the comparison point with redis
 LOAD_TIMEOUT_MS=60000 # per request: an iterative server keeps the last clients waiting
@@ -48,7 +48,7 @@ if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 1100 ]; then
 	warn "only $(ulimit -n) descriptors allowed (ulimit -Hn): points above about $(( $(ulimit -n) - 100 )) clients will fail"
 fi
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/ipclab-scaling.XXXXXX")
+work=$(mktemp -d "$(rundir_base)/ipclab-scaling.XXXXXX")
 export IPCLAB_DIR=$work
 # Our own copy: a `make` during the run must not swap the binary under us.
 cp "$IPCLAB" "$work/ipclab"
