@@ -258,11 +258,12 @@ lmbench_stop_all() {
 }
 
 # twin_bw TOOL MBPS TRANSPORT PIN ROUND - ipclab's throughput right after a
-# bw_* run: the same transport, message size and placement.
+# bw_* run: the same transport, message size and placement, and as many
+# bytes as the throughput layer sends at that size (bench/inproc.sh).
 twin_bw() {
 	local tool=$1 theirs=$2 t=$3 pin=$4 round=$5 out ours args
 	out=$RESULTS_DIR/peers/ipclab_bw_${t}_$(pin_label "$pin").csv
-	args=(bench throughput "$t" --size "$LMB_BW_SIZE" --total "$((LMB_BW_SIZE * TP_MSGS))"
+	args=(bench throughput "$t" --size "$LMB_BW_SIZE" --total "$(tp_total "$LMB_BW_SIZE")"
 	      --format csv)
 	[ "$pin" = none ] || args+=(--pin "$pin")
 	to_csv "$out" "$IPCLAB" "${args[@]}"
