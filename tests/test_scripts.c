@@ -140,13 +140,25 @@ static const char rounds_tsv[] =
 	"qperf\tudp\t64\t0,1\t1\tmean\t10\t12\n"    /* 1.2 */
 	"qperf\tudp\t64\t0,1\t2\tmean\t10\t13\n";   /* 1.3 */
 
+/* The peers table (only=peers) of these all.tsv and rounds.tsv texts
+ * (rounds NULL: none) into `out`; the files are removed again. */
+static void peers_summary(struct test_env *env, const char *order, const char *all_text,
+			  const char *rounds_text)
+{
+	char all[IPC_PATH_MAX], rounds[IPC_PATH_MAX];
+	write_file(env, "all.tsv", all_text, all, sizeof all);
+	if (rounds_text)
+		write_file(env, "rounds.tsv", rounds_text, rounds, sizeof rounds);
+	summary(env, order, "peers", all, rounds_text ? rounds : NULL);
+	unlink(all);
+	if (rounds_text)
+		unlink(rounds);
+}
+
 static void test_peer_round_median(void **state)
 {
 	ENV;
-	char all[IPC_PATH_MAX], rounds[IPC_PATH_MAX];
-	write_file(env, "all.tsv", peers_tsv, all, sizeof all);
-	write_file(env, "rounds.tsv", rounds_tsv, rounds, sizeof rounds);
-	summary(env, "tcp udp", "peers", all, rounds);
+	peers_summary(env, "tcp udp", peers_tsv, rounds_tsv);
 	/* The pooled twin row gives the pooled ratio; the rounds, the median:
 	 * odd count, the middle one; even count, the mean of the two. */
 	assert_has(out, "| sockperf | tcp | same CPU (0) | p50 | 10.00 | 11.00 | 1.10 | 3 | 1.00 | "
@@ -163,8 +175,6 @@ static void test_peer_round_median(void **state)
 			"qperf udp CPUs 0,1.");
 	/* ipclab's own twin rows are not peers. */
 	assert_null(strstr(out, "| ipclab |"));
-	unlink(all);
-	unlink(rounds);
 }
 
 /* lmbench: its one figure (a loop's mean) against ipclab's p50, within 5 %;
@@ -189,10 +199,7 @@ static const char lmbench_rounds_tsv[] =
 static void test_peer_lmbench(void **state)
 {
 	ENV;
-	char all[IPC_PATH_MAX], rounds[IPC_PATH_MAX];
-	write_file(env, "all.tsv", lmbench_tsv, all, sizeof all);
-	write_file(env, "rounds.tsv", lmbench_rounds_tsv, rounds, sizeof rounds);
-	summary(env, "pipe tcp", "peers", all, rounds);
+	peers_summary(env, "pipe tcp", lmbench_tsv, lmbench_rounds_tsv);
 	assert_has(out, "| lmbench-lat_pipe | pipe | same CPU (0) | p50 : its mean | 4.00 | 4.10 | "
 			"1.02 | 1 | 1.05 | 1.05 – 1.05 |");
 	assert_has(out, "| lmbench-lat_tcp | tcp | CPUs 0,1 | p50 : its mean | 20.00 | 22.00 | "
@@ -208,21 +215,16 @@ static void test_peer_lmbench(void **state)
 			"tcp CPUs 0,1 (1.10); bandwidth at 64 KiB at least bw_*'s (ratio >= 1): 1 of "
 			"2 met, missed: lmbench-bw_pipe same CPU (0) (0.92).");
 	assert_null(strstr(out, "is not\npackaged")); /* lmbench ran */
-	unlink(all);
-	unlink(rounds);
 }
 
 /* Without lmbench rows, the summary says its targets were not checked. */
 static void test_peer_no_lmbench(void **state)
 {
 	ENV;
-	char all[IPC_PATH_MAX];
-	write_file(env, "all.tsv", peers_tsv, all, sizeof all);
-	summary(env, "tcp udp", "peers", all, NULL);
+	peers_summary(env, "tcp udp", peers_tsv, NULL);
 	assert_has(out, "so its targets are not checked here");
 	assert_null(strstr(out, "lmbench targets"));
 	assert_null(strstr(out, "Bandwidth at 64 KiB"));
-	unlink(all);
 }
 
 /* ---- throughput: the main placement, then the placement table ----------- */
