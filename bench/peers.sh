@@ -405,7 +405,7 @@ peers_layer() {
 				peer_sockperf udp "$pin" "$round"
 			fi
 			if have qperf && have ss; then peer_qperf "$pin" "$round"; fi
-			# lmbench takes 20 s a round: it runs in the first LMB_ROUNDS.
+			# lmbench takes 15 to 45 s a round: it runs in the first LMB_ROUNDS.
 			if [ -n "$lmb" ] && [ "$round" -le "$LMB_ROUNDS" ]; then peer_lmbench "$pin" "$round"; fi
 		done
 		peer_rows "$pin"

@@ -327,7 +327,7 @@ function peers_section(    r, o, stat, theirs, ours, any, k, med, n, good, slowe
 			if (med <= 1.05)
 				lat_ok++
 			else
-				lat_miss = lat_miss (lat_miss == "" ? "" : ", ") what sprintf(" (%.2f)", med)
+				lat_miss = lat_miss (lat_miss == "" ? "" : ", ") what sprintf(" (%.3f)", med)
 		}
 		n++
 		if (med <= 1)
@@ -366,7 +366,7 @@ function peers_section(    r, o, stat, theirs, ours, any, k, med, n, good, slowe
 				bw_ok++
 			else
 				bw_miss = bw_miss (bw_miss == "" ? "" : ", ") f(r, "mode") " " \
-					placement(f(r, "pin")) sprintf(" (%.2f)", med)
+					placement(f(r, "pin")) sprintf(" (%.3f)", med)
 		}
 		print ""
 	}

@@ -212,8 +212,8 @@ static void test_peer_lmbench(void **state)
 	assert_null(strstr(out, "| lmbench-bw_pipe | pipe | same CPU (0) | p50"));
 	/* 1.05 is within 5 %, 1.10 is not; 1.10 MB/s is at least, 0.92 is not. */
 	assert_has(out, "within 5 % of lat_* (ratio <= 1.05): 1 of 2 met, missed: lmbench-lat_tcp "
-			"tcp CPUs 0,1 (1.10); bandwidth at 64 KiB at least bw_*'s (ratio >= 1): 1 of "
-			"2 met, missed: lmbench-bw_pipe same CPU (0) (0.92).");
+			"tcp CPUs 0,1 (1.100); bandwidth at 64 KiB at least bw_*'s (ratio >= 1): 1 of "
+			"2 met, missed: lmbench-bw_pipe same CPU (0) (0.920).");
 	assert_null(strstr(out, "is not\npackaged")); /* lmbench ran */
 }
 
