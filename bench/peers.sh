@@ -212,6 +212,9 @@ have_lmbench() {
 	done
 }
 
+# lmbench_has_server PROGRAM - true for the programs whose server runs apart.
+lmbench_has_server() { case "$1" in lat_tcp | lat_udp | bw_tcp) return 0 ;; esac; return 1; }
+
 # lmbench_run LOG PIN PROGRAM ARGS... - one lmbench client run, placed as
 # PIN says; its figure (µs or MB/s: the number before the unit on its last
 # line) on stdout.  lmbench writes to stderr only.
@@ -219,12 +222,13 @@ lmbench_run() {
 	local log=$1 pin=$2 prog=$3 value
 	shift 3
 	local placed=(env "${LMB_ENV[@]}")
-	case "$prog" in
-	lat_tcp | lat_udp | bw_tcp) # a client; its server was pinned apart
-		[ "$pin" = none ] || placed+=(taskset -c "${pin%,*}") ;;
-	*) # both ends forked by lmbench itself
-		[ "$pin" = none ] || placed+=(LMBENCH_SCHED="CUSTOM_UNIQUE ${pin%,*} ${pin#*,} ") ;;
-	esac
+	if [ "$pin" = none ]; then
+		:
+	elif lmbench_has_server "$prog"; then # a client; its server was pinned apart
+		placed+=(taskset -c "${pin%,*}")
+	else # both ends forked by lmbench itself
+		placed+=(LMBENCH_SCHED="CUSTOM_UNIQUE ${pin%,*} ${pin#*,} ")
+	fi
 	run_logged "$log" timeout 120 "${placed[@]}" "$(lmbench_bin "$prog")" -N 1 -W 0 "$@" ||
 		die "lmbench $prog failed (see $log)"
 	value=$(awk '/ microseconds$/ { v = $(NF - 1) } / MB\/sec$/ { v = $(NF - 1) }
@@ -257,6 +261,23 @@ lmbench_stop_all() {
 	for p in "${LMB_SERVERS[@]}"; do lmbench_server "$p" none stop; done
 }
 
+# lmbench_once PIN ROUND PROGRAM SIZE - one run of an lmbench program with
+# SIZE-byte messages (lat_pipe and lat_fifo have 1 byte, fixed), its server
+# started before and stopped after when it has one; the figure is left in
+# LMB_VALUE (not printed: the server list must outlive this call).
+lmbench_once() {
+	local pin=$1 round=$2 prog=$3 args=(-m "$4") server=
+	[ "$prog" != lat_pipe ] && [ "$prog" != lat_fifo ] || args=()
+	if lmbench_has_server "$prog"; then
+		server=1
+		args+=(127.0.0.1)
+		lmbench_server "$prog" "$pin" start
+	fi
+	LMB_VALUE=$(lmbench_run "$RESULTS_DIR/peers/lmbench_${prog}_$(pin_label "$pin")_$round.txt" \
+		"$pin" "$prog" "${args[@]}")
+	[ -z "$server" ] || lmbench_server "$prog" "$pin" stop
+}
+
 # twin_bw TOOL MBPS TRANSPORT PIN ROUND - ipclab's throughput right after a
 # bw_* run: the same transport, message size and placement, and as many
 # bytes as the throughput layer sends at that size (bench/inproc.sh).
@@ -277,35 +298,17 @@ twin_bw() {
 
 # peer_lmbench PIN ROUND - every lmbench program once, each followed by its twin.
 peer_lmbench() {
-	local pin=$1 round=$2 dir=$RESULTS_DIR/peers e t prog size value label server
-	label=$(pin_label "$pin")
+	local pin=$1 round=$2 e t prog size
 	for e in $LMB_LAT; do
-		t=${e%%:*} prog=${e#*:} size=${prog#*:} prog=${prog%:*} server=
-		case "$prog" in lat_tcp | lat_udp) server=1 ;; esac
-		[ -z "$server" ] || lmbench_server "$prog" "$pin" start
-		if [ -n "$server" ]; then
-			value=$(lmbench_run "$dir/lmbench_${prog}_${label}_$round.txt" "$pin" "$prog" -m "$size" 127.0.0.1)
-		elif [ "$prog" = lat_unix ]; then
-			value=$(lmbench_run "$dir/lmbench_${prog}_${label}_$round.txt" "$pin" "$prog" -m "$size")
-		else
-			value=$(lmbench_run "$dir/lmbench_${prog}_${label}_$round.txt" "$pin" "$prog")
-		fi
-		[ -z "$server" ] || lmbench_server "$prog" "$pin" stop
-		echo "$value" >>"$dir/lmbench-${prog}_$label.means"
-		twin "lmbench-$prog" p50 "$value" "$t" "$size" "$pin" "$round"
+		t=${e%%:*} prog=${e#*:} size=${prog#*:} prog=${prog%:*}
+		lmbench_once "$pin" "$round" "$prog" "$size"
+		echo "$LMB_VALUE" >>"$RESULTS_DIR/peers/lmbench-${prog}_$(pin_label "$pin").means"
+		twin "lmbench-$prog" p50 "$LMB_VALUE" "$t" "$size" "$pin" "$round"
 	done
 	for e in $LMB_BW; do
 		t=${e%%:*} prog=${e#*:}
-		if [ "$prog" = bw_tcp ]; then
-			lmbench_server bw_tcp "$pin" start
-			value=$(lmbench_run "$dir/lmbench_${prog}_${label}_$round.txt" "$pin" "$prog" \
-				-m "$LMB_BW_SIZE" 127.0.0.1)
-			lmbench_server bw_tcp "$pin" stop
-		else
-			value=$(lmbench_run "$dir/lmbench_${prog}_${label}_$round.txt" "$pin" "$prog" \
-				-m "$LMB_BW_SIZE")
-		fi
-		twin_bw "lmbench-$prog" "$value" "$t" "$pin" "$round"
+		lmbench_once "$pin" "$round" "$prog" "$LMB_BW_SIZE"
+		twin_bw "lmbench-$prog" "$LMB_VALUE" "$t" "$pin" "$round"
 	done
 }
 
