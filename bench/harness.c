@@ -41,6 +41,16 @@ int bench_usage_now(struct bench_usage *u, struct ipc_error *e)
 	return 0;
 }
 
+void *bench_alloc_pages(size_t n)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t align = page > 0 ? (size_t)page : 4096;
+
+	if (n == 0 || n > SIZE_MAX - align)
+		return NULL;
+	return aligned_alloc(align, (n + align - 1) / align * align);
+}
+
 int bench_write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;

@@ -87,30 +87,45 @@ start_peer_server() {
 # for seconds at a time, so a pooled p50 depends on which mode each run
 # happened to meet.  The median of the per-round ratios does not.
 
-# mean_of FILE / median_of FILE - of the numbers in FILE (one a line).
+# mean_of FILE / median_of FILE - of the numbers in FILE (one a line);
+# mean_of2 A B - of two numbers.
 mean_of() { awk '{ s += $1; n++ } END { if (n) printf "%.3f\n", s / n }' "$1"; }
+mean_of2() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", (a + b) / 2 }'; }
 median_of() {
 	sort -g "$1" | awk '{ v[NR] = $1 } END {
 		if (NR) printf "%.3f\n", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-# twin TOOL STAT PEER_VALUE TRANSPORT SIZE PIN ROUND - ipclab's echo round
-# trips right after a peer's run: samples appended to
-# samples/peer_ipclab_T_SIZE_PIN.txt, and the pair (the peer's STAT, mean
-# or p50, and ipclab's) to peers/rounds.tsv.
-twin() {
-	local tool=$1 stat=$2 theirs=$3 t=$4 size=$5 pin=$6 round=$7 label out args ours
+# twin_measure TRANSPORT SIZE PIN COUNT - ipclab's echo round trips, the
+# twin of a peer's run: samples appended to samples/peer_ipclab_T_SIZE_PIN.txt,
+# their median and mean left in TWIN_P50 and TWIN_MEAN.
+twin_measure() {
+	local t=$1 size=$2 pin=$3 label out args
 	label=${t}_${size}_$(pin_label "$pin")
 	out=$RESULTS_DIR/peers/ipclab_$label
-	args=(bench latency "$t" --size "$size" --count "$PEER_TWIN_COUNT" --warmup "$LAT_WARMUP"
+	args=(bench latency "$t" --size "$size" --count "$4" --warmup "$LAT_WARMUP"
 	      --format csv --samples "$out.samples")
 	[ "$pin" = none ] || args+=(--pin "$pin")
 	to_csv "$out.csv" "$IPCLAB" "${args[@]}"
-	if [ "$stat" = mean ]; then ours=$(mean_of "$out.samples"); else ours=$(median_of "$out.samples"); fi
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$t" "$size" "$pin" "$round" "$stat" \
-		"$theirs" "$ours" >>"$RESULTS_DIR/peers/rounds.tsv"
+	TWIN_P50=$(median_of "$out.samples")
+	TWIN_MEAN=$(mean_of "$out.samples")
 	cat "$out.samples" >>"$RESULTS_DIR/samples/peer_ipclab_$label.txt"
 	rm -f "$out.samples" "$out.csv"
+}
+
+# twin_record TOOL STAT PEER_VALUE TRANSPORT SIZE PIN ROUND IPCLAB_VALUE - one
+# pair of runs taken side by side, as a line of peers/rounds.tsv.
+twin_record() {
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$4" "$5" "$6" "$7" "$2" "$3" "$8" \
+		>>"$RESULTS_DIR/peers/rounds.tsv"
+}
+
+# twin TOOL STAT PEER_VALUE TRANSPORT SIZE PIN ROUND - the twin right after a
+# peer's run, its STAT (mean or p50) paired with the peer's.
+twin() {
+	twin_measure "$4" "$5" "$6" "$PEER_TWIN_COUNT"
+	if [ "$2" = mean ]; then set -- "$@" "$TWIN_MEAN"; else set -- "$@" "$TWIN_P50"; fi
+	twin_record "$@"
 }
 
 peer_perf_pipe() {
@@ -192,7 +207,9 @@ peer_qperf() {
 # A B ": the parent end on A, the forked one on B; the trailing blank keeps
 # its parser inside the string); its TCP and UDP servers are started apart,
 # pinned by taskset.  ENOUGH, LOOP_O and TIMING_O skip its calibration,
-# which takes up to 30 s a run on a VM: ENOUGH is the timed interval (µs),
+# which takes up to 30 s a run on a VM: ENOUGH is the shortest timed
+# interval (µs; lat_pipe, lat_fifo and lat_udp keep their own 1 s, and
+# lat_tcp, bw_pipe and bw_unix 2 s, so a round takes 10 to 20 s),
 # and 0 overheads leave a few ns of loop in each of its round trips, which
 # can only make lmbench look slower, by under 0.1 %.
 LMB_LAT="pipe:lat_pipe:1 fifo:lat_fifo:1 unix_stream:lat_unix:1 tcp:lat_tcp:1 udp:lat_udp:4"
@@ -278,37 +295,50 @@ lmbench_once() {
 	[ -z "$server" ] || lmbench_server "$prog" "$pin" stop
 }
 
-# twin_bw TOOL MBPS TRANSPORT PIN ROUND - ipclab's throughput right after a
-# bw_* run: the same transport, message size and placement, and as many
-# bytes as the throughput layer sends at that size (bench/inproc.sh).
-twin_bw() {
-	local tool=$1 theirs=$2 t=$3 pin=$4 round=$5 out ours args
+# bw_measure TRANSPORT PIN - ipclab's throughput beside a bw_* run: the same
+# transport, message size and placement, and as many bytes as the
+# throughput layer sends at that size (bench/inproc.sh); MB/s in BW_VALUE.
+bw_measure() {
+	local t=$1 pin=$2 out args
 	out=$RESULTS_DIR/peers/ipclab_bw_${t}_$(pin_label "$pin").csv
 	args=(bench throughput "$t" --size "$LMB_BW_SIZE" --total "$(tp_total "$LMB_BW_SIZE")"
 	      --format csv)
 	[ "$pin" = none ] || args+=(--pin "$pin")
 	to_csv "$out" "$IPCLAB" "${args[@]}"
-	ours=$(csv_get "$out" mb_per_s)
+	BW_VALUE=$(csv_get "$out" mb_per_s)
 	rm -f "$out" # a throughput row: kept out of the throughput tables
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$t" "$LMB_BW_SIZE" "$pin" "$round" \
-		MB/s "$theirs" "$ours" >>"$RESULTS_DIR/peers/rounds.tsv"
-	echo "$theirs" >>"$RESULTS_DIR/peers/${tool}_$(pin_label "$pin").mbps"
-	echo "$ours" >>"$RESULTS_DIR/peers/ipclab-bw_${t}_$(pin_label "$pin").mbps"
 }
 
-# peer_lmbench PIN ROUND - every lmbench program once, each followed by its twin.
+# peer_lmbench PIN ROUND - every lmbench program once, between two ipclab
+# twins of LMB_TWIN_COUNT round trips (or of one throughput run), one just
+# before it and one just after; the pair's ipclab figure is the mean of the
+# two.  On this machine class the speed of cross-CPU round trips changes
+# from one second to the next (single pairs of one lmbench and one ipclab
+# run range from 0.86 to 1.11): measured on both sides of lmbench's run,
+# ipclab meets the machine as lmbench did, whichever way it drifted.
 peer_lmbench() {
-	local pin=$1 round=$2 e t prog size
+	local pin=$1 round=$2 e t prog size label before ours
+	label=$(pin_label "$pin")
 	for e in $LMB_LAT; do
 		t=${e%%:*} prog=${e#*:} size=${prog#*:} prog=${prog%:*}
+		twin_measure "$t" "$size" "$pin" "$LMB_TWIN_COUNT"
+		before=$TWIN_P50
 		lmbench_once "$pin" "$round" "$prog" "$size"
-		echo "$LMB_VALUE" >>"$RESULTS_DIR/peers/lmbench-${prog}_$(pin_label "$pin").means"
-		twin "lmbench-$prog" p50 "$LMB_VALUE" "$t" "$size" "$pin" "$round"
+		twin_measure "$t" "$size" "$pin" "$LMB_TWIN_COUNT"
+		echo "$LMB_VALUE" >>"$RESULTS_DIR/peers/lmbench-${prog}_$label.means"
+		twin_record "lmbench-$prog" p50 "$LMB_VALUE" "$t" "$size" "$pin" "$round" \
+			"$(mean_of2 "$before" "$TWIN_P50")"
 	done
 	for e in $LMB_BW; do
 		t=${e%%:*} prog=${e#*:}
+		bw_measure "$t" "$pin"
+		before=$BW_VALUE
 		lmbench_once "$pin" "$round" "$prog" "$LMB_BW_SIZE"
-		twin_bw "lmbench-$prog" "$LMB_VALUE" "$t" "$pin" "$round"
+		bw_measure "$t" "$pin"
+		ours=$(mean_of2 "$before" "$BW_VALUE")
+		echo "$LMB_VALUE" >>"$RESULTS_DIR/peers/lmbench-${prog}_$label.mbps"
+		echo "$ours" >>"$RESULTS_DIR/peers/ipclab-bw_${t}_$label.mbps"
+		twin_record "lmbench-$prog" MB/s "$LMB_VALUE" "$t" "$LMB_BW_SIZE" "$pin" "$round" "$ours"
 	done
 }
 
@@ -408,7 +438,7 @@ peers_layer() {
 				peer_sockperf udp "$pin" "$round"
 			fi
 			if have qperf && have ss; then peer_qperf "$pin" "$round"; fi
-			# lmbench takes 15 to 45 s a round: it runs in the first LMB_ROUNDS.
+			# lmbench takes 10 to 20 s a round: it runs in the first LMB_ROUNDS.
 			if [ -n "$lmb" ] && [ "$round" -le "$LMB_ROUNDS" ]; then peer_lmbench "$pin" "$round"; fi
 		done
 		peer_rows "$pin"

@@ -263,7 +263,7 @@ static void receiver(struct bench_pair *p, struct ipc_server *s, void *arg,
 	const struct plan *pl = arg;
 	size_t cap = pl->dgram ? pl->size + MARKER_LEN
 			       : pl->size > BENCH_STREAM_READ ? pl->size : BENCH_STREAM_READ;
-	unsigned char *buf = malloc(cap);
+	unsigned char *buf = bench_alloc_pages(cap);
 	struct ack ack = { 0 };
 	struct bench_usage u0, u1 = { 0 };
 	struct ipc_conn c;
@@ -454,8 +454,8 @@ int bench_throughput(const struct bench_opts *o, struct bench_result *r, struct 
 			total = BENCH_TPUT_MAX_TOTAL;
 	}
 	pl.messages = total / o->size ? total / o->size : 1;
-	pl.pattern = malloc(o->size);
-	unsigned char *buf = malloc(o->size);
+	pl.pattern = bench_alloc_pages(o->size);
+	unsigned char *buf = bench_alloc_pages(o->size);
 	if (!pl.pattern || !buf) {
 		ipc_fail(e, IPC_SYSTEM, ENOMEM, "two buffers of %zu bytes", o->size);
 		goto out;

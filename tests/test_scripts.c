@@ -361,6 +361,89 @@ static void test_peer_row(void **state)
 				 "peer,pipe,lmbench-bw_pipe,65536,,1,none,,,,,,,,,,,5000,,,0,0,LMBENCH\n");
 }
 
+/* A stand-in for lmbench's programs (by the name it is called by) and for
+ * ipclab ("fake"): each call is logged to $CALLS; lmbench prints a figure the
+ * way it does, on stderr; ipclab's odd calls write samples of median 12 (or
+ * 4000 MB/s), its even calls median 14 (or 4200 MB/s). */
+static const char fake_tools[] =
+	"#!/bin/sh\n"
+	"name=${0##*/}\n"
+	"if [ \"$name\" = fake ]; then\n"
+	"  echo \"ipclab $2 $3\" >>\"$CALLS\"\n"
+	"  n=$(($(cat \"$CALLS.n\" 2>/dev/null || echo 0) + 1)); echo $n >\"$CALLS.n\"\n"
+	"  if [ \"$2\" = latency ]; then\n"
+	"    while [ $# -gt 1 ]; do [ \"$1\" = --samples ] && if [ $((n % 2)) = 1 ]; then "
+	"printf '11\\n13\\n12\\n'; else printf '13\\n15\\n14\\n'; fi >\"$2\"; shift; done\n"
+	"    printf 'kind,p50_us\\nlatency,12\\n'\n"
+	"  else printf 'kind,mb_per_s\\nthroughput,%s\\n' $((n % 2 ? 4000 : 4200)); fi\n"
+	"  exit 0\n"
+	"fi\n"
+	"echo \"lmbench $name $*\" >>\"$CALLS\"\n"
+	"case $1 in -s|-S) exit 0;; esac\n"
+	"case $name in lat_*) echo 'x latency: 10.0 microseconds' >&2;;\n"
+	"  *) echo 'x bandwidth: 5000.00 MB/sec' >&2;; esac\n";
+
+/* peer_lmbench: every program between two ipclab twins of the same
+ * transport, one before and one after; each such pair one line of
+ * rounds.tsv, with the mean of the twins' p50s (lat_*) or MB/s (bw_*). */
+static void test_peer_lmbench_order(void **state)
+{
+	ENV;
+	char fake[IPC_PATH_MAX], snippet[2048];
+	write_file(env, "fake", fake_tools, fake, sizeof fake);
+	int n = snprintf(snippet, sizeof snippet,
+			 "d='%s'; chmod +x \"$d/fake\"; mkdir \"$d/lmb\"; for p in lat_pipe lat_fifo "
+			 "lat_unix lat_tcp lat_udp bw_pipe bw_unix bw_tcp; do ln -s ../fake "
+			 "\"$d/lmb/$p\"; done; export CALLS=$d/calls; RESULTS_DIR=$d/r; mkdir -p "
+			 "\"$RESULTS_DIR/peers\" \"$RESULTS_DIR/samples\"; LMBENCH_BIN=$d/lmb "
+			 "IPCLAB=$d/fake LAT_WARMUP=1 LMB_TWIN_COUNT=3 TP_MSGS=1 TP_MIN_TOTAL=65536 "
+			 "TP_MAX_TOTAL=65536; have_lmbench; peer_lmbench 0,0 1; peer_lmbench none 2; "
+			 "cat \"$CALLS\"; echo; cat \"$RESULTS_DIR/peers/rounds.tsv\"; "
+			 "cat \"$RESULTS_DIR/peers/lmbench-lat_unix_0-0.means\" "
+			 "\"$RESULTS_DIR/peers/ipclab-bw_tcp_none.mbps\"; "
+			 "wc -l <\"$RESULTS_DIR/samples/peer_ipclab_pipe_1_0-0.txt\"; "
+			 "rm -r \"$RESULTS_DIR\" \"$d/lmb\" \"$d/fake\" \"$CALLS\" \"$CALLS.n\"",
+			 env->dir);
+	assert_true(n > 0 && (size_t)n < sizeof snippet);
+	int rc = bash_snippet(env, snippet);
+	if (rc != 0)
+		fail_msg("status %d: %s", rc, err);
+	const char *calls =
+		"ipclab latency pipe\nlmbench lat_pipe -N 1 -W 0\nipclab latency pipe\n"
+		"ipclab latency fifo\nlmbench lat_fifo -N 1 -W 0\nipclab latency fifo\n"
+		"ipclab latency unix_stream\nlmbench lat_unix -N 1 -W 0 -m 1\n"
+		"ipclab latency unix_stream\n"
+		"ipclab latency tcp\nlmbench lat_tcp -s\nlmbench lat_tcp -N 1 -W 0 -m 1 "
+		"127.0.0.1\nlmbench lat_tcp -S 127.0.0.1\nipclab latency tcp\n"
+		"ipclab latency udp\nlmbench lat_udp -s\nlmbench lat_udp -N 1 -W 0 -m 4 "
+		"127.0.0.1\nlmbench lat_udp -S 127.0.0.1\nipclab latency udp\n"
+		"ipclab throughput pipe\nlmbench bw_pipe -N 1 -W 0 -m 65536\n"
+		"ipclab throughput pipe\n"
+		"ipclab throughput unix_stream\nlmbench bw_unix -N 1 -W 0 -m 65536\n"
+		"ipclab throughput unix_stream\n"
+		"ipclab throughput tcp\nlmbench bw_tcp -s\nlmbench bw_tcp -N 1 -W 0 -m 65536 "
+		"127.0.0.1\nlmbench bw_tcp -S 127.0.0.1\nipclab throughput tcp\n";
+	const char *rounds[][2] = { { "0,0", "1" }, { "none", "2" } };
+	char want[8192];
+	size_t len = (size_t)snprintf(want, sizeof want, "%s%s\n", calls, calls);
+	for (int r = 0; r < 2; r++) {
+		const char *p = rounds[r][0], *k = rounds[r][1];
+		len += (size_t)snprintf(want + len, sizeof want - len,
+			"lmbench-lat_pipe\tpipe\t1\t%s\t%s\tp50\t10.0\t13.000\n"
+			"lmbench-lat_fifo\tfifo\t1\t%s\t%s\tp50\t10.0\t13.000\n"
+			"lmbench-lat_unix\tunix_stream\t1\t%s\t%s\tp50\t10.0\t13.000\n"
+			"lmbench-lat_tcp\ttcp\t1\t%s\t%s\tp50\t10.0\t13.000\n"
+			"lmbench-lat_udp\tudp\t4\t%s\t%s\tp50\t10.0\t13.000\n"
+			"lmbench-bw_pipe\tpipe\t65536\t%s\t%s\tMB/s\t5000.00\t4100.000\n"
+			"lmbench-bw_unix\tunix_stream\t65536\t%s\t%s\tMB/s\t5000.00\t4100.000\n"
+			"lmbench-bw_tcp\ttcp\t65536\t%s\t%s\tMB/s\t5000.00\t4100.000\n",
+			p, k, p, k, p, k, p, k, p, k, p, k, p, k, p, k);
+	}
+	/* The figures kept by placement; both twins' samples pooled. */
+	snprintf(want + len, sizeof want - len, "10.0\n4100.000\n6\n");
+	assert_string_equal(out, want);
+}
+
 static void test_cpu_ticks(void **state)
 {
 	ENV;
@@ -382,6 +465,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		CASE(test_process_ratios),         CASE(test_process_target_met),
 		CASE(test_peer_round_median),      CASE(test_peer_lmbench),
+		CASE(test_peer_lmbench_order),
 		CASE(test_peer_no_lmbench),        CASE(test_throughput_placement),
 		CASE(test_throughput_median_round), CASE(test_merge_once),
 		CASE(test_peer_row),
