@@ -11,6 +11,7 @@
  */
 #include "support.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -271,10 +272,25 @@ static int bash_snippet(struct test_env *env, const char *snippet)
 	return test_run_argv(env, NULL, out, sizeof out, err, sizeof err, argv);
 }
 
+/* bash_snippet with a printf-style snippet, which must succeed. */
+__attribute__((format(printf, 2, 3)))
+static void bash_ok(struct test_env *env, const char *fmt, ...)
+{
+	char snippet[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(snippet, sizeof snippet, fmt, ap);
+	va_end(ap);
+	assert_true(n > 0 && (size_t)n < sizeof snippet);
+	int rc = bash_snippet(env, snippet);
+	if (rc != 0)
+		fail_msg("status %d: %s", rc, err);
+}
+
 static void test_throughput_median_round(void **state)
 {
 	ENV;
-	char a[IPC_PATH_MAX], b[IPC_PATH_MAX], c[IPC_PATH_MAX], snippet[4096], med[IPC_PATH_MAX];
+	char a[IPC_PATH_MAX], b[IPC_PATH_MAX], c[IPC_PATH_MAX], med[IPC_PATH_MAX];
 	/* The pin holds a comma, so the CSV quotes it: columns must still line up. */
 	const char *head = "# date: 2026-11-22T00:00:00Z\n"
 			   "kind,transport,mode,size,pin,mb_per_s,lost,note\n";
@@ -288,15 +304,10 @@ static void test_throughput_median_round(void **state)
 	int n = snprintf(med, sizeof med, "%s/median.csv", env->dir);
 	assert_true(n > 0 && (size_t)n < sizeof med);
 
-	snprintf(snippet, sizeof snippet, "csv_get '%s' mb_per_s; tp_median '%s' '%s' '%s' '%s'",
-		 a, med, a, b, c);
-	int rc = bash_snippet(env, snippet);
-	if (rc != 0)
-		fail_msg("status %d: %s", rc, err);
+	bash_ok(env, "csv_get '%s' mb_per_s; tp_median '%s' '%s' '%s' '%s'", a, med, a, b, c);
 	assert_string_equal(out, "950.5\n");
 	/* 99.75 < 950.5 < 1800.25, compared as numbers, not as text. */
-	snprintf(snippet, sizeof snippet, "cmp -s '%s' '%s' && echo same", med, a);
-	assert_int_equal(bash_snippet(env, snippet), 0);
+	bash_ok(env, "cmp -s '%s' '%s' && echo same", med, a);
 	assert_string_equal(out, "same\n");
 	unlink(a);
 	unlink(b);
@@ -311,14 +322,13 @@ static void test_throughput_median_round(void **state)
 static void test_merge_once(void **state)
 {
 	ENV;
-	char snippet[4096];
 	const char *row = "throughput,pipe,,65536,512,1,\"0,1\",0,0,0,0,0,0,0,0,1.0,0.1,"
 			  "1800.250,27000.0,0.5,0,0,";
 	const char *conn = "connect,tcp,,0,200,1,\"0,1\",40,58,70,132,150,200,60,9,0,0,0,0,0,0,0,";
 	/* bench/scaling.sh's rows: found by name, after the steps' own files. */
 	const char *scaling = "scaling,tcp,epoll,16,6000,50,none,0,300,0,400,0,0,0,0,0,0,0,"
 			      "199142,0,0,0,";
-	int n = snprintf(snippet, sizeof snippet,
+	bash_ok(env,
 			 "RESULTS_DIR='%s/run'; r=$RESULTS_DIR; tp=$r/throughput;"
 			 "mkdir -p \"$tp/rounds\" \"$r/hyperfine\";"
 			 "echo '# date: 2026-11-22T00:00:00Z' >\"$r/env.csv\";"
@@ -330,10 +340,6 @@ static void test_merge_once(void **state)
 			 "printf 'command,mean\\ntrue,0.0005\\n' >\"$r/hyperfine/round-1.csv\";"
 			 "merge_results 2>/dev/null; csv_rows \"$r/all.csv\"; rm -r \"$r\"",
 			 env->dir, row, conn, scaling);
-	assert_true(n > 0 && (size_t)n < sizeof snippet);
-	int rc = bash_snippet(env, snippet);
-	if (rc != 0)
-		fail_msg("status %d: %s", rc, err);
 	char want[1024];
 	/* The steps' files in the order measured in, then the others. */
 	snprintf(want, sizeof want, "%s\n%s\n%s\n", conn, row, scaling);
@@ -345,17 +351,12 @@ static void test_merge_once(void **state)
 static void test_peer_row(void **state)
 {
 	ENV;
-	char snippet[1024];
-	int n = snprintf(snippet, sizeof snippet,
+	bash_ok(env,
 			 "RESULTS_DIR='%s'; peer_row transport=tcp mode=qperf size=64 count=0 "
 			 "pin=0,1 mean_us=12.5 'note=MEAN-ONLY, \"x\"'; peer_row transport=pipe "
 			 "mode=lmbench-bw_pipe size=65536 pin=none mb_per_s=5000 note=LMBENCH; "
 			 "cat \"$RESULTS_DIR/peers.csv\"; rm \"$RESULTS_DIR/peers.csv\"",
 			 env->dir);
-	assert_true(n > 0 && (size_t)n < sizeof snippet);
-	int rc = bash_snippet(env, snippet);
-	if (rc != 0)
-		fail_msg("status %d: %s", rc, err);
 	assert_string_equal(out, "peer,tcp,qperf,64,0,1,\"0,1\",,,,,,,12.5,,,,,,,0,0,"
 				 "\"MEAN-ONLY, \"\"x\"\"\"\n"
 				 "peer,pipe,lmbench-bw_pipe,65536,,1,none,,,,,,,,,,,5000,,,0,0,LMBENCH\n");
@@ -389,9 +390,9 @@ static const char fake_tools[] =
 static void test_peer_lmbench_order(void **state)
 {
 	ENV;
-	char fake[IPC_PATH_MAX], snippet[2048];
+	char fake[IPC_PATH_MAX];
 	write_file(env, "fake", fake_tools, fake, sizeof fake);
-	int n = snprintf(snippet, sizeof snippet,
+	bash_ok(env,
 			 "d='%s'; chmod +x \"$d/fake\"; mkdir \"$d/lmb\"; for p in lat_pipe lat_fifo "
 			 "lat_unix lat_tcp lat_udp bw_pipe bw_unix bw_tcp; do ln -s ../fake "
 			 "\"$d/lmb/$p\"; done; export CALLS=$d/calls; RESULTS_DIR=$d/r; mkdir -p "
@@ -404,10 +405,6 @@ static void test_peer_lmbench_order(void **state)
 			 "wc -l <\"$RESULTS_DIR/samples/peer_ipclab_pipe_1_0-0.txt\"; "
 			 "rm -r \"$RESULTS_DIR\" \"$d/lmb\" \"$d/fake\" \"$CALLS\" \"$CALLS.n\"",
 			 env->dir);
-	assert_true(n > 0 && (size_t)n < sizeof snippet);
-	int rc = bash_snippet(env, snippet);
-	if (rc != 0)
-		fail_msg("status %d: %s", rc, err);
 	const char *calls =
 		"ipclab latency pipe\nlmbench lat_pipe -N 1 -W 0\nipclab latency pipe\n"
 		"ipclab latency fifo\nlmbench lat_fifo -N 1 -W 0\nipclab latency fifo\n"
