@@ -113,12 +113,19 @@ twin_measure() {
 	rm -f "$out.samples" "$out.csv"
 }
 
-# twin_record TOOL STAT PEER_VALUE TRANSPORT SIZE PIN ROUND IPCLAB_VALUE - one
-# pair of runs taken side by side, as a line of peers/rounds.tsv.
+# twin_record TOOL STAT PEER_VALUE TRANSPORT SIZE PIN ROUND IPCLAB_VALUE [NOTE]
+# - one pair of runs taken side by side, as a line of peers/rounds.tsv
+# (NOTE, when given, as a ninth column).
 twin_record() {
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$4" "$5" "$6" "$7" "$2" "$3" "$8" \
-		>>"$RESULTS_DIR/peers/rounds.tsv"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s%s\n' "$1" "$4" "$5" "$6" "$7" "$2" "$3" "$8" \
+		"${9:+	$9}" >>"$RESULTS_DIR/peers/rounds.tsv"
 }
+
+# split_note A B - SPLIT when one of two twins' figures is over twice the
+# other: unpinned, the scheduler ran one twin on one CPU and the other on
+# two, and their mean describes neither (bench/summary.awk leaves the
+# pair out).
+split_note() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 2 * b || b > 2 * a) print "SPLIT" }'; }
 
 # twin TOOL STAT PEER_VALUE TRANSPORT SIZE PIN ROUND - the twin right after a
 # peer's run, its STAT (mean or p50) paired with the peer's.
@@ -215,7 +222,7 @@ peer_qperf() {
 LMB_LAT="pipe:lat_pipe:1 fifo:lat_fifo:1 unix_stream:lat_unix:1 tcp:lat_tcp:1 udp:lat_udp:4"
 LMB_BW="pipe:bw_pipe unix_stream:bw_unix tcp:bw_tcp"
 LMB_BW_SIZE=65536
-LMB_ENV=(ENOUGH=500000 LOOP_O=0 TIMING_O=0)
+LMB_ENV=(ENOUGH=200000 LOOP_O=0 TIMING_O=0)
 
 # lmbench_bin PROGRAM - the path of one lmbench program, or nothing.
 lmbench_bin() {
@@ -327,7 +334,7 @@ peer_lmbench() {
 		twin_measure "$t" "$size" "$pin" "$LMB_TWIN_COUNT"
 		echo "$LMB_VALUE" >>"$RESULTS_DIR/peers/lmbench-${prog}_$label.means"
 		twin_record "lmbench-$prog" p50 "$LMB_VALUE" "$t" "$size" "$pin" "$round" \
-			"$(mean_of2 "$before" "$TWIN_P50")"
+			"$(mean_of2 "$before" "$TWIN_P50")" "$(split_note "$before" "$TWIN_P50")"
 	done
 	for e in $LMB_BW; do
 		t=${e%%:*} prog=${e#*:}
@@ -338,7 +345,8 @@ peer_lmbench() {
 		ours=$(mean_of2 "$before" "$BW_VALUE")
 		echo "$LMB_VALUE" >>"$RESULTS_DIR/peers/lmbench-${prog}_$label.mbps"
 		echo "$ours" >>"$RESULTS_DIR/peers/ipclab-bw_${t}_$label.mbps"
-		twin_record "lmbench-$prog" MB/s "$LMB_VALUE" "$t" "$LMB_BW_SIZE" "$pin" "$round" "$ours"
+		twin_record "lmbench-$prog" MB/s "$LMB_VALUE" "$t" "$LMB_BW_SIZE" "$pin" "$round" "$ours" \
+			"$(split_note "$before" "$BW_VALUE")"
 	done
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run.sh - the main job behind `make bench` (docs/BENCHMARKS.md).
 #
-#   bench/run.sh            full run, about 9 minutes on 2 cores
+#   bench/run.sh            full run, about 7 minutes on 2 cores
 #   QUICK=1 bench/run.sh    every step with few iterations, under a minute (CI)
 #
 # Steps: the demos once (a sanity check), the whole-process layer
@@ -53,7 +53,7 @@ else
 	TP_PLACEMENT_SIZES="4096 65536"
 	CONN_COUNT=5000
 	PEER_ROUNDS=4 PEER_SECONDS=1 PEER_TWIN_COUNT=20000 PERF_LOOPS=50000
-	LMB_ROUNDS=2 LMB_TWIN_COUNT=10000
+	LMB_ROUNDS=2 LMB_TWIN_COUNT=5000
 fi
 export QUICK=${QUICK:-}
 

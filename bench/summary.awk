@@ -6,7 +6,8 @@
 #
 # rounds.tsv (bench/peers.sh): one line per peer run and ipclab's twin run
 # right after it: tool, transport, size, pin, round, statistic, peer µs,
-# ipclab µs.
+# ipclab µs, and SPLIT for a pair whose two ipclab twins disagreed by over
+# 2x (left out of the median, counted apart).
 #
 # Sections: whole process (with the greet / true ratios), latency by
 # placement, throughput at chosen sizes, connection set-up, the peers (as
@@ -22,6 +23,10 @@ BEGIN {
 }
 FILENAME ~ /rounds\.tsv$/ {
 	k = $1 SUBSEP $2 SUBSEP $4
+	if ($9 == "SPLIT") {
+		nsplit[k]++
+		next
+	}
 	if ($7 + 0 > 0)
 		RR[k, ++nrr[k]] = $8 / $7
 	next
@@ -268,6 +273,12 @@ function is_lmbench(r) { return f(r, "mode") ~ /^lmbench-/ }
 
 # The peer tables: round trips, then bandwidth (lmbench only), and the
 # verdict lines.  Every ratio is ipclab / peer.
+# The rounds column: the pairs in the median, and the split ones left out.
+function rounds_of(k) { return nrr[k] + 0 (nsplit[k] ? " (+" nsplit[k] " split)" : "") }
+
+# A row that has only split pairs is not judged: named in UNJUDGED.
+function unjudged(what) { UNJUDGED = UNJUDGED (UNJUDGED == "" ? "" : ", ") what }
+
 function peers_section(    r, o, stat, theirs, ours, any, k, med, n, good, slower, lmb,
 			   bw, lat_n, lat_ok, lat_miss, bw_n, bw_ok, bw_miss, what) {
 	for (r = 1; r <= nrows; r++)
@@ -279,7 +290,10 @@ function peers_section(    r, o, stat, theirs, ours, any, k, med, n, good, slowe
 		print "messages), lat_udp (4 bytes) print one figure a run, the mean round trip"
 		print "of a timed loop; issue 3's target sets ipclab's p50 against it (within"
 		print "5 %).  bw_pipe, bw_unix, bw_tcp: MB/s at 64 KiB messages (target: at"
-		print "least as much).  The Debian"
+		print "least as much).  Each lmbench run has an ipclab twin just before it and"
+		print "one just after it, and its pair takes their mean; a pair whose two twins"
+		print "differ by over 2x (split: the scheduler ran one on one CPU and the other"
+		print "on two) is left out of the median and counted apart.  The Debian"
 	} else {
 		print "lmbench (lat_pipe, lat_unix, lat_tcp, bw_*), which issue 3 names, is not"
 		print "packaged in Debian 12, so its targets are not checked here (LMBENCH_BIN=DIR,"
@@ -314,14 +328,16 @@ function peers_section(    r, o, stat, theirs, ours, any, k, med, n, good, slowe
 		ours = o ? f(o, stat "_us") : ""
 		k = f(r, "mode") SUBSEP f(r, "transport") SUBSEP f(r, "pin")
 		med = round_median(k)
-		printf "| %s | %s | %s | %s | %.2f | %s | %s | %d | %s | %s |\n", f(r, "mode"),
+		printf "| %s | %s | %s | %s | %.2f | %s | %s | %s | %s | %s |\n", f(r, "mode"),
 			f(r, "transport"), placement(f(r, "pin")),
 			(is_lmbench(r) ? "p50 : its mean" : stat), theirs, num(ours, "%.2f"),
 			(ours != "" && theirs + 0 > 0 ? sprintf("%.2f", ours / theirs) : "–"),
-			nrr[k], num(med, "%.2f"), (med == "" ? "–" : sprintf("%.2f – %.2f", RMIN, RMAX))
+			rounds_of(k), num(med, "%.2f"), (med == "" ? "–" : sprintf("%.2f – %.2f", RMIN, RMAX))
+		what = f(r, "mode") " " f(r, "transport") " " placement(f(r, "pin"))
+		if (med == "" && nsplit[k])
+			unjudged(what)
 		if (med == "")
 			continue
-		what = f(r, "mode") " " f(r, "transport") " " placement(f(r, "pin"))
 		if (is_lmbench(r)) {
 			lat_n++
 			if (med <= 1.05)
@@ -355,10 +371,12 @@ function peers_section(    r, o, stat, theirs, ours, any, k, med, n, good, slowe
 			ours = o ? f(o, "mb_per_s") : ""
 			k = f(r, "mode") SUBSEP f(r, "transport") SUBSEP f(r, "pin")
 			med = round_median(k)
-			printf "| %s | %s | %s | %.0f | %s | %s | %d | %s | %s |\n", f(r, "mode"),
+			printf "| %s | %s | %s | %.0f | %s | %s | %s | %s | %s |\n", f(r, "mode"),
 				f(r, "transport"), placement(f(r, "pin")), theirs, num(ours, "%.0f"),
-				(ours != "" ? sprintf("%.2f", ours / theirs) : "–"), nrr[k],
+				(ours != "" ? sprintf("%.2f", ours / theirs) : "–"), rounds_of(k),
 				num(med, "%.2f"), (med == "" ? "–" : sprintf("%.2f – %.2f", RMIN, RMAX))
+			if (med == "" && nsplit[k])
+				unjudged(f(r, "mode") " " placement(f(r, "pin")))
 			if (med == "")
 				continue
 			bw_n++
@@ -374,8 +392,9 @@ function peers_section(    r, o, stat, theirs, ours, any, k, med, n, good, slowe
 		printf "lmbench targets (issue 3), by the median of round ratios: round-trip p50 "
 		printf "within 5 %% of lat_* (ratio <= 1.05): %d of %d met%s; ", lat_ok, lat_n,
 			(lat_miss == "" ? "" : ", missed: " lat_miss)
-		printf "bandwidth at 64 KiB at least bw_*'s (ratio >= 1): %d of %d met%s.\n\n",
-			bw_ok, bw_n, (bw_miss == "" ? "" : ", missed: " bw_miss)
+		printf "bandwidth at 64 KiB at least bw_*'s (ratio >= 1): %d of %d met%s%s.\n\n",
+			bw_ok, bw_n, (bw_miss == "" ? "" : ", missed: " bw_miss),
+			(UNJUDGED == "" ? "" : "; not judged (every pair split): " UNJUDGED)
 	}
 }
 

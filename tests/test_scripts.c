@@ -189,18 +189,21 @@ static const char lmbench_tsv[] =
 	"peer\tpipe\tlmbench-bw_pipe\t65536\t0\t0,0\t\t\t5000\tLMBENCH\n"
 	"peer\tpipe\tipclab\t65536\t0\t0,0\t\t\t4600\t\n"
 	"peer\ttcp\tlmbench-bw_tcp\t65536\t0\t0,1\t\t\t4000\tLMBENCH\n"
-	"peer\ttcp\tipclab\t65536\t0\t0,1\t\t\t4400\t\n";
+	"peer\ttcp\tipclab\t65536\t0\t0,1\t\t\t4400\t\n"
+	"peer\tfifo\tlmbench-lat_fifo\t1\t0\tnone\t\t40\t\tLMBENCH\n"
+	"peer\tfifo\tipclab\t1\t40000\tnone\t41\t41\t\t\n";
 
 static const char lmbench_rounds_tsv[] =
 	"lmbench-lat_pipe\tpipe\t1\t0,0\t1\tp50\t4\t4.2\n"         /* 1.05 */
 	"lmbench-lat_tcp\ttcp\t1\t0,1\t1\tp50\t20\t22\n"           /* 1.10 */
 	"lmbench-bw_pipe\tpipe\t65536\t0,0\t1\tMB/s\t5000\t4600\n" /* 0.92 */
-	"lmbench-bw_tcp\ttcp\t65536\t0,1\t1\tMB/s\t4000\t4400\n";  /* 1.10 */
+	"lmbench-bw_tcp\ttcp\t65536\t0,1\t1\tMB/s\t4000\t4400\n"   /* 1.10 */
+	"lmbench-lat_fifo\tfifo\t1\tnone\t1\tp50\t40\t24\tSPLIT\n"; /* not judged */
 
 static void test_peer_lmbench(void **state)
 {
 	ENV;
-	peers_summary(env, "pipe tcp", lmbench_tsv, lmbench_rounds_tsv);
+	peers_summary(env, "pipe fifo tcp", lmbench_tsv, lmbench_rounds_tsv);
 	assert_has(out, "| lmbench-lat_pipe | pipe | same CPU (0) | p50 : its mean | 4.00 | 4.10 | "
 			"1.02 | 1 | 1.05 | 1.05 – 1.05 |");
 	assert_has(out, "| lmbench-lat_tcp | tcp | CPUs 0,1 | p50 : its mean | 20.00 | 22.00 | "
@@ -212,9 +215,14 @@ static void test_peer_lmbench(void **state)
 			"1.10 – 1.10 |");
 	assert_null(strstr(out, "| lmbench-bw_pipe | pipe | same CPU (0) | p50"));
 	/* 1.05 is within 5 %, 1.10 is not; 1.10 MB/s is at least, 0.92 is not. */
+	/* A pair whose twins split is out of the median: with no other pair,
+	 * its row has no median and is named apart, neither met nor missed. */
+	assert_has(out, "| lmbench-lat_fifo | fifo | unpinned | p50 : its mean | 40.00 | 41.00 | "
+			"1.02 | 0 (+1 split) | – | – |");
 	assert_has(out, "within 5 % of lat_* (ratio <= 1.05): 1 of 2 met, missed: lmbench-lat_tcp "
 			"tcp CPUs 0,1 (1.100); bandwidth at 64 KiB at least bw_*'s (ratio >= 1): 1 of "
-			"2 met, missed: lmbench-bw_pipe same CPU (0) (0.920).");
+			"2 met, missed: lmbench-bw_pipe same CPU (0) (0.920); not judged (every pair "
+			"split): lmbench-lat_fifo fifo unpinned.");
 	assert_null(strstr(out, "is not\npackaged")); /* lmbench ran */
 }
 
@@ -365,7 +373,7 @@ static void test_peer_row(void **state)
 /* A stand-in for lmbench's programs (by the name it is called by) and for
  * ipclab ("fake"): each call is logged to $CALLS; lmbench prints a figure the
  * way it does, on stderr; ipclab's odd calls write samples of median 12 (or
- * 4000 MB/s), its even calls median 14 (or 4200 MB/s). */
+ * 4000 MB/s), its even calls median 14 (or 4200 MB/s), 41 for fifo. */
 static const char fake_tools[] =
 	"#!/bin/sh\n"
 	"name=${0##*/}\n"
@@ -373,8 +381,9 @@ static const char fake_tools[] =
 	"  echo \"ipclab $2 $3\" >>\"$CALLS\"\n"
 	"  n=$(($(cat \"$CALLS.n\" 2>/dev/null || echo 0) + 1)); echo $n >\"$CALLS.n\"\n"
 	"  if [ \"$2\" = latency ]; then\n"
+	"    odd='11\\n13\\n12\\n' even='13\\n15\\n14\\n'; [ \"$3\" = fifo ] && even='40\\n42\\n41\\n'\n"
 	"    while [ $# -gt 1 ]; do [ \"$1\" = --samples ] && if [ $((n % 2)) = 1 ]; then "
-	"printf '11\\n13\\n12\\n'; else printf '13\\n15\\n14\\n'; fi >\"$2\"; shift; done\n"
+	"printf \"$odd\"; else printf \"$even\"; fi >\"$2\"; shift; done\n"
 	"    printf 'kind,p50_us\\nlatency,12\\n'\n"
 	"  else printf 'kind,mb_per_s\\nthroughput,%s\\n' $((n % 2 ? 4000 : 4200)); fi\n"
 	"  exit 0\n"
@@ -386,7 +395,8 @@ static const char fake_tools[] =
 
 /* peer_lmbench: every program between two ipclab twins of the same
  * transport, one before and one after; each such pair one line of
- * rounds.tsv, with the mean of the twins' p50s (lat_*) or MB/s (bw_*). */
+ * rounds.tsv, with the mean of the twins' p50s (lat_*) or MB/s (bw_*), and
+ * SPLIT when one twin's figure is over twice the other's (fifo's here). */
 static void test_peer_lmbench_order(void **state)
 {
 	ENV;
@@ -427,7 +437,7 @@ static void test_peer_lmbench_order(void **state)
 		const char *p = rounds[r][0], *k = rounds[r][1];
 		len += (size_t)snprintf(want + len, sizeof want - len,
 			"lmbench-lat_pipe\tpipe\t1\t%s\t%s\tp50\t10.0\t13.000\n"
-			"lmbench-lat_fifo\tfifo\t1\t%s\t%s\tp50\t10.0\t13.000\n"
+			"lmbench-lat_fifo\tfifo\t1\t%s\t%s\tp50\t10.0\t26.500\tSPLIT\n"
 			"lmbench-lat_unix\tunix_stream\t1\t%s\t%s\tp50\t10.0\t13.000\n"
 			"lmbench-lat_tcp\ttcp\t1\t%s\t%s\tp50\t10.0\t13.000\n"
 			"lmbench-lat_udp\tudp\t4\t%s\t%s\tp50\t10.0\t13.000\n"
