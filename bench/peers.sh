@@ -77,8 +77,9 @@ start_peer_server() {
 
 # ---- interleaved rounds ----------------------------------------------------
 # The peers and ipclab run by turns: in each of PEER_ROUNDS rounds, every
-# peer test runs for PEER_SECONDS, and right after it ipclab's own round
-# trips over the same transport, message size and placement (its "twin").
+# peer test runs for PEER_SECONDS, between two runs of ipclab's own round
+# trips over the same transport, message size and placement (its "twins",
+# one just before and one just after it).
 # Samples are pooled over the rounds (means averaged, for the tools that
 # print only a mean), so each ratio compares runs taken side by side, not
 # minutes apart on a VM whose speed drifts.  Each round's pair is also kept
@@ -127,24 +128,41 @@ twin_record() {
 # pair out).
 split_note() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 2 * b || b > 2 * a) print "SPLIT" }'; }
 
-# twin TOOL STAT PEER_VALUE TRANSPORT SIZE PIN ROUND - the twin right after a
-# peer's run, its STAT (mean or p50) paired with the peer's.
+# twin_before TRANSPORT SIZE PIN / twin TOOL STAT PEER_VALUE TRANSPORT SIZE
+# PIN ROUND - a peer's run between two ipclab twins of PEER_TWIN_COUNT round
+# trips, one just before it and one just after it.  The pair's ipclab
+# figure is the mean of the two twins' STAT (mean or p50).  On this machine
+# class the speed of cross-CPU round trips changes from one second to the
+# next (single pairs of one lmbench run and one ipclab run after it ranged
+# from 0.86 to 1.11): measured on both sides, ipclab meets the machine as
+# the peer did, whichever way it drifted.
+declare -A TWIN_BEFORE=()
+twin_before() {
+	twin_measure "$1" "$2" "$3" "$PEER_TWIN_COUNT"
+	TWIN_BEFORE[$1]="$TWIN_P50 $TWIN_MEAN"
+}
 twin() {
+	local p50 mean before ours
+	[ -n "${TWIN_BEFORE[$4]:-}" ] || die "twin $1: no twin_before $4 ran before the peer"
+	read -r p50 mean <<<"${TWIN_BEFORE[$4]}"
+	unset "TWIN_BEFORE[$4]"
 	twin_measure "$4" "$5" "$6" "$PEER_TWIN_COUNT"
-	if [ "$2" = mean ]; then set -- "$@" "$TWIN_MEAN"; else set -- "$@" "$TWIN_P50"; fi
-	twin_record "$@"
+	if [ "$2" = mean ]; then before=$mean ours=$TWIN_MEAN; else before=$p50 ours=$TWIN_P50; fi
+	twin_record "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$(mean_of2 "$before" "$ours")" \
+		"$(split_note "$before" "$ours")"
 }
 
 peer_perf_pipe() {
 	local pin=$1 round=$2 dir=$RESULTS_DIR/peers out mean
 	out=$dir/perf_pipe_$(pin_label "$pin")_$round.txt
+	# perf writes and reads an int: the twins echo 4 bytes too.
+	twin_before pipe 4 "$pin"
 	# shellcheck disable=SC2046
 	run_logged "$out" $(pin_cmd "${pin%,*}") perf bench sched pipe -l "$PERF_LOOPS" ||
 		die "perf bench sched pipe failed"
 	mean=$(awk '$2 == "usecs/op" { print $1 }' "$out")
 	[ -n "$mean" ] || die "no 'usecs/op' line in $out: has perf's output changed?"
 	echo "$mean" >>"$dir/perf_pipe_$(pin_label "$pin").means"
-	# perf writes and reads an int: the twin echoes 4 bytes too.
 	twin perf-sched-pipe mean "$mean" pipe 4 "$pin" "$round"
 }
 
@@ -152,6 +170,7 @@ peer_sockperf() {
 	local proto=$1 pin=$2 round=$3 dir=$RESULTS_DIR/peers label port pid flag=() rc=0
 	[ "$proto" = tcp ] && flag=(--tcp)
 	label=${proto}_$(pin_label "$pin")
+	twin_before "$proto" "$PEER_SIZE" "$pin"
 	# shellcheck disable=SC2046
 	start_peer_server "$dir/sockperf_server_${label}_$round.log" "${proto:0:1}" \
 		$(pin_cmd "${pin#*,}") sockperf server "${flag[@]}" -i 127.0.0.1 -p PORT
@@ -176,6 +195,7 @@ peer_qperf() {
 	local pin=$1 round=$2 dir=$RESULTS_DIR/peers label out port pid rc=0 test value
 	label=$(pin_label "$pin")
 	out=$dir/qperf_${label}_$round.txt
+	for test in tcp udp; do twin_before "$test" "$PEER_SIZE" "$pin"; done
 	# shellcheck disable=SC2046
 	start_peer_server "$dir/qperf_server_${label}_$round.log" t \
 		$(pin_cmd "${pin#*,}") qperf --listen_port PORT
@@ -317,24 +337,17 @@ bw_measure() {
 }
 
 # peer_lmbench PIN ROUND - every lmbench program once, between two ipclab
-# twins of LMB_TWIN_COUNT round trips (or of one throughput run), one just
-# before it and one just after; the pair's ipclab figure is the mean of the
-# two.  On this machine class the speed of cross-CPU round trips changes
-# from one second to the next (single pairs of one lmbench and one ipclab
-# run range from 0.86 to 1.11): measured on both sides of lmbench's run,
-# ipclab meets the machine as lmbench did, whichever way it drifted.
+# twins: of PEER_TWIN_COUNT round trips (twin_before, twin), or of one
+# throughput run each.
 peer_lmbench() {
 	local pin=$1 round=$2 e t prog size label before ours
 	label=$(pin_label "$pin")
 	for e in $LMB_LAT; do
 		t=${e%%:*} prog=${e#*:} size=${prog#*:} prog=${prog%:*}
-		twin_measure "$t" "$size" "$pin" "$LMB_TWIN_COUNT"
-		before=$TWIN_P50
+		twin_before "$t" "$size" "$pin"
 		lmbench_once "$pin" "$round" "$prog" "$size"
-		twin_measure "$t" "$size" "$pin" "$LMB_TWIN_COUNT"
 		echo "$LMB_VALUE" >>"$RESULTS_DIR/peers/lmbench-${prog}_$label.means"
-		twin_record "lmbench-$prog" p50 "$LMB_VALUE" "$t" "$size" "$pin" "$round" \
-			"$(mean_of2 "$before" "$TWIN_P50")" "$(split_note "$before" "$TWIN_P50")"
+		twin "lmbench-$prog" p50 "$LMB_VALUE" "$t" "$size" "$pin" "$round"
 	done
 	for e in $LMB_BW; do
 		t=${e%%:*} prog=${e#*:}

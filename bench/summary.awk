@@ -4,8 +4,8 @@
 #   awk -v order="pipe fifo ..." -v pin=0,1 -v same=0,0 [-v only=peers] -f bench/summary.awk \
 #       all.tsv [peers/rounds.tsv]
 #
-# rounds.tsv (bench/peers.sh): one line per peer run and ipclab's twin run
-# right after it: tool, transport, size, pin, round, statistic, peer µs,
+# rounds.tsv (bench/peers.sh): one line per peer run and ipclab's twin runs
+# around it: tool, transport, size, pin, round, statistic, peer µs,
 # ipclab µs, and SPLIT for a pair whose two ipclab twins disagreed by over
 # 2x (left out of the median, counted apart).
 #
@@ -290,10 +290,7 @@ function peers_section(    r, o, stat, theirs, ours, any, k, med, n, good, slowe
 		print "messages), lat_udp (4 bytes) print one figure a run, the mean round trip"
 		print "of a timed loop; issue 3's target sets ipclab's p50 against it (within"
 		print "5 %).  bw_pipe, bw_unix, bw_tcp: MB/s at 64 KiB messages (target: at"
-		print "least as much).  Each lmbench run has an ipclab twin just before it and"
-		print "one just after it, and its pair takes their mean; a pair whose two twins"
-		print "differ by over 2x (split: the scheduler ran one on one CPU and the other"
-		print "on two) is left out of the median and counted apart.  The Debian"
+		print "least as much).  The Debian"
 	} else {
 		print "lmbench (lat_pipe, lat_unix, lat_tcp, bw_*), which issue 3 names, is not"
 		print "packaged in Debian 12, so its targets are not checked here (LMBENCH_BIN=DIR,"
@@ -303,11 +300,14 @@ function peers_section(    r, o, stat, theirs, ours, any, k, med, n, good, slowe
 	print "`sockperf ping-pong --full-rtt` (64 B; every round trip logged and"
 	print "summarised with our statistics), `qperf tcp_lat udp_lat` (64 B; mean"
 	print "one-way latency, doubled here to a round trip).  ipclab's figure is its"
-	print "echo of the same size at the same placement, run right after each peer"
-	print "run, in interleaved rounds, samples pooled.  ratio < 1: ipclab is faster."
-	print "The last column pairs each peer run with the ipclab run right after it"
-	print "and takes the median of those ratios: the figure to judge by, since the"
-	print "machine's speed (and, on one CPU, its latency mode) changes between runs.\n"
+	print "echo of the same size at the same placement, run just before and just"
+	print "after each peer run (its twins), in interleaved rounds, samples pooled."
+	print "ratio < 1: ipclab is faster.  The last column pairs each peer run with"
+	print "the mean of its two twins and takes the median of those ratios: the"
+	print "figure to judge by, since the machine's speed (and, on one CPU, its"
+	print "latency mode) changes between runs.  A pair whose two twins differ by"
+	print "over 2x (split: the scheduler ran one on one CPU and the other on two)"
+	print "is left out of the median and counted apart.\n"
 	print "| peer | transport | placement | statistic | peer µs | ipclab µs | ipclab / peer | rounds | median of round ratios | lowest – highest |"
 	print "| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
 	for (r = 1; r <= nrows; r++) {

@@ -407,7 +407,7 @@ static void test_peer_lmbench_order(void **state)
 			 "lat_unix lat_tcp lat_udp bw_pipe bw_unix bw_tcp; do ln -s ../fake "
 			 "\"$d/lmb/$p\"; done; export CALLS=$d/calls; RESULTS_DIR=$d/r; mkdir -p "
 			 "\"$RESULTS_DIR/peers\" \"$RESULTS_DIR/samples\"; LMBENCH_BIN=$d/lmb "
-			 "IPCLAB=$d/fake LAT_WARMUP=1 LMB_TWIN_COUNT=3 TP_MSGS=1 TP_MIN_TOTAL=65536 "
+			 "IPCLAB=$d/fake LAT_WARMUP=1 PEER_TWIN_COUNT=3 TP_MSGS=1 TP_MIN_TOTAL=65536 "
 			 "TP_MAX_TOTAL=65536; have_lmbench; peer_lmbench 0,0 1; peer_lmbench none 2; "
 			 "cat \"$CALLS\"; echo; cat \"$RESULTS_DIR/peers/rounds.tsv\"; "
 			 "cat \"$RESULTS_DIR/peers/lmbench-lat_unix_0-0.means\" "
@@ -451,6 +451,25 @@ static void test_peer_lmbench_order(void **state)
 	assert_string_equal(out, want);
 }
 
+/* twin_before, then twin: the pair's ipclab figure is the mean of the two
+ * twins' STAT (here their means, 12 and 14); a twin with no twin_before for
+ * its transport is an error, not a pair with half a figure. */
+static void test_twin_pair(void **state)
+{
+	ENV;
+	char fake[IPC_PATH_MAX];
+	write_file(env, "fake", fake_tools, fake, sizeof fake);
+	bash_ok(env,
+		"d='%s'; chmod +x \"$d/fake\"; export CALLS=$d/calls; RESULTS_DIR=$d/r; mkdir -p "
+		"\"$RESULTS_DIR/peers\" \"$RESULTS_DIR/samples\"; IPCLAB=$d/fake LAT_WARMUP=1 "
+		"PEER_TWIN_COUNT=3; twin_before pipe 4 0,0; twin perf-sched-pipe mean 4.5 pipe 4 "
+		"0,0 1; cat \"$RESULTS_DIR/peers/rounds.tsv\"; if (twin qperf mean 9 udp 64 0,0 1) "
+		"2>\"$d/err\"; then echo wrong; fi; grep -c 'no twin_before udp' \"$d/err\"; "
+		"rm -r \"$RESULTS_DIR\" \"$d/fake\" \"$d/err\" \"$CALLS\" \"$CALLS.n\"",
+		env->dir);
+	assert_string_equal(out, "perf-sched-pipe\tpipe\t4\t0,0\t1\tmean\t4.5\t13.000\n1\n");
+}
+
 static void test_cpu_ticks(void **state)
 {
 	ENV;
@@ -472,7 +491,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		CASE(test_process_ratios),         CASE(test_process_target_met),
 		CASE(test_peer_round_median),      CASE(test_peer_lmbench),
-		CASE(test_peer_lmbench_order),
+		CASE(test_peer_lmbench_order),     CASE(test_twin_pair),
 		CASE(test_peer_no_lmbench),        CASE(test_throughput_placement),
 		CASE(test_throughput_median_round), CASE(test_merge_once),
 		CASE(test_peer_row),
