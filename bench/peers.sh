@@ -122,11 +122,18 @@ twin_record() {
 		"${9:+	$9}" >>"$RESULTS_DIR/peers/rounds.tsv"
 }
 
-# split_note A B - SPLIT when one of two twins' figures is over twice the
-# other: unpinned, the scheduler ran one twin on one CPU and the other on
-# two, and their mean describes neither (bench/summary.awk leaves the
+# pair_record TOOL STAT PEER_VALUE TRANSPORT SIZE PIN ROUND BEFORE AFTER - a
+# peer's run and ipclab's twins before and after it, as one rounds.tsv line:
+# ipclab's figure is the twins' mean, marked SPLIT when one is over twice
+# the other (unpinned, the scheduler ran one twin on one CPU and the other
+# on two, and their mean describes neither: bench/summary.awk leaves the
 # pair out).
-split_note() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 2 * b || b > 2 * a) print "SPLIT" }'; }
+pair_record() {
+	local ours note
+	ours=$(mean_of2 "$8" "$9")
+	note=$(awk -v a="$8" -v b="$9" 'BEGIN { if (a > 2 * b || b > 2 * a) print "SPLIT" }')
+	twin_record "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$ours" "$note"
+}
 
 # twin_before TRANSPORT SIZE PIN / twin TOOL STAT PEER_VALUE TRANSPORT SIZE
 # PIN ROUND - a peer's run between two ipclab twins of PEER_TWIN_COUNT round
@@ -142,14 +149,16 @@ twin_before() {
 	TWIN_BEFORE[$1]="$TWIN_P50 $TWIN_MEAN"
 }
 twin() {
-	local p50 mean before ours
+	local p50 mean
 	[ -n "${TWIN_BEFORE[$4]:-}" ] || die "twin $1: no twin_before $4 ran before the peer"
 	read -r p50 mean <<<"${TWIN_BEFORE[$4]}"
 	unset "TWIN_BEFORE[$4]"
 	twin_measure "$4" "$5" "$6" "$PEER_TWIN_COUNT"
-	if [ "$2" = mean ]; then before=$mean ours=$TWIN_MEAN; else before=$p50 ours=$TWIN_P50; fi
-	twin_record "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$(mean_of2 "$before" "$ours")" \
-		"$(split_note "$before" "$ours")"
+	if [ "$2" = mean ]; then
+		pair_record "$@" "$mean" "$TWIN_MEAN"
+	else
+		pair_record "$@" "$p50" "$TWIN_P50"
+	fi
 }
 
 peer_perf_pipe() {
@@ -222,7 +231,7 @@ peer_qperf() {
 # The issue's accuracy targets name lmbench, which Debian 12 does not
 # package.  Given a build of it, LMBENCH_BIN=DIR (the directory of its
 # lat_* and bw_* programs) runs it in the same rounds and placements, each
-# run followed by ipclab's twin:
+# run between two ipclab twins, as the other peers:
 #   lat_pipe, lat_fifo, lat_unix, lat_tcp (1-byte messages) and lat_udp (4
 #   bytes, its sequence number) print one figure: the mean round trip of a
 #   timed loop (the median of -N repetitions: 1 here, the rounds repeat).
@@ -236,7 +245,8 @@ peer_qperf() {
 # pinned by taskset.  ENOUGH, LOOP_O and TIMING_O skip its calibration,
 # which takes up to 30 s a run on a VM: ENOUGH is the shortest timed
 # interval (µs; lat_pipe, lat_fifo and lat_udp keep their own 1 s, and
-# lat_tcp, bw_pipe and bw_unix 2 s, so a round takes 10 to 20 s),
+# lat_tcp, bw_pipe and bw_unix 2 s, and it times again whenever an interval
+# falls outside its bounds, so a round takes 10 to 45 s),
 # and 0 overheads leave a few ns of loop in each of its round trips, which
 # can only make lmbench look slower, by under 0.1 %.
 LMB_LAT="pipe:lat_pipe:1 fifo:lat_fifo:1 unix_stream:lat_unix:1 tcp:lat_tcp:1 udp:lat_udp:4"
@@ -256,12 +266,17 @@ LMB_WARMUP_US=100000
 lmbench_bin() {
 	[ -n "${LMBENCH_BIN:-}" ] && [ -x "$LMBENCH_BIN/$1" ] && echo "$LMBENCH_BIN/$1"
 }
-have_lmbench() {
+# lmbench_programs - the names of the programs LMB_LAT and LMB_BW run.
+lmbench_programs() {
 	local e p
 	for e in $LMB_LAT $LMB_BW; do
 		p=${e#*:}
-		[ -n "$(lmbench_bin "${p%%:*}")" ] || return 1
+		printf '%s\n' "${p%%:*}"
 	done
+}
+have_lmbench() {
+	local p
+	for p in $(lmbench_programs); do [ -n "$(lmbench_bin "$p")" ] || return 1; done
 }
 
 # lmbench_has_server PROGRAM - true for the programs whose server runs apart.
@@ -318,9 +333,10 @@ lmbench_stop_all() {
 # started before and stopped after when it has one; the figure is left in
 # LMB_VALUE (not printed: the server list must outlive this call).
 lmbench_once() {
-	local pin=$1 round=$2 prog=$3 args=(-W "$LMB_WARMUP_US" -m "$4") server=
-	[ "$prog" != lat_pipe ] && [ "$prog" != lat_fifo ] || args=(-W "$LMB_WARMUP_US")
-	[ "${prog#bw_}" = "$prog" ] || args[1]=0 # ipclab's throughput has no warm-up either
+	local pin=$1 round=$2 prog=$3 warmup=$LMB_WARMUP_US args server=
+	[ "${prog#bw_}" = "$prog" ] || warmup=0 # ipclab's throughput has no warm-up either
+	args=(-W "$warmup" -m "$4")
+	[ "$prog" != lat_pipe ] && [ "$prog" != lat_fifo ] || args=(-W "$warmup")
 	if lmbench_has_server "$prog"; then
 		server=1
 		args+=(127.0.0.1)
@@ -349,7 +365,7 @@ bw_measure() {
 # twins: of PEER_TWIN_COUNT round trips (twin_before, twin), or of one
 # throughput run each.
 peer_lmbench() {
-	local pin=$1 round=$2 e t prog size label before ours
+	local pin=$1 round=$2 e t prog size label before
 	label=$(pin_label "$pin")
 	for e in $LMB_LAT; do
 		t=${e%%:*} prog=${e#*:} size=${prog#*:} prog=${prog%:*}
@@ -364,11 +380,10 @@ peer_lmbench() {
 		before=$BW_VALUE
 		lmbench_once "$pin" "$round" "$prog" "$LMB_BW_SIZE"
 		bw_measure "$t" "$pin"
-		ours=$(mean_of2 "$before" "$BW_VALUE")
 		echo "$LMB_VALUE" >>"$RESULTS_DIR/peers/lmbench-${prog}_$label.mbps"
-		echo "$ours" >>"$RESULTS_DIR/peers/ipclab-bw_${t}_$label.mbps"
-		twin_record "lmbench-$prog" MB/s "$LMB_VALUE" "$t" "$LMB_BW_SIZE" "$pin" "$round" "$ours" \
-			"$(split_note "$before" "$BW_VALUE")"
+		mean_of2 "$before" "$BW_VALUE" >>"$RESULTS_DIR/peers/ipclab-bw_${t}_$label.mbps"
+		pair_record "lmbench-$prog" MB/s "$LMB_VALUE" "$t" "$LMB_BW_SIZE" "$pin" "$round" \
+			"$before" "$BW_VALUE"
 	done
 }
 
@@ -452,7 +467,7 @@ peers_layer() {
 	if have_lmbench; then
 		lmb=1
 	elif [ -n "${LMBENCH_BIN:-}" ]; then
-		die "LMBENCH_BIN=$LMBENCH_BIN lacks one of lmbench's lat_pipe lat_fifo lat_unix lat_tcp lat_udp bw_pipe bw_unix bw_tcp"
+		die "LMBENCH_BIN=$LMBENCH_BIN lacks one of lmbench's $(lmbench_programs | paste -sd ' ')"
 	fi
 	for pin in $PEER_PLACEMENTS; do
 		# perf forks both ends itself: it cannot put them on different CPUs.
@@ -461,14 +476,14 @@ peers_layer() {
 		for ((round = 1; round <= PEER_ROUNDS; round++)); do
 			say "peers: pin $pin, round $round/$PEER_ROUNDS:$([ -n "$perf_ok" ] && echo " perf bench sched pipe,")" \
 				"sockperf tcp and udp, qperf tcp_lat udp_lat (${PEER_SECONDS}s each)$([ -n "$lmb" ] && [ "$round" -le "$LMB_ROUNDS" ] && echo ", lmbench")," \
-				"each followed by ipclab"
+				"each between two ipclab twins"
 			[ -z "$perf_ok" ] || peer_perf_pipe "$pin" "$round"
 			if have sockperf && have ss; then
 				peer_sockperf tcp "$pin" "$round"
 				peer_sockperf udp "$pin" "$round"
 			fi
 			if have qperf && have ss; then peer_qperf "$pin" "$round"; fi
-			# lmbench takes 10 to 20 s a round: it runs in the first LMB_ROUNDS.
+			# lmbench takes 10 to 45 s a round: it runs in the first LMB_ROUNDS.
 			if [ -n "$lmb" ] && [ "$round" -le "$LMB_ROUNDS" ]; then peer_lmbench "$pin" "$round"; fi
 		done
 		peer_rows "$pin"

@@ -271,14 +271,14 @@ function round_median(k,    n, i, j, v, a) {
 function is_bw(r) { return f(r, "mb_per_s") + 0 > 0 }
 function is_lmbench(r) { return f(r, "mode") ~ /^lmbench-/ }
 
-# The peer tables: round trips, then bandwidth (lmbench only), and the
-# verdict lines.  Every ratio is ipclab / peer.
 # The rounds column: the pairs in the median, and the split ones left out.
 function rounds_of(k) { return nrr[k] + 0 (nsplit[k] ? " (+" nsplit[k] " split)" : "") }
 
 # A row that has only split pairs is not judged: named in UNJUDGED.
 function unjudged(what) { UNJUDGED = UNJUDGED (UNJUDGED == "" ? "" : ", ") what }
 
+# The peer tables: round trips, then bandwidth (lmbench only), and the
+# verdict lines.  Every ratio is ipclab / peer.
 function peers_section(    r, o, stat, theirs, ours, any, k, med, n, good, slower, lmb,
 			   bw, lat_n, lat_ok, lat_miss, bw_n, bw_ok, bw_miss, what) {
 	for (r = 1; r <= nrows; r++)
@@ -334,10 +334,11 @@ function peers_section(    r, o, stat, theirs, ours, any, k, med, n, good, slowe
 			(ours != "" && theirs + 0 > 0 ? sprintf("%.2f", ours / theirs) : "–"),
 			rounds_of(k), num(med, "%.2f"), (med == "" ? "–" : sprintf("%.2f – %.2f", RMIN, RMAX))
 		what = f(r, "mode") " " f(r, "transport") " " placement(f(r, "pin"))
-		if (med == "" && nsplit[k])
-			unjudged(what)
-		if (med == "")
+		if (med == "") {
+			if (nsplit[k])
+				unjudged(what)
 			continue
+		}
 		if (is_lmbench(r)) {
 			lat_n++
 			if (med <= 1.05)
@@ -375,10 +376,11 @@ function peers_section(    r, o, stat, theirs, ours, any, k, med, n, good, slowe
 				f(r, "transport"), placement(f(r, "pin")), theirs, num(ours, "%.0f"),
 				(ours != "" ? sprintf("%.2f", ours / theirs) : "–"), rounds_of(k),
 				num(med, "%.2f"), (med == "" ? "–" : sprintf("%.2f – %.2f", RMIN, RMAX))
-			if (med == "" && nsplit[k])
-				unjudged(f(r, "mode") " " placement(f(r, "pin")))
-			if (med == "")
+			if (med == "") {
+				if (nsplit[k])
+					unjudged(f(r, "mode") " " placement(f(r, "pin")))
 				continue
+			}
 			bw_n++
 			if (med >= 1)
 				bw_ok++
