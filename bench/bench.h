@@ -62,6 +62,7 @@ struct bench_opts {
 	unsigned long long total;   /* throughput: bytes to send (0 = default) */
 	int pin[2];                 /* CPU of the client (parent), the server (child); -1 none */
 	bool progress;              /* progress lines on stderr */
+	bool no_verify;             /* throughput: count bytes, check none (row noted) */
 	const char *samples_path;   /* latency, connect: every sample in us, one a line */
 	FILE *warn;                 /* warnings (unpinned, spread, loss); NULL: none */
 };

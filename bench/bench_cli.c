@@ -63,7 +63,7 @@ static const char latency_usage[] =
 
 static const char throughput_usage[] =
 	"usage: ipclab bench throughput TRANSPORT... --size B [--total BYTES] [--pin A,B]\n"
-	"                               [--format F] [--progress]\n"
+	"                               [--format F] [--progress] [--no-verify]\n"
 	"\n"
 	"A one-way stream of B-byte messages from this process to a forked child,\n"
 	"which verifies every byte (each message carries its sequence number) and\n"
@@ -78,6 +78,9 @@ static const char throughput_usage[] =
 	"  --pin A,B      sender on CPU A, receiver on CPU B\n"
 	"  --format F     text (default), csv, json, markdown\n"
 	"  --progress     progress on stderr even when it is not a terminal\n"
+	"  --no-verify    count the bytes but check none of them, as lmbench's bw_*\n"
+	"                 do: the cost of the check is the difference (row noted\n"
+	"                 UNVERIFIED; sequence numbers, and so losses, still counted)\n"
 	"\n"
 	"UDP may drop datagrams: they are counted (lost=N) and the row is marked\n"
 	"LOSSY; MB/s is then what arrived.  A corrupted, duplicated or reordered\n"
@@ -123,7 +126,7 @@ _Static_assert(BENCH_TPUT_MESSAGES == 262144 && BENCH_TPUT_MAX_TOTAL == 1ULL << 
 enum {
 	O_SIZE = 1 << 0, O_COUNT = 1 << 1, O_WARMUP = 1 << 2, O_PIN = 1 << 3,
 	O_SAMPLES = 1 << 4, O_TOTAL = 1 << 5, O_PROGRESS = 1 << 6, O_KIND = 1 << 7,
-	O_TRANSPORT = 1 << 8, O_UNIT = 1 << 9, O_FORMAT = 1 << 10,
+	O_TRANSPORT = 1 << 8, O_UNIT = 1 << 9, O_FORMAT = 1 << 10, O_NO_VERIFY = 1 << 11,
 };
 
 struct bench_cli {
@@ -213,7 +216,8 @@ static int parse_unit(struct bench_cli *bc, const char *text)
  * index, or -1 after printing the error. */
 static int parse_options(struct bench_cli *bc, int allowed, int argc, char **argv)
 {
-	enum { L_SAMPLES = 256, L_TOTAL, L_PROGRESS, L_KIND, L_TRANSPORT, L_UNIT, L_WARMUP };
+	enum { L_SAMPLES = 256, L_TOTAL, L_PROGRESS, L_KIND, L_TRANSPORT, L_UNIT, L_WARMUP,
+	       L_NO_VERIFY };
 	static const struct option longs[] = {
 		{ "size", required_argument, NULL, 's' },
 		{ "count", required_argument, NULL, 'n' },
@@ -223,6 +227,7 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 		{ "samples", required_argument, NULL, L_SAMPLES },
 		{ "total", required_argument, NULL, L_TOTAL },
 		{ "progress", no_argument, NULL, L_PROGRESS },
+		{ "no-verify", no_argument, NULL, L_NO_VERIFY },
 		{ "kind", required_argument, NULL, L_KIND },
 		{ "transport", required_argument, NULL, L_TRANSPORT },
 		{ "unit", required_argument, NULL, L_UNIT },
@@ -239,7 +244,7 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 			 : ch == 'p' ? O_PIN : ch == 'f' ? O_FORMAT : ch == L_SAMPLES ? O_SAMPLES
 			 : ch == L_TOTAL ? O_TOTAL : ch == L_PROGRESS ? O_PROGRESS
 			 : ch == L_KIND ? O_KIND : ch == L_TRANSPORT ? O_TRANSPORT
-			 : ch == L_UNIT ? O_UNIT : 0;
+			 : ch == L_UNIT ? O_UNIT : ch == L_NO_VERIFY ? O_NO_VERIFY : 0;
 		if (need && !(allowed & need))
 			return usage_error(bc, "%s does not apply here", argv[optind - 1]);
 		switch (ch) {
@@ -288,6 +293,9 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 			break;
 		case L_PROGRESS:
 			bc->b.progress = true;
+			break;
+		case L_NO_VERIFY:
+			bc->b.no_verify = true;
 			break;
 		case L_KIND:
 			bc->kind = optarg;
@@ -431,8 +439,8 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 		{ "latency", latency_usage,
 		  O_SIZE | O_COUNT | O_WARMUP | O_PIN | O_FORMAT | O_SAMPLES | O_PROGRESS,
 		  bench_latency },
-		{ "throughput", throughput_usage, O_SIZE | O_TOTAL | O_PIN | O_FORMAT | O_PROGRESS,
-		  bench_throughput },
+		{ "throughput", throughput_usage,
+		  O_SIZE | O_TOTAL | O_PIN | O_FORMAT | O_PROGRESS | O_NO_VERIFY, bench_throughput },
 		{ "connect", connect_usage,
 		  O_COUNT | O_WARMUP | O_PIN | O_FORMAT | O_SAMPLES | O_PROGRESS, bench_connect },
 		{ "summarize", summarize_usage, O_KIND | O_TRANSPORT | O_SIZE | O_UNIT | O_PIN |

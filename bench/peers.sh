@@ -138,7 +138,8 @@ pair_record() {
 # twin_before TRANSPORT SIZE PIN / twin TOOL STAT PEER_VALUE TRANSPORT SIZE
 # PIN ROUND - a peer's run between two ipclab twins of PEER_TWIN_COUNT round
 # trips, one just before it and one just after it.  The pair's ipclab
-# figure is the mean of the two twins' STAT (mean or p50).  On this machine
+# figure is the mean of the two twins' STAT (mean or p50; "p50 mean"
+# records a pair of each).  On this machine
 # class the speed of cross-CPU round trips changes from one second to the
 # next (single pairs of one lmbench run and one ipclab run after it ranged
 # from 0.86 to 1.11): measured on both sides, ipclab meets the machine as
@@ -149,16 +150,18 @@ twin_before() {
 	TWIN_BEFORE[$1]="$TWIN_P50 $TWIN_MEAN"
 }
 twin() {
-	local p50 mean
+	local p50 mean stat
 	[ -n "${TWIN_BEFORE[$4]:-}" ] || die "twin $1: no twin_before $4 ran before the peer"
 	read -r p50 mean <<<"${TWIN_BEFORE[$4]}"
 	unset "TWIN_BEFORE[$4]"
 	twin_measure "$4" "$5" "$6" "$PEER_TWIN_COUNT"
-	if [ "$2" = mean ]; then
-		pair_record "$@" "$mean" "$TWIN_MEAN"
-	else
-		pair_record "$@" "$p50" "$TWIN_P50"
-	fi
+	for stat in $2; do # "p50 mean": a line for each
+		if [ "$stat" = mean ]; then
+			pair_record "$1" mean "${@:3}" "$mean" "$TWIN_MEAN"
+		else
+			pair_record "$1" p50 "${@:3}" "$p50" "$TWIN_P50"
+		fi
+	done
 }
 
 peer_perf_pipe() {
@@ -347,14 +350,16 @@ lmbench_once() {
 	[ -z "$server" ] || lmbench_server "$prog" "$pin" stop
 }
 
-# bw_measure TRANSPORT PIN - ipclab's throughput beside a bw_* run: the same
-# transport, message size and placement, and as many bytes as the
-# throughput layer sends at that size (bench/inproc.sh); MB/s in BW_VALUE.
+# bw_measure TRANSPORT PIN [--no-verify] - ipclab's throughput beside a
+# bw_* run: the same transport, message size and placement, and as many
+# bytes as the throughput layer sends at that size (bench/inproc.sh); MB/s
+# in BW_VALUE.  --no-verify: the receiver counts the bytes and checks none,
+# as bw_* do, which prices ipclab's check of every byte.
 bw_measure() {
 	local t=$1 pin=$2 out args
 	out=$RESULTS_DIR/peers/ipclab_bw_${t}_$(pin_label "$pin").csv
 	args=(bench throughput "$t" --size "$LMB_BW_SIZE" --total "$(tp_total "$LMB_BW_SIZE")"
-	      --format csv)
+	      --format csv "${@:3}")
 	[ "$pin" = none ] || args+=(--pin "$pin")
 	to_csv "$out" "$IPCLAB" "${args[@]}"
 	BW_VALUE=$(csv_get "$out" mb_per_s)
@@ -362,23 +367,32 @@ bw_measure() {
 }
 
 # peer_lmbench PIN ROUND - every lmbench program once, between two ipclab
-# twins: of PEER_TWIN_COUNT round trips (twin_before, twin), or of one
-# throughput run each.
+# twins: of PEER_TWIN_COUNT round trips (twin_before, twin) for lat_*, or
+# for bw_* of two throughput runs each side, one checking every byte and one
+# checking none (--no-verify, like for like with bw_*).
 peer_lmbench() {
-	local pin=$1 round=$2 e t prog size label before
+	local pin=$1 round=$2 e t prog size label before unverified
 	label=$(pin_label "$pin")
 	for e in $LMB_LAT; do
 		t=${e%%:*} prog=${e#*:} size=${prog#*:} prog=${prog%:*}
 		twin_before "$t" "$size" "$pin"
 		lmbench_once "$pin" "$round" "$prog" "$size"
 		echo "$LMB_VALUE" >>"$RESULTS_DIR/peers/lmbench-${prog}_$label.means"
-		twin "lmbench-$prog" p50 "$LMB_VALUE" "$t" "$size" "$pin" "$round"
+		# p50 is the target's statistic; mean against mean, like for like.
+		twin "lmbench-$prog" "p50 mean" "$LMB_VALUE" "$t" "$size" "$pin" "$round"
 	done
 	for e in $LMB_BW; do
 		t=${e%%:*} prog=${e#*:}
+		# Checked, unchecked, bw_*, unchecked, checked: both around it.
 		bw_measure "$t" "$pin"
 		before=$BW_VALUE
+		bw_measure "$t" "$pin" --no-verify
+		unverified=$BW_VALUE
 		lmbench_once "$pin" "$round" "$prog" "$LMB_BW_SIZE"
+		bw_measure "$t" "$pin" --no-verify
+		mean_of2 "$unverified" "$BW_VALUE" >>"$RESULTS_DIR/peers/ipclab-unverified-bw_${t}_$label.mbps"
+		pair_record "lmbench-$prog" MB/s-unverified "$LMB_VALUE" "$t" "$LMB_BW_SIZE" "$pin" \
+			"$round" "$unverified" "$BW_VALUE"
 		bw_measure "$t" "$pin"
 		echo "$LMB_VALUE" >>"$RESULTS_DIR/peers/lmbench-${prog}_$label.mbps"
 		mean_of2 "$before" "$BW_VALUE" >>"$RESULTS_DIR/peers/ipclab-bw_${t}_$label.mbps"
@@ -409,6 +423,9 @@ lmbench_rows() {
 			mb_per_s="$(mean_of "$f")" note=LMBENCH
 		peer_row transport="$t" mode=ipclab size="$LMB_BW_SIZE" count=0 pin="$pin" \
 			mb_per_s="$(mean_of "$dir/ipclab-bw_${t}_$label.mbps")"
+		peer_row transport="$t" mode=ipclab-unverified size="$LMB_BW_SIZE" count=0 \
+			pin="$pin" mb_per_s="$(mean_of "$dir/ipclab-unverified-bw_${t}_$label.mbps")" \
+			note=UNVERIFIED
 	done
 }
 

@@ -814,6 +814,30 @@ static void test_throughput(void **state)
 	}
 }
 
+/* --no-verify: every byte still counted (a stream acknowledged short is an
+ * error), none compared; the row says so, and a checked row does not. */
+static void test_throughput_unverified(void **state)
+{
+	ENV;
+	struct bench_result r;
+	struct ipc_error e = { 0 };
+	struct bench_opts o = opts(env, 4096, 0);
+
+	o.total = 4096 * 300ULL;
+	o.no_verify = true;
+	if (bench_throughput(&o, &r, &e) < 0)
+		fail_msg("%s --no-verify: %s", env->t->name, e.msg);
+	assert_int_equal(r.row.count, 300);
+	assert_true(r.row.mb_per_s > 0);
+	assert_non_null(strstr(r.row.note, "UNVERIFIED"));
+	if (!may_lose(env->t))
+		assert_int_equal(r.row.lost, 0);
+	o.no_verify = false;
+	if (bench_throughput(&o, &r, &e) < 0)
+		fail_msg("%s: %s", env->t->name, e.msg);
+	assert_null(strstr(r.row.note, "UNVERIFIED"));
+}
+
 static void test_throughput_refusals(void **state)
 {
 	ENV;
@@ -969,6 +993,7 @@ static void test_cli_usage_errors(void **state)
 		{ "bench", "connect", "pipe", NULL },
 		{ "bench", "throughput", "pipe", NULL },
 		{ "bench", "throughput", "pipe", "--size", "1Q", NULL },
+		{ "bench", "latency", "pipe", "--no-verify", NULL }, /* throughput's alone */
 		{ "bench", "summarize", "--kind", "process", NULL },
 		{ "bench", "frobnicate", NULL },
 	};
@@ -995,6 +1020,7 @@ static void test_cli_usage_errors(void **state)
 #define FOR_TRANSPORT(name)                                                        \
 	PER_TRANSPORT(test_latency_greeting, name), PER_TRANSPORT(test_latency_echo, name), \
 	PER_TRANSPORT(test_latency_refusals, name), PER_TRANSPORT(test_throughput, name),   \
+	PER_TRANSPORT(test_throughput_unverified, name),                                   \
 	PER_TRANSPORT(test_throughput_refusals, name), PER_TRANSPORT(test_connect_setup, name)
 
 int main(void)

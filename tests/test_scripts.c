@@ -178,8 +178,9 @@ static void test_peer_round_median(void **state)
 	assert_null(strstr(out, "| ipclab |"));
 }
 
-/* lmbench: its one figure (a loop's mean) against ipclab's p50, within 5 %;
- * its bandwidth against ipclab's, at least as much. */
+/* lmbench: its one figure (a loop's mean) against ipclab's p50, within 5 %,
+ * and against ipclab's mean beside it; its bandwidth against ipclab's, at
+ * least as much, checking every byte (the target) and checking none. */
 static const char lmbench_tsv[] =
 	"kind\ttransport\tmode\tsize\tcount\tpin\tp50_us\tmean_us\tmb_per_s\tnote\n"
 	"peer\tpipe\tlmbench-lat_pipe\t1\t0\t0,0\t\t4\t\tLMBENCH\n"
@@ -188,6 +189,7 @@ static const char lmbench_tsv[] =
 	"peer\ttcp\tipclab\t1\t40000\t0,1\t22\t23\t\t\n"
 	"peer\tpipe\tlmbench-bw_pipe\t65536\t0\t0,0\t\t\t5000\tLMBENCH\n"
 	"peer\tpipe\tipclab\t65536\t0\t0,0\t\t\t4600\t\n"
+	"peer\tpipe\tipclab-unverified\t65536\t0\t0,0\t\t\t5100\tUNVERIFIED\n"
 	"peer\ttcp\tlmbench-bw_tcp\t65536\t0\t0,1\t\t\t4000\tLMBENCH\n"
 	"peer\ttcp\tipclab\t65536\t0\t0,1\t\t\t4400\t\n"
 	"peer\tfifo\tlmbench-lat_fifo\t1\t0\tnone\t\t40\t\tLMBENCH\n"
@@ -195,7 +197,10 @@ static const char lmbench_tsv[] =
 
 static const char lmbench_rounds_tsv[] =
 	"lmbench-lat_pipe\tpipe\t1\t0,0\t1\tp50\t4\t4.2\n"         /* 1.05 */
+	"lmbench-lat_pipe\tpipe\t1\t0,0\t1\tmean\t4\t4.4\n"        /* 1.10 */
 	"lmbench-lat_tcp\ttcp\t1\t0,1\t1\tp50\t20\t22\n"           /* 1.10 */
+	"lmbench-lat_tcp\ttcp\t1\t0,1\t1\tmean\t20\t20.2\n"        /* 1.01 */
+	"lmbench-bw_pipe\tpipe\t65536\t0,0\t1\tMB/s-unverified\t5000\t5100\n" /* 1.02 */
 	"lmbench-bw_pipe\tpipe\t65536\t0,0\t1\tMB/s\t5000\t4600\n" /* 0.92 */
 	"lmbench-bw_tcp\ttcp\t65536\t0,1\t1\tMB/s\t4000\t4400\n"   /* 1.10 */
 	"lmbench-lat_fifo\tfifo\t1\tnone\t1\tp50\t40\t24\tSPLIT\n"; /* not judged */
@@ -210,9 +215,15 @@ static void test_peer_lmbench(void **state)
 			"1.10 | 1 | 1.10 | 1.10 – 1.10 |");
 	/* Bandwidth rows have a table of their own, in MB/s. */
 	assert_has(out, "| lmbench-bw_pipe | pipe | same CPU (0) | 5000 | 4600 | 0.92 | 1 | 0.92 | "
-			"0.92 – 0.92 |");
+			"0.92 – 0.92 | 5100 | 1.02 |\n");
+	/* No unchecked runs: no figure, no verdict on them. */
 	assert_has(out, "| lmbench-bw_tcp | tcp | CPUs 0,1 | 4000 | 4400 | 1.10 | 1 | 1.10 | "
-			"1.10 – 1.10 |");
+			"1.10 – 1.10 | – | – |\n");
+	/* lat_*: p50 and mean against lmbench's mean, side by side. */
+	assert_has(out, "| lmbench-lat_pipe | pipe | same CPU (0) | 1.050 | 1.100 | 1 | "
+			"1.10 – 1.10 |\n");
+	assert_has(out, "| lmbench-lat_tcp | tcp | CPUs 0,1 | 1.100 | 1.010 | 1 | 1.01 – 1.01 |\n");
+	assert_has(out, "| lmbench-lat_fifo | fifo | unpinned | – | – | 0 | – |\n");
 	assert_null(strstr(out, "| lmbench-bw_pipe | pipe | same CPU (0) | p50"));
 	/* A pair whose twins split is out of the median: with no other pair,
 	 * its row has no median and is named apart, neither met nor missed. */
@@ -220,8 +231,10 @@ static void test_peer_lmbench(void **state)
 			"1.02 | 0 (+1 split) | – | – |");
 	/* 1.05 is within 5 %, 1.10 is not; 1.10 MB/s is at least, 0.92 is not. */
 	assert_has(out, "within 5 % of lat_* (ratio <= 1.05): 1 of 2 met, missed: lmbench-lat_tcp "
-			"tcp CPUs 0,1 (1.100); bandwidth at 64 KiB at least bw_*'s (ratio >= 1): 1 of "
-			"2 met, missed: lmbench-bw_pipe same CPU (0) (0.920); not judged (every pair "
+			"tcp CPUs 0,1 (1.100) (mean against its mean: 1 of 2, over 1.05: "
+			"lmbench-lat_pipe same CPU (0) (1.100)); bandwidth at 64 KiB at least bw_*'s "
+			"(ratio >= 1): 1 of 2 met, missed: lmbench-bw_pipe same CPU (0) (0.920) (like "
+			"for like, ipclab checking no byte either: 1 of 1); not judged (every pair "
 			"split): lmbench-lat_fifo fifo unpinned.");
 	assert_null(strstr(out, "is not\npackaged")); /* lmbench ran */
 }
@@ -378,7 +391,8 @@ static const char fake_tools[] =
 	"#!/bin/sh\n"
 	"name=${0##*/}\n"
 	"if [ \"$name\" = fake ]; then\n"
-	"  echo \"ipclab $2 $3\" >>\"$CALLS\"\n"
+	"  v=; case \" $* \" in *' --no-verify '*) v=' --no-verify';; esac\n"
+	"  echo \"ipclab $2 $3$v\" >>\"$CALLS\"\n"
 	"  n=$(($(cat \"$CALLS.n\" 2>/dev/null || echo 0) + 1)); echo $n >\"$CALLS.n\"\n"
 	"  if [ \"$2\" = latency ]; then\n"
 	"    odd='11\\n13\\n12\\n' even='13\\n15\\n14\\n'; [ \"$3\" = fifo ] && even='40\\n42\\n41\\n'\n"
@@ -394,9 +408,11 @@ static const char fake_tools[] =
 	"  *) echo 'x bandwidth: 5000.00 MB/sec' >&2;; esac\n";
 
 /* peer_lmbench: every program between two ipclab twins of the same
- * transport, one before and one after; each such pair one line of
- * rounds.tsv, with the mean of the twins' p50s (lat_*) or MB/s (bw_*), and
- * SPLIT when one twin's figure is over twice the other's (fifo's here). */
+ * transport, one before and one after (bw_*: a checking and an unchecked
+ * one each side); each such pair one line of rounds.tsv, with the mean of
+ * the twins' p50s and a line with their means (lat_*), or MB/s, checked and
+ * unchecked (bw_*), and SPLIT when one twin's figure is over twice the
+ * other's (fifo's here). */
 static void test_peer_lmbench_order(void **state)
 {
 	ENV;
@@ -411,7 +427,8 @@ static void test_peer_lmbench_order(void **state)
 			 "TP_MIN_TOTAL=65536 TP_MAX_TOTAL=65536; have_lmbench; peer_lmbench 0,0 1; peer_lmbench none 2; "
 			 "cat \"$CALLS\"; echo; cat \"$RESULTS_DIR/peers/rounds.tsv\"; "
 			 "cat \"$RESULTS_DIR/peers/lmbench-lat_unix_0-0.means\" "
-			 "\"$RESULTS_DIR/peers/ipclab-bw_tcp_none.mbps\"; "
+			 "\"$RESULTS_DIR/peers/ipclab-bw_tcp_none.mbps\" "
+			 "\"$RESULTS_DIR/peers/ipclab-unverified-bw_pipe_0-0.mbps\"; "
 			 "wc -l <\"$RESULTS_DIR/samples/peer_ipclab_pipe_1_0-0.txt\"; "
 			 "rm -r \"$RESULTS_DIR\" \"$d/lmb\" \"$d/fake\" \"$CALLS\" \"$CALLS.n\"",
 			 env->dir);
@@ -424,12 +441,15 @@ static void test_peer_lmbench_order(void **state)
 		"127.0.0.1\nlmbench lat_tcp -S 127.0.0.1\nipclab latency tcp\n"
 		"ipclab latency udp\nlmbench lat_udp -s\nlmbench lat_udp -N 1 -W 7 -m 4 "
 		"127.0.0.1\nlmbench lat_udp -S 127.0.0.1\nipclab latency udp\n"
-		"ipclab throughput pipe\nlmbench bw_pipe -N 1 -W 0 -m 65536\n"
-		"ipclab throughput pipe\n"
-		"ipclab throughput unix_stream\nlmbench bw_unix -N 1 -W 0 -m 65536\n"
-		"ipclab throughput unix_stream\n"
-		"ipclab throughput tcp\nlmbench bw_tcp -s\nlmbench bw_tcp -N 1 -W 0 -m 65536 "
-		"127.0.0.1\nlmbench bw_tcp -S 127.0.0.1\nipclab throughput tcp\n";
+		"ipclab throughput pipe\nipclab throughput pipe --no-verify\n"
+		"lmbench bw_pipe -N 1 -W 0 -m 65536\n"
+		"ipclab throughput pipe --no-verify\nipclab throughput pipe\n"
+		"ipclab throughput unix_stream\nipclab throughput unix_stream --no-verify\n"
+		"lmbench bw_unix -N 1 -W 0 -m 65536\n"
+		"ipclab throughput unix_stream --no-verify\nipclab throughput unix_stream\n"
+		"ipclab throughput tcp\nipclab throughput tcp --no-verify\nlmbench bw_tcp -s\n"
+		"lmbench bw_tcp -N 1 -W 0 -m 65536 127.0.0.1\nlmbench bw_tcp -S 127.0.0.1\n"
+		"ipclab throughput tcp --no-verify\nipclab throughput tcp\n";
 	const char *rounds[][2] = { { "0,0", "1" }, { "none", "2" } };
 	char want[8192];
 	size_t len = (size_t)snprintf(want, sizeof want, "%s%s\n", calls, calls);
@@ -437,17 +457,25 @@ static void test_peer_lmbench_order(void **state)
 		const char *p = rounds[r][0], *k = rounds[r][1];
 		len += (size_t)snprintf(want + len, sizeof want - len,
 			"lmbench-lat_pipe\tpipe\t1\t%s\t%s\tp50\t10.0\t13.000\n"
+			"lmbench-lat_pipe\tpipe\t1\t%s\t%s\tmean\t10.0\t13.000\n"
 			"lmbench-lat_fifo\tfifo\t1\t%s\t%s\tp50\t10.0\t26.500\tSPLIT\n"
+			"lmbench-lat_fifo\tfifo\t1\t%s\t%s\tmean\t10.0\t26.500\tSPLIT\n"
 			"lmbench-lat_unix\tunix_stream\t1\t%s\t%s\tp50\t10.0\t13.000\n"
+			"lmbench-lat_unix\tunix_stream\t1\t%s\t%s\tmean\t10.0\t13.000\n"
 			"lmbench-lat_tcp\ttcp\t1\t%s\t%s\tp50\t10.0\t13.000\n"
+			"lmbench-lat_tcp\ttcp\t1\t%s\t%s\tmean\t10.0\t13.000\n"
 			"lmbench-lat_udp\tudp\t4\t%s\t%s\tp50\t10.0\t13.000\n"
-			"lmbench-bw_pipe\tpipe\t65536\t%s\t%s\tMB/s\t5000.00\t4100.000\n"
-			"lmbench-bw_unix\tunix_stream\t65536\t%s\t%s\tMB/s\t5000.00\t4100.000\n"
-			"lmbench-bw_tcp\ttcp\t65536\t%s\t%s\tMB/s\t5000.00\t4100.000\n",
-			p, k, p, k, p, k, p, k, p, k, p, k, p, k, p, k);
+			"lmbench-lat_udp\tudp\t4\t%s\t%s\tmean\t10.0\t13.000\n",
+			p, k, p, k, p, k, p, k, p, k, p, k, p, k, p, k, p, k, p, k);
+		const char *bw[][2] = { { "pipe", "pipe" }, { "unix", "unix_stream" }, { "tcp", "tcp" } };
+		for (int b = 0; b < 3; b++)
+			len += (size_t)snprintf(want + len, sizeof want - len,
+				"lmbench-bw_%s\t%s\t65536\t%s\t%s\tMB/s-unverified\t5000.00\t4100.000\n"
+				"lmbench-bw_%s\t%s\t65536\t%s\t%s\tMB/s\t5000.00\t4100.000\n",
+				bw[b][0], bw[b][1], p, k, bw[b][0], bw[b][1], p, k);
 	}
 	/* The figures kept by placement; both twins' samples pooled. */
-	snprintf(want + len, sizeof want - len, "10.0\n4100.000\n6\n");
+	snprintf(want + len, sizeof want - len, "10.0\n4100.000\n4100.000\n6\n");
 	assert_string_equal(out, want);
 }
 
