@@ -322,6 +322,19 @@ static int dgram_end(struct bench_pair *p, struct client *cl, struct ipc_error *
 	return ipc_fail(e, IPC_TIMEOUT, 0, "the %s server does not stop", cl->o->t->name);
 }
 
+/* Room for n elements of `size` bytes whose pages are already faulted in,
+ * or NULL.  calloc() may hand out fresh pages untouched, to fault in during
+ * the loop, and a compiler may turn malloc() and a zeroing memset() into
+ * calloc(): hence a fill that is not zero (every element is written before
+ * it is read). */
+static void *alloc_touched(size_t n, size_t size)
+{
+	void *p = n <= SIZE_MAX / size ? malloc(n * size) : NULL;
+	if (p)
+		memset(p, 0xff, n * size);
+	return p;
+}
+
 static int run_trips(struct client *cl, uint64_t *ns,
 		     struct bench_usage *u0, uint64_t *elapsed, struct ipc_error *e)
 {
@@ -394,8 +407,8 @@ int bench_latency(const struct bench_opts *o, struct bench_result *r, struct ipc
 		return ipc_fail(e, IPC_USAGE, 0, "--size %zu: at most %lu bytes", o->size,
 				BENCH_MAX_SIZE);
 	/* Every buffer exists, and is touched, before the first round trip. */
-	uint64_t *ns = calloc(o->count, sizeof *ns);
-	double *us = calloc(o->count, sizeof *us);
+	uint64_t *ns = alloc_touched(o->count, sizeof *ns);
+	double *us = alloc_touched(o->count, sizeof *us);
 	if (!ns || !us || client_setup(&cl, o, e) < 0) {
 		if (!ns || !us)
 			ipc_fail(e, IPC_SYSTEM, ENOMEM, "memory for %lu samples", o->count);
