@@ -139,11 +139,11 @@ pair_record() {
 # PIN ROUND - a peer's run between two ipclab twins of PEER_TWIN_COUNT round
 # trips, one just before it and one just after it.  The pair's ipclab
 # figure is the mean of the two twins' STAT (mean or p50; "p50 mean"
-# records a pair of each).  On this machine
-# class the speed of cross-CPU round trips changes from one second to the
-# next (single pairs of one lmbench run and one ipclab run after it ranged
-# from 0.86 to 1.11): measured on both sides, ipclab meets the machine as
-# the peer did, whichever way it drifted.
+# records a pair of each).  On this machine class the speed of cross-CPU
+# round trips changes from one second to the next (single pairs of one
+# lmbench run and one ipclab run after it ranged from 0.86 to 1.11):
+# measured on both sides, ipclab meets the machine as the peer did,
+# whichever way it drifted.
 declare -A TWIN_BEFORE=()
 twin_before() {
 	twin_measure "$1" "$2" "$3" "$PEER_TWIN_COUNT"
@@ -371,13 +371,13 @@ bw_measure() {
 # for bw_* of two throughput runs each side, one checking every byte and one
 # checking none (--no-verify, like for like with bw_*).
 peer_lmbench() {
-	local pin=$1 round=$2 e t prog size label before unverified
+	local pin=$1 round=$2 e t prog size label before unverified dir=$RESULTS_DIR/peers
 	label=$(pin_label "$pin")
 	for e in $LMB_LAT; do
 		t=${e%%:*} prog=${e#*:} size=${prog#*:} prog=${prog%:*}
 		twin_before "$t" "$size" "$pin"
 		lmbench_once "$pin" "$round" "$prog" "$size"
-		echo "$LMB_VALUE" >>"$RESULTS_DIR/peers/lmbench-${prog}_$label.means"
+		echo "$LMB_VALUE" >>"$dir/lmbench-${prog}_$label.means"
 		# p50 is the target's statistic; mean against mean, like for like.
 		twin "lmbench-$prog" "p50 mean" "$LMB_VALUE" "$t" "$size" "$pin" "$round"
 	done
@@ -390,12 +390,12 @@ peer_lmbench() {
 		unverified=$BW_VALUE
 		lmbench_once "$pin" "$round" "$prog" "$LMB_BW_SIZE"
 		bw_measure "$t" "$pin" --no-verify
-		mean_of2 "$unverified" "$BW_VALUE" >>"$RESULTS_DIR/peers/ipclab-unverified-bw_${t}_$label.mbps"
+		mean_of2 "$unverified" "$BW_VALUE" >>"$dir/ipclab-unverified-bw_${t}_$label.mbps"
 		pair_record "lmbench-$prog" MB/s-unverified "$LMB_VALUE" "$t" "$LMB_BW_SIZE" "$pin" \
 			"$round" "$unverified" "$BW_VALUE"
 		bw_measure "$t" "$pin"
-		echo "$LMB_VALUE" >>"$RESULTS_DIR/peers/lmbench-${prog}_$label.mbps"
-		mean_of2 "$before" "$BW_VALUE" >>"$RESULTS_DIR/peers/ipclab-bw_${t}_$label.mbps"
+		echo "$LMB_VALUE" >>"$dir/lmbench-${prog}_$label.mbps"
+		mean_of2 "$before" "$BW_VALUE" >>"$dir/ipclab-bw_${t}_$label.mbps"
 		pair_record "lmbench-$prog" MB/s "$LMB_VALUE" "$t" "$LMB_BW_SIZE" "$pin" "$round" \
 			"$before" "$BW_VALUE"
 	done

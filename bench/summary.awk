@@ -274,7 +274,9 @@ function is_lmbench(r) { return f(r, "mode") ~ /^lmbench-/ }
 # ipclab's own rows among the peers' (its twins' pooled figures).
 function is_ipclab(r) { return f(r, "mode") ~ /^ipclab(-unverified)?$/ }
 # The key of a peer row's round ratios in RR, for statistic stat.
-function rkey(r, stat) { return f(r, "mode") SUBSEP f(r, "transport") SUBSEP f(r, "pin") SUBSEP stat }
+function rkey(r, stat) {
+	return f(r, "mode") SUBSEP f(r, "transport") SUBSEP f(r, "pin") SUBSEP stat
+}
 
 # The rounds column: the pairs in the median, and the split ones left out.
 function rounds_of(k) { return nrr[k] + 0 (nsplit[k] ? " (+" nsplit[k] " split)" : "") }
@@ -285,7 +287,7 @@ function unjudged(what) { UNJUDGED = UNJUDGED (UNJUDGED == "" ? "" : ", ") what 
 # The peer tables: round trips, then bandwidth (lmbench only), and the
 # verdict lines.  Every ratio is ipclab / peer.
 function peers_section(    r, o, stat, theirs, ours, any, k, med, n, good, slower, lmb,
-			   bw, lat_n, lat_ok, lat_miss, what) {
+			   bw, lat_n, lat_ok, lat_miss, what, u) {
 	for (r = 1; r <= nrows; r++)
 		if (f(r, "kind") == "peer" && is_lmbench(r))
 			lmb = 1
@@ -376,11 +378,12 @@ function peers_section(    r, o, stat, theirs, ours, any, k, med, n, good, slowe
 			printf " (mean against its mean: %d of %d%s)", LM_OK, LM_N,
 				(LM_MISS == "" ? "" : ", over 1.05: " LM_MISS)
 		printf "; "
-		printf "bandwidth at 64 KiB at least bw_*'s (ratio >= 1): %d of %d met%s", BW_OK,
-			BW_N, (BW_MISS == "" ? "" : ", missed: " BW_MISS)
-		if (BWU_N)
-			printf " (like for like, ipclab checking no byte either: %d of %d%s)", BWU_OK,
-				BWU_N, (BWU_MISS == "" ? "" : ", under 1: " BWU_MISS)
+		printf "bandwidth at 64 KiB at least bw_*'s (ratio >= 1): %d of %d met%s",
+			BWOK["MB/s"], BWN["MB/s"], (BWMISS["MB/s"] == "" ? "" : ", missed: " BWMISS["MB/s"])
+		u = "MB/s-unverified"
+		if (BWN[u])
+			printf " (like for like, ipclab checking no byte either: %d of %d%s)", BWOK[u],
+				BWN[u], (BWMISS[u] == "" ? "" : ", under 1: " BWMISS[u])
 		printf "%s.\n\n", (UNJUDGED == "" ? "" : "; not judged (every pair split): " UNJUDGED)
 	}
 }
@@ -415,8 +418,9 @@ function lmbench_means_table(    r, k, med, p50) {
 	print ""
 }
 
-# bw_count(r, stat) - count row r's median round ratio for statistic
-# stat into BW_* (stat MB/s) or BWU_* (MB/s-unverified); the median, or "".
+# bw_count(r, stat) - count row r's median round ratio for statistic stat
+# (MB/s: checked, MB/s-unverified) into BWN, BWOK (at least 1) and BWMISS,
+# by stat; returns the median, or "" when no pair was judged.
 function bw_count(r, stat,    k, med, what) {
 	k = rkey(r, stat)
 	med = round_median(k)
@@ -426,19 +430,11 @@ function bw_count(r, stat,    k, med, what) {
 			unjudged(what)
 		return ""
 	}
-	if (stat == "MB/s") {
-		BW_N++
-		if (med >= 1)
-			BW_OK++
-		else
-			BW_MISS = BW_MISS (BW_MISS == "" ? "" : ", ") what sprintf(" (%.3f)", med)
-	} else {
-		BWU_N++
-		if (med >= 1)
-			BWU_OK++
-		else
-			BWU_MISS = BWU_MISS (BWU_MISS == "" ? "" : ", ") what sprintf(" (%.3f)", med)
-	}
+	BWN[stat]++
+	if (med >= 1)
+		BWOK[stat]++
+	else
+		BWMISS[stat] = BWMISS[stat] (BWMISS[stat] == "" ? "" : ", ") what sprintf(" (%.3f)", med)
 	return med
 }
 
