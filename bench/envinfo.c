@@ -3,8 +3,10 @@
  *
  * A figure without its machine is worthless: the same pipe round trip
  * takes 6 us or 12 us depending on whether both processes share a CPU,
- * and a "powersave" governor halves everything.  Every result file starts
- * with this record.  Whatever cannot be read says "unknown", never fails.
+ * and a "powersave" governor halves everything.  How an idle CPU waits
+ * matters as much: in a VM whose idle driver halts at once, every wake-up
+ * from another CPU is a trip through the hypervisor.  Every result file
+ * starts with this record.  Whatever cannot be read says "unknown", never fails.
  */
 #include <ctype.h>
 #include <stdint.h>
@@ -46,6 +48,35 @@ static void read_line(const char *path, char *out, size_t cap)
 	if (f)
 		fclose(f);
 	copy_clean(out, cap, line);
+}
+
+/* How an idle CPU waits: "DRIVER/GOVERNOR" of cpuidle, and for the
+ * haltpoll driver of a KVM guest its poll window.  With
+ * guest_halt_poll_ns 0 an idle virtual CPU halts at once and each wake-up
+ * from the other CPU goes through the host: a 1-byte pipe round trip
+ * across CPUs took 46 to 56 us on the 2-vCPU VM of docs/BENCHMARKS.md,
+ * and 5 us with 200000 ns of polling. */
+void env_cpuidle(const char *sysfs, char *out, size_t cap)
+{
+	char path[512], driver[48], governor[48], poll[32];
+
+	snprintf(path, sizeof path, "%s/devices/system/cpu/cpuidle/current_driver", sysfs);
+	read_line(path, driver, sizeof driver);
+	snprintf(path, sizeof path, "%s/devices/system/cpu/cpuidle/current_governor", sysfs);
+	read_line(path, governor, sizeof governor);
+	if (!strcmp(governor, UNKNOWN)) { /* before Linux 5.7: read-only, "_ro" */
+		snprintf(path, sizeof path, "%s/devices/system/cpu/cpuidle/current_governor_ro",
+			 sysfs);
+		read_line(path, governor, sizeof governor);
+	}
+	snprintf(path, sizeof path, "%s/module/haltpoll/parameters/guest_halt_poll_ns", sysfs);
+	read_line(path, poll, sizeof poll);
+	if (!strcmp(driver, UNKNOWN) && !strcmp(governor, UNKNOWN))
+		snprintf(out, cap, UNKNOWN);
+	else if (strcmp(driver, "haltpoll") || !strcmp(poll, UNKNOWN))
+		snprintf(out, cap, "%s/%s", driver, governor);
+	else
+		snprintf(out, cap, "%s/%s, guest_halt_poll_ns %s", driver, governor, poll);
 }
 
 /* "model name : Intel(R) ..." from /proc/cpuinfo (x86); other
@@ -189,6 +220,7 @@ void env_record_collect(struct env_record *env, const char *pin, const char *run
 	}
 	read_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", env->governor,
 		  sizeof env->governor);
+	env_cpuidle("/sys", env->cpuidle, sizeof env->cpuidle);
 	read_line("/sys/devices/system/clocksource/clocksource0/current_clocksource",
 		  env->clocksource, sizeof env->clocksource);
 	env->timer_ns = timer_cost_ns();

@@ -19,6 +19,19 @@ die()  { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
 
 have() { command -v "$1" >/dev/null 2>&1; }
 
+# warn_idle ENV_CSV - warn when idle virtual CPUs halt at once (a KVM
+# guest's haltpoll with no poll window): then every cross-CPU wake-up is a
+# trip through the hypervisor, and the cross-CPU figures time it.  The
+# machine's setting is recorded (cpuidle), never changed.
+warn_idle() {
+	case $(sed -n 's/^# cpuidle: //p' "$1") in
+	*"guest_halt_poll_ns 0")
+		warn "idle CPUs halt at once (haltpoll, guest_halt_poll_ns 0): a round trip" \
+			"across CPUs times the hypervisor's wake-ups, 5 to 10 times a same-CPU" \
+			"one (docs/BENCHMARKS.md, \"Idle CPUs\")" ;;
+	esac
+}
+
 # quick: true when QUICK is set to anything but "" or 0.
 quick() { [ -n "${QUICK:-}" ] && [ "$QUICK" != 0 ]; }
 

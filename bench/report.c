@@ -137,7 +137,7 @@ struct env_item {
 	bool is_number;
 };
 
-#define ENV_ITEMS 14
+#define ENV_ITEMS 15
 
 static size_t env_items(const struct env_record *env, struct env_item *items)
 {
@@ -152,6 +152,7 @@ static size_t env_items(const struct env_record *env, struct env_item *items)
 		{ "date", env->date, false },         { "cpu_model", env->cpu_model, false },
 		{ "cpus_online", cpus, true },        { "smt", env->smt, false },
 		{ "kernel", env->kernel, false },     { "governor", env->governor, false },
+		{ "cpuidle", env->cpuidle, false },
 		{ "clocksource", env->clocksource, false }, { "timer_ns", timer, true },
 		{ "compiler", env->compiler, false }, { "cflags", env->cflags, false },
 		{ "link", env->link, false },         { "git_rev", env->git_rev, false },
@@ -238,6 +239,7 @@ static void text_begin(FILE *f, const struct env_record *env)
 	fprintf(f, "# cpu: %s; %d online, SMT %s; governor %s; clock %s, %d ns a reading\n",
 		env->cpu_model, env->cpus_online, env->smt, env->governor, env->clocksource,
 		env->timer_ns);
+	fprintf(f, "# idle: %s\n", env->cpuidle);
 	fprintf(f, "# kernel: %s; compiler: %s; cflags: %s; link: %s; git: %s; pin: %s\n",
 		env->kernel, env->compiler, env->cflags, env->link, env->git_rev, env->pin);
 	fprintf(f, "# sockets and FIFOs on: %s\n", env->rundir_fs);

@@ -31,6 +31,7 @@ struct env_record {
 	char smt[16];         /* "on", "off", "unknown" */
 	char kernel[128];     /* uname -sr */
 	char governor[32];    /* cpu0 scaling governor, or "unknown" */
+	char cpuidle[80];     /* how an idle CPU waits: cpuidle driver/governor[, halt poll] */
 	char clocksource[32]; /* the kernel's clock source: tsc, kvm-clock, hpet... */
 	int timer_ns;         /* what one CLOCK_MONOTONIC reading costs (median) */
 	char compiler[64];    /* __VERSION__ */
@@ -73,6 +74,10 @@ int report_parse_format(const char *name, enum report_format *format);
 /* Fill the environment record from /proc, /sys, uname and the build;
  * rundir (NULL: unknown) is where the sockets and FIFOs are made. */
 void env_record_collect(struct env_record *env, const char *pin, const char *rundir);
+/* The cpuidle field from the sysfs tree at `sysfs` ("/sys"; a test's copy):
+ * "DRIVER/GOVERNOR", with ", guest_halt_poll_ns N" for haltpoll, or
+ * "unknown". */
+void env_cpuidle(const char *sysfs, char *out, size_t cap);
 
 void report_begin(struct report *r, FILE *out, enum report_format format,
 		  const struct env_record *env);

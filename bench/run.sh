@@ -123,6 +123,7 @@ say "results in $RESULTS_DIR ($(quick && echo quick || echo full) run, $CPUS CPU
 "$IPCLAB" bench env --format text >"$RESULTS_DIR/env.txt" ||
 	die "\`ipclab bench env\` failed"
 "$IPCLAB" bench env --format csv >"$RESULTS_DIR/env.csv"
+warn_idle "$RESULTS_DIR/env.csv"
 
 STEP=demo
 say "demo: every transport once"

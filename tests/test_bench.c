@@ -10,10 +10,13 @@
 #include "support.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <ftw.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -428,7 +431,7 @@ static void test_report_csv(void **state)
 	}
 	assert_true(header);
 	assert_int_equal(rows, 2);
-	assert_int_equal(comments, 14); /* every field of the environment */
+	assert_int_equal(comments, 15); /* every field of the environment */
 	free(out);
 }
 
@@ -453,6 +456,9 @@ static void test_report_json(void **state)
 	assert_non_null(r);
 	assert_false(r->is_string);
 	r = jfind(d, -1, "rundir_fs");
+	assert_non_null(r);
+	assert_true(r->is_string && r->val[0]);
+	r = jfind(d, -1, "cpuidle");
 	assert_non_null(r);
 	assert_true(r->is_string && r->val[0]);
 	r = jfind(d, 0, "p50_us");
@@ -514,7 +520,7 @@ static void test_report_markdown(void **state)
 				row1 = line;
 		}
 	}
-	assert_int_equal(bullets, 14); /* every field of the environment */
+	assert_int_equal(bullets, 15); /* every field of the environment */
 	assert_int_equal(table, 4); /* header, separator, two rows */
 	assert_non_null(row1);
 	assert_non_null(strstr(row1, "| latency | unix_stream |"));
@@ -544,8 +550,8 @@ static void test_env_record(void **state)
 	unsetenv("IPCLAB_GIT_REV");
 	env_record_collect(&env, NULL, NULL);
 	const char *fields[] = { env.date,     env.cpu_model, env.smt,  env.kernel,
-				 env.governor, env.clocksource, env.compiler, env.cflags,
-				 env.link,     env.git_rev,  env.pin,     env.rundir_fs };
+				 env.governor, env.cpuidle, env.clocksource, env.compiler,
+				 env.cflags,   env.link,     env.git_rev, env.pin,      env.rundir_fs };
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
 		assert_true(fields[i][0] != '\0');
 		for (const char *p = fields[i]; *p; p++)
@@ -575,6 +581,56 @@ static void test_env_record(void **state)
 	env_record_collect(&env, "0,0", "/proc/no/such/dir");
 	assert_string_equal(env.rundir_fs, "proc");
 	unsetenv("IPCLAB_GIT_REV");
+}
+
+/* Write `text` to dir/rel, making the directories on the way. */
+static void put_sys(const char *dir, const char *rel, const char *text)
+{
+	char path[IPC_PATH_MAX + 128];
+	snprintf(path, sizeof path, "%s/%s", dir, rel);
+	for (char *p = path + strlen(dir) + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		if (mkdir(path, 0700) < 0 && errno != EEXIST)
+			fail_msg("mkdir %s: %s", path, strerror(errno));
+		*p = '/';
+	}
+	FILE *f = fopen(path, "w");
+	if (!f || fputs(text, f) < 0 || fclose(f) != 0)
+		fail_msg("write %s: %s", path, strerror(errno));
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag;
+	return ftw->level == 0 ? 0 : remove(path);
+}
+
+/* How idle CPUs wait, read from a made-up sysfs tree: a KVM guest's
+ * haltpoll with its poll window, a machine's driver and governor, the
+ * read-only governor file of kernels before 5.7, and nothing at all. */
+static void test_env_cpuidle(void **state)
+{
+	ENV;
+	char out[80];
+
+	env_cpuidle(env->dir, out, sizeof out);
+	assert_string_equal(out, "unknown");
+	put_sys(env->dir, "devices/system/cpu/cpuidle/current_driver", "intel_idle\n");
+	put_sys(env->dir, "devices/system/cpu/cpuidle/current_governor_ro", "menu\n");
+	env_cpuidle(env->dir, out, sizeof out);
+	assert_string_equal(out, "intel_idle/menu");
+	put_sys(env->dir, "devices/system/cpu/cpuidle/current_governor", "teo\n");
+	env_cpuidle(env->dir, out, sizeof out);
+	assert_string_equal(out, "intel_idle/teo");
+	/* A poll window means something for the haltpoll driver only. */
+	put_sys(env->dir, "module/haltpoll/parameters/guest_halt_poll_ns", "0\n");
+	env_cpuidle(env->dir, out, sizeof out);
+	assert_string_equal(out, "intel_idle/teo");
+	put_sys(env->dir, "devices/system/cpu/cpuidle/current_driver", "haltpoll\n");
+	put_sys(env->dir, "devices/system/cpu/cpuidle/current_governor", "haltpoll\n");
+	env_cpuidle(env->dir, out, sizeof out);
+	assert_string_equal(out, "haltpoll/haltpoll, guest_halt_poll_ns 0");
+	assert_int_equal(nftw(env->dir, remove_one, 8, FTW_DEPTH | FTW_PHYS), 0);
 }
 
 /* ---- the stream verifier ------------------------------------------------- */
@@ -1039,6 +1095,7 @@ int main(void)
 		cmocka_unit_test(test_report_markdown),
 		cmocka_unit_test(test_report_text),
 		cmocka_unit_test(test_env_record),
+		cmocka_unit_test_setup_teardown(test_env_cpuidle, test_env_setup, test_env_teardown),
 		cmocka_unit_test(test_stream_check_accepts_any_chunking),
 		cmocka_unit_test(test_stream_check_catches_damage),
 		cmocka_unit_test(test_summarize),

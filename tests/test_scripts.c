@@ -498,6 +498,33 @@ static void test_twin_pair(void **state)
 	assert_string_equal(out, "perf-sched-pipe\tpipe\t4\t0,0\t1\tmean\t4.5\t13.000\n1\n");
 }
 
+/* warn_idle: a KVM guest whose idle CPUs halt at once is named, with what
+ * it does to cross-CPU figures; a poll window or another driver is not. */
+static void test_warn_idle(void **state)
+{
+	ENV;
+	char env_csv[IPC_PATH_MAX];
+	const char *cases[][2] = {
+		{ "haltpoll/haltpoll, guest_halt_poll_ns 0", "1" },
+		{ "haltpoll/haltpoll, guest_halt_poll_ns 200000", "0" },
+		{ "intel_idle/menu", "0" },
+		{ "unknown", "0" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char text[256];
+		snprintf(text, sizeof text, "# date: 2026-12-01T00:00:00Z\n# cpuidle: %s\n"
+			 "# clocksource: tsc\n", cases[i][0]);
+		write_file(env, "env.csv", text, env_csv, sizeof env_csv);
+		bash_ok(env, "warn_idle '%s' 2>&1 | grep -c \"guest_halt_poll_ns 0).*hypervisor\" "
+			"|| true; rm '%s'", env_csv, env_csv);
+		char want[4];
+		snprintf(want, sizeof want, "%s\n", cases[i][1]); /* grep -c: lines warned */
+		if (strcmp(out, want))
+			fail_msg("cpuidle '%s': %s warning lines, %s wanted", cases[i][0], out,
+				 cases[i][1]);
+	}
+}
+
 static void test_cpu_ticks(void **state)
 {
 	ENV;
@@ -522,7 +549,7 @@ int main(void)
 		CASE(test_peer_lmbench_order),     CASE(test_twin_pair),
 		CASE(test_peer_no_lmbench),        CASE(test_throughput_placement),
 		CASE(test_throughput_median_round), CASE(test_merge_once),
-		CASE(test_peer_row),
+		CASE(test_peer_row),               CASE(test_warn_idle),
 		CASE(test_cpu_ticks),
 	};
 	return cmocka_run_group_tests_name("bench scripts: summary, medians, steal", tests, NULL,
