@@ -611,25 +611,27 @@ static int remove_one(const char *path, const struct stat *st, int flag, struct 
 static void test_env_cpuidle(void **state)
 {
 	ENV;
+	/* Each step writes one file (none for the first), then reads. */
+	static const struct {
+		const char *file, *text, *want;
+	} steps[] = {
+		{ NULL, NULL, "unknown" },
+		{ "devices/system/cpu/cpuidle/current_driver", "intel_idle\n", "intel_idle/unknown" },
+		{ "devices/system/cpu/cpuidle/current_governor_ro", "menu\n", "intel_idle/menu" },
+		{ "devices/system/cpu/cpuidle/current_governor", "teo\n", "intel_idle/teo" },
+		/* A poll window means something for the haltpoll driver only. */
+		{ "module/haltpoll/parameters/guest_halt_poll_ns", "0\n", "intel_idle/teo" },
+		{ "devices/system/cpu/cpuidle/current_driver", "haltpoll\n", "haltpoll/teo, "
+		  "guest_halt_poll_ns 0" },
+	};
 	char out[80];
 
-	env_cpuidle(env->dir, out, sizeof out);
-	assert_string_equal(out, "unknown");
-	put_sys(env->dir, "devices/system/cpu/cpuidle/current_driver", "intel_idle\n");
-	put_sys(env->dir, "devices/system/cpu/cpuidle/current_governor_ro", "menu\n");
-	env_cpuidle(env->dir, out, sizeof out);
-	assert_string_equal(out, "intel_idle/menu");
-	put_sys(env->dir, "devices/system/cpu/cpuidle/current_governor", "teo\n");
-	env_cpuidle(env->dir, out, sizeof out);
-	assert_string_equal(out, "intel_idle/teo");
-	/* A poll window means something for the haltpoll driver only. */
-	put_sys(env->dir, "module/haltpoll/parameters/guest_halt_poll_ns", "0\n");
-	env_cpuidle(env->dir, out, sizeof out);
-	assert_string_equal(out, "intel_idle/teo");
-	put_sys(env->dir, "devices/system/cpu/cpuidle/current_driver", "haltpoll\n");
-	put_sys(env->dir, "devices/system/cpu/cpuidle/current_governor", "haltpoll\n");
-	env_cpuidle(env->dir, out, sizeof out);
-	assert_string_equal(out, "haltpoll/haltpoll, guest_halt_poll_ns 0");
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		if (steps[i].file)
+			put_sys(env->dir, steps[i].file, steps[i].text);
+		env_cpuidle(env->dir, out, sizeof out);
+		assert_string_equal(out, steps[i].want);
+	}
 	assert_int_equal(nftw(env->dir, remove_one, 8, FTW_DEPTH | FTW_PHYS), 0);
 }
 
