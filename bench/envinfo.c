@@ -6,7 +6,8 @@
  * and a "powersave" governor halves everything.  How an idle CPU waits
  * matters as much: in a VM whose idle driver halts at once, every wake-up
  * from another CPU is a trip through the hypervisor.  Every result file
- * starts with this record.  Whatever cannot be read says "unknown", never fails.
+ * starts with this record.  Whatever cannot be read says "unknown", never
+ * fails.
  */
 #include <ctype.h>
 #include <stdint.h>
@@ -54,8 +55,8 @@ static void read_line(const char *path, char *out, size_t cap)
  * haltpoll driver of a KVM guest its poll window.  With
  * guest_halt_poll_ns 0 an idle virtual CPU halts at once and each wake-up
  * from the other CPU goes through the host: a 1-byte pipe round trip
- * across CPUs took 46 to 56 us on the 2-vCPU VM of docs/BENCHMARKS.md,
- * and 5 us with 200000 ns of polling. */
+ * across CPUs took 44 to 58 us on the 2-vCPU VM of docs/BENCHMARKS.md,
+ * and 4.7 us with 200000 ns of polling ("Idle CPUs" there). */
 void env_cpuidle(const char *sysfs, char *out, size_t cap)
 {
 	char path[512], driver[48], governor[48], poll[32];
