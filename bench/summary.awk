@@ -440,7 +440,7 @@ function bw_count(r, stat,    k, med, what) {
 
 # The bandwidth table (lmbench's bw_*): ipclab checking every byte, and
 # checking none (--no-verify) as bw_* do.
-function bw_table(    r, o, u, theirs, ours, unv, med, umed, lo, hi) {
+function bw_table(    r, o, u, theirs, ours, unv, med, umed) {
 	print "Bandwidth at 64 KiB messages (MB/s = 10^6 bytes/s; ratio > 1: ipclab moves"
 	print "more).  ipclab checks every byte, bw_* none; each bw_* run sits between"
 	print "ipclab runs that check (the target's figure) and runs that do not (like"
@@ -456,13 +456,11 @@ function bw_table(    r, o, u, theirs, ours, unv, med, umed, lo, hi) {
 		ours = o ? f(o, "mb_per_s") : ""
 		unv = u ? f(u, "mb_per_s") : ""
 		umed = bw_count(r, "MB/s-unverified")
-		med = bw_count(r, "MB/s")
-		lo = RMIN
-		hi = RMAX
+		med = bw_count(r, "MB/s") # last: RMIN and RMAX are the checked pairs'
 		printf "| %s | %s | %s | %.0f | %s | %s | %s | %s | %s | %s | %s |\n", f(r, "mode"),
 			f(r, "transport"), placement(f(r, "pin")), theirs, num(ours, "%.0f"),
 			(ours != "" ? sprintf("%.2f", ours / theirs) : "–"), rounds_of(rkey(r, "MB/s")),
-			num(med, "%.2f"), (med == "" ? "–" : sprintf("%.2f – %.2f", lo, hi)),
+			num(med, "%.2f"), (med == "" ? "–" : sprintf("%.2f – %.2f", RMIN, RMAX)),
 			num(unv, "%.0f"), num(umed, "%.2f")
 	}
 	print ""
