@@ -5,6 +5,7 @@
 #   make test     build the tests with AddressSanitizer + UBSan and run them
 #   make bench    the main job: demos, benchmarks and plots
 #   make deps     install the Debian packages the project needs (as root)
+#   make netlab   TCP and UDP across a lossy veth link between two namespaces (root)
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -23,6 +24,7 @@ REL     := build/release
 ASAN    := build/asan
 
 .PHONY: all demo test valgrind bench deps deps-test deps-bench clean FORCE
+.PHONY: netlab
 all: bin/ipclab
 
 # One object tree per flavour, so a sanitized build never mixes with a plain one.
@@ -106,6 +108,12 @@ demo: bin/ipclab
 QUICK ?=
 bench: bin/ipclab $(REL)/ipclab-dynamic deps-bench
 	QUICK=$(QUICK) IPCLAB_DYNAMIC=$(CURDIR)/$(REL)/ipclab-dynamic bash bench/run.sh
+
+# Two hosts in one machine (bench/netlab.sh, docs/NETLAB.md): TCP and UDP
+# across a veth link, clean, then lossy, delayed, reordering, duplicating.
+# As root; otherwise it says so and does nothing.  QUICK=1: about 2 minutes.
+netlab: bin/ipclab
+	QUICK=$(QUICK) bash bench/netlab.sh
 
 # The demos under valgrind, children included: no invalid access, no leak.
 valgrind: $(REL)/ipclab-dynamic

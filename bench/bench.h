@@ -65,13 +65,17 @@ struct bench_opts {
 	bool no_verify;             /* throughput: count bytes, check none (row noted) */
 	const char *samples_path;   /* latency, connect: every sample in us, one a line */
 	FILE *warn;                 /* warnings (unpinned, spread, loss); NULL: none */
+	const char *address;        /* latency: greet a server already running there
+				     * (`ipclab serve`, maybe on another host);
+				     * NULL: fork our own */
+	int dgram_timeout_ms;       /* latency: datagram resend wait; 0: the default */
 };
 
 /* What a benchmark hands back: one result row and the storage it points to. */
 struct bench_result {
 	struct result_row row;
 	char pin[24];
-	char note[64];
+	char note[160];
 	char mode[16];
 };
 
@@ -81,6 +85,58 @@ struct bench_result {
 int bench_latency(const struct bench_opts *o, struct bench_result *r, struct ipc_error *e);
 int bench_throughput(const struct bench_opts *o, struct bench_result *r, struct ipc_error *e);
 int bench_connect(const struct bench_opts *o, struct bench_result *r, struct ipc_error *e);
+
+/* Datagram round trips counted exactly (latency.c).  Every datagram the
+ * client sends carries its own sequence number, which the reply echoes, so
+ * each reply says which send it answers: a second reply to one send is a
+ * duplicate, a reply arriving after the reply to a later send is reordered,
+ * a reply arriving after its round trip was given up is late, and a send
+ * never answered (after a final wait) is lost. */
+struct bench_dgram_tally {
+	unsigned char *answered;        /* one bit per sequence number */
+	unsigned long long cap;         /* sequence numbers the bitmap holds */
+	unsigned long long sent;        /* datagrams sent: the next sequence number */
+	unsigned long long trip_first;  /* the first send of the current round trip */
+	unsigned long long replies;     /* distinct sends answered */
+	unsigned long long max_seen;    /* the newest send answered so far */
+	unsigned long long resent, dup, reordered, late;
+};
+enum bench_reply { BENCH_REPLY_TRIP, BENCH_REPLY_DUP, BENCH_REPLY_LATE, BENCH_REPLY_BOGUS };
+
+/* Room for `cap` sequence numbers; 0, or -1 (out of memory). */
+int bench_dgram_tally_init(struct bench_dgram_tally *t, unsigned long long cap);
+void bench_dgram_tally_free(struct bench_dgram_tally *t);
+
+/* Count one reply to send `seq`: BENCH_REPLY_TRIP when it answers a send
+ * of the current round trip (which it completes), DUP or LATE when it is to
+ * be dropped, BOGUS for a number never sent.  A few instructions: it runs
+ * inside the timed round trip. */
+static inline enum bench_reply bench_dgram_tally_reply(struct bench_dgram_tally *t,
+						       unsigned long long seq)
+{
+	if (seq >= t->sent)
+		return BENCH_REPLY_BOGUS;
+	unsigned char bit = (unsigned char)(1u << (seq & 7));
+	if (t->answered[seq >> 3] & bit) {
+		t->dup++;
+		return BENCH_REPLY_DUP;
+	}
+	t->answered[seq >> 3] |= bit;
+	if (t->replies++ && seq < t->max_seen)
+		t->reordered++;
+	else
+		t->max_seen = seq;
+	if (seq >= t->trip_first)
+		return BENCH_REPLY_TRIP;
+	t->late++;
+	return BENCH_REPLY_LATE;
+}
+
+/* Sends never answered. */
+static inline unsigned long long bench_dgram_tally_lost(const struct bench_dgram_tally *t)
+{
+	return t->sent - t->replies;
+}
 
 /* summarize.c: turn numbers from `in` (one a line, each `unit_s` seconds:
  * 1, 1e-3, 1e-6, 1e-9) into a latency row of kind/transport/size.  -1 and

@@ -17,6 +17,7 @@
 
 #include "bench.h"
 #include "cli.h"
+#include "netlab.h"
 
 static const char bench_usage[] =
 	"usage: ipclab bench SUBCOMMAND [ARGS] [OPTIONS]\n"
@@ -29,6 +30,7 @@ static const char bench_usage[] =
 	"  throughput TRANSPORT...   one-way stream, every byte verified: MB/s\n"
 	"  connect TRANSPORT...      connection set-up: connect until the first byte\n"
 	"  summarize --kind K --transport T   numbers on stdin -> one result row\n"
+	"  netlab DIR                the table of a `make netlab` run (docs/NETLAB.md)\n"
 	"  env                       the environment record alone\n"
 	"\n"
 	"TRANSPORT is a name from `ipclab list`, or `all`.  `ipclab bench SUBCOMMAND\n"
@@ -39,6 +41,7 @@ static const char bench_usage[] =
 static const char latency_usage[] =
 	"usage: ipclab bench latency TRANSPORT... [--size B] [--count N] [--warmup N]\n"
 	"                            [--pin A,B] [--format F] [--samples FILE] [--progress]\n"
+	"                            [--address ADDR] [--timeout MS]\n"
 	"\n"
 	"Ping-pong between this process (the client) and a forked child (the server)\n"
 	"over TRANSPORT (or `all`); each round trip is timed with CLOCK_MONOTONIC.\n"
@@ -55,11 +58,20 @@ static const char latency_usage[] =
 	"  --format F     text (default), csv, json, markdown\n"
 	"  --samples FILE every sample in microseconds, one a line (one transport only)\n"
 	"  --progress     progress on stderr even when it is not a terminal\n"
+	"  --address ADDR greet the server already running at ADDR (`ipclab serve`, in\n"
+	"                 another network namespace or on another host) instead of\n"
+	"                 forking one: greetings only, this client's CPU time only\n"
+	"  --timeout MS   datagrams: how long to wait for a reply before sending again\n"
+	"                 (default 1000)\n"
 	"\n"
 	"Without --size the server answers \"Hello, <name>\" with the product's own\n"
 	"protocol code (the size column is then the request's bytes: 16 on streams,\n"
-	"15 on datagrams).  Notes: UNPINNED; HIGH-SPREAD when p99 > 3 x p50; LOSSY lost=N\n"
-	"when datagrams were lost (they are resent after 1 s and not counted).\n";
+	"15 on datagrams).  Notes: UNPINNED; HIGH-SPREAD when p99 > 3 x p50; REMOTE\n"
+	"with --address.  Datagrams: every send carries its own number; a round trip\n"
+	"that times out is sent again and is not a sample.  With --address, or when\n"
+	"anything went wrong, the note counts: sent=N lost=N (never answered: also the lost column,\n"
+	"and the word LOSSY) resent=N dup=N (answered twice) reordered=N (after the\n"
+	"reply to a later send) late=N (after its round trip was given up).\n";
 
 static const char throughput_usage[] =
 	"usage: ipclab bench throughput TRANSPORT... --size B [--total BYTES] [--pin A,B]\n"
@@ -117,6 +129,18 @@ static const char env_usage[] =
 	"usage: ipclab bench env [--format F]\n"
 	"Print the environment record (machine, kernel, compiler, revision, date).\n";
 
+static const char netlab_usage[] =
+	"usage: ipclab bench netlab DIR [--format text|markdown] [--data FILE]\n"
+	"\n"
+	"The table of a `make netlab` run (bench/netlab.sh, docs/NETLAB.md): for every\n"
+	"link condition in DIR/conditions.tsv and each of TCP and UDP, the round trips\n"
+	"delivered, retransmitted, lost, duplicated and reordered, and the latency.\n"
+	"TCP's retransmissions come from the kernel's counters (DIR/COND/snmp_*),\n"
+	"UDP's from the client's own count (the note of DIR/COND/udp_latency.csv).\n"
+	"\n"
+	"  --data FILE    also write the plot data (one line per loss rate) to FILE\n"
+	"  --format F     text (default) or markdown\n";
+
 /* The texts above quote the defaults: keep them in step. */
 _Static_assert(BENCH_LATENCY_COUNT == 10000 && BENCH_LATENCY_WARMUP == 1000, "latency_usage");
 _Static_assert(BENCH_CONNECT_COUNT == 2000 && BENCH_CONNECT_WARMUP == 100, "connect_usage");
@@ -127,6 +151,7 @@ enum {
 	O_SIZE = 1 << 0, O_COUNT = 1 << 1, O_WARMUP = 1 << 2, O_PIN = 1 << 3,
 	O_SAMPLES = 1 << 4, O_TOTAL = 1 << 5, O_PROGRESS = 1 << 6, O_KIND = 1 << 7,
 	O_TRANSPORT = 1 << 8, O_UNIT = 1 << 9, O_FORMAT = 1 << 10, O_NO_VERIFY = 1 << 11,
+	O_ADDRESS = 1 << 12, O_TIMEOUT = 1 << 13, O_DATA = 1 << 14,
 };
 
 struct bench_cli {
@@ -138,6 +163,7 @@ struct bench_cli {
 	double unit_s;
 	char pin_text[24];
 	const char *rundir; /* where sockets and FIFOs are made (env record) */
+	const char *data_path; /* netlab --data */
 };
 
 static int usage_error(const struct bench_cli *bc, const char *fmt, const char *arg)
@@ -217,7 +243,7 @@ static int parse_unit(struct bench_cli *bc, const char *text)
 static int parse_options(struct bench_cli *bc, int allowed, int argc, char **argv)
 {
 	enum { L_SAMPLES = 256, L_TOTAL, L_PROGRESS, L_KIND, L_TRANSPORT, L_UNIT, L_WARMUP,
-	       L_NO_VERIFY };
+	       L_NO_VERIFY, L_ADDRESS, L_TIMEOUT, L_DATA };
 	static const struct option longs[] = {
 		{ "size", required_argument, NULL, 's' },
 		{ "count", required_argument, NULL, 'n' },
@@ -228,6 +254,9 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 		{ "total", required_argument, NULL, L_TOTAL },
 		{ "progress", no_argument, NULL, L_PROGRESS },
 		{ "no-verify", no_argument, NULL, L_NO_VERIFY },
+		{ "address", required_argument, NULL, L_ADDRESS },
+		{ "timeout", required_argument, NULL, L_TIMEOUT },
+		{ "data", required_argument, NULL, L_DATA },
 		{ "kind", required_argument, NULL, L_KIND },
 		{ "transport", required_argument, NULL, L_TRANSPORT },
 		{ "unit", required_argument, NULL, L_UNIT },
@@ -244,7 +273,9 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 			 : ch == 'p' ? O_PIN : ch == 'f' ? O_FORMAT : ch == L_SAMPLES ? O_SAMPLES
 			 : ch == L_TOTAL ? O_TOTAL : ch == L_PROGRESS ? O_PROGRESS
 			 : ch == L_KIND ? O_KIND : ch == L_TRANSPORT ? O_TRANSPORT
-			 : ch == L_UNIT ? O_UNIT : ch == L_NO_VERIFY ? O_NO_VERIFY : 0;
+			 : ch == L_UNIT ? O_UNIT : ch == L_NO_VERIFY ? O_NO_VERIFY
+			 : ch == L_ADDRESS ? O_ADDRESS : ch == L_TIMEOUT ? O_TIMEOUT
+			 : ch == L_DATA ? O_DATA : 0;
 		if (need && !(allowed & need))
 			return usage_error(bc, "%s does not apply here", argv[optind - 1]);
 		switch (ch) {
@@ -296,6 +327,22 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 			break;
 		case L_NO_VERIFY:
 			bc->b.no_verify = true;
+			break;
+		case L_ADDRESS:
+			bc->b.address = optarg;
+			break;
+		case L_TIMEOUT: {
+			unsigned long ms;
+			if (parse_count(bc, "--timeout wants milliseconds, not '%s'", optarg, &ms) < 0)
+				return -1;
+			if (ms == 0 || ms > INT_MAX)
+				return usage_error(bc, "--timeout must be 1 to 2147483647 ms, not '%s'",
+						   optarg);
+			bc->b.dgram_timeout_ms = (int)ms;
+			break;
+		}
+		case L_DATA:
+			bc->data_path = optarg;
 			break;
 		case L_KIND:
 			bc->kind = optarg;
@@ -428,6 +475,28 @@ static int run_env(struct bench_cli *bc, int first, int argc)
 	return ferror(stdout) || fflush(stdout) != 0 ? IPC_SYSTEM : 0;
 }
 
+static int run_netlab(struct bench_cli *bc, int first, int argc, char **argv)
+{
+	struct ipc_error e = { 0 };
+
+	if (first + 1 != argc) {
+		usage_error(bc, "%s", "name one run directory");
+		return IPC_USAGE;
+	}
+	if (bc->format != REPORT_TEXT && bc->format != REPORT_MARKDOWN) {
+		usage_error(bc, "%s", "--format is text or markdown here");
+		return IPC_USAGE;
+	}
+	if (netlab_report(argv[first], bc->format == REPORT_MARKDOWN, stdout, bc->data_path,
+			  &e) < 0)
+		return cli_report(&e);
+	if (ferror(stdout) || fflush(stdout) != 0) {
+		fprintf(stderr, "ipclab bench: write the table to stdout: %s\n", strerror(errno));
+		return IPC_SYSTEM;
+	}
+	return 0;
+}
+
 int cmd_bench(struct cli *cli, int argc, char **argv)
 {
 	static const struct {
@@ -437,8 +506,8 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 		bench_fn *fn;
 	} subs[] = {
 		{ "latency", latency_usage,
-		  O_SIZE | O_COUNT | O_WARMUP | O_PIN | O_FORMAT | O_SAMPLES | O_PROGRESS,
-		  bench_latency },
+		  O_SIZE | O_COUNT | O_WARMUP | O_PIN | O_FORMAT | O_SAMPLES | O_PROGRESS |
+		  O_ADDRESS | O_TIMEOUT, bench_latency },
 		{ "throughput", throughput_usage,
 		  O_SIZE | O_TOTAL | O_PIN | O_FORMAT | O_PROGRESS | O_NO_VERIFY, bench_throughput },
 		{ "connect", connect_usage,
@@ -446,6 +515,7 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 		{ "summarize", summarize_usage, O_KIND | O_TRANSPORT | O_SIZE | O_UNIT | O_PIN |
 		  O_FORMAT, NULL },
 		{ "env", env_usage, O_FORMAT, NULL },
+		{ "netlab", netlab_usage, O_FORMAT | O_DATA, NULL },
 	};
 
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
@@ -478,6 +548,8 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 			return run_summarize(&bc, first, argc);
 		if (!strcmp(bc.sub, "env"))
 			return run_env(&bc, first, argc);
+		if (!strcmp(bc.sub, "netlab"))
+			return run_netlab(&bc, first, argc, argv);
 		if (!strcmp(bc.sub, "throughput") && !bc.size_set) {
 			usage_error(&bc, "%s", "--size is required");
 			return IPC_USAGE;

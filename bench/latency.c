@@ -21,17 +21,26 @@
  *    lat_tcp and lat_udp do; the first 8 bytes carry the round trip's
  *    number, so a late reply is never taken for the current one.
  *
- * Datagram transports may lose a message (UDP does, under pressure): the
- * client waits BENCH_DGRAM_TIMEOUT_MS, counts the loss, and sends again; the
- * lost round trip is not a sample, and the row is marked LOSSY.
+ * Datagram transports may lose, duplicate and reorder messages (UDP does,
+ * under pressure or on a real link): the client waits BENCH_DGRAM_TIMEOUT_MS
+ * (--timeout), and sends again; a round trip that timed out is not a sample.
+ * Every send carries its own number, so the row says exactly how many
+ * datagrams went unanswered (lost), were answered twice, arrived out of
+ * order or after their round trip was given up (struct bench_dgram_tally).
+ *
+ * With --address the client greets a server that already runs there
+ * (`ipclab serve`, in another network namespace or on another host) instead
+ * of forking its own: greeting requests only, the client's CPU time only.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "bench.h"
+#include "io.h"
 #include "protocol.h"
 
 #define NAME_PREFIX "ipclab-"
@@ -41,7 +50,11 @@
 #define HELLO_LEN (sizeof "Hello, " - 1)
 #define REPLY_LEN (HELLO_LEN + NAME_LEN + 1)       /* "Hello, <name>\n": 23 */
 #define END_TRIES 50   /* datagram end markers, 200 ms apart */
-#define MAX_SILENT 10  /* consecutive lost datagram round trips: the server is gone */
+/* Consecutive datagram timeouts that mean the server is gone: this many,
+ * and together at least SILENT_MS (a lossy link with a short --timeout
+ * loses several tries in a row now and then). */
+#define MAX_SILENT 10
+#define SILENT_MS 10000
 
 /* ---- the child: the server ------------------------------------------- */
 
@@ -196,7 +209,7 @@ struct client {
 	char *req, *want, *got;
 	size_t req_len, reply_len;
 	size_t tag_off, tag_len;  /* where the round trip's number sits in the reply */
-	unsigned long lost;
+	struct bench_dgram_tally tally; /* datagrams: every send numbered and counted */
 };
 
 static void put_hex(char *p, unsigned long long v)
@@ -254,6 +267,7 @@ static int client_setup(struct client *cl, const struct bench_opts *o, struct ip
 
 static void client_free(struct client *cl)
 {
+	bench_dgram_tally_free(&cl->tally);
 	free(cl->req);
 	free(cl->want);
 	free(cl->got);
@@ -278,15 +292,49 @@ static inline int stream_trip(struct client *cl, struct ipc_error *e)
 	return 0;
 }
 
+/* The send a datagram reply answers, from the number it carries: 0, or -1
+ * when the reply is not one of ours. */
+static int reply_seq(const struct client *cl, size_t n, unsigned long long *seq)
+{
+	unsigned long long v = 0;
+
+	if (n != cl->reply_len)
+		return -1;
+	if (cl->o->size == 0) {
+		for (size_t k = 0; k < HEX_DIGITS; k++) {
+			char ch = cl->got[cl->tag_off + k];
+			int d = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+			if (d < 0)
+				return -1;
+			v = v << 4 | (unsigned)d;
+		}
+	} else {
+		/* An echo of fewer than 8 bytes carries the number's low bytes:
+		 * the newest send that ends in them. */
+		memcpy(&v, cl->got, cl->tag_len);
+		if (cl->tag_len < 8) {
+			unsigned long long span = 1ULL << (8 * cl->tag_len);
+			unsigned long long top = cl->tally.sent - 1;
+			v = (top & ~(span - 1)) | v;
+			if (v > top)
+				v -= span;
+		}
+	}
+	*seq = v;
+	return 0;
+}
+
 /* One datagram round trip.  1: done; 0: lost (timed out: send again). */
 static inline int dgram_trip(struct client *cl, struct ipc_error *e)
 {
+	struct bench_dgram_tally *t = &cl->tally;
 	const char *want = expected(cl);
 
 	while (send(cl->wfd, cl->req, cl->req_len, MSG_NOSIGNAL) < 0)
 		if (errno != EINTR)
 			return ipc_fail(e, IPC_SYSTEM, errno, "send to the %s server",
 					cl->o->t->name);
+	t->sent++;
 	for (;;) {
 		ssize_t n = recv(cl->rfd, cl->got, cl->reply_len, MSG_TRUNC);
 		if (n < 0) {
@@ -298,13 +346,49 @@ static inline int dgram_trip(struct client *cl, struct ipc_error *e)
 					cl->o->t->name);
 		}
 		if ((size_t)n == cl->reply_len &&
-		    !memcmp(cl->got + cl->tag_off, want + cl->tag_off, cl->tag_len))
+		    !memcmp(cl->got + cl->tag_off, want + cl->tag_off, cl->tag_len)) {
+			bench_dgram_tally_reply(t, t->sent - 1);
 			return 1;
-		/* After a loss, the late reply to an earlier request may still
-		 * come: drop it.  Without a loss, it is a broken reply. */
-		if (cl->lost == 0 || (size_t)n != cl->reply_len)
+		}
+		/* Another send's reply: a duplicate, a late one, or the reply to
+		 * an earlier try of this round trip, which completes it. */
+		unsigned long long seq;
+		enum bench_reply kind = reply_seq(cl, (size_t)n, &seq) < 0 ? BENCH_REPLY_BOGUS
+						: bench_dgram_tally_reply(t, seq);
+		if (kind == BENCH_REPLY_TRIP) {
+			number_request(cl, seq); /* the whole reply is checked against it */
+			return 1;
+		}
+		if (kind == BENCH_REPLY_BOGUS)
 			return ipc_fail(e, IPC_PROTOCOL, 0, "the %s server answered %zd bytes "
-					"that are not the reply to this request", cl->o->t->name, n);
+					"that are not the reply to any request", cl->o->t->name, n);
+	}
+}
+
+/* After the last round trip: while any send is unanswered, or the network
+ * was seen duplicating or delaying, count what still arrives within one
+ * more timeout, so that lost, dup and late are exact. */
+static int dgram_drain(struct client *cl, struct ipc_error *e)
+{
+	struct bench_dgram_tally *t = &cl->tally;
+
+	t->trip_first = t->sent; /* no round trip is waiting any more */
+	if (bench_dgram_tally_lost(t) == 0 && t->dup == 0 && t->late == 0)
+		return 0;
+	for (;;) {
+		ssize_t n = recv(cl->rfd, cl->got, cl->reply_len, MSG_TRUNC);
+		unsigned long long seq;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (n < 0)
+			return ipc_fail(e, IPC_SYSTEM, errno, "recv from the %s server",
+					cl->o->t->name);
+		if (reply_seq(cl, (size_t)n, &seq) < 0 ||
+		    bench_dgram_tally_reply(t, seq) == BENCH_REPLY_BOGUS)
+			return ipc_fail(e, IPC_PROTOCOL, 0, "the %s server answered %zd bytes "
+					"that are not the reply to any request", cl->o->t->name, n);
 	}
 }
 
@@ -335,7 +419,22 @@ static void *alloc_touched(size_t n, size_t size)
 	return p;
 }
 
-static int run_trips(struct client *cl, uint64_t *ns,
+/* Room for twice as many sequence numbers: outside the timed part (a
+ * round trip that timed out is not a sample). */
+static int tally_grow(struct bench_dgram_tally *t, struct ipc_error *e)
+{
+	unsigned long long cap = t->cap * 2;
+	unsigned char *bigger = cap / 8 < SIZE_MAX ? realloc(t->answered, (size_t)(cap / 8 + 1)) : NULL;
+
+	if (!bigger)
+		return ipc_fail(e, IPC_SYSTEM, ENOMEM, "memory to count %llu datagrams", cap);
+	memset(bigger + t->cap / 8 + 1, 0, (size_t)(cap / 8 - t->cap / 8));
+	t->answered = bigger;
+	t->cap = cap;
+	return 0;
+}
+
+static int run_trips(struct client *cl, uint64_t *ns, int silent_max,
 		     struct bench_usage *u0, uint64_t *elapsed, struct ipc_error *e)
 {
 	const struct bench_opts *o = cl->o;
@@ -353,17 +452,26 @@ static int run_trips(struct client *cl, uint64_t *ns,
 				return -1;
 			start = bench_now_ns();
 		}
-		number_request(cl, i);
+		if (!dgram) {
+			number_request(cl, i);
+		} else {
+			/* Each try has a number of its own: the next send's. */
+			if (silent == 0)
+				cl->tally.trip_first = cl->tally.sent;
+			if (cl->tally.sent == cl->tally.cap && tally_grow(&cl->tally, e) < 0)
+				return -1;
+			number_request(cl, cl->tally.sent);
+		}
 		uint64_t t0 = bench_now_ns();
 		if (dgram) {
 			int r = dgram_trip(cl, e);
 			if (r < 0)
 				return -1;
 			if (r == 0) {
-				cl->lost++;
-				if (++silent == MAX_SILENT)
+				cl->tally.resent++;
+				if (++silent == silent_max)
 					return ipc_fail(e, IPC_TIMEOUT, 0, "no reply from the %s server "
-							"in %d tries", o->t->name, MAX_SILENT);
+							"in %d tries", o->t->name, silent_max);
 				i--; /* the same round trip again, timed afresh */
 				continue;
 			}
@@ -386,19 +494,103 @@ static int run_trips(struct client *cl, uint64_t *ns,
 	return 0;
 }
 
+int bench_dgram_tally_init(struct bench_dgram_tally *t, unsigned long long cap)
+{
+	memset(t, 0, sizeof *t);
+	if (cap == 0 || cap / 8 >= SIZE_MAX)
+		return -1;
+	t->answered = calloc((size_t)(cap / 8 + 1), 1);
+	t->cap = cap;
+	return t->answered ? 0 : -1;
+}
+
+void bench_dgram_tally_free(struct bench_dgram_tally *t)
+{
+	free(t->answered);
+	t->answered = NULL;
+}
+
+/* --address: connect to the server running there, in blocking mode. */
+static int remote_connect(const struct bench_opts *o, struct ipc_conn *c, struct ipc_error *e)
+{
+	/* A link that drops SYNs needs more than the default 3 s to connect. */
+	struct ipc_ctx ctx = *o->ctx;
+	struct ipc_addr a;
+
+	ctx.timeout_ms = BENCH_CHILD_TIMEOUT_MS;
+	ipc_conn_init(c, o->t, o->ctx);
+	memset(&a, 0, sizeof a);
+	snprintf(a.text, sizeof a.text, "%s", o->address);
+	c->ctx = &ctx;
+	int rc = o->t->connect(c, &a, e);
+	c->ctx = o->ctx;
+	if (rc < 0)
+		return -1;
+	if (io_set_nonblocking(c->rfd, false) < 0 || io_set_nonblocking(c->wfd, false) < 0)
+		ipc_fail(e, IPC_SYSTEM, errno, "fcntl O_NONBLOCK off, %s client", o->t->name);
+	/* A stream client must not wait forever on a server that vanished. */
+	else if (o->t->kind == IPC_DATAGRAM ||
+		 bench_set_rcvtimeo(c->rfd, BENCH_CHILD_TIMEOUT_MS, e) == 0)
+		return 0;
+	o->t->close(c);
+	return -1;
+}
+
+/* What --address allows: a greeting server that someone else started. */
+static int remote_check(const struct bench_opts *o, struct ipc_error *e)
+{
+	if (!o->t->servable)
+		return ipc_fail(e, IPC_USAGE, 0, "--address: a %s server cannot be reached by "
+				"address", o->t->name);
+	if (o->size)
+		return ipc_fail(e, IPC_USAGE, 0, "--address with --size: `ipclab serve` answers "
+				"greetings, not echoes; leave --size out");
+	if (o->pin[0] >= 0 || o->pin[1] >= 0)
+		return ipc_fail(e, IPC_USAGE, 0, "--address with --pin: the server runs "
+				"elsewhere; pin this client with taskset instead");
+	return 0;
+}
+
+/* The datagram counts in the row: the lost column and words in the note. */
+static void dgram_result(struct bench_result *r, const struct bench_opts *o,
+			 const struct bench_dgram_tally *t)
+{
+	unsigned long long lost = bench_dgram_tally_lost(t);
+	char words[128];
+
+	r->row.lost = (unsigned long)lost;
+	/* Across a real link (--address) every row says it, clean or not. */
+	if (!o->address && lost == 0 && t->resent == 0 && t->dup == 0 && t->reordered == 0 &&
+	    t->late == 0)
+		return;
+	if (lost)
+		bench_note(r, "LOSSY");
+	snprintf(words, sizeof words, "sent=%llu lost=%llu resent=%llu dup=%llu reordered=%llu "
+		 "late=%llu", t->sent, lost, t->resent, t->dup, t->reordered, t->late);
+	bench_note(r, words);
+	if (lost == 0 && t->resent == 0 && t->dup == 0 && t->reordered == 0 && t->late == 0)
+		return;
+	bench_warn(o->warn, "latency %s: of %llu datagrams sent, %llu never answered, %llu "
+		   "resent after a timeout, %llu answered twice, %llu out of order, %llu late; "
+		   "round trips that timed out are not in the figures", o->t->name, t->sent,
+		   lost, t->resent, t->dup, t->reordered, t->late);
+}
+
 int bench_latency(const struct bench_opts *o, struct bench_result *r, struct ipc_error *e)
 {
 	struct bench_pair p;
+	struct ipc_conn remote;
 	struct client cl = { 0 };
 	struct bench_usage u0 = { 0 }, u1;
-	struct bench_child_report rep;
+	struct bench_child_report rep = { 0 };
 	uint64_t elapsed = 0;
+	const bool dgram = o->t->kind == IPC_DATAGRAM;
 	int rc = -1;
 
 	bench_result_init(r, o, "latency");
 	if (o->count == 0)
 		return ipc_fail(e, IPC_USAGE, 0, "--count must be at least 1");
-	if (o->t->kind == IPC_DATAGRAM && o->size > o->t->max_message) {
+	if (dgram && o->size > o->t->max_message) {
 		ipc_fail(e, IPC_USAGE, 0, "--size %zu: one %s datagram carries at most %zu bytes",
 			 o->size, o->t->name, o->t->max_message);
 		return ipc_hint(e, "use --size %zu or less", o->t->max_message);
@@ -406,6 +598,8 @@ int bench_latency(const struct bench_opts *o, struct bench_result *r, struct ipc
 	if (o->size > BENCH_MAX_SIZE)
 		return ipc_fail(e, IPC_USAGE, 0, "--size %zu: at most %lu bytes", o->size,
 				BENCH_MAX_SIZE);
+	if (o->address && remote_check(o, e) < 0)
+		return -1;
 	/* Every buffer exists, and is touched, before the first round trip. */
 	uint64_t *ns = alloc_touched(o->count, sizeof *ns);
 	double *us = alloc_touched(o->count, sizeof *us);
@@ -414,21 +608,42 @@ int bench_latency(const struct bench_opts *o, struct bench_result *r, struct ipc
 			ipc_fail(e, IPC_SYSTEM, ENOMEM, "memory for %lu samples", o->count);
 		goto out;
 	}
-	if (bench_pair_start(&p, o, true, child, (void *)o, e) < 0)
-		goto out;
-	cl.rfd = p.c.rfd;
-	cl.wfd = p.c.wfd;
-	if (o->t->kind == IPC_DATAGRAM && bench_set_rcvtimeo(cl.rfd, BENCH_DGRAM_TIMEOUT_MS, e) < 0) {
-		bench_pair_abort(&p);
-		goto out;
-	}
-	if (run_trips(&cl, ns, &u0, &elapsed, e) < 0 || bench_usage_now(&u1, e) < 0 ||
-	    (o->t->kind == IPC_DATAGRAM && dgram_end(&p, &cl, e) < 0)) {
-		bench_pair_abort(&p);
+	/* Room for a few resends; more is made when they are used up. */
+	if (dgram && (o->warmup > ULLONG_MAX / 4 - o->count ||
+		      bench_dgram_tally_init(&cl.tally, (o->warmup + o->count) * 2) < 0)) {
+		ipc_fail(e, IPC_SYSTEM, ENOMEM, "memory to count %lu round trips' datagrams",
+			 o->count);
 		goto out;
 	}
-	if (bench_pair_finish(&p, &rep, e) < 0)
-		goto out;
+	if (o->address) {
+		if (remote_connect(o, &remote, e) < 0)
+			goto out;
+		cl.rfd = remote.rfd;
+		cl.wfd = remote.wfd;
+	} else {
+		if (bench_pair_start(&p, o, true, child, (void *)o, e) < 0)
+			goto out;
+		cl.rfd = p.c.rfd;
+		cl.wfd = p.c.wfd;
+	}
+	int wait_ms = o->dgram_timeout_ms > 0 ? o->dgram_timeout_ms : BENCH_DGRAM_TIMEOUT_MS;
+	int silent_max = SILENT_MS / wait_ms > MAX_SILENT ? SILENT_MS / wait_ms : MAX_SILENT;
+	bool ok = (!dgram || bench_set_rcvtimeo(cl.rfd, wait_ms, e) == 0) &&
+		  run_trips(&cl, ns, silent_max, &u0, &elapsed, e) == 0 && bench_usage_now(&u1, e) == 0 &&
+		  (!dgram || dgram_drain(&cl, e) == 0);
+	if (o->address) {
+		o->t->close(&remote);
+		if (!ok)
+			goto out;
+		bench_note(r, "REMOTE");
+	} else {
+		if (!ok || (dgram && dgram_end(&p, &cl, e) < 0)) {
+			bench_pair_abort(&p);
+			goto out;
+		}
+		if (bench_pair_finish(&p, &rep, e) < 0)
+			goto out;
+	}
 
 	snprintf(r->mode, sizeof r->mode, "%s", o->size ? "echo" : "greeting");
 	r->row.size = cl.req_len;
@@ -436,14 +651,8 @@ int bench_latency(const struct bench_opts *o, struct bench_result *r, struct ipc
 	r->row.cpu_us_per_op = (u1.cpu_us - u0.cpu_us + rep.cpu_us) / (double)o->count;
 	r->row.ctxsw_per_op = (u1.ctxsw - u0.ctxsw + rep.ctxsw) / (double)o->count;
 	r->row.msgs_per_s = elapsed ? (double)o->count * 1e9 / (double)elapsed : 0;
-	r->row.lost = cl.lost;
-	if (cl.lost) {
-		char word[48];
-		snprintf(word, sizeof word, "LOSSY lost=%lu", cl.lost);
-		bench_note(r, word);
-		bench_warn(o->warn, "latency %s: %lu datagrams lost and sent again; those "
-			   "round trips are not in the figures", o->t->name, cl.lost);
-	}
+	if (dgram)
+		dgram_result(r, o, &cl.tally);
 	rc = bench_finish_latency(r, o, ns, us, o->count, e);
 out:
 	client_free(&cl);

@@ -7,6 +7,7 @@
 #          iproute2 (ss: is a peer server listening yet?); redis-server and
 #          redis-tools (the reference of the scaling benchmark)
 #   valgrind  valgrind (`make valgrind`)
+#   netlab iproute2 (ip, tc, ss), nftables, gnuplot-nox (`make netlab`)
 # Installs what is missing when run as root; otherwise says what to run.
 set -eu
 
@@ -16,6 +17,7 @@ for group in "$@"; do
 	test)  packages="$packages libcmocka-dev netcat-openbsd socat" ;;
 	bench) packages="$packages hyperfine gnuplot-nox jq linux-perf sockperf qperf iproute2 redis-server redis-tools" ;;
 	valgrind) packages="$packages valgrind" ;;
+	netlab) packages="$packages iproute2 nftables gnuplot-nox" ;;
 	*) echo "deps.sh: unknown group '$group' (test, bench, valgrind)" >&2; exit 2 ;;
 	esac
 done
