@@ -476,14 +476,15 @@ int netlab_report(const char *dir, bool md, FILE *out, const char *data_path,
 			table_line(out, md, &conds[i], transports[t], &lines[i][t]);
 	fputs("\nconditions (applied to the packets from the client to the server):\n", out);
 	for (int i = 0; i < n; i++)
-		fprintf(out, "%s%-10s %s\n", md ? "- " : "  ", conds[i].name, conds[i].how);
-	fputs("\ndelivered: requests answered of those sent (UDP counts its resends as "
-	      "sends);\nretrans: TCP segments the two kernels sent again, UDP requests the "
-	      "client\nsent again after a timeout; lost, dup, reord, late: UDP replies never "
-	      "seen,\nseen twice, seen after a later one, seen after their round trip was "
-	      "given up;\np50, p99: round trips timed from their last send (a UDP try that "
-	      "timed out is\nnot one); ms/req: the run's time over its requests, every wait "
-	      "and resend included.\n", out);
+		fprintf(out, md ? "- %s: %s\n" : "  %-10s %s\n", conds[i].name, conds[i].how);
+	fputs("\ndelivered: requests answered, of those sent (a UDP resend is one more "
+	      "request);\nretrans: TCP segments the two kernels sent again; UDP requests "
+	      "the client sent\nagain after a timeout.  lost, dup, reord, late: UDP "
+	      "requests never answered,\nanswered twice, answered after a later one, "
+	      "answered after their round trip was\ngiven up.  p50, p99: round trips timed "
+	      "from their last send (a UDP try that timed\nout is not one).  ms/req: the "
+	      "run's time over its requests, every wait and\nresend included.  load/s: "
+	      "`ipclab load` greetings per second.\n", out);
 	if (data_path && write_data(data_path, conds, lines, n, e) < 0)
 		return -1;
 	return 0;
