@@ -63,6 +63,11 @@ cleanup() {
 		wait "$pid" 2>/dev/null || true
 	done
 	for ns in "${CREATED_NS[@]}"; do
+		# Anything still running in there was started by this run (a
+		# client cut short): a namespace lives as long as its processes.
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -KILL "$pid" 2>/dev/null || true
+		done
 		# Each namespace holds its end of the link, its qdisc and its
 		# nftables table: deleting it deletes them.  Said anyway, in
 		# case a kernel keeps the namespace alive a little longer.
@@ -86,14 +91,26 @@ trap 'exit 143' TERM
 # A run killed with SIGKILL cannot clean up: its namespaces (and a veth end
 # not yet moved) carry its process id; remove those of runs that are gone.
 remove_stale() {
-	local ns pid dev
+	local ns pid dev p dir
 	for ns in $(ip netns list 2>/dev/null | cut -d' ' -f1); do
 		case "$ns" in "$PREFIX"-*-client | "$PREFIX"-*-server) ;; *) continue ;; esac
 		pid=${ns#"$PREFIX"-}
 		pid=${pid%-*}
 		if [ "$pid" != "$ID" ] && ! kill -0 "$pid" 2>/dev/null; then
 			say "removing namespace $ns, left by an earlier run that was killed"
+			# Its servers are still in there, and keep it alive.
+			for p in $(ip netns pids "$ns" 2>/dev/null); do
+				kill -KILL "$p" 2>/dev/null || true
+			done
 			ip netns delete "$ns" || warn "could not delete stale namespace $ns"
+		fi
+	done
+	for dir in "${TMPDIR:-/tmp}/$PREFIX"-*.*; do
+		[ -d "$dir" ] || continue
+		pid=${dir##*/"$PREFIX"-}
+		pid=${pid%%.*}
+		if [ "$pid" != "$ID" ] && ! kill -0 "$pid" 2>/dev/null; then
+			rm -rf "$dir"
 		fi
 	done
 	for dev in $(ip -o link show 2>/dev/null | sed -n 's/^[0-9]*: \(ipl[0-9]*[cs]\)@.*/\1/p'); do
@@ -159,10 +176,12 @@ start_servers() {
 	local log
 	for t in tcp udp; do
 		log=$RUN/server_$t.log
+		# `ip netns exec` execs the server: $! is the server itself.
 		if [ "$t" = tcp ]; then
-			in_s "$IPCLAB" serve tcp --address "$SERVER" --mode epoll >"$log" 2>&1 </dev/null &
+			ip netns exec "$NS_S" "$IPCLAB" serve tcp --address "$SERVER" --mode epoll \
+				>"$log" 2>&1 </dev/null &
 		else
-			in_s "$IPCLAB" serve udp --address "$SERVER" >"$log" 2>&1 </dev/null &
+			ip netns exec "$NS_S" "$IPCLAB" serve udp --address "$SERVER" >"$log" 2>&1 </dev/null &
 		fi
 		SERVER_PIDS+=("$!")
 		for _ in $(seq 100); do
@@ -245,7 +264,8 @@ run_step() {
 	shift
 	"$@" >"$out.part" 2>"$out.err" || rc=$?
 	if [ "$rc" -ne 0 ]; then
-		printf 'netlab: error: `%s` exited with status %d:\n' "$*" "$rc" >&2
+		printf 'netlab: error: `%s` exited with status %d:\n' \
+			"$(sed "s/^in_c /ip netns exec $NS_C /" <<<"$*")" "$rc" >&2
 		sed 's/^/    /' "$out.err" >&2
 		exit 1
 	fi
@@ -297,7 +317,7 @@ measure() {
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 RUN=$PWD/results/netlab-$STAMP
 mkdir -p "$RUN"
-IPCLAB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/ipclab-netlab.XXXXXX")
+IPCLAB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/$PREFIX-$ID.XXXXXX")
 export IPCLAB_DIR
 IPCLAB_GIT_REV=$(git describe --always --dirty 2>/dev/null || echo unknown)
 export IPCLAB_GIT_REV
