@@ -146,7 +146,7 @@ build_lab() {
 }
 
 # What the kernel offers: netem, else nftables, else nothing.
-HAVE_NETEM=0 HAVE_NFT=0 NETEM_WHY= NFT_WHY=
+HAVE_NETEM=0 HAVE_NFT=0 NETEM_WHY='' NFT_WHY=''
 probe_kernel() {
 	local err
 	if err=$(in_c tc qdisc add dev "$DEV_C" root netem delay 0ms 2>&1); then
@@ -260,12 +260,14 @@ unimpair() {
 
 # run_step LOG CMD... - CMD's stdout into LOG; a failure stops the run.
 run_step() {
-	local out=$1 rc=0
+	local out=$1 rc=0 cmd
 	shift
 	"$@" >"$out.part" 2>"$out.err" || rc=$?
 	if [ "$rc" -ne 0 ]; then
+		cmd="$*"
+		# shellcheck disable=SC2016 # the backquotes are text
 		printf 'netlab: error: `%s` exited with status %d:\n' \
-			"$(sed "s/^in_c /ip netns exec $NS_C /" <<<"$*")" "$rc" >&2
+			"${cmd/#in_c /ip netns exec $NS_C }" "$rc" >&2
 		sed 's/^/    /' "$out.err" >&2
 		exit 1
 	fi
