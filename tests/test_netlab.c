@@ -177,6 +177,59 @@ static void test_latency_counts_every_datagram(void **state)
 	assert_int_equal(r.row.count, 30);
 }
 
+/* `ipclab bench latency --address` against `ipclab serve`, as netlab runs
+ * it, and what --address does not allow. */
+static void latency_address(struct test_env *env, const char *transport, const char *bad_opt,
+			    const char *bad_value)
+{
+	char out[8192], err[8192], rest[4096];
+	struct test_bg bg;
+	const char *args[] = { transport, "--address", "127.0.0.1:0", NULL };
+
+	test_bg_start(env, &bg, args, 0);
+	int rc = test_run_cli(env, NULL, out, sizeof out, err, sizeof err, "bench", "latency",
+			      transport, "--address", bg.addr, "--count", "20", "--warmup", "0",
+			      "--timeout", "500", "--format", "csv", NULL);
+	if (rc != 0)
+		fail_msg("bench latency %s --address %s: exit %d: %s", transport, bg.addr, rc, err);
+	assert_non_null(strstr(out, "REMOTE"));
+	if (!strcmp(transport, "udp")) /* every send accounted for, even on a clean link */
+		assert_non_null(strstr(out, "sent=20 lost=0 resent=0 dup=0 reordered=0 late=0"));
+	rc = test_run_cli(env, NULL, out, sizeof out, err, sizeof err, "bench", "latency",
+			  transport, "--address", bg.addr, bad_opt, bad_value, NULL);
+	assert_int_equal(rc, IPC_USAGE);
+	assert_int_equal(test_bg_stop(&bg, rest, sizeof rest), 0);
+}
+
+static void test_latency_address_tcp(void **state)
+{
+	ENV;
+	latency_address(env, "tcp", "--size", "64"); /* `ipclab serve` does not echo */
+}
+
+static void test_latency_address_udp(void **state)
+{
+	ENV;
+	latency_address(env, "udp", "--pin", "0,0"); /* the server runs elsewhere */
+}
+
+static void test_latency_address_usage(void **state)
+{
+	ENV;
+	char out[4096], err[4096];
+	int rc = test_run_cli(env, NULL, out, sizeof out, err, sizeof err, "bench", "throughput",
+			      "tcp", "--size", "64", "--address", "127.0.0.1:1", NULL);
+	assert_int_equal(rc, IPC_USAGE);
+	assert_non_null(strstr(err, "does not apply here"));
+	rc = test_run_cli(env, NULL, out, sizeof out, err, sizeof err, "bench", "latency", "udp",
+			  "--timeout", "0", NULL);
+	assert_int_equal(rc, IPC_USAGE);
+	rc = test_run_cli(env, NULL, out, sizeof out, err, sizeof err, "bench", "latency", "pipe",
+			  "--address", "x", NULL);
+	assert_int_equal(rc, IPC_USAGE);
+	assert_non_null(strstr(err, "cannot be reached by address"));
+}
+
 /* ---- the table's pieces ---------------------------------------------------- */
 
 static const char snmp_text[] =
@@ -372,6 +425,12 @@ int main(void)
 		cmocka_unit_test(test_snmp_counter),
 		cmocka_unit_test(test_parse_note_and_condition),
 		cmocka_unit_test_setup_teardown(test_latency_counts_every_datagram, test_env_setup,
+						test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_latency_address_tcp, test_env_setup,
+						test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_latency_address_udp, test_env_setup,
+						test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_latency_address_usage, test_env_setup,
 						test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_table, test_env_setup, test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_netlab_without_root, test_env_setup,
