@@ -111,7 +111,7 @@ bench: bin/ipclab $(REL)/ipclab-dynamic deps-bench
 
 # Two hosts in one machine (bench/netlab.sh, docs/NETLAB.md): TCP and UDP
 # across a veth link, clean, then lossy, delayed, reordering, duplicating.
-# As root; otherwise it says so and does nothing.  QUICK=1: about 2 minutes.
+# As root; otherwise it says so and does nothing.  QUICK=1: under a minute.
 netlab: bin/ipclab
 	QUICK=$(QUICK) bash bench/netlab.sh
 

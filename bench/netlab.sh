@@ -3,8 +3,8 @@
 # network namespaces joined by a veth pair, first over a clean link, then
 # over one that loses, delays, reorders or duplicates packets.
 #
-#   bench/netlab.sh            about 1,000 round trips per transport and condition
-#   QUICK=1 bench/netlab.sh    100 of them, in about two minutes (CI)
+#   bench/netlab.sh            1,000 round trips per transport and condition: 4 minutes
+#   QUICK=1 bench/netlab.sh    100 of them, in under a minute (CI)
 #
 # Needs root (namespaces, links, packet filters); without it, it says so and
 # exits 0 having done nothing.  Impairments come from the kernel: tc netem
