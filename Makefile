@@ -144,3 +144,28 @@ clean:
 	rm -rf build bin
 
 -include $(shell find build -name '*.d' 2>/dev/null)
+
+# The lab (lab/README.md): exercises generated from the reference solutions.
+#   make lab              your exercise files in lab/work/ (an existing file is kept)
+#   make lab-check        grade lab/work/; SOLUTION=1 grades lab/solution/
+#   make lab-test         the checker checked: solutions 100 %, skeletons 0 %
+#                         and never hang, wrong programs never pass
+LAB_EX  := pipe fifo unix_stream unix_dgram tcp udp
+SOLUTION ?=
+.PHONY: lab lab-check lab-skel lab-test
+build/lab/skel/%.c: lab/solution/%.c lab/mkskel.awk
+	@mkdir -p $(@D)
+	$(Q)awk -f lab/mkskel.awk $< >$@.tmp && mv $@.tmp $@
+lab-skel: $(LAB_EX:%=build/lab/skel/%.c)
+lab: lab-skel
+	@mkdir -p lab/work
+	@for x in $(LAB_EX); do \
+		if [ -e lab/work/$$x.c ]; then echo "kept     lab/work/$$x.c (yours)"; \
+		else cp build/lab/skel/$$x.c lab/work/$$x.c && echo "created  lab/work/$$x.c"; fi; \
+	done
+lab-check:
+	@scripts/deps.sh lab
+	@bash lab/check.sh $(if $(SOLUTION),--solution)
+lab-test: lab-skel
+	@scripts/deps.sh lab
+	@bash lab/test_lab.sh

@@ -8,6 +8,8 @@
 #          redis-tools (the reference of the scaling benchmark)
 #   valgrind  valgrind (`make valgrind`)
 #   netlab iproute2 (ip, tc, ss), nftables, gnuplot-nox (`make netlab`)
+#   lab    strace (`make lab-check`, `make trace`), pandoc (`make handout`),
+#          chromium (the handout's browser test)
 # Installs what is missing when run as root; otherwise says what to run.
 set -eu
 
@@ -18,7 +20,8 @@ for group in "$@"; do
 	bench) packages="$packages hyperfine gnuplot-nox jq linux-perf sockperf qperf iproute2 redis-server redis-tools" ;;
 	valgrind) packages="$packages valgrind" ;;
 	netlab) packages="$packages iproute2 nftables gnuplot-nox" ;;
-	*) echo "deps.sh: unknown group '$group' (test, bench, valgrind)" >&2; exit 2 ;;
+	lab)   packages="$packages strace pandoc chromium" ;;
+	*) echo "deps.sh: unknown group '$group' (test, bench, valgrind, netlab, lab)" >&2; exit 2 ;;
 	esac
 done
 

@@ -1,0 +1,181 @@
+/*
+ * lab.h - the helpers every lab exercise may use.  They are not part of
+ * the exercises: the system calls of each life cycle are yours to write in
+ * the exercise files; reading a line, writing it all and reporting an error
+ * are done here once.
+ *
+ * Every exercise program is run the same way:
+ *
+ *   ./PROG server DIR COUNT   create the endpoint in DIR, print
+ *                             "listening on ADDRESS" on stdout, answer COUNT
+ *                             requests, clean up and exit 0
+ *   ./PROG client ADDRESS NAME   send NAME, print the reply on stdout
+ *   ./pipe NAME               (the pipe: one process forks its own server)
+ *
+ * The protocol is ipclab's greeting: the request is a name (on a byte
+ * stream, followed by "\n"), the reply is "Hello, NAME\n".
+ */
+#ifndef LAB_H
+#define LAB_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* program_invocation_short_name */
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define LAB_NAME_MAX 255                 /* bytes in a name */
+#define LAB_REPLY_MAX (7 + LAB_NAME_MAX + 1) /* "Hello, " NAME "\n" */
+
+/* Print "PROG: WHAT: strerror(errno)" on stderr and exit 1. */
+__attribute__((noreturn, format(printf, 1, 2)))
+static inline void lab_die(const char *fmt, ...)
+{
+	int err = errno;
+	va_list ap;
+	fputs(program_invocation_short_name, stderr);
+	fputs(": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, ": %s\n", err ? strerror(err) : "failed");
+	exit(1);
+}
+
+/* write() until all `len` bytes are out: a stream may take fewer. */
+static inline void lab_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			lab_die("write fd %d", fd);
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+/* read() from a byte stream until "\n" or end of file; returns the length
+ * of the name (without "\n"), and the name is NUL-terminated.  One request
+ * per connection, so reading past the "\n" cannot happen. */
+static inline size_t lab_read_line(int fd, char *buf, size_t cap)
+{
+	size_t len = 0;
+	for (;;) {
+		if (len + 1 >= cap) {
+			errno = EMSGSIZE;
+			lab_die("read fd %d: request longer than %zu bytes", fd, cap - 2);
+		}
+		ssize_t n = read(fd, buf + len, cap - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			lab_die("read fd %d", fd);
+		if (n == 0)
+			break; /* end of file: the writer closed */
+		len += (size_t)n;
+		if (buf[len - 1] == '\n') {
+			len--;
+			break;
+		}
+	}
+	buf[len] = '\0';
+	return len;
+}
+
+/* The reply to `name`: "Hello, NAME\n", its length returned. */
+static inline size_t lab_greeting(char *out, size_t cap, const char *name, size_t len)
+{
+	int n = snprintf(out, cap, "Hello, %.*s\n", (int)len, name);
+	return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+}
+
+/* DIR/FILE into a sockaddr_un (and into `path`), or die if it cannot fit
+ * in sun_path (108 bytes on Linux, the NUL included). */
+static inline void lab_unix_address(struct sockaddr_un *a, const char *dir, const char *file)
+{
+	memset(a, 0, sizeof *a);
+	a->sun_family = AF_UNIX;
+	if ((size_t)snprintf(a->sun_path, sizeof a->sun_path, "%s/%s", dir, file) >=
+	    sizeof a->sun_path) {
+		errno = ENAMETOOLONG;
+		lab_die("socket path %s/%s", dir, file);
+	}
+}
+
+/* "127.0.0.1:PORT" into a sockaddr_in, or die. */
+static inline void lab_inet_address(struct sockaddr_in *a, const char *text)
+{
+	char host[64];
+	const char *colon = strrchr(text, ':');
+	memset(a, 0, sizeof *a);
+	a->sin_family = AF_INET;
+	if (!colon || (size_t)(colon - text) >= sizeof host) {
+		errno = EINVAL;
+		lab_die("address %s (want HOST:PORT)", text);
+	}
+	memcpy(host, text, (size_t)(colon - text));
+	host[colon - text] = '\0';
+	char *end;
+	unsigned long port = strtoul(colon + 1, &end, 10);
+	if (*end || port > 65535 || inet_pton(AF_INET, host, &a->sin_addr) != 1) {
+		errno = EINVAL;
+		lab_die("address %s (want HOST:PORT)", text);
+	}
+	a->sin_port = htons((unsigned short)port);
+}
+
+/* Tell whoever started the server where it can be reached. */
+static inline void lab_ready(const char *address)
+{
+	printf("listening on %s\n", address);
+	fflush(stdout);
+}
+
+/* The server's COUNT argument: a whole number from 1 to 1000. */
+static inline int lab_count(const char *text)
+{
+	char *end;
+	long n = strtol(text, &end, 10);
+	if (*end || n < 1 || n > 1000) {
+		errno = EINVAL;
+		lab_die("COUNT '%s' (want 1 to 1000)", text);
+	}
+	return (int)n;
+}
+
+/* The directory part of a path, into `out`. */
+static inline void lab_dirname(char *out, size_t cap, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = slash ? (size_t)(slash - path) : 1;
+	if (n >= cap) {
+		errno = ENAMETOOLONG;
+		lab_die("path %s", path);
+	}
+	memcpy(out, slash ? path : ".", n);
+	out[n] = '\0';
+}
+
+static inline int lab_usage(void)
+{
+	fprintf(stderr, "usage: %s server DIR COUNT | %s client ADDRESS NAME\n",
+		program_invocation_short_name, program_invocation_short_name);
+	return 2;
+}
+
+#endif
