@@ -97,6 +97,24 @@ static inline size_t lab_read_line(int fd, char *buf, size_t cap)
 	return len;
 }
 
+/* read() a reply from a byte stream until "\n" or end of file, the "\n"
+ * kept: the client prints exactly the bytes the server sent. */
+static inline size_t lab_read_reply(int fd, char *buf, size_t cap)
+{
+	size_t len = 0;
+	while (len < cap && (len == 0 || buf[len - 1] != '\n')) {
+		ssize_t n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			lab_die("read fd %d", fd);
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	return len;
+}
+
 /* The reply to `name`: "Hello, NAME\n", its length returned. */
 static inline size_t lab_greeting(char *out, size_t cap, const char *name, size_t len)
 {

@@ -156,8 +156,8 @@ static int run_client(const char *server_path, const char *name)
 		lab_die("open %s", rpath);
 	/* SOLUTION END */
 
-	size_t len = lab_read_line(rfd, reply, sizeof reply); /* read() the reply */
-	printf("%.*s\n", (int)len, reply);
+	size_t len = lab_read_reply(rfd, reply, sizeof reply); /* read() the reply */
+	fwrite(reply, 1, len, stdout);
 
 	/* TODO 12: close rfd and unlink() the reply FIFO: it was ours. */
 	/* SOLUTION BEGIN */

@@ -65,8 +65,8 @@ int main(int argc, char **argv)
 		lab_die("parent: close request pipe");
 	/* SOLUTION END */
 
-	size_t len = lab_read_line(rep[0], reply, sizeof reply); /* read() the reply */
-	printf("%.*s\n", (int)len, reply);
+	size_t len = lab_read_reply(rep[0], reply, sizeof reply); /* read() the reply */
+	fwrite(reply, 1, len, stdout);
 
 	/* TODO 5: close the reply pipe's read end, then reap the child with
 	 * waitpid() into status; it must have exited with status 0. */

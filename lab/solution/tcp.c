@@ -103,8 +103,8 @@ static int run_client(const char *where, const char *name)
 
 	int n = snprintf(line, sizeof line, "%s\n", name);
 	lab_write_all(fd, line, (size_t)n);                       /* write() the request */
-	size_t len = lab_read_line(fd, reply, sizeof reply);      /* read() the reply */
-	printf("%.*s\n", (int)len, reply);
+	size_t len = lab_read_reply(fd, reply, sizeof reply);     /* read() the reply */
+	fwrite(reply, 1, len, stdout);
 
 	/* TODO 9: close fd. */
 	/* SOLUTION BEGIN */
