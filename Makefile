@@ -169,3 +169,11 @@ lab-check:
 lab-test: lab-skel
 	@scripts/deps.sh lab
 	@bash lab/test_lab.sh
+
+# The real system calls of each demo under strace, made stable and compared
+# with the references in lab/traces/ (UPDATE=1 rewrites them).
+UPDATE ?=
+.PHONY: trace
+trace: bin/ipclab
+	@scripts/deps.sh lab
+	@bash lab/trace.sh $(if $(UPDATE),--update)
