@@ -1,23 +1,111 @@
 /* cli.c - what every command shares: options, tracing, listen, one greeting. */
 #include "cli.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "conn.h"
 #include "rundir.h"
 #include "server.h"
+#include "steps.h"
 
-/* --trace: one line per system call step, on stderr so stdout stays clean. */
+/* --trace: one line per system call step, on stderr so stdout stays clean:
+ *
+ *   [server 4712] unix_stream  6 accept4   fd 3 -> fd 5 (...)
+ *   [client 4711] unix_stream    connect   fd 3 to /run/user/1000/ipclab/...
+ *
+ * The process and its role come first; a server's step carries its number
+ * in the transport's sequence (src/steps.c), the client's calls none. */
+static int first_fd(const char *detail)
+{
+	const char *p = detail ? strstr(detail, "fd ") : NULL;
+	return p && isdigit((unsigned char)p[3]) ? atoi(p + 3) : -1;
+}
+
+static bool is_endpoint(const struct cli_trace *t, int fd)
+{
+	for (int i = 0; i < t->n_endpoint; i++)
+		if (t->endpoint[i] == fd)
+			return true;
+	return false;
+}
+
+/* The server's own descriptors: its socket, or the two it opens on its
+ * well-known FIFO.  A close of one of them is a different step from the
+ * close of a client's connection. */
+static void note_endpoint(struct cli_trace *t, const char *call, const char *detail)
+{
+	const char *arrow = strstr(detail, "-> fd ");
+	if (!arrow || (size_t)t->n_endpoint >= sizeof t->endpoint / sizeof t->endpoint[0])
+		return;
+	if (strcmp(call, "socket") == 0 || (strcmp(call, "open") == 0 && strstr(detail, "fifo.server")))
+		t->endpoint[t->n_endpoint++] = atoi(arrow + 6);
+}
+
 static void trace_to_stderr(void *arg, const char *transport, const char *call,
 			    const char *detail)
 {
-	(void)arg;
-	fprintf(stderr, "[%s] %-9s %s\n", transport, call, detail);
+	struct cli_trace *t = arg;
+	pid_t pid = getpid();
+	const char *role = pid == t->role_pid ? t->role : t->child_role;
+	const struct trace_step *s = NULL;
+	const char *shown = call;
+	char tag[48];
+
+	snprintf(tag, sizeof tag, "[%s %d]", role, (int)pid);
+	/* Numbered: the server's steps, and the parent's fork() of a pipe's
+	 * server (its step 2); not the parent's closing of its copies. */
+	if (strcmp(role, "server") == 0 || (strcmp(role, "parent") == 0 && !strcmp(call, "fork"))) {
+		note_endpoint(t, call, detail);
+		s = trace_step_find(transport, call, detail, is_endpoint(t, first_fd(detail)));
+		const struct trace_step *silent = s ? trace_step_silent(transport, s->number) : NULL;
+		if (silent) {
+			const char *to = strstr(detail, " to ");
+			fprintf(stderr, "%s %-11s %2d %-9s sockaddr_un.sun_path = %s: no system call\n",
+				tag, transport, silent->number, silent->call, to ? to + 4 : "?");
+		}
+	}
+	/* A pipe is never connected or accepted: its ends are inherited. */
+	if (strcmp(transport, "pipe") == 0 && (!strcmp(call, "connect") || !strcmp(call, "accept")))
+		shown = "inherit";
+	else if (s && s->shown)
+		shown = s->shown;
+	if (s)
+		fprintf(stderr, "%s %-11s %2d %-9s %s\n", tag, transport, s->number, shown, detail);
+	else
+		fprintf(stderr, "%s %-11s    %-9s %s\n", tag, transport, shown, detail);
+}
+
+void cli_trace_role(struct cli *cli, const char *role, const char *child_role)
+{
+	cli->trace.role = role;
+	cli->trace.child_role = child_role;
+	cli->trace.role_pid = getpid();
+	if (strcmp(role, "server") == 0)
+		cli->trace.n_endpoint = 0; /* a new server: its descriptors are still to come */
+}
+
+void cli_trace_forking(struct cli *cli, const struct ipc_transport *t)
+{
+	cli_trace_role(cli, "parent", "server");
+	ipc_step(&cli->ctx, t->name, "fork", "a child to serve; no exec: it runs this same "
+		 "program from here, with copies of every descriptor");
+}
+
+void cli_trace_reaped(struct cli *cli, const struct ipc_transport *t, pid_t pid, int status)
+{
+	cli_trace_role(cli, "parent", "server");
+	if (status >= 0)
+		ipc_step(&cli->ctx, t->name, "waitpid", "child %d exited with status %d",
+			 (int)pid, status);
+	else
+		ipc_step(&cli->ctx, t->name, "waitpid", "child %d: failed or killed", (int)pid);
 }
 
 int cli_parse_number(const char *cmd, const char *opt, const char *text, unsigned long min,
@@ -114,6 +202,8 @@ int cli_parse(struct cli *cli, int allowed, int argc, char **argv, struct cli_op
 			break;
 		case LONG_TRACE:
 			cli->ctx.trace = trace_to_stderr;
+			cli->ctx.trace_arg = &cli->trace;
+			cli_trace_role(cli, strcmp(cmd, "serve") ? "client" : "server", "child");
 			break;
 		case 'h':
 			o->help = true;
@@ -148,14 +238,17 @@ int cli_greet_once(struct cli *cli, const struct ipc_transport *t, const char *a
 		return -1;
 	if (!t->servable) {
 		/* A pipe joins related processes only: fork our own server. */
+		cli_trace_role(cli, "server", "server"); /* the endpoint is the server's */
 		if (cli_listen(cli, t, NULL, &s, e) < 0)
 			return -1;
 		struct serve_opts o = { .stop_fd = -1, .idle_timeout_ms = SERVE_IDLE_TIMEOUT_MS,
 					.log = stderr };
+		cli_trace_forking(cli, t);
 		if (server_spawn(&s, &o, &child, e) < 0) {
 			t->shutdown(&s, true);
 			return -1;
 		}
+		cli_trace_role(cli, "client", "server");
 		addr = s.addr;
 	} else if (address) {
 		if (snprintf(addr.text, sizeof addr.text, "%s", address) >= (int)sizeof addr.text)
@@ -178,6 +271,7 @@ int cli_greet_once(struct cli *cli, const struct ipc_transport *t, const char *a
 	if (child.pid > 0) {
 		struct ipc_error se;
 		int rc = server_stop(&child, &se);
+		cli_trace_reaped(cli, t, child.pid, rc);
 		if (rc != 0 && status >= 0) {
 			*e = se;
 			if (rc > 0)

@@ -8,11 +8,31 @@
 #define CLI_TIMEOUT_MS 3000 /* default --timeout */
 #define CLI_RETRIES 3       /* datagram sends before giving up */
 
+/* --trace: who is speaking.  A process is the `role` it was given; a child
+ * it forks afterwards is `child_role` (the demos fork their server). */
+struct cli_trace {
+	const char *role;        /* "server", "client", "parent" */
+	const char *child_role;  /* what a forked child is: "server", "child" */
+	pid_t role_pid;          /* the process the role was given to */
+	int endpoint[4];         /* the server's own descriptors (listening socket,
+				    datagram socket, well-known FIFO), not a client's */
+	int n_endpoint;
+};
+
 /* State shared by every command: set up once from the global options. */
 struct cli {
 	struct ipc_ctx ctx;
 	char rundir[IPC_ADDR_MAX];
+	struct cli_trace trace;
 };
+
+/* --trace: from now on this process is `role`, and a child it forks is
+ * `child_role`.  Costs nothing without --trace. */
+void cli_trace_role(struct cli *cli, const char *role, const char *child_role);
+/* --trace: narrate the fork() of a server child (call just before
+ * server_spawn()), and its waitpid() (just after server_stop()). */
+void cli_trace_forking(struct cli *cli, const struct ipc_transport *t);
+void cli_trace_reaped(struct cli *cli, const struct ipc_transport *t, pid_t pid, int status);
 
 /* Print "ipclab: <msg>" to stderr and return e->status (the exit code). */
 int cli_report(const struct ipc_error *e);

@@ -112,6 +112,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 	int rc = serve(&s, &so, &e);
 	t->shutdown(&s, true);
 	close(stop_fd);
+	ipc_step(&cli->ctx, t->name, "exit", "status %d", rc < 0 ? e.status : 0);
 	return rc < 0 ? cli_report(&e) : 0;
 }
 
@@ -232,13 +233,17 @@ static int demo_one(struct cli *cli, const struct ipc_transport *t, const char *
 		struct server_child child;
 		struct serve_opts o = { .stop_fd = -1, .idle_timeout_ms = SERVE_IDLE_TIMEOUT_MS,
 					.log = stderr };
-		if (cli_listen(cli, t, NULL, &s, &e) < 0 || server_spawn(&s, &o, &child, &e) < 0) {
+		cli_trace_role(cli, "server", "server"); /* the endpoint is the server's */
+		if (cli_listen(cli, t, NULL, &s, &e) < 0 ||
+		    (cli_trace_forking(cli, t), server_spawn(&s, &o, &child, &e) < 0)) {
 			status = -1;
 		} else {
+			cli_trace_role(cli, "client", "server");
 			status = cli_greet_once(cli, t, s.addr.text, name, strlen(name), reply,
 						sizeof reply, &e);
 			struct ipc_error se;
 			int rc = server_stop(&child, &se);
+			cli_trace_reaped(cli, t, child.pid, rc);
 			if (status == 0 && rc != 0) {
 				status = -1;
 				e = se;
