@@ -1,8 +1,8 @@
 # trace-normalize.awk - an `strace -f` log of `ipclab demo X` made stable.
 #
 # Each process's calls are kept in their own order: first the parent's (the
-# demo, which creates the server's endpoint, forks, then acts as the
-# client), then the forked child's (the server): the two run
+# demo, which creates the server's endpoint: "[parent]", forks, then acts
+# as the client: "[parent, client]"), then the forked child's (the server): the two run
 # at once, and how their lines interleave changes from run to run.  An
 # unfinished call is put back together with its resumed half.  What differs
 # between runs or machines becomes a placeholder: <pid>, <port>, <tag> (a
@@ -85,11 +85,14 @@ function fix(s,    pre, post, n, m) {
 		sub(/ += 1$/, " = 1 (one byte at a time, up to the newline)", rest)
 	} else lastbyte[pid] = ""
 	line[pid, ++count[pid]] = rest
+	# the demo's parent sets up the server's endpoint, forks, then is the client
+	who[pid, count[pid]] = role[pid] == "child, server" ? role[pid] : forked[pid] ? "parent, client" : "parent"
+	if (rest ~ /^(clone|clone3|fork|vfork)\(/) forked[pid] = 1
 }
 END {
 	for (i = 1; i <= nroles; i++) {
 		pid = order[i]
 		for (j = 1; j <= count[pid]; j++)
-			printf "[%s] %s\n", role[pid], fix(line[pid, j])
+			printf "[%s] %s\n", who[pid, j], fix(line[pid, j])
 	}
 }
