@@ -177,3 +177,16 @@ UPDATE ?=
 trace: bin/ipclab
 	@scripts/deps.sh lab
 	@bash lab/trace.sh $(if $(UPDATE),--update)
+
+# The lab's handout: one self-contained HTML page in build/handout/, with the
+# reference run's plots (lab/figures/) or those of PLOTS=results/latest.
+PLOTS ?=
+.PHONY: handout handout-test
+handout:
+	@scripts/deps.sh lab
+	@bash lab/handout.sh $(PLOTS)
+# Every command the handout shows exists, every transcript matches, and the
+# page passes a headless Chromium check (screenshots in build/handout/).
+handout-test: bin/ipclab handout
+	@perl lab/test_handout.pl lab/handout.md
+	@bash lab/browser_check.sh

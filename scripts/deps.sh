@@ -9,7 +9,8 @@
 #   valgrind  valgrind (`make valgrind`)
 #   netlab iproute2 (ip, tc, ss), nftables, gnuplot-nox (`make netlab`)
 #   lab    strace (`make lab-check`, `make trace`), pandoc (`make handout`),
-#          chromium (the handout's browser test)
+#          chromium (the handout's browser test), socat and iproute2 (ss, nstat:
+#          the experiments the handout runs)
 # Installs what is missing when run as root; otherwise says what to run.
 set -eu
 
@@ -20,7 +21,7 @@ for group in "$@"; do
 	bench) packages="$packages hyperfine gnuplot-nox jq linux-perf sockperf qperf iproute2 redis-server redis-tools" ;;
 	valgrind) packages="$packages valgrind" ;;
 	netlab) packages="$packages iproute2 nftables gnuplot-nox" ;;
-	lab)   packages="$packages strace pandoc chromium" ;;
+	lab)   packages="$packages strace pandoc chromium socat iproute2" ;;
 	*) echo "deps.sh: unknown group '$group' (test, bench, valgrind, netlab, lab)" >&2; exit 2 ;;
 	esac
 done

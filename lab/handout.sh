@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# handout.sh - render the lab handout into one self-contained HTML page
+# (`make handout`): build/handout/handout.html, with the style sheet and the
+# plots embedded.
+#
+#   lab/handout.sh [PLOTS-DIR]
+#
+# The plots are the reference run's SVGs in lab/figures/ (which run is named
+# in lab/figures/RUN), or those of PLOTS-DIR, e.g. results/latest/plots
+# (`make handout PLOTS=results/latest`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=build/handout
+plots=${1:-lab/figures}
+[ -d "$plots/plots" ] && plots=$plots/plots   # results/latest -> its plots/
+rm -rf "$out"; mkdir -p "$out/figures"
+for f in latency throughput process; do
+	if [ ! -f "$plots/$f.svg" ]; then
+		echo "handout.sh: no $plots/$f.svg (run \`make bench\` first, or leave out PLOTS)" >&2
+		exit 1
+	fi
+	cp "$plots/$f.svg" "$out/figures/"
+done
+if [ "$plots" = lab/figures ]; then
+	run=$(cat lab/figures/RUN)
+else
+	env=$(ls "$plots"/../env.txt 2>/dev/null | head -n1 || true)
+	run="your run in $plots${env:+ ($(sed -n 's/^# ipclab results, //p' "$env"))}"
+fi
+# The reference run's name in the captions; links out of lab/ one level
+# deeper, since the page lives in build/handout/.
+sed -e "s|REFERENCE_RUN|${run//|/\\|}|g" -e 's|](\.\./|](../../|g' lab/handout.md >"$out/handout.md"
+(cd "$out" && pandoc handout.md --lua-filter ../../lab/handout.lua --standalone --self-contained --toc --toc-depth=2 \
+	--css ../../lab/handout.css --metadata pagetitle="IPC lab" -o handout.html)
+echo "handout: $out/handout.html ($(du -k "$out/handout.html" | cut -f1) KiB; plots from $plots)"
