@@ -163,7 +163,7 @@ lab: lab-skel
 		if [ -e lab/work/$$x.c ]; then echo "kept     lab/work/$$x.c (yours)"; \
 		else cp build/lab/skel/$$x.c lab/work/$$x.c && echo "created  lab/work/$$x.c"; fi; \
 	done
-lab-check:
+lab-check: $(if $(SOLUTION),,lab)
 	@scripts/deps.sh lab
 	@bash lab/check.sh $(if $(SOLUTION),--solution)
 lab-test: lab-skel
