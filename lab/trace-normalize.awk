@@ -32,6 +32,7 @@ function fix(s,    pre, post, n, m) {
 	gsub(/0x[0-9a-f]+/, "<addr>", s)
 	gsub(/\}, [0-9]+\)/, "}, <len>)", s)
 	gsub(/\}, \[[0-9]+ => [0-9]+\]\)/, "}, [<len>])", s)
+	gsub(/msg_namelen=[0-9]+ => [0-9]+/, "msg_namelen=<len>", s)   # a path with a pid in it
 	gsub(/\}, \[[0-9]+\]\)/, "}, [<len>])", s)
 	# descriptors: first argument, poll's fd=N, pipe2's [a, b], results
 	if (match(s, /^[a-z0-9_]+\([0-9]+[,)]/)) {
