@@ -101,7 +101,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 	if (stop_fd < 0)
 		return cli_report(&e);
 	if (cli_listen(cli, t, o.address, &s, &e) < 0) {
-		if (e.status == IPC_IN_USE && o.address == NULL)
+		if (e.status == IPC_IN_USE && o.address == NULL && !strstr(e.msg, "--address"))
 			ipc_hint(&e, "or choose another address with --address");
 		close(stop_fd);
 		return cli_report(&e);
