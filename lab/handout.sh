@@ -21,15 +21,18 @@ for f in latency throughput process; do
 	fi
 	cp "$plots/$f.svg" "$out/figures/"
 done
+# Which run the plots come from, in their captions; the reference run is
+# also described in its own section, whichever plots are shown.
+reference=$(cat lab/figures/RUN)
 if [ "$plots" = lab/figures ]; then
-	run=$(cat lab/figures/RUN)
+	run="reference run: $reference"
 else
 	env=$(ls "$plots"/../env.txt 2>/dev/null | head -n1 || true)
-	run="your run in $plots${env:+ ($(sed -n 's/^# ipclab results, //p' "$env"))}"
+	run="your run in $plots${env:+, $(sed -n 's/^# ipclab results, //p' "$env")}"
 fi
-# The reference run's name in the captions; links out of lab/ one level
-# deeper, since the page lives in build/handout/.
-sed -e "s|REFERENCE_RUN|${run//|/\\|}|g" -e 's|](\.\./|](../../|g' lab/handout.md >"$out/handout.md"
+# Links out of lab/ go one level deeper: the page lives in build/handout/.
+sed -e "s|PLOT_RUN|${run//|/\\|}|g" -e "s|REFERENCE_RUN|${reference//|/\\|}|g" \
+	-e 's|](\.\./|](../../|g' lab/handout.md >"$out/handout.md"
 (cd "$out" && pandoc handout.md --lua-filter ../../lab/handout.lua --standalone --self-contained --toc --toc-depth=2 \
 	--css ../../lab/handout.css --metadata pagetitle="IPC lab" -o handout.html)
 echo "handout: $out/handout.html ($(du -k "$out/handout.html" | cut -f1) KiB; plots from $plots)"
