@@ -24,6 +24,7 @@ cd "$(dirname "$0")/.." || exit 2
 
 LAB=lab
 BUILD=${LAB_BUILD:-build/lab}
+case $BUILD in /*) ;; *) BUILD=$PWD/$BUILD ;; esac
 DEADLINE=${LAB_DEADLINE:-5}
 CC=${CC:-cc}
 LABFLAGS="-std=gnu11 -Wall -Wextra -Werror -Wno-unused-variable -Wno-unused-but-set-variable
@@ -185,7 +186,7 @@ esac
 printf 'Grading %s in %s/\n' "$what" "$src"
 for x in $exercises; do
 	score=0; total=0
-	bin=$PWD/$BUILD/$kind/$x
+	bin=$BUILD/$kind/$x
 	dir=$BUILD/$kind/$x.run
 	rm -rf "$dir"; mkdir -p "$dir"
 	echo "== $x"

@@ -101,8 +101,8 @@ FNR == 1 { for (c in parent) forkline[c] = -1 }
 	}
 	if (!parse($0))
 		next
-	if (R ~ /^-1/)
-		next                       # failed: not a step
+	if (R ~ /^-1/ || (R == "?" && N !~ /^exit/))
+		next                       # failed, or cut short by a kill: not a step
 	if (N ~ /^(clone|clone3|fork|vfork)$/ && (R in parent))
 		for (k in fds)             # the child inherits every open descriptor
 			if (index(k, P SUBSEP) == 1) {

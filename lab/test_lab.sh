@@ -44,6 +44,7 @@ mutant() {
 }
 echo "== wrong programs fail"
 mutant child-keeps-write-end pipe 's/close(req\[1\]) < 0 || close(rep\[0\])/close(rep[0])/'
+mutant child-keeps-end-hangs pipe 's/close(req\[1\]) < 0 || close(rep\[0\])/close(rep[0])/; s/"%s\\n", argv\[1\]/"%s", argv[1]/'
 mutant no-waitpid pipe 's/while (waitpid(pid, &status, 0) < 0)/while (0)/'
 mutant reply-without-newline unix_stream 's/lab_write_all(cfd, reply, n);/lab_write_all(cfd, reply, n - 1);/'
 mutant data-socket-leaked unix_stream 's/if (close(cfd) < 0)/if (0)/'
