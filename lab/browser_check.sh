@@ -19,7 +19,7 @@ browser=$(command -v chromium || command -v chromium-browser || command -v googl
 profile=$(mktemp -d)
 trap 'rm -rf "$profile"' EXIT
 chrome() { timeout 60 "$browser" --headless --no-sandbox --disable-gpu --no-first-run \
-	--user-data-dir="$profile" --hide-scrollbars --allow-file-access-from-files "$@"; }
+	--user-data-dir="$profile" --hide-scrollbars --allow-file-access-from-files --disable-dev-shm-usage "$@"; }
 # Headless Chromium will not make a window narrower than 500 px: a phone's
 # 390 px is a frame of that width, in a page of its own.
 framed() { # framed WIDTH HEIGHT PAGE -> a page holding PAGE in a WIDTH px frame
