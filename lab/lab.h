@@ -70,15 +70,17 @@ static inline void lab_write_all(int fd, const void *buf, size_t len)
 }
 
 /* read() from a byte stream until "\n" or end of file; returns the length
- * of the name (without "\n"), and the name is NUL-terminated.  One request
+ * of the name (without "\n"), and the name is NUL-terminated.  A line that
+ * does not fit in `cap` is not read further: the result is then
+ * LAB_NAME_MAX + 1, which lab_greeting() answers with an error.  One request
  * per connection, so reading past the "\n" cannot happen. */
 static inline size_t lab_read_line(int fd, char *buf, size_t cap)
 {
 	size_t len = 0;
 	for (;;) {
 		if (len + 1 >= cap) {
-			errno = EMSGSIZE;
-			lab_die("read fd %d: request longer than %zu bytes", fd, cap - 2);
+			buf[0] = '\0';
+			return LAB_NAME_MAX + 1; /* too long: never cut it short */
 		}
 		ssize_t n = read(fd, buf + len, cap - 1 - len);
 		if (n < 0 && errno == EINTR)
@@ -115,10 +117,14 @@ static inline size_t lab_read_reply(int fd, char *buf, size_t cap)
 	return len;
 }
 
-/* The reply to `name`: "Hello, NAME\n", its length returned. */
+/* The reply to `name` of `len` bytes: "Hello, NAME\n", or an error line
+ * for a name longer than LAB_NAME_MAX (a datagram received with MSG_TRUNC
+ * reports its real length).  Returns the reply's length. */
 static inline size_t lab_greeting(char *out, size_t cap, const char *name, size_t len)
 {
-	int n = snprintf(out, cap, "Hello, %.*s\n", (int)len, name);
+	int n = len > LAB_NAME_MAX
+		? snprintf(out, cap, "ERR name too long (max %d bytes)\n", LAB_NAME_MAX)
+		: snprintf(out, cap, "Hello, %.*s\n", (int)len, name);
 	return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
 }
 

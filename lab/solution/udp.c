@@ -48,9 +48,12 @@ static int run_server(const char *dir, int count)
 		ssize_t got = -1;
 
 		/* TODO 3: recvfrom() one request into name (at most LAB_NAME_MAX
-		 * bytes) and got, the sender's address into peer and peer_len. */
+		 * bytes) and got, the sender's address into peer and peer_len,
+		 * with the flag MSG_TRUNC: got is then the datagram's real length,
+		 * and a name too long is answered with an error, not cut short. */
 		/* SOLUTION BEGIN */
-		got = recvfrom(fd, name, LAB_NAME_MAX, 0, (struct sockaddr *)&peer, &peer_len);
+		got = recvfrom(fd, name, LAB_NAME_MAX, MSG_TRUNC, (struct sockaddr *)&peer,
+			       &peer_len);
 		if (got < 0)
 			lab_die("recvfrom");
 		/* SOLUTION END */

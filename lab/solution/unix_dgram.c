@@ -41,9 +41,12 @@ static int run_server(const char *dir, int count)
 
 		/* TODO 3: receive one request with recvfrom() into name (at most
 		 * LAB_NAME_MAX bytes) and got, with the sender's address in peer
-		 * and peer_len. */
+		 * and peer_len.  Pass the flag MSG_TRUNC: got is then the
+		 * datagram's real length even when it did not fit, and a name too
+		 * long is answered with an error instead of being cut short. */
 		/* SOLUTION BEGIN */
-		got = recvfrom(fd, name, LAB_NAME_MAX, 0, (struct sockaddr *)&peer, &peer_len);
+		got = recvfrom(fd, name, LAB_NAME_MAX, MSG_TRUNC, (struct sockaddr *)&peer,
+			       &peer_len);
 		if (got < 0)
 			lab_die("recvfrom %s", addr.sun_path);
 		/* SOLUTION END */
