@@ -8,7 +8,8 @@
 # files X.c in DIR.  For each exercise:
 # build it, run its server and clients under strace with a deadline on
 # every process, and check
-#   1. the exact bytes of every reply (and exit status 0);
+#   1. the exact bytes of every reply (and exit status 0), a name of 300
+#      bytes included: it must get "ERR name too long", never a cut name;
 #   2. the server's (or the child's) system calls, in the lecture's order;
 #   3. the client's (or the parent's) system calls, in order;
 #   4. no descriptor left open at exit, in any process;
@@ -67,6 +68,10 @@ PIPE_CHILD="close(Q1) close(P0) read(Q0) write(P1) exit"
 # and kills the whole group (strace and the traced program) when it expires.
 # Status 124 (or 137 after the KILL) means the deadline passed.
 deadline() { timeout -k 1 "$1" "${@:2}"; }
+# The reply a name must get (without its "\n"): a name over 255 bytes is
+# answered with an error, never cut short.
+LONG=$(printf '%0300d' 0 | tr 0 x)
+reply_for() { if [ ${#1} -gt 255 ]; then echo "ERR name too long (max 255 bytes)"; else echo "Hello, $1"; fi; }
 traced() { local log=$1; shift; strace -f -o "$log" -- "$@"; }
 
 score=0; total=0
@@ -92,14 +97,15 @@ leak_check() { # leak_check VERDICT-FILES...
 	else verdict FAIL "descriptors open at exit: $leaks (close what you open)"; fi
 }
 expect_reply() { # expect_reply NAME OUTFILE STATUS WHAT
-	local want
-	want=$(printf 'Hello, %s\n' "$1" | od -An -c | tr -s ' ')
+	local want reply
+	reply=$(reply_for "$1")
+	want=$(printf '%s\n' "$reply" | od -An -c | tr -s ' \n' ' ' | cut -c1-100)
 	if [ "$3" -ge 124 ] && [ "$3" -ne 126 ] && [ "$3" -ne 127 ]; then
 		echo "timed out after ${DEADLINE}s"; return 1
 	fi
 	if [ "$3" -ne 0 ]; then echo "$4 exited with status $3"; return 1; fi
-	if ! printf 'Hello, %s\n' "$1" | cmp -s - "$2"; then
-		echo "$4 printed$(od -An -c "$2" | tr -s ' ' | head -c 120) instead of$want"
+	if ! printf '%s\n' "$reply" | cmp -s - "$2"; then
+		echo "$4 printed$(od -An -c "$2" | tr -s ' \n' ' ' | cut -c1-100) instead of$want"
 		return 1
 	fi
 }
@@ -124,9 +130,11 @@ grade_pipe() { # grade_pipe BIN DIR
 grade_server() { # grade_server EXERCISE BIN DIR
 	local x=$1 bin=$2 dir=$3 fd spid line addr st sst why i ok=1
 	local -a names=('Ada' 'Zoë')
+	# A FIFO client refuses a name too long itself; the others send it.
+	[ "$x" = fifo ] || names+=("$LONG")
 	mkdir -p "$dir/run"
 	exec {fd}< <(cd "$dir" && exec timeout -k 1 $((DEADLINE * 2)) \
-		strace -f -o server.log -- "$bin" server "$PWD/run" 2 2>server.err)
+		strace -f -o server.log -- "$bin" server "$PWD/run" ${#names[@]} 2>server.err)
 	spid=$!
 	addr=""; line=""
 	read -r -t "$DEADLINE" -u "$fd" line; st=$?
@@ -137,7 +145,7 @@ grade_server() { # grade_server EXERCISE BIN DIR
 	else
 		noaddr="the server ended without printing 'listening on ADDRESS'$(head -n1 "$dir/server.err" 2>/dev/null | sed 's/^/: /')"
 	fi
-	for i in 0 1; do
+	for i in "${!names[@]}"; do
 		if [ -z "$addr" ]; then ok=0; why=$noaddr; break; fi
 		( cd "$dir" && deadline "$DEADLINE" strace -f -o "client$i.log" -- \
 			"$bin" client "$addr" "${names[$i]}" >"out$i" 2>"err$i" ); st=$?
@@ -149,7 +157,7 @@ grade_server() { # grade_server EXERCISE BIN DIR
 	[ -n "$addr" ] || kill "$spid" 2>/dev/null
 	wait "$spid"; sst=$?
 	exec {fd}<&-
-	if [ $ok = 1 ]; then verdict OK "reply bytes exact for 'Ada' and 'Zoë'"
+	if [ $ok = 1 ]; then verdict OK "reply bytes exact for 'Ada', 'Zoë'$([ ${#names[@]} -gt 2 ] && echo " and a name of 300 bytes (an error)")"
 	else verdict FAIL "reply: $why"; fi
 	for f in server client0; do
 		[ -f "$dir/$f.log" ] || : >"$dir/$f.log"
@@ -159,7 +167,9 @@ grade_server() { # grade_server EXERCISE BIN DIR
 	order_check server "$dir/server.verdicts" main "${SERVER[$x]}"
 	order_check client "$dir/client0.verdicts" main "${CLIENT[$x]}"
 	if [ $ok = 1 ]; then
-		[ -f "$dir/client1.log" ] && awk -f $LAB/strace.awk "$dir/client1.log" "$dir/client1.log" >"$dir/client1.verdicts"
+		for f in "$dir"/client[1-9].log; do
+			awk -f $LAB/strace.awk "$f" "$f" >"${f%.log}.verdicts"
+		done
 		leak_check "$dir"/*.verdicts
 		local left
 		left=$(ls -A "$dir/run")
