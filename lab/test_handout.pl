@@ -12,6 +12,7 @@
 #    <pid> <n> <port> digits, <tag> hex digits, <ms> a decimal number,
 #    <dir> a path; a line "..." stands for any number of lines (output that
 #    depends on timing).
+# 3. Every link to a file of the repository leads to one.
 # Prints one line per check and exits 1 if any failed.
 use strict;
 use warnings;
@@ -73,6 +74,17 @@ for my $b (@blocks) {
 			}
 			$ok ? print("ok    command exists: $key\n") : fail("line $b->{line}: command not found or not valid: $key");
 		}
+	}
+}
+
+# --- links to files of the repository lead somewhere ----------------------------
+(my $base = $file) =~ s{[^/]*$}{};
+for my $i (0 .. $#lines) {
+	while ($lines[$i] =~ /\]\(([^)#\s]+)(?:#[^)]*)?\)/g) {
+		my $target = $1;
+		next if $target =~ m{^[a-z]+:};   # http:, mailto:
+		-e "$base$target" ? print("ok    link exists: $target\n")
+			: fail("line " . ($i + 1) . ": link to a missing file: $target");
 	}
 }
 
