@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "aggregate.h"
 #include "bench.h"
 #include "cli.h"
 #include "netlab.h"
@@ -32,6 +33,9 @@ static const char bench_usage[] =
 	"  summarize --kind K --transport T   numbers on stdin -> one result row\n"
 	"  netlab DIR                the table of a `make netlab` run (docs/NETLAB.md)\n"
 	"  env                       the environment record alone\n"
+	"  report DIR                a `make bench` run directory -> summary.md, all.csv,\n"
+	"                            peers.csv and the plots' tables\n"
+	"  transports                what the scripts need to know of each transport\n"
 	"\n"
 	"TRANSPORT is a name from `ipclab list`, or `all`.  `ipclab bench SUBCOMMAND\n"
 	"--help` describes each.  Results go to stdout (--format text, csv, json or\n"
@@ -113,8 +117,8 @@ static const char connect_usage[] =
 	"  --pin A,B, --format F, --samples FILE, --progress: as for latency\n";
 
 static const char summarize_usage[] =
-	"usage: ipclab bench summarize --kind K --transport T [--size B] [--unit U]\n"
-	"                              [--pin A,B] [--format F]\n"
+	"usage: ipclab bench summarize --kind K --transport T [--mode M] [--size B]\n"
+	"                              [--unit U] [--pin A,B] [--format F]\n"
 	"\n"
 	"Read numbers from stdin, one a line (blank lines and # comments skipped),\n"
 	"and print them as one result row: the latency columns are their\n"
@@ -123,7 +127,25 @@ static const char summarize_usage[] =
 	"      --transport tcp --unit s --format csv\n"
 	"\n"
 	"  --unit U       s (default), ms, us or ns: the unit of the input numbers\n"
+	"  --mode M       the row's mode column (greet, demo, ...)\n"
 	"  --pin A,B      only recorded in the row and the environment\n";
+
+static const char report_usage[] =
+	"usage: ipclab bench report DIR\n"
+	"\n"
+	"Read the run directory DIR that `make bench` left (env.csv, the result rows\n"
+	"of every step, samples/, peers/rounds.tsv, scaling/) and write into it:\n"
+	"  summary.md     findings first, then the tables they come from\n"
+	"  all.csv        every measurement, one row each (throughput: the median\n"
+	"                 of its rounds)\n"
+	"  peers.csv      the comparisons with the peer tools, as data\n"
+	"  plots/data/    the tables plots/*.gp draw, and meta.gp\n"
+	"Warnings about the results, one line per cause, go to stderr.\n";
+
+static const char transports_usage[] =
+	"usage: ipclab bench transports\n"
+	"One line per transport: name, stream or datagram, the largest message one\n"
+	"datagram carries (0 for a stream), and whether a client connects (yes/no).\n";
 
 static const char env_usage[] =
 	"usage: ipclab bench env [--format F]\n"
@@ -151,7 +173,7 @@ enum {
 	O_SIZE = 1 << 0, O_COUNT = 1 << 1, O_WARMUP = 1 << 2, O_PIN = 1 << 3,
 	O_SAMPLES = 1 << 4, O_TOTAL = 1 << 5, O_PROGRESS = 1 << 6, O_KIND = 1 << 7,
 	O_TRANSPORT = 1 << 8, O_UNIT = 1 << 9, O_FORMAT = 1 << 10, O_NO_VERIFY = 1 << 11,
-	O_ADDRESS = 1 << 12, O_TIMEOUT = 1 << 13, O_DATA = 1 << 14,
+	O_ADDRESS = 1 << 12, O_TIMEOUT = 1 << 13, O_DATA = 1 << 14, O_MODE = 1 << 15,
 };
 
 struct bench_cli {
@@ -159,7 +181,7 @@ struct bench_cli {
 	struct bench_opts b;
 	enum report_format format;
 	bool size_set, warmup_set, help;
-	const char *kind, *transport;
+	const char *kind, *transport, *mode;
 	double unit_s;
 	char pin_text[24];
 	const char *rundir; /* where sockets and FIFOs are made (env record) */
@@ -243,7 +265,7 @@ static int parse_unit(struct bench_cli *bc, const char *text)
 static int parse_options(struct bench_cli *bc, int allowed, int argc, char **argv)
 {
 	enum { L_SAMPLES = 256, L_TOTAL, L_PROGRESS, L_KIND, L_TRANSPORT, L_UNIT, L_WARMUP,
-	       L_NO_VERIFY, L_ADDRESS, L_TIMEOUT, L_DATA };
+	       L_NO_VERIFY, L_ADDRESS, L_TIMEOUT, L_DATA, L_MODE };
 	static const struct option longs[] = {
 		{ "size", required_argument, NULL, 's' },
 		{ "count", required_argument, NULL, 'n' },
@@ -260,6 +282,7 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 		{ "kind", required_argument, NULL, L_KIND },
 		{ "transport", required_argument, NULL, L_TRANSPORT },
 		{ "unit", required_argument, NULL, L_UNIT },
+		{ "mode", required_argument, NULL, L_MODE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -275,7 +298,7 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 			 : ch == L_KIND ? O_KIND : ch == L_TRANSPORT ? O_TRANSPORT
 			 : ch == L_UNIT ? O_UNIT : ch == L_NO_VERIFY ? O_NO_VERIFY
 			 : ch == L_ADDRESS ? O_ADDRESS : ch == L_TIMEOUT ? O_TIMEOUT
-			 : ch == L_DATA ? O_DATA : 0;
+			 : ch == L_DATA ? O_DATA : ch == L_MODE ? O_MODE : 0;
 		if (need && !(allowed & need))
 			return usage_error(bc, "%s does not apply here", argv[optind - 1]);
 		switch (ch) {
@@ -349,6 +372,9 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 			break;
 		case L_TRANSPORT:
 			bc->transport = optarg;
+			break;
+		case L_MODE:
+			bc->mode = optarg;
 			break;
 		case L_UNIT:
 			if (parse_unit(bc, optarg) < 0)
@@ -449,6 +475,8 @@ static int run_summarize(struct bench_cli *bc, int first, int argc)
 	if (bench_summarize(stdin, bc->unit_s, bc->kind, bc->transport, bc->b.size,
 			    bc->pin_text, stderr, &r, &e) < 0)
 		return cli_report(&e);
+	if (bc->mode)
+		snprintf(r.mode, sizeof r.mode, "%s", bc->mode);
 	env_record_collect(&env, bc->pin_text, bc->rundir);
 	report_begin(&rep, stdout, bc->format, &env);
 	report_add(&rep, &r.row);
@@ -458,6 +486,39 @@ static int run_summarize(struct bench_cli *bc, int first, int argc)
 		return IPC_SYSTEM;
 	}
 	return 0;
+}
+
+static int run_report(struct bench_cli *bc, int first, int argc, char **argv)
+{
+	struct ipc_error e = { 0 };
+
+	if (first + 1 != argc) {
+		usage_error(bc, "%s", "name one run directory, e.g. results/latest");
+		return IPC_USAGE;
+	}
+	struct run *run = run_new();
+	if (!run) {
+		fprintf(stderr, "ipclab bench report: out of memory\n");
+		return IPC_SYSTEM;
+	}
+	int rc = run_load_dir(run, argv[first], &e) < 0 || run_write(run, argv[first], stderr, &e) < 0
+		 ? cli_report(&e) : 0;
+	run_free(run);
+	return rc;
+}
+
+static int run_list(struct bench_cli *bc, int first, int argc)
+{
+	if (first != argc) {
+		usage_error(bc, "%s", "takes no operands");
+		return IPC_USAGE;
+	}
+	for (size_t i = 0; ipc_transports[i]; i++) {
+		const struct ipc_transport *t = ipc_transports[i];
+		printf("%s %s %zu %s\n", t->name, t->kind == IPC_STREAM ? "stream" : "datagram",
+		       t->max_message, has_connection(t) ? "yes" : "no");
+	}
+	return ferror(stdout) || fflush(stdout) != 0 ? IPC_SYSTEM : 0;
 }
 
 static int run_env(struct bench_cli *bc, int first, int argc)
@@ -470,6 +531,10 @@ static int run_env(struct bench_cli *bc, int first, int argc)
 		return IPC_USAGE;
 	}
 	env_record_collect(&env, bc->pin_text, bc->rundir);
+	/* Alone, the record describes a whole run: each result names its own
+	 * placement, so "none" here would be untrue of the pinned ones. */
+	if (!strcmp(bc->pin_text, "none"))
+		snprintf(env.pin, sizeof env.pin, "per result");
 	report_begin(&rep, stdout, bc->format, &env);
 	report_end(&rep);
 	return ferror(stdout) || fflush(stdout) != 0 ? IPC_SYSTEM : 0;
@@ -513,9 +578,11 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 		{ "connect", connect_usage,
 		  O_COUNT | O_WARMUP | O_PIN | O_FORMAT | O_SAMPLES | O_PROGRESS, bench_connect },
 		{ "summarize", summarize_usage, O_KIND | O_TRANSPORT | O_SIZE | O_UNIT | O_PIN |
-		  O_FORMAT, NULL },
-		{ "env", env_usage, O_FORMAT, NULL },
+		  O_FORMAT | O_MODE, NULL },
+		{ "env", env_usage, O_FORMAT | O_PIN, NULL },
 		{ "netlab", netlab_usage, O_FORMAT | O_DATA, NULL },
+		{ "report", report_usage, 0, NULL },
+		{ "transports", transports_usage, 0, NULL },
 	};
 
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
@@ -550,6 +617,10 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 			return run_env(&bc, first, argc);
 		if (!strcmp(bc.sub, "netlab"))
 			return run_netlab(&bc, first, argc, argv);
+		if (!strcmp(bc.sub, "report"))
+			return run_report(&bc, first, argc, argv);
+		if (!strcmp(bc.sub, "transports"))
+			return run_list(&bc, first, argc);
 		if (!strcmp(bc.sub, "throughput") && !bc.size_set) {
 			usage_error(&bc, "%s", "--size is required");
 			return IPC_USAGE;

@@ -7,30 +7,31 @@
 
 IPCLAB=${IPCLAB:-./bin/ipclab}
 SERVER_PIDS=()
-# The columns of every result file (bench/report.h).
-CSV_HEADER=kind,transport,mode,size,count,clients,pin,min_us,p50_us,p90_us,p99_us,p999_us,max_us,mean_us,stddev_us,cpu_us_per_op,ctxsw_per_op,mb_per_s,msgs_per_s,cpu_ms_per_mb,lost,errors,note
 
 # Seconds since the run started (run.sh exports BENCH_T0 for its helpers).
 : "${BENCH_T0:=$EPOCHSECONDS}"
 export BENCH_T0
-say()  { printf '[bench %4ds] %s\n' "$((EPOCHSECONDS - BENCH_T0))" "$*" >&2; }
-warn() { printf 'bench: warning: %s\n' "$*" >&2; }
+# Progress: run.sh sets BENCH_STEP ("3/9 latency") and BENCH_LEFT (its
+# estimate of the seconds left, "" before it has one).
+say() {
+	local t=$((EPOCHSECONDS - BENCH_T0)) left=""
+	[ -z "${BENCH_LEFT:-}" ] || left=", about $(((BENCH_LEFT + 59) / 60)) min left"
+	printf '[bench %d:%02d%s] %s%s\n' $((t / 60)) $((t % 60)) "$left" \
+		"${BENCH_STEP:+step $BENCH_STEP: }" "$*" >&2
+}
+# Warnings are kept (one line per cause) and printed together at the end
+# of the run (run.sh); outside a run they go straight to stderr.
+warn() {
+	local line="bench: warning: $*"
+	if [ -n "${BENCH_WARNINGS:-}" ]; then
+		grep -qxF -- "$line" "$BENCH_WARNINGS" 2>/dev/null || printf '%s\n' "$line" >>"$BENCH_WARNINGS"
+	else
+		printf '%s\n' "$line" >&2
+	fi
+}
 die()  { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
 
 have() { command -v "$1" >/dev/null 2>&1; }
-
-# warn_idle ENV_CSV - warn when idle virtual CPUs halt at once (a KVM
-# guest's haltpoll with no poll window): then every cross-CPU wake-up is a
-# trip through the hypervisor, and the cross-CPU figures time it.  The
-# machine's setting is recorded (cpuidle), never changed.
-warn_idle() {
-	case $(sed -n 's/^# cpuidle: //p' "$1") in
-	*"guest_halt_poll_ns 0")
-		warn "idle CPUs halt at once (haltpoll, guest_halt_poll_ns 0): a round trip" \
-			"across CPUs times the hypervisor's wake-ups, 5 to 10 times a same-CPU" \
-			"one (docs/BENCHMARKS.md, \"Idle CPUs\")" ;;
-	esac
-}
 
 # quick: true when QUICK is set to anything but "" or 0.
 quick() { [ -n "${QUICK:-}" ] && [ "$QUICK" != 0 ]; }
@@ -50,14 +51,17 @@ run_logged() {
 }
 
 # to_csv OUT CMD... - run an `ipclab bench ...` command that prints CSV,
-# into OUT; its stderr (warnings, progress) passes through to ours.
+# into OUT; its stderr (its own warnings: the results carry them as notes,
+# and the summary lists them) goes to $BENCH_LOG.  On failure, the end of
+# that log is shown.
 to_csv() {
-	local out=$1 rc=0
+	local out=$1 rc=0 log=${BENCH_LOG:-/dev/stderr}
 	shift
-	"$@" >"$out.part" || rc=$?
+	"$@" >"$out.part" 2>>"$log" || rc=$?
 	if [ "$rc" -ne 0 ]; then
 		rm -f "$out.part"
-		die "\`$*\` exited with status $rc (see its message above)"
+		[ "$log" = /dev/stderr ] || tail -n 5 "$log" | sed 's/^/    /' >&2
+		die "\`$*\` exited with status $rc (its messages are in $log)"
 	fi
 	mv "$out.part" "$out"
 }
@@ -140,54 +144,21 @@ has_listening() { grep -q '^listening on ' "$1"; }
 
 # ---- stolen time ------------------------------------------------------------
 # In a VM the hypervisor may run other guests on our CPUs: /proc/stat counts
-# that as "steal".  A step that lost more than a few percent of its CPU time
-# measured a slower, noisier machine than the others, so every step's share
-# is recorded (steal.tsv) and reported in the summary.
+# that as "steal".  Each step's stolen and total clock ticks go to
+# $RESULTS_DIR/steal.tsv; `ipclab bench report` turns them into shares and
+# warns about a step that lost more than a few percent.
 
 # cpu_ticks - "steal total" over all CPUs, in clock ticks, from /proc/stat.
 cpu_ticks() {
-	awk '$1 == "cpu" { t = 0; for (i = 2; i <= 9 && i <= NF; i++) t += $i
-		print (NF >= 9 ? $9 : 0), t; exit }' /proc/stat
+	local _cpu user nice sys idle iowait irq softirq steal _rest
+	read -r _cpu user nice sys idle iowait irq softirq steal _rest </proc/stat
+	echo "${steal:-0} $((user + nice + sys + idle + iowait + irq + softirq + ${steal:-0}))"
 }
 
-# steal_begin STEP / steal_end - time one step's stolen share into
-# $RESULTS_DIR/steal.tsv (step, steal ticks, all ticks, percent), warning
-# when it exceeds STEAL_WARN_PCT.
-STEAL_WARN_PCT=5
 steal_begin() { STEAL_STEP=$1; STEAL_T0=$(cpu_ticks); }
 steal_end() {
-	local s0 t0 s1 t1 pct
+	local s0 t0 s1 t1
 	read -r s0 t0 <<<"$STEAL_T0"
 	read -r s1 t1 <<<"$(cpu_ticks)"
-	[ "$t1" -gt "$t0" ] || return 0
-	pct=$(awk -v s=$((s1 - s0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.1f", 100 * s / t }')
-	printf '%s\t%d\t%d\t%s\n' "$STEAL_STEP" $((s1 - s0)) $((t1 - t0)) "$pct" >>"$RESULTS_DIR/steal.tsv"
-	if awk -v p="$pct" -v w="$STEAL_WARN_PCT" 'BEGIN { exit !(p > w) }'; then
-		warn "step $STEAL_STEP: the hypervisor took $pct % of the CPU time (steal): its figures come from a slower, noisier machine; compare them with care or run again"
-	fi
-}
-
-# ---- CSV --------------------------------------------------------------------
-
-# csv_rows FILE... - the data rows of result CSV files: no "# key: value"
-# environment lines, no header.
-csv_rows() { awk -F, '/^#/ || $1 == "kind" { next } NF { print }' "$@"; }
-
-# csv_get FILE COLUMN - COLUMN (by name) of the first data row of FILE.
-csv_get() {
-	awk -v op=tsv -f bench/csv.awk "$1" | awk -F'\t' -v col="$2" '
-		/^#/ { next }
-		$1 == "kind" { for (i = 1; i <= NF; i++) if ($i == col) c = i; next }
-		c { print $c; exit }'
-}
-
-# csv_header FILE - the header line of a result CSV file.
-csv_header() { awk -F, '$1 == "kind" { print; exit }' "$1"; }
-
-# csv_set_column FILE COLUMN VALUE - overwrite one column (by name) of every
-# data row.  Used to label rows `ipclab bench summarize` wrote (mode, pin).
-# Fields are re-quoted as needed (bench/csv.awk).
-csv_set_column() {
-	awk -v op=set -v col="$2" -v value="$3" -f bench/csv.awk "$1" >"$1.part"
-	mv "$1.part" "$1"
+	printf '%s\t%d\t%d\n' "$STEAL_STEP" $((s1 - s0)) $((t1 - t0)) >>"$RESULTS_DIR/steal.tsv"
 }

@@ -10,37 +10,15 @@
 #                           double it
 # and lmbench, where a build of it is at hand (it is not packaged in Debian
 # 12): see "lmbench" below.
-# Rows go to peers.csv in the common layout: kind "peer", mode = the tool,
-# mean only (note MEAN-ONLY) where the tool gives nothing else; ipclab's
-# own runs beside them (see "interleaved rounds" below) have mode "ipclab".
+# Each peer run is one line of peers/rounds.tsv (see "interleaved rounds"
+# below): the peer's figure, or @FILE of its round trips, and ipclab's own
+# runs just before and after it.  `ipclab bench report` pairs them up and
+# judges (peers.csv, summary.md).
 
 PEER_SIZE=64
 
 # pin_cmd CPU - the taskset prefix for one side of a placement.
 pin_cmd() { [ "$1" = none ] || printf 'taskset -c %s' "$1"; }
-
-# peer_row COLUMN=VALUE... - one peers.csv row of kind "peer" in the common
-# layout, from the columns named (the others stay empty: not measured;
-# clients 1, lost and errors 0), quoted as CSV needs.
-peer_row() {
-	awk -v header="$CSV_HEADER" 'BEGIN {
-		v["kind"] = "peer"; v["clients"] = 1; v["lost"] = 0; v["errors"] = 0
-		for (i = 1; i < ARGC; i++) {
-			eq = index(ARGV[i], "=")
-			v[substr(ARGV[i], 1, eq - 1)] = substr(ARGV[i], eq + 1)
-		}
-		n = split(header, col, ",")
-		for (i = 1; i <= n; i++) {
-			x = v[col[i]]
-			if (x ~ /[",]/) {
-				gsub(/"/, "\"\"", x)
-				x = "\"" x "\""
-			}
-			printf "%s%s", (i > 1 ? "," : ""), x
-		}
-		print ""
-	}' "$@" >>"$RESULTS_DIR/peers.csv"
-}
 
 # free_port PROTO(t|u) - a loopback port nobody uses now (20000-32767,
 # below Linux's ephemeral range so that no client socket takes it).
@@ -88,79 +66,43 @@ start_peer_server() {
 # for seconds at a time, so a pooled p50 depends on which mode each run
 # happened to meet.  The median of the per-round ratios does not.
 
-# mean_of FILE / median_of FILE - of the numbers in FILE (one a line);
-# mean_of2 A B - of two numbers.
-mean_of() { awk '{ s += $1; n++ } END { if (n) printf "%.3f\n", s / n }' "$1"; }
-mean_of2() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", (a + b) / 2 }'; }
-median_of() {
-	sort -g "$1" | awk '{ v[NR] = $1 } END {
-		if (NR) printf "%.3f\n", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-# twin_measure TRANSPORT SIZE PIN COUNT - ipclab's echo round trips, the
-# twin of a peer's run: samples appended to samples/peer_ipclab_T_SIZE_PIN.txt,
-# their median and mean left in TWIN_P50 and TWIN_MEAN.
+# twin_measure TRANSPORT SIZE PIN ROUND a|b - one run of ipclab's echo
+# round trips beside a peer's (a: before it, b: after it), into
+# peers/twins/; its path relative to the run is left in TWIN_FILE.
 twin_measure() {
-	local t=$1 size=$2 pin=$3 label out args
-	label=${t}_${size}_$(pin_label "$pin")
-	out=$RESULTS_DIR/peers/ipclab_$label
-	args=(bench latency "$t" --size "$size" --count "$4" --warmup "$LAT_WARMUP"
-	      --format csv --samples "$out.samples")
-	[ "$pin" = none ] || args+=(--pin "$pin")
-	to_csv "$out.csv" "$IPCLAB" "${args[@]}"
-	TWIN_P50=$(median_of "$out.samples")
-	TWIN_MEAN=$(mean_of "$out.samples")
-	cat "$out.samples" >>"$RESULTS_DIR/samples/peer_ipclab_$label.txt"
-	rm -f "$out.samples" "$out.csv"
+	local t=$1 size=$2 pin=$3 args
+	TWIN_FILE=peers/twins/${t}_${size}_$(pin_label "$pin")_r$4$5.csv
+	args=(bench latency "$t" --size "$size" --count "$PEER_TWIN_COUNT" --warmup "$LAT_WARMUP"
+	      --format csv)
+	mapfile -t -O "${#args[@]}" args < <(pin_args "$pin")
+	to_csv "$RESULTS_DIR/$TWIN_FILE" "$IPCLAB" "${args[@]}"
 }
 
-# twin_record TOOL STAT PEER_VALUE TRANSPORT SIZE PIN ROUND IPCLAB_VALUE [NOTE]
-# - one pair of runs taken side by side, as a line of peers/rounds.tsv
-# (NOTE, when given, as a ninth column).
-twin_record() {
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s%s\n' "$1" "$4" "$5" "$6" "$7" "$2" "$3" "$8" \
-		"${9:+	$9}" >>"$RESULTS_DIR/peers/rounds.tsv"
+# round_line TOOL TRANSPORT SIZE PIN ROUND STAT PEER BEFORE AFTER - one line
+# of peers/rounds.tsv: the peer's figure in STAT (a number, or @FILE of its
+# round trips) and ipclab's runs around it.
+round_line() {
+	local IFS=$'\t'
+	printf '%s\n' "$*" >>"$RESULTS_DIR/peers/rounds.tsv"
 }
 
-# pair_record TOOL STAT PEER_VALUE TRANSPORT SIZE PIN ROUND BEFORE AFTER - a
-# peer's run and ipclab's twins before and after it, as one rounds.tsv line:
-# ipclab's figure is the twins' mean, marked SPLIT when one is over twice
-# the other (unpinned, the scheduler ran one twin on one CPU and the other
-# on two, and their mean describes neither: bench/summary.awk leaves the
-# pair out).
-pair_record() {
-	local ours note
-	ours=$(mean_of2 "$8" "$9")
-	note=$(awk -v a="$8" -v b="$9" 'BEGIN { if (a > 2 * b || b > 2 * a) print "SPLIT" }')
-	twin_record "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$ours" "$note"
-}
-
-# twin_before TRANSPORT SIZE PIN / twin TOOL STAT PEER_VALUE TRANSPORT SIZE
-# PIN ROUND - a peer's run between two ipclab twins of PEER_TWIN_COUNT round
-# trips, one just before it and one just after it.  The pair's ipclab
-# figure is the mean of the two twins' STAT (mean or p50; "p50 mean"
-# records a pair of each).  On this machine class the speed of cross-CPU
-# round trips changes from one second to the next (single pairs of one
-# lmbench run and one ipclab run after it ranged from 0.86 to 1.11):
-# measured on both sides, ipclab meets the machine as the peer did,
-# whichever way it drifted.
+# twin_before TRANSPORT SIZE PIN ROUND / twin TOOL STATS PEER TRANSPORT SIZE
+# PIN ROUND - a peer's run between two ipclab twins, one just before it and
+# one just after it.  On this machine class the speed of cross-CPU round
+# trips changes from one second to the next: measured on both sides,
+# ipclab meets the machine as the peer did, whichever way it drifted.
 declare -A TWIN_BEFORE=()
 twin_before() {
-	twin_measure "$1" "$2" "$3" "$PEER_TWIN_COUNT"
-	TWIN_BEFORE[$1]="$TWIN_P50 $TWIN_MEAN"
+	twin_measure "$1" "$2" "$3" "$4" a
+	TWIN_BEFORE[$1]=$TWIN_FILE
 }
 twin() {
-	local p50 mean stat
-	[ -n "${TWIN_BEFORE[$4]:-}" ] || die "twin $1: no twin_before $4 ran before the peer"
-	read -r p50 mean <<<"${TWIN_BEFORE[$4]}"
+	local before=${TWIN_BEFORE[$4]:-} stat
+	[ -n "$before" ] || die "twin $1: no twin_before $4 ran before the peer"
 	unset "TWIN_BEFORE[$4]"
-	twin_measure "$4" "$5" "$6" "$PEER_TWIN_COUNT"
-	for stat in $2; do # "p50 mean": a line for each
-		if [ "$stat" = mean ]; then
-			pair_record "$1" mean "${@:3}" "$mean" "$TWIN_MEAN"
-		else
-			pair_record "$1" p50 "${@:3}" "$p50" "$TWIN_P50"
-		fi
+	twin_measure "$4" "$5" "$6" "$7" b
+	for stat in $2; do
+		round_line "$1" "$4" "$5" "$6" "$7" "$stat" "$3" "$before" "$TWIN_FILE"
 	done
 }
 
@@ -168,21 +110,20 @@ peer_perf_pipe() {
 	local pin=$1 round=$2 dir=$RESULTS_DIR/peers out mean
 	out=$dir/perf_pipe_$(pin_label "$pin")_$round.txt
 	# perf writes and reads an int: the twins echo 4 bytes too.
-	twin_before pipe 4 "$pin"
+	twin_before pipe 4 "$pin" "$round"
 	# shellcheck disable=SC2046
 	run_logged "$out" $(pin_cmd "${pin%,*}") perf bench sched pipe -l "$PERF_LOOPS" ||
 		die "perf bench sched pipe failed"
 	mean=$(awk '$2 == "usecs/op" { print $1 }' "$out")
 	[ -n "$mean" ] || die "no 'usecs/op' line in $out: has perf's output changed?"
-	echo "$mean" >>"$dir/perf_pipe_$(pin_label "$pin").means"
 	twin perf-sched-pipe mean "$mean" pipe 4 "$pin" "$round"
 }
 
 peer_sockperf() {
-	local proto=$1 pin=$2 round=$3 dir=$RESULTS_DIR/peers label port pid flag=() rc=0
+	local proto=$1 pin=$2 round=$3 dir=$RESULTS_DIR/peers label port pid flag=() rc=0 rtt
 	[ "$proto" = tcp ] && flag=(--tcp)
 	label=${proto}_$(pin_label "$pin")
-	twin_before "$proto" "$PEER_SIZE" "$pin"
+	twin_before "$proto" "$PEER_SIZE" "$pin" "$round"
 	# shellcheck disable=SC2046
 	start_peer_server "$dir/sockperf_server_${label}_$round.log" "${proto:0:1}" \
 		$(pin_cmd "${pin#*,}") sockperf server "${flag[@]}" -i 127.0.0.1 -p PORT
@@ -193,21 +134,21 @@ peer_sockperf() {
 		--full-rtt --full-log "$dir/sockperf_$label.full.csv" || rc=$?
 	stop_bg "$pid" || true
 	[ "$rc" -eq 0 ] || die "sockperf ping-pong $proto failed"
-	# Full log lines: "packet, txTime(sec), rxTime(sec), rtt(usec)".
-	awk -F', *' '/^[0-9]+,/ { print $4 }' "$dir/sockperf_$label.full.csv" >"$dir/sockperf_$label.round"
+	# Full log lines: "packet, txTime(sec), rxTime(sec), rtt(usec)": the
+	# round trips alone, one a line.
+	rtt=peers/sockperf_${label}_r$round.rtt
+	awk -F', *' '/^[0-9]+,/ { print $4 }' "$dir/sockperf_$label.full.csv" >"$RESULTS_DIR/$rtt"
 	rm -f "$dir/sockperf_$label.full.csv"
-	[ -s "$dir/sockperf_$label.round" ] ||
+	[ -s "$RESULTS_DIR/$rtt" ] ||
 		die "sockperf $proto gave no round trips (see $dir/sockperf_${label}_$round.txt)"
-	cat "$dir/sockperf_$label.round" >>"$RESULTS_DIR/samples/peer_sockperf_$label.txt"
-	twin sockperf p50 "$(median_of "$dir/sockperf_$label.round")" "$proto" "$PEER_SIZE" "$pin" "$round"
-	rm -f "$dir/sockperf_$label.round"
+	twin sockperf "p50 mean" "@$rtt" "$proto" "$PEER_SIZE" "$pin" "$round"
 }
 
 peer_qperf() {
 	local pin=$1 round=$2 dir=$RESULTS_DIR/peers label out port pid rc=0 test value
 	label=$(pin_label "$pin")
 	out=$dir/qperf_${label}_$round.txt
-	for test in tcp udp; do twin_before "$test" "$PEER_SIZE" "$pin"; done
+	for test in tcp udp; do twin_before "$test" "$PEER_SIZE" "$pin" "$round"; done
 	# shellcheck disable=SC2046
 	start_peer_server "$dir/qperf_server_${label}_$round.log" t \
 		$(pin_cmd "${pin#*,}") qperf --listen_port PORT
@@ -225,7 +166,6 @@ peer_qperf() {
 				u = $4 == "ns" ? 0.001 : $4 == "ms" ? 1000 : $4 == "sec" || $4 == "s" ? 1e6 : 1
 				printf "%.3f\n", 2 * $3 * u; exit }' "$out")
 		[ -n "$value" ] || die "no ${test}_lat latency in $out: has qperf's output changed?"
-		echo "$value" >>"$dir/qperf_${test}_$label.means"
 		twin qperf mean "$value" "$test" "$PEER_SIZE" "$pin" "$round"
 	done
 }
@@ -350,135 +290,53 @@ lmbench_once() {
 	[ -z "$server" ] || lmbench_server "$prog" "$pin" stop
 }
 
-# bw_measure TRANSPORT PIN [--no-verify] - ipclab's throughput beside a
-# bw_* run: the same transport, message size and placement, and as many
-# bytes as the throughput layer sends at that size (bench/inproc.sh); MB/s
-# in BW_VALUE.  --no-verify: the receiver counts the bytes and checks none,
-# as bw_* do, which prices ipclab's check of every byte.
+# bw_measure TRANSPORT PIN ROUND TAG [--no-verify] - ipclab's throughput
+# beside a bw_* run: the same transport, message size and placement, and as
+# many bytes as the throughput step sends at that size; the file (relative
+# to the run) in BW_FILE.  --no-verify: the receiver counts the bytes and
+# checks none, as bw_* do: like for like.
 bw_measure() {
-	local t=$1 pin=$2 out args
-	out=$RESULTS_DIR/peers/ipclab_bw_${t}_$(pin_label "$pin").csv
-	args=(bench throughput "$t" --size "$LMB_BW_SIZE" --total "$(tp_total "$LMB_BW_SIZE")"
-	      --format csv "${@:3}")
-	[ "$pin" = none ] || args+=(--pin "$pin")
-	to_csv "$out" "$IPCLAB" "${args[@]}"
-	BW_VALUE=$(csv_get "$out" mb_per_s)
-	rm -f "$out" # a throughput row: kept out of the throughput tables
+	BW_FILE=peers/twins/bw_${1}_$(pin_label "$2")_r$3$4.csv
+	tp_run "$1" "$LMB_BW_SIZE" "$2" "$RESULTS_DIR/$BW_FILE" "${@:5}"
 }
 
 # peer_lmbench PIN ROUND - every lmbench program once, between two ipclab
-# twins: of PEER_TWIN_COUNT round trips (twin_before, twin) for lat_*, or
-# for bw_* of two throughput runs each side, one checking every byte and one
-# checking none (--no-verify, like for like with bw_*).
+# twins: of PEER_TWIN_COUNT round trips for lat_* (its figure is a mean:
+# judged against ipclab's mean), and for bw_* of two throughput runs each
+# side, one checking every byte and one checking none.
 peer_lmbench() {
-	local pin=$1 round=$2 e t prog size label before unverified dir=$RESULTS_DIR/peers
-	label=$(pin_label "$pin")
+	local pin=$1 round=$2 e t prog size checked unchecked
 	for e in $LMB_LAT; do
 		t=${e%%:*} prog=${e#*:} size=${prog#*:} prog=${prog%:*}
-		twin_before "$t" "$size" "$pin"
+		twin_before "$t" "$size" "$pin" "$round"
 		lmbench_once "$pin" "$round" "$prog" "$size"
-		echo "$LMB_VALUE" >>"$dir/lmbench-${prog}_$label.means"
-		# p50 is the target's statistic; mean against mean, like for like.
-		twin "lmbench-$prog" "p50 mean" "$LMB_VALUE" "$t" "$size" "$pin" "$round"
+		twin "lmbench-$prog" mean "$LMB_VALUE" "$t" "$size" "$pin" "$round"
 	done
 	for e in $LMB_BW; do
 		t=${e%%:*} prog=${e#*:}
 		# Checked, unchecked, bw_*, unchecked, checked: both around it.
-		bw_measure "$t" "$pin"
-		before=$BW_VALUE
-		bw_measure "$t" "$pin" --no-verify
-		unverified=$BW_VALUE
+		bw_measure "$t" "$pin" "$round" a; checked=$BW_FILE
+		bw_measure "$t" "$pin" "$round" ua --no-verify; unchecked=$BW_FILE
 		lmbench_once "$pin" "$round" "$prog" "$LMB_BW_SIZE"
-		bw_measure "$t" "$pin" --no-verify
-		mean_of2 "$unverified" "$BW_VALUE" >>"$dir/ipclab-unverified-bw_${t}_$label.mbps"
-		pair_record "lmbench-$prog" MB/s-unverified "$LMB_VALUE" "$t" "$LMB_BW_SIZE" "$pin" \
-			"$round" "$unverified" "$BW_VALUE"
-		bw_measure "$t" "$pin"
-		echo "$LMB_VALUE" >>"$dir/lmbench-${prog}_$label.mbps"
-		mean_of2 "$before" "$BW_VALUE" >>"$dir/ipclab-bw_${t}_$label.mbps"
-		pair_record "lmbench-$prog" MB/s "$LMB_VALUE" "$t" "$LMB_BW_SIZE" "$pin" "$round" \
-			"$before" "$BW_VALUE"
+		bw_measure "$t" "$pin" "$round" ub --no-verify
+		round_line "lmbench-$prog" "$t" "$LMB_BW_SIZE" "$pin" "$round" MB/s-unverified \
+			"$LMB_VALUE" "$unchecked" "$BW_FILE"
+		bw_measure "$t" "$pin" "$round" b
+		round_line "lmbench-$prog" "$t" "$LMB_BW_SIZE" "$pin" "$round" MB/s \
+			"$LMB_VALUE" "$checked" "$BW_FILE"
 	done
-}
-
-# lmbench_rows PIN - after the rounds: lmbench's rows (the mean of its round
-# figures) and ipclab's, for every program that ran at this placement.
-lmbench_rows() {
-	local pin=$1 dir=$RESULTS_DIR/peers label e t prog size f
-	label=$(pin_label "$pin")
-	for e in $LMB_LAT; do
-		t=${e%%:*} prog=${e#*:} size=${prog#*:} prog=${prog%:*}
-		f=$dir/lmbench-${prog}_$label.means
-		[ -s "$f" ] || continue
-		peer_row transport="$t" mode="lmbench-$prog" size="$size" count=0 pin="$pin" \
-			mean_us="$(mean_of "$f")" note=LMBENCH
-		f=$RESULTS_DIR/samples/peer_ipclab_${t}_${size}_$label.txt
-		[ ! -s "$f" ] || pooled_row ipclab "$t" "$size" "$pin" "$f"
-	done
-	for e in $LMB_BW; do
-		t=${e%%:*} prog=${e#*:}
-		f=$dir/lmbench-${prog}_$label.mbps
-		[ -s "$f" ] || continue
-		peer_row transport="$t" mode="lmbench-$prog" size="$LMB_BW_SIZE" count=0 pin="$pin" \
-			mb_per_s="$(mean_of "$f")" note=LMBENCH
-		peer_row transport="$t" mode=ipclab size="$LMB_BW_SIZE" count=0 pin="$pin" \
-			mb_per_s="$(mean_of "$dir/ipclab-bw_${t}_$label.mbps")"
-		peer_row transport="$t" mode=ipclab-unverified size="$LMB_BW_SIZE" count=0 \
-			pin="$pin" mb_per_s="$(mean_of "$dir/ipclab-unverified-bw_${t}_$label.mbps")" \
-			note=UNVERIFIED
-	done
-}
-
-# pooled_row TOOL TRANSPORT SIZE PIN SAMPLES - one peers.csv row from every
-# round's samples (µs), the tool's name in the mode column.
-pooled_row() {
-	local tool=$1 t=$2 size=$3 pin=$4 samples=$5 row pin_args=()
-	row=$RESULTS_DIR/peers/${tool}_${t}_$(pin_label "$pin").csv
-	[ "$pin" = none ] || pin_args=(--pin "$pin")
-	to_csv "$row" "$IPCLAB" bench summarize --kind peer --transport "$t" --size "$size" \
-		--unit us "${pin_args[@]}" --format csv <"$samples"
-	csv_set_column "$row" mode "$tool"
-	csv_rows "$row" >>"$RESULTS_DIR/peers.csv"
-	rm "$row" # its row is in peers.csv; merged once
-}
-
-# peer_rows PIN - after the rounds: the pooled rows of every tool that ran
-# at this placement, and of ipclab's twins.
-peer_rows() {
-	local pin=$1 dir=$RESULTS_DIR/peers label f t
-	label=$(pin_label "$pin")
-	if [ -s "$dir/perf_pipe_$label.means" ]; then
-		peer_row transport=pipe mode=perf-sched-pipe size=4 count="$PERF_LOOPS" pin="$pin" \
-			mean_us="$(mean_of "$dir/perf_pipe_$label.means")" note=MEAN-ONLY
-	fi
-	for t in tcp udp; do
-		f=$RESULTS_DIR/samples/peer_sockperf_${t}_$label.txt
-		if [ -s "$f" ]; then pooled_row sockperf "$t" "$PEER_SIZE" "$pin" "$f"; fi
-		f=$dir/qperf_${t}_$label.means
-		if [ -s "$f" ]; then
-			peer_row transport="$t" mode=qperf size="$PEER_SIZE" count=0 pin="$pin" \
-				mean_us="$(mean_of "$f")" note=MEAN-ONLY
-		fi
-	done
-	# ipclab's twins: the pipe beside perf (4 B), tcp and udp beside the others.
-	for f in pipe_4 "tcp_$PEER_SIZE" "udp_$PEER_SIZE"; do
-		t=$RESULTS_DIR/samples/peer_ipclab_${f}_$label.txt
-		if [ -s "$t" ]; then pooled_row ipclab "${f%_*}" "${f##*_}" "$pin" "$t"; fi
-	done
-	lmbench_rows "$pin"
 }
 
 peers_layer() {
-	local pin round dir=$RESULTS_DIR/peers perf_ok lmb
-	mkdir -p "$dir" "$RESULTS_DIR/samples"
-	rm -f "$dir"/*.means "$dir"/*.mbps "$dir/rounds.tsv" "$RESULTS_DIR"/samples/peer_*.txt
-	{ grep "^#" "$RESULTS_DIR/env.csv"; echo "$CSV_HEADER"; } >"$RESULTS_DIR/peers.csv"
-	have perf || warn "perf not installed (Debian package linux-perf): perf bench sched pipe skipped"
+	local pin round dir=$RESULTS_DIR/peers perf_ok lmb n=0 total
+	mkdir -p "$dir/twins"
+	rm -f "$dir/rounds.tsv"
+	have perf || warn "perf is not installed (Debian package linux-perf): perf bench sched pipe was skipped"
 	if ! have sockperf || ! have ss; then
-		warn "sockperf or ss not installed (packages sockperf, iproute2): sockperf skipped"
+		warn "sockperf or ss is not installed (packages sockperf, iproute2): sockperf was skipped"
 	fi
 	if ! have qperf || ! have ss; then
-		warn "qperf or ss not installed (packages qperf, iproute2): qperf skipped"
+		warn "qperf or ss is not installed (packages qperf, iproute2): qperf was skipped"
 	fi
 	lmb=
 	if have_lmbench; then
@@ -486,14 +344,16 @@ peers_layer() {
 	elif [ -n "${LMBENCH_BIN:-}" ]; then
 		die "LMBENCH_BIN=$LMBENCH_BIN lacks one of lmbench's $(lmbench_programs | paste -sd ' ')"
 	fi
+	total=$(($(wc -w <<<"$PEER_PLACEMENTS") * PEER_ROUNDS))
 	for pin in $PEER_PLACEMENTS; do
 		# perf forks both ends itself: it cannot put them on different CPUs.
 		perf_ok=
 		if have perf && { [ "$pin" = none ] || [ "${pin%,*}" = "${pin#*,}" ]; }; then perf_ok=1; fi
 		for ((round = 1; round <= PEER_ROUNDS; round++)); do
-			say "peers: pin $pin, round $round/$PEER_ROUNDS:$([ -n "$perf_ok" ] && echo " perf bench sched pipe,")" \
-				"sockperf tcp and udp, qperf tcp_lat udp_lat (${PEER_SECONDS}s each)$([ -n "$lmb" ] && [ "$round" -le "$LMB_ROUNDS" ] && echo ", lmbench")," \
-				"each between two ipclab twins"
+			n=$((n + 1))
+			say "[$n/$total] pin $pin, round $round/$PEER_ROUNDS:$([ -n "$perf_ok" ] && echo " perf bench sched pipe,")" \
+				"sockperf, qperf$([ -n "$lmb" ] && [ "$round" -le "$LMB_ROUNDS" ] && echo ", lmbench")," \
+				"each between two ipclab runs"
 			[ -z "$perf_ok" ] || peer_perf_pipe "$pin" "$round"
 			if have sockperf && have ss; then
 				peer_sockperf tcp "$pin" "$round"
@@ -503,7 +363,5 @@ peers_layer() {
 			# lmbench takes 10 to 45 s a round: it runs in the first LMB_ROUNDS.
 			if [ -n "$lmb" ] && [ "$round" -le "$LMB_ROUNDS" ]; then peer_lmbench "$pin" "$round"; fi
 		done
-		peer_rows "$pin"
 	done
-	[ -n "$lmb" ] || say "peers: lmbench is not packaged in Debian 12 and LMBENCH_BIN is not set: its targets (issue 3) are not checked"
 }

@@ -13,7 +13,7 @@
 # rotated each round), and each command's samples are pooled over the
 # rounds: every ratio compares commands timed side by side.
 # Exports: hyperfine/round-K.{json,csv,md} (hyperfine's own, one per
-# round) and one row per command in the common layout: process.csv
+# round) and one row per command in the common layout: process/NAME.csv
 # (mode = true | list | greet | demo | list-dynamic | greet-dynamic).
 
 # The timed commands: names, transports, modes and command lines, in order.
@@ -56,40 +56,34 @@ hf_round() {
 		i=$(((k + j) % n))
 		args+=(--command-name "${PROC_NAMES[i]}" "${PROC_CMDS[i]}")
 	done
-	say "process: round $((k + 1))/$HF_ROUNDS, $n commands x $HF_RUNS_PER_ROUND runs"
+	say "round $((k + 1))/$HF_ROUNDS, $n commands x $HF_RUNS_PER_ROUND runs"
 	run_logged "$dir/round-$((k + 1)).log" hyperfine -N --style basic \
 		--warmup "$HF_WARMUP" --runs "$HF_RUNS_PER_ROUND" \
 		--export-json "$dir/round-$((k + 1)).json" --export-csv "$dir/round-$((k + 1)).csv" \
 		--export-markdown "$dir/round-$((k + 1)).md" "${args[@]}" || why_failed
 }
 
-# pool I - command I's samples from every round, summarised as one row of
-# process.csv.
+# pool I - command I's samples from every round, as one result row in
+# process/NAME.csv.
 pool() {
-	local i=$1 row=$RESULTS_DIR/hyperfine/${PROC_NAMES[$1]}.row.csv
+	local i=$1
 	jq -r --arg name "${PROC_NAMES[i]}" '.results[] | select(.command == $name) | .times[]' \
 		"$RESULTS_DIR"/hyperfine/round-*.json |
-		to_csv "$row" "$IPCLAB" bench summarize --kind process \
-			--transport "${PROC_TRANSPORTS[i]}" --unit s --format csv
-	csv_set_column "$row" mode "${PROC_MODES[i]}"
-	if [ ! -s "$RESULTS_DIR/process.csv" ]; then
-		cp "$row" "$RESULTS_DIR/process.csv"
-	else
-		csv_rows "$row" >>"$RESULTS_DIR/process.csv"
-	fi
-	rm -f "$row"
+		to_csv "$RESULTS_DIR/process/${PROC_NAMES[i]}.csv" "$IPCLAB" bench summarize \
+			--kind process --transport "${PROC_TRANSPORTS[i]}" --mode "${PROC_MODES[i]}" \
+			--unit s --format csv
 }
 
 process_layer() {
 	local t i rc pids=()
-	mkdir -p "$RESULTS_DIR/hyperfine"
-	rm -f "$RESULTS_DIR/process.csv" "$RESULTS_DIR"/hyperfine/round-*
+	mkdir -p "$RESULTS_DIR/hyperfine" "$RESULTS_DIR/process"
+	rm -f "$RESULTS_DIR"/process/*.csv "$RESULTS_DIR"/hyperfine/round-*
 	PROC_NAMES=() PROC_TRANSPORTS=() PROC_MODES=() PROC_CMDS=()
 
 	proc_add true none true true
 	# ipclab's own start-up, no IPC: greet minus this is the transport's share.
 	proc_add list none list "$IPCLAB list"
-	for t in $SERVABLE; do
+	for t in $CONNECTED $DATAGRAMS; do
 		serve_for_greet "$t"
 		pids+=("$BG_PID")
 		proc_add "greet-$t" "$t" greet "$IPCLAB greet $t bench --address $SERVED_ADDR"

@@ -8,8 +8,10 @@
  */
 #include "report.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum col_type { COL_STR, COL_ULONG, COL_DOUBLE };
@@ -93,7 +95,7 @@ static void json_string(FILE *f, const char *s)
 
 /* RFC 4180: quote a field holding a separator, a quote or a line break,
  * and double the quotes inside. */
-static void csv_field(FILE *f, const char *s)
+void report_csv_field(FILE *f, const char *s)
 {
 	if (!s[strcspn(s, ",\"\r\n")]) {
 		fputs(s, f);
@@ -254,7 +256,7 @@ static void csv_row(FILE *f, const struct result_row *row)
 		if (i)
 			fputc(',', f);
 		if (c->type == COL_STR)
-			csv_field(f, col_str(row, c));
+			report_csv_field(f, col_str(row, c));
 		else if (c->type == COL_ULONG)
 			fprintf(f, "%lu", col_ulong(row, c));
 		else
@@ -380,4 +382,145 @@ void report_end(struct report *r)
 	if (r->format == REPORT_JSON)
 		fputs(r->rows ? "\n  ]\n}\n" : "]\n}\n", r->out);
 	fflush(r->out);
+}
+
+/* ---- the reader ------------------------------------------------------- */
+
+#define READ_MAX_FIELDS 64
+#define READ_LINE_MAX 4096
+
+/* Split one CSV line in place into at most READ_MAX_FIELDS fields (quotes
+ * removed, doubled quotes undone); the number of fields, or -1 for an
+ * unterminated quote. */
+static int csv_split(char *line, char **field)
+{
+	int n = 0;
+	char *r = line, *w = line;
+
+	for (;;) {
+		if (n == READ_MAX_FIELDS)
+			return n;
+		field[n++] = w;
+		if (*r == '"') {
+			r++;
+			for (;;) {
+				if (!*r)
+					return -1;
+				if (*r == '"' && r[1] == '"') {
+					*w++ = '"';
+					r += 2;
+				} else if (*r == '"') {
+					r++;
+					break;
+				} else {
+					*w++ = *r++;
+				}
+			}
+		}
+		while (*r && *r != ',')
+			*w++ = *r++;
+		if (!*r) {
+			*w = '\0';
+			return n;
+		}
+		*w++ = '\0';
+		r++;
+		w = r;
+	}
+}
+
+/* Store one text field into the column c of row; strings point into text. */
+static int set_column(struct result_row *row, const struct column *c, char *text)
+{
+	char *end;
+	void *at = (char *)row + c->offset;
+
+	if (c->type == COL_STR) {
+		*(const char **)at = text;
+		return 0;
+	}
+	if (!*text) {
+		if (c->type == COL_ULONG)
+			*(unsigned long *)at = 0;
+		else
+			*(double *)at = NAN;
+		return 0;
+	}
+	errno = 0;
+	if (c->type == COL_ULONG) {
+		unsigned long v = strtoul(text, &end, 10);
+		if (*end || errno || *text == '-')
+			return -1;
+		*(unsigned long *)at = v;
+	} else {
+		double v = strtod(text, &end);
+		if (*end || errno)
+			return -1;
+		*(double *)at = v;
+	}
+	return 0;
+}
+
+int report_read_csv(FILE *in, const char *name, report_env_fn *env_fn, report_row_fn *row_fn,
+		    void *arg, struct ipc_error *e)
+{
+	char line[READ_LINE_MAX];
+	char *field[READ_MAX_FIELDS];
+	const struct column *map[READ_MAX_FIELDS];
+	int nmap = -1;
+	unsigned long line_no = 0;
+
+	while (fgets(line, sizeof line, in)) {
+		line_no++;
+		size_t len = strcspn(line, "\r\n");
+		if (!line[len] && !feof(in))
+			return ipc_fail(e, IPC_PROTOCOL, 0, "read %s: line %lu is over %d bytes",
+					name, line_no, READ_LINE_MAX);
+		line[len] = '\0';
+		if (!len)
+			continue;
+		if (line[0] == '#') {
+			char *colon = strstr(line, ": ");
+			if (env_fn && colon && nmap < 0) {
+				*colon = '\0';
+				if (env_fn(arg, line + 1 + strspn(line + 1, " "), colon + 2))
+					return ipc_fail(e, IPC_PROTOCOL, 0, "read %s: line %lu refused",
+							name, line_no);
+			}
+			continue;
+		}
+		int n = csv_split(line, field);
+		if (n < 0)
+			return ipc_fail(e, IPC_PROTOCOL, 0, "read %s: line %lu: a quote is not closed",
+					name, line_no);
+		if (nmap < 0) {
+			if (strcmp(field[0], "kind"))
+				return 1; /* not a result file (hyperfine's, redis-benchmark's) */
+			for (int i = 0; i < n; i++) {
+				map[i] = NULL;
+				for (size_t k = 0; k < NCOLUMNS; k++)
+					if (!strcmp(field[i], columns[k].name))
+						map[i] = &columns[k];
+			}
+			nmap = n;
+			continue;
+		}
+		struct result_row row;
+		memset(&row, 0, sizeof row);
+		for (size_t k = 0; k < NCOLUMNS; k++)
+			if (columns[k].type == COL_DOUBLE)
+				*(double *)((char *)&row + columns[k].offset) = NAN;
+			else if (columns[k].type == COL_STR)
+				*(const char **)((char *)&row + columns[k].offset) = "";
+		for (int i = 0; i < n && i < nmap; i++)
+			if (map[i] && set_column(&row, map[i], field[i]) < 0)
+				return ipc_fail(e, IPC_PROTOCOL, 0,
+						"read %s: line %lu: column %s is not a number: '%.40s'",
+						name, line_no, map[i]->name, field[i]);
+		if (row_fn(arg, &row))
+			return ipc_fail(e, IPC_PROTOCOL, ENOMEM, "read %s: line %lu", name, line_no);
+	}
+	if (ferror(in))
+		return ipc_fail(e, IPC_SYSTEM, errno, "read %s", name);
+	return nmap < 0 ? 1 : 0;
 }

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "ipc.h"
 #include "stats.h"
 
 enum report_format { REPORT_TEXT, REPORT_CSV, REPORT_JSON, REPORT_MARKDOWN };
@@ -84,5 +85,21 @@ void report_begin(struct report *r, FILE *out, enum report_format format,
 void report_add(struct report *r, const struct result_row *row);
 /* JSON: close the document.  Every writer flushes `out`; check ferror(). */
 void report_end(struct report *r);
+
+/* ---- reading result files back (bench/aggregate.c) -------------------- */
+
+/* Called for each "# key: value" line and for each data row; a row's
+ * strings live until the callback returns.  Non-zero stops the reading. */
+typedef int report_env_fn(void *arg, const char *key, const char *value);
+typedef int report_row_fn(void *arg, const struct result_row *row);
+/* Read a CSV result file written by report_add(): columns are matched by
+ * name (an unknown column is skipped, a missing one stays empty), so files
+ * from older or newer builds still read.  0; 1 when the file is not in the
+ * common layout (no header starting with "kind"); -1 and `e` naming
+ * `name` and the line on a malformed line or a callback's refusal. */
+int report_read_csv(FILE *in, const char *name, report_env_fn *env_fn, report_row_fn *row_fn,
+		    void *arg, struct ipc_error *e);
+/* One CSV field, quoted as RFC 4180 needs: for tables beside the rows. */
+void report_csv_field(FILE *f, const char *s);
 
 #endif

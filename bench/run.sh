@@ -7,11 +7,13 @@
 # Steps: the demos once (a sanity check), the whole-process layer
 # (hyperfine), round-trip latency with pinning as an axis, throughput
 # versus message size, connection set-up, the peer tools, the scaling run
-# (bench/scaling.sh, when present), then one merged all.csv, summary.md and
-# the plots.  Results go to results/<UTC timestamp>/, with results/latest
-# pointing at the newest run.  Progress on stderr; any failure stops the
-# run with a message and a non-zero exit status, and no server is left
-# behind.
+# (bench/scaling.sh), then `ipclab bench report` (summary.md, all.csv,
+# peers.csv, the plots' tables) and the plots.  This script only runs tools
+# in order; every figure is computed by `ipclab bench report`.  Results go
+# to results/<UTC timestamp>/; results/latest points at the newest full
+# run, results/latest-quick at the newest quick one.  Progress on stderr;
+# warnings, one per cause, at the end; any failure stops the run with a
+# message and a non-zero exit status, and no server is left behind.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,7 +21,6 @@ cd "$(dirname "$0")/.."
 . bench/process.sh
 . bench/inproc.sh
 . bench/peers.sh
-. bench/report.sh
 
 # IPCLAB_BIN: another build to measure (as for the tests), default bin/ipclab.
 # IPCLAB_DYNAMIC: the same code linked against libc.so (make passes it),
@@ -72,7 +73,7 @@ if [ "$CPUS" -ge 2 ]; then
 	MAIN_PIN=${CPU_IDS[0]},${CPU_IDS[1]}
 	PLACEMENTS="$MAIN_PIN ${CPU_IDS[0]},${CPU_IDS[0]} none"
 else
-	warn "only one CPU available: the different-CPU placement is skipped"
+	warn "only one CPU available: the two-CPU placement was skipped"
 	MAIN_PIN=${CPU_IDS[0]},${CPU_IDS[0]}
 	PLACEMENTS="$MAIN_PIN none"
 fi
@@ -81,9 +82,13 @@ SAME_PIN=${CPU_IDS[0]},${CPU_IDS[0]}
 # placement (the same CPU, the one perf bench can do too).
 if quick; then PEER_PLACEMENTS=$SAME_PIN; else PEER_PLACEMENTS=$PLACEMENTS; fi
 
-TRANSPORTS=$("$IPCLAB" list | awk '{ print $1 }')
-SERVABLE="fifo unix_stream unix_dgram tcp udp"
-[ -n "$TRANSPORTS" ] || die "\`$IPCLAB list\` printed no transport"
+# What the scripts need to know of each transport, from the registry:
+# name, stream|datagram, largest datagram, connected (yes|no).
+TRANSPORT_FACTS=$("$IPCLAB" bench transports) || die "\`$IPCLAB bench transports\` failed"
+TRANSPORTS=$(awk '{ print $1 }' <<<"$TRANSPORT_FACTS")
+CONNECTED=$(awk '$4 == "yes" { print $1 }' <<<"$TRANSPORT_FACTS")
+DATAGRAMS=$(awk '$2 == "datagram" { print $1 }' <<<"$TRANSPORT_FACTS")
+[ -n "$TRANSPORTS" ] || die "\`$IPCLAB bench transports\` printed no transport"
 
 # ---- the results directory and the cleanup trap ----------------------------
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
@@ -110,6 +115,7 @@ cleanup() {
 	lmbench_stop_all
 	rm -rf "$IPCLAB_DIR"
 	if [ "$rc" -ne 0 ]; then
+		[ ! -s "$BENCH_WARNINGS" ] || cat "$BENCH_WARNINGS" >&2
 		printf 'bench: FAILED during step "%s" (exit %d); partial results in %s\n' \
 			"$STEP" "$rc" "$RESULTS_DIR" >&2
 	fi
@@ -119,38 +125,85 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+mkdir -p "$RESULTS_DIR/log"
+export BENCH_WARNINGS=$RESULTS_DIR/log/warnings.txt
+: >"$BENCH_WARNINGS"
+
+# ---- progress -----------------------------------------------------------
+# The steps and the seconds each took on a 2-CPU VM (full run, quick run):
+# the time left is their sum for the steps to come, scaled by how this run
+# has kept pace so far.
+STEPS=(demo process latency throughput connect peers scaling report)
+declare -A STEP_S=([demo]=2 [process]=150 [latency]=300 [throughput]=120 [connect]=20
+	[peers]=150 [scaling]=120 [report]=15)
+declare -A QUICK_S=([demo]=2 [process]=10 [latency]=15 [throughput]=10 [connect]=2
+	[peers]=10 [scaling]=15 [report]=10)
+DONE_S=0 SPENT_S=0
+begin_step() {
+	local i s left=0 pace
+	STEP=$1
+	for i in "${!STEPS[@]}"; do [ "${STEPS[i]}" = "$1" ] && BENCH_STEP="$((i + 1))/${#STEPS[@]} $1"; done
+	for s in "${STEPS[@]}"; do
+		[ "$left" -gt 0 ] || [ "$s" = "$1" ] || continue
+		left=$((left + $(quick && echo "${QUICK_S[$s]}" || echo "${STEP_S[$s]}") ))
+	done
+	SPENT_S=$((EPOCHSECONDS - BENCH_T0))
+	pace=100
+	[ "$DONE_S" -le 0 ] || pace=$((100 * SPENT_S / DONE_S))
+	export BENCH_STEP BENCH_LEFT=$((left * pace / 100))
+	STEP_T0=$EPOCHSECONDS
+}
+end_step() { DONE_S=$((DONE_S + $(quick && echo "${QUICK_S[$STEP]}" || echo "${STEP_S[$STEP]}"))); }
+
 say "results in $RESULTS_DIR ($(quick && echo quick || echo full) run, $CPUS CPUs)"
-"$IPCLAB" bench env --format text >"$RESULTS_DIR/env.txt" ||
-	die "\`ipclab bench env\` failed"
-"$IPCLAB" bench env --format csv >"$RESULTS_DIR/env.csv"
-warn_idle "$RESULTS_DIR/env.csv"
+{
+	printf '# quick: %s\n' "$(quick && echo yes || echo no)"
+	"$IPCLAB" bench env --format csv
+} >"$RESULTS_DIR/env.csv" || die "\`ipclab bench env\` failed"
+"$IPCLAB" bench env --format text >"$RESULTS_DIR/env.txt"
 
-STEP=demo
-say "demo: every transport once"
-run_logged "$RESULTS_DIR/demo.txt" "$IPCLAB" demo || die "the demos failed: fix them before benchmarking"
-sed 's/^/    /' "$RESULTS_DIR/demo.txt" >&2
+begin_step demo
+say "every transport once"
+run_logged "$RESULTS_DIR/log/demo.txt" "$IPCLAB" demo || die "the demos failed: fix them before benchmarking"
+end_step
 
-# Each measuring step, with the share of CPU time the hypervisor took.
-for STEP in process latency throughput connect peers; do
-	steal_begin "$STEP"
-	"${STEP}_layer"
+# Each measuring step, with the share of CPU time the hypervisor took; the
+# tools' own messages go to log/STEP.txt.
+for step in process latency throughput connect peers; do
+	begin_step "$step"
+	export BENCH_LOG=$RESULTS_DIR/log/$step.txt
+	steal_begin "$step"
+	"${step}_layer"
 	steal_end
+	end_step
 done
 
-STEP=scaling
-if [ -x bench/scaling.sh ]; then
-	say "scaling: bench/scaling.sh"
-	steal_begin scaling
-	bench/scaling.sh "$RESULTS_DIR" || die "bench/scaling.sh failed (exit $?)"
-	steal_end
-else
-	say "scaling: bench/scaling.sh not present, skipped"
-fi
+begin_step scaling
+say "ipclab serve in every mode and redis-server under many clients"
+export BENCH_LOG=$RESULTS_DIR/log/scaling.txt
+steal_begin scaling
+bench/scaling.sh "$RESULTS_DIR" 2>>"$BENCH_LOG" || {
+	tail -n 5 "$BENCH_LOG" | sed 's/^/    /' >&2
+	die "bench/scaling.sh failed (exit $?; its messages: $BENCH_LOG)"
+}
+steal_end
+end_step
 
-STEP=merge;   merge_results
-STEP=plots;   say "plots"; bash bench/plot.sh "$RESULTS_DIR"
-STEP=summary; write_summary
+begin_step report
+say "summary.md, all.csv, peers.csv and the plots"
+"$IPCLAB" bench report "$RESULTS_DIR" 2>>"$BENCH_WARNINGS" ||
+	die "\`ipclab bench report $RESULTS_DIR\` failed: $(tail -n 1 "$BENCH_WARNINGS")"
+bash bench/plot.sh "$RESULTS_DIR"
+end_step
 
-ln -sfn "$STAMP" results/latest
+# A quick run never moves results/latest off the last full run.
+LINK=results/latest
+quick && LINK=results/latest-quick
+ln -sfn "$STAMP" "$LINK"
 STEP=finished
-say "done in $((EPOCHSECONDS - BENCH_T0))s: $RESULTS_DIR/summary.md (results/latest)"
+BENCH_STEP= BENCH_LEFT=
+if [ -s "$BENCH_WARNINGS" ]; then
+	printf '%s\n' "$(wc -l <"$BENCH_WARNINGS") warning(s), one line per cause:" >&2
+	cat "$BENCH_WARNINGS" >&2
+fi
+say "done in $(((EPOCHSECONDS - BENCH_T0) / 60)) min $(((EPOCHSECONDS - BENCH_T0) % 60)) s: $RESULTS_DIR/summary.md ($LINK), $(du -sh "$RESULTS_DIR" | cut -f1)"

@@ -8,12 +8,11 @@
 # redis-server, measured with `redis-benchmark -t ping_inline` at the same
 # client counts over a Unix socket and loopback TCP.
 #
-# Writes into RESULTS_DIR:
-#   scaling.csv          the load rows, common layout (bench/report.h)
-#   redis.csv            the redis rows, same layout (mode "redis")
-#   scaling_summary.txt  epoll versus redis at 50 clients: the issue's target
-#   scaling.png/.svg     greetings/s and p99 latency versus clients
-#   scaling/             server logs and the tables behind the plot
+# Writes into RESULTS_DIR/scaling/ (read by `ipclab bench report`):
+#   load_T_M_N.csv       one `ipclab load` result row per point
+#   redis_FAM_N.out      redis-benchmark's own CSV output per point
+#   target/              epoll and redis at 50 clients, by turns
+# and the servers' logs into RESULTS_DIR/log/scaling/.
 #
 # QUICK=1: three client counts and few requests (under 20 s).  Every point
 # sends about the same number of greetings in all (TOTAL), spread over the
@@ -38,7 +37,8 @@ else
 	CLIENTS="1 2 4 8 16 32 50 64 128 256 512 1000"
 	TOTAL=50000 MIN_PER_CLIENT=20
 fi
-TARGET_CLIENTS=50 # the issue's comparison point with redis
+TARGET_CLIENTS=50 # the comparison point with redis
+TARGET_REPS=3
 LOAD_TIMEOUT_MS=60000 # per request: an iterative server keeps the last clients waiting
 RUN_LIMIT_S=180       # per load run, whatever happens
 
@@ -53,8 +53,8 @@ export IPCLAB_DIR=$work
 # Our own copy: a `make` during the run must not swap the binary under us.
 cp "$IPCLAB" "$work/ipclab"
 IPCLAB=$work/ipclab
-logs=$out/scaling
-mkdir -p "$logs"
+logs=$out/log/scaling
+mkdir -p "$logs" "$out/scaling/target"
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
@@ -88,37 +88,33 @@ start_server() {
 	SRV_ADDR=$(listening_on "$log")
 }
 
-csv=$out/scaling.csv
-rm -f "$csv"
-# load_point T M N [DEST] - one `ipclab load` row appended to DEST (default
-# scaling.csv; the first row brings the environment lines and the header).
+# load_point T M N [FILE] - one `ipclab load` row into FILE (default
+# scaling/load_T_M_N.csv).  A point that fails is left out, with a warning.
 load_point() {
-	local t=$1 m=$2 n=$3 dest=${4:-$csv} req rc=0 part=$logs/load.part
+	local t=$1 m=$2 n=$3 dest=${4:-$out/scaling/load_$1_$2_$3.csv} req rc=0
 	local err=$logs/load_$1_$2_$3.err
 	req=$(per_client "$n")
 	timeout "$RUN_LIMIT_S" "$IPCLAB" load "$t" --address "$SRV_ADDR" --clients "$n" \
 		--requests "$req" --mode "$m" --timeout "$LOAD_TIMEOUT_MS" --format csv \
-		>"$part" 2>"$err" || rc=$?
+		>"$dest.part" 2>"$err" || rc=$?
 	if [ "$rc" -eq 124 ]; then
-		warn "$t $m, $n clients: stopped after ${RUN_LIMIT_S}s; point left out"
+		rm -f "$dest.part"
+		warn "scaling $t $m, $n clients: stopped after ${RUN_LIMIT_S}s; point left out"
 		return 0
 	fi
-	if ! grep -q '^load,' "$part"; then
-		warn "$t $m, $n clients: no result (exit $rc): $(tail -n 1 "$err")"
+	if [ "$rc" -ne 0 ] && ! grep -q '^load,' "$dest.part"; then
+		rm -f "$dest.part"
+		warn "scaling $t $m, $n clients: no result (exit $rc): $(tail -n 1 "$err")"
 		return 0
 	fi
-	[ "$rc" -eq 0 ] || warn "$t $m, $n clients: exit $rc: $(tail -n 1 "$err")"
+	[ "$rc" -eq 0 ] || warn "scaling $t $m, $n clients: exit $rc: $(tail -n 1 "$err")"
 	[ -s "$err" ] || rm -f "$err"
-	if [ -s "$dest" ]; then csv_rows "$part" >>"$dest"; else cat "$part" >"$dest"; fi
-	awk -v op=tsv -f bench/csv.awk "$part" | awk -F'\t' -v req="$req" '$1 == "load" {
-		printf "    %-11s %-9s %5d clients x %6d: %9.0f greetings/s, p99 %10.1f us%s\n",
-			$2, $3, $6, req, $19, $11, ($22 > 0 ? ", " $22 " errors" : "") }' >&2
+	mv "$dest.part" "$dest"
 }
 
 for t in $TRANSPORTS; do
 	for m in $MODES; do
 		say "scaling: $t, $m server, clients: $CLIENTS"
-		[ "$m" = iterative ] && say "scaling: (iterative: all clients connect first and are served one after the other; p99 grows with the clients)"
 		start_server "$t" "$m"
 		for n in $CLIENTS; do
 			load_point "$t" "$m" "$n"
@@ -126,12 +122,10 @@ for t in $TRANSPORTS; do
 		stop_bg "$SRV_PID" || warn "the $t $m server exited with status $? (log: $logs/serve_${t}_${m}.log)"
 	done
 done
-[ -s "$csv" ] || die "no load point succeeded; see $logs/*.err"
+ls "$out"/scaling/load_*.csv >/dev/null 2>&1 || die "no load point succeeded; see $logs/*.err"
 
 # ---- the redis reference -----------------------------------------------------
 
-redis_csv=$out/redis.csv
-rm -f "$redis_csv"
 # A loopback port nobody listens on (redis refuses port 0).
 pick_port() {
 	local p
@@ -143,34 +137,25 @@ pick_port() {
 }
 redis_ready() { [ -S "$1" ] && [ -n "$(ss -Hltn "sport = :$2" 2>/dev/null)" ]; }
 
-# redis_point FAMILY(unix|tcp) N [DEST] - one redis-benchmark run, one row
-# appended to DEST (default redis.csv).
+# redis_point FAMILY(unix|tcp) N [FILE] - one redis-benchmark run, its CSV
+# output into FILE (default scaling/redis_FAMILY_N.out).
 redis_point() {
-	local fam=$1 n=$2 dest=${3:-$redis_csv} total line rc=0 where
+	local fam=$1 n=$2 dest=${3:-$out/scaling/redis_$1_$2.out} total rc=0 where
 	total=$(( $(per_client "$n") * n ))
 	if [ "$fam" = unix ]; then where=(-s "$REDIS_SOCK"); else where=(-h 127.0.0.1 -p "$REDIS_PORT"); fi
-	line=$(timeout "$RUN_LIMIT_S" redis-benchmark -t ping_inline -c "$n" -n "$total" --csv \
-		"${where[@]}" 2>>"$logs/redis-benchmark.err" | grep '^"PING_INLINE"') || rc=$?
-	if [ "$rc" -ne 0 ] || [ -z "$line" ]; then
+	timeout "$RUN_LIMIT_S" redis-benchmark -t ping_inline -c "$n" -n "$total" --csv \
+		"${where[@]}" >"$dest" 2>>"$logs/redis-benchmark.err" || rc=$?
+	if [ "$rc" -ne 0 ] || ! grep -q '^"PING_INLINE"' "$dest"; then
+		rm -f "$dest"
 		warn "redis-benchmark $fam, $n clients: no result (exit $rc; $logs/redis-benchmark.err)"
-		return 0
 	fi
-	# "test","rps","avg","min","p50","p95","p99","max" (milliseconds) -> our
-	# columns in microseconds; p90 and p99.9 are not measured (left empty).
-	echo "$line" | tr -d '"' | awk -F, -v t="$([ "$fam" = unix ] && echo unix_stream || echo tcp)" \
-		-v n="$n" -v total="$total" '{
-		printf "load,%s,redis,0,%d,%d,none,%.3f,%.3f,,%.3f,,%.3f,%.3f,,,,,%.3f,,0,0,redis-benchmark ping_inline p95=%.0fus\n",
-			t, total, n, $4 * 1000, $5 * 1000, $7 * 1000, $8 * 1000, $3 * 1000, $2, $6 * 1000 }' \
-		>>"$dest"
-	printf '    %-11s redis     %5d clients x %6d: %9.0f PING/s\n' "$fam" "$n" "$((total / n))" \
-		"$(echo "$line" | tr -d '"' | cut -d, -f2)" >&2
 }
 
 # redis_start - a private redis-server; sets REDIS_PID (empty: no redis).
 REDIS_PID=
 redis_start() {
 	if ! have redis-server || ! have redis-benchmark; then
-		warn "redis-server or redis-benchmark is not installed (Debian packages redis-server and redis-tools): the redis reference is skipped"
+		warn "redis-server or redis-benchmark is not installed (Debian packages redis-server and redis-tools): the redis reference was skipped"
 		return 0
 	fi
 	REDIS_SOCK=$work/redis.sock
@@ -183,99 +168,34 @@ redis_start() {
 			--dir "$work" --maxclients 4096 --daemonize no
 		if wait_for "$logs/redis-server.log" "$BG_PID" 5 redis_ready "$REDIS_SOCK" "$REDIS_PORT"; then
 			REDIS_PID=$BG_PID
-			say "scaling: redis reference, $(redis-server --version | awk '{ sub(/^v=/, "", $3); print $3 }'), unix socket and 127.0.0.1:$REDIS_PORT"
+			say "scaling: redis reference, unix socket and 127.0.0.1:$REDIS_PORT"
 			return 0
 		fi
 		stop_bg "$BG_PID" || true
 	done
-	tail -n 5 "$logs/redis-server.log" >&2
-	warn "redis-server did not start (3 tries, log above): reference skipped"
+	warn "redis-server did not start (3 tries, log: $logs/redis-server.log): reference skipped"
 }
 
 redis_start
 if [ -n "$REDIS_PID" ]; then
-	{
-		sed -n '/^#/p' "$csv"
-		echo "# reference: redis-benchmark -t ping_inline -c CLIENTS -n COUNT --csv (-s SOCKET | -p PORT)"
-		csv_header "$csv"
-	} >"$redis_csv"
 	for fam in unix tcp; do
 		for n in $CLIENTS; do
 			redis_point "$fam" "$n"
 		done
 	done
-fi
-
-# ---- the target: epoll at 50 clients versus redis ------------------------------
-# The machine may be busy with other work, and a single run of each can be
-# off by a factor of two: the comparison alternates the two servers,
-# TARGET_REPS times each, and compares the medians.
-
-TARGET_REPS=3
-# rate FILE TRANSPORT MODE CLIENTS - msgs_per_s of the rows that match, one a line.
-rate() {
-	[ -s "$1" ] || return 0
-	awk -v op=tsv -f bench/csv.awk "$1" | awk -F'\t' -v t="$2" -v m="$3" -v n="$4" \
-		'$1 == "load" && $2 == t && $3 == m && $6 == n { print $19 }'
-}
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
-summary=$out/scaling_summary.txt
-target=$logs/target
-mkdir -p "$target"
-rm -f "$target"/*.rows
-{
-	echo "epoll server versus redis-server at $TARGET_CLIENTS clients, same socket family"
-	echo "(issue 4 target: greetings/s >= redis PING/s, i.e. ratio >= 1)"
-} >"$summary"
-if [ -n "$REDIS_PID" ]; then
-	say "scaling: target check, epoll and redis alternately, $TARGET_REPS runs each at $TARGET_CLIENTS clients"
+	# The comparison point: a single run of each can be off by a factor of
+	# two on a busy machine, so the two servers take TARGET_REPS turns each
+	# (`ipclab bench report` compares the medians).
+	say "scaling: epoll and redis by turns, $TARGET_REPS runs each at $TARGET_CLIENTS clients"
 	for t in $TRANSPORTS; do
 		fam=$([ "$t" = tcp ] && echo tcp || echo unix)
 		start_server "$t" epoll
-		for _ in $(seq "$TARGET_REPS"); do
-			load_point "$t" epoll "$TARGET_CLIENTS" "$target/ours_$t.rows"
-			redis_point "$fam" "$TARGET_CLIENTS" "$target/redis_$t.rows"
+		for k in $(seq "$TARGET_REPS"); do
+			load_point "$t" epoll "$TARGET_CLIENTS" "$out/scaling/target/ours_${t}_$k.csv"
+			redis_point "$fam" "$TARGET_CLIENTS" "$out/scaling/target/redis_${fam}_${TARGET_CLIENTS}_$k.out"
 		done
 		stop_bg "$SRV_PID" || warn "the $t epoll server exited with status $?"
-		ours=$(rate "$target/ours_$t.rows" "$t" epoll "$TARGET_CLIENTS" | median)
-		theirs=$(rate "$target/redis_$t.rows" "$t" redis "$TARGET_CLIENTS" | median)
-		if [ -n "$ours" ] && [ -n "$theirs" ]; then
-			awk -v t="$t" -v a="$ours" -v b="$theirs" -v k="$TARGET_REPS" 'BEGIN {
-				printf "%-11s epoll %.0f greetings/s, redis %.0f PING/s (medians of %d): ratio %.2f, %s\n",
-					t, a, b, k, a / b, (a >= b ? "target met" : "target NOT met") }'
-		else
-			echo "$t: no comparison (epoll: ${ours:-no result}, redis: ${theirs:-no result})"
-		fi >>"$summary"
 	done
 	stop_bg "$REDIS_PID" || true
 	REDIS_PID=
-else
-	echo "no redis-server: no comparison" >>"$summary"
 fi
-rm -f "$logs/load.part"
-sed 's/^/    /' "$summary" >&2
-
-# ---- the plot --------------------------------------------------------------------
-
-if ! have gnuplot; then
-	warn "gnuplot is not installed: scaling.png not drawn (run \`make deps-bench\`)"
-	exit 0
-fi
-data=$logs/data
-mkdir -p "$data"
-rm -f "$data"/*.dat
-# One table per line of the plot: clients, greetings/s, p99 (us), max (us).
-tables=("$csv")
-[ -s "$redis_csv" ] && tables+=("$redis_csv")
-awk -v op=tsv -f bench/csv.awk "${tables[@]}" |
-	awk -F'\t' -v dir="$data" '$1 == "load" && $19 > 0 {
-		f = dir "/" $2 "_" $3 ".dat"
-		printf "%s %s %s %s\n", $6, $19, $11, $13 >> f
-	}'
-env_value() { sed -n "s/^# $1: //p" "$csv" | head -n 1; }
-date=$(env_value date)
-subtitle="$(env_value cpu_model), $(env_value cpus_online) CPUs, $(env_value kernel), ${date%%T*}"
-subtitle=$(printf "%s" "$subtitle" | sed 's/[_^@&~{}]/\\&/g')
-gnuplot -c plots/scaling.gp "$data" "$out" "$subtitle" "$TOTAL" ||
-	die "gnuplot plots/scaling.gp failed (tables in $data)"
-say "scaling: $out/scaling.png, $out/scaling.svg, $summary"

@@ -1,35 +1,49 @@
-# latency.gp - round-trip latency per transport: p50 bars, p99 whiskers,
-# p99.9 triangles; greeting requests and 64-byte echoes side by side.
-# Input: latency_greeting.dat, latency_echo.dat (bench/plotdata.awk).
-call 'plots/common.gp' ARG1 ARG2 ARG3 ARG4 ARG5
+# latency.gp - round-trip latency per transport, with client and server on
+# one CPU (left) and on two CPUs (right), on the same axis: p50 bars for
+# greeting requests and 64-byte echoes, p99 whiskers, p99.9 diamonds.
+# Input: latency.dat (`ipclab bench report`): i transport, then p50 p99
+# p999 of greeting and echo on one CPU, then on two CPUs.
+call 'plots/common.gp' ARG1 ARG2
 
 W = 0.36 # bar width; the two modes sit at i - W/2 and i + W/2
-G = DATA . "/latency_greeting.dat"
-E = DATA . "/latency_echo.dat"
+F = DATA . "/latency.dat"
 
 set xrange [0.4 : NT + 0.6]
 set xtics ()
 do for [i = 1 : NT] { set xtics add (tname(i) i) }
+set xtics rotate by -25 left
 set ylabel "round trip (µs, log scale)"
-# Log scale: the tails (p99.9) are often 10 to 100 times the median.
 set logscale y
-set yrange [1 : *]
+set yrange [LAT_YMIN : LAT_YMAX]
 set format y "%g"
-set ytics (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000)
+eval "set ytics " . LOGTICS
 set mytics 1
 set boxwidth W
-set key below center horizontal
+
+# panel(c): the columns of one placement start at c (3: one CPU, 9: two)
+panel(c, first) = sprintf("plot F using ($1 - W/2):%d with boxes lc rgb '#4e79a7' title '%s', ", c, first ? "p50, greeting (request and reply of the protocol)" : "") . \
+	sprintf("F using ($1 + W/2):%d with boxes lc rgb '#f28e2b' title '%s', ", c + 3, first ? "p50, 64-byte echo" : "") . \
+	sprintf("F using ($1 - W/2):%d:(0):($%d - $%d) @WHISKER title '%s', ", c, c + 1, c, first ? "p99" : "") . \
+	sprintf("F using ($1 + W/2):%d:(0):($%d - $%d) @WHISKER notitle, ", c + 3, c + 4, c + 3) . \
+	sprintf("F using ($1 - W/2):%d with points pt 13 ps 1.1 lc rgb '#c00000' title '%s', ", c + 2, first ? "p99.9" : "") . \
+	sprintf("F using ($1 + W/2):%d with points pt 13 ps 1.1 lc rgb '#c00000' notitle, ", c + 5) . \
+	sprintf("F using ($1 - W/2):%d:(sprintf('%%.1f', $%d)) with labels offset 0, -0.7 font ',8' tc rgb '#ffffff' notitle, ", c, c) . \
+	sprintf("F using ($1 + W/2):%d:(sprintf('%%.1f', $%d)) with labels offset 0, -0.7 font ',8' tc rgb '#ffffff' notitle", c + 3, c + 3)
 
 do for [fmt in "png svg"] {
-	eval term(fmt, "latency", 1200, 700)
-	set title title(sprintf("Round-trip latency per transport, %s", placement(PIN)))
-	plot G using ($1 - W/2):3 with boxes lc rgb "#4e79a7" title "p50, greeting (request and reply of the protocol)", \
-	     E using ($1 + W/2):3 with boxes lc rgb "#f28e2b" title "p50, 64-byte echo", \
-	     G using ($1 - W/2):3:(0):($4 - $3) @WHISKER title "p99", \
-	     E using ($1 + W/2):3:(0):($4 - $3) @WHISKER notitle, \
-	     G using ($1 - W/2):5 with points pt 9 ps 1.3 lc rgb "#c00000" title "p99.9", \
-	     E using ($1 + W/2):5 with points pt 9 ps 1.3 lc rgb "#c00000" notitle, \
-	     G using ($1 - W/2):3:(sprintf("%.1f", $3)) with labels offset 0, -0.8 font ",9" tc rgb "#ffffff" notitle, \
-	     E using ($1 + W/2):3:(sprintf("%.1f", $3)) with labels offset 0, -0.8 font ",9" tc rgb "#ffffff" notitle
+	eval term(fmt, "latency", 1400, 720)
+	eval quick_mark
+	set multiplot layout 1, 2 title title("Round-trip latency per transport: where the processes run matters")
+	set key top left
+	set title "client and server on " . SAME
+	eval panel(3, 1)
+	unset key
+	set title (strlen(CROSS) ? "client and server on " . CROSS : "(one CPU only: no two-CPU run)")
+	if (IDLE_HALTS) {
+		set label 1 "idle CPUs halt on this machine:\nthese round trips mostly time\nthe other CPU waking up" at graph 0.03, graph 0.95 left front font ",10" tc rgb "#c00000"
+	}
+	eval panel(9, 0)
+	unset label 1
+	unset multiplot
 	unset output
 }

@@ -1,9 +1,9 @@
 # pinning.gp - round-trip latency by CPU placement: for each transport,
-# client and server on the same CPU, on different CPUs, and unpinned
+# client and server on one CPU, on two CPUs, and placed by the scheduler
 # (greeting requests), p50 bars with p99 whiskers.  For small messages the
 # placement moves latency more than the choice of transport does.
-# Input: pinning.dat (bench/plotdata.awk).
-call 'plots/common.gp' ARG1 ARG2 ARG3 ARG4 ARG5
+# Input: pinning.dat (`ipclab bench report`).
+call 'plots/common.gp' ARG1 ARG2
 
 F = DATA . "/pinning.dat"
 W = 0.26
@@ -13,18 +13,19 @@ set xtics ()
 do for [i = 1 : NT] { set xtics add (tname(i) i) }
 set ylabel "round trip (µs, log scale)"
 set logscale y
-set yrange [1 : *]
+set yrange [LAT_YMIN : *]
 set format y "%g"
-set ytics (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000)
+eval "set ytics " . LOGTICS
 set mytics 1
 set boxwidth W
 set key below center horizontal
 
 do for [fmt in "png svg"] {
 	eval term(fmt, "pinning", 1200, 700)
+	eval quick_mark
 	set title title("Round-trip latency by CPU placement (greeting requests): p50 bars, p99 whiskers")
-	plot F using ($1 - W):3 with boxes lc rgb "#59a14f" title "same CPU", \
-	     F using 1:5 with boxes lc rgb "#4e79a7" title "different CPUs", \
+	plot F using ($1 - W):3 with boxes lc rgb "#59a14f" title "client and server on " . SAME, \
+	     F using 1:5 with boxes lc rgb "#4e79a7" title (strlen(CROSS) ? "on " . CROSS : ""), \
 	     F using ($1 + W):7 with boxes lc rgb "#bab0ac" title "unpinned (placed by the scheduler)", \
 	     F using ($1 - W):3:(0):($4 - $3) @WHISKER title "p99", \
 	     F using 1:5:(0):($6 - $5) @WHISKER notitle, \

@@ -1,19 +1,18 @@
 # process.gp - whole-process times from hyperfine: `ipclab greet T` against
 # a running server and `ipclab demo T` (which starts and stops its server),
 # p50 bars with p90 whiskers, against the floor of `true` (fork + exec +
-# wait of a process that does nothing) and ipclab's own start-up (`ipclab
-# list`), and the same start-up when linked against libc.so (the dynamic
-# loader's cost).  The label over each greet bar is its ratio to `true`.
-# Input: process.dat and floor.dat (bench/plotdata.awk), times in ms.
-call 'plots/common.gp' ARG1 ARG2 ARG3 ARG4 ARG5
+# wait of a process that does nothing), ipclab's own start-up (`ipclab
+# list`), and that start-up linked against libc.so (the dynamic loader's
+# cost).  The label over each greet bar is its ratio to `true`.
+# Input: process.dat and floor.dat (`ipclab bench report`), times in ms.
+call 'plots/common.gp' ARG1 ARG2
 
 F = DATA . "/process.dat"
-# The p50 of `true` and of `ipclab list` (NaN when a run lacks one: its line
-# is then drawn below the axis, without a title).
-floor_col(c) = real(system(sprintf("awk '!/^#/ { print $%d }' '%s/floor.dat'", c, DATA)))
-FLOOR = floor_col(1)
-START = floor_col(4)
-DYNAMIC = floor_col(7)
+# meta.gp: FLOOR_MS (`true`), START_MS (`ipclab list`), DYNAMIC_MS (the
+# same, linked dynamically); NaN when the run lacks one.
+FLOOR = FLOOR_MS
+START = START_MS
+DYNAMIC = DYNAMIC_MS
 isnum(x) = x == x
 W = 0.36
 
@@ -27,7 +26,8 @@ set key below center horizontal maxcols 2
 
 do for [fmt in "png svg"] {
 	eval term(fmt, "process", 1200, 700)
-	set title title("Whole-process time per command (hyperfine -N), unpinned")
+	eval quick_mark
+	set title title("Whole-process time per command (hyperfine -N), unpinned: starting a process costs far more than one round trip")
 	plot F using ($1 - W/2):3 with boxes lc rgb "#4e79a7" title "ipclab greet T NAME (server already running), p50", \
 	     F using ($1 + W/2):6 with boxes lc rgb "#f28e2b" title "ipclab demo T (starts and stops its server), p50", \
 	     F using ($1 - W/2):3:(0):($4 - $3) @WHISKER title "p90", \

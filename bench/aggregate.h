@@ -1,0 +1,67 @@
+/*
+ * aggregate.h - `ipclab bench report DIR`: one run directory of `make bench`
+ * read back into memory, and everything a reader gets from it.
+ *
+ * The scripts only run tools; every step leaves result rows (report.h) and
+ * raw files (samples, the peers' round log, redis-benchmark's output).  This
+ * module reads them all, groups the rows (kind, transport, mode, size,
+ * placement, round), takes medians and ratios with the one statistics
+ * module (stats.c, nearest rank), and writes summary.md (findings first),
+ * all.csv, peers.csv (the verdicts against the peer tools, as data) and the
+ * tables that the gnuplot scripts (plots/) draw.
+ *
+ * A run can also be built in memory (run_add_row, run_add_peer_round,
+ * run_set_env): the tests feed it rows and read the findings back.
+ */
+#ifndef IPCLAB_AGGREGATE_H
+#define IPCLAB_AGGREGATE_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "ipc.h"
+#include "report.h"
+
+/* One round of a peer tool against ipclab: the peer's figure and the mean
+ * of ipclab's two runs around it (its twins, before and after). */
+struct peer_round {
+	char tool[40];      /* sockperf, qperf, perf-sched-pipe, lmbench-bw_pipe... */
+	char transport[16];
+	char pin[16];
+	char stat[24];      /* p50, mean (µs); MB/s, MB/s-unverified */
+	unsigned long size;
+	int round;
+	double peer;        /* the peer's figure in `stat` */
+	double before, after; /* ipclab's twins in `stat` */
+	double ours_p50, ours_mean; /* latency pairs: both statistics of the twins */
+};
+
+struct run;
+
+struct run *run_new(void);
+void run_free(struct run *run);
+
+/* Building a run: rows are copied (strings too). */
+int run_add_row(struct run *run, const struct result_row *row);
+int run_add_peer_round(struct run *run, const struct peer_round *pr);
+int run_set_env(struct run *run, const char *key, const char *value);
+/* Rows of the scaling comparison (epoll against redis, taken by turns). */
+int run_add_target_row(struct run *run, const struct result_row *row);
+/* Every step's share of CPU time taken by the hypervisor (steal.tsv). */
+int run_add_steal(struct run *run, const char *step, double pct);
+/* Group the rows: throughput rounds -> their median round, with the
+ * lowest and highest beside it.  Called once, after the last add. */
+void run_finish(struct run *run);
+
+/* Read a run directory (as `make bench` leaves it) into `run`. */
+int run_load_dir(struct run *run, const char *dir, struct ipc_error *e);
+
+/* The Findings section of summary.md, computed from the rows. */
+void run_findings(const struct run *run, FILE *out);
+/* The whole summary.md. */
+void run_summary(const struct run *run, FILE *out);
+/* Write summary.md, all.csv, peers.csv and plots/data/ into dir; the
+ * warnings (one line per cause) go to `warn`. */
+int run_write(const struct run *run, const char *dir, FILE *warn, struct ipc_error *e);
+
+#endif

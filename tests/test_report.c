@@ -1,0 +1,394 @@
+/*
+ * test_report.c - `ipclab bench report`: what it reads back, how it groups
+ * and judges, and that every finding follows the numbers it is fed.
+ *
+ * The rows are made in memory (or written to a small run directory), so
+ * each case knows the right answer: the median round, the peer ratio with a
+ * split pair left out, the loss percentage, which transport is fastest.
+ */
+#include "support.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <ftw.h>
+#include <unistd.h>
+
+#include "aggregate.h"
+#include "report.h"
+
+#define ENV struct test_env *env = *state
+
+/* The findings (or the whole summary) of a run, as one string (free it). */
+static char *findings_of(const struct run *run, bool whole)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	assert_non_null(f);
+	if (whole)
+		run_summary(run, f);
+	else
+		run_findings(run, f);
+	assert_int_equal(fclose(f), 0);
+	return text;
+}
+
+static void add_latency(struct run *run, const char *t, const char *pin, double p50,
+			double cpu_us)
+{
+	struct result_row r = {
+		.kind = "latency", .transport = t, .mode = "greeting", .size = 16, .count = 1000,
+		.clients = 1, .pin = pin, .note = "", .cpu_us_per_op = cpu_us, .ctxsw_per_op = 2,
+		.lat_us = { .min = p50 / 2, .p50 = p50, .p90 = p50 * 1.2, .p99 = p50 * 2,
+			    .p999 = p50 * 3, .max = p50 * 4, .mean = p50 * 1.1 },
+	};
+	assert_int_equal(run_add_row(run, &r), 0);
+}
+
+static void add_throughput(struct run *run, const char *t, unsigned long size, const char *pin,
+			   double mb, unsigned long sent, unsigned long lost)
+{
+	struct result_row r = {
+		.kind = "throughput", .transport = t, .mode = "", .size = size, .count = sent,
+		.clients = 1, .pin = pin, .note = lost ? "LOSSY" : "", .mb_per_s = mb, .lost = lost,
+	};
+	assert_int_equal(run_add_row(run, &r), 0);
+}
+
+/* A run where `fast` has the quickest small-message round trip on one CPU
+ * and moves the most bulk data, and `slow` the opposite. */
+static struct run *ranked_run(const char *fast, const char *slow)
+{
+	static const char *const all[] = { "pipe", "fifo", "unix_stream", "unix_dgram", "tcp", "udp" };
+	struct run *run = run_new();
+	assert_non_null(run);
+	for (size_t i = 0; i < 6; i++) {
+		double p50 = !strcmp(all[i], fast) ? 4 : !strcmp(all[i], slow) ? 20 : 10;
+		add_latency(run, all[i], "0,0", p50, p50 * 1.5);
+		add_latency(run, all[i], "0,1", p50 * 5, p50 * 2);
+		add_throughput(run, all[i], 65536, "0,0", 100000 / p50, 1000, 0);
+	}
+	run_finish(run);
+	return run;
+}
+
+static void test_findings_follow_the_data(void **state)
+{
+	(void)state;
+	struct run *a = ranked_run("pipe", "tcp");
+	struct run *b = ranked_run("tcp", "pipe");
+	char *fa = findings_of(a, false), *fb = findings_of(b, false);
+
+	assert_non_null(strstr(fa, "one CPU (0):** pipe is fastest (greeting round trip 4.0 µs"));
+	assert_non_null(strstr(fa, "tcp slowest (20.0 µs, 5.0× as long)"));
+	assert_non_null(strstr(fa, "pipe moves the most"));
+	assert_non_null(strstr(fb, "one CPU (0):** tcp is fastest (greeting round trip 4.0 µs"));
+	assert_non_null(strstr(fb, "pipe slowest (20.0 µs"));
+	assert_non_null(strstr(fb, "tcp moves the most"));
+	/* The mechanism goes with the transport named, not with the rank. */
+	assert_non_null(strstr(fa, "Why: a pipe is the shortest path"));
+	assert_non_null(strstr(fb, "Why: every message goes down and up the whole TCP/IP stack"));
+	assert_string_not_equal(fa, fb);
+	/* Placement: every transport here is 5x slower across CPUs. */
+	assert_non_null(strstr(fa, "multiplied the greeting round trip by 5.0"));
+	free(fa);
+	free(fb);
+	run_free(a);
+	run_free(b);
+}
+
+static void test_idle_cpus_finding(void **state)
+{
+	(void)state;
+	struct run *run = ranked_run("pipe", "udp");
+	char *plain = findings_of(run, false);
+	assert_null(strstr(plain, "Idle CPUs halt"));
+	assert_int_equal(run_set_env(run, "cpuidle", "haltpoll/haltpoll, guest_halt_poll_ns 0"), 0);
+	char *halts = findings_of(run, false);
+	assert_non_null(strstr(halts, "Idle CPUs halt on this machine"));
+	assert_non_null(strstr(halts, "two-CPU figures measure that wake-up"));
+	free(plain);
+	free(halts);
+	run_free(run);
+}
+
+static void test_throughput_median_round(void **state)
+{
+	(void)state;
+	struct run *run = run_new();
+	assert_non_null(run);
+	add_throughput(run, "pipe", 4096, "0,1", 100, 10, 0);
+	add_throughput(run, "pipe", 4096, "0,1", 300, 10, 0);
+	add_throughput(run, "pipe", 4096, "0,1", 200, 10, 0);
+	add_throughput(run, "tcp", 4096, "0,1", 700, 10, 0); /* two rounds: nearest rank, the lower */
+	add_throughput(run, "tcp", 4096, "0,1", 500, 10, 0);
+	struct result_row unchecked = { .kind = "throughput", .transport = "pipe", .mode = "",
+					.size = 4096, .pin = "0,1", .note = "UNVERIFIED",
+					.mb_per_s = 900 };
+	assert_int_equal(run_add_row(run, &unchecked), 0);
+	run_finish(run);
+
+	char *text = findings_of(run, true);
+	assert_non_null(strstr(text, "| pipe | – | 200 |"));
+	assert_non_null(strstr(text, "| tcp | – | 500 |"));
+	free(text);
+	run_free(run);
+}
+
+static void test_udp_loss_percentage(void **state)
+{
+	(void)state;
+	struct run *run = run_new();
+	assert_non_null(run);
+	add_throughput(run, "udp", 1024, "0,1", 50, 1000, 50);
+	add_throughput(run, "udp", 65507, "0,1", 50, 1000, 450);
+	add_throughput(run, "unix_dgram", 1024, "0,1", 50, 2000, 0);
+	run_finish(run);
+	char *text = findings_of(run, false);
+	assert_non_null(strstr(text, "**Loss, udp:** 25.00 % of the datagrams sent"));
+	assert_non_null(strstr(text, "(500 of 2000; at most 45.0 %, with 65,507 B messages)"));
+	assert_non_null(strstr(text, "**Loss, unix_dgram:** none of the 2000 datagrams"));
+	free(text);
+	run_free(run);
+}
+
+static void test_throughput_bend(void **state)
+{
+	(void)state;
+	struct run *run = run_new();
+	assert_non_null(run);
+	static const unsigned long size[] = { 1024, 4096, 16384, 65536, 262144 };
+	static const double pipe_mb[] = { 500, 1500, 3000, 2500, 900 };
+	static const double tcp_mb[] = { 200, 600, 1200, 1500, 1600 };
+	for (size_t i = 0; i < 5; i++) {
+		add_throughput(run, "pipe", size[i], "0,1", pipe_mb[i], 10, 0);
+		add_throughput(run, "tcp", size[i], "0,1", tcp_mb[i], 10, 0);
+	}
+	run_finish(run);
+	char *text = findings_of(run, false);
+	assert_non_null(strstr(text, "pipe peaks at 3000 MB/s with 16 KiB messages and falls to "
+				     "900 MB/s at 256 KiB"));
+	assert_non_null(strstr(text, "larger than the pipe's 64 KiB"));
+	assert_non_null(strstr(text, "tcp rises from 200 MB/s (1 KiB) to 1600 MB/s (256 KiB)"));
+	free(text);
+	run_free(run);
+}
+
+static void add_round(struct run *run, const char *tool, const char *stat, double peer,
+		      double before, double after)
+{
+	static int round;
+	struct peer_round pr = { .size = 64, .round = ++round, .peer = peer, .before = before,
+				 .after = after, .ours_p50 = before, .ours_mean = after };
+	snprintf(pr.tool, sizeof pr.tool, "%s", tool);
+	snprintf(pr.transport, sizeof pr.transport, "tcp");
+	snprintf(pr.pin, sizeof pr.pin, "0,0");
+	snprintf(pr.stat, sizeof pr.stat, "%s", stat);
+	assert_int_equal(run_add_peer_round(run, &pr), 0);
+}
+
+static void test_peer_verdicts(void **state)
+{
+	(void)state;
+	struct run *run = ranked_run("pipe", "tcp");
+	/* Ratios 0.9, 1.0, 1.2 (median 1.0) and one split pair (10 vs 30). */
+	add_round(run, "qperf", "mean", 10, 9, 9);
+	add_round(run, "qperf", "mean", 10, 12, 12);
+	add_round(run, "qperf", "mean", 10, 10, 10);
+	add_round(run, "qperf", "mean", 10, 10, 30);
+	char *text = findings_of(run, true);
+	assert_non_null(strstr(text, "| qperf | tcp | 64 | one CPU (0) | mean | 10.00 |"));
+	assert_non_null(strstr(text, "| 1.00 | 0.90 – 1.20 | 3 (+ split) |"));
+	assert_non_null(strstr(text, "ipclab's round trip is 1.00 to 1.00× theirs"));
+	free(text);
+	run_free(run);
+}
+
+static int on_env(void *arg, const char *key, const char *value)
+{
+	return run_set_env(arg, key, value);
+}
+
+static int on_row(void *arg, const struct result_row *row)
+{
+	return run_add_row(arg, row);
+}
+
+/* The reader takes back what the writer wrote, field by field. */
+static void test_csv_round_trip(void **state)
+{
+	(void)state;
+	struct env_record envr = { .cpus_online = 2 };
+	snprintf(envr.cpu_model, sizeof envr.cpu_model, "Some CPU, rev \"2\"");
+	struct result_row row = {
+		.kind = "latency", .transport = "unix_stream", .mode = "echo", .size = 64,
+		.count = 5, .clients = 1, .pin = "0,1", .note = "HIGH-SPREAD, odd \"note\"",
+		.lat_us = { .p50 = 1.5, .p999 = 9.25, .mean = NAN }, .mb_per_s = 12.5, .lost = 3,
+	};
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	struct report rep;
+	report_begin(&rep, f, REPORT_CSV, &envr);
+	report_add(&rep, &row);
+	report_end(&rep);
+	assert_int_equal(fclose(f), 0);
+
+	struct run *run = run_new();
+	f = fmemopen(text, len, "r");
+	assert_non_null(f);
+	struct ipc_error e = { 0 };
+	assert_int_equal(report_read_csv(f, "memory", on_env, on_row, run, &e), 0);
+	fclose(f);
+	run_finish(run);
+	char *sum = findings_of(run, true);
+	assert_non_null(strstr(sum, "- cpu_model: Some CPU, rev \"2\""));
+	assert_non_null(strstr(sum, "| unix_stream | echo | 64 | 1.50 | 0.00 | 9.25 |"));
+	free(sum);
+	run_free(run);
+
+	/* Not a result file: no header starting with "kind". */
+	static const char other[] = "\"test\",\"rps\"\n\"PING_INLINE\",\"5\"\n";
+	f = fmemopen((void *)other, sizeof other - 1, "r");
+	run = run_new();
+	assert_int_equal(report_read_csv(f, "redis", NULL, on_row, run, &e), 1);
+	fclose(f);
+	run_free(run);
+	free(text);
+}
+
+static void write_text(const char *dir, const char *name, const char *text)
+{
+	char path[IPC_PATH_MAX + 64];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	assert_true(fputs(text, f) >= 0);
+	assert_int_equal(fclose(f), 0);
+}
+
+#define HEADER "kind,transport,mode,size,count,clients,pin,min_us,p50_us,p90_us,p99_us," \
+	"p999_us,max_us,mean_us,stddev_us,cpu_us_per_op,ctxsw_per_op,mb_per_s,msgs_per_s," \
+	"cpu_ms_per_mb,lost,errors,note\n"
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	return ftw->level == 0 ? 0 : remove(path);
+}
+
+/* Empty the test's directory (the teardown checks that nothing is left). */
+static void empty_dir(const char *dir)
+{
+	assert_int_equal(nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+}
+
+/* A whole run directory: the files the scripts leave, and what the report
+ * writes from them. */
+static void test_report_dir(void **state)
+{
+	ENV;
+	char sub[IPC_PATH_MAX + 32];
+	static const char *const dirs[] = { "latency", "peers", "peers/twins", "scaling", "samples" };
+	for (size_t i = 0; i < 5; i++) {
+		snprintf(sub, sizeof sub, "%s/%s", env->dir, dirs[i]);
+		assert_int_equal(mkdir(sub, 0700), 0);
+	}
+	write_text(env->dir, "env.csv", "# quick: yes\n# date: 2026-01-02T03:04:05Z\n"
+		   "# cpu_model: Test CPU\n# git_rev: abc123\n" HEADER);
+	write_text(env->dir, "latency/pipe.csv", HEADER
+		   "latency,pipe,greeting,16,10,1,\"0,0\",,5.000,,,,,,,,,,,,0,0,\n");
+	write_text(env->dir, "latency/tcp.csv", HEADER
+		   "latency,tcp,greeting,16,10,1,\"0,0\",,9.000,,,,,,,,,,,,0,0,\n");
+	write_text(env->dir, "peers/twins/a.csv", HEADER
+		   "latency,tcp,echo,64,10,1,\"0,0\",,8.000,,,,,11.000,,,,,,0,0,\n");
+	write_text(env->dir, "peers/twins/b.csv", HEADER
+		   "latency,tcp,echo,64,10,1,\"0,0\",,8.000,,,,,9.000,,,,,,0,0,\n");
+	write_text(env->dir, "peers/sockperf.rtt", "9\n10\n11\n");
+	write_text(env->dir, "peers/rounds.tsv",
+		   "qperf\ttcp\t64\t0,0\t1\tmean\t8\tpeers/twins/a.csv\tpeers/twins/b.csv\n"
+		   "sockperf\ttcp\t64\t0,0\t1\tp50\t@peers/sockperf.rtt\tpeers/twins/a.csv\tpeers/twins/b.csv\n");
+	write_text(env->dir, "scaling/redis_unix_50.out", "\"test\",\"rps\"\n"
+		   "\"PING_INLINE\",\"40000.00\",\"1.000\",\"0.100\",\"0.900\",\"1.500\",\"2.000\",\"5.000\"\n");
+
+	struct run *run = run_new();
+	struct ipc_error e = { 0 };
+	if (run_load_dir(run, env->dir, &e) < 0)
+		fail_msg("run_load_dir: %s", e.msg);
+	char *null_warn = NULL;
+	size_t wl = 0;
+	FILE *warn = open_memstream(&null_warn, &wl);
+	if (run_write(run, env->dir, warn, &e) < 0)
+		fail_msg("run_write: %s", e.msg);
+	fclose(warn);
+	free(null_warn);
+	run_free(run);
+
+	char path[IPC_PATH_MAX + 64], buf[16384];
+	snprintf(path, sizeof path, "%s/summary.md", env->dir);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	/* Findings come first, then the tables. */
+	char *findings = strstr(buf, "## Findings"), *tables = strstr(buf, "## Round-trip latency");
+	assert_non_null(findings);
+	assert_non_null(tables);
+	assert_true(findings < tables);
+	assert_non_null(strstr(buf, "A quick run (`make bench QUICK=1`)"));
+	assert_non_null(strstr(buf, "pipe is fastest (greeting round trip 5.0 µs"));
+	/* qperf's mean (8) against the twins' means (11 and 9: 10): 1.25. */
+	assert_non_null(strstr(buf, "| qperf | tcp | 64 | one CPU (0) | mean | 8.00 | 8.00 | 10.00 | 1.25 |"));
+	/* sockperf's p50 of 9, 10, 11 against the twins' p50 of 8: 0.80. */
+	assert_non_null(strstr(buf, "| sockperf | tcp | 64 | one CPU (0) | p50 | 10.00 | 8.00 | 10.00 | 0.80 |"));
+	assert_non_null(strstr(buf, "| unix_stream | redis | 40.0 |"));
+
+	snprintf(path, sizeof path, "%s/plots/data/meta.gp", env->dir);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof buf - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	assert_non_null(strstr(buf, "QUICK = 1"));
+	assert_non_null(strstr(buf, "QUICK RUN"));
+	assert_non_null(strstr(buf, "git abc123"));
+	assert_non_null(strstr(buf, "TRANSPORTS = \"pipe fifo unix\\_stream unix\\_dgram tcp udp\"") ||
+			strstr(buf, "TRANSPORTS = \"pipe fifo unix_stream unix_dgram tcp udp\""));
+	snprintf(path, sizeof path, "%s/all.csv", env->dir);
+	assert_int_equal(access(path, R_OK), 0);
+	snprintf(path, sizeof path, "%s/peers.csv", env->dir);
+	assert_int_equal(access(path, R_OK), 0);
+	empty_dir(env->dir);
+}
+
+static void test_report_dir_missing(void **state)
+{
+	ENV;
+	struct run *run = run_new();
+	struct ipc_error e = { 0 };
+	assert_int_equal(run_load_dir(run, env->dir, &e), -1);
+	assert_non_null(strstr(e.msg, "env.csv"));
+	run_free(run);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_findings_follow_the_data),
+		cmocka_unit_test(test_idle_cpus_finding),
+		cmocka_unit_test(test_throughput_median_round),
+		cmocka_unit_test(test_udp_loss_percentage),
+		cmocka_unit_test(test_throughput_bend),
+		cmocka_unit_test(test_peer_verdicts),
+		cmocka_unit_test(test_csv_round_trip),
+		cmocka_unit_test_setup_teardown(test_report_dir, test_env_setup, test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_report_dir_missing, test_env_setup,
+						test_env_teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
