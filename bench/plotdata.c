@@ -205,13 +205,17 @@ static int throughput_tables(const struct run *run, const char *dir, struct ipc_
 	FILE *f = open_table(dir, "bends.dat", e);
 	if (!f)
 		return -1;
-	fputs("# size mb_per_s label: where a throughput curve falls under 70 % of its peak\n", f);
+	fputs("# size mb_per_s label label_x: where a throughput curve falls under 70 % of its peak\n", f);
 	for (size_t i = 0; i < nt; i++) {
 		const struct run_row *pts[64];
 		size_t n = run_curve(run, T[i], pin, pts, 64), peak, fall;
 		if (run_bend(pts, n, &peak, &fall) && fall)
-			fprintf(f, "%lu %.1f \"%s: %.0f → %.0f MB/s\"\n", pts[fall]->r.size,
-				pts[fall]->r.mb_per_s, T[i], pts[peak]->r.mb_per_s, pts[fall]->r.mb_per_s);
+			/* The label's left end: right of the point, or far enough left
+			 * of it to fit when the point is near the axis's end. */
+			fprintf(f, "%lu %.1f \"%s: %.0f → %.0f MB/s\" %.0f\n", pts[fall]->r.size,
+				pts[fall]->r.mb_per_s, T[i], pts[peak]->r.mb_per_s, pts[fall]->r.mb_per_s,
+				pts[fall]->r.size >= 262144 ? pts[fall]->r.size / 9.0
+							    : pts[fall]->r.size * 1.25);
 	}
 	if (close_table(f, dir, "bends.dat", e) < 0)
 		return -1;
@@ -324,9 +328,9 @@ int run_plot_data(const struct run *run, const char *dir, const char *rundir,
 	for (size_t i = 0; i < nt; i++)
 		fprintf(f, "%s%s", i ? " " : "", T[i]);
 	fputs("\"\n", f);
-	char pl[48];
+	char pl[48], pl2[48];
 	fprintf(f, "SAME = \"%s\"\nCROSS = \"%s\"\n", placement_name(run->same, pl, sizeof pl),
-		run->cross[0] ? placement_name(run->cross, pl, sizeof pl) : "");
+		run->cross[0] ? placement_name(run->cross, pl2, sizeof pl2) : "");
 	fprintf(f, "SWEEP = \"%s\"\n",
 		placement_name(run->cross[0] ? run->cross : run->same, pl, sizeof pl));
 	fprintf(f, "LAT_YMIN = %g\nLAT_YMAX = %g\n", ymin, ymax * 1.6);

@@ -23,7 +23,7 @@ term(fmt, name, w, h) = (fmt eq "png" ? \
 	sprintf("; set output '%s/%s.%s'", OUT, name, fmt)
 title(what) = sprintf("%s\n{/*0.8 %s}", what, SUBTITLE)
 # A quick run says so in red across the plot, not only in its subtitle.
-quick_mark = "if (QUICK) { set label 99 'QUICK RUN: few iterations, rough figures' at screen 0.99, screen 0.015 right tc rgb '#c00000' font ',10' front } else { unset label 99 }"
+quick_mark = "if (QUICK) { set label 99 'QUICK RUN' at screen 0.006, screen 0.975 left tc rgb '#c00000' font ',12' front } else { unset label 99 }"
 
 set encoding utf8
 set border 3

@@ -34,7 +34,7 @@ do for [fmt in "png svg"] {
 	eval term(fmt, "latency", 1400, 720)
 	eval quick_mark
 	set multiplot layout 1, 2 title title("Round-trip latency per transport: where the processes run matters")
-	set key top left
+	set key top right opaque box samplen 2
 	set title "client and server on " . SAME
 	eval panel(3, 1)
 	unset key

@@ -44,6 +44,6 @@ do for [fmt in "png svg"] {
 	     for [i = 1 : NT] tp(i) using 1:($5 > 0 ? $2 : NaN) with points pt 2 ps 2 lw 2 \
 		lc rgb "#000000" title (i == 1 ? "datagrams lost (MB/s of what arrived)" : ""), \
 	     B using 1:2 with points pt 6 ps 2.5 lw 2 lc rgb "#c00000" title "where a curve falls", \
-	     B using 1:2:3 with labels offset 1.5, -1.2 left font ",9" tc rgb "#c00000" noenhanced notitle
+	     B using 4:2:3 with labels offset 0, -1.2 left font ",9" tc rgb "#c00000" noenhanced notitle
 	unset output
 }
