@@ -66,6 +66,15 @@ $(REL)/bench/envinfo.o: INCS += -DIPCLAB_CFLAGS='"$(CFLAGS)"' \
 REL_LIB  := $(LIB_SRC:%.c=$(REL)/%.o)
 ASAN_LIB := $(LIB_SRC:%.c=$(ASAN)/%.o)
 
+# Every release object depends on the flags it was built with, so that a
+# change of CFLAGS rebuilds them all and the results record the flags the
+# binary really has (not only envinfo.o's).
+BUILD_FLAGS := CFLAGS=$(CFLAGS)
+$(REL)/build-flags: FORCE
+	@mkdir -p $(@D)
+	@[ "$$(cat $@ 2>/dev/null)" = '$(BUILD_FLAGS)' ] || echo '$(BUILD_FLAGS)' >$@
+$(REL_LIB) $(REL)/src/main.o: $(REL)/build-flags
+
 # A static link makes glibc print that getaddrinfo() "requires at run time
 # the shared libraries from the glibc version used for linking".  That holds
 # only for name services outside glibc: "files" and "dns", the ones
