@@ -1034,6 +1034,20 @@ static void test_cli_summarize(void **state)
 	assert_int_equal(rc, 0);
 	assert_non_null(strstr(out, "| process | fifo |"));
 	assert_non_null(strstr(out, "| 2000.000 |")); /* p50 in us */
+
+	/* --mode labels the row (the scripts' greet, demo, true...). */
+	rc = test_run_cli(env, "1\n", out, sizeof out, err, sizeof err, "bench", "summarize",
+			  "--kind", "process", "--transport", "tcp", "--mode", "greet", "--format",
+			  "csv", NULL);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "\nprocess,tcp,greet,"));
+
+	/* The registry's facts, as the scripts read them. */
+	rc = test_run_cli(env, NULL, out, sizeof out, err, sizeof err, "bench", "transports", NULL);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "pipe stream 0 no\n"));
+	assert_non_null(strstr(out, "udp datagram 65507 no\n"));
+	assert_non_null(strstr(out, "tcp stream 0 yes\n"));
 }
 
 static void test_cli_usage_errors(void **state)
