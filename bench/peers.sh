@@ -68,10 +68,10 @@ start_peer_server() {
 
 # twin_measure TRANSPORT SIZE PIN ROUND a|b - one run of ipclab's echo
 # round trips beside a peer's (a: before it, b: after it), into
-# peers/twins/; its path relative to the run is left in TWIN_FILE.
+# peers/ipclab/; its path relative to the run is left in TWIN_FILE.
 twin_measure() {
 	local t=$1 size=$2 pin=$3 args
-	TWIN_FILE=peers/twins/${t}_${size}_$(pin_label "$pin")_r$4$5.csv
+	TWIN_FILE=peers/ipclab/${t}_${size}_$(pin_label "$pin")_r$4$5.csv
 	args=(bench latency "$t" --size "$size" --count "$PEER_TWIN_COUNT" --warmup "$LAT_WARMUP"
 	      --format csv)
 	mapfile -t -O "${#args[@]}" args < <(pin_args "$pin")
@@ -171,8 +171,8 @@ peer_qperf() {
 }
 
 # ---- lmbench ------------------------------------------------------------------
-# The accuracy targets name lmbench, which Debian 12 does not
-# package.  Given a build of it, LMBENCH_BIN=DIR (the directory of its
+# lmbench is the classic reference for these figures, and Debian 12 does
+# not package it.  Given a build of it, LMBENCH_BIN=DIR (the directory of its
 # lat_* and bw_* programs) runs it in the same rounds and placements, each
 # run between two ipclab twins, as the other peers:
 #   lat_pipe, lat_fifo, lat_unix, lat_tcp (1-byte messages) and lat_udp (4
@@ -296,7 +296,7 @@ lmbench_once() {
 # to the run) in BW_FILE.  --no-verify: the receiver counts the bytes and
 # checks none, as bw_* do: like for like.
 bw_measure() {
-	BW_FILE=peers/twins/bw_${1}_$(pin_label "$2")_r$3$4.csv
+	BW_FILE=peers/ipclab/bw_${1}_$(pin_label "$2")_r$3$4.csv
 	tp_run "$1" "$LMB_BW_SIZE" "$2" "$RESULTS_DIR/$BW_FILE" "${@:5}"
 }
 
@@ -329,7 +329,7 @@ peer_lmbench() {
 
 peers_layer() {
 	local pin round dir=$RESULTS_DIR/peers perf_ok lmb n=0 total
-	mkdir -p "$dir/twins"
+	mkdir -p "$dir/ipclab"
 	rm -f "$dir/rounds.tsv"
 	have perf || warn "perf is not installed (Debian package linux-perf): perf bench sched pipe was skipped"
 	if ! have sockperf || ! have ss; then

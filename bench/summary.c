@@ -101,9 +101,11 @@ static void throughput_table(const struct run *run, FILE *out)
 			if (!r->r.lost && (!peak || r->r.mb_per_s > peak->r.mb_per_s))
 				peak = r;
 		}
-		if (lim)
-			fprintf(out, " %.0f (%s)%s |", lim->r.mb_per_s, size_name(lim->r.size, s, sizeof s),
-				lim->r.lost ? ", lossy" : "");
+		if (lim && lim->r.lost && lim->r.count)
+			fprintf(out, " %.0f (%s), %.1f %% lost |", lim->r.mb_per_s,
+				size_name(lim->r.size, s, sizeof s), 100.0 * lim->r.lost / lim->r.count);
+		else if (lim)
+			fprintf(out, " %.0f (%s) |", lim->r.mb_per_s, size_name(lim->r.size, s, sizeof s));
 		else
 			fputs(" – |", out);
 		if (peak)

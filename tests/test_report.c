@@ -293,7 +293,7 @@ static void test_report_dir(void **state)
 {
 	ENV;
 	char sub[IPC_PATH_MAX + 32];
-	static const char *const dirs[] = { "latency", "peers", "peers/twins", "scaling", "samples" };
+	static const char *const dirs[] = { "latency", "peers", "peers/ipclab", "scaling", "samples" };
 	for (size_t i = 0; i < 5; i++) {
 		snprintf(sub, sizeof sub, "%s/%s", env->dir, dirs[i]);
 		assert_int_equal(mkdir(sub, 0700), 0);
@@ -304,14 +304,14 @@ static void test_report_dir(void **state)
 		   "latency,pipe,greeting,16,10,1,\"0,0\",,5.000,,,,,,,,,,,,0,0,\n");
 	write_text(env->dir, "latency/tcp.csv", HEADER
 		   "latency,tcp,greeting,16,10,1,\"0,0\",,9.000,,,,,,,,,,,,0,0,\n");
-	write_text(env->dir, "peers/twins/a.csv", HEADER
+	write_text(env->dir, "peers/ipclab/a.csv", HEADER
 		   "latency,tcp,echo,64,10,1,\"0,0\",,8.000,,,,,11.000,,,,,,0,0,\n");
-	write_text(env->dir, "peers/twins/b.csv", HEADER
+	write_text(env->dir, "peers/ipclab/b.csv", HEADER
 		   "latency,tcp,echo,64,10,1,\"0,0\",,8.000,,,,,9.000,,,,,,0,0,\n");
 	write_text(env->dir, "peers/sockperf.rtt", "9\n10\n11\n");
 	write_text(env->dir, "peers/rounds.tsv",
-		   "qperf\ttcp\t64\t0,0\t1\tmean\t8\tpeers/twins/a.csv\tpeers/twins/b.csv\n"
-		   "sockperf\ttcp\t64\t0,0\t1\tp50\t@peers/sockperf.rtt\tpeers/twins/a.csv\tpeers/twins/b.csv\n");
+		   "qperf\ttcp\t64\t0,0\t1\tmean\t8\tpeers/ipclab/a.csv\tpeers/ipclab/b.csv\n"
+		   "sockperf\ttcp\t64\t0,0\t1\tp50\t@peers/sockperf.rtt\tpeers/ipclab/a.csv\tpeers/ipclab/b.csv\n");
 	write_text(env->dir, "scaling/redis_unix_50.out", "\"test\",\"rps\"\n"
 		   "\"PING_INLINE\",\"40000.00\",\"1.000\",\"0.100\",\"0.900\",\"1.500\",\"2.000\",\"5.000\"\n");
 
