@@ -59,6 +59,8 @@ static const char *bend_why(unsigned long below, unsigned long above, const char
 		return "a pipe holds 64 KiB: a message this large fills it, so the writer sleeps until the reader has emptied it, once per message";
 	if (pipe && below <= 4096 && above > 4096)
 		return "a pipe buffer slot is one 4 KiB page and only writes up to PIPE_BUF (4096 B) are atomic: a larger message spans several slots and wakes the reader more than once";
+	if (!strcmp(t, "unix_dgram") && above > 4096)
+		return "each datagram of more than a page needs its own large kernel buffer, and the receiver's queue (about 208 KiB) holds only a few of them, so the sender waits more often";
 	if (pipe)
 		return "a message of several pages keeps the reader waking while the writer still copies: the two sides take turns page by page instead of running side by side";
 	if (above > 212992)
@@ -237,18 +239,26 @@ static void bend_finding(const struct run *run, FILE *out, const char *pin)
 				placement_name(pin, s1, sizeof s1));
 			any = true;
 		}
-		if (fall) {
+		size_t lossy = 0;
+		for (size_t k = 0; k < n; k++)
+			lossy += pts[k]->r.lost > 0;
+		if (lossy * 2 > n) {
+			fprintf(out, "  - %s lost datagrams at %zu of its %zu sizes, so its curve shows "
+				"what arrived, not what the sender managed (see the loss below).\n",
+				T[i], lossy, n);
+		} else if (fall) {
 			fprintf(out, "  - %s peaks at %.0f MB/s with %s messages and falls to %.0f MB/s at "
 				"%s.  Why: %s.\n", T[i], pts[peak]->r.mb_per_s,
 				size_name(pts[peak]->r.size, s1, sizeof s1), pts[fall]->r.mb_per_s,
 				size_name(pts[fall]->r.size, s2, sizeof s2),
 				bend_why(pts[fall - 1]->r.size, pts[fall]->r.size, T[i]));
 		} else {
-			fprintf(out, "  - %s rises from %.0f MB/s (%s) to %.0f MB/s (%s) and stays "
-				"there.  Why: below that, the fixed cost of two system calls per "
-				"message dominates; above it, copying the bytes does.\n", T[i],
+			fprintf(out, "  - %s rises from %.0f MB/s (%s) to %.0f MB/s (%s)%s.  Why: for "
+				"small messages the fixed cost of a system call on each side "
+				"dominates; for large ones, copying the bytes does.\n", T[i],
 				pts[0]->r.mb_per_s, size_name(pts[0]->r.size, s1, sizeof s1),
-				pts[peak]->r.mb_per_s, size_name(pts[peak]->r.size, s2, sizeof s2));
+				pts[peak]->r.mb_per_s, size_name(pts[peak]->r.size, s2, sizeof s2),
+				peak + 1 == n ? ", its largest size" : " and stays within 70 % of that");
 		}
 	}
 }

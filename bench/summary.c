@@ -112,8 +112,11 @@ static void throughput_table(const struct run *run, FILE *out)
 			fprintf(out, " %.0f (%s) |", peak->r.mb_per_s, size_name(peak->r.size, s, sizeof s));
 		else
 			fputs(" – (every run lost data) |", out);
-		const struct run_row *c = run_find_tp(run, T[i], pin, 65536, false);
-		const struct run_row *u = run_find_tp(run, T[i], pin, 65536, true);
+		/* 64 KiB, or the largest datagram below it (udp: 65,507 B). */
+		unsigned long bulk = tr && tr->max_message && tr->max_message < 65536 ? tr->max_message
+										    : 65536;
+		const struct run_row *c = run_find_tp(run, T[i], pin, bulk, false);
+		const struct run_row *u = run_find_tp(run, T[i], pin, bulk, true);
 		cell(out, " %.0f |", u ? u->r.mb_per_s : NAN);
 		if (c && u && u->r.mb_per_s > 0 && c->r.mb_per_s < u->r.mb_per_s)
 			fprintf(out, " %.0f %% |", 100 * (1 - c->r.mb_per_s / u->r.mb_per_s));
