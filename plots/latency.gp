@@ -33,17 +33,19 @@ panel(c, first) = sprintf("plot F using ($1 - W/2):%d with boxes lc rgb '#4e79a7
 do for [fmt in "png svg"] {
 	eval term(fmt, "latency", 1400, 720)
 	eval quick_mark
-	set multiplot layout 1, 2 title title("Round-trip latency per transport: where the processes run matters")
+	set multiplot layout 1, (strlen(CROSS) ? 2 : 1) title title("Round-trip latency per transport: where the processes run matters")
 	set key top right opaque box samplen 2
 	set title "client and server on " . SAME
 	eval panel(3, 1)
-	unset key
-	set title (strlen(CROSS) ? "client and server on " . CROSS : "(one CPU only: no two-CPU run)")
-	if (IDLE_HALTS) {
-		set label 1 "idle CPUs halt on this machine:\nthese round trips mostly time\nthe other CPU waking up" at graph 0.03, graph 0.95 left front font ",10" tc rgb "#c00000"
+	if (strlen(CROSS)) {
+		unset key
+		set title "client and server on " . CROSS
+		if (IDLE_HALTS) {
+			set label 1 "idle CPUs halt on this machine:\nthese round trips mostly time\nthe other CPU waking up" at graph 0.03, graph 0.95 left front font ",10" tc rgb "#c00000"
+		}
+		eval panel(9, 0)
+		unset label 1
 	}
-	eval panel(9, 0)
-	unset label 1
 	unset multiplot
 	unset output
 }

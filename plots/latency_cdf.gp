@@ -20,15 +20,17 @@ set key bottom right
 do for [fmt in "png svg"] {
 	eval term(fmt, "latency_cdf", 1400, 650)
 	eval quick_mark
-	set multiplot layout 1, 2 title title("How round trips spread (greeting requests): a line further left is faster, a flatter top a longer tail")
+	set multiplot layout 1, (strlen(CROSS) ? 2 : 1) title title("How round trips spread (greeting requests): a line further left is faster, a flatter top a longer tail")
 	set title "client and server on " . SAME
 	plot for [i = 1 : NT] cdf("same", i) using 1:2 with lines lw 2 lc rgb color(i) title tname(i), \
 	     0.5 with lines dt 3 lc rgb "#888888" title "p50", \
 	     0.99 with lines dt 2 lc rgb "#888888" title "p99"
-	set title (strlen(CROSS) ? "client and server on " . CROSS : "(one CPU only)")
-	plot for [i = 1 : NT] cdf("cross", i) using 1:2 with lines lw 2 lc rgb color(i) notitle, \
-	     0.5 with lines dt 3 lc rgb "#888888" notitle, \
-	     0.99 with lines dt 2 lc rgb "#888888" notitle
+	if (strlen(CROSS)) {
+		set title "client and server on " . CROSS
+		plot for [i = 1 : NT] cdf("cross", i) using 1:2 with lines lw 2 lc rgb color(i) notitle, \
+		     0.5 with lines dt 3 lc rgb "#888888" notitle, \
+		     0.99 with lines dt 2 lc rgb "#888888" notitle
+	}
 	unset multiplot
 	unset output
 }
