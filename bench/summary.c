@@ -266,7 +266,10 @@ static void peers_table(const struct run *run, FILE *out)
 			fprintf(out, " %.2f | %.2f – %.2f |", v[i].ratio, v[i].lo, v[i].hi);
 		else
 			fputs(" – | – |", out);
-		fprintf(out, " %zu%s |\n", v[i].rounds, v[i].split ? " (+ split)" : "");
+		if (v[i].split)
+			fprintf(out, " %zu (+%zu split) |\n", v[i].rounds, v[i].split);
+		else
+			fprintf(out, " %zu |\n", v[i].rounds);
 	}
 	fputs("\nThe same figures as data: peers.csv.\n\n", out);
 }
