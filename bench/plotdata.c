@@ -100,7 +100,7 @@ static int latency_tables(const struct run *run, const char *dir, struct ipc_err
 	}
 	if (close_table(f, dir, "latency.dat", e) < 0)
 		return -1;
-	*ymin = decade_floor(lo * 0.8);
+	*ymin = decade_floor(lo * 0.45); /* room under the smallest bar for its label */
 
 	if (!(f = open_table(dir, "pinning.dat", e)))
 		return -1;

@@ -28,21 +28,22 @@ do for [fmt in "png svg"] {
 		set title sprintf("%s: requests per second", t) noenhanced
 		set ylabel "thousand requests per second" . (SCALING_LOG ? " (log scale)" : "")
 		if (SCALING_LOG) { set logscale y; set yrange [* : *]; set format y "%g" } else { unset logscale y; set yrange [0 : *]; set format y "%.0f" }
-		if (ti == 1) { set key bottom left box opaque font ",10" } else { unset key }
+		unset key
 		plot for [mi = 1 : 4] f(t, word(MODES, mi)) using 1:($2 / 1000) with linespoints lw 2 \
-			pt (word(MPOINT, mi) + 0) ps 1.1 lc rgb word(MCOLORS, mi) title mlabel(word(MODES, mi)), \
+			pt (word(MPOINT, mi) + 0) ps 1.1 lc rgb word(MCOLORS, mi) notitle, \
 		     f(t, "redis") using 1:($2 / 1000) with linespoints lw 2 dt 2 pt 4 ps 1.1 \
-			lc rgb "#000000" title mlabel("redis")
+			lc rgb "#000000" notitle
 		set title sprintf("%s: p99 latency of one request (send to reply)", t) noenhanced
 		set ylabel "p99 (ms, log scale)"
 		set logscale y
 		set yrange [* : *]
 		set format y "%g"
-		unset key
+		# The key sits where p99 is empty: few clients, long waits.
+		if (ti == 1) { set key top left box opaque font ",10" } else { unset key }
 		plot for [mi = 1 : 4] f(t, word(MODES, mi)) using 1:($3 / 1000) with linespoints lw 2 \
-			pt (word(MPOINT, mi) + 0) ps 1.1 lc rgb word(MCOLORS, mi) notitle, \
+			pt (word(MPOINT, mi) + 0) ps 1.1 lc rgb word(MCOLORS, mi) title mlabel(word(MODES, mi)), \
 		     f(t, "redis") using 1:($3 / 1000) with linespoints lw 2 dt 2 pt 4 ps 1.1 \
-			lc rgb "#000000" notitle
+			lc rgb "#000000" title mlabel("redis")
 	}
 	unset multiplot
 	unset output
