@@ -130,12 +130,12 @@ export BENCH_WARNINGS=$RESULTS_DIR/log/warnings.txt
 : >"$BENCH_WARNINGS"
 
 # ---- progress -----------------------------------------------------------
-# The steps and the seconds each took on a 2-CPU VM (full run, quick run):
-# the time left is their sum for the steps to come, scaled by how this run
-# has kept pace so far.
+# The steps and the seconds each takes on a quiet 2-CPU VM (full run, quick
+# run; a busy one took 2.5 times as long): the time left is their sum for
+# the steps to come, scaled by how this run has kept pace so far.
 STEPS=(demo process latency throughput connect peers scaling report)
-declare -A STEP_S=([demo]=2 [process]=150 [latency]=300 [throughput]=120 [connect]=20
-	[peers]=150 [scaling]=120 [report]=15)
+declare -A STEP_S=([demo]=2 [process]=150 [latency]=120 [throughput]=350 [connect]=6
+	[peers]=190 [scaling]=140 [report]=5)
 declare -A QUICK_S=([demo]=2 [process]=10 [latency]=15 [throughput]=10 [connect]=2
 	[peers]=10 [scaling]=15 [report]=10)
 DONE_S=0 SPENT_S=0
