@@ -28,7 +28,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
-/* Statuses.  The first ones double as `ipclab` exit codes (docs/CLI.md). */
+/* Statuses.  The first ones double as `ipclab` exit codes (README.md, "Exit status"). */
 enum ipc_status {
 	IPC_OK = 0,
 	IPC_ERR_REPLY = 1,  /* the server answered ERR <reason> */

@@ -6,7 +6,7 @@
  *   ipclab greet TRANSPORT [NAME] [--address ADDR]
  *   ipclab demo [TRANSPORT...]
  *
- * Exit codes are the ipc_status values (ipc.h, docs/CLI.md).
+ * Exit codes are the ipc_status values (ipc.h; the table is in README.md).
  */
 #include <stdio.h>
 #include <stdlib.h>

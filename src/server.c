@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,11 +38,23 @@ static enum conn_end serve_stream_client(struct ipc_server *s, struct ipc_conn *
 		return CONN_DONE;
 	}
 	greet_session_init(sess);
+	/* The idle timeout runs from the last completed request, not from the
+	 * last byte: a client that trickles a byte a second and never ends a
+	 * line must not hold the server (and every client behind it). */
+	long long deadline = o->idle_timeout_ms < 0 ? -1 : io_now_ms() + o->idle_timeout_ms;
 	/* Read once before the first poll(): a FIFO client that left before we
 	 * accepted it reads as end of file, but poll() never reports a hang-up
 	 * on a FIFO whose writer was gone before we opened it. */
 	for (bool first = true;; first = false) {
-		int r = first ? IO_READY : io_wait(c->rfd, POLLIN, o->stop_fd, o->idle_timeout_ms);
+		int r = IO_READY;
+		if (!first) {
+			long long left = deadline < 0 ? -1 : deadline - io_now_ms();
+			if (deadline >= 0 && left <= 0)
+				r = IO_TIMEOUT;
+			else
+				r = io_wait(c->rfd, POLLIN, o->stop_fd,
+					    left > INT_MAX ? INT_MAX : (int)left);
+		}
 		if (r == IO_STOPPED) {
 			end = CONN_STOP;
 			break;
@@ -67,6 +80,8 @@ static enum conn_end serve_stream_client(struct ipc_server *s, struct ipc_conn *
 		greet_session_received(sess, (size_t)n);
 		size_t len;
 		while ((len = greet_session_answer(sess, out, sizeof out)) > 0) {
+			if (deadline >= 0) /* a request completed: a new idle period */
+				deadline = io_now_ms() + o->idle_timeout_ms;
 			if (conn_send_all(c, out, len, o->stop_fd, o->idle_timeout_ms, &e) < 0) {
 				say(o, s, "reply not delivered", e.msg);
 				goto done;
@@ -240,6 +255,10 @@ int server_spawn(struct ipc_server *s, const struct serve_opts *opts, struct ser
 			fprintf(log, "ipclab serve %s: %s\n", s->t->name, se.msg);
 		s->t->shutdown(s, true);
 		close(stop[0]);
+		/* _exit() skips stdio: whatever the log holds in its buffer
+		 * would be lost (a log that is a file is fully buffered). */
+		if (log)
+			fflush(log);
 		_exit(rc < 0 ? se.status : 0);
 	}
 	/* Parent: drop our copy of the server's descriptors, keep the address. */
