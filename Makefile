@@ -11,7 +11,7 @@
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN    := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE
-INCS    := -Isrc -Iinet -Ibench
+INCS    := -Isrc -Iinet -Ibench -Ififo
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c)) \
@@ -162,7 +162,7 @@ FUZZ_LIB := $(LIB_SRC:%.c=$(FUZZ)/%.o)
 $(FUZZ)/%.o: %.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC fuzz $<")
-	$(Q)$(FUZZ_CC) $(WARN) $(INCS) -Ififo -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+	$(Q)$(FUZZ_CC) $(WARN) $(INCS) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
 $(FUZZ)/fuzz_%: $(FUZZ)/fuzz/fuzz_%.o $(FUZZ_LIB)
 	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer $(FUZZ_LDFLAGS) -o $@ $^ -lm
 # Host names would go to DNS: this target resolves numeric hosts only.
