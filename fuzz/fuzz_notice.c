@@ -25,6 +25,13 @@ extern const struct ipc_transport fifo_transport;
 static struct ipc_ctx ctx;
 static struct ipc_server server;
 
+/* libFuzzer ends with exit(): remove the FIFO, its lock and the directory. */
+static void teardown(void)
+{
+	fifo_transport.shutdown(&server, true);
+	rmdir(ctx.rundir);
+}
+
 static void setup(void)
 {
 	static char dir[] = "/tmp/ipclab-fuzz-XXXXXX";
@@ -38,6 +45,7 @@ static void setup(void)
 		fprintf(stderr, "fuzz_notice: %s\n", e.msg);
 		abort();
 	}
+	atexit(teardown);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
