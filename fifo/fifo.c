@@ -41,8 +41,11 @@
  *   client: open server FIFO -> mkfifo pair -> open pair -> write notice ->
  *           write/read -> close -> unlink
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -149,6 +152,61 @@ static int make_server_fifo(const struct ipc_ctx *ctx, const char *path, struct 
 	}
 }
 
+static bool valid_id(const char *id, size_t len);
+
+/* Is `path` a FIFO of ours that nobody has open for reading?  open() for
+ * writing, non-blocking, fails with ENXIO exactly then. */
+static bool unread_fifo(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0 || !S_ISFIFO(st.st_mode) || st.st_uid != geteuid())
+		return false;
+	int fd = open(path, O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		close(fd);
+		return false;
+	}
+	return errno == ENXIO;
+}
+
+/* At start, remove the pairs of FIFO clients that died before any server
+ * took their notice (killed while they waited for a server that then
+ * stopped, say).  A pair is removed only when all of this proves it is an
+ * ipclab client's and dead: its names are client-<id>.req and .rep with a
+ * valid id, next to our FIFO; both are FIFOs of our user that nobody has
+ * open for reading (a live client holds a reader on each); and the process
+ * of that <pid> is gone.  Anything else is left alone. */
+static void sweep_dead_pairs(const struct ipc_server *s, const char *server)
+{
+	char dir[IPC_ADDR_MAX], req[IPC_PATH_MAX], rep[IPC_PATH_MAX], id[ID_MAX];
+	const char *slash = strrchr(server, '/');
+	int n = slash ? snprintf(dir, sizeof dir, "%.*s", (int)(slash - server), server)
+		      : snprintf(dir, sizeof dir, ".");
+	DIR *d = n > 0 && (size_t)n < sizeof dir ? opendir(slash == server ? "/" : dir) : NULL;
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		if (len < sizeof "client-x.req" - 1 || strncmp(de->d_name, "client-", 7) ||
+		    strcmp(de->d_name + len - 4, ".req") || len - 11 >= ID_MAX)
+			continue;
+		memcpy(id, de->d_name + 7, len - 11);
+		id[len - 11] = '\0';
+		long pid = strtol(id, NULL, 10);
+		if (!valid_id(id, len - 11) || pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if (client_path(req, sizeof req, server, id, "req") < 0 ||
+		    client_path(rep, sizeof rep, server, id, "rep") < 0 ||
+		    !unread_fifo(req) || !unread_fifo(rep))
+			continue;
+		if (unlink(req) == 0 && unlink(rep) == 0)
+			ipc_step(s->ctx, NAME, "unlink", "%s and .rep: left by client %ld, which "
+				 "is gone", req, pid);
+	}
+	if (d)
+		closedir(d);
+}
+
 static void fifo_shutdown(struct ipc_server *s, bool remove);
 
 static int fifo_listen(struct ipc_server *s, const char *address, struct ipc_error *e)
@@ -190,6 +248,7 @@ static int fifo_listen(struct ipc_server *s, const char *address, struct ipc_err
 		fifo_shutdown(s, true);
 		return -1;
 	}
+	sweep_dead_pairs(s, address);
 	return 0;
 }
 

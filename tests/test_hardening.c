@@ -304,6 +304,50 @@ static void test_fifo_killed_client_leaves_nothing(void **state)
 		fail_msg("a killed FIFO client's pair was left in %s", env->dir);
 }
 
+/* A FIFO server starting next to the pair of a client that died before any
+ * server took its notice removes that pair, and nothing else: not a live
+ * process's pair, not a file that is no FIFO, not a name of another form. */
+static void test_fifo_server_sweeps_dead_pairs(void **state)
+{
+	ENV;
+	struct ipc_server s;
+	struct server_child child;
+	char path[IPC_ADDR_MAX + 64];
+
+	pid_t dead = fork(); /* a pid that is surely gone once reaped */
+	assert_true(dead >= 0);
+	if (dead == 0)
+		_exit(0);
+	assert_int_equal(waitpid(dead, NULL, 0), dead);
+	for (int k = 0; k < 2; k++) { /* dead pair, then a live one (ours) */
+		for (int i = 0; i < 2; i++) {
+			snprintf(path, sizeof path, "%s/client-%d-ab.%s", env->dir,
+				 k == 0 ? (int)dead : (int)getpid(), i ? "rep" : "req");
+			assert_int_equal(mkfifo(path, 0600), 0);
+		}
+	}
+	snprintf(path, sizeof path, "%s/client-%d-cd.req", env->dir, (int)dead);
+	close(open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)); /* a plain file */
+	snprintf(path, sizeof path, "%s/client-%d-cd.rep", env->dir, (int)dead);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	test_server_start(env, &fifo_transport, NULL, -1, &s, &child);
+	test_server_stop(&child);
+	int gone = 0, left = 0;
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof path, "%s/client-%d-ab.%s", env->dir, (int)dead,
+			 i ? "rep" : "req");
+		gone += unlink(path) < 0;
+		snprintf(path, sizeof path, "%s/client-%d-ab.%s", env->dir, (int)getpid(),
+			 i ? "rep" : "req");
+		left += unlink(path) == 0;
+		snprintf(path, sizeof path, "%s/client-%d-cd.%s", env->dir, (int)dead,
+			 i ? "rep" : "req");
+		left += unlink(path) == 0;
+	}
+	assert_int_equal(left, 4);  /* the live pair, and the pair with a plain file */
+	assert_int_equal(gone, 2);  /* the dead client's pair */
+}
+
 /* ---- 3, 4, 5, 6, 10: the Unix datagram server -------------------------- */
 
 /* A datagram socket bound to `path` ("" = unbound), non-blocking. */
@@ -709,6 +753,8 @@ int main(void)
 		cmocka_unit_test(test_fifo_notice_rules),
 		cmocka_unit_test_setup_teardown(test_fifo_killed_client_leaves_nothing,
 						test_env_setup, test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_fifo_server_sweeps_dead_pairs, test_env_setup,
+						test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_dgram_replies_wait_for_a_full_client,
 						test_env_setup, test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_dgram_reply_path_symlink_not_followed,
