@@ -67,8 +67,8 @@ static void expect_hello(struct test_env *env, const struct ipc_transport *t, co
 
 /* ---- 1: the iterative server's idle timeout is per request ------------ */
 
-/* A client that sends a byte every 40 ms and never a newline is dropped
- * at the idle timeout (200 ms) like a silent one, and the next client is
+/* A client that sends a byte every 25 ms and never a newline is dropped
+ * at the idle timeout (120 ms) like a silent one, and the next client is
  * served: each byte must not restart the timer. */
 static void test_trickler_dropped_by_iterative_server(void **state)
 {
@@ -82,24 +82,24 @@ static void test_trickler_dropped_by_iterative_server(void **state)
 		char sink[64];
 		struct ipc_error e;
 
-		test_server_start(env, ts[i], NULL, 200, &s, &child);
+		test_server_start(env, ts[i], NULL, 120, &s, &child);
 		test_connect(env, ts[i], &s, &slow);
 		long long start = io_now_ms();
 		bool closed = false;
-		while (!closed && io_now_ms() - start < 700) {
+		while (!closed && io_now_ms() - start < 600) {
 			struct ipc_error se;
 			if (ts[i]->send(&slow, "t", 1, &se) < 0) {
 				closed = true; /* the server closed its end */
 				break;
 			}
-			if (io_wait(slow.rfd, POLLIN, -1, 40) == IO_READY)
+			if (io_wait(slow.rfd, POLLIN, -1, 25) == IO_READY)
 				closed = ts[i]->recv(&slow, sink, sizeof sink, &e) == 0;
 		}
 		if (!closed)
 			fail_msg("%s: a client trickling bytes held the iterative server for "
-				 "%lld ms past a 200 ms idle timeout", ts[i]->name,
+				 "%lld ms past a 120 ms idle timeout", ts[i]->name,
 				 io_now_ms() - start);
-		assert_true(io_now_ms() - start >= 150);
+		assert_true(io_now_ms() - start >= 100);
 		ts[i]->close(&slow);
 		expect_hello(env, ts[i], s.addr.text, "next");
 		test_server_stop(&child);
