@@ -24,7 +24,10 @@ static void log_open(struct lograte *lr, const struct serve_opts *o, const struc
 	lograte_init(lr, o->log, prefix);
 }
 
-#define say(lr, what, detail) lograte_say((lr), (what), (detail))
+static void say(struct lograte *lr, const char *what, const char *detail)
+{
+	lograte_say(lr, what, detail);
+}
 
 enum conn_end { CONN_DONE, CONN_STOP };
 
