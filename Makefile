@@ -6,11 +6,12 @@
 #   make bench    the main job: demos, benchmarks and plots
 #   make deps     install the Debian packages the project needs (as root)
 #   make netlab   TCP and UDP across a lossy veth link between two namespaces (root)
+#   make fuzz     run every libFuzzer target FUZZ_SECONDS (60) seconds each
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN    := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE
-INCS    := -Isrc -Iinet -Ibench
+INCS    := -Isrc -Iinet -Ibench -Ififo
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c)) \
@@ -148,6 +149,31 @@ test: deps-test
 	done; \
 	if [ -n "$$failed" ]; then echo "FAILED suites:$$failed"; exit 1; fi; \
 	echo "all $(words $(TESTS)) test suites passed"
+
+# Fuzzing (fuzz/, docs in fuzz/run.sh): libFuzzer targets built with clang,
+# ASan and UBSan.  `make fuzz FUZZ_SECONDS=N` runs each target N seconds and
+# prints executions and crashes per target; it fails if any crashed.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := $(basename $(notdir $(wildcard fuzz/fuzz_*.c)))
+FUZZ     := build/fuzz
+FUZZ_CC  := clang
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_LIB := $(LIB_SRC:%.c=$(FUZZ)/%.o)
+$(FUZZ)/%.o: %.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC fuzz $<")
+	$(Q)$(FUZZ_CC) $(WARN) $(INCS) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+$(FUZZ)/fuzz_%: $(FUZZ)/fuzz/fuzz_%.o $(FUZZ_LIB)
+	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer $(FUZZ_LDFLAGS) -o $@ $^ -lm
+# Host names would go to DNS: this target resolves numeric hosts only.
+$(FUZZ)/fuzz_address: FUZZ_LDFLAGS := -Wl,--wrap=getaddrinfo
+.SECONDARY: $(FUZZ_LIB) $(FUZZ_TARGETS:%=$(FUZZ)/fuzz/%.o)
+.PHONY: fuzz deps-fuzz
+deps-fuzz:
+	@scripts/deps.sh fuzz
+fuzz: deps-fuzz
+	@$(MAKE) --no-print-directory $(FUZZ_TARGETS:%=$(FUZZ)/%)
+	@sh fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 clean:
 	rm -rf build bin

@@ -12,9 +12,10 @@
  *   2. A client creates its own pair of FIFOs in the same directory,
  *          <dir>/client-<id>.req   requests, client -> server
  *          <dir>/client-<id>.rep   replies,  server -> client
- *      opens them, and writes the notice "<id>\n" to the server FIFO.  The
- *      id is "<pid>-<random tag>", so one process can hold several
- *      connections; a bare "<pid>" is accepted too (handy from a shell).
+ *      opens them, and writes a connection notice to the server FIFO: one
+ *      fixed-size record, '\n', the id, spaces (fifo.h).  The id is
+ *      "<pid>-<random tag>", so one process can hold several connections;
+ *      a bare "<pid>" is accepted too (handy from a shell).
  *   3. The server reads the notice, rebuilds both paths from the id alone
  *      (never from a path a client sent), opens them, checks that they are
  *      FIFOs it owns, and unlinks both names: the open descriptors keep the
@@ -31,15 +32,20 @@
  *     EPIPE.  So the server keeps a writer on its own FIFO, and a client a
  *     reader on its own request FIFO.
  *   - A write() of at most PIPE_BUF bytes (4096 on Linux, 512 by POSIX) is
- *     atomic: the notices of concurrent clients never interleave.
+ *     atomic: the notices of concurrent clients never interleave.  All
+ *     notices have one size, so one read() of that size takes one whole
+ *     notice (TLPI 44.8): the server never holds half a notice.
  *
  *   server: mkfifo -> open (read, and a writer of its own) -> read notice ->
  *           open the client's pair -> unlink it -> read/write -> close -> unlink
  *   client: open server FIFO -> mkfifo pair -> open pair -> write notice ->
  *           write/read -> close -> unlink
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -48,11 +54,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fifo.h"
 #include "io.h"
 #include "ipc.h"
+#include "unixpath.h"
 
 #define NAME "fifo"
-#define ID_MAX 32 /* "<pid>-<tag>": 10 digits, '-', 8 hex digits, and room */
+#define ID_MAX FIFO_ID_MAX
 
 static void close_fd(const struct ipc_ctx *ctx, int *fd)
 {
@@ -144,6 +152,61 @@ static int make_server_fifo(const struct ipc_ctx *ctx, const char *path, struct 
 	}
 }
 
+static bool valid_id(const char *id, size_t len);
+
+/* Is `path` a FIFO of ours that nobody has open for reading?  open() for
+ * writing, non-blocking, fails with ENXIO exactly then. */
+static bool unread_fifo(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0 || !S_ISFIFO(st.st_mode) || st.st_uid != geteuid())
+		return false;
+	int fd = open(path, O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		close(fd);
+		return false;
+	}
+	return errno == ENXIO;
+}
+
+/* At start, remove the pairs of FIFO clients that died before any server
+ * took their notice (killed while they waited for a server that then
+ * stopped, say).  A pair is removed only when all of this proves it is an
+ * ipclab client's and dead: its names are client-<id>.req and .rep with a
+ * valid id, next to our FIFO; both are FIFOs of our user that nobody has
+ * open for reading (a live client holds a reader on each); and the process
+ * of that <pid> is gone.  Anything else is left alone. */
+static void sweep_dead_pairs(const struct ipc_server *s, const char *server)
+{
+	char dir[IPC_ADDR_MAX], req[IPC_PATH_MAX], rep[IPC_PATH_MAX], id[ID_MAX];
+	const char *slash = strrchr(server, '/');
+	int n = slash ? snprintf(dir, sizeof dir, "%.*s", (int)(slash - server), server)
+		      : snprintf(dir, sizeof dir, ".");
+	DIR *d = n > 0 && (size_t)n < sizeof dir ? opendir(slash == server ? "/" : dir) : NULL;
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		if (len < sizeof "client-x.req" - 1 || strncmp(de->d_name, "client-", 7) ||
+		    strcmp(de->d_name + len - 4, ".req") || len - 11 >= ID_MAX)
+			continue;
+		memcpy(id, de->d_name + 7, len - 11);
+		id[len - 11] = '\0';
+		long pid = strtol(id, NULL, 10);
+		if (!valid_id(id, len - 11) || pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if (client_path(req, sizeof req, server, id, "req") < 0 ||
+		    client_path(rep, sizeof rep, server, id, "rep") < 0 ||
+		    !unread_fifo(req) || !unread_fifo(rep))
+			continue;
+		if (unlink(req) == 0 && unlink(rep) == 0)
+			ipc_step(s->ctx, NAME, "unlink", "%s and .rep: left by client %ld, which "
+				 "is gone", req, pid);
+	}
+	if (d)
+		closedir(d);
+}
+
 static void fifo_shutdown(struct ipc_server *s, bool remove);
 
 static int fifo_listen(struct ipc_server *s, const char *address, struct ipc_error *e)
@@ -161,8 +224,14 @@ static int fifo_listen(struct ipc_server *s, const char *address, struct ipc_err
 		return ipc_hint(e, "client FIFO names next to it must fit in %d bytes",
 				IPC_PATH_MAX - 1);
 	}
-	if (make_server_fifo(s->ctx, address, e) < 0)
+	/* The same lock as a socket's (unixpath.h): probing and replacing a
+	 * stale FIFO is then one step for any other ipclab server. */
+	if (unixpath_lock(s, address, e) < 0)
 		return -1;
+	if (make_server_fifo(s->ctx, address, e) < 0) {
+		unixpath_unlock(s, address, true);
+		return -1;
+	}
 	snprintf(s->addr.text, sizeof s->addr.text, "%s", address);
 	s->owns_path = true;
 
@@ -179,69 +248,113 @@ static int fifo_listen(struct ipc_server *s, const char *address, struct ipc_err
 		fifo_shutdown(s, true);
 		return -1;
 	}
-	s->pending_len = 0;
+	sweep_dead_pairs(s, address);
 	return 0;
 }
 
-/* Is line (len bytes) an id: 1-10 decimal digits, optionally '-' and 1-16
- * lowercase hex digits?  Nothing else can reach a path we build. */
-static bool valid_id(const char *line, size_t len)
+/* Is id[0 .. len) an id: 1-10 decimal digits, optionally '-' and 1-16
+ * lowercase hex digits?  Nothing else can reach a path we build: no '/',
+ * no '.', no NUL.  (The bytes need no terminator.) */
+static bool valid_id(const char *id, size_t len)
 {
-	size_t digits = strspn(line, "0123456789");
-	if (digits > len)
-		digits = len;
+	size_t digits = 0, tag = 0;
+
+	while (digits < len && id[digits] >= '0' && id[digits] <= '9')
+		digits++;
 	if (digits == 0 || digits > 10)
 		return false;
 	if (digits == len)
 		return true;
-	size_t tag = len - digits - 1;
-	return line[digits] == '-' && tag >= 1 && tag <= 16 &&
-	       strspn(line + digits + 1, "0123456789abcdef") >= tag;
+	if (id[digits] != '-')
+		return false;
+	for (size_t i = digits + 1; i < len; i++, tag++)
+		if (!((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f')))
+			return false;
+	return tag >= 1 && tag <= 16;
 }
 
-/* Step 4 - read one notice (the client's id) from the server FIFO.  One byte at a time: the
- * next client's notice stays in the FIFO, where poll() still sees it, rather
- * than in a buffer of ours that poll() knows nothing about.  A line that
- * fills s->pending is garbage: we report it once and then drop bytes up to
- * the next newline (pending_len == sizeof pending marks that state), so a
- * flood costs no memory and cannot pass for a notice. */
+int fifo_notice_parse(const char *rec, size_t len, char id[FIFO_ID_MAX])
+{
+	size_t end = 1;
+
+	if (len != FIFO_NOTICE_SIZE || rec[0] != '\n')
+		return -1;
+	while (end < len && rec[end] != ' ')
+		end++;
+	for (size_t i = end; i < len; i++)
+		if (rec[i] != ' ')
+			return -1;
+	if (end - 1 >= FIFO_ID_MAX || !valid_id(rec + 1, end - 1))
+		return -1;
+	memcpy(id, rec + 1, end - 1);
+	id[end - 1] = '\0';
+	return 0;
+}
+
+int fifo_notice_format(char rec[FIFO_NOTICE_SIZE], const char *id)
+{
+	size_t len = strnlen(id, FIFO_NOTICE_SIZE);
+
+	if (len >= FIFO_NOTICE_SIZE || !valid_id(id, len))
+		return -1;
+	memset(rec, ' ', FIFO_NOTICE_SIZE);
+	rec[0] = '\n';
+	memcpy(rec + 1, id, len);
+	return 0;
+}
+
+/* Step 4 - read one notice: ONE read() of exactly one notice's size.  As
+ * every client writes whole notices atomically, that read takes exactly one
+ * of them, and the next stays in the FIFO, where poll() still sees it.
+ *
+ * Anyone who can write the FIFO can also write bytes that are no notice
+ * ("printf x > fifo.server"), and those shift every later notice out of
+ * step with our reads.  A notice starts with the only '\n' it holds, so the
+ * last '\n' of what we read is where the next notice begins: the bytes
+ * before it are dropped (and reported), and the rest of that notice, written
+ * in the same atomic write(), is already in the FIFO: one more read takes
+ * it.  So we are back in step at once, and hold nothing between calls.  A
+ * client found that way is kept in s->retry_id, for the next accept(): this
+ * call reports the stray bytes. */
 static int read_notice(struct ipc_server *s, char id[ID_MAX], struct ipc_error *e)
 {
-	const size_t cap = sizeof s->pending;
+	char rec[FIFO_NOTICE_SIZE];
+	ssize_t n = io_read(s->fd, rec, sizeof rec, s->addr.text, e);
 
-	for (size_t budget = 2 * cap; budget > 0; budget--) {
-		char ch;
-		ssize_t n = io_read(s->fd, &ch, 1, s->addr.text, e);
-		if (n < 0)
-			return (int)n; /* IPC_WOULD_BLOCK, or an error */
-		if (n == 0) /* impossible while we hold a writer */
-			return ipc_fail(e, IPC_SYSTEM, 0, "read %s: unexpected end of file",
-					s->addr.text);
-		if (s->pending_len == cap) {
-			if (ch == '\n')
-				s->pending_len = 0;
-			continue;
-		}
-		if (ch != '\n') {
-			s->pending[s->pending_len++] = ch;
-			if (s->pending_len == cap)
-				return ipc_fail(e, IPC_PROTOCOL, 0,
-						"connection notice on %s longer than %zu bytes: "
-						"dropping it", s->addr.text, cap - 1);
-			continue;
-		}
-		size_t len = s->pending_len;
-		s->pending_len = 0;
-		if (len >= ID_MAX || !valid_id(s->pending, len))
+	if (n < 0)
+		return (int)n; /* IPC_WOULD_BLOCK, or an error */
+	if (n == 0) /* impossible while we hold a writer */
+		return ipc_fail(e, IPC_SYSTEM, 0, "read %s: unexpected end of file", s->addr.text);
+	size_t got = (size_t)n;
+	const char *nl = memrchr(rec, '\n', got);
+	size_t stray = nl ? (size_t)(nl - rec) : got;
+
+	if (stray == 0) {
+		if (fifo_notice_parse(rec, got, id) < 0)
 			return ipc_fail(e, IPC_PROTOCOL, 0, "malformed connection notice on %s "
-					"(%zu bytes; expected \"<pid>[-<hex tag>]\\n\"): dropped",
-					s->addr.text, len);
-		memcpy(id, s->pending, len);
-		id[len] = '\0';
+					"(%zu bytes; expected '\\n', \"<pid>[-<hex tag>]\", spaces: "
+					"%d bytes in all): dropped", s->addr.text, got,
+					FIFO_NOTICE_SIZE);
 		ipc_step(s->ctx, NAME, "read", "fd %d: notice from client %s", s->fd, id);
 		return 0;
 	}
-	return IPC_WOULD_BLOCK; /* more garbage queued: poll() wakes us again */
+	if (nl) { /* a notice starts at nl: take the rest of it */
+		got -= stray;
+		memmove(rec, nl, got);
+		n = io_read(s->fd, rec + got, sizeof rec - got, s->addr.text, e);
+		if (n > 0)
+			got += (size_t)n;
+		char found[ID_MAX];
+		if (fifo_notice_parse(rec, got, found) == 0) {
+			memcpy(s->retry_id, found, ID_MAX);
+			ipc_step(s->ctx, NAME, "read", "fd %d: notice from client %s, after "
+				 "%zu stray bytes", s->fd, found, stray);
+		} else {
+			stray += got;
+		}
+	}
+	return ipc_fail(e, IPC_PROTOCOL, 0, "%zu stray bytes on %s, not a connection notice: "
+			"dropped", stray, s->addr.text);
 }
 
 /* Step 5 - open one FIFO of the client's pair, refusing anything else:
@@ -276,12 +389,30 @@ static int open_client_fifo(const struct ipc_server *s, const char *path, int mo
 	return -1;
 }
 
+/* The client that sent a notice left before we opened its pair: nobody
+ * reads its reply FIFO any more (the open for writing said ENXIO), and a
+ * client opens that reader before it sends its notice.  Nobody will ever
+ * remove the pair, so we do, but only FIFOs of ours at the very names the
+ * notice gave: the request FIFO we hold open, and a reply FIFO that lstat()
+ * shows is a FIFO of our user. */
+static void remove_dead_pair(const struct ipc_server *s, const char *req, int rfd,
+			     const char *rep)
+{
+	struct stat st;
+
+	if (still_named(req, rfd) && unlink(req) == 0)
+		ipc_step(s->ctx, NAME, "unlink", "%s (its client left)", req);
+	if (lstat(rep, &st) == 0 && S_ISFIFO(st.st_mode) && st.st_uid == geteuid() &&
+	    unlink(rep) == 0)
+		ipc_step(s->ctx, NAME, "unlink", "%s (its client left)", rep);
+}
+
 static int fifo_accept(struct ipc_server *s, struct ipc_conn *c, struct ipc_error *e)
 {
 	char req[IPC_PATH_MAX], rep[IPC_PATH_MAX], id[ID_MAX];
 	_Static_assert(sizeof s->retry_id >= ID_MAX, "retry_id holds an id");
 
-	if (s->retry_id[0]) { /* its notice was read when descriptors ran out */
+	if (s->retry_id[0]) { /* its notice was read already (see read_notice()) */
 		memcpy(id, s->retry_id, ID_MAX);
 		s->retry_id[0] = '\0';
 	} else {
@@ -297,6 +428,8 @@ static int fifo_accept(struct ipc_server *s, struct ipc_conn *c, struct ipc_erro
 	int rfd = open_client_fifo(s, req, O_RDONLY, e);
 	int wfd = rfd < 0 ? -1 : open_client_fifo(s, rep, O_WRONLY, e);
 	if (wfd < 0) {
+		if (rfd >= 0 && e->sys_errno == ENXIO)
+			remove_dead_pair(s, req, rfd, rep);
 		if (rfd >= 0)
 			close(rfd);
 		/* Out of descriptors: the notice is gone from the FIFO, so keep
@@ -332,7 +465,7 @@ static int fifo_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc
 {
 	const char *server = a->text, *suffix[2] = { "req", "rep" };
 	char *req = c->own_path[0], *rep = c->own_path[1];
-	char id[ID_MAX], notice[ID_MAX + 1];
+	char id[ID_MAX], notice[FIFO_NOTICE_SIZE];
 	unsigned tag;
 	struct stat st;
 	ssize_t n;
@@ -394,7 +527,11 @@ static int fifo_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc
 	/* Step 5 - the notice, in ONE write() of far less than PIPE_BUF bytes:
 	 * atomic, all or nothing, so it never mixes with another client's.  A
 	 * full server FIFO (a server not keeping up) means: wait for room. */
-	int len = snprintf(notice, sizeof notice, "%s\n", id);
+	int len = (int)sizeof notice;
+	if (fifo_notice_format(notice, id) < 0) {
+		ipc_fail(e, IPC_SYSTEM, 0, "connection notice for id %s", id);
+		goto fail;
+	}
 	while ((n = io_write(sfd, notice, (size_t)len, server, e)) == IPC_WOULD_BLOCK) {
 		if (io_wait(sfd, POLLOUT, -1, c->ctx->timeout_ms) != IO_READY) {
 			ipc_fail(e, IPC_TIMEOUT, 0, "write notice to %s: FIFO full", server);
@@ -408,7 +545,8 @@ static int fifo_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc
 		}
 		goto fail;
 	}
-	ipc_step(c->ctx, NAME, "write", "fd %d: notice \"%s\\n\" (%d bytes)", sfd, id, len);
+	ipc_step(c->ctx, NAME, "write", "fd %d: notice \"\\n%s\" and spaces (%d bytes)", sfd,
+		 id, len);
 	close_fd(c->ctx, &sfd); /* one notice per connection */
 
 	snprintf(c->peer_text, sizeof c->peer_text, "%s", server);
@@ -501,7 +639,8 @@ static void fifo_shutdown(struct ipc_server *s, bool remove)
 	}
 	close_fd(s->ctx, &s->fd);
 	close_fd(s->ctx, &s->aux_fd);
-	s->pending_len = 0;
+	unixpath_unlock(s, s->addr.text, remove);
+	s->retry_id[0] = '\0';
 }
 
 const struct ipc_transport fifo_transport = {

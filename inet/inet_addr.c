@@ -127,7 +127,14 @@ void inet_address_format(const struct sockaddr_storage *ss, char *out, size_t ca
 		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
 		if (!inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof host))
 			snprintf(host, sizeof host, "?");
-		snprintf(out, cap, "[%s]:%u", host, (unsigned)ntohs(sin6->sin6_port));
+		/* A link-local address means nothing without its interface
+		 * ("[fe80::1%2]:7411"): keep the scope, or the text we print
+		 * names another address than the one in use. */
+		if (sin6->sin6_scope_id)
+			snprintf(out, cap, "[%s%%%u]:%u", host, (unsigned)sin6->sin6_scope_id,
+				 (unsigned)ntohs(sin6->sin6_port));
+		else
+			snprintf(out, cap, "[%s]:%u", host, (unsigned)ntohs(sin6->sin6_port));
 	} else {
 		snprintf(out, cap, "(address family %d)", (int)ss->ss_family);
 	}

@@ -122,7 +122,8 @@ static int udp_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc_
 		return -1;
 	inet_address_format(&ss, where, sizeof where);
 
-	/* Step 1 - socket(): our own port is chosen at the first send(). */
+	/* Step 1 - socket().  It has no port yet: connect() below picks an
+	 * ephemeral one, as a bind() to port 0 would. */
 	int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return ipc_fail(e, IPC_SYSTEM, errno, "socket %s", where);

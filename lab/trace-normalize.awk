@@ -23,6 +23,8 @@ function fix(s,    pre, post, n, m) {
 	s = replace_all(s, "\"" rundir "\"", "\"$RUNDIR\"")
 	gsub(/"[^"]*\/demo-[A-Za-z0-9]+/, "\"$DIR", s)
 	gsub(/client-[0-9]+-[0-9a-f]+/, "client-<pid>-<tag>", s)
+	gsub(/sun_path=@"[0-9a-f]+"/, "sun_path=@\"<autobind>\"", s)   # a name the kernel chose
+	gsub(/"\\n[0-9]+-[0-9a-f]+ +"/, "\"\\n<pid>-<tag>  ...\"", s)   # a FIFO notice: 32 bytes
 	if (gsub(/"[0-9]+-[0-9a-f]+\\n"/, "\"<pid>-<tag>\\n\"", s))   # a FIFO client's notice
 		sub(/, [0-9]+\) += [0-9]+$/, ", <n>) = <n>", s)
 	gsub(/,  +/, ", ", s)

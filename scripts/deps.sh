@@ -11,6 +11,7 @@
 #   lab    strace (`make lab-check`, `make trace`), pandoc (`make handout`),
 #          chromium (the handout's browser test), socat and iproute2 (ss, nstat:
 #          the experiments the handout runs)
+#   fuzz   clang, whose compiler runtime holds libFuzzer (`make fuzz`)
 # Installs what is missing when run as root; otherwise says what to run.
 set -eu
 
@@ -22,7 +23,8 @@ for group in "$@"; do
 	valgrind) packages="$packages valgrind" ;;
 	netlab) packages="$packages iproute2 nftables gnuplot-nox" ;;
 	lab)   packages="$packages strace pandoc chromium socat iproute2" ;;
-	*) echo "deps.sh: unknown group '$group' (test, bench, valgrind, netlab, lab)" >&2; exit 2 ;;
+	fuzz)  packages="$packages clang" ;;
+	*) echo "deps.sh: unknown group '$group' (test, bench, valgrind, netlab, lab, fuzz)" >&2; exit 2 ;;
 	esac
 done
 

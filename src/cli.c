@@ -181,7 +181,10 @@ int cli_parse(struct cli *cli, int allowed, int argc, char **argv, struct cli_op
 			o->name = optarg;
 			break;
 		case 't':
-			if (parse_int(cmd, "--timeout", optarg, 0, &cli->ctx.timeout_ms) < 0)
+			/* 0 would mean "give up before the server could answer":
+			 * every greeting would fail with a timeout, so it is
+			 * refused as a usage error instead. */
+			if (parse_int(cmd, "--timeout", optarg, 1, &cli->ctx.timeout_ms) < 0)
 				return -1;
 			break;
 		case LONG_IDLE:

@@ -70,7 +70,7 @@ void ipc_server_init(struct ipc_server *s, const struct ipc_transport *t,
 	memset(s, 0, sizeof *s);
 	s->t = t;
 	s->ctx = ctx;
-	s->fd = s->aux_fd = -1;
+	s->fd = s->aux_fd = s->lock_fd = -1;
 	s->addr.pipe_fd[0] = s->addr.pipe_fd[1] = -1;
 }
 

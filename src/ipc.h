@@ -28,7 +28,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
-/* Statuses.  The first ones double as `ipclab` exit codes (docs/CLI.md). */
+/* Statuses.  The first ones double as `ipclab` exit codes (README.md, "Exit status"). */
 enum ipc_status {
 	IPC_OK = 0,
 	IPC_ERR_REPLY = 1,  /* the server answered ERR <reason> */
@@ -106,11 +106,12 @@ struct ipc_server {
 			    pipe: the reply end; -1 otherwise */
 	struct ipc_addr addr; /* where clients reach us (the real port, never 0) */
 	bool owns_path;  /* addr.text is a file we created and must remove */
+	int lock_fd;     /* unix sockets, fifo: "<path>.lock", flock()ed for our life */
+	dev_t path_dev;  /* the file we created at addr.text: removed at the end */
+	ino_t path_ino;  /* only if it is still that very file */
 	bool accepted;   /* pipe: the one client was handed out already */
-	char pending[64];     /* fifo: partial connection notice read so far */
-	size_t pending_len;
-	char retry_id[32];    /* fifo: a client accepted when descriptors ran out,
-				 to be accepted again ("" = none) */
+	char retry_id[32];    /* fifo: a client whose notice was read already, to be
+				 accepted by the next accept() ("" = none) */
 };
 
 struct ipc_conn {

@@ -6,7 +6,7 @@
  *   ipclab greet TRANSPORT [NAME] [--address ADDR]
  *   ipclab demo [TRANSPORT...]
  *
- * Exit codes are the ipc_status values (ipc.h, docs/CLI.md).
+ * Exit codes are the ipc_status values (ipc.h; the table is in README.md).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +32,7 @@ static const char usage[] =
 	"\n"
 	"options (every command; `ipclab COMMAND --help` for its own):\n"
 	"  -a, --address ADDR   a path (fifo, unix_stream, unix_dgram) or HOST:PORT (tcp, udp)\n"
-	"  -t, --timeout MS     longest wait for a server (default 3000)\n"
+	"  -t, --timeout MS     longest wait for a server (default 3000, at least 1)\n"
 	"      --trace          narrate every system call on stderr\n"
 	"  -h, --help           this text\n"
 	"\n"

@@ -33,6 +33,7 @@
 
 #include "evloop.h"
 #include "io.h"
+#include "lograte.h"
 #include "protocol.h"
 #include "server.h"
 
@@ -63,13 +64,12 @@ struct mux {
 	long long listen_resume;  /* > 0: listener paused until this time */
 	bool starved;             /* out of descriptors since the last accept */
 	bool stopping;
+	struct lograte log;       /* one line per kind of event and second at most */
 };
 
-static void say(const struct mux *m, const char *what, const char *detail)
+static void say(struct mux *m, const char *what, const char *detail)
 {
-	if (m->o->log)
-		fprintf(m->o->log, "ipclab serve %s --mode %s: %s%s%s\n", m->s->t->name,
-			serve_mode_name(m->o->mode), what, detail ? ": " : "", detail ? detail : "");
+	lograte_say(&m->log, what, detail);
 }
 
 /* ---- the client list, ordered by deadline ------------------------------ */
@@ -367,6 +367,9 @@ static int next_timeout(const struct mux *m, long long now)
 		when = m->head->deadline;
 	if (m->listen_resume > 0 && (when < 0 || m->listen_resume < when))
 		when = m->listen_resume;
+	int log_due = lograte_due_ms(&m->log, now);
+	if (log_due >= 0 && (when < 0 || now + log_due < when))
+		when = now + log_due;
 	if (when < 0)
 		return -1;
 	return when <= now ? 0 : when - now > INT_MAX ? INT_MAX : (int)(when - now);
@@ -381,6 +384,7 @@ static int run(struct mux *m, struct ipc_error *e)
 		if (evloop_run_once(m->loop, next_timeout(m, io_now_ms()), e) < 0)
 			return -1;
 		long long now = io_now_ms();
+		lograte_flush(&m->log, now);
 		while (m->head && m->o->idle_timeout_ms >= 0 && m->head->deadline <= now) {
 			say(m, "closing idle client", m->head->conn.peer_text);
 			client_close(m->head);
@@ -411,6 +415,10 @@ int serve_mux(struct ipc_server *s, const struct serve_opts *o, struct ipc_error
 		return -1;
 	if (o->mode == SERVE_ITERATIVE)
 		return ipc_fail(e, IPC_USAGE, 0, "serve_mux: mode iterative is serve_iterative()");
+	char prefix[64];
+	snprintf(prefix, sizeof prefix, "ipclab serve %s --mode %s", s->t->name,
+		 serve_mode_name(o->mode));
+	lograte_init(&m.log, o->log, prefix);
 	m.loop = evloop_new(backend, fd_limit(), e);
 	if (!m.loop)
 		return -1;
@@ -421,6 +429,7 @@ int serve_mux(struct ipc_server *s, const struct serve_opts *o, struct ipc_error
 		rc = run(&m, e);
 	while (m.head)
 		client_close(m.head);
+	lograte_flush(&m.log, -1);
 	evloop_free(m.loop);
 	return rc;
 }

@@ -9,6 +9,7 @@
 #ifndef IPCLAB_UNIXPATH_H
 #define IPCLAB_UNIXPATH_H
 
+#include <stdbool.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -20,17 +21,46 @@
 int unixpath_fill(struct sockaddr_un *sun, socklen_t *len, const char *path,
 		  struct ipc_error *e);
 
+/*
+ * Claiming a path is three steps: probe (is a server there?), unlink (a
+ * stale file), bind.  Two servers doing them at once can interleave: one
+ * binds, and before it listens the other probes, finds it "stale", unlinks
+ * it and binds its own; the first then serves a name nobody can reach.  So
+ * every server first takes a lock, "<path>.lock" with flock(LOCK_EX), and
+ * holds it for its whole life: the three steps are one step for any other
+ * ipclab server, a server that died released its lock with its last
+ * descriptor, and the lock file is removed with the path when it stops.
+ *
+ * unixpath_lock(): 0 and s->lock_fd, or -1 (IPC_IN_USE: another server
+ * holds it; a lock file that is not ours, or a symlink, is refused).
+ */
+int unixpath_lock(struct ipc_server *s, const char *path, struct ipc_error *e);
+
+/* Remember which file we created at `path` (after bind() or mkfifo()), so
+ * that unixpath_release() removes that file only. */
+void unixpath_created(struct ipc_server *s, const char *path);
+
+/* The end of a server: with `remove`, unlink s->addr.text if it is still the
+ * file we created (same device and inode: another server may have taken the
+ * name since) and the lock file; then close the lock (any process).  The
+ * parent of a forked server calls it with remove = false. */
+void unixpath_release(struct ipc_server *s, bool remove);
+/* Close the lock of `path` (and with `remove`, unlink its file), alone: a
+ * listen() that fails after unixpath_lock(). */
+void unixpath_unlock(struct ipc_server *s, const char *path, bool remove);
+
 /* Make `path` free for bind() of a `sock_type` (SOCK_STREAM, SOCK_DGRAM)
  * socket: nothing there is fine; a socket nobody listens on (stale) is
- * removed; a live server, or a file that is not a socket, is IPC_IN_USE. */
+ * removed; a live server, or a file that is not a socket, is IPC_IN_USE.
+ * Call it with the lock held. */
 int unixpath_claim(const char *path, int sock_type, const struct ipc_ctx *ctx,
 		   const char *transport, struct ipc_error *e);
 
 /* The part of listen() both Unix socket transports share: take `address`
  * (NULL = the transport's default, copied into path[IPC_ADDR_MAX]), fill
- * `sun` and make the path free with unixpath_claim().  *address_out points
- * at the path in use. */
-int unixpath_prepare(const struct ipc_server *s, const char *address, int sock_type,
+ * `sun`, take the lock and make the path free with unixpath_claim().
+ * *address_out points at the path in use.  On error the lock is released. */
+int unixpath_prepare(struct ipc_server *s, const char *address, int sock_type,
 		     char path[IPC_ADDR_MAX], const char **address_out, struct sockaddr_un *sun,
 		     socklen_t *len, struct ipc_error *e);
 

@@ -215,7 +215,7 @@ static void test_standard_tools_as_clients(void **state)
 	snprintf(cmd, sizeof cmd,
 		 "d='%s'; mkfifo -m 600 \"$d/client-$$.req\" \"$d/client-$$.rep\" && "
 		 "exec 3<>\"$d/client-$$.req\" 4<>\"$d/client-$$.rep\" && "
-		 "echo $$ > '%s' && echo Ivy >&3 && head -n 1 <&4",
+		 "printf '\\n%%-31s' $$ > '%s' && echo Ivy >&3 && head -n 1 <&4",
 		 env->dir, bg.addr);
 	assert_int_equal(shell(env, cmd, out, sizeof out), 0);
 	assert_string_equal(out, "Hello, Ivy\n");

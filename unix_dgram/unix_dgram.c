@@ -9,16 +9,24 @@
  * nowhere to send the reply.  Message boundaries are kept: one send() is one
  * recv(), and a datagram larger than the receive buffer is truncated.
  *
+ * The client's address: the classic client (TLPI 57.3) binds a path of its
+ * own, and must unlink() it when done; a client killed while it waits
+ * leaves that file behind for ever, and a path in a deep directory may not
+ * even fit in sun_path.  ipclab's client uses Linux's autobind instead:
+ * bind() with nothing but the address family, and the kernel picks a unique
+ * name in the abstract namespace ("@" followed by five hex digits, never a
+ * file), which disappears with the socket.  Clients that bind a path of
+ * their own (socat's bind=) are served too.
+ *
  *   server: socket -> bind -> recvfrom/sendto ... -> close -> unlink
- *   client: socket -> bind -> connect -> send/recv -> close -> unlink
+ *   client: socket -> bind (autobind) -> connect -> send/recv -> close
  */
 #include <errno.h>
-#include <sys/random.h>
-#include <time.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -57,8 +65,11 @@ static int ud_listen(struct ipc_server *s, const char *address, struct ipc_error
 
 	/* Step 1 - socket(). */
 	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return ipc_fail(e, IPC_SYSTEM, errno, "socket AF_UNIX, SOCK_DGRAM");
+	if (fd < 0) {
+		ipc_fail(e, IPC_SYSTEM, errno, "socket AF_UNIX, SOCK_DGRAM");
+		unixpath_unlock(s, address, true);
+		return -1;
+	}
 	ipc_step(s->ctx, NAME, "socket", "AF_UNIX, SOCK_DGRAM -> fd %d", fd);
 
 	/* Step 2 - bind(): the name clients send to.  There is no listen():
@@ -66,9 +77,11 @@ static int ud_listen(struct ipc_server *s, const char *address, struct ipc_error
 	if (bind(fd, (struct sockaddr *)&sun, len) < 0) {
 		int err = errno;
 		close(fd);
+		unixpath_unlock(s, address, true);
 		return unixpath_bind_failed(e, err, address);
 	}
 	ipc_step(s->ctx, NAME, "bind", "fd %d to %s", fd, address);
+	unixpath_created(s, address);
 
 	s->fd = fd;
 	s->owns_path = true;
@@ -111,9 +124,8 @@ static void describe(const struct sockaddr_storage *ss, socklen_t len, char *out
 
 static int ud_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc_error *e)
 {
-	struct sockaddr_un server, own;
-	socklen_t server_len = 0, own_len = 0;
-	char path[IPC_ADDR_MAX];
+	struct sockaddr_un server;
+	socklen_t server_len = 0;
 	int r;
 
 	if (unixpath_fill(&server, &server_len, a->text, e) < 0)
@@ -125,28 +137,25 @@ static int ud_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc_e
 	ipc_step(c->ctx, NAME, "socket", "AF_UNIX, SOCK_DGRAM -> fd %d", fd);
 
 	/* Step 2 - bind() a name of our own, the return address the server
-	 * sees in recvfrom().  The pid and a random tag make it unique: a
-	 * name reused soon after (say pid and fd alone) could receive a late
-	 * reply meant for the connection that used it before.  A file left by
-	 * a crashed process is claimed as stale. */
-	unsigned tag;
-	if (getrandom(&tag, sizeof tag, 0) != (ssize_t)sizeof tag)
-		tag = (unsigned)fd ^ (unsigned)time(NULL);
-	snprintf(path, sizeof path, "%s/client-%ld-%08x.dgram", c->ctx->rundir,
-		 (long)getpid(), tag);
-	if (unixpath_fill(&own, &own_len, path, e) < 0 ||
-	    unixpath_claim(path, SOCK_DGRAM, c->ctx, NAME, e) < 0) {
-		close(fd);
-		return -1;
-	}
-	if (bind(fd, (struct sockaddr *)&own, own_len) < 0) {
+	 * sees in recvfrom().  Only the family is given (an address length of
+	 * sizeof(sa_family_t)): Linux then binds a fresh name in the abstract
+	 * namespace, unique while the socket lives, in no directory, removed by
+	 * the kernel when the socket closes however the process ends. */
+	struct sockaddr_un own = { .sun_family = AF_UNIX };
+	if (bind(fd, (struct sockaddr *)&own, sizeof own.sun_family) < 0) {
 		int err = errno;
 		close(fd);
-		return ipc_fail(e, IPC_SYSTEM, err, "bind %s", path);
+		return ipc_fail(e, IPC_SYSTEM, err, "bind (autobind) AF_UNIX, SOCK_DGRAM");
 	}
-	ipc_step(c->ctx, NAME, "bind", "fd %d to %s", fd, path);
-	_Static_assert(sizeof c->own_path[0] == sizeof own.sun_path, "own_path fits sun_path");
-	memcpy(c->own_path[0], own.sun_path, sizeof own.sun_path);
+	if (c->ctx && c->ctx->trace) {
+		struct sockaddr_storage name;
+		socklen_t name_len = sizeof name;
+		char text[IPC_ADDR_MAX] = "?";
+		if (getsockname(fd, (struct sockaddr *)&name, &name_len) == 0)
+			describe(&name, name_len, text, sizeof text);
+		ipc_step(c->ctx, NAME, "bind", "fd %d to %s (autobind: abstract, no file)", fd,
+			 text);
+	}
 
 	/* Step 3 - connect(): no handshake, it only fixes the destination of
 	 * send() and makes the kernel refuse datagrams from anyone but the
@@ -157,8 +166,6 @@ static int ud_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc_e
 	if (r < 0) {
 		int err = errno;
 		close(fd);
-		unixpath_remove(c->own_path[0], c->ctx, NAME);
-		c->own_path[0][0] = '\0';
 		if (err == ENOENT || err == ECONNREFUSED) {
 			ipc_fail(e, IPC_NO_SERVER, err, "connect %s", a->text);
 			return ipc_hint(e, "no server there: start one with `ipclab serve unix_dgram`");
@@ -216,6 +223,38 @@ static ssize_t ud_recv(struct ipc_conn *c, void *buf, size_t cap, struct ipc_err
 	return n;
 }
 
+/* A client bound to a path gets its reply at that path, and sendto(), like
+ * connect(), follows symlinks: if the client's socket file was replaced by a
+ * symlink since its request, our reply would go to whatever socket the link
+ * names.  So the path must still be a socket file (lstat(), which does not
+ * follow links).  Abstract names (autobind) are no files: nothing to check.
+ * Returns true, with `e` filled, if the reply must not be sent. */
+static bool reply_path_unsafe(const struct ipc_conn *c, struct ipc_error *e)
+{
+	const struct sockaddr_un *sun = (const struct sockaddr_un *)&c->peer;
+	size_t off = offsetof(struct sockaddr_un, sun_path);
+	char path[sizeof sun->sun_path + 1];
+	struct stat st;
+
+	if (sun->sun_family != AF_UNIX || c->peer_len <= off || sun->sun_path[0] == '\0')
+		return false;
+	size_t n = strnlen(sun->sun_path, c->peer_len - off);
+	memcpy(path, sun->sun_path, n);
+	path[n] = '\0';
+	if (lstat(path, &st) < 0) {
+		ipc_fail(e, IPC_PROTOCOL, errno, "sendto %s", path);
+		ipc_hint(e, "the client went away before its reply");
+		return true;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		ipc_fail(e, IPC_PROTOCOL, 0, "sendto %s: the client's address is no longer a "
+			 "socket but a %s: reply not sent", path,
+			 S_ISLNK(st.st_mode) ? "symbolic link" : "file of another kind");
+		return true;
+	}
+	return false;
+}
+
 /* Server: sendto() the last sender.  Client: send() to the server it is
  * connected to.  A datagram goes whole or not at all: no loop here. */
 static ssize_t ud_send(struct ipc_conn *c, const void *buf, size_t len, struct ipc_error *e)
@@ -232,6 +271,8 @@ static ssize_t ud_send(struct ipc_conn *c, const void *buf, size_t len, struct i
 		}
 		to = (const struct sockaddr *)&c->peer;
 		tolen = c->peer_len;
+		if (reply_path_unsafe(c, e))
+			return -1;
 	}
 	do
 		n = sendto(c->wfd, buf, len, MSG_NOSIGNAL, to, tolen);
@@ -267,8 +308,9 @@ static ssize_t ud_send(struct ipc_conn *c, const void *buf, size_t len, struct i
 	return n;
 }
 
-/* Last client step - close(), then unlink() our own socket file.  The
- * server side only drops its borrowed view: the fd is the server's. */
+/* Last client step - close(): the kernel drops our abstract name with the
+ * socket.  The server side only drops its borrowed view: the fd is the
+ * server's. */
 static void ud_close(struct ipc_conn *c)
 {
 	if (!c->borrowed && c->rfd >= 0) {
@@ -276,13 +318,10 @@ static void ud_close(struct ipc_conn *c)
 		ipc_step(c->ctx, NAME, "close", "fd %d", c->rfd);
 	}
 	c->rfd = c->wfd = -1;
-	if (c->own_path[0][0]) {
-		unixpath_remove(c->own_path[0], c->ctx, NAME);
-		c->own_path[0][0] = '\0';
-	}
 }
 
-/* Last server step - close the socket and unlink() its path. */
+/* Last server step - close the socket and unlink() its path, if it is still
+ * the file our bind() made; then the lock file. */
 static void ud_shutdown(struct ipc_server *s, bool remove)
 {
 	if (s->fd >= 0) {
@@ -290,10 +329,7 @@ static void ud_shutdown(struct ipc_server *s, bool remove)
 		ipc_step(s->ctx, NAME, "close", "fd %d", s->fd);
 		s->fd = -1;
 	}
-	if (remove && s->owns_path) {
-		unixpath_remove(s->addr.text, s->ctx, NAME);
-		s->owns_path = false;
-	}
+	unixpath_release(s, remove);
 }
 
 const struct ipc_transport unix_dgram_transport = {

@@ -42,17 +42,22 @@ static int us_listen(struct ipc_server *s, const char *address, struct ipc_error
 
 	/* Step 1 - socket(): an endpoint with no name yet. */
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return ipc_fail(e, IPC_SYSTEM, errno, "socket AF_UNIX, SOCK_STREAM");
+	if (fd < 0) {
+		ipc_fail(e, IPC_SYSTEM, errno, "socket AF_UNIX, SOCK_STREAM");
+		unixpath_unlock(s, address, true);
+		return -1;
+	}
 	ipc_step(s->ctx, NAME, "socket", "AF_UNIX, SOCK_STREAM -> fd %d", fd);
 
 	/* Step 2 - bind(): give it a name; this creates the socket file. */
 	if (bind(fd, (struct sockaddr *)&sun, len) < 0) {
 		int err = errno;
 		close(fd);
+		unixpath_unlock(s, address, true);
 		return unixpath_bind_failed(e, err, address);
 	}
 	ipc_step(s->ctx, NAME, "bind", "fd %d to %s", fd, address);
+	unixpath_created(s, address);
 
 	/* Step 3 - listen(): a passive socket; the kernel queues up to
 	 * SOMAXCONN connecting clients until we accept() them. */
@@ -60,6 +65,7 @@ static int us_listen(struct ipc_server *s, const char *address, struct ipc_error
 		int err = errno;
 		close(fd);
 		unixpath_remove(address, s->ctx, NAME);
+		unixpath_unlock(s, address, true);
 		return ipc_fail(e, IPC_SYSTEM, err, "listen %s", address);
 	}
 	ipc_step(s->ctx, NAME, "listen", "fd %d, backlog SOMAXCONN", fd);
@@ -183,7 +189,8 @@ static void us_close(struct ipc_conn *c)
 }
 
 /* Last step - close the listening socket, then unlink() its path: the
- * file outlives the socket, and would make the next bind() fail. */
+ * file outlives the socket, and would make the next bind() fail.  Only if
+ * it is still the file our bind() made, and then the lock file too. */
 static void us_shutdown(struct ipc_server *s, bool remove)
 {
 	if (s->fd >= 0) {
@@ -191,10 +198,7 @@ static void us_shutdown(struct ipc_server *s, bool remove)
 		ipc_step(s->ctx, NAME, "close", "fd %d", s->fd);
 		s->fd = -1;
 	}
-	if (remove && s->owns_path) {
-		unixpath_remove(s->addr.text, s->ctx, NAME);
-		s->owns_path = false;
-	}
+	unixpath_release(s, remove);
 }
 
 const struct ipc_transport unix_stream_transport = {

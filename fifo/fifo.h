@@ -1,0 +1,29 @@
+/*
+ * fifo.h - the FIFO transport's connection notice, for its tests and fuzzer.
+ *
+ * A client announces itself by writing one fixed-size record to the server's
+ * well-known FIFO: FIFO_NOTICE_SIZE bytes, '\n', then its id
+ * ("<pid>[-<hex tag>]"), then spaces.  Records of one size, each written in
+ * one write() of less than PIPE_BUF bytes (atomic), are read back whole by
+ * one read() of the same size (TLPI 44.8); the leading '\n' lets the server
+ * find the next record again after stray bytes (see read_notice()).
+ */
+#ifndef IPCLAB_FIFO_H
+#define IPCLAB_FIFO_H
+
+#include <stddef.h>
+
+#define FIFO_NOTICE_SIZE 32
+#define FIFO_ID_MAX 32 /* an id and its NUL: "<pid>-<tag>" is at most 27 bytes */
+
+/* Is rec[0 .. len) one whole notice?  0 and id (NUL-terminated) filled, or
+ * -1: not exactly FIFO_NOTICE_SIZE bytes, no leading '\n', an id that is not
+ * 1-10 digits optionally followed by '-' and 1-16 lowercase hex digits, or
+ * anything but spaces after it. */
+int fifo_notice_parse(const char *rec, size_t len, char id[FIFO_ID_MAX]);
+
+/* Write the notice for `id` into rec (FIFO_NOTICE_SIZE bytes, no NUL).
+ * -1 if id is not a valid id. */
+int fifo_notice_format(char rec[FIFO_NOTICE_SIZE], const char *id);
+
+#endif
