@@ -98,7 +98,17 @@ $(ASAN)/bin/ipclab: $(ASAN_LIB) $(ASAN)/src/main.o
 	$(CC) $(SAN) -o $@ $^ -lm
 
 $(ASAN)/tests/%: $(ASAN)/tests/%.o $(ASAN)/tests/support.o $(ASAN_LIB)
-	$(CC) $(SAN) -o $@ $^ -lcmocka -lm
+	$(CC) $(SAN) -o $@ $^ $(TEST_LDFLAGS) -lcmocka -lm
+
+# The suites that script system-call faults (tests/fault.h) are linked with
+# these calls of the project's code wrapped by tests/fault.c; nothing else is.
+FAULT_CALLS := read write send recv sendto recvmsg accept4 connect socket open \
+	       poll select epoll_wait clock_gettime
+FAULT_TESTS := test_faults test_io
+$(foreach d,$(ASAN) $(REL),$(FAULT_TESTS:%=$(d)/tests/%)): TEST_LDFLAGS = \
+	$(foreach f,$(FAULT_CALLS),-Wl,--wrap=$(f))
+$(FAULT_TESTS:%=$(ASAN)/tests/%): $(ASAN)/tests/fault.o
+$(FAULT_TESTS:%=$(REL)/tests/%): $(REL)/tests/fault.o
 $(ASAN)/tests/support.o: tests/support.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC asan $<")
