@@ -16,7 +16,7 @@
  *
  * The rules and counters live in one shared anonymous mapping, so a rule
  * added by the test process reaches a server child that is already running,
- * and what the child did (fault_fired, fault_calls) is seen by the test.
+ * and what the child's faults did (fault_fired) is seen by the test.
  * fault_reset() forgets everything: each test starts from a clean slate.
  * With no rule, every wrapper is the plain call.
  */
@@ -48,7 +48,8 @@ struct fault {
 			     EINTR is returned after the call, as POSIX has it: the
 			     connection goes on in the background) */
 	size_t max;       /* read/write/send/recv: move at most this many bytes */
-	void (*hook)(void *arg); /* call this, then make the call as usual */
+	void (*hook)(void *arg, int fd); /* call this (with the call's descriptor, or
+					    -1), then make the call as usual */
 	void *arg;
 };
 
@@ -56,7 +57,7 @@ struct fault {
 int fault_add(const struct fault *f);
 /* How many times rule `id` acted, in every process. */
 int fault_fired(int id);
-/* Calls of this kind seen since the last reset, in every process. */
+/* Calls of this kind this process made since the last reset. */
 long fault_calls(enum fault_call call);
 /* Forget every rule and counter (and stop the virtual clock). */
 void fault_reset(void);

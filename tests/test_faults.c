@@ -219,7 +219,7 @@ static void run_plans(struct test_env *env, const struct plan *plans, size_t n, 
 	int round = 0, server_fds = 0, tried = 0;
 	long long t0 = io_now_ms();
 
-	env->ctx.timeout_ms = 300; /* a dropped datagram reply costs one try: 100 ms */
+	env->ctx.timeout_ms = test_scale_ms(300); /* a lost datagram reply costs a try: 100 ms */
 	if (!one_client) {
 		start(env, &s, &child);
 		if (session(env, &s, round++, &e) < 0) /* warm-up: the loop is set up */
@@ -409,7 +409,7 @@ static void test_emfile_does_not_spin(void **state)
 	assert_true(tries >= 1);
 	assert_true(tries <= 3 * 8); /* one per pause (100 ms), with room to spare */
 	char got[64];
-	assert_int_equal(conn_recv_line(&c, got, sizeof got, 2000, &e), 14);
+	assert_int_equal(conn_recv_line(&c, got, sizeof got, test_scale_ms(2000), &e), 14);
 	assert_memory_equal(got, "Hello, Queued\n", 14);
 	env->t->close(&c);
 	test_server_stop(&child);

@@ -323,8 +323,9 @@ static void test_blocking_write_interrupted(void **state)
 
 /* ---- io_wait, on the virtual clock -------------------------------------- */
 
-static void advance_30(void *arg)
+static void advance_30(void *arg, int fd_unused)
 {
+	(void)fd_unused;
 	(void)arg;
 	fault_clock_advance(30);
 }
@@ -592,8 +593,9 @@ static void test_datagram_timeout_is_the_whole_budget(void **state)
 }
 
 /* A reply that comes during the second try is taken. */
-static void answer_now(void *arg)
+static void answer_now(void *arg, int fd_unused)
 {
+	(void)fd_unused;
 	int peer = *(int *)arg;
 	char req[64];
 	while (recv(peer, req, sizeof req, MSG_DONTWAIT) > 0)
@@ -633,8 +635,9 @@ struct reset_server {
 	int listen_fd;
 };
 
-static void reset_now(void *arg)
+static void reset_now(void *arg, int fd_unused)
 {
+	(void)fd_unused;
 	struct reset_server *r = arg;
 	int fd = accept(r->listen_fd, NULL, NULL);
 	assert_true(fd >= 0);
@@ -677,8 +680,9 @@ static void test_tcp_reset_mid_request(void **state)
 
 /* A unix_dgram server that goes away between our connect() and our send():
  * status 3, no server, with what to do. */
-static void vanish(void *arg)
+static void vanish(void *arg, int fd_unused)
 {
+	(void)fd_unused;
 	int *fd = arg;
 	close(*fd);
 	*fd = -1;
