@@ -330,6 +330,12 @@ static void advance_30(void *arg, int fd_unused)
 	fault_clock_advance(30);
 }
 
+static void advance_150(void *arg, int fd_unused)
+{
+	(void)arg, (void)fd_unused;
+	fault_clock_advance(150);
+}
+
 static void test_wait_deadlines(void **state)
 {
 	ENV;
@@ -346,7 +352,12 @@ static void test_wait_deadlines(void **state)
 	assert_int_equal(fault_clock_ms(), 200);
 	assert_int_equal(io_wait(c.rfd, POLLIN, -1, 0), IO_TIMEOUT);
 	assert_int_equal(fault_clock_ms(), 200);
+	/* Interrupted after the deadline has passed: time out, at once. */
+	fault_add(&(struct fault){ .call = FAULT_POLL, .err = EINTR, .hook = advance_150 });
+	assert_int_equal(io_wait(c.rfd, POLLIN, -1, 100), IO_TIMEOUT);
+	assert_int_equal(fault_clock_ms(), 350);
 	assert_int_equal(io_wait(c.wfd, POLLOUT, -1, 100), IO_READY);
+	assert_int_equal(fault_clock_ms(), 350);
 	assert_int_equal(write(peer, "x", 1), 1);
 	assert_int_equal(io_wait(c.rfd, POLLIN, -1, 100), IO_READY);
 	assert_int_equal(pipe(stop), 0);
