@@ -102,16 +102,21 @@ long fault_calls(enum fault_call call)
 	return __atomic_load_n(&calls[call], __ATOMIC_ACQUIRE);
 }
 
-/* What the wrapper of `call` on `fd` must do: NULL = the plain call. */
-static const struct fault *decide(enum fault_call call, int fd)
+/* What a wrapper must do: fail with err, or move at most max bytes (0: no
+ * limit).  Every rule in its window acts: hooks run in the order the rules
+ * were added, the first errno wins, the smallest limit holds. */
+struct action {
+	int err;
+	size_t max;
+};
+
+static struct action decide(enum fault_call call, int fd)
 {
-	const struct fault *act = NULL;
+	struct action a = { 0, 0 };
 	int n = __atomic_load_n(&st->nrules, __ATOMIC_ACQUIRE);
 	pid_t me = 0;
 
 	__atomic_add_fetch(&calls[call], 1, __ATOMIC_RELAXED);
-	if (n == 0)
-		return NULL;
 	for (int i = 0; i < n; i++) {
 		struct rule *r = &st->r[i];
 		if (!__atomic_load_n(&r->used, __ATOMIC_ACQUIRE) || r->f.call != call)
@@ -127,25 +132,26 @@ static const struct fault *decide(enum fault_call call, int fd)
 		int seen = __atomic_add_fetch(&r->seen, 1, __ATOMIC_ACQ_REL);
 		int first = r->f.nth > 1 ? r->f.nth : 1;
 		int times = r->f.times ? r->f.times : 1;
-		if (act || seen < first || (times > 0 && seen >= first + times))
+		if (seen < first || (times > 0 && seen >= first + times))
 			continue;
 		__atomic_add_fetch(&r->fired, 1, __ATOMIC_ACQ_REL);
-		act = &r->f;
+		if (r->f.hook)
+			r->f.hook(r->f.arg, fd);
+		if (!a.err)
+			a.err = r->f.err;
+		if (r->f.max && (!a.max || r->f.max < a.max))
+			a.max = r->f.max;
 	}
-	if (act && act->hook)
-		act->hook(act->arg, fd);
-	return act;
+	return a;
 }
 
 /* The errno to fail with, or 0 to go on (with a byte limit in *cap). */
-static int apply(const struct fault *f, size_t *cap)
+static int apply(struct action a, size_t *cap)
 {
-	if (!f)
-		return 0;
-	if (f->err)
-		return f->err;
-	if (cap && f->max && *cap > f->max)
-		*cap = f->max;
+	if (a.err)
+		return a.err;
+	if (cap && a.max && *cap > a.max)
+		*cap = a.max;
 	return 0;
 }
 

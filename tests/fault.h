@@ -17,6 +17,8 @@
  * The rules and counters live in one shared anonymous mapping, so a rule
  * added by the test process reaches a server child that is already running,
  * and what the child's faults did (fault_fired) is seen by the test.
+ * Rules compose: every rule whose window holds a call acts on it (the first
+ * errno wins, the smallest byte limit holds, every hook runs).
  * fault_reset() forgets everything: each test starts from a clean slate.
  * With no rule, every wrapper is the plain call.
  */

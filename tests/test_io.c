@@ -387,6 +387,8 @@ static void test_send_all_waits_and_loops(void **state)
 	assert_int_equal(conn_send_all(&c, "abcdefghijklmnopqrstuvwxyz", 26, -1, 1000, &e), 0);
 	read_exactly(peer, got, 26);
 	assert_memory_equal(got, "abcdefghijklmnopqrstuvwxyz", 26);
+	struct pollfd p = { .fd = peer, .events = POLLIN };
+	assert_int_equal(poll(&p, 1, 0), 0); /* not a byte more */
 	close(peer);
 	c.t->close(&c);
 }
