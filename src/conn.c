@@ -86,7 +86,9 @@ ssize_t conn_recv_line(struct ipc_conn *c, char *buf, size_t cap, int timeout_ms
 }
 
 /* Datagram: send, wait a share of the timeout, resend; a lost request or
- * reply (UDP) costs one try, not the whole call. */
+ * reply (UDP) costs one try, not the whole call.  A resent request may be
+ * answered twice: a greeting for another name is a late answer to an
+ * earlier request, and is skipped. */
 static ssize_t greet_datagram_exchange(struct ipc_conn *c, const char *name, size_t len,
 				       char *reply, size_t cap, struct ipc_error *e)
 {
@@ -117,6 +119,11 @@ static ssize_t greet_datagram_exchange(struct ipc_conn *c, const char *name, siz
 				return ipc_fail(e, IPC_PROTOCOL, 0,
 						"recv %s: more than one reply line in one datagram",
 						c->peer_text);
+			/* A late answer to an earlier request (ours, resent, or
+			 * the one before) greets another name: not ours, wait on. */
+			if (nl && n >= 8 && memcmp(reply, "Hello, ", 7) == 0 &&
+			    ((size_t)n != len + 8 || memcmp(reply + 7, name, len) != 0))
+				continue;
 			return n;
 		}
 	}

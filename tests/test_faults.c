@@ -148,6 +148,7 @@ static int session(struct test_env *env, const struct ipc_server *s, int round,
 	char name[32];
 	int rc = -1;
 
+	long sends = fault_calls(FAULT_SEND) + fault_calls(FAULT_SENDTO);
 	ipc_conn_init(&c, t, &env->ctx);
 	if (t->connect(&c, &s->addr, e) < 0)
 		return -1;
@@ -173,7 +174,11 @@ static int session(struct test_env *env, const struct ipc_server *s, int round,
 	snprintf(name, sizeof name, "last-%d", round);
 	if (greet(&c, name, e) < 0)
 		goto out;
-	expect_nothing_pending(&c, name);
+	/* A resent datagram may be answered twice (UDP's duplicates): the
+	 * client skips the late one; only a stream must have nothing more. */
+	sends = fault_calls(FAULT_SEND) + fault_calls(FAULT_SENDTO) - sends;
+	if (t->kind == IPC_STREAM || sends == 3)
+		expect_nothing_pending(&c, name);
 	rc = 0;
 out:
 	t->close(&c);
@@ -219,7 +224,7 @@ static void run_plans(struct test_env *env, const struct plan *plans, size_t n, 
 	int round = 0, server_fds = 0, tried = 0;
 	long long t0 = io_now_ms();
 
-	env->ctx.timeout_ms = test_scale_ms(300); /* a lost datagram reply costs a try: 100 ms */
+	env->ctx.timeout_ms = test_scale_ms(600); /* a lost datagram reply costs a try: 200 ms */
 	if (!one_client) {
 		start(env, &s, &child);
 		if (session(env, &s, round++, &e) < 0) /* warm-up: the loop is set up */

@@ -640,6 +640,27 @@ static void test_datagram_second_try_answered(void **state)
 	c.t->close(&c);
 }
 
+/* A late reply to an earlier request is waiting when we ask: it greets
+ * another name, so it is skipped, and ours is taken. */
+static void test_datagram_stale_reply_skipped(void **state)
+{
+	ENV;
+	struct ipc_conn c;
+	struct ipc_error e = { 0 };
+	char buf[300];
+	size_t n = 0;
+	int peer;
+
+	pair(env, &unix_dgram_transport, &c, &peer);
+	assert_int_equal(send(peer, "Hello, Bob\n", 11, 0), 11);
+	assert_int_equal(send(peer, "Hello, Ann\n", 11, 0), 11);
+	assert_int_equal(conn_greet(&c, "Ann", 3, buf, sizeof buf, &n, &e), IPC_OK);
+	assert_int_equal(n, 11);
+	assert_memory_equal(buf, "Hello, Ann\n", 11);
+	close(peer);
+	c.t->close(&c);
+}
+
 /* ---- error classification ------------------------------------------------ */
 
 /* A TCP server that resets the connection once the request is in: the
@@ -752,6 +773,7 @@ int main(void)
 		T(test_datagram_replies_refused),
 		T(test_datagram_timeout_is_the_whole_budget),
 		T(test_datagram_second_try_answered),
+		T(test_datagram_stale_reply_skipped),
 		T(test_tcp_reset_mid_request),
 		T(test_unix_dgram_server_vanishes),
 	};
