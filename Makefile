@@ -99,7 +99,17 @@ $(ASAN)/bin/ipclab: $(ASAN_LIB) $(ASAN)/src/main.o
 	$(CC) $(SAN) -o $@ $^ -lm
 
 $(ASAN)/tests/%: $(ASAN)/tests/%.o $(ASAN)/tests/support.o $(ASAN_LIB)
-	$(CC) $(SAN) -o $@ $^ -lcmocka -lm
+	$(CC) $(SAN) -o $@ $^ $(TEST_LDFLAGS) -lcmocka -lm
+
+# The suites that script system-call faults (tests/fault.h) are linked with
+# these calls of the project's code wrapped by tests/fault.c; nothing else is.
+FAULT_CALLS := read write send recv sendto recvmsg accept4 connect socket open \
+	       poll select epoll_wait clock_gettime
+FAULT_TESTS := test_faults test_io test_mux
+$(foreach d,$(ASAN) $(REL),$(FAULT_TESTS:%=$(d)/tests/%)): TEST_LDFLAGS = \
+	$(foreach f,$(FAULT_CALLS),-Wl,--wrap=$(f))
+$(FAULT_TESTS:%=$(ASAN)/tests/%): $(ASAN)/tests/fault.o
+$(FAULT_TESTS:%=$(REL)/tests/%): $(REL)/tests/fault.o
 $(ASAN)/tests/support.o: tests/support.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC asan $<")
@@ -125,11 +135,27 @@ bench: bin/ipclab $(REL)/ipclab-dynamic deps-bench
 netlab: bin/ipclab
 	QUICK=$(QUICK) bash bench/netlab.sh
 
-# The demos under valgrind, children included: no invalid access, no leak.
-valgrind: $(REL)/ipclab-dynamic
+# The test programs without sanitizers (valgrind cannot run ASan's).
+.PRECIOUS: $(REL)/tests/%.o
+$(REL)/tests/%: $(REL)/tests/%.o $(REL)/tests/support.o $(REL_LIB)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(TEST_LDFLAGS) -lcmocka -lm
+
+# The demos under valgrind, children included, then every test suite with
+# the servers it forks (the ipclab it runs as a user would is the demos'
+# own, and runs natively here): any invalid access or leak fails.
+# IPCLAB_VALGRIND=1 tells the suites that everything runs ten times slower:
+# they wait longer and make their heaviest loads lighter.
+VG := valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect
+valgrind: $(REL)/ipclab-dynamic $(TESTS:%=$(REL)/tests/%)
 	@scripts/deps.sh valgrind
-	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
-		--trace-children=yes ./$(REL)/ipclab-dynamic demo
+	$(VG) --trace-children=yes ./$(REL)/ipclab-dynamic demo
+	@failed=""; for t in $(TESTS); do \
+		echo "== valgrind $$t"; \
+		IPCLAB_BIN=$(CURDIR)/$(REL)/ipclab-dynamic IPCLAB_VALGRIND=1 \
+		  $(VG) $(REL)/tests/$$t || failed="$$failed $$t"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "FAILED under valgrind:$$failed"; exit 1; fi; \
+	echo "all $(words $(TESTS)) test suites clean under valgrind"
 
 deps:
 	scripts/deps.sh test bench valgrind

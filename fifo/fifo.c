@@ -545,6 +545,11 @@ static int fifo_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc
 		}
 		goto fail;
 	}
+	if (n != len) { /* cannot happen: pipe(7) makes it all or nothing */
+		ipc_fail(e, IPC_SYSTEM, 0, "write notice to %s: %zd of %d bytes written", server,
+			 n, len);
+		goto fail;
+	}
 	ipc_step(c->ctx, NAME, "write", "fd %d: notice \"\\n%s\" and spaces (%d bytes)", sfd,
 		 id, len);
 	close_fd(c->ctx, &sfd); /* one notice per connection */

@@ -133,7 +133,10 @@ static int udp_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc_
 	/* Step 2 - connect(): no packet is sent.  The kernel records the
 	 * server as the default destination, drops datagrams from anyone else,
 	 * and reports ICMP errors (no server) to us as ECONNREFUSED. */
-	if (connect(fd, (struct sockaddr *)&ss, len) < 0) {
+	int r;
+	while ((r = connect(fd, (struct sockaddr *)&ss, len)) < 0 && errno == EINTR)
+		; /* a datagram connect() only records the address: do it again */
+	if (r < 0) {
 		ipc_fail(e, ipc_status_of_errno(errno), errno, "connect %s", where);
 		return fail_close(fd);
 	}

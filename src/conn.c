@@ -79,13 +79,16 @@ ssize_t conn_recv_line(struct ipc_conn *c, char *buf, size_t cap, int timeout_ms
 			return (ssize_t)got;
 		}
 		if (got == cap)
-			return ipc_fail(e, IPC_PROTOCOL, 0, "read %s: reply longer than %zu bytes",
+			return ipc_fail(e, IPC_PROTOCOL, 0,
+					"read %s: reply line longer than %zu bytes",
 					c->peer_text, cap);
 	}
 }
 
 /* Datagram: send, wait a share of the timeout, resend; a lost request or
- * reply (UDP) costs one try, not the whole call. */
+ * reply (UDP) costs one try, not the whole call.  A resent request may be
+ * answered twice: a greeting for another name is a late answer to an
+ * earlier request, and is skipped. */
 static ssize_t greet_datagram_exchange(struct ipc_conn *c, const char *name, size_t len,
 				       char *reply, size_t cap, struct ipc_error *e)
 {
@@ -111,6 +114,16 @@ static ssize_t greet_datagram_exchange(struct ipc_conn *c, const char *name, siz
 				return ipc_fail(e, IPC_PROTOCOL, 0,
 						"recv %s: reply of %zd bytes is larger than any greeting",
 						c->peer_text, n);
+			const char *nl = memchr(reply, '\n', (size_t)n);
+			if (nl && nl + 1 != reply + n)
+				return ipc_fail(e, IPC_PROTOCOL, 0,
+						"recv %s: more than one reply line in one datagram",
+						c->peer_text);
+			/* A late answer to an earlier request (ours, resent, or
+			 * the one before) greets another name: not ours, wait on. */
+			if (nl && n >= 8 && memcmp(reply, "Hello, ", 7) == 0 &&
+			    ((size_t)n != len + 8 || memcmp(reply + 7, name, len) != 0))
+				continue;
 			return n;
 		}
 	}
@@ -124,6 +137,10 @@ int conn_greet(struct ipc_conn *c, const char *name, size_t len, char *reply,
 {
 	ssize_t n;
 
+	/* No greeting is longer than GREET_REPLY_MAX: a longer reply is the
+	 * peer's fault, however large the caller's buffer. */
+	if (cap > GREET_REPLY_MAX)
+		cap = GREET_REPLY_MAX;
 	if (c->t->kind == IPC_DATAGRAM) {
 		n = greet_datagram_exchange(c, name, len, reply, cap, e);
 	} else {

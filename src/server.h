@@ -53,8 +53,10 @@ int serve_iterative(struct ipc_server *s, const struct serve_opts *o, struct ipc
  * Every client has its own line buffer and a bounded queue of replies; a
  * client whose replies pile up is not read until it takes them.  A client
  * is closed when it has been idle for o->idle_timeout_ms: idle means no
- * complete request received and no reply byte taken, so a client that
- * trickles bytes but never finishes a line goes too. */
+ * complete request received and no reply byte taken (from our queue or
+ * from the kernel's), so a client that trickles bytes but never finishes a
+ * line goes too, and one that is still taking its replies, however slowly,
+ * stays. */
 int serve_mux(struct ipc_server *s, const struct serve_opts *o, struct ipc_error *e);
 
 /* A server running in a forked child. */

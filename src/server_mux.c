@@ -29,7 +29,9 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <linux/sockios.h>
 
 #include "evloop.h"
 #include "io.h"
@@ -51,6 +53,7 @@ struct mux_client {
 	size_t out_start, out_end;  /* replies waiting: out[out_start .. out_end) */
 	bool eof;                   /* the client sent all it will send */
 	long long deadline;         /* closed as idle when the clock passes it */
+	int backlog_seen;           /* reply bytes the kernel held at the last look */
 	struct mux_client *prev, *next; /* m->clients, earliest deadline first */
 };
 
@@ -89,8 +92,8 @@ static void list_append(struct mux *m, struct mux_client *c)
 	m->tail = c;
 }
 
-/* The client made progress: it gets a full idle timeout again. */
-static void touch(struct mux_client *c)
+/* The client gets a full idle timeout again. */
+static void extend(struct mux_client *c)
 {
 	struct mux *m = c->m;
 	if (m->o->idle_timeout_ms < 0)
@@ -100,6 +103,38 @@ static void touch(struct mux_client *c)
 		list_remove(m, c);
 		list_append(m, c);
 	}
+}
+
+/* The client made progress we saw: a request, or reply bytes taken. */
+static void touch(struct mux_client *c)
+{
+	c->backlog_seen = INT_MAX;
+	extend(c);
+}
+
+/* Reply bytes we sent that the kernel still holds for the client (SIOCOUTQ
+ * on a socket, FIONREAD on a FIFO); -1 if it cannot tell. */
+static int kernel_backlog(const struct mux_client *c)
+{
+	int n;
+	if (ioctl(c->conn.wfd, SIOCOUTQ, &n) == 0 || ioctl(c->conn.wfd, FIONREAD, &n) == 0)
+		return n;
+	return -1;
+}
+
+/* At its deadline: is the client still taking replies?  We see it take them
+ * only when our next send() goes through, which small kernel buffers and a
+ * slow reader can delay past the time-out; so look at what the kernel holds
+ * for it.  Replies waiting (ours or the kernel's) and fewer of them in the
+ * kernel than at the last look: not idle, only slow. */
+static bool still_taking_replies(struct mux_client *c)
+{
+	int backlog = kernel_backlog(c);
+	bool waiting = c->out_end > c->out_start || backlog > 0;
+	bool taken = backlog >= 0 && backlog < c->backlog_seen;
+
+	c->backlog_seen = backlog;
+	return waiting && taken;
 }
 
 /* ---- one client ------------------------------------------------------- */
@@ -266,6 +301,7 @@ static void client_add(struct mux *m, struct ipc_conn *conn)
 	c->out_start = c->out_end = 0;
 	c->eof = false;
 	c->deadline = m->o->idle_timeout_ms < 0 ? 0 : io_now_ms() + m->o->idle_timeout_ms;
+	c->backlog_seen = INT_MAX;
 	if (evloop_watch(m->loop, conn->rfd, EV_READ, on_client, c, &e) < 0) {
 		/* select: a descriptor >= FD_SETSIZE.  This client goes; the
 		 * others, and the next ones with lower numbers, are served. */
@@ -386,6 +422,10 @@ static int run(struct mux *m, struct ipc_error *e)
 		long long now = io_now_ms();
 		lograte_flush(&m->log, now);
 		while (m->head && m->o->idle_timeout_ms >= 0 && m->head->deadline <= now) {
+			if (still_taking_replies(m->head)) {
+				extend(m->head); /* to the tail: the loop ends */
+				continue;
+			}
 			say(m, "closing idle client", m->head->conn.peer_text);
 			client_close(m->head);
 		}

@@ -16,6 +16,11 @@
 
 #include "io.h"
 
+int test_scale_ms(int ms)
+{
+	return getenv("IPCLAB_VALGRIND") ? 10 * ms : ms;
+}
+
 int test_count_entries(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -49,7 +54,7 @@ int test_env_setup(void **state)
 		return -1;
 	}
 	env->ctx.rundir = env->dir;
-	env->ctx.timeout_ms = 2000;
+	env->ctx.timeout_ms = test_scale_ms(2000);
 	env->ctx.retries = 3;
 	env->ctx.any_port = true;
 	if (getenv("IPCLAB_TEST_TRACE")) /* every system call step, for debugging */
@@ -259,7 +264,7 @@ void test_bg_start(struct test_env *env, struct test_bg *bg, const char *const a
 	close(e[1]);
 	bg->err_fd = e[0];
 	while (got < sizeof line - 1) {
-		if (io_wait(bg->err_fd, POLLIN, -1, 5000) != IO_READY)
+		if (io_wait(bg->err_fd, POLLIN, -1, test_scale_ms(5000)) != IO_READY)
 			fail_msg("ipclab serve did not say it was listening");
 		ssize_t r = read(bg->err_fd, line + got, 1);
 		if (r <= 0)

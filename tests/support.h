@@ -38,6 +38,10 @@ int test_env_setup_transport(void **state);
 int test_env_setup_case(void **state);
 int test_env_teardown(void **state);
 
+/* `ms` stretched for a slow run: ten times longer under valgrind (the
+ * Makefile's `valgrind` target sets IPCLAB_VALGRIND=1), as is otherwise. */
+int test_scale_ms(int ms);
+
 /* Number of entries in dir (without . and ..). */
 int test_count_entries(const char *dir);
 

@@ -97,6 +97,38 @@ static void test_stats_exact_ranks(void **state)
 	assert_true(stats_percentile(x, 10, 70) == 7);
 }
 
+/* Nearest rank at awkward counts and fractions, against integer arithmetic:
+ * p = P/10 percent of n samples is rank ceil(P * n / 1000).  4.4 % of 750 is
+ * exactly 33, which a plain ceil(4.4 * 750 / 100) makes 34 (4.4 is not
+ * exact in binary); 99.9 % of 1000 is 999, not 1000. */
+static void test_stats_awkward_ranks(void **state)
+{
+	(void)state;
+	static double x[1000];
+	static const int tenths[] = { 1, 5, 10, 44, 125, 250, 333, 500, 667, 900, 990, 999, 1000 };
+
+	for (int i = 0; i < 1000; i++)
+		x[i] = i + 1; /* sorted: the value is the rank */
+	assert_true(stats_percentile(x, 750, 4.4) == 33);
+	for (size_t n = 1; n <= 1000; n++) {
+		for (size_t k = 0; k < sizeof tenths / sizeof tenths[0]; k++) {
+			size_t want = ((size_t)tenths[k] * n + 999) / 1000;
+			if (want < 1)
+				want = 1;
+			double got = stats_percentile(x, n, tenths[k] / 10.0);
+			if (got != (double)want)
+				fail_msg("p%g of %zu samples: rank %g, not %zu", tenths[k] / 10.0, n, got,
+					 want);
+		}
+	}
+	struct stats st;
+	double y[750];
+	for (int i = 0; i < 750; i++)
+		y[i] = 750 - i;
+	stats_compute(y, 750, &st);
+	assert_true(st.p50 == 375 && st.p90 == 675 && st.p99 == 743 && st.p999 == 750);
+}
+
 static void test_stats_thousand(void **state)
 {
 	(void)state;
@@ -558,8 +590,9 @@ static void test_env_record(void **state)
 			assert_false(iscntrl((unsigned char)*p)); /* one line each */
 	}
 	assert_true(env.cpus_online >= 1);
-	/* A reading costs something, and far less than a round trip. */
-	assert_true(env.timer_ns >= 0 && env.timer_ns < 100000);
+	/* A reading was timed (-1: the clock could not be read); what it
+	 * costs depends on the machine, and is only recorded. */
+	assert_true(env.timer_ns >= 0);
 	assert_string_equal(env.pin, "none");
 	assert_int_equal(strlen(env.date), 20); /* 2025-01-31T12:34:56Z */
 	assert_true(env.date[4] == '-' && env.date[10] == 'T' && env.date[19] == 'Z');
@@ -1103,6 +1136,7 @@ int main(void)
 		cmocka_unit_test(test_stats_two),
 		cmocka_unit_test(test_stats_ties),
 		cmocka_unit_test(test_stats_exact_ranks),
+		cmocka_unit_test(test_stats_awkward_ranks),
 		cmocka_unit_test(test_stats_thousand),
 		cmocka_unit_test(test_stats_spread_rule),
 		cmocka_unit_test(test_report_parse_format),

@@ -4,12 +4,15 @@
  */
 #include "support.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -134,6 +137,44 @@ static void test_no_server_exit_code(void **state)
 
 /* `serve` for each servable transport: greet it with the CLI, stop it with
  * SIGTERM, and check it removed what it created. */
+/* A TCP server that takes the request in part and resets the connection:
+ * `ipclab greet` exits 7 (the peer broke the protocol or hung up early),
+ * and says what happened. */
+static void test_reset_exit_code(void **state)
+{
+	ENV;
+	OUT;
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof sin;
+	char addr[64];
+	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(lfd >= 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sin, sizeof sin), 0);
+	assert_int_equal(listen(lfd, 1), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sin, &len), 0);
+	snprintf(addr, sizeof addr, "127.0.0.1:%u", ntohs(sin.sin_port));
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = accept(lfd, NULL, NULL);
+		char buf[2];
+		struct linger l = { .l_onoff = 1, .l_linger = 0 };
+		if (fd < 0 || read(fd, buf, 2) != 2 ||
+		    setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l) < 0)
+			_exit(1);
+		close(fd); /* with unread bytes and no linger: a reset */
+		_exit(0);
+	}
+	close(lfd);
+	assert_int_equal(RUN(NULL, "greet", "tcp", "Anna", "--address", addr), 7);
+	assert_non_null(strstr(err, addr));
+	assert_non_null(strstr(err, "Connection reset by peer"));
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 static void test_serve_and_greet(void **state)
 {
 	ENV;
@@ -232,6 +273,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_greet_pipe, test_env_setup, test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_no_server_exit_code, test_env_setup,
 						test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_reset_exit_code, test_env_setup, test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_serve_and_greet, test_env_setup, test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_standard_tools_as_clients, test_env_setup,
 						test_env_teardown),

@@ -225,7 +225,8 @@ static void test_udp_silent_server_times_out(void **state)
 	udp_transport.close(&c);
 	assert_int_equal(e.status, IPC_TIMEOUT);
 	assert_non_null(strstr(e.msg, "3 tries"));
-	assert_true(took >= 550 && took < 2000);
+	assert_true(took >= 550); /* never gives up early; that it takes no more than its
+				     budget is test_io's, on a virtual clock */
 	/* The request was sent three times. */
 	int got = 0;
 	char buf[64];

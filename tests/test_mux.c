@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "fault.h"
 #include "io.h"
 #include "protocol.h"
 
@@ -53,43 +54,6 @@ static int server_fds_settle(pid_t pid, int want)
 		n = server_fds(pid);
 	}
 	return n;
-}
-
-/* One "Key:   <value> kB" line of /proc/<pid>/status. */
-static long server_status_kb(pid_t pid, const char *key)
-{
-	char path[64], line[256];
-	long kb = -1;
-	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-	FILE *f = fopen(path, "r");
-	assert_non_null(f);
-	while (fgets(line, sizeof line, f))
-		if (!strncmp(line, key, strlen(key)))
-			kb = strtol(line + strlen(key) + 1, NULL, 10);
-	fclose(f);
-	assert_true(kb >= 0);
-	return kb;
-}
-
-/* utime + stime of the server, in clock ticks (fields 14 and 15). */
-static long server_cpu_ticks(pid_t pid)
-{
-	char path[64], buf[1024];
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	assert_true(fd >= 0);
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	assert_true(n > 0);
-	buf[n] = '\0';
-	char *p = strrchr(buf, ')'); /* the command name may hold spaces */
-	assert_non_null(p);
-	unsigned long ut = 0, st = 0;
-	/* after ")": state(3) ppid pgrp session tty tpgid flags minflt cminflt
-	 * majflt cmajflt utime(14) stime(15) */
-	assert_int_equal(sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-				&ut, &st), 2);
-	return (long)(ut + st);
 }
 
 /* ---- clients ---------------------------------------------------------- */
@@ -306,9 +270,13 @@ static void test_thousand_clients(void **state)
 	start(env, -1, 0, &s, &child);
 	int before = settled_fds(env, &s, &child);
 	long long t0 = io_now_ms();
-	assert_int_equal(run_many(env, env->t, &s, 1000, 100, NULL, NULL), 0);
-	print_message("  %s --mode %s: 1000 clients x 100 greetings in %lld ms\n", env->t->name,
-		      serve_mode_name(env->mode), io_now_ms() - t0);
+	/* Under valgrind, ten times slower and with descriptors of its own:
+	 * a tenth of the clients and of the greetings. */
+	int clients = getenv("IPCLAB_VALGRIND") ? 100 : 1000;
+	int greetings = getenv("IPCLAB_VALGRIND") ? 10 : 100;
+	assert_int_equal(run_many(env, env->t, &s, clients, greetings, NULL, NULL), 0);
+	print_message("  %s --mode %s: %d clients x %d greetings in %lld ms\n", env->t->name,
+		      serve_mode_name(env->mode), clients, greetings, io_now_ms() - t0);
 	assert_int_equal(server_fds_settle(child.pid, before), before);
 	test_server_stop(&child);
 }
@@ -350,8 +318,10 @@ static void test_trickling_client(void **state)
 	test_server_stop(&child);
 }
 
-/* 1 MiB without a newline: one ERR, the rest dropped as it arrives, the
- * server's memory does not grow with it, and others are served meanwhile. */
+/* 1 MiB without a newline: one ERR, the rest dropped as it arrives, and
+ * others are served meanwhile.  (That the server holds none of it is
+ * test_protocol's test_session_bounded_memory: the session's buffer is all
+ * it has, whatever it is sent.) */
 static void test_megabyte_without_newline(void **state)
 {
 	ENV;
@@ -366,7 +336,6 @@ static void test_megabyte_without_newline(void **state)
 	test_connect(env, env->t, &s, &big);
 	test_connect(env, env->t, &s, &other);
 	expect_hello(&other, "before");
-	long rss0 = server_status_kb(child.pid, "VmRSS:");
 	memset(chunk, 'x', sizeof chunk);
 	for (int i = 0; i < 16; i++) {
 		send_bytes(&big, chunk, sizeof chunk);
@@ -375,10 +344,6 @@ static void test_megabyte_without_newline(void **state)
 	send_bytes(&big, "\nCarol\n", 7);
 	read_lines(&big, got, sizeof got, 2, &eof);
 	assert_string_equal(got, "ERR name too long (max 255 bytes)\nHello, Carol\n");
-	long rss1 = server_status_kb(child.pid, "VmRSS:");
-	print_message("  server VmRSS %ld kB before, %ld kB after 1 MiB without newline\n",
-		      rss0, rss1);
-	assert_true(rss1 - rss0 < 512); /* the MiB was never held */
 	env->t->close(&big);
 	env->t->close(&other);
 	test_server_stop(&child);
@@ -417,13 +382,19 @@ static void test_clients_vanish(void **state)
 }
 
 /* `ulimit -n 32` and 60 clients: the server serves those it has room for,
- * leaves the others queued without spinning, and serves them as the first
- * ones leave. */
+ * leaves the others queued, and serves them as the first ones leave.  (That
+ * it does not spin meanwhile is test_faults' test_emfile_does_not_spin,
+ * which counts its tries.) */
 static void test_out_of_descriptors(void **state)
 {
 	ENV;
 	enum { N = 60 };
-	const char *args[] = { env->t->name, "--mode", serve_mode_name(env->mode), NULL };
+	if (getenv("IPCLAB_VALGRIND"))
+		skip(); /* valgrind keeps descriptors of its own: not the limits meant here */
+	/* A long idle time-out: the first clients must still hold their
+	 * descriptors when the last ones come, however slowly they connect. */
+	const char *args[] = { env->t->name, "--mode", serve_mode_name(env->mode),
+			       "--idle-timeout", "600000", NULL };
 	struct test_bg bg;
 	struct ipc_server s;
 	struct ipc_conn c[N];
@@ -439,13 +410,23 @@ static void test_out_of_descriptors(void **state)
 		int n = snprintf(buf, sizeof buf, "q%d\n", i);
 		send_bytes(&c[i], buf, (size_t)n);
 	}
-	/* Collect the replies that come while the server is full. */
-	long long until = io_now_ms() + 1500;
-	long ticks0 = -1;
-	while (io_now_ms() < until) {
-		for (int i = 0; i < N; i++) {
+	/* Collect the replies that come while the server is full: until none
+	 * has come for 300 ms (the server's pause is 100 ms). */
+	long long quiet_until = io_now_ms() + 300;
+	while (io_now_ms() < quiet_until || n_answered == 0) {
+		struct pollfd p[N];
+		int idx[N], k = 0;
+		for (int i = 0; i < N; i++)
+			if (!answered[i]) {
+				p[k] = (struct pollfd){ .fd = c[i].rfd, .events = POLLIN };
+				idx[k++] = i;
+			}
+		int r = poll(p, (nfds_t)k, 100);
+		assert_true(r >= 0 || errno == EINTR);
+		for (int j = 0; j < k && r > 0; j++) {
 			struct ipc_error e;
-			if (answered[i])
+			int i = idx[j];
+			if (!p[j].revents)
 				continue;
 			ssize_t n = env->t->recv(&c[i], buf, sizeof buf - 1, &e);
 			if (n <= 0)
@@ -456,18 +437,12 @@ static void test_out_of_descriptors(void **state)
 			assert_string_equal(buf, want);
 			answered[i] = true;
 			n_answered++;
+			quiet_until = io_now_ms() + 300;
 		}
-		if (ticks0 < 0 && io_now_ms() > until - 1000)
-			ticks0 = server_cpu_ticks(bg.pid);
-		usleep(5000);
 	}
-	/* Out of descriptors for one second: it must not have been busy. */
-	long ticks = server_cpu_ticks(bg.pid) - ticks0;
-	print_message("  %s --mode %s, ulimit -n 32: %d of %d served at first, %ld ticks "
-		      "of CPU in 1 s while full\n", env->t->name, serve_mode_name(env->mode),
-		      n_answered, N, ticks);
+	print_message("  %s --mode %s, ulimit -n 32: %d of %d served at first\n", env->t->name,
+		      serve_mode_name(env->mode), n_answered, N);
 	assert_true(n_answered > 0 && n_answered < N);
-	assert_true(ticks < sysconf(_SC_CLK_TCK) / 4);
 	/* Those served leave; the queued ones are served in turn. */
 	for (int i = 0; i < N; i++)
 		if (answered[i])
@@ -503,12 +478,13 @@ static void test_pipelined_flood(void **state)
 	int next = 0, checked = 0;
 	struct ipc_error e = { 0 };
 
-	for (int i = 0; i < N; i++)
+	int n_req = getenv("IPCLAB_VALGRIND") ? N / 10 : N; /* ten times slower there */
+	for (int i = 0; i < n_req; i++)
 		rlen += (size_t)sprintf(req + rlen, "%d\n", i);
 	start(env, -1, 0, &s, &child);
 	test_connect(env, env->t, &s, &c);
 	test_connect(env, env->t, &s, &other);
-	while (next < N) {
+	while (next < n_req) {
 		if (sent < rlen) {
 			ssize_t n = env->t->send(&c, req + sent, rlen - sent, &e);
 			if (n < 0 && n != IPC_WOULD_BLOCK)
@@ -538,8 +514,8 @@ static void test_pipelined_flood(void **state)
 					       { .fd = c.wfd, .events = sent < rlen ? POLLOUT : 0 } };
 			assert_true(poll(p, 2, 5000) > 0);
 		}
-		if (next / 4000 > checked) {
-			checked = next / 4000;
+		if (next / (n_req / 5) > checked) {
+			checked = next / (n_req / 5);
 			expect_hello(&other, "meanwhile"); /* the others are not held up */
 		}
 	}
@@ -642,6 +618,8 @@ static void test_select_fd_setsize(void **state)
 	struct ipc_conn c;
 	int n = FD_SETSIZE + 100;
 
+	if (getenv("IPCLAB_VALGRIND"))
+		skip(); /* valgrind keeps descriptors of its own: not the limits meant here */
 	start(env, -1, 0, &s, &child);
 	int before = settled_fds(env, &s, &child);
 	struct fill_wait w = { child.pid };
@@ -693,8 +671,10 @@ static void test_cli_serve_modes(void **state)
 
 	for (size_t t = 0; t < 3; t++) {
 		for (size_t m = 0; m < 3; m++) {
+			/* tcp on a free port: 7411 may be taken on a shared machine */
 			const char *args[] = { ts[t]->name, "--mode", modes[m], "--max-clients",
-					       "50", NULL };
+					       "50", ts[t] == &tcp_transport ? "--address" : NULL,
+					       "127.0.0.1:0", NULL };
 			struct test_bg bg;
 			struct ipc_server s;
 			struct ipc_conn c[4];
@@ -746,6 +726,138 @@ static void test_cli_refusals(void **state)
 	assert_int_equal(test_count_entries(env->dir), 0);
 }
 
+/* ---- idle clients -------------------------------------------------------- */
+
+#define IDLE_MS 200
+
+/* A busy client greets without a pause while a silent one says nothing:
+ * the silent one is closed once its idle time-out has passed, never
+ * before, and the busy one goes on working well past it, whichever of the
+ * two connected first (the server's timers must not depend on the order). */
+static void busy_and_silent(struct test_env *env, bool silent_first)
+{
+	struct ipc_server s;
+	struct server_child child;
+	struct ipc_conn busy, silent;
+	long long closed_at = -1, t0;
+	char name[32];
+
+	start(env, IDLE_MS, 0, &s, &child);
+	t0 = io_now_ms(); /* before the silent client's timer can start */
+	test_connect(env, env->t, &s, silent_first ? &silent : &busy);
+	test_connect(env, env->t, &s, silent_first ? &busy : &silent);
+	for (int i = 0; closed_at < 0 || io_now_ms() - t0 < 3 * IDLE_MS; i++) {
+		snprintf(name, sizeof name, "busy-%d", i);
+		expect_hello(&busy, name);
+		struct pollfd p = { .fd = silent.rfd, .events = POLLIN };
+		if (closed_at < 0 && poll(&p, 1, 0) == 1) {
+			char sink[8];
+			struct ipc_error e;
+			assert_true(env->t->recv(&silent, sink, sizeof sink, &e) <= 0);
+			closed_at = io_now_ms() - t0;
+		}
+		if (io_now_ms() - t0 > 5000)
+			fail_msg("the silent client was not closed in 5 s (idle time-out %d ms)",
+				 IDLE_MS);
+	}
+	print_message("  silent client closed after %lld ms (time-out %d ms)\n", closed_at,
+		      IDLE_MS);
+	assert_true(closed_at >= IDLE_MS - 5); /* ms clocks: a tick of rounding */
+	expect_hello(&busy, "still-here");
+	env->t->close(&busy);
+	env->t->close(&silent);
+	test_server_stop(&child);
+}
+
+static void test_idle_silent_first(void **state)
+{
+	ENV;
+	busy_and_silent(env, true);
+}
+
+static void test_idle_busy_first(void **state)
+{
+	ENV;
+	busy_and_silent(env, false);
+}
+
+/* Small kernel buffers on both sides of the connection, so that the
+ * server's own queue of replies stays full while the client reads slowly. */
+static void small_send_buffer(void *arg, int fd)
+{
+	int size = 4096;
+	(void)arg;
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size) < 0)
+		(void)fcntl(fd, F_SETPIPE_SZ, size); /* a FIFO */
+}
+
+static void small_receive_buffer(void *arg, int fd)
+{
+	int size = 4096;
+	(void)arg;
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+}
+
+/* A client that has sent all its requests and takes its replies slowly,
+ * 512 bytes every 20 ms, for longer than the idle time-out: its replies
+ * are still queued, it takes them, it is not idle.  It gets every one, in
+ * order (closed as idle, it would lose the ones still queued). */
+static void test_queued_replies_not_idle(void **state)
+{
+	ENV;
+	enum { N = 100 };
+	struct ipc_server s;
+	struct server_child child;
+	struct ipc_conn c;
+	struct ipc_error e = { 0 };
+	static char req[N * 128], got[N * 128];
+	size_t rlen = 0, glen = 0;
+	int next = 0;
+
+	fault_reset();
+	fault_add(&(struct fault){ .call = FAULT_SEND, .times = -1, .where = FAULT_CHILD,
+				   .hook = small_send_buffer });
+	fault_add(&(struct fault){ .call = FAULT_WRITE, .times = -1, .where = FAULT_CHILD,
+				   .hook = small_send_buffer });
+	fault_add(&(struct fault){ .call = FAULT_CONNECT, .where = FAULT_HERE,
+				   .hook = small_receive_buffer });
+	start(env, IDLE_MS, 0, &s, &child);
+	test_connect(env, env->t, &s, &c);
+	for (int i = 0; i < N; i++)
+		rlen += (size_t)sprintf(req + rlen, "%03d%097d\n", i, 0);
+	send_bytes(&c, req, rlen);
+	long long t0 = io_now_ms();
+	while (next < N) {
+		usleep(20000);
+		ssize_t n = env->t->recv(&c, got + glen, 512, &e);
+		if (n == 0 || (n < 0 && n != IPC_WOULD_BLOCK))
+			fail_msg("after %d of %d replies, %lld ms: %s", next, N, io_now_ms() - t0,
+				 n == 0 ? "closed as idle" : e.msg);
+		if (n > 0)
+			glen += (size_t)n;
+		char *line = got, *nl;
+		while ((nl = memchr(line, '\n', glen - (size_t)(line - got)))) {
+			char want[128];
+			int w = snprintf(want, sizeof want, "Hello, %03d%097d\n", next, 0);
+			if (nl + 1 - line != w || memcmp(line, want, (size_t)w))
+				fail_msg("reply %d: '%.*s'", next, (int)(nl - line), line);
+			next++;
+			line = nl + 1;
+		}
+		glen -= (size_t)(line - got);
+		memmove(got, line, glen);
+	}
+	long long took = io_now_ms() - t0;
+	fault_reset();
+	print_message("  %d replies taken slowly in %lld ms (idle time-out %d ms)\n", N, took,
+		      IDLE_MS);
+	/* The test is worth something only if the replies outlasted the
+	 * time-out: small buffers and slow reads make sure of it. */
+	assert_true(took > IDLE_MS);
+	env->t->close(&c);
+	test_server_stop(&child);
+}
+
 /* ---- main ---------------------------------------------------------------- */
 
 #define MUX_CASE(test, tc) \
@@ -764,6 +876,9 @@ static int run_mode(const struct test_case *tc, bool heavy)
 		MUX_CASE(test_clients_vanish, tc),
 		MUX_CASE(test_max_clients, tc),
 		MUX_CASE(test_stop_with_clients, tc),
+		MUX_CASE(test_idle_silent_first, tc),
+		MUX_CASE(test_idle_busy_first, tc),
+		MUX_CASE(test_queued_replies_not_idle, tc),
 	};
 	const struct CMUnitTest many[] = {
 		MUX_CASE(test_out_of_descriptors, tc),

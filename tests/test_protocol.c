@@ -79,6 +79,50 @@ static void test_invalid_utf8(void **state)
 	CHECK("\xfe", GREET_BAD_UTF8);
 }
 
+/* Every continuation byte is checked, not only the first: each one of a
+ * valid 2-, 3- or 4-byte sequence, replaced in turn by a byte just outside
+ * the continuation range 0x80-0xBF (or an ASCII letter, or a lead byte),
+ * makes the name invalid; 0x80 and 0xBF themselves are fine. */
+static void test_every_continuation_byte(void **state)
+{
+	(void)state;
+	static const char *const valid[] = {
+		"\xc3\xab", "\xe6\x97\xa5", "\xe0\xa0\x80", "\xed\x9f\xbf", "\xef\xbf\xbd",
+		"\xf0\x9f\x98\x80", "\xf0\x90\x80\x80", "\xf4\x8f\xbf\xbf", "\xf3\xbf\xbf\xbf",
+	};
+	static const unsigned char outside[] = { 0x7f, 0xc0, 0x41, 0xe6, 0xff, 0x00 };
+
+	for (size_t v = 0; v < sizeof valid / sizeof valid[0]; v++) {
+		size_t len = strlen(valid[v]);
+		char name[8];
+		for (size_t at = 1; at < len; at++) {
+			for (size_t k = 0; k < sizeof outside; k++) {
+				memcpy(name, valid[v], len);
+				name[at] = (char)outside[k];
+				/* As the whole name, and followed by more text. */
+				if (greet_check(name, len) != GREET_BAD_UTF8)
+					fail_msg("sequence %zu, byte %zu = 0x%02x: accepted", v, at + 1,
+						 outside[k]);
+				name[len] = 'z';
+				if (greet_check(name, len + 1) != GREET_BAD_UTF8)
+					fail_msg("sequence %zu, byte %zu = 0x%02x, then 'z': accepted", v,
+						 at + 1, outside[k]);
+			}
+			if (at == 1)
+				continue; /* the second byte's range depends on the lead */
+			for (unsigned b = 0x80; b <= 0xbf; b += 0x3f) {
+				memcpy(name, valid[v], len);
+				name[at] = (char)b;
+				assert_int_equal(greet_check(name, len), GREET_OK);
+			}
+		}
+	}
+	/* A sequence cut short by the end of the name, at every length. */
+	for (size_t v = 0; v < sizeof valid / sizeof valid[0]; v++)
+		for (size_t len = 1; len < strlen(valid[v]); len++)
+			assert_int_equal(greet_check(valid[v], len), GREET_BAD_UTF8);
+}
+
 static void test_control_characters(void **state)
 {
 	(void)state;
@@ -285,6 +329,7 @@ int main(void)
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_length_boundary),
 		cmocka_unit_test(test_invalid_utf8),
+		cmocka_unit_test(test_every_continuation_byte),
 		cmocka_unit_test(test_control_characters),
 		cmocka_unit_test(test_replies),
 		cmocka_unit_test(test_datagram),

@@ -11,6 +11,7 @@
  *   client: socket -> connect -> write/read -> close
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -133,9 +134,13 @@ static int us_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc_e
 	/* Step 2 - connect(): unlike TCP there is no handshake on the wire, so
 	 * even a non-blocking connect completes at once: either the server's
 	 * backlog takes us, or it is full (EAGAIN), or nobody listens. */
-	do
-		r = connect(fd, (struct sockaddr *)&sun, len);
-	while (r < 0 && errno == EINTR);
+	bool interrupted = false;
+	while ((r = connect(fd, (struct sockaddr *)&sun, len)) < 0 && errno == EINTR)
+		interrupted = true;
+	/* An interrupted connect() is not undone: it completes in the
+	 * background, and calling it again says so (EISCONN). */
+	if (r < 0 && interrupted && errno == EISCONN)
+		r = 0;
 	if (r < 0) {
 		int err = errno;
 		close(fd);
