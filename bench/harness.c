@@ -147,10 +147,17 @@ static const char *pair_address(const struct bench_opts *o, char *buf, size_t ca
 {
 	const struct ipc_transport *t = o->t;
 
-	if (!strcmp(t->name, "pipe"))
+	switch (t->addressing) {
+	case IPC_ADDR_INHERITED:
 		return NULL;
-	if (!strcmp(t->name, "tcp") || !strcmp(t->name, "udp"))
+	case IPC_ADDR_PORT:
 		return "127.0.0.1:0"; /* any free port: runs never collide */
+	case IPC_ADDR_MQ_NAME:
+		snprintf(buf, cap, "/ipclab-%u-bench-%ld", (unsigned)getuid(), (long)getpid());
+		return buf;
+	case IPC_ADDR_PATH:
+		break;
+	}
 	snprintf(buf, cap, "%s/bench-%ld.%s", o->ctx->rundir, (long)getpid(), t->name);
 	return buf;
 }

@@ -655,6 +655,7 @@ const struct ipc_transport fifo_transport = {
 	.kind = IPC_STREAM,
 	.servable = true,
 	.max_message = 0,
+	.fds_per_conn = 3, /* its reply end, its request end, a keep-alive reader */
 	.default_address = fifo_default_address,
 	.listen = fifo_listen,
 	.accept = fifo_accept,

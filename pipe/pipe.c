@@ -191,6 +191,7 @@ const struct ipc_transport pipe_transport = {
 	.kind = IPC_STREAM,
 	.servable = false,
 	.max_message = 0,
+	.addressing = IPC_ADDR_INHERITED,
 	.default_address = pipe_default_address,
 	.listen = pipe_listen,
 	.accept = pipe_accept,

@@ -82,9 +82,9 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 	if (!t)
 		return IPC_USAGE;
 	if (!t->servable) {
-		fprintf(stderr, "ipclab serve %s: an anonymous pipe has no name another process could "
-				"open, only a forked child shares it; run `ipclab greet pipe NAME`, "
-				"which forks its own server\n", t->name);
+		fprintf(stderr, "ipclab serve %s: it has no name another process could open, "
+				"only a forked child shares it; run `ipclab greet %s NAME`, which "
+				"forks its own server\n", t->name, t->name);
 		return IPC_USAGE;
 	}
 	if (serve_mode_check(t, o.mode, &e) < 0) {

@@ -26,7 +26,8 @@
 #define ENV struct test_env *env = *state
 
 extern const struct ipc_transport pipe_transport, fifo_transport, unix_stream_transport,
-	unix_dgram_transport, tcp_transport, udp_transport;
+	unix_dgram_transport, tcp_transport, udp_transport,
+	socketpair_transport;
 
 /* ---- statistics -------------------------------------------------------- */
 
@@ -1164,6 +1165,7 @@ int main(void)
 	const struct CMUnitTest unix_dgram_tests[] = { FOR_TRANSPORT(unix_dgram_transport) };
 	const struct CMUnitTest tcp_tests[] = { FOR_TRANSPORT(tcp_transport) };
 	const struct CMUnitTest udp_tests[] = { FOR_TRANSPORT(udp_transport) };
+	const struct CMUnitTest socketpair_tests[] = { FOR_TRANSPORT(socketpair_transport) };
 	int failed = 0;
 
 	failed += cmocka_run_group_tests_name("bench: stats, writers, env, cli", core, NULL, NULL);
@@ -1173,5 +1175,6 @@ int main(void)
 	failed += cmocka_run_group_tests_name("bench: unix_dgram", unix_dgram_tests, NULL, NULL);
 	failed += cmocka_run_group_tests_name("bench: tcp", tcp_tests, NULL, NULL);
 	failed += cmocka_run_group_tests_name("bench: udp", udp_tests, NULL, NULL);
+	failed += cmocka_run_group_tests_name("bench: socketpair", socketpair_tests, NULL, NULL);
 	return failed ? 1 : 0;
 }

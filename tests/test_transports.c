@@ -403,7 +403,7 @@ static int run_case(const struct test_case *tc)
 }
 
 extern const struct ipc_transport pipe_transport, fifo_transport, unix_stream_transport,
-	unix_dgram_transport, tcp_transport, udp_transport;
+	unix_dgram_transport, tcp_transport, udp_transport, socketpair_transport;
 
 int main(void)
 {
@@ -414,6 +414,7 @@ int main(void)
 		{ &unix_dgram_transport, SERVE_ITERATIVE },
 		{ &tcp_transport, SERVE_ITERATIVE },
 		{ &udp_transport, SERVE_ITERATIVE },
+		{ &socketpair_transport, SERVE_ITERATIVE },
 		/* Every multiplexed mode, over every transport that takes one. */
 		{ &unix_stream_transport, SERVE_SELECT },
 		{ &unix_stream_transport, SERVE_POLL },
