@@ -93,7 +93,7 @@ const struct ipc_transport *const ipc_transports[] = {
 	&pipe_transport, &fifo_transport, &unix_stream_transport,
 	&unix_dgram_transport, &tcp_transport, &udp_transport,
 	/* Beyond the six: the pipe's sibling, then System V's successors. */
-	&socketpair_transport, NULL,
+	&socketpair_transport, &mqueue_transport, &shm_transport, NULL,
 };
 
 const struct ipc_transport *ipc_transport_find(const char *name)

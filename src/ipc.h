@@ -153,6 +153,7 @@ struct ipc_transport {
 	size_t max_message;    /* datagram: largest payload one send() carries; 0 = stream */
 	enum ipc_addressing addressing;
 	unsigned fds_per_conn; /* descriptors one client holds (load's limit); 0 means 1 */
+	bool can_spin;         /* honours ctx->wait: --wait spin (shm) */
 	bool opaque_fds;       /* rfd/wfd only tell readiness: bytes move through recv()
 				  and send() alone, never read()/write() (mqueue, shm) */
 
