@@ -138,6 +138,23 @@ static void test_nothing_left_behind(void **state)
 	assert_int_equal(test_count_entries(env->dir), 0);
 }
 
+/* The floor under every round trip: a latency row of its own. */
+static void test_bench_pingpong(void **state)
+{
+	ENV;
+	char out[4096], err[4096];
+	assert_int_equal(test_run_cli(env, NULL, out, sizeof out, err, sizeof err, "bench",
+				      "pingpong", "--count", "20000", "--warmup", "1000",
+				      "--format", "csv", NULL), 0);
+	assert_non_null(strstr(out, "\nlatency,pingpong,,64,20000,"));
+	assert_non_null(strstr(out, "BATCH-MEANS"));
+	assert_int_equal(test_run_cli(env, NULL, out, sizeof out, err, sizeof err, "bench",
+				      "pingpong", "shm", NULL), 2);
+	assert_int_equal(test_run_cli(env, NULL, out, sizeof out, err, sizeof err, "serve",
+				      "unix_stream", "--wait", "spin", NULL), 2);
+	assert_non_null(strstr(err, "shm only"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -148,6 +165,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_forged_handover, test_env_setup,
 						test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_nothing_left_behind, test_env_setup,
+						test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_bench_pingpong, test_env_setup,
 						test_env_teardown),
 	};
 	return cmocka_run_group_tests_name("shm", tests, NULL, NULL);
