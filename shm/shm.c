@@ -85,6 +85,7 @@
 #define YIELD_NS 1000000LL    /* then sched_yield(), then the doorbell */
 #define HANDOVER_MS 1000      /* accept: how long the client may take to send */
 #define ROOM_ARMED 0xfffffffffffffffeULL /* an eventfd at this count is not writable */
+#define SHM_CHUNK (64u << 10) /* indices move every this many bytes of a large copy */
 
 /* One direction.  Each index sits on its own cache line, so the producer's
  * stores never evict the line the consumer writes, and the reverse. */
@@ -561,17 +562,23 @@ static ssize_t shm_recv(struct ipc_conn *c, void *buf, size_t cap, struct ipc_er
 		return ipc_fail(e, IPC_PROTOCOL, 0, "shm %s: the ring's indices are corrupt "
 				"(%llu bytes ahead)", c->peer_text, (unsigned long long)avail);
 	size_t n = avail < cap ? (size_t)avail : cap;
-	size_t at = (size_t)(tail & (SHM_RING - 1)), first = SHM_RING - at;
-	if (first > n)
-		first = n;
-	memcpy(buf, r->data + at, first);
-	memcpy((char *)buf + first, r->data, n - first);
-	atomic_store_explicit(&r->tail, tail + n, memory_order_release);
-	/* Room again: wake a producer that sleeps on it. */
-	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load_explicit(&r->writer_waiting, memory_order_relaxed)) {
-		atomic_store_explicit(&r->writer_waiting, 0, memory_order_relaxed);
-		drain_bell(m->bell[m->room_in]); /* count 0: writable again */
+	/* In chunks, each handed back at once: a producer waiting for room
+	 * copies in while we copy out, on two CPUs at the same time. */
+	for (size_t done = 0; done < n;) {
+		size_t k = n - done < SHM_CHUNK ? n - done : SHM_CHUNK;
+		size_t at = (size_t)((tail + done) & (SHM_RING - 1)), first = SHM_RING - at;
+		if (first > k)
+			first = k;
+		memcpy((char *)buf + done, r->data + at, first);
+		memcpy((char *)buf + done + first, r->data, k - first);
+		done += k;
+		atomic_store_explicit(&r->tail, tail + done, memory_order_release);
+		/* Room again: wake a producer that sleeps on it. */
+		atomic_thread_fence(memory_order_seq_cst);
+		if (atomic_load_explicit(&r->writer_waiting, memory_order_relaxed)) {
+			atomic_store_explicit(&r->writer_waiting, 0, memory_order_relaxed);
+			drain_bell(m->bell[m->room_in]); /* count 0: writable again */
+		}
 	}
 	ipc_step(c->ctx, NAME, "read", "%zu bytes from the ring", n);
 	return (ssize_t)n;
@@ -615,16 +622,22 @@ static ssize_t shm_send(struct ipc_conn *c, const void *buf, size_t len, struct 
 				c->peer_text);
 	size_t room = SHM_RING - (size_t)(head - tail);
 	size_t n = len < room ? len : room;
-	size_t at = (size_t)(head & (SHM_RING - 1)), first = SHM_RING - at;
-	if (first > n)
-		first = n;
-	memcpy(r->data + at, buf, first);
-	memcpy(r->data, (const char *)buf + first, n - first);
-	atomic_store_explicit(&r->head, head + n, memory_order_release);
-	/* Data: wake a consumer that sleeps on it. */
-	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load_explicit(&r->reader_waiting, memory_order_relaxed))
-		ring_socket(m);
+	/* In chunks, each published at once: the consumer starts copying out
+	 * while we still copy in. */
+	for (size_t done = 0; done < n;) {
+		size_t k = n - done < SHM_CHUNK ? n - done : SHM_CHUNK;
+		size_t at = (size_t)((head + done) & (SHM_RING - 1)), first = SHM_RING - at;
+		if (first > k)
+			first = k;
+		memcpy(r->data + at, (const char *)buf + done, first);
+		memcpy(r->data, (const char *)buf + done + first, k - first);
+		done += k;
+		atomic_store_explicit(&r->head, head + done, memory_order_release);
+		/* Data: wake a consumer that sleeps on it. */
+		atomic_thread_fence(memory_order_seq_cst);
+		if (atomic_load_explicit(&r->reader_waiting, memory_order_relaxed))
+			ring_socket(m);
+	}
 	ipc_step(c->ctx, NAME, "write", "%zu bytes into the ring", n);
 	return (ssize_t)n;
 }
