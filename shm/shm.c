@@ -307,6 +307,7 @@ static int shm_accept(struct ipc_server *s, struct ipc_conn *c, struct ipc_error
 					"close clients or raise `ulimit -n`");
 		return -1;
 	}
+	ipc_step(s->ctx, NAME, "accept", "fd %d -> fd %d: a client's rendezvous", s->fd, fd);
 	struct shm_conn *m = conn_new();
 	if (!m) {
 		close(fd);
@@ -327,7 +328,7 @@ static int shm_accept(struct ipc_server *s, struct ipc_conn *c, struct ipc_error
 		snprintf(c->peer_text, sizeof c->peer_text, "shm client pid %ld", (long)cred.pid);
 	else
 		snprintf(c->peer_text, sizeof c->peer_text, "shm client fd %d", fd);
-	ipc_step(s->ctx, NAME, "accept", "%s: rfd %d (socket), wfd %d (room eventfd)",
+	ipc_step(s->ctx, NAME, "ready", "%s: rfd %d (socket), wfd %d (room eventfd)",
 		 c->peer_text, c->rfd, c->wfd);
 	return 0;
 fail:
