@@ -174,17 +174,23 @@ static int shm_listen(struct ipc_server *s, const char *address, struct ipc_erro
 	if (unixpath_prepare(s, address, SOCK_STREAM, path, &address, &sun, &len, e) < 0)
 		return -1;
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return ipc_fail(e, IPC_SYSTEM, errno, "socket AF_UNIX, SOCK_STREAM (shm rendezvous)");
+	if (fd < 0) {
+		ipc_fail(e, IPC_SYSTEM, errno, "socket AF_UNIX, SOCK_STREAM (shm rendezvous)");
+		unixpath_unlock(s, address, true);
+		return -1;
+	}
 	if (bind(fd, (struct sockaddr *)&sun, len) < 0) {
 		int err = errno;
 		close(fd);
+		unixpath_unlock(s, address, true);
 		return unixpath_bind_failed(e, err, address);
 	}
+	unixpath_created(s, address);
 	if (listen(fd, SOMAXCONN) < 0) {
 		int err = errno;
 		close(fd);
 		unixpath_remove(address, s->ctx, NAME);
+		unixpath_unlock(s, address, true);
 		return ipc_fail(e, IPC_SYSTEM, err, "listen %s", address);
 	}
 	ipc_step(s->ctx, NAME, "listen", "fd %d on %s: the rendezvous", fd, address);
@@ -668,10 +674,7 @@ static void shm_shutdown(struct ipc_server *s, bool remove)
 		ipc_step(s->ctx, NAME, "close", "fd %d", s->fd);
 		s->fd = -1;
 	}
-	if (remove && s->owns_path) {
-		unixpath_remove(s->addr.text, s->ctx, NAME);
-		s->owns_path = false;
-	}
+	unixpath_release(s, remove); /* the path, if still ours, and its lock */
 }
 
 const struct ipc_transport shm_transport = {

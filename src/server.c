@@ -54,7 +54,7 @@ static enum conn_end serve_stream_client(struct ipc_conn *c, const struct serve_
 	 * on a FIFO whose writer was gone before we opened it. */
 	/* A transport that spins (shm --wait spin) waits inside recv(): it is
 	 * tried before poll() after every read, not only the first time. */
-	const bool spins = s->ctx->wait == IPC_WAIT_SPIN && s->t->can_spin;
+	const bool spins = c->ctx->wait == IPC_WAIT_SPIN && c->t->can_spin;
 	for (bool read_now = true;;) {
 		int r = IO_READY;
 		lograte_flush(lr, io_now_ms());
