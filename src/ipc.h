@@ -114,9 +114,6 @@ struct ipc_server {
 	int lock_fd;     /* unix sockets, fifo: "<path>.lock", flock()ed for our life */
 	dev_t path_dev;  /* the file we created at addr.text: removed at the end */
 	ino_t path_ino;  /* only if it is still that very file */
-	bool accepted;   /* pipe: the one client was handed out already */
-	char retry_id[32];    /* fifo: a client whose notice was read already, to be
-				 accepted by the next accept() ("" = none) */
 	void *priv;      /* the transport's own state, opaque to everyone else */
 };
 
