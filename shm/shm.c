@@ -91,11 +91,13 @@
  * stores never evict the line the consumer writes, and the reverse. */
 struct shm_ring {
 	_Alignas(SHM_CACHELINE) _Atomic uint64_t head; /* bytes ever written */
-	_Atomic uint32_t reader_waiting;  /* 1 unless the consumer is spinning on
-					     head: then no bell is needed */
 	_Atomic uint32_t closed;          /* the producer said all it will */
 	_Atomic int32_t producer_cpu;     /* where the producer last waited */
 	_Alignas(SHM_CACHELINE) _Atomic uint64_t tail; /* bytes ever read */
+	_Atomic uint32_t reader_waiting;  /* 1 unless the consumer is spinning on
+					     head: then no bell is needed.  On
+					     the consumer's line: its stores
+					     never take the head line away */
 	_Atomic uint32_t writer_waiting;  /* the producer sleeps on "room" */
 	_Atomic int32_t consumer_cpu;     /* where the consumer last waited */
 	_Alignas(SHM_CACHELINE) unsigned char data[SHM_RING];
@@ -544,9 +546,15 @@ static ssize_t shm_recv(struct ipc_conn *c, void *buf, size_t cap, struct ipc_er
 		/* Watching: the producer need not ring while we spin.  Then
 		 * the flag goes up again and we look once more (see the top). */
 		atomic_store_explicit(&r->reader_waiting, 0, memory_order_relaxed);
-		spin_for_change(&r->head, head, &r->consumer_cpu, &r->producer_cpu);
-		atomic_store_explicit(&r->reader_waiting, 1, memory_order_seq_cst);
-		atomic_thread_fence(memory_order_seq_cst);
+		if (spin_for_change(&r->head, head, &r->consumer_cpu, &r->producer_cpu)) {
+			/* Bytes came: no need to order this store before a
+			 * look, the look that matters is the one before sleep,
+			 * which every caller makes through recv() again. */
+			atomic_store_explicit(&r->reader_waiting, 1, memory_order_relaxed);
+		} else {
+			atomic_store_explicit(&r->reader_waiting, 1, memory_order_seq_cst);
+			atomic_thread_fence(memory_order_seq_cst);
+		}
 		head = atomic_load_explicit(&r->head, memory_order_acquire);
 	}
 	if (head == tail) {
