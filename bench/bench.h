@@ -77,6 +77,7 @@ struct bench_result {
 	char pin[24];
 	char note[160];
 	char mode[16];
+	char transport[32]; /* "shm-spin": the transport and how it waited */
 };
 
 /* The benchmarks.  0 and `r` filled, or -1 with `e` (IPC_USAGE for a
@@ -85,6 +86,8 @@ struct bench_result {
 int bench_latency(const struct bench_opts *o, struct bench_result *r, struct ipc_error *e);
 int bench_throughput(const struct bench_opts *o, struct bench_result *r, struct ipc_error *e);
 int bench_connect(const struct bench_opts *o, struct bench_result *r, struct ipc_error *e);
+/* pingpong.c: one cache line between two pinned processes; o->t unused. */
+int bench_pingpong(const struct bench_opts *o, struct bench_result *r, struct ipc_error *e);
 
 /* Datagram round trips counted exactly (latency.c).  Every datagram the
  * client sends carries its own sequence number, which the reply echoes, so
@@ -253,6 +256,16 @@ void bench_pair_abort(struct bench_pair *p);
  * before the end of stream sets errno to 0). */
 int bench_write_all(int fd, const void *buf, size_t len);
 int bench_read_exact(int fd, void *buf, size_t len);
+
+/* The same over a connection.  Transports whose descriptors only tell
+ * readiness (t->opaque_fds: mqueue, shm) move their bytes through the
+ * transport's recv()/send(), waiting on the descriptor (or spinning, per
+ * ctx->wait) only when one would block; the others use read()/write() as
+ * above, so their figures are unchanged.  bench_conn_read() is read()'s
+ * contract: bytes, 0 at the end of the stream, -1 and errno. */
+ssize_t bench_conn_read(struct ipc_conn *c, void *buf, size_t cap);
+int bench_conn_write_all(struct ipc_conn *c, const void *buf, size_t len);
+int bench_conn_read_exact(struct ipc_conn *c, void *buf, size_t len);
 
 /* Give a datagram socket a receive timeout (SO_RCVTIMEO). */
 int bench_set_rcvtimeo(int fd, int ms, struct ipc_error *e);

@@ -32,6 +32,8 @@ static const char bench_usage[] =
 	"  connect TRANSPORT...      connection set-up: connect until the first byte\n"
 	"  summarize --kind K --transport T   numbers on stdin -> one result row\n"
 	"  netlab DIR                the table of a `make netlab` run (docs/NETLAB.md)\n"
+	"  pingpong                  one cache line passed between two CPUs: the floor\n"
+	"                            under every round trip\n"
 	"  env                       the environment record alone\n"
 	"  report DIR                a `make bench` run directory -> summary.md, all.csv,\n"
 	"                            peers.csv and the plots' tables\n"
@@ -67,6 +69,8 @@ static const char latency_usage[] =
 	"                 forking one: greetings only, this client's CPU time only\n"
 	"  --timeout MS   datagrams: how long to wait for a reply before sending again\n"
 	"                 (default 1000)\n"
+	"  --wait W       shm: block (default) on the doorbell, or spin on the ring\n"
+	"                 (the row's transport reads shm-spin)\n"
 	"\n"
 	"Without --size the server answers \"Hello, <name>\" with the product's own\n"
 	"protocol code (the size column is then the request's bytes: 16 on streams,\n"
@@ -80,6 +84,7 @@ static const char latency_usage[] =
 static const char throughput_usage[] =
 	"usage: ipclab bench throughput TRANSPORT... --size B [--total BYTES] [--pin A,B]\n"
 	"                               [--format F] [--progress] [--no-verify]\n"
+	"                               [--wait block|spin]\n"
 	"\n"
 	"A one-way stream of B-byte messages from this process to a forked child,\n"
 	"which verifies every byte (each message carries its sequence number) and\n"
@@ -147,6 +152,16 @@ static const char transports_usage[] =
 	"One line per transport: name, stream or datagram, the largest message one\n"
 	"datagram carries (0 for a stream), and whether a client connects (yes/no).\n";
 
+static const char pingpong_usage[] =
+	"usage: ipclab bench pingpong [--count N] [--warmup N] [--pin A,B] [--format F]\n"
+	"\n"
+	"Two processes share one cache line and pass a counter back and forth,\n"
+	"spinning (and yielding now and then, so that one CPU works too): no system\n"
+	"call, no copy, no wake-up, only the line moving between the cores.  The\n"
+	"clock is read once per 1000 round trips; each sample is such a batch's mean\n"
+	"(note BATCH-MEANS).  --count: round trips (default 1000000), --warmup\n"
+	"(default 100000).  A latency row whose transport is `pingpong`.\n";
+
 static const char env_usage[] =
 	"usage: ipclab bench env [--format F]\n"
 	"Print the environment record (machine, kernel, compiler, revision, date).\n";
@@ -174,6 +189,7 @@ enum {
 	O_SAMPLES = 1 << 4, O_TOTAL = 1 << 5, O_PROGRESS = 1 << 6, O_KIND = 1 << 7,
 	O_TRANSPORT = 1 << 8, O_UNIT = 1 << 9, O_FORMAT = 1 << 10, O_NO_VERIFY = 1 << 11,
 	O_ADDRESS = 1 << 12, O_TIMEOUT = 1 << 13, O_DATA = 1 << 14, O_MODE = 1 << 15,
+	O_WAIT = 1 << 16,
 };
 
 struct bench_cli {
@@ -186,6 +202,7 @@ struct bench_cli {
 	char pin_text[24];
 	const char *rundir; /* where sockets and FIFOs are made (env record) */
 	const char *data_path; /* netlab --data */
+	enum ipc_wait wait;      /* --wait: shm's block or spin */
 };
 
 static int usage_error(const struct bench_cli *bc, const char *fmt, const char *arg)
@@ -265,7 +282,7 @@ static int parse_unit(struct bench_cli *bc, const char *text)
 static int parse_options(struct bench_cli *bc, int allowed, int argc, char **argv)
 {
 	enum { L_SAMPLES = 256, L_TOTAL, L_PROGRESS, L_KIND, L_TRANSPORT, L_UNIT, L_WARMUP,
-	       L_NO_VERIFY, L_ADDRESS, L_TIMEOUT, L_DATA, L_MODE };
+	       L_NO_VERIFY, L_ADDRESS, L_TIMEOUT, L_DATA, L_MODE, L_WAIT };
 	static const struct option longs[] = {
 		{ "size", required_argument, NULL, 's' },
 		{ "count", required_argument, NULL, 'n' },
@@ -279,6 +296,7 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 		{ "address", required_argument, NULL, L_ADDRESS },
 		{ "timeout", required_argument, NULL, L_TIMEOUT },
 		{ "data", required_argument, NULL, L_DATA },
+		{ "wait", required_argument, NULL, L_WAIT },
 		{ "kind", required_argument, NULL, L_KIND },
 		{ "transport", required_argument, NULL, L_TRANSPORT },
 		{ "unit", required_argument, NULL, L_UNIT },
@@ -298,7 +316,8 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 			 : ch == L_KIND ? O_KIND : ch == L_TRANSPORT ? O_TRANSPORT
 			 : ch == L_UNIT ? O_UNIT : ch == L_NO_VERIFY ? O_NO_VERIFY
 			 : ch == L_ADDRESS ? O_ADDRESS : ch == L_TIMEOUT ? O_TIMEOUT
-			 : ch == L_DATA ? O_DATA : ch == L_MODE ? O_MODE : 0;
+			 : ch == L_DATA ? O_DATA : ch == L_MODE ? O_MODE
+			 : ch == L_WAIT ? O_WAIT : 0;
 		if (need && !(allowed & need))
 			return usage_error(bc, "%s does not apply here", argv[optind - 1]);
 		switch (ch) {
@@ -366,6 +385,11 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 		}
 		case L_DATA:
 			bc->data_path = optarg;
+			break;
+		case L_WAIT:
+			if (strcmp(optarg, "block") && strcmp(optarg, "spin"))
+				return usage_error(bc, "--wait wants block or spin, not '%s'", optarg);
+			bc->wait = strcmp(optarg, "spin") ? IPC_WAIT_BLOCK : IPC_WAIT_SPIN;
 			break;
 		case L_KIND:
 			bc->kind = optarg;
@@ -441,6 +465,7 @@ static int run_transports(struct cli *cli, struct bench_cli *bc, bench_fn *fn,
 	struct env_record env;
 	struct report rep;
 	int status = 0;
+	cli->ctx.wait = bc->wait;
 	bc->b.ctx = &cli->ctx;
 	env_record_collect(&env, bc->pin_text, bc->rundir);
 	report_begin(&rep, stdout, bc->format, &env);
@@ -540,6 +565,36 @@ static int run_env(struct bench_cli *bc, int first, int argc)
 	return ferror(stdout) || fflush(stdout) != 0 ? IPC_SYSTEM : 0;
 }
 
+/* No transport: one row of its own. */
+static int run_pingpong(struct cli *cli, struct bench_cli *bc, int first, int argc)
+{
+	struct bench_result r;
+	struct ipc_error e = { 0 };
+	struct env_record env;
+	struct report rep;
+	int status = 0;
+
+	if (first != argc) {
+		usage_error(bc, "%s", "takes no transport: it measures the hardware alone");
+		return IPC_USAGE;
+	}
+	if (!bc->b.count)
+		bc->b.count = 1000000;
+	if (!bc->warmup_set)
+		bc->b.warmup = 100000;
+	bc->b.ctx = &cli->ctx;
+	env_record_collect(&env, bc->pin_text, bc->rundir);
+	report_begin(&rep, stdout, bc->format, &env);
+	if (bench_pingpong(&bc->b, &r, &e) < 0)
+		status = cli_report(&e);
+	else
+		report_add(&rep, &r.row);
+	report_end(&rep);
+	if (ferror(stdout) || fflush(stdout) != 0)
+		return status ? status : IPC_SYSTEM;
+	return status;
+}
+
 static int run_netlab(struct bench_cli *bc, int first, int argc, char **argv)
 {
 	struct ipc_error e = { 0 };
@@ -572,14 +627,17 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 	} subs[] = {
 		{ "latency", latency_usage,
 		  O_SIZE | O_COUNT | O_WARMUP | O_PIN | O_FORMAT | O_SAMPLES | O_PROGRESS |
-		  O_ADDRESS | O_TIMEOUT, bench_latency },
+		  O_ADDRESS | O_TIMEOUT | O_WAIT, bench_latency },
 		{ "throughput", throughput_usage,
-		  O_SIZE | O_TOTAL | O_PIN | O_FORMAT | O_PROGRESS | O_NO_VERIFY, bench_throughput },
+		  O_SIZE | O_TOTAL | O_PIN | O_FORMAT | O_PROGRESS | O_NO_VERIFY | O_WAIT,
+		  bench_throughput },
 		{ "connect", connect_usage,
 		  O_COUNT | O_WARMUP | O_PIN | O_FORMAT | O_SAMPLES | O_PROGRESS, bench_connect },
 		{ "summarize", summarize_usage, O_KIND | O_TRANSPORT | O_SIZE | O_UNIT | O_PIN |
 		  O_FORMAT | O_MODE, NULL },
 		{ "env", env_usage, O_FORMAT | O_PIN, NULL },
+		{ "pingpong", pingpong_usage, O_COUNT | O_WARMUP | O_PIN | O_FORMAT | O_SAMPLES,
+		  bench_pingpong },
 		{ "netlab", netlab_usage, O_FORMAT | O_DATA, NULL },
 		{ "report", report_usage, 0, NULL },
 		{ "transports", transports_usage, 0, NULL },
@@ -621,6 +679,8 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 			return run_report(&bc, first, argc, argv);
 		if (!strcmp(bc.sub, "transports"))
 			return run_list(&bc, first, argc);
+		if (!strcmp(bc.sub, "pingpong"))
+			return run_pingpong(cli, &bc, first, argc);
 		if (!strcmp(bc.sub, "throughput") && !bc.size_set) {
 			usage_error(&bc, "%s", "--size is required");
 			return IPC_USAGE;

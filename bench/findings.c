@@ -23,6 +23,11 @@ static const char *small_why(const char *t)
 		{ "unix_dgram", "a Unix datagram is queued whole on the receiver's socket, with the sender's address attached" },
 		{ "tcp", "every message goes down and up the whole TCP/IP stack on loopback: headers, acknowledgements, timers" },
 		{ "udp", "every datagram goes down and up the IP stack on loopback and is matched to its socket by address and port" },
+		{ "socketpair", "a socket pair is a Unix stream connection made at once: the same socket buffers, without a name or a listener" },
+		{ "mqueue", "a message queue copies each message into the kernel whole and wakes the reader, like a pipe with message boundaries" },
+		{ "shm", "shared memory copies no byte through the kernel: what is left is the wake-up, a system call on each side when the peer sleeps" },
+		{ "shm-spin", "spinning on shared memory needs no system call at all: across two CPUs the round trip is a few cache-line transfers" },
+		{ "pingpong", "one cache line moving between two cores: the floor under every round trip" },
 	};
 	for (size_t i = 0; i < sizeof why / sizeof why[0]; i++)
 		if (!strcmp(why[i].t, t))
@@ -42,6 +47,10 @@ static const char *bulk_why(const char *t)
 		{ "unix_dgram", "a Unix datagram is copied whole into the receiver's queue: one system call and one wake-up per message" },
 		{ "tcp", "loopback TCP copies the data too, and cuts it into segments that each pass the TCP/IP stack and are acknowledged" },
 		{ "udp", "each UDP datagram passes the IP stack alone, and is dropped when the receiver's buffer is full" },
+		{ "socketpair", "a socket pair copies through the same socket buffers as a Unix stream socket" },
+		{ "mqueue", "a message queue carries at most 4 KiB per message here and 10 messages at a time: one system call per 4 KiB on each side" },
+		{ "shm", "shared memory copies each byte twice, into the 1 MiB ring and out of it, with no system call while both sides keep up" },
+		{ "shm-spin", "spinning on shared memory copies each byte into the ring and out of it, on two CPUs at once, with no system call" },
 	};
 	for (size_t i = 0; i < sizeof why / sizeof why[0]; i++)
 		if (!strcmp(why[i].t, t))

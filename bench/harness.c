@@ -100,6 +100,79 @@ int bench_set_rcvtimeo(int fd, int ms, struct ipc_error *e)
 	return 0;
 }
 
+/* errno for a failed transport call: its own, or EPIPE when the peer hung
+ * up with no system error (a shared-memory peer's end of stream). */
+static int conn_errno(const struct ipc_error *e)
+{
+	return e->sys_errno ? e->sys_errno : e->status == IPC_PROTOCOL ? EPIPE : EIO;
+}
+
+ssize_t bench_conn_read(struct ipc_conn *c, void *buf, size_t cap)
+{
+	struct ipc_error e;
+
+	if (!c->t->opaque_fds)
+		return read(c->rfd, buf, cap);
+	for (;;) {
+		ssize_t n = c->t->recv(c, buf, cap, &e);
+		if (n >= 0)
+			return n;
+		if (n != IPC_WOULD_BLOCK) {
+			errno = conn_errno(&e);
+			return -1;
+		}
+		if (io_wait(c->rfd, POLLIN, -1, -1) == IO_ERROR)
+			return -1;
+	}
+}
+
+int bench_conn_write_all(struct ipc_conn *c, const void *buf, size_t len)
+{
+	const char *p = buf;
+	struct ipc_error e;
+
+	if (!c->t->opaque_fds)
+		return bench_write_all(c->wfd, buf, len);
+	while (len > 0) {
+		ssize_t n = c->t->send(c, p, len, &e);
+		if (n == IPC_WOULD_BLOCK) {
+			if (io_wait(c->wfd, POLLOUT, -1, -1) == IO_ERROR)
+				return -1;
+			continue;
+		}
+		if (n < 0) {
+			errno = conn_errno(&e);
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int bench_conn_read_exact(struct ipc_conn *c, void *buf, size_t len)
+{
+	char *p = buf;
+	size_t got = 0;
+
+	if (!c->t->opaque_fds)
+		return bench_read_exact(c->rfd, buf, len);
+	while (got < len) {
+		ssize_t n = bench_conn_read(c, p + got, len - got);
+		if (n > 0) {
+			got += (size_t)n;
+			continue;
+		}
+		if (n == 0) {
+			if (got == 0)
+				return 0;
+			errno = 0;
+		}
+		return -1;
+	}
+	return 1;
+}
+
 /* ---- CPU placement ---------------------------------------------------- */
 
 int bench_pin(int cpu, struct ipc_error *e)
@@ -147,10 +220,17 @@ static const char *pair_address(const struct bench_opts *o, char *buf, size_t ca
 {
 	const struct ipc_transport *t = o->t;
 
-	if (!strcmp(t->name, "pipe"))
+	switch (t->addressing) {
+	case IPC_ADDR_INHERITED:
 		return NULL;
-	if (!strcmp(t->name, "tcp") || !strcmp(t->name, "udp"))
+	case IPC_ADDR_PORT:
 		return "127.0.0.1:0"; /* any free port: runs never collide */
+	case IPC_ADDR_MQ_NAME:
+		snprintf(buf, cap, "/ipclab-%u-bench-%ld", (unsigned)getuid(), (long)getpid());
+		return buf;
+	case IPC_ADDR_PATH:
+		break;
+	}
 	snprintf(buf, cap, "%s/bench-%ld.%s", o->ctx->rundir, (long)getpid(), t->name);
 	return buf;
 }
@@ -199,7 +279,10 @@ int bench_child_accept(struct ipc_server *s, struct ipc_conn *c, struct ipc_erro
 		if (r < 0)
 			return ipc_fail(e, IPC_SYSTEM, errno, "poll %s", s->addr.text);
 	}
-	if (io_set_nonblocking(c->rfd, false) < 0 || io_set_nonblocking(c->wfd, false) < 0) {
+	/* Transports whose descriptors only signal (mqueue, shm) stay as
+	 * they are: bench_conn_*() waits on them with poll(). */
+	if (!t->opaque_fds &&
+	    (io_set_nonblocking(c->rfd, false) < 0 || io_set_nonblocking(c->wfd, false) < 0)) {
 		ipc_fail(e, IPC_SYSTEM, errno, "fcntl O_NONBLOCK off, %s server", t->name);
 		t->close(c);
 		return -1;
@@ -297,8 +380,8 @@ int bench_pair_start(struct bench_pair *p, const struct bench_opts *o, bool conn
 		if (t->connect(&p->c, &p->s.addr, e) < 0)
 			goto fail;
 		p->connected = true;
-		if (io_set_nonblocking(p->c.rfd, false) < 0 ||
-		    io_set_nonblocking(p->c.wfd, false) < 0) {
+		if (!t->opaque_fds && (io_set_nonblocking(p->c.rfd, false) < 0 ||
+				       io_set_nonblocking(p->c.wfd, false) < 0)) {
 			ipc_fail(e, IPC_SYSTEM, errno, "fcntl O_NONBLOCK off, %s client", t->name);
 			goto fail;
 		}
@@ -425,6 +508,10 @@ void bench_result_init(struct bench_result *r, const struct bench_opts *o, const
 		snprintf(r->pin, sizeof r->pin, "none");
 	r->row.kind = kind;
 	r->row.transport = o->t ? o->t->name : "";
+	if (o->t && o->t->can_spin && o->ctx && o->ctx->wait == IPC_WAIT_SPIN) {
+		snprintf(r->transport, sizeof r->transport, "%s-spin", o->t->name);
+		r->row.transport = r->transport;
+	}
 	r->row.mode = r->mode;
 	r->row.size = o->size;
 	r->row.clients = 1;

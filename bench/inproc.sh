@@ -28,6 +28,24 @@ latency_layer() {
 			done
 		done
 	done
+	spin_rows
+}
+
+# Beside the transports: shm spinning instead of sleeping on its doorbell
+# (transport shm-spin), and the floor under every round trip, one cache
+# line passed between the two processes (transport pingpong).
+spin_rows() {
+	local pin label
+	for pin in $PLACEMENTS; do
+		[ "$pin" = none ] && continue
+		label=$(pin_label "$pin")
+		say "latency: shm --wait spin and the cache-line ping-pong, pin $pin"
+		to_csv "$RESULTS_DIR/latency/shm-spin_greeting_$label.csv" "$IPCLAB" bench latency shm \
+			--wait spin --pin "$pin" --count "$LAT_COUNT" --warmup "$LAT_WARMUP" --format csv \
+			--samples "$RESULTS_DIR/samples/latency_shm-spin_greeting_$label.txt"
+		to_csv "$RESULTS_DIR/latency/pingpong_$label.csv" "$IPCLAB" bench pingpong \
+			--pin "$pin" --format csv
+	done
 }
 
 # The largest payload one datagram carries, 0 for byte streams (the

@@ -86,7 +86,7 @@ static int stream_greeter(struct child_ctx *cx, struct ipc_conn *c, struct ipc_e
 	for (;;) {
 		size_t room, len;
 		char *space = greet_session_space(sess, &room);
-		ssize_t n = read(c->rfd, space, room);
+		ssize_t n = bench_conn_read(c, space, room);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
@@ -95,7 +95,7 @@ static int stream_greeter(struct child_ctx *cx, struct ipc_conn *c, struct ipc_e
 		}
 		greet_session_received(sess, (size_t)n);
 		while ((len = greet_session_answer(sess, out, sizeof out)) > 0)
-			if (bench_write_all(c->wfd, out, len) < 0) {
+			if (bench_conn_write_all(c, out, len) < 0) {
 				free(sess);
 				return ipc_fail(e, IPC_SYSTEM, errno, "write %s", c->peer_text);
 			}
@@ -107,13 +107,13 @@ static int stream_echo(struct child_ctx *cx, struct ipc_conn *c, char *buf, size
 		       struct ipc_error *e)
 {
 	for (unsigned long long n = 0;;) {
-		int r = bench_read_exact(c->rfd, buf, size);
+		int r = bench_conn_read_exact(c, buf, size);
 		if (r == 0)
 			return 0;
 		if (r < 0)
 			return ipc_fail(e, errno ? IPC_SYSTEM : IPC_PROTOCOL, errno, "read %s%s",
 					c->peer_text, errno ? "" : ": end of stream mid-message");
-		if (bench_write_all(c->wfd, buf, size) < 0)
+		if (bench_conn_write_all(c, buf, size) < 0)
 			return ipc_fail(e, IPC_SYSTEM, errno, "write %s", c->peer_text);
 		child_count(cx, ++n);
 	}
@@ -206,6 +206,7 @@ static void child(struct bench_pair *p, struct ipc_server *s, void *arg,
 struct client {
 	const struct bench_opts *o;
 	int rfd, wfd;
+	struct ipc_conn *conn;    /* streams: bytes move through bench_conn_*() */
 	char *req, *want, *got;
 	size_t req_len, reply_len;
 	size_t tag_off, tag_len;  /* where the round trip's number sits in the reply */
@@ -281,10 +282,10 @@ static const char *expected(const struct client *cl)
 /* One stream round trip: write, read the whole reply. */
 static inline int stream_trip(struct client *cl, struct ipc_error *e)
 {
-	if (bench_write_all(cl->wfd, cl->req, cl->req_len) < 0)
+	if (bench_conn_write_all(cl->conn, cl->req, cl->req_len) < 0)
 		return ipc_fail(e, errno == EPIPE ? IPC_PROTOCOL : IPC_SYSTEM, errno,
 				"write to the %s server", cl->o->t->name);
-	int r = bench_read_exact(cl->rfd, cl->got, cl->reply_len);
+	int r = bench_conn_read_exact(cl->conn, cl->got, cl->reply_len);
 	if (r != 1)
 		return ipc_fail(e, r < 0 && errno ? IPC_SYSTEM : IPC_PROTOCOL, r < 0 ? errno : 0,
 				"read from the %s server%s", cl->o->t->name,
@@ -526,10 +527,11 @@ static int remote_connect(const struct bench_opts *o, struct ipc_conn *c, struct
 	c->ctx = o->ctx;
 	if (rc < 0)
 		return -1;
-	if (io_set_nonblocking(c->rfd, false) < 0 || io_set_nonblocking(c->wfd, false) < 0)
+	if (!o->t->opaque_fds &&
+	    (io_set_nonblocking(c->rfd, false) < 0 || io_set_nonblocking(c->wfd, false) < 0))
 		ipc_fail(e, IPC_SYSTEM, errno, "fcntl O_NONBLOCK off, %s client", o->t->name);
 	/* A stream client must not wait forever on a server that vanished. */
-	else if (o->t->kind == IPC_DATAGRAM ||
+	else if (o->t->kind == IPC_DATAGRAM || o->t->opaque_fds ||
 		 bench_set_rcvtimeo(c->rfd, BENCH_CHILD_TIMEOUT_MS, e) == 0)
 		return 0;
 	o->t->close(c);
@@ -620,11 +622,13 @@ int bench_latency(const struct bench_opts *o, struct bench_result *r, struct ipc
 			goto out;
 		cl.rfd = remote.rfd;
 		cl.wfd = remote.wfd;
+		cl.conn = &remote;
 	} else {
 		if (bench_pair_start(&p, o, true, child, (void *)o, e) < 0)
 			goto out;
 		cl.rfd = p.c.rfd;
 		cl.wfd = p.c.wfd;
+		cl.conn = &p.c;
 	}
 	int wait_ms = o->dgram_timeout_ms > 0 ? o->dgram_timeout_ms : BENCH_DGRAM_TIMEOUT_MS;
 	int silent_max = SILENT_MS / wait_ms > MAX_SILENT ? SILENT_MS / wait_ms : MAX_SILENT;

@@ -156,7 +156,7 @@ static int receive_stream(const struct plan *pl, struct ipc_conn *c, unsigned ch
 	bench_stream_check_init(&v, pl->pattern, pl->size, pl->o->t->name);
 	while (v.offset < total) {
 		size_t want = total - v.offset < cap ? (size_t)(total - v.offset) : cap;
-		ssize_t n = read(c->rfd, buf, want);
+		ssize_t n = bench_conn_read(c, buf, want);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -171,12 +171,12 @@ static int receive_stream(const struct plan *pl, struct ipc_conn *c, unsigned ch
 	bench_usage_now(u1, NULL);
 	ack->bytes = v.offset;
 	ack->messages = pl->messages;
-	if (bench_write_all(c->wfd, ack, sizeof *ack) < 0)
+	if (bench_conn_write_all(c, ack, sizeof *ack) < 0)
 		return ipc_fail(e, IPC_SYSTEM, errno, "%s receiver: write the acknowledgement",
 				pl->o->t->name);
 	/* The sender closes after our ack: anything before that is extra. */
 	for (;;) {
-		ssize_t n = read(c->rfd, buf, 1);
+		ssize_t n = bench_conn_read(c, buf, 1);
 		if (n == 0)
 			return 0;
 		if (n > 0)
@@ -309,13 +309,13 @@ static int send_stream(const struct plan *pl, struct ipc_conn *c, unsigned char 
 {
 	for (unsigned long long m = 0; m < pl->messages; m++) {
 		bench_stream_tag(buf, pl->size, m);
-		if (bench_write_all(c->wfd, buf, pl->size) < 0)
+		if (bench_conn_write_all(c, buf, pl->size) < 0)
 			return ipc_fail(e, errno == EPIPE ? IPC_PROTOCOL : IPC_SYSTEM, errno,
 					"write message %llu to the %s receiver", m, pl->o->t->name);
 		if ((m & 1023) == 0)
 			bench_progress_tick(pg, m, pl->messages);
 	}
-	int r = bench_read_exact(c->rfd, ack, sizeof *ack);
+	int r = bench_conn_read_exact(c, ack, sizeof *ack);
 	if (r != 1)
 		return ipc_fail(e, r < 0 && errno ? IPC_SYSTEM : IPC_PROTOCOL, r < 0 ? errno : 0,
 				"read the %s receiver's acknowledgement", pl->o->t->name);

@@ -62,6 +62,13 @@
 #define NAME "fifo"
 #define ID_MAX FIFO_ID_MAX
 
+/* What the server keeps of its own (s->priv): a client whose notice was
+ * read already, to be accepted by the next accept() ("" = none). */
+struct fifo_server {
+	char retry_id[ID_MAX];
+};
+#define FIFO_RETRY(s) (((struct fifo_server *)(s)->priv)->retry_id)
+
 static void close_fd(const struct ipc_ctx *ctx, int *fd)
 {
 	if (*fd < 0)
@@ -228,8 +235,15 @@ static int fifo_listen(struct ipc_server *s, const char *address, struct ipc_err
 	 * stale FIFO is then one step for any other ipclab server. */
 	if (unixpath_lock(s, address, e) < 0)
 		return -1;
+	s->priv = calloc(1, sizeof(struct fifo_server));
+	if (!s->priv) {
+		unixpath_unlock(s, address, true);
+		return ipc_fail(e, IPC_SYSTEM, ENOMEM, "fifo server state");
+	}
 	if (make_server_fifo(s->ctx, address, e) < 0) {
 		unixpath_unlock(s, address, true);
+		free(s->priv);
+		s->priv = NULL;
 		return -1;
 	}
 	snprintf(s->addr.text, sizeof s->addr.text, "%s", address);
@@ -314,7 +328,7 @@ int fifo_notice_format(char rec[FIFO_NOTICE_SIZE], const char *id)
  * before it are dropped (and reported), and the rest of that notice, written
  * in the same atomic write(), is already in the FIFO: one more read takes
  * it.  So we are back in step at once, and hold nothing between calls.  A
- * client found that way is kept in s->retry_id, for the next accept(): this
+ * client found that way is kept in FIFO_RETRY(s), for the next accept(): this
  * call reports the stray bytes. */
 static int read_notice(struct ipc_server *s, char id[ID_MAX], struct ipc_error *e)
 {
@@ -346,7 +360,7 @@ static int read_notice(struct ipc_server *s, char id[ID_MAX], struct ipc_error *
 			got += (size_t)n;
 		char found[ID_MAX];
 		if (fifo_notice_parse(rec, got, found) == 0) {
-			memcpy(s->retry_id, found, ID_MAX);
+			memcpy(FIFO_RETRY(s), found, ID_MAX);
 			ipc_step(s->ctx, NAME, "read", "fd %d: notice from client %s, after "
 				 "%zu stray bytes", s->fd, found, stray);
 		} else {
@@ -410,11 +424,10 @@ static void remove_dead_pair(const struct ipc_server *s, const char *req, int rf
 static int fifo_accept(struct ipc_server *s, struct ipc_conn *c, struct ipc_error *e)
 {
 	char req[IPC_PATH_MAX], rep[IPC_PATH_MAX], id[ID_MAX];
-	_Static_assert(sizeof s->retry_id >= ID_MAX, "retry_id holds an id");
 
-	if (s->retry_id[0]) { /* its notice was read already (see read_notice()) */
-		memcpy(id, s->retry_id, ID_MAX);
-		s->retry_id[0] = '\0';
+	if (FIFO_RETRY(s)[0]) { /* its notice was read already (see read_notice()) */
+		memcpy(id, FIFO_RETRY(s), ID_MAX);
+		FIFO_RETRY(s)[0] = '\0';
 	} else {
 		int r = read_notice(s, id, e);
 		if (r < 0)
@@ -435,7 +448,7 @@ static int fifo_accept(struct ipc_server *s, struct ipc_conn *c, struct ipc_erro
 		/* Out of descriptors: the notice is gone from the FIFO, so keep
 		 * the id and accept that client on the next call. */
 		if (e->sys_errno == EMFILE || e->sys_errno == ENFILE)
-			memcpy(s->retry_id, id, ID_MAX);
+			memcpy(FIFO_RETRY(s), id, ID_MAX);
 		return -1;
 	}
 
@@ -645,7 +658,8 @@ static void fifo_shutdown(struct ipc_server *s, bool remove)
 	close_fd(s->ctx, &s->fd);
 	close_fd(s->ctx, &s->aux_fd);
 	unixpath_unlock(s, s->addr.text, remove);
-	s->retry_id[0] = '\0';
+	free(s->priv);
+	s->priv = NULL;
 }
 
 const struct ipc_transport fifo_transport = {
@@ -655,6 +669,7 @@ const struct ipc_transport fifo_transport = {
 	.kind = IPC_STREAM,
 	.servable = true,
 	.max_message = 0,
+	.fds_per_conn = 3, /* its reply end, its request end, a keep-alive reader */
 	.default_address = fifo_default_address,
 	.listen = fifo_listen,
 	.accept = fifo_accept,

@@ -254,6 +254,7 @@ const struct ipc_transport tcp_transport = {
 	.kind = IPC_STREAM,
 	.servable = true,
 	.max_message = 0,
+	.addressing = IPC_ADDR_PORT,
 	.default_address = inet_default_address,
 	.listen = tcp_listen,
 	.accept = tcp_accept,

@@ -245,6 +245,7 @@ const struct ipc_transport udp_transport = {
 	.kind = IPC_DATAGRAM,
 	.servable = true,
 	.max_message = UDP_MAX_PAYLOAD,
+	.addressing = IPC_ADDR_PORT,
 	.default_address = inet_default_address,
 	.listen = udp_listen,
 	.accept = udp_accept,

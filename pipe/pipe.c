@@ -94,12 +94,12 @@ static int pipe_listen(struct ipc_server *s, const char *address, struct ipc_err
  * pipe ourselves, read() could never return end-of-file. */
 static int pipe_accept(struct ipc_server *s, struct ipc_conn *c, struct ipc_error *e)
 {
-	if (s->accepted)
+	/* Handed out already: the parent's ends, closed below, mark it. */
+	if (s->addr.pipe_fd[0] < 0 && s->addr.pipe_fd[1] < 0)
 		return ipc_fail(e, IPC_DONE, 0,
 				"accept pipe: a pipe serves exactly one client, the parent");
 	close_end(s->ctx, &s->addr.pipe_fd[0], "replies read end, the parent's");
 	close_end(s->ctx, &s->addr.pipe_fd[1], "requests write end, the parent's");
-	s->accepted = true;
 
 	ipc_conn_init(c, s->t, s->ctx);
 	c->rfd = s->fd;
@@ -191,6 +191,7 @@ const struct ipc_transport pipe_transport = {
 	.kind = IPC_STREAM,
 	.servable = false,
 	.max_message = 0,
+	.addressing = IPC_ADDR_INHERITED,
 	.default_address = pipe_default_address,
 	.listen = pipe_listen,
 	.accept = pipe_accept,

@@ -146,7 +146,7 @@ int cli_bad_option(const char *cmd, int ch, char **argv)
 
 int cli_parse(struct cli *cli, int allowed, int argc, char **argv, struct cli_opts *o)
 {
-	enum { LONG_TRACE = 256, LONG_IDLE, LONG_MODE, LONG_MAX_CLIENTS };
+	enum { LONG_TRACE = 256, LONG_IDLE, LONG_MODE, LONG_MAX_CLIENTS, LONG_WAIT };
 	static const struct option longs[] = {
 		{ "address", required_argument, NULL, 'a' },
 		{ "timeout", required_argument, NULL, 't' },
@@ -155,6 +155,7 @@ int cli_parse(struct cli *cli, int allowed, int argc, char **argv, struct cli_op
 		{ "mode", required_argument, NULL, LONG_MODE },
 		{ "max-clients", required_argument, NULL, LONG_MAX_CLIENTS },
 		{ "trace", no_argument, NULL, LONG_TRACE },
+		{ "wait", required_argument, NULL, LONG_WAIT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -167,7 +168,8 @@ int cli_parse(struct cli *cli, int allowed, int argc, char **argv, struct cli_op
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":a:t:n:h", longs, NULL)) != -1) {
 		int need = ch == 'a' ? OPT_ADDRESS : ch == 'n' ? OPT_NAME : ch == LONG_IDLE ? OPT_IDLE
-			 : ch == LONG_MODE ? OPT_MODE : ch == LONG_MAX_CLIENTS ? OPT_MAX_CLIENTS : 0;
+			 : ch == LONG_MODE ? OPT_MODE : ch == LONG_MAX_CLIENTS ? OPT_MAX_CLIENTS
+			 : ch == LONG_WAIT ? OPT_WAIT : 0;
 		if (need && !(allowed & need)) {
 			fprintf(stderr, "ipclab %s: %s does not apply here; see `ipclab %s --help`\n",
 				cmd, argv[optind - 1], cmd);
@@ -207,6 +209,17 @@ int cli_parse(struct cli *cli, int allowed, int argc, char **argv, struct cli_op
 			cli->ctx.trace = trace_to_stderr;
 			cli->ctx.trace_arg = &cli->trace;
 			cli_trace_role(cli, strcmp(cmd, "serve") ? "client" : "server", "child");
+			break;
+		case LONG_WAIT:
+			if (!strcmp(optarg, "block")) {
+				cli->ctx.wait = IPC_WAIT_BLOCK;
+			} else if (!strcmp(optarg, "spin")) {
+				cli->ctx.wait = IPC_WAIT_SPIN;
+			} else {
+				fprintf(stderr, "ipclab %s: --wait wants block or spin, not '%s'\n",
+					cmd, optarg);
+				return -1;
+			}
 			break;
 		case 'h':
 			o->help = true;

@@ -56,7 +56,8 @@ struct cli_opts {
 	int max_clients;       /* serve --max-clients (0: not given) */
 	bool help;
 };
-enum { OPT_ADDRESS = 1, OPT_NAME = 2, OPT_IDLE = 4, OPT_MODE = 8, OPT_MAX_CLIENTS = 16 };
+enum { OPT_ADDRESS = 1, OPT_NAME = 2, OPT_IDLE = 4, OPT_MODE = 8, OPT_MAX_CLIENTS = 16,
+       OPT_WAIT = 32 };
 
 /* getopt_long over argv (argv[0] is the command); `allowed` is a mask of
  * the OPT_ flags this command takes (--timeout, --trace, --help always).

@@ -18,7 +18,7 @@
 
 static const char serve_usage[] =
 	"usage: ipclab serve TRANSPORT [--address ADDR] [--mode MODE] [--max-clients N]\n"
-	"                    [--idle-timeout MS] [--trace]\n"
+	"                    [--idle-timeout MS] [--wait block|spin] [--trace]\n"
 	"Serve greetings until SIGINT or SIGTERM; then remove the socket or FIFO\n"
 	"that was created.  Prints `listening on ADDR` on stderr when ready.\n"
 	"\n"
@@ -36,13 +36,18 @@ static const char serve_usage[] =
 	"                      no reply for MS milliseconds is disconnected (default\n"
 	"                      10000): a silent or trickling client cannot hold the\n"
 	"                      iterative server, nor memory in the others.\n"
+	"  --wait block|spin   shm: sleep on an eventfd doorbell until the client\n"
+	"                      writes (block, the default), or watch the ring in a\n"
+	"                      bounded busy loop first (spin; iterative only).\n"
 	"\n"
 	"Which modes apply: every stream transport with a descriptor per client\n"
 	"takes all four: unix_stream, tcp, and fifo (ipclab gives every FIFO client\n"
 	"its own pair of FIFOs).  unix_dgram and udp are iterative only: one\n"
 	"datagram socket already receives the requests of every client, so there\n"
 	"is no per-client descriptor to multiplex (as with a single shared FIFO).\n"
-	"The pipe cannot be served: use `ipclab greet pipe NAME`.\n";
+	"mqueue and shm take all four too (a queue pair, or a ring with doorbells,\n"
+	"per client).  The pipe and socketpair cannot be served: use `ipclab greet\n"
+	"pipe NAME`.\n";
 
 /* SIGINT and SIGTERM arrive as readable data on a signalfd: the server loop
  * polls it beside its sockets, so a signal can never slip in between a
@@ -66,7 +71,8 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 	struct cli_opts o;
 	struct ipc_error e;
 	struct ipc_server s;
-	int i = cli_parse(cli, OPT_ADDRESS | OPT_IDLE | OPT_MODE | OPT_MAX_CLIENTS, argc, argv, &o);
+	int i = cli_parse(cli, OPT_ADDRESS | OPT_IDLE | OPT_MODE | OPT_MAX_CLIENTS | OPT_WAIT, argc,
+			  argv, &o);
 
 	if (i < 0)
 		return IPC_USAGE;
@@ -82,13 +88,20 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 	if (!t)
 		return IPC_USAGE;
 	if (!t->servable) {
-		fprintf(stderr, "ipclab serve %s: an anonymous pipe has no name another process could "
-				"open, only a forked child shares it; run `ipclab greet pipe NAME`, "
-				"which forks its own server\n", t->name);
+		fprintf(stderr, "ipclab serve %s: it has no name another process could open, "
+				"only a forked child shares it; run `ipclab greet %s NAME`, which "
+				"forks its own server\n", t->name, t->name);
 		return IPC_USAGE;
 	}
 	if (serve_mode_check(t, o.mode, &e) < 0) {
 		fprintf(stderr, "ipclab serve: %s\n", e.msg);
+		return IPC_USAGE;
+	}
+	if (cli->ctx.wait == IPC_WAIT_SPIN && (!t->can_spin || o.mode != SERVE_ITERATIVE)) {
+		fprintf(stderr, "ipclab serve: --wait spin %s\n", !t->can_spin
+			? "applies to shm only: the other transports wait in the kernel"
+			: "is for the iterative server: a multiplexed one spinning on one "
+			  "client would keep the others waiting; leave out --wait");
 		return IPC_USAGE;
 	}
 	if (o.max_clients > 0 && o.mode == SERVE_ITERATIVE) {
@@ -150,7 +163,7 @@ int cmd_greet(struct cli *cli, int argc, char **argv)
 	char *name = NULL;
 	size_t cap = 0;
 	ssize_t len;
-	int i = cli_parse(cli, OPT_ADDRESS, argc, argv, &o);
+	int i = cli_parse(cli, OPT_ADDRESS | OPT_WAIT, argc, argv, &o);
 
 	if (i < 0)
 		return IPC_USAGE;
@@ -165,6 +178,10 @@ int cmd_greet(struct cli *cli, int argc, char **argv)
 	const struct ipc_transport *t = cli_transport(argv[i]);
 	if (!t)
 		return IPC_USAGE;
+	if (cli->ctx.wait == IPC_WAIT_SPIN && !t->can_spin) {
+		fputs("ipclab greet: --wait spin applies to shm only\n", stderr);
+		return IPC_USAGE;
+	}
 	if (argc - i == 2) {
 		name = strdup(argv[i + 1]);
 		if (!name) {

@@ -19,6 +19,10 @@
  * unwatch (and close) another fd that was ready in the same round.  If that
  * descriptor number is reused at once (accept), the new owner may get one
  * spurious wake-up; handlers treat IPC_WOULD_BLOCK as "nothing yet" anyway.
+ *
+ * What a backend keeps of its own (poll's array, epoll's instance and event
+ * array) lives behind l->apidata, reached only through its struct ev_api,
+ * as redis ae keeps aeApiState: the loop itself holds none of it.
  */
 #include "evloop.h"
 
@@ -42,8 +46,22 @@ struct ev_fired {
 	int events;
 };
 
+struct evloop;
+
+/* One way of waiting. */
+struct ev_api {
+	int (*create)(struct evloop *l, struct ipc_error *e); /* fills l->apidata */
+	void (*destroy)(void *apidata);
+	/* Tell the kernel w[fd] changed (NULL: nothing kept in the kernel). */
+	int (*sync)(struct evloop *l, int fd, struct ipc_error *e);
+	int (*make_room)(void *apidata, int need); /* entries for `need` fds */
+	int (*wait)(struct evloop *l, int timeout_ms, struct ipc_error *e);
+};
+
 struct evloop {
 	enum ev_backend backend;
+	const struct ev_api *api;
+	void *apidata;           /* the backend's own state, NULL for select */
 	int max_fds;
 	struct ev_watch *w;      /* w[fd] for fd < w_cap; grown on demand */
 	int w_cap;
@@ -51,12 +69,20 @@ struct evloop {
 	int count;               /* watched fds */
 	struct ev_fired *fired;  /* room for `count` entries */
 	int fired_cap;
-	struct pollfd *pfd;      /* poll: room for `count` entries */
-	int pfd_cap;
-	int epfd;                /* epoll instance, -1 otherwise */
-	struct epoll_event *ev;  /* epoll: room for `count` entries */
-	int ev_cap;
 };
+
+struct poll_state {
+	struct pollfd *pfd;      /* rebuilt before every poll() */
+	int cap;
+};
+
+struct epoll_state {
+	int epfd;                /* the epoll instance */
+	struct epoll_event *ev;  /* what epoll_wait() returns */
+	int cap;
+};
+
+static const struct ev_api *api_of(enum ev_backend backend);
 
 const char *evloop_backend_name(enum ev_backend backend)
 {
@@ -99,16 +125,12 @@ struct evloop *evloop_new(enum ev_backend backend, int max_fds, struct ipc_error
 		return NULL;
 	}
 	l->backend = backend;
+	l->api = api_of(backend);
 	l->max_fds = max_fds;
 	l->maxfd = -1;
-	l->epfd = -1;
-	if (backend == EV_EPOLL) {
-		l->epfd = epoll_create1(EPOLL_CLOEXEC);
-		if (l->epfd < 0) {
-			ipc_fail(e, IPC_SYSTEM, errno, "epoll_create1");
-			free(l);
-			return NULL;
-		}
+	if (l->api->create && l->api->create(l, e) < 0) {
+		free(l);
+		return NULL;
 	}
 	return l;
 }
@@ -117,12 +139,10 @@ void evloop_free(struct evloop *l)
 {
 	if (!l)
 		return;
-	if (l->epfd >= 0)
-		close(l->epfd);
+	if (l->api->destroy)
+		l->api->destroy(l->apidata);
 	free(l->w);
 	free(l->fired);
-	free(l->pfd);
-	free(l->ev);
 	free(l);
 }
 
@@ -148,6 +168,7 @@ static void *grow(void *p, int *cap, int need, size_t size)
  * epoll reports whatever was asked) cannot wake the loop over and over. */
 static int epoll_sync(struct evloop *l, int fd, struct ipc_error *e)
 {
+	struct epoll_state *st = l->apidata;
 	struct ev_watch *w = &l->w[fd];
 	struct epoll_event ev = { .data.fd = fd };
 	int op;
@@ -162,7 +183,7 @@ static int epoll_sync(struct evloop *l, int fd, struct ipc_error *e)
 		op = w->in_kernel ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
 	if (op < 0)
 		return 0;
-	if (epoll_ctl(l->epfd, op, fd, &ev) < 0) {
+	if (epoll_ctl(st->epfd, op, fd, &ev) < 0) {
 		int err = errno;
 		/* DEL of an fd already closed by mistake: nothing left to undo. */
 		if (op == EPOLL_CTL_DEL && (err == EBADF || err == ENOENT)) {
@@ -218,7 +239,7 @@ int evloop_watch(struct evloop *l, int fd, int events, ev_handler *handler, void
 	w->handler = handler;
 	w->arg = arg;
 	w->mask = events;
-	if (l->backend == EV_EPOLL && epoll_sync(l, fd, e) < 0) {
+	if (l->api->sync && l->api->sync(l, fd, e) < 0) {
 		if (!before.handler)
 			l->count--;
 		*w = before;
@@ -236,9 +257,9 @@ void evloop_unwatch(struct evloop *l, int fd)
 	struct ev_watch *w = &l->w[fd];
 	w->handler = NULL;
 	w->mask = 0;
-	if (l->backend == EV_EPOLL) {
+	if (l->api->sync) {
 		struct ipc_error ignored;
-		epoll_sync(l, fd, &ignored); /* DEL cannot fail on an open fd */
+		l->api->sync(l, fd, &ignored); /* DEL cannot fail on an open fd */
 	}
 	memset(w, 0, sizeof *w);
 	l->count--;
@@ -290,6 +311,7 @@ static int translate(int mask, bool in, bool out, bool trouble)
 
 static int wait_poll(struct evloop *l, int timeout_ms, struct ipc_error *e)
 {
+	struct poll_state *st = l->apidata;
 	nfds_t k = 0;
 	int n = 0;
 
@@ -297,19 +319,19 @@ static int wait_poll(struct evloop *l, int timeout_ms, struct ipc_error *e)
 		int m = l->w[fd].mask;
 		if (!m)
 			continue; /* waits for nothing: not even hang-ups */
-		l->pfd[k++] = (struct pollfd){
+		st->pfd[k++] = (struct pollfd){
 			.fd = fd,
 			.events = (short)((m & EV_READ ? POLLIN : 0) | (m & EV_WRITE ? POLLOUT : 0)),
 		};
 	}
-	int r = poll(l->pfd, k, timeout_ms < 0 ? -1 : timeout_ms);
+	int r = poll(st->pfd, k, timeout_ms < 0 ? -1 : timeout_ms);
 	if (r < 0)
 		return errno == EINTR ? 0 : ipc_fail(e, IPC_SYSTEM, errno, "poll");
 	for (nfds_t i = 0; i < k && n < r; i++) {
-		short re = l->pfd[i].revents;
+		short re = st->pfd[i].revents;
 		if (!re)
 			continue;
-		int fd = l->pfd[i].fd;
+		int fd = st->pfd[i].fd;
 		int ev = translate(l->w[fd].mask, re & POLLIN, re & POLLOUT,
 				   re & (POLLERR | POLLHUP | POLLNVAL));
 		if (ev)
@@ -320,14 +342,15 @@ static int wait_poll(struct evloop *l, int timeout_ms, struct ipc_error *e)
 
 static int wait_epoll(struct evloop *l, int timeout_ms, struct ipc_error *e)
 {
+	struct epoll_state *st = l->apidata;
 	int n = 0;
-	int r = epoll_wait(l->epfd, l->ev, l->count > 0 ? l->count : 1,
+	int r = epoll_wait(st->epfd, st->ev, l->count > 0 ? l->count : 1,
 			   timeout_ms < 0 ? -1 : timeout_ms);
 	if (r < 0)
 		return errno == EINTR ? 0 : ipc_fail(e, IPC_SYSTEM, errno, "epoll_wait");
 	for (int i = 0; i < r; i++) {
-		int fd = l->ev[i].data.fd;
-		unsigned re = l->ev[i].events;
+		int fd = st->ev[i].data.fd;
+		unsigned re = st->ev[i].events;
 		int ev = translate(l->w[fd].mask, re & EPOLLIN, re & EPOLLOUT,
 				   re & (EPOLLERR | EPOLLHUP));
 		if (ev)
@@ -345,17 +368,82 @@ static int make_room(struct evloop *l)
 	if (!(p = grow(l->fired, &l->fired_cap, need, sizeof *l->fired)))
 		return -1;
 	l->fired = p;
-	if (l->backend == EV_POLL) {
-		if (!(p = grow(l->pfd, &l->pfd_cap, need, sizeof *l->pfd)))
-			return -1;
-		l->pfd = p;
-	}
-	if (l->backend == EV_EPOLL) {
-		if (!(p = grow(l->ev, &l->ev_cap, need, sizeof *l->ev)))
-			return -1;
-		l->ev = p;
-	}
+	return l->api->make_room ? l->api->make_room(l->apidata, need) : 0;
+}
+
+/* ---- each backend's own state ------------------------------------------ */
+
+static int poll_create(struct evloop *l, struct ipc_error *e)
+{
+	l->apidata = calloc(1, sizeof(struct poll_state));
+	return l->apidata ? 0 : ipc_fail(e, IPC_SYSTEM, ENOMEM, "event loop (poll)");
+}
+
+static void poll_destroy(void *apidata)
+{
+	struct poll_state *st = apidata;
+	if (st)
+		free(st->pfd);
+	free(st);
+}
+
+static int poll_make_room(void *apidata, int need)
+{
+	struct poll_state *st = apidata;
+	struct pollfd *p = grow(st->pfd, &st->cap, need, sizeof *st->pfd);
+	if (!p)
+		return -1;
+	st->pfd = p;
 	return 0;
+}
+
+static int epoll_create_state(struct evloop *l, struct ipc_error *e)
+{
+	struct epoll_state *st = calloc(1, sizeof *st);
+	if (!st)
+		return ipc_fail(e, IPC_SYSTEM, ENOMEM, "event loop (epoll)");
+	st->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (st->epfd < 0) {
+		free(st);
+		return ipc_fail(e, IPC_SYSTEM, errno, "epoll_create1");
+	}
+	l->apidata = st;
+	return 0;
+}
+
+static void epoll_destroy(void *apidata)
+{
+	struct epoll_state *st = apidata;
+	if (!st)
+		return;
+	close(st->epfd);
+	free(st->ev);
+	free(st);
+}
+
+static int epoll_make_room(void *apidata, int need)
+{
+	struct epoll_state *st = apidata;
+	struct epoll_event *p = grow(st->ev, &st->cap, need, sizeof *st->ev);
+	if (!p)
+		return -1;
+	st->ev = p;
+	return 0;
+}
+
+static const struct ev_api select_api = { .wait = wait_select };
+static const struct ev_api poll_api = {
+	.create = poll_create, .destroy = poll_destroy, .make_room = poll_make_room,
+	.wait = wait_poll,
+};
+static const struct ev_api epoll_api = {
+	.create = epoll_create_state, .destroy = epoll_destroy, .sync = epoll_sync,
+	.make_room = epoll_make_room, .wait = wait_epoll,
+};
+
+static const struct ev_api *api_of(enum ev_backend backend)
+{
+	return backend == EV_SELECT ? &select_api : backend == EV_POLL ? &poll_api : &epoll_api;
 }
 
 int evloop_run_once(struct evloop *l, int timeout_ms, struct ipc_error *e)
@@ -363,18 +451,7 @@ int evloop_run_once(struct evloop *l, int timeout_ms, struct ipc_error *e)
 	if (make_room(l) < 0)
 		return ipc_fail(e, IPC_SYSTEM, ENOMEM, "event loop: %d descriptors", l->count);
 
-	int n;
-	switch (l->backend) {
-	case EV_SELECT:
-		n = wait_select(l, timeout_ms, e);
-		break;
-	case EV_POLL:
-		n = wait_poll(l, timeout_ms, e);
-		break;
-	default:
-		n = wait_epoll(l, timeout_ms, e);
-		break;
-	}
+	int n = l->api->wait(l, timeout_ms, e);
 	if (n < 0)
 		return -1;
 

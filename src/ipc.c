@@ -84,13 +84,16 @@ void ipc_conn_init(struct ipc_conn *c, const struct ipc_transport *t,
 }
 
 extern const struct ipc_transport pipe_transport, fifo_transport,
-	unix_stream_transport, unix_dgram_transport, tcp_transport, udp_transport;
+	unix_stream_transport, unix_dgram_transport, tcp_transport, udp_transport,
+	socketpair_transport, mqueue_transport, shm_transport;
 
 /* In the order a course teaches them: related processes first, then names
  * in the file system, then the network. */
 const struct ipc_transport *const ipc_transports[] = {
 	&pipe_transport, &fifo_transport, &unix_stream_transport,
-	&unix_dgram_transport, &tcp_transport, &udp_transport, NULL,
+	&unix_dgram_transport, &tcp_transport, &udp_transport,
+	/* Beyond the six: the pipe's sibling, then System V's successors. */
+	&socketpair_transport, &mqueue_transport, &shm_transport, NULL,
 };
 
 const struct ipc_transport *ipc_transport_find(const char *name)

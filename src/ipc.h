@@ -75,6 +75,10 @@ int ipc_status_of_errno(int errnum);
 typedef void ipc_trace_fn(void *arg, const char *transport, const char *call,
 			  const char *detail);
 
+/* How a side of a shared-memory connection waits for the other: asleep on
+ * a doorbell descriptor, or spinning on the ring (yielding the CPU). */
+enum ipc_wait { IPC_WAIT_BLOCK, IPC_WAIT_SPIN };
+
 struct ipc_ctx {
 	const char *rundir;   /* private per-user directory for paths */
 	int timeout_ms;       /* clients: longest wait for a connection or reply */
@@ -82,6 +86,7 @@ struct ipc_ctx {
 	bool any_port;        /* demos, tests: default TCP/UDP addresses use port 0 */
 	ipc_trace_fn *trace;  /* NULL: silent */
 	void *trace_arg;
+	enum ipc_wait wait;   /* shm: how a side waits for its peer (--wait) */
 };
 
 void ipc_step(const struct ipc_ctx *ctx, const char *transport, const char *call,
@@ -109,9 +114,7 @@ struct ipc_server {
 	int lock_fd;     /* unix sockets, fifo: "<path>.lock", flock()ed for our life */
 	dev_t path_dev;  /* the file we created at addr.text: removed at the end */
 	ino_t path_ino;  /* only if it is still that very file */
-	bool accepted;   /* pipe: the one client was handed out already */
-	char retry_id[32];    /* fifo: a client whose notice was read already, to be
-				 accepted by the next accept() ("" = none) */
+	void *priv;      /* the transport's own state, opaque to everyone else */
 };
 
 struct ipc_conn {
@@ -125,9 +128,19 @@ struct ipc_conn {
 	socklen_t peer_len;
 	char peer_text[IPC_ADDR_MAX]; /* who is at the other end, for messages */
 	char own_path[2][IPC_PATH_MAX]; /* files this side created, removed by close() */
+	void *priv;      /* the transport's own state, opaque to everyone else */
 };
 
 enum ipc_kind { IPC_STREAM, IPC_DATAGRAM };
+
+/* What an address is, for callers that must choose one of their own (a
+ * benchmark's private server) without knowing transports by name. */
+enum ipc_addressing {
+	IPC_ADDR_PATH,      /* a file in the runtime directory */
+	IPC_ADDR_INHERITED, /* none: descriptors inherited over fork (pipe, socketpair) */
+	IPC_ADDR_PORT,      /* HOST:PORT */
+	IPC_ADDR_MQ_NAME,   /* a POSIX message queue name, "/..." */
+};
 
 struct ipc_transport {
 	const char *name;      /* as typed on the command line: "unix_stream" */
@@ -135,6 +148,11 @@ struct ipc_transport {
 	enum ipc_kind kind;
 	bool servable;         /* false for the pipe: only a forked child can be its server */
 	size_t max_message;    /* datagram: largest payload one send() carries; 0 = stream */
+	enum ipc_addressing addressing;
+	unsigned fds_per_conn; /* descriptors one client holds (load's limit); 0 means 1 */
+	bool can_spin;         /* honours ctx->wait: --wait spin (shm) */
+	bool opaque_fds;       /* rfd/wfd only tell readiness: bytes move through recv()
+				  and send() alone, never read()/write() (mqueue, shm) */
 
 	/* Write the default address ("<rundir>/unix_stream.sock", "127.0.0.1:7411"). */
 	void (*default_address)(const struct ipc_ctx *ctx, char *out, size_t cap);

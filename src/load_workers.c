@@ -26,9 +26,9 @@
 
 unsigned long load_fds_per_conn(const struct ipc_transport *t)
 {
-	/* A FIFO client holds its reply end, its request end and a keep-alive
-	 * reader of the request FIFO (fifo/fifo.c); a socket is one descriptor. */
-	return strcmp(t->name, "fifo") == 0 ? 3 : 1;
+	/* A socket is one descriptor; the registry says when a client holds
+	 * more (a FIFO client three: fifo/fifo.c). */
+	return t->fds_per_conn ? t->fds_per_conn : 1;
 }
 
 int load_raise_nofile(unsigned long need, unsigned long *limit, struct ipc_error *e)

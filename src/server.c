@@ -52,10 +52,13 @@ static enum conn_end serve_stream_client(struct ipc_conn *c, const struct serve_
 	/* Read once before the first poll(): a FIFO client that left before we
 	 * accepted it reads as end of file, but poll() never reports a hang-up
 	 * on a FIFO whose writer was gone before we opened it. */
-	for (bool first = true;; first = false) {
+	/* A transport that spins (shm --wait spin) waits inside recv(): it is
+	 * tried before poll() after every read, not only the first time. */
+	const bool spins = c->ctx->wait == IPC_WAIT_SPIN && c->t->can_spin;
+	for (bool read_now = true;;) {
 		int r = IO_READY;
 		lograte_flush(lr, io_now_ms());
-		if (!first) {
+		if (!read_now) {
 			long long left = deadline < 0 ? -1 : deadline - io_now_ms();
 			if (deadline >= 0 && left <= 0)
 				r = IO_TIMEOUT;
@@ -63,6 +66,7 @@ static enum conn_end serve_stream_client(struct ipc_conn *c, const struct serve_
 				r = io_wait(c->rfd, POLLIN, o->stop_fd,
 					    left > INT_MAX ? INT_MAX : (int)left);
 		}
+		read_now = false;
 		if (r == IO_STOPPED) {
 			end = CONN_STOP;
 			break;
@@ -86,6 +90,7 @@ static enum conn_end serve_stream_client(struct ipc_conn *c, const struct serve_
 			break;
 		}
 		greet_session_received(sess, (size_t)n);
+		read_now = spins;
 		size_t len;
 		while ((len = greet_session_answer(sess, out, sizeof out)) > 0) {
 			if (deadline >= 0) /* a request completed: a new idle period */

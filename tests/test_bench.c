@@ -26,7 +26,8 @@
 #define ENV struct test_env *env = *state
 
 extern const struct ipc_transport pipe_transport, fifo_transport, unix_stream_transport,
-	unix_dgram_transport, tcp_transport, udp_transport;
+	unix_dgram_transport, tcp_transport, udp_transport,
+	socketpair_transport, mqueue_transport, shm_transport;
 
 /* ---- statistics -------------------------------------------------------- */
 
@@ -1164,6 +1165,9 @@ int main(void)
 	const struct CMUnitTest unix_dgram_tests[] = { FOR_TRANSPORT(unix_dgram_transport) };
 	const struct CMUnitTest tcp_tests[] = { FOR_TRANSPORT(tcp_transport) };
 	const struct CMUnitTest udp_tests[] = { FOR_TRANSPORT(udp_transport) };
+	const struct CMUnitTest socketpair_tests[] = { FOR_TRANSPORT(socketpair_transport) };
+	const struct CMUnitTest mqueue_tests[] = { FOR_TRANSPORT(mqueue_transport) };
+	const struct CMUnitTest shm_tests[] = { FOR_TRANSPORT(shm_transport) };
 	int failed = 0;
 
 	failed += cmocka_run_group_tests_name("bench: stats, writers, env, cli", core, NULL, NULL);
@@ -1173,5 +1177,8 @@ int main(void)
 	failed += cmocka_run_group_tests_name("bench: unix_dgram", unix_dgram_tests, NULL, NULL);
 	failed += cmocka_run_group_tests_name("bench: tcp", tcp_tests, NULL, NULL);
 	failed += cmocka_run_group_tests_name("bench: udp", udp_tests, NULL, NULL);
+	failed += cmocka_run_group_tests_name("bench: socketpair", socketpair_tests, NULL, NULL);
+	failed += cmocka_run_group_tests_name("bench: mqueue", mqueue_tests, NULL, NULL);
+	failed += cmocka_run_group_tests_name("bench: shm", shm_tests, NULL, NULL);
 	return failed ? 1 : 0;
 }

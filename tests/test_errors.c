@@ -14,7 +14,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <sys/un.h>
+#include <mqueue.h>
 #include <unistd.h>
 
 #include "conn.h"
@@ -24,10 +26,11 @@
 #define ENV struct test_env *env = *state
 
 extern const struct ipc_transport pipe_transport, fifo_transport, unix_stream_transport,
-	unix_dgram_transport, tcp_transport, udp_transport;
+	unix_dgram_transport, tcp_transport, udp_transport, mqueue_transport, shm_transport;
 
 static const struct ipc_transport *const named[] = {
-	&fifo_transport, &unix_stream_transport, &unix_dgram_transport,
+	&fifo_transport, &unix_stream_transport, &unix_dgram_transport, &mqueue_transport,
+	&shm_transport,
 };
 
 static void default_path(struct test_env *env, const struct ipc_transport *t, char *out)
@@ -48,9 +51,7 @@ static void test_no_server(void **state)
 
 		if (!t->servable)
 			continue;
-		if (t->kind == IPC_DATAGRAM && strcmp(t->name, "udp") == 0)
-			snprintf(a.text, sizeof a.text, "127.0.0.1:9"); /* discard port: nothing there */
-		else if (strcmp(t->name, "tcp") == 0)
+		if (t->addressing == IPC_ADDR_PORT) /* the discard port: nothing there */
 			snprintf(a.text, sizeof a.text, "127.0.0.1:9");
 		else
 			default_path(env, t, a.text);
@@ -142,6 +143,8 @@ static void test_foreign_file_untouched(void **state)
 		struct ipc_error e = { 0 };
 		struct stat st;
 
+		if (t->addressing != IPC_ADDR_PATH)
+			continue; /* a queue name is not a file here */
 		default_path(env, t, path);
 		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
 		assert_true(fd >= 0);
@@ -236,6 +239,67 @@ static void test_udp_silent_server_times_out(void **state)
 	close(fd);
 }
 
+/* A message queue left by a crashed server (nobody holds its lock): a
+ * client is told there is no server, and a new server replaces it. */
+static void test_mqueue_stale_queue(void **state)
+{
+	ENV;
+	const struct ipc_transport *t = &mqueue_transport;
+	char name[IPC_ADDR_MAX];
+	struct ipc_conn c;
+	struct ipc_addr a = { .pipe_fd = { -1, -1 } };
+	struct ipc_error e = { 0 };
+	struct ipc_server s;
+	struct server_child child;
+
+	default_path(env, t, name);
+	struct mq_attr attr = { .mq_maxmsg = 4, .mq_msgsize = 64 };
+	mqd_t q = mq_open(name, O_RDONLY | O_CREAT | O_EXCL, 0600, &attr);
+	assert_true(q >= 0);
+	mq_close(q);
+	snprintf(a.text, sizeof a.text, "%s", name);
+	ipc_conn_init(&c, t, &env->ctx);
+	assert_int_equal(t->connect(&c, &a, &e), -1);
+	assert_int_equal(e.status, IPC_NO_SERVER);
+	assert_non_null(strstr(e.msg, "no server holds it"));
+	test_server_start(env, t, NULL, -1, &s, &child);
+	test_connect(env, t, &s, &c);
+	char reply[300];
+	size_t n;
+	assert_int_equal(conn_greet(&c, "Ida", 3, reply, sizeof reply, &n, &e), IPC_OK);
+	t->close(&c);
+	test_server_stop(&child);
+	assert_int_equal(mq_unlink(name), -1); /* the server removed it */
+	assert_int_equal(errno, ENOENT);
+}
+
+/* Past RLIMIT_MSGQUEUE a client's queues cannot be made: the error names
+ * the limit and its value. */
+static void test_mqueue_limit_explained(void **state)
+{
+	ENV;
+	const struct ipc_transport *t = &mqueue_transport;
+	struct ipc_server s;
+	struct server_child child;
+	struct ipc_conn c;
+	struct ipc_error e = { 0 };
+	struct rlimit old, low;
+
+	test_server_start(env, t, NULL, -1, &s, &child);
+	assert_int_equal(getrlimit(RLIMIT_MSGQUEUE, &old), 0);
+	low = old;
+	low.rlim_cur = 1024; /* less than one queue of ours */
+	assert_int_equal(setrlimit(RLIMIT_MSGQUEUE, &low), 0);
+	ipc_conn_init(&c, t, &env->ctx);
+	int rc = t->connect(&c, &s.addr, &e);
+	assert_int_equal(setrlimit(RLIMIT_MSGQUEUE, &old), 0);
+	assert_int_equal(rc, -1);
+	assert_int_equal(e.sys_errno, EMFILE);
+	assert_non_null(strstr(e.msg, "RLIMIT_MSGQUEUE (1024 bytes"));
+	assert_null(strchr(e.msg, '\n'));
+	test_server_stop(&child);
+}
+
 static void test_unsafe_runtime_dir(void **state)
 {
 	ENV;
@@ -299,6 +363,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unsafe_runtime_dir, test_env_setup,
 						test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_path_too_long, test_env_setup, test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_mqueue_stale_queue, test_env_setup,
+						test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_mqueue_limit_explained, test_env_setup,
+						test_env_teardown),
 	};
 	return cmocka_run_group_tests_name("errors", tests, NULL, NULL);
 }

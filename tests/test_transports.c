@@ -403,7 +403,7 @@ static int run_case(const struct test_case *tc)
 }
 
 extern const struct ipc_transport pipe_transport, fifo_transport, unix_stream_transport,
-	unix_dgram_transport, tcp_transport, udp_transport;
+	unix_dgram_transport, tcp_transport, udp_transport, socketpair_transport, mqueue_transport, shm_transport;
 
 int main(void)
 {
@@ -414,6 +414,9 @@ int main(void)
 		{ &unix_dgram_transport, SERVE_ITERATIVE },
 		{ &tcp_transport, SERVE_ITERATIVE },
 		{ &udp_transport, SERVE_ITERATIVE },
+		{ &socketpair_transport, SERVE_ITERATIVE },
+		{ &mqueue_transport, SERVE_ITERATIVE },
+		{ &shm_transport, SERVE_ITERATIVE },
 		/* Every multiplexed mode, over every transport that takes one. */
 		{ &unix_stream_transport, SERVE_SELECT },
 		{ &unix_stream_transport, SERVE_POLL },
@@ -424,6 +427,12 @@ int main(void)
 		{ &fifo_transport, SERVE_SELECT },
 		{ &fifo_transport, SERVE_POLL },
 		{ &fifo_transport, SERVE_EPOLL },
+		{ &mqueue_transport, SERVE_SELECT },
+		{ &mqueue_transport, SERVE_POLL },
+		{ &mqueue_transport, SERVE_EPOLL },
+		{ &shm_transport, SERVE_SELECT },
+		{ &shm_transport, SERVE_POLL },
+		{ &shm_transport, SERVE_EPOLL },
 	};
 	int failed = 0;
 
