@@ -132,6 +132,7 @@ $(ASAN)/bin/ipclab: $(ASAN_LIB) $(ASAN)/src/main.o
 	@mkdir -p $(@D)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ -lm
 
+.PRECIOUS: $(ASAN)/tests/%.o
 $(ASAN)/tests/%: $(ASAN)/tests/%.o $(ASAN)/tests/support.o $(ASAN_LIB)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(TEST_LDFLAGS) -lcmocka -lm
 
