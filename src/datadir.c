@@ -26,7 +26,7 @@ static const char run_usage[] =
 	"the peer tools, the scaling run, then a summary and the plots.  This ipclab\n"
 	"is the program measured.  About 7 minutes on 2 CPUs.\n"
 	"\n"
-	"  --quick          every step with few iterations (a minute or two)\n"
+	"  --quick          every step with few iterations (a few minutes)\n"
 	"  --results DIR    where each run's directory goes (default $IPCLAB_RESULTS,\n"
 	"                   else ./results); DIR/latest is the newest run\n"
 	"\n"
