@@ -317,7 +317,7 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 # it looks for them in ../share/ipclab beside itself, so DATADIR must stay
 # $(PREFIX)/share/ipclab unless IPCLAB_DATA_DIR names it at run time.
 DATA_FILES := $(wildcard bench/*.sh bench/*.awk plots/*.gp)
-DOC_FILES  := README.md $(wildcard docs/*.md)
+DOC_FILES  := README.md $(filter-out docs/ipclab.1.md,$(wildcard docs/*.md))
 
 install: bin/ipclab docs/ipclab.1
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) \
