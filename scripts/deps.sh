@@ -38,6 +38,12 @@ for group in "$@"; do
 	esac
 done
 
+if ! command -v dpkg-query >/dev/null; then
+	# Not Debian: the names may differ; the build says what it lacks.
+	[ -n "$check" ] && exit 0
+	echo "deps.sh: no dpkg-query: install the equivalents of:$packages" >&2
+	exit 1
+fi
 missing=""
 for p in $packages; do
 	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
