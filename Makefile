@@ -72,7 +72,10 @@ $(error LINK=$(LINK): use LINK=static or LINK=dynamic)
 endif
 # The revision: git's, or in a release tarball the REVISION file `make dist`
 # wrote (a tarball unpacked inside another git tree must not take its rev).
-GIT_REV := $(shell if [ -e .git ]; then git describe --always --dirty 2>/dev/null; \
+# safe.directory: under `sudo make install`, in a tree root does not own,
+# git must still answer, or the install would rebuild as "unknown".
+GIT_REV := $(shell if [ -e .git ]; then \
+	git -c safe.directory='$(CURDIR)' describe --always --dirty 2>/dev/null; \
 	elif [ -f REVISION ]; then cat REVISION; fi)
 GIT_REV := $(or $(GIT_REV),unknown)
 
