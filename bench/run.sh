@@ -33,7 +33,7 @@ IPCLAB=${IPCLAB_BIN:-$PWD/bin/ipclab}
 export IPCLAB # bench/scaling.sh measures the same build
 [ -x "$IPCLAB" ] || die "$IPCLAB is missing; build it first with \`make\`"
 for tool in hyperfine jq gnuplot taskset; do
-	have "$tool" || die "$tool is not installed; run \`make deps-bench\` (as root)"
+	have "$tool" || die "$tool is not installed; run \`sudo make deps\` in the source tree (the packages: ipclab(1), bench run)"
 done
 
 # ---- the size of the run --------------------------------------------------
