@@ -26,7 +26,7 @@ _ipclab()
 		COMPREPLY=($(compgen -W "s ms us ns" -- "$cur")); return ;;
 	--results)
 		COMPREPLY=($(compgen -d -- "$cur")); return ;;
-	--samples)
+	--samples | --data)
 		COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--address | -a | --timeout | -t | --name | -n | --idle-timeout | --max-clients | --wait | \
 	--clients | -c | --requests | --pipeline | -k | --workers | -w | --size | --count | \
@@ -39,7 +39,7 @@ _ipclab()
 		return
 	fi
 	if [ "$cmd" = bench ] && [ "$cword" -eq 2 ]; then
-		COMPREPLY=($(compgen -W "run plot latency throughput connect summarize env --help" -- "$cur"))
+		COMPREPLY=($(compgen -W "run plot latency throughput connect summarize netlab env --help" -- "$cur"))
 		return
 	fi
 	if [[ $cur == -* ]]; then
@@ -49,7 +49,7 @@ _ipclab()
 		return
 	fi
 	case $cmd/$sub in
-	bench/plot)
+	bench/plot | bench/netlab)
 		COMPREPLY=($(compgen -d -- "$cur")) ;;
 	bench/latency | bench/throughput | bench/connect)
 		COMPREPLY=($(compgen -W "all $("$prog" list 2>/dev/null | awk '{ print $1 }')" -- "$cur")) ;;
