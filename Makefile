@@ -96,10 +96,11 @@ $(REL)/version-info $(ASAN)/version-info: FORCE
 	$(call stamp,$(VERSION) $(GIT_REV))
 $(REL)/src/version.o: $(REL)/version-info $(REL)/ld-flags
 $(ASAN)/src/version.o: $(ASAN)/version-info
+cstr = "$(subst ",\",$(subst \,\\,$(strip $(1))))"
 $(REL)/src/version.o: INCS += -DIPCLAB_VERSION='"$(VERSION)"' -DIPCLAB_GIT_REV='"$(GIT_REV)"' \
-	-DIPCLAB_CFLAGS='"$(strip $(CPPFLAGS) $(CFLAGS) $(LDFLAGS))"' -DIPCLAB_LINK='"$(LINK)"'
+	-DIPCLAB_CFLAGS='$(call cstr,$(CPPFLAGS) $(CFLAGS) $(LDFLAGS))' -DIPCLAB_LINK='"$(LINK)"'
 $(ASAN)/src/version.o: INCS += -DIPCLAB_VERSION='"$(VERSION)"' -DIPCLAB_GIT_REV='"$(GIT_REV)"' \
-	-DIPCLAB_CFLAGS='"$(strip $(CPPFLAGS) -O1 -g $(SAN))"' -DIPCLAB_LINK='"dynamic"'
+	-DIPCLAB_CFLAGS='$(call cstr,$(CPPFLAGS) -O1 -g $(SAN))' -DIPCLAB_LINK='"dynamic"'
 
 REL_LIB  := $(LIB_SRC:%.c=$(REL)/%.o)
 ASAN_LIB := $(LIB_SRC:%.c=$(ASAN)/%.o)
