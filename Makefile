@@ -200,7 +200,7 @@ valgrind: $(REL)/ipclab-dynamic $(TESTS:%=$(REL)/tests/%)
 # The one step that installs Debian packages (scripts/deps.sh names them
 # first); the other targets only check and say what is missing.
 deps:
-	@scripts/deps.sh test bench valgrind netlab doc
+	@scripts/deps.sh test bench valgrind netlab lab doc
 deps-test:
 	@scripts/deps.sh test
 deps-bench:
@@ -268,10 +268,10 @@ lab: lab-skel
 		else cp build/lab/skel/$$x.c lab/work/$$x.c && echo "created  lab/work/$$x.c"; fi; \
 	done
 lab-check: $(if $(SOLUTION),,lab)
-	@scripts/deps.sh lab
+	@scripts/deps.sh --check lab
 	@bash lab/check.sh $(if $(SOLUTION),--solution)
 lab-test: lab-skel
-	@scripts/deps.sh lab
+	@scripts/deps.sh --check lab
 	@bash lab/test_lab.sh
 
 # The real system calls of each demo under strace, made stable and compared
@@ -279,7 +279,7 @@ lab-test: lab-skel
 UPDATE ?=
 .PHONY: trace
 trace: bin/ipclab
-	@scripts/deps.sh lab
+	@scripts/deps.sh --check lab
 	@bash lab/trace.sh $(if $(UPDATE),--update)
 
 # The lab's handout: one self-contained HTML page in build/handout/, with the
@@ -287,7 +287,7 @@ trace: bin/ipclab
 PLOTS ?=
 .PHONY: handout handout-test
 handout:
-	@scripts/deps.sh lab
+	@scripts/deps.sh --check lab
 	@bash lab/handout.sh $(PLOTS)
 # Every command the handout shows exists, every transcript matches, and the
 # page passes a headless Chromium check (screenshots in build/handout/).

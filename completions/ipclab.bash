@@ -39,7 +39,7 @@ _ipclab()
 		return
 	fi
 	if [ "$cmd" = bench ] && [ "$cword" -eq 2 ]; then
-		COMPREPLY=($(compgen -W "run plot latency throughput connect summarize netlab env --help" -- "$cur"))
+		COMPREPLY=($(compgen -W "run plot report latency throughput connect summarize netlab transports env --help" -- "$cur"))
 		return
 	fi
 	if [[ $cur == -* ]]; then
@@ -49,7 +49,7 @@ _ipclab()
 		return
 	fi
 	case $cmd/$sub in
-	bench/plot | bench/netlab)
+	bench/plot | bench/report | bench/netlab)
 		COMPREPLY=($(compgen -d -- "$cur")) ;;
 	bench/latency | bench/throughput | bench/connect)
 		COMPREPLY=($(compgen -W "all $("$prog" list 2>/dev/null | awk '{ print $1 }')" -- "$cur")) ;;
