@@ -331,7 +331,7 @@ install: bin/ipclab docs/ipclab.1
 	install -m 644 docs/ipclab.1 $(DESTDIR)$(MANDIR)/man1/ipclab.1
 	install -m 644 completions/ipclab.bash $(DESTDIR)$(BASHCOMPDIR)/ipclab
 	install -m 755 $(filter %.sh,$(DATA_FILES)) $(DESTDIR)$(DATADIR)/bench
-	install -m 644 $(filter bench/%.awk,$(DATA_FILES)) $(DESTDIR)$(DATADIR)/bench
+	$(if $(filter %.awk,$(DATA_FILES)),install -m 644 $(filter %.awk,$(DATA_FILES)) $(DESTDIR)$(DATADIR)/bench)
 	install -m 644 $(filter %.gp,$(DATA_FILES)) $(DESTDIR)$(DATADIR)/plots
 	install -m 644 $(DOC_FILES) $(DESTDIR)$(DOCDIR)
 
