@@ -200,7 +200,7 @@ valgrind: $(REL)/ipclab-dynamic $(TESTS:%=$(REL)/tests/%)
 # The one step that installs Debian packages (scripts/deps.sh names them
 # first); the other targets only check and say what is missing.
 deps:
-	@scripts/deps.sh test bench valgrind netlab lab doc
+	@scripts/deps.sh test bench valgrind netlab lab fuzz doc
 deps-test:
 	@scripts/deps.sh test
 deps-bench:
@@ -240,7 +240,8 @@ $(FUZZ)/fuzz_address: FUZZ_LDFLAGS := -Wl,--wrap=getaddrinfo
 .PHONY: fuzz deps-fuzz
 deps-fuzz:
 	@scripts/deps.sh fuzz
-fuzz: deps-fuzz
+fuzz:
+	@scripts/deps.sh --check fuzz
 	@$(MAKE) --no-print-directory $(FUZZ_TARGETS:%=$(FUZZ)/%)
 	@sh fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
