@@ -4,13 +4,26 @@
 #   make demo     run every demo (builds first)
 #   make test     build the tests with AddressSanitizer + UBSan and run them
 #   make bench    the main job: demos, benchmarks and plots
-#   make deps     install the Debian packages the project needs (as root)
 #   make netlab   TCP and UDP across a lossy veth link between two namespaces (root)
 #   make fuzz     run every libFuzzer target FUZZ_SECONDS (60) seconds each
+#   make deps     install the Debian packages the project needs (as root;
+#                 it lists them first).  No other target installs anything.
+#   make install  bin/ipclab, its man page, bash completion and the scripts
+#                 it runs, under $(DESTDIR)$(PREFIX) (default /usr/local)
+#   make dist     ipclab-VERSION.tar.gz; `make distcheck` builds, tests and
+#                 installs it in an empty directory
+#
+# The usual variables are honoured: CC, CPPFLAGS, CFLAGS, LDFLAGS, PREFIX,
+# DESTDIR.  WERROR=1 makes warnings errors (CI and developers; a user's
+# newer compiler may warn where ours does not, so it is off by default).
 
+VERSION := 0.1
 CC      ?= cc
 CFLAGS  ?= -O2 -g
-WARN    := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE
+CPPFLAGS ?=
+LDFLAGS ?=
+WERROR  ?=
+WARN    := -std=gnu11 -Wall -Wextra $(if $(filter-out 0,$(WERROR)),-Werror) -D_GNU_SOURCE
 INCS    := -Isrc -Iinet -Ibench -Ififo
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
@@ -25,19 +38,23 @@ Q       := $(if $(V),,@)
 REL     := build/release
 ASAN    := build/asan
 
-.PHONY: all demo test valgrind bench deps deps-test deps-bench clean FORCE
+.PHONY: all demo test valgrind bench deps deps-test deps-bench clean FORCE \
+	install uninstall man dist distcheck
 .PHONY: netlab
 all: bin/ipclab
 
 # One object tree per flavour, so a sanitized build never mixes with a plain one.
-$(REL)/%.o: %.c
+# The user's CFLAGS come after ours, so that they win (-O3, -Wno-...).
+REL_CC   = $(CC) $(WARN) $(INCS) $(CPPFLAGS) $(CFLAGS)
+ASAN_CC  = $(CC) $(WARN) $(INCS) $(CPPFLAGS) -O1 -g $(SAN)
+$(REL)/%.o: %.c $(REL)/cc-flags
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(WARN) $(INCS) $(CFLAGS) -MMD -MP -c $< -o $@
-$(ASAN)/%.o: %.c
+	$(Q)$(REL_CC) -MMD -MP -c $< -o $@
+$(ASAN)/%.o: %.c $(ASAN)/cc-flags
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC asan $<")
-	$(Q)$(CC) $(WARN) $(INCS) -O1 -g $(SAN) -MMD -MP -c $< -o $@
+	$(Q)$(ASAN_CC) -MMD -MP -c $< -o $@
 
 # How bin/ipclab is linked.  static (the default): a static PIE, with no
 # dynamic loader to run at every start, which takes about 0.2 ms off every
@@ -53,17 +70,37 @@ LDLINK  := -Wl,-Bstatic -lm -Wl,-Bdynamic
 else
 $(error LINK=$(LINK): use LINK=static or LINK=dynamic)
 endif
-GIT_REV := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+# The revision: git's, or in a release tarball the REVISION file `make dist`
+# wrote (a tarball unpacked inside another git tree must not take its rev).
+# safe.directory: under `sudo make install`, in a tree root does not own,
+# git must still answer, or the install would rebuild as "unknown".
+GIT_REV := $(shell if [ -e .git ]; then \
+	git -c safe.directory='$(CURDIR)' describe --always --dirty 2>/dev/null; \
+	elif [ -f REVISION ]; then cat REVISION; fi)
+GIT_REV := $(or $(GIT_REV),unknown)
 
-# envinfo.c records how bin/ipclab was built in every result file.  The
-# stamp holds those flags: a change of CFLAGS, LINK or revision rebuilds it.
-BUILD_INFO := CFLAGS=$(CFLAGS) LINK=$(LINK) REV=$(GIT_REV)
-$(REL)/build-info: FORCE
-	@mkdir -p $(@D)
-	@[ "$$(cat $@ 2>/dev/null)" = '$(BUILD_INFO)' ] || echo '$(BUILD_INFO)' >$@
-$(REL)/bench/envinfo.o: $(REL)/build-info
-$(REL)/bench/envinfo.o: INCS += -DIPCLAB_CFLAGS='"$(CFLAGS)"' \
-	-DIPCLAB_LINK='"$(LINK)"' -DIPCLAB_GIT_REV='"$(GIT_REV)"'
+# Stamps: a file holding the flags a step ran with, rewritten only when they
+# change.  Every object depends on its tree's compile flags, the binary on
+# the link flags: `make CFLAGS=-O3` after `make` rebuilds everything.
+# src/version.c alone carries the version, the revision and the flags into
+# the program (`ipclab --version`, the environment record of every result),
+# so a new commit recompiles that one file.
+stamp = @mkdir -p $(@D); [ "$$(cat $@ 2>/dev/null)" = '$(1)' ] || echo '$(1)' >$@
+$(REL)/cc-flags: FORCE
+	$(call stamp,$(REL_CC))
+$(ASAN)/cc-flags: FORCE
+	$(call stamp,$(ASAN_CC))
+$(REL)/ld-flags: FORCE
+	$(call stamp,$(CC) $(CFLAGS) $(LDFLAGS) $(LDLINK))
+$(REL)/version-info $(ASAN)/version-info: FORCE
+	$(call stamp,$(VERSION) $(GIT_REV))
+$(REL)/src/version.o: $(REL)/version-info $(REL)/ld-flags
+$(ASAN)/src/version.o: $(ASAN)/version-info
+cstr = "$(subst ",\",$(subst \,\\,$(strip $(1))))"
+$(REL)/src/version.o: INCS += -DIPCLAB_VERSION='"$(VERSION)"' -DIPCLAB_GIT_REV='"$(GIT_REV)"' \
+	-DIPCLAB_CFLAGS='$(call cstr,$(CPPFLAGS) $(CFLAGS) $(LDFLAGS))' -DIPCLAB_LINK='"$(LINK)"'
+$(ASAN)/src/version.o: INCS += -DIPCLAB_VERSION='"$(VERSION)"' -DIPCLAB_GIT_REV='"$(GIT_REV)"' \
+	-DIPCLAB_CFLAGS='$(call cstr,$(CPPFLAGS) -O1 -g $(SAN))' -DIPCLAB_LINK='"dynamic"'
 
 REL_LIB  := $(LIB_SRC:%.c=$(REL)/%.o)
 ASAN_LIB := $(LIB_SRC:%.c=$(ASAN)/%.o)
@@ -83,24 +120,25 @@ $(REL_LIB) $(REL)/src/main.o: $(REL)/build-flags
 # /etc/nsswitch.conf names for hosts on Debian, are built into libc.a since
 # glibc 2.34.  The recipe drops that one note and passes every other
 # linker message through.
-bin/ipclab: $(REL_LIB) $(REL)/src/main.o
+bin/ipclab: $(REL_LIB) $(REL)/src/main.o $(REL)/ld-flags
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LINK    $@ ($(LINK))")
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLINK) 2>$(REL)/link.log; rc=$$?; \
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LDLINK) 2>$(REL)/link.log; rc=$$?; \
 	  grep -v -e "in function .inet_address_parse.:$$" \
 	    -e "Using 'getaddrinfo' in statically linked" $(REL)/link.log >&2; \
 	  exit $$rc
 
 # The same objects linked against libc.so, for valgrind.
-$(REL)/ipclab-dynamic: $(REL_LIB) $(REL)/src/main.o
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lm
+$(REL)/ipclab-dynamic: $(REL_LIB) $(REL)/src/main.o $(REL)/ld-flags
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) -lm
 
 $(ASAN)/bin/ipclab: $(ASAN_LIB) $(ASAN)/src/main.o
 	@mkdir -p $(@D)
-	$(CC) $(SAN) -o $@ $^ -lm
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ -lm
 
+.PRECIOUS: $(ASAN)/tests/%.o
 $(ASAN)/tests/%: $(ASAN)/tests/%.o $(ASAN)/tests/support.o $(ASAN_LIB)
-	$(CC) $(SAN) -o $@ $^ $(TEST_LDFLAGS) -lcmocka -lm
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(TEST_LDFLAGS) -lcmocka -lm
 
 # The suites that script system-call faults (tests/fault.h) are linked with
 # these calls of the project's code wrapped by tests/fault.c; nothing else is.
@@ -111,14 +149,14 @@ $(foreach d,$(ASAN) $(REL),$(FAULT_TESTS:%=$(d)/tests/%)): TEST_LDFLAGS = \
 	$(foreach f,$(FAULT_CALLS),-Wl,--wrap=$(f))
 $(FAULT_TESTS:%=$(ASAN)/tests/%): $(ASAN)/tests/fault.o
 $(FAULT_TESTS:%=$(REL)/tests/%): $(REL)/tests/fault.o
-$(ASAN)/tests/support.o: tests/support.c
+$(ASAN)/tests/support.o: tests/support.c $(ASAN)/cc-flags
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC asan $<")
-	$(Q)$(CC) $(WARN) $(INCS) -Itests -O1 -g $(SAN) -MMD -MP -c $< -o $@
-$(ASAN)/tests/%.o: tests/%.c
+	$(Q)$(ASAN_CC) -Itests -MMD -MP -c $< -o $@
+$(ASAN)/tests/%.o: tests/%.c $(ASAN)/cc-flags
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC asan $<")
-	$(Q)$(CC) $(WARN) $(INCS) -Itests -O1 -g $(SAN) -MMD -MP -c $< -o $@
+	$(Q)$(ASAN_CC) -Itests -MMD -MP -c $< -o $@
 
 demo: bin/ipclab
 	./bin/ipclab demo
@@ -127,7 +165,8 @@ demo: bin/ipclab
 # and the plots, into results/<UTC time>/ (results/latest: the newest).
 # QUICK=1 runs every step with few iterations, in under a minute (CI).
 QUICK ?=
-bench: bin/ipclab $(REL)/ipclab-dynamic deps-bench
+bench: bin/ipclab $(REL)/ipclab-dynamic
+	@scripts/deps.sh --check bench
 	QUICK=$(QUICK) IPCLAB_DYNAMIC=$(CURDIR)/$(REL)/ipclab-dynamic bash bench/run.sh
 
 # Two hosts in one machine (bench/netlab.sh, docs/NETLAB.md): TCP and UDP
@@ -139,7 +178,7 @@ netlab: bin/ipclab
 # The test programs without sanitizers (valgrind cannot run ASan's).
 .PRECIOUS: $(REL)/tests/%.o
 $(REL)/tests/%: $(REL)/tests/%.o $(REL)/tests/support.o $(REL_LIB)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(TEST_LDFLAGS) -lcmocka -lm
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LDFLAGS) -lcmocka -lm
 
 # The demos under valgrind, children included, then every test suite with
 # the servers it forks (the ipclab it runs as a user would is the demos'
@@ -148,7 +187,7 @@ $(REL)/tests/%: $(REL)/tests/%.o $(REL)/tests/support.o $(REL_LIB)
 # they wait longer and make their heaviest loads lighter.
 VG := valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect
 valgrind: $(REL)/ipclab-dynamic $(TESTS:%=$(REL)/tests/%)
-	@scripts/deps.sh valgrind
+	@scripts/deps.sh --check valgrind
 	$(VG) --trace-children=yes ./$(REL)/ipclab-dynamic demo
 	@failed=""; for t in $(TESTS); do \
 		echo "== valgrind $$t"; \
@@ -158,8 +197,10 @@ valgrind: $(REL)/ipclab-dynamic $(TESTS:%=$(REL)/tests/%)
 	if [ -n "$$failed" ]; then echo "FAILED under valgrind:$$failed"; exit 1; fi; \
 	echo "all $(words $(TESTS)) test suites clean under valgrind"
 
+# The one step that installs Debian packages (scripts/deps.sh names them
+# first); the other targets only check and say what is missing.
 deps:
-	scripts/deps.sh test bench valgrind
+	@scripts/deps.sh test bench valgrind netlab lab fuzz doc
 deps-test:
 	@scripts/deps.sh test
 deps-bench:
@@ -167,7 +208,8 @@ deps-bench:
 
 # Each suite is its own program: cmocka prints its summary per suite, and
 # every failing suite is named at the end.
-test: deps-test
+test:
+	@scripts/deps.sh --check test
 	@$(MAKE) --no-print-directory $(ASAN)/bin/ipclab $(TESTS:%=$(ASAN)/tests/%)
 	@failed=""; for t in $(TESTS); do \
 		echo "== $$t"; \
@@ -198,7 +240,8 @@ $(FUZZ)/fuzz_address: FUZZ_LDFLAGS := -Wl,--wrap=getaddrinfo
 .PHONY: fuzz deps-fuzz
 deps-fuzz:
 	@scripts/deps.sh fuzz
-fuzz: deps-fuzz
+fuzz:
+	@scripts/deps.sh --check fuzz
 	@$(MAKE) --no-print-directory $(FUZZ_TARGETS:%=$(FUZZ)/%)
 	@sh fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
@@ -226,10 +269,10 @@ lab: lab-skel
 		else cp build/lab/skel/$$x.c lab/work/$$x.c && echo "created  lab/work/$$x.c"; fi; \
 	done
 lab-check: $(if $(SOLUTION),,lab)
-	@scripts/deps.sh lab
+	@scripts/deps.sh --check lab
 	@bash lab/check.sh $(if $(SOLUTION),--solution)
 lab-test: lab-skel
-	@scripts/deps.sh lab
+	@scripts/deps.sh --check lab
 	@bash lab/test_lab.sh
 
 # The real system calls of each demo under strace, made stable and compared
@@ -237,7 +280,7 @@ lab-test: lab-skel
 UPDATE ?=
 .PHONY: trace
 trace: bin/ipclab
-	@scripts/deps.sh lab
+	@scripts/deps.sh --check lab
 	@bash lab/trace.sh $(if $(UPDATE),--update)
 
 # The lab's handout: one self-contained HTML page in build/handout/, with the
@@ -245,10 +288,82 @@ trace: bin/ipclab
 PLOTS ?=
 .PHONY: handout handout-test
 handout:
-	@scripts/deps.sh lab
+	@scripts/deps.sh --check lab
 	@bash lab/handout.sh $(PLOTS)
 # Every command the handout shows exists, every transcript matches, and the
 # page passes a headless Chromium check (screenshots in build/handout/).
 handout-test: bin/ipclab handout
 	@perl lab/test_handout.pl lab/handout.md
 	@bash lab/browser_check.sh
+
+# ---- the man page, installing, the release tarball -------------------------
+# ipclab(1) is written once, in docs/ipclab.1.md, and turned into troff by
+# pandoc; a test (tests/test_install.c) checks that it lists every option
+# `--help` does.  A release tarball ships the page built, so that building
+# from it needs no pandoc.
+PANDOC  ?= pandoc
+man: docs/ipclab.1
+docs/ipclab.1: docs/ipclab.1.md $(REL)/version-number
+	@if command -v $(PANDOC) >/dev/null; then \
+	  echo "  PANDOC  $@"; \
+	  $(PANDOC) -s -t man -M footer="ipclab $(VERSION)" -o $@ docs/ipclab.1.md; \
+	elif [ -f $@ ]; then echo "  (no pandoc: $@ as shipped)"; touch $@; \
+	else echo "pandoc is not installed, and it builds the man page: run \`sudo make deps\`" >&2; \
+	  exit 1; fi
+$(REL)/version-number: FORCE
+	$(call stamp,$(VERSION))
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/ipclab
+MANDIR  ?= $(PREFIX)/share/man
+DOCDIR  ?= $(PREFIX)/share/doc/ipclab
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+# What an installed ipclab runs (`ipclab bench run`, `ipclab bench plot`):
+# it looks for them in ../share/ipclab beside itself, so DATADIR must stay
+# $(PREFIX)/share/ipclab unless IPCLAB_DATA_DIR names it at run time.
+DATA_FILES := $(wildcard bench/*.sh bench/*.awk plots/*.gp)
+DOC_FILES  := README.md $(filter-out docs/ipclab.1.md,$(wildcard docs/*.md))
+
+install: bin/ipclab docs/ipclab.1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) \
+	  $(DESTDIR)$(DATADIR)/bench $(DESTDIR)$(DATADIR)/plots $(DESTDIR)$(DOCDIR)
+	install -m 755 bin/ipclab $(DESTDIR)$(BINDIR)/ipclab
+	install -m 644 docs/ipclab.1 $(DESTDIR)$(MANDIR)/man1/ipclab.1
+	install -m 644 completions/ipclab.bash $(DESTDIR)$(BASHCOMPDIR)/ipclab
+	install -m 755 $(filter %.sh,$(DATA_FILES)) $(DESTDIR)$(DATADIR)/bench
+	$(if $(filter %.awk,$(DATA_FILES)),install -m 644 $(filter %.awk,$(DATA_FILES)) $(DESTDIR)$(DATADIR)/bench)
+	install -m 644 $(filter %.gp,$(DATA_FILES)) $(DESTDIR)$(DATADIR)/plots
+	install -m 644 $(DOC_FILES) $(DESTDIR)$(DOCDIR)
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/ipclab $(DESTDIR)$(MANDIR)/man1/ipclab.1 \
+	  $(DESTDIR)$(BASHCOMPDIR)/ipclab
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+
+# `make dist`: the committed files (git ls-files, with what is not yet
+# committed as it is now), the built man page, and the revision in
+# REVISION, as ipclab-VERSION.tar.gz.  `make distcheck` unpacks it in an
+# empty directory, builds, tests, installs and uninstalls it there (CI).
+DIST := ipclab-$(VERSION)
+dist: docs/ipclab.1
+	@[ -e .git ] || { echo "make dist: run it in a git checkout (it packs git ls-files)" >&2; exit 1; }
+	rm -rf build/dist && mkdir -p build/dist/$(DIST)
+	git ls-files -z | xargs -0 cp -P --parents -t build/dist/$(DIST)
+	cp docs/ipclab.1 build/dist/$(DIST)/docs/
+	echo '$(GIT_REV)' >build/dist/$(DIST)/REVISION
+	tar -C build/dist --owner=0 --group=0 --sort=name -czf $(DIST).tar.gz $(DIST)
+	@echo "$(DIST).tar.gz: $$(tar -tzf $(DIST).tar.gz | wc -l) files, revision $(GIT_REV)"
+
+distcheck: dist
+	@set -e; d=$$(mktemp -d); trap 'rm -rf "$$d"' EXIT; \
+	  tar -C "$$d" -xzf $(DIST).tar.gz; cd "$$d/$(DIST)"; \
+	  echo "== $$d/$(DIST): make, make test, make install, make uninstall"; \
+	  $(MAKE) --no-print-directory; $(MAKE) --no-print-directory test; \
+	  $(MAKE) --no-print-directory install DESTDIR="$$d/inst" PREFIX=/usr; \
+	  cd "$$d"; "$$d/inst/usr/bin/ipclab" --version; "$$d/inst/usr/bin/ipclab" demo; \
+	  grep -q '^\.TH "IPCLAB" "1"' "$$d/inst/usr/share/man/man1/ipclab.1"; \
+	  $(MAKE) --no-print-directory -C "$$d/$(DIST)" uninstall DESTDIR="$$d/inst" PREFIX=/usr; \
+	  left=$$(find "$$d/inst" -type f); \
+	  if [ -n "$$left" ]; then echo "left after make uninstall: $$left" >&2; exit 1; fi; \
+	  echo "distcheck: $(DIST).tar.gz builds, passes make test, installs and uninstalls"

@@ -18,15 +18,19 @@
 #include "aggregate.h"
 #include "bench.h"
 #include "cli.h"
+#include "datadir.h"
 #include "netlab.h"
 
 static const char bench_usage[] =
 	"usage: ipclab bench SUBCOMMAND [ARGS] [OPTIONS]\n"
 	"\n"
-	"Measure the transports in process: two processes (this one and a forked\n"
-	"child) joined by one transport, blocking I/O in tight loops.\n"
+	"`run` is the whole benchmark, as `make bench` runs it.  The others measure\n"
+	"the transports in process: two processes (this one and a forked child)\n"
+	"joined by one transport, blocking I/O in tight loops.\n"
 	"\n"
 	"subcommands:\n"
+	"  run [--quick]             the whole job: demos, every benchmark, the plots\n"
+	"  plot RESULTS_DIR          draw the plots of a run again\n"
 	"  latency TRANSPORT...      round trips: percentiles, CPU and context switches\n"
 	"  throughput TRANSPORT...   one-way stream, every byte verified: MB/s\n"
 	"  connect TRANSPORT...      connection set-up: connect until the first byte\n"
@@ -648,6 +652,8 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 		fputs(bench_usage, argc < 2 ? stderr : stdout);
 		return argc < 2 ? IPC_USAGE : 0;
 	}
+	if (!strcmp(argv[1], "run") || !strcmp(argv[1], "plot"))
+		return cmd_bench_script(cli, argc - 1, argv + 1);
 	for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
 		if (strcmp(argv[1], subs[i].name))
 			continue;

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "report.h"
+#include "version.h"
 
 #define UNKNOWN "unknown"
 
@@ -226,23 +227,15 @@ void env_record_collect(struct env_record *env, const char *pin, const char *run
 		  env->clocksource, sizeof env->clocksource);
 	env->timer_ns = timer_cost_ns();
 	compiler(env->compiler, sizeof env->compiler);
-#ifdef IPCLAB_CFLAGS
-	copy_clean(env->cflags, sizeof env->cflags, IPCLAB_CFLAGS);
-#else
-	snprintf(env->cflags, sizeof env->cflags, UNKNOWN);
-#endif
-#ifdef IPCLAB_LINK
-	copy_clean(env->link, sizeof env->link, IPCLAB_LINK);
-#else
-	snprintf(env->link, sizeof env->link, UNKNOWN);
-#endif
-	/* The environment wins: a script measuring an installed binary knows
-	 * the revision better than the binary, which may predate a commit. */
+	/* What src/version.c was compiled with, the flags of this very build. */
+	copy_clean(env->version, sizeof env->version, ipclab_version);
+	copy_clean(env->cflags, sizeof env->cflags, *ipclab_build_flags ? ipclab_build_flags
+									 : "(none)");
+	copy_clean(env->link, sizeof env->link, ipclab_link);
+	/* The environment wins, for a script that knows better (a test). */
 	const char *rev = getenv("IPCLAB_GIT_REV");
-#ifdef IPCLAB_GIT_REV
 	if (!rev || !*rev)
-		rev = IPCLAB_GIT_REV;
-#endif
+		rev = ipclab_git_rev;
 	copy_clean(env->git_rev, sizeof env->git_rev, rev ? rev : "");
 	copy_clean(env->pin, sizeof env->pin, pin && *pin ? pin : "none");
 	fs_type(rundir, env->rundir_fs, sizeof env->rundir_fs);

@@ -29,7 +29,7 @@ fi
 
 IPCLAB=${IPCLAB_BIN:-$PWD/bin/ipclab}
 [ -x "$IPCLAB" ] || die "$IPCLAB is missing; build it first with \`make\`"
-scripts/deps.sh netlab || die "the packages netlab needs are missing (see above)"
+scripts/deps.sh --check netlab || die "the packages netlab needs are missing (see above)"
 
 quick() { [ -n "${QUICK:-}" ] && [ "$QUICK" != 0 ]; }
 if quick; then TRIPS=100 LOAD_REQUESTS=25; else TRIPS=1000 LOAD_REQUESTS=200; fi

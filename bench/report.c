@@ -135,11 +135,11 @@ static void number(FILE *f, double v, const char *missing)
 
 struct env_item {
 	const char *key;
-	char value[160];
+	char value[288];
 	bool is_number;
 };
 
-#define ENV_ITEMS 15
+#define ENV_ITEMS 16
 
 static size_t env_items(const struct env_record *env, struct env_item *items)
 {
@@ -156,6 +156,7 @@ static size_t env_items(const struct env_record *env, struct env_item *items)
 		{ "kernel", env->kernel, false },     { "governor", env->governor, false },
 		{ "cpuidle", env->cpuidle, false },
 		{ "clocksource", env->clocksource, false }, { "timer_ns", timer, true },
+		{ "version", env->version, false },
 		{ "compiler", env->compiler, false }, { "cflags", env->cflags, false },
 		{ "link", env->link, false },         { "git_rev", env->git_rev, false },
 		{ "pin", env->pin, false },           { "rundir_fs", env->rundir_fs, false },
@@ -242,8 +243,9 @@ static void text_begin(FILE *f, const struct env_record *env)
 		env->cpu_model, env->cpus_online, env->smt, env->governor, env->clocksource,
 		env->timer_ns);
 	fprintf(f, "# idle: %s\n", env->cpuidle);
-	fprintf(f, "# kernel: %s; compiler: %s; cflags: %s; link: %s; git: %s; pin: %s\n",
-		env->kernel, env->compiler, env->cflags, env->link, env->git_rev, env->pin);
+	fprintf(f, "# kernel: %s; compiler: %s; cflags: %s; link: %s; version: %s; git: %s; pin: %s\n",
+		env->kernel, env->compiler, env->cflags, env->link, env->version, env->git_rev,
+		env->pin);
 	fprintf(f, "# sockets and FIFOs on: %s\n", env->rundir_fs);
 }
 

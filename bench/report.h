@@ -36,7 +36,8 @@ struct env_record {
 	char clocksource[32]; /* the kernel's clock source: tsc, kvm-clock, hpet... */
 	int timer_ns;         /* what one CLOCK_MONOTONIC reading costs (median) */
 	char compiler[64];    /* __VERSION__ */
-	char cflags[128];     /* the flags bin/ipclab was built with */
+	char version[24];     /* ipclab's version (`ipclab --version`) */
+	char cflags[256];     /* CPPFLAGS CFLAGS LDFLAGS bin/ipclab was built with */
 	char link[16];        /* "static" or "dynamic" (Makefile's LINK) */
 	char git_rev[48];     /* $IPCLAB_GIT_REV, or the build's, or "unknown" */
 	char pin[32];         /* "0,1", "0,0" or "none" */

@@ -15,6 +15,8 @@
 # warnings, one per cause, at the end; any failure stops the run with a
 # message and a non-zero exit status, and no server is left behind.
 set -euo pipefail
+# Results: $IPCLAB_RESULTS, else ./results where the run was started.
+RESULTS_ROOT=$(realpath -m "${IPCLAB_RESULTS:-results}")
 cd "$(dirname "$0")/.."
 
 . bench/lib.sh
@@ -31,7 +33,7 @@ IPCLAB=${IPCLAB_BIN:-$PWD/bin/ipclab}
 export IPCLAB # bench/scaling.sh measures the same build
 [ -x "$IPCLAB" ] || die "$IPCLAB is missing; build it first with \`make\`"
 for tool in hyperfine jq gnuplot taskset; do
-	have "$tool" || die "$tool is not installed; run \`make deps-bench\` (as root)"
+	have "$tool" || die "$tool is not installed; run \`sudo make deps\` in the source tree (the packages: ipclab(1), bench run)"
 done
 
 # ---- the size of the run --------------------------------------------------
@@ -92,7 +94,7 @@ DATAGRAMS=$(awk '$2 == "datagram" { print $1 }' <<<"$TRANSPORT_FACTS")
 
 # ---- the results directory and the cleanup trap ----------------------------
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-RESULTS_DIR=$PWD/results/$STAMP
+RESULTS_DIR=$RESULTS_ROOT/$STAMP
 mkdir -p "$RESULTS_DIR"
 # Sockets and FIFOs live in a short private directory (Unix socket paths
 # are limited to 107 bytes, and results/ may be deep in the tree), on a
@@ -104,7 +106,7 @@ mkdir -p "$RESULTS_DIR"
 # names the file system.
 IPCLAB_DIR=$(mktemp -d "$(rundir_base)/ipclab-bench.XXXXXX")
 export IPCLAB_DIR
-IPCLAB_GIT_REV=$(git describe --always --dirty 2>/dev/null || echo unknown)
+IPCLAB_GIT_REV=$("$IPCLAB" --version | sed -n 's/.*(git \(.*\))$/\1/p')
 export IPCLAB_GIT_REV
 STEP=setup
 
@@ -197,8 +199,8 @@ bash bench/plot.sh "$RESULTS_DIR"
 end_step
 
 # A quick run never moves results/latest off the last full run.
-LINK=results/latest
-quick && LINK=results/latest-quick
+LINK=$RESULTS_ROOT/latest
+quick && LINK=$RESULTS_ROOT/latest-quick
 ln -sfn "$STAMP" "$LINK"
 STEP=finished
 BENCH_STEP= BENCH_LEFT=

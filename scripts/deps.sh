@@ -1,5 +1,5 @@
 #!/bin/sh
-# deps.sh GROUP... - make sure the Debian packages a job needs are installed.
+# deps.sh [--check] GROUP... - the Debian packages a job needs.
 #   test   cmocka (unit tests), netcat-openbsd and socat (tests that use
 #          standard tools as clients)
 #   bench  hyperfine, gnuplot, jq (reads hyperfine's JSON), and the peer tools
@@ -12,9 +12,18 @@
 #          chromium (the handout's browser test), socat and iproute2 (ss, nstat:
 #          the experiments the handout runs)
 #   fuzz   clang, whose compiler runtime holds libFuzzer (`make fuzz`)
-# Installs what is missing when run as root; otherwise says what to run.
+#   doc    pandoc (the man page, built from docs/ipclab.1.md)
+# Without --check (`make deps`): name the missing packages, then install
+# them (as root; otherwise print the command to run).
+# With --check (every other target): install nothing; name what is missing
+# and how to install it, and fail.
 set -eu
 
+check=""
+if [ "${1:-}" = --check ]; then
+	check=1
+	shift
+fi
 packages=""
 for group in "$@"; do
 	case "$group" in
@@ -24,10 +33,17 @@ for group in "$@"; do
 	netlab) packages="$packages iproute2 nftables gnuplot-nox" ;;
 	lab)   packages="$packages strace pandoc chromium socat iproute2" ;;
 	fuzz)  packages="$packages clang" ;;
-	*) echo "deps.sh: unknown group '$group' (test, bench, valgrind, netlab, lab, fuzz)" >&2; exit 2 ;;
+	doc)   packages="$packages pandoc" ;;
+	*) echo "deps.sh: unknown group '$group' (test, bench, valgrind, netlab, lab, fuzz, doc)" >&2; exit 2 ;;
 	esac
 done
 
+if ! command -v dpkg-query >/dev/null; then
+	# Not Debian: the names may differ; the build says what it lacks.
+	[ -n "$check" ] && exit 0
+	echo "deps.sh: no dpkg-query: install the equivalents of:$packages" >&2
+	exit 1
+fi
 missing=""
 for p in $packages; do
 	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
@@ -38,12 +54,17 @@ for p in $packages; do
 done
 [ -z "$missing" ] && exit 0
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "missing Debian packages:$missing; install them with: sudo apt-get install$missing (or: sudo make deps)" >&2
+if [ -n "$check" ]; then
+	echo "missing Debian packages:$missing; install them with \`sudo make deps\` (which lists what it installs first), or: sudo apt-get install$missing" >&2
 	exit 1
 fi
-echo "installing:$missing" >&2
+if [ "$(id -u)" -ne 0 ]; then
+	echo "missing Debian packages:$missing; install them with: sudo make deps (or: sudo apt-get install$missing)" >&2
+	exit 1
+fi
+echo "deps.sh: installing these Debian packages:$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
+echo "deps.sh: installed:$missing" >&2

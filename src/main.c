@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "rundir.h"
+#include "version.h"
 
 static const char usage[] =
 	"usage: ipclab COMMAND [ARGS] [OPTIONS]\n"
@@ -26,7 +27,8 @@ static const char usage[] =
 	"  serve TRANSPORT               serve until SIGINT/SIGTERM\n"
 	"  greet TRANSPORT [NAME]        send one name (read from stdin if absent)\n"
 	"  demo [TRANSPORT...]           start a server, greet it, stop it (default: all)\n"
-	"  bench SUBCOMMAND              in-process benchmarks (latency, throughput, ...)\n"
+	"  bench SUBCOMMAND              benchmarks: run (the whole job, with plots),\n"
+	"                                latency, throughput, ... (`ipclab bench --help`)\n"
 	"  load TRANSPORT                many concurrent clients against a running server\n"
 	"  drawback [TRANSPORT]          the iterative server's drawback, shown\n"
 	"\n"
@@ -35,6 +37,7 @@ static const char usage[] =
 	"  -t, --timeout MS     longest wait for a server (default 3000, at least 1)\n"
 	"      --trace          narrate every system call on stderr\n"
 	"  -h, --help           this text\n"
+	"      --version        the version and the git revision it was built from\n"
 	"\n"
 	"Unix socket and FIFO paths live in $IPCLAB_DIR, else $XDG_RUNTIME_DIR/ipclab,\n"
 	"else /tmp/ipclab-<uid> (created with mode 0700).  TCP and UDP use\n"
@@ -70,6 +73,10 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		fputs(usage, stdout);
 		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("ipclab %s (git %s)\n", ipclab_version, ipclab_git_rev);
+		return ferror(stdout) || fflush(stdout) != 0 ? IPC_SYSTEM : 0;
 	}
 	if (rundir_choose(cli.rundir, sizeof cli.rundir, &e) < 0)
 		return cli_report(&e);

@@ -464,7 +464,7 @@ static void test_report_csv(void **state)
 	}
 	assert_true(header);
 	assert_int_equal(rows, 2);
-	assert_int_equal(comments, 15); /* every field of the environment */
+	assert_int_equal(comments, 16); /* every field of the environment */
 	free(out);
 }
 
@@ -553,7 +553,7 @@ static void test_report_markdown(void **state)
 				row1 = line;
 		}
 	}
-	assert_int_equal(bullets, 15); /* every field of the environment */
+	assert_int_equal(bullets, 16); /* every field of the environment */
 	assert_int_equal(table, 4); /* header, separator, two rows */
 	assert_non_null(row1);
 	assert_non_null(strstr(row1, "| latency | unix_stream |"));
