@@ -85,7 +85,9 @@
 #define YIELD_NS 1000000LL    /* then sched_yield(), then the doorbell */
 #define HANDOVER_MS 1000      /* accept: how long the client may take to send */
 #define ROOM_ARMED 0xfffffffffffffffeULL /* an eventfd at this count is not writable */
-#define SHM_CHUNK (64u << 10) /* indices move every this many bytes of a large copy */
+#define SHM_CHUNK (256u << 10) /* indices move every this many bytes of a large copy:
+				* a quarter of the ring (measured best: 64 KiB moved
+				* about 0.41 of memcpy at 1 MiB across CPUs, 256 KiB 0.53) */
 
 /* One direction.  Each index sits on its own cache line, so the producer's
  * stores never evict the line the consumer writes, and the reverse. */
