@@ -69,6 +69,14 @@ struct fifo_server {
 };
 #define FIFO_RETRY(s) (((struct fifo_server *)(s)->priv)->retry_id)
 
+/* What a client's connection keeps of its own (c->priv; the server's side
+ * of a connection has none): the names of its pair while they are its to
+ * remove, and a reader of its own request FIFO. */
+struct fifo_conn {
+	int keepalive_fd;               /* see step 4 of fifo_connect(); -1 */
+	char own_path[2][IPC_PATH_MAX]; /* .req and .rep: removed by close() */
+};
+
 static void close_fd(const struct ipc_ctx *ctx, int *fd)
 {
 	if (*fd < 0)
@@ -477,7 +485,8 @@ static void fifo_close(struct ipc_conn *c);
 static int fifo_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc_error *e)
 {
 	const char *server = a->text, *suffix[2] = { "req", "rep" };
-	char *req = c->own_path[0], *rep = c->own_path[1];
+	struct fifo_conn *fc;
+	char *req, *rep;
 	char id[ID_MAX], notice[FIFO_NOTICE_SIZE];
 	unsigned tag;
 	struct stat st;
@@ -500,6 +509,14 @@ static int fifo_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc
 		ipc_fail(e, IPC_NO_SERVER, 0, "%s is not a FIFO", server);
 		return ipc_hint(e, "is the --address right? start a server with `ipclab serve fifo`");
 	}
+	if (!(fc = calloc(1, sizeof *fc))) {
+		close_fd(c->ctx, &sfd);
+		return ipc_fail(e, IPC_SYSTEM, ENOMEM, "fifo connection to %s", server);
+	}
+	fc->keepalive_fd = -1;
+	c->priv = fc;
+	req = fc->own_path[0];
+	rep = fc->own_path[1];
 
 	/* Step 2 - mkfifo() our pair next to it; close() removes what we made.
 	 * The random tag lets one process open several connections, and keeps
@@ -508,21 +525,21 @@ static int fifo_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc
 		tag = (unsigned)sfd ^ (unsigned)time(NULL);
 	snprintf(id, sizeof id, "%d-%08x", (int)getpid(), tag);
 	for (int i = 0; i < 2; i++) {
-		if (client_path(c->own_path[i], IPC_PATH_MAX, server, id, suffix[i]) < 0) {
-			c->own_path[i][0] = '\0';
+		if (client_path(fc->own_path[i], IPC_PATH_MAX, server, id, suffix[i]) < 0) {
+			fc->own_path[i][0] = '\0';
 			ipc_fail(e, IPC_USAGE, 0, "fifo path too long: %s", server);
 			goto fail;
 		}
-		if (mkfifo(c->own_path[i], 0600) < 0) {
+		if (mkfifo(fc->own_path[i], 0600) < 0) {
 			int err = errno;
 			ipc_fail(e, err == EEXIST ? IPC_IN_USE : IPC_SYSTEM, err, "mkfifo %s",
-				 c->own_path[i]);
-			c->own_path[i][0] = '\0'; /* not ours: never remove it */
+				 fc->own_path[i]);
+			fc->own_path[i][0] = '\0'; /* not ours: never remove it */
 			if (err == EEXIST)
 				ipc_hint(e, "the leftover of a crashed client: remove it");
 			goto fail;
 		}
-		ipc_step(c->ctx, NAME, "mkfifo", "%s (mode 0600)", c->own_path[i]);
+		ipc_step(c->ctx, NAME, "mkfifo", "%s (mode 0600)", fc->own_path[i]);
 	}
 
 	/* Step 3 - open our reply FIFO for reading first: the server's
@@ -533,7 +550,7 @@ static int fifo_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc
 	 * non-blocking open for writing needs a reader (else ENXIO), and a
 	 * request written before the server opens its end would fail with
 	 * EPIPE.  The keep-alive reader never reads; it lives until close(). */
-	if ((c->aux_fd = open_fifo(c->ctx, req, O_RDONLY, " (keep-alive reader)", e)) < 0 ||
+	if ((fc->keepalive_fd = open_fifo(c->ctx, req, O_RDONLY, " (keep-alive reader)", e)) < 0 ||
 	    (c->wfd = open_fifo(c->ctx, req, O_WRONLY, "", e)) < 0)
 		goto fail;
 
@@ -587,9 +604,11 @@ static ssize_t fifo_recv(struct ipc_conn *c, void *buf, size_t cap, struct ipc_e
 	for (;;) {
 		/* Look before reading: a 0 read while the name was still there
 		 * means "not yet", even if the server joined just after. */
-		bool waiting = still_named(c->own_path[1], c->rfd);
-		if (!waiting) /* joined (or the server side): stop looking */
-			c->own_path[1][0] = '\0';
+		struct fifo_conn *fc = c->priv; /* NULL: the server's side */
+		char *rep = fc ? fc->own_path[1] : NULL;
+		bool waiting = rep && still_named(rep, c->rfd);
+		if (rep && !waiting) /* joined: stop looking */
+			rep[0] = '\0';
 		ssize_t n = io_read(c->rfd, buf, cap, c->peer_text, e);
 		if (n != 0 || !waiting) {
 			if (n >= 0)
@@ -598,12 +617,12 @@ static ssize_t fifo_recv(struct ipc_conn *c, void *buf, size_t cap, struct ipc_e
 		}
 		int flags = fcntl(c->rfd, F_GETFL);
 		if (flags < 0)
-			return ipc_fail(e, IPC_SYSTEM, errno, "fcntl %s", c->own_path[1]);
+			return ipc_fail(e, IPC_SYSTEM, errno, "fcntl %s", rep);
 		if (flags & O_NONBLOCK)
 			return IPC_WOULD_BLOCK;
 		/* Blocking mode: block like read() would on a socket. */
 		if (io_wait(c->rfd, POLLIN, -1, -1) == IO_ERROR)
-			return ipc_fail(e, IPC_SYSTEM, errno, "poll %s", c->own_path[1]);
+			return ipc_fail(e, IPC_SYSTEM, errno, "poll %s", rep);
 	}
 }
 
@@ -622,10 +641,11 @@ static ssize_t fifo_send(struct ipc_conn *c, const void *buf, size_t len, struct
  * connection's FIFOs (a later connection of this same process). */
 static void fifo_close(struct ipc_conn *c)
 {
-	int owner[2] = { c->wfd >= 0 ? c->wfd : c->aux_fd, c->rfd };
+	struct fifo_conn *fc = c->priv;
+	int owner[2] = { c->wfd >= 0 ? c->wfd : fc ? fc->keepalive_fd : -1, c->rfd };
 
-	for (int i = 0; i < 2; i++) {
-		char *path = c->own_path[i];
+	for (int i = 0; fc && i < 2; i++) {
+		char *path = fc->own_path[i];
 		if (!path[0])
 			continue;
 		if (owner[i] < 0 || still_named(path, owner[i])) {
@@ -638,7 +658,11 @@ static void fifo_close(struct ipc_conn *c)
 	}
 	close_fd(c->ctx, &c->wfd);
 	close_fd(c->ctx, &c->rfd);
-	close_fd(c->ctx, &c->aux_fd);
+	if (fc) {
+		close_fd(c->ctx, &fc->keepalive_fd);
+		free(fc);
+		c->priv = NULL;
+	}
 }
 
 /* Last step - close the server FIFO and unlink() it, if it is still ours:

@@ -80,7 +80,7 @@ void ipc_conn_init(struct ipc_conn *c, const struct ipc_transport *t,
 	memset(c, 0, sizeof *c);
 	c->t = t;
 	c->ctx = ctx;
-	c->rfd = c->wfd = c->aux_fd = -1;
+	c->rfd = c->wfd = -1;
 }
 
 extern const struct ipc_transport pipe_transport, fifo_transport,

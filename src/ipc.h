@@ -122,12 +122,10 @@ struct ipc_conn {
 	const struct ipc_ctx *ctx;
 	int rfd;         /* read requests/replies from here ... */
 	int wfd;         /* ... and write to here (same as rfd for sockets) */
-	int aux_fd;  /* fifo client: keep-alive reader of its request FIFO; -1 */
 	bool borrowed;   /* datagram server side: the fds belong to the server */
 	struct sockaddr_storage peer; /* datagram: last sender / our server */
 	socklen_t peer_len;
 	char peer_text[IPC_ADDR_MAX]; /* who is at the other end, for messages */
-	char own_path[2][IPC_PATH_MAX]; /* files this side created, removed by close() */
 	void *priv;      /* the transport's own state, opaque to everyone else */
 };
 
