@@ -140,7 +140,7 @@ stop_all_bg() {
 
 # listening_on LOG - the address an `ipclab serve` printed ("listening on ADDR").
 listening_on() { sed -n 's/^listening on //p' "$1" | head -n 1; }
-has_listening() { grep -q '^listening on ' "$1"; }
+has_listening() { grep -qs '^listening on ' "$1"; } # -s: the log may not exist yet
 
 # ---- stolen time ------------------------------------------------------------
 # In a VM the hypervisor may run other guests on our CPUs: /proc/stat counts

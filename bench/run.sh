@@ -150,8 +150,10 @@ begin_step() {
 		left=$((left + $(quick && echo "${QUICK_S[$s]}" || echo "${STEP_S[$s]}") ))
 	done
 	SPENT_S=$((EPOCHSECONDS - BENCH_T0))
+	# The pace counts once a minute of the plan is done: a 2-second step
+	# that took 0 s says nothing about the rest (it made "0 min left").
 	pace=100
-	[ "$DONE_S" -le 0 ] || pace=$((100 * SPENT_S / DONE_S))
+	[ "$DONE_S" -lt 60 ] || pace=$((100 * SPENT_S / DONE_S))
 	export BENCH_STEP BENCH_LEFT=$((left * pace / 100))
 	STEP_T0=$EPOCHSECONDS
 }

@@ -11,7 +11,7 @@ load DATA . "/meta.gp"
 NT = words(TRANSPORTS)
 
 # One colour per transport, the same in every plot (colour-blind safe).
-COLORS = "#0072b2 #e69f00 #009e73 #cc79a7 #d55e00 #56b4e9 #999999 #000000"
+COLORS = "#0072b2 #e69f00 #009e73 #cc79a7 #d55e00 #56b4e9 #999999 #000000 #882255"
 color(i) = word(COLORS, i)
 tname(i) = word(TRANSPORTS, i)
 
