@@ -423,6 +423,43 @@ static void scaling_finding(const struct run *run, FILE *out)
 	}
 }
 
+/* The floor under every round trip across CPUs: a cache line passed back
+ * and forth by two spinning processes (`ipclab bench pingpong`), then shared
+ * memory spinning, then the kernel's transports, each as a multiple of it. */
+static void wakeup_finding(const struct run *run, FILE *out)
+{
+	const char *pin = run->cross;
+	const struct run_row *floor = pin[0] ? run_find(run, "latency", "pingpong", "", pin, 0)
+					      : NULL;
+	const struct run_row *spin = floor ? run_find(run, "latency", "shm-spin", "greeting",
+						      pin, 0) : NULL;
+	const char *T[MAXT];
+	size_t nt = transports(T);
+	const struct run_row *fast = NULL;
+	char pl[48];
+
+	if (!floor || !(floor->r.lat_us.p50 > 0))
+		return;
+	for (size_t i = 0; i < nt; i++) { /* the fastest transport that sleeps */
+		const struct run_row *r = run_find(run, "latency", T[i], "greeting", pin, 0);
+		if (r && r->r.lat_us.p50 > 0 && (!fast || r->r.lat_us.p50 < fast->r.lat_us.p50))
+			fast = r;
+	}
+	fprintf(out, "- **The floor, %s:** one cache line passed back and forth between the "
+		"two CPUs takes %.2f µs a round trip", placement_name(pin, pl, sizeof pl),
+		floor->r.lat_us.p50);
+	if (spin && spin->r.lat_us.p50 > 0)
+		fprintf(out, "; shared memory with both sides spinning, %.2f µs (%.1f×)",
+			spin->r.lat_us.p50, spin->r.lat_us.p50 / floor->r.lat_us.p50);
+	if (fast)
+		fprintf(out, "; the fastest transport that sleeps while it waits, %s, %.1f µs "
+			"(%.0f×)", fast->r.transport, fast->r.lat_us.p50,
+			fast->r.lat_us.p50 / floor->r.lat_us.p50);
+	fputs(".  Why: copying a few bytes costs next to nothing; a process that sleeps "
+	      "must be woken by the kernel on its CPU, and that wake-up is what the other "
+	      "transports' round trips measure.\n", out);
+}
+
 void run_findings(const struct run *run, FILE *out)
 {
 	fputs("## Findings\n\n", out);
@@ -433,6 +470,7 @@ void run_findings(const struct run *run, FILE *out)
 		if (pins[i][0])
 			small_finding(run, out, pins[i]);
 	placement_finding(run, out);
+	wakeup_finding(run, out);
 	for (size_t i = 0; i < 3; i++)
 		if (pins[i][0])
 			bulk_finding(run, out, pins[i]);

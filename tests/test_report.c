@@ -115,6 +115,42 @@ static void test_idle_cpus_finding(void **state)
 	run_free(run);
 }
 
+/* The floor: a cache line between the two CPUs, and each round trip as a
+ * multiple of it; no floor row, no finding. */
+static void test_wakeup_floor_finding(void **state)
+{
+	(void)state;
+	struct run *bare = ranked_run("pipe", "tcp");
+	char *none = findings_of(bare, false);
+	assert_null(strstr(none, "The floor"));
+
+	struct run *run = run_new();
+	assert_non_null(run);
+	add_latency(run, "pipe", "0,0", 5, 7);
+	add_latency(run, "pipe", "0,1", 40, 9);
+	add_latency(run, "unix_stream", "0,0", 6, 8);
+	add_latency(run, "unix_stream", "0,1", 30, 9);
+	add_latency(run, "shm-spin", "0,1", 1, 2);
+	struct result_row floor = {
+		.kind = "latency", .transport = "pingpong", .mode = "", .size = 64,
+		.count = 1000000, .clients = 1, .pin = "0,1", .note = "BATCH-MEANS",
+		.lat_us = { .min = 0.3, .p50 = 0.5, .p90 = 0.6, .p99 = 0.7, .p999 = 0.8,
+			    .max = 1, .mean = 0.5 },
+	};
+	assert_int_equal(run_add_row(run, &floor), 0);
+	run_finish(run);
+	char *f = findings_of(run, false);
+	assert_non_null(strstr(f, "The floor, two CPUs (0, 1):** one cache line"));
+	assert_non_null(strstr(f, "takes 0.50 µs a round trip"));
+	assert_non_null(strstr(f, "spinning, 1.00 µs (2.0×)"));
+	/* unix_stream is the fastest that sleeps here: 30 µs, 60 floors */
+	assert_non_null(strstr(f, "sleeps while it waits, unix_stream, 30.0 µs (60×)"));
+	free(none);
+	free(f);
+	run_free(bare);
+	run_free(run);
+}
+
 static void test_throughput_median_round(void **state)
 {
 	(void)state;
@@ -382,6 +418,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_findings_follow_the_data),
 		cmocka_unit_test(test_idle_cpus_finding),
+		cmocka_unit_test(test_wakeup_floor_finding),
 		cmocka_unit_test(test_throughput_median_round),
 		cmocka_unit_test(test_udp_loss_percentage),
 		cmocka_unit_test(test_throughput_bend),
