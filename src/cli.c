@@ -71,8 +71,11 @@ static void trace_to_stderr(void *arg, const char *transport, const char *call,
 				tag, transport, silent->number, silent->call, to ? to + 4 : "?");
 		}
 	}
-	/* A pipe is never connected or accepted: its ends are inherited. */
-	if (strcmp(transport, "pipe") == 0 && (!strcmp(call, "connect") || !strcmp(call, "accept")))
+	/* A pipe or a socket pair is never connected or accepted: its ends
+	 * are inherited. */
+	const struct ipc_transport *it = ipc_transport_find(transport);
+	if (it && it->addressing == IPC_ADDR_INHERITED &&
+	    (!strcmp(call, "connect") || !strcmp(call, "accept")))
 		shown = "inherit";
 	else if (s && s->shown)
 		shown = s->shown;
