@@ -325,6 +325,11 @@ int fifo_notice_format(char rec[FIFO_NOTICE_SIZE], const char *id)
 	return 0;
 }
 
+bool fifo_server_has_pending(const struct ipc_server *s)
+{
+	return s->priv && FIFO_RETRY(s)[0];
+}
+
 /* Step 4 - read one notice: ONE read() of exactly one notice's size.  As
  * every client writes whole notices atomically, that read takes exactly one
  * of them, and the next stays in the FIFO, where poll() still sees it.

@@ -11,6 +11,8 @@
 #ifndef IPCLAB_FIFO_H
 #define IPCLAB_FIFO_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stddef.h>
 
 #define FIFO_NOTICE_SIZE 32
@@ -25,5 +27,10 @@ int fifo_notice_parse(const char *rec, size_t len, char id[FIFO_ID_MAX]);
 /* Write the notice for `id` into rec (FIFO_NOTICE_SIZE bytes, no NUL).
  * -1 if id is not a valid id. */
 int fifo_notice_format(char rec[FIFO_NOTICE_SIZE], const char *id);
+
+struct ipc_server;
+/* Does a FIFO server hold a client whose notice it read after stray bytes,
+ * for its next accept()?  (For tests and the fuzzer.) */
+bool fifo_server_has_pending(const struct ipc_server *s);
 
 #endif

@@ -75,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (e.status != IPC_PROTOCOL)
 			abort();
 	}
-	if (server.retry_id[0])
+	if (fifo_server_has_pending(&server))
 		abort(); /* a notice found after stray bytes is taken at the next call */
 	return 0;
 }
