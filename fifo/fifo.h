@@ -13,7 +13,6 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stddef.h>
 
 #define FIFO_NOTICE_SIZE 32
 #define FIFO_ID_MAX 32 /* an id and its NUL: "<pid>-<tag>" is at most 27 bytes */
