@@ -135,12 +135,17 @@ static void bulk_finding(const struct run *run, FILE *out, const char *pin)
 	const char *T[MAXT];
 	size_t nt = transports(T);
 	const struct run_row *best = NULL, *worst = NULL;
+	const char *lossy = NULL;
 	char pl[48], s1[24], s2[24];
 
 	for (size_t i = 0; i < nt; i++) {
 		const struct run_row *r = bulk_row(run, T[i], pin);
 		if (!r || !(r->r.mb_per_s > 0))
 			continue;
+		if (r->r.lost) { /* it did not deliver what it sent: no rank */
+			lossy = T[i];
+			continue;
+		}
 		if (!best || r->r.mb_per_s > best->r.mb_per_s)
 			best = r;
 		if (!worst || r->r.mb_per_s < worst->r.mb_per_s)
@@ -154,6 +159,9 @@ static void bulk_finding(const struct run *run, FILE *out, const char *pin)
 		size_name(best->r.size, s1, sizeof s1), worst->r.transport, worst->r.mb_per_s,
 		size_name(worst->r.size, s2, sizeof s2), best->r.mb_per_s / worst->r.mb_per_s,
 		bulk_why(best->r.transport), bulk_why(worst->r.transport));
+	if (lossy)
+		fprintf(out, "  (%s is left out of this ranking: it lost datagrams there, so its "
+			"rate is not what it delivered.)\n", lossy);
 }
 
 static void placement_finding(const struct run *run, FILE *out)

@@ -151,6 +151,24 @@ static void test_wakeup_floor_finding(void **state)
 	run_free(run);
 }
 
+/* A transport that lost data is never "the one that moves the most". */
+static void test_bulk_leaves_out_lossy(void **state)
+{
+	(void)state;
+	struct run *run = run_new();
+	assert_non_null(run);
+	add_throughput(run, "pipe", 65536, "0,1", 2000, 1000, 0);
+	add_throughput(run, "unix_stream", 65536, "0,1", 3000, 1000, 0);
+	add_throughput(run, "udp", 65507, "0,1", 9000, 1000, 600);
+	run_finish(run);
+	char *f = findings_of(run, false);
+	assert_non_null(strstr(f, "unix_stream moves the most (3000 MB/s"));
+	assert_non_null(strstr(f, "pipe the least (2000 MB/s"));
+	assert_non_null(strstr(f, "(udp is left out of this ranking: it lost datagrams"));
+	free(f);
+	run_free(run);
+}
+
 static void test_throughput_median_round(void **state)
 {
 	(void)state;
@@ -419,6 +437,7 @@ int main(void)
 		cmocka_unit_test(test_findings_follow_the_data),
 		cmocka_unit_test(test_idle_cpus_finding),
 		cmocka_unit_test(test_wakeup_floor_finding),
+		cmocka_unit_test(test_bulk_leaves_out_lossy),
 		cmocka_unit_test(test_throughput_median_round),
 		cmocka_unit_test(test_udp_loss_percentage),
 		cmocka_unit_test(test_throughput_bend),
