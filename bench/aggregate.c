@@ -358,11 +358,12 @@ static bool same_verdict(const struct peer_round *a, const struct peer_round *b)
 size_t run_peer_verdicts(const struct run *run, struct peer_verdict *out, size_t cap)
 {
 	size_t nv = 0;
-	double *ratio = malloc((run->npeers + 1) * 5 * sizeof *ratio);
+	double *ratio = malloc((run->npeers + 1) * 7 * sizeof *ratio);
 	if (!ratio)
 		return 0;
 	double *peer = ratio + run->npeers + 1, *ours = peer + run->npeers + 1;
 	double *p50 = ours + run->npeers + 1, *mean = p50 + run->npeers + 1;
+	double *level = mean + run->npeers + 1; /* two a round */
 
 	for (size_t i = 0; i < run->npeers && nv < cap; i++) {
 		bool seen = false;
@@ -387,6 +388,8 @@ size_t run_peer_verdicts(const struct run *run, struct peer_verdict *out, size_t
 				v->split++;
 				continue;
 			}
+			level[2 * n] = pr->p50_before;
+			level[2 * n + 1] = pr->p50_after;
 			if (pr->peer > 0)
 				ratio[n++] = (pr->before + pr->after) / 2 / pr->peer;
 		}
@@ -396,6 +399,8 @@ size_t run_peer_verdicts(const struct run *run, struct peer_verdict *out, size_t
 		v->ours_p50 = median_of(p50, all);
 		v->ours_mean = median_of(mean, all);
 		v->judged = n > 0;
+		if (!peer_is_bandwidth(v->first))
+			stats_split_levels(level, 2 * n, &v->levels);
 		v->ratio = v->lo = v->hi = NAN;
 		if (n) {
 			v->ratio = median_of(ratio, n);
@@ -655,6 +660,8 @@ static int load_peer_rounds(struct run *run, const char *dir, struct ipc_error *
 			break;
 		pr.before = stat_of(&a, pr.stat);
 		pr.after = stat_of(&b, pr.stat);
+		pr.p50_before = a.lat_us.p50;
+		pr.p50_after = b.lat_us.p50;
 		pr.ours_p50 = (a.lat_us.p50 + b.lat_us.p50) / 2;
 		pr.ours_mean = (a.lat_us.mean + b.lat_us.mean) / 2;
 		if (run_add_peer_round(run, &pr) < 0)

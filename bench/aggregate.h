@@ -34,6 +34,7 @@ struct peer_round {
 	double peer;        /* the peer's figure in `stat` */
 	double before, after; /* ipclab's twins in `stat` */
 	double ours_p50, ours_mean; /* latency pairs: both statistics of the twins */
+	double p50_before, p50_after; /* latency pairs: each twin's p50 (its level) */
 };
 
 struct run;

@@ -560,7 +560,24 @@ int bench_finish_latency(struct bench_result *r, const struct bench_opts *o, uin
 	/* In measurement order, before stats_compute() sorts them. */
 	if (o->samples_path && write_samples(o->samples_path, us, n, e) < 0)
 		return -1;
+	struct stats_levels lv;
+	bool two = stats_series_levels(us, n, &lv);
 	stats_compute(us, n, &r->row.lat_us);
+	if (two) {
+		/* The figures below blend two regimes: say which, and how much
+		 * of the run each took (windows are equal shares of it). */
+		char words[96];
+		unsigned high_pct = (unsigned)(100 * lv.n_high / lv.points);
+		bench_note(r, "TWO-LEVEL");
+		snprintf(words, sizeof words, "levels=%.3f/%.3fus high=%u%%", lv.low, lv.high,
+			 high_pct);
+		bench_note(r, words);
+		bench_warn(o->warn, "%s %s: the run sat on two levels, %u %% of it at %.3f us "
+			   "and %u %% at %.3f us (medians of %zu stretches in time): the machine "
+			   "changed speed mid-run, and p50 and mean mix both; run it again",
+			   r->row.kind, r->row.transport, 100 - high_pct, lv.low, high_pct, lv.high,
+			   lv.points);
+	}
 	if (!strcmp(r->pin, "none")) {
 		bench_note(r, "UNPINNED");
 		bench_warn(o->warn, "%s %s run unpinned: the scheduler places "

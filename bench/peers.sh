@@ -2,10 +2,11 @@
 # and with the same CPU placement (sourced by run.sh).  These Debian peers:
 #   perf bench sched pipe   pipe round trip, 4-byte messages; prints the
 #                           MEAN time per loop, one loop = one round trip
-#   sockperf ping-pong      TCP and UDP over loopback, 64-byte messages;
-#                           --full-rtt --full-log keeps every round trip,
-#                           summarised here with our own statistics
-#   qperf tcp_lat udp_lat   TCP and UDP, 64-byte messages; prints the MEAN
+#   sockperf ping-pong      TCP and UDP over loopback, 14-byte messages (its
+#                           own default size); --full-rtt --full-log keeps
+#                           every round trip, summarised here with our own
+#                           statistics
+#   qperf tcp_lat udp_lat   TCP and UDP, 14-byte messages; prints the MEAN
 #                           one-way latency, i.e. half the round trip: we
 #                           double it
 # and lmbench, where a build of it is at hand (it is not packaged in Debian
@@ -13,9 +14,9 @@
 # Each peer run is one line of peers/rounds.tsv (see "interleaved rounds"
 # below): the peer's figure, or @FILE of its round trips, and ipclab's own
 # runs just before and after it.  `ipclab bench report` pairs them up and
-# judges (peers.csv, summary.md).
+# judges, a mean against a mean (peers.csv, summary.md).
 
-PEER_SIZE=64
+PEER_SIZE=14
 
 # pin_cmd CPU - the taskset prefix for one side of a placement.
 pin_cmd() { [ "$1" = none ] || printf 'taskset -c %s' "$1"; }
@@ -54,28 +55,29 @@ start_peer_server() {
 }
 
 # ---- interleaved rounds ----------------------------------------------------
-# The peers and ipclab run by turns: in each of PEER_ROUNDS rounds, every
-# peer test runs for PEER_SECONDS, between two runs of ipclab's own round
-# trips over the same transport, message size and placement (its "twins",
-# one just before and one just after it).
-# Samples are pooled over the rounds (means averaged, for the tools that
-# print only a mean), so each ratio compares runs taken side by side, not
-# minutes apart on a VM whose speed drifts.  Each round's pair is also kept
-# (peers/rounds.tsv): on one CPU a TCP or UDP round trip has two modes
-# (about 8 and 12.5 µs here), and the whole machine switches between them
-# for seconds at a time, so a pooled p50 depends on which mode each run
-# happened to meet.  The median of the per-round ratios does not.
+# The peers and ipclab run by turns: in each round, every peer test runs
+# for PEER_SECONDS between two runs of ipclab's own round trips over the
+# same transport, message size and placement, one just before it and one
+# just after it.  The machine drifts (a VM's speed changes from one second
+# to the next, and for seconds at a time it sits on a slower level): run
+# on both sides of the peer, ipclab meets the machine as the peer did,
+# whichever way it went.  Each round's pair is kept (peers/rounds.tsv), and
+# the figure judged is the median of the rounds' ratios, which a round on
+# another level cannot move; the report also says when ipclab's runs sat
+# on two levels (bench/stats.h).  One CPU gets PEER_ROUNDS_ONE_CPU rounds:
+# there every cost of a tool's loop is in series with the round trip, so
+# that is where a harness that adds anything shows it.
 
-# twin_measure TRANSPORT SIZE PIN ROUND a|b - one run of ipclab's echo
+# ours_measure TRANSPORT SIZE PIN ROUND a|b - one run of ipclab's echo
 # round trips beside a peer's (a: before it, b: after it), into
-# peers/ipclab/; its path relative to the run is left in TWIN_FILE.
-twin_measure() {
+# peers/ipclab/; its path relative to the run is left in OURS_FILE.
+ours_measure() {
 	local t=$1 size=$2 pin=$3 args
-	TWIN_FILE=peers/ipclab/${t}_${size}_$(pin_label "$pin")_r$4$5.csv
-	args=(bench latency "$t" --size "$size" --count "$PEER_TWIN_COUNT" --warmup "$LAT_WARMUP"
+	OURS_FILE=peers/ipclab/${t}_${size}_$(pin_label "$pin")_r$4$5.csv
+	args=(bench latency "$t" --size "$size" --count "$PEER_OURS_COUNT" --warmup "$LAT_WARMUP"
 	      --format csv)
 	mapfile -t -O "${#args[@]}" args < <(pin_args "$pin")
-	to_csv "$RESULTS_DIR/$TWIN_FILE" "$IPCLAB" "${args[@]}"
+	to_csv "$RESULTS_DIR/$OURS_FILE" "$IPCLAB" "${args[@]}"
 }
 
 # round_line TOOL TRANSPORT SIZE PIN ROUND STAT PEER BEFORE AFTER - one line
@@ -86,44 +88,42 @@ round_line() {
 	printf '%s\n' "$*" >>"$RESULTS_DIR/peers/rounds.tsv"
 }
 
-# twin_before TRANSPORT SIZE PIN ROUND / twin TOOL STATS PEER TRANSPORT SIZE
-# PIN ROUND - a peer's run between two ipclab twins, one just before it and
-# one just after it.  On this machine class the speed of cross-CPU round
-# trips changes from one second to the next: measured on both sides,
-# ipclab meets the machine as the peer did, whichever way it drifted.
-declare -A TWIN_BEFORE=()
-twin_before() {
-	twin_measure "$1" "$2" "$3" "$4" a
-	TWIN_BEFORE[$1]=$TWIN_FILE
+# ours_before TRANSPORT SIZE PIN ROUND / ours_after TOOL STATS PEER
+# TRANSPORT SIZE PIN ROUND - a peer's run between two runs of ipclab, one
+# just before it and one just after it.
+declare -A OURS_BEFORE=()
+ours_before() {
+	ours_measure "$1" "$2" "$3" "$4" a
+	OURS_BEFORE[$1]=$OURS_FILE
 }
-twin() {
-	local before=${TWIN_BEFORE[$4]:-} stat
-	[ -n "$before" ] || die "twin $1: no twin_before $4 ran before the peer"
-	unset "TWIN_BEFORE[$4]"
-	twin_measure "$4" "$5" "$6" "$7" b
+ours_after() {
+	local before=${OURS_BEFORE[$4]:-} stat
+	[ -n "$before" ] || die "ours_after $1: no ours_before $4 ran before the peer"
+	unset "OURS_BEFORE[$4]"
+	ours_measure "$4" "$5" "$6" "$7" b
 	for stat in $2; do
-		round_line "$1" "$4" "$5" "$6" "$7" "$stat" "$3" "$before" "$TWIN_FILE"
+		round_line "$1" "$4" "$5" "$6" "$7" "$stat" "$3" "$before" "$OURS_FILE"
 	done
 }
 
 peer_perf_pipe() {
 	local pin=$1 round=$2 dir=$RESULTS_DIR/peers out mean
 	out=$dir/perf_pipe_$(pin_label "$pin")_$round.txt
-	# perf writes and reads an int: the twins echo 4 bytes too.
-	twin_before pipe 4 "$pin" "$round"
+	# perf writes and reads an int: ipclab's runs echo 4 bytes too.
+	ours_before pipe 4 "$pin" "$round"
 	# shellcheck disable=SC2046
 	run_logged "$out" $(pin_cmd "${pin%,*}") perf bench sched pipe -l "$PERF_LOOPS" ||
 		die "perf bench sched pipe failed"
 	mean=$(awk '$2 == "usecs/op" { print $1 }' "$out")
 	[ -n "$mean" ] || die "no 'usecs/op' line in $out: has perf's output changed?"
-	twin perf-sched-pipe mean "$mean" pipe 4 "$pin" "$round"
+	ours_after perf-sched-pipe mean "$mean" pipe 4 "$pin" "$round"
 }
 
 peer_sockperf() {
 	local proto=$1 pin=$2 round=$3 dir=$RESULTS_DIR/peers label port pid flag=() rc=0 rtt
 	[ "$proto" = tcp ] && flag=(--tcp)
 	label=${proto}_$(pin_label "$pin")
-	twin_before "$proto" "$PEER_SIZE" "$pin" "$round"
+	ours_before "$proto" "$PEER_SIZE" "$pin" "$round"
 	# shellcheck disable=SC2046
 	start_peer_server "$dir/sockperf_server_${label}_$round.log" "${proto:0:1}" \
 		$(pin_cmd "${pin#*,}") sockperf server "${flag[@]}" -i 127.0.0.1 -p PORT
@@ -141,14 +141,14 @@ peer_sockperf() {
 	rm -f "$dir/sockperf_$label.full.csv"
 	[ -s "$RESULTS_DIR/$rtt" ] ||
 		die "sockperf $proto gave no round trips (see $dir/sockperf_${label}_$round.txt)"
-	twin sockperf "p50 mean" "@$rtt" "$proto" "$PEER_SIZE" "$pin" "$round"
+	ours_after sockperf "p50 mean" "@$rtt" "$proto" "$PEER_SIZE" "$pin" "$round"
 }
 
 peer_qperf() {
 	local pin=$1 round=$2 dir=$RESULTS_DIR/peers label out port pid rc=0 test value
 	label=$(pin_label "$pin")
 	out=$dir/qperf_${label}_$round.txt
-	for test in tcp udp; do twin_before "$test" "$PEER_SIZE" "$pin" "$round"; done
+	for test in tcp udp; do ours_before "$test" "$PEER_SIZE" "$pin" "$round"; done
 	# shellcheck disable=SC2046
 	start_peer_server "$dir/qperf_server_${label}_$round.log" t \
 		$(pin_cmd "${pin#*,}") qperf --listen_port PORT
@@ -166,7 +166,7 @@ peer_qperf() {
 				u = $4 == "ns" ? 0.001 : $4 == "ms" ? 1000 : $4 == "sec" || $4 == "s" ? 1e6 : 1
 				printf "%.3f\n", 2 * $3 * u; exit }' "$out")
 		[ -n "$value" ] || die "no ${test}_lat latency in $out: has qperf's output changed?"
-		twin qperf mean "$value" "$test" "$PEER_SIZE" "$pin" "$round"
+		ours_after qperf mean "$value" "$test" "$PEER_SIZE" "$pin" "$round"
 	done
 }
 
@@ -174,11 +174,14 @@ peer_qperf() {
 # lmbench is the classic reference for these figures, and Debian 12 does
 # not package it.  Given a build of it, LMBENCH_BIN=DIR (the directory of its
 # lat_* and bw_* programs) runs it in the same rounds and placements, each
-# run between two ipclab twins, as the other peers:
+# run between two runs of ipclab, as the other peers:
 #   lat_pipe, lat_fifo, lat_unix, lat_tcp (1-byte messages) and lat_udp (4
 #   bytes, its sequence number) print one figure: the mean round trip of a
-#   timed loop (the median of -N repetitions: 1 here, the rounds repeat).
-#   The target compares ipclab's p50 with it; its mean is in peers.csv too.
+#   timed loop (the median of -N repetitions: 1 here, the rounds repeat),
+#   judged against ipclab's mean.  lat_unix and bw_unix talk over a
+#   socketpair() between the two forked ends, so ipclab's socketpair
+#   transport is their counterpart (not unix_stream, which has a path and
+#   an accept()).
 #   bw_pipe, bw_unix and bw_tcp at 64 KiB print MB/s, with MB = 10^6 bytes
 #   as ours.  They do not check the data; ours checks every byte.
 # Placement: lmbench forks the two ends of lat_pipe, lat_fifo, lat_unix,
@@ -192,8 +195,8 @@ peer_qperf() {
 # falls outside its bounds, so a round takes 10 to 45 s),
 # and 0 overheads leave a few ns of loop in each of its round trips, which
 # can only make lmbench look slower, by under 0.1 %.
-LMB_LAT="pipe:lat_pipe:1 fifo:lat_fifo:1 unix_stream:lat_unix:1 tcp:lat_tcp:1 udp:lat_udp:4"
-LMB_BW="pipe:bw_pipe unix_stream:bw_unix tcp:bw_tcp"
+LMB_LAT="pipe:lat_pipe:1 fifo:lat_fifo:1 socketpair:lat_unix:1 tcp:lat_tcp:1 udp:lat_udp:4"
+LMB_BW="pipe:bw_pipe socketpair:bw_unix tcp:bw_tcp"
 LMB_BW_SIZE=65536
 LMB_ENV=(ENOUGH=200000 LOOP_O=0 TIMING_O=0)
 # lat_* run -W (µs) untimed before they time, as ipclab's latency runs
@@ -301,16 +304,16 @@ bw_measure() {
 }
 
 # peer_lmbench PIN ROUND - every lmbench program once, between two ipclab
-# twins: of PEER_TWIN_COUNT round trips for lat_* (its figure is a mean:
+# runs: of PEER_OURS_COUNT round trips for lat_* (its figure is a mean:
 # judged against ipclab's mean), and for bw_* of two throughput runs each
 # side, one checking every byte and one checking none.
 peer_lmbench() {
 	local pin=$1 round=$2 e t prog size checked unchecked
 	for e in $LMB_LAT; do
 		t=${e%%:*} prog=${e#*:} size=${prog#*:} prog=${prog%:*}
-		twin_before "$t" "$size" "$pin" "$round"
+		ours_before "$t" "$size" "$pin" "$round"
 		lmbench_once "$pin" "$round" "$prog" "$size"
-		twin "lmbench-$prog" mean "$LMB_VALUE" "$t" "$size" "$pin" "$round"
+		ours_after "lmbench-$prog" mean "$LMB_VALUE" "$t" "$size" "$pin" "$round"
 	done
 	for e in $LMB_BW; do
 		t=${e%%:*} prog=${e#*:}
@@ -328,7 +331,7 @@ peer_lmbench() {
 }
 
 peers_layer() {
-	local pin round dir=$RESULTS_DIR/peers perf_ok lmb n=0 total
+	local pin round rounds dir=$RESULTS_DIR/peers perf_ok lmb n=0 total
 	mkdir -p "$dir/ipclab"
 	rm -f "$dir/rounds.tsv"
 	have perf || warn "perf is not installed (Debian package linux-perf): perf bench sched pipe was skipped"
@@ -344,14 +347,20 @@ peers_layer() {
 	elif [ -n "${LMBENCH_BIN:-}" ]; then
 		die "LMBENCH_BIN=$LMBENCH_BIN lacks one of lmbench's $(lmbench_programs | paste -sd ' ')"
 	fi
-	total=$(($(wc -w <<<"$PEER_PLACEMENTS") * PEER_ROUNDS))
+	# rounds_at PIN - how many rounds a placement gets.
+	rounds_at() {
+		if [[ $1 == *,* ]] && [ "${1%,*}" = "${1#*,}" ]; then echo "$PEER_ROUNDS_ONE_CPU"; else echo "$PEER_ROUNDS"; fi
+	}
+	total=0
+	for pin in $PEER_PLACEMENTS; do total=$((total + $(rounds_at "$pin"))); done
 	for pin in $PEER_PLACEMENTS; do
 		# perf forks both ends itself: it cannot put them on different CPUs.
 		perf_ok=
 		if have perf && { [ "$pin" = none ] || [ "${pin%,*}" = "${pin#*,}" ]; }; then perf_ok=1; fi
-		for ((round = 1; round <= PEER_ROUNDS; round++)); do
+		rounds=$(rounds_at "$pin")
+		for ((round = 1; round <= rounds; round++)); do
 			n=$((n + 1))
-			say "[$n/$total] pin $pin, round $round/$PEER_ROUNDS:$([ -n "$perf_ok" ] && echo " perf bench sched pipe,")" \
+			say "[$n/$total] pin $pin, round $round/$rounds:$([ -n "$perf_ok" ] && echo " perf bench sched pipe,")" \
 				"sockperf, qperf$([ -n "$lmb" ] && [ "$round" -le "$LMB_ROUNDS" ] && echo ", lmbench")," \
 				"each between two ipclab runs"
 			[ -z "$perf_ok" ] || peer_perf_pipe "$pin" "$round"

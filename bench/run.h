@@ -6,6 +6,7 @@
 #define IPCLAB_RUN_H
 
 #include "aggregate.h"
+#include "stats.h"
 
 /* A row, and for a throughput row the spread of its rounds. */
 struct run_row {
@@ -80,6 +81,10 @@ struct peer_verdict {
 	double peer, ours, ours_p50, ours_mean; /* medians over the rounds */
 	double ratio, lo, hi;  /* ipclab / peer: median of the round ratios, range */
 	bool judged;
+	/* Latency: the p50s of ipclab's runs over the rounds (two a round),
+	 * on one level or two (stats.h).  The ratios stay paired by round, so
+	 * a level the machine took for a while is met by the peer too. */
+	struct stats_levels levels;
 };
 size_t run_peer_verdicts(const struct run *run, struct peer_verdict *out, size_t cap);
 /* A pair whose two twins differ by over 2x describes neither. */

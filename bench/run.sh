@@ -45,7 +45,7 @@ if quick; then
 	TP_DGRAM_SIZES="64 1024 4096 16384"
 	TP_PLACEMENT_SIZES="65536"
 	CONN_COUNT=200
-	PEER_ROUNDS=1 PEER_SECONDS=1 PEER_TWIN_COUNT=1000 PERF_LOOPS=20000 LMB_ROUNDS=1
+	PEER_ROUNDS=1 PEER_ROUNDS_ONE_CPU=1 PEER_SECONDS=1 PEER_OURS_COUNT=1000 PERF_LOOPS=20000 LMB_ROUNDS=1
 else
 	HF_RUNS=1000 HF_ROUNDS=10 HF_WARMUP=10
 	LAT_COUNT=50000 LAT_WARMUP=2000
@@ -54,7 +54,7 @@ else
 	TP_DGRAM_SIZES=$(for ((s = 64; s <= 32768; s *= 2)); do printf '%d ' "$s"; done)
 	TP_PLACEMENT_SIZES="4096 65536"
 	CONN_COUNT=5000
-	PEER_ROUNDS=4 PEER_SECONDS=1 PEER_TWIN_COUNT=10000 PERF_LOOPS=50000 LMB_ROUNDS=2
+	PEER_ROUNDS=4 PEER_ROUNDS_ONE_CPU=10 PEER_SECONDS=1 PEER_OURS_COUNT=10000 PERF_LOOPS=50000 LMB_ROUNDS=2
 fi
 export QUICK=${QUICK:-}
 
@@ -137,7 +137,7 @@ export BENCH_WARNINGS=$RESULTS_DIR/log/warnings.txt
 # the steps to come, scaled by how this run has kept pace so far.
 STEPS=(demo process latency throughput connect peers scaling report)
 declare -A STEP_S=([demo]=2 [process]=150 [latency]=120 [throughput]=350 [connect]=6
-	[peers]=190 [scaling]=140 [report]=5)
+	[peers]=290 [scaling]=140 [report]=5)
 declare -A QUICK_S=([demo]=2 [process]=10 [latency]=15 [throughput]=10 [connect]=2
 	[peers]=10 [scaling]=15 [report]=10)
 DONE_S=0 SPENT_S=0

@@ -70,3 +70,63 @@ bool stats_high_spread(const struct stats *s)
 {
 	return s->n > 0 && s->p99 > STATS_SPREAD_FACTOR * s->p50;
 }
+
+/* The median of sorted values (the lower one of an even count's middle
+ * pair, as the nearest-rank p50). */
+static double sorted_median(const double *v, size_t n)
+{
+	return stats_percentile(v, n, 50);
+}
+
+bool stats_split_levels(double *points, size_t n, struct stats_levels *out)
+{
+	memset(out, 0, sizeof *out);
+	out->points = n;
+	if (n < 4)
+		return false;
+	qsort(points, n, sizeof *points, cmp_double);
+	size_t min_side = (size_t)ceil(STATS_LEVEL_MIN_SHARE * (double)n);
+	if (min_side < 2)
+		min_side = 2;
+	size_t cut = 0;
+	double widest = 0.0;
+	for (size_t i = min_side; i + min_side <= n; i++) {
+		if (points[i - 1] <= 0.0)
+			continue;
+		double step = points[i] / points[i - 1] - 1.0;
+		if (step > widest) {
+			widest = step;
+			cut = i;
+		}
+	}
+	out->step = widest;
+	if (cut == 0 || widest < STATS_LEVEL_STEP)
+		return false;
+	out->two = true;
+	out->n_high = n - cut;
+	out->low = sorted_median(points, cut);
+	out->high = sorted_median(points + cut, n - cut);
+	return true;
+}
+
+bool stats_series_levels(const double *series, size_t n, struct stats_levels *out)
+{
+	memset(out, 0, sizeof *out);
+	size_t windows = n / STATS_LEVEL_MIN_WINDOW;
+	if (windows > STATS_LEVEL_WINDOWS)
+		windows = STATS_LEVEL_WINDOWS;
+	if (windows < 4)
+		return false;
+	size_t width = n / windows; /* the last few samples (< windows) sit out */
+	double *scratch = malloc(width * sizeof *scratch);
+	double points[STATS_LEVEL_WINDOWS];
+	if (!scratch)
+		return false;
+	for (size_t w = 0; w < windows; w++) {
+		memcpy(scratch, series + w * width, width * sizeof *scratch);
+		qsort(scratch, width, sizeof *scratch, cmp_double);
+		points[w] = sorted_median(scratch, width);
+	}
+	free(scratch);
+	return stats_split_levels(points, windows, out);
+}

@@ -29,4 +29,40 @@ double stats_percentile(const double *sorted, size_t n, double p);
 #define STATS_SPREAD_FACTOR 3.0
 bool stats_high_spread(const struct stats *s);
 
+/*
+ * Two levels.  A run of round trips can sit at one speed for part of its
+ * time and at another for the rest: the machine changed regime (its host's
+ * clock, a neighbour on the same core), and the run's p50 and mean then
+ * blend two regimes into a figure that neither had.  Runs of the same
+ * measurement can likewise sit on two levels, each run on one.
+ *
+ * stats_split_levels() looks at points (a run's window medians, or the p50s
+ * of several runs): sorted, they are split at the widest relative step
+ * between neighbours.  Two levels when that step is at least
+ * STATS_LEVEL_STEP and each side holds at least STATS_LEVEL_MIN_SHARE of the
+ * points and at least two of them, so that one disturbed window or run is
+ * not a level.  A slow drift has no wide step: one level.
+ */
+#define STATS_LEVEL_STEP 0.05
+#define STATS_LEVEL_MIN_SHARE 0.10
+/* stats_series_levels(): at most this many windows, of at least this many
+ * samples each (a window's median must not be noise itself). */
+#define STATS_LEVEL_WINDOWS 20
+#define STATS_LEVEL_MIN_WINDOW 250
+
+struct stats_levels {
+	bool two;          /* two levels found */
+	size_t points;     /* points looked at (windows, or runs) */
+	size_t n_high;     /* of them, on the high level */
+	double low, high;  /* each level: the median of its points */
+	double step;       /* relative step between the two sides' nearest points */
+};
+
+/* Split `points` (sorted in place); returns out->two. */
+bool stats_split_levels(double *points, size_t n, struct stats_levels *out);
+/* The same over a time series cut into windows (their medians are the
+ * points); `series` is left as it is.  Fewer than 4 windows' worth of
+ * samples, or no memory: one level, out->points == 0. */
+bool stats_series_levels(const double *series, size_t n, struct stats_levels *out);
+
 #endif

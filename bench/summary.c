@@ -229,6 +229,37 @@ static void connect_table(const struct run *run, FILE *out)
 		fputc('\n', out);
 }
 
+/* Peer comparisons whose ipclab runs sat on two levels, each named once
+ * (sockperf's p50 and mean verdicts share their runs). */
+static void levels_lines(const struct peer_verdict *v, size_t n, FILE *out)
+{
+	char pl[48];
+	bool any = false;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct peer_round *f = v[i].first;
+		bool seen = false;
+		for (size_t k = 0; k < i; k++)
+			seen |= v[k].levels.two && !strcmp(v[k].first->tool, f->tool) &&
+				!strcmp(v[k].first->transport, f->transport) &&
+				!strcmp(v[k].first->pin, f->pin) && v[k].first->size == f->size;
+		if (!v[i].levels.two || seen)
+			continue;
+		if (!any)
+			fputs("Runs on two levels (the p50 of every ipclab run beside the peer; the "
+			      "machine changed speed for a while, and each ratio pairs runs that met "
+			      "the same level):\n\n", out);
+		any = true;
+		const struct stats_levels *l = &v[i].levels;
+		fprintf(out, "- %s, %s %lu B, %s: %zu runs at %.2f µs, %zu at %.2f µs (%.0f %% "
+			"apart)\n", f->tool, f->transport, f->size,
+			placement_name(f->pin, pl, sizeof pl), l->points - l->n_high, l->low,
+			l->n_high, l->high, 100 * (l->high / l->low - 1));
+	}
+	if (any)
+		fputc('\n', out);
+}
+
 static void peers_table(const struct run *run, FILE *out)
 {
 	struct peer_verdict v[64];
@@ -271,7 +302,9 @@ static void peers_table(const struct run *run, FILE *out)
 		else
 			fprintf(out, " %zu |\n", v[i].rounds);
 	}
-	fputs("\nThe same figures as data: peers.csv.\n\n", out);
+	fputc('\n', out);
+	levels_lines(v, n, out);
+	fputs("The same figures as data: peers.csv.\n\n", out);
 }
 
 static void scaling_table(const struct run *run, FILE *out)
@@ -347,12 +380,12 @@ static bool flagged(const struct result_row *r, char *buf, size_t cap)
 
 static void flagged_table(const struct run *run, FILE *out)
 {
-	static const char *const causes[] = { "HIGH-SPREAD", "LOSSY", "UNPINNED" };
+	static const char *const causes[] = { "HIGH-SPREAD", "TWO-LEVEL", "LOSSY", "UNPINNED" };
 	static const char *const kinds[] = { "process", "latency", "throughput", "connect", "load" };
 	char note[256];
 	bool head = false;
 
-	for (size_t c = 0; c < 3; c++)
+	for (size_t c = 0; c < sizeof causes / sizeof causes[0]; c++)
 		for (size_t k = 0; k < 5; k++) {
 			size_t n = 0, all = 0;
 			char which[512] = "";
@@ -374,7 +407,10 @@ static void flagged_table(const struct run *run, FILE *out)
 			if (!head)
 				fputs("## Flagged results\n\nHIGH-SPREAD: p99 over 3× p50 (one operation in "
 				      "a hundred took three times the typical one: other work on the "
-				      "machine); LOSSY: datagrams lost (MB/s counts what arrived).  Each "
+				      "machine); TWO-LEVEL: the run spent part of its time at one speed "
+				      "and part at another, so its p50 and mean mix two regimes (the note "
+				      "in all.csv gives both levels and the share of the run at the higher "
+				      "one); LOSSY: datagrams lost (MB/s counts what arrived).  Each "
 				      "row of all.csv carries its own note.\n\n| note | kind | results | "
 				      "for example |\n| --- | --- | ---: | --- |\n", out);
 			head = true;
@@ -471,7 +507,8 @@ static void peers_csv(const struct run *run, FILE *f)
 	struct peer_verdict v[64];
 	size_t n = run_peer_verdicts(run, v, 64);
 	fputs("peer,transport,size,pin,statistic,peer_value,ipclab_value,ipclab_p50_us,"
-	      "ipclab_mean_us,ratio_median,ratio_lowest,ratio_highest,rounds,split\n", f);
+	      "ipclab_mean_us,ratio_median,ratio_lowest,ratio_highest,rounds,split,"
+	      "ipclab_levels\n", f);
 	for (size_t i = 0; i < n; i++) {
 		const struct peer_round *p = v[i].first;
 		report_csv_field(f, p->tool);
@@ -483,21 +520,27 @@ static void peers_csv(const struct run *run, FILE *f)
 			fprintf(f, "%.3f,%.3f,%.3f", v[i].ratio, v[i].lo, v[i].hi);
 		else
 			fputs(",,", f);
-		fprintf(f, ",%zu,%zu\n", v[i].rounds, v[i].split);
+		fprintf(f, ",%zu,%zu,", v[i].rounds, v[i].split);
+		/* Two levels: "low/high" in µs, and how many of the runs were high. */
+		if (v[i].levels.two)
+			fprintf(f, "%.3f/%.3f high %zu of %zu", v[i].levels.low, v[i].levels.high,
+				v[i].levels.n_high, v[i].levels.points);
+		fputc('\n', f);
 	}
 }
 
 /* One warning per cause, for the end of a run's stderr. */
 static void warnings(const struct run *run, FILE *warn)
 {
-	static const char *const causes[] = { "HIGH-SPREAD", "LOSSY", "UNPINNED" };
+	static const char *const causes[] = { "HIGH-SPREAD", "TWO-LEVEL", "LOSSY", "UNPINNED" };
 	static const char *const what[] = {
 		"p99 over 3× p50 (noise from other work on the machine)",
+		"two speeds in one run (the machine changed regime mid-run)",
 		"datagrams lost (UDP drops when the receiver falls behind)",
 		"not pinned although a placement was asked for",
 	};
 	char note[256];
-	for (size_t c = 0; c < 3; c++) {
+	for (size_t c = 0; c < sizeof causes / sizeof causes[0]; c++) {
 		size_t n = 0;
 		for (size_t k = 0; k < run->nrows; k++)
 			if (flagged(&run->rows[k].r, note, sizeof note) && strstr(note, causes[c]))

@@ -236,7 +236,8 @@ static void add_round(struct run *run, const char *tool, const char *stat, doubl
 {
 	static int round;
 	struct peer_round pr = { .size = 64, .round = ++round, .peer = peer, .before = before,
-				 .after = after, .ours_p50 = before, .ours_mean = after };
+				 .after = after, .ours_p50 = before, .ours_mean = after,
+				 .p50_before = before, .p50_after = after };
 	snprintf(pr.tool, sizeof pr.tool, "%s", tool);
 	snprintf(pr.transport, sizeof pr.transport, "tcp");
 	snprintf(pr.pin, sizeof pr.pin, "0,0");
@@ -256,7 +257,33 @@ static void test_peer_verdicts(void **state)
 	char *text = findings_of(run, true);
 	assert_non_null(strstr(text, "| qperf | tcp | 64 | one CPU (0) | mean | 10.00 |"));
 	assert_non_null(strstr(text, "| 1.00 | 0.90 – 1.20 | 3 (+1 split) |"));
-	assert_non_null(strstr(text, "means 1.00 to 1.00× over 1, furthest qperf tcp on one CPU (0)"));
+	assert_non_null(strstr(text, "1.00 to 1.00× over 1 comparison, furthest qperf tcp on "
+				     "one CPU (0) (1.000×)"));
+	assert_non_null(strstr(text, "The peer tools agree with ipclab within 2 %"));
+	/* Its runs' p50s, the split pair left out: 9, 9, 10, 10 and 12, 12. */
+	assert_non_null(strstr(text, "- qperf, tcp 64 B, one CPU (0): 4 runs at 9.00 µs, 2 at "
+				     "12.00 µs (33 % apart)"));
+	free(text);
+	run_free(run);
+}
+
+/* Means judged against means; a mean 5 % off is not "agree"; runs of
+ * ipclab on two levels are named with both levels. */
+static void test_peer_levels_and_means(void **state)
+{
+	(void)state;
+	struct run *run = ranked_run("pipe", "tcp");
+	/* Four rounds at 12.3 µs, two at 13.9: the peer followed each time. */
+	double lv[6] = { 12.3, 12.31, 13.9, 12.29, 13.92, 12.3 };
+	for (size_t i = 0; i < 6; i++)
+		add_round(run, "perf-sched-pipe", "mean", lv[i] / 1.05, lv[i], lv[i]);
+	char *text = findings_of(run, true);
+	assert_non_null(strstr(text, "What the peer tools say"));
+	assert_null(strstr(text, "agree with ipclab"));
+	assert_non_null(strstr(text, "1.05 to 1.05× over 1 comparison"));
+	assert_non_null(strstr(text, "Runs on two levels"));
+	assert_non_null(strstr(text, "- perf-sched-pipe, tcp 64 B, one CPU (0): 8 runs at 12.30 µs, "
+				     "4 at 13.90 µs (13 % apart)"));
 	free(text);
 	run_free(run);
 }
@@ -442,6 +469,7 @@ int main(void)
 		cmocka_unit_test(test_udp_loss_percentage),
 		cmocka_unit_test(test_throughput_bend),
 		cmocka_unit_test(test_peer_verdicts),
+		cmocka_unit_test(test_peer_levels_and_means),
 		cmocka_unit_test(test_csv_round_trip),
 		cmocka_unit_test_setup_teardown(test_report_dir, test_env_setup, test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_report_dir_missing, test_env_setup,
