@@ -346,12 +346,13 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int ch;
+	int ch, li;
 	unsigned long long bytes;
 
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":s:n:p:f:h", longs, NULL)) != -1) {
+	/* li: the long option found (-1 for a short one), to name it. */
+	while ((li = -1, ch = getopt_long(argc, argv, ":s:n:p:f:h", longs, &li)) != -1) {
 		int need = ch == 's' ? O_SIZE : ch == 'n' ? O_COUNT : ch == L_WARMUP ? O_WARMUP
 			 : ch == 'p' ? O_PIN : ch == 'f' ? O_FORMAT : ch == L_SAMPLES ? O_SAMPLES
 			 : ch == L_TOTAL ? O_TOTAL : ch == L_PROGRESS ? O_PROGRESS
@@ -360,8 +361,15 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 			 : ch == L_ADDRESS ? O_ADDRESS : ch == L_TIMEOUT ? O_TIMEOUT
 			 : ch == L_DATA ? O_DATA : ch == L_MODE ? O_MODE
 			 : ch == L_WAIT ? O_WAIT : 0;
-		if (need && !(allowed & need))
-			return usage_error(bc, "%s does not apply here", argv[optind - 1]);
+		if (need && !(allowed & need)) {
+			/* Not argv[optind - 1]: after "--warmup 3" that is the "3". */
+			char name[32];
+			if (li >= 0)
+				snprintf(name, sizeof name, "--%s", longs[li].name);
+			else
+				snprintf(name, sizeof name, "-%c", ch);
+			return usage_error(bc, "%s does not apply here", name);
+		}
 		switch (ch) {
 		case 's':
 			if (parse_bytes(bc, "--size wants a number of bytes, not '%s'", optarg,

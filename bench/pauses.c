@@ -67,9 +67,10 @@ void pauses_summarize(struct pauses *p, struct pauses_result *r)
 		return;
 	}
 	stats_compute(p->len_us, p->stored, &s);
-	r->p50_us = s.p50;
-	r->p90_us = s.p90;
-	r->p99_us = s.p99;
+	/* No storage at all: the pauses were counted, not ranked. */
+	r->p50_us = p->stored ? s.p50 : NAN;
+	r->p90_us = p->stored ? s.p90 : NAN;
+	r->p99_us = p->stored ? s.p99 : NAN;
 	/* Exact over every pause, stored or not. */
 	r->min_us = (double)p->min_ns / 1000.0;
 	r->max_us = (double)p->max_ns / 1000.0;
