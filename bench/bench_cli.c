@@ -6,6 +6,7 @@
  * Results go to stdout in the common layout (report.h); warnings and
  * progress go to stderr, so `ipclab bench ... --format csv > x.csv` is clean.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -20,6 +21,7 @@
 #include "cli.h"
 #include "datadir.h"
 #include "netlab.h"
+#include "pauses.h"
 
 static const char bench_usage[] =
 	"usage: ipclab bench SUBCOMMAND [ARGS] [OPTIONS]\n"
@@ -38,6 +40,8 @@ static const char bench_usage[] =
 	"  netlab DIR                the table of a `make netlab` run (docs/NETLAB.md)\n"
 	"  pingpong                  one cache line passed between two CPUs: the floor\n"
 	"                            under every round trip\n"
+	"  pauses                    one CPU spinning on the clock: how often, and how\n"
+	"                            long, the machine takes the CPU away\n"
 	"  env                       the environment record alone\n"
 	"  report DIR                a `make bench` run directory -> summary.md, all.csv,\n"
 	"                            peers.csv and the plots' tables\n"
@@ -168,6 +172,29 @@ static const char pingpong_usage[] =
 	"(note BATCH-MEANS).  --count: round trips (default 1000000), --warmup\n"
 	"(default 100000).  A latency row whose transport is `pingpong`.\n";
 
+static const char pauses_usage[] =
+	"usage: ipclab bench pauses [--pin CPU] [--count MS] [--format F]\n"
+	"\n"
+	"One process, pinned to one CPU, reads CLOCK_MONOTONIC in a tight loop (no\n"
+	"system call) for MS milliseconds.  A gap between two readings longer than\n"
+	"5 us is a pause: time the CPU was taken away, by an interrupt, another task\n"
+	"or, in a virtual machine, the hypervisor, which the guest sees nowhere else.\n"
+	"Reports the pauses, their rate, the share of the time lost, and their\n"
+	"length in microseconds (min, p50, p90, p99, max; nearest rank).  Any\n"
+	"benchmark pinned to that CPU loses the same time: this is the part of a\n"
+	"latency tail that belongs to the machine.\n"
+	"\n"
+	"  --pin CPU      the CPU to measure (one number; default: the CPU it starts on)\n"
+	"  --count MS     the length of the run in milliseconds (default 1000)\n"
+	"  --format F     text (default), csv, json, markdown\n"
+	"\n"
+	"CSV: the environment record, then a header and one row: kind (`pauses`),\n"
+	"cpu, seconds, threshold_us, pauses, pauses_per_s, lost_pct, min_us, p50_us,\n"
+	"p90_us, p99_us, max_us, clock_ns (one reading outside the pauses), ctxsw\n"
+	"(context switches during the run: the guest's own preemptions) and overflow\n"
+	"(pauses past the first 1048576: counted, left out of the percentiles).\n"
+	"Without a pause the length columns are empty.\n";
+
 static const char env_usage[] =
 	"usage: ipclab bench env [--format F]\n"
 	"Print the environment record (machine, kernel, compiler, revision, date).\n";
@@ -186,6 +213,8 @@ static const char netlab_usage[] =
 
 /* The texts above quote the defaults: keep them in step. */
 _Static_assert(BENCH_LATENCY_COUNT == 10000 && BENCH_LATENCY_WARMUP == 1000, "latency_usage");
+_Static_assert(BENCH_PAUSES_MS == 1000 && PAUSE_MIN_NS == 5000 && PAUSES_CAP == 1048576,
+	       "pauses_usage");
 _Static_assert(BENCH_CONNECT_COUNT == 2000 && BENCH_CONNECT_WARMUP == 100, "connect_usage");
 _Static_assert(BENCH_TPUT_MESSAGES == 262144 && BENCH_TPUT_MAX_TOTAL == 1ULL << 30 &&
 	       BENCH_MAX_SIZE == 256UL << 20, "throughput_usage");
@@ -260,6 +289,15 @@ static int parse_bytes(const struct bench_cli *bc, const char *opt, const char *
 static int parse_pin(struct bench_cli *bc, const char *text)
 {
 	int a, b, len = 0;
+	/* One process on one CPU: --pin CPU, and A,B would mean nothing. */
+	if (!strcmp(bc->sub, "pauses")) {
+		if (sscanf(text, "%d%n", &a, &len) != 1 || text[len] || a < 0 ||
+		    !isdigit((unsigned char)text[0]))
+			return usage_error(bc, "--pin wants one CPU number here, not '%s'", text);
+		bc->b.pin[0] = a;
+		snprintf(bc->pin_text, sizeof bc->pin_text, "%d", a);
+		return 0;
+	}
 	if (sscanf(text, "%d,%d%n", &a, &b, &len) != 2 || text[len] || a < 0 || b < 0)
 		return usage_error(bc, "--pin wants two CPU numbers, A,B (0,0 = the same "
 				   "CPU), not '%s'", text);
@@ -310,12 +348,13 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int ch;
+	int ch, li;
 	unsigned long long bytes;
 
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":s:n:p:f:h", longs, NULL)) != -1) {
+	/* li: the long option found (-1 for a short one), to name it. */
+	while ((li = -1, ch = getopt_long(argc, argv, ":s:n:p:f:h", longs, &li)) != -1) {
 		int need = ch == 's' ? O_SIZE : ch == 'n' ? O_COUNT : ch == L_WARMUP ? O_WARMUP
 			 : ch == 'p' ? O_PIN : ch == 'f' ? O_FORMAT : ch == L_SAMPLES ? O_SAMPLES
 			 : ch == L_TOTAL ? O_TOTAL : ch == L_PROGRESS ? O_PROGRESS
@@ -324,8 +363,15 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 			 : ch == L_ADDRESS ? O_ADDRESS : ch == L_TIMEOUT ? O_TIMEOUT
 			 : ch == L_DATA ? O_DATA : ch == L_MODE ? O_MODE
 			 : ch == L_WAIT ? O_WAIT : 0;
-		if (need && !(allowed & need))
-			return usage_error(bc, "%s does not apply here", argv[optind - 1]);
+		if (need && !(allowed & need)) {
+			/* Not argv[optind - 1]: after "--warmup 3" that is the "3". */
+			char name[32];
+			if (li >= 0)
+				snprintf(name, sizeof name, "--%s", longs[li].name);
+			else
+				snprintf(name, sizeof name, "-%c", ch);
+			return usage_error(bc, "%s does not apply here", name);
+		}
 		switch (ch) {
 		case 's':
 			if (parse_bytes(bc, "--size wants a number of bytes, not '%s'", optarg,
@@ -601,6 +647,37 @@ static int run_pingpong(struct cli *cli, struct bench_cli *bc, int first, int ar
 	return status;
 }
 
+/* One CPU, no transport, a table of its own (pauses.h). */
+static int run_pauses(struct bench_cli *bc, int first, int argc)
+{
+	struct pauses_result r;
+	struct ipc_error e = { 0 };
+	struct env_record env;
+	char pin[24];
+
+	if (first != argc) {
+		usage_error(bc, "%s", "takes no operands: it measures the CPU alone");
+		return IPC_USAGE;
+	}
+	/* --count is milliseconds here. */
+	unsigned long ms = bc->b.count ? bc->b.count : BENCH_PAUSES_MS;
+	if (bench_pauses(bc->b.pin[0], ms, &r, &e) < 0)
+		return cli_report(&e);
+	/* The loop never blocks: every switch is another task preempting it,
+	 * and its time is among the pauses without being the machine's. */
+	if (r.ctxsw > 0)
+		bench_warn(stderr, "%.0f context switches on CPU %d during the run: some pauses "
+			   "are other tasks' time, not the machine's", r.ctxsw, r.cpu);
+	snprintf(pin, sizeof pin, "%d", r.cpu);
+	env_record_collect(&env, pin, bc->rundir);
+	pauses_write(stdout, bc->format, &env, &r);
+	if (ferror(stdout) || fflush(stdout) != 0) {
+		fprintf(stderr, "ipclab bench: write the results to stdout: %s\n", strerror(errno));
+		return IPC_SYSTEM;
+	}
+	return 0;
+}
+
 static int run_netlab(struct bench_cli *bc, int first, int argc, char **argv)
 {
 	struct ipc_error e = { 0 };
@@ -644,6 +721,7 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 		{ "env", env_usage, O_FORMAT | O_PIN, NULL },
 		{ "pingpong", pingpong_usage, O_COUNT | O_WARMUP | O_PIN | O_FORMAT | O_SAMPLES,
 		  bench_pingpong },
+		{ "pauses", pauses_usage, O_COUNT | O_PIN | O_FORMAT, NULL },
 		{ "netlab", netlab_usage, O_FORMAT | O_DATA, NULL },
 		{ "report", report_usage, 0, NULL },
 		{ "transports", transports_usage, 0, NULL },
@@ -689,6 +767,8 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 			return run_list(&bc, first, argc);
 		if (!strcmp(bc.sub, "pingpong"))
 			return run_pingpong(cli, &bc, first, argc);
+		if (!strcmp(bc.sub, "pauses"))
+			return run_pauses(&bc, first, argc);
 		if (!strcmp(bc.sub, "throughput") && !bc.size_set) {
 			usage_error(&bc, "%s", "--size is required");
 			return IPC_USAGE;

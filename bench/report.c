@@ -311,16 +311,11 @@ static void markdown_header(FILE *f)
 	fputc('\n', f);
 }
 
-void report_begin(struct report *r, FILE *out, enum report_format format,
-		  const struct env_record *env)
+void report_env(FILE *out, enum report_format format, const struct env_record *env)
 {
 	struct env_item items[ENV_ITEMS];
 	size_t n = env_items(env, items);
 
-	r->out = out;
-	r->format = format;
-	r->rows = 0;
-	r->text_family = FAM_NONE;
 	switch (format) {
 	case REPORT_TEXT:
 		text_begin(out, env);
@@ -330,12 +325,9 @@ void report_begin(struct report *r, FILE *out, enum report_format format,
 		 * (pandas: comment='#'). */
 		for (size_t i = 0; i < n; i++)
 			fprintf(out, "# %s: %s\n", items[i].key, items[i].value);
-		for (size_t i = 0; i < NCOLUMNS; i++)
-			fprintf(out, "%s%s", i ? "," : "", columns[i].name);
-		fputc('\n', out);
 		break;
 	case REPORT_JSON:
-		fputs("{\n  \"environment\": {", out);
+		fputs("  \"environment\": {", out);
 		for (size_t i = 0; i < n; i++) {
 			fprintf(out, "%s\n    \"%s\": ", i ? "," : "", items[i].key);
 			if (items[i].is_number)
@@ -343,7 +335,7 @@ void report_begin(struct report *r, FILE *out, enum report_format format,
 			else
 				json_string(out, items[i].value);
 		}
-		fputs("\n  },\n  \"results\": [", out);
+		fputs("\n  }", out);
 		break;
 	case REPORT_MARKDOWN:
 		fputs("Environment:\n\n", out);
@@ -353,6 +345,25 @@ void report_begin(struct report *r, FILE *out, enum report_format format,
 			fputc('\n', out);
 		}
 		break;
+	}
+}
+
+void report_begin(struct report *r, FILE *out, enum report_format format,
+		  const struct env_record *env)
+{
+	r->out = out;
+	r->format = format;
+	r->rows = 0;
+	r->text_family = FAM_NONE;
+	if (format == REPORT_JSON)
+		fputs("{\n", out);
+	report_env(out, format, env);
+	if (format == REPORT_CSV) {
+		for (size_t i = 0; i < NCOLUMNS; i++)
+			fprintf(out, "%s%s", i ? "," : "", columns[i].name);
+		fputc('\n', out);
+	} else if (format == REPORT_JSON) {
+		fputs(",\n  \"results\": [", out);
 	}
 }
 

@@ -84,6 +84,12 @@ void env_cpuidle(const char *sysfs, char *out, size_t cap);
 void report_begin(struct report *r, FILE *out, enum report_format format,
 		  const struct env_record *env);
 void report_add(struct report *r, const struct result_row *row);
+/* The environment record alone, as report_begin() starts a file with it,
+ * for a writer of other columns than a result row's (`ipclab bench pauses`):
+ * text, the "# " header lines; CSV, the "# key: value" lines; Markdown, the
+ * list; JSON, the member `  "environment": {...}` without a comma or the
+ * braces of the document around it. */
+void report_env(FILE *out, enum report_format format, const struct env_record *env);
 /* JSON: close the document.  Every writer flushes `out`; check ferror(). */
 void report_end(struct report *r);
 
