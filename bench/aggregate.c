@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "stats.h"
 
@@ -35,6 +36,7 @@ void run_free(struct run *run)
 	free(run->peers);
 	free(run->env);
 	free(run->steal);
+	free(run->pauses);
 	free(run);
 }
 
@@ -134,6 +136,14 @@ int run_add_steal(struct run *run, const char *step, double pct)
 	struct steal *s = &run->steal[run->nsteal++];
 	snprintf(s->step, sizeof s->step, "%s", step);
 	s->pct = pct;
+	return 0;
+}
+
+int run_add_pauses(struct run *run, const struct pause_row *p)
+{
+	if (grow(&run->pauses, run->npauses, &run->cappauses, sizeof *run->pauses) < 0)
+		return -1;
+	run->pauses[run->npauses++] = *p;
 	return 0;
 }
 
@@ -565,8 +575,10 @@ static int load_redis_target(struct run *run, const char *path, const char *name
 	return load_redis(run, path, name, true, e);
 }
 
-/* A samples file (one number a line): p50 and mean. */
-static int samples_stats(const char *path, struct stats *s, struct ipc_error *e)
+/* A samples file (one number a line): its statistics and, when slow is
+ * not NULL, the share of samples over p50 + extra. */
+static int samples_stats(const char *path, struct stats *s, double extra, double *slow,
+			 struct ipc_error *e)
 {
 	FILE *f = fopen(path, "r");
 	if (!f)
@@ -587,7 +599,13 @@ static int samples_stats(const char *path, struct stats *s, struct ipc_error *e)
 		v[n++] = x;
 	}
 	fclose(f);
-	stats_compute(v, n, s);
+	stats_compute(v, n, s); /* sorts v */
+	if (slow) {
+		size_t k = n;
+		while (k > 0 && v[k - 1] > s->p50 + extra)
+			k--;
+		*slow = n ? (double)(n - k) / (double)n : 0;
+	}
 	free(v);
 	return 0;
 }
@@ -649,7 +667,7 @@ static int load_peer_rounds(struct run *run, const char *dir, struct ipc_error *
 			struct stats s;
 			char sp[4096];
 			snprintf(sp, sizeof sp, "%s/%s", dir, col[6] + 1);
-			if ((rc = samples_stats(sp, &s, e)) < 0)
+			if ((rc = samples_stats(sp, &s, 0, NULL, e)) < 0)
 				break;
 			pr.peer = stat_of(&(struct result_row){ .lat_us = s }, pr.stat);
 		} else {
@@ -669,6 +687,55 @@ static int load_peer_rounds(struct run *run, const char *dir, struct ipc_error *
 	}
 	fclose(f);
 	return rc;
+}
+
+/* machine/pauses_cpuN.csv (`ipclab bench pauses --format csv`): comment
+ * lines, a header, one row; columns found by name.  With it, the one-CPU
+ * pipe echo on that CPU (samples/latency_pipe_echo_N-N.txt), if the run
+ * has it: how many of its round trips a pause lengthened. */
+static int load_pauses(struct run *run, const char *path, const char *name,
+		       struct ipc_error *e)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return ipc_fail(e, IPC_SYSTEM, errno, "open %s", path);
+	char head[512] = "", line[512] = "";
+	while (fgets(head, sizeof head, f) && head[0] == '#')
+		;
+	bool ok = head[0] && fgets(line, sizeof line, f);
+	fclose(f);
+	if (!ok)
+		return ipc_fail(e, IPC_PROTOCOL, 0, "read %s: no header and row", path);
+	struct pause_row p = { .cpu = -1 };
+	char *hs = NULL, *ls = NULL, *h = strtok_r(head, ",\r\n", &hs);
+	char *v = strtok_r(line, ",\r\n", &ls);
+	for (; h && v; h = strtok_r(NULL, ",\r\n", &hs), v = strtok_r(NULL, ",\r\n", &ls)) {
+		if (!strcmp(h, "cpu"))
+			p.cpu = atoi(v);
+		else if (!strcmp(h, "pauses_per_s"))
+			p.per_s = strtod(v, NULL);
+		else if (!strcmp(h, "lost_pct"))
+			p.lost_pct = strtod(v, NULL);
+		else if (!strcmp(h, "p50_us"))
+			p.p50_us = strtod(v, NULL);
+		else if (!strcmp(h, "ctxsw"))
+			p.ctxsw = strtoul(v, NULL, 10);
+	}
+	if (p.cpu < 0)
+		return ipc_fail(e, IPC_PROTOCOL, 0, "read %s: no cpu column", path);
+	char sp[8300];
+	int dirlen = (int)(strlen(path) - strlen(name) - strlen("/machine/"));
+	snprintf(sp, sizeof sp, "%.*s/samples/latency_pipe_echo_%d-%d.txt", dirlen, path, p.cpu,
+		 p.cpu);
+	if (p.p50_us > 0 && access(sp, R_OK) == 0) {
+		struct stats st;
+		if (samples_stats(sp, &st, p.p50_us / 2, &p.slow_share, e) < 0)
+			return -1;
+		p.have_trips = st.n > 0;
+		p.trip_p50_us = st.p50;
+		p.trip_mean_us = st.mean;
+	}
+	return run_add_pauses(run, &p) < 0 ? ipc_fail(e, IPC_SYSTEM, ENOMEM, "read %s", path) : 0;
 }
 
 static int load_steal(struct run *run, const char *dir, struct ipc_error *e)
@@ -702,6 +769,7 @@ int run_load_dir(struct run *run, const char *dir, struct ipc_error *e)
 	if (each_file(dir, "scaling", ".out", load_redis_sweep, run, e) < 0 ||
 	    each_file(dir, "scaling/target", ".csv", load_target_rows, run, e) < 0 ||
 	    each_file(dir, "scaling/target", ".out", load_redis_target, run, e) < 0 ||
+	    each_file(dir, "machine", ".csv", load_pauses, run, e) < 0 ||
 	    load_peer_rounds(run, dir, e) < 0 || load_steal(run, dir, e) < 0)
 		return -1;
 	run_finish(run);

@@ -37,6 +37,19 @@ struct peer_round {
 	double p50_before, p50_after; /* latency pairs: each twin's p50 (its level) */
 };
 
+/* The machine's own pauses on one CPU (`ipclab bench pauses`), and what
+ * the one-CPU pipe echo on that CPU saw of them (its samples). */
+struct pause_row {
+	int cpu;
+	double per_s, lost_pct, p50_us; /* pauses a second, share of time, length */
+	unsigned long ctxsw;            /* other tasks' switches during the census */
+	/* The pipe echo's round trips on this CPU alone, when its samples are
+	 * in the run: their p50, and the share that took at least half a
+	 * typical pause longer than it. */
+	bool have_trips;
+	double trip_p50_us, trip_mean_us, slow_share;
+};
+
 struct run;
 
 struct run *run_new(void);
@@ -50,6 +63,7 @@ int run_set_env(struct run *run, const char *key, const char *value);
 int run_add_target_row(struct run *run, const struct result_row *row);
 /* Every step's share of CPU time taken by the hypervisor (steal.tsv). */
 int run_add_steal(struct run *run, const char *step, double pct);
+int run_add_pauses(struct run *run, const struct pause_row *p);
 /* Group the rows: throughput rounds -> their median round, with the
  * lowest and highest beside it.  Called once, after the last add. */
 void run_finish(struct run *run);

@@ -7,6 +7,7 @@
 #include "run.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MAXT 16
@@ -475,6 +476,43 @@ static void wakeup_finding(const struct run *run, FILE *out)
 	      "transports' round trips measure.\n", out);
 }
 
+/* The machine's own pauses on the one-CPU placement's CPU, and the pipe
+ * round trips they lengthened there: the tail that belongs to the
+ * machine, not to the transport or to the harness. */
+static void pause_finding(const struct run *run, FILE *out)
+{
+	int cpu = run->same[0] ? atoi(run->same) : -1;
+	const struct pause_row *p = NULL;
+	for (size_t i = 0; i < run->npauses; i++)
+		if (run->pauses[i].cpu == cpu)
+			p = &run->pauses[i];
+	if (!p)
+		return;
+	if (!(p->per_s > 0)) {
+		fprintf(out, "- **CPU %d never paused** for over 5 µs while a loop read the clock "
+			"(`ipclab bench pauses`): a one-CPU tail here comes from the kernel or the "
+			"transport, not from the machine.\n", cpu);
+		return;
+	}
+	fprintf(out, "- **The one-CPU tail is the machine's.** In a loop that only read the "
+		"clock, CPU %d stopped %.0f times a second for %.1f µs (median), %.1f %% of the "
+		"time (`ipclab bench pauses`)", cpu, p->per_s, p->p50_us, p->lost_pct);
+	if (p->ctxsw)
+		fprintf(out, "; %lu switch%s to other tasks came in the count", p->ctxsw,
+			p->ctxsw > 1 ? "es" : "");
+	fputc('.', out);
+	if (p->have_trips && p->trip_mean_us > 0) {
+		double expect = p->per_s * p->trip_mean_us * 1e-6;
+		fprintf(out, "  A %.1f µs pipe round trip should meet one about once in %.0f; "
+			"%.1f %% of them took over %.0f µs more than the p50, and they lift the "
+			"mean to %.2f× the p50.", p->trip_p50_us, 1 / expect, 100 * p->slow_share,
+			p->p50_us / 2, p->trip_mean_us / p->trip_p50_us);
+	}
+	fputs("  Why: the host takes the virtual CPU away and gives it back, and the guest "
+	      "sees no interrupt and no steal time; a pause lands in whatever runs, so every "
+	      "tool's mean carries it, perf's and lmbench's as much as ipclab's.\n", out);
+}
+
 void run_findings(const struct run *run, FILE *out)
 {
 	fputs("## Findings\n\n", out);
@@ -486,6 +524,7 @@ void run_findings(const struct run *run, FILE *out)
 			small_finding(run, out, pins[i]);
 	placement_finding(run, out);
 	wakeup_finding(run, out);
+	pause_finding(run, out);
 	for (size_t i = 0; i < 3; i++)
 		if (pins[i][0])
 			bulk_finding(run, out, pins[i]);

@@ -9,9 +9,24 @@ pin_label() { printf '%s' "${1/,/-}"; }
 # pin_args PIN - the --pin option for a placement, nothing for "none".
 pin_args() { [ "$1" = none ] || printf -- '--pin\n%s\n' "$1"; }
 
+# machine_pauses - the machine's own pauses on each CPU the placements use
+# (`ipclab bench pauses`: a loop that only reads the clock), just before
+# the round trips that meet them; the summary sets the one-CPU tail
+# against them.
+machine_pauses() {
+	local cpu
+	mkdir -p "$RESULTS_DIR/machine"
+	say "the machine's own pauses on CPU ${CPU_IDS[*]:0:2}, $PAUSE_MS ms each"
+	for cpu in "${CPU_IDS[@]:0:2}"; do
+		to_csv "$RESULTS_DIR/machine/pauses_cpu$cpu.csv" "$IPCLAB" bench pauses --pin "$cpu" \
+			--count "$PAUSE_MS" --format csv
+	done
+}
+
 latency_layer() {
 	local t mode pin n=0 total args label
 	mkdir -p "$RESULTS_DIR/latency" "$RESULTS_DIR/samples"
+	machine_pauses
 	total=$(wc -w <<<"$TRANSPORTS")
 	for t in $TRANSPORTS; do
 		n=$((n + 1))

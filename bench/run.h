@@ -37,6 +37,8 @@ struct run {
 	size_t nenv, capenv;
 	struct steal *steal;
 	size_t nsteal, capsteal;
+	struct pause_row *pauses;
+	size_t npauses, cappauses;
 	char **strs;           /* every string the rows point to */
 	size_t nstrs, capstrs;
 	char same[16], cross[16]; /* the placements: one CPU "a,a", two CPUs "a,b" */

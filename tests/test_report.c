@@ -288,6 +288,50 @@ static void test_peer_levels_and_means(void **state)
 	run_free(run);
 }
 
+/* The machine's pauses on the one-CPU placement's CPU, set against the
+ * pipe round trips there: what a pause predicts and what the samples saw. */
+static void test_pause_finding(void **state)
+{
+	(void)state;
+	struct run *run = ranked_run("pipe", "tcp");
+	char *text = findings_of(run, false);
+	assert_null(strstr(text, "machine's"));
+	free(text);
+
+	/* CPU 1 is not the one-CPU placement's: not a finding. */
+	struct pause_row other = { .cpu = 1, .per_s = 500, .lost_pct = 2, .p50_us = 30 };
+	assert_int_equal(run_add_pauses(run, &other), 0);
+	text = findings_of(run, false);
+	assert_null(strstr(text, "machine's"));
+	free(text);
+
+	/* 1,000 pauses a second of 40 µs, a 12.5 µs round trip (mean 13.3):
+	 * one in 75 should meet one. */
+	struct pause_row p = { .cpu = 0, .per_s = 1000, .lost_pct = 4.2, .p50_us = 40,
+			       .ctxsw = 1, .have_trips = true, .trip_p50_us = 12.5,
+			       .trip_mean_us = 13.3, .slow_share = 0.0125 };
+	assert_int_equal(run_add_pauses(run, &p), 0);
+	text = findings_of(run, false);
+	assert_non_null(strstr(text, "**The one-CPU tail is the machine's.** In a loop that only "
+				     "read the clock, CPU 0 stopped 1000 times a second for 40.0 µs "
+				     "(median), 4.2 % of the time (`ipclab bench pauses`); 1 switch to "
+				     "other tasks came in the count."));
+	assert_non_null(strstr(text, "A 12.5 µs pipe round trip should meet one about once in 75; "
+				     "1.2 % of them took over 20 µs more than the p50, and they lift "
+				     "the mean to 1.06× the p50."));
+	free(text);
+	run_free(run);
+
+	/* A CPU that never paused says so. */
+	run = ranked_run("pipe", "tcp");
+	struct pause_row calm = { .cpu = 0 };
+	assert_int_equal(run_add_pauses(run, &calm), 0);
+	text = findings_of(run, false);
+	assert_non_null(strstr(text, "**CPU 0 never paused**"));
+	free(text);
+	run_free(run);
+}
+
 static int on_env(void *arg, const char *key, const char *value)
 {
 	return run_set_env(arg, key, value);
@@ -374,8 +418,9 @@ static void test_report_dir(void **state)
 {
 	ENV;
 	char sub[IPC_PATH_MAX + 32];
-	static const char *const dirs[] = { "latency", "peers", "peers/ipclab", "scaling", "samples" };
-	for (size_t i = 0; i < 5; i++) {
+	static const char *const dirs[] = { "latency", "peers", "peers/ipclab", "scaling", "samples",
+					    "machine" };
+	for (size_t i = 0; i < 6; i++) {
 		snprintf(sub, sizeof sub, "%s/%s", env->dir, dirs[i]);
 		assert_int_equal(mkdir(sub, 0700), 0);
 	}
@@ -393,6 +438,18 @@ static void test_report_dir(void **state)
 	write_text(env->dir, "peers/rounds.tsv",
 		   "qperf\ttcp\t64\t0,0\t1\tmean\t8\tpeers/ipclab/a.csv\tpeers/ipclab/b.csv\n"
 		   "sockperf\ttcp\t64\t0,0\t1\tp50\t@peers/sockperf.rtt\tpeers/ipclab/a.csv\tpeers/ipclab/b.csv\n");
+	/* The machine's pauses on CPU 0 (as `ipclab bench pauses --format csv`
+	 * writes them), and the pipe echo's round trips there: 100 samples,
+	 * 3 of them over p50 + half a pause (10 + 20). */
+	write_text(env->dir, "machine/pauses_cpu0.csv", "# date: 2026-01-02T03:04:05Z\n"
+		   "kind,cpu,seconds,threshold_us,pauses,pauses_per_s,lost_pct,min_us,p50_us,"
+		   "p90_us,p99_us,max_us,clock_ns,ctxsw,overflow\n"
+		   "pauses,0,1.000,5.000,2000,2000.000,8.000,6.000,40.000,45.000,60.000,90.000,"
+		   "27.000,0,0\n");
+	char samples[1024] = "";
+	for (int i = 0; i < 100; i++)
+		strcat(samples, i < 3 ? "55\n" : i < 10 ? "25\n" : "10\n");
+	write_text(env->dir, "samples/latency_pipe_echo_0-0.txt", samples);
 	write_text(env->dir, "scaling/redis_unix_50.out", "\"test\",\"rps\"\n"
 		   "\"PING_INLINE\",\"40000.00\",\"1.000\",\"0.100\",\"0.900\",\"1.500\",\"2.000\",\"5.000\"\n");
 
@@ -428,6 +485,13 @@ static void test_report_dir(void **state)
 	/* sockperf's p50 of 9, 10, 11 against the twins' p50 of 8: 0.80. */
 	assert_non_null(strstr(buf, "| sockperf | tcp | 64 | one CPU (0) | p50 | 10.00 | 8.00 | 10.00 | 0.80 |"));
 	assert_non_null(strstr(buf, "| unix_stream | redis | 40.0 |"));
+	/* Mean of the samples: (3 * 55 + 7 * 25 + 90 * 10) / 100 = 12.4; 2,000
+	 * pauses a second predict one in 40 round trips. */
+	assert_non_null(strstr(buf, "CPU 0 stopped 2000 times a second for 40.0 µs (median), "
+				    "8.0 % of the time (`ipclab bench pauses`)."));
+	assert_non_null(strstr(buf, "A 10.0 µs pipe round trip should meet one about once in 40; "
+				    "3.0 % of them took over 20 µs more than the p50, and they lift the "
+				    "mean to 1.24× the p50."));
 
 	snprintf(path, sizeof path, "%s/plots/data/meta.gp", env->dir);
 	f = fopen(path, "r");
@@ -470,6 +534,7 @@ int main(void)
 		cmocka_unit_test(test_throughput_bend),
 		cmocka_unit_test(test_peer_verdicts),
 		cmocka_unit_test(test_peer_levels_and_means),
+		cmocka_unit_test(test_pause_finding),
 		cmocka_unit_test(test_csv_round_trip),
 		cmocka_unit_test_setup_teardown(test_report_dir, test_env_setup, test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_report_dir_missing, test_env_setup,
