@@ -69,6 +69,9 @@ struct bench_opts {
 				     * (`ipclab serve`, maybe on another host);
 				     * NULL: fork our own */
 	int dgram_timeout_ms;       /* latency: datagram resend wait; 0: the default */
+	bool unconnected;           /* latency, datagrams: sendto()/recvfrom() with the
+				     * server's address on every message, as sockperf's
+				     * client does, instead of a connected socket */
 };
 
 /* What a benchmark hands back: one result row and the storage it points to. */

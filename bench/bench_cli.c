@@ -55,7 +55,7 @@ static const char bench_usage[] =
 static const char latency_usage[] =
 	"usage: ipclab bench latency TRANSPORT... [--size B] [--count N] [--warmup N]\n"
 	"                            [--pin A,B] [--format F] [--samples FILE] [--progress]\n"
-	"                            [--address ADDR] [--timeout MS]\n"
+	"                            [--address ADDR] [--timeout MS] [--unconnected]\n"
 	"\n"
 	"Ping-pong between this process (the client) and a forked child (the server)\n"
 	"over TRANSPORT (or `all`); each round trip is timed with CLOCK_MONOTONIC.\n"
@@ -79,6 +79,10 @@ static const char latency_usage[] =
 	"                 (default 1000)\n"
 	"  --wait W       shm: block (default) on the doorbell, or spin on the ring\n"
 	"                 (the row's transport reads shm-spin)\n"
+	"  --unconnected  datagrams: the client sends with sendto() to the server's\n"
+	"                 address and reads with recvfrom(), as sockperf does, instead\n"
+	"                 of connect() once, then send() and recv() (the row's\n"
+	"                 transport reads udp-unconnected, unix_dgram-unconnected)\n"
 	"\n"
 	"Without --size the server answers \"Hello, <name>\" with the product's own\n"
 	"protocol code (the size column is then the request's bytes: 16 on streams,\n"
@@ -224,7 +228,7 @@ enum {
 	O_SAMPLES = 1 << 4, O_TOTAL = 1 << 5, O_PROGRESS = 1 << 6, O_KIND = 1 << 7,
 	O_TRANSPORT = 1 << 8, O_UNIT = 1 << 9, O_FORMAT = 1 << 10, O_NO_VERIFY = 1 << 11,
 	O_ADDRESS = 1 << 12, O_TIMEOUT = 1 << 13, O_DATA = 1 << 14, O_MODE = 1 << 15,
-	O_WAIT = 1 << 16,
+	O_WAIT = 1 << 16, O_UNCONNECTED = 1 << 17,
 };
 
 struct bench_cli {
@@ -326,7 +330,7 @@ static int parse_unit(struct bench_cli *bc, const char *text)
 static int parse_options(struct bench_cli *bc, int allowed, int argc, char **argv)
 {
 	enum { L_SAMPLES = 256, L_TOTAL, L_PROGRESS, L_KIND, L_TRANSPORT, L_UNIT, L_WARMUP,
-	       L_NO_VERIFY, L_ADDRESS, L_TIMEOUT, L_DATA, L_MODE, L_WAIT };
+	       L_NO_VERIFY, L_ADDRESS, L_TIMEOUT, L_DATA, L_MODE, L_WAIT, L_UNCONNECTED };
 	static const struct option longs[] = {
 		{ "size", required_argument, NULL, 's' },
 		{ "count", required_argument, NULL, 'n' },
@@ -341,6 +345,7 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 		{ "timeout", required_argument, NULL, L_TIMEOUT },
 		{ "data", required_argument, NULL, L_DATA },
 		{ "wait", required_argument, NULL, L_WAIT },
+		{ "unconnected", no_argument, NULL, L_UNCONNECTED },
 		{ "kind", required_argument, NULL, L_KIND },
 		{ "transport", required_argument, NULL, L_TRANSPORT },
 		{ "unit", required_argument, NULL, L_UNIT },
@@ -362,7 +367,7 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 			 : ch == L_UNIT ? O_UNIT : ch == L_NO_VERIFY ? O_NO_VERIFY
 			 : ch == L_ADDRESS ? O_ADDRESS : ch == L_TIMEOUT ? O_TIMEOUT
 			 : ch == L_DATA ? O_DATA : ch == L_MODE ? O_MODE
-			 : ch == L_WAIT ? O_WAIT : 0;
+			 : ch == L_WAIT ? O_WAIT : ch == L_UNCONNECTED ? O_UNCONNECTED : 0;
 		if (need && !(allowed & need)) {
 			/* Not argv[optind - 1]: after "--warmup 3" that is the "3". */
 			char name[32];
@@ -421,6 +426,9 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 			break;
 		case L_NO_VERIFY:
 			bc->b.no_verify = true;
+			break;
+		case L_UNCONNECTED:
+			bc->b.unconnected = true;
 			break;
 		case L_ADDRESS:
 			bc->b.address = optarg;
@@ -710,7 +718,7 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 	} subs[] = {
 		{ "latency", latency_usage,
 		  O_SIZE | O_COUNT | O_WARMUP | O_PIN | O_FORMAT | O_SAMPLES | O_PROGRESS |
-		  O_ADDRESS | O_TIMEOUT | O_WAIT, bench_latency },
+		  O_ADDRESS | O_TIMEOUT | O_WAIT | O_UNCONNECTED, bench_latency },
 		{ "throughput", throughput_usage,
 		  O_SIZE | O_TOTAL | O_PIN | O_FORMAT | O_PROGRESS | O_NO_VERIFY | O_WAIT,
 		  bench_throughput },

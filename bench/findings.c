@@ -503,9 +503,10 @@ static void pause_finding(const struct run *run, FILE *out)
 	fputc('.', out);
 	if (p->have_trips && p->trip_mean_us > 0) {
 		double expect = p->per_s * p->trip_mean_us * 1e-6;
-		fprintf(out, "  A %.1f µs pipe round trip should meet one about once in %.0f; "
-			"%.1f %% of them took over %.0f µs more than the p50, and they lift the "
-			"mean to %.2f× the p50.", p->trip_p50_us, 1 / expect, 100 * p->slow_share,
+		fprintf(out, "  A %.1f µs pipe round trip should meet one about once in %.0f "
+			"(%.1f %%); %.1f %% of them took over %.0f µs more than the p50, and they "
+			"lift the mean to %.2f× the p50.", p->trip_p50_us, 1 / expect, 100 * expect,
+			100 * p->slow_share,
 			p->p50_us / 2, p->trip_mean_us / p->trip_p50_us);
 	}
 	fputs("  Why: the host takes the virtual CPU away and gives it back, and the guest "

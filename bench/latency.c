@@ -211,6 +211,9 @@ struct client {
 	size_t req_len, reply_len;
 	size_t tag_off, tag_len;  /* where the round trip's number sits in the reply */
 	struct bench_dgram_tally tally; /* datagrams: every send numbered and counted */
+	/* --unconnected: the server's address, given with every sendto() */
+	struct sockaddr_storage server;
+	socklen_t server_len;     /* 0: the socket is connected (send, recv) */
 };
 
 static void put_hex(char *p, unsigned long long v)
@@ -325,19 +328,60 @@ static int reply_seq(const struct client *cl, size_t n, unsigned long long *seq)
 	return 0;
 }
 
+/* Send one datagram: on the connected socket, or (--unconnected) to the
+ * server's address, which the kernel then routes afresh each time. */
+static inline ssize_t dgram_send(const struct client *cl, const void *buf, size_t len)
+{
+	if (!cl->server_len)
+		return send(cl->wfd, buf, len, MSG_NOSIGNAL);
+	return sendto(cl->wfd, buf, len, MSG_NOSIGNAL, (const struct sockaddr *)&cl->server,
+		      cl->server_len);
+}
+
+/* Receive one datagram; unconnected, with its sender's address (as a
+ * client that cannot know who answers must ask). */
+static inline ssize_t dgram_recv(struct client *cl)
+{
+	if (!cl->server_len)
+		return recv(cl->rfd, cl->got, cl->reply_len, MSG_TRUNC);
+	struct sockaddr_storage from;
+	socklen_t flen = sizeof from;
+	return recvfrom(cl->rfd, cl->got, cl->reply_len, MSG_TRUNC, (struct sockaddr *)&from,
+			&flen);
+}
+
+/* --unconnected: note the server's address, then undo the connect()
+ * (AF_UNSPEC), so that every message names its destination. */
+static int dgram_unconnect(struct client *cl, struct ipc_error *e)
+{
+	struct sockaddr none = { .sa_family = AF_UNSPEC };
+
+	cl->server_len = sizeof cl->server;
+	if (getpeername(cl->wfd, (struct sockaddr *)&cl->server, &cl->server_len) < 0) {
+		cl->server_len = 0;
+		return ipc_fail(e, IPC_SYSTEM, errno, "getpeername (%s client)", cl->o->t->name);
+	}
+	if (connect(cl->wfd, &none, sizeof none) < 0) {
+		cl->server_len = 0;
+		return ipc_fail(e, IPC_SYSTEM, errno, "connect AF_UNSPEC (%s client): "
+				"undo the connection", cl->o->t->name);
+	}
+	return 0;
+}
+
 /* One datagram round trip.  1: done; 0: lost (timed out: send again). */
 static inline int dgram_trip(struct client *cl, struct ipc_error *e)
 {
 	struct bench_dgram_tally *t = &cl->tally;
 	const char *want = expected(cl);
 
-	while (send(cl->wfd, cl->req, cl->req_len, MSG_NOSIGNAL) < 0)
+	while (dgram_send(cl, cl->req, cl->req_len) < 0)
 		if (errno != EINTR)
 			return ipc_fail(e, IPC_SYSTEM, errno, "send to the %s server",
 					cl->o->t->name);
 	t->sent++;
 	for (;;) {
-		ssize_t n = recv(cl->rfd, cl->got, cl->reply_len, MSG_TRUNC);
+		ssize_t n = dgram_recv(cl);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -377,7 +421,7 @@ static int dgram_drain(struct client *cl, struct ipc_error *e)
 	if (bench_dgram_tally_lost(t) == 0 && t->dup == 0 && t->late == 0)
 		return 0;
 	for (;;) {
-		ssize_t n = recv(cl->rfd, cl->got, cl->reply_len, MSG_TRUNC);
+		ssize_t n = dgram_recv(cl);
 		unsigned long long seq;
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -397,7 +441,7 @@ static int dgram_drain(struct client *cl, struct ipc_error *e)
 static int dgram_end(struct bench_pair *p, struct client *cl, struct ipc_error *e)
 {
 	for (int i = 0; i < END_TRIES; i++) {
-		if (send(cl->wfd, "", 0, MSG_NOSIGNAL) < 0 && errno != EINTR)
+		if (dgram_send(cl, "", 0) < 0 && errno != EINTR)
 			return ipc_fail(e, IPC_SYSTEM, errno, "send the end marker to the %s server",
 					cl->o->t->name);
 		int r = bench_pair_poll_report(p, 200, e);
@@ -602,6 +646,9 @@ int bench_latency(const struct bench_opts *o, struct bench_result *r, struct ipc
 				BENCH_MAX_SIZE);
 	if (o->address && remote_check(o, e) < 0)
 		return -1;
+	if (o->unconnected && (!dgram || o->t->opaque_fds))
+		return ipc_fail(e, IPC_USAGE, 0, "--unconnected: %s is not a datagram socket "
+				"(udp and unix_dgram are)", o->t->name);
 	/* Every buffer exists, and is touched, before the first round trip. */
 	uint64_t *ns = alloc_touched(o->count, sizeof *ns);
 	double *us = alloc_touched(o->count, sizeof *us);
@@ -629,6 +676,13 @@ int bench_latency(const struct bench_opts *o, struct bench_result *r, struct ipc
 		cl.rfd = p.c.rfd;
 		cl.wfd = p.c.wfd;
 		cl.conn = &p.c;
+	}
+	if (o->unconnected && dgram_unconnect(&cl, e) < 0) {
+		if (o->address)
+			o->t->close(&remote);
+		else
+			bench_pair_abort(&p);
+		goto out;
 	}
 	int wait_ms = o->dgram_timeout_ms > 0 ? o->dgram_timeout_ms : BENCH_DGRAM_TIMEOUT_MS;
 	int silent_max = SILENT_MS / wait_ms > MAX_SILENT ? SILENT_MS / wait_ms : MAX_SILENT;

@@ -71,11 +71,13 @@ start_peer_server() {
 # ours_measure TRANSPORT SIZE PIN ROUND a|b - one run of ipclab's echo
 # round trips beside a peer's (a: before it, b: after it), into
 # peers/ipclab/; its path relative to the run is left in OURS_FILE.
+# A TRANSPORT of udp-unconnected is udp --unconnected (see peer_sockperf).
 ours_measure() {
 	local t=$1 size=$2 pin=$3 args
 	OURS_FILE=peers/ipclab/${t}_${size}_$(pin_label "$pin")_r$4$5.csv
-	args=(bench latency "$t" --size "$size" --count "$PEER_OURS_COUNT" --warmup "$LAT_WARMUP"
-	      --format csv)
+	args=(bench latency "${t%-unconnected}" --size "$size" --count "$PEER_OURS_COUNT"
+	      --warmup "$LAT_WARMUP" --format csv)
+	[ "$t" = "${t%-unconnected}" ] || args+=(--unconnected)
 	mapfile -t -O "${#args[@]}" args < <(pin_args "$pin")
 	to_csv "$RESULTS_DIR/$OURS_FILE" "$IPCLAB" "${args[@]}"
 }
@@ -119,11 +121,19 @@ peer_perf_pipe() {
 	ours_after perf-sched-pipe mean "$mean" pipe 4 "$pin" "$round"
 }
 
+# sockperf's UDP client does not connect(): it names the server in every
+# sendto() and reads with recvfrom(), and the kernel routes each datagram
+# afresh.  ipclab's UDP client connects once (so does qperf's), which saves
+# that work; like for like, sockperf is set against ipclab's client run
+# --unconnected (the transport udp-unconnected in the tables), and qperf
+# against the connected one, so the table shows both.
 peer_sockperf() {
-	local proto=$1 pin=$2 round=$3 dir=$RESULTS_DIR/peers label port pid flag=() rc=0 rtt
+	local proto=$1 pin=$2 round=$3 dir=$RESULTS_DIR/peers label port pid flag=() rc=0 rtt ours
 	[ "$proto" = tcp ] && flag=(--tcp)
 	label=${proto}_$(pin_label "$pin")
-	ours_before "$proto" "$PEER_SIZE" "$pin" "$round"
+	ours=$proto
+	[ "$proto" = tcp ] || ours=$proto-unconnected
+	ours_before "$ours" "$PEER_SIZE" "$pin" "$round"
 	# shellcheck disable=SC2046
 	start_peer_server "$dir/sockperf_server_${label}_$round.log" "${proto:0:1}" \
 		$(pin_cmd "${pin#*,}") sockperf server "${flag[@]}" -i 127.0.0.1 -p PORT
@@ -141,7 +151,7 @@ peer_sockperf() {
 	rm -f "$dir/sockperf_$label.full.csv"
 	[ -s "$RESULTS_DIR/$rtt" ] ||
 		die "sockperf $proto gave no round trips (see $dir/sockperf_${label}_$round.txt)"
-	ours_after sockperf "p50 mean" "@$rtt" "$proto" "$PEER_SIZE" "$pin" "$round"
+	ours_after sockperf "p50 mean" "@$rtt" "$ours" "$PEER_SIZE" "$pin" "$round"
 }
 
 peer_qperf() {

@@ -873,6 +873,38 @@ static void test_latency_refusals(void **state)
 	assert_non_null(strstr(e.msg, "--pin"));
 }
 
+/* --unconnected: a datagram socket's client names the server in every
+ * sendto(); the round trips work as before, under their own name.  Any
+ * other transport refuses it. */
+static void test_latency_unconnected(void **state)
+{
+	ENV;
+	struct bench_result r;
+	struct ipc_error e = { 0 };
+	bool sock_dgram = env->t->kind == IPC_DATAGRAM && !env->t->opaque_fds;
+	char want[64];
+
+	for (size_t size = 0; size <= 14; size += 14) {
+		struct bench_opts o = opts(env, size, 50);
+		o.unconnected = true;
+		int rc = bench_latency(&o, &r, &e);
+		if (!sock_dgram) {
+			assert_int_equal(rc, -1);
+			assert_int_equal(e.status, IPC_USAGE);
+			assert_non_null(strstr(e.msg, "--unconnected"));
+			return;
+		}
+		if (rc < 0)
+			fail_msg("%s --unconnected: %s", env->t->name, e.msg);
+		snprintf(want, sizeof want, "%s-unconnected", env->t->name);
+		assert_string_equal(r.row.transport, want);
+		assert_int_equal(r.row.count, 50);
+		assert_ordered(&r.row.lat_us, 50);
+		if (!may_lose(env->t))
+			assert_int_equal(r.row.lost, 0);
+	}
+}
+
 static void test_throughput(void **state)
 {
 	ENV;
@@ -1126,6 +1158,7 @@ static void test_cli_usage_errors(void **state)
 #define FOR_TRANSPORT(name)                                                        \
 	PER_TRANSPORT(test_latency_greeting, name), PER_TRANSPORT(test_latency_echo, name), \
 	PER_TRANSPORT(test_latency_refusals, name), PER_TRANSPORT(test_throughput, name),   \
+	PER_TRANSPORT(test_latency_unconnected, name),                                     \
 	PER_TRANSPORT(test_throughput_unverified, name),                                   \
 	PER_TRANSPORT(test_throughput_refusals, name), PER_TRANSPORT(test_connect_setup, name)
 

@@ -316,7 +316,7 @@ static void test_pause_finding(void **state)
 				     "read the clock, CPU 0 stopped 1000 times a second for 40.0 µs "
 				     "(median), 4.2 % of the time (`ipclab bench pauses`); 1 switch to "
 				     "other tasks came in the count."));
-	assert_non_null(strstr(text, "A 12.5 µs pipe round trip should meet one about once in 75; "
+	assert_non_null(strstr(text, "A 12.5 µs pipe round trip should meet one about once in 75 (1.3 %); "
 				     "1.2 % of them took over 20 µs more than the p50, and they lift "
 				     "the mean to 1.06× the p50."));
 	free(text);
@@ -489,7 +489,7 @@ static void test_report_dir(void **state)
 	 * pauses a second predict one in 40 round trips. */
 	assert_non_null(strstr(buf, "CPU 0 stopped 2000 times a second for 40.0 µs (median), "
 				    "8.0 % of the time (`ipclab bench pauses`)."));
-	assert_non_null(strstr(buf, "A 10.0 µs pipe round trip should meet one about once in 40; "
+	assert_non_null(strstr(buf, "A 10.0 µs pipe round trip should meet one about once in 40 (2.5 %); "
 				    "3.0 % of them took over 20 µs more than the p50, and they lift the "
 				    "mean to 1.24× the p50."));
 
