@@ -27,6 +27,9 @@
  * Every send carries its own number, so the row says exactly how many
  * datagrams went unanswered (lost), were answered twice, arrived out of
  * order or after their round trip was given up (struct bench_dgram_tally).
+ * The datagram client connect()s once, as the product's does; with
+ * --unconnected it names the server in every sendto() instead, as sockperf
+ * does, so that the two can be compared like for like.
  *
  * With --address the client greets a server that already runs there
  * (`ipclab serve`, in another network namespace or on another host) instead
