@@ -334,6 +334,20 @@ int run_plot_data(const struct run *run, const char *dir, const char *rundir,
 	fprintf(f, "SWEEP = \"%s\"\n",
 		placement_name(run->cross[0] ? run->cross : run->same, pl, sizeof pl));
 	fprintf(f, "LAT_YMIN = %g\nLAT_YMAX = %g\n", ymin, ymax * 1.6);
+	/* The floor under the two-CPU bars: one cache line passed between the
+	 * processes, and shm with both sides spinning (NaN: not measured). */
+	const struct run_row *pp = run->cross[0] ? run_find(run, "latency", "pingpong", "",
+							     run->cross, 0) : NULL;
+	const struct run_row *sp = run->cross[0] ? run_find(run, "latency", "shm-spin", "greeting",
+							     run->cross, 0) : NULL;
+	if (pp && pp->r.lat_us.p50 > 0)
+		fprintf(f, "PINGPONG_CROSS = %g\n", pp->r.lat_us.p50);
+	else
+		fputs("PINGPONG_CROSS = NaN\n", f);
+	if (sp && sp->r.lat_us.p50 > 0)
+		fprintf(f, "SPIN_CROSS = %g\n", sp->r.lat_us.p50);
+	else
+		fputs("SPIN_CROSS = NaN\n", f);
 	fprintf(f, "CDF_XMIN = %g\nCDF_XMAX = %g\n", isfinite(cdf_lo) ? decade_floor(cdf_lo) : 1,
 		cdf_hi > 0 ? cdf_hi * 3 : 1000);
 	/* A log axis only where the figures span more than a decade. */

@@ -1,6 +1,7 @@
 # latency.gp - round-trip latency per transport, with client and server on
 # one CPU (left) and on two CPUs (right), on the same axis: p50 bars for
-# greeting requests and 64-byte echoes, p99 whiskers, p99.9 diamonds.
+# greeting requests and 64-byte echoes, p99 whiskers, p99.9 diamonds; on
+# the two-CPU panel, dashed lines for the floor (bench pingpong, shm-spin).
 # Input: latency.dat (`ipclab bench report`): i transport, then p50 p99
 # p999 of greeting and echo on one CPU, then on two CPUs.
 call 'plots/common.gp' ARG1 ARG2
@@ -14,7 +15,8 @@ do for [i = 1 : NT] { set xtics add (tname(i) i) }
 set xtics rotate by -25 left
 set ylabel "round trip (µs, log scale)"
 set logscale y
-set yrange [LAT_YMIN : LAT_YMAX]
+# Headroom over the highest p99.9 for the key, which sits there.
+set yrange [LAT_YMIN : LAT_YMAX * 3]
 set format y "%g"
 eval "set ytics " . LOGTICS
 set mytics 1
@@ -43,8 +45,23 @@ do for [fmt in "png svg"] {
 		if (IDLE_HALTS) {
 			set label 1 "idle CPUs halt on this machine:\nthese round trips mostly time\nthe other CPU waking up" at graph 0.03, graph 0.95 left front font ",10" tc rgb "#c00000"
 		}
+		# The floor: what a round trip across the CPUs costs with no
+		# system call at all (dashed lines; absent when not measured).
+		set style textbox opaque noborder
+		if (PINGPONG_CROSS == PINGPONG_CROSS) {
+			set arrow 2 from graph 0, first PINGPONG_CROSS to graph 1, first PINGPONG_CROSS nohead dt 2 lw 1.5 lc rgb "#333333" front
+			set label 2 sprintf("one cache line passed back and forth: %.2f µs", PINGPONG_CROSS) at graph 0.98, first PINGPONG_CROSS right offset 0, 0.7 font ",9" tc rgb "#333333" boxed front
+		}
+		if (SPIN_CROSS == SPIN_CROSS) {
+			set arrow 3 from graph 0, first SPIN_CROSS to graph 1, first SPIN_CROSS nohead dt 3 lw 1.5 lc rgb "#333333" front
+			set label 3 sprintf("shm, both sides spinning: %.2f µs", SPIN_CROSS) at graph 0.98, first SPIN_CROSS right offset 0, 0.7 font ",9" tc rgb "#333333" boxed front
+		}
 		eval panel(9, 0)
 		unset label 1
+		unset label 2
+		unset label 3
+		unset arrow 2
+		unset arrow 3
 	}
 	unset multiplot
 	unset output
