@@ -406,8 +406,8 @@ static void flagged_table(const struct run *run, FILE *out)
 				continue;
 			if (!head)
 				fputs("## Flagged results\n\nHIGH-SPREAD: p99 over 3× p50 (one operation in "
-				      "a hundred took three times the typical one: other work on the "
-				      "machine); TWO-LEVEL: the run spent part of its time at one speed "
+				      "a hundred took three times the typical one: the machine's own "
+				      "pauses, or other work on it); TWO-LEVEL: the run spent part of its time at one speed "
 				      "and part at another, so its p50 and mean mix two regimes (the note "
 				      "in all.csv gives both levels and the share of the run at the higher "
 				      "one); LOSSY: datagrams lost (MB/s counts what arrived).  Each "
@@ -534,7 +534,7 @@ static void warnings(const struct run *run, FILE *warn)
 {
 	static const char *const causes[] = { "HIGH-SPREAD", "TWO-LEVEL", "LOSSY", "UNPINNED" };
 	static const char *const what[] = {
-		"p99 over 3× p50 (noise from other work on the machine)",
+		"p99 over 3× p50 (the machine's own pauses, or other work on it)",
 		"two speeds in one run (the machine changed regime mid-run)",
 		"datagrams lost (UDP drops when the receiver falls behind)",
 		"not pinned although a placement was asked for",
