@@ -729,7 +729,8 @@ static int load_pauses(struct run *run, const char *path, const char *name,
 		 p.cpu);
 	if (p.p50_us > 0 && access(sp, R_OK) == 0) {
 		struct stats st;
-		if (samples_stats(sp, &st, p.p50_us / 2, &p.slow_share, e) < 0)
+		p.slow_over_us = p.p50_us / 2;
+		if (samples_stats(sp, &st, p.slow_over_us, &p.slow_share, e) < 0)
 			return -1;
 		p.have_trips = st.n > 0;
 		p.trip_p50_us = st.p50;

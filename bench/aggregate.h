@@ -44,10 +44,10 @@ struct pause_row {
 	double per_s, lost_pct, p50_us; /* pauses a second, share of time, length */
 	unsigned long ctxsw;            /* other tasks' switches during the census */
 	/* The pipe echo's round trips on this CPU alone, when its samples are
-	 * in the run: their p50, and the share that took at least half a
-	 * typical pause longer than it. */
+	 * in the run: their p50 and mean, and the share that took more than
+	 * slow_over_us (half a typical pause) longer than the p50. */
 	bool have_trips;
-	double trip_p50_us, trip_mean_us, slow_share;
+	double trip_p50_us, trip_mean_us, slow_over_us, slow_share;
 };
 
 struct run;

@@ -512,7 +512,7 @@ static void pause_finding(const struct run *run, FILE *out)
 	if (p->have_trips && p->trip_p50_us > 0)
 		fprintf(out, "  The pipe round trips on that CPU: p50 %.1f µs, mean %.1f %% above "
 			"it, and %.1f %% of them took over %.0f µs longer than the p50.",
-			p->trip_p50_us, excess, 100 * p->slow_share, p->p50_us / 2);
+			p->trip_p50_us, excess, 100 * p->slow_share, p->slow_over_us);
 	fputs("  Why: the host takes the virtual CPU away and gives it back, and the guest "
 	      "sees no interrupt and no steal time; a pause lands in whatever runs and "
 	      "stretches it, so a mean stands about the share of time lost above the p50, in "

@@ -309,7 +309,7 @@ static void test_pause_finding(void **state)
 	 * one in 75 should meet one. */
 	struct pause_row p = { .cpu = 0, .per_s = 1000, .lost_pct = 4.2, .p50_us = 40,
 			       .ctxsw = 1, .have_trips = true, .trip_p50_us = 12.5,
-			       .trip_mean_us = 13.3, .slow_share = 0.0125 };
+			       .trip_mean_us = 13.3, .slow_over_us = 20, .slow_share = 0.0125 };
 	assert_int_equal(run_add_pauses(run, &p), 0);
 	text = findings_of(run, false);
 	assert_non_null(strstr(text, "**The one-CPU tail is the machine's.** In a loop that only "
