@@ -305,8 +305,8 @@ static void test_pause_finding(void **state)
 	assert_null(strstr(text, "machine's"));
 	free(text);
 
-	/* 1,000 pauses a second of 40 µs, a 12.5 µs round trip (mean 13.3):
-	 * one in 75 should meet one. */
+	/* 1,000 pauses a second of 40 µs, 4.2 % of the time; a 12.5 µs round
+	 * trip whose mean (13.3) stands 6.4 % above it: the pauses explain it. */
 	struct pause_row p = { .cpu = 0, .per_s = 1000, .lost_pct = 4.2, .p50_us = 40,
 			       .ctxsw = 1, .have_trips = true, .trip_p50_us = 12.5,
 			       .trip_mean_us = 13.3, .slow_over_us = 20, .slow_share = 0.0125 };
