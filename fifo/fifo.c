@@ -57,10 +57,36 @@
 #include "fifo.h"
 #include "io.h"
 #include "ipc.h"
+#include "steps.h"
 #include "unixpath.h"
 
 #define NAME "fifo"
 #define ID_MAX FIFO_ID_MAX
+
+/* The server's life cycle: a well-known FIFO for connection notices, and a
+ * pair of FIFOs per client, found by the id in its notice. */
+static const struct ipc_step_def fifo_steps[] = {
+	{ 1, "unlink", NULL, "remove a FIFO left behind, if no server reads it",
+	  "only when a crashed server left its FIFO" },
+	{ 2, "mkfifo", "mknodat", "`mkfifo()` the well-known FIFO", NULL },
+	{ 3, "open", "openat", "open it for reading", NULL },
+	{ 4, "open", "openat",
+	  "open it for writing too, so that `read()` never sees end of file between clients",
+	  NULL },
+	{ 5, "read", "read",
+	  "read a client's connection notice (its id in a fixed record of 32 bytes, under "
+	  "`PIPE_BUF` so it is never mixed with another)", NULL },
+	{ 6, "open", "openat", "open that client's request FIFO", NULL },
+	{ 7, "open", "openat", "open its reply FIFO", NULL },
+	{ 8, "unlink", "unlink unlink",
+	  "unlink the client's FIFOs: the open descriptors keep working", NULL },
+	{ 9, "read", "read", "read the request", NULL },
+	{ 10, "write", "write", "write the reply", NULL },
+	{ 11, "close", "close close", "close the client's FIFOs", NULL },
+	{ 12, "unlink", "unlink", "unlink the well-known FIFO", NULL },
+	{ 13, "close", "close close", "close the well-known FIFO", NULL },
+	{ 14, "exit", "exit_group", "exit", "when `ipclab serve` stops" },
+};
 
 /* What the server keeps of its own (s->priv): a client whose notice was
  * read already, to be accepted by the next accept() ("" = none). */
@@ -73,18 +99,18 @@ struct fifo_server {
  * of a connection has none): the names of its pair while they are its to
  * remove, and a reader of its own request FIFO. */
 struct fifo_conn {
-	int keepalive_fd;               /* see step 4 of fifo_connect(); -1 */
+	int keepalive_fd;               /* see fifo_connect(); -1 */
 	char own_path[2][IPC_PATH_MAX]; /* .req and .rep: removed by close() */
 };
 
-static void close_fd(const struct ipc_ctx *ctx, int *fd)
+static void close_fd(const struct ipc_ctx *ctx, int step, int *fd)
 {
 	if (*fd < 0)
 		return;
 	if (close(*fd) < 0)
-		ipc_step(ctx, NAME, "close", "fd %d: %s", *fd, strerror(errno));
+		ipc_step(ctx, NAME, step, "close", "fd %d: %s", *fd, strerror(errno));
 	else
-		ipc_step(ctx, NAME, "close", "fd %d", *fd);
+		ipc_step(ctx, NAME, step, "close", "fd %d", *fd);
 	*fd = -1;
 }
 
@@ -110,15 +136,15 @@ static int client_path(char *out, size_t cap, const char *server, const char *id
 /* open() a FIFO the way every open here needs: O_NONBLOCK (never wait for
  * the other side), O_NOFOLLOW (a symlink is refused with ELOOP, so a planted
  * one cannot redirect us), O_CLOEXEC.  Narrated; -1 and e on error. */
-static int open_fifo(const struct ipc_ctx *ctx, const char *path, int mode, const char *note,
-		     struct ipc_error *e)
+static int open_fifo(const struct ipc_ctx *ctx, int step, const char *path, int mode,
+		     const char *note, struct ipc_error *e)
 {
 	const char *how = mode == O_WRONLY ? "O_WRONLY" : "O_RDONLY";
 	int fd = open(path, mode | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
 
 	if (fd < 0)
 		return ipc_fail(e, IPC_SYSTEM, errno, "open %s %s", path, how);
-	ipc_step(ctx, NAME, "open", "%s %s -> fd %d%s", path, how, fd, note);
+	ipc_step(ctx, NAME, step, "open", "%s %s -> fd %d%s", path, how, fd, note);
 	return fd;
 }
 
@@ -129,14 +155,15 @@ static void fifo_default_address(const struct ipc_ctx *ctx, char *out, size_t ca
 
 /* ---- server ---------------------------------------------------------- */
 
-/* Step 1 - mkfifo(): give the server a name.  An existing FIFO may be
- * replaced only when no server reads it any more (a crashed one's leftover);
- * anything that is not a FIFO is never deleted. */
+/* Step 1 - remove a FIFO left behind: an existing FIFO may be replaced
+ * only when no server reads it any more (a crashed one's leftover);
+ * anything that is not a FIFO is never deleted.  Step 2 - mkfifo(): give
+ * the server a name. */
 static int make_server_fifo(const struct ipc_ctx *ctx, const char *path, struct ipc_error *e)
 {
 	for (int attempt = 0;; attempt++) {
 		if (mkfifo(path, 0600) == 0) {
-			ipc_step(ctx, NAME, "mkfifo", "%s (mode 0600)", path);
+			ipc_step(ctx, NAME, 2, "mkfifo", "%s (mode 0600)", path);
 			return 0;
 		}
 		if (errno != EEXIST)
@@ -161,7 +188,7 @@ static int make_server_fifo(const struct ipc_ctx *ctx, const char *path, struct 
 		}
 		if (errno != ENXIO)
 			return ipc_fail(e, IPC_SYSTEM, errno, "open %s", path);
-		ipc_step(ctx, NAME, "unlink", "%s (stale: no server reads it)", path);
+		ipc_step(ctx, NAME, 1, "unlink", "%s (stale: no server reads it)", path);
 		if (unlink(path) < 0 && errno != ENOENT)
 			return ipc_fail(e, IPC_SYSTEM, errno, "unlink stale FIFO %s", path);
 	}
@@ -215,7 +242,7 @@ static void sweep_dead_pairs(const struct ipc_server *s, const char *server)
 		    !unread_fifo(req) || !unread_fifo(rep))
 			continue;
 		if (unlink(req) == 0 && unlink(rep) == 0)
-			ipc_step(s->ctx, NAME, "unlink", "%s and .rep: left by client %ld, which "
+			ipc_step(s->ctx, NAME, IPC_NO_STEP, "unlink", "%s and .rep: left by client %ld, which "
 				 "is gone", req, pid);
 	}
 	if (d)
@@ -257,15 +284,15 @@ static int fifo_listen(struct ipc_server *s, const char *address, struct ipc_err
 	snprintf(s->addr.text, sizeof s->addr.text, "%s", address);
 	s->owns_path = true;
 
-	/* Step 2 - open() it for reading.  O_NONBLOCK: without it, open()
+	/* Step 3 - open() it for reading.  O_NONBLOCK: without it, open()
 	 * would wait for the first writer (the first client). */
-	s->fd = open_fifo(s->ctx, address, O_RDONLY, "", e);
-	/* Step 3 - and for writing, though we never write.  read() returns
+	s->fd = open_fifo(s->ctx, 3, address, O_RDONLY, "", e);
+	/* Step 4 - and for writing, though we never write.  read() returns
 	 * end-of-file whenever the last writer closes: after each client's
 	 * notice, poll() would report a hang-up forever.  With a writer of our
 	 * own the FIFO always has one (TLPI 44.8). */
 	if (s->fd >= 0)
-		s->aux_fd = open_fifo(s->ctx, address, O_WRONLY, " (our own writer: no EOF)", e);
+		s->aux_fd = open_fifo(s->ctx, 4, address, O_WRONLY, " (our own writer: no EOF)", e);
 	if (s->aux_fd < 0) {
 		fifo_shutdown(s, true);
 		return -1;
@@ -330,7 +357,7 @@ bool fifo_server_has_pending(const struct ipc_server *s)
 	return s->priv && FIFO_RETRY(s)[0];
 }
 
-/* Step 4 - read one notice: ONE read() of exactly one notice's size.  As
+/* Step 5 - read one notice: ONE read() of exactly one notice's size.  As
  * every client writes whole notices atomically, that read takes exactly one
  * of them, and the next stays in the FIFO, where poll() still sees it.
  *
@@ -362,7 +389,7 @@ static int read_notice(struct ipc_server *s, char id[ID_MAX], struct ipc_error *
 					"(%zu bytes; expected '\\n', \"<pid>[-<hex tag>]\", spaces: "
 					"%d bytes in all): dropped", s->addr.text, got,
 					FIFO_NOTICE_SIZE);
-		ipc_step(s->ctx, NAME, "read", "fd %d: notice from client %s", s->fd, id);
+		ipc_step(s->ctx, NAME, 5, "read", "fd %d: notice from client %s", s->fd, id);
 		return 0;
 	}
 	if (nl) { /* a notice starts at nl: take the rest of it */
@@ -374,7 +401,7 @@ static int read_notice(struct ipc_server *s, char id[ID_MAX], struct ipc_error *
 		char found[ID_MAX];
 		if (fifo_notice_parse(rec, got, found) == 0) {
 			memcpy(FIFO_RETRY(s), found, ID_MAX);
-			ipc_step(s->ctx, NAME, "read", "fd %d: notice from client %s, after "
+			ipc_step(s->ctx, NAME, 5, "read", "fd %d: notice from client %s, after "
 				 "%zu stray bytes", s->fd, found, stray);
 		} else {
 			stray += got;
@@ -384,15 +411,16 @@ static int read_notice(struct ipc_server *s, char id[ID_MAX], struct ipc_error *
 			"dropped", stray, s->addr.text);
 }
 
-/* Step 5 - open one FIFO of the client's pair, refusing anything else:
+/* Steps 6 and 7 - open one FIFO of the client's pair (Step 6 the request
+ * FIFO, Step 7 the reply FIFO), refusing anything else:
  * a symlink planted at client-<id>.rep must not make us write elsewhere.
  * Opening .rep for writing fails with ENXIO if the client already left. */
-static int open_client_fifo(const struct ipc_server *s, const char *path, int mode,
+static int open_client_fifo(const struct ipc_server *s, int step, const char *path, int mode,
 			    struct ipc_error *e)
 {
 	const char *use = mode == O_WRONLY ? "write to" : "read from";
 	struct stat st;
-	int fd = open_fifo(s->ctx, path, mode, "", e);
+	int fd = open_fifo(s->ctx, step, path, mode, "", e);
 
 	if (fd < 0) {
 		if (e->sys_errno == ELOOP)
@@ -428,10 +456,10 @@ static void remove_dead_pair(const struct ipc_server *s, const char *req, int rf
 	struct stat st;
 
 	if (still_named(req, rfd) && unlink(req) == 0)
-		ipc_step(s->ctx, NAME, "unlink", "%s (its client left)", req);
+		ipc_step(s->ctx, NAME, IPC_NO_STEP, "unlink", "%s (its client left)", req);
 	if (lstat(rep, &st) == 0 && S_ISFIFO(st.st_mode) && st.st_uid == geteuid() &&
 	    unlink(rep) == 0)
-		ipc_step(s->ctx, NAME, "unlink", "%s (its client left)", rep);
+		ipc_step(s->ctx, NAME, IPC_NO_STEP, "unlink", "%s (its client left)", rep);
 }
 
 static int fifo_accept(struct ipc_server *s, struct ipc_conn *c, struct ipc_error *e)
@@ -451,8 +479,8 @@ static int fifo_accept(struct ipc_server *s, struct ipc_conn *c, struct ipc_erro
 		return ipc_fail(e, IPC_SYSTEM, 0, "client FIFO names next to %s too long",
 				s->addr.text);
 
-	int rfd = open_client_fifo(s, req, O_RDONLY, e);
-	int wfd = rfd < 0 ? -1 : open_client_fifo(s, rep, O_WRONLY, e);
+	int rfd = open_client_fifo(s, 6, req, O_RDONLY, e);
+	int wfd = rfd < 0 ? -1 : open_client_fifo(s, 7, rep, O_WRONLY, e);
 	if (wfd < 0) {
 		if (rfd >= 0 && e->sys_errno == ENXIO)
 			remove_dead_pair(s, req, rfd, rep);
@@ -465,15 +493,15 @@ static int fifo_accept(struct ipc_server *s, struct ipc_conn *c, struct ipc_erro
 		return -1;
 	}
 
-	/* Step 6 - unlink() both names at once.  An open FIFO outlives its
+	/* Step 8 - unlink() both names at once.  An open FIFO outlives its
 	 * name, like any file; from now on no one else can open this pair. */
 	const char *paths[] = { req, rep };
 	for (int i = 0; i < 2; i++) {
 		if (unlink(paths[i]) == 0)
-			ipc_step(s->ctx, NAME, "unlink", "%s (still open: fd %d)", paths[i],
+			ipc_step(s->ctx, NAME, 8, "unlink", "%s (still open: fd %d)", paths[i],
 				 i == 0 ? rfd : wfd);
 		else /* the client will try again when it closes */
-			ipc_step(s->ctx, NAME, "unlink", "%s: %s", paths[i], strerror(errno));
+			ipc_step(s->ctx, NAME, 8, "unlink", "%s: %s", paths[i], strerror(errno));
 	}
 
 	ipc_conn_init(c, s->t, s->ctx);
@@ -500,9 +528,9 @@ static int fifo_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc
 	/* A notice must arrive in one piece (see the top of the file). */
 	_Static_assert(sizeof notice <= PIPE_BUF, "a notice must fit in PIPE_BUF");
 
-	/* Step 1 - open() the server's FIFO for writing.  Non-blocking, so
+	/* The client, first: open() the server's FIFO for writing.  Non-blocking, so
 	 * that with no server reading it we fail at once (ENXIO). */
-	int sfd = open_fifo(c->ctx, server, O_WRONLY, "", e);
+	int sfd = open_fifo(c->ctx, IPC_NO_STEP, server, O_WRONLY, "", e);
 	if (sfd < 0) {
 		e->status = ipc_status_of_errno(e->sys_errno);
 		if (e->status == IPC_NO_SERVER)
@@ -510,12 +538,12 @@ static int fifo_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc
 		return -1;
 	}
 	if (fstat(sfd, &st) < 0 || !S_ISFIFO(st.st_mode)) {
-		close_fd(c->ctx, &sfd);
+		close_fd(c->ctx, IPC_NO_STEP, &sfd);
 		ipc_fail(e, IPC_NO_SERVER, 0, "%s is not a FIFO", server);
 		return ipc_hint(e, "is the --address right? start a server with `ipclab serve fifo`");
 	}
 	if (!(fc = calloc(1, sizeof *fc))) {
-		close_fd(c->ctx, &sfd);
+		close_fd(c->ctx, IPC_NO_STEP, &sfd);
 		return ipc_fail(e, IPC_SYSTEM, ENOMEM, "fifo connection to %s", server);
 	}
 	fc->keepalive_fd = -1;
@@ -523,7 +551,7 @@ static int fifo_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc
 	req = fc->own_path[0];
 	rep = fc->own_path[1];
 
-	/* Step 2 - mkfifo() our pair next to it; close() removes what we made.
+	/* Then mkfifo() our pair next to it; close() removes what we made.
 	 * The random tag lets one process open several connections, and keeps
 	 * a new pair from ever taking an old one's name. */
 	if (getrandom(&tag, sizeof tag, 0) != (ssize_t)sizeof tag)
@@ -544,22 +572,23 @@ static int fifo_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc
 				ipc_hint(e, "the leftover of a crashed client: remove it");
 			goto fail;
 		}
-		ipc_step(c->ctx, NAME, "mkfifo", "%s (mode 0600)", fc->own_path[i]);
+		ipc_step(c->ctx, NAME, IPC_NO_STEP, "mkfifo", "%s (mode 0600)", fc->own_path[i]);
 	}
 
-	/* Step 3 - open our reply FIFO for reading first: the server's
+	/* Open our reply FIFO for reading first: the server's
 	 * non-blocking open for writing needs a reader to be there. */
-	if ((c->rfd = open_fifo(c->ctx, rep, O_RDONLY, "", e)) < 0)
+	if ((c->rfd = open_fifo(c->ctx, IPC_NO_STEP, rep, O_RDONLY, "", e)) < 0)
 		goto fail;
-	/* Step 4 - our request FIFO: a reader of our own, then our writer.  A
+	/* Then our request FIFO: a reader of our own, then our writer.  A
 	 * non-blocking open for writing needs a reader (else ENXIO), and a
 	 * request written before the server opens its end would fail with
 	 * EPIPE.  The keep-alive reader never reads; it lives until close(). */
-	if ((fc->keepalive_fd = open_fifo(c->ctx, req, O_RDONLY, " (keep-alive reader)", e)) < 0 ||
-	    (c->wfd = open_fifo(c->ctx, req, O_WRONLY, "", e)) < 0)
+	if ((fc->keepalive_fd = open_fifo(c->ctx, IPC_NO_STEP, req, O_RDONLY,
+					  " (keep-alive reader)", e)) < 0 ||
+	    (c->wfd = open_fifo(c->ctx, IPC_NO_STEP, req, O_WRONLY, "", e)) < 0)
 		goto fail;
 
-	/* Step 5 - the notice, in ONE write() of far less than PIPE_BUF bytes:
+	/* Last, the notice, in ONE write() of far less than PIPE_BUF bytes:
 	 * atomic, all or nothing, so it never mixes with another client's.  A
 	 * full server FIFO (a server not keeping up) means: wait for room. */
 	int len = (int)sizeof notice;
@@ -574,7 +603,7 @@ static int fifo_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc
 		}
 	}
 	if (n < 0) {
-		if (e->sys_errno == EPIPE) { /* the server left since step 1 */
+		if (e->sys_errno == EPIPE) { /* the server left since we opened it */
 			e->status = IPC_NO_SERVER;
 			ipc_hint(e, "the server stopped: start one with `ipclab serve fifo`");
 		}
@@ -585,21 +614,23 @@ static int fifo_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc
 			 n, len);
 		goto fail;
 	}
-	ipc_step(c->ctx, NAME, "write", "fd %d: notice \"\\n%s\" and spaces (%d bytes)", sfd,
+	ipc_step(c->ctx, NAME, IPC_NO_STEP, "write", "fd %d: notice \"\\n%s\" and spaces (%d bytes)", sfd,
 		 id, len);
-	close_fd(c->ctx, &sfd); /* one notice per connection */
+	close_fd(c->ctx, IPC_NO_STEP, &sfd); /* one notice per connection */
 
 	snprintf(c->peer_text, sizeof c->peer_text, "%s", server);
 	return 0;
 fail:
-	close_fd(c->ctx, &sfd);
+	close_fd(c->ctx, IPC_NO_STEP, &sfd);
 	fifo_close(c);
 	return -1;
 }
 
 /* ---- both sides: read() and write() on the pair ---------------------- */
 
-/* Until the server opens our reply FIFO, that FIFO has never had a writer,
+/* Step 9 - read() the request (and the client its reply).
+ *
+ * Until the server opens our reply FIFO, that FIFO has never had a writer,
  * and read() then returns 0 at once: not end-of-file, just "not yet".  The
  * server unlinks our pair when it joins, so while the name is still there, 0
  * means wait.  (poll() does not report a hang-up on a FIFO that never had a
@@ -617,7 +648,7 @@ static ssize_t fifo_recv(struct ipc_conn *c, void *buf, size_t cap, struct ipc_e
 		ssize_t n = io_read(c->rfd, buf, cap, c->peer_text, e);
 		if (n != 0 || !waiting) {
 			if (n >= 0)
-				ipc_step(c->ctx, NAME, "read", "fd %d: %zd bytes", c->rfd, n);
+				ipc_step(c->ctx, NAME, 9, "read", "fd %d: %zd bytes", c->rfd, n);
 			return n;
 		}
 		int flags = fcntl(c->rfd, F_GETFL);
@@ -631,17 +662,19 @@ static ssize_t fifo_recv(struct ipc_conn *c, void *buf, size_t cap, struct ipc_e
 	}
 }
 
-/* With no reader left, write() fails with EPIPE (SIGPIPE is ignored by the
- * driver) and io_write() reports IPC_PROTOCOL: the peer hung up. */
+/* Step 10 - write() the reply.  With no reader left, write() fails with
+ * EPIPE (SIGPIPE is ignored by the driver) and io_write() reports
+ * IPC_PROTOCOL: the peer hung up. */
 static ssize_t fifo_send(struct ipc_conn *c, const void *buf, size_t len, struct ipc_error *e)
 {
 	ssize_t n = io_write(c->wfd, buf, len, c->peer_text, e);
 	if (n >= 0)
-		ipc_step(c->ctx, NAME, "write", "fd %d: %zd bytes", c->wfd, n);
+		ipc_step(c->ctx, NAME, 10, "write", "fd %d: %zd bytes", c->wfd, n);
 	return n;
 }
 
-/* Close our ends (the peer's read() returns 0) and remove the names we
+/* Step 11 - close the client's FIFOs: the peer's read() returns 0.  A
+ * client also removes the names we
  * created, unless the server did already, or they now name another
  * connection's FIFOs (a later connection of this same process). */
 static void fifo_close(struct ipc_conn *c)
@@ -655,37 +688,39 @@ static void fifo_close(struct ipc_conn *c)
 			continue;
 		if (owner[i] < 0 || still_named(path, owner[i])) {
 			if (unlink(path) == 0)
-				ipc_step(c->ctx, NAME, "unlink", "%s", path);
+				ipc_step(c->ctx, NAME, IPC_NO_STEP, "unlink", "%s", path);
 			else if (errno != ENOENT)
-				ipc_step(c->ctx, NAME, "unlink", "%s: %s", path, strerror(errno));
+				ipc_step(c->ctx, NAME, IPC_NO_STEP, "unlink", "%s: %s", path,
+					 strerror(errno));
 		}
 		path[0] = '\0';
 	}
-	close_fd(c->ctx, &c->wfd);
-	close_fd(c->ctx, &c->rfd);
+	close_fd(c->ctx, 11, &c->wfd);
+	close_fd(c->ctx, 11, &c->rfd);
 	if (fc) {
-		close_fd(c->ctx, &fc->keepalive_fd);
+		close_fd(c->ctx, IPC_NO_STEP, &fc->keepalive_fd);
 		free(fc);
 		c->priv = NULL;
 	}
 }
 
-/* Last step - close the server FIFO and unlink() it, if it is still ours:
- * clients then get ENOENT, "no server", at once. */
+/* Step 12 - unlink() the server FIFO, if it is still ours: clients then
+ * get ENOENT, "no server", at once.  Step 13 - close it.  Step 14, exit,
+ * is the caller's (src/commands.c: cmd_serve). */
 static void fifo_shutdown(struct ipc_server *s, bool remove)
 {
 	if (remove && s->owns_path) {
 		if (s->fd < 0 || still_named(s->addr.text, s->fd)) {
 			if (unlink(s->addr.text) == 0)
-				ipc_step(s->ctx, NAME, "unlink", "%s", s->addr.text);
+				ipc_step(s->ctx, NAME, 12, "unlink", "%s", s->addr.text);
 			else
-				ipc_step(s->ctx, NAME, "unlink", "%s: %s", s->addr.text,
+				ipc_step(s->ctx, NAME, 12, "unlink", "%s: %s", s->addr.text,
 					 strerror(errno));
 		}
 		s->owns_path = false;
 	}
-	close_fd(s->ctx, &s->fd);
-	close_fd(s->ctx, &s->aux_fd);
+	close_fd(s->ctx, 13, &s->fd);
+	close_fd(s->ctx, 13, &s->aux_fd);
 	unixpath_unlock(s, s->addr.text, remove);
 	free(s->priv);
 	s->priv = NULL;
@@ -707,4 +742,5 @@ const struct ipc_transport fifo_transport = {
 	.send = fifo_send,
 	.close = fifo_close,
 	.shutdown = fifo_shutdown,
+	IPC_STEPS(fifo_steps),
 };

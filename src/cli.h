@@ -14,9 +14,6 @@ struct cli_trace {
 	const char *role;        /* "server", "client", "parent" */
 	const char *child_role;  /* what a forked child is: "server", "child" */
 	pid_t role_pid;          /* the process the role was given to */
-	int endpoint[4];         /* the server's own descriptors (listening socket,
-				    datagram socket, well-known FIFO), not a client's */
-	int n_endpoint;
 };
 
 /* State shared by every command: set up once from the global options. */

@@ -13,6 +13,7 @@
 #include "protocol.h"
 #include "rundir.h"
 #include "server.h"
+#include "steps.h"
 
 /* ---- serve ------------------------------------------------------------ */
 
@@ -125,7 +126,9 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 	int rc = serve(&s, &so, &e);
 	t->shutdown(&s, true);
 	close(stop_fd);
-	ipc_step(&cli->ctx, t->name, "exit", "status %d", rc < 0 ? e.status : 0);
+	/* The last step of every servable transport's table: exit. */
+	ipc_step(&cli->ctx, t->name, ipc_step_number(t, "exit"), "exit", "status %d",
+		 rc < 0 ? e.status : 0);
 	return rc < 0 ? cli_report(&e) : 0;
 }
 

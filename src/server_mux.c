@@ -415,7 +415,7 @@ static int run(struct mux *m, struct ipc_error *e)
 {
 	while (!m->stopping) {
 		/* --trace: where the multiplexed server blocks, for every client at once */
-		ipc_step(m->s->ctx, m->s->t->name, m->o->mode == SERVE_EPOLL ? "epoll_wait"
+		ipc_step(m->s->ctx, m->s->t->name, IPC_NO_STEP, m->o->mode == SERVE_EPOLL ? "epoll_wait"
 			 : serve_mode_name(m->o->mode), "wait until a watched descriptor is ready");
 		if (evloop_run_once(m->loop, next_timeout(m, io_now_ms()), e) < 0)
 			return -1;
