@@ -99,7 +99,7 @@ static int pipe_listen(struct ipc_server *s, const char *address, struct ipc_err
 	s->addr.pipe_fd[1] = requests[1];  /* ... and writes requests */
 	s->owns_path = false;          /* nothing in the file system */
 	snprintf(s->addr.text, sizeof s->addr.text, "pipe");
-	/* Step 2 - fork(): the caller's, src/server.c: server_spawn. */
+	/* Step 2 - fork(): the caller's, src/serve.c: server_spawn. */
 	return 0;
 }
 

@@ -86,7 +86,7 @@ static int sp_listen(struct ipc_server *s, const char *address, struct ipc_error
 	s->addr.pipe_fd[1] = -1; /* one descriptor does both directions */
 	s->owns_path = false;
 	snprintf(s->addr.text, sizeof s->addr.text, NAME);
-	/* Step 2 - fork(): the caller's, src/server.c: server_spawn. */
+	/* Step 2 - fork(): the caller's, src/serve.c: server_spawn. */
 	return 0;
 }
 

@@ -41,7 +41,7 @@
  *  3. A step done by a shared helper gets its number from the caller, whose
  *     comment names the step (unixpath_clear_stale(..., 1, e) is step 1 of
  *     unix_stream).  A step done in shared code that knows no transport
- *     (fork in src/server.c, exit in src/commands.c) is found by its call
+ *     (fork in src/serve.c, exit in src/commands.c) is found by its call
  *     with ipc_step_number(t, "fork"); the transport's file says so with a
  *     `Step N` comment at the point where it hands over.
  *
