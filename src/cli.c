@@ -201,42 +201,16 @@ int cli_listen(struct cli *cli, const struct ipc_transport *t, const char *addre
 	return t->listen(s, address, e);
 }
 
-int cli_greet_once(struct cli *cli, const struct ipc_transport *t, const char *address,
-		   const char *name, size_t len, char *reply, size_t cap, struct ipc_error *e)
+/* Connect to `addr`, greet once, close: the client's side of every greet. */
+static int greet_at(struct cli *cli, const struct ipc_transport *t, const struct ipc_addr *addr,
+		    const char *address, const char *name, size_t len, char *reply, size_t cap,
+		    struct ipc_error *e)
 {
-	struct ipc_server s;
-	struct server_child child = { .pid = -1, .stop_fd = -1 };
-	struct ipc_addr addr = { .pipe_fd = { -1, -1 } };
 	struct ipc_conn c;
 	size_t reply_len = 0;
-	int status;
-
-	if (rundir_ensure(cli->ctx.rundir, e) < 0)
-		return -1;
-	if (!t->servable) {
-		/* A pipe joins related processes only: fork our own server. */
-		cli_trace_role(cli, "server", "server"); /* the endpoint is the server's */
-		if (cli_listen(cli, t, NULL, &s, e) < 0)
-			return -1;
-		struct serve_opts o = { .stop_fd = -1, .idle_timeout_ms = SERVE_IDLE_TIMEOUT_MS,
-					.log = stderr };
-		cli_trace_forking(cli, t);
-		if (server_spawn(&s, &o, &child, e) < 0) {
-			t->shutdown(&s, true);
-			return -1;
-		}
-		cli_trace_role(cli, "client", "server");
-		addr = s.addr;
-	} else if (address) {
-		if (snprintf(addr.text, sizeof addr.text, "%s", address) >= (int)sizeof addr.text)
-			return ipc_fail(e, IPC_USAGE, 0, "address too long (max %zu bytes)",
-					sizeof addr.text - 1);
-	} else {
-		t->default_address(&cli->ctx, addr.text, sizeof addr.text);
-	}
 
 	ipc_conn_init(&c, t, &cli->ctx);
-	status = t->connect(&c, &addr, e);
+	int status = t->connect(&c, addr, e);
 	if (status == 0) {
 		status = conn_greet(&c, name, len, reply, cap - 1, &reply_len, e);
 		reply[reply_len] = '\0';
@@ -245,19 +219,61 @@ int cli_greet_once(struct cli *cli, const struct ipc_transport *t, const char *a
 		ipc_hint(e, "start one with `ipclab serve %s%s%s`", t->name,
 			 address ? " --address " : "", address ? address : "");
 	}
-	if (child.pid > 0) {
-		struct ipc_error se;
-		int rc = server_stop(&child, &se);
-		cli_trace_reaped(cli, t, child.pid, rc);
-		if (rc != 0 && status >= 0) {
-			*e = se;
-			if (rc > 0)
-				ipc_fail(e, rc, 0, "the forked %s server exited with status %d",
-					 t->name, rc);
-			return -1;
-		}
+	return status;
+}
+
+int cli_greet_own_server(struct cli *cli, const struct ipc_transport *t, const char *name,
+			 size_t len, char *reply, size_t cap, struct ipc_error *e)
+{
+	struct ipc_server s;
+	struct server_child child;
+	struct serve_opts o = { .stop_fd = -1, .idle_timeout_ms = SERVE_IDLE_TIMEOUT_MS,
+				.log = stderr };
+
+	/* Spawn: the endpoint is made here, so that an error shows at once,
+	 * and is the server's; then a child serves it. */
+	cli_trace_role(cli, "server", "server");
+	if (cli_listen(cli, t, NULL, &s, e) < 0)
+		return -1;
+	cli_trace_forking(cli, t);
+	if (server_spawn(&s, &o, &child, e) < 0) {
+		t->shutdown(&s, true);
+		return -1;
+	}
+	/* Greet: this process is the client now. */
+	cli_trace_role(cli, "client", "server");
+	int status = greet_at(cli, t, &s.addr, NULL, name, len, reply, cap, e);
+	/* Stop: a failure of the server counts only if the greeting worked. */
+	struct ipc_error se;
+	int rc = server_stop(&child, &se);
+	cli_trace_reaped(cli, t, child.pid, rc);
+	if (rc != 0 && status >= 0) {
+		*e = se;
+		if (rc > 0)
+			ipc_fail(e, rc, 0, "the forked %s server exited with status %d", t->name, rc);
+		return -1;
 	}
 	return status;
+}
+
+int cli_greet_once(struct cli *cli, const struct ipc_transport *t, const char *address,
+		   const char *name, size_t len, char *reply, size_t cap, struct ipc_error *e)
+{
+	struct ipc_addr addr = { .pipe_fd = { -1, -1 } };
+
+	if (rundir_ensure(cli->ctx.rundir, e) < 0)
+		return -1;
+	/* A pipe joins related processes only: fork our own server. */
+	if (!t->servable)
+		return cli_greet_own_server(cli, t, name, len, reply, cap, e);
+	if (address) {
+		if (snprintf(addr.text, sizeof addr.text, "%s", address) >= (int)sizeof addr.text)
+			return ipc_fail(e, IPC_USAGE, 0, "address too long (max %zu bytes)",
+					sizeof addr.text - 1);
+	} else {
+		t->default_address(&cli->ctx, addr.text, sizeof addr.text);
+	}
+	return greet_at(cli, t, &addr, address, name, len, reply, cap, e);
 }
 
 int cli_report(const struct ipc_error *e)
