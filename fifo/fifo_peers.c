@@ -75,13 +75,13 @@ static bool unread_fifo(const char *path)
 	return errno == ENXIO;
 }
 
-/* Before step 3 (the server opens its FIFO): remove the pairs of FIFO clients that died before any server
- * took their notice (killed while they waited for a server that then
- * stopped, say).  A pair is removed only when all of this proves it is an
- * ipclab client's and dead: its names are client-<id>.req and .rep with a
- * valid id, next to our FIFO; both are FIFOs of our user that nobody has
- * open for reading (a live client holds a reader on each); and the process
- * of that <pid> is gone.  Anything else is left alone. */
+/* Before step 3 (the server opens its FIFO): remove the pairs of FIFO clients
+ * that died before any server took their notice (killed while they waited for
+ * a server that then stopped, say).  A pair is removed only when all of this
+ * proves it is an ipclab client's and dead: its names are client-<id>.req and
+ * .rep with a valid id, next to our FIFO; both are FIFOs of our user that
+ * nobody has open for reading (a live client holds a reader on each); and the
+ * process of that <pid> is gone.  Anything else is left alone. */
 void fifo_sweep_dead_pairs(const struct ipc_server *s, const char *server)
 {
 	char dir[IPC_ADDR_MAX], req[IPC_PATH_MAX], rep[IPC_PATH_MAX], id[CLIENT_ID_MAX];
@@ -99,7 +99,8 @@ void fifo_sweep_dead_pairs(const struct ipc_server *s, const char *server)
 		memcpy(id, de->d_name + 7, len - 11);
 		id[len - 11] = '\0';
 		long pid = strtol(id, NULL, 10);
-		if (!client_id_valid(id, len - 11, false) || pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+		if (!client_id_valid(id, len - 11, false) || pid <= 0 || kill((pid_t)pid, 0) == 0 ||
+		    errno != ESRCH)
 			continue;
 		if (fifo_client_path(req, sizeof req, server, id, "req") < 0 ||
 		    fifo_client_path(rep, sizeof rep, server, id, "rep") < 0 ||

@@ -42,19 +42,8 @@ static const struct ipc_step_def tcp_steps[] = {
 	{ 10, "exit", "exit_group", "exit", "when `ipclab serve` stops" },
 };
 
-/* The request/reply protocol sends one small message and waits for the
- * answer.  Nagle's algorithm would hold a small segment back while earlier
- * data is unacknowledged and, with delayed ACKs on the other side, add up to
- * tens of milliseconds per round trip.  TCP_NODELAY sends it at once. */
 static int set_nodelay(const struct ipc_ctx *ctx, int fd, const char *who,
-		       struct ipc_error *e)
-{
-	int on = 1;
-	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) < 0)
-		return ipc_fail(e, IPC_SYSTEM, errno, "setsockopt TCP_NODELAY %s", who);
-	ipc_step(ctx, NAME, IPC_NO_STEP, "setsockopt", "fd %d TCP_NODELAY", fd);
-	return 0;
-}
+		       struct ipc_error *e);
 
 /* Close `fd` after a failure without losing the error already in `e`. */
 static int fail_close(int fd)
@@ -252,6 +241,23 @@ static void tcp_shutdown(struct ipc_server *s, bool remove)
 		s->fd = -1;
 	}
 	/* Step 10 - exit: the caller's, src/commands.c: cmd_serve. */
+}
+
+/* ---- tuning --------------------------------------------------------- */
+
+/* After step 5 (and the client's connect).  The request/reply protocol sends
+ * one small message and waits for the answer.  Nagle's algorithm would hold a
+ * small segment back while earlier data is unacknowledged and, with delayed
+ * ACKs on the other side, add up to tens of milliseconds per round
+ * trip.  TCP_NODELAY sends it at once. */
+static int set_nodelay(const struct ipc_ctx *ctx, int fd, const char *who,
+		       struct ipc_error *e)
+{
+	int on = 1;
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) < 0)
+		return ipc_fail(e, IPC_SYSTEM, errno, "setsockopt TCP_NODELAY %s", who);
+	ipc_step(ctx, NAME, IPC_NO_STEP, "setsockopt", "fd %d TCP_NODELAY", fd);
+	return 0;
 }
 
 const struct ipc_transport tcp_transport = {

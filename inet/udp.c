@@ -192,13 +192,13 @@ static ssize_t udp_recv(struct ipc_conn *c, void *buf, size_t cap, struct ipc_er
 		c->peer_len = msg.msg_namelen;
 		inet_address_format(&from, c->peer_text, sizeof c->peer_text);
 	}
-	ipc_step(c->ctx, NAME, c->borrowed ? 3 : IPC_NO_STEP, "recvmsg", "fd %d: %zd bytes from %s%s", c->rfd, n,
-		 c->peer_text, (size_t)n > cap ? " (truncated)" : "");
+	ipc_step(c->ctx, NAME, c->borrowed ? 3 : IPC_NO_STEP, "recvmsg", "fd %d: %zd bytes from %s%s",
+		 c->rfd, n, c->peer_text, (size_t)n > cap ? " (truncated)" : "");
 	return n;
 }
 
-/* Step 4 - the server answers the last sender with sendto(); the connected client
- * just uses send().  A datagram goes whole or not at all. */
+/* Step 4 - the server answers the last sender with sendto(); the connected
+ * client just uses send().  A datagram goes whole or not at all. */
 static ssize_t udp_send(struct ipc_conn *c, const void *buf, size_t len, struct ipc_error *e)
 {
 	const char *call = c->borrowed ? "sendto" : "send";

@@ -165,9 +165,9 @@ static ssize_t pipe_recv(struct ipc_conn *c, void *buf, size_t cap, struct ipc_e
 	return n;
 }
 
-/* Step 5 - write() the reply.  A write to a pipe whose readers are all gone raises SIGPIPE; the driver
- * ignores that signal, so write() fails with EPIPE and io_write() reports
- * IPC_PROTOCOL (the peer hung up). */
+/* Step 5 - write() the reply.  A write to a pipe whose readers are all gone
+ * raises SIGPIPE; the driver ignores that signal, so write() fails with EPIPE
+ * and io_write() reports IPC_PROTOCOL (the peer hung up). */
 static ssize_t pipe_send(struct ipc_conn *c, const void *buf, size_t len, struct ipc_error *e)
 {
 	char who[IPC_ADDR_MAX + 16];

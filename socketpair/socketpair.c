@@ -141,9 +141,9 @@ static ssize_t sp_recv(struct ipc_conn *c, void *buf, size_t cap, struct ipc_err
 	return n;
 }
 
-/* Step 5 - send(MSG_NOSIGNAL) the reply: a peer that is gone is EPIPE, reported as
- * IPC_PROTOCOL, and no signal is raised even if the caller did not ignore
- * SIGPIPE. */
+/* Step 5 - send(MSG_NOSIGNAL) the reply: a peer that is gone is EPIPE,
+ * reported as IPC_PROTOCOL, and no signal is raised even if the caller did not
+ * ignore SIGPIPE. */
 static ssize_t sp_send(struct ipc_conn *c, const void *buf, size_t len, struct ipc_error *e)
 {
 	char who[IPC_ADDR_MAX + 24];
@@ -161,9 +161,10 @@ static void sp_close(struct ipc_conn *c)
 	c->rfd = c->wfd = -1;
 }
 
-/* Step 6 - close the child's end; nothing to unlink, the pair vanishes with its last descriptor.
- * With `remove` (the server, done) the parent's end goes too if it is still
- * here; without it (the parent) that end is kept to connect(). */
+/* Step 6 - close the child's end; nothing to unlink, the pair vanishes with
+ * its last descriptor.  With `remove` (the server, done) the parent's end goes
+ * too if it is still here; without it (the parent) that end is kept to
+ * connect(). */
 static void sp_shutdown(struct ipc_server *s, bool remove)
 {
 	int step = remove ? 6 : IPC_NO_STEP; /* the parent's copy is no step */

@@ -219,8 +219,8 @@ static int ud_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc_e
 
 /* ---- both sides: one datagram in, one datagram out -------------------- */
 
-/* Step 5 - server: recvfrom() with the sender's address.  Client: recv() from the
- * server it is connected to.  MSG_TRUNC makes Linux return the datagram's
+/* Step 5 - server: recvfrom() with the sender's address.  Client: recv() from
+ * the server it is connected to.  MSG_TRUNC makes Linux return the datagram's
  * REAL length even when only `cap` bytes fit, so truncation is visible. */
 static ssize_t ud_recv(struct ipc_conn *c, void *buf, size_t cap, struct ipc_error *e)
 {
@@ -255,40 +255,10 @@ static ssize_t ud_recv(struct ipc_conn *c, void *buf, size_t cap, struct ipc_err
 	return n;
 }
 
-/* A client bound to a path gets its reply at that path, and sendto(), like
- * connect(), follows symlinks: if the client's socket file was replaced by a
- * symlink since its request, our reply would go to whatever socket the link
- * names.  So the path must still be a socket file (lstat(), which does not
- * follow links).  Abstract names (autobind) are no files: nothing to check.
- * Returns true, with `e` filled, if the reply must not be sent. */
-static bool reply_path_unsafe(const struct ipc_conn *c, struct ipc_error *e)
-{
-	const struct sockaddr_un *sun = (const struct sockaddr_un *)&c->peer;
-	size_t off = offsetof(struct sockaddr_un, sun_path);
-	char path[sizeof sun->sun_path + 1];
-	struct stat st;
+static bool reply_path_unsafe(const struct ipc_conn *c, struct ipc_error *e);
 
-	if (sun->sun_family != AF_UNIX || c->peer_len <= off || sun->sun_path[0] == '\0')
-		return false;
-	size_t n = strnlen(sun->sun_path, c->peer_len - off);
-	memcpy(path, sun->sun_path, n);
-	path[n] = '\0';
-	if (lstat(path, &st) < 0) {
-		ipc_fail(e, IPC_PROTOCOL, errno, "sendto %s", path);
-		ipc_hint(e, "the client went away before its reply");
-		return true;
-	}
-	if (!S_ISSOCK(st.st_mode)) {
-		ipc_fail(e, IPC_PROTOCOL, 0, "sendto %s: the client's address is no longer a "
-			 "socket but a %s: reply not sent", path,
-			 S_ISLNK(st.st_mode) ? "symbolic link" : "file of another kind");
-		return true;
-	}
-	return false;
-}
-
-/* Step 6 - server: sendto() the last sender.  Client: send() to the server
- * it is connected to.  A datagram goes whole or not at all: no loop here. */
+/* Step 6 - server: sendto() the last sender.  Client: send() to the server it
+ * is connected to.  A datagram goes whole or not at all: no loop here. */
 static ssize_t ud_send(struct ipc_conn *c, const void *buf, size_t len, struct ipc_error *e)
 {
 	const struct sockaddr *to = NULL;
@@ -364,6 +334,41 @@ static void ud_shutdown(struct ipc_server *s, bool remove)
 	 * then the lock file. */
 	unixpath_release(s, remove, 8);
 	/* Step 9 - exit: the caller's, src/commands.c: cmd_serve. */
+}
+
+/* ---- defences: a reply must not be redirected -------------------------- */
+
+/* Before step 6.  A client bound to a path gets its reply at that path, and
+ * sendto(), like connect(), follows symlinks: if the client's socket file was
+ * replaced by a symlink since its request, our reply would go to whatever
+ * socket the link names.  So the path must still be a socket file (lstat(),
+ * which does not follow links).  Abstract names (autobind) are no files:
+ * nothing to check. Returns true, with `e` filled, if the reply must not be
+ * sent. */
+static bool reply_path_unsafe(const struct ipc_conn *c, struct ipc_error *e)
+{
+	const struct sockaddr_un *sun = (const struct sockaddr_un *)&c->peer;
+	size_t off = offsetof(struct sockaddr_un, sun_path);
+	char path[sizeof sun->sun_path + 1];
+	struct stat st;
+
+	if (sun->sun_family != AF_UNIX || c->peer_len <= off || sun->sun_path[0] == '\0')
+		return false;
+	size_t n = strnlen(sun->sun_path, c->peer_len - off);
+	memcpy(path, sun->sun_path, n);
+	path[n] = '\0';
+	if (lstat(path, &st) < 0) {
+		ipc_fail(e, IPC_PROTOCOL, errno, "sendto %s", path);
+		ipc_hint(e, "the client went away before its reply");
+		return true;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		ipc_fail(e, IPC_PROTOCOL, 0, "sendto %s: the client's address is no longer a "
+			 "socket but a %s: reply not sent", path,
+			 S_ISLNK(st.st_mode) ? "symbolic link" : "file of another kind");
+		return true;
+	}
+	return false;
 }
 
 const struct ipc_transport unix_dgram_transport = {
