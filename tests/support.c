@@ -270,6 +270,10 @@ void test_bg_start(struct test_env *env, struct test_bg *bg, const char *const a
 		ssize_t r = read(bg->err_fd, line + got, 1);
 		if (r <= 0)
 			fail_msg("ipclab serve exited before listening");
+		if (line[got] == '\n' && line[0] == '[') { /* a --trace line: skip it */
+			got = 0;
+			continue;
+		}
 		if (line[got] == '\n')
 			break;
 		got++;

@@ -8,6 +8,7 @@
  *   - `ipclab demo T --trace`: every line tagged "[role pid]", every
  *     numbered line a step of the table with one of its calls, the steps
  *     first seen in increasing order, every step a demo always makes seen;
+ *     and `ipclab serve T --trace` the same, ending with its exit step;
  *   - the transport's file: every step named `Step N` in a comment, first
  *     in increasing order, no number outside the table, and every
  *     ipc_step() with a number in a function whose comments name that step;
@@ -121,19 +122,21 @@ static void test_transports_without_a_table(void **state)
 
 /* ---- `--trace` ------------------------------------------------------------ */
 
-/* The server's lines of `ipclab demo T --trace` against T's table. */
-static void check_demo(struct test_env *env, const struct ipc_transport *t)
+/* Lines of `--trace` against T's table: every line tagged "[role pid] T",
+ * every numbered one a step of the table with one of its calls, on a
+ * server's line (or the parent's fork of its server), the steps first seen
+ * in increasing order.  seen[n]: step n was there.  `text` is cut up. */
+static void check_lines(const struct ipc_transport *t, char *text, bool seen[MAX_STEPS])
 {
-	static char err[32768];
-	char out[1024];
-	bool seen[MAX_STEPS] = { false };
 	int last_first = 0;
+	char *save = NULL;
 
-	assert_int_equal(test_run_cli(env, NULL, out, sizeof out, err, sizeof err, "demo",
-				      t->name, "--trace", NULL), 0);
-	for (char *line = strtok(err, "\n"); line; line = strtok(NULL, "\n")) {
+	memset(seen, 0, MAX_STEPS * sizeof seen[0]);
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char role[16], name[32], rest[16], call[32];
 		int pid, n;
+		if (line[0] != '[')
+			continue; /* the server's own messages: "listening on ..." */
 		if (sscanf(line, "[%15[a-z] %d] %31s %15s", role, &pid, name, rest) != 4)
 			fail_msg("%s: an untagged line: %s", t->name, line);
 		assert_true(pid > 0);
@@ -142,7 +145,6 @@ static void check_demo(struct test_env *env, const struct ipc_transport *t)
 			    !strcmp(role, "parent"));
 		if (sscanf(rest, "%d", &n) != 1)
 			continue;
-		/* numbered: a server's step, or the parent's fork of its server */
 		if (sscanf(line, "[%*[a-z] %*d] %*s %*d %31s", call) != 1)
 			fail_msg("%s: no call after the number: %s", t->name, line);
 		assert_true(!strcmp(role, "server") || !strcmp(call, "fork"));
@@ -160,6 +162,18 @@ static void check_demo(struct test_env *env, const struct ipc_transport *t)
 			seen[n] = true;
 		}
 	}
+}
+
+/* `ipclab demo T --trace`: every step a demo always makes is there. */
+static void check_demo(struct test_env *env, const struct ipc_transport *t)
+{
+	static char err[32768];
+	char out[1024];
+	bool seen[MAX_STEPS];
+
+	assert_int_equal(test_run_cli(env, NULL, out, sizeof out, err, sizeof err, "demo",
+				      t->name, "--trace", NULL), 0);
+	check_lines(t, err, seen);
 	for (size_t k = 0; k < t->nsteps; k++)
 		if (!t->steps[k].when && !seen[t->steps[k].number])
 			fail_msg("%s: step %d (%s) missing from `ipclab demo %s --trace`", t->name,
@@ -172,6 +186,37 @@ static void test_demo_traces(void **state)
 	for (size_t i = 0; ipc_transports[i]; i++)
 		if (ipc_transports[i]->steps)
 			check_demo(env, ipc_transports[i]);
+}
+
+/* `ipclab serve T --trace`, one greeting, then stopped: the lines after
+ * "listening on" follow the table, and the last is its exit step. */
+static void test_serve_traces(void **state)
+{
+	ENV;
+	static char rest[32768];
+	char out[1024], err[4096];
+	bool seen[MAX_STEPS];
+
+	for (size_t i = 0; ipc_transports[i]; i++) {
+		const struct ipc_transport *t = ipc_transports[i];
+		if (!t->steps || !t->servable)
+			continue;
+		struct test_bg bg;
+		const char *args[] = { t->name, "--trace", NULL };
+		test_bg_start(env, &bg, args, 0);
+		assert_int_equal(test_run_cli(env, NULL, out, sizeof out, err, sizeof err, "greet",
+					      t->name, "Ann", "--address", bg.addr, NULL), 0);
+		assert_string_equal(out, "Hello, Ann\n");
+		assert_int_equal(test_bg_stop(&bg, rest, sizeof rest), 0);
+		int exit_step = ipc_step_number(t, "exit");
+		char want[64];
+		snprintf(want, sizeof want, " %d exit ", exit_step);
+		if (exit_step == IPC_NO_STEP || !strstr(rest, want))
+			fail_msg("%s: no \"%s\" line when `ipclab serve` stops:\n%s", t->name, want,
+				 rest);
+		check_lines(t, rest, seen);
+		assert_true(seen[exit_step]);
+	}
 }
 
 /* The pipe's connect and accept are named for what they are, and the
@@ -424,6 +469,7 @@ int main(void)
 		cmocka_unit_test(test_reference_traces),
 		cmocka_unit_test(test_handout_tables),
 		cmocka_unit_test_setup_teardown(test_demo_traces, test_env_setup, test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_serve_traces, test_env_setup, test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_pipe_inherits, test_env_setup, test_env_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
