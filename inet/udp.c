@@ -153,9 +153,10 @@ static int udp_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc_
 /* ---- Both sides: one datagram per call ------------------------------- */
 
 /*
- * Step 3 - recvmsg() with MSG_TRUNC returns the datagram's real length even when it
- * did not fit in `buf` (the rest is lost): the caller sees n > cap.  The
- * server side also learns who sent it, which is where send() will answer.
+ * Step 3 - receive a request and its sender's address.  recvmsg() with
+ * MSG_TRUNC returns the datagram's real length even when it did not fit in
+ * `buf` (the rest is lost): the caller sees n > cap.  The server side also
+ * learns who sent it, which is where send() will answer.
  */
 static ssize_t udp_recv(struct ipc_conn *c, void *buf, size_t cap, struct ipc_error *e)
 {
