@@ -3,7 +3,8 @@
  * what each needs of a transport, and which loop runs each.  The loops are
  * in files of their own that know nothing of each other or of this one:
  * server.c (iterative) and server_mux.c (select, poll, epoll).  A new mode
- * is one row of `modes` below and its loop.  Also the server in a forked
+ * is one row of `modes` below: its name, its loop, and what it asks of a
+ * transport.  Also the server in a forked
  * child (server_spawn(), server_stop()), which serves through serve().
  */
 #include "server.h"
@@ -16,16 +17,36 @@
 #include <unistd.h>
 
 typedef int serve_fn(struct ipc_server *s, const struct serve_opts *o, struct ipc_error *e);
+typedef int serve_check_fn(const struct ipc_transport *t, enum serve_mode mode,
+			   struct ipc_error *e);
+
+/* select, poll, epoll: a descriptor per client to multiplex. */
+static int per_client_check(const struct ipc_transport *t, enum serve_mode mode,
+			    struct ipc_error *e)
+{
+	if (t->kind == IPC_DATAGRAM) {
+		ipc_fail(e, IPC_USAGE, 0, "%s servers have no --mode %s: one datagram socket "
+			 "already receives the requests of every client, so there is no "
+			 "per-client descriptor to multiplex", t->name, serve_mode_name(mode));
+		return ipc_hint(e, "leave out --mode (iterative)");
+	}
+	if (!t->servable) {
+		ipc_fail(e, IPC_USAGE, 0, "a %s has exactly one client, the forked child: there "
+			 "is nothing to multiplex", t->name);
+		return ipc_hint(e, "leave out --mode");
+	}
+	return 0;
+}
 
 static const struct serve_mode_def {
-	const char *name;     /* as --mode takes it */
+	const char *name;      /* as --mode takes it */
 	serve_fn *loop;
-	bool per_client;      /* needs a descriptor per client: no datagram, no pipe */
+	serve_check_fn *check; /* can it serve this transport?  NULL: any */
 } modes[] = {
-	[SERVE_ITERATIVE] = { "iterative", serve_iterative, false },
-	[SERVE_SELECT] = { "select", serve_mux, true },
-	[SERVE_POLL] = { "poll", serve_mux, true },
-	[SERVE_EPOLL] = { "epoll", serve_mux, true },
+	[SERVE_ITERATIVE] = { "iterative", serve_iterative, NULL },
+	[SERVE_SELECT] = { "select", serve_mux, per_client_check },
+	[SERVE_POLL] = { "poll", serve_mux, per_client_check },
+	[SERVE_EPOLL] = { "epoll", serve_mux, per_client_check },
 };
 #define NMODES (sizeof modes / sizeof modes[0])
 
@@ -49,20 +70,7 @@ int serve_mode_check(const struct ipc_transport *t, enum serve_mode mode, struct
 {
 	if ((unsigned)mode >= NMODES || !modes[mode].loop)
 		return ipc_fail(e, IPC_USAGE, 0, "unknown server mode %d", (int)mode);
-	if (!modes[mode].per_client)
-		return 0;
-	if (t->kind == IPC_DATAGRAM) {
-		ipc_fail(e, IPC_USAGE, 0, "%s servers have no --mode %s: one datagram socket "
-			 "already receives the requests of every client, so there is no "
-			 "per-client descriptor to multiplex", t->name, serve_mode_name(mode));
-		return ipc_hint(e, "leave out --mode (iterative)");
-	}
-	if (!t->servable) {
-		ipc_fail(e, IPC_USAGE, 0, "a %s has exactly one client, the forked child: there "
-			 "is nothing to multiplex", t->name);
-		return ipc_hint(e, "leave out --mode");
-	}
-	return 0;
+	return modes[mode].check ? modes[mode].check(t, mode, e) : 0;
 }
 
 int serve(struct ipc_server *s, const struct serve_opts *o, struct ipc_error *e)
