@@ -24,12 +24,17 @@ CPPFLAGS ?=
 LDFLAGS ?=
 WERROR  ?=
 WARN    := -std=gnu11 -Wall -Wextra $(if $(filter-out 0,$(WERROR)),-Werror) -D_GNU_SOURCE
-INCS    := -Isrc -Iinet -Ibench -Ififo
+# The layers: src/ (the core, and what `ipclab load` shares with the
+# benchmarks: rows, statistics, the environment record), bench/ (measuring),
+# analysis/ (reading and explaining a run).  Code names another folder's
+# header by its folder ("analysis/analysis.h"); only the tests reach into
+# bench/ and analysis/ by bare name (TEST_INCS).
+INCS    := -I. -Isrc -Iinet -Ififo
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c)) \
            pipe/pipe.c fifo/fifo.c unix_stream/unix_stream.c unix_dgram/unix_dgram.c \
-           inet/inet_addr.c inet/tcp.c inet/udp.c $(wildcard bench/*.c) \
+           inet/inet_addr.c inet/tcp.c inet/udp.c $(wildcard bench/*.c) $(wildcard analysis/*.c) \
            socketpair/socketpair.c mqueue/mqueue.c shm/shm.c
 TESTS   := $(basename $(notdir $(wildcard tests/test_*.c)))
 
@@ -136,6 +141,7 @@ $(ASAN)/bin/ipclab: $(ASAN_LIB) $(ASAN)/src/main.o
 	@mkdir -p $(@D)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ -lm
 
+$(ASAN)/tests/%.o $(REL)/tests/%.o: INCS += -Ibench -Ianalysis
 .PRECIOUS: $(ASAN)/tests/%.o
 $(ASAN)/tests/%: $(ASAN)/tests/%.o $(ASAN)/tests/support.o $(ASAN_LIB)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(TEST_LDFLAGS) -lcmocka -lm

@@ -16,7 +16,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "aggregate.h"
+#include "analysis/analysis.h"
 #include "bench.h"
 #include "cli.h"
 #include "datadir.h"
