@@ -144,6 +144,34 @@ static int cdf_table(const struct run *run, const char *dir, const char *where, 
 	return close_table(out, dir, name, e);
 }
 
+struct curve_of {
+	const char *t, *pin, *mode;
+};
+
+static bool tp_point(const struct result_row *r, const void *arg)
+{
+	const struct curve_of *c = arg;
+	return !strcmp(r->kind, "throughput") && !strcmp(r->transport, c->t) &&
+	       !strcmp(r->pin, c->pin) && !row_unverified(r) && r->size > 0;
+}
+
+static bool load_point(const struct result_row *r, const void *arg)
+{
+	const struct curve_of *c = arg;
+	return !strcmp(r->kind, "load") && !strcmp(r->transport, c->t) && !strcmp(r->mode, c->mode) &&
+	       r->clients > 0 && r->msgs_per_s > 0;
+}
+
+static unsigned long size_key(const struct result_row *r)
+{
+	return r->size;
+}
+
+static unsigned long clients_key(const struct result_row *r)
+{
+	return r->clients;
+}
+
 /* throughput_T.dat: size, median MB/s, lowest, highest, % lost (checked
  * stream at the sweep's placement); bends.dat: the points a curve falls at. */
 static int throughput_tables(const struct run *run, const char *dir, struct ipc_error *e)
@@ -159,22 +187,15 @@ static int throughput_tables(const struct run *run, const char *dir, struct ipc_
 		if (!f)
 			return -1;
 		fputs("# size median_mb_s lowest highest lost_pct\n", f);
-		unsigned long last = 0;
-		for (;;) { /* by size, ascending */
-			const struct run_row *next = NULL;
-			for (size_t k = 0; k < run->nrows; k++) {
-				const struct result_row *r = &run->rows[k].r;
-				if (!strcmp(r->kind, "throughput") && !strcmp(r->transport, T[i]) &&
-				    !strcmp(r->pin, pin) && !row_unverified(r) && r->size > last &&
-				    (!next || r->size < next->r.size))
-					next = &run->rows[k];
-			}
-			if (!next)
-				break;
-			last = next->r.size;
+		const struct run_row **pts;
+		struct curve_of c = { T[i], pin, "" };
+		size_t np = run_sorted(run, tp_point, &c, size_key, &pts);
+		for (size_t k = 0; k < np; k++) { /* by size, ascending */
+			const struct run_row *next = pts[k];
 			fprintf(f, "%lu %.1f %.1f %.1f %.3f\n", next->r.size, next->r.mb_per_s, next->lo,
 				next->hi, next->r.count ? 100.0 * next->r.lost / next->r.count : 0.0);
 		}
+		free(pts);
 		if (close_table(f, dir, name, e) < 0)
 			return -1;
 	}
@@ -245,19 +266,11 @@ static int scaling_tables(const struct run *run, const char *dir, struct ipc_err
 			if (!f)
 				return -1;
 			fputs("# clients requests_per_s p99_us max_us\n", f);
-			unsigned long last = 0;
-			for (;;) {
-				const struct run_row *next = NULL;
-				for (size_t k = 0; k < run->nrows; k++) {
-					const struct result_row *r = &run->rows[k].r;
-					if (!strcmp(r->kind, "load") && !strcmp(r->transport, T[t]) &&
-					    !strcmp(r->mode, M[m]) && r->clients > last &&
-					    r->msgs_per_s > 0 && (!next || r->clients < next->r.clients))
-						next = &run->rows[k];
-				}
-				if (!next)
-					break;
-				last = next->r.clients;
+			const struct run_row **pts;
+			struct curve_of c = { T[t], "", M[m] };
+			size_t np = run_sorted(run, load_point, &c, clients_key, &pts);
+			for (size_t k = 0; k < np; k++) {
+				const struct run_row *next = pts[k];
 				*lo = fmin(*lo, next->r.msgs_per_s);
 				*hi = fmax(*hi, next->r.msgs_per_s);
 				fprintf(f, "%lu %.1f", next->r.clients, next->r.msgs_per_s);
@@ -265,6 +278,7 @@ static int scaling_tables(const struct run *run, const char *dir, struct ipc_err
 				num(f, next->r.lat_us.max);
 				fputc('\n', f);
 			}
+			free(pts);
 			if (close_table(f, dir, name, e) < 0)
 				return -1;
 		}

@@ -541,3 +541,40 @@ const struct run_samples *run_find_samples(const struct run *run, const char *wh
 			return &run->samples[i];
 	return NULL;
 }
+
+struct keyed {
+	unsigned long key;
+	size_t at;
+};
+
+static int by_key(const void *pa, const void *pb)
+{
+	const struct keyed *a = pa, *b = pb;
+	if (a->key != b->key)
+		return a->key < b->key ? -1 : 1;
+	return a->at < b->at ? -1 : a->at > b->at;
+}
+
+size_t run_sorted(const struct run *run, bool (*keep)(const struct result_row *, const void *),
+		  const void *arg, unsigned long (*key)(const struct result_row *),
+		  const struct run_row ***out)
+{
+	struct keyed *k = malloc((run->nrows ? run->nrows : 1) * sizeof *k);
+	*out = malloc((run->nrows ? run->nrows : 1) * sizeof **out);
+	if (!k || !*out) {
+		free(k);
+		free(*out);
+		*out = NULL;
+		return 0;
+	}
+	size_t n = 0, m = 0;
+	for (size_t i = 0; i < run->nrows; i++)
+		if (keep(&run->rows[i].r, arg))
+			k[n++] = (struct keyed){ key(&run->rows[i].r), i };
+	qsort(k, n, sizeof *k, by_key);
+	for (size_t i = 0; i < n; i++)
+		if (!i || k[i].key != k[i - 1].key)
+			(*out)[m++] = &run->rows[k[i].at];
+	free(k);
+	return m;
+}

@@ -118,6 +118,13 @@ const struct run_samples *run_find_samples(const struct run *run, const char *wh
 /* Take ownership of v (n values, sorted here). */
 int run_add_samples(struct run *run, const char *where, const char *t, double *v, size_t n);
 
+/* The grouped rows that `keep` accepts, sorted by `key` (ties in row
+ * order), distinct keys only (the first row of each): *out (free it).  n
+ * log n, for the tables that go by size or by clients. */
+size_t run_sorted(const struct run *run, bool (*keep)(const struct result_row *, const void *),
+		  const void *arg, unsigned long (*key)(const struct result_row *),
+		  const struct run_row ***out);
+
 /* Make room for one more element of size `size` in *v (n used, *cap). */
 int run_grow(void *v, size_t n, size_t *cap, size_t size);
 
