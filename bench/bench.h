@@ -89,6 +89,9 @@ struct bench_result {
 int bench_latency(const struct bench_opts *o, struct bench_result *r, struct ipc_error *e);
 int bench_throughput(const struct bench_opts *o, struct bench_result *r, struct ipc_error *e);
 int bench_connect(const struct bench_opts *o, struct bench_result *r, struct ipc_error *e);
+/* `ipclab bench plan STEP DIR [--quick]`: what a step of a run measures,
+ * and the file each result goes to (plan.c). */
+int cmd_bench_plan(int argc, char **argv);
 /* pingpong.c: one cache line between two pinned processes; o->t unused. */
 int bench_pingpong(const struct bench_opts *o, struct bench_result *r, struct ipc_error *e);
 

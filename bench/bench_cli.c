@@ -46,6 +46,7 @@ static const char bench_usage[] =
 	"  report DIR                a `make bench` run directory -> summary.md, all.csv,\n"
 	"                            peers.csv and the plots' tables\n"
 	"  transports                what the scripts need to know of each transport\n"
+	"  plan STEP DIR [--quick]   what a step of `run` measures, into which file\n"
 	"\n"
 	"TRANSPORT is a name from `ipclab list`, or `all`.  `ipclab bench SUBCOMMAND\n"
 	"--help` describes each.  Results go to stdout (--format text, csv, json or\n"
@@ -742,6 +743,8 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "run") || !strcmp(argv[1], "plot"))
 		return cmd_bench_script(cli, argc - 1, argv + 1);
+	if (!strcmp(argv[1], "plan"))
+		return cmd_bench_plan(argc - 1, argv + 1);
 	for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
 		if (strcmp(argv[1], subs[i].name))
 			continue;
