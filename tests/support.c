@@ -93,11 +93,20 @@ int test_env_setup_case(void **state)
 	return 0;
 }
 
+static bool test_failed(void);
+
 int test_env_teardown(void **state)
 {
 	struct test_env *env = *state;
 	int left = test_count_entries(env->dir);
-	if (left != 0) {
+	if (left != 0 && test_failed()) {
+		/* The test failed already: clean up without failing it twice. */
+		left = 0;
+		char cmd[IPC_PATH_MAX + 16];
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", env->dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", env->dir);
+	} else if (left != 0) {
 		DIR *d = opendir(env->dir);
 		struct dirent *de;
 		fprintf(stderr, "left behind in %s:", env->dir);
@@ -649,14 +658,22 @@ static void wrap_test(void **state)
 	H.returned = true;
 }
 
+/* The running test failed (an assertion, or its deadline). */
+static bool test_failed(void)
+{
+	return H.cur && (!H.returned || H.expired);
+}
+
 static int wrap_teardown(void **state)
 {
-	int rc = H.cur->teardown_func ? H.cur->teardown_func(state) : 0;
 	/* After a failure, what the test could not clean up is cleaned here
-	 * without failing it twice. */
-	bool quiet = !H.returned || H.expired;
-	int left = check_processes(H.cur->name, quiet) + check_fds(H.cur->name, quiet) +
-		   check_queues(H.cur->name, quiet);
+	 * without failing it twice: its processes first, so that a server it
+	 * left cannot hold files its teardown removes. */
+	bool quiet = test_failed();
+	int left = quiet ? check_processes(H.cur->name, true) : 0;
+	int rc = H.cur->teardown_func ? H.cur->teardown_func(state) : 0;
+	left += check_processes(H.cur->name, quiet) + check_fds(H.cur->name, quiet) +
+		check_queues(H.cur->name, quiet);
 	arm_alarm(0);
 	if (getenv("IPCLAB_TEST_TIMES"))
 		fprintf(stderr, "[ TIME     ] %s %.2f s\n", H.cur->name, elapsed_s());
