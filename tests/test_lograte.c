@@ -120,6 +120,16 @@ static void test_oldest_slot_reused(void **state)
 	before = strlen(log_text(&l));
 	lograte_say(&l.r, KIND[1], "d");
 	assert_int_equal(strlen(log_text(&l)), before);
+	/* The next new kind takes the slot of the next oldest, kind-01 (not
+	 * slot 0 again, where kind-08 is now the newest). */
+	before = strlen(log_text(&l));
+	lograte_say(&l.r, KIND[9], "newer");
+	assert_string_equal(log_text(&l) + before,
+			    "srv: kind-01: 2 more times in the last second (the last: d)\n"
+			    "srv: kind-09: newer\n");
+	before = strlen(log_text(&l));
+	lograte_say(&l.r, KIND[8], "again"); /* kind-08 kept its slot: counted */
+	assert_int_equal(strlen(log_text(&l)), before);
 	/* The summaries come out when each window ends, not before. */
 	lograte_flush(&l.r, io_now_ms());
 	assert_int_equal(strlen(log_text(&l)), before);
@@ -130,7 +140,8 @@ static void test_oldest_slot_reused(void **state)
 	assert_int_equal(accounted(text, KIND[1]), 3);
 	for (int k = 2; k < 8; k++)
 		assert_int_equal(accounted(text, KIND[k]), 2);
-	assert_int_equal(accounted(text, KIND[8]), 1);
+	assert_int_equal(accounted(text, KIND[8]), 2);
+	assert_int_equal(accounted(text, KIND[9]), 1);
 	log_close(&l);
 }
 
@@ -206,6 +217,40 @@ static void test_summary_due(void **state)
 	assert_int_equal(lograte_min_timeout(7, 5), 5);
 	assert_int_equal(lograte_min_timeout(5, 7), 5);
 	assert_int_equal(lograte_min_timeout(-1, -1), -1);
+	assert_int_equal(lograte_min_timeout(0, 5), 0); /* 0 is "now", not "none" */
+	assert_int_equal(lograte_min_timeout(5, 0), 0);
+	assert_int_equal(lograte_min_timeout(0, -1), 0);
+}
+
+/* A window is LOGRATE_WINDOW_MS long, to the millisecond: an event one
+ * millisecond before its end is counted in it, one at its end starts the
+ * next (written, after the count of the last); a flush one millisecond
+ * early writes nothing, at the end it writes the count. */
+static void test_window_edges(void **state)
+{
+	struct log l;
+	(void)state;
+	log_open(&l);
+	lograte_say(&l.r, KIND[0], "first");
+	fault_clock_advance(LOGRATE_WINDOW_MS - 1);
+	lograte_say(&l.r, KIND[0], "held");
+	assert_string_equal(log_text(&l), "srv: kind-00: first\n");
+	fault_clock_advance(1);
+	lograte_say(&l.r, KIND[0], "next");
+	assert_string_equal(log_text(&l), "srv: kind-00: first\nsrv: kind-00: held\n"
+					  "srv: kind-00: next\n");
+	lograte_say(&l.r, KIND[0], "a");
+	lograte_say(&l.r, KIND[0], "b");
+	fault_clock_advance(LOGRATE_WINDOW_MS - 1);
+	lograte_flush(&l.r, io_now_ms());
+	assert_int_equal(lograte_due_ms(&l.r, io_now_ms()), 1);
+	size_t before = strlen(log_text(&l));
+	fault_clock_advance(1);
+	assert_int_equal(strlen(log_text(&l)), before);
+	lograte_flush(&l.r, io_now_ms());
+	assert_string_equal(log_text(&l) + before,
+			    "srv: kind-00: 2 more times in the last second (the last: b)\n");
+	log_close(&l);
 }
 
 /* A quiet limiter (no log) writes nothing and holds nothing. */
@@ -227,6 +272,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_burst_does_not_silence_repeating_kind, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_summary_due, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_window_edges, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quiet, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("lograte", tests, NULL, NULL);
