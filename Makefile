@@ -3,6 +3,8 @@
 #   make          build bin/ipclab (a static PIE; LINK=dynamic: against libc.so)
 #   make demo     run every demo (builds first)
 #   make test     build the tests with AddressSanitizer + UBSan and run them
+#   make mutate   plant mechanical bugs in MUTATE (a file or folder) one at a
+#                 time and list the ones the tests miss
 #   make bench    the main job: demos, benchmarks and plots
 #   make netlab   TCP and UDP across a lossy veth link between two namespaces (root)
 #   make fuzz     run every libFuzzer target FUZZ_SECONDS (60) seconds each
@@ -220,6 +222,25 @@ test:
 	done; \
 	if [ -n "$$failed" ]; then echo "FAILED suites:$$failed"; exit 1; fi; \
 	echo "all $(words $(TESTS)) test suites passed"
+
+# Mutation testing (scripts/mutate.sh): how many planted bugs the tests
+# catch.  Mechanical changes (comparisons, && ||, + -, constants, dropped
+# statements, swapped arguments) to MUTATE (files or folders), MUTATE_MAX
+# of them (0: all) picked by MUTATE_SEED, each built and tested in a scratch
+# copy of the tree (never this one) with the suites that use the file, or
+# MUTATE_TESTS.  Lists the survivors as file:line and a score per folder,
+# also in build/mutate/report.txt.
+#   make mutate MUTATE=src/lograte.c
+#   make mutate MUTATE="unix_dgram src/unixpath.c" MUTATE_MAX=30 MUTATE_TESTS="test_edges"
+MUTATE ?= src/lograte.c
+MUTATE_MAX ?= 20
+MUTATE_SEED ?= 1
+MUTATE_TESTS ?=
+.PHONY: mutate
+mutate:
+	@scripts/deps.sh --check test
+	@sh scripts/mutate.sh -n $(MUTATE_MAX) -s $(MUTATE_SEED) \
+	  $(if $(MUTATE_TESTS),-t "$(MUTATE_TESTS)") $(MUTATE)
 
 # Fuzzing (fuzz/, docs in fuzz/run.sh): libFuzzer targets built with clang,
 # ASan and UBSan.  `make fuzz FUZZ_SECONDS=N` runs each target N seconds and
