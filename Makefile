@@ -3,6 +3,8 @@
 #   make          build bin/ipclab (a static PIE; LINK=dynamic: against libc.so)
 #   make demo     run every demo (builds first)
 #   make test     build the tests with AddressSanitizer + UBSan and run them
+#   make mutate   plant mechanical bugs in MUTATE (a file or folder) one at a
+#                 time and list the ones the tests miss
 #   make bench    the main job: demos, benchmarks and plots
 #   make netlab   TCP and UDP across a lossy veth link between two namespaces (root)
 #   make fuzz     run every libFuzzer target FUZZ_SECONDS (60) seconds each
@@ -150,7 +152,7 @@ $(ASAN)/tests/%: $(ASAN)/tests/%.o $(ASAN)/tests/support.o $(ASAN_LIB)
 # these calls of the project's code wrapped by tests/fault.c; nothing else is.
 FAULT_CALLS := read write send recv sendto recvmsg accept4 connect socket open \
 	       poll select epoll_wait clock_gettime
-FAULT_TESTS := test_faults test_io test_mux
+FAULT_TESTS := test_faults test_io test_mux test_lograte test_edges
 $(foreach d,$(ASAN) $(REL),$(FAULT_TESTS:%=$(d)/tests/%)): TEST_LDFLAGS = \
 	$(foreach f,$(FAULT_CALLS),-Wl,--wrap=$(f))
 $(FAULT_TESTS:%=$(ASAN)/tests/%): $(ASAN)/tests/fault.o
@@ -213,7 +215,9 @@ deps-bench:
 	@scripts/deps.sh bench
 
 # Each suite is its own program: cmocka prints its summary per suite, and
-# every failing suite is named at the end.
+# every failing suite is named at the end.  Every test runs under a deadline
+# and a check of what it leaves behind (tests/support.h): a hang fails that
+# test by name within seconds, so no outer time-out is needed.
 test:
 	@scripts/deps.sh --check test
 	@$(MAKE) --no-print-directory $(ASAN)/bin/ipclab $(TESTS:%=$(ASAN)/tests/%)
@@ -224,6 +228,25 @@ test:
 	done; \
 	if [ -n "$$failed" ]; then echo "FAILED suites:$$failed"; exit 1; fi; \
 	echo "all $(words $(TESTS)) test suites passed"
+
+# Mutation testing (scripts/mutate.sh): how many planted bugs the tests
+# catch.  Mechanical changes (comparisons, && ||, + -, constants, dropped
+# statements, swapped arguments) to MUTATE (files or folders), MUTATE_MAX
+# of them (0: all) picked by MUTATE_SEED, each built and tested in a scratch
+# copy of the tree (never this one) with the suites that use the file, or
+# MUTATE_TESTS.  Lists the survivors as file:line and a score per folder,
+# also in build/mutate/report.txt.
+#   make mutate MUTATE=src/lograte.c
+#   make mutate MUTATE="unix_dgram src/unixpath.c" MUTATE_MAX=30 MUTATE_TESTS="test_edges"
+MUTATE ?= src/lograte.c
+MUTATE_MAX ?= 20
+MUTATE_SEED ?= 1
+MUTATE_TESTS ?=
+.PHONY: mutate
+mutate:
+	@scripts/deps.sh --check test
+	@sh scripts/mutate.sh -n $(MUTATE_MAX) -s $(MUTATE_SEED) \
+	  $(if $(MUTATE_TESTS),-t "$(MUTATE_TESTS)") $(MUTATE)
 
 # Fuzzing (fuzz/, docs in fuzz/run.sh): libFuzzer targets built with clang,
 # ASan and UBSan.  `make fuzz FUZZ_SECONDS=N` runs each target N seconds and
