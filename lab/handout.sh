@@ -31,8 +31,10 @@ else
 	run="your run in $plots${env:+, $(sed -n 's/^# ipclab results, //p' "$env")}"
 fi
 # Links out of lab/ go one level deeper: the page lives in build/handout/.
+# The parts made from the code are renewed first (lab/handout_sections.pl).
+perl lab/handout_sections.pl --print lab/handout.md |
 sed -e "s|PLOT_RUN|${run//|/\\|}|g" -e "s|REFERENCE_RUN|${reference//|/\\|}|g" \
-	-e 's|](\.\./|](../../|g' lab/handout.md >"$out/handout.md"
+	-e 's|](\.\./|](../../|g' -e 's|](quiz/|](../../lab/quiz/|g' >"$out/handout.md"
 (cd "$out" && pandoc handout.md --lua-filter ../../lab/handout.lua --standalone --self-contained --toc --toc-depth=2 \
 	--css ../../lab/handout.css --metadata pagetitle="IPC lab" -o handout.html)
 echo "handout: $out/handout.html ($(du -k "$out/handout.html" | cut -f1) KiB; plots from $plots)"

@@ -39,7 +39,7 @@ for x in pipe fifo unix_stream unix_dgram tcp udp; do
 		{ gsub(/^[ \t]+/, "") } on && length($0) > 12 { inside[$0] = 1; next } { outside[$0] = 1 }
 		END { for (l in inside) if (!(l in outside)) print l }' lab/solution/$x.c |
 		while IFS= read -r line; do
-			grep -qF -- "$line" "$s" && bad "skeleton $x.c contains the solution line: $line"
+			sed 's/^[ \t]*//' "$s" | grep -qxF -- "$line" && bad "skeleton $x.c contains the solution line: $line"
 		done
 	cc -std=gnu11 -Wall -Wextra -Werror -Wno-unused-variable -Wno-unused-but-set-variable \
 		-Wno-unused-parameter -Wno-unused-function -Ilab -fsyntax-only "$s" \
