@@ -304,6 +304,20 @@ lab-test: lab-skel
 	@scripts/deps.sh --check lab
 	@bash lab/test_lab.sh
 
+# The quiz (lab/quiz/*.md, one question a file): `make quiz` asks and grades
+# in a terminal; ANSWERS=FILE grades a file of answers ("03 b" a line), as
+# tests and CI do; `make quiz-key` prints the answer key, from the same files.
+ANSWERS ?=
+.PHONY: quiz quiz-key handout-sections
+quiz:
+	@perl lab/quiz.pl $(if $(ANSWERS),--answers $(ANSWERS))
+quiz-key:
+	@perl lab/quiz.pl --key-md
+# The handout's parts made from the code (the grader's table of checks, its
+# compile line), renewed in lab/handout.md; `make lab-test` fails if stale.
+handout-sections:
+	@perl lab/handout_sections.pl --update lab/handout.md
+
 # The real system calls of each demo under strace, made stable and compared
 # with the references in lab/traces/ (UPDATE=1 rewrites them).
 UPDATE ?=
