@@ -162,22 +162,51 @@ static const char greet_usage[] =
 	"Exit status: 0 Hello, 1 ERR, 2 usage, 3 no server, 4 timeout (see\n"
 	"`ipclab --help`).\n";
 
-/* One line from stdin, without its line ending. */
-static ssize_t read_name(char **line, size_t *cap)
+/* One line from stdin, without its line ending, into line[GREET_NAME_MAX + 2].
+ * Read a byte at a time, so that nothing past the line is taken from a
+ * shared stdin, and never more than a name can hold: stdin may be
+ * /dev/zero.  Returns the length, or -1 after printing why there is none. */
+static ssize_t read_name(char *line)
 {
+	size_t n = 0;
 	if (isatty(STDIN_FILENO)) {
 		fputs("Your name: ", stderr);
 		fflush(stderr);
 	}
-	ssize_t n = getline(line, cap, stdin);
-	if (n < 0)
+	for (;;) {
+		char c;
+		ssize_t got = read(STDIN_FILENO, &c, 1);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			fprintf(stderr, "ipclab greet: read stdin: %s; give the name as an argument: "
+					"`ipclab greet TRANSPORT NAME`\n", strerror(errno));
+			return -1;
+		}
+		if (got == 0 && n == 0) {
+			fputs("ipclab greet: no name given (stdin was empty); give one as an argument "
+			      "or on stdin\n", stderr);
+			return -1;
+		}
+		if (got == 0 || c == '\n')
+			break;
+		/* One byte beyond the longest name, for a '\r' before the '\n'. */
+		if (n == GREET_NAME_MAX + 1) {
+			fprintf(stderr, "ipclab greet: the name on stdin is longer than %d bytes, the "
+					"most a name can hold\n", GREET_NAME_MAX);
+			return -1;
+		}
+		line[n++] = c;
+	}
+	if (n > 0 && line[n - 1] == '\r')
+		n--;
+	if (n > GREET_NAME_MAX) {
+		fprintf(stderr, "ipclab greet: the name on stdin is longer than %d bytes, the most "
+				"a name can hold\n", GREET_NAME_MAX);
 		return -1;
-	if (n > 0 && (*line)[n - 1] == '\n')
-		n--;
-	if (n > 0 && (*line)[n - 1] == '\r')
-		n--;
-	(*line)[n] = '\0';
-	return n;
+	}
+	line[n] = '\0';
+	return (ssize_t)n;
 }
 
 int cmd_greet(struct cli *cli, int argc, char **argv)
@@ -186,7 +215,6 @@ int cmd_greet(struct cli *cli, int argc, char **argv)
 	struct ipc_error e;
 	char reply[GREET_REPLY_MAX + 1];
 	char *name = NULL;
-	size_t cap = 0;
 	ssize_t len;
 	int i = cli_parse(cli, OPT_ADDRESS | OPT_WAIT, argc, argv, &o);
 
@@ -219,10 +247,16 @@ int cmd_greet(struct cli *cli, int argc, char **argv)
 			return IPC_SYSTEM;
 		}
 		len = (ssize_t)strlen(name);
-	} else if ((len = read_name(&name, &cap)) < 0) {
-		free(name);
-		fputs("ipclab greet: no name given (stdin was empty)\n", stderr);
-		return IPC_USAGE;
+	} else {
+		name = malloc(GREET_NAME_MAX + 2);
+		if (!name) {
+			fputs("ipclab greet: out of memory\n", stderr);
+			return IPC_SYSTEM;
+		}
+		if ((len = read_name(name)) < 0) {
+			free(name);
+			return IPC_USAGE;
+		}
 	}
 	if (memchr(name, '\n', (size_t)len)) {
 		free(name);
