@@ -325,21 +325,27 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DATA_FILES := $(wildcard bench/*.sh bench/*.awk plots/*.gp)
 DOC_FILES  := README.md $(filter-out docs/ipclab.1.md,$(wildcard docs/*.md))
 
+# Every installed path is quoted for the shell ($(call sq,...)): DESTDIR
+# or PREFIX may hold spaces (or quotes), and an unquoted one would make
+# `install -d` create directories in the source tree, or `rm -rf` remove
+# the wrong ones.
+sq = '$(subst ','\'',$(1))'
 install: bin/ipclab docs/ipclab.1
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) \
-	  $(DESTDIR)$(DATADIR)/bench $(DESTDIR)$(DATADIR)/plots $(DESTDIR)$(DOCDIR)
-	install -m 755 bin/ipclab $(DESTDIR)$(BINDIR)/ipclab
-	install -m 644 docs/ipclab.1 $(DESTDIR)$(MANDIR)/man1/ipclab.1
-	install -m 644 completions/ipclab.bash $(DESTDIR)$(BASHCOMPDIR)/ipclab
-	install -m 755 $(filter %.sh,$(DATA_FILES)) $(DESTDIR)$(DATADIR)/bench
-	$(if $(filter %.awk,$(DATA_FILES)),install -m 644 $(filter %.awk,$(DATA_FILES)) $(DESTDIR)$(DATADIR)/bench)
-	install -m 644 $(filter %.gp,$(DATA_FILES)) $(DESTDIR)$(DATADIR)/plots
-	install -m 644 $(DOC_FILES) $(DESTDIR)$(DOCDIR)
+	install -d $(call sq,$(DESTDIR)$(BINDIR)) $(call sq,$(DESTDIR)$(MANDIR)/man1) \
+	  $(call sq,$(DESTDIR)$(BASHCOMPDIR)) $(call sq,$(DESTDIR)$(DATADIR)/bench) \
+	  $(call sq,$(DESTDIR)$(DATADIR)/plots) $(call sq,$(DESTDIR)$(DOCDIR))
+	install -m 755 bin/ipclab $(call sq,$(DESTDIR)$(BINDIR)/ipclab)
+	install -m 644 docs/ipclab.1 $(call sq,$(DESTDIR)$(MANDIR)/man1/ipclab.1)
+	install -m 644 completions/ipclab.bash $(call sq,$(DESTDIR)$(BASHCOMPDIR)/ipclab)
+	install -m 755 $(filter %.sh,$(DATA_FILES)) $(call sq,$(DESTDIR)$(DATADIR)/bench)
+	$(if $(filter %.awk,$(DATA_FILES)),install -m 644 $(filter %.awk,$(DATA_FILES)) $(call sq,$(DESTDIR)$(DATADIR)/bench))
+	install -m 644 $(filter %.gp,$(DATA_FILES)) $(call sq,$(DESTDIR)$(DATADIR)/plots)
+	install -m 644 $(DOC_FILES) $(call sq,$(DESTDIR)$(DOCDIR))
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/ipclab $(DESTDIR)$(MANDIR)/man1/ipclab.1 \
-	  $(DESTDIR)$(BASHCOMPDIR)/ipclab
-	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+	rm -f $(call sq,$(DESTDIR)$(BINDIR)/ipclab) $(call sq,$(DESTDIR)$(MANDIR)/man1/ipclab.1) \
+	  $(call sq,$(DESTDIR)$(BASHCOMPDIR)/ipclab)
+	rm -rf $(call sq,$(DESTDIR)$(DATADIR)) $(call sq,$(DESTDIR)$(DOCDIR))
 
 # `make dist`: the committed files (git ls-files, with what is not yet
 # committed as it is now), the built man page, and the revision in
