@@ -57,9 +57,9 @@ $(ASAN)/%.o: %.c $(ASAN)/cc-flags
 	$(Q)$(ASAN_CC) -MMD -MP -c $< -o $@
 
 # How bin/ipclab is linked.  static (the default): a static PIE, with no
-# dynamic loader to run at every start, which takes about 0.2 ms off every
-# `ipclab` command (a quarter of `true`'s whole fork+exec+exit, see
-# docs/BENCHMARKS.md) while keeping address-space randomisation.
+# dynamic loader to run at every start (what that saves is measured in
+# every `make bench`: the process table, list against list-dynamic) while
+# keeping address-space randomisation.
 # dynamic: against libc.so, as most programs are.  `make valgrind` always
 # uses a dynamic build: valgrind cannot follow malloc in a static one.
 LINK    ?= static
@@ -163,7 +163,8 @@ demo: bin/ipclab
 
 # The main job (bench/run.sh, docs/BENCHMARKS.md): the demos, the benchmarks
 # and the plots, into results/<UTC time>/ (results/latest: the newest).
-# QUICK=1 runs every step with few iterations, in under a minute (CI).
+# QUICK=1 runs every step with few iterations (CI): 0:43 to 2:02 on a
+# 2-vCPU VM, quiet to busy.
 QUICK ?=
 bench: bin/ipclab $(REL)/ipclab-dynamic
 	@scripts/deps.sh --check bench
