@@ -29,8 +29,8 @@ panel(c, first) = sprintf("plot F using ($1 - W/2):%d with boxes lc rgb '#4e79a7
 	sprintf("F using ($1 + W/2):%d:(0):($%d - $%d) @WHISKER notitle, ", c + 3, c + 4, c + 3) . \
 	sprintf("F using ($1 - W/2):%d with points pt 13 ps 1.1 lc rgb '#c00000' title '%s', ", c + 2, first ? "p99.9" : "") . \
 	sprintf("F using ($1 + W/2):%d with points pt 13 ps 1.1 lc rgb '#c00000' notitle, ", c + 5) . \
-	sprintf("F using ($1 - W/2):%d:(sprintf('%%.1f', $%d)) with labels offset 0, -0.7 font ',8' tc rgb '#ffffff' notitle, ", c, c) . \
-	sprintf("F using ($1 + W/2):%d:(sprintf('%%.1f', $%d)) with labels offset 0, -0.7 font ',8' tc rgb '#ffffff' notitle", c + 3, c + 3)
+	sprintf("F using ($1 - W/2):%d:(sprintf('%%.1f', $%d)) with labels offset 0, -0.7 font ',12' tc rgb '#ffffff' notitle, ", c, c) . \
+	sprintf("F using ($1 + W/2):%d:(sprintf('%%.1f', $%d)) with labels offset 0, -0.7 font ',12' tc rgb '#ffffff' notitle", c + 3, c + 3)
 
 do for [fmt in "png svg"] {
 	eval term(fmt, "latency", 1400, 720)
@@ -43,18 +43,18 @@ do for [fmt in "png svg"] {
 		unset key
 		set title "client and server on " . CROSS
 		if (IDLE_HALTS) {
-			set label 1 "idle CPUs halt on this machine:\nthese round trips mostly time\nthe other CPU waking up" at graph 0.03, graph 0.95 left front font ",10" tc rgb "#c00000"
+			set label 1 "idle CPUs halt on this machine:\nthese round trips mostly time\nthe other CPU waking up" at graph 0.03, graph 0.95 left front font ",14" tc rgb "#c00000"
 		}
 		# The floor: what a round trip across the CPUs costs with no
 		# system call at all (dashed lines; absent when not measured).
 		set style textbox opaque noborder
 		if (PINGPONG_CROSS == PINGPONG_CROSS) {
 			set arrow 2 from graph 0, first PINGPONG_CROSS to graph 1, first PINGPONG_CROSS nohead dt 2 lw 1.5 lc rgb "#333333" front
-			set label 2 sprintf("one cache line passed back and forth: %.2f µs", PINGPONG_CROSS) at graph 0.98, first PINGPONG_CROSS right offset 0, 0.7 font ",9" tc rgb "#333333" boxed front
+			set label 2 sprintf("one cache line passed back and forth: %.2f µs", PINGPONG_CROSS) at graph 0.98, first PINGPONG_CROSS right offset 0, 0.7 font ",13" tc rgb "#333333" boxed front
 		}
 		if (SPIN_CROSS == SPIN_CROSS) {
 			set arrow 3 from graph 0, first SPIN_CROSS to graph 1, first SPIN_CROSS nohead dt 3 lw 1.5 lc rgb "#333333" front
-			set label 3 sprintf("shm, both sides spinning: %.2f µs", SPIN_CROSS) at graph 0.98, first SPIN_CROSS right offset 0, 0.7 font ",9" tc rgb "#333333" boxed front
+			set label 3 sprintf("shm, both sides spinning: %.2f µs", SPIN_CROSS) at graph 0.98, first SPIN_CROSS right offset 0, 0.7 font ",13" tc rgb "#333333" boxed front
 		}
 		eval panel(9, 0)
 		unset label 1

@@ -30,8 +30,8 @@ do for [fmt in "png svg"] {
 	     F using ($1 - W):3:(0):($4 - $3) @WHISKER title "p99", \
 	     F using 1:5:(0):($6 - $5) @WHISKER notitle, \
 	     F using ($1 + W):7:(0):($8 - $7) @WHISKER notitle, \
-	     F using ($1 - W):3:(sprintf("%.1f", $3)) with labels offset 0, -0.8 font ",9" tc rgb "#ffffff" notitle, \
-	     F using 1:5:(sprintf("%.1f", $5)) with labels offset 0, -0.8 font ",9" tc rgb "#ffffff" notitle, \
-	     F using ($1 + W):7:(sprintf("%.1f", $7)) with labels offset 0, -0.8 font ",9" notitle
+	     F using ($1 - W):3:(sprintf("%.1f", $3)) with labels offset 0, -0.8 font ",13" tc rgb "#ffffff" notitle, \
+	     F using 1:5:(sprintf("%.1f", $5)) with labels offset 0, -0.8 font ",13" tc rgb "#ffffff" notitle, \
+	     F using ($1 + W):7:(sprintf("%.1f", $7)) with labels offset 0, -0.8 font ",13" notitle
 	unset output
 }

@@ -25,13 +25,13 @@ set grid xtics ytics lc rgb "#dddddd"
 set key bottom right box opaque
 
 set arrow 1 from 4096, graph 0 to 4096, graph 1 nohead dt 2 lc rgb "#555555"
-set label 1 "PIPE\\_BUF, one page: 4 KiB " at 4096, graph 0.98 right font ",9"
+set label 1 "PIPE\\_BUF, one page: 4 KiB " at 4096, graph 0.98 right font ",13"
 set arrow 2 from 65536, graph 0 to 65536, graph 1 nohead dt 2 lc rgb "#555555"
-set label 2 " pipe capacity: 64 KiB" at 65536, graph 0.98 left font ",9"
+set label 2 " pipe capacity: 64 KiB" at 65536, graph 0.98 left font ",13"
 set arrow 3 from 65507, graph 0 to 65507, graph 1 nohead dt 3 lc rgb "#d55e00"
-set label 3 "largest UDP payload: 65,507 B " at 65507, graph 0.93 right font ",9" tc rgb "#d55e00"
+set label 3 "largest UDP payload: 65,507 B " at 65507, graph 0.93 right font ",13" tc rgb "#d55e00"
 set arrow 4 from 212992, graph 0 to 212992, graph 1 nohead dt 4 lc rgb "#555555"
-set label 4 " socket buffer: 208 KiB" at 212992, graph 0.93 left font ",9"
+set label 4 " socket buffer: 208 KiB" at 212992, graph 0.93 left font ",13"
 
 do for [fmt in "png svg"] {
 	eval term(fmt, "throughput", 1300, 780)
@@ -44,6 +44,6 @@ do for [fmt in "png svg"] {
 	     for [i = 1 : NT] tp(i) using 1:($5 > 0 ? $2 : NaN) with points pt 2 ps 2 lw 2 \
 		lc rgb "#000000" title (i == 1 ? "datagrams lost (MB/s of what arrived)" : ""), \
 	     B using 1:2 with points pt 6 ps 2.5 lw 2 lc rgb "#c00000" title "where a curve falls", \
-	     B using 4:2:3 with labels offset 0, -1.2 left font ",9" tc rgb "#c00000" noenhanced notitle
+	     B using 4:2:3 with labels offset 0, -1.2 left font ",13" tc rgb "#c00000" noenhanced notitle
 	unset output
 }
