@@ -1,5 +1,5 @@
 # latency.gp - round-trip latency per transport, with client and server on
-# one CPU (left) and on two CPUs (right), on the same axis: p50 bars for
+# one CPU (top) and on two CPUs (below), on the same axis: p50 bars for
 # greeting requests and 64-byte echoes, p99 whiskers, p99.9 diamonds; on
 # the two-CPU panel, dashed lines for the floor (bench pingpong, shm-spin).
 # Input: latency.dat (`ipclab bench report`): i transport, then p50 p99
@@ -12,7 +12,7 @@ F = DATA . "/latency.dat"
 set xrange [0.4 : NT + 0.6]
 set xtics ()
 do for [i = 1 : NT] { set xtics add (tname(i) i) }
-set xtics rotate by -25 left
+set xtics rotate by -20 left
 set ylabel "round trip (µs, log scale)"
 set logscale y
 # Headroom over the highest p99.9 for the key, which sits there.
@@ -33,10 +33,10 @@ panel(c, first) = sprintf("plot F using ($1 - W/2):%d with boxes lc rgb '#4e79a7
 	sprintf("F using ($1 + W/2):%d:(sprintf('%%.1f', $%d)) with labels offset 0, -0.7 font ',12' tc rgb '#ffffff' notitle", c + 3, c + 3)
 
 do for [fmt in "png svg"] {
-	eval term(fmt, "latency", 1400, 720)
+	eval term(fmt, "latency", 1400, strlen(CROSS) ? 1400 : 760)
 	eval quick_mark
-	set multiplot layout 1, (strlen(CROSS) ? 2 : 1) title title("Round-trip latency per transport: where the processes run matters")
-	set key top right opaque box samplen 2
+	set multiplot layout (strlen(CROSS) ? 2 : 1), 1 title title("Round-trip latency per transport: where the processes run matters")
+	set key top right opaque box samplen 2 font ",14" maxrows 2
 	set title "client and server on " . SAME
 	eval panel(3, 1)
 	if (strlen(CROSS)) {
