@@ -31,6 +31,8 @@ static const char load_usage[] =
 	"  -c, --clients N    concurrent connections (1 to 100000)\n"
 	"  -n, --requests M   greetings per connection\n"
 	"  -k, --pipeline K   requests in flight per connection (1 to 4096)\n"
+	"  -a, --address ADDR the server's address, as its `listening on` line says\n"
+	"                     (default: where `ipclab serve` listens by default)\n"
 	"  -w, --workers W    processes sharing the connections, each with its own\n"
 	"                     epoll loop (default 1)\n"
 	"  -t, --timeout MS   longest wait for one connection or reply (default 3000)\n"
