@@ -48,8 +48,8 @@ static const char bench_usage[] =
 	"  transports                what the scripts need to know of each transport\n"
 	"\n"
 	"TRANSPORT is a name from `ipclab list` ({any}), or `all`.\n"
-	"`ipclab bench SUBCOMMAND\n"
-	"--help` describes each.  Results go to stdout (--format text, csv, json or\n"
+	"`ipclab bench SUBCOMMAND --help` describes each.\n"
+	"Results go to stdout (--format text, csv, json or\n"
 	"markdown; the columns are in docs and bench/report.h), warnings and\n"
 	"progress to stderr.\n";
 
