@@ -50,7 +50,7 @@ static const char bench_usage[] =
 	"TRANSPORT is a name from `ipclab list` ({any}), or `all`.\n"
 	"`ipclab bench SUBCOMMAND --help` describes each.\n"
 	"Results go to stdout (--format text, csv, json or\n"
-	"markdown; the columns are in docs and bench/report.h), warnings and\n"
+	"markdown; BENCHMARKS.md in the documentation lists the columns), warnings and\n"
 	"progress to stderr.\n";
 
 static const char latency_usage[] =
