@@ -198,8 +198,15 @@ int cli_parse(struct cli *cli, int allowed, int argc, char **argv, struct cli_op
 			break;
 		case LONG_MODE:
 			if (serve_mode_parse(optarg, &o->mode) < 0) {
-				fprintf(stderr, "ipclab %s: --mode wants iterative, select, poll or "
-					"epoll, not '%s'\n", cmd, optarg);
+				char modes[256];
+				cli_modes(NULL, ", ", modes, sizeof modes);
+				char *last = strrchr(modes, ',');
+				if (last) { /* "a, b, c" -> "a, b or c" */
+					memmove(last + 3, last + 1, strlen(last + 1) + 1);
+					memcpy(last, " or", 3);
+				}
+				fprintf(stderr, "ipclab %s: --mode wants %s, not '%s'\n", cmd, modes,
+					optarg);
 				return -1;
 			}
 			o->mode_given = true;

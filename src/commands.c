@@ -116,8 +116,8 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 		return IPC_USAGE;
 	}
 	if (o.max_clients > 0 && o.mode == SERVE_ITERATIVE) {
-		fputs("ipclab serve: --max-clients applies to --mode select, poll or epoll: the "
-		      "iterative server holds one client at a time anyway\n", stderr);
+		fputs("ipclab serve: --max-clients applies to the modes that serve many clients at "
+		      "once: the iterative server holds one client at a time anyway\n", stderr);
 		return IPC_USAGE;
 	}
 	signal(SIGPIPE, SIG_IGN); /* a vanished client is an EPIPE, never a death */
