@@ -309,7 +309,7 @@ docs/ipclab.1: docs/ipclab.1.md $(REL)/version-number
 	  echo "  PANDOC  $@"; \
 	  $(PANDOC) -s -t man -M footer="ipclab $(VERSION)" -o $@ docs/ipclab.1.md; \
 	elif [ -f $@ ]; then echo "  (no pandoc: $@ as shipped)"; touch $@; \
-	else echo "pandoc is not installed, and it builds the man page: run \`sudo make deps\`" >&2; \
+	else echo "pandoc is not installed, and it builds the man page: sudo apt-get install pandoc" >&2; \
 	  exit 1; fi
 $(REL)/version-number: FORCE
 	$(call stamp,$(VERSION))
