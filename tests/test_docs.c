@@ -408,6 +408,41 @@ static void test_tables_match_registry(void **state)
 	free(err);
 }
 
+/* README.md's Layout names every directory that holds a transport, and
+ * only those on its line of transport directories. */
+static void test_layout_names_transport_dirs(void **state)
+{
+	ENV;
+	char *out = malloc(CAP), *err = malloc(CAP), *readme = slurp_file("README.md");
+	const char *argv[] = { "/bin/sh", "-c",
+			       "grep -l '^const struct ipc_transport [a-z_0-9]* = {' */*.c | "
+			       "sed 's|/.*||' | sort -u", NULL };
+	assert_non_null(out);
+	assert_non_null(err);
+	assert_int_equal(test_run_argv(env, NULL, out, CAP, err, CAP, argv), 0);
+	const char *line = strstr(readme, "\npipe/ ");
+	assert_non_null(line);
+	line++;
+	size_t len = strcspn(line, "\n");
+	int dirs = 0;
+	for (char *d = strtok(out, "\n"); d; d = strtok(NULL, "\n")) {
+		char want[64];
+		snprintf(want, sizeof want, "%s/", d);
+		if (!has_word(line, len, d) || !memmem(line, len, want, strlen(want)))
+			fail_msg("README.md's Layout does not name %s, which holds a transport", want);
+		dirs++;
+	}
+	int listed = 0;
+	for (size_t i = 0; i < len; i++)
+		listed += line[i] == '/';
+	if (listed != dirs)
+		fail_msg("README.md's Layout names %d transport directories; %d hold one: %.*s",
+			 listed, dirs, (int)len, line);
+	free(readme);
+	free(out);
+	free(err);
+}
+
 /* "six" names the classic six as such, never the number of transports. */
 static void check_six(const char *what, const char *text)
 {
@@ -712,6 +747,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_missing_or_misspelt_transport, test_env_setup,
 						test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_tables_match_registry, test_env_setup,
+						test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_layout_names_transport_dirs, test_env_setup,
 						test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_six_means_the_classic_six, test_env_setup,
 						test_env_teardown),
