@@ -10,6 +10,7 @@ MODES = "iterative select poll epoll redis"
 MCOLORS = "#d55e00 #e69f00 #0072b2 #009e73 #000000"
 MPOINT = "7 5 9 11 4"
 ST = "unix_stream tcp"
+NM = words(MODES) - 1 # the server modes; redis is the last word
 f(t, m) = sprintf("%s/scaling_%s_%s.dat", DATA, t, m)
 mlabel(m) = m eq "redis" ? "redis-server, PING (reference)" : sprintf("ipclab serve --mode %s", m)
 
@@ -47,7 +48,7 @@ do for [fmt in "png svg"] {
 				scale = 1000.0
 			}
 			if (row == 2 && ti == 1) { set key top left box opaque font ",12" } else { unset key }
-			plot for [mi = 1 : 4] f(t, word(MODES, mi)) using 1:(column(col) / scale) \
+			plot for [mi = 1 : NM] f(t, word(MODES, mi)) using 1:(column(col) / scale) \
 				with linespoints lw 2.5 pt (word(MPOINT, mi) + 0) ps 1.4 \
 				lc rgb word(MCOLORS, mi) title mlabel(word(MODES, mi)), \
 			     f(t, "redis") using 1:(column(col) / scale) with linespoints lw 2 dt 2 \
