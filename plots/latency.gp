@@ -23,8 +23,8 @@ set mytics 1
 set boxwidth W
 
 # panel(c): the columns of one placement start at c (3: one CPU, 9: two)
-panel(c, first) = sprintf("plot F using ($1 - W/2):%d with boxes lc rgb '#4e79a7' title '%s', ", c, first ? "p50, greeting (request and reply of the protocol)" : "") . \
-	sprintf("F using ($1 + W/2):%d with boxes lc rgb '#f28e2b' title '%s', ", c + 3, first ? "p50, 64-byte echo" : "") . \
+panel(c, first) = sprintf("plot F using ($1 - W/2):%d with boxes lc rgb '#4e79a7' title '%s', ", c, first ? "p50 greeting" : "") . \
+	sprintf("F using ($1 + W/2):%d with boxes lc rgb '#f28e2b' title '%s', ", c + 3, first ? "p50 64-byte echo" : "") . \
 	sprintf("F using ($1 - W/2):%d:(0):($%d - $%d) @WHISKER title '%s', ", c, c + 1, c, first ? "p99" : "") . \
 	sprintf("F using ($1 + W/2):%d:(0):($%d - $%d) @WHISKER notitle, ", c + 3, c + 4, c + 3) . \
 	sprintf("F using ($1 - W/2):%d with points pt 13 ps 1.1 lc rgb '#c00000' title '%s', ", c + 2, first ? "p99.9" : "") . \
@@ -35,8 +35,8 @@ panel(c, first) = sprintf("plot F using ($1 - W/2):%d with boxes lc rgb '#4e79a7
 do for [fmt in "png svg"] {
 	eval term(fmt, "latency", 1400, strlen(CROSS) ? 1400 : 760)
 	eval quick_mark
-	set multiplot layout (strlen(CROSS) ? 2 : 1), 1 title title("Round-trip latency per transport: where the processes run matters")
-	set key top right opaque box samplen 2 font ",14" maxrows 2
+	set multiplot layout (strlen(CROSS) ? 2 : 1), 1 title title("Round-trip latency per transport: where the processes run matters\n(greeting: the protocol's request and reply; echo: 64 bytes sent back)")
+	set key top center horizontal opaque box samplen 2 font ",14" maxrows 1 width 1
 	set title "client and server on " . SAME
 	eval panel(3, 1)
 	if (strlen(CROSS)) {
