@@ -43,29 +43,32 @@ static const char bench_usage[] =
 	"  pauses                    one CPU spinning on the clock: how often, and how\n"
 	"                            long, the machine takes the CPU away\n"
 	"  env                       the environment record alone\n"
-	"  report DIR                a `make bench` run directory -> summary.md, all.csv,\n"
+	"  report DIR                a run directory (bench run) -> summary.md, all.csv,\n"
 	"                            peers.csv and the plots' tables\n"
 	"  transports                what the scripts need to know of each transport\n"
 	"  plan STEP DIR [--quick]   what a step of `run` measures, into which file\n"
 	"\n"
-	"TRANSPORT is a name from `ipclab list`, or `all`.  `ipclab bench SUBCOMMAND\n"
-	"--help` describes each.  Results go to stdout (--format text, csv, json or\n"
-	"markdown; the columns are in docs and bench/report.h), warnings and\n"
+	"TRANSPORT is a name from `ipclab list` ({any}), or `all`.\n"
+	"`ipclab bench SUBCOMMAND --help` describes each.\n"
+	"Results go to stdout (--format text, csv, json or\n"
+	"markdown; BENCHMARKS.md in the documentation lists the columns), warnings and\n"
 	"progress to stderr.\n";
 
 static const char latency_usage[] =
 	"usage: ipclab bench latency TRANSPORT... [--size B] [--count N] [--warmup N]\n"
 	"                            [--pin A,B] [--format F] [--samples FILE] [--progress]\n"
 	"                            [--address ADDR] [--timeout MS] [--unconnected]\n"
+	"                            [--wait block|spin]\n"
 	"\n"
 	"Ping-pong between this process (the client) and a forked child (the server)\n"
-	"over TRANSPORT (or `all`); each round trip is timed with CLOCK_MONOTONIC.\n"
+	"over TRANSPORT (or `all`: {any});\n"
+	"each round trip is timed with CLOCK_MONOTONIC.\n"
 	"Reports min, p50, p90, p99, p99.9, max, mean and stddev in microseconds, and\n"
 	"per round trip the CPU time (user+sys) and context switches of both processes.\n"
 	"\n"
 	"  --size B       echo a payload of B bytes (K, M suffixes: x1024) instead of\n"
 	"                 greeting requests; datagrams: at most the transport's limit\n"
-	"                 (unix_dgram 65536, udp 65507)\n"
+	"                 ({dgram-limits})\n"
 	"  --count N      timed round trips (default 10000)\n"
 	"  --warmup N     untimed round trips first (default 1000)\n"
 	"  --pin A,B      client on CPU A, server on CPU B (0,0: the same CPU); without\n"
@@ -78,12 +81,13 @@ static const char latency_usage[] =
 	"                 forking one: greetings only, this client's CPU time only\n"
 	"  --timeout MS   datagrams: how long to wait for a reply before sending again\n"
 	"                 (default 1000)\n"
-	"  --wait W       shm: block (default) on the doorbell, or spin on the ring\n"
-	"                 (the row's transport reads shm-spin)\n"
-	"  --unconnected  datagrams: the client sends with sendto() to the server's\n"
-	"                 address and reads with recvfrom(), as sockperf does, instead\n"
+	"  --wait block|spin  {spin}: block (default) on the doorbell, or spin\n"
+	"                 on the ring (the row's transport reads <name>-spin)\n"
+	"  --unconnected  datagrams ({datagram}):\n"
+	"                 the client sends with sendto() to the server's address\n"
+	"                 and reads with recvfrom(), as sockperf does, instead\n"
 	"                 of connect() once, then send() and recv() (the row's\n"
-	"                 transport reads udp-unconnected, unix_dgram-unconnected)\n"
+	"                 transport reads <name>-unconnected)\n"
 	"\n"
 	"Without --size the server answers \"Hello, <name>\" with the product's own\n"
 	"protocol code (the size column is then the request's bytes: 16 on streams,\n"
@@ -117,6 +121,10 @@ static const char throughput_usage[] =
 	"  --no-verify    count the bytes but check none of them, as lmbench's bw_*\n"
 	"                 do: the cost of the check is the difference (row noted\n"
 	"                 UNVERIFIED; sequence numbers, and so losses, still counted)\n"
+	"  --wait block|spin  {spin}: block (default) on the doorbell, or spin\n"
+	"                 on the ring\n"
+	"\n"
+	"TRANSPORT: one or more of {any}, or `all`.\n"
 	"\n"
 	"UDP may drop datagrams: they are counted (lost=N) and the row is marked\n"
 	"LOSSY; MB/s is then what arrived.  A corrupted, duplicated or reordered\n"
@@ -126,9 +134,10 @@ static const char connect_usage[] =
 	"usage: ipclab bench connect TRANSPORT... [--count N] [--warmup N] [--pin A,B]\n"
 	"                            [--format F] [--samples FILE] [--progress]\n"
 	"\n"
-	"Connection set-up cost for the transports that have one (fifo, unix_stream,\n"
-	"tcp; `all` means these three): the client's time from the start of connect\n"
-	"until the first byte written by the freshly accepted server side arrives.\n"
+	"Connection set-up cost for the transports that have one:\n"
+	"{connect} (`all` means those).\n"
+	"The client's time from the start of connect until the first byte written\n"
+	"by the freshly accepted server side arrives.\n"
 	"The server closes first, then the client, so TCP's TIME_WAIT stays on the\n"
 	"server's side and never uses up the client's ports.\n"
 	"\n"
@@ -153,8 +162,9 @@ static const char summarize_usage[] =
 static const char report_usage[] =
 	"usage: ipclab bench report DIR\n"
 	"\n"
-	"Read the run directory DIR that `make bench` left (env.csv, the result rows\n"
-	"of every step, samples/, peers/rounds.tsv, scaling/) and write into it:\n"
+	"Read the run directory DIR that `ipclab bench run` (or `make bench`) left\n"
+	"(env.csv, the result rows of every step, samples/, peers/rounds.tsv,\n"
+	"scaling/) and write into it:\n"
 	"  summary.md     findings first, then the tables they come from\n"
 	"  all.csv        every measurement, one row each (throughput: the median\n"
 	"                 of its rounds)\n"
@@ -178,7 +188,7 @@ static const char pingpong_usage[] =
 	"(default 100000).  A latency row whose transport is `pingpong`.\n";
 
 static const char pauses_usage[] =
-	"usage: ipclab bench pauses [--pin CPU] [--count MS] [--format F]\n"
+	"usage: ipclab bench pauses [--pin CPU] [--duration MS] [--format F]\n"
 	"\n"
 	"One process, pinned to one CPU, reads CLOCK_MONOTONIC in a tight loop (no\n"
 	"system call) for MS milliseconds.  A gap between two readings longer than\n"
@@ -190,7 +200,8 @@ static const char pauses_usage[] =
 	"latency tail that belongs to the machine.\n"
 	"\n"
 	"  --pin CPU      the CPU to measure (one number; default: the CPU it starts on)\n"
-	"  --count MS     the length of the run in milliseconds (default 1000)\n"
+	"  --duration MS  the length of the run in milliseconds (default 1000);\n"
+	"                 --count MS, the old spelling, is still taken\n"
 	"  --format F     text (default), csv, json, markdown\n"
 	"\n"
 	"CSV: the environment record, then a header and one row: kind (`pauses`),\n"
@@ -229,7 +240,7 @@ enum {
 	O_SAMPLES = 1 << 4, O_TOTAL = 1 << 5, O_PROGRESS = 1 << 6, O_KIND = 1 << 7,
 	O_TRANSPORT = 1 << 8, O_UNIT = 1 << 9, O_FORMAT = 1 << 10, O_NO_VERIFY = 1 << 11,
 	O_ADDRESS = 1 << 12, O_TIMEOUT = 1 << 13, O_DATA = 1 << 14, O_MODE = 1 << 15,
-	O_WAIT = 1 << 16, O_UNCONNECTED = 1 << 17,
+	O_WAIT = 1 << 16, O_UNCONNECTED = 1 << 17, O_DURATION = 1 << 18,
 };
 
 struct bench_cli {
@@ -331,7 +342,8 @@ static int parse_unit(struct bench_cli *bc, const char *text)
 static int parse_options(struct bench_cli *bc, int allowed, int argc, char **argv)
 {
 	enum { L_SAMPLES = 256, L_TOTAL, L_PROGRESS, L_KIND, L_TRANSPORT, L_UNIT, L_WARMUP,
-	       L_NO_VERIFY, L_ADDRESS, L_TIMEOUT, L_DATA, L_MODE, L_WAIT, L_UNCONNECTED };
+	       L_NO_VERIFY, L_ADDRESS, L_TIMEOUT, L_DATA, L_MODE, L_WAIT, L_UNCONNECTED,
+	       L_DURATION };
 	static const struct option longs[] = {
 		{ "size", required_argument, NULL, 's' },
 		{ "count", required_argument, NULL, 'n' },
@@ -347,6 +359,7 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 		{ "data", required_argument, NULL, L_DATA },
 		{ "wait", required_argument, NULL, L_WAIT },
 		{ "unconnected", no_argument, NULL, L_UNCONNECTED },
+		{ "duration", required_argument, NULL, L_DURATION },
 		{ "kind", required_argument, NULL, L_KIND },
 		{ "transport", required_argument, NULL, L_TRANSPORT },
 		{ "unit", required_argument, NULL, L_UNIT },
@@ -368,7 +381,8 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 			 : ch == L_UNIT ? O_UNIT : ch == L_NO_VERIFY ? O_NO_VERIFY
 			 : ch == L_ADDRESS ? O_ADDRESS : ch == L_TIMEOUT ? O_TIMEOUT
 			 : ch == L_DATA ? O_DATA : ch == L_MODE ? O_MODE
-			 : ch == L_WAIT ? O_WAIT : ch == L_UNCONNECTED ? O_UNCONNECTED : 0;
+			 : ch == L_WAIT ? O_WAIT : ch == L_UNCONNECTED ? O_UNCONNECTED
+			 : ch == L_DURATION ? O_DURATION : 0;
 		if (need && !(allowed & need)) {
 			/* Not argv[optind - 1]: after "--warmup 3" that is the "3". */
 			char name[32];
@@ -395,6 +409,14 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 				return -1;
 			if (bc->b.count == 0)
 				return usage_error(bc, "--count must be at least 1, not '%s'", optarg);
+			break;
+		case L_DURATION: /* pauses: milliseconds, kept where --count was */
+			if (parse_count(bc, "--duration wants milliseconds, not '%s'", optarg,
+					&bc->b.count) < 0)
+				return -1;
+			if (bc->b.count == 0)
+				return usage_error(bc, "--duration must be at least 1 ms, not '%s'",
+						   optarg);
 			break;
 		case L_WARMUP:
 			if (parse_count(bc, "--warmup wants a number, not '%s'", optarg,
@@ -483,7 +505,7 @@ typedef int bench_fn(const struct bench_opts *, struct bench_result *, struct ip
 
 static bool has_connection(const struct ipc_transport *t)
 {
-	return t->kind == IPC_STREAM && t->servable;
+	return cli_takes(CLI_USE_CONNECT, t);
 }
 
 /* Each operand is a transport or `all`; rows are printed as they come. */
@@ -500,7 +522,10 @@ static int run_transports(struct cli *cli, struct bench_cli *bc, bench_fn *fn,
 				list[n++] = ipc_transports[k];
 		if (!strcmp(argv[i], "all"))
 			continue;
-		const struct ipc_transport *t = cli_transport(argv[i]);
+		char cmd[32];
+		snprintf(cmd, sizeof cmd, "bench %s", bc->sub);
+		const struct ipc_transport *t = cli_transport_for(cmd, connect ? CLI_USE_CONNECT
+									    : CLI_USE_ANY, argv[i]);
 		if (!t)
 			return IPC_USAGE;
 		if (connect && !has_connection(t)) {
@@ -515,7 +540,10 @@ static int run_transports(struct cli *cli, struct bench_cli *bc, bench_fn *fn,
 			list[n++] = t;
 	}
 	if (n == 0) {
-		usage_error(bc, "%s", "which transport? name one or more, or `all`");
+		char names[512];
+		cli_names(connect ? CLI_USE_CONNECT : CLI_USE_ANY, ", ", names, sizeof names);
+		fprintf(stderr, "ipclab bench %s: which transport? one or more of %s, or `all`\n",
+			bc->sub, names);
 		return IPC_USAGE;
 	}
 	if (bc->b.samples_path && n > 1) {
@@ -668,7 +696,7 @@ static int run_pauses(struct bench_cli *bc, int first, int argc)
 		usage_error(bc, "%s", "takes no operands: it measures the CPU alone");
 		return IPC_USAGE;
 	}
-	/* --count is milliseconds here. */
+	/* --duration (or the old --count) is milliseconds here. */
 	unsigned long ms = bc->b.count ? bc->b.count : BENCH_PAUSES_MS;
 	if (bench_pauses(bc->b.pin[0], ms, &r, &e) < 0)
 		return cli_report(&e);
@@ -730,7 +758,8 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 		{ "env", env_usage, O_FORMAT | O_PIN, NULL },
 		{ "pingpong", pingpong_usage, O_COUNT | O_WARMUP | O_PIN | O_FORMAT | O_SAMPLES,
 		  bench_pingpong },
-		{ "pauses", pauses_usage, O_COUNT | O_PIN | O_FORMAT, NULL },
+		/* --count MS: the old spelling of --duration, still taken. */
+		{ "pauses", pauses_usage, O_DURATION | O_COUNT | O_PIN | O_FORMAT, NULL },
 		{ "netlab", netlab_usage, O_FORMAT | O_DATA, NULL },
 		{ "report", report_usage, 0, NULL },
 		{ "transports", transports_usage, 0, NULL },
@@ -738,7 +767,7 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 	    !strcmp(argv[1], "help")) {
-		fputs(bench_usage, argc < 2 ? stderr : stdout);
+		cli_help(argc < 2 ? stderr : stdout, bench_usage);
 		return argc < 2 ? IPC_USAGE : 0;
 	}
 	if (!strcmp(argv[1], "run") || !strcmp(argv[1], "plot"))
@@ -761,7 +790,7 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 		if (first < 0)
 			return IPC_USAGE;
 		if (bc.help) {
-			fputs(subs[i].usage, stdout);
+			cli_help(stdout, subs[i].usage);
 			return 0;
 		}
 		first += 1; /* back to indices of argv */
