@@ -35,9 +35,9 @@ INCS    := -I. -Isrc -Iinet -Ififo
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c)) \
-           pipe/pipe.c fifo/fifo.c unix_stream/unix_stream.c unix_dgram/unix_dgram.c \
-           inet/inet_addr.c inet/tcp.c inet/udp.c $(wildcard bench/*.c) $(wildcard analysis/*.c) \
-           socketpair/socketpair.c mqueue/mqueue.c shm/shm.c
+           $(wildcard pipe/*.c fifo/*.c unix_stream/*.c unix_dgram/*.c inet/*.c) \
+           $(wildcard socketpair/*.c mqueue/*.c shm/*.c) \
+           $(wildcard bench/*.c) $(wildcard analysis/*.c)
 TESTS   := $(basename $(notdir $(wildcard tests/test_*.c)))
 
 # `make V=1` shows the full compiler command lines.
