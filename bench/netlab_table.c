@@ -546,12 +546,15 @@ static void findings(FILE *out, bool md, const struct netlab_condition *conds,
 			} else {
 				ms_cell(bp99, sizeof bp99, base->p99_ms);
 				ms_cell(bper, sizeof bper, ms_per_request(base));
+				char paid[64] = "with no segment resent:";
+				if (tcp->retrans)
+					snprintf(paid, sizeof paid, "and paid for it with %llu "
+						 "segments resent,", tcp->retrans);
 				k += (size_t)snprintf(text + k, sizeof text - k, "TCP delivered %llu "
-						      "of %llu requests, and paid for it with %llu "
-						      "segments resent, a p99 of %s ms (clean: %s) "
-						      "and %s ms per request (clean: %s).",
-						      tcp->delivered, tcp->sent, tcp->retrans, p99,
-						      bp99, per, bper);
+						      "of %llu requests, %s a p99 of %s ms (clean: "
+						      "%s) and %s ms per request (clean: %s).",
+						      tcp->delivered, tcp->sent, paid, p99, bp99, per,
+						      bper);
 			}
 		}
 		if (k < sizeof text)

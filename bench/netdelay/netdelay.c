@@ -207,6 +207,9 @@ int main(int argc, char **argv)
 	int sfd = signalfd(-1, &stop, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0)
 		fail("signalfd");
+	/* A reader of our counts that is gone must not kill us before we let
+	 * the held packets go: a failed write is reported by the exit status. */
+	signal(SIGPIPE, SIG_IGN);
 	pid_t parent = getppid();
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0)
 		fail("prctl(PR_SET_PDEATHSIG)");
