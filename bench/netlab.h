@@ -47,6 +47,7 @@ struct netlab_line {
 	double load_per_s;         /* `ipclab load` greetings/s; < 0: none */
 	bool load_failed;          /* its load step failed */
 	char problem[320];         /* the row's first problem; "": none */
+	char more[160];            /* what went wrong after it: "tcp load, ..." */
 };
 
 /* What a report found: rows (condition x transport, skipped ones not
@@ -72,9 +73,9 @@ void netlab_parse_note(const char *note, struct netlab_line *l);
  * 0; 1 when the file does not exist; -1 with e when it is unreadable. */
 int netlab_read_latency(const char *path, struct netlab_line *l, struct ipc_error *e);
 
-/* One line of problems.tsv into l's problem when it concerns `transport`
- * (its first word is the transport, or it names neither) and l has none
- * yet; "tcp load" also sets load_failed. */
+/* One line of problems.tsv into l when it concerns `transport` (its first
+ * word is the transport, or it names neither): the first one into problem,
+ * what the later ones concern into more; "tcp load" sets load_failed. */
 void netlab_note_problem(const char *line, const char *transport, struct netlab_line *l);
 
 /* The whole report of run directory `dir` to `out` (a table, the problems,

@@ -312,9 +312,12 @@ void netlab_note_problem(const char *line, const char *transport, struct netlab_
 		return;
 	if (mine && !strncmp(line + tlen, " load\t", 6))
 		l->load_failed = true;
-	if (l->problem[0])
-		return;
 	int what = (int)(tab - line);
+	if (l->problem[0]) {
+		size_t n = strlen(l->more);
+		snprintf(l->more + n, sizeof l->more - n, "%s%.*s", n ? ", " : "", what, line);
+		return;
+	}
 	snprintf(l->problem, sizeof l->problem, "%.*s: %.*s", what, line,
 		 (int)strcspn(tab + 1, "\r\n"), tab + 1);
 }
@@ -692,9 +695,14 @@ int netlab_report(const char *dir, bool md, FILE *out, const char *data_path,
 				char text[512];
 				if (!lines[i][t].problem[0])
 					continue;
-				snprintf(text, sizeof text, md ? "- %s %s: " : "  %-9s%-4s",
+				char lead[64];
+				const struct netlab_line *l = &lines[i][t];
+				snprintf(lead, sizeof lead, md ? "- %s %s: " : "  %-9s%-4s",
 					 conds[i].name, transports[t]);
-				wrapped(out, md, text, lines[i][t].problem, 15);
+				snprintf(text, sizeof text, "%s%s%s%s", l->problem,
+					 l->more[0] ? " (then: " : "", l->more,
+					 l->more[0] ? "; see its problems.tsv)" : "");
+				wrapped(out, md, lead, text, 15);
 			}
 	}
 	findings(out, md, conds, lines, n);

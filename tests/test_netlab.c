@@ -309,6 +309,8 @@ static void test_note_problem(void **state)
 	assert_string_equal(tcp.problem, "tcp load: exited with status 7: the server closed it");
 	assert_true(tcp.load_failed);
 	assert_string_equal(udp.problem, "netdelay: netdelay exited during the row (status 1)");
+	assert_string_equal(tcp.more, "netdelay");
+	assert_string_equal(udp.more, "udp latency");
 	assert_false(udp.load_failed);
 }
 
@@ -857,6 +859,12 @@ static void test_table(void **state)
 	assert_non_null(strstr(out, "problems (the run went on"));
 	assert_non_null(strstr(out, "  loss10   tcp tcp load: exited with status 7: connection 2:"));
 	assert_non_null(strstr(out, "  loss10   udp udp latency: exited with status 4: no reply"));
+	mem = fmemopen(out, sizeof out, "w"); /* Markdown: one line each, unwrapped */
+	assert_int_equal(netlab_report(run, true, mem, NULL, &how, &e), 0);
+	fclose(mem);
+	assert_non_null(strstr(out, "- loss10 udp: udp latency: exited with status 4: no reply in "
+				    "time (then: udp server; see its problems.tsv)\n"));
+	assert_non_null(strstr(out, "| loss10 | udp | failed, see below |"));
 	assert_non_null(strstr(out, "UDP's row failed"));
 	snprintf(path, sizeof path, "%s/problems.tsv", lossy);
 	assert_int_equal(unlink(path), 0);
