@@ -302,7 +302,7 @@ impair() {
 			HOW="failed: netdelay did not start: $(tail -1 "$dir/netdelay.log")"
 			return 0
 		fi
-		HOW+=" netdelay, fed by $HAVE_QUEUE's queue at the server's prerouting: holds each packet $delay ms"
+		HOW+=" netdelay, fed by $([ "$HAVE_QUEUE" = nft ] && echo "an nftables queue" || echo "an iptables NFQUEUE") rule at the server's prerouting: holds each packet $delay ms"
 		[ "$reorder" = 0 ] || HOW+=", but lets $reorder % go at once, ahead of those held"
 	fi
 	if [ "$loss" != 0 ]; then
