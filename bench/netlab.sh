@@ -78,12 +78,8 @@ cleanup() {
 		for pid in $(ip netns pids "$ns" 2>/dev/null); do
 			kill -KILL "$pid" 2>/dev/null || true
 		done
-		# Each namespace holds its end of the link, its qdisc and its
-		# nftables table: deleting it deletes them.  Said anyway, in
-		# case a kernel keeps the namespace alive a little longer.
-		ip netns exec "$ns" nft delete table ip "$NFT_TABLE" 2>/dev/null || true
-		ip netns exec "$ns" tc qdisc del dev "$DEV_C" root 2>/dev/null || true
-		ip netns exec "$ns" tc qdisc del dev "$DEV_S" root 2>/dev/null || true
+		# It holds its end of the link, its qdisc and its rules:
+		# deleting it deletes them.
 		ip netns delete "$ns" 2>/dev/null || warn "could not delete namespace $ns"
 	done
 	ip link delete "$DEV_C" 2>/dev/null || true # made, not yet moved
@@ -362,16 +358,13 @@ run_step() {
 
 # measure NAME LOSS DELAY DUP REORDER
 measure() {
-	local name=$1 delay=$3 dir=$RUN/$1 t wait_ms rc out
+	local name=$1 delay=$3 dir=$RUN/$1 t wait_ms rc=0 out
 	shift
 	mkdir -p "$dir"
-	if ! impair "$dir" "$@"; then
-		say "$name: $HOW"
-		printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$@" "$HOW" >>"$RUN/conditions.tsv"
-		return 0
-	fi
+	impair "$dir" "$@" || rc=$?
 	say "$name: $HOW"
 	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$@" "${HOW#failed: }" >>"$RUN/conditions.tsv"
+	[ "$rc" = 0 ] || return 0
 	[ "${HOW#failed: }" = "$HOW" ] || problem "$dir" link "the condition could not be applied: ${HOW#failed: }"
 	# A UDP reply later than this is given up on, and the request resent.
 	wait_ms=$((100 + 2 * delay))
