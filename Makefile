@@ -181,8 +181,23 @@ bench: bin/ipclab $(REL)/ipclab-dynamic
 # Two hosts in one machine (bench/netlab.sh, docs/NETLAB.md): TCP and UDP
 # across a veth link, clean, then lossy, delayed, reordering, duplicating.
 # As root; otherwise it says so and does nothing.  QUICK=1: under a minute.
-netlab: bin/ipclab
-	QUICK=$(QUICK) bash bench/netlab.sh
+# STRICT=1: a row that failed fails the run (otherwise only a run that
+# measured nothing does).
+STRICT ?=
+netlab: bin/ipclab $(REL)/netdelay
+	QUICK=$(QUICK) IPCLAB_NETDELAY=$(CURDIR)/$(REL)/netdelay bash bench/netlab.sh \
+		$(if $(filter-out 0,$(STRICT)),--strict)
+
+# netdelay (bench/netdelay/): netlab's delay and reordering where the kernel
+# has no tc netem; it holds packets a netfilter queue hands it
+# (libnetfilter-queue).  test_netlab runs it and tests its hold queue.
+NETDELAY_LIBS := -lnetfilter_queue -lnfnetlink
+$(REL)/netdelay: $(REL)/bench/netdelay/netdelay.o $(REL)/bench/netdelay/holdq.o $(REL)/ld-flags
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(NETDELAY_LIBS)
+$(ASAN)/netdelay: $(ASAN)/bench/netdelay/netdelay.o $(ASAN)/bench/netdelay/holdq.o
+	$(Q)$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(NETDELAY_LIBS)
+$(ASAN)/tests/test_netlab: $(ASAN)/bench/netdelay/holdq.o | $(ASAN)/netdelay
+$(REL)/tests/test_netlab: $(REL)/bench/netdelay/holdq.o | $(REL)/netdelay
 
 # The test programs without sanitizers (valgrind cannot run ASan's).
 .PRECIOUS: $(REL)/tests/%.o

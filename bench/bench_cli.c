@@ -216,7 +216,7 @@ static const char env_usage[] =
 	"Print the environment record (machine, kernel, compiler, revision, date).\n";
 
 static const char netlab_usage[] =
-	"usage: ipclab bench netlab DIR [--format text|markdown] [--data FILE]\n"
+	"usage: ipclab bench netlab DIR [--format text|markdown] [--data FILE] [--strict]\n"
 	"\n"
 	"The table of a `make netlab` run (bench/netlab.sh, docs/NETLAB.md): for every\n"
 	"link condition in DIR/conditions.tsv and each of TCP and UDP, the round trips\n"
@@ -224,8 +224,13 @@ static const char netlab_usage[] =
 	"TCP's retransmissions come from the kernel's counters (DIR/COND/snmp_*),\n"
 	"UDP's from the client's own count (the note of DIR/COND/udp_latency.csv).\n"
 	"\n"
+	"A row whose steps failed is in the table with what they did deliver, and\n"
+	"its first problem is listed below it.\n"
+	"\n"
 	"  --data FILE    also write the plot data (one line per loss rate) to FILE\n"
-	"  --format F     text (default) or markdown\n";
+	"  --format F     text (default) or markdown\n"
+	"  --strict       exit 1 when any row failed (without it: only when no row\n"
+	"                 could be measured at all)\n";
 
 /* The texts above quote the defaults: keep them in step. */
 _Static_assert(BENCH_LATENCY_COUNT == 10000 && BENCH_LATENCY_WARMUP == 1000, "latency_usage");
@@ -240,7 +245,7 @@ enum {
 	O_SAMPLES = 1 << 4, O_TOTAL = 1 << 5, O_PROGRESS = 1 << 6, O_KIND = 1 << 7,
 	O_TRANSPORT = 1 << 8, O_UNIT = 1 << 9, O_FORMAT = 1 << 10, O_NO_VERIFY = 1 << 11,
 	O_ADDRESS = 1 << 12, O_TIMEOUT = 1 << 13, O_DATA = 1 << 14, O_MODE = 1 << 15,
-	O_WAIT = 1 << 16, O_UNCONNECTED = 1 << 17, O_DURATION = 1 << 18,
+	O_WAIT = 1 << 16, O_UNCONNECTED = 1 << 17, O_DURATION = 1 << 18, O_STRICT = 1 << 19,
 };
 
 struct bench_cli {
@@ -253,6 +258,7 @@ struct bench_cli {
 	char pin_text[24];
 	const char *rundir; /* where sockets and FIFOs are made (env record) */
 	const char *data_path; /* netlab --data */
+	bool strict;           /* netlab --strict */
 	enum ipc_wait wait;      /* --wait: shm's block or spin */
 };
 
@@ -343,7 +349,7 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 {
 	enum { L_SAMPLES = 256, L_TOTAL, L_PROGRESS, L_KIND, L_TRANSPORT, L_UNIT, L_WARMUP,
 	       L_NO_VERIFY, L_ADDRESS, L_TIMEOUT, L_DATA, L_MODE, L_WAIT, L_UNCONNECTED,
-	       L_DURATION };
+	       L_DURATION, L_STRICT };
 	static const struct option longs[] = {
 		{ "size", required_argument, NULL, 's' },
 		{ "count", required_argument, NULL, 'n' },
@@ -357,6 +363,7 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 		{ "address", required_argument, NULL, L_ADDRESS },
 		{ "timeout", required_argument, NULL, L_TIMEOUT },
 		{ "data", required_argument, NULL, L_DATA },
+		{ "strict", no_argument, NULL, L_STRICT },
 		{ "wait", required_argument, NULL, L_WAIT },
 		{ "unconnected", no_argument, NULL, L_UNCONNECTED },
 		{ "duration", required_argument, NULL, L_DURATION },
@@ -382,7 +389,7 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 			 : ch == L_ADDRESS ? O_ADDRESS : ch == L_TIMEOUT ? O_TIMEOUT
 			 : ch == L_DATA ? O_DATA : ch == L_MODE ? O_MODE
 			 : ch == L_WAIT ? O_WAIT : ch == L_UNCONNECTED ? O_UNCONNECTED
-			 : ch == L_DURATION ? O_DURATION : 0;
+			 : ch == L_DURATION ? O_DURATION : ch == L_STRICT ? O_STRICT : 0;
 		if (need && !(allowed & need)) {
 			/* Not argv[optind - 1]: after "--warmup 3" that is the "3". */
 			char name[32];
@@ -468,6 +475,9 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 		}
 		case L_DATA:
 			bc->data_path = optarg;
+			break;
+		case L_STRICT:
+			bc->strict = true;
 			break;
 		case L_WAIT:
 			if (strcmp(optarg, "block") && strcmp(optarg, "spin"))
@@ -727,14 +737,15 @@ static int run_netlab(struct bench_cli *bc, int first, int argc, char **argv)
 		usage_error(bc, "%s", "--format is text or markdown here");
 		return IPC_USAGE;
 	}
+	struct netlab_outcome how;
 	if (netlab_report(argv[first], bc->format == REPORT_MARKDOWN, stdout, bc->data_path,
-			  &e) < 0)
+			  &how, &e) < 0)
 		return cli_report(&e);
 	if (ferror(stdout) || fflush(stdout) != 0) {
 		fprintf(stderr, "ipclab bench: write the table to stdout: %s\n", strerror(errno));
 		return IPC_SYSTEM;
 	}
-	return 0;
+	return netlab_exit_status(&how, bc->strict);
 }
 
 int cmd_bench(struct cli *cli, int argc, char **argv)
@@ -760,7 +771,7 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 		  bench_pingpong },
 		/* --count MS: the old spelling of --duration, still taken. */
 		{ "pauses", pauses_usage, O_DURATION | O_COUNT | O_PIN | O_FORMAT, NULL },
-		{ "netlab", netlab_usage, O_FORMAT | O_DATA, NULL },
+		{ "netlab", netlab_usage, O_FORMAT | O_DATA | O_STRICT, NULL },
 		{ "report", report_usage, 0, NULL },
 		{ "transports", transports_usage, 0, NULL },
 	};
