@@ -53,6 +53,19 @@
 /* A child that says nothing for this long is declared stuck. */
 #define BENCH_CHILD_TIMEOUT_MS 20000
 
+/* How bytes travel in `bench throughput --copy RUNG` (copy.h): from the bottom
+ * rung, write() and read() with two copies of every byte, up to none. */
+enum bench_copy {
+	BENCH_COPY_RW,           /* write(), read(): two copies (every transport) */
+	BENCH_COPY_VMSPLICE,     /* pipe: vmsplice() in, read() out: one copy */
+	BENCH_COPY_SPLICE,       /* pipe: vmsplice() in, splice() to /dev/null: none */
+	BENCH_COPY_SPLICE_HUGE,  /* the same from transparent huge pages */
+	BENCH_COPY_SPLICE_SPIN,  /* the same, non-blocking, both sides spinning */
+	BENCH_COPY_ZC_SEND,      /* tcp: send(MSG_ZEROCOPY), read() */
+	BENCH_COPY_ZC,           /* tcp: send(MSG_ZEROCOPY), TCP_ZEROCOPY_RECEIVE */
+	BENCH_COPY_COUNT
+};
+
 struct bench_opts {
 	const struct ipc_transport *t;
 	const struct ipc_ctx *ctx;  /* rundir for paths; tracing is ignored */
@@ -63,6 +76,7 @@ struct bench_opts {
 	int pin[2];                 /* CPU of the client (parent), the server (child); -1 none */
 	bool progress;              /* progress lines on stderr */
 	bool no_verify;             /* throughput: count bytes, check none (row noted) */
+	enum bench_copy copy;       /* throughput: the rung of the zero-copy ladder */
 	const char *samples_path;   /* latency, connect: every sample in us, one a line */
 	FILE *warn;                 /* warnings (unpinned, spread, loss); NULL: none */
 	const char *address;        /* latency: greet a server already running there
@@ -179,6 +193,9 @@ void bench_stream_check_init(struct bench_stream_check *v, const unsigned char *
 /* 0, or -1 and IPC_PROTOCOL naming the first wrong byte. */
 int bench_stream_check(struct bench_stream_check *v, const void *buf, size_t n,
 		       struct ipc_error *e);
+/* Count n bytes as received without checking them (a receiver that never
+ * sees them, or --no-verify): the position moves on as if checked. */
+void bench_stream_skip(struct bench_stream_check *v, size_t n);
 
 /* ---- shared by the benchmark files (harness.c) ----------------------- */
 
@@ -213,6 +230,7 @@ struct bench_child_report {
 	unsigned long long messages; /* received (throughput), answered (latency) */
 	unsigned long long bytes;
 	unsigned long long lost;     /* datagram throughput: sequence numbers missing */
+	unsigned long long mapped;   /* throughput --copy zerocopy: bytes mapped, not copied */
 	char msg[IPC_ERR_MAX];
 };
 

@@ -19,6 +19,7 @@
 #include "analysis/analysis.h"
 #include "bench.h"
 #include "cli.h"
+#include "copy.h"
 #include "datadir.h"
 #include "netlab.h"
 #include "pauses.h"
@@ -40,6 +41,8 @@ static const char bench_usage[] =
 	"  netlab DIR                the table of a `make netlab` run (docs/NETLAB.md)\n"
 	"  pingpong                  one cache line passed between two CPUs: the floor\n"
 	"                            under every round trip\n"
+	"  memcpy --size B           one CPU copying B-byte blocks: the ceiling over\n"
+	"                            every throughput\n"
 	"  pauses                    one CPU spinning on the clock: how often, and how\n"
 	"                            long, the machine takes the CPU away\n"
 	"  env                       the environment record alone\n"
@@ -103,7 +106,7 @@ static const char latency_usage[] =
 static const char throughput_usage[] =
 	"usage: ipclab bench throughput TRANSPORT... --size B [--total BYTES] [--pin A,B]\n"
 	"                               [--format F] [--progress] [--no-verify]\n"
-	"                               [--wait block|spin]\n"
+	"                               [--wait block|spin] [--copy RUNG]\n"
 	"\n"
 	"A one-way stream of B-byte messages from this process to a forked child,\n"
 	"which verifies every byte (each message carries its sequence number) and\n"
@@ -123,12 +126,47 @@ static const char throughput_usage[] =
 	"                 UNVERIFIED; sequence numbers, and so losses, still counted)\n"
 	"  --wait block|spin  {spin}: block (default) on the doorbell, or spin\n"
 	"                 on the ring\n"
+	"  --copy RUNG    how the bytes travel, from two copies of each to none (the\n"
+	"                 row's transport reads pipe-vmsplice, tcp-zerocopy, ...):\n"
+	"%s"
+	"                 A rung applies where the transport's descriptor fits (a pipe,\n"
+	"                 or a TCP socket); with `all`, the others are skipped.\n"
+	"                 Notes: TAGS-ONLY (the body went to /dev/null unseen: each\n"
+	"                 message's 8-byte tag checked), NO-HUGE-PAGES, ZC-COPIED=P%%\n"
+	"                 (MSG_ZEROCOPY sends the kernel copied after all: loopback\n"
+	"                 does), ZC-MAPPED=P%% (received bytes mapped, not read)\n"
 	"\n"
 	"TRANSPORT: one or more of {any}, or `all`.\n"
 	"\n"
 	"UDP may drop datagrams: they are counted (lost=N) and the row is marked\n"
 	"LOSSY; MB/s is then what arrived.  A corrupted, duplicated or reordered\n"
 	"byte is an error (exit status 7), never a figure.\n";
+
+/* throughput_usage with its one %s: the rungs, from the table in copy.c. */
+static void print_throughput_usage(FILE *out)
+{
+	char rungs[1024] = "";
+	size_t len = 0;
+
+	for (int r = 0; r < BENCH_COPY_COUNT && len < sizeof rungs; r++)
+		len += (size_t)snprintf(rungs + len, sizeof rungs - len,
+					"                   %-14s %d cop%s: %s\n",
+					bench_copy_rungs[r].name, bench_copy_rungs[r].copies,
+					bench_copy_rungs[r].copies == 1 ? "y" : "ies",
+					bench_copy_rungs[r].how);
+	char text[8192];
+	snprintf(text, sizeof text, throughput_usage, rungs);
+	cli_help(out, text);
+}
+
+static const char memcpy_usage[] =
+	"usage: ipclab bench memcpy --size B [--total BYTES] [--pin A] [--format F]\n"
+	"\n"
+	"One process copying B-byte blocks from one buffer to another with memcpy(),\n"
+	"--total bytes in all (default as throughput's), on CPU A: the bandwidth no\n"
+	"transport that copies can pass, measured where the transports are.  The\n"
+	"row reads as a throughput row whose transport is memcpy; both buffers stay\n"
+	"in the cache up to its size, as a transport's do.\n";
 
 static const char connect_usage[] =
 	"usage: ipclab bench connect TRANSPORT... [--count N] [--warmup N] [--pin A,B]\n"
@@ -246,6 +284,7 @@ enum {
 	O_TRANSPORT = 1 << 8, O_UNIT = 1 << 9, O_FORMAT = 1 << 10, O_NO_VERIFY = 1 << 11,
 	O_ADDRESS = 1 << 12, O_TIMEOUT = 1 << 13, O_DATA = 1 << 14, O_MODE = 1 << 15,
 	O_WAIT = 1 << 16, O_UNCONNECTED = 1 << 17, O_DURATION = 1 << 18, O_STRICT = 1 << 19,
+	O_COPY = 1 << 20,
 };
 
 struct bench_cli {
@@ -312,7 +351,7 @@ static int parse_pin(struct bench_cli *bc, const char *text)
 {
 	int a, b, len = 0;
 	/* One process on one CPU: --pin CPU, and A,B would mean nothing. */
-	if (!strcmp(bc->sub, "pauses")) {
+	if (!strcmp(bc->sub, "pauses") || !strcmp(bc->sub, "memcpy")) {
 		if (sscanf(text, "%d%n", &a, &len) != 1 || text[len] || a < 0 ||
 		    !isdigit((unsigned char)text[0]))
 			return usage_error(bc, "--pin wants one CPU number here, not '%s'", text);
@@ -349,7 +388,7 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 {
 	enum { L_SAMPLES = 256, L_TOTAL, L_PROGRESS, L_KIND, L_TRANSPORT, L_UNIT, L_WARMUP,
 	       L_NO_VERIFY, L_ADDRESS, L_TIMEOUT, L_DATA, L_MODE, L_WAIT, L_UNCONNECTED,
-	       L_DURATION, L_STRICT };
+	       L_DURATION, L_STRICT, L_COPY };
 	static const struct option longs[] = {
 		{ "size", required_argument, NULL, 's' },
 		{ "count", required_argument, NULL, 'n' },
@@ -367,6 +406,7 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 		{ "wait", required_argument, NULL, L_WAIT },
 		{ "unconnected", no_argument, NULL, L_UNCONNECTED },
 		{ "duration", required_argument, NULL, L_DURATION },
+		{ "copy", required_argument, NULL, L_COPY },
 		{ "kind", required_argument, NULL, L_KIND },
 		{ "transport", required_argument, NULL, L_TRANSPORT },
 		{ "unit", required_argument, NULL, L_UNIT },
@@ -389,7 +429,8 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 			 : ch == L_ADDRESS ? O_ADDRESS : ch == L_TIMEOUT ? O_TIMEOUT
 			 : ch == L_DATA ? O_DATA : ch == L_MODE ? O_MODE
 			 : ch == L_WAIT ? O_WAIT : ch == L_UNCONNECTED ? O_UNCONNECTED
-			 : ch == L_DURATION ? O_DURATION : ch == L_STRICT ? O_STRICT : 0;
+			 : ch == L_DURATION ? O_DURATION : ch == L_STRICT ? O_STRICT
+			 : ch == L_COPY ? O_COPY : 0;
 		if (need && !(allowed & need)) {
 			/* Not argv[optind - 1]: after "--warmup 3" that is the "3". */
 			char name[32];
@@ -460,6 +501,18 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 		case L_UNCONNECTED:
 			bc->b.unconnected = true;
 			break;
+		case L_COPY:
+			if (bench_copy_parse(optarg, &bc->b.copy) < 0) {
+				char rungs[160] = "";
+				for (int r = 0; r < BENCH_COPY_COUNT; r++)
+					snprintf(rungs + strlen(rungs), sizeof rungs - strlen(rungs),
+						 "%s%s", r ? ", " : "", bench_copy_rungs[r].name);
+				fprintf(stderr, "ipclab bench %s: --copy wants one of %s, not '%s'; "
+					"see `ipclab bench %s --help`\n", bc->sub, rungs, optarg,
+					bc->sub);
+				return -1;
+			}
+			break;
 		case L_ADDRESS:
 			bc->b.address = optarg;
 			break;
@@ -523,13 +576,16 @@ static int run_transports(struct cli *cli, struct bench_cli *bc, bench_fn *fn,
 			  int first, int argc, char **argv)
 {
 	const struct ipc_transport *list[16];
+	bool from_all[16];
 	size_t n = 0;
 	bool connect = !strcmp(bc->sub, "connect");
 
 	for (int i = first; i < argc; i++) {
 		for (size_t k = 0; !strcmp(argv[i], "all") && ipc_transports[k]; k++)
-			if (n < 16 && (!connect || has_connection(ipc_transports[k])))
+			if (n < 16 && (!connect || has_connection(ipc_transports[k]))) {
+				from_all[n] = true;
 				list[n++] = ipc_transports[k];
+			}
 		if (!strcmp(argv[i], "all"))
 			continue;
 		char cmd[32];
@@ -546,8 +602,10 @@ static int run_transports(struct cli *cli, struct bench_cli *bc, bench_fn *fn,
 					      "fork(), and its cost is the pipe() call");
 			return IPC_USAGE;
 		}
-		if (n < 16)
+		if (n < 16) {
+			from_all[n] = false;
 			list[n++] = t;
+		}
 	}
 	if (n == 0) {
 		char names[512];
@@ -572,10 +630,14 @@ static int run_transports(struct cli *cli, struct bench_cli *bc, bench_fn *fn,
 		struct bench_result r;
 		struct ipc_error e = { 0 };
 		bc->b.t = list[i];
-		if (fn(&bc->b, &r, &e) < 0)
-			status = cli_report(&e);
-		else
+		if (fn(&bc->b, &r, &e) == 0)
 			report_add(&rep, &r.row);
+		else if (from_all[i] && bc->b.copy != BENCH_COPY_RW && e.status == IPC_USAGE)
+			/* `all` with a rung: only the transports whose descriptor fits */
+			fprintf(stderr, "ipclab bench %s: %s skipped: %s\n", bc->sub,
+				list[i]->name, e.msg);
+		else
+			status = cli_report(&e);
 	}
 	report_end(&rep);
 	if (ferror(stdout) || fflush(stdout) != 0) {
@@ -665,7 +727,8 @@ static int run_env(struct bench_cli *bc, int first, int argc)
 }
 
 /* No transport: one row of its own. */
-static int run_pingpong(struct cli *cli, struct bench_cli *bc, int first, int argc)
+/* A row of the machine alone, no transport: pingpong, memcpy. */
+static int run_machine(struct cli *cli, struct bench_cli *bc, int first, int argc, bench_fn *fn)
 {
 	struct bench_result r;
 	struct ipc_error e = { 0 };
@@ -677,14 +740,10 @@ static int run_pingpong(struct cli *cli, struct bench_cli *bc, int first, int ar
 		usage_error(bc, "%s", "takes no transport: it measures the hardware alone");
 		return IPC_USAGE;
 	}
-	if (!bc->b.count)
-		bc->b.count = 1000000;
-	if (!bc->warmup_set)
-		bc->b.warmup = 100000;
 	bc->b.ctx = &cli->ctx;
 	env_record_collect(&env, bc->pin_text, bc->rundir);
 	report_begin(&rep, stdout, bc->format, &env);
-	if (bench_pingpong(&bc->b, &r, &e) < 0)
+	if (fn(&bc->b, &r, &e) < 0)
 		status = cli_report(&e);
 	else
 		report_add(&rep, &r.row);
@@ -760,8 +819,8 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 		  O_SIZE | O_COUNT | O_WARMUP | O_PIN | O_FORMAT | O_SAMPLES | O_PROGRESS |
 		  O_ADDRESS | O_TIMEOUT | O_WAIT | O_UNCONNECTED, bench_latency },
 		{ "throughput", throughput_usage,
-		  O_SIZE | O_TOTAL | O_PIN | O_FORMAT | O_PROGRESS | O_NO_VERIFY | O_WAIT,
-		  bench_throughput },
+		  O_SIZE | O_TOTAL | O_PIN | O_FORMAT | O_PROGRESS | O_NO_VERIFY | O_WAIT |
+		  O_COPY, bench_throughput },
 		{ "connect", connect_usage,
 		  O_COUNT | O_WARMUP | O_PIN | O_FORMAT | O_SAMPLES | O_PROGRESS, bench_connect },
 		{ "summarize", summarize_usage, O_KIND | O_TRANSPORT | O_SIZE | O_UNIT | O_PIN |
@@ -771,6 +830,7 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 		  bench_pingpong },
 		/* --count MS: the old spelling of --duration, still taken. */
 		{ "pauses", pauses_usage, O_DURATION | O_COUNT | O_PIN | O_FORMAT, NULL },
+		{ "memcpy", memcpy_usage, O_SIZE | O_TOTAL | O_PIN | O_FORMAT, NULL },
 		{ "netlab", netlab_usage, O_FORMAT | O_DATA | O_STRICT, NULL },
 		{ "report", report_usage, 0, NULL },
 		{ "transports", transports_usage, 0, NULL },
@@ -801,7 +861,10 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 		if (first < 0)
 			return IPC_USAGE;
 		if (bc.help) {
-			cli_help(stdout, subs[i].usage);
+			if (subs[i].usage == throughput_usage)
+				print_throughput_usage(stdout);
+			else
+				cli_help(stdout, subs[i].usage);
 			return 0;
 		}
 		first += 1; /* back to indices of argv */
@@ -816,8 +879,20 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 			return run_report(&bc, first, argc, argv);
 		if (!strcmp(bc.sub, "transports"))
 			return run_list(&bc, first, argc);
-		if (!strcmp(bc.sub, "pingpong"))
-			return run_pingpong(cli, &bc, first, argc);
+		if (!strcmp(bc.sub, "pingpong")) {
+			if (!bc.b.count)
+				bc.b.count = 1000000;
+			if (!bc.warmup_set)
+				bc.b.warmup = 100000;
+			return run_machine(cli, &bc, first, argc, bench_pingpong);
+		}
+		if (!strcmp(bc.sub, "memcpy")) {
+			if (!bc.size_set) {
+				usage_error(&bc, "%s", "--size is required");
+				return IPC_USAGE;
+			}
+			return run_machine(cli, &bc, first, argc, bench_memcpy);
+		}
 		if (!strcmp(bc.sub, "pauses"))
 			return run_pauses(&bc, first, argc);
 		if (!strcmp(bc.sub, "throughput") && !bc.size_set) {
