@@ -622,6 +622,7 @@ static int run_transports(struct cli *cli, struct bench_cli *bc, bench_fn *fn,
 	struct env_record env;
 	struct report rep;
 	int status = 0;
+	char skipped[512] = "";
 	cli->ctx.wait = bc->wait;
 	bc->b.ctx = &cli->ctx;
 	env_record_collect(&env, bc->pin_text, bc->rundir);
@@ -634,12 +635,17 @@ static int run_transports(struct cli *cli, struct bench_cli *bc, bench_fn *fn,
 			report_add(&rep, &r.row);
 		else if (from_all[i] && bc->b.copy != BENCH_COPY_RW && e.status == IPC_USAGE)
 			/* `all` with a rung: only the transports whose descriptor fits */
-			fprintf(stderr, "ipclab bench %s: %s skipped: %s\n", bc->sub,
-				list[i]->name, e.msg);
+			snprintf(skipped + strlen(skipped), sizeof skipped - strlen(skipped), "%s%s",
+				 skipped[0] ? ", " : "", list[i]->name);
 		else
 			status = cli_report(&e);
 	}
 	report_end(&rep);
+	if (skipped[0])
+		fprintf(stderr, "ipclab bench %s: --copy %s needs a %s: skipped %s\n", bc->sub,
+			bench_copy_rungs[bc->b.copy].name,
+			bench_copy_rungs[bc->b.copy].needs == BENCH_COPY_PIPE ? "pipe" : "TCP socket",
+			skipped);
 	if (ferror(stdout) || fflush(stdout) != 0) {
 		fprintf(stderr, "ipclab bench: write the results to stdout: %s\n", strerror(errno));
 		return status ? status : IPC_SYSTEM;
@@ -726,7 +732,6 @@ static int run_env(struct bench_cli *bc, int first, int argc)
 	return ferror(stdout) || fflush(stdout) != 0 ? IPC_SYSTEM : 0;
 }
 
-/* No transport: one row of its own. */
 /* A row of the machine alone, no transport: pingpong, memcpy. */
 static int run_machine(struct cli *cli, struct bench_cli *bc, int first, int argc, bench_fn *fn)
 {

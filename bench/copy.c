@@ -73,7 +73,7 @@ const struct bench_copy_rung bench_copy_rungs[BENCH_COPY_COUNT] = {
 		"vmsplice() from huge pages, splice()",
 		"as splice, and buffers on transparent huge pages (madvise)" },
 	[BENCH_COPY_SPLICE_SPIN] = { "splice-spin", BENCH_COPY_PIPE, 0,
-		"non-blocking vmsplice(), splice(), spinning",
+		"as splice-huge, non-blocking, spinning",
 		"as splice-huge, and two CPUs that never sleep" },
 	[BENCH_COPY_ZC_SEND] = { "zerocopy-send", BENCH_COPY_TCP, 1,
 		"send(MSG_ZEROCOPY), read()",
