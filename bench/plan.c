@@ -252,7 +252,7 @@ static int plan_ladder(const struct sizing *s, const struct places *p, unsigned 
 	int rc = 0;
 
 	say("the zero-copy ladder, round %u/%u: %d rungs and memcpy at 64 KiB and 1 MiB, %s", r,
-	    s->tp_rounds, BENCH_COPY_COUNT - 1, where(p->main, w, sizeof w));
+	    s->tp_rounds, COPY_RUNGS - 1, where(p->main, w, sizeof w));
 	snprintf(cpu, sizeof cpu, "%d", p->cpu[0]);
 	for (size_t k = 0; k < sizeof ladder_sizes / sizeof ladder_sizes[0]; k++) {
 		snprintf(sz, sizeof sz, "%lu", ladder_sizes[k]);
@@ -261,8 +261,8 @@ static int plan_ladder(const struct sizing *s, const struct places *p, unsigned 
 					 .size = ladder_sizes[k], .pin = cpu, .round = (int)r };
 		rc |= run(&m, "bench", "memcpy", "--size", sz, "--total", total, "--pin", cpu,
 			  "--format", "csv", NULL);
-		for (int rung = BENCH_COPY_RW + 1; rung < BENCH_COPY_COUNT; rung++) {
-			const char *name = bench_copy_rungs[rung].name;
+		for (int rung = COPY_RW + 1; rung < COPY_RUNGS; rung++) {
+			const char *name = copy_rungs[rung].name;
 			struct layout_file f = { .kind = LF_LADDER, .transport = name,
 						 .size = ladder_sizes[k], .pin = p->main, .round = (int)r };
 			rc |= run(&f, "bench", "throughput", "all", "--copy", name, "--size", sz,
