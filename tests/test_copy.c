@@ -54,6 +54,8 @@ static void test_rungs_deliver_or_refuse(void **state)
 	static const size_t sizes[] = { 4096, 64 << 10, 1 << 20 };
 	unsigned fits[COPY_RUNGS] = { 0 };
 
+	test_deadline(90, "up to 54 runs of two processes under ASan: 7 s on a busy machine");
+
 	for (int rung = COPY_VMSPLICE; rung < COPY_RUNGS; rung++) {
 		const struct copy_rung_info *info = &copy_rungs[rung];
 		for (size_t k = 0; ipc_transports[k]; k++) {
