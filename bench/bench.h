@@ -31,6 +31,7 @@
 
 #include "ipc.h"
 #include "report.h"
+#include "rungs.h"
 
 /* Defaults, documented in `ipclab bench ... --help`. */
 #define BENCH_LATENCY_COUNT 10000
@@ -53,19 +54,6 @@
 /* A child that says nothing for this long is declared stuck. */
 #define BENCH_CHILD_TIMEOUT_MS 20000
 
-/* How bytes travel in `bench throughput --copy RUNG` (copy.h): from the bottom
- * rung, write() and read() with two copies of every byte, up to none. */
-enum bench_copy {
-	BENCH_COPY_RW,           /* write(), read(): two copies (every transport) */
-	BENCH_COPY_VMSPLICE,     /* pipe: vmsplice() in, read() out: one copy */
-	BENCH_COPY_SPLICE,       /* pipe: vmsplice() in, splice() to /dev/null: none */
-	BENCH_COPY_SPLICE_HUGE,  /* the same from transparent huge pages */
-	BENCH_COPY_SPLICE_SPIN,  /* the same, non-blocking, both sides spinning */
-	BENCH_COPY_ZC_SEND,      /* tcp: send(MSG_ZEROCOPY), read() */
-	BENCH_COPY_ZC,           /* tcp: send(MSG_ZEROCOPY), TCP_ZEROCOPY_RECEIVE */
-	BENCH_COPY_COUNT
-};
-
 struct bench_opts {
 	const struct ipc_transport *t;
 	const struct ipc_ctx *ctx;  /* rundir for paths; tracing is ignored */
@@ -76,7 +64,7 @@ struct bench_opts {
 	int pin[2];                 /* CPU of the client (parent), the server (child); -1 none */
 	bool progress;              /* progress lines on stderr */
 	bool no_verify;             /* throughput: count bytes, check none (row noted) */
-	enum bench_copy copy;       /* throughput: the rung of the zero-copy ladder */
+	enum copy_rung copy;       /* throughput: the rung of the zero-copy ladder */
 	const char *samples_path;   /* latency, connect: every sample in us, one a line */
 	FILE *warn;                 /* warnings (unpinned, spread, loss); NULL: none */
 	const char *address;        /* latency: greet a server already running there

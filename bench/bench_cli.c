@@ -148,12 +148,12 @@ static void print_throughput_usage(FILE *out)
 	char rungs[1024] = "";
 	size_t len = 0;
 
-	for (int r = 0; r < BENCH_COPY_COUNT && len < sizeof rungs; r++)
+	for (int r = 0; r < COPY_RUNGS && len < sizeof rungs; r++)
 		len += (size_t)snprintf(rungs + len, sizeof rungs - len,
 					"                   %-14s %d cop%s: %s\n",
-					bench_copy_rungs[r].name, bench_copy_rungs[r].copies,
-					bench_copy_rungs[r].copies == 1 ? "y" : "ies",
-					bench_copy_rungs[r].how);
+					copy_rungs[r].name, copy_rungs[r].copies,
+					copy_rungs[r].copies == 1 ? "y" : "ies",
+					copy_rungs[r].how);
 	char text[8192];
 	snprintf(text, sizeof text, throughput_usage, rungs);
 	cli_help(out, text);
@@ -502,11 +502,11 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 			bc->b.unconnected = true;
 			break;
 		case L_COPY:
-			if (bench_copy_parse(optarg, &bc->b.copy) < 0) {
+			if (copy_rung_parse(optarg, &bc->b.copy) < 0) {
 				char rungs[160] = "";
-				for (int r = 0; r < BENCH_COPY_COUNT; r++)
+				for (int r = 0; r < COPY_RUNGS; r++)
 					snprintf(rungs + strlen(rungs), sizeof rungs - strlen(rungs),
-						 "%s%s", r ? ", " : "", bench_copy_rungs[r].name);
+						 "%s%s", r ? ", " : "", copy_rungs[r].name);
 				fprintf(stderr, "ipclab bench %s: --copy wants one of %s, not '%s'; "
 					"see `ipclab bench %s --help`\n", bc->sub, rungs, optarg,
 					bc->sub);
@@ -622,6 +622,7 @@ static int run_transports(struct cli *cli, struct bench_cli *bc, bench_fn *fn,
 	struct env_record env;
 	struct report rep;
 	int status = 0;
+	char skipped[512] = "";
 	cli->ctx.wait = bc->wait;
 	bc->b.ctx = &cli->ctx;
 	env_record_collect(&env, bc->pin_text, bc->rundir);
@@ -632,14 +633,19 @@ static int run_transports(struct cli *cli, struct bench_cli *bc, bench_fn *fn,
 		bc->b.t = list[i];
 		if (fn(&bc->b, &r, &e) == 0)
 			report_add(&rep, &r.row);
-		else if (from_all[i] && bc->b.copy != BENCH_COPY_RW && e.status == IPC_USAGE)
+		else if (from_all[i] && bc->b.copy != COPY_RW && e.status == IPC_USAGE)
 			/* `all` with a rung: only the transports whose descriptor fits */
-			fprintf(stderr, "ipclab bench %s: %s skipped: %s\n", bc->sub,
-				list[i]->name, e.msg);
+			snprintf(skipped + strlen(skipped), sizeof skipped - strlen(skipped), "%s%s",
+				 skipped[0] ? ", " : "", list[i]->name);
 		else
 			status = cli_report(&e);
 	}
 	report_end(&rep);
+	if (skipped[0])
+		fprintf(stderr, "ipclab bench %s: --copy %s needs a %s: skipped %s\n", bc->sub,
+			copy_rungs[bc->b.copy].name,
+			copy_rungs[bc->b.copy].needs == COPY_PIPE ? "pipe" : "TCP socket",
+			skipped);
 	if (ferror(stdout) || fflush(stdout) != 0) {
 		fprintf(stderr, "ipclab bench: write the results to stdout: %s\n", strerror(errno));
 		return status ? status : IPC_SYSTEM;
@@ -726,7 +732,6 @@ static int run_env(struct bench_cli *bc, int first, int argc)
 	return ferror(stdout) || fflush(stdout) != 0 ? IPC_SYSTEM : 0;
 }
 
-/* No transport: one row of its own. */
 /* A row of the machine alone, no transport: pingpong, memcpy. */
 static int run_machine(struct cli *cli, struct bench_cli *bc, int first, int argc, bench_fn *fn)
 {

@@ -60,44 +60,10 @@ struct zc_receive {
 	int32_t err;             /* out: the socket's pending error */
 };
 
-const struct bench_copy_rung bench_copy_rungs[BENCH_COPY_COUNT] = {
-	[BENCH_COPY_RW] = { "rw", BENCH_COPY_ANY, 2, "write(), read()",
-		"nothing" },
-	[BENCH_COPY_VMSPLICE] = { "vmsplice", BENCH_COPY_PIPE, 1, "vmsplice(), read()",
-		"whole, page-aligned pages, left untouched until the pipe has passed them on" },
-	[BENCH_COPY_SPLICE] = { "splice", BENCH_COPY_PIPE, 0,
-		"vmsplice(), splice() to /dev/null",
-		"as vmsplice, and a reader that never looks at the bytes (only each "
-		"message's tag is read)" },
-	[BENCH_COPY_SPLICE_HUGE] = { "splice-huge", BENCH_COPY_PIPE, 0,
-		"vmsplice() from huge pages, splice()",
-		"as splice, and buffers on transparent huge pages (madvise)" },
-	[BENCH_COPY_SPLICE_SPIN] = { "splice-spin", BENCH_COPY_PIPE, 0,
-		"non-blocking vmsplice(), splice(), spinning",
-		"as splice-huge, and two CPUs that never sleep" },
-	[BENCH_COPY_ZC_SEND] = { "zerocopy-send", BENCH_COPY_TCP, 1,
-		"send(MSG_ZEROCOPY), read()",
-		"buffers left untouched until the error queue says the kernel is done "
-		"with them" },
-	[BENCH_COPY_ZC] = { "zerocopy", BENCH_COPY_TCP, 0,
-		"send(MSG_ZEROCOPY), TCP_ZEROCOPY_RECEIVE",
-		"as zerocopy-send, and a reader that maps whole pages (the rest is read)" },
-};
-
-int bench_copy_parse(const char *name, enum bench_copy *out)
+bool bench_copy_own_receiver(enum copy_rung rung)
 {
-	for (int i = 0; i < BENCH_COPY_COUNT; i++)
-		if (!strcmp(name, bench_copy_rungs[i].name)) {
-			*out = (enum bench_copy)i;
-			return 0;
-		}
-	return -1;
-}
-
-bool bench_copy_own_receiver(enum bench_copy rung)
-{
-	return rung == BENCH_COPY_SPLICE || rung == BENCH_COPY_SPLICE_HUGE ||
-	       rung == BENCH_COPY_SPLICE_SPIN || rung == BENCH_COPY_ZC;
+	return rung == COPY_SPLICE || rung == COPY_SPLICE_HUGE ||
+	       rung == COPY_SPLICE_SPIN || rung == COPY_ZC;
 }
 
 static long page_size(void)
@@ -106,18 +72,18 @@ static long page_size(void)
 	return p > 0 ? p : 4096;
 }
 
-int bench_copy_check_request(enum bench_copy rung, const struct ipc_transport *t,
+int bench_copy_check_request(enum copy_rung rung, const struct ipc_transport *t,
 			     size_t size, struct ipc_error *e)
 {
-	const struct bench_copy_rung *r = &bench_copy_rungs[rung];
+	const struct copy_rung_info *r = &copy_rungs[rung];
 
-	if (rung == BENCH_COPY_RW)
+	if (rung == COPY_RW)
 		return 0;
 	if (t->kind != IPC_STREAM || t->opaque_fds)
 		return ipc_fail(e, IPC_USAGE, 0, "--copy %s: %s does not move its bytes through "
 				"a %s descriptor", r->name, t->name,
-				r->needs == BENCH_COPY_PIPE ? "pipe" : "TCP socket");
-	if (r->needs == BENCH_COPY_PIPE && (size % (size_t)page_size() || size > INT_MAX)) {
+				r->needs == COPY_PIPE ? "pipe" : "TCP socket");
+	if (r->needs == COPY_PIPE && (size % (size_t)page_size() || size > INT_MAX)) {
 		ipc_fail(e, IPC_USAGE, 0, "--copy %s: --size %zu is not a whole number of "
 			 "%ld-byte pages; vmsplice() lends the pipe whole pages", r->name, size,
 			 page_size());
@@ -126,25 +92,25 @@ int bench_copy_check_request(enum bench_copy rung, const struct ipc_transport *t
 	return 0;
 }
 
-int bench_copy_check_fd(enum bench_copy rung, const char *name, int fd, struct ipc_error *e)
+int bench_copy_check_fd(enum copy_rung rung, const char *name, int fd, struct ipc_error *e)
 {
-	const struct bench_copy_rung *r = &bench_copy_rungs[rung];
+	const struct copy_rung_info *r = &copy_rungs[rung];
 	struct stat st;
 	int protocol = 0;
 	socklen_t len = sizeof protocol;
 
-	if (r->needs == BENCH_COPY_ANY)
+	if (r->needs == COPY_ANY)
 		return 0;
 	if (fstat(fd, &st) < 0)
 		return ipc_fail(e, IPC_SYSTEM, errno, "fstat the %s descriptor", name);
-	if (r->needs == BENCH_COPY_PIPE && S_ISFIFO(st.st_mode))
+	if (r->needs == COPY_PIPE && S_ISFIFO(st.st_mode))
 		return 0;
-	if (r->needs == BENCH_COPY_TCP && S_ISSOCK(st.st_mode) &&
+	if (r->needs == COPY_TCP && S_ISSOCK(st.st_mode) &&
 	    getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) == 0 &&
 	    protocol == IPPROTO_TCP)
 		return 0;
 	return ipc_fail(e, IPC_USAGE, 0, "--copy %s needs a %s; %s's descriptor is a %s",
-			r->name, r->needs == BENCH_COPY_PIPE ? "pipe" : "TCP socket", name,
+			r->name, r->needs == COPY_PIPE ? "pipe" : "TCP socket", name,
 			S_ISFIFO(st.st_mode) ? "pipe" : S_ISSOCK(st.st_mode) ? "socket"
 										: "file");
 }
@@ -214,9 +180,9 @@ static int set_nonblocking(int fd, bool on, struct ipc_error *e)
 static int send_vmsplice(const struct bench_copy_plan *cp, int fd, struct bench_progress *pg,
 			 struct bench_copy_stats *st, struct ipc_error *e)
 {
-	const bool huge = cp->rung == BENCH_COPY_SPLICE_HUGE || cp->rung == BENCH_COPY_SPLICE_SPIN;
-	const bool spin = cp->rung == BENCH_COPY_SPLICE_SPIN;
-	const char *rung = bench_copy_rungs[cp->rung].name;
+	const bool huge = cp->rung == COPY_SPLICE_HUGE || cp->rung == COPY_SPLICE_SPIN;
+	const bool spin = cp->rung == COPY_SPLICE_SPIN;
+	const char *rung = copy_rungs[cp->rung].name;
 	void *base = NULL;
 	size_t base_len = 0;
 	unsigned char *bufs;
@@ -289,7 +255,7 @@ void bench_copy_release(struct bench_copy_stats *st)
 static int receive_splice(const struct bench_copy_plan *cp, int fd, struct bench_stream_check *v,
 			  struct ipc_error *e)
 {
-	const bool spin = cp->rung == BENCH_COPY_SPLICE_SPIN;
+	const bool spin = cp->rung == COPY_SPLICE_SPIN;
 	const size_t tag = cp->size < 8 ? cp->size : 8;
 	const unsigned long long total = cp->messages * cp->size;
 	unsigned char got[8];
@@ -424,7 +390,7 @@ static int send_zerocopy(const struct bench_copy_plan *cp, int fd, struct bench_
 		memcpy(bufs + i * cp->size, cp->pattern, cp->size);
 	if (setsockopt(fd, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof one) < 0) {
 		ipc_fail(e, IPC_USAGE, errno, "--copy %s: setsockopt(SO_ZEROCOPY) on the TCP "
-			 "socket", bench_copy_rungs[cp->rung].name);
+			 "socket", copy_rungs[cp->rung].name);
 		ipc_hint(e, "MSG_ZEROCOPY needs Linux 4.14 or later");
 		goto out;
 	}
@@ -565,29 +531,29 @@ int bench_copy_send(const struct bench_copy_plan *cp, int fd, struct bench_progr
 		    struct bench_copy_stats *st, struct ipc_error *e)
 {
 	switch (cp->rung) {
-	case BENCH_COPY_VMSPLICE:
-	case BENCH_COPY_SPLICE:
-	case BENCH_COPY_SPLICE_HUGE:
-	case BENCH_COPY_SPLICE_SPIN:
+	case COPY_VMSPLICE:
+	case COPY_SPLICE:
+	case COPY_SPLICE_HUGE:
+	case COPY_SPLICE_SPIN:
 		return send_vmsplice(cp, fd, pg, st, e);
-	case BENCH_COPY_ZC_SEND:
-	case BENCH_COPY_ZC:
+	case COPY_ZC_SEND:
+	case COPY_ZC:
 		return send_zerocopy(cp, fd, pg, st, e);
 	default:
 		return ipc_fail(e, IPC_USAGE, 0, "--copy %s has no sender of its own",
-				bench_copy_rungs[cp->rung].name);
+				copy_rungs[cp->rung].name);
 	}
 }
 
 int bench_copy_receive(const struct bench_copy_plan *cp, int fd, struct bench_stream_check *v,
 		       struct bench_copy_stats *st, struct ipc_error *e)
 {
-	if (cp->rung == BENCH_COPY_ZC)
+	if (cp->rung == COPY_ZC)
 		return receive_zerocopy(cp, fd, v, st, e);
 	if (bench_copy_own_receiver(cp->rung))
 		return receive_splice(cp, fd, v, e);
 	return ipc_fail(e, IPC_USAGE, 0, "--copy %s has no receiver of its own",
-			bench_copy_rungs[cp->rung].name);
+			copy_rungs[cp->rung].name);
 }
 
 /* ---- the ceiling: memcpy ------------------------------------------------ */

@@ -23,26 +23,9 @@
 
 #include "bench.h"
 
-/* What the descriptor must be for a rung to apply. */
-enum bench_copy_needs { BENCH_COPY_ANY, BENCH_COPY_PIPE, BENCH_COPY_TCP };
-
-struct bench_copy_rung {
-	const char *name;     /* after --copy, and in the row's transport: pipe-vmsplice */
-	enum bench_copy_needs needs;
-	int copies;           /* copies of each byte the CPU makes */
-	const char *how;      /* the system calls on each side */
-	const char *asks;     /* what it asks of the program */
-};
-
-/* The rungs, bottom first, indexed by enum bench_copy (bench.h). */
-extern const struct bench_copy_rung bench_copy_rungs[BENCH_COPY_COUNT];
-
-/* "vmsplice" -> BENCH_COPY_VMSPLICE; -1 for a name that is no rung. */
-int bench_copy_parse(const char *name, enum bench_copy *out);
-
 /* What both sides of a rung share. */
 struct bench_copy_plan {
-	enum bench_copy rung;
+	enum copy_rung rung;
 	const char *name;              /* the transport, for messages */
 	size_t size;                   /* message bytes */
 	unsigned long long messages;
@@ -64,12 +47,12 @@ struct bench_copy_stats {
 
 /* Refuse a rung the request cannot climb (datagrams, sizes the rung cannot
  * carry), before anything is forked: IPC_USAGE with the reason. */
-int bench_copy_check_request(enum bench_copy rung, const struct ipc_transport *t,
+int bench_copy_check_request(enum copy_rung rung, const struct ipc_transport *t,
 			     size_t size, struct ipc_error *e);
 
 /* Refuse a rung whose descriptor is of the wrong kind: IPC_USAGE naming
  * what the descriptor is and what the rung needs. */
-int bench_copy_check_fd(enum bench_copy rung, const char *name, int fd, struct ipc_error *e);
+int bench_copy_check_fd(enum copy_rung rung, const char *name, int fd, struct ipc_error *e);
 
 /* The sender: messages 0 .. messages-1 of the pattern, each tagged, down
  * `fd` by the rung's means.  0, or -1 with `e`. */
@@ -88,7 +71,7 @@ int bench_copy_receive(const struct bench_copy_plan *cp, int fd, struct bench_st
 		       struct bench_copy_stats *st, struct ipc_error *e);
 
 /* Does the receiver of this rung read otherwise than read()? */
-bool bench_copy_own_receiver(enum bench_copy rung);
+bool bench_copy_own_receiver(enum copy_rung rung);
 
 /* MSG_ZEROCOPY's completions: every send() that queued bytes gets the next
  * 32-bit id; the kernel later reports ranges [lo, hi] of ids whose pages it

@@ -17,7 +17,7 @@ out=$dir/plots
 have gnuplot || die "gnuplot is not installed; on Debian: sudo apt-get install gnuplot-nox"
 
 rm -f "$out/data/gnuplot.log"
-for gp in latency latency_cdf pinning throughput process scaling; do
+for gp in latency latency_cdf pinning throughput ladder process scaling; do
 	gnuplot -c "plots/$gp.gp" "$out/data" "$out" 2>>"$out/data/gnuplot.log" ||
 		die "gnuplot plots/$gp.gp failed: $(tail -n 3 "$out/data/gnuplot.log")"
 done

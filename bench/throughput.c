@@ -328,10 +328,10 @@ static int send_stream(const struct plan *pl, struct ipc_conn *c, unsigned char 
 		       struct bench_progress *pg, struct ack *ack, struct bench_copy_stats *cst,
 		       struct ipc_error *e)
 {
-	if (pl->copy.rung != BENCH_COPY_RW &&
+	if (pl->copy.rung != COPY_RW &&
 	    bench_copy_send(&pl->copy, c->wfd, pg, cst, e) < 0)
 		return -1;
-	for (unsigned long long m = 0; pl->copy.rung == BENCH_COPY_RW && m < pl->messages; m++) {
+	for (unsigned long long m = 0; pl->copy.rung == COPY_RW && m < pl->messages; m++) {
 		bench_stream_tag(buf, pl->size, m);
 		if (bench_conn_write_all(c, buf, pl->size) < 0)
 			return ipc_fail(e, errno == EPIPE ? IPC_PROTOCOL : IPC_SYSTEM, errno,
@@ -456,8 +456,7 @@ static void fill_row(struct bench_result *r, const struct plan *pl, const struct
 	}
 	if (pl->o->no_verify)
 		bench_note(r, "UNVERIFIED"); /* asked for: a note, no warning */
-	else if (pl->copy.rung == BENCH_COPY_SPLICE || pl->copy.rung == BENCH_COPY_SPLICE_HUGE ||
-		 pl->copy.rung == BENCH_COPY_SPLICE_SPIN)
+	else if (!copy_rungs[pl->copy.rung].seen)
 		bench_note(r, "TAGS-ONLY"); /* the body went to /dev/null unseen */
 	if (ack->lost) {
 		char word[48];
@@ -475,20 +474,20 @@ static void note_copy(struct bench_result *r, const struct plan *pl,
 		      unsigned long long bytes)
 {
 	char word[48];
-	enum bench_copy rung = pl->copy.rung;
+	enum copy_rung rung = pl->copy.rung;
 
-	if ((rung == BENCH_COPY_SPLICE_HUGE || rung == BENCH_COPY_SPLICE_SPIN) && !cst->huge) {
+	if ((rung == COPY_SPLICE_HUGE || rung == COPY_SPLICE_SPIN) && !cst->huge) {
 		bench_note(r, "NO-HUGE-PAGES");
 		bench_warn(pl->o->warn, "throughput %s --copy %s: the kernel gave no huge pages "
 			   "(see /sys/kernel/mm/transparent_hugepage)", pl->o->t->name,
-			   bench_copy_rungs[rung].name);
+			   copy_rungs[rung].name);
 	}
 	if (cst->zc_sends) {
 		snprintf(word, sizeof word, "ZC-COPIED=%.0f%%",
 			 100.0 * (double)cst->zc_copied / (double)cst->zc_sends);
 		bench_note(r, word); /* sends whose pages the kernel copied after all */
 	}
-	if (rung == BENCH_COPY_ZC && bytes) {
+	if (rung == COPY_ZC && bytes) {
 		snprintf(word, sizeof word, "ZC-MAPPED=%.0f%%", 100.0 * (double)mapped /
 			 (double)bytes);
 		bench_note(r, word); /* received bytes mapped rather than read */
@@ -509,9 +508,9 @@ int bench_throughput(const struct bench_opts *o, struct bench_result *r, struct 
 	bench_result_init(r, o, "throughput");
 	if (check_request(o, e) < 0)
 		return -1;
-	if (o->copy != BENCH_COPY_RW) {
+	if (o->copy != COPY_RW) {
 		snprintf(r->transport, sizeof r->transport, "%s-%s", o->t->name,
-			 bench_copy_rungs[o->copy].name);
+			 copy_rungs[o->copy].name);
 		r->row.transport = r->transport;
 	}
 	unsigned long long total = o->total;
