@@ -183,6 +183,8 @@ static void check_demo(struct test_env *env, const struct ipc_transport *t)
 static void test_demo_traces(void **state)
 {
 	ENV;
+	test_deadline(60, "seven demos under --trace: 7 s on a machine with twenty processes "
+		      "waiting for its two CPUs, well under 1 s on a quiet one");
 	for (size_t i = 0; ipc_transports[i]; i++)
 		if (ipc_transports[i]->steps)
 			check_demo(env, ipc_transports[i]);
@@ -196,6 +198,9 @@ static void test_serve_traces(void **state)
 	static char rest[32768];
 	char out[1024], err[4096];
 	bool seen[MAX_STEPS];
+
+	test_deadline(90, "six servers started, greeted and stopped under --trace: about 2 s on "
+		      "a quiet machine, over 10 s on one with twenty processes waiting");
 
 	for (size_t i = 0; ipc_transports[i]; i++) {
 		const struct ipc_transport *t = ipc_transports[i];
