@@ -48,6 +48,9 @@ _ipclab()
 		COMPREPLY=($(compgen -W "text csv json markdown" -- "$cur")); return ;;
 	--unit)
 		COMPREPLY=($(compgen -W "s ms us ns" -- "$cur")); return ;;
+	--copy)
+		COMPREPLY=($(compgen -W "$("$prog" bench throughput --help 2>/dev/null |
+			sed -n 's/^                   \([a-z-]*\)  *[0-9] cop.*/\1/p')" -- "$cur")); return ;;
 	--for)
 		COMPREPLY=($(compgen -W "serve load drawback connect spin greet demo latency throughput" -- "$cur")); return ;;
 	--modes)
@@ -67,7 +70,7 @@ _ipclab()
 		return
 	fi
 	if [ "$cmd" = bench ] && [ "$cword" -eq 2 ]; then
-		COMPREPLY=($(compgen -W "run plot report latency throughput connect pingpong pauses summarize netlab transports env --help" -- "$cur"))
+		COMPREPLY=($(compgen -W "run plot report plan latency throughput connect pingpong pauses memcpy summarize netlab transports env --help" -- "$cur"))
 		return
 	fi
 	if [[ $cur == -* ]]; then
