@@ -30,7 +30,7 @@ SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c)) \
            pipe/pipe.c fifo/fifo.c unix_stream/unix_stream.c unix_dgram/unix_dgram.c \
            inet/inet_addr.c inet/tcp.c inet/udp.c $(wildcard bench/*.c) \
-           socketpair/socketpair.c mqueue/mqueue.c shm/shm.c
+           socketpair/socketpair.c $(wildcard mqueue/*.c) $(wildcard shm/*.c)
 TESTS   := $(basename $(notdir $(wildcard tests/test_*.c)))
 
 # `make V=1` shows the full compiler command lines.

@@ -36,7 +36,7 @@ static const char serve_usage[] =
 	"                      no reply for MS milliseconds is disconnected (default\n"
 	"                      10000): a silent or trickling client cannot hold the\n"
 	"                      iterative server, nor memory in the others.\n"
-	"  --wait block|spin   shm: sleep on an eventfd doorbell until the client\n"
+	"  --wait block|spin   shm: sleep on a doorbell until the client\n"
 	"                      writes (block, the default), or watch the ring in a\n"
 	"                      bounded busy loop first (spin; iterative only).\n"
 	"\n"
