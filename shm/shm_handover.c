@@ -157,7 +157,7 @@ int shm_handover_receive(const struct ipc_ctx *ctx, struct shm_conn *m, struct i
 	struct iovec iov = { .iov_base = hello, .iov_len = sizeof hello };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
 			      .msg_controllen = sizeof ctl.buf };
-	int fds[SHM_HANDOVER_FDS], nfds = 0, rc = -1;
+	int fds[SHM_HANDOVER_FDS], nfds = 0, sent = 0, rc = -1;
 	ssize_t n;
 
 	while ((n = recvmsg(m->sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT)) < 0 && errno == EINTR)
@@ -176,6 +176,7 @@ int shm_handover_receive(const struct ipc_ctx *ctx, struct shm_conn *m, struct i
 		for (int i = 0; i < k; i++) {
 			int fd;
 			memcpy(&fd, CMSG_DATA(h) + i * sizeof(int), sizeof fd);
+			sent++;
 			if (nfds < SHM_HANDOVER_FDS)
 				fds[nfds++] = fd;
 			else
@@ -183,9 +184,9 @@ int shm_handover_receive(const struct ipc_ctx *ctx, struct shm_conn *m, struct i
 		}
 	}
 	if (n != (ssize_t)sizeof hello || (msg.msg_flags & MSG_CTRUNC) ||
-	    nfds != SHM_HANDOVER_FDS || hello[0] != SHM_MAGIC || hello[1] != SHM_RING) {
+	    sent != SHM_HANDOVER_FDS || hello[0] != SHM_MAGIC || hello[1] != SHM_RING) {
 		ipc_fail(e, IPC_PROTOCOL, 0, "shm client's hand-over is not ours (%zd bytes, %d "
-			 "descriptors): refused", n, nfds);
+			 "descriptors): refused", n, sent);
 		goto out;
 	}
 	if (check_memory(fds[0], e) < 0)
