@@ -36,11 +36,26 @@ extern const struct ipc_transport shm_transport;
 
 /* ---- helpers ----------------------------------------------------------- */
 
+/* The server under attack, killed by the teardown if a failed check left
+ * it running (a server that hangs must not outlive its test). */
+static pid_t server_pid;
+
+static int teardown(void **state)
+{
+	if (server_pid > 0) {
+		kill(server_pid, SIGKILL);
+		waitpid(server_pid, NULL, 0);
+		server_pid = 0;
+	}
+	return test_env_teardown(state);
+}
+
 static void start(struct test_env *env, enum serve_mode mode, int idle_ms, struct ipc_server *s,
 		  struct server_child *child)
 {
 	struct serve_opts o = { .stop_fd = -1, .idle_timeout_ms = idle_ms, .mode = mode };
 	test_server_start_opts(env, &shm_transport, NULL, &o, s, child);
+	server_pid = child->pid;
 }
 
 /* Tell the server to stop; it must be gone within ms (else killed, and the
@@ -49,6 +64,7 @@ static void stop_within(struct server_child *child, int ms)
 {
 	int status;
 	close(child->stop_fd);
+	server_pid = 0;
 	long long until = io_now_ms() + test_scale_ms(ms);
 	while (waitpid(child->pid, &status, WNOHANG) == 0) {
 		if (io_now_ms() > until) {
@@ -353,15 +369,15 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_cleared_nonblock_never_blocks, test_env_setup,
-						test_env_teardown),
+						teardown),
 		cmocka_unit_test_setup_teardown(test_silent_handovers_stall_no_one, test_env_setup,
-						test_env_teardown),
+						teardown),
 		cmocka_unit_test_setup_teardown(test_doorbell_flood, test_env_setup,
-						test_env_teardown),
+						teardown),
 		cmocka_unit_test_setup_teardown(test_bad_handovers_refused, test_env_setup,
-						test_env_teardown),
+						teardown),
 		cmocka_unit_test_setup_teardown(test_good_raw_handover_served, test_env_setup,
-						test_env_teardown),
+						teardown),
 	};
 	return cmocka_run_group_tests_name("hostile shm clients", tests, NULL, NULL);
 }
