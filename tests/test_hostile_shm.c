@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -278,42 +279,79 @@ static void test_silent_handovers_stall_no_one(void **state)
 	}
 }
 
-/* A client rings the data bell without pause (a flooder process writing
- * bell bytes as fast as it can) and never sends a request.  Everyone else
- * is answered meanwhile, within a deadline each, and the flooder is closed
- * at the idle time-out. */
+/* A client rings the data bell without pause (two flooder processes writing
+ * bell bytes as fast as they can) and never sends a request.  Everyone else
+ * is answered meanwhile, within a deadline each, and the flooders' socket
+ * is closed at the idle time-out. */
 static void test_doorbell_flood(void **state)
 {
 	ENV;
 	struct ipc_server s;
 	struct server_child child;
 	struct ipc_conn c;
+	pid_t flooder[2];
 
 	start(env, SERVE_EPOLL, 500, &s, &child);
 	test_connect(env, &shm_transport, &s, &c);
-	pid_t flooder = fork();
-	assert_true(flooder >= 0);
-	if (flooder == 0) {
-		static char bells[1 << 16];
-		memset(bells, '!', sizeof bells);
-		io_set_nonblocking(c.rfd, false);
-		long long until = io_now_ms() + test_scale_ms(6000);
-		while (io_now_ms() < until)
-			if (send(c.rfd, bells, sizeof bells, MSG_NOSIGNAL) < 0)
-				_exit(0); /* closed by the server: the idle time-out */
-		_exit(1);
+	io_set_nonblocking(c.rfd, false);
+	for (int f = 0; f < 2; f++) {
+		flooder[f] = fork();
+		assert_true(flooder[f] >= 0);
+		if (flooder[f] == 0) {
+			static char bells[1 << 16];
+			memset(bells, '!', sizeof bells);
+			long long until = io_now_ms() + test_scale_ms(6000);
+			while (io_now_ms() < until)
+				if (send(c.rfd, bells, sizeof bells, MSG_NOSIGNAL) < 0)
+					_exit(0); /* closed by the server: the idle time-out */
+			_exit(1);
+		}
 	}
 	for (int i = 0; i < 5; i++) {
 		char name[32];
 		snprintf(name, sizeof name, "Fair-%d", i);
 		greet_within(env, &s, name, 1000);
 	}
-	int status;
-	assert_int_equal(waitpid(flooder, &status, 0), flooder);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0); /* closed before 6 s */
+	for (int f = 0; f < 2; f++) {
+		int status;
+		assert_int_equal(waitpid(flooder[f], &status, 0), flooder[f]);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0); /* closed before 6 s */
+	}
 	shm_transport.close(&c);
 	stop_within(&child, 2000);
+}
+
+/* One look at a flooded doorbell takes a bounded share: with far more bell
+ * bytes waiting than one look reads, recv() says "nothing yet" and leaves
+ * the rest for the next turn (the socket stays readable), instead of
+ * reading for as long as the client keeps ringing. */
+static void test_one_look_is_bounded(void **state)
+{
+	ENV;
+	struct ipc_server s;
+	struct ipc_conn client, server;
+	struct ipc_error e = { 0 };
+	static char bells[1 << 16];
+	char buf[64];
+	size_t rung = 0;
+
+	ipc_server_init(&s, &shm_transport, &env->ctx);
+	assert_int_equal(shm_transport.listen(&s, NULL, &e), 0);
+	test_connect(env, &shm_transport, &s, &client);
+	ipc_conn_init(&server, &shm_transport, &env->ctx);
+	assert_int_equal(shm_transport.accept(&s, &server, &e), 0);
+	memset(bells, '!', sizeof bells);
+	for (ssize_t n; (n = send(client.rfd, bells, sizeof bells, MSG_DONTWAIT)) > 0;)
+		rung += (size_t)n;
+	assert_true(rung > 128 * 1024);
+	assert_int_equal(shm_transport.recv(&server, buf, sizeof buf, &e), IPC_WOULD_BLOCK);
+	int left = 0;
+	assert_int_equal(ioctl(server.rfd, FIONREAD, &left), 0);
+	assert_true(left > 0);
+	shm_transport.close(&server);
+	shm_transport.close(&client);
+	shm_transport.shutdown(&s, true);
 }
 
 /* Every kind of bad hand-over is refused (the server hangs up on it), and
@@ -374,6 +412,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_doorbell_flood, test_env_setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_one_look_is_bounded, test_env_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_handovers_refused, test_env_setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_good_raw_handover_served, test_env_setup,
