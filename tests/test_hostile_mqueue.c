@@ -319,7 +319,7 @@ static void test_locked_request_queue_refused(void **state)
 	struct ipc_server s;
 	struct server_child child;
 	struct serve_opts o = { .stop_fd = -1, .idle_timeout_ms = -1, .mode = SERVE_EPOLL };
-	char names[20][2][NAME_MAX + 2];
+	char names[20][2][IPC_ADDR_MAX + 48];
 	mqd_t held[20][2];
 	struct mq_attr at = { .mq_maxmsg = 4, .mq_msgsize = 128 };
 
