@@ -28,7 +28,7 @@ INCS    := -Isrc -Iinet -Ibench -Ififo
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c)) \
-           pipe/pipe.c fifo/fifo.c unix_stream/unix_stream.c unix_dgram/unix_dgram.c \
+           pipe/pipe.c fifo/fifo.c fifo/fifo_client.c fifo/fifo_peers.c unix_stream/unix_stream.c unix_dgram/unix_dgram.c \
            inet/inet_addr.c inet/tcp.c inet/udp.c $(wildcard bench/*.c) \
            socketpair/socketpair.c $(wildcard mqueue/*.c) $(wildcard shm/*.c)
 TESTS   := $(basename $(notdir $(wildcard tests/test_*.c)))

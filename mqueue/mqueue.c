@@ -50,18 +50,41 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "io.h"
 #include "ipc.h"
+#include "clientid.h"
 #include "mqueue.h"
+#include "steps.h"
 
 #define MQ_MSGSIZE 4096     /* a page: big enough for any greeting, small enough */
 #define MQ_MAXMSG 10        /* the default fs.mqueue.msg_max */
 #define CLOSE_WAIT_MS 100   /* close(): how long the end-of-stream message may wait */
+
+/* The server's life cycle, as `--trace` numbers it. */
+static const struct ipc_step_def mq_steps[] = {
+	{ 1, "mq_unlink", NULL, "remove a queue left behind, if no server holds it (its "
+	  "clients' pairs too, if they are dead)", "only when a crashed server left one" },
+	{ 2, "mq_open", NULL, "`mq_open(O_CREAT | O_EXCL)`: the well-known queue", NULL },
+	{ 3, "flock", NULL, "`flock()` it: a client can tell a live server from a leftover",
+	  NULL },
+	{ 4, "mq_receive", NULL, "`mq_receive()` a client's connection notice", NULL },
+	{ 5, "mq_open", NULL, "`mq_open()` the client's request queue", NULL },
+	{ 6, "mq_open", NULL, "`mq_open()` the client's reply queue", NULL },
+	{ 7, "flock", NULL, "`flock()` the request queue: the client can tell we still read it",
+	  NULL },
+	{ 8, "mq_unlink", NULL, "`mq_unlink()` the client's queues: the open descriptors keep "
+	  "working", NULL },
+	{ 9, "mq_receive", NULL, "`mq_receive()` the request", NULL },
+	{ 10, "mq_send", NULL, "`mq_send()` the reply", NULL },
+	{ 11, "mq_send", NULL, "`mq_send()` an empty message: the end of the stream", NULL },
+	{ 12, "mq_close", NULL, "`mq_close()` the queues", NULL },
+	{ 13, "mq_unlink", NULL, "`mq_unlink()` the well-known queue", NULL },
+	{ 14, "exit", "exit_group", "exit", "when `ipclab serve` stops" },
+};
 
 /* A queue name is "/" and at most NAME_MAX characters, no other '/', with
  * room for the pair's ".<id>.req". */
@@ -75,30 +98,30 @@ static int check_name(const char *name, struct ipc_error *e)
 			NAME_MAX - ID_MAX - 6);
 }
 
-static void close_q(const struct ipc_ctx *ctx, int *q)
+static void close_q(const struct ipc_ctx *ctx, int step, int *q)
 {
 	if (*q < 0)
 		return;
 	mq_close(*q);
-	ipc_step(ctx, MQ_NAME, "mq_close", "mqd %d", *q);
+	ipc_step(ctx, MQ_NAME, step, "mq_close", "mqd %d", *q);
 	*q = -1;
 }
 
-static void unlink_q(const struct ipc_ctx *ctx, const char *name)
+static void unlink_q(const struct ipc_ctx *ctx, int step, const char *name)
 {
 	if (mq_unlink(name) == 0)
-		ipc_step(ctx, MQ_NAME, "mq_unlink", "%s", name);
+		ipc_step(ctx, MQ_NAME, step, "mq_unlink", "%s", name);
 	else if (errno != ENOENT)
-		ipc_step(ctx, MQ_NAME, "mq_unlink", "%s: %s", name, strerror(errno));
+		ipc_step(ctx, MQ_NAME, step, "mq_unlink", "%s: %s", name, strerror(errno));
 }
 
 /* Hold the lock that says "someone reads this queue" (see the top). */
-static int lock_reader(const struct ipc_ctx *ctx, int q, const char *name, int status,
+static int lock_reader(const struct ipc_ctx *ctx, int q, const char *name, bool server,
 		       struct ipc_error *e)
 {
 	if (flock(q, LOCK_EX | LOCK_NB) < 0)
-		return ipc_fail(e, status, errno, "flock %s", name);
-	ipc_step(ctx, MQ_NAME, "flock", "mqd %d LOCK_EX: we read it", q);
+		return ipc_fail(e, server ? IPC_PROTOCOL : IPC_SYSTEM, errno, "flock %s", name);
+	ipc_step(ctx, MQ_NAME, server ? 7 : IPC_NO_STEP, "flock", "mqd %d LOCK_EX: we read it", q);
 	return 0;
 }
 
@@ -114,7 +137,7 @@ static void mq_default_address(const struct ipc_ctx *ctx, char *out, size_t cap)
 
 /* ---- server ---------------------------------------------------------- */
 
-/* Steps 1 and 2 - create the well-known queue.  An existing one is a live
+/* Step 1 and Step 2 - create the well-known queue.  An existing one is a live
  * server's if someone holds its lock; else it is a crashed server's
  * leftover: its notices swept (mqueue_peers.c), then removed, if our own
  * user made it. */
@@ -126,7 +149,7 @@ static int make_server_queue(struct ipc_server *s, const char *name, struct ipc_
 		mqd_t q = mq_open(name, O_RDONLY | O_CREAT | O_EXCL | O_NONBLOCK | O_CLOEXEC,
 				  0600, &a);
 		if (q >= 0) {
-			ipc_step(s->ctx, MQ_NAME, "mq_open", "%s O_CREAT|O_EXCL, mode 0600, %ld "
+			ipc_step(s->ctx, MQ_NAME, 2, "mq_open", "%s O_CREAT|O_EXCL, mode 0600, %ld "
 				 "messages of %ld bytes -> mqd %d", name, a.mq_maxmsg,
 				 a.mq_msgsize, (int)q);
 			return (int)q;
@@ -153,7 +176,7 @@ static int make_server_queue(struct ipc_server *s, const char *name, struct ipc_
 		}
 		/* Step 1 - a crashed server's: its clients' pairs, then it. */
 		mq_sweep_notices(s->ctx, name, (int)q, false);
-		ipc_step(s->ctx, MQ_NAME, "mq_unlink", "%s (stale: no server holds it)", name);
+		ipc_step(s->ctx, MQ_NAME, 1, "mq_unlink", "%s (stale: no server holds it)", name);
 		int rc = mq_unlink(name);
 		err = errno;
 		mq_close(q);
@@ -183,7 +206,7 @@ static int mq_listen(struct ipc_server *s, const char *address, struct ipc_error
 			 "this one created it", address);
 		return ipc_hint(e, "one of you is enough: stop the other first");
 	}
-	ipc_step(s->ctx, MQ_NAME, "flock", "mqd %d LOCK_EX: a live server", q);
+	ipc_step(s->ctx, MQ_NAME, 3, "flock", "mqd %d LOCK_EX: a live server", q);
 	s->fd = q;
 	s->owns_path = true;
 	snprintf(s->addr.text, sizeof s->addr.text, "%s", address);
@@ -207,8 +230,8 @@ static struct mq_conn *conn_state(struct ipc_conn *c, size_t msgsize, struct ipc
 	return m;
 }
 
-/* Steps 5 and 6 - open one queue of a client's pair, refusing one another
- * user made. */
+/* Open one queue of a client's pair (steps five and six, below), refusing
+ * one another user made. */
 static int open_client_queue(struct ipc_server *s, const char *name, int mode,
 			     struct ipc_error *e)
 {
@@ -223,12 +246,13 @@ static int open_client_queue(struct ipc_server *s, const char *name, int mode,
 		mq_close(q);
 		return ipc_fail(e, IPC_PROTOCOL, 0, "%s is not a queue of ours: refused", name);
 	}
-	ipc_step(s->ctx, MQ_NAME, "mq_open", "%s -> mqd %d", name, (int)q);
+	ipc_step(s->ctx, MQ_NAME, mode == O_WRONLY ? 6 : 5, "mq_open", "%s -> mqd %d", name,
+		 (int)q);
 	return (int)q;
 }
 
-/* Steps 4 to 8 - one notice, then the client's pair, opened, locked,
- * unlinked.  A client's fault (its queues gone, not ours, locked by it)
+/* Step 4 - one notice; then the client's pair, opened, locked, unlinked
+ * (the steps named below).  A client's fault (its queues gone, not ours, locked by it)
  * refuses that client and removes its pair. */
 static int mq_accept(struct ipc_server *s, struct ipc_conn *c, struct ipc_error *e)
 {
@@ -245,27 +269,27 @@ static int mq_accept(struct ipc_server *s, struct ipc_conn *c, struct ipc_error 
 		return ipc_fail(e, IPC_SYSTEM, errno, "mq_receive %s", s->addr.text);
 	}
 	id[n] = '\0';
-	if (n >= ID_MAX || !mq_valid_id(id, (size_t)n))
+	if (!client_id_valid(id, (size_t)n, true))
 		return ipc_fail(e, IPC_PROTOCOL, 0, "malformed connection notice on %s (%zd bytes; "
 				"expected \"<pid>-<hex tag>\"): dropped", s->addr.text, n);
-	ipc_step(s->ctx, MQ_NAME, "mq_receive", "mqd %d: notice from client %s", s->fd, id);
+	ipc_step(s->ctx, MQ_NAME, 4, "mq_receive", "mqd %d: notice from client %s", s->fd, id);
 	mq_pair_name(req, sizeof req, s->addr.text, id, "req");
 	mq_pair_name(rep, sizeof rep, s->addr.text, id, "rep");
 
-	/* Steps 5 and 6 - RDWR: to put a rest back (see recv). */
+	/* Step 5 and Step 6 - the pair; RDWR: to put a rest back (see recv). */
 	int rq = open_client_queue(s, req, O_RDWR, e);
 	int wq = rq < 0 ? -1 : open_client_queue(s, rep, O_WRONLY, e);
 	if (wq >= 0 && mq_getattr(rq, &a) < 0)
 		ipc_fail(e, IPC_SYSTEM, errno, "mq_getattr %s", req);
 	/* Step 7 - our lock on the request queue. */
-	else if (wq >= 0 && lock_reader(s->ctx, rq, req, IPC_PROTOCOL, e) == 0 &&
+	else if (wq >= 0 && lock_reader(s->ctx, rq, req, true, e) == 0 &&
 		 conn_state(c, (size_t)a.mq_msgsize, e)) {
 		struct mq_conn *m = c->priv;
 		m->rq = rq;
 		if (mq_watch_client(s->ctx, m, id, wq, e) == 0) {
 			/* Step 8 - unlink both: from now on no one else can open them. */
-			unlink_q(s->ctx, req);
-			unlink_q(s->ctx, rep);
+			unlink_q(s->ctx, 8, req);
+			unlink_q(s->ctx, 8, rep);
 			c->t = s->t;
 			c->ctx = s->ctx;
 			c->rfd = m->ep >= 0 ? m->ep : rq;
@@ -282,8 +306,8 @@ static int mq_accept(struct ipc_server *s, struct ipc_conn *c, struct ipc_error 
 	if (wq >= 0)
 		mq_close(wq);
 	if (e->status == IPC_PROTOCOL) { /* the client's fault: its names go too */
-		unlink_q(s->ctx, req);
-		unlink_q(s->ctx, rep);
+		unlink_q(s->ctx, IPC_NO_STEP, req);
+		unlink_q(s->ctx, IPC_NO_STEP, rep);
 	}
 	return -1;
 }
@@ -295,8 +319,7 @@ static void mq_close_conn(struct ipc_conn *c);
 static int mq_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc_error *e)
 {
 	const char *server = a->text;
-	char id[ID_MAX];
-	unsigned tag;
+	char id[CLIENT_ID_MAX];
 
 	if (check_name(server, e) < 0)
 		return -1;
@@ -309,7 +332,7 @@ static int mq_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc_e
 		ipc_fail(e, ipc_status_of_errno(errno), errno, "mq_open %s", server);
 		return ipc_hint(e, "no server listening: start one with `ipclab serve mqueue`");
 	}
-	ipc_step(c->ctx, MQ_NAME, "mq_open", "%s O_WRONLY -> mqd %d", server, (int)sq);
+	ipc_step(c->ctx, MQ_NAME, IPC_NO_STEP, "mq_open", "%s O_WRONLY -> mqd %d", server, (int)sq);
 	struct stat st;
 	if (fstat((int)sq, &st) < 0 || st.st_uid != geteuid()) {
 		mq_refuse_owner(e, server, (int)sq);
@@ -330,9 +353,7 @@ static int mq_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc_e
 		return -1;
 	}
 	/* Step C2 - our pair, private to our user (0600, O_EXCL). */
-	if (getrandom(&tag, sizeof tag, 0) != (ssize_t)sizeof tag)
-		tag = (unsigned)time(NULL) ^ (unsigned)getpid();
-	snprintf(id, sizeof id, "%d-%08x", (int)getpid(), tag);
+	client_id_make(id, (unsigned)sq);
 	struct mq_attr attr = mq_queue_attr(MQ_MAXMSG, MQ_MSGSIZE);
 	m->msgsize = (size_t)attr.mq_msgsize;
 	const char *suffix[2] = { "req", "rep" };
@@ -351,12 +372,12 @@ static int mq_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc_e
 			goto fail;
 		}
 		*fds[i] = (int)q;
-		ipc_step(c->ctx, MQ_NAME, "mq_open", "%s O_CREAT|O_EXCL, mode 0600, %ld messages "
+		ipc_step(c->ctx, MQ_NAME, IPC_NO_STEP, "mq_open", "%s O_CREAT|O_EXCL, mode 0600, %ld messages "
 			 "of %ld bytes -> mqd %d", m->own[i], attr.mq_maxmsg, attr.mq_msgsize,
 			 (int)q);
 	}
 	m->rq = c->rfd;
-	if (lock_reader(c->ctx, c->rfd, m->own[1], IPC_SYSTEM, e) < 0)
+	if (lock_reader(c->ctx, c->rfd, m->own[1], false, e) < 0)
 		goto fail;
 	/* Step C3 - the notice: one message, so it never mixes with another's. */
 	size_t len = strlen(id);
@@ -374,7 +395,7 @@ static int mq_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc_e
 			goto fail;
 		}
 	}
-	ipc_step(c->ctx, MQ_NAME, "mq_send", "mqd %d: notice \"%s\"", (int)sq, id);
+	ipc_step(c->ctx, MQ_NAME, IPC_NO_STEP, "mq_send", "mqd %d: notice \"%s\"", (int)sq, id);
 	mq_close(sq);
 	snprintf(c->peer_text, sizeof c->peer_text, "%s", server);
 	return 0;
@@ -419,11 +440,11 @@ static ssize_t mq_recv(struct ipc_conn *c, void *buf, size_t cap, struct ipc_err
 			return ipc_fail(e, IPC_SYSTEM, errno, "mq_receive %s", c->peer_text);
 		if (!mq_client_died(m, c->wfd))
 			return IPC_WOULD_BLOCK;
-		ipc_step(c->ctx, MQ_NAME, "mq_receive", "mqd %d: end of stream (%s died)", m->rq,
+		ipc_step(c->ctx, MQ_NAME, 9, "mq_receive", "mqd %d: end of stream (%s died)", m->rq,
 			 c->peer_text);
 		n = 0;
 	} else {
-		ipc_step(c->ctx, MQ_NAME, "mq_receive", "mqd %d: %zd bytes", m->rq, n);
+		ipc_step(c->ctx, MQ_NAME, 9, "mq_receive", "mqd %d: %zd bytes", m->rq, n);
 	}
 	if (n == 0) { /* the peer's close(), or its death */
 		m->eof = true;
@@ -473,11 +494,11 @@ static ssize_t mq_send_bytes(struct ipc_conn *c, const void *buf, size_t len,
 		return ipc_fail(e, IPC_SYSTEM, errno, "mq_send %s", c->peer_text);
 	}
 	if (done)
-		ipc_step(c->ctx, MQ_NAME, "mq_send", "mqd %d: %zu bytes", c->wfd, done);
+		ipc_step(c->ctx, MQ_NAME, 10, "mq_send", "mqd %d: %zu bytes", c->wfd, done);
 	return done ? (ssize_t)done : IPC_WOULD_BLOCK;
 }
 
-/* Steps 11 and 12 - the end of stream a queue does not have: one empty
+/* Step 11 and Step 12 - the end of stream a queue does not have: one empty
  * message, waited for a little if the peer's queue is full; the queues
  * closed; then our names go, unless the server removed them already. */
 static void mq_close_conn(struct ipc_conn *c)
@@ -491,9 +512,9 @@ static void mq_close_conn(struct ipc_conn *c)
 		       (errno == EINTR || (errno == EAGAIN && io_now_ms() < until &&
 					   io_wait(c->wfd, POLLOUT, -1, CLOSE_WAIT_MS) == IO_READY)))
 			;
-		ipc_step(c->ctx, MQ_NAME, "mq_send", "mqd %d: end of stream (empty message)", c->wfd);
+		ipc_step(c->ctx, MQ_NAME, 11, "mq_send", "mqd %d: end of stream (empty message)", c->wfd);
 	}
-	close_q(c->ctx, &c->wfd);
+	close_q(c->ctx, 12, &c->wfd);
 	if (m && m->rq >= 0) {
 		/* Unlock, then empty the queue: a writer waiting for room
 		 * wakes up, finds the lock free and knows we are gone. */
@@ -501,7 +522,7 @@ static void mq_close_conn(struct ipc_conn *c)
 		io_set_nonblocking(m->rq, true);
 		while (mq_receive(m->rq, m->msg, m->msgsize, NULL) >= 0 || errno == EINTR)
 			;
-		close_q(c->ctx, &m->rq);
+		close_q(c->ctx, 12, &m->rq);
 	}
 	if (m) {
 		if (m->pidfd >= 0)
@@ -510,7 +531,7 @@ static void mq_close_conn(struct ipc_conn *c)
 			close(m->ep);
 		for (int i = 0; i < 2; i++)
 			if (m->own[i][0])
-				unlink_q(c->ctx, m->own[i]);
+				unlink_q(c->ctx, IPC_NO_STEP, m->own[i]);
 		free(m->msg);
 		free(m);
 		c->priv = NULL;
@@ -525,15 +546,11 @@ static void mq_shutdown(struct ipc_server *s, bool remove)
 {
 	if (remove && s->owns_path) {
 		if (mq_name_is(s->addr.text, s->fd))
-			unlink_q(s->ctx, s->addr.text);
+			unlink_q(s->ctx, 13, s->addr.text);
 		mq_sweep_notices(s->ctx, s->addr.text, s->fd, true);
 		s->owns_path = false;
 	}
-	if (s->fd >= 0) {
-		mq_close(s->fd);
-		ipc_step(s->ctx, MQ_NAME, "mq_close", "mqd %d", s->fd);
-		s->fd = -1;
-	}
+	close_q(s->ctx, 12, &s->fd); /* (Step 14, exit, is the caller's: src/commands.c.) */
 }
 
 const struct ipc_transport mqueue_transport = {
@@ -553,4 +570,5 @@ const struct ipc_transport mqueue_transport = {
 	.send = mq_send_bytes,
 	.close = mq_close_conn,
 	.shutdown = mq_shutdown,
+	IPC_STEPS(mq_steps),
 };

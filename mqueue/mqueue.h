@@ -16,7 +16,7 @@
 #include "ipc.h"
 
 #define MQ_NAME "mqueue"
-#define ID_MAX 32           /* "<pid>-<tag>" and room */
+#define ID_MAX 32           /* an id (clientid.h: CLIENT_ID_MAX) and room */
 #define NOTICE_MSGSIZE 64   /* the server queue carries ids only */
 
 /* What a connection keeps of its own (c->priv). */
@@ -37,7 +37,6 @@ struct mq_attr mq_queue_attr(long maxmsg, long msgsize);
 int mq_explain_limit(struct ipc_error *e, int err, const struct mq_attr *a);
 
 /* mqueue_peers.c */
-bool mq_valid_id(const char *id, size_t len);
 void mq_pair_name(char *out, size_t cap, const char *server, const char *id,
 		  const char *suffix);
 bool mq_name_is(const char *name, int q);

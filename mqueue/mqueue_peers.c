@@ -34,16 +34,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "clientid.h"
 #include "mqueue.h"
-
-/* "<1-10 digits>-<1-16 lowercase hex digits>", NUL-terminated. */
-bool mq_valid_id(const char *id, size_t len)
-{
-	size_t digits = strspn(id, "0123456789");
-	return digits >= 1 && digits <= 10 && digits < len && id[digits] == '-' &&
-	       len - digits - 1 >= 1 && len - digits - 1 <= 16 &&
-	       strspn(id + digits + 1, "0123456789abcdef") == len - digits - 1;
-}
 
 /* "<server>.<id>.<suffix>"; listen() and connect() checked that it fits. */
 void mq_pair_name(char *out, size_t cap, const char *server, const char *id, const char *suffix)
@@ -111,7 +103,7 @@ static void sweep_pair(const struct ipc_ctx *ctx, const char *server, const char
 	}
 	for (int i = 0; i < 2; i++)
 		if (mq_unlink(name[i]) == 0)
-			ipc_step(ctx, MQ_NAME, "mq_unlink", "%s (a dead client's)", name[i]);
+			ipc_step(ctx, MQ_NAME, IPC_NO_STEP, "mq_unlink", "%s (a dead client's)", name[i]);
 }
 
 /* Step 1 - read the notices left in server queue q (a crashed server's,
@@ -129,7 +121,7 @@ void mq_sweep_notices(const struct ipc_ctx *ctx, const char *server, int q, bool
 		if (n < 0)
 			continue;
 		id[n] = '\0';
-		if (n >= ID_MAX || !mq_valid_id(id, (size_t)n))
+		if (!client_id_valid(id, (size_t)n, true))
 			continue;
 		if (!all) {
 			sweep_pair(ctx, server, id);
@@ -180,7 +172,7 @@ int mq_watch_client(const struct ipc_ctx *ctx, struct mq_conn *m, const char *id
 	}
 	m->ep = ep;
 	m->pidfd = pidfd;
-	ipc_step(ctx, MQ_NAME, "pidfd_open", "pid %ld -> fd %d, watched with mqd %d in epoll %d",
+	ipc_step(ctx, MQ_NAME, IPC_NO_STEP, "pidfd_open", "pid %ld -> fd %d, watched with mqd %d in epoll %d",
 		 (long)pid, pidfd, m->rq, ep);
 	return 0;
 }

@@ -52,6 +52,7 @@
 #include "io.h"
 #include "ipc.h"
 #include "shm.h"
+#include "steps.h"
 #include "unixpath.h"
 
 #define HANDOVER_MS 1000    /* how long a client may take to hand over its memory */
@@ -69,6 +70,25 @@ struct shm_listener {
 		long long deadline;
 	} pend[SHM_PENDING_MAX]; /* oldest first */
 	int npend;
+};
+
+/* The server's life cycle, as `--trace` numbers it.  Steps 4 to 6 run in
+ * the sibling files (shm_handover.c, shm_ring.c), called from here. */
+static const struct ipc_step_def shm_steps[] = {
+	{ 1, "lstat connect unlink", "newfstatat",
+	  "remove a rendezvous socket left behind, but only if nobody answers on it", NULL },
+	{ 2, "listen", "socket bind listen", "`socket()`, `bind()`, `listen()`: the rendezvous socket",
+	  NULL },
+	{ 3, "accept", "accept4", "`accept()` a client's rendezvous connection", NULL },
+	{ 4, "recvmsg", "recvmsg", "`recvmsg()`: the client's memory and room doorbells "
+	  "(SCM_RIGHTS), checked, then `mmap()`ed", NULL },
+	{ 5, "read", NULL, "copy the request out of the ring", NULL },
+	{ 6, "write", NULL, "copy the reply into the ring", NULL },
+	{ 7, "close", "close", "`munmap()` the ring, `close()` the client's socket and doorbells",
+	  NULL },
+	{ 8, "close", "close", "`close()` the rendezvous socket", NULL },
+	{ 9, "unlink", "unlink", "`unlink()` the rendezvous path", NULL },
+	{ 10, "exit", "exit_group", "exit", "when `ipclab serve` stops" },
 };
 
 struct shm_conn *shm_conn_new(void)
@@ -133,7 +153,7 @@ static int shm_listen(struct ipc_server *s, const char *address, struct ipc_erro
 		return ipc_fail(e, IPC_SYSTEM, ENOMEM, "shm listener state");
 	l->sock = l->timer = -1;
 	/* Step 1 - the rendezvous path, freed as for any Unix socket (unixpath.c). */
-	if (unixpath_prepare(s, address, SOCK_STREAM, path, &address, &sun, &len, e) < 0) {
+	if (unixpath_prepare(s, address, SOCK_STREAM, path, &address, &sun, &len, 1, e) < 0) {
 		free(l);
 		return -1;
 	}
@@ -161,13 +181,13 @@ static int shm_listen(struct ipc_server *s, const char *address, struct ipc_erro
 		ipc_fail(e, IPC_SYSTEM, errno, "epoll/timerfd for %s", address);
 		goto fail_remove;
 	}
-	ipc_step(s->ctx, SHM_NAME, "listen", "fd %d on %s: the rendezvous", l->sock, address);
+	ipc_step(s->ctx, SHM_NAME, 2, "listen", "fd %d on %s: the rendezvous", l->sock, address);
 	s->priv = l;
 	s->owns_path = true;
 	snprintf(s->addr.text, sizeof s->addr.text, "%s", address);
 	return 0;
 fail_remove:
-	unixpath_remove(address, s->ctx, SHM_NAME);
+	unixpath_remove(address, s->ctx, SHM_NAME, IPC_NO_STEP);
 fail_unlock:
 	close_fd(&l->sock);
 	close_fd(&l->timer);
@@ -204,6 +224,38 @@ static void pending_rearm(struct shm_listener *l)
 	timerfd_settime(l->timer, 0, &its, NULL);
 }
 
+/* Step 3 - accept rendezvous connections into the pending list (the
+ * oldest dropped when it is full).  0, or -1 with e filled when accept4
+ * failed for want of descriptors or memory. */
+static int accept_some(struct ipc_server *s, struct shm_listener *l, struct ipc_error *e)
+{
+	/* io_accept() takes the listening socket from a server: ours is
+	 * l->sock, behind the epoll set in s->fd. */
+	struct ipc_server listening = *s;
+	listening.fd = l->sock;
+	for (int i = 0; i < SHM_ACCEPT_BURST; i++) {
+		int fd = io_accept(&listening, NULL, NULL, e);
+		if (fd == IPC_WOULD_BLOCK)
+			return 0;
+		if (fd < 0)
+			return -1;
+		ipc_step(s->ctx, SHM_NAME, 3, "accept", "fd %d -> fd %d: a client's rendezvous",
+			 l->sock, fd);
+		if (l->npend == SHM_PENDING_MAX) {
+			ipc_step(s->ctx, SHM_NAME, IPC_NO_STEP, "close", "fd %d: no hand-over yet, and %d "
+				 "newer wait", l->pend[0].fd, SHM_PENDING_MAX);
+			pending_drop(s, l, 0, false);
+		}
+		if (watch(s->fd, fd, fd) < 0) {
+			ipc_fail(e, IPC_SYSTEM, errno, "epoll_ctl (shm rendezvous)");
+			close(fd);
+			return -1;
+		}
+		l->pend[l->npend++] = (struct shm_pending){ fd, io_now_ms() + HANDOVER_MS };
+	}
+	return 0;
+}
+
 /* Step 4 - the hand-over of pending connection i, if it came.  0: c is the
  * client; IPC_WOULD_BLOCK: not yet; -1: refused and closed. */
 static int pending_try(struct ipc_server *s, struct shm_listener *l, int i, struct ipc_conn *c,
@@ -232,43 +284,8 @@ static int pending_try(struct ipc_server *s, struct shm_listener *l, int i, stru
 		snprintf(c->peer_text, sizeof c->peer_text, "shm client pid %ld", (long)cred.pid);
 	else
 		snprintf(c->peer_text, sizeof c->peer_text, "shm client fd %d", m->sock);
-	ipc_step(s->ctx, SHM_NAME, "ready", "%s: rfd %d (socket), wfd %d (room doorbell)",
+	ipc_step(s->ctx, SHM_NAME, IPC_NO_STEP, "ready", "%s: rfd %d (socket), wfd %d (room doorbell)",
 		 c->peer_text, c->rfd, c->wfd);
-	return 0;
-}
-
-/* Step 3 - accept rendezvous connections into the pending list (the
- * oldest dropped when it is full).  0, or -1 with e filled when accept4
- * failed for want of descriptors or memory. */
-static int accept_some(struct ipc_server *s, struct shm_listener *l, struct ipc_error *e)
-{
-	for (int i = 0; i < SHM_ACCEPT_BURST; i++) {
-		int fd = accept4(l->sock, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return 0;
-			ipc_fail(e, IPC_SYSTEM, errno, "accept4 %s", s->addr.text);
-			if (errno == EMFILE || errno == ENFILE)
-				return ipc_hint(e, "too many open descriptors (a shm client takes "
-						"3): close clients or raise `ulimit -n`");
-			return -1;
-		}
-		ipc_step(s->ctx, SHM_NAME, "accept", "fd %d -> fd %d: a client's rendezvous",
-			 l->sock, fd);
-		if (l->npend == SHM_PENDING_MAX) {
-			ipc_step(s->ctx, SHM_NAME, "close", "fd %d: no hand-over yet, and %d "
-				 "newer wait", l->pend[0].fd, SHM_PENDING_MAX);
-			pending_drop(s, l, 0, false);
-		}
-		if (watch(s->fd, fd, fd) < 0) {
-			ipc_fail(e, IPC_SYSTEM, errno, "epoll_ctl (shm rendezvous)");
-			close(fd);
-			return -1;
-		}
-		l->pend[l->npend++] = (struct shm_pending){ fd, io_now_ms() + HANDOVER_MS };
-	}
 	return 0;
 }
 
@@ -297,7 +314,7 @@ static int shm_accept(struct ipc_server *s, struct ipc_conn *c, struct ipc_error
 	while (r == IPC_WOULD_BLOCK && l->npend > 0 && l->pend[0].deadline <= now) {
 		r = pending_try(s, l, 0, c, e);
 		if (r == IPC_WOULD_BLOCK) {
-			ipc_step(s->ctx, SHM_NAME, "close", "fd %d: no hand-over within %d ms",
+			ipc_step(s->ctx, SHM_NAME, IPC_NO_STEP, "close", "fd %d: no hand-over within %d ms",
 				 l->pend[0].fd, HANDOVER_MS);
 			pending_drop(s, l, 0, false);
 			expired++;
@@ -313,6 +330,9 @@ static int shm_accept(struct ipc_server *s, struct ipc_conn *c, struct ipc_error
 				"closed", expired, expired > 1 ? "s" : "", HANDOVER_MS);
 	return r;
 }
+
+/* Step 5 (read) and Step 6 (write) copy through the ring: shm_ring.c,
+ * the transport's recv() and send(), with shm_wait.c when a side waits. */
 
 /* ---- client ---------------------------------------------------------- */
 
@@ -371,11 +391,12 @@ static void shm_close(struct ipc_conn *c)
 		c->priv = NULL;
 	}
 	if (c->rfd >= 0)
-		ipc_step(c->ctx, SHM_NAME, "close", "fd %d and the ring unmapped", c->rfd);
+		ipc_step(c->ctx, SHM_NAME, 7, "close", "fd %d and the ring unmapped", c->rfd);
 	c->rfd = c->wfd = -1;
 }
 
-/* Steps 8 and 9 - close the rendezvous socket, remove its path. */
+/* Step 8 - close the rendezvous socket; Step 9 - remove its path.
+ * (Step 10, exit, is the server's caller's: src/commands.c.) */
 static void shm_shutdown(struct ipc_server *s, bool remove)
 {
 	struct shm_listener *l = s->priv;
@@ -384,14 +405,14 @@ static void shm_shutdown(struct ipc_server *s, bool remove)
 		while (l->npend > 0)
 			pending_drop(s, l, 0, false);
 		if (l->sock >= 0)
-			ipc_step(s->ctx, SHM_NAME, "close", "fd %d", l->sock);
+			ipc_step(s->ctx, SHM_NAME, 8, "close", "fd %d", l->sock);
 		close_fd(&l->sock);
 		close_fd(&l->timer);
 		free(l);
 		s->priv = NULL;
 	}
 	close_fd(&s->fd);
-	unixpath_release(s, remove); /* the path, if still ours, and its lock */
+	unixpath_release(s, remove, 9); /* the path, if still ours, and its lock */
 }
 
 const struct ipc_transport shm_transport = {
@@ -413,4 +434,5 @@ const struct ipc_transport shm_transport = {
 	.send = shm_ring_send,
 	.close = shm_close,
 	.shutdown = shm_shutdown,
+	IPC_STEPS(shm_steps),
 };

@@ -53,7 +53,7 @@ static int make_region(const struct ipc_ctx *ctx, struct shm_conn *m, int *memfd
 	 * the bell, or a multiplexed server would never read them. */
 	for (int i = 0; i < 2; i++)
 		atomic_store(&m->mem->ring[i].reader_waiting, 1);
-	ipc_step(ctx, SHM_NAME, "memfd_create", "fd %d, %zu bytes, sealed, mapped", *memfd,
+	ipc_step(ctx, SHM_NAME, IPC_NO_STEP, "memfd_create", "fd %d, %zu bytes, sealed, mapped", *memfd,
 		 sizeof *m->mem);
 	return 0;
 }
@@ -73,7 +73,7 @@ int shm_handover_send(const struct ipc_ctx *ctx, struct shm_conn *m, const char 
 		ipc_fail(e, IPC_SYSTEM, errno, "socketpair AF_UNIX, SOCK_DGRAM (shm room doorbell)");
 		goto out;
 	}
-	ipc_step(ctx, SHM_NAME, "socketpair", "room doorbells: ours fd %d (peer %d), the "
+	ipc_step(ctx, SHM_NAME, IPC_NO_STEP, "socketpair", "room doorbells: ours fd %d (peer %d), the "
 		 "server's fd %d (peer %d)", ours[0], ours[1], theirs[0], theirs[1]);
 	/* Step C3 - hand over the memory and the server's bell ends at once. */
 	uint32_t hello[2] = { SHM_MAGIC, SHM_RING };
@@ -98,7 +98,7 @@ int shm_handover_send(const struct ipc_ctx *ctx, struct shm_conn *m, const char 
 		ipc_fail(e, IPC_SYSTEM, n < 0 ? errno : 0, "sendmsg SCM_RIGHTS to %s", to);
 		goto out;
 	}
-	ipc_step(ctx, SHM_NAME, "sendmsg", "fd %d to %s: memfd and 2 room doorbells "
+	ipc_step(ctx, SHM_NAME, IPC_NO_STEP, "sendmsg", "fd %d to %s: memfd and 2 room doorbells "
 		 "(SCM_RIGHTS)", m->sock, to);
 	m->arm = ours[0];
 	m->wake = theirs[1];
@@ -216,7 +216,7 @@ int shm_handover_receive(const struct ipc_ctx *ctx, struct shm_conn *m, struct i
 	 * refused.) */
 	int zero = 0;
 	(void)setsockopt(m->arm, SOL_SOCKET, SO_SNDBUF, &zero, sizeof zero);
-	ipc_step(ctx, SHM_NAME, "recvmsg", "fd %d: memfd %d (%zu bytes, sealed), room "
+	ipc_step(ctx, SHM_NAME, 4, "recvmsg", "fd %d: memfd %d (%zu bytes, sealed), room "
 		 "doorbells %d %d; mmap", m->sock, fds[0], sizeof *m->mem, m->wake, m->arm);
 	rc = 0;
 out:

@@ -73,7 +73,7 @@ ssize_t shm_ring_recv(struct ipc_conn *c, void *buf, size_t cap, struct ipc_erro
 		if (head == tail) {
 			if (gone || atomic_load_explicit(&r->closed, memory_order_acquire)) {
 				m->eof = true;
-				ipc_step(c->ctx, SHM_NAME, "read", "end of stream (%s)", c->peer_text);
+				ipc_step(c->ctx, SHM_NAME, IPC_NO_STEP, "read", "end of stream (%s)", c->peer_text);
 				return 0;
 			}
 			return IPC_WOULD_BLOCK;
@@ -104,7 +104,7 @@ ssize_t shm_ring_recv(struct ipc_conn *c, void *buf, size_t cap, struct ipc_erro
 			shm_room_wake(m->wake); /* its room bell writable again */
 		}
 	}
-	ipc_step(c->ctx, SHM_NAME, "read", "%zu bytes from the ring", n);
+	ipc_step(c->ctx, SHM_NAME, 5, "read", "%zu bytes from the ring", n);
 	return (ssize_t)n;
 }
 
@@ -167,6 +167,6 @@ ssize_t shm_ring_send(struct ipc_conn *c, const void *buf, size_t len, struct ip
 		if (atomic_load_explicit(&r->reader_waiting, memory_order_relaxed))
 			shm_data_bell_ring(m);
 	}
-	ipc_step(c->ctx, SHM_NAME, "write", "%zu bytes into the ring", n);
+	ipc_step(c->ctx, SHM_NAME, 6, "write", "%zu bytes into the ring", n);
 	return (ssize_t)n;
 }

@@ -14,9 +14,6 @@ struct cli_trace {
 	const char *role;        /* "server", "client", "parent" */
 	const char *child_role;  /* what a forked child is: "server", "child" */
 	pid_t role_pid;          /* the process the role was given to */
-	int endpoint[4];         /* the server's own descriptors (listening socket,
-				    datagram socket, well-known FIFO), not a client's */
-	int n_endpoint;
 };
 
 /* State shared by every command: set up once from the global options. */
@@ -45,6 +42,14 @@ int cli_listen(struct cli *cli, const struct ipc_transport *t, const char *addre
  * pipe fork a server first.  Returns the status; the reply line in reply. */
 int cli_greet_once(struct cli *cli, const struct ipc_transport *t, const char *address,
 		   const char *name, size_t len, char *reply, size_t cap, struct ipc_error *e);
+/* Spawn-greet-stop, the one place it is written: listen on t's default
+ * address, fork a child to serve it, greet it once from this process, stop
+ * and reap the child.  `demo` uses it for every transport, `greet` for the
+ * pipe and the socket pair, which only a forked child can serve.  Same
+ * results as cli_greet_once(); a server that exits non-zero after a good
+ * greeting is an error. */
+int cli_greet_own_server(struct cli *cli, const struct ipc_transport *t, const char *name,
+			 size_t len, char *reply, size_t cap, struct ipc_error *e);
 
 /* Options every command understands (each takes only those it documents). */
 struct cli_opts {

@@ -13,6 +13,7 @@
 #include "protocol.h"
 #include "rundir.h"
 #include "server.h"
+#include "steps.h"
 
 /* ---- serve ------------------------------------------------------------ */
 
@@ -125,7 +126,9 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 	int rc = serve(&s, &so, &e);
 	t->shutdown(&s, true);
 	close(stop_fd);
-	ipc_step(&cli->ctx, t->name, "exit", "status %d", rc < 0 ? e.status : 0);
+	/* The last step of every servable transport's table: exit. */
+	ipc_step(&cli->ctx, t->name, ipc_step_number(t, "exit"), "exit", "status %d",
+		 rc < 0 ? e.status : 0);
 	return rc < 0 ? cli_report(&e) : 0;
 }
 
@@ -237,40 +240,13 @@ static int remove_demo_dir(const char *dir)
 	return -1;
 }
 
-/* Start a server in a child, greet it, stop it.  The pipe forks its own
- * server inside cli_greet_once(). */
+/* Start a server in a child, greet it, stop it. */
 static int demo_one(struct cli *cli, const struct ipc_transport *t, const char *name)
 {
 	struct ipc_error e;
 	char reply[GREET_REPLY_MAX + 1];
-	int status;
+	int status = cli_greet_own_server(cli, t, name, strlen(name), reply, sizeof reply, &e);
 
-	if (t->servable) {
-		struct ipc_server s;
-		struct server_child child;
-		struct serve_opts o = { .stop_fd = -1, .idle_timeout_ms = SERVE_IDLE_TIMEOUT_MS,
-					.log = stderr };
-		cli_trace_role(cli, "server", "server"); /* the endpoint is the server's */
-		if (cli_listen(cli, t, NULL, &s, &e) < 0 ||
-		    (cli_trace_forking(cli, t), server_spawn(&s, &o, &child, &e) < 0)) {
-			status = -1;
-		} else {
-			cli_trace_role(cli, "client", "server");
-			status = cli_greet_once(cli, t, s.addr.text, name, strlen(name), reply,
-						sizeof reply, &e);
-			struct ipc_error se;
-			int rc = server_stop(&child, &se);
-			cli_trace_reaped(cli, t, child.pid, rc);
-			if (status == 0 && rc != 0) {
-				status = -1;
-				e = se;
-				if (rc > 0)
-					ipc_fail(&e, rc, 0, "%s server exited with status %d", t->name, rc);
-			}
-		}
-	} else {
-		status = cli_greet_once(cli, t, NULL, name, strlen(name), reply, sizeof reply, &e);
-	}
 	if (status == 0) {
 		printf("[%s] %s", t->name, reply);
 		return 0;

@@ -36,10 +36,11 @@ int test_count_entries(const char *dir)
 	return n;
 }
 
-static void trace_to_stderr(void *arg, const char *transport, const char *call,
+static void trace_to_stderr(void *arg, const char *transport, int step, const char *call,
 			    const char *detail)
 {
 	(void)arg;
+	(void)step;
 	fprintf(stderr, "[%s %d] %-9s %s\n", transport, (int)getpid(), call, detail);
 }
 
@@ -269,6 +270,10 @@ void test_bg_start(struct test_env *env, struct test_bg *bg, const char *const a
 		ssize_t r = read(bg->err_fd, line + got, 1);
 		if (r <= 0)
 			fail_msg("ipclab serve exited before listening");
+		if (line[got] == '\n' && line[0] == '[') { /* a --trace line: skip it */
+			got = 0;
+			continue;
+		}
 		if (line[got] == '\n')
 			break;
 		got++;

@@ -74,7 +74,8 @@ int test_run_argv(struct test_env *env, const char *input, char *out, size_t out
 		  char *err, size_t err_cap, const char *const argv[]);
 
 /* `bin/ipclab serve ARGS...` in the background, returned once it has said
- * "listening on ADDR" (addr holds ADDR).  fd_limit > 0: the server runs
+ * "listening on ADDR" (addr holds ADDR; --trace lines before it are
+ * skipped).  fd_limit > 0: the server runs
  * with that RLIMIT_NOFILE (`ulimit -n`). */
 struct test_bg {
 	pid_t pid;

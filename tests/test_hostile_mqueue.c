@@ -360,10 +360,11 @@ struct seen {
 };
 
 /* A tracer that keeps every queue name a client creates. */
-static void keep_names(void *arg, const char *transport, const char *call, const char *detail)
+static void keep_names(void *arg, const char *transport, int step, const char *call,
+		       const char *detail)
 {
 	struct seen *s = arg;
-	(void)transport;
+	(void)transport, (void)step;
 	if (strcmp(call, "mq_open") || !strstr(detail, "O_CREAT") || s->n == 8)
 		return;
 	size_t len = strcspn(detail, " ");
