@@ -28,10 +28,12 @@
  *      also watches the client's process (a pidfd): a client that dies is
  *      noticed at once, not at the idle time-out.
  *
- * Defences against crashed, dead and hostile peers (stale queues and their
- * clients' pairs, a name claimed twice, another user's queue) are in
- * mqueue_peers.c; the kernel's limits, named in every refusal with the way
- * to raise them, in mqueue_limits.c.
+ * This file is the server's life cycle, in the order of its steps.  The
+ * client's side is mqueue_client.c; the messages (steps 9 and 10)
+ * mqueue_msg.c; defences against crashed, dead and hostile peers (stale
+ * queues and their clients' pairs, a name claimed twice, another user's
+ * queue, a client that died) mqueue_peers.c; the kernel's limits, named in
+ * every refusal with the way to raise them, mqueue_limits.c.
  *
  *   server: 1 stale queue removed -> 2 mq_open(O_CREAT|O_EXCL) -> 3 flock
  *           -> 4 mq_receive notice -> 5, 6 mq_open the pair -> 7 flock the
@@ -60,8 +62,6 @@
 #include "mqueue.h"
 #include "steps.h"
 
-#define MQ_MSGSIZE 4096     /* a page: big enough for any greeting, small enough */
-#define MQ_MAXMSG 10        /* the default fs.mqueue.msg_max */
 #define CLOSE_WAIT_MS 100   /* close(): how long the end-of-stream message may wait */
 
 /* The server's life cycle, as `--trace` numbers it. */
@@ -88,7 +88,7 @@ static const struct ipc_step_def mq_steps[] = {
 
 /* A queue name is "/" and at most NAME_MAX characters, no other '/', with
  * room for the pair's ".<id>.req". */
-static int check_name(const char *name, struct ipc_error *e)
+int mq_check_name(const char *name, struct ipc_error *e)
 {
 	size_t n = strlen(name);
 	if (n >= 2 && name[0] == '/' && !strchr(name + 1, '/') && n + ID_MAX + 5 <= NAME_MAX)
@@ -107,7 +107,7 @@ static void close_q(const struct ipc_ctx *ctx, int step, int *q)
 	*q = -1;
 }
 
-static void unlink_q(const struct ipc_ctx *ctx, int step, const char *name)
+void mq_unlink_name(const struct ipc_ctx *ctx, int step, const char *name)
 {
 	if (mq_unlink(name) == 0)
 		ipc_step(ctx, MQ_NAME, step, "mq_unlink", "%s", name);
@@ -116,8 +116,8 @@ static void unlink_q(const struct ipc_ctx *ctx, int step, const char *name)
 }
 
 /* Hold the lock that says "someone reads this queue" (see the top). */
-static int lock_reader(const struct ipc_ctx *ctx, int q, const char *name, bool server,
-		       struct ipc_error *e)
+int mq_lock_reader(const struct ipc_ctx *ctx, int q, const char *name, bool server,
+		   struct ipc_error *e)
 {
 	if (flock(q, LOCK_EX | LOCK_NB) < 0)
 		return ipc_fail(e, server ? IPC_PROTOCOL : IPC_SYSTEM, errno, "flock %s", name);
@@ -193,7 +193,7 @@ static int mq_listen(struct ipc_server *s, const char *address, struct ipc_error
 		mq_default_address(s->ctx, name, sizeof name);
 		address = name;
 	}
-	if (check_name(address, e) < 0)
+	if (mq_check_name(address, e) < 0)
 		return -1;
 	int q = make_server_queue(s, address, e);
 	if (q < 0)
@@ -213,7 +213,7 @@ static int mq_listen(struct ipc_server *s, const char *address, struct ipc_error
 	return 0;
 }
 
-static struct mq_conn *conn_state(struct ipc_conn *c, size_t msgsize, struct ipc_error *e)
+struct mq_conn *mq_conn_state(struct ipc_conn *c, size_t msgsize, struct ipc_error *e)
 {
 	struct mq_conn *m = calloc(1, sizeof *m);
 	char *buf = m ? malloc(msgsize) : NULL;
@@ -282,14 +282,14 @@ static int mq_accept(struct ipc_server *s, struct ipc_conn *c, struct ipc_error 
 	if (wq >= 0 && mq_getattr(rq, &a) < 0)
 		ipc_fail(e, IPC_SYSTEM, errno, "mq_getattr %s", req);
 	/* Step 7 - our lock on the request queue. */
-	else if (wq >= 0 && lock_reader(s->ctx, rq, req, true, e) == 0 &&
-		 conn_state(c, (size_t)a.mq_msgsize, e)) {
+	else if (wq >= 0 && mq_lock_reader(s->ctx, rq, req, true, e) == 0 &&
+		 mq_conn_state(c, (size_t)a.mq_msgsize, e)) {
 		struct mq_conn *m = c->priv;
 		m->rq = rq;
 		if (mq_watch_client(s->ctx, m, id, wq, e) == 0) {
 			/* Step 8 - unlink both: from now on no one else can open them. */
-			unlink_q(s->ctx, 8, req);
-			unlink_q(s->ctx, 8, rep);
+			mq_unlink_name(s->ctx, 8, req);
+			mq_unlink_name(s->ctx, 8, rep);
 			c->t = s->t;
 			c->ctx = s->ctx;
 			c->rfd = m->ep >= 0 ? m->ep : rq;
@@ -306,202 +306,19 @@ static int mq_accept(struct ipc_server *s, struct ipc_conn *c, struct ipc_error 
 	if (wq >= 0)
 		mq_close(wq);
 	if (e->status == IPC_PROTOCOL) { /* the client's fault: its names go too */
-		unlink_q(s->ctx, IPC_NO_STEP, req);
-		unlink_q(s->ctx, IPC_NO_STEP, rep);
+		mq_unlink_name(s->ctx, IPC_NO_STEP, req);
+		mq_unlink_name(s->ctx, IPC_NO_STEP, rep);
 	}
 	return -1;
 }
 
-/* ---- client ---------------------------------------------------------- */
-
-static void mq_close_conn(struct ipc_conn *c);
-
-static int mq_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc_error *e)
-{
-	const char *server = a->text;
-	char id[CLIENT_ID_MAX];
-
-	if (check_name(server, e) < 0)
-		return -1;
-	/* Step C1 - the server's queue: our own user's, and locked (no lock,
-	 * no server). */
-	mqd_t sq = mq_open(server, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-	if (sq < 0) {
-		if (errno == EACCES)
-			return mq_refuse_owner(e, server, -1);
-		ipc_fail(e, ipc_status_of_errno(errno), errno, "mq_open %s", server);
-		return ipc_hint(e, "no server listening: start one with `ipclab serve mqueue`");
-	}
-	ipc_step(c->ctx, MQ_NAME, IPC_NO_STEP, "mq_open", "%s O_WRONLY -> mqd %d", server, (int)sq);
-	struct stat st;
-	if (fstat((int)sq, &st) < 0 || st.st_uid != geteuid()) {
-		mq_refuse_owner(e, server, (int)sq);
-		mq_close(sq);
-		return -1;
-	}
-	if (flock((int)sq, LOCK_SH | LOCK_NB) == 0) {
-		mq_close(sq);
-		ipc_fail(e, IPC_NO_SERVER, 0, "mq_open %s: the queue is there but no server holds "
-			 "it", server);
-		return ipc_hint(e, "a crashed server's leftover: start one with `ipclab serve "
-				"mqueue`, which replaces it");
-	}
-
-	struct mq_conn *m = conn_state(c, MQ_MSGSIZE, e);
-	if (!m) {
-		mq_close(sq);
-		return -1;
-	}
-	/* Step C2 - our pair, private to our user (0600, O_EXCL). */
-	client_id_make(id, (unsigned)sq);
-	struct mq_attr attr = mq_queue_attr(MQ_MAXMSG, MQ_MSGSIZE);
-	m->msgsize = (size_t)attr.mq_msgsize;
-	const char *suffix[2] = { "req", "rep" };
-	int *fds[2] = { &c->wfd, &c->rfd };
-	for (int i = 0; i < 2; i++) {
-		mq_pair_name(m->own[i], sizeof m->own[i], server, id, suffix[i]);
-		/* The reply queue O_RDWR: to put a rest back (see recv). */
-		mqd_t q = mq_open(m->own[i], (i ? O_RDWR : O_WRONLY) | O_CREAT | O_EXCL |
-				  O_NONBLOCK | O_CLOEXEC, 0600, &attr);
-		if (q < 0) {
-			int err = errno;
-			ipc_fail(e, err == EEXIST ? IPC_IN_USE : IPC_SYSTEM, err, "mq_open %s",
-				 m->own[i]);
-			m->own[i][0] = '\0';
-			mq_explain_limit(e, err, &attr);
-			goto fail;
-		}
-		*fds[i] = (int)q;
-		ipc_step(c->ctx, MQ_NAME, IPC_NO_STEP, "mq_open", "%s O_CREAT|O_EXCL, mode 0600, %ld messages "
-			 "of %ld bytes -> mqd %d", m->own[i], attr.mq_maxmsg, attr.mq_msgsize,
-			 (int)q);
-	}
-	m->rq = c->rfd;
-	if (lock_reader(c->ctx, c->rfd, m->own[1], false, e) < 0)
-		goto fail;
-	/* Step C3 - the notice: one message, so it never mixes with another's. */
-	size_t len = strlen(id);
-	while (mq_send(sq, id, len, 0) < 0) {
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN) {
-			ipc_fail(e, IPC_SYSTEM, errno, "mq_send notice to %s", server);
-			goto fail;
-		}
-		if (io_wait((int)sq, POLLOUT, -1, c->ctx->timeout_ms) != IO_READY) {
-			ipc_fail(e, IPC_TIMEOUT, 0, "mq_send notice to %s: the queue stays full",
-				 server);
-			ipc_hint(e, "the server does not keep up: try again later");
-			goto fail;
-		}
-	}
-	ipc_step(c->ctx, MQ_NAME, IPC_NO_STEP, "mq_send", "mqd %d: notice \"%s\"", (int)sq, id);
-	mq_close(sq);
-	snprintf(c->peer_text, sizeof c->peer_text, "%s", server);
-	return 0;
-fail:
-	mq_close(sq);
-	mq_close_conn(c);
-	return -1;
-}
-
-/* ---- both sides: messages carry the byte stream ------------------------ */
-
-static ssize_t hand_out(struct mq_conn *m, void *buf, size_t cap)
-{
-	size_t n = m->msg_len - m->msg_off;
-	if (n > cap)
-		n = cap;
-	memcpy(buf, m->msg + m->msg_off, n);
-	m->msg_off += n;
-	return (ssize_t)n;
-}
-
-/* Step 9 - one message, or what the caller has room for.  A message larger
- * than the buffer cannot be received at all (EMSGSIZE), so it is received
- * whole into m->msg, and the part the caller had no room for goes back at
- * the head of the queue (the highest priority: ahead of every message the
- * peer sends), where poll() sees it. */
-static ssize_t mq_recv(struct ipc_conn *c, void *buf, size_t cap, struct ipc_error *e)
-{
-	struct mq_conn *m = c->priv;
-	ssize_t n;
-
-	if (m->msg_off < m->msg_len) /* a rest the queue had no room for */
-		return hand_out(m, buf, cap);
-	if (m->eof || cap == 0)
-		return 0;
-	bool direct = cap >= m->msgsize;
-	while ((n = mq_receive(m->rq, direct ? buf : m->msg, m->msgsize, NULL)) < 0 &&
-	       errno == EINTR)
-		;
-	if (n < 0) {
-		if (errno != EAGAIN)
-			return ipc_fail(e, IPC_SYSTEM, errno, "mq_receive %s", c->peer_text);
-		if (!mq_client_died(m, c->wfd))
-			return IPC_WOULD_BLOCK;
-		ipc_step(c->ctx, MQ_NAME, 9, "mq_receive", "mqd %d: end of stream (%s died)", m->rq,
-			 c->peer_text);
-		n = 0;
-	} else {
-		ipc_step(c->ctx, MQ_NAME, 9, "mq_receive", "mqd %d: %zd bytes", m->rq, n);
-	}
-	if (n == 0) { /* the peer's close(), or its death */
-		m->eof = true;
-		return 0;
-	}
-	if (direct)
-		return n;
-	m->msg_len = (size_t)n;
-	m->msg_off = 0;
-	ssize_t given = hand_out(m, buf, cap);
-	/* A full queue (the peer took the slot) is readable anyway. */
-	long top = sysconf(_SC_MQ_PRIO_MAX) - 1;
-	if (m->msg_off < m->msg_len &&
-	    mq_send(m->rq, m->msg + m->msg_off, m->msg_len - m->msg_off,
-		    top > 0 ? (unsigned)top : 1) == 0)
-		m->msg_off = m->msg_len;
-	return given;
-}
-
-/* Step 10 - as much as the queue takes now, one message of up to msgsize
- * at a time. */
-static ssize_t mq_send_bytes(struct ipc_conn *c, const void *buf, size_t len,
-			     struct ipc_error *e)
-{
-	struct mq_conn *m = c->priv;
-	const char *p = buf;
-	size_t done = 0;
-
-	while (done < len) {
-		size_t n = len - done < m->msgsize ? len - done : m->msgsize;
-		if (mq_send(c->wfd, p + done, n, 0) == 0) {
-			done += n;
-			continue;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN) {
-			if (done == 0 && mq_reader_gone(c->wfd))
-				return ipc_fail(e, IPC_PROTOCOL, EPIPE, "mq_send %s: the reader "
-						"closed its queue", c->peer_text);
-			break;
-		}
-		if (errno == EMSGSIZE && m->msgsize > 1) { /* a peer's smaller queue */
-			m->msgsize /= 2;
-			continue;
-		}
-		return ipc_fail(e, IPC_SYSTEM, errno, "mq_send %s", c->peer_text);
-	}
-	if (done)
-		ipc_step(c->ctx, MQ_NAME, 10, "mq_send", "mqd %d: %zu bytes", c->wfd, done);
-	return done ? (ssize_t)done : IPC_WOULD_BLOCK;
-}
+/* Step 9 (mq_receive) and Step 10 (mq_send) move the greeting's messages:
+ * mqueue_msg.c.  The client's side of the life cycle: mqueue_client.c. */
 
 /* Step 11 and Step 12 - the end of stream a queue does not have: one empty
  * message, waited for a little if the peer's queue is full; the queues
  * closed; then our names go, unless the server removed them already. */
-static void mq_close_conn(struct ipc_conn *c)
+void mq_close_conn(struct ipc_conn *c)
 {
 	struct mq_conn *m = c->priv;
 
@@ -531,7 +348,7 @@ static void mq_close_conn(struct ipc_conn *c)
 			close(m->ep);
 		for (int i = 0; i < 2; i++)
 			if (m->own[i][0])
-				unlink_q(c->ctx, IPC_NO_STEP, m->own[i]);
+				mq_unlink_name(c->ctx, IPC_NO_STEP, m->own[i]);
 		free(m->msg);
 		free(m);
 		c->priv = NULL;
@@ -546,7 +363,7 @@ static void mq_shutdown(struct ipc_server *s, bool remove)
 {
 	if (remove && s->owns_path) {
 		if (mq_name_is(s->addr.text, s->fd))
-			unlink_q(s->ctx, 13, s->addr.text);
+			mq_unlink_name(s->ctx, 13, s->addr.text);
 		mq_sweep_notices(s->ctx, s->addr.text, s->fd, true);
 		s->owns_path = false;
 	}
@@ -565,9 +382,9 @@ const struct ipc_transport mqueue_transport = {
 	.default_address = mq_default_address,
 	.listen = mq_listen,
 	.accept = mq_accept,
-	.connect = mq_connect,
-	.recv = mq_recv,
-	.send = mq_send_bytes,
+	.connect = mq_client_connect,
+	.recv = mq_msg_recv,
+	.send = mq_msg_send,
 	.close = mq_close_conn,
 	.shutdown = mq_shutdown,
 	IPC_STEPS(mq_steps),

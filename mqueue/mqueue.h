@@ -1,6 +1,7 @@
 /*
  * mqueue.h - what the files of the message-queue transport share (mqueue.c:
- * the life cycle; mqueue_peers.c: defences against crashed, dead and
+ * the server's life cycle; mqueue_client.c: the client's; mqueue_msg.c: the
+ * messages; mqueue_peers.c: defences against crashed, dead and
  * hostile peers; mqueue_limits.c: the kernel's limits, named in errors).
  * Not a public interface: the rest of ipclab sees only `mqueue_transport`.
  */
@@ -18,6 +19,8 @@
 #define MQ_NAME "mqueue"
 #define ID_MAX 32           /* an id (clientid.h: CLIENT_ID_MAX) and room */
 #define NOTICE_MSGSIZE 64   /* the server queue carries ids only */
+#define MQ_MSGSIZE 4096     /* a page: big enough for any greeting, small enough */
+#define MQ_MAXMSG 10        /* the default fs.mqueue.msg_max */
 
 /* What a connection keeps of its own (c->priv). */
 struct mq_conn {
@@ -31,6 +34,21 @@ struct mq_conn {
 				      process together: then c->rfd is this epoll) */
 	int pidfd;                 /* server: the client's process, or -1 */
 };
+
+/* mqueue.c: what the client's side shares with the server's */
+int mq_check_name(const char *name, struct ipc_error *e);
+struct mq_conn *mq_conn_state(struct ipc_conn *c, size_t msgsize, struct ipc_error *e);
+int mq_lock_reader(const struct ipc_ctx *ctx, int q, const char *name, bool server,
+		   struct ipc_error *e);
+void mq_unlink_name(const struct ipc_ctx *ctx, int step, const char *name);
+void mq_close_conn(struct ipc_conn *c);
+
+/* mqueue_client.c */
+int mq_client_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc_error *e);
+
+/* mqueue_msg.c: Step 9 and Step 10 */
+ssize_t mq_msg_recv(struct ipc_conn *c, void *buf, size_t cap, struct ipc_error *e);
+ssize_t mq_msg_send(struct ipc_conn *c, const void *buf, size_t len, struct ipc_error *e);
 
 /* mqueue_limits.c */
 struct mq_attr mq_queue_attr(long maxmsg, long msgsize);

@@ -35,8 +35,11 @@
  *           4 recvmsg (memfd + 2 bells), mmap -> 5 read -> 6 write ->
  *           7 close the ring -> 8 close the rendezvous socket -> 9 unlink
  *           -> 10 exit
- *   client: C1 memfd_create, ftruncate, seal, mmap -> C2 socketpair x2 ->
- *           socket, connect -> C3 sendmsg (SCM_RIGHTS) -> ring I/O -> close
+ *   client: socket, connect -> C1 memfd_create, ftruncate, seal, mmap ->
+ *           C2 socketpair x2 -> C3 sendmsg (SCM_RIGHTS) -> ring I/O -> close
+ *
+ * This file is the server's life cycle, in the order of its steps; the
+ * client's connect and both sides of the hand-over are in shm_handover.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -123,12 +126,12 @@ static void shm_default_address(const struct ipc_ctx *ctx, char *out, size_t cap
 	snprintf(out, cap, "%s/shm.sock", ctx->rundir);
 }
 
-/* rfd: the socket, readable when the data bell rang or the peer left;
- * wfd: our room bell. */
-static void set_fds(struct ipc_conn *c, struct shm_conn *m, bool server)
+/* The server's side: ring[0] in, ring[1] out.  rfd: the socket, readable
+ * when the data bell rang or the peer left; wfd: our room bell. */
+static void set_fds(struct ipc_conn *c, struct shm_conn *m)
 {
-	m->in = &m->mem->ring[server ? 0 : 1];
-	m->out = &m->mem->ring[server ? 1 : 0];
+	m->in = &m->mem->ring[0];
+	m->out = &m->mem->ring[1];
 	c->rfd = m->sock;
 	c->wfd = m->arm;
 	c->priv = m;
@@ -277,7 +280,7 @@ static int pending_try(struct ipc_server *s, struct shm_listener *l, int i, stru
 		return -1;
 	}
 	ipc_conn_init(c, s->t, s->ctx);
-	set_fds(c, m, true);
+	set_fds(c, m);
 	struct ucred cred;
 	socklen_t clen = sizeof cred;
 	if (getsockopt(m->sock, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0)
@@ -332,48 +335,9 @@ static int shm_accept(struct ipc_server *s, struct ipc_conn *c, struct ipc_error
 }
 
 /* Step 5 (read) and Step 6 (write) copy through the ring: shm_ring.c,
- * the transport's recv() and send(), with shm_wait.c when a side waits. */
+ * the transport's recv() and send(), with shm_wait.c when a side waits.
+ * The client's side (connect, hand-over): shm_handover.c. */
 
-/* ---- client ---------------------------------------------------------- */
-
-static int shm_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc_error *e)
-{
-	struct sockaddr_un sun;
-	socklen_t len = 0;
-	int r;
-	struct shm_conn *m = shm_conn_new();
-
-	if (!m)
-		return ipc_fail(e, IPC_SYSTEM, ENOMEM, "shm connection state");
-	if (unixpath_fill(&sun, &len, a->text, e) < 0)
-		goto fail;
-	/* Reach the rendezvous: socket(), connect(). */
-	m->sock = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (m->sock < 0) {
-		ipc_fail(e, IPC_SYSTEM, errno, "socket AF_UNIX, SOCK_STREAM (shm rendezvous)");
-		goto fail;
-	}
-	do
-		r = connect(m->sock, (struct sockaddr *)&sun, len);
-	while (r < 0 && errno == EINTR);
-	if (r < 0) {
-		int err = errno;
-		ipc_fail(e, ipc_status_of_errno(err), err, "connect %s", a->text);
-		if (e->status == IPC_NO_SERVER)
-			ipc_hint(e, "no server listening: start one with `ipclab serve shm`");
-		goto fail;
-	}
-	/* Steps C1 to C3 - the memory and the doorbells, made and sent. */
-	if (shm_handover_send(c->ctx, m, a->text, e) < 0)
-		goto fail;
-	set_fds(c, m, false);
-	snprintf(c->peer_text, sizeof c->peer_text, "%s", a->text);
-	return 0;
-fail:
-	shm_conn_free(m);
-	c->priv = NULL;
-	return -1;
-}
 
 /* ---- the end ---------------------------------------------------------- */
 

@@ -56,6 +56,7 @@ struct shm_conn *shm_conn_new(void);
 void shm_conn_free(struct shm_conn *m);
 
 /* shm_handover.c */
+int shm_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc_error *e);
 /* Client, Step C1-C3: the memory and both room bells, made and sent over
  * the connected socket m->sock.  The ends the server keeps are closed here. */
 int shm_handover_send(const struct ipc_ctx *ctx, struct shm_conn *m, const char *to,

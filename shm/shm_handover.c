@@ -1,7 +1,7 @@
 /*
  * shm_handover.c - step 4 of shm (recvmsg): the client's memory and room
  * doorbells, made and sent by the client, received and checked by the
- * server.
+ * server; and the client's connect(), which starts it.
  *
  * The client could be anyone of our user, and could lie.  What it sends is
  * one SCM_RIGHTS message: 8 bytes (magic, ring size) and three descriptors,
@@ -22,13 +22,16 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "shm.h"
+#include "unixpath.h"
 
 /* ---- client ------------------------------------------------------------- */
 
@@ -114,6 +117,51 @@ out: /* the mapping keeps the memory; the server holds its ends now */
 	if (memfd >= 0)
 		close(memfd);
 	return rc;
+}
+
+/* The client's connect(): reach the rendezvous, then hand over (C1-C3).
+ * Its side: ring[1] in, ring[0] out. */
+int shm_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc_error *e)
+{
+	struct sockaddr_un sun;
+	socklen_t len = 0;
+	int r;
+	struct shm_conn *m = shm_conn_new();
+
+	if (!m)
+		return ipc_fail(e, IPC_SYSTEM, ENOMEM, "shm connection state");
+	if (unixpath_fill(&sun, &len, a->text, e) < 0)
+		goto fail;
+	/* Reach the rendezvous: socket(), connect(). */
+	m->sock = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (m->sock < 0) {
+		ipc_fail(e, IPC_SYSTEM, errno, "socket AF_UNIX, SOCK_STREAM (shm rendezvous)");
+		goto fail;
+	}
+	do
+		r = connect(m->sock, (struct sockaddr *)&sun, len);
+	while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		int err = errno;
+		ipc_fail(e, ipc_status_of_errno(err), err, "connect %s", a->text);
+		if (e->status == IPC_NO_SERVER)
+			ipc_hint(e, "no server listening: start one with `ipclab serve shm`");
+		goto fail;
+	}
+	/* Steps C1 to C3 - the memory and the doorbells, made and sent. */
+	if (shm_handover_send(c->ctx, m, a->text, e) < 0)
+		goto fail;
+	m->in = &m->mem->ring[1];
+	m->out = &m->mem->ring[0];
+	c->rfd = m->sock;
+	c->wfd = m->arm;
+	c->priv = m;
+	snprintf(c->peer_text, sizeof c->peer_text, "%s", a->text);
+	return 0;
+fail:
+	shm_conn_free(m);
+	c->priv = NULL;
+	return -1;
 }
 
 /* ---- server ------------------------------------------------------------- */
