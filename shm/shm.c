@@ -28,8 +28,9 @@
  * socket: it holds the listening socket, every rendezvous connection whose
  * hand-over has not come yet, and a timer for the first of their deadlines.
  * So a hand-over is never waited for inside accept(): a silent client costs
- * a slot in the pending list (SHM_PENDING_MAX, the oldest dropped first)
- * and nothing else, and is closed after HANDOVER_MS.
+ * a place in the pending list (SHM_PENDING_MAX; when it is full, new
+ * connections wait in the kernel's queue) and nothing else, and is closed
+ * after HANDOVER_MS.
  *
  *   server: 1 free the path -> 2 socket, bind, listen -> 3 accept ->
  *           4 recvmsg (memfd + 2 bells), mmap -> 5 read -> 6 write ->
@@ -200,6 +201,16 @@ fail_unlock:
 	return -1;
 }
 
+/* The listening socket is watched only while a new connection has a
+ * place in the pending list: when it is full, new ones wait in the kernel's
+ * queue (and the loop does not spin on a listener it will not take from). */
+static void listener_watch(struct ipc_server *s, struct shm_listener *l)
+{
+	struct epoll_event ev = { .events = l->npend < SHM_PENDING_MAX ? EPOLLIN : 0,
+				  .data.fd = TAG_LISTEN };
+	epoll_ctl(s->fd, EPOLL_CTL_MOD, l->sock, &ev);
+}
+
 /* Forget pending connection i (closing it unless `keep`). */
 static void pending_drop(struct ipc_server *s, struct shm_listener *l, int i, bool keep)
 {
@@ -207,7 +218,8 @@ static void pending_drop(struct ipc_server *s, struct shm_listener *l, int i, bo
 	if (!keep)
 		close(l->pend[i].fd);
 	memmove(&l->pend[i], &l->pend[i + 1], (size_t)(l->npend - i - 1) * sizeof l->pend[0]);
-	l->npend--;
+	if (l->npend-- == SHM_PENDING_MAX)
+		listener_watch(s, l);
 }
 
 /* The timer rings at the first deadline (or never, with nothing pending). */
@@ -227,36 +239,43 @@ static void pending_rearm(struct shm_listener *l)
 	timerfd_settime(l->timer, 0, &its, NULL);
 }
 
-/* Step 3 - accept rendezvous connections into the pending list (the
- * oldest dropped when it is full).  0, or -1 with e filled when accept4
- * failed for want of descriptors or memory. */
-static int accept_some(struct ipc_server *s, struct shm_listener *l, struct ipc_error *e)
+static int pending_try(struct ipc_server *s, struct shm_listener *l, int i, struct ipc_conn *c,
+		       struct ipc_error *e);
+
+/* Step 3 - accept rendezvous connections into the pending list, while it
+ * has room, each hand-over tried at once (a client sends it as soon as it
+ * is connected).  0: c is a client; IPC_WOULD_BLOCK: none ready; -1 with e
+ * filled: a client refused, or accept4 failed (then accept_err too). */
+static int accept_some(struct ipc_server *s, struct shm_listener *l, struct ipc_conn *c,
+		       struct ipc_error *e, struct ipc_error *accept_err)
 {
 	/* io_accept() takes the listening socket from a server: ours is
 	 * l->sock, behind the epoll set in s->fd. */
 	struct ipc_server listening = *s;
 	listening.fd = l->sock;
-	for (int i = 0; i < SHM_ACCEPT_BURST; i++) {
-		int fd = io_accept(&listening, NULL, NULL, e);
+	for (int i = 0; i < SHM_ACCEPT_BURST && l->npend < SHM_PENDING_MAX; i++) {
+		int fd = io_accept(&listening, NULL, NULL, accept_err);
 		if (fd == IPC_WOULD_BLOCK)
-			return 0;
-		if (fd < 0)
+			return IPC_WOULD_BLOCK;
+		if (fd < 0) {
+			*e = *accept_err;
 			return -1;
+		}
 		ipc_step(s->ctx, SHM_NAME, 3, "accept", "fd %d -> fd %d: a client's rendezvous",
 			 l->sock, fd);
-		if (l->npend == SHM_PENDING_MAX) {
-			ipc_step(s->ctx, SHM_NAME, IPC_NO_STEP, "close", "fd %d: no hand-over yet, and %d "
-				 "newer wait", l->pend[0].fd, SHM_PENDING_MAX);
-			pending_drop(s, l, 0, false);
-		}
 		if (watch(s->fd, fd, fd) < 0) {
 			ipc_fail(e, IPC_SYSTEM, errno, "epoll_ctl (shm rendezvous)");
 			close(fd);
 			return -1;
 		}
 		l->pend[l->npend++] = (struct shm_pending){ fd, io_now_ms() + HANDOVER_MS };
+		if (l->npend == SHM_PENDING_MAX)
+			listener_watch(s, l);
+		int r = pending_try(s, l, l->npend - 1, c, e);
+		if (r != IPC_WOULD_BLOCK)
+			return r;
 	}
-	return 0;
+	return IPC_WOULD_BLOCK;
 }
 
 /* Step 4 - the hand-over of pending connection i, if it came.  0: c is the
@@ -299,17 +318,16 @@ static int shm_accept(struct ipc_server *s, struct ipc_conn *c, struct ipc_error
 	struct ipc_error accept_err = { 0 };
 	int r = IPC_WOULD_BLOCK;
 
-	accept_some(s, l, &accept_err);
-	/* The hand-overs that came, in the order the kernel lists them. */
+	/* The hand-overs that came since we looked, then new connections. */
 	int n = epoll_wait(s->fd, ev, SHM_PENDING_MAX + 2, 0);
-	for (int k = 0; k < n && r == IPC_WOULD_BLOCK; k++) {
-		for (int i = 0; i < l->npend; i++) {
+	for (int k = 0; k < n && r == IPC_WOULD_BLOCK; k++)
+		for (int i = 0; i < l->npend; i++)
 			if (l->pend[i].fd == ev[k].data.fd) {
 				r = pending_try(s, l, i, c, e);
 				break;
 			}
-		}
-	}
+	if (r == IPC_WOULD_BLOCK)
+		r = accept_some(s, l, c, e, &accept_err);
 	/* Silent past their deadline (looked at once more: an iterative
 	 * server may have been busy with another client until now). */
 	long long now = io_now_ms();
@@ -317,17 +335,13 @@ static int shm_accept(struct ipc_server *s, struct ipc_conn *c, struct ipc_error
 	while (r == IPC_WOULD_BLOCK && l->npend > 0 && l->pend[0].deadline <= now) {
 		r = pending_try(s, l, 0, c, e);
 		if (r == IPC_WOULD_BLOCK) {
-			ipc_step(s->ctx, SHM_NAME, IPC_NO_STEP, "close", "fd %d: no hand-over within %d ms",
-				 l->pend[0].fd, HANDOVER_MS);
+			ipc_step(s->ctx, SHM_NAME, IPC_NO_STEP, "close", "fd %d: no hand-over within "
+				 "%d ms", l->pend[0].fd, HANDOVER_MS);
 			pending_drop(s, l, 0, false);
 			expired++;
 		}
 	}
 	pending_rearm(l);
-	if (r == IPC_WOULD_BLOCK && accept_err.msg[0]) {
-		*e = accept_err; /* the listener stays readable: the caller must rest it */
-		return -1;
-	}
 	if (r == IPC_WOULD_BLOCK && expired)
 		return ipc_fail(e, IPC_PROTOCOL, 0, "%d shm client%s sent no memory within %d ms: "
 				"closed", expired, expired > 1 ? "s" : "", HANDOVER_MS);
@@ -337,7 +351,6 @@ static int shm_accept(struct ipc_server *s, struct ipc_conn *c, struct ipc_error
 /* Step 5 (read) and Step 6 (write) copy through the ring: shm_ring.c,
  * the transport's recv() and send(), with shm_wait.c when a side waits.
  * The client's side (connect, hand-over): shm_handover.c. */
-
 
 /* ---- the end ---------------------------------------------------------- */
 
