@@ -279,6 +279,35 @@ static void test_silent_handovers_stall_no_one(void **state)
 	}
 }
 
+/* More clients connect at once than the pending list holds (64): none is
+ * pushed out by the others, every one is answered. */
+static void test_many_connect_at_once(void **state)
+{
+	ENV;
+	enum { N = 100 };
+	struct ipc_server s;
+	struct server_child child;
+	static struct ipc_conn c[N];
+
+	start(env, SERVE_EPOLL, -1, &s, &child);
+	for (int i = 0; i < N; i++)
+		test_connect(env, &shm_transport, &s, &c[i]);
+	for (int i = 0; i < N; i++) {
+		char name[32], reply[64], want[64];
+		size_t n = 0;
+		struct ipc_error e = { 0 };
+		snprintf(name, sizeof name, "Crowd-%d", i);
+		if (conn_greet(&c[i], name, strlen(name), reply, sizeof reply - 1, &n, &e) != IPC_OK)
+			fail_msg("client %d of %d not answered: %s", i, N, e.msg);
+		reply[n] = '\0';
+		snprintf(want, sizeof want, "Hello, %s\n", name);
+		assert_string_equal(reply, want);
+	}
+	for (int i = 0; i < N; i++)
+		shm_transport.close(&c[i]);
+	stop_within(&child, 2000);
+}
+
 /* A client rings the data bell without pause (two flooder processes writing
  * bell bytes as fast as they can) and never sends a request.  Everyone else
  * is answered meanwhile, within a deadline each, and the flooders' socket
@@ -410,6 +439,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_silent_handovers_stall_no_one, test_env_setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_many_connect_at_once, test_env_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_doorbell_flood, test_env_setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_one_look_is_bounded, test_env_setup, teardown),
