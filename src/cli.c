@@ -156,8 +156,15 @@ int cli_parse(struct cli *cli, int allowed, int argc, char **argv, struct cli_op
 			break;
 		case LONG_MODE:
 			if (serve_mode_parse(optarg, &o->mode) < 0) {
-				fprintf(stderr, "ipclab %s: --mode wants iterative, select, poll or "
-					"epoll, not '%s'\n", cmd, optarg);
+				char modes[256];
+				cli_modes(NULL, ", ", modes, sizeof modes);
+				char *last = strrchr(modes, ',');
+				if (last) { /* "a, b, c" -> "a, b or c" */
+					memmove(last + 3, last + 1, strlen(last + 1) + 1);
+					memcpy(last, " or", 3);
+				}
+				fprintf(stderr, "ipclab %s: --mode wants %s, not '%s'\n", cmd, modes,
+					optarg);
 				return -1;
 			}
 			o->mode_given = true;
@@ -284,25 +291,60 @@ int cli_report(const struct ipc_error *e)
 
 const struct ipc_transport *cli_transport(const char *name)
 {
-	const struct ipc_transport *t = ipc_transport_find(name);
-	if (t)
-		return t;
-	fprintf(stderr, "ipclab: unknown transport '%s'; choose one of:", name);
-	for (size_t i = 0; ipc_transports[i]; i++)
-		fprintf(stderr, " %s", ipc_transports[i]->name);
-	fputs(" (`ipclab list` describes them)\n", stderr);
-	return NULL;
+	return cli_transport_for(NULL, CLI_USE_ANY, name);
 }
+
+static const char list_usage[] =
+	"usage: ipclab list [--for COMMAND | --modes [TRANSPORT] | --table]\n"
+	"One line for each transport: name, kind, summary.\n"
+	"\n"
+	"  --for COMMAND     only the names COMMAND takes, one a line: serve, load,\n"
+	"                    drawback, connect (bench connect), spin (--wait spin),\n"
+	"                    greet, demo, latency, throughput (the bash completion\n"
+	"                    asks this)\n"
+	"  --modes [T]       the server modes, one a line: those `serve T --mode`\n"
+	"                    takes, or all of them ({modes})\n"
+	"  --table           what each command takes, per transport, as a Markdown table\n";
 
 int cmd_list(struct cli *cli, int argc, char **argv)
 {
 	(void)cli;
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		cli_help(stdout, list_usage);
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "--table")) {
+		cli_list_table(stdout);
+		return ferror(stdout) || fflush(stdout) ? IPC_SYSTEM : 0;
+	}
+	if ((argc == 2 || argc == 3) && !strcmp(argv[1], "--modes")) {
+		const struct ipc_transport *t = argc == 3 ? cli_transport_for("list", CLI_USE_ANY,
+									     argv[2]) : NULL;
+		char modes[256];
+		if (argc == 3 && !t)
+			return IPC_USAGE;
+		if (cli_modes(t, "\n", modes, sizeof modes))
+			puts(modes);
+		return ferror(stdout) || fflush(stdout) ? IPC_SYSTEM : 0;
+	}
+	if (argc >= 2 && !strcmp(argv[1], "--for")) {
+		enum cli_use use;
+		if (argc != 3 || cli_use_parse(argv[2], &use) < 0) {
+			fprintf(stderr, "ipclab list: --for wants a command: serve, load, drawback, "
+					"connect, spin, greet, demo, latency or throughput%s%s%s\n",
+				argc == 3 ? ", not '" : "", argc == 3 ? argv[2] : "",
+				argc == 3 ? "'" : "");
+			return IPC_USAGE;
+		}
+		char names[1024];
+		if (cli_names(use, "\n", names, sizeof names))
+			puts(names);
+		return ferror(stdout) || fflush(stdout) ? IPC_SYSTEM : 0;
+	}
 	if (argc > 1) {
-		fputs(strcmp(argv[1], "--help") && strcmp(argv[1], "-h")
-			      ? "ipclab list: takes no arguments\n"
-			      : "usage: ipclab list\nOne line for each transport: name, kind, summary.\n",
-		      stderr);
-		return strcmp(argv[1], "--help") && strcmp(argv[1], "-h") ? IPC_USAGE : 0;
+		fprintf(stderr, "ipclab list: unknown option '%s'; see `ipclab list --help`\n",
+			argv[1]);
+		return IPC_USAGE;
 	}
 	for (size_t i = 0; ipc_transports[i]; i++) {
 		const struct ipc_transport *t = ipc_transports[i];
