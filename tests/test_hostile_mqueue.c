@@ -126,6 +126,8 @@ static void test_two_servers_one_name(void **state)
 
 	if (system("command -v strace >/dev/null 2>&1") != 0)
 		skip();
+	test_deadline(30, "two servers under ASan, one of them traced by strace and held "
+		      "1.5 s at its flock");
 	snprintf(name, sizeof name, "/ipclab-claim-%d", (int)getpid());
 	mq_unlink(name);
 	assert_int_equal(pipe(p), 0);

@@ -390,6 +390,7 @@ static void test_one_look_is_bounded(void **state)
 static void test_bad_handovers_refused(void **state)
 {
 	ENV;
+	test_deadline(30, "two servers, 22 bad hand-overs and 100 more, each refusal awaited");
 	static const enum bad kinds[] = { UNSEALED, WRITE_SEALED, READ_ONLY, SMALL, BAD_MAGIC,
 					  NO_FDS, ONE_FD, FOUR_FDS, EVENTFD_BELL, STREAM_BELL,
 					  BAD_KINDS };

@@ -137,6 +137,8 @@ static void run(struct test_env *env, const struct ipc_transport *t, enum ipc_wa
 
 	assert_non_null(out);
 	assert_non_null(in);
+	test_deadline(60, "hundreds of round trips of up to 3 MiB, each with its own 2 s "
+		      "deadline; 3 s on a quiet machine");
 	for (size_t i = 0; i < largest; i++)
 		out[i] = (char)(i * 7 + i / 251);
 	env->ctx.wait = wait;
