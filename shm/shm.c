@@ -95,31 +95,11 @@ static const struct ipc_step_def shm_steps[] = {
 	{ 10, "exit", "exit_group", "exit", "when `ipclab serve` stops" },
 };
 
-struct shm_conn *shm_conn_new(void)
-{
-	struct shm_conn *m = calloc(1, sizeof *m);
-	if (m)
-		m->sock = m->arm = m->wake = -1;
-	return m;
-}
-
 static void close_fd(int *fd)
 {
 	if (*fd >= 0)
 		close(*fd);
 	*fd = -1;
-}
-
-void shm_conn_free(struct shm_conn *m)
-{
-	if (!m)
-		return;
-	if (m->mem)
-		munmap(m->mem, sizeof *m->mem);
-	close_fd(&m->sock);
-	close_fd(&m->arm);
-	close_fd(&m->wake);
-	free(m);
 }
 
 static void shm_default_address(const struct ipc_ctx *ctx, char *out, size_t cap)

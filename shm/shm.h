@@ -1,8 +1,8 @@
 /*
  * shm.h - what the files of the shared-memory transport share (shm.c: the
- * life cycle; shm_handover.c: the memory and doorbells handed over, and
- * checked; shm_ring.c: copying through the rings; shm_wait.c: doorbells and
- * spinning).  Not a public interface: the rest of ipclab sees only
+ * server's life cycle; shm_handover.c: a connection's state, the client's
+ * connect, the memory and doorbells handed over, and checked; shm_ring.c:
+ * copying through the rings; shm_wait.c: doorbells and spinning).  Not a public interface: the rest of ipclab sees only
  * `shm_transport` (and the hand-over fuzzer, fuzz/fuzz_handover.c).
  */
 #ifndef IPCLAB_SHM_H

@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -32,6 +33,35 @@
 
 #include "shm.h"
 #include "unixpath.h"
+
+/* ---- a connection's state ----------------------------------------------- */
+
+struct shm_conn *shm_conn_new(void)
+{
+	struct shm_conn *m = calloc(1, sizeof *m);
+	if (m)
+		m->sock = m->arm = m->wake = -1;
+	return m;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+void shm_conn_free(struct shm_conn *m)
+{
+	if (!m)
+		return;
+	if (m->mem)
+		munmap(m->mem, sizeof *m->mem);
+	close_fd(&m->sock);
+	close_fd(&m->arm);
+	close_fd(&m->wake);
+	free(m);
+}
 
 /* ---- client ------------------------------------------------------------- */
 
