@@ -2,7 +2,8 @@
 # deps.sh [--check] GROUP... - the Debian packages a job needs.
 #   test   cmocka (unit tests), netcat-openbsd and socat (tests that use
 #          standard tools as clients); libnetfilter-queue-dev (test_netlab
-#          builds and runs netdelay)
+#          builds and runs netdelay); strace (test_hostile_mqueue holds one
+#          server at a system call to race another)
 #   bench  hyperfine, gnuplot, jq (reads hyperfine's JSON), and the peer tools
 #          the benchmarks compare with: perf (linux-perf), sockperf, qperf;
 #          iproute2 (ss: is a peer server listening yet?); redis-server and
@@ -30,7 +31,7 @@ fi
 packages=""
 for group in "$@"; do
 	case "$group" in
-	test)  packages="$packages libcmocka-dev netcat-openbsd socat libnetfilter-queue-dev" ;;
+	test)  packages="$packages libcmocka-dev netcat-openbsd socat libnetfilter-queue-dev strace" ;;
 	bench) packages="$packages hyperfine gnuplot-nox jq linux-perf sockperf qperf iproute2 redis-server redis-tools" ;;
 	valgrind) packages="$packages valgrind" ;;
 	netlab) packages="$packages iproute2 nftables gnuplot-nox libnetfilter-queue-dev iptables" ;;

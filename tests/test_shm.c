@@ -6,6 +6,7 @@
  */
 #include "support.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../shm/shm.h"
 #include "conn.h"
 #include "io.h"
 
@@ -92,6 +94,52 @@ static void test_client_dies_mid_message(void **state)
 	test_server_stop(&child);
 }
 
+static int count_fds(pid_t pid)
+{
+	char path[64];
+	int n = 0;
+	snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+	DIR *d = opendir(path);
+	assert_non_null(d);
+	for (struct dirent *de; (de = readdir(d));)
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* A peer that closes its rendezvous socket (and nothing else: no "closed"
+ * in the ring, its memory still mapped) is gone: the server lets go of the
+ * connection at once, not at its 10 s idle time-out. */
+static void test_closed_socket_seen_at_once(void **state)
+{
+	ENV;
+	static const enum serve_mode modes[] = { SERVE_ITERATIVE, SERVE_EPOLL };
+	for (size_t k = 0; k < sizeof modes / sizeof modes[0]; k++) {
+		struct ipc_server s;
+		struct server_child child;
+		struct ipc_conn c;
+		struct serve_opts o = { .stop_fd = -1, .idle_timeout_ms = 10000, .mode = modes[k] };
+
+		test_server_start_opts(env, &shm_transport, NULL, &o, &s, &child);
+		usleep(50000);
+		int idle_fds = count_fds(child.pid);
+		test_connect(env, &shm_transport, &s, &c);
+		greet_ok(&c, "Brief", "Hello, Brief\n");
+		assert_true(count_fds(child.pid) > idle_fds);
+		close(c.rfd); /* the socket alone */
+		long long until = io_now_ms() + test_scale_ms(1000);
+		while (count_fds(child.pid) > idle_fds) {
+			if (io_now_ms() > until)
+				fail_msg("mode %s: the connection still held 1 s after its socket "
+					 "closed", serve_mode_name(modes[k]));
+			usleep(10000);
+		}
+		((struct shm_conn *)c.priv)->sock = -1; /* closed already */
+		shm_transport.close(&c);
+		test_server_stop(&child);
+	}
+}
+
 /* A "client" that connects to the rendezvous and sends bytes but no memory
  * is refused; the server goes on. */
 static void test_forged_handover(void **state)
@@ -161,6 +209,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_spin_round_trips, test_env_setup,
 						test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_client_dies_mid_message, test_env_setup,
+						test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_closed_socket_seen_at_once, test_env_setup,
 						test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_forged_handover, test_env_setup,
 						test_env_teardown),

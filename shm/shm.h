@@ -1,0 +1,83 @@
+/*
+ * shm.h - what the files of the shared-memory transport share (shm.c: the
+ * server's life cycle; shm_handover.c: a connection's state, the client's
+ * connect, the memory and doorbells handed over, and checked; shm_ring.c:
+ * copying through the rings; shm_wait.c: doorbells and spinning).  Not a public interface: the rest of ipclab sees only
+ * `shm_transport` (and the hand-over fuzzer, fuzz/fuzz_handover.c).
+ */
+#ifndef IPCLAB_SHM_H
+#define IPCLAB_SHM_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "ipc.h"
+
+#define SHM_NAME "shm"
+#define SHM_MAGIC 0x69706373u /* "ipcs" */
+#define SHM_RING (1u << 20)   /* bytes per direction: a 1 MiB message fits */
+#define SHM_CACHELINE 64
+#define SHM_HANDOVER_FDS 3    /* the memfd, then the two room doorbells */
+
+/* One direction.  Each index sits on its own cache line, so the producer's
+ * stores never evict the line the consumer writes, and the reverse. */
+struct shm_ring {
+	_Alignas(SHM_CACHELINE) _Atomic uint64_t head; /* bytes ever written */
+	_Atomic uint32_t closed;          /* the producer said all it will */
+	_Atomic int32_t producer_cpu;     /* where the producer last waited */
+	_Alignas(SHM_CACHELINE) _Atomic uint64_t tail; /* bytes ever read */
+	_Atomic uint32_t reader_waiting;  /* 1 unless the consumer is spinning on
+					     head: then no bell is needed.  On
+					     the consumer's line: its stores
+					     never take the head line away */
+	_Atomic uint32_t writer_waiting;  /* the producer sleeps on "room" */
+	_Atomic int32_t consumer_cpu;     /* where the consumer last waited */
+	_Alignas(SHM_CACHELINE) unsigned char data[SHM_RING];
+};
+
+struct shm_region {
+	uint32_t magic, ring_size;
+	struct shm_ring ring[2]; /* [0] client -> server, [1] server -> client */
+};
+
+/* One side of a connection. */
+struct shm_conn {
+	struct shm_region *mem;
+	struct shm_ring *in, *out;
+	int sock;  /* the rendezvous connection: data bell, the peer's liveness */
+	int arm;   /* our room bell: made unwritable while we wait for room (wfd) */
+	int wake;  /* the far end of the peer's room bell: drained to wake it */
+	bool eof;
+};
+
+struct shm_conn *shm_conn_new(void);
+void shm_conn_free(struct shm_conn *m);
+
+/* shm_handover.c */
+int shm_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc_error *e);
+/* Client, Step C1-C3: the memory and both room bells, made and sent over
+ * the connected socket m->sock.  The ends the server keeps are closed here. */
+int shm_handover_send(const struct ipc_ctx *ctx, struct shm_conn *m, const char *to,
+		      struct ipc_error *e);
+/* Server, Step 4: take a client's hand-over from m->sock without ever
+ * waiting.  0: m's memory and bells are set; IPC_WOULD_BLOCK: nothing yet;
+ * -1 (IPC_PROTOCOL unless the fault is ours): refused. */
+int shm_handover_receive(const struct ipc_ctx *ctx, struct shm_conn *m, struct ipc_error *e);
+
+/* shm_ring.c: the transport's recv() and send(). */
+ssize_t shm_ring_recv(struct ipc_conn *c, void *buf, size_t cap, struct ipc_error *e);
+ssize_t shm_ring_send(struct ipc_conn *c, const void *buf, size_t len, struct ipc_error *e);
+
+/* shm_wait.c */
+bool shm_spin_for_change(const _Atomic uint64_t *word, uint64_t seen, _Atomic int32_t *my_cpu,
+			 const _Atomic int32_t *peer_cpu);
+bool shm_data_bell_clear(const struct shm_conn *m, bool *more);
+void shm_data_bell_ring(const struct shm_conn *m);
+bool shm_peer_gone(const struct shm_conn *m);
+int shm_room_arm(int fd);
+void shm_room_wake(int fd);
+int shm_bell_pair(int pair[2]);
+
+#endif
