@@ -139,7 +139,7 @@ if ! mk build/asan/bin/ipclab $(for s in $all_suites; do echo "build/asan/tests/
 fi
 if failed=$(run_suites "$all_suites"); then :; else
 	say "mutate: $failed fails without any mutant: fix that first"
-	tail -30 "$scratch/run.log" >&2
+	grep -E -A3 'ERROR|FAILED|left|deadline' "$scratch/run.log" | head -40 >&2
 	mv "$report.tmp" "$report"
 	exit 2
 fi

@@ -99,8 +99,10 @@ int test_bg_stop(struct test_bg *bg, char *rest, size_t cap);
  *   had, and the suite goes on with the next test; a test that cannot be
  *   stopped that way (stuck with the alarm signal blocked) ends the whole
  *   suite a grace period later, still naming the test.  A test that needs
- *   longer says so with test_deadline().  Stretched ten times under
- *   valgrind, and by $IPCLAB_TEST_DEADLINE_SCALE (a number) if set.
+ *   longer says so with test_deadline().  Stretched by how busy the
+ *   machine is when the test begins (the load average per CPU, 1 to 4
+ *   times, so that a hang still fails within a minute), ten times under
+ *   valgrind instead, and by $IPCLAB_TEST_DEADLINE_SCALE (a number) if set.
  * - Resources.  After the test's own teardown: every process the test
  *   started (children, and orphaned descendants, which are reparented to
  *   the suite) must be gone and reaped; no memfd or eventfd opened during
