@@ -7,7 +7,8 @@
  *   served at once;
  * - a Unix socket path of exactly sizeof sun_path bytes (no room for the
  *   NUL) is refused with a clear error, by servers and clients of both
- *   Unix socket transports and by the command line; one byte shorter works.
+ *   Unix socket transports and by the command line; one byte shorter works;
+ * - the FIFO server takes from a notice only the ids its rule allows.
  *
  * Faults come from the seam in tests/fault.h.
  */
@@ -24,6 +25,7 @@
 
 #include "conn.h"
 #include "fault.h"
+#include "fifo.h"
 #include "io.h"
 
 extern const struct ipc_transport unix_stream_transport, unix_dgram_transport;
@@ -264,6 +266,46 @@ static void test_cli_path_limit(void **state)
 	assert_non_null(strstr(err, "1 to 107 bytes"));
 }
 
+/* ---- the FIFO server's notices ------------------------------------------ */
+
+/* A notice is '\n', an id, spaces to FIFO_NOTICE_SIZE bytes.  The id is
+ * what the server builds paths from: 1 to 10 decimal digits, then
+ * optionally '-' and 1 to 16 lowercase hex digits; nothing else passes. */
+static int parse_id(const char *id, char out[FIFO_ID_MAX])
+{
+	char rec[FIFO_NOTICE_SIZE];
+	size_t n = strlen(id);
+	assert_true(n + 1 <= sizeof rec);
+	memset(rec, ' ', sizeof rec);
+	rec[0] = '\n';
+	memcpy(rec + 1, id, n);
+	return fifo_notice_parse(rec, sizeof rec, out);
+}
+
+static void test_fifo_notice_ids(void **state)
+{
+	static const char *const good[] = {
+		"1", "0", "1234567890", "12-a", "7-0123456789abcdef", "4294967295-ffffffff",
+	};
+	static const char *const bad[] = {
+		"", "-ab", "12345678901", "12-", "12-0123456789abcdef0", "12-A", "12-g",
+		"1/2", "1.2", "12 3", "12-ab-c", "a", "-",
+	};
+	char id[FIFO_ID_MAX], rec[FIFO_NOTICE_SIZE];
+	(void)state;
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		if (parse_id(good[i], id) != 0)
+			fail_msg("id '%s' refused", good[i]);
+		assert_string_equal(id, good[i]);
+		assert_int_equal(fifo_notice_format(rec, good[i]), 0);
+		assert_int_equal(fifo_notice_parse(rec, sizeof rec, id), 0);
+		assert_string_equal(id, good[i]);
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		if (parse_id(bad[i], id) == 0)
+			fail_msg("id '%s' accepted", bad[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -273,6 +315,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unix_stream_path_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unix_dgram_path_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cli_path_limit, setup, teardown),
+		cmocka_unit_test(test_fifo_notice_ids),
 	};
 	return cmocka_run_group_tests_name("edges", tests, NULL, NULL);
 }
