@@ -1,7 +1,8 @@
 #!/bin/sh
 # mutate.sh - how many planted bugs do the tests catch?  (`make mutate`)
 #
-#   sh scripts/mutate.sh [-n MAX] [-s SEED] [-t "SUITES"] [-o REPORT] FILE_OR_FOLDER...
+#   sh scripts/mutate.sh [-n MAX] [-s SEED] [-t "SUITES"] [-o REPORT] [-l FILE:LINE,...]
+#                        FILE_OR_FOLDER...
 #
 # Lists the mutants of the C files given (scripts/mutate.awk: comparisons
 # flipped at their boundary, && and ||, + and -, constants, true and false,
@@ -17,16 +18,19 @@
 # error); 2 if the unmutated suites fail (nothing could be judged).
 #
 # The scratch copy is ${TMPDIR:-/tmp}/ipclab-mutate.XXXXXX, removed at the
-# end (MUTATE_KEEP=1 keeps it).  Needs sh, awk, make, cc, cmocka: no python.
+# end (MUTATE_KEEP=1 keeps it).  -l keeps only the mutants at the places
+# listed (file:line, comma-separated): a survivor checked again, say with
+# more suites.  Needs sh, awk, make, cc, cmocka: no python.
 set -u
 
-max=20 seed=1 suites="" report=build/mutate/report.txt
-while getopts n:s:t:o: opt; do
+max=20 seed=1 suites="" report=build/mutate/report.txt only=""
+while getopts n:s:t:o:l: opt; do
 	case $opt in
 	n) max=$OPTARG ;;
 	s) seed=$OPTARG ;;
 	t) suites=$OPTARG ;;
 	o) report=$OPTARG ;;
+	l) only=$OPTARG ;;
 	*) echo "usage: $0 [-n MAX] [-s SEED] [-t SUITES] [-o REPORT] FILE_OR_FOLDER..." >&2
 	   exit 64 ;;
 	esac
@@ -90,6 +94,10 @@ fi
 
 # Mutants, then a sample spread by the seed.
 awk -f scripts/mutate.awk $files >"$scratch/all"
+if [ -n "$only" ]; then
+	awk -F"$(printf '\037')" -v only=",$only," 'index(only, "," $1 ":" $2 ",")' \
+		"$scratch/all" >"$scratch/only" && mv "$scratch/only" "$scratch/all"
+fi
 total=$(wc -l <"$scratch/all")
 if [ "$max" -gt 0 ] && [ "$total" -gt "$max" ]; then
 	awk -v seed="$seed" 'BEGIN { srand(seed) } { printf "%.8f %s\n", rand(), $0 }' \
