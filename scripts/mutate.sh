@@ -128,7 +128,7 @@ run_suites() { # $1: the suites; prints the first that fails, and its first fail
 }
 
 : >"$report.tmp"
-say() { echo "$*"; echo "$*" >>"$report.tmp"; }
+say() { printf '%s\n' "$*"; printf '%s\n' "$*" >>"$report.tmp"; }
 say "mutate: $total mutants in$files; $picked picked (seed $seed)"
 
 # The suites must pass unmutated, or no mutant can be judged.
