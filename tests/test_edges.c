@@ -8,7 +8,9 @@
  * - a Unix socket path of exactly sizeof sun_path bytes (no room for the
  *   NUL) is refused with a clear error, by servers and clients of both
  *   Unix socket transports and by the command line; one byte shorter works;
- * - the FIFO server takes from a notice only the ids its rule allows.
+ * - the FIFO server takes from a notice only the ids its rule allows;
+ * - a client holds the descriptors its transport declares (what `ipclab
+ *   load` budgets), and gives them back when closed.
  *
  * Faults come from the seam in tests/fault.h.
  */
@@ -27,6 +29,7 @@
 #include "fault.h"
 #include "fifo.h"
 #include "io.h"
+#include "load.h"
 
 extern const struct ipc_transport unix_stream_transport, unix_dgram_transport;
 
@@ -266,6 +269,40 @@ static void test_cli_path_limit(void **state)
 	assert_non_null(strstr(err, "1 to 107 bytes"));
 }
 
+/* ---- descriptors per client ---------------------------------------------- */
+
+/* What `ipclab load` budgets per client (the transport's fds_per_conn) is
+ * what one connected client really holds, counted in /proc/self/fd, for
+ * every transport a server can serve; closing it gives them all back. */
+static void test_fds_per_client(void **state)
+{
+	ENV;
+	for (size_t i = 0; ipc_transports[i]; i++) {
+		const struct ipc_transport *t = ipc_transports[i];
+		struct ipc_server s;
+		struct server_child child;
+		struct ipc_conn c;
+		struct ipc_error e = { 0 };
+		char reply[64];
+		size_t rlen;
+
+		if (!t->servable)
+			continue;
+		test_server_start(env, t, NULL, -1, &s, &child);
+		int before = test_count_entries("/proc/self/fd");
+		test_connect(env, t, &s, &c);
+		assert_int_equal(conn_greet(&c, "fd", 2, reply, sizeof reply, &rlen, &e), IPC_OK);
+		int held = test_count_entries("/proc/self/fd") - before;
+		print_message("  %-12s %d descriptor(s) a client\n", t->name, held);
+		if (held != (int)load_fds_per_conn(t))
+			fail_msg("%s: a client holds %d descriptors, fds_per_conn says %lu", t->name,
+				 held, load_fds_per_conn(t));
+		t->close(&c);
+		assert_int_equal(test_count_entries("/proc/self/fd"), before);
+		test_server_stop(&child);
+	}
+}
+
 /* ---- the FIFO server's notices ------------------------------------------ */
 
 /* A notice is '\n', an id, spaces to FIFO_NOTICE_SIZE bytes.  The id is
@@ -316,6 +353,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unix_dgram_path_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cli_path_limit, setup, teardown),
 		cmocka_unit_test(test_fifo_notice_ids),
+		cmocka_unit_test_setup_teardown(test_fds_per_client, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("edges", tests, NULL, NULL);
 }
