@@ -461,7 +461,8 @@ static void snapshot_fds(unsigned char *set)
 			set[fd / 8] |= (unsigned char)(1u << (fd % 8));
 }
 
-/* memfds and eventfds opened since setup and still open (closed here). */
+/* Descriptors opened since setup and still open (closed here): memfds and
+ * eventfds of shared memory, and any other (a socket, a pipe, a file). */
 static int check_fds(const char *name, bool quiet)
 {
 	int found = 0;
@@ -470,8 +471,6 @@ static int check_fds(const char *name, bool quiet)
 		if (H.fds_before[fd / 8] & (1u << (fd % 8)))
 			continue;
 		if (fcntl(fd, F_GETFD) < 0 || !fd_link(fd, target, sizeof target))
-			continue;
-		if (strncmp(target, "/memfd:", 7) && strcmp(target, "anon_inode:[eventfd]"))
 			continue;
 		fprintf(stderr, "%s %s: descriptor %d (%s)%s\n", quiet ? "after the failure of" :
 			"left open by", name, fd, target, quiet ? ", closed" : "");
