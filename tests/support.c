@@ -45,10 +45,11 @@ int test_count_entries(const char *dir)
 	return n;
 }
 
-static void trace_to_stderr(void *arg, const char *transport, const char *call,
+static void trace_to_stderr(void *arg, const char *transport, int step, const char *call,
 			    const char *detail)
 {
 	(void)arg;
+	(void)step;
 	fprintf(stderr, "[%s %d] %-9s %s\n", transport, (int)getpid(), call, detail);
 }
 
