@@ -175,7 +175,7 @@ while IFS="$SEP" read -r file line op col len repl orig; do
 	fi
 	cp "$scratch/pristine/$file" "$tree/$file"
 	say "[$n/$picked] $where: $desc: $fate ($(( $(date +%s) - start )) s)"
-	echo "$file$SEP$line$SEP$fate$SEP$desc" >>"$scratch/fates"
+	printf '%s\n' "$file$SEP$line$SEP$fate$SEP$desc" >>"$scratch/fates"
 done <"$scratch/picked"
 
 say ""
