@@ -9,6 +9,8 @@
  *   NUL) is refused with a clear error, by servers and clients of both
  *   Unix socket transports and by the command line; one byte shorter works;
  * - the FIFO server takes from a notice only the ids its rule allows;
+ * - a TCP or UDP port is 1 to 5 digits up to 65535, anything else a usage
+ *   error naming the address;
  * - a client holds the descriptors its transport declares (what `ipclab
  *   load` budgets), and gives them back when closed.
  *
@@ -28,6 +30,7 @@
 #include "conn.h"
 #include "fault.h"
 #include "fifo.h"
+#include "inet_addr.h"
 #include "io.h"
 #include "load.h"
 
@@ -269,6 +272,50 @@ static void test_cli_path_limit(void **state)
 	assert_non_null(strstr(err, "1 to 107 bytes"));
 }
 
+/* ---- TCP and UDP addresses ------------------------------------------------ */
+
+/* A port is 1 to 5 decimal digits worth at most 65535: the edges pass and
+ * come back as given; anything else is refused with the usage status and
+ * one message naming the address and the expected form, perhaps with a
+ * hint, but no errno text: no system call failed. */
+static void test_inet_address_edges(void **state)
+{
+	static const char *const good[] = {
+		"127.0.0.1:1", "127.0.0.1:65535", "127.0.0.1:0", "[::1]:7411", "127.0.0.1:00080",
+	};
+	static const char *const shown[] = {
+		"127.0.0.1:1", "127.0.0.1:65535", "127.0.0.1:0", "[::1]:7411", "127.0.0.1:80",
+	};
+	static const char *const bad[] = {
+		"127.0.0.1:65536", "127.0.0.1:", "127.0.0.1:-1", "127.0.0.1:+80",
+		"127.0.0.1:123456", "127.0.0.1:http", "127.0.0.1", "127.0.0.1:80x",
+	};
+	struct sockaddr_storage ss;
+	socklen_t len;
+	struct ipc_error e;
+	char text[IPC_ADDR_MAX], want[IPC_ERR_MAX];
+	(void)state;
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		memset(&e, 0, sizeof e);
+		if (inet_address_parse(NULL, good[i], SOCK_STREAM, &ss, &len, &e) != 0)
+			fail_msg("%s refused: %s", good[i], e.msg);
+		inet_address_format(&ss, text, sizeof text);
+		assert_string_equal(text, shown[i]);
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		memset(&e, 0, sizeof e);
+		if (inet_address_parse(NULL, bad[i], SOCK_DGRAM, &ss, &len, &e) == 0)
+			fail_msg("%s accepted", bad[i]);
+		assert_int_equal(e.status, IPC_USAGE);
+		snprintf(want, sizeof want, "bad address '%s': expected HOST:PORT, e.g. %s", bad[i],
+			 INET_DEFAULT_ADDRESS);
+		/* Then at most a hint ("; ..."), never an errno's text (": ..."). */
+		if (strncmp(e.msg, want, strlen(want)) ||
+		    (e.msg[strlen(want)] != '\0' && e.msg[strlen(want)] != ';'))
+			fail_msg("%s: '%s'", bad[i], e.msg);
+	}
+}
+
 /* ---- descriptors per client ---------------------------------------------- */
 
 /* What `ipclab load` budgets per client (the transport's fds_per_conn) is
@@ -353,6 +400,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unix_dgram_path_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cli_path_limit, setup, teardown),
 		cmocka_unit_test(test_fifo_notice_ids),
+		cmocka_unit_test(test_inet_address_edges),
 		cmocka_unit_test_setup_teardown(test_fds_per_client, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("edges", tests, NULL, NULL);
