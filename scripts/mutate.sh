@@ -113,10 +113,13 @@ mk() {
 	make -C "$tree" --no-print-directory WERROR= \
 		CPPFLAGS="-Werror=incompatible-pointer-types -Werror=int-conversion" "$@" </dev/null
 }
+# Each suite in a session of its own: a mutant that makes a test signal
+# process group 0 (a fork's parent and child swapped) stops that suite, not
+# this script or the time-out that ends the suite.
 run_suites() { # $1: the suites; prints the first that fails, and its first failed test
 	for s in $1; do
 		if ! (cd "$tree" && IPCLAB_BIN="$tree/build/asan/bin/ipclab" \
-			ASAN_OPTIONS=detect_leaks=1 timeout -k 10 900 "build/asan/tests/$s" \
+			ASAN_OPTIONS=detect_leaks=1 timeout -k 10 900 setsid -w "build/asan/tests/$s" \
 			</dev/null >"$scratch/run.log" 2>&1); then
 			why=$(grep -m1 -E '^\[  (FAILED|ERROR)   ?\] [a-z]' "$scratch/run.log" |
 				sed 's/^\[[^]]*\] //')

@@ -155,6 +155,9 @@ void test_server_start_opts(struct test_env *env, const struct ipc_transport *t,
 	rc = server_spawn(s, &o, child, &e);
 	if (rc < 0)
 		fail_msg("spawn %s: %s", t->name, e.msg);
+	/* A test signals child->pid: never 0 (its own process group). */
+	if (child->pid <= 0)
+		fail_msg("spawn %s: server pid %d", t->name, (int)child->pid);
 }
 
 void test_server_stop(struct server_child *child)
