@@ -104,10 +104,9 @@ int test_bg_stop(struct test_bg *bg, char *rest, size_t cap);
  *   times, so that a hang still fails within a minute), ten times under
  *   valgrind instead, and by $IPCLAB_TEST_DEADLINE_SCALE (a number) if set.
  * - Resources.  After the test's own teardown: every process the test
- *   started (children, and orphaned descendants, which are reparented to
- *   the suite) must be gone and reaped; no descriptor opened during the
- *   test (a memfd, an eventfd, a socket, a pipe, a file) may still be
- *   open; no POSIX message queue named after the
+ *   started (its children) must be gone and reaped; no descriptor opened
+ *   during the test (a memfd, an eventfd, a socket, a pipe, a file) may
+ *   still be open; no POSIX message queue named after the
  *   test's runtime directory may be left (read from /dev/mqueue, or from a
  *   private mount of the mqueue file system when /dev/mqueue is not
  *   mounted and the suite runs as root).  What is found is named, then
