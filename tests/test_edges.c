@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -184,6 +185,36 @@ static void test_dgram_reply_enotconn(void **state)
 {
 	ENV;
 	reply_fails_with(env, ENOTCONN);
+}
+
+/* A request from a sender with no address (an unbound socket) cannot be
+ * answered: one log line, naming it "(unbound sender)", and the next
+ * client is served. */
+static void test_dgram_unbound_sender(void **state)
+{
+	ENV;
+	struct ipc_server s;
+	struct server_child child;
+	struct ipc_conn b;
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char said[4096];
+
+	FILE *log = start_logged(env, &s, &child);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_true(strlen(s.addr.text) < sizeof sun.sun_path);
+	memcpy(sun.sun_path, s.addr.text, strlen(s.addr.text) + 1);
+	assert_int_equal(sendto(fd, "Eve\n", 4, 0, (struct sockaddr *)&sun, sizeof sun), 4);
+	close(fd);
+	test_connect(env, &unix_dgram_transport, &s, &b);
+	send_name(&b, "Bob\n");
+	expect_line(&b, "Hello, Bob\n");
+	unix_dgram_transport.close(&b);
+	test_server_stop(&child);
+	read_log(log, said, sizeof said);
+	print_message("  the server said: %s", said);
+	if (count_lines(said) != 1 || !strstr(said, "(unbound sender)"))
+		fail_msg("want one line naming the (unbound sender), the server said:\n%s", said);
 }
 
 /* ---- paths as long as sun_path ------------------------------------------ */
@@ -396,6 +427,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dgram_reply_to_closed_client, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dgram_reply_econnrefused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dgram_reply_enotconn, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dgram_unbound_sender, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unix_stream_path_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unix_dgram_path_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cli_path_limit, setup, teardown),
