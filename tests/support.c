@@ -24,9 +24,11 @@
 
 #include "io.h"
 
+static double machine_load(void);
+
 int test_scale_ms(int ms)
 {
-	return getenv("IPCLAB_VALGRIND") ? 10 * ms : ms;
+	return getenv("IPCLAB_VALGRIND") ? 10 * ms : (int)(ms * machine_load());
 }
 
 int test_count_entries(const char *dir)

@@ -39,7 +39,8 @@ int test_env_setup_case(void **state);
 int test_env_teardown(void **state);
 
 /* `ms` stretched for a slow run: ten times longer under valgrind (the
- * Makefile's `valgrind` target sets IPCLAB_VALGRIND=1), as is otherwise. */
+ * Makefile's `valgrind` target sets IPCLAB_VALGRIND=1), otherwise by the
+ * machine's load average per CPU (1 to 4 times), as deadlines are. */
 int test_scale_ms(int ms);
 
 /* Number of entries in dir (without . and ..). */
