@@ -254,7 +254,9 @@ test:
 # also in build/mutate/report.txt.
 #   make mutate MUTATE=src/lograte.c
 #   make mutate MUTATE="unix_dgram src/unixpath.c" MUTATE_MAX=30 MUTATE_TESTS="test_edges"
+# MUTATE_ONLY=fifo/fifo.c:371,src/io.c:80 keeps the mutants of those lines.
 MUTATE ?= src/lograte.c
+MUTATE_ONLY ?=
 MUTATE_MAX ?= 20
 MUTATE_SEED ?= 1
 MUTATE_TESTS ?=
@@ -262,7 +264,8 @@ MUTATE_TESTS ?=
 mutate:
 	@scripts/deps.sh --check test
 	@sh scripts/mutate.sh -n $(MUTATE_MAX) -s $(MUTATE_SEED) \
-	  $(if $(MUTATE_TESTS),-t "$(MUTATE_TESTS)") $(MUTATE)
+	  $(if $(MUTATE_TESTS),-t "$(MUTATE_TESTS)") $(if $(MUTATE_ONLY),-l "$(MUTATE_ONLY)") \
+	  $(MUTATE)
 
 # Fuzzing (fuzz/, docs in fuzz/run.sh): libFuzzer targets built with clang,
 # ASan and UBSan.  `make fuzz FUZZ_SECONDS=N` runs each target N seconds and

@@ -1,7 +1,8 @@
 #!/bin/sh
 # mutate.sh - how many planted bugs do the tests catch?  (`make mutate`)
 #
-#   sh scripts/mutate.sh [-n MAX] [-s SEED] [-t "SUITES"] [-o REPORT] FILE_OR_FOLDER...
+#   sh scripts/mutate.sh [-n MAX] [-s SEED] [-t "SUITES"] [-o REPORT] [-l FILE:LINE,...]
+#                        FILE_OR_FOLDER...
 #
 # Lists the mutants of the C files given (scripts/mutate.awk: comparisons
 # flipped at their boundary, && and ||, + and -, constants, true and false,
@@ -17,16 +18,19 @@
 # error); 2 if the unmutated suites fail (nothing could be judged).
 #
 # The scratch copy is ${TMPDIR:-/tmp}/ipclab-mutate.XXXXXX, removed at the
-# end (MUTATE_KEEP=1 keeps it).  Needs sh, awk, make, cc, cmocka: no python.
+# end (MUTATE_KEEP=1 keeps it).  -l keeps only the mutants at the places
+# listed (file:line, comma-separated): a survivor checked again, say with
+# more suites.  Needs sh, awk, make, cc, cmocka: no python.
 set -u
 
-max=20 seed=1 suites="" report=build/mutate/report.txt
-while getopts n:s:t:o: opt; do
+max=20 seed=1 suites="" report=build/mutate/report.txt only=""
+while getopts n:s:t:o:l: opt; do
 	case $opt in
 	n) max=$OPTARG ;;
 	s) seed=$OPTARG ;;
 	t) suites=$OPTARG ;;
 	o) report=$OPTARG ;;
+	l) only=$OPTARG ;;
 	*) echo "usage: $0 [-n MAX] [-s SEED] [-t SUITES] [-o REPORT] FILE_OR_FOLDER..." >&2
 	   exit 64 ;;
 	esac
@@ -90,6 +94,10 @@ fi
 
 # Mutants, then a sample spread by the seed.
 awk -f scripts/mutate.awk $files >"$scratch/all"
+if [ -n "$only" ]; then
+	awk -F"$(printf '\037')" -v only=",$only," 'index(only, "," $1 ":" $2 ",")' \
+		"$scratch/all" >"$scratch/only" && mv "$scratch/only" "$scratch/all"
+fi
 total=$(wc -l <"$scratch/all")
 if [ "$max" -gt 0 ] && [ "$total" -gt "$max" ]; then
 	awk -v seed="$seed" 'BEGIN { srand(seed) } { printf "%.8f %s\n", rand(), $0 }' \
@@ -105,10 +113,13 @@ mk() {
 	make -C "$tree" --no-print-directory WERROR= \
 		CPPFLAGS="-Werror=incompatible-pointer-types -Werror=int-conversion" "$@" </dev/null
 }
+# Each suite in a session of its own: a mutant that makes a test signal
+# process group 0 (a fork's parent and child swapped) stops that suite, not
+# this script or the time-out that ends the suite.
 run_suites() { # $1: the suites; prints the first that fails, and its first failed test
 	for s in $1; do
 		if ! (cd "$tree" && IPCLAB_BIN="$tree/build/asan/bin/ipclab" \
-			ASAN_OPTIONS=detect_leaks=1 timeout -k 10 900 "build/asan/tests/$s" \
+			ASAN_OPTIONS=detect_leaks=1 timeout -k 10 900 setsid -w "build/asan/tests/$s" \
 			</dev/null >"$scratch/run.log" 2>&1); then
 			why=$(grep -m1 -E '^\[  (FAILED|ERROR)   ?\] [a-z]' "$scratch/run.log" |
 				sed 's/^\[[^]]*\] //')
@@ -120,7 +131,7 @@ run_suites() { # $1: the suites; prints the first that fails, and its first fail
 }
 
 : >"$report.tmp"
-say() { echo "$*"; echo "$*" >>"$report.tmp"; }
+say() { printf '%s\n' "$*"; printf '%s\n' "$*" >>"$report.tmp"; }
 say "mutate: $total mutants in$files; $picked picked (seed $seed)"
 
 # The suites must pass unmutated, or no mutant can be judged.
@@ -139,7 +150,7 @@ if ! mk build/asan/bin/ipclab $(for s in $all_suites; do echo "build/asan/tests/
 fi
 if failed=$(run_suites "$all_suites"); then :; else
 	say "mutate: $failed fails without any mutant: fix that first"
-	tail -30 "$scratch/run.log" >&2
+	grep -E -A3 'ERROR|FAILED|left|deadline' "$scratch/run.log" | head -40 >&2
 	mv "$report.tmp" "$report"
 	exit 2
 fi
@@ -167,7 +178,7 @@ while IFS="$SEP" read -r file line op col len repl orig; do
 	fi
 	cp "$scratch/pristine/$file" "$tree/$file"
 	say "[$n/$picked] $where: $desc: $fate ($(( $(date +%s) - start )) s)"
-	echo "$file$SEP$line$SEP$fate$SEP$desc" >>"$scratch/fates"
+	printf '%s\n' "$file$SEP$line$SEP$fate$SEP$desc" >>"$scratch/fates"
 done <"$scratch/picked"
 
 say ""

@@ -39,7 +39,8 @@ int test_env_setup_case(void **state);
 int test_env_teardown(void **state);
 
 /* `ms` stretched for a slow run: ten times longer under valgrind (the
- * Makefile's `valgrind` target sets IPCLAB_VALGRIND=1), as is otherwise. */
+ * Makefile's `valgrind` target sets IPCLAB_VALGRIND=1), otherwise by the
+ * machine's load average per CPU (1 to 4 times), as deadlines are. */
 int test_scale_ms(int ms);
 
 /* Number of entries in dir (without . and ..). */
@@ -100,12 +101,14 @@ int test_bg_stop(struct test_bg *bg, char *rest, size_t cap);
  *   had, and the suite goes on with the next test; a test that cannot be
  *   stopped that way (stuck with the alarm signal blocked) ends the whole
  *   suite a grace period later, still naming the test.  A test that needs
- *   longer says so with test_deadline().  Stretched ten times under
- *   valgrind, and by $IPCLAB_TEST_DEADLINE_SCALE (a number) if set.
+ *   longer says so with test_deadline().  Stretched by how busy the
+ *   machine is when the test begins (the load average per CPU, 1 to 4
+ *   times, so that a hang still fails within a minute), ten times under
+ *   valgrind instead, and by $IPCLAB_TEST_DEADLINE_SCALE (a number) if set.
  * - Resources.  After the test's own teardown: every process the test
- *   started (children, and orphaned descendants, which are reparented to
- *   the suite) must be gone and reaped; no memfd or eventfd opened during
- *   the test may still be open; no POSIX message queue named after the
+ *   started (its children) must be gone and reaped; no descriptor opened
+ *   during the test (a memfd, an eventfd, a socket, a pipe, a file) may
+ *   still be open; no POSIX message queue named after the
  *   test's runtime directory may be left (read from /dev/mqueue, or from a
  *   private mount of the mqueue file system when /dev/mqueue is not
  *   mounted and the suite runs as root).  What is found is named, then

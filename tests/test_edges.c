@@ -7,7 +7,12 @@
  *   served at once;
  * - a Unix socket path of exactly sizeof sun_path bytes (no room for the
  *   NUL) is refused with a clear error, by servers and clients of both
- *   Unix socket transports and by the command line; one byte shorter works.
+ *   Unix socket transports and by the command line; one byte shorter works;
+ * - the FIFO server takes from a notice only the ids its rule allows;
+ * - a TCP or UDP port is 1 to 5 digits up to 65535, anything else a usage
+ *   error naming the address;
+ * - a client holds the descriptors its transport declares (what `ipclab
+ *   load` budgets), and gives them back when closed.
  *
  * Faults come from the seam in tests/fault.h.
  */
@@ -18,13 +23,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "conn.h"
 #include "fault.h"
+#include "fifo.h"
+#include "inet_addr.h"
 #include "io.h"
+#include "load.h"
 
 extern const struct ipc_transport unix_stream_transport, unix_dgram_transport;
 
@@ -178,6 +187,36 @@ static void test_dgram_reply_enotconn(void **state)
 	reply_fails_with(env, ENOTCONN);
 }
 
+/* A request from a sender with no address (an unbound socket) cannot be
+ * answered: one log line, naming it "(unbound sender)", and the next
+ * client is served. */
+static void test_dgram_unbound_sender(void **state)
+{
+	ENV;
+	struct ipc_server s;
+	struct server_child child;
+	struct ipc_conn b;
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char said[4096];
+
+	FILE *log = start_logged(env, &s, &child);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_true(strlen(s.addr.text) < sizeof sun.sun_path);
+	memcpy(sun.sun_path, s.addr.text, strlen(s.addr.text) + 1);
+	assert_int_equal(sendto(fd, "Eve\n", 4, 0, (struct sockaddr *)&sun, sizeof sun), 4);
+	close(fd);
+	test_connect(env, &unix_dgram_transport, &s, &b);
+	send_name(&b, "Bob\n");
+	expect_line(&b, "Hello, Bob\n");
+	unix_dgram_transport.close(&b);
+	test_server_stop(&child);
+	read_log(log, said, sizeof said);
+	print_message("  the server said: %s", said);
+	if (count_lines(said) != 1 || !strstr(said, "(unbound sender)"))
+		fail_msg("want one line naming the (unbound sender), the server said:\n%s", said);
+}
+
 /* ---- paths as long as sun_path ------------------------------------------ */
 
 /* env->dir/ppp...p, `len` bytes in all. */
@@ -264,15 +303,137 @@ static void test_cli_path_limit(void **state)
 	assert_non_null(strstr(err, "1 to 107 bytes"));
 }
 
+/* ---- TCP and UDP addresses ------------------------------------------------ */
+
+/* A port is 1 to 5 decimal digits worth at most 65535: the edges pass and
+ * come back as given; anything else is refused with the usage status and
+ * one message naming the address and the expected form, perhaps with a
+ * hint, but no errno text: no system call failed. */
+static void test_inet_address_edges(void **state)
+{
+	static const char *const good[] = {
+		"127.0.0.1:1", "127.0.0.1:65535", "127.0.0.1:0", "[::1]:7411", "127.0.0.1:00080",
+	};
+	static const char *const shown[] = {
+		"127.0.0.1:1", "127.0.0.1:65535", "127.0.0.1:0", "[::1]:7411", "127.0.0.1:80",
+	};
+	static const char *const bad[] = {
+		"127.0.0.1:65536", "127.0.0.1:", "127.0.0.1:-1", "127.0.0.1:+80",
+		"127.0.0.1:123456", "127.0.0.1:http", "127.0.0.1", "127.0.0.1:80x",
+	};
+	struct sockaddr_storage ss;
+	socklen_t len;
+	struct ipc_error e;
+	char text[IPC_ADDR_MAX], want[IPC_ERR_MAX];
+	(void)state;
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		memset(&e, 0, sizeof e);
+		if (inet_address_parse(NULL, good[i], SOCK_STREAM, &ss, &len, &e) != 0)
+			fail_msg("%s refused: %s", good[i], e.msg);
+		inet_address_format(&ss, text, sizeof text);
+		assert_string_equal(text, shown[i]);
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		memset(&e, 0, sizeof e);
+		if (inet_address_parse(NULL, bad[i], SOCK_DGRAM, &ss, &len, &e) == 0)
+			fail_msg("%s accepted", bad[i]);
+		assert_int_equal(e.status, IPC_USAGE);
+		snprintf(want, sizeof want, "bad address '%s': expected HOST:PORT, e.g. %s", bad[i],
+			 INET_DEFAULT_ADDRESS);
+		/* Then at most a hint ("; ..."), never an errno's text (": ..."). */
+		if (strncmp(e.msg, want, strlen(want)) ||
+		    (e.msg[strlen(want)] != '\0' && e.msg[strlen(want)] != ';'))
+			fail_msg("%s: '%s'", bad[i], e.msg);
+	}
+}
+
+/* ---- descriptors per client ---------------------------------------------- */
+
+/* What `ipclab load` budgets per client (the transport's fds_per_conn) is
+ * what one connected client really holds, counted in /proc/self/fd, for
+ * every transport a server can serve; closing it gives them all back. */
+static void test_fds_per_client(void **state)
+{
+	ENV;
+	for (size_t i = 0; ipc_transports[i]; i++) {
+		const struct ipc_transport *t = ipc_transports[i];
+		struct ipc_server s;
+		struct server_child child;
+		struct ipc_conn c;
+		struct ipc_error e = { 0 };
+		char reply[64];
+		size_t rlen;
+
+		if (!t->servable)
+			continue;
+		test_server_start(env, t, NULL, -1, &s, &child);
+		int before = test_count_entries("/proc/self/fd");
+		test_connect(env, t, &s, &c);
+		assert_int_equal(conn_greet(&c, "fd", 2, reply, sizeof reply, &rlen, &e), IPC_OK);
+		int held = test_count_entries("/proc/self/fd") - before;
+		print_message("  %-12s %d descriptor(s) a client\n", t->name, held);
+		if (held != (int)load_fds_per_conn(t))
+			fail_msg("%s: a client holds %d descriptors, fds_per_conn says %lu", t->name,
+				 held, load_fds_per_conn(t));
+		t->close(&c);
+		assert_int_equal(test_count_entries("/proc/self/fd"), before);
+		test_server_stop(&child);
+	}
+}
+
+/* ---- the FIFO server's notices ------------------------------------------ */
+
+/* A notice is '\n', an id, spaces to FIFO_NOTICE_SIZE bytes.  The id is
+ * what the server builds paths from: 1 to 10 decimal digits, then
+ * optionally '-' and 1 to 16 lowercase hex digits; nothing else passes. */
+static int parse_id(const char *id, char out[FIFO_ID_MAX])
+{
+	char rec[FIFO_NOTICE_SIZE];
+	size_t n = strlen(id);
+	assert_true(n + 1 <= sizeof rec);
+	memset(rec, ' ', sizeof rec);
+	rec[0] = '\n';
+	memcpy(rec + 1, id, n);
+	return fifo_notice_parse(rec, sizeof rec, out);
+}
+
+static void test_fifo_notice_ids(void **state)
+{
+	static const char *const good[] = {
+		"1", "0", "1234567890", "12-a", "7-0123456789abcdef", "4294967295-ffffffff",
+	};
+	static const char *const bad[] = {
+		"", "-ab", "12345678901", "12-", "12-0123456789abcdef0", "12-A", "12-g",
+		"1/2", "1.2", "12 3", "12-ab-c", "a", "-",
+	};
+	char id[FIFO_ID_MAX], rec[FIFO_NOTICE_SIZE];
+	(void)state;
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		if (parse_id(good[i], id) != 0)
+			fail_msg("id '%s' refused", good[i]);
+		assert_string_equal(id, good[i]);
+		assert_int_equal(fifo_notice_format(rec, good[i]), 0);
+		assert_int_equal(fifo_notice_parse(rec, sizeof rec, id), 0);
+		assert_string_equal(id, good[i]);
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		if (parse_id(bad[i], id) == 0)
+			fail_msg("id '%s' accepted", bad[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_dgram_reply_to_closed_client, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dgram_reply_econnrefused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dgram_reply_enotconn, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dgram_unbound_sender, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unix_stream_path_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unix_dgram_path_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cli_path_limit, setup, teardown),
+		cmocka_unit_test(test_fifo_notice_ids),
+		cmocka_unit_test(test_inet_address_edges),
+		cmocka_unit_test_setup_teardown(test_fds_per_client, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("edges", tests, NULL, NULL);
 }
