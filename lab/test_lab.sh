@@ -74,6 +74,7 @@ listener-leaks-fd-3|unix_stream|leaks|s/if \(close\(lfd\) < 0\)/if (0)/
 client-leaks-fd-3|unix_stream|leaks|s/if \(close\(fd\) < 0\)/if (0)/
 socket-not-unlinked|unix_stream|clean-exit|s/if \(unlink\(addr.sun_path\) < 0\)/if (0)/
 blind-unlink-before-bind|unix_stream|existing-path|s/(\tif \(bind\(lfd)/\tunlink(addr.sun_path);\n$1/
+unlink-if-socket|unix_stream|existing-path|s/(\tif \(bind\(lfd)/\tstruct stat st;\n\tif (lstat(addr.sun_path, &st) == 0 && S_ISSOCK(st.st_mode))\n\t\tunlink(addr.sun_path);\n$1/
 backlog-of-one|unix_stream|backlog|s/listen\(lfd, SOMAXCONN\)/listen(lfd, 1)/
 server-reads-once|unix_stream|ref-client|s/size_t len = lab_read_line\(cfd, name, sizeof name\);/ssize_t got = read(cfd, name, sizeof name - 1); size_t len = got > 0 ? (size_t)got - (name[got - 1] == '\\n') : 0; name[len] = '\\0';/
 client-reads-once|unix_stream|ref-server|s/size_t len = lab_read_reply\(fd, reply, sizeof reply\);/ssize_t len = read(fd, reply, sizeof reply); if (len < 0) len = 0;/
