@@ -68,6 +68,7 @@ fifo-fixed-reply-path|fifo|several|s/"%s\/client-%d.fifo", dir, \(int\)pid/"%s\/
 fifo-blind-unlink|fifo|existing-path|s/(\tif \(mkfifo\(path, 0600\) < 0\))/\tunlink(path);\n$1/
 fifo-client-reads-once|fifo|ref-server|s/size_t len = lab_read_reply\(rfd, reply, sizeof reply\);/ssize_t len = read(rfd, reply, sizeof reply); if (len < 0) len = 0;/
 fifo-client-long-name|fifo|edges|s/if \(strlen\(name\) > LAB_NAME_MAX\) \{/if (0) {/; s/strcpy\(r.name, name\);/snprintf(r.name, sizeof r.name, "%s", name);/
+reply-fifo-never-closed|fifo|ref-client|s/if \(close\(wfd\) < 0\)/if (0)/
 reply-without-newline|unix_stream|reply|s/lab_write_all\(cfd, reply, n\);/lab_write_all(cfd, reply, n - 1);/
 data-socket-leaked|unix_stream|leaks|s/if \(close\(cfd\) < 0\)/if (0)/
 listener-leaks-fd-3|unix_stream|leaks|s/if \(close\(lfd\) < 0\)/if (0)/
@@ -80,6 +81,7 @@ server-reads-once|unix_stream|ref-client|s/size_t len = lab_read_line\(cfd, name
 client-reads-once|unix_stream|ref-server|s/size_t len = lab_read_reply\(fd, reply, sizeof reply\);/ssize_t len = read(fd, reply, sizeof reply); if (len < 0) len = 0;/
 reply-with-its-nul|unix_stream|ref-client|s/lab_write_all\(cfd, reply, n\);/lab_write_all(cfd, reply, n + 1);/
 client-prints-with-printf|unix_stream|edges|s/fwrite\(reply, 1, len, stdout\);/reply[len] = '\\0'; printf(reply);/
+server-small-name-buffer|unix_stream|edges|s/size_t len = lab_read_line\(cfd, name, sizeof name\);/size_t len = lab_read_line(cfd, name, 64);/
 dgram-client-unbound|unix_dgram|reply|s/if \(bind\(fd, \(struct sockaddr \*\)&own, sizeof own\) < 0\)/if (0)/
 dgram-name-cut-short|unix_dgram|edges|s/LAB_NAME_MAX, MSG_TRUNC,/LAB_NAME_MAX, 0,/
 dgram-client-fixed-path|unix_dgram|several|s/"client-%d.dgram", \(int\)getpid\(\)/"client.dgram"/
@@ -95,6 +97,7 @@ tcp-client-reads-once|tcp|ref-server|s/size_t len = lab_read_reply\(fd, reply, s
 tcp-client-leaks-fd-3|tcp|leaks|s/(lab_read_reply\(fd, reply, sizeof reply\);.*?)if \(close\(fd\) < 0\)/$1if (0)/s
 udp-reply-truncated|udp|reply|s/sendto\(fd, reply, n, 0/sendto(fd, reply, n - 1, 0/; s/!= \(ssize_t\)n\)/!= (ssize_t)n - 1)/
 udp-no-msg-trunc|udp|edges|s/LAB_NAME_MAX, MSG_TRUNC,/LAB_NAME_MAX, 0,/
+udp-client-small-buffer|udp|edges|s/got = recvfrom\(fd, reply, sizeof reply, 0, NULL, NULL\);/got = recvfrom(fd, reply, 64, 0, NULL, NULL);/
 udp-client-no-timeout|udp|silent-server|s/if \(setsockopt\(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait\) < 0\)/if (0)/
 udp-server-leaks-fd-3|udp|leaks|s/(\t\/\* TODO 5.*?)if \(close\(fd\) < 0\)/$1if (0)/s
 EOF
