@@ -30,3 +30,15 @@ function Table(tbl)
   end
   return tbl
 end
+
+-- A figure's text is too small to read on a phone at the page's width:
+-- each figure's caption links to the plot itself, full size, where the
+-- phone can zoom.
+function Image(img)
+  if img.title == "fig:" then
+    img.caption:insert(pandoc.Str(" "))
+    img.caption:insert(pandoc.Link({pandoc.Str("(open"), pandoc.Space(), pandoc.Str("full"),
+      pandoc.Space(), pandoc.Str("size)")}, img.src))
+    return img
+  end
+end
