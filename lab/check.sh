@@ -45,7 +45,7 @@ reply|all|3|replies, your pair|Your client against your server (for the pipe, yo
 server-calls|all|2|the server's system calls|Under `strace`, the server's steps (the child's, for the pipe) in the lecture's order: an ordered subsequence, other calls may come in between, but these must succeed, in this order, on the right descriptors.
 client-calls|all|2|the client's system calls|The same for the client (the parent, for the pipe).
 edges|all|2|names at the edges|A name of 255 bytes gets its greeting; one of 256 bytes gets `ERR name too long (max 255 bytes)\n`, never a name cut short (the FIFO client refuses it itself: a status other than 0); a name full of `%` directives and three random names (spaces, UTF-8, quotes) come back byte for byte.
-ref-client|fifo unix_stream unix_dgram tcp udp|2|your server, the reference client|The reference client writes its request in three pieces (on a stream) and reads the reply one byte at a time, to end of file: a server that reads its request with one `read()`, or sends a byte after the `\n`, fails.
+ref-client|fifo unix_stream unix_dgram tcp udp|2|your server, the reference client|Two reference clients in turn write their requests in three pieces (on a stream) and read each reply one byte at a time, to end of file: a server that reads its request with one `read()`, sends a byte after the `\n`, or never closes a client's connection, fails.
 ref-server|fifo unix_stream unix_dgram tcp udp|2|your client, the reference server|The reference server writes its reply in three pieces, each once the client has read the one before: a client that reads its reply with one `read()` gets `H`.
 several|fifo unix_stream unix_dgram tcp udp|2|several clients at once|Five of your clients wait together on your server, paused until all five have sent; each must get its own reply (a client that uses a fixed path of its own fails here).
 backlog|unix_stream tcp|1|clients waiting in the backlog|While your server is busy with a client that says nothing, four more clients connect without blocking; then all five are served.
@@ -443,17 +443,22 @@ grade_server() {
 
 	# 3. your server, the reference client (it writes in pieces, reads byte by byte)
 	local refc_ok=0 port=""
-	start_server "$D/refc" refc "$bin" server "$D/refc" 1
+	# (two clients: the first one's end of file must come from a close, not
+	# from the server's exit)
+	start_server "$D/refc" refc "$bin" server "$D/refc" 2
 	if [ -z "$ADDR" ]; then bad=$WHY
 	else
 		port=${ADDR##*:}
-		client refc "$ref" client "$ADDR" "Grace Hopper"
-		judge "Grace Hopper" "$LOGS/refc.out" "$LOGS/refc.err" "$CST" "the reference client" && refc_ok=1 || bad=$HAPPENED
+		refc_ok=1
+		for name in "Grace Hopper" "Ada Lovelace"; do
+			client refc "$ref" client "$ADDR" "$name"
+			judge "$name" "$LOGS/refc.out" "$LOGS/refc.err" "$CST" "the reference client" ||
+				{ refc_ok=0; bad="for $(show_text "$name"), $HAPPENED"; break; }
+		done
 	fi
 	finish_server
 	if [ $refc_ok = 1 ]; then verdict ref-client OK
-	else verdict ref-client FAIL "$(show_text "Hello, Grace Hopper
-"), then end of file" "$bad" "${WHERE[$x:ref-client]}" "$(server_said refc)"; fi
+	else verdict ref-client FAIL "each reply whole, then end of file, for two reference clients in turn" "$bad" "${WHERE[$x:ref-client]}" "$(server_said refc)"; fi
 
 	# 4. restart on the same port (TCP): the last connection is in TIME_WAIT
 	if applies restart $x; then

@@ -165,6 +165,13 @@ if perl lab/handout_sections.pl --check lab/handout.md; then echo "   ok"; else 
 want=$(bash lab/check.sh --compile-line | sed 's/PROG/[^ ]*/; s/lab\/work\/X.c/lab\/work\/[a-z_]*\.c/')
 grep -qE "^\\\$ $want\$" lab/handout.md || bad "the handout shows no compile line like the grader's: $(bash lab/check.sh --compile-line)"
 
+echo "== the handout's table of exercises gives each its number of TODOs"
+for x in pipe fifo unix_stream unix_dgram tcp udp; do
+	n=$(grep -c 'TODO [0-9]*:' lab/solution/$x.c)
+	grep -qE '^\| [0-9]\. `'"$x"'\.c` \| [a-z]+ \| '"$n"' \|' lab/handout.md ||
+		bad "the handout's table of exercises does not give $x.c its $n TODOs"
+done
+
 echo "== the quiz grades a file of answers"
 perl lab/quiz.pl --key >"$B/key.txt" || bad "quiz.pl --key failed"
 perl lab/quiz.pl --answers "$B/key.txt" >"$B/quiz-all.out"; rc=$?
