@@ -147,6 +147,17 @@ while IFS='|' read -r name x check subst; do
 done <<<"$MUTANTS"
 echo "   ($(($(date +%s) - start)) s)"
 
+echo "== a program that does not compile: the compiler's error, with the grader's compile line"
+d=$B/does-not-compile
+mkdir -p "$d"
+sed 's/lab_die("listen");/lab_die("listen")/' lab/solution/tcp.c >"$d/tcp.c"
+out=$(LAB_BUILD=$d/build timeout 60 bash lab/check.sh --dir "$d" tcp); rc=$?
+echo "$out" | sed -n '/does not compile/,/error:/p' | head -n 3 | sed 's/^/   /'
+[ $rc -eq 1 ] || bad "a program that does not compile: exit $rc, not 1"
+echo "$out" | grep -qF "$(bash lab/check.sh --compile-line | sed 's/ -o PROG.*//')" || bad "a compile error came without the compile line"
+echo "$out" | grep -q 'error:' || bad "the compiler's error was not shown"
+echo "$out" | grep -q '^tcp  *0/20 ' || bad "a program that does not compile scored above 0"
+
 echo "== right programs written another way still pass"
 run_all "$RIGHT" right
 while IFS='|' read -r name x subst; do
