@@ -19,6 +19,8 @@ function Table(tbl)
   end
   if #labels < 4 then return nil end
   tbl.attr.classes:insert("cards")
+  -- A step table ("#" first): its number column needs no fifth of the width.
+  if labels[1] == "#" then tbl.attr.classes:insert("steps") end
   for _, body in ipairs(tbl.bodies) do
     for _, row in ipairs(body.body) do
       for i, cell in ipairs(row.cells) do
