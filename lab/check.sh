@@ -45,12 +45,12 @@ reply|all|3|replies, your pair|Your client against your server (for the pipe, yo
 server-calls|all|2|the server's system calls|Under `strace`, the server's steps (the child's, for the pipe) in the lecture's order: an ordered subsequence, other calls may come in between, but these must succeed, in this order, on the right descriptors.
 client-calls|all|2|the client's system calls|The same for the client (the parent, for the pipe).
 edges|all|2|names at the edges|A name of 255 bytes gets its greeting; one of 256 bytes gets `ERR name too long (max 255 bytes)\n`, never a name cut short (the FIFO client refuses it itself: a status other than 0); a name full of `%` directives and three random names (spaces, UTF-8, quotes) come back byte for byte.
-ref-client|fifo unix_stream unix_dgram tcp udp|2|your server, the reference client|The reference client writes its request in three pieces (on a stream) and reads the reply one byte at a time, to end of file: a server that reads its request with one `read()`, or sends a byte after the `\n`, fails.
+ref-client|fifo unix_stream unix_dgram tcp udp|2|your server, the reference client|Two reference clients in turn write their requests in three pieces (on a stream) and read each reply one byte at a time, to end of file: a server that reads its request with one `read()`, sends a byte after the `\n`, or never closes a client's connection, fails.
 ref-server|fifo unix_stream unix_dgram tcp udp|2|your client, the reference server|The reference server writes its reply in three pieces, each once the client has read the one before: a client that reads its reply with one `read()` gets `H`.
 several|fifo unix_stream unix_dgram tcp udp|2|several clients at once|Five of your clients wait together on your server, paused until all five have sent; each must get its own reply (a client that uses a fixed path of its own fails here).
 backlog|unix_stream tcp|1|clients waiting in the backlog|While your server is busy with a client that says nothing, four more clients connect without blocking; then all five are served.
 restart|tcp|1|a restart on the same port|Your server is started again at once on the port it just used (`LAB_PORT`), while its last connection waits in TIME_WAIT.
-existing-path|fifo unix_stream unix_dgram|1|a path that is not yours|With a file already at the server's path, your server must refuse to start (a status other than 0) and leave the file alone: never a blind `unlink()` before `bind()` or `mkfifo()`.
+existing-path|fifo unix_stream unix_dgram|1|a path that is not yours|With a file already at the server's path (for a socket, then a live server's socket), your server must refuse to start (a status other than 0) and leave the path alone: never an `unlink()` before `bind()` or `mkfifo()` of a path you did not create.
 silent-server|unix_dgram udp|2|a server that never answers|Your client must give up by itself within @D@ s: a status other than 0 and a line on stderr saying that no reply came (it mentions "reply" or "time").
 leaks|all|2|no descriptor left open|No process (server, every client, parent, child) has a descriptor past stderr (2) open when it exits.
 clean-exit|all|1|a clean end|The server (the parent, for the pipe) exits with status 0 before its deadline of @SD@ s, nothing is left in the exercise's directory, and no process it started is still running, not even one that called `setsid()`.
@@ -71,7 +71,7 @@ print_table() {
 	local all=0 x id per=""
 	for x in $ALL; do per="$per${per:+, }$x $(exercise_points $x)"; all=$((all + $(exercise_points $x))); done
 	echo "| check | points | exercises | what is checked |"
-	echo "|---|---|---|---|"
+	echo "|------|-|-----|--------------------|"   # (pandoc: the dashes set the widths)
 	while IFS='|' read -r id applies pts title what; do
 		[ "$applies" = all ] && applies="all six" || applies=$(echo "$applies" | sed 's/ /, /g')
 		printf '| **%s** | %s | %s | %s |\n' "$title" "$pts" "$applies" "$what"
@@ -238,6 +238,7 @@ judge() {
 	local name=$1 out=$2 err=$3 st=$4 who=$5
 	reply_for "$name" >"$out.want"
 	if timed_out "$st"; then HAPPENED="$who was still running after $DEADLINE s and was stopped; it had printed $(show "$out")"
+	elif [ "$st" -gt 128 ]; then HAPPENED="$who was killed by SIG$(kill -l $((st - 128)) 2>/dev/null || echo "nal $((st - 128))"), having printed $(show "$out")"
 	elif [ "$st" -ne 0 ]; then HAPPENED="$who exited with status $st, having printed $(show "$out")"
 	elif cmp -s "$out.want" "$out"; then return 0
 	else HAPPENED="$who printed $(show "$out")"; fi
@@ -253,7 +254,8 @@ render_step() {
 	case $s in *\(*) arg=${s#*(}; arg=" on the ${arg%%)*}" ;; esac
 	case $s in *\[*) arr=${s#*[}; arr=${arr%%]*}; arr=" giving the ${arr%,*} and the ${arr#*,}" ;; esac
 	case $s in *=*) ret=" giving the ${s#*=}" ;; esac
-	echo "a successful ${name//|/ or }()$text$arg$arr$ret$todo" | tr _ ' '
+	# the names of values are words joined by "_"; a flag's name keeps its own
+	echo "a successful ${name//|/ or }()$text$(echo "$arg$arr$ret" | tr _ ' ')$todo"
 }
 # order_check ID VERDICTS ROLE PATTERN LOG
 order_check() {
@@ -284,7 +286,10 @@ leak_check() {
 	else verdict leaks FAIL "every descriptor past 2 closed before exit, in every process" "still open at exit: $leaks" "${WHERE[$x:leaks]}"; fi
 }
 # The processes a run left running, from the reaper's reports.
-leftovers() { cat "$@" 2>/dev/null | sed -n 's/^left \([0-9]*\) \(.*\)/pid \1 (\2)/p' | paste -sd, - | sed 's/,/, /g'; }
+leftovers() {
+	cat "$@" 2>/dev/null | sed -n 's/^left \([0-9]*\) \(.*\)/pid \1 (\2)/p' |
+		awk '{ n++ } n <= 3 { s = s (n > 1 ? ", " : "") $0 } END { if (n > 3) s = s " and " n - 3 " more"; printf "%s", s }'
+}
 
 # start_server DIR TAG CMD...: start CMD under the reaper and read its
 # address.  Sets SPID (the reaper), SFD, ADDR, or WHY (no address).
@@ -438,17 +443,22 @@ grade_server() {
 
 	# 3. your server, the reference client (it writes in pieces, reads byte by byte)
 	local refc_ok=0 port=""
-	start_server "$D/refc" refc "$bin" server "$D/refc" 1
+	# (two clients: the first one's end of file must come from a close, not
+	# from the server's exit)
+	start_server "$D/refc" refc "$bin" server "$D/refc" 2
 	if [ -z "$ADDR" ]; then bad=$WHY
 	else
 		port=${ADDR##*:}
-		client refc "$ref" client "$ADDR" "Grace Hopper"
-		judge "Grace Hopper" "$LOGS/refc.out" "$LOGS/refc.err" "$CST" "the reference client" && refc_ok=1 || bad=$HAPPENED
+		refc_ok=1
+		for name in "Grace Hopper" "Ada Lovelace"; do
+			client refc "$ref" client "$ADDR" "$name"
+			judge "$name" "$LOGS/refc.out" "$LOGS/refc.err" "$CST" "the reference client" ||
+				{ refc_ok=0; bad="for $(show_text "$name"), $HAPPENED"; break; }
+		done
 	fi
 	finish_server
 	if [ $refc_ok = 1 ]; then verdict ref-client OK
-	else verdict ref-client FAIL "$(show_text "Hello, Grace Hopper
-"), then end of file" "$bad" "${WHERE[$x:ref-client]}" "$(server_said refc)"; fi
+	else verdict ref-client FAIL "each reply whole, then end of file, for two reference clients in turn" "$bad" "${WHERE[$x:ref-client]}" "$(server_said refc)"; fi
 
 	# 4. restart on the same port (TCP): the last connection is in TIME_WAIT
 	if applies restart $x; then
@@ -535,8 +545,23 @@ grade_server() {
 				if [ "$(cat "$D/exist/$sock" 2>/dev/null)" != "not yours" ]; then bad="the file that was at $sock is gone or changed: your server removed it"
 				elif [ "$SST" -eq 0 ]; then bad="your server exited with status 0 without serving"; fi
 			fi
+			# A socket of a live server: removing it (even "only if it is a
+			# socket") orphans that server.
+			if [ -z "$bad" ] && [ $x != fifo ]; then
+				mkdir -p "$D/live"
+				start_server "$D/live" live "$ref" server "$D/live" 1
+				local live_spid=$SPID live_sfd=$SFD live_addr=$ADDR
+				start_server "$D/live" exist2 "$bin" server "$D/live" 1
+				[ -z "$ADDR" ] || bad="with a live server at DIR/$sock, your server started too (listening on $ADDR): it removed that server's socket"
+				[ -n "$ADDR" ] && client exist2 "$ref" client "$ADDR" "spare"   # let it end
+				finish_server
+				client live "$ref" client "$live_addr" "still there"
+				[ -n "$bad" ] || judge "still there" "$LOGS/live.out" "$LOGS/live.err" "$CST" "a client of the live server" ||
+					bad="with a live server at DIR/$sock, after your server tried to start, $HAPPENED"
+				SPID=$live_spid SFD=$live_sfd ADDR=$live_addr; finish_server
+			fi
 			if [ -z "$bad" ]; then verdict existing-path OK
-			else verdict existing-path FAIL "with a file already at DIR/$sock: an error, a status other than 0, the file untouched" "$bad" "${WHERE[$x:existing-path]}"; fi
+			else verdict existing-path FAIL "with a file$([ $x = fifo ] || echo ", then a live server's socket,") already at DIR/$sock: an error, a status other than 0, the path untouched" "$bad" "${WHERE[$x:existing-path]}"; fi
 		else not_judged existing-path reply; fi
 	fi
 

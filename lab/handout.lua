@@ -19,6 +19,8 @@ function Table(tbl)
   end
   if #labels < 4 then return nil end
   tbl.attr.classes:insert("cards")
+  -- A step table ("#" first): its number column needs no fifth of the width.
+  if labels[1] == "#" then tbl.attr.classes:insert("steps") end
   for _, body in ipairs(tbl.bodies) do
     for _, row in ipairs(body.body) do
       for i, cell in ipairs(row.cells) do
@@ -29,4 +31,16 @@ function Table(tbl)
     end
   end
   return tbl
+end
+
+-- A figure's text is too small to read on a phone at the page's width:
+-- each figure's caption links to the plot itself, full size, where the
+-- phone can zoom.
+function Image(img)
+  if img.title == "fig:" then
+    img.caption:insert(pandoc.Str(" "))
+    img.caption:insert(pandoc.Link({pandoc.Str("(open"), pandoc.Space(), pandoc.Str("full"),
+      pandoc.Space(), pandoc.Str("size)")}, img.src))
+    return img
+  end
 end

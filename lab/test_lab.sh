@@ -68,17 +68,20 @@ fifo-fixed-reply-path|fifo|several|s/"%s\/client-%d.fifo", dir, \(int\)pid/"%s\/
 fifo-blind-unlink|fifo|existing-path|s/(\tif \(mkfifo\(path, 0600\) < 0\))/\tunlink(path);\n$1/
 fifo-client-reads-once|fifo|ref-server|s/size_t len = lab_read_reply\(rfd, reply, sizeof reply\);/ssize_t len = read(rfd, reply, sizeof reply); if (len < 0) len = 0;/
 fifo-client-long-name|fifo|edges|s/if \(strlen\(name\) > LAB_NAME_MAX\) \{/if (0) {/; s/strcpy\(r.name, name\);/snprintf(r.name, sizeof r.name, "%s", name);/
+reply-fifo-never-closed|fifo|ref-client|s/if \(close\(wfd\) < 0\)/if (0)/
 reply-without-newline|unix_stream|reply|s/lab_write_all\(cfd, reply, n\);/lab_write_all(cfd, reply, n - 1);/
 data-socket-leaked|unix_stream|leaks|s/if \(close\(cfd\) < 0\)/if (0)/
 listener-leaks-fd-3|unix_stream|leaks|s/if \(close\(lfd\) < 0\)/if (0)/
 client-leaks-fd-3|unix_stream|leaks|s/if \(close\(fd\) < 0\)/if (0)/
 socket-not-unlinked|unix_stream|clean-exit|s/if \(unlink\(addr.sun_path\) < 0\)/if (0)/
 blind-unlink-before-bind|unix_stream|existing-path|s/(\tif \(bind\(lfd)/\tunlink(addr.sun_path);\n$1/
+unlink-if-socket|unix_stream|existing-path|s/(\tif \(bind\(lfd)/\tstruct stat st;\n\tif (lstat(addr.sun_path, &st) == 0 && S_ISSOCK(st.st_mode))\n\t\tunlink(addr.sun_path);\n$1/
 backlog-of-one|unix_stream|backlog|s/listen\(lfd, SOMAXCONN\)/listen(lfd, 1)/
 server-reads-once|unix_stream|ref-client|s/size_t len = lab_read_line\(cfd, name, sizeof name\);/ssize_t got = read(cfd, name, sizeof name - 1); size_t len = got > 0 ? (size_t)got - (name[got - 1] == '\\n') : 0; name[len] = '\\0';/
 client-reads-once|unix_stream|ref-server|s/size_t len = lab_read_reply\(fd, reply, sizeof reply\);/ssize_t len = read(fd, reply, sizeof reply); if (len < 0) len = 0;/
 reply-with-its-nul|unix_stream|ref-client|s/lab_write_all\(cfd, reply, n\);/lab_write_all(cfd, reply, n + 1);/
 client-prints-with-printf|unix_stream|edges|s/fwrite\(reply, 1, len, stdout\);/reply[len] = '\\0'; printf(reply);/
+server-small-name-buffer|unix_stream|edges|s/size_t len = lab_read_line\(cfd, name, sizeof name\);/size_t len = lab_read_line(cfd, name, 64);/
 dgram-client-unbound|unix_dgram|reply|s/if \(bind\(fd, \(struct sockaddr \*\)&own, sizeof own\) < 0\)/if (0)/
 dgram-name-cut-short|unix_dgram|edges|s/LAB_NAME_MAX, MSG_TRUNC,/LAB_NAME_MAX, 0,/
 dgram-client-fixed-path|unix_dgram|several|s/"client-%d.dgram", \(int\)getpid\(\)/"client.dgram"/
@@ -94,6 +97,7 @@ tcp-client-reads-once|tcp|ref-server|s/size_t len = lab_read_reply\(fd, reply, s
 tcp-client-leaks-fd-3|tcp|leaks|s/(lab_read_reply\(fd, reply, sizeof reply\);.*?)if \(close\(fd\) < 0\)/$1if (0)/s
 udp-reply-truncated|udp|reply|s/sendto\(fd, reply, n, 0/sendto(fd, reply, n - 1, 0/; s/!= \(ssize_t\)n\)/!= (ssize_t)n - 1)/
 udp-no-msg-trunc|udp|edges|s/LAB_NAME_MAX, MSG_TRUNC,/LAB_NAME_MAX, 0,/
+udp-client-small-buffer|udp|edges|s/got = recvfrom\(fd, reply, sizeof reply, 0, NULL, NULL\);/got = recvfrom(fd, reply, 64, 0, NULL, NULL);/
 udp-client-no-timeout|udp|silent-server|s/if \(setsockopt\(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait\) < 0\)/if (0)/
 udp-server-leaks-fd-3|udp|leaks|s/(\t\/\* TODO 5.*?)if \(close\(fd\) < 0\)/$1if (0)/s
 EOF
@@ -143,6 +147,17 @@ while IFS='|' read -r name x check subst; do
 done <<<"$MUTANTS"
 echo "   ($(($(date +%s) - start)) s)"
 
+echo "== a program that does not compile: the compiler's error, with the grader's compile line"
+d=$B/does-not-compile
+mkdir -p "$d"
+sed 's/lab_die("listen");/lab_die("listen")/' lab/solution/tcp.c >"$d/tcp.c"
+out=$(LAB_BUILD=$d/build timeout 60 bash lab/check.sh --dir "$d" tcp); rc=$?
+echo "$out" | sed -n '/does not compile/,/error:/p' | head -n 3 | sed 's/^/   /'
+[ $rc -eq 1 ] || bad "a program that does not compile: exit $rc, not 1"
+echo "$out" | grep -qF "$(bash lab/check.sh --compile-line | sed 's/ -o PROG.*//')" || bad "a compile error came without the compile line"
+echo "$out" | grep -q 'error:' || bad "the compiler's error was not shown"
+echo "$out" | grep -q '^tcp  *0/20 ' || bad "a program that does not compile scored above 0"
+
 echo "== right programs written another way still pass"
 run_all "$RIGHT" right
 while IFS='|' read -r name x subst; do
@@ -160,6 +175,13 @@ echo "== the handout's grading section is the grader's table; its compile line i
 if perl lab/handout_sections.pl --check lab/handout.md; then echo "   ok"; else bad "lab/handout.md's generated sections are stale: run \`make handout-sections\`"; fi
 want=$(bash lab/check.sh --compile-line | sed 's/PROG/[^ ]*/; s/lab\/work\/X.c/lab\/work\/[a-z_]*\.c/')
 grep -qE "^\\\$ $want\$" lab/handout.md || bad "the handout shows no compile line like the grader's: $(bash lab/check.sh --compile-line)"
+
+echo "== the handout's table of exercises gives each its number of TODOs"
+for x in pipe fifo unix_stream unix_dgram tcp udp; do
+	n=$(grep -c 'TODO [0-9]*:' lab/solution/$x.c)
+	grep -qE '^\| [0-9]\. `'"$x"'\.c` \| [a-z]+ \| '"$n"' \|' lab/handout.md ||
+		bad "the handout's table of exercises does not give $x.c its $n TODOs"
+done
 
 echo "== the quiz grades a file of answers"
 perl lab/quiz.pl --key >"$B/key.txt" || bad "quiz.pl --key failed"
