@@ -171,8 +171,8 @@ demo: bin/ipclab
 
 # The main job (bench/run.sh, docs/BENCHMARKS.md): the demos, the benchmarks
 # and the plots, into results/<UTC time>/ (results/latest: the newest).
-# QUICK=1 runs every step with few iterations (CI): 0:43 to 2:02 on a
-# 2-vCPU VM, quiet to busy.
+# QUICK=1 runs every step with few iterations (CI): 0:43 to 7:43 on a
+# 2-vCPU VM, quiet to very busy.
 QUICK ?=
 bench: bin/ipclab $(REL)/ipclab-dynamic
 	@scripts/deps.sh --check bench

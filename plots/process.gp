@@ -37,8 +37,8 @@ do for [fmt in "png svg"] {
 	     F using ($1 - W/2):3:(0):($5 - $3) @WHISKER title "p99 (whisker top)", \
 	     F using ($1 + W/2):6:(0):($8 - $6) @WHISKER notitle, \
 	     F using ($1 - W/2):5:(sprintf("%.2f×", $3 / FLOOR)) with labels offset 0, 0.8 font ",13" notitle, \
-	     F using ($1 - W/2):3:(sprintf("%.3f", $3)) with labels offset 0, -0.8 font ",13" tc rgb "#ffffff" notitle, \
-	     F using ($1 + W/2):6:(sprintf("%.3f", $6)) with labels offset 0, -0.8 font ",13" tc rgb "#ffffff" notitle, \
+	     F using ($1 - W/2):3:(sprintf("%.3g", $3)) with labels offset 0, -0.8 font ",13" tc rgb "#ffffff" notitle, \
+	     F using ($1 + W/2):6:(sprintf("%.3g", $6)) with labels offset 0, -0.8 font ",13" tc rgb "#ffffff" notitle, \
 	     (isnum(FLOOR) ? FLOOR : -1) with lines dt 2 lw 2 lc rgb "#c00000" \
 		title (isnum(FLOOR) ? sprintf("true: %.3f ms, p50 (/bin/true, linked against libc.so: fork, exec, loader, exit; × over a bar: p50 / this)", FLOOR) : ""), \
 	     (isnum(START) ? START : -1) with lines dt 3 lw 2 lc rgb "#555555" \

@@ -164,6 +164,7 @@ static int lines_of(const char *s)
 static void test_help_lists_from_registry(void **state)
 {
 	ENV;
+	test_deadline(60, "about twenty --help texts under ASan: 2 s on a quiet machine");
 	char *out = malloc(CAP), *err = malloc(CAP);
 	assert_non_null(out);
 	assert_non_null(err);
@@ -250,6 +251,7 @@ static void test_help_lists_from_registry(void **state)
 static void test_commands_take_what_they_list(void **state)
 {
 	ENV;
+	test_deadline(120, "about fifty ipclab runs under ASan, some waiting 300 ms for no server: 6 s on a quiet machine");
 	char *out = malloc(CAP), *err = malloc(CAP);
 	assert_non_null(out);
 	assert_non_null(err);
@@ -306,6 +308,7 @@ static void test_commands_take_what_they_list(void **state)
 static void test_missing_or_misspelt_transport(void **state)
 {
 	ENV;
+	test_deadline(60, "ten ipclab runs under ASan: 1 s on a quiet machine");
 	char *out = malloc(CAP), *err = malloc(CAP);
 	assert_non_null(out);
 	assert_non_null(err);
@@ -345,6 +348,7 @@ static void test_missing_or_misspelt_transport(void **state)
 static void test_tables_match_registry(void **state)
 {
 	ENV;
+	test_deadline(30, "one ipclab run: well under a second");
 	char *out = malloc(CAP), *err = malloc(CAP);
 	char *man = slurp_file("docs/ipclab.1.md"), *readme = slurp_file("README.md");
 	assert_non_null(out);
@@ -413,6 +417,7 @@ static void test_tables_match_registry(void **state)
 static void test_layout_names_transport_dirs(void **state)
 {
 	ENV;
+	test_deadline(30, "one grep over the sources");
 	char *out = malloc(CAP), *err = malloc(CAP), *readme = slurp_file("README.md");
 	const char *argv[] = { "/bin/sh", "-c",
 			       "grep -l '^const struct ipc_transport [a-z_0-9]* = {' */*.c | "
@@ -460,6 +465,7 @@ static void check_six(const char *what, const char *text)
 static void test_six_means_the_classic_six(void **state)
 {
 	ENV;
+	test_deadline(90, "twenty --help texts under ASan: 2 s on a quiet machine");
 	char *out = malloc(CAP), *err = malloc(CAP);
 	static const char *const files[] = { "README.md", "docs/ipclab.1.md", "docs/ARCHITECTURE.md",
 					     "docs/BENCHMARKS.md", "docs/MULTIPLEXING.md",
@@ -470,9 +476,6 @@ static void test_six_means_the_classic_six(void **state)
 		{ "greet", "--help" }, { "demo", "--help" }, { "load", "--help" },
 		{ "drawback", "--help" }, { "bench", "--help" },
 	};
-	static const char *const subs[] = { "run", "plot", "latency", "throughput", "connect",
-					    "summarize", "report", "transports", "pingpong",
-					    "pauses", "env", "netlab" };
 	assert_non_null(out);
 	assert_non_null(err);
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
@@ -484,7 +487,23 @@ static void test_six_means_the_classic_six(void **state)
 		assert_int_equal(helps[i][1] ? RUN(helps[i][0], helps[i][1]) : RUN(helps[i][0]), 0);
 		check_six(helps[i][0], out);
 	}
-	for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
+	/* Every bench subcommand `ipclab bench --help` lists: the first word
+	 * of each line indented by exactly two spaces under "subcommands:". */
+	char subs[32][32];
+	size_t nsubs = 0;
+	assert_int_equal(RUN("bench", "--help"), 0);
+	const char *p = strstr(out, "\nsubcommands:\n");
+	assert_non_null(p);
+	for (p = strchr(p + 1, '\n') + 1; *p && *p != '\n' && nsubs < 32; p = strchr(p, '\n') + 1) {
+		if (p[0] == ' ' && p[1] == ' ' && p[2] != ' ') {
+			size_t len = strcspn(p + 2, " \n");
+			snprintf(subs[nsubs++], sizeof subs[0], "%.*s", (int)(len < 31 ? len : 31), p + 2);
+		}
+		if (!strchr(p, '\n'))
+			break;
+	}
+	assert_true(nsubs > 5);
+	for (size_t i = 0; i < nsubs; i++) {
 		assert_int_equal(RUN("bench", subs[i], "--help"), 0);
 		check_six(subs[i], out);
 	}
@@ -520,6 +539,7 @@ static void offers_exactly(struct test_env *env, char *out, char *err, const cha
 static void test_completion_per_command(void **state)
 {
 	ENV;
+	test_deadline(120, "twenty bash runs, each asking ipclab under ASan: 4 s on a quiet machine");
 	char *out = malloc(CAP), *err = malloc(CAP), want[64];
 	assert_non_null(out);
 	assert_non_null(err);
@@ -569,6 +589,7 @@ static void test_completion_per_command(void **state)
 static void test_greet_stdin_bounded(void **state)
 {
 	ENV;
+	test_deadline(120, "up to 20 s for /dev/zero if unbounded, then six greetings under ASan");
 	char *out = malloc(CAP), *err = malloc(CAP);
 	const char *bin = getenv("IPCLAB_BIN") ? getenv("IPCLAB_BIN") : "bin/ipclab";
 	assert_non_null(out);
@@ -617,6 +638,7 @@ static void test_greet_stdin_bounded(void **state)
 static void test_one_meaning_per_option(void **state)
 {
 	ENV;
+	test_deadline(90, "two drawback demonstrations and two 20 ms pauses runs under ASan: 3 s on a quiet machine");
 	char *out = malloc(CAP), *err = malloc(CAP);
 	assert_non_null(out);
 	assert_non_null(err);
@@ -684,6 +706,7 @@ static void test_spread_advice_fits_the_run(void **state)
 static void test_plot_names_a_missing_directory(void **state)
 {
 	ENV;
+	test_deadline(30, "one bash script that stops at once");
 	char *out = malloc(CAP), *err = malloc(CAP);
 	assert_non_null(out);
 	assert_non_null(err);
@@ -699,6 +722,7 @@ static void test_plot_names_a_missing_directory(void **state)
 static void test_load_row_says_what_it_knows(void **state)
 {
 	ENV;
+	test_deadline(60, "a server and 400 greetings under ASan: 1 s on a quiet machine");
 	char *out = malloc(CAP), *err = malloc(CAP);
 	struct test_bg bg;
 	const char *args[] = { "unix_stream", "--mode", "epoll", NULL };

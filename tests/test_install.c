@@ -124,6 +124,7 @@ static void test_version(void **state)
 static void test_man_matches_help(void **state)
 {
 	ENV;
+	test_deadline(120, "every --help text twice under ASan: 3 s on a quiet machine");
 	char *man = slurp_file(MAN_SOURCE);
 	char *help = malloc(CAP), *sub_help = malloc(CAP);
 	char cmds[32][32], subs[32][32], want[96];
@@ -208,6 +209,7 @@ static void word_list(const char *comp, const char *first, char *out, size_t cap
 static void test_completion_knows_commands(void **state)
 {
 	ENV;
+	test_deadline(60, "two --help texts under ASan");
 	char *comp = slurp_file(COMPLETION);
 	char *help = malloc(CAP), names[32][32], word[40], words[512];
 	assert_non_null(help);
@@ -340,6 +342,7 @@ static void test_scripts_beside_program(void **state)
 static void test_install_paths_with_spaces(void **state)
 {
 	ENV;
+	test_deadline(120, "make install and uninstall in a copied tree: 2 s on a quiet machine");
 	const char *bin = getenv("IPCLAB_BIN") ? getenv("IPCLAB_BIN") : "bin/ipclab";
 	char tree[PATH_MAX], out[CAP], err[CAP], p[PATH_MAX + 64];
 	const char *copy = "set -e; mkdir -p \"$1/bin\" \"$1/docs\"; cp Makefile README.md \"$1\"; "
