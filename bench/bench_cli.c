@@ -50,7 +50,7 @@ static const char bench_usage[] =
 	"\n"
 	"TRANSPORT is a name from `ipclab list`, or `all`.  `ipclab bench SUBCOMMAND\n"
 	"--help` describes each.  Results go to stdout (--format text, csv, json or\n"
-	"markdown; the columns are in docs and bench/report.h), warnings and\n"
+	"markdown; the columns are in docs and src/report.h), warnings and\n"
 	"progress to stderr.\n";
 
 static const char latency_usage[] =
