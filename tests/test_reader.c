@@ -645,6 +645,46 @@ static void test_pauses_round_trip(void **state)
 	free(text);
 }
 
+/* ---- the layers: src/ below analysis/ below bench/ ------------------------ */
+
+/* Whether any .c or .h file of folder `dir` includes a header named in
+ * `banned` (by folder, "bench/", or by a bare name of that folder's). */
+static void check_includes(const char *dir, const char *const *banned)
+{
+	char root[4096], path[8192];
+	const char *src = getenv("IPCLAB_SOURCE_DIR");
+	snprintf(root, sizeof root, "%s%s%s", src ? src : "", src ? "/" : "", dir);
+	DIR *d = opendir(root);
+	if (!d)
+		fail_msg("open %s: %s (run the tests from the source tree)", root, strerror(errno));
+	for (struct dirent *de; (de = readdir(d));) {
+		size_t n = strlen(de->d_name);
+		if (n < 3 || (strcmp(de->d_name + n - 2, ".c") && strcmp(de->d_name + n - 2, ".h")))
+			continue;
+		snprintf(path, sizeof path, "%s/%s", root, de->d_name);
+		char *text = slurp_path(path);
+		for (const char *p = strstr(text, "#include \""); p; p = strstr(p + 1, "#include \""))
+			for (size_t b = 0; banned[b]; b++)
+				if (!strncmp(p + 10, banned[b], strlen(banned[b])))
+					fail_msg("%s/%s includes \"%.*s\": %s/ may not reach %s", dir, de->d_name,
+						 (int)strcspn(p + 10, "\""), p + 10, dir, banned[b]);
+		free(text);
+	}
+	closedir(d);
+}
+
+static void test_layers(void **state)
+{
+	(void)state;
+	static const char *const above_src[] = { "bench/", "analysis/", "bench.h\"", "pauses.h\"",
+						 "netlab.h\"", "datadir.h\"", "analysis.h\"",
+						 "run.h\"", "reader.h\"", "layout.h\"", NULL };
+	static const char *const above_analysis[] = { "bench/", "bench.h\"", "pauses.h\"",
+						      "netlab.h\"", "datadir.h\"", NULL };
+	check_includes("src", above_src);
+	check_includes("analysis", above_analysis);
+}
+
 int main(void)
 {
 	signal(SIGALRM, SIG_DFL);
@@ -666,6 +706,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_all_csv_environment, test_env_setup,
 						test_env_teardown),
 		cmocka_unit_test(test_pauses_round_trip),
+		cmocka_unit_test(test_layers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
