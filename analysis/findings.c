@@ -4,6 +4,7 @@
  * tables they come from.  No finding is fixed text: which transport is
  * fastest, by how much, where a curve bends, all come from the numbers.
  */
+#include "ladder.h"
 #include "run.h"
 
 #include <math.h>
@@ -536,6 +537,7 @@ void run_findings(const struct run *run, FILE *out)
 			bulk_finding(run, out, pins[i]);
 	bend_finding(run, out, run->cross[0] ? run->cross : run->same);
 	cost_finding(run, out);
+	ladder_finding(run, out);
 	loss_finding(run, out);
 	peer_finding(run, out);
 	process_finding(run, out);

@@ -7,7 +7,7 @@
 #include <string.h>
 
 const char *const layout_row_dirs[] = { "process", "latency", "throughput", "connect",
-					 "scaling", NULL };
+					 "scaling", "ladder", NULL };
 
 const char *layout_pin_label(const char *pin, char *buf, size_t cap)
 {
@@ -64,6 +64,9 @@ int layout_path(char *buf, size_t cap, const struct layout_file *f)
 	case LF_PEER_TWIN:
 		n = snprintf(buf, cap, "peers/ipclab/%s_%lu_%s_r%d%s.csv", t, f->size, pin, f->round,
 			     f->tag ? f->tag : "");
+		break;
+	case LF_LADDER:
+		n = snprintf(buf, cap, "ladder/%s_%lu_%s.r%d.csv", t, f->size, pin, f->round);
 		break;
 	case LF_PEER_BW_TWIN:
 		n = snprintf(buf, cap, "peers/ipclab/bw_%s_%s_r%d%s.csv", t, pin, f->round,

@@ -14,6 +14,8 @@
  *   scaling/load_T_MODE_N.csv, scaling/redis_FAM_N.out, scaling/target/
  *   machine/pauses_cpuN.csv            the machine's own pauses on CPU N
  *   peers/rounds.tsv, peers/ipclab/    the peer tools' rounds and ipclab's twins
+ *   ladder/RUNG_SIZE_PIN.rR.csv        the zero-copy ladder: one rung over every
+ *                                      transport it fits, and memcpy's ceiling
  */
 #ifndef IPCLAB_LAYOUT_H
 #define IPCLAB_LAYOUT_H
@@ -33,6 +35,7 @@ enum layout_kind {
 	LF_CONNECT_SAMPLES,   /* samples/connect_T.txt */
 	LF_PEER_TWIN,         /* peers/ipclab/T_SIZE_PIN_rRTAG.csv (tag: a, b, ua...) */
 	LF_PEER_BW_TWIN,      /* peers/ipclab/bw_T_PIN_rRTAG.csv */
+	LF_LADDER,            /* ladder/RUNG_SIZE_PIN.rR.csv (transport: the rung, or memcpy) */
 };
 
 struct layout_file {

@@ -5,6 +5,7 @@
  * start where the data start.  A missing figure is NaN: gnuplot leaves it
  * out.
  */
+#include "ladder.h"
 #include "run.h"
 
 #include <errno.h>
@@ -292,7 +293,8 @@ int run_plot_data(const struct run *run, const char *dir, struct ipc_error *e)
 	double ymin = 1, ymax = 10, cdf_lo = INFINITY, cdf_hi = 0, sc_lo = INFINITY, sc_hi = 0;
 
 	if (latency_tables(run, dir, e, &ymin, &ymax) < 0 || throughput_tables(run, dir, e) < 0 ||
-	    process_tables(run, dir, e) < 0 || scaling_tables(run, dir, e, &sc_lo, &sc_hi) < 0)
+	    process_tables(run, dir, e) < 0 || scaling_tables(run, dir, e, &sc_lo, &sc_hi) < 0 ||
+	    ladder_plot_data(run, dir, e) < 0)
 		return -1;
 	for (size_t i = 0; i < nt; i++)
 		if (cdf_table(run, dir, "same", T[i], &cdf_lo, &cdf_hi, e) < 0 ||

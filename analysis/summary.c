@@ -3,6 +3,7 @@
  * the files `ipclab bench report` writes (summary.md, all.csv, peers.csv,
  * the plots' tables).
  */
+#include "ladder.h"
 #include "run.h"
 
 #include <errno.h>
@@ -466,6 +467,7 @@ void run_summary(const struct run *run, FILE *out)
 	run_findings(run, out);
 	latency_table(run, out);
 	throughput_table(run, out);
+	ladder_table(run, out);
 	process_table(run, out);
 	connect_table(run, out);
 	peers_table(run, out);
@@ -492,7 +494,8 @@ void run_summary(const struct run *run, FILE *out)
 	      "- peers.csv: the comparisons with the peer tools, as data\n"
 	      "- samples/: every timed round trip (µs), one a line\n"
 	      "- plots/: latency.png, latency_cdf.png, pinning.png, throughput.png, "
-	      "process.png, scaling.png (and .svg); their tables in plots/data/\n"
+	      "ladder.png, process.png, scaling.png (and .svg); their tables in plots/data/\n"
+	      "- ladder/: every round of the zero-copy ladder's rungs and of memcpy\n"
 	      "- log/: what each tool printed\n", out);
 }
 

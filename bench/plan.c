@@ -29,6 +29,7 @@
 
 #include "analysis/layout.h"
 #include "bench.h"
+#include "copy.h"
 
 /* The size of a run: a quick one checks every step in about a minute. */
 struct sizing {
@@ -239,6 +240,38 @@ static int tp_run(const struct sizing *s, const char *t, unsigned long size, con
 		   unchecked ? "--no-verify" : "", PIN_ARGS(pin), NULL);
 }
 
+/* The zero-copy ladder, one round: each rung above rw over every transport
+ * it fits (`all`: the CLI skips the others), and memcpy's ceiling on the
+ * first CPU, at 64 KiB and 1 MiB, two CPUs.  The bottom rung is the sweep's
+ * own row at the same size and placement. */
+static const unsigned long ladder_sizes[] = { 65536, 1048576 };
+
+static int plan_ladder(const struct sizing *s, const struct places *p, unsigned r)
+{
+	char sz[24], total[24], cpu[16], w[48];
+	int rc = 0;
+
+	say("the zero-copy ladder, round %u/%u: %d rungs and memcpy at 64 KiB and 1 MiB, %s", r,
+	    s->tp_rounds, COPY_RUNGS - 1, where(p->main, w, sizeof w));
+	snprintf(cpu, sizeof cpu, "%d", p->cpu[0]);
+	for (size_t k = 0; k < sizeof ladder_sizes / sizeof ladder_sizes[0]; k++) {
+		snprintf(sz, sizeof sz, "%lu", ladder_sizes[k]);
+		snprintf(total, sizeof total, "%lu", tp_total(s, ladder_sizes[k]));
+		struct layout_file m = { .kind = LF_LADDER, .transport = "memcpy",
+					 .size = ladder_sizes[k], .pin = cpu, .round = (int)r };
+		rc |= run(&m, "bench", "memcpy", "--size", sz, "--total", total, "--pin", cpu,
+			  "--format", "csv", NULL);
+		for (int rung = COPY_RW + 1; rung < COPY_RUNGS; rung++) {
+			const char *name = copy_rungs[rung].name;
+			struct layout_file f = { .kind = LF_LADDER, .transport = name,
+						 .size = ladder_sizes[k], .pin = p->main, .round = (int)r };
+			rc |= run(&f, "bench", "throughput", "all", "--copy", name, "--size", sz,
+				  "--total", total, "--format", "csv", PIN_ARGS(p->main), NULL);
+		}
+	}
+	return rc;
+}
+
 /* Every size of every transport once per round, so that a burst of noise
  * spoils one round of a size and not its figure (the report takes the
  * median round).  The sweep runs at the main placement; the placement sizes
@@ -278,6 +311,8 @@ static int plan_throughput(const struct sizing *s, const struct places *p)
 					rc |= tp_run(s, t->name, cut(t, s->placement_sizes[k]), p->all[j],
 						     (int)r, false);
 			}
+			if (i + 1 == nt)
+				rc |= plan_ladder(s, p, r);
 		}
 	return rc;
 }

@@ -32,7 +32,7 @@ IPCLAB=${IPCLAB_BIN:-$PWD/bin/ipclab}
 export IPCLAB # bench/scaling.sh measures the same build
 [ -x "$IPCLAB" ] || die "$IPCLAB is missing; build it first with \`make\`"
 for tool in hyperfine jq gnuplot taskset; do
-	have "$tool" || die "$tool is not installed; run \`sudo make deps\` in the source tree (the packages: ipclab(1), bench run)"
+	have "$tool" || die "$tool is not installed; a run needs these Debian packages: sudo apt-get install hyperfine jq gnuplot-nox (the peer tools are optional: ipclab(1), bench run)"
 done
 
 # What to measure, at which sizes and placements, is `ipclab bench plan`'s
