@@ -54,7 +54,7 @@ serve() {
 # load T M CLIENTS REQUESTS FILE - one `ipclab load` row.
 load() {
 	local dest=$out/$5 err=$logs/load_$1_$2_$3.err rc=0
-	say "$1, $2 server, $3 clients"
+	say "$1, $2 server, $3 client$([ "$3" = 1 ] || echo s)"
 	timeout "$RUN_LIMIT_S" "$IPCLAB" load "$1" --address "$SRV_ADDR" --clients "$3" --requests "$4" \
 		--mode "$2" --timeout "$LOAD_TIMEOUT_MS" --format csv >"$dest.part" 2>"$err" || rc=$?
 	if [ "$rc" -eq 124 ] || { [ "$rc" -ne 0 ] && ! grep -q '^load,' "$dest.part"; }; then
