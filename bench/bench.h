@@ -209,6 +209,15 @@ struct bench_usage {
 };
 int bench_usage_now(struct bench_usage *u, struct ipc_error *e);
 
+/* The figures of a row, from what was counted: MB/s is 10^6 bytes a second
+ * (0 when no time passed); the cost per operation counts both processes,
+ * the client's usage between u0 and u1 and the server's (the child's report). */
+double bench_mb_per_s(unsigned long long bytes, uint64_t elapsed_ns);
+struct bench_child_report;
+void bench_cost(const struct bench_usage *u0, const struct bench_usage *u1,
+		const struct bench_child_report *server, unsigned long ops, double *cpu_us_per_op,
+		double *ctxsw_per_op);
+
 /* What the child reports at the end, in one write() (< PIPE_BUF: atomic). */
 struct bench_child_report {
 	int status;              /* 0, or an ipc_status */

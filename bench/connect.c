@@ -182,8 +182,7 @@ int bench_connect(const struct bench_opts *o, struct bench_result *r, struct ipc
 		goto out;
 	r->row.size = 1;
 	r->row.count = o->count;
-	r->row.cpu_us_per_op = (u1.cpu_us - u0.cpu_us + rep.cpu_us) / (double)o->count;
-	r->row.ctxsw_per_op = (u1.ctxsw - u0.ctxsw + rep.ctxsw) / (double)o->count;
+	bench_cost(&u0, &u1, &rep, o->count, &r->row.cpu_us_per_op, &r->row.ctxsw_per_op);
 	double sum = 0;
 	for (unsigned long i = 0; i < o->count; i++)
 		sum += (double)ns[i];

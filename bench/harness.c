@@ -639,3 +639,17 @@ void bench_progress_end(struct bench_progress *pg)
 	if (pg->on)
 		fprintf(stderr, pg->tty ? "\r\033[K%s: done\n" : "%s: done\n", pg->what);
 }
+
+double bench_mb_per_s(unsigned long long bytes, uint64_t elapsed_ns)
+{
+	return elapsed_ns ? (double)bytes / 1e6 / ((double)elapsed_ns / 1e9) : 0;
+}
+
+void bench_cost(const struct bench_usage *u0, const struct bench_usage *u1,
+		const struct bench_child_report *server, unsigned long ops, double *cpu_us_per_op,
+		double *ctxsw_per_op)
+{
+	double n = ops ? (double)ops : 1;
+	*cpu_us_per_op = (u1->cpu_us - u0->cpu_us + server->cpu_us) / n;
+	*ctxsw_per_op = (u1->ctxsw - u0->ctxsw + server->ctxsw) / n;
+}

@@ -709,8 +709,7 @@ int bench_latency(const struct bench_opts *o, struct bench_result *r, struct ipc
 	snprintf(r->mode, sizeof r->mode, "%s", o->size ? "echo" : "greeting");
 	r->row.size = cl.req_len;
 	r->row.count = o->count;
-	r->row.cpu_us_per_op = (u1.cpu_us - u0.cpu_us + rep.cpu_us) / (double)o->count;
-	r->row.ctxsw_per_op = (u1.ctxsw - u0.ctxsw + rep.ctxsw) / (double)o->count;
+	bench_cost(&u0, &u1, &rep, o->count, &r->row.cpu_us_per_op, &r->row.ctxsw_per_op);
 	r->row.msgs_per_s = elapsed ? (double)o->count * 1e9 / (double)elapsed : 0;
 	if (dgram)
 		dgram_result(r, o, &cl.tally);

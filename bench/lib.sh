@@ -27,14 +27,14 @@ say() {
 	[ -z "${BENCH_PROGRESS:-}" ] || printf '%s\t%s\t%s\n' "${BENCH_STEP:-}" \
 		"$((EPOCHSECONDS + ${BENCH_LEFT:-0}))" "${BENCH_LEFT:+1}" >"$BENCH_PROGRESS"
 }
-# progress_heartbeat - in the background: when no line came for 10 s, say
+# progress_heartbeat - in the background: when no line came for 8 s, say
 # that the step goes on, with the time left counted down from the last
 # estimate.  Stopped with the servers at the end of the run.
 progress_heartbeat() {
 	local step end has
 	while sleep 2; do
 		[ -f "$BENCH_PROGRESS" ] || continue
-		[ $((EPOCHSECONDS - $(stat -c %Y "$BENCH_PROGRESS"))) -ge 10 ] || continue
+		[ $((EPOCHSECONDS - $(stat -c %Y "$BENCH_PROGRESS"))) -ge 8 ] || continue
 		IFS=$'\t' read -r step end has <"$BENCH_PROGRESS" || continue
 		BENCH_STEP=$step BENCH_LEFT=
 		[ -z "$has" ] || BENCH_LEFT=$((end > EPOCHSECONDS ? end - EPOCHSECONDS : 0))

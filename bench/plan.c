@@ -540,6 +540,102 @@ static int plan_peers(const struct sizing *s, const struct places *p)
 	return rc;
 }
 
+/* ---- the whole process (bench/process.sh, hyperfine) --------------------- */
+
+/* The commands hyperfine times: `true` (what fork+exec+wait alone costs),
+ * `ipclab list` (ipclab's start without IPC), `greet T` against a server
+ * left running (the pipe's greet forks its own), `demo T` (server started and
+ * stopped inside), and with a dynamically linked build, its list and
+ * greet unix_stream (what the loader adds).  In the command lines @IPCLAB@,
+ * @DYNAMIC@ and @ADDR@ (the address the last `serve` printed) are the
+ * shell's to fill. */
+static int plan_process(void)
+{
+	const char *dyn = getenv("IPCLAB_DYNAMIC");
+	bool have_dyn = dyn && *dyn && access(dyn, X_OK) == 0;
+	puts("cmd\ttrue\tnone\ttrue\ttrue");
+	puts("cmd\tlist\tnone\tlist\t@IPCLAB@ list");
+	for (int pass = 0; pass < 2; pass++) /* the connected transports, then datagrams */
+		for (size_t i = 0; ipc_transports[i]; i++) {
+			const struct ipc_transport *t = ipc_transports[i];
+			if (pass ? t->kind != IPC_DATAGRAM : !connected(t))
+				continue;
+			printf("serve\t%s\n", t->name);
+			printf("cmd\tgreet-%s\t%s\tgreet\t@IPCLAB@ greet %s bench --address @ADDR@\n",
+			       t->name, t->name, t->name);
+			if (!strcmp(t->name, "unix_stream") && have_dyn) {
+				puts("cmd\tlist-dynamic\tnone\tlist-dynamic\t@DYNAMIC@ list");
+				puts("cmd\tgreet-unix_stream-dynamic\tunix_stream\tgreet-dynamic\t@DYNAMIC@ "
+				     "greet unix_stream bench --address @ADDR@");
+			}
+		}
+	puts("cmd\tgreet-pipe\tpipe\tgreet\t@IPCLAB@ greet pipe bench");
+	for (size_t i = 0; ipc_transports[i]; i++)
+		printf("cmd\tdemo-%s\t%s\tdemo\t@IPCLAB@ demo %s\n", ipc_transports[i]->name,
+		       ipc_transports[i]->name, ipc_transports[i]->name);
+	if (!have_dyn)
+		puts("warn\tno dynamically linked build (IPCLAB_DYNAMIC): the loader's cost is not "
+		     "measured");
+	return 0;
+}
+
+/* ---- many clients (bench/scaling.sh) ------------------------------------- */
+
+/* Every server mode over unix_stream and tcp under `ipclab load` at growing
+ * client counts, each point about the same number of greetings in all
+ * (spread over the clients, at least a few each), so that an iterative
+ * server, which serves connections one after the other, takes no longer at
+ * 1000 clients than at 1.  Then redis-server under redis-benchmark at the
+ * same counts, and epoll and redis by turns at 50 clients (a single run of
+ * each can be off by a factor of two on a busy machine). */
+static int plan_scaling(bool quick)
+{
+	static const unsigned long full[] = { 1, 2, 4, 8, 16, 32, 50, 64, 128, 256, 512, 1000 };
+	static const unsigned long brief[] = { 1, 50, 1000 };
+	static const char *const T[] = { "unix_stream", "tcp" }, *const fam[] = { "unix", "tcp" };
+	static const char *const M[] = { "iterative", "select", "poll", "epoll" };
+	const unsigned long *cl = quick ? brief : full;
+	size_t ncl = quick ? 3 : 12;
+	unsigned long total = quick ? 6000 : 50000, min_each = quick ? 4 : 20, target = 50;
+	char list[128] = "";
+	for (size_t j = 0; j < ncl; j++)
+		snprintf(list + strlen(list), sizeof list - strlen(list), "%s%lu", j ? " " : "", cl[j]);
+#define REQ(n) (total / (n) >= min_each ? total / (n) : min_each)
+	for (size_t t = 0; t < 2; t++)
+		for (size_t m = 0; m < 4; m++) {
+			say("%s, %s server, clients: %s", T[t], M[m], list);
+			printf("serve\t%s\t%s\n", T[t], M[m]);
+			for (size_t j = 0; j < ncl; j++)
+				printf("load\t%s\t%s\t%lu\t%lu\tscaling/load_%s_%s_%lu.csv\n", T[t], M[m], cl[j],
+				       REQ(cl[j]), T[t], M[m], cl[j]);
+			puts("stop");
+		}
+	if (!on_path("redis-server") || !on_path("redis-benchmark")) {
+		puts("warn\tredis-server or redis-benchmark is not installed (Debian packages "
+		     "redis-server and redis-tools): the redis reference was skipped");
+		return 0;
+	}
+	puts("redis-start");
+	for (size_t f = 0; f < 2; f++)
+		for (size_t j = 0; j < ncl; j++)
+			printf("redis\t%s\t%lu\t%lu\tscaling/redis_%s_%lu.out\n", fam[f], cl[j],
+			       REQ(cl[j]) * cl[j], fam[f], cl[j]);
+	say("epoll and redis by turns, 3 runs each at %lu clients", target);
+	for (size_t t = 0; t < 2; t++) {
+		printf("serve\t%s\tepoll\n", T[t]);
+		for (int k = 1; k <= 3; k++) {
+			printf("load\t%s\tepoll\t%lu\t%lu\tscaling/target/ours_%s_%d.csv\n", T[t], target,
+			       REQ(target), T[t], k);
+			printf("redis\t%s\t%lu\t%lu\tscaling/target/redis_%s_%lu_%d.out\n", fam[t], target,
+			       REQ(target) * target, fam[t], target, k);
+		}
+		puts("stop");
+	}
+#undef REQ
+	puts("redis-stop");
+	return 0;
+}
+
 /* NAME=VALUE for the steps the shell drives itself. */
 static void plan_settings(const struct sizing *s, const struct places *p, bool quick)
 {
@@ -578,8 +674,8 @@ static const char plan_usage[] =
 	"usage: ipclab bench plan STEP DIR [--quick]\n"
 	"\n"
 	"What one step of `ipclab bench run` measures, and where each result goes\n"
-	"(bench/run.sh carries it out): STEP is latency, throughput, connect, peers\n"
-	"or settings.  One line per action, fields separated by tabs: `say TEXT`,\n"
+	"(bench/run.sh carries it out): STEP is process, latency, throughput,\n"
+	"connect, peers, scaling or settings.  One line per action, fields separated by tabs: `say TEXT`,\n"
 	"`warn TEXT`, `run FILE ARG...` (FILE relative to DIR), `peer TOOL ARG...`\n"
 	"(bench/peers.sh runs it), `round ...` (a line of peers/rounds.tsv, its\n"
 	"figure $KEY from the peer run before it); settings prints NAME=VALUE lines.\n";
@@ -623,6 +719,10 @@ int cmd_bench_plan(int argc, char **argv)
 		rc = plan_connect(&s, &p, dir);
 	else if (!strcmp(step, "peers"))
 		rc = plan_peers(&s, &p);
+	else if (!strcmp(step, "scaling"))
+		rc = plan_scaling(quick);
+	else if (!strcmp(step, "process"))
+		rc = plan_process();
 	else if (!strcmp(step, "settings"))
 		plan_settings(&s, &p, quick);
 	else {

@@ -178,10 +178,9 @@ begin_step scaling
 say "ipclab serve in every mode and redis-server under many clients"
 export BENCH_LOG=$RESULTS_DIR/log/scaling.txt
 steal_begin scaling
-bench/scaling.sh "$RESULTS_DIR" 2>>"$BENCH_LOG" || {
-	tail -n 5 "$BENCH_LOG" | sed 's/^/    /' >&2
+# Its progress lines on the terminal as every step's, and in its log.
+bench/scaling.sh "$RESULTS_DIR" 2> >(tee -a "$BENCH_LOG" >&2) ||
 	die "bench/scaling.sh failed (exit $?; its messages: $BENCH_LOG)"
-}
 steal_end
 end_step
 

@@ -443,7 +443,7 @@ static void fill_row(struct bench_result *r, const struct plan *pl, const struct
 
 	r->row.size = pl->size;
 	r->row.count = pl->messages;
-	r->row.mb_per_s = s > 0 ? mb / s : 0;
+	r->row.mb_per_s = bench_mb_per_s(ack->bytes, elapsed_ns);
 	r->row.msgs_per_s = s > 0 ? (double)ack->messages / s : 0;
 	r->row.cpu_ms_per_mb = mb > 0 ? cpu_us / 1000.0 / mb : 0;
 	r->row.cpu_us_per_op = cpu_us / (double)pl->messages;

@@ -1162,6 +1162,23 @@ static void test_cli_usage_errors(void **state)
 	PER_TRANSPORT(test_throughput_unverified, name),                                   \
 	PER_TRANSPORT(test_throughput_refusals, name), PER_TRANSPORT(test_connect_setup, name)
 
+/* A row's figures from what was counted, against the arithmetic done here:
+ * MB is 10^6 bytes (not 2^20), and the cost of a round trip counts the
+ * server's CPU time and switches beside the client's. */
+static void test_row_figures(void **state)
+{
+	(void)state;
+	assert_float_equal(bench_mb_per_s(3000000, 1500000000ull), 2.0, 1e-12);
+	assert_float_equal(bench_mb_per_s(1048576, 1000000000ull), 1.048576, 1e-12);
+	assert_float_equal(bench_mb_per_s(123456789, 0), 0, 0);
+	struct bench_usage u0 = { .cpu_us = 100, .ctxsw = 10 }, u1 = { .cpu_us = 400, .ctxsw = 30 };
+	struct bench_child_report server = { .cpu_us = 500, .ctxsw = 20 };
+	double cpu, sw;
+	bench_cost(&u0, &u1, &server, 100, &cpu, &sw);
+	assert_float_equal(cpu, (300.0 + 500.0) / 100, 1e-12); /* client 300 + server 500 */
+	assert_float_equal(sw, (20.0 + 20.0) / 100, 1e-12);
+}
+
 int main(void)
 {
 	const struct CMUnitTest core[] = {
@@ -1183,6 +1200,7 @@ int main(void)
 		cmocka_unit_test(test_stream_check_accepts_any_chunking),
 		cmocka_unit_test(test_stream_check_catches_damage),
 		cmocka_unit_test(test_summarize),
+		cmocka_unit_test(test_row_figures),
 		cmocka_unit_test_setup_teardown(test_cli_latency_csv, test_env_setup,
 						test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_cli_env_json, test_env_setup,

@@ -521,6 +521,182 @@ static void test_report_dir_missing(void **state)
 	run_free(run);
 }
 
+/* ---- each column prints the statistic its header names ------------------ */
+
+/* The cell under header `col` in the row of table `head` (a line starting
+ * with it) whose first cell is `first`; "" when absent.  The columns are
+ * found by the header's words, not by position. */
+static void cell_of(const char *text, const char *head, const char *first, const char *col,
+		    char *out, size_t cap)
+{
+	out[0] = '\0';
+	const char *h = strstr(text, head);
+	assert_non_null(h);
+	char line[2048];
+	size_t n = strcspn(h, "\n");
+	snprintf(line, sizeof line, "%.*s", (int)n, h);
+	int want = -1, k = 0;
+	for (char *save = NULL, *c = strtok_r(line, "|", &save); c; c = strtok_r(NULL, "|", &save), k++) {
+		while (*c == ' ')
+			c++;
+		size_t l = strlen(c);
+		while (l && c[l - 1] == ' ')
+			c[--l] = '\0';
+		if (!strcmp(c, col) && want < 0)
+			want = k;
+	}
+	if (want < 0)
+		fail_msg("no column '%s' in '%s'", col, head);
+	char pat[128];
+	snprintf(pat, sizeof pat, "\n| %s |", first);
+	const char *r = strstr(h, pat);
+	if (!r)
+		return;
+	n = strcspn(r + 1, "\n");
+	snprintf(line, sizeof line, "%.*s", (int)n, r + 1);
+	k = 0;
+	for (char *save = NULL, *c = strtok_r(line, "|", &save); c; c = strtok_r(NULL, "|", &save), k++)
+		if (k == want) {
+			while (*c == ' ')
+				c++;
+			snprintf(out, cap, "%s", c);
+			size_t l = strlen(out);
+			while (l && out[l - 1] == ' ')
+				out[--l] = '\0';
+		}
+}
+
+static void expect_cell(const char *text, const char *head, const char *first, const char *col,
+			double want, int decimals)
+{
+	char got[64], exp[64];
+	cell_of(text, head, first, col, got, sizeof got);
+	snprintf(exp, sizeof exp, "%.*f", decimals, want);
+	if (strcmp(got, exp))
+		fail_msg("%s, row %s, column %s: '%s', expected %s", head, first, col, got, exp);
+}
+
+static void test_columns_print_their_statistic(void **state)
+{
+	(void)state;
+	struct run *run = run_new();
+	/* Every statistic a value of its own. */
+	struct result_row lat = {
+		.kind = "latency", .transport = "pipe", .mode = "greeting", .size = 16, .count = 100,
+		.clients = 1, .pin = "0,0", .note = "",
+		.lat_us = { .min = 1, .p50 = 3.25, .p90 = 5, .p99 = 7.5, .p999 = 11.75, .max = 20,
+			    .mean = 4.125 },
+	};
+	assert_int_equal(run_add_row(run, &lat), 0);
+	struct result_row con = lat;
+	con.kind = "connect", con.transport = "fifo", con.mode = "", con.pin = "0,1";
+	con.lat_us = (struct stats){ .min = 1, .p50 = 2.5, .p90 = 4, .p99 = 9.5, .p999 = 10, .max = 12,
+				     .mean = 4.25 };
+	assert_int_equal(run_add_row(run, &con), 0);
+	struct result_row tru = { .kind = "process", .transport = "none", .mode = "true", .count = 30,
+				  .clients = 1, .pin = "none", .note = "",
+				  .lat_us = { .min = 500, .p50 = 1000, .p90 = 1500, .p99 = 2500,
+					      .p999 = 2500, .max = 2500, .mean = 1250 } };
+	struct result_row dem = tru;
+	dem.transport = "tcp", dem.mode = "demo";
+	dem.lat_us = (struct stats){ .min = 1000, .p50 = 2000, .p90 = 4000, .p99 = 5000,
+				     .p999 = 5000, .max = 5000, .mean = 3000 };
+	assert_int_equal(run_add_row(run, &tru), 0);
+	assert_int_equal(run_add_row(run, &dem), 0);
+	add_throughput(run, "tcp", 65536, "0,1", 1500, 100, 0);
+	add_throughput(run, "tcp", 4096, "0,1", 700, 100, 0);
+	struct result_row unv = { .kind = "throughput", .transport = "tcp", .mode = "", .size = 65536,
+				  .count = 100, .clients = 1, .pin = "0,1", .note = "UNVERIFIED",
+				  .mb_per_s = 2000 };
+	assert_int_equal(run_add_row(run, &unv), 0);
+	run_finish(run);
+	char *sum = findings_of(run, true);
+
+	const char *lt = "| transport | mode | bytes |";
+	expect_cell(sum, lt, "pipe", "one CPU (0) p50", 3.25, 2);
+	expect_cell(sum, lt, "pipe", "p99", 7.5, 2);
+	expect_cell(sum, lt, "pipe", "p99.9", 11.75, 2);
+	const char *ct = "| transport | count | p50 | p99 | mean |";
+	expect_cell(sum, ct, "fifo", "p50", 2.5, 2);
+	expect_cell(sum, ct, "fifo", "p99", 9.5, 2);
+	expect_cell(sum, ct, "fifo", "mean", 4.25, 2);
+	const char *pt = "| command | transport | runs |";
+	expect_cell(sum, pt, "demo", "p50 ms", 2.0, 3);
+	expect_cell(sum, pt, "demo", "mean ms", 3.0, 3);
+	expect_cell(sum, pt, "demo", "p99 ms", 5.0, 3);
+	expect_cell(sum, pt, "demo", "p50 / true", 2.0, 2);
+	const char *tt = "| transport | 64 B | 4 KiB |";
+	expect_cell(sum, tt, "tcp", "4 KiB", 700, 0);
+	expect_cell(sum, tt, "tcp", "64 KiB", 1500, 0);
+	expect_cell(sum, tt, "tcp", "64 KiB unchecked", 2000, 0);
+	/* The price of the check: 1 - 1500 / 2000. */
+	char price[64];
+	cell_of(sum, tt, "tcp", "price of the check", price, sizeof price);
+	assert_string_equal(price, "25 %");
+	free(sum);
+	run_free(run);
+}
+
+/* One line of a plot table: the fields after the first that equals key. */
+static void dat_line(const char *dir, const char *name, const char *key, char *out, size_t cap)
+{
+	char path[IPC_PATH_MAX + 128], line[512];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	out[0] = '\0';
+	size_t kl = strlen(key);
+	while (fgets(line, sizeof line, f))
+		if (!strncmp(line, key, kl) && line[kl] == ' ') {
+			line[strcspn(line, "\n")] = '\0';
+			snprintf(out, cap, "%s", line + kl + 1);
+		}
+	fclose(f);
+}
+
+/* The band of a throughput point runs from its lowest round to its
+ * highest, around the median round; the loss column is a percentage. */
+static void test_plot_band_and_loss(void **state)
+{
+	ENV;
+	struct run *run = run_new();
+	/* Four rounds: median (nearest rank, the lower of the middle two) 200. */
+	static const double rounds[] = { 400, 100, 300, 200 };
+	for (size_t k = 0; k < 4; k++)
+		add_throughput(run, "pipe", 65536, "0,1", rounds[k], 1000, 0);
+	/* 25 of 200 datagrams lost: 12.5 %. */
+	add_throughput(run, "udp", 1024, "0,1", 50, 200, 25);
+	run_finish(run);
+	struct ipc_error e = { 0 };
+	assert_int_equal(run_plot_data(run, env->dir, &e), 0);
+	char got[256];
+	dat_line(env->dir, "throughput_pipe.dat", "65536", got, sizeof got);
+	assert_string_equal(got, "200.0 100.0 400.0 0.000");
+	dat_line(env->dir, "throughput_udp.dat", "1024", got, sizeof got);
+	assert_string_equal(got, "50.0 50.0 50.0 12.500");
+	run_free(run);
+	empty_dir(env->dir);
+}
+
+/* The CPU-cost finding names the cheapest transport and the dearest, by
+ * their CPU time, whatever their order in the registry. */
+static void test_cost_finding_names_cheapest(void **state)
+{
+	(void)state;
+	struct run *run = run_new();
+	static const char *const t[] = { "pipe", "fifo", "unix_stream", "tcp" };
+	static const double cpu[] = { 5, 2.5, 7, 9.25 };
+	for (size_t i = 0; i < 4; i++)
+		add_latency(run, t[i], "0,0", 10 + (double)i, cpu[i]);
+	run_finish(run);
+	char *f = findings_of(run, false);
+	const char *cost = strstr(f, "Cost per message");
+	assert_non_null(cost);
+	assert_non_null(strstr(cost, "2.5 µs of CPU time (fifo) to 9.2 µs (tcp)"));
+	free(f);
+	run_free(run);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -535,6 +711,10 @@ int main(void)
 		cmocka_unit_test(test_peer_levels_and_means),
 		cmocka_unit_test(test_pause_finding),
 		cmocka_unit_test(test_csv_round_trip),
+		cmocka_unit_test(test_columns_print_their_statistic),
+		cmocka_unit_test_setup_teardown(test_plot_band_and_loss, test_env_setup,
+						test_env_teardown),
+		cmocka_unit_test(test_cost_finding_names_cheapest),
 		cmocka_unit_test_setup_teardown(test_report_dir, test_env_setup, test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_report_dir_missing, test_env_setup,
 						test_env_teardown),
