@@ -204,7 +204,8 @@ static const char env_usage[] =
 	"Print the environment record (machine, kernel, compiler, revision, date).\n";
 
 static const char netlab_usage[] =
-	"usage: ipclab bench netlab DIR [--format text|markdown] [--data FILE] [--strict]\n"
+	"usage: ipclab bench netlab DIR [DIR...] [--format text|markdown] [--data FILE]\n"
+	"                           [--strict]\n"
 	"\n"
 	"The table of a `make netlab` run (bench/netlab.sh, docs/NETLAB.md): for every\n"
 	"link condition in DIR/conditions.tsv and each of TCP and UDP, the round trips\n"
@@ -213,7 +214,9 @@ static const char netlab_usage[] =
 	"UDP's from the client's own count (the note of DIR/COND/udp_latency.csv).\n"
 	"\n"
 	"A row whose steps failed is in the table with what they did deliver, and\n"
-	"its first problem is listed below it.\n"
+	"its first problem is listed below it.  With several run directories, the\n"
+	"table is the first one's, and the findings give each figure's spread\n"
+	"over them all.\n"
 	"\n"
 	"  --data FILE    also write the plot data (one line per loss rate) to FILE\n"
 	"  --format F     text (default) or markdown\n"
@@ -702,8 +705,8 @@ static int run_netlab(struct bench_cli *bc, int first, int argc, char **argv)
 {
 	struct ipc_error e = { 0 };
 
-	if (first + 1 != argc) {
-		usage_error(bc, "%s", "name one run directory");
+	if (first >= argc) {
+		usage_error(bc, "%s", "name a run directory");
 		return IPC_USAGE;
 	}
 	if (bc->format != REPORT_TEXT && bc->format != REPORT_MARKDOWN) {
@@ -711,8 +714,8 @@ static int run_netlab(struct bench_cli *bc, int first, int argc, char **argv)
 		return IPC_USAGE;
 	}
 	struct netlab_outcome how;
-	if (netlab_report(argv[first], bc->format == REPORT_MARKDOWN, stdout, bc->data_path,
-			  &how, &e) < 0)
+	if (netlab_report((const char *const *)argv + first, argc - first,
+			  bc->format == REPORT_MARKDOWN, stdout, bc->data_path, &how, &e) < 0)
 		return cli_report(&e);
 	if (ferror(stdout) || fflush(stdout) != 0) {
 		fprintf(stderr, "ipclab bench: write the table to stdout: %s\n", strerror(errno));

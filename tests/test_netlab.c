@@ -799,8 +799,9 @@ static void test_table(void **state)
 	FILE *mem = fmemopen(out, sizeof out, "w");
 	struct ipc_error e = { 0 };
 	struct netlab_outcome how;
+	const char *runs[] = { run, run }, *cleans[] = { clean };
 	assert_non_null(mem);
-	assert_int_equal(netlab_report(run, false, mem, data, &how, &e), 0);
+	assert_int_equal(netlab_report(runs, 1, false, mem, data, &how, &e), 0);
 	fclose(mem);
 	assert_int_equal(how.rows, 4);
 	assert_int_equal(how.measured, 4);
@@ -832,11 +833,48 @@ static void test_table(void **state)
 
 	/* Markdown, and a directory that is not a run. */
 	mem = fmemopen(out, sizeof out, "w");
-	assert_int_equal(netlab_report(run, true, mem, NULL, &how, &e), 0);
+	assert_int_equal(netlab_report(runs, 1, true, mem, NULL, &how, &e), 0);
 	fclose(mem);
 	assert_non_null(strstr(out, "| loss10 | udp | 112 | 100 (89.3%) | 12 | 12 | 1 | 2 | 3 |"));
-	assert_int_equal(netlab_report(clean, false, stdout, NULL, &how, &e), -1);
+	assert_int_equal(netlab_report(cleans, 1, false, stdout, NULL, &how, &e), -1);
 	assert_non_null(strstr(e.msg, "conditions.tsv"));
+
+	/* Two runs: the findings give each figure's spread (a second run of
+	 * loss10 only, with other figures). */
+	char run2[600], lossy2[700];
+	snprintf(run2, sizeof run2, "%s/run2", env->dir);
+	snprintf(lossy2, sizeof lossy2, "%s/loss10", run2);
+	assert_int_equal(mkdir(run2, 0700), 0);
+	assert_int_equal(mkdir(lossy2, 0700), 0);
+	put_file(run2, "conditions.tsv", "loss10\t10\t0\t0\t0\tnftables\n");
+	put_file(lossy2, "tcp_latency.csv", HEADER
+		 "latency,tcp,greeting,16,100,1,none,1,30,300,250000,500000,600000,25,5,3,2,0,50,"
+		 "0,0,0,REMOTE\n");
+	put_file(lossy2, "udp_latency.csv", HEADER
+		 "latency,udp,greeting,15,100,1,none,1,21,30,410,500,600,25,5,3,2,0,50,0,8,0,"
+		 "REMOTE LOSSY sent=108 lost=8 resent=8 dup=0 reordered=0 late=0\n");
+	snmp_with(lossy2, "snmp_client_before", 0);
+	snmp_with(lossy2, "snmp_client_after", 9);
+	snmp_with(lossy2, "snmp_server_before", 0);
+	snmp_with(lossy2, "snmp_server_after", 0);
+	const char *both[] = { run, run2 };
+	mem = fmemopen(out, sizeof out, "w");
+	assert_int_equal(netlab_report(both, 2, true, mem, NULL, &how, &e), 0);
+	fclose(mem);
+	assert_non_null(strstr(out, "Over 2 runs: TCP resent 9 to 15 segments, p99 250.000 to "
+				    "400.000 ms, 20.000 to 25.000 ms per request; UDP lost 7.4 to "
+				    "10.7% of its datagrams, p99 0.410 ms, 20.000 ms per request.\n"));
+	assert_null(strstr(out, "Over 1 runs")); /* clean: in one run only */
+	const char *const files2[] = { "loss10/tcp_latency.csv", "loss10/udp_latency.csv",
+		"loss10/snmp_client_before", "loss10/snmp_client_after",
+		"loss10/snmp_server_before", "loss10/snmp_server_after", "conditions.tsv" };
+	for (size_t i = 0; i < sizeof files2 / sizeof files2[0]; i++) {
+		char path2[800];
+		snprintf(path2, sizeof path2, "%s/%s", run2, files2[i]);
+		assert_int_equal(unlink(path2), 0);
+	}
+	assert_int_equal(rmdir(lossy2), 0);
+	assert_int_equal(rmdir(run2), 0);
 
 	/* A row that failed: UDP's latency never finished, TCP's load did not
 	 * either; both are in the table with what they measured, the run's
@@ -848,7 +886,7 @@ static void test_table(void **state)
 		 "tcp load\texited with status 7: connection 2: the server closed it\n"
 		 "udp server\tthe udp server exited during this condition (status 137)\n");
 	mem = fmemopen(out, sizeof out, "w");
-	assert_int_equal(netlab_report(run, false, mem, NULL, &how, &e), 0);
+	assert_int_equal(netlab_report(runs, 1, false, mem, NULL, &how, &e), 0);
 	fclose(mem);
 	assert_int_equal(how.measured, 3);
 	assert_int_equal(how.failed, 2);
@@ -860,7 +898,7 @@ static void test_table(void **state)
 	assert_non_null(strstr(out, "  loss10   tcp tcp load: exited with status 7: connection 2:"));
 	assert_non_null(strstr(out, "  loss10   udp udp latency: exited with status 4: no reply"));
 	mem = fmemopen(out, sizeof out, "w"); /* Markdown: one line each, unwrapped */
-	assert_int_equal(netlab_report(run, true, mem, NULL, &how, &e), 0);
+	assert_int_equal(netlab_report(runs, 1, true, mem, NULL, &how, &e), 0);
 	fclose(mem);
 	assert_non_null(strstr(out, "- loss10 udp: udp latency: exited with status 4: no reply in "
 				    "time (then: udp server; see its problems.tsv)\n"));
