@@ -258,7 +258,7 @@ check_servers() {
 # retransmission timer, which doubles with each loss of the same segment,
 # does not turn a 30 % link into minutes of silence.
 impair() {
-	local dir=$1 loss=$2 delay=$3 dup=$4 reorder=$5 args=() n
+	local dir=$1 loss=$2 delay=$3 dup=$4 reorder=$5 args=()
 	HOW=none
 	[ "$loss$delay$dup$reorder" != 0000 ] || return 0
 	if [ "$HAVE_NETEM" = 1 ]; then
@@ -289,12 +289,12 @@ impair() {
 		ip netns exec "$NS_S" "$NETDELAY" --queue "$QUEUE" --delay "$delay" --reorder "$reorder" \
 			>"$dir/netdelay.txt" 2>"$dir/netdelay.log" </dev/null &
 		NETDELAY_PID=$!
-		for n in $(seq 100); do
+		for _ in $(seq 100); do
 			grep -q '^netdelay: holding' "$dir/netdelay.log" && break
 			kill -0 "$NETDELAY_PID" 2>/dev/null || break
 			sleep 0.05
 		done
-		if [ "$n" = 100 ] || ! queue_rule add; then
+		if ! grep -q '^netdelay: holding' "$dir/netdelay.log" || ! queue_rule add; then
 			HOW="failed: netdelay did not start: $(tail -1 "$dir/netdelay.log")"
 			return 0
 		fi
