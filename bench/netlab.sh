@@ -296,6 +296,9 @@ impair() {
 		done
 		if ! grep -q '^netdelay: holding' "$dir/netdelay.log" || ! queue_rule add; then
 			HOW="failed: netdelay did not start: $(tail -1 "$dir/netdelay.log")"
+			kill -TERM "$NETDELAY_PID" 2>/dev/null
+			wait "$NETDELAY_PID" 2>/dev/null
+			NETDELAY_PID=''
 			return 0
 		fi
 		HOW+=" netdelay, fed by $([ "$HAVE_QUEUE" = nft ] && echo "an nftables queue" || echo "an iptables NFQUEUE") rule at the server's prerouting: holds each packet $delay ms"
@@ -365,7 +368,11 @@ measure() {
 	say "$name: $HOW"
 	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$@" "${HOW#failed: }" >>"$RUN/conditions.tsv"
 	[ "$rc" = 0 ] || return 0
-	[ "${HOW#failed: }" = "$HOW" ] || problem "$dir" link "the condition could not be applied: ${HOW#failed: }"
+	if [ "${HOW#failed: }" != "$HOW" ]; then # not measured: it would be another condition
+		problem "$dir" link "the condition could not be applied: ${HOW#failed: }"
+		unimpair "$dir"
+		return 0
+	fi
 	# A UDP reply later than this is given up on, and the request resent.
 	wait_ms=$((100 + 2 * delay))
 	# No warm-up round trips: every request counts, from the first packet
