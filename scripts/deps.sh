@@ -58,11 +58,12 @@ done
 [ -z "$missing" ] && exit 0
 
 if [ -n "$check" ]; then
-	echo "missing Debian packages:$missing; install them with \`sudo make deps\` (which lists what it installs first), or: sudo apt-get install$missing" >&2
+	# This job's packages only: `make deps` would add every other job's.
+	echo "missing Debian packages:$missing; install them with: sudo apt-get install$missing" >&2
 	exit 1
 fi
 if [ "$(id -u)" -ne 0 ]; then
-	echo "missing Debian packages:$missing; install them with: sudo make deps (or: sudo apt-get install$missing)" >&2
+	echo "missing Debian packages:$missing; install them with: sudo apt-get install$missing" >&2
 	exit 1
 fi
 echo "deps.sh: installing these Debian packages:$missing" >&2
