@@ -83,7 +83,8 @@ static const char latency_usage[] =
 	"                 another network namespace or on another host) instead of\n"
 	"                 forking one: greetings only, this client's CPU time only\n"
 	"  --timeout MS   datagrams: how long to wait for a reply before sending again\n"
-	"                 (default 1000)\n"
+	"                 (default 1000); a stream with --address: before giving up\n"
+	"                 (default 20000)\n"
 	"  --wait block|spin  {spin}: block (default) on the doorbell, or spin\n"
 	"                 on the ring (the row's transport reads <name>-spin)\n"
 	"  --unconnected  datagrams ({datagram}):\n"
@@ -274,7 +275,8 @@ static const char netlab_usage[] =
 	"                 could be measured at all)\n";
 
 /* The texts above quote the defaults: keep them in step. */
-_Static_assert(BENCH_LATENCY_COUNT == 10000 && BENCH_LATENCY_WARMUP == 1000, "latency_usage");
+_Static_assert(BENCH_LATENCY_COUNT == 10000 && BENCH_LATENCY_WARMUP == 1000 &&
+	       BENCH_CHILD_TIMEOUT_MS == 20000, "latency_usage");
 _Static_assert(BENCH_PAUSES_MS == 1000 && PAUSE_MIN_NS == 5000 && PAUSES_CAP == 1048576,
 	       "pauses_usage");
 _Static_assert(BENCH_CONNECT_COUNT == 2000 && BENCH_CONNECT_WARMUP == 100, "connect_usage");
