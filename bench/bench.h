@@ -70,7 +70,8 @@ struct bench_opts {
 	const char *address;        /* latency: greet a server already running there
 				     * (`ipclab serve`, maybe on another host);
 				     * NULL: fork our own */
-	int dgram_timeout_ms;       /* latency: datagram resend wait; 0: the default */
+	int dgram_timeout_ms;       /* latency: datagram resend wait, or with --address a
+				     * stream's wait for a reply; 0: the default */
 	bool unconnected;           /* latency, datagrams: sendto()/recvfrom() with the
 				     * server's address on every message, as sockperf's
 				     * client does, instead of a connected socket */

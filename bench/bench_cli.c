@@ -83,7 +83,8 @@ static const char latency_usage[] =
 	"                 another network namespace or on another host) instead of\n"
 	"                 forking one: greetings only, this client's CPU time only\n"
 	"  --timeout MS   datagrams: how long to wait for a reply before sending again\n"
-	"                 (default 1000)\n"
+	"                 (default 1000); a stream with --address: before giving up\n"
+	"                 (default 20000)\n"
 	"  --wait block|spin  {spin}: block (default) on the doorbell, or spin\n"
 	"                 on the ring (the row's transport reads <name>-spin)\n"
 	"  --unconnected  datagrams ({datagram}):\n"
@@ -254,7 +255,8 @@ static const char env_usage[] =
 	"Print the environment record (machine, kernel, compiler, revision, date).\n";
 
 static const char netlab_usage[] =
-	"usage: ipclab bench netlab DIR [--format text|markdown] [--data FILE] [--strict]\n"
+	"usage: ipclab bench netlab DIR [DIR...] [--format text|markdown] [--data FILE]\n"
+	"                           [--strict]\n"
 	"\n"
 	"The table of a `make netlab` run (bench/netlab.sh, docs/NETLAB.md): for every\n"
 	"link condition in DIR/conditions.tsv and each of TCP and UDP, the round trips\n"
@@ -263,7 +265,9 @@ static const char netlab_usage[] =
 	"UDP's from the client's own count (the note of DIR/COND/udp_latency.csv).\n"
 	"\n"
 	"A row whose steps failed is in the table with what they did deliver, and\n"
-	"its first problem is listed below it.\n"
+	"its first problem is listed below it.  With several run directories, the\n"
+	"table is the first one's, and the findings give each figure's spread\n"
+	"over them all.\n"
 	"\n"
 	"  --data FILE    also write the plot data (one line per loss rate) to FILE\n"
 	"  --format F     text (default) or markdown\n"
@@ -271,7 +275,8 @@ static const char netlab_usage[] =
 	"                 could be measured at all)\n";
 
 /* The texts above quote the defaults: keep them in step. */
-_Static_assert(BENCH_LATENCY_COUNT == 10000 && BENCH_LATENCY_WARMUP == 1000, "latency_usage");
+_Static_assert(BENCH_LATENCY_COUNT == 10000 && BENCH_LATENCY_WARMUP == 1000 &&
+	       BENCH_CHILD_TIMEOUT_MS == 20000, "latency_usage");
 _Static_assert(BENCH_PAUSES_MS == 1000 && PAUSE_MIN_NS == 5000 && PAUSES_CAP == 1048576,
 	       "pauses_usage");
 _Static_assert(BENCH_CONNECT_COUNT == 2000 && BENCH_CONNECT_WARMUP == 100, "connect_usage");
@@ -793,8 +798,8 @@ static int run_netlab(struct bench_cli *bc, int first, int argc, char **argv)
 {
 	struct ipc_error e = { 0 };
 
-	if (first + 1 != argc) {
-		usage_error(bc, "%s", "name one run directory");
+	if (first >= argc) {
+		usage_error(bc, "%s", "name a run directory");
 		return IPC_USAGE;
 	}
 	if (bc->format != REPORT_TEXT && bc->format != REPORT_MARKDOWN) {
@@ -802,8 +807,8 @@ static int run_netlab(struct bench_cli *bc, int first, int argc, char **argv)
 		return IPC_USAGE;
 	}
 	struct netlab_outcome how;
-	if (netlab_report(argv[first], bc->format == REPORT_MARKDOWN, stdout, bc->data_path,
-			  &how, &e) < 0)
+	if (netlab_report((const char *const *)argv + first, argc - first,
+			  bc->format == REPORT_MARKDOWN, stdout, bc->data_path, &how, &e) < 0)
 		return cli_report(&e);
 	if (ferror(stdout) || fflush(stdout) != 0) {
 		fprintf(stderr, "ipclab bench: write the table to stdout: %s\n", strerror(errno));

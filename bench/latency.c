@@ -577,9 +577,12 @@ static int remote_connect(const struct bench_opts *o, struct ipc_conn *c, struct
 	if (!o->t->opaque_fds &&
 	    (io_set_nonblocking(c->rfd, false) < 0 || io_set_nonblocking(c->wfd, false) < 0))
 		ipc_fail(e, IPC_SYSTEM, errno, "fcntl O_NONBLOCK off, %s client", o->t->name);
-	/* A stream client must not wait forever on a server that vanished. */
+	/* A stream client must not wait forever on a server that vanished;
+	 * --timeout lets it wait as long as a bad link's TCP back-off can
+	 * hold a reply (netlab's 30 % loss: tens of seconds). */
 	else if (o->t->kind == IPC_DATAGRAM || o->t->opaque_fds ||
-		 bench_set_rcvtimeo(c->rfd, BENCH_CHILD_TIMEOUT_MS, e) == 0)
+		 bench_set_rcvtimeo(c->rfd, o->dgram_timeout_ms > 0 ? o->dgram_timeout_ms
+								   : BENCH_CHILD_TIMEOUT_MS, e) == 0)
 		return 0;
 	o->t->close(c);
 	return -1;

@@ -78,11 +78,13 @@ int netlab_read_latency(const char *path, struct netlab_line *l, struct ipc_erro
  * what the later ones concern into more; "tcp load" sets load_failed. */
 void netlab_note_problem(const char *line, const char *transport, struct netlab_line *l);
 
-/* The whole report of run directory `dir` to `out` (a table, the problems,
- * the findings in words, then what was applied and how), and the plot data
- * to data_path (NULL: none); *how says what it found. */
-int netlab_report(const char *dir, bool markdown, FILE *out, const char *data_path,
-		  struct netlab_outcome *how, struct ipc_error *e);
+/* The whole report of run directory dirs[0] to `out` (a table, the
+ * problems, the findings in words, then what was applied and how), and the
+ * plot data to data_path (NULL: none); *how says what it found there.  With
+ * more directories (runs of the same conditions), the findings also give
+ * each figure's spread over all of them. */
+int netlab_report(const char *const *dirs, int ndirs, bool markdown, FILE *out,
+		  const char *data_path, struct netlab_outcome *how, struct ipc_error *e);
 
 /* The exit status of `ipclab bench netlab`: 1 when no row was measured, or
  * with `strict` when any row failed; else 0. */

@@ -258,7 +258,7 @@ check_servers() {
 # retransmission timer, which doubles with each loss of the same segment,
 # does not turn a 30 % link into minutes of silence.
 impair() {
-	local dir=$1 loss=$2 delay=$3 dup=$4 reorder=$5 args=() n
+	local dir=$1 loss=$2 delay=$3 dup=$4 reorder=$5 args=()
 	HOW=none
 	[ "$loss$delay$dup$reorder" != 0000 ] || return 0
 	if [ "$HAVE_NETEM" = 1 ]; then
@@ -289,13 +289,16 @@ impair() {
 		ip netns exec "$NS_S" "$NETDELAY" --queue "$QUEUE" --delay "$delay" --reorder "$reorder" \
 			>"$dir/netdelay.txt" 2>"$dir/netdelay.log" </dev/null &
 		NETDELAY_PID=$!
-		for n in $(seq 100); do
+		for _ in $(seq 100); do
 			grep -q '^netdelay: holding' "$dir/netdelay.log" && break
 			kill -0 "$NETDELAY_PID" 2>/dev/null || break
 			sleep 0.05
 		done
-		if [ "$n" = 100 ] || ! queue_rule add; then
+		if ! grep -q '^netdelay: holding' "$dir/netdelay.log" || ! queue_rule add; then
 			HOW="failed: netdelay did not start: $(tail -1 "$dir/netdelay.log")"
+			kill -TERM "$NETDELAY_PID" 2>/dev/null
+			wait "$NETDELAY_PID" 2>/dev/null
+			NETDELAY_PID=''
 			return 0
 		fi
 		HOW+=" netdelay, fed by $([ "$HAVE_QUEUE" = nft ] && echo "an nftables queue" || echo "an iptables NFQUEUE") rule at the server's prerouting: holds each packet $delay ms"
@@ -365,7 +368,11 @@ measure() {
 	say "$name: $HOW"
 	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$@" "${HOW#failed: }" >>"$RUN/conditions.tsv"
 	[ "$rc" = 0 ] || return 0
-	[ "${HOW#failed: }" = "$HOW" ] || problem "$dir" link "the condition could not be applied: ${HOW#failed: }"
+	if [ "${HOW#failed: }" != "$HOW" ]; then # not measured: it would be another condition
+		problem "$dir" link "the condition could not be applied: ${HOW#failed: }"
+		unimpair "$dir"
+		return 0
+	fi
 	# A UDP reply later than this is given up on, and the request resent.
 	wait_ms=$((100 + 2 * delay))
 	# No warm-up round trips: every request counts, from the first packet
@@ -379,9 +386,11 @@ measure() {
 	done
 	in_c cat /proc/net/snmp >"$dir/snmp_client_before"
 	in_s cat /proc/net/snmp >"$dir/snmp_server_before"
+	# The TCP clients wait as long as the server does (start_server): a
+	# reply held up by TCP's back-off is late, not lost.
 	say "  latency tcp: $TRIPS round trips"
 	run_step "$dir" "tcp latency" "$dir/tcp_latency.csv" "$IPCLAB" bench latency tcp \
-		--address "$SERVER" --count "$TRIPS" --warmup 0 --format csv
+		--address "$SERVER" --count "$TRIPS" --warmup 0 --timeout 1000000 --format csv
 	in_c cat /proc/net/snmp >"$dir/snmp_client_after"
 	in_s cat /proc/net/snmp >"$dir/snmp_server_after"
 	say "  latency udp: $TRIPS round trips, resent after $wait_ms ms"
@@ -390,7 +399,7 @@ measure() {
 	say "  load tcp: $LOAD_CLIENTS clients x $LOAD_REQUESTS greetings, $LOAD_PIPELINE in flight each"
 	run_step "$dir" "tcp load" "$dir/tcp_load.csv" "$IPCLAB" load tcp --address "$SERVER" \
 		--clients "$LOAD_CLIENTS" --requests "$LOAD_REQUESTS" --pipeline "$LOAD_PIPELINE" \
-		--timeout 60000 --mode epoll --format csv
+		--timeout 1000000 --mode epoll --format csv
 	unimpair "$dir"
 	check_servers "$dir"
 }

@@ -25,6 +25,14 @@
 static const char *const transports[] = { "tcp", "udp" };
 #define NTRANSPORTS (sizeof transports / sizeof transports[0])
 
+/* One run directory, read. */
+struct netlab_run {
+	struct netlab_condition conds[MAX_CONDITIONS];
+	struct netlab_line lines[MAX_CONDITIONS][NTRANSPORTS];
+	char delays[MAX_CONDITIONS][400];
+	int n;
+};
+
 /* ---- reading ------------------------------------------------------------ */
 
 /* Split one CSV line (RFC 4180 quoting) in place: the number of fields. */
@@ -518,11 +526,84 @@ static bool is_clean(const struct netlab_condition *c)
 
 /* Per condition, in words: what TCP paid to deliver every request, against
  * what UDP lost; beside the clean link's figures when there is one. */
-static void findings(FILE *out, bool md, const struct netlab_condition *conds,
-		     struct netlab_line (*lines)[NTRANSPORTS], int n)
+static int find_condition(const struct netlab_run *r, const char *name)
 {
+	for (int i = 0; i < r->n; i++)
+		if (!strcmp(r->conds[i].name, name) && !r->conds[i].skipped)
+			return i;
+	return -1;
+}
+
+struct range {
+	double lo, hi;
+	int n;
+};
+
+static void widen(struct range *g, double v)
+{
+	if (!isfinite(v))
+		return;
+	if (g->n == 0 || v < g->lo)
+		g->lo = v;
+	if (g->n == 0 || v > g->hi)
+		g->hi = v;
+	g->n++;
+}
+
+/* Condition `name` across the runs, in words (lowest to highest of each
+ * figure); "" unless two runs or more measured it. */
+static void spread_text(char *buf, size_t cap, const struct netlab_run *runs, int nruns,
+			const char *name)
+{
+	/* TCP: retransmitted, p99, ms/request; UDP: lost %, p99, ms/request */
+	static const char *const fmt[6] = { "%.0f", "%.3f", "%.3f", "%.1f", "%.3f", "%.3f" };
+	struct range g[6] = { { 0 } };
+	char t[6][80];
+	int seen = 0;
+
+	buf[0] = '\0';
+	for (int d = 0; d < nruns; d++) {
+		int i = find_condition(&runs[d], name);
+		if (i < 0)
+			continue;
+		const struct netlab_line *tcp = &runs[d].lines[i][0], *udp = &runs[d].lines[i][1];
+		if (tcp->measured) {
+			widen(&g[0], (double)tcp->retrans);
+			widen(&g[1], tcp->p99_ms);
+			widen(&g[2], ms_per_request(tcp));
+		}
+		if (udp->measured && udp->sent) {
+			widen(&g[3], 100.0 * (double)udp->lost / (double)udp->sent);
+			widen(&g[4], udp->p99_ms);
+			widen(&g[5], ms_per_request(udp));
+		}
+		seen += tcp->measured || udp->measured;
+	}
+	if (seen < 2)
+		return;
+	for (int k = 0; k < 6; k++) {
+		char lo[32], hi[32];
+		snprintf(lo, sizeof lo, fmt[k], g[k].lo);
+		snprintf(hi, sizeof hi, fmt[k], g[k].hi);
+		if (!g[k].n)
+			snprintf(t[k], sizeof t[k], "-");
+		else if (!strcmp(lo, hi))
+			snprintf(t[k], sizeof t[k], "%s", lo);
+		else
+			snprintf(t[k], sizeof t[k], "%s to %s", lo, hi);
+	}
+	snprintf(buf, cap, "Over %d runs: TCP resent %s segments, p99 %s ms, %s ms per "
+		 "request; UDP lost %s%% of its datagrams, p99 %s ms, %s ms per request.",
+		 seen, t[0], t[1], t[2], t[3], t[4], t[5]);
+}
+
+static void findings(FILE *out, bool md, const struct netlab_run *runs, int nruns)
+{
+	const struct netlab_condition *conds = runs[0].conds;
+	const struct netlab_line (*lines)[NTRANSPORTS] = runs[0].lines;
+	const int n = runs[0].n;
 	const struct netlab_line *base = NULL;
-	char text[2048], lead[64], p99[24], per[24], bp99[24], bper[24];
+	char text[2048], lead[64], p99[24], per[24], bp99[24], bper[24], spread[600];
 
 	for (int i = 0; i < n && !base; i++)
 		if (is_clean(&conds[i]) && !conds[i].skipped && lines[i][0].measured)
@@ -586,6 +667,9 @@ static void findings(FILE *out, bool md, const struct netlab_condition *conds,
 						      "resent %llu, p99 %s ms, %s ms per request.",
 						      udp->retrans, p99, per);
 		}
+		spread_text(spread, sizeof spread, runs, nruns, conds[i].name);
+		if (spread[0] && k < sizeof text)
+			k += (size_t)snprintf(text + k, sizeof text - k, " %s", spread);
 		wrapped(out, md, lead, text, 11);
 	}
 }
@@ -637,20 +721,20 @@ static int read_conditions(const char *dir, struct netlab_condition *conds, int 
 	return 0;
 }
 
-int netlab_report(const char *dir, bool md, FILE *out, const char *data_path,
-		  struct netlab_outcome *how, struct ipc_error *e)
+/* Reads run directory `dir` into r, adding its rows to *how. */
+static int load_run(const char *dir, struct netlab_run *r, struct netlab_outcome *how,
+		    struct ipc_error *e)
 {
-	struct netlab_condition conds[MAX_CONDITIONS];
-	struct netlab_line lines[MAX_CONDITIONS][NTRANSPORTS];
-	char delays[MAX_CONDITIONS][400];
+	struct netlab_condition *conds = r->conds;
+	struct netlab_line (*lines)[NTRANSPORTS] = r->lines;
+	char (*delays)[400] = r->delays;
 	int n = 0;
 
-	*how = (struct netlab_outcome){ 0 };
 	if (strlen(dir) > PATH_LEN - 64)
 		return ipc_fail(e, IPC_USAGE, 0, "%s: path too long", dir);
 	if (read_conditions(dir, conds, &n, e) < 0)
 		return -1;
-	memset(lines, 0, sizeof lines);
+	memset(r->lines, 0, sizeof r->lines);
 	for (int i = 0; i < n; i++) {
 		char sub[PATH_LEN], path[PATH_LEN + 32];
 		if (snprintf(sub, sizeof sub, "%s/%s", dir, conds[i].name) >= (int)sizeof sub)
@@ -680,6 +764,19 @@ int netlab_report(const char *dir, bool md, FILE *out, const char *data_path,
 			how->failed += lines[i][t].problem[0] != '\0';
 		}
 	}
+	r->n = n;
+	return 0;
+}
+
+/* The report of runs[0], with the spread over all nruns in its findings. */
+static int print_report(struct netlab_run *runs, int nruns, bool md, FILE *out,
+			const char *data_path, const struct netlab_outcome *how,
+			struct ipc_error *e)
+{
+	const struct netlab_condition *conds = runs[0].conds;
+	struct netlab_line (*lines)[NTRANSPORTS] = runs[0].lines;
+	char (*delays)[400] = runs[0].delays;
+	int n = runs[0].n;
 
 	if (md)
 		fputc('\n', out);
@@ -705,7 +802,7 @@ int netlab_report(const char *dir, bool md, FILE *out, const char *data_path,
 				wrapped(out, md, lead, text, 15);
 			}
 	}
-	findings(out, md, conds, lines, n);
+	findings(out, md, runs, nruns);
 	fputs(md ? "\nConditions (applied to the packets from the client to the server):\n\n"
 		 : "\nconditions (applied to the packets from the client to the server):\n", out);
 	for (int i = 0; i < n; i++) {
@@ -726,4 +823,24 @@ int netlab_report(const char *dir, bool md, FILE *out, const char *data_path,
 	if (data_path && write_data(data_path, conds, lines, n, e) < 0)
 		return -1;
 	return 0;
+}
+
+int netlab_report(const char *const *dirs, int ndirs, bool md, FILE *out,
+		  const char *data_path, struct netlab_outcome *how, struct ipc_error *e)
+{
+	struct netlab_run *runs = calloc((size_t)ndirs, sizeof *runs);
+
+	*how = (struct netlab_outcome){ 0 };
+	if (!runs)
+		return ipc_fail(e, IPC_SYSTEM, ENOMEM, "memory for %d runs", ndirs);
+	for (int d = 0; d < ndirs; d++) {
+		struct netlab_outcome other;
+		if (load_run(dirs[d], &runs[d], d ? &other : how, e) < 0) {
+			free(runs);
+			return -1;
+		}
+	}
+	int rc = print_report(runs, ndirs, md, out, data_path, how, e);
+	free(runs);
+	return rc;
 }

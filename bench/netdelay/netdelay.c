@@ -234,7 +234,12 @@ int main(int argc, char **argv)
 		fail("set the queue's length");
 	if (nfq_set_queue_flags(nd.qh, NFQA_CFG_F_FAIL_OPEN, NFQA_CFG_F_FAIL_OPEN) < 0)
 		fail("set the queue to fail open");
-	nfnl_rcvbufsiz(nfq_nfnlh(h), RCVBUF_BYTES);
+	/* It returns the size the kernel granted: less is only a warning,
+	 * since an overflow is counted (unread_lost) when it happens. */
+	unsigned int granted = nfnl_rcvbufsiz(nfq_nfnlh(h), RCVBUF_BYTES);
+	if (granted < RCVBUF_BYTES)
+		fprintf(stderr, "netdelay: warning: receive buffer %u bytes, not %u\n", granted,
+			RCVBUF_BYTES);
 	fprintf(stderr, "netdelay: holding queue %ld: %ld ms, jitter %" PRIu64 " ms, "
 		"%u%% at once, at most %ld held\n", queue, delay_ms, nd.plan.jitter_ns / 1000000u,
 		nd.plan.reorder_pct, limit);
