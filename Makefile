@@ -63,10 +63,14 @@ $(ASAN)/%.o: %.c $(ASAN)/cc-flags
 # dynamic: against libc.so, as most programs are.  `make valgrind` always
 # uses a dynamic build: valgrind cannot follow malloc in a static one.
 LINK    ?= static
+# io_uring (--mode uring, bench latency --io uring): liburing, whose
+# liburing.a is a thin layer of system calls, so it links into the static
+# program as well as into the others.
+URING_LIBS := -luring
 ifeq ($(LINK),static)
-LDLINK  := -static-pie -lm
+LDLINK  := -static-pie $(URING_LIBS) -lm
 else ifeq ($(LINK),dynamic)
-LDLINK  := -Wl,-Bstatic -lm -Wl,-Bdynamic
+LDLINK  := -Wl,-Bstatic $(URING_LIBS) -lm -Wl,-Bdynamic
 else
 $(error LINK=$(LINK): use LINK=static or LINK=dynamic)
 endif
@@ -130,15 +134,15 @@ bin/ipclab: $(REL_LIB) $(REL)/src/main.o $(REL)/ld-flags
 
 # The same objects linked against libc.so, for valgrind.
 $(REL)/ipclab-dynamic: $(REL_LIB) $(REL)/src/main.o $(REL)/ld-flags
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) -lm
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(URING_LIBS) -lm
 
 $(ASAN)/bin/ipclab: $(ASAN_LIB) $(ASAN)/src/main.o
 	@mkdir -p $(@D)
-	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ -lm
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(URING_LIBS) -lm
 
 .PRECIOUS: $(ASAN)/tests/%.o
 $(ASAN)/tests/%: $(ASAN)/tests/%.o $(ASAN)/tests/support.o $(ASAN_LIB)
-	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(TEST_LDFLAGS) -lcmocka -lm
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(TEST_LDFLAGS) -lcmocka $(URING_LIBS) -lm
 
 # The suites that script system-call faults (tests/fault.h) are linked with
 # these calls of the project's code wrapped by tests/fault.c; nothing else is.
@@ -178,7 +182,7 @@ netlab: bin/ipclab
 # The test programs without sanitizers (valgrind cannot run ASan's).
 .PRECIOUS: $(REL)/tests/%.o
 $(REL)/tests/%: $(REL)/tests/%.o $(REL)/tests/support.o $(REL_LIB)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LDFLAGS) -lcmocka -lm
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LDFLAGS) -lcmocka $(URING_LIBS) -lm
 
 # The demos under valgrind, children included, then every test suite with
 # the servers it forks (the ipclab it runs as a user would is the demos'
@@ -233,7 +237,7 @@ $(FUZZ)/%.o: %.c
 	@$(if $(Q),echo "  CC fuzz $<")
 	$(Q)$(FUZZ_CC) $(WARN) $(INCS) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
 $(FUZZ)/fuzz_%: $(FUZZ)/fuzz/fuzz_%.o $(FUZZ_LIB)
-	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer $(FUZZ_LDFLAGS) -o $@ $^ -lm
+	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer $(FUZZ_LDFLAGS) -o $@ $^ $(URING_LIBS) -lm
 # Host names would go to DNS: this target resolves numeric hosts only.
 $(FUZZ)/fuzz_address: FUZZ_LDFLAGS := -Wl,--wrap=getaddrinfo
 .SECONDARY: $(FUZZ_LIB) $(FUZZ_TARGETS:%=$(FUZZ)/fuzz/%.o)

@@ -14,6 +14,7 @@
 #include "io.h"
 #include "lograte.h"
 #include "protocol.h"
+#include "server_uring.h"
 
 /* Every log line of the iterative server goes through a lograte: a client
  * that makes us log on purpose gets one line a second, not one per event. */
@@ -351,6 +352,8 @@ static const char *const mode_names[] = {
 	[SERVE_SELECT] = "select",
 	[SERVE_POLL] = "poll",
 	[SERVE_EPOLL] = "epoll",
+	[SERVE_URING] = "uring",
+	[SERVE_URING_SQPOLL] = "uring-sqpoll",
 };
 
 const char *serve_mode_name(enum serve_mode mode)
@@ -375,6 +378,8 @@ int serve_mode_check(const struct ipc_transport *t, enum serve_mode mode, struct
 		return 0;
 	if ((unsigned)mode >= sizeof mode_names / sizeof mode_names[0])
 		return ipc_fail(e, IPC_USAGE, 0, "unknown server mode %d", (int)mode);
+	if (mode == SERVE_URING || mode == SERVE_URING_SQPOLL)
+		return serve_uring_check(t, e);
 	if (t->kind == IPC_DATAGRAM) {
 		ipc_fail(e, IPC_USAGE, 0, "%s servers have no --mode %s: one datagram socket "
 			 "already receives the requests of every client, so there is no "
@@ -393,6 +398,8 @@ int serve(struct ipc_server *s, const struct serve_opts *o, struct ipc_error *e)
 {
 	if (serve_mode_check(s->t, o->mode, e) < 0)
 		return -1;
+	if (o->mode == SERVE_URING || o->mode == SERVE_URING_SQPOLL)
+		return serve_uring(s, o, e);
 	return o->mode == SERVE_ITERATIVE ? serve_iterative(s, o, e) : serve_mux(s, o, e);
 }
 
