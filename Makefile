@@ -31,6 +31,11 @@ LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c)) \
            pipe/pipe.c fifo/fifo.c unix_stream/unix_stream.c unix_dgram/unix_dgram.c \
            inet/inet_addr.c inet/tcp.c inet/udp.c $(wildcard bench/*.c) \
            socketpair/socketpair.c mqueue/mqueue.c shm/shm.c
+# ZeroMQ (zmq/): in every program but the static bin/ipclab, which cannot
+# link libzmq (src/zmq_handoff.c says why); bin/ipclab-zmq is the driver
+# with them, and bin/ipclab hands it the commands that name them.
+ZMQ_SRC  := zmq/zmq.c
+ZMQ_LIBS := -lzmq
 TESTS   := $(basename $(notdir $(wildcard tests/test_*.c)))
 
 # `make V=1` shows the full compiler command lines.
@@ -41,7 +46,7 @@ ASAN    := build/asan
 .PHONY: all demo test valgrind bench deps deps-test deps-bench clean FORCE \
 	install uninstall man dist distcheck
 .PHONY: netlab
-all: bin/ipclab
+all: bin/ipclab bin/ipclab-zmq
 
 # One object tree per flavour, so a sanitized build never mixes with a plain one.
 # The user's CFLAGS come after ours, so that they win (-O3, -Wno-...).
@@ -132,17 +137,23 @@ bin/ipclab: $(REL_LIB) $(REL)/src/main.o $(REL)/ld-flags
 	    -e "Using 'getaddrinfo' in statically linked" $(REL)/link.log >&2; \
 	  exit $$rc
 
-# The same objects linked against libc.so, for valgrind.
-$(REL)/ipclab-dynamic: $(REL_LIB) $(REL)/src/main.o $(REL)/ld-flags
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(URING_LIBS) -lm
-
-$(ASAN)/bin/ipclab: $(ASAN_LIB) $(ASAN)/src/main.o
+# The same objects and ZeroMQ's linked against the shared libraries: the
+# driver with the ZeroMQ transports, and the build valgrind and the
+# benchmarks run.
+bin/ipclab-zmq: $(REL_LIB) $(ZMQ_SRC:%.c=$(REL)/%.o) $(REL)/src/main.o $(REL)/ld-flags
 	@mkdir -p $(@D)
-	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(URING_LIBS) -lm
+	@$(if $(Q),echo "  LINK    $@ (dynamic, libzmq)")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(URING_LIBS) $(ZMQ_LIBS) -lm
+$(REL)/ipclab-dynamic: $(REL_LIB) $(ZMQ_SRC:%.c=$(REL)/%.o) $(REL)/src/main.o $(REL)/ld-flags
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(URING_LIBS) $(ZMQ_LIBS) -lm
+
+$(ASAN)/bin/ipclab: $(ASAN_LIB) $(ZMQ_SRC:%.c=$(ASAN)/%.o) $(ASAN)/src/main.o
+	@mkdir -p $(@D)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(URING_LIBS) $(ZMQ_LIBS) -lm
 
 .PRECIOUS: $(ASAN)/tests/%.o
-$(ASAN)/tests/%: $(ASAN)/tests/%.o $(ASAN)/tests/support.o $(ASAN_LIB)
-	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(TEST_LDFLAGS) -lcmocka $(URING_LIBS) -lm
+$(ASAN)/tests/%: $(ASAN)/tests/%.o $(ASAN)/tests/support.o $(ASAN_LIB) $(ZMQ_SRC:%.c=$(ASAN)/%.o)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(TEST_LDFLAGS) -lcmocka $(URING_LIBS) $(ZMQ_LIBS) -lm
 
 # The suites that script system-call faults (tests/fault.h) are linked with
 # these calls of the project's code wrapped by tests/fault.c; nothing else is.
@@ -185,8 +196,8 @@ netlab: bin/ipclab
 
 # The test programs without sanitizers (valgrind cannot run ASan's).
 .PRECIOUS: $(REL)/tests/%.o
-$(REL)/tests/%: $(REL)/tests/%.o $(REL)/tests/support.o $(REL_LIB)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LDFLAGS) -lcmocka $(URING_LIBS) -lm
+$(REL)/tests/%: $(REL)/tests/%.o $(REL)/tests/support.o $(REL_LIB) $(ZMQ_SRC:%.c=$(REL)/%.o)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LDFLAGS) -lcmocka $(URING_LIBS) $(ZMQ_LIBS) -lm
 
 # The demos under valgrind, children included, then every test suite with
 # the servers it forks (the ipclab it runs as a user would is the demos'
@@ -333,10 +344,11 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DATA_FILES := $(wildcard bench/*.sh bench/*.awk plots/*.gp)
 DOC_FILES  := README.md $(filter-out docs/ipclab.1.md,$(wildcard docs/*.md))
 
-install: bin/ipclab docs/ipclab.1
+install: bin/ipclab bin/ipclab-zmq docs/ipclab.1
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) \
 	  $(DESTDIR)$(DATADIR)/bench $(DESTDIR)$(DATADIR)/plots $(DESTDIR)$(DOCDIR)
 	install -m 755 bin/ipclab $(DESTDIR)$(BINDIR)/ipclab
+	install -m 755 bin/ipclab-zmq $(DESTDIR)$(BINDIR)/ipclab-zmq
 	install -m 644 docs/ipclab.1 $(DESTDIR)$(MANDIR)/man1/ipclab.1
 	install -m 644 completions/ipclab.bash $(DESTDIR)$(BASHCOMPDIR)/ipclab
 	install -m 755 $(filter %.sh,$(DATA_FILES)) $(DESTDIR)$(DATADIR)/bench
@@ -345,7 +357,8 @@ install: bin/ipclab docs/ipclab.1
 	install -m 644 $(DOC_FILES) $(DESTDIR)$(DOCDIR)
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/ipclab $(DESTDIR)$(MANDIR)/man1/ipclab.1 \
+	rm -f $(DESTDIR)$(BINDIR)/ipclab $(DESTDIR)$(BINDIR)/ipclab-zmq \
+	  $(DESTDIR)$(MANDIR)/man1/ipclab.1 \
 	  $(DESTDIR)$(BASHCOMPDIR)/ipclab
 	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
 

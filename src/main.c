@@ -66,6 +66,7 @@ int main(int argc, char **argv)
 	};
 	struct ipc_error e;
 
+	zmq_handoff(argc, argv);
 	if (argc < 2) {
 		fputs(usage, stderr);
 		return IPC_USAGE;
