@@ -139,6 +139,24 @@ static const struct trace_step steps[] = {
 	{ "shm", "close", NULL, STEP_ANY, 8, NULL, "close() the rendezvous socket" },
 	{ "shm", "unlink", NULL, STEP_ANY, 9, NULL, "unlink() the rendezvous path" },
 	{ "shm", "exit", NULL, STEP_ANY, 10, NULL, "exit" },
+
+	/* ZeroMQ (zmq/zmq.c): the plain socket's own steps are narrated under
+	 * unix_stream or tcp; these are ZeroMQ's, in both flavours. */
+#define ZMQ_STEPS(T) \
+	{ T, "listen", NULL, STEP_ANY, 1, NULL, \
+	  "socket(), bind(), listen(): a plain listening socket, before any fork()" }, \
+	{ T, "zmq_bind", NULL, STEP_ANY, 2, NULL, \
+	  "in the serving process: a ROUTER socket, handed that socket (ZMQ_USE_FD)" }, \
+	{ T, "accept", NULL, STEP_ANY, 3, NULL, \
+	  "a routing id's first message (its connect notice): a new client" }, \
+	{ T, "zmq_msg_recv", NULL, STEP_ANY, 4, NULL, "receive [routing id][request]" }, \
+	{ T, "zmq_send", NULL, STEP_ANY, 5, NULL, "send [routing id][reply]" }, \
+	{ T, "close", NULL, STEP_ANY, 6, NULL, \
+	  "send [routing id][\"\"][close]: the end of the client's stream" }, \
+	{ T, "zmq_close", NULL, STEP_ANY, 7, NULL, "zmq_close() the ROUTER; unlink() its path" }
+	ZMQ_STEPS("zmq_ipc"),
+	ZMQ_STEPS("zmq_tcp"),
+#undef ZMQ_STEPS
 };
 #define NSTEPS (sizeof steps / sizeof steps[0])
 

@@ -349,8 +349,14 @@ static void test_silent_client_times_out(void **state)
 		test_connect(env, env->t, &s, &idle);
 		test_connect(env, env->t, &s, &c);
 		expect_reply(&c, "Frank", 5, "Hello, Frank\n");
+		/* Not dropped: no EOF, no reply.  (ZeroMQ's descriptor may read
+		 * as ready when only its own state changed: then recv() says so.) */
 		struct pollfd p = { .fd = idle.rfd, .events = POLLIN };
-		assert_int_equal(poll(&p, 1, 0), 0); /* not dropped: no EOF, no reply */
+		if (poll(&p, 1, 0) != 0) {
+			char sink[8];
+			struct ipc_error e;
+			assert_int_equal(env->t->recv(&idle, sink, sizeof sink, &e), IPC_WOULD_BLOCK);
+		}
 		expect_reply(&idle, "Gina", 4, "Hello, Gina\n");
 		env->t->close(&c);
 		env->t->close(&idle);
@@ -405,6 +411,7 @@ static int run_case(const struct test_case *tc)
 
 extern const struct ipc_transport pipe_transport, fifo_transport, unix_stream_transport,
 	unix_dgram_transport, tcp_transport, udp_transport, socketpair_transport, mqueue_transport, shm_transport;
+extern const struct ipc_transport zmq_ipc_transport, zmq_tcp_transport;
 
 int main(void)
 {
@@ -438,6 +445,11 @@ int main(void)
 		{ &unix_stream_transport, SERVE_URING },
 		{ &tcp_transport, SERVE_URING },
 		{ &unix_stream_transport, SERVE_URING_SQPOLL },
+		/* ZeroMQ: the server loops, unchanged, over a ROUTER. */
+		{ &zmq_ipc_transport, SERVE_ITERATIVE },
+		{ &zmq_tcp_transport, SERVE_ITERATIVE },
+		{ &zmq_ipc_transport, SERVE_EPOLL },
+		{ &zmq_tcp_transport, SERVE_POLL },
 	};
 	int failed = 0;
 

@@ -699,6 +699,7 @@ static ssize_t server_recv(struct ipc_conn *c, struct zq_conn *zc, void *buf, si
 		return zc->eof ? 0 : IPC_WOULD_BLOCK;
 	}
 	size_t n = zc->in_len < cap ? zc->in_len : cap;
+	ipc_step(c->ctx, c->t->name, "zmq_msg_recv", "%zu bytes from %s", n, c->peer_text);
 	memcpy(buf, zc->inbox, n);
 	memmove(zc->inbox, zc->inbox + n, zc->in_len - n);
 	zc->in_len -= n;
@@ -796,6 +797,7 @@ static ssize_t zq_send(struct ipc_conn *c, const void *buf, size_t len, struct i
 	}
 	if (zmq_send(router, buf, len, ZMQ_DONTWAIT) < 0)
 		return ipc_fail(e, IPC_SYSTEM, 0, "zmq_send to %s: %s", c->peer_text, zerr());
+	ipc_step(c->ctx, c->t->name, "zmq_send", "%zu bytes to %s", len, c->peer_text);
 	return (ssize_t)len;
 }
 
