@@ -88,6 +88,13 @@ GIT_REV := $(shell if [ -e .git ]; then \
 	elif [ -f REVISION ]; then cat REVISION; fi)
 GIT_REV := $(or $(GIT_REV),unknown)
 
+# liburing-dev and libzmq3-dev: `make` says what is missing before the
+# compiler fails on a header.
+.PHONY: deps-build
+deps-build:
+	@scripts/deps.sh --check build
+$(REL)/cc-flags: | deps-build
+
 # Stamps: a file holding the flags a step ran with, rewritten only when they
 # change.  Every object depends on its tree's compile flags, the binary on
 # the link flags: `make CFLAGS=-O3` after `make` rebuilds everything.
@@ -219,7 +226,7 @@ valgrind: $(REL)/ipclab-dynamic $(TESTS:%=$(REL)/tests/%)
 # The one step that installs Debian packages (scripts/deps.sh names them
 # first); the other targets only check and say what is missing.
 deps:
-	@scripts/deps.sh test bench valgrind netlab lab fuzz doc
+	@scripts/deps.sh build test bench valgrind netlab lab fuzz doc
 deps-test:
 	@scripts/deps.sh test
 deps-bench:

@@ -2,7 +2,7 @@
 # scaling.sh RESULTS_DIR - how each server mode copes with many clients
 # (docs/MULTIPLEXING.md).
 #
-# For every mode (iterative, select, poll, epoll) over unix_stream and tcp:
+# For every mode (iterative, select, poll, epoll, uring) over unix_stream and tcp:
 # start `ipclab serve T --mode M`, run `ipclab load` at 1, 2, 4, ... 1000
 # concurrent clients, stop the server.  Reference in the same run: a private
 # redis-server, measured with `redis-benchmark -t ping_inline` at the same
@@ -28,7 +28,7 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 [ -x "$IPCLAB" ] || die "$IPCLAB is missing; build it first with \`make\`"
 
-MODES="iterative select poll epoll"
+MODES="iterative select poll epoll uring"
 TRANSPORTS="unix_stream tcp"
 if quick; then
 	CLIENTS="1 50 1000"

@@ -6,9 +6,9 @@
 # Input: scaling_T_M.dat = clients requests/s p99_us max_us (`ipclab bench report`).
 call 'plots/common.gp' ARG1 ARG2
 
-MODES = "iterative select poll epoll redis"
-MCOLORS = "#d55e00 #e69f00 #0072b2 #009e73 #000000"
-MPOINT = "7 5 9 11 4"
+MODES = "iterative select poll epoll uring redis"
+MCOLORS = "#d55e00 #e69f00 #0072b2 #009e73 #cc79a7 #000000"
+MPOINT = "7 5 9 11 13 4"
 ST = "unix_stream tcp"
 f(t, m) = sprintf("%s/scaling_%s_%s.dat", DATA, t, m)
 mlabel(m) = m eq "redis" ? "redis-server, PING (reference)" : sprintf("ipclab serve --mode %s", m)
@@ -29,7 +29,7 @@ do for [fmt in "png svg"] {
 		set ylabel "thousand requests per second" . (SCALING_LOG ? " (log scale)" : "")
 		if (SCALING_LOG) { set logscale y; set yrange [* : *]; set format y "%g" } else { unset logscale y; set yrange [0 : *]; set format y "%.0f" }
 		unset key
-		plot for [mi = 1 : 4] f(t, word(MODES, mi)) using 1:($2 / 1000) with linespoints lw 2 \
+		plot for [mi = 1 : 5] f(t, word(MODES, mi)) using 1:($2 / 1000) with linespoints lw 2 \
 			pt (word(MPOINT, mi) + 0) ps 1.1 lc rgb word(MCOLORS, mi) notitle, \
 		     f(t, "redis") using 1:($2 / 1000) with linespoints lw 2 dt 2 pt 4 ps 1.1 \
 			lc rgb "#000000" notitle
@@ -40,7 +40,7 @@ do for [fmt in "png svg"] {
 		set format y "%g"
 		# The key sits where p99 is empty: few clients, long waits.
 		if (ti == 1) { set key top left box opaque font ",10" } else { unset key }
-		plot for [mi = 1 : 4] f(t, word(MODES, mi)) using 1:($3 / 1000) with linespoints lw 2 \
+		plot for [mi = 1 : 5] f(t, word(MODES, mi)) using 1:($3 / 1000) with linespoints lw 2 \
 			pt (word(MPOINT, mi) + 0) ps 1.1 lc rgb word(MCOLORS, mi) title mlabel(word(MODES, mi)), \
 		     f(t, "redis") using 1:($3 / 1000) with linespoints lw 2 dt 2 pt 4 ps 1.1 \
 			lc rgb "#000000" title mlabel("redis")

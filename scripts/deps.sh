@@ -1,7 +1,9 @@
 #!/bin/sh
 # deps.sh [--check] GROUP... - the Debian packages a job needs.
+#   build  liburing-dev (the io_uring server mode and client) and libzmq3-dev
+#          (the ZeroMQ transports, in bin/ipclab-zmq): what `make` needs
 #   test   cmocka (unit tests), netcat-openbsd and socat (tests that use
-#          standard tools as clients)
+#          standard tools as clients); the build group's libraries
 #   bench  hyperfine, gnuplot, jq (reads hyperfine's JSON), and the peer tools
 #          the benchmarks compare with: perf (linux-perf), sockperf, qperf;
 #          iproute2 (ss: is a peer server listening yet?); redis-server and
@@ -27,14 +29,15 @@ fi
 packages=""
 for group in "$@"; do
 	case "$group" in
-	test)  packages="$packages libcmocka-dev netcat-openbsd socat" ;;
-	bench) packages="$packages hyperfine gnuplot-nox jq linux-perf sockperf qperf iproute2 redis-server redis-tools" ;;
+	build) packages="$packages liburing-dev libzmq3-dev" ;;
+	test)  packages="$packages libcmocka-dev netcat-openbsd socat liburing-dev libzmq3-dev" ;;
+	bench) packages="$packages liburing-dev libzmq3-dev hyperfine gnuplot-nox jq linux-perf sockperf qperf iproute2 redis-server redis-tools" ;;
 	valgrind) packages="$packages valgrind" ;;
 	netlab) packages="$packages iproute2 nftables gnuplot-nox" ;;
 	lab)   packages="$packages strace pandoc chromium socat iproute2" ;;
 	fuzz)  packages="$packages clang" ;;
 	doc)   packages="$packages pandoc" ;;
-	*) echo "deps.sh: unknown group '$group' (test, bench, valgrind, netlab, lab, fuzz, doc)" >&2; exit 2 ;;
+	*) echo "deps.sh: unknown group '$group' (build, test, bench, valgrind, netlab, lab, fuzz, doc)" >&2; exit 2 ;;
 	esac
 done
 
