@@ -198,8 +198,8 @@ int cli_parse(struct cli *cli, int allowed, int argc, char **argv, struct cli_op
 			break;
 		case LONG_MODE:
 			if (serve_mode_parse(optarg, &o->mode) < 0) {
-				fprintf(stderr, "ipclab %s: --mode wants iterative, select, poll or "
-					"epoll, not '%s'\n", cmd, optarg);
+				fprintf(stderr, "ipclab %s: --mode wants iterative, select, poll, "
+					"epoll, uring or uring-sqpoll, not '%s'\n", cmd, optarg);
 				return -1;
 			}
 			o->mode_given = true;

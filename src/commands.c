@@ -30,7 +30,13 @@ static const char serve_usage[] =
 	"                      poll(2) or epoll(7).  select cannot watch descriptor\n"
 	"                      numbers >= 1024 (FD_SETSIZE): a client beyond that\n"
 	"                      is told \"ERR server busy ...\" and closed.\n"
-	"  --max-clients N     select/poll/epoll: clients served at once (default\n"
+	"  --mode uring|uring-sqpoll\n"
+	"                      one thread, one io_uring (unix_stream, tcp): the\n"
+	"                      kernel accepts, receives into buffers it picks, and\n"
+	"                      sends, and reports each when done.  uring-sqpoll adds\n"
+	"                      a kernel thread polling the ring, which keeps a CPU\n"
+	"                      busy while clients are active.\n"
+	"  --max-clients N     select/poll/epoll/uring: clients served at once (default\n"
 	"                      4096); one more is told \"ERR server busy ...\".\n"
 	"  --idle-timeout MS   a stream client that completes no request and takes\n"
 	"                      no reply for MS milliseconds is disconnected (default\n"
@@ -47,7 +53,8 @@ static const char serve_usage[] =
 	"is no per-client descriptor to multiplex (as with a single shared FIFO).\n"
 	"mqueue and shm take all four too (a queue pair, or a ring with doorbells,\n"
 	"per client).  The pipe and socketpair cannot be served: use `ipclab greet\n"
-	"pipe NAME`.\n";
+	"pipe NAME`.  The two uring modes take the socket transports: unix_stream,\n"
+	"tcp.  zmq_ipc and zmq_tcp (ipclab-zmq) take the first four.\n";
 
 /* SIGINT and SIGTERM arrive as readable data on a signalfd: the server loop
  * polls it beside its sockets, so a signal can never slip in between a

@@ -288,8 +288,8 @@ int cmd_drawback(struct cli *cli, int argc, char **argv)
 	if (!t)
 		return IPC_USAGE;
 	if (serve_mode_parse(mode_name, &mode) < 0) {
-		fprintf(stderr, "ipclab drawback: --mode is iterative, select, poll or epoll, not "
-				"'%s'\n", mode_name);
+		fprintf(stderr, "ipclab drawback: --mode is iterative, select, poll, epoll, uring "
+				"or uring-sqpoll, not '%s'\n", mode_name);
 		return IPC_USAGE;
 	}
 	if (!t->servable) {
