@@ -69,7 +69,7 @@
 #include "ipc.h"
 #include "unixpath.h"
 
-#define ZQ_INBOX_MAX (1 << 20)   /* bytes a client may be ahead of the server */
+#define ZQ_INBOX_MAX (4 << 20)   /* bytes a client may be ahead of the server */
 #define ZQ_PENDING_MAX 4096      /* clients waiting to be accepted */
 #define ZQ_PUMP_BURST 256        /* messages read per pump */
 #define ZQ_CLIENT_HWM 64         /* messages a client queues before send waits */
@@ -334,16 +334,18 @@ static int send_control(void *sock, const void *id, size_t id_len, const char *w
 	return zmq_send(sock, word, strlen(word), ZMQ_DONTWAIT) < 0 ? -1 : 0;
 }
 
-/* Read the ROUTER dry (ZQ_PUMP_BURST messages at most): every message to
- * its connection.  Clients we could not write to may try again. */
-static void pump(struct zq_server *zs)
+/* Read the ROUTER (ZQ_PUMP_BURST messages at most), every message to its
+ * connection, until `until` has bytes (NULL: until it is dry).  Reading no
+ * further than needed leaves the rest in ZeroMQ's queues, whose limits hold
+ * a fast sender back.  Clients we could not write to may try again. */
+static void pump(struct zq_server *zs, const struct zq_conn *until)
 {
 	zmq_msg_t id, part;
 	int n = 0;
 
 	if (!zs->router)
 		return;
-	for (; n < ZQ_PUMP_BURST; n++) {
+	for (; n < ZQ_PUMP_BURST && !(until && (until->in_len || until->eof)); n++) {
 		/* Step 5: a message is [routing id][data...] */
 		zmq_msg_init(&id);
 		if (zmq_msg_recv(&id, zs->router, ZMQ_DONTWAIT) < 0) {
@@ -376,7 +378,7 @@ static void pump(struct zq_server *zs)
 			zmq_msg_close(&part);
 		}
 	}
-	level_mark(&zs->router_ready, n == ZQ_PUMP_BURST || zsock_readable(zs->router));
+	level_mark(&zs->router_ready, zsock_readable(zs->router));
 	/* Replies refused for a full queue: the ROUTER may take them now. */
 	for (unsigned b = 0; n > 0 && zs->blocked > 0 && b < ZQ_BUCKETS; b++)
 		for (struct zq_conn *c = zs->bucket[b]; c; c = c->hnext)
@@ -498,7 +500,7 @@ static int zq_accept(struct ipc_server *s, struct ipc_conn *c, struct ipc_error 
 
 	if (!zs->router && start(s, zs, e) < 0)
 		return -1;
-	pump(zs);
+	pump(zs, NULL);
 	struct zq_conn *zc = zs->pending_head;
 	if (!zc) {
 		level_mark(&zs->accept_ready, false);
@@ -689,8 +691,8 @@ fail:
 static ssize_t server_recv(struct ipc_conn *c, struct zq_conn *zc, void *buf, size_t cap,
 			   struct ipc_error *e)
 {
-	if (zc->srv)
-		pump(zc->srv);
+	if (zc->srv && zc->in_len == 0 && !zc->eof)
+		pump(zc->srv, zc);
 	if (zc->flooded)
 		return ipc_fail(e, IPC_PROTOCOL, 0, "%s sent more than %d bytes ahead of the "
 				"server", c->peer_text, ZQ_INBOX_MAX);
