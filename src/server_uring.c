@@ -719,6 +719,10 @@ int serve_uring(struct ipc_server *s, const struct serve_opts *o, struct ipc_err
 	/* Step 4: the stop descriptor, polled by the ring like the rest. */
 	if (o->stop_fd >= 0) {
 		struct io_uring_sqe *sqe = sqe_get(u);
+		if (!sqe) {
+			ipc_fail(e, IPC_SYSTEM, 0, "io_uring: no submission queue entry");
+			goto out_ring;
+		}
 		io_uring_prep_poll_add(sqe, o->stop_fd, POLLIN);
 		io_uring_sqe_set_data64(sqe, tag(NULL, URING_OP_STOP));
 	}
