@@ -296,31 +296,30 @@ static bool zmq_msg_more_after(void *sock)
 	return zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &len) == 0 && more;
 }
 
+enum control { CTL_CONNECT, CTL_CLOSE, CTL_OTHER };
+
 /* After an empty part: the control word, then anything else is dropped.
- * "close" (or nothing) ends the stream; "connect" only announced it. */
-static bool read_control(void *sock)
+ * "connect" announces a stream; "close", or any other word (a peer that
+ * does not speak our framing), ends it. */
+static enum control read_control(void *sock)
 {
 	zmq_msg_t word;
-	bool close = true;
+	enum control what = CTL_OTHER;
 	for (int k = 0; zmq_msg_more_after(sock); k++) {
 		zmq_msg_init(&word);
 		if (zmq_msg_recv(&word, sock, ZMQ_DONTWAIT) < 0) {
 			zmq_msg_close(&word);
 			break;
 		}
-		if (k == 0)
-			close = !(zmq_msg_size(&word) == 7 && !memcmp(zmq_msg_data(&word), "connect", 7));
+		size_t n = zmq_msg_size(&word);
+		const char *w = zmq_msg_data(&word);
+		if (k == 0 && n == 7 && !memcmp(w, "connect", 7))
+			what = CTL_CONNECT;
+		else if (k == 0 && n == 5 && !memcmp(w, "close", 5))
+			what = CTL_CLOSE;
 		zmq_msg_close(&word);
 	}
-	return close;
-}
-
-static void control(void *router, struct zq_conn *zc)
-{
-	if (read_control(router)) {
-		zc->eof = true;
-		level_mark(&zc->ready, true);
-	}
+	return what;
 }
 
 /* Send a control word: [id][""][word] from the server, [""][word] from a
@@ -352,14 +351,13 @@ static void pump(struct zq_server *zs, const struct zq_conn *until)
 			zmq_msg_close(&id);
 			break;
 		}
-		struct zq_conn *zc = NULL;
+		/* A routing id not seen yet is a new connection, unless its
+		 * message is a close: a client that says goodbye after we
+		 * closed it is no new client.  (A stranger's other words make
+		 * one, closed at once: it is told so.) */
 		size_t idlen = zmq_msg_size(&id);
-		if (idlen > 0 && idlen <= ZQ_ID_MAX) {
-			zc = conn_find(zs, zmq_msg_data(&id), idlen);
-			if (!zc && zs->pending < ZQ_PENDING_MAX)
-				zc = conn_new(zs, zmq_msg_data(&id), idlen);
-		}
-		zmq_msg_close(&id);
+		bool valid = idlen > 0 && idlen <= ZQ_ID_MAX;
+		struct zq_conn *zc = valid ? conn_find(zs, zmq_msg_data(&id), idlen) : NULL;
 		/* The parts after the id: bytes (several parts: the same bytes
 		 * as their concatenation), or an empty part and a control word. */
 		for (int k = 0; zmq_msg_more_after(zs->router); k++) {
@@ -368,15 +366,22 @@ static void pump(struct zq_server *zs, const struct zq_conn *until)
 				zmq_msg_close(&part);
 				break;
 			}
-			if (zc && k == 0 && zmq_msg_size(&part) == 0) {
-				zmq_msg_close(&part);
-				control(zs->router, zc);
-				break;
-			}
-			if (zc)
+			bool is_control = k == 0 && zmq_msg_size(&part) == 0;
+			enum control ctl = is_control ? read_control(zs->router) : CTL_CONNECT;
+			bool closing = is_control && ctl != CTL_CONNECT;
+			if (!zc && valid && ctl != CTL_CLOSE && zs->pending < ZQ_PENDING_MAX)
+				zc = conn_new(zs, zmq_msg_data(&id), idlen);
+			if (zc && closing) {
+				zc->eof = true;
+				level_mark(&zc->ready, true);
+			} else if (zc && !is_control) {
 				conn_take(zc, zmq_msg_data(&part), zmq_msg_size(&part));
+			}
 			zmq_msg_close(&part);
+			if (is_control)
+				break;
 		}
+		zmq_msg_close(&id);
 	}
 	level_mark(&zs->router_ready, zsock_readable(zs->router));
 	/* Replies refused for a full queue: the ROUTER may take them now. */
@@ -730,7 +735,7 @@ static ssize_t client_recv(struct ipc_conn *c, struct zq_client *zc, void *buf, 
 		if (zmq_msg_size(&zc->held) == 0) {
 			zmq_msg_close(&zc->held);
 			zc->holding = false;
-			if (read_control(zc->sock)) {
+			if (read_control(zc->sock) != CTL_CONNECT) {
 				zc->eof = true; /* the server closed us */
 				level_mark(&zc->ready, true);
 				return 0;
