@@ -13,7 +13,8 @@
  *   - --max-clients turns a client away with one line, then its end of
  *     stream;
  *   - the ipc:// path is in the private runtime directory, and is gone
- *     when the server stops.
+ *     when the server stops;
+ *   - bench latency, throughput and connect, and load, run over them.
  */
 #include "support.h"
 
@@ -294,6 +295,37 @@ static void test_path_private_and_removed(void **state)
 	assert_int_equal(errno, ENOENT);
 }
 
+/* The driver's benchmarks and load generator over ZeroMQ, small: each
+ * finishes, every reply checked, and writes its row. */
+static void test_bench_and_load(void **state)
+{
+	ENV;
+	static char out[16384], err[16384];
+	const char *t = env->t->name;
+
+	assert_int_equal(test_run_cli(env, NULL, out, sizeof out, err, sizeof err, "bench",
+				      "latency", t, "--count", "200", "--warmup", "10", "--format",
+				      "csv", NULL), 0);
+	assert_non_null(strstr(out, "\nlatency,"));
+	assert_int_equal(test_run_cli(env, NULL, out, sizeof out, err, sizeof err, "bench",
+				      "throughput", t, "--size", "64K", "--total", "4M", "--format",
+				      "csv", NULL), 0);
+	assert_non_null(strstr(out, "\nthroughput,"));
+	assert_int_equal(test_run_cli(env, NULL, out, sizeof out, err, sizeof err, "bench",
+				      "connect", t, "--count", "20", "--warmup", "2", "--format",
+				      "csv", NULL), 0);
+	assert_non_null(strstr(out, "\nconnect,"));
+
+	struct ipc_server s;
+	struct server_child child;
+	test_server_start(env, env->t, NULL, -1, &s, &child);
+	assert_int_equal(test_run_cli(env, NULL, out, sizeof out, err, sizeof err, "load", t,
+				      "--address", s.addr.text, "--clients", "8", "--requests", "50",
+				      "--pipeline", "4", "--format", "csv", NULL), 0);
+	assert_non_null(strstr(out, "\nload,"));
+	test_server_stop(&child);
+}
+
 #define CASE(test, tc) cmocka_unit_test_prestate_setup_teardown(test, test_env_setup_case, \
 							       test_env_teardown, (void *)(tc))
 
@@ -316,6 +348,7 @@ int main(void)
 			CASE(test_raw_peers, tc),
 			CASE(test_max_clients, tc),
 			CASE(test_path_private_and_removed, tc),
+			CASE(test_bench_and_load, tc),
 		};
 		printf("== %s --mode %s\n", tc->t->name, serve_mode_name(tc->mode));
 		fflush(stdout);
