@@ -3,6 +3,8 @@
 #   make          build bin/ipclab (a static PIE; LINK=dynamic: against libc.so)
 #   make demo     run every demo (builds first)
 #   make test     build the tests with AddressSanitizer + UBSan and run them
+#   make mutate   plant mechanical bugs in MUTATE (a file or folder) one at a
+#                 time and list the ones the tests miss
 #   make bench    the main job: demos, benchmarks and plots
 #   make netlab   TCP and UDP across a lossy veth link between two namespaces (root)
 #   make fuzz     run every libFuzzer target FUZZ_SECONDS (60) seconds each
@@ -24,13 +26,18 @@ CPPFLAGS ?=
 LDFLAGS ?=
 WERROR  ?=
 WARN    := -std=gnu11 -Wall -Wextra $(if $(filter-out 0,$(WERROR)),-Werror) -D_GNU_SOURCE
-INCS    := -Isrc -Iinet -Ibench -Ififo
+# The layers: src/ (the core, and what `ipclab load` shares with the
+# benchmarks: rows, statistics, the environment record), bench/ (measuring),
+# analysis/ (reading and explaining a run).  Code names another folder's
+# header by its folder ("analysis/analysis.h"); only the tests reach into
+# bench/ and analysis/ by bare name (TEST_INCS).
+INCS    := -I. -Isrc -Iinet -Ififo
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c)) \
-           pipe/pipe.c fifo/fifo.c unix_stream/unix_stream.c unix_dgram/unix_dgram.c \
-           inet/inet_addr.c inet/tcp.c inet/udp.c $(wildcard bench/*.c) \
-           socketpair/socketpair.c mqueue/mqueue.c shm/shm.c
+           $(wildcard pipe/*.c fifo/*.c unix_stream/*.c unix_dgram/*.c inet/*.c) \
+           $(wildcard socketpair/*.c mqueue/*.c shm/*.c) \
+           $(wildcard bench/*.c) $(wildcard analysis/*.c)
 # ZeroMQ (zmq/): in every program but the static bin/ipclab, which cannot
 # link libzmq (src/zmq_handoff.c says why); bin/ipclab-zmq is the driver
 # with them, and bin/ipclab hands it the commands that name them.
@@ -62,9 +69,9 @@ $(ASAN)/%.o: %.c $(ASAN)/cc-flags
 	$(Q)$(ASAN_CC) -MMD -MP -c $< -o $@
 
 # How bin/ipclab is linked.  static (the default): a static PIE, with no
-# dynamic loader to run at every start, which takes about 0.2 ms off every
-# `ipclab` command (a quarter of `true`'s whole fork+exec+exit, see
-# docs/BENCHMARKS.md) while keeping address-space randomisation.
+# dynamic loader to run at every start (what that saves is measured in
+# every `make bench`: the process table, list against list-dynamic) while
+# keeping address-space randomisation.
 # dynamic: against libc.so, as most programs are.  `make valgrind` always
 # uses a dynamic build: valgrind cannot follow malloc in a static one.
 LINK    ?= static
@@ -158,6 +165,7 @@ $(ASAN)/bin/ipclab: $(ASAN_LIB) $(ZMQ_SRC:%.c=$(ASAN)/%.o) $(ASAN)/src/main.o
 	@mkdir -p $(@D)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(URING_LIBS) $(ZMQ_LIBS) -lm
 
+$(ASAN)/tests/%.o $(REL)/tests/%.o: INCS += -Ibench -Ianalysis
 .PRECIOUS: $(ASAN)/tests/%.o
 $(ASAN)/tests/%: $(ASAN)/tests/%.o $(ASAN)/tests/support.o $(ASAN_LIB) $(ZMQ_SRC:%.c=$(ASAN)/%.o)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(TEST_LDFLAGS) -lcmocka $(URING_LIBS) $(ZMQ_LIBS) -lm
@@ -166,7 +174,7 @@ $(ASAN)/tests/%: $(ASAN)/tests/%.o $(ASAN)/tests/support.o $(ASAN_LIB) $(ZMQ_SRC
 # these calls of the project's code wrapped by tests/fault.c; nothing else is.
 FAULT_CALLS := read write send recv sendto recvmsg accept4 connect socket open \
 	       poll select epoll_wait clock_gettime
-FAULT_TESTS := test_faults test_io test_mux
+FAULT_TESTS := test_faults test_io test_mux test_lograte test_edges
 $(foreach d,$(ASAN) $(REL),$(FAULT_TESTS:%=$(d)/tests/%)): TEST_LDFLAGS = \
 	$(foreach f,$(FAULT_CALLS),-Wl,--wrap=$(f))
 $(FAULT_TESTS:%=$(ASAN)/tests/%): $(ASAN)/tests/fault.o
@@ -189,7 +197,8 @@ demo: bin/ipclab
 
 # The main job (bench/run.sh, docs/BENCHMARKS.md): the demos, the benchmarks
 # and the plots, into results/<UTC time>/ (results/latest: the newest).
-# QUICK=1 runs every step with few iterations, in under a minute (CI).
+# QUICK=1 runs every step with few iterations (CI): 0:43 to 2:02 on a
+# 2-vCPU VM, quiet to busy.
 QUICK ?=
 bench: bin/ipclab $(REL)/ipclab-dynamic
 	@scripts/deps.sh --check bench
@@ -198,8 +207,23 @@ bench: bin/ipclab $(REL)/ipclab-dynamic
 # Two hosts in one machine (bench/netlab.sh, docs/NETLAB.md): TCP and UDP
 # across a veth link, clean, then lossy, delayed, reordering, duplicating.
 # As root; otherwise it says so and does nothing.  QUICK=1: under a minute.
-netlab: bin/ipclab
-	QUICK=$(QUICK) bash bench/netlab.sh
+# STRICT=1: a row that failed fails the run (otherwise only a run that
+# measured nothing does).
+STRICT ?=
+netlab: bin/ipclab $(REL)/netdelay
+	QUICK=$(QUICK) IPCLAB_NETDELAY=$(CURDIR)/$(REL)/netdelay bash bench/netlab.sh \
+		$(if $(filter-out 0,$(STRICT)),--strict)
+
+# netdelay (bench/netdelay/): netlab's delay and reordering where the kernel
+# has no tc netem; it holds packets a netfilter queue hands it
+# (libnetfilter-queue).  test_netlab runs it and tests its hold queue.
+NETDELAY_LIBS := -lnetfilter_queue -lnfnetlink
+$(REL)/netdelay: $(REL)/bench/netdelay/netdelay.o $(REL)/bench/netdelay/holdq.o $(REL)/ld-flags
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(NETDELAY_LIBS)
+$(ASAN)/netdelay: $(ASAN)/bench/netdelay/netdelay.o $(ASAN)/bench/netdelay/holdq.o
+	$(Q)$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(NETDELAY_LIBS)
+$(ASAN)/tests/test_netlab: $(ASAN)/bench/netdelay/holdq.o | $(ASAN)/netdelay
+$(REL)/tests/test_netlab: $(REL)/bench/netdelay/holdq.o | $(REL)/netdelay
 
 # The test programs without sanitizers (valgrind cannot run ASan's).
 .PRECIOUS: $(REL)/tests/%.o
@@ -233,7 +257,9 @@ deps-bench:
 	@scripts/deps.sh bench
 
 # Each suite is its own program: cmocka prints its summary per suite, and
-# every failing suite is named at the end.
+# every failing suite is named at the end.  Every test runs under a deadline
+# and a check of what it leaves behind (tests/support.h): a hang fails that
+# test by name within seconds, so no outer time-out is needed.
 test:
 	@scripts/deps.sh --check test
 	@$(MAKE) --no-print-directory $(ASAN)/bin/ipclab $(TESTS:%=$(ASAN)/tests/%)
@@ -244,6 +270,25 @@ test:
 	done; \
 	if [ -n "$$failed" ]; then echo "FAILED suites:$$failed"; exit 1; fi; \
 	echo "all $(words $(TESTS)) test suites passed"
+
+# Mutation testing (scripts/mutate.sh): how many planted bugs the tests
+# catch.  Mechanical changes (comparisons, && ||, + -, constants, dropped
+# statements, swapped arguments) to MUTATE (files or folders), MUTATE_MAX
+# of them (0: all) picked by MUTATE_SEED, each built and tested in a scratch
+# copy of the tree (never this one) with the suites that use the file, or
+# MUTATE_TESTS.  Lists the survivors as file:line and a score per folder,
+# also in build/mutate/report.txt.
+#   make mutate MUTATE=src/lograte.c
+#   make mutate MUTATE="unix_dgram src/unixpath.c" MUTATE_MAX=30 MUTATE_TESTS="test_edges"
+MUTATE ?= src/lograte.c
+MUTATE_MAX ?= 20
+MUTATE_SEED ?= 1
+MUTATE_TESTS ?=
+.PHONY: mutate
+mutate:
+	@scripts/deps.sh --check test
+	@sh scripts/mutate.sh -n $(MUTATE_MAX) -s $(MUTATE_SEED) \
+	  $(if $(MUTATE_TESTS),-t "$(MUTATE_TESTS)") $(MUTATE)
 
 # Fuzzing (fuzz/, docs in fuzz/run.sh): libFuzzer targets built with clang,
 # ASan and UBSan.  `make fuzz FUZZ_SECONDS=N` runs each target N seconds and
@@ -301,6 +346,20 @@ lab-test: lab-skel
 	@scripts/deps.sh --check lab
 	@bash lab/test_lab.sh
 
+# The quiz (lab/quiz/*.md, one question a file): `make quiz` asks and grades
+# in a terminal; ANSWERS=FILE grades a file of answers ("03 b" a line), as
+# tests and CI do; `make quiz-key` prints the answer key, from the same files.
+ANSWERS ?=
+.PHONY: quiz quiz-key handout-sections
+quiz:
+	@perl lab/quiz.pl $(if $(ANSWERS),--answers $(ANSWERS))
+quiz-key:
+	@perl lab/quiz.pl --key-md
+# The handout's parts made from the code (the grader's table of checks, its
+# compile line), renewed in lab/handout.md; `make lab-test` fails if stale.
+handout-sections:
+	@perl lab/handout_sections.pl --update lab/handout.md
+
 # The real system calls of each demo under strace, made stable and compared
 # with the references in lab/traces/ (UPDATE=1 rewrites them).
 UPDATE ?=
@@ -334,7 +393,7 @@ docs/ipclab.1: docs/ipclab.1.md $(REL)/version-number
 	  echo "  PANDOC  $@"; \
 	  $(PANDOC) -s -t man -M footer="ipclab $(VERSION)" -o $@ docs/ipclab.1.md; \
 	elif [ -f $@ ]; then echo "  (no pandoc: $@ as shipped)"; touch $@; \
-	else echo "pandoc is not installed, and it builds the man page: run \`sudo make deps\`" >&2; \
+	else echo "pandoc is not installed, and it builds the man page: sudo apt-get install pandoc" >&2; \
 	  exit 1; fi
 $(REL)/version-number: FORCE
 	$(call stamp,$(VERSION))
@@ -351,23 +410,29 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DATA_FILES := $(wildcard bench/*.sh bench/*.awk plots/*.gp)
 DOC_FILES  := README.md $(filter-out docs/ipclab.1.md,$(wildcard docs/*.md))
 
+# Every installed path is quoted for the shell ($(call sq,...)): DESTDIR
+# or PREFIX may hold spaces (or quotes), and an unquoted one would make
+# `install -d` create directories in the source tree, or `rm -rf` remove
+# the wrong ones.
+sq = '$(subst ','\'',$(1))'
 install: bin/ipclab bin/ipclab-zmq docs/ipclab.1
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) \
-	  $(DESTDIR)$(DATADIR)/bench $(DESTDIR)$(DATADIR)/plots $(DESTDIR)$(DOCDIR)
-	install -m 755 bin/ipclab $(DESTDIR)$(BINDIR)/ipclab
-	install -m 755 bin/ipclab-zmq $(DESTDIR)$(BINDIR)/ipclab-zmq
-	install -m 644 docs/ipclab.1 $(DESTDIR)$(MANDIR)/man1/ipclab.1
-	install -m 644 completions/ipclab.bash $(DESTDIR)$(BASHCOMPDIR)/ipclab
-	install -m 755 $(filter %.sh,$(DATA_FILES)) $(DESTDIR)$(DATADIR)/bench
-	$(if $(filter %.awk,$(DATA_FILES)),install -m 644 $(filter %.awk,$(DATA_FILES)) $(DESTDIR)$(DATADIR)/bench)
-	install -m 644 $(filter %.gp,$(DATA_FILES)) $(DESTDIR)$(DATADIR)/plots
-	install -m 644 $(DOC_FILES) $(DESTDIR)$(DOCDIR)
+	install -d $(call sq,$(DESTDIR)$(BINDIR)) $(call sq,$(DESTDIR)$(MANDIR)/man1) \
+	  $(call sq,$(DESTDIR)$(BASHCOMPDIR)) $(call sq,$(DESTDIR)$(DATADIR)/bench) \
+	  $(call sq,$(DESTDIR)$(DATADIR)/plots) $(call sq,$(DESTDIR)$(DOCDIR))
+	install -m 755 bin/ipclab $(call sq,$(DESTDIR)$(BINDIR)/ipclab)
+	install -m 755 bin/ipclab-zmq $(call sq,$(DESTDIR)$(BINDIR)/ipclab-zmq)
+	install -m 644 docs/ipclab.1 $(call sq,$(DESTDIR)$(MANDIR)/man1/ipclab.1)
+	install -m 644 completions/ipclab.bash $(call sq,$(DESTDIR)$(BASHCOMPDIR)/ipclab)
+	install -m 755 $(filter %.sh,$(DATA_FILES)) $(call sq,$(DESTDIR)$(DATADIR)/bench)
+	$(if $(filter %.awk,$(DATA_FILES)),install -m 644 $(filter %.awk,$(DATA_FILES)) $(call sq,$(DESTDIR)$(DATADIR)/bench))
+	install -m 644 $(filter %.gp,$(DATA_FILES)) $(call sq,$(DESTDIR)$(DATADIR)/plots)
+	install -m 644 $(DOC_FILES) $(call sq,$(DESTDIR)$(DOCDIR))
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/ipclab $(DESTDIR)$(BINDIR)/ipclab-zmq \
-	  $(DESTDIR)$(MANDIR)/man1/ipclab.1 \
-	  $(DESTDIR)$(BASHCOMPDIR)/ipclab
-	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+	rm -f $(call sq,$(DESTDIR)$(BINDIR)/ipclab) $(call sq,$(DESTDIR)$(BINDIR)/ipclab-zmq) \
+	  $(call sq,$(DESTDIR)$(MANDIR)/man1/ipclab.1) \
+	  $(call sq,$(DESTDIR)$(BASHCOMPDIR)/ipclab)
+	rm -rf $(call sq,$(DESTDIR)$(DATADIR)) $(call sq,$(DESTDIR)$(DOCDIR))
 
 # `make dist`: the committed files (git ls-files, with what is not yet
 # committed as it is now), the built man page, and the revision in

@@ -31,6 +31,7 @@
 
 #include "ipc.h"
 #include "report.h"
+#include "rungs.h"
 
 /* Defaults, documented in `ipclab bench ... --help`. */
 #define BENCH_LATENCY_COUNT 10000
@@ -63,6 +64,7 @@ struct bench_opts {
 	int pin[2];                 /* CPU of the client (parent), the server (child); -1 none */
 	bool progress;              /* progress lines on stderr */
 	bool no_verify;             /* throughput: count bytes, check none (row noted) */
+	enum copy_rung copy;       /* throughput: the rung of the zero-copy ladder */
 	const char *samples_path;   /* latency, connect: every sample in us, one a line */
 	FILE *warn;                 /* warnings (unpinned, spread, loss); NULL: none */
 	const char *address;        /* latency: greet a server already running there
@@ -91,6 +93,9 @@ struct bench_result {
 int bench_latency(const struct bench_opts *o, struct bench_result *r, struct ipc_error *e);
 int bench_throughput(const struct bench_opts *o, struct bench_result *r, struct ipc_error *e);
 int bench_connect(const struct bench_opts *o, struct bench_result *r, struct ipc_error *e);
+/* `ipclab bench plan STEP DIR [--quick]`: what a step of a run measures,
+ * and the file each result goes to (plan.c). */
+int cmd_bench_plan(int argc, char **argv);
 /* pingpong.c: one cache line between two pinned processes; o->t unused. */
 int bench_pingpong(const struct bench_opts *o, struct bench_result *r, struct ipc_error *e);
 
@@ -178,6 +183,9 @@ void bench_stream_check_init(struct bench_stream_check *v, const unsigned char *
 /* 0, or -1 and IPC_PROTOCOL naming the first wrong byte. */
 int bench_stream_check(struct bench_stream_check *v, const void *buf, size_t n,
 		       struct ipc_error *e);
+/* Count n bytes as received without checking them (a receiver that never
+ * sees them, or --no-verify): the position moves on as if checked. */
+void bench_stream_skip(struct bench_stream_check *v, size_t n);
 
 /* ---- shared by the benchmark files (harness.c) ----------------------- */
 
@@ -212,6 +220,7 @@ struct bench_child_report {
 	unsigned long long messages; /* received (throughput), answered (latency) */
 	unsigned long long bytes;
 	unsigned long long lost;     /* datagram throughput: sequence numbers missing */
+	unsigned long long mapped;   /* throughput --copy zerocopy: bytes mapped, not copied */
 	char msg[IPC_ERR_MAX];
 };
 

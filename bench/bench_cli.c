@@ -16,9 +16,10 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "aggregate.h"
+#include "analysis/analysis.h"
 #include "bench.h"
 #include "cli.h"
+#include "copy.h"
 #include "datadir.h"
 #include "netlab.h"
 #include "pauses.h"
@@ -40,32 +41,38 @@ static const char bench_usage[] =
 	"  netlab DIR                the table of a `make netlab` run (docs/NETLAB.md)\n"
 	"  pingpong                  one cache line passed between two CPUs: the floor\n"
 	"                            under every round trip\n"
+	"  memcpy --size B           one CPU copying B-byte blocks: the ceiling over\n"
+	"                            every throughput\n"
 	"  pauses                    one CPU spinning on the clock: how often, and how\n"
 	"                            long, the machine takes the CPU away\n"
 	"  env                       the environment record alone\n"
-	"  report DIR                a `make bench` run directory -> summary.md, all.csv,\n"
+	"  report DIR                a run directory (bench run) -> summary.md, all.csv,\n"
 	"                            peers.csv and the plots' tables\n"
 	"  transports                what the scripts need to know of each transport\n"
+	"  plan STEP DIR [--quick]   what a step of `run` measures, into which file\n"
 	"\n"
-	"TRANSPORT is a name from `ipclab list`, or `all`.  `ipclab bench SUBCOMMAND\n"
-	"--help` describes each.  Results go to stdout (--format text, csv, json or\n"
-	"markdown; the columns are in docs and bench/report.h), warnings and\n"
+	"TRANSPORT is a name from `ipclab list` ({any}), or `all`.\n"
+	"`ipclab bench SUBCOMMAND --help` describes each.\n"
+	"Results go to stdout (--format text, csv, json or\n"
+	"markdown; BENCHMARKS.md in the documentation lists the columns), warnings and\n"
 	"progress to stderr.\n";
 
 static const char latency_usage[] =
 	"usage: ipclab bench latency TRANSPORT... [--size B] [--count N] [--warmup N]\n"
 	"                            [--pin A,B] [--format F] [--samples FILE] [--progress]\n"
 	"                            [--address ADDR] [--timeout MS] [--unconnected]\n"
+	"                            [--wait block|spin]\n"
 	"                            [--io read|uring]\n"
 	"\n"
 	"Ping-pong between this process (the client) and a forked child (the server)\n"
-	"over TRANSPORT (or `all`); each round trip is timed with CLOCK_MONOTONIC.\n"
+	"over TRANSPORT (or `all`: {any});\n"
+	"each round trip is timed with CLOCK_MONOTONIC.\n"
 	"Reports min, p50, p90, p99, p99.9, max, mean and stddev in microseconds, and\n"
 	"per round trip the CPU time (user+sys) and context switches of both processes.\n"
 	"\n"
 	"  --size B       echo a payload of B bytes (K, M suffixes: x1024) instead of\n"
 	"                 greeting requests; datagrams: at most the transport's limit\n"
-	"                 (unix_dgram 65536, udp 65507)\n"
+	"                 ({dgram-limits})\n"
 	"  --count N      timed round trips (default 10000)\n"
 	"  --warmup N     untimed round trips first (default 1000)\n"
 	"  --pin A,B      client on CPU A, server on CPU B (0,0: the same CPU); without\n"
@@ -78,12 +85,13 @@ static const char latency_usage[] =
 	"                 forking one: greetings only, this client's CPU time only\n"
 	"  --timeout MS   datagrams: how long to wait for a reply before sending again\n"
 	"                 (default 1000)\n"
-	"  --wait W       shm: block (default) on the doorbell, or spin on the ring\n"
-	"                 (the row's transport reads shm-spin)\n"
-	"  --unconnected  datagrams: the client sends with sendto() to the server's\n"
-	"                 address and reads with recvfrom(), as sockperf does, instead\n"
+	"  --wait block|spin  {spin}: block (default) on the doorbell, or spin\n"
+	"                 on the ring (the row's transport reads <name>-spin)\n"
+	"  --unconnected  datagrams ({datagram}):\n"
+	"                 the client sends with sendto() to the server's address\n"
+	"                 and reads with recvfrom(), as sockperf does, instead\n"
 	"                 of connect() once, then send() and recv() (the row's\n"
-	"                 transport reads udp-unconnected, unix_dgram-unconnected)\n"
+	"                 transport reads <name>-unconnected)\n"
 	"  --io IO        streams: how the client moves its bytes: read (default:\n"
 	"                 write() then read()) or uring (the write and the read as two\n"
 	"                 linked requests in one io_uring_enter(); the row's transport\n"
@@ -103,7 +111,7 @@ static const char latency_usage[] =
 static const char throughput_usage[] =
 	"usage: ipclab bench throughput TRANSPORT... --size B [--total BYTES] [--pin A,B]\n"
 	"                               [--format F] [--progress] [--no-verify]\n"
-	"                               [--wait block|spin]\n"
+	"                               [--wait block|spin] [--copy RUNG]\n"
 	"\n"
 	"A one-way stream of B-byte messages from this process to a forked child,\n"
 	"which verifies every byte (each message carries its sequence number) and\n"
@@ -121,18 +129,58 @@ static const char throughput_usage[] =
 	"  --no-verify    count the bytes but check none of them, as lmbench's bw_*\n"
 	"                 do: the cost of the check is the difference (row noted\n"
 	"                 UNVERIFIED; sequence numbers, and so losses, still counted)\n"
+	"  --wait block|spin  {spin}: block (default) on the doorbell, or spin\n"
+	"                 on the ring\n"
+	"  --copy RUNG    how the bytes travel, from two copies of each to none (the\n"
+	"                 row's transport reads pipe-vmsplice, tcp-zerocopy, ...):\n"
+	"%s"
+	"                 A rung applies where the transport's descriptor fits (a pipe,\n"
+	"                 or a TCP socket); with `all`, the others are skipped.\n"
+	"                 Notes: TAGS-ONLY (the body went to /dev/null unseen: each\n"
+	"                 message's 8-byte tag checked), NO-HUGE-PAGES, ZC-COPIED=P%%\n"
+	"                 (MSG_ZEROCOPY sends the kernel copied after all: loopback\n"
+	"                 does), ZC-MAPPED=P%% (received bytes mapped, not read)\n"
+	"\n"
+	"TRANSPORT: one or more of {any}, or `all`.\n"
 	"\n"
 	"UDP may drop datagrams: they are counted (lost=N) and the row is marked\n"
 	"LOSSY; MB/s is then what arrived.  A corrupted, duplicated or reordered\n"
 	"byte is an error (exit status 7), never a figure.\n";
 
+/* throughput_usage with its one %s: the rungs, from the table in copy.c. */
+static void print_throughput_usage(FILE *out)
+{
+	char rungs[1024] = "";
+	size_t len = 0;
+
+	for (int r = 0; r < COPY_RUNGS && len < sizeof rungs; r++)
+		len += (size_t)snprintf(rungs + len, sizeof rungs - len,
+					"                   %-14s %d cop%s: %s\n",
+					copy_rungs[r].name, copy_rungs[r].copies,
+					copy_rungs[r].copies == 1 ? "y" : "ies",
+					copy_rungs[r].how);
+	char text[8192];
+	snprintf(text, sizeof text, throughput_usage, rungs);
+	cli_help(out, text);
+}
+
+static const char memcpy_usage[] =
+	"usage: ipclab bench memcpy --size B [--total BYTES] [--pin A] [--format F]\n"
+	"\n"
+	"One process copying B-byte blocks from one buffer to another with memcpy(),\n"
+	"--total bytes in all (default as throughput's), on CPU A: the bandwidth no\n"
+	"transport that copies can pass, measured where the transports are.  The\n"
+	"row reads as a throughput row whose transport is memcpy; both buffers stay\n"
+	"in the cache up to its size, as a transport's do.\n";
+
 static const char connect_usage[] =
 	"usage: ipclab bench connect TRANSPORT... [--count N] [--warmup N] [--pin A,B]\n"
 	"                            [--format F] [--samples FILE] [--progress]\n"
 	"\n"
-	"Connection set-up cost for the transports that have one (fifo, unix_stream,\n"
-	"tcp; `all` means these three): the client's time from the start of connect\n"
-	"until the first byte written by the freshly accepted server side arrives.\n"
+	"Connection set-up cost for the transports that have one:\n"
+	"{connect} (`all` means those).\n"
+	"The client's time from the start of connect until the first byte written\n"
+	"by the freshly accepted server side arrives.\n"
 	"The server closes first, then the client, so TCP's TIME_WAIT stays on the\n"
 	"server's side and never uses up the client's ports.\n"
 	"\n"
@@ -157,8 +205,9 @@ static const char summarize_usage[] =
 static const char report_usage[] =
 	"usage: ipclab bench report DIR\n"
 	"\n"
-	"Read the run directory DIR that `make bench` left (env.csv, the result rows\n"
-	"of every step, samples/, peers/rounds.tsv, scaling/) and write into it:\n"
+	"Read the run directory DIR that `ipclab bench run` (or `make bench`) left\n"
+	"(env.csv, the result rows of every step, samples/, peers/rounds.tsv,\n"
+	"scaling/) and write into it:\n"
 	"  summary.md     findings first, then the tables they come from\n"
 	"  all.csv        every measurement, one row each (throughput: the median\n"
 	"                 of its rounds)\n"
@@ -182,7 +231,7 @@ static const char pingpong_usage[] =
 	"(default 100000).  A latency row whose transport is `pingpong`.\n";
 
 static const char pauses_usage[] =
-	"usage: ipclab bench pauses [--pin CPU] [--count MS] [--format F]\n"
+	"usage: ipclab bench pauses [--pin CPU] [--duration MS] [--format F]\n"
 	"\n"
 	"One process, pinned to one CPU, reads CLOCK_MONOTONIC in a tight loop (no\n"
 	"system call) for MS milliseconds.  A gap between two readings longer than\n"
@@ -194,7 +243,8 @@ static const char pauses_usage[] =
 	"latency tail that belongs to the machine.\n"
 	"\n"
 	"  --pin CPU      the CPU to measure (one number; default: the CPU it starts on)\n"
-	"  --count MS     the length of the run in milliseconds (default 1000)\n"
+	"  --duration MS  the length of the run in milliseconds (default 1000);\n"
+	"                 --count MS, the old spelling, is still taken\n"
 	"  --format F     text (default), csv, json, markdown\n"
 	"\n"
 	"CSV: the environment record, then a header and one row: kind (`pauses`),\n"
@@ -209,7 +259,7 @@ static const char env_usage[] =
 	"Print the environment record (machine, kernel, compiler, revision, date).\n";
 
 static const char netlab_usage[] =
-	"usage: ipclab bench netlab DIR [--format text|markdown] [--data FILE]\n"
+	"usage: ipclab bench netlab DIR [--format text|markdown] [--data FILE] [--strict]\n"
 	"\n"
 	"The table of a `make netlab` run (bench/netlab.sh, docs/NETLAB.md): for every\n"
 	"link condition in DIR/conditions.tsv and each of TCP and UDP, the round trips\n"
@@ -217,8 +267,13 @@ static const char netlab_usage[] =
 	"TCP's retransmissions come from the kernel's counters (DIR/COND/snmp_*),\n"
 	"UDP's from the client's own count (the note of DIR/COND/udp_latency.csv).\n"
 	"\n"
+	"A row whose steps failed is in the table with what they did deliver, and\n"
+	"its first problem is listed below it.\n"
+	"\n"
 	"  --data FILE    also write the plot data (one line per loss rate) to FILE\n"
-	"  --format F     text (default) or markdown\n";
+	"  --format F     text (default) or markdown\n"
+	"  --strict       exit 1 when any row failed (without it: only when no row\n"
+	"                 could be measured at all)\n";
 
 /* The texts above quote the defaults: keep them in step. */
 _Static_assert(BENCH_LATENCY_COUNT == 10000 && BENCH_LATENCY_WARMUP == 1000, "latency_usage");
@@ -233,7 +288,8 @@ enum {
 	O_SAMPLES = 1 << 4, O_TOTAL = 1 << 5, O_PROGRESS = 1 << 6, O_KIND = 1 << 7,
 	O_TRANSPORT = 1 << 8, O_UNIT = 1 << 9, O_FORMAT = 1 << 10, O_NO_VERIFY = 1 << 11,
 	O_ADDRESS = 1 << 12, O_TIMEOUT = 1 << 13, O_DATA = 1 << 14, O_MODE = 1 << 15,
-	O_WAIT = 1 << 16, O_UNCONNECTED = 1 << 17, O_IO = 1 << 30,
+	O_WAIT = 1 << 16, O_UNCONNECTED = 1 << 17, O_DURATION = 1 << 18, O_STRICT = 1 << 19,
+	O_COPY = 1 << 20, O_IO = 1 << 21,
 };
 
 struct bench_cli {
@@ -246,6 +302,7 @@ struct bench_cli {
 	char pin_text[24];
 	const char *rundir; /* where sockets and FIFOs are made (env record) */
 	const char *data_path; /* netlab --data */
+	bool strict;           /* netlab --strict */
 	enum ipc_wait wait;      /* --wait: shm's block or spin */
 };
 
@@ -299,7 +356,7 @@ static int parse_pin(struct bench_cli *bc, const char *text)
 {
 	int a, b, len = 0;
 	/* One process on one CPU: --pin CPU, and A,B would mean nothing. */
-	if (!strcmp(bc->sub, "pauses")) {
+	if (!strcmp(bc->sub, "pauses") || !strcmp(bc->sub, "memcpy")) {
 		if (sscanf(text, "%d%n", &a, &len) != 1 || text[len] || a < 0 ||
 		    !isdigit((unsigned char)text[0]))
 			return usage_error(bc, "--pin wants one CPU number here, not '%s'", text);
@@ -335,7 +392,8 @@ static int parse_unit(struct bench_cli *bc, const char *text)
 static int parse_options(struct bench_cli *bc, int allowed, int argc, char **argv)
 {
 	enum { L_SAMPLES = 256, L_TOTAL, L_PROGRESS, L_KIND, L_TRANSPORT, L_UNIT, L_WARMUP,
-	       L_NO_VERIFY, L_ADDRESS, L_TIMEOUT, L_DATA, L_MODE, L_WAIT, L_UNCONNECTED, L_IO };
+	       L_NO_VERIFY, L_ADDRESS, L_TIMEOUT, L_DATA, L_MODE, L_WAIT, L_UNCONNECTED,
+	       L_DURATION, L_STRICT, L_COPY, L_IO };
 	static const struct option longs[] = {
 		{ "size", required_argument, NULL, 's' },
 		{ "count", required_argument, NULL, 'n' },
@@ -349,8 +407,11 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 		{ "address", required_argument, NULL, L_ADDRESS },
 		{ "timeout", required_argument, NULL, L_TIMEOUT },
 		{ "data", required_argument, NULL, L_DATA },
+		{ "strict", no_argument, NULL, L_STRICT },
 		{ "wait", required_argument, NULL, L_WAIT },
 		{ "unconnected", no_argument, NULL, L_UNCONNECTED },
+		{ "duration", required_argument, NULL, L_DURATION },
+		{ "copy", required_argument, NULL, L_COPY },
 		{ "io", required_argument, NULL, L_IO },
 		{ "kind", required_argument, NULL, L_KIND },
 		{ "transport", required_argument, NULL, L_TRANSPORT },
@@ -374,7 +435,8 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 			 : ch == L_ADDRESS ? O_ADDRESS : ch == L_TIMEOUT ? O_TIMEOUT
 			 : ch == L_DATA ? O_DATA : ch == L_MODE ? O_MODE
 			 : ch == L_WAIT ? O_WAIT : ch == L_UNCONNECTED ? O_UNCONNECTED
-			 : ch == L_IO ? O_IO : 0;
+			 : ch == L_DURATION ? O_DURATION : ch == L_STRICT ? O_STRICT
+			 : ch == L_COPY ? O_COPY : ch == L_IO ? O_IO : 0;
 		if (need && !(allowed & need)) {
 			/* Not argv[optind - 1]: after "--warmup 3" that is the "3". */
 			char name[32];
@@ -401,6 +463,14 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 				return -1;
 			if (bc->b.count == 0)
 				return usage_error(bc, "--count must be at least 1, not '%s'", optarg);
+			break;
+		case L_DURATION: /* pauses: milliseconds, kept where --count was */
+			if (parse_count(bc, "--duration wants milliseconds, not '%s'", optarg,
+					&bc->b.count) < 0)
+				return -1;
+			if (bc->b.count == 0)
+				return usage_error(bc, "--duration must be at least 1 ms, not '%s'",
+						   optarg);
 			break;
 		case L_WARMUP:
 			if (parse_count(bc, "--warmup wants a number, not '%s'", optarg,
@@ -442,6 +512,18 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 				return usage_error(bc, "--io wants read or uring, not '%s'", optarg);
 			bc->b.io_uring = !strcmp(optarg, "uring");
 			break;
+		case L_COPY:
+			if (copy_rung_parse(optarg, &bc->b.copy) < 0) {
+				char rungs[160] = "";
+				for (int r = 0; r < COPY_RUNGS; r++)
+					snprintf(rungs + strlen(rungs), sizeof rungs - strlen(rungs),
+						 "%s%s", r ? ", " : "", copy_rungs[r].name);
+				fprintf(stderr, "ipclab bench %s: --copy wants one of %s, not '%s'; "
+					"see `ipclab bench %s --help`\n", bc->sub, rungs, optarg,
+					bc->sub);
+				return -1;
+			}
+			break;
 		case L_ADDRESS:
 			bc->b.address = optarg;
 			break;
@@ -457,6 +539,9 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 		}
 		case L_DATA:
 			bc->data_path = optarg;
+			break;
+		case L_STRICT:
+			bc->strict = true;
 			break;
 		case L_WAIT:
 			if (strcmp(optarg, "block") && strcmp(optarg, "spin"))
@@ -494,7 +579,7 @@ typedef int bench_fn(const struct bench_opts *, struct bench_result *, struct ip
 
 static bool has_connection(const struct ipc_transport *t)
 {
-	return t->kind == IPC_STREAM && t->servable;
+	return cli_takes(CLI_USE_CONNECT, t);
 }
 
 /* Each operand is a transport or `all`; rows are printed as they come. */
@@ -502,16 +587,22 @@ static int run_transports(struct cli *cli, struct bench_cli *bc, bench_fn *fn,
 			  int first, int argc, char **argv)
 {
 	const struct ipc_transport *list[16];
+	bool from_all[16];
 	size_t n = 0;
 	bool connect = !strcmp(bc->sub, "connect");
 
 	for (int i = first; i < argc; i++) {
 		for (size_t k = 0; !strcmp(argv[i], "all") && ipc_transports[k]; k++)
-			if (n < 16 && (!connect || has_connection(ipc_transports[k])))
+			if (n < 16 && (!connect || has_connection(ipc_transports[k]))) {
+				from_all[n] = true;
 				list[n++] = ipc_transports[k];
+			}
 		if (!strcmp(argv[i], "all"))
 			continue;
-		const struct ipc_transport *t = cli_transport(argv[i]);
+		char cmd[32];
+		snprintf(cmd, sizeof cmd, "bench %s", bc->sub);
+		const struct ipc_transport *t = cli_transport_for(cmd, connect ? CLI_USE_CONNECT
+									    : CLI_USE_ANY, argv[i]);
 		if (!t)
 			return IPC_USAGE;
 		if (connect && !has_connection(t)) {
@@ -522,11 +613,16 @@ static int run_transports(struct cli *cli, struct bench_cli *bc, bench_fn *fn,
 					      "fork(), and its cost is the pipe() call");
 			return IPC_USAGE;
 		}
-		if (n < 16)
+		if (n < 16) {
+			from_all[n] = false;
 			list[n++] = t;
+		}
 	}
 	if (n == 0) {
-		usage_error(bc, "%s", "which transport? name one or more, or `all`");
+		char names[512];
+		cli_names(connect ? CLI_USE_CONNECT : CLI_USE_ANY, ", ", names, sizeof names);
+		fprintf(stderr, "ipclab bench %s: which transport? one or more of %s, or `all`\n",
+			bc->sub, names);
 		return IPC_USAGE;
 	}
 	if (bc->b.samples_path && n > 1) {
@@ -537,6 +633,7 @@ static int run_transports(struct cli *cli, struct bench_cli *bc, bench_fn *fn,
 	struct env_record env;
 	struct report rep;
 	int status = 0;
+	char skipped[512] = "";
 	cli->ctx.wait = bc->wait;
 	bc->b.ctx = &cli->ctx;
 	env_record_collect(&env, bc->pin_text, bc->rundir);
@@ -545,12 +642,21 @@ static int run_transports(struct cli *cli, struct bench_cli *bc, bench_fn *fn,
 		struct bench_result r;
 		struct ipc_error e = { 0 };
 		bc->b.t = list[i];
-		if (fn(&bc->b, &r, &e) < 0)
-			status = cli_report(&e);
-		else
+		if (fn(&bc->b, &r, &e) == 0)
 			report_add(&rep, &r.row);
+		else if (from_all[i] && bc->b.copy != COPY_RW && e.status == IPC_USAGE)
+			/* `all` with a rung: only the transports whose descriptor fits */
+			snprintf(skipped + strlen(skipped), sizeof skipped - strlen(skipped), "%s%s",
+				 skipped[0] ? ", " : "", list[i]->name);
+		else
+			status = cli_report(&e);
 	}
 	report_end(&rep);
+	if (skipped[0])
+		fprintf(stderr, "ipclab bench %s: --copy %s needs a %s: skipped %s\n", bc->sub,
+			copy_rungs[bc->b.copy].name,
+			copy_rungs[bc->b.copy].needs == COPY_PIPE ? "pipe" : "TCP socket",
+			skipped);
 	if (ferror(stdout) || fflush(stdout) != 0) {
 		fprintf(stderr, "ipclab bench: write the results to stdout: %s\n", strerror(errno));
 		return status ? status : IPC_SYSTEM;
@@ -637,8 +743,8 @@ static int run_env(struct bench_cli *bc, int first, int argc)
 	return ferror(stdout) || fflush(stdout) != 0 ? IPC_SYSTEM : 0;
 }
 
-/* No transport: one row of its own. */
-static int run_pingpong(struct cli *cli, struct bench_cli *bc, int first, int argc)
+/* A row of the machine alone, no transport: pingpong, memcpy. */
+static int run_machine(struct cli *cli, struct bench_cli *bc, int first, int argc, bench_fn *fn)
 {
 	struct bench_result r;
 	struct ipc_error e = { 0 };
@@ -650,14 +756,10 @@ static int run_pingpong(struct cli *cli, struct bench_cli *bc, int first, int ar
 		usage_error(bc, "%s", "takes no transport: it measures the hardware alone");
 		return IPC_USAGE;
 	}
-	if (!bc->b.count)
-		bc->b.count = 1000000;
-	if (!bc->warmup_set)
-		bc->b.warmup = 100000;
 	bc->b.ctx = &cli->ctx;
 	env_record_collect(&env, bc->pin_text, bc->rundir);
 	report_begin(&rep, stdout, bc->format, &env);
-	if (bench_pingpong(&bc->b, &r, &e) < 0)
+	if (fn(&bc->b, &r, &e) < 0)
 		status = cli_report(&e);
 	else
 		report_add(&rep, &r.row);
@@ -679,7 +781,7 @@ static int run_pauses(struct bench_cli *bc, int first, int argc)
 		usage_error(bc, "%s", "takes no operands: it measures the CPU alone");
 		return IPC_USAGE;
 	}
-	/* --count is milliseconds here. */
+	/* --duration (or the old --count) is milliseconds here. */
 	unsigned long ms = bc->b.count ? bc->b.count : BENCH_PAUSES_MS;
 	if (bench_pauses(bc->b.pin[0], ms, &r, &e) < 0)
 		return cli_report(&e);
@@ -710,14 +812,15 @@ static int run_netlab(struct bench_cli *bc, int first, int argc, char **argv)
 		usage_error(bc, "%s", "--format is text or markdown here");
 		return IPC_USAGE;
 	}
+	struct netlab_outcome how;
 	if (netlab_report(argv[first], bc->format == REPORT_MARKDOWN, stdout, bc->data_path,
-			  &e) < 0)
+			  &how, &e) < 0)
 		return cli_report(&e);
 	if (ferror(stdout) || fflush(stdout) != 0) {
 		fprintf(stderr, "ipclab bench: write the table to stdout: %s\n", strerror(errno));
 		return IPC_SYSTEM;
 	}
-	return 0;
+	return netlab_exit_status(&how, bc->strict);
 }
 
 int cmd_bench(struct cli *cli, int argc, char **argv)
@@ -732,8 +835,8 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 		  O_SIZE | O_COUNT | O_WARMUP | O_PIN | O_FORMAT | O_SAMPLES | O_PROGRESS |
 		  O_ADDRESS | O_TIMEOUT | O_WAIT | O_UNCONNECTED | O_IO, bench_latency },
 		{ "throughput", throughput_usage,
-		  O_SIZE | O_TOTAL | O_PIN | O_FORMAT | O_PROGRESS | O_NO_VERIFY | O_WAIT,
-		  bench_throughput },
+		  O_SIZE | O_TOTAL | O_PIN | O_FORMAT | O_PROGRESS | O_NO_VERIFY | O_WAIT |
+		  O_COPY, bench_throughput },
 		{ "connect", connect_usage,
 		  O_COUNT | O_WARMUP | O_PIN | O_FORMAT | O_SAMPLES | O_PROGRESS, bench_connect },
 		{ "summarize", summarize_usage, O_KIND | O_TRANSPORT | O_SIZE | O_UNIT | O_PIN |
@@ -741,19 +844,23 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 		{ "env", env_usage, O_FORMAT | O_PIN, NULL },
 		{ "pingpong", pingpong_usage, O_COUNT | O_WARMUP | O_PIN | O_FORMAT | O_SAMPLES,
 		  bench_pingpong },
-		{ "pauses", pauses_usage, O_COUNT | O_PIN | O_FORMAT, NULL },
-		{ "netlab", netlab_usage, O_FORMAT | O_DATA, NULL },
+		/* --count MS: the old spelling of --duration, still taken. */
+		{ "pauses", pauses_usage, O_DURATION | O_COUNT | O_PIN | O_FORMAT, NULL },
+		{ "memcpy", memcpy_usage, O_SIZE | O_TOTAL | O_PIN | O_FORMAT, NULL },
+		{ "netlab", netlab_usage, O_FORMAT | O_DATA | O_STRICT, NULL },
 		{ "report", report_usage, 0, NULL },
 		{ "transports", transports_usage, 0, NULL },
 	};
 
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 	    !strcmp(argv[1], "help")) {
-		fputs(bench_usage, argc < 2 ? stderr : stdout);
+		cli_help(argc < 2 ? stderr : stdout, bench_usage);
 		return argc < 2 ? IPC_USAGE : 0;
 	}
 	if (!strcmp(argv[1], "run") || !strcmp(argv[1], "plot"))
 		return cmd_bench_script(cli, argc - 1, argv + 1);
+	if (!strcmp(argv[1], "plan"))
+		return cmd_bench_plan(argc - 1, argv + 1);
 	for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
 		if (strcmp(argv[1], subs[i].name))
 			continue;
@@ -770,7 +877,10 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 		if (first < 0)
 			return IPC_USAGE;
 		if (bc.help) {
-			fputs(subs[i].usage, stdout);
+			if (subs[i].usage == throughput_usage)
+				print_throughput_usage(stdout);
+			else
+				cli_help(stdout, subs[i].usage);
 			return 0;
 		}
 		first += 1; /* back to indices of argv */
@@ -785,8 +895,20 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 			return run_report(&bc, first, argc, argv);
 		if (!strcmp(bc.sub, "transports"))
 			return run_list(&bc, first, argc);
-		if (!strcmp(bc.sub, "pingpong"))
-			return run_pingpong(cli, &bc, first, argc);
+		if (!strcmp(bc.sub, "pingpong")) {
+			if (!bc.b.count)
+				bc.b.count = 1000000;
+			if (!bc.warmup_set)
+				bc.b.warmup = 100000;
+			return run_machine(cli, &bc, first, argc, bench_pingpong);
+		}
+		if (!strcmp(bc.sub, "memcpy")) {
+			if (!bc.size_set) {
+				usage_error(&bc, "%s", "--size is required");
+				return IPC_USAGE;
+			}
+			return run_machine(cli, &bc, first, argc, bench_memcpy);
+		}
 		if (!strcmp(bc.sub, "pauses"))
 			return run_pauses(&bc, first, argc);
 		if (!strcmp(bc.sub, "throughput") && !bc.size_set) {

@@ -594,10 +594,12 @@ int bench_finish_latency(struct bench_result *r, const struct bench_opts *o, uin
 	}
 	if (stats_high_spread(&r->row.lat_us)) {
 		bench_note(r, "HIGH-SPREAD");
+		bool pinned = strcmp(r->pin, "none") != 0;
 		bench_warn(o->warn, "%s %s: high spread, p99 %.3f us > %.0f x "
-			"p50 %.3f us; pin the processes and quiet the machine",
-			r->row.kind, r->row.transport, r->row.lat_us.p99, STATS_SPREAD_FACTOR,
-			r->row.lat_us.p50);
+			"p50 %.3f us; %s", r->row.kind, r->row.transport, r->row.lat_us.p99,
+			STATS_SPREAD_FACTOR, r->row.lat_us.p50, pinned
+			? "quiet the machine (`ipclab bench pauses` measures its own pauses)"
+			: "pin the processes (--pin A,B) and quiet the machine");
 	}
 	return 0;
 }

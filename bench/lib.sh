@@ -13,11 +13,33 @@ SERVER_PIDS=()
 export BENCH_T0
 # Progress: run.sh sets BENCH_STEP ("3/9 latency") and BENCH_LEFT (its
 # estimate of the seconds left, "" before it has one).
+# Each line also goes to $BENCH_PROGRESS (when set), whose age the
+# heartbeat (progress_heartbeat) watches.
 say() {
 	local t=$((EPOCHSECONDS - BENCH_T0)) left=""
-	[ -z "${BENCH_LEFT:-}" ] || left=", about $(((BENCH_LEFT + 59) / 60)) min left"
+	if [ -n "${BENCH_LEFT:-}" ] && [ "$BENCH_LEFT" -ge 100 ]; then
+		left=", about $(((BENCH_LEFT + 30) / 60)) min left"
+	elif [ -n "${BENCH_LEFT:-}" ]; then
+		left=", about $(((BENCH_LEFT + 9) / 10 * 10)) s left"
+	fi
 	printf '[bench %d:%02d%s] %s%s\n' $((t / 60)) $((t % 60)) "$left" \
 		"${BENCH_STEP:+step $BENCH_STEP: }" "$*" >&2
+	[ -z "${BENCH_PROGRESS:-}" ] || printf '%s\t%s\t%s\n' "${BENCH_STEP:-}" \
+		"$((EPOCHSECONDS + ${BENCH_LEFT:-0}))" "${BENCH_LEFT:+1}" >"$BENCH_PROGRESS"
+}
+# progress_heartbeat - in the background: when no line came for 10 s, say
+# that the step goes on, with the time left counted down from the last
+# estimate.  Stopped with the servers at the end of the run.
+progress_heartbeat() {
+	local step end has
+	while sleep 2; do
+		[ -f "$BENCH_PROGRESS" ] || continue
+		[ $((EPOCHSECONDS - $(stat -c %Y "$BENCH_PROGRESS"))) -ge 10 ] || continue
+		IFS=$'\t' read -r step end has <"$BENCH_PROGRESS" || continue
+		BENCH_STEP=$step BENCH_LEFT=
+		[ -z "$has" ] || BENCH_LEFT=$((end > EPOCHSECONDS ? end - EPOCHSECONDS : 0))
+		say "still measuring"
+	done
 }
 # Warnings are kept (one line per cause) and printed together at the end
 # of the run (run.sh); outside a run they go straight to stderr.

@@ -12,6 +12,12 @@
  *   DIR/NAME/snmp_{client,server}_{before,after}
  *                        /proc/net/snmp inside each namespace around the
  *                        TCP latency run: the kernel's retransmissions
+ *   DIR/NAME/problems.tsv  what went wrong, a line each, first first:
+ *                        what ("tcp latency", "udp latency", "tcp load",
+ *                        "tcp server", "udp server", "netdelay", "link"),
+ *                        a tab, one line of text; absent: nothing did
+ *   DIR/NAME/netdelay.txt  netdelay's counts (arrived= held= ...), when it
+ *                        delayed this condition's packets
  */
 #ifndef IPCLAB_NETLAB_H
 #define IPCLAB_NETLAB_H
@@ -39,6 +45,15 @@ struct netlab_line {
 	double p50_ms, p99_ms;
 	double trips_per_s;
 	double load_per_s;         /* `ipclab load` greetings/s; < 0: none */
+	bool load_failed;          /* its load step failed */
+	char problem[320];         /* the row's first problem; "": none */
+	char more[160];            /* what went wrong after it: "tcp load, ..." */
+};
+
+/* What a report found: rows (condition x transport, skipped ones not
+ * counted), those measured, those with a problem. */
+struct netlab_outcome {
+	int rows, measured, failed;
 };
 
 /* One line of conditions.tsv into c: 0, or -1 when it is malformed. */
@@ -58,9 +73,19 @@ void netlab_parse_note(const char *note, struct netlab_line *l);
  * 0; 1 when the file does not exist; -1 with e when it is unreadable. */
 int netlab_read_latency(const char *path, struct netlab_line *l, struct ipc_error *e);
 
-/* The whole report of run directory `dir` to `out` (a table, then what
- * was applied and how), and the plot data to data_path (NULL: none). */
+/* One line of problems.tsv into l when it concerns `transport` (its first
+ * word is the transport, or it names neither): the first one into problem,
+ * what the later ones concern into more; "tcp load" sets load_failed. */
+void netlab_note_problem(const char *line, const char *transport, struct netlab_line *l);
+
+/* The whole report of run directory `dir` to `out` (a table, the problems,
+ * the findings in words, then what was applied and how), and the plot data
+ * to data_path (NULL: none); *how says what it found. */
 int netlab_report(const char *dir, bool markdown, FILE *out, const char *data_path,
-		  struct ipc_error *e);
+		  struct netlab_outcome *how, struct ipc_error *e);
+
+/* The exit status of `ipclab bench netlab`: 1 when no row was measured, or
+ * with `strict` when any row failed; else 0. */
+int netlab_exit_status(const struct netlab_outcome *how, bool strict);
 
 #endif

@@ -3,15 +3,18 @@
 # network namespaces joined by a veth pair, first over a clean link, then
 # over one that loses, delays, reorders or duplicates packets.
 #
-#   bench/netlab.sh            1,000 round trips per transport and condition: 4 minutes
-#   QUICK=1 bench/netlab.sh    100 of them, in under a minute (CI)
+#   bench/netlab.sh [--strict]   1,000 round trips per transport and condition
+#   QUICK=1 bench/netlab.sh      100 of them, in about a minute (CI)
 #
 # Needs root (namespaces, links, packet filters); without it, it says so and
-# exits 0 having done nothing.  Impairments come from the kernel: tc netem
-# when the kernel has sch_netem, else nftables for loss and duplication;
-# what the kernel cannot do is skipped with a line saying so.  Everything it
-# creates (namespaces, the veth pair, qdiscs, nftables tables, servers, the
-# runtime directory) is removed at the end, on Ctrl-C and on any failure.
+# exits 0 having done nothing.  Impairments: tc netem when the kernel has
+# sch_netem; else nftables drops and copies packets, and netdelay
+# (bench/netdelay/) holds them back, fed by a netfilter queue rule.  A step
+# that fails is recorded in its condition's problems.tsv and the run goes
+# on; `ipclab bench netlab` decides the exit status (--strict: any failed
+# row fails the run).  Everything it creates (namespaces, the veth pair,
+# qdiscs, rules, servers, netdelay, the runtime directory) is removed at
+# the end, on Ctrl-C and on any failure.
 # Results: results/netlab-<UTC time>/ (results/netlab-latest: the newest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,12 +30,18 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 0
 fi
 
+STRICT=
+[ "${1:-}" != --strict ] || STRICT=--strict
 IPCLAB=${IPCLAB_BIN:-$PWD/bin/ipclab}
+NETDELAY=${IPCLAB_NETDELAY:-$PWD/build/release/netdelay}
 [ -x "$IPCLAB" ] || die "$IPCLAB is missing; build it first with \`make\`"
 scripts/deps.sh --check netlab || die "the packages netlab needs are missing (see above)"
 
 quick() { [ -n "${QUICK:-}" ] && [ "$QUICK" != 0 ]; }
-if quick; then TRIPS=100 LOAD_REQUESTS=25; else TRIPS=1000 LOAD_REQUESTS=200; fi
+# STEP_LIMIT: a client still running after this many seconds is stopped and
+# its row reported as failed (a 30 % link's worst back-off stalls last tens
+# of seconds; a step is minutes at most).
+if quick; then TRIPS=100 LOAD_REQUESTS=25 STEP_LIMIT=180; else TRIPS=1000 LOAD_REQUESTS=200 STEP_LIMIT=900; fi
 LOAD_CLIENTS=4 LOAD_PIPELINE=4
 
 # The two hosts.  The addresses come from TEST-NET-2 (RFC 5737), which is
@@ -46,20 +55,21 @@ ADDR_C=198.51.100.1 ADDR_S=198.51.100.2
 PORT=7411
 SERVER=$ADDR_S:$PORT
 NFT_TABLE=ipclab_netlab
+QUEUE=0 # netfilter queue numbers are per namespace: no other run sees ours
 in_c() { ip netns exec "$NS_C" "$@"; }
 in_s() { ip netns exec "$NS_S" "$@"; }
 
 # ---- cleanup: whatever happens, nothing stays ------------------------------
-SERVER_PIDS=()
+declare -A SERVER_PID=()
 CREATED_NS=()
-IPCLAB_DIR=
+IPCLAB_DIR='' NETDELAY_PID=''
 cleanup() {
 	local rc=$? pid ns
 	trap - EXIT INT TERM
-	for pid in "${SERVER_PIDS[@]}"; do
+	for pid in "${SERVER_PID[@]}" $NETDELAY_PID; do
 		kill -TERM "$pid" 2>/dev/null || true
 	done
-	for pid in "${SERVER_PIDS[@]}"; do
+	for pid in "${SERVER_PID[@]}" $NETDELAY_PID; do
 		wait "$pid" 2>/dev/null || true
 	done
 	for ns in "${CREATED_NS[@]}"; do
@@ -68,12 +78,8 @@ cleanup() {
 		for pid in $(ip netns pids "$ns" 2>/dev/null); do
 			kill -KILL "$pid" 2>/dev/null || true
 		done
-		# Each namespace holds its end of the link, its qdisc and its
-		# nftables table: deleting it deletes them.  Said anyway, in
-		# case a kernel keeps the namespace alive a little longer.
-		ip netns exec "$ns" nft delete table ip "$NFT_TABLE" 2>/dev/null || true
-		ip netns exec "$ns" tc qdisc del dev "$DEV_C" root 2>/dev/null || true
-		ip netns exec "$ns" tc qdisc del dev "$DEV_S" root 2>/dev/null || true
+		# It holds its end of the link, its qdisc and its rules:
+		# deleting it deletes them.
 		ip netns delete "$ns" 2>/dev/null || warn "could not delete namespace $ns"
 	done
 	ip link delete "$DEV_C" 2>/dev/null || true # made, not yet moved
@@ -148,8 +154,24 @@ build_lab() {
 	in_s ip link set "$DEV_S" up
 }
 
-# What the kernel offers: netem, else nftables, else nothing.
-HAVE_NETEM=0 HAVE_NFT=0 NETEM_WHY='' NFT_WHY=''
+# A rule that hands the packets from the client to netfilter queue $QUEUE,
+# as they arrive at the server: nftables' `queue` where the kernel has it
+# (nft_queue), else iptables' NFQUEUE target.  `bypass`: while no program
+# holds the queue, packets pass (netdelay is started first, stopped last).
+queue_rule() { # add|del
+	if [ "$HAVE_QUEUE" = nft ] && [ "$1" = del ]; then
+		in_s nft delete table ip "${NFT_TABLE}_q"
+	elif [ "$HAVE_QUEUE" = nft ]; then
+		printf 'table ip %s { chain q { type filter hook prerouting priority -300; %s; }; }\n' \
+			"${NFT_TABLE}_q" "ip saddr $ADDR_C queue num $QUEUE bypass" | in_s nft -f -
+	else
+		in_s iptables -t raw "$([ "$1" = add ] && echo -A || echo -D)" PREROUTING \
+			-s "$ADDR_C" -j NFQUEUE --queue-num "$QUEUE" --queue-bypass
+	fi
+}
+
+# What the kernel offers: netem, else nftables (and a queue for netdelay).
+HAVE_NETEM=0 HAVE_NFT=0 HAVE_QUEUE='' NETEM_WHY='' NFT_WHY='' QUEUE_WHY=''
 probe_kernel() {
 	local err
 	if err=$(in_c tc qdisc add dev "$DEV_C" root netem delay 0ms 2>&1); then
@@ -166,44 +188,77 @@ probe_kernel() {
 	else
 		NFT_WHY="nftables: ${err//$'\n'/ }"
 	fi
+	if [ "$HAVE_NETEM" = 0 ] && [ ! -x "$NETDELAY" ]; then
+		QUEUE_WHY="$NETDELAY is missing (make $NETDELAY)"
+	elif [ "$HAVE_NETEM" = 0 ]; then
+		for HAVE_QUEUE in nft iptables ''; do
+			[ -n "$HAVE_QUEUE" ] || break
+			command -v "$HAVE_QUEUE" >/dev/null 2>&1 || continue
+			queue_rule add 2>/dev/null && queue_rule del 2>/dev/null && break
+		done
+		[ -n "$HAVE_QUEUE" ] || QUEUE_WHY="neither nftables' queue nor iptables' NFQUEUE works here"
+	fi
 	if [ "$HAVE_NETEM" = 1 ]; then
 		say "impairments: tc netem (the kernel has sch_netem)"
 	elif [ "$HAVE_NFT" = 1 ]; then
-		say "impairments: nftables for loss and duplication ($NETEM_WHY)"
+		say "impairments: nftables for loss and duplication; for delay and reordering: ${HAVE_QUEUE:+netdelay, fed by $HAVE_QUEUE}${QUEUE_WHY} ($NETEM_WHY)"
 	else
 		say "impairments: none available ($NETEM_WHY; $NFT_WHY): only the clean link runs"
 	fi
 }
 
-start_servers() {
-	local log
+# start_server tcp|udp (again, after it died: its log goes on).  The TCP
+# server's idle time-out is 1,000 s, not the default 10 s: a connection
+# whose segment is lost again and again waits out TCP's doubling back-off
+# (0.2, 0.4 ... 120 s) in silence, and the server cannot tell that silence
+# from an idle client.  TCP itself gives up on a connection after about
+# 924 s of unanswered retransmissions (tcp_retries2 = 15), so 1,000 s never
+# cuts off a connection TCP still holds.
+start_server() {
+	local t=$1 log=$RUN/server_$1.log n
+	n=$(grep -c '^listening on ' "$log" 2>/dev/null) || true
+	# `ip netns exec` execs the server: $! is the server itself.
+	if [ "$t" = tcp ]; then
+		ip netns exec "$NS_S" "$IPCLAB" serve tcp --address "$SERVER" --mode epoll \
+			--idle-timeout 1000000 >>"$log" 2>&1 </dev/null &
+	else
+		ip netns exec "$NS_S" "$IPCLAB" serve udp --address "$SERVER" >>"$log" 2>&1 </dev/null &
+	fi
+	SERVER_PID[$t]=$!
+	for _ in $(seq 100); do
+		[ "$(grep -c '^listening on ' "$log")" -gt "${n:-0}" ] && return 0
+		kill -0 "$!" 2>/dev/null || die "the $t server did not start: $(tail -3 "$log")"
+		sleep 0.05
+	done
+	die "the $t server is not listening after 5 s: $(tail -3 "$log")"
+}
+
+# problem DIR WHAT TEXT - one line of DIR/problems.tsv (netlab.h).
+problem() {
+	printf '%s\t%s\n' "$2" "${3//$'\n'/ }" >>"$1/problems.tsv"
+	say "  problem: $2: $3"
+}
+
+# A server that died during a row: said in that row, and started again.
+check_servers() {
+	local t rc
 	for t in tcp udp; do
-		log=$RUN/server_$t.log
-		# `ip netns exec` execs the server: $! is the server itself.
-		if [ "$t" = tcp ]; then
-			ip netns exec "$NS_S" "$IPCLAB" serve tcp --address "$SERVER" --mode epoll \
-				>"$log" 2>&1 </dev/null &
-		else
-			ip netns exec "$NS_S" "$IPCLAB" serve udp --address "$SERVER" >"$log" 2>&1 </dev/null &
-		fi
-		SERVER_PIDS+=("$!")
-		for _ in $(seq 100); do
-			grep -q '^listening on ' "$log" && break
-			kill -0 "$!" 2>/dev/null || die "the $t server did not start: $(cat "$log")"
-			sleep 0.05
-		done
-		grep -q '^listening on ' "$log" || die "the $t server is not listening after 5 s: $(cat "$log")"
+		kill -0 "${SERVER_PID[$t]}" 2>/dev/null && continue
+		rc=0
+		wait "${SERVER_PID[$t]}" || rc=$?
+		problem "$1" "$t server" "the $t server exited during this condition (status $rc$([ "$rc" -gt 128 ] && echo ", signal $((rc - 128))")); it was started again for the next one"
+		start_server "$t"
 	done
 }
 
-# impair NAME LOSS DELAY DUP REORDER - apply one condition to the packets
+# impair DIR LOSS DELAY DUP REORDER - apply one condition to the packets
 # from the client to the server, or say why not.  Sets HOW.  One direction
 # only: the requests (and TCP's data segments) meet the bad link, the
 # replies and TCP's acknowledgements come back clean, so a TCP sender's
 # retransmission timer, which doubles with each loss of the same segment,
 # does not turn a 30 % link into minutes of silence.
 impair() {
-	local loss=$2 delay=$3 dup=$4 reorder=$5 args=()
+	local dir=$1 loss=$2 delay=$3 dup=$4 reorder=$5 args=() n
 	HOW=none
 	[ "$loss$delay$dup$reorder" != 0000 ] || return 0
 	if [ "$HAVE_NETEM" = 1 ]; then
@@ -211,47 +266,58 @@ impair() {
 		[ "$loss" = 0 ] || args+=(loss "$loss%")
 		[ "$dup" = 0 ] || args+=(duplicate "$dup%")
 		[ "$reorder" = 0 ] || args+=(reorder "$reorder%" 50%)
-		in_c tc qdisc add dev "$DEV_C" root netem "${args[@]}"
 		HOW="tc netem on the client's end of the link: netem ${args[*]}"
+		in_c tc qdisc add dev "$DEV_C" root netem "${args[@]}" || HOW="failed: $HOW"
 		return 0
-	fi
-	if [ "$delay" != 0 ] || [ "$reorder" != 0 ]; then
-		HOW="skipped: holding packets back (delay, reordering) needs tc netem, absent here ($NETEM_WHY); nftables only drops and copies"
-		return 1
 	fi
 	if [ "$HAVE_NFT" != 1 ]; then
 		HOW="skipped: no netem ($NETEM_WHY) and no nftables ($NFT_WHY)"
 		return 1
 	fi
+	if [ "$delay$reorder" != 00 ] && [ -z "$HAVE_QUEUE" ]; then
+		HOW="skipped: holding packets back (delay, reordering) needs tc netem ($NETEM_WHY) or netdelay ($QUEUE_WHY)"
+		return 1
+	fi
 	# Packets are dropped as they arrive, in the server's namespace: a
 	# drop on the way out would fail the client's send() with EPERM, which
-	# no real link does.  Copies are made as they leave the client.
-	HOW="nftables (tc netem absent):"
+	# no real link does.  Copies are made as they leave the client.  Held
+	# back: by netdelay, in the server's namespace, before everything else.
+	HOW="(tc netem absent)"
+	if [ "$delay$reorder" != 00 ]; then
+		# Not through in_s: `ip netns exec` must exec netdelay from this
+		# shell, so that $! is netdelay and its parent is this run.
+		ip netns exec "$NS_S" "$NETDELAY" --queue "$QUEUE" --delay "$delay" --reorder "$reorder" \
+			>"$dir/netdelay.txt" 2>"$dir/netdelay.log" </dev/null &
+		NETDELAY_PID=$!
+		for n in $(seq 100); do
+			grep -q '^netdelay: holding' "$dir/netdelay.log" && break
+			kill -0 "$NETDELAY_PID" 2>/dev/null || break
+			sleep 0.05
+		done
+		if [ "$n" = 100 ] || ! queue_rule add; then
+			HOW="failed: netdelay did not start: $(tail -1 "$dir/netdelay.log")"
+			return 0
+		fi
+		HOW+=" netdelay, fed by $([ "$HAVE_QUEUE" = nft ] && echo "an nftables queue" || echo "an iptables NFQUEUE") rule at the server's prerouting: holds each packet $delay ms"
+		[ "$reorder" = 0 ] || HOW+=", but lets $reorder % go at once, ahead of those held"
+	fi
 	if [ "$loss" != 0 ]; then
-		in_s nft -f - <<-EOF
-		table ip $NFT_TABLE {
-			chain in {
-				type filter hook prerouting priority 0; policy accept;
-				ip saddr $ADDR_C numgen random mod 100 < $loss drop
-			}
-		}
-		EOF
-		HOW+=" server's prerouting: numgen random mod 100 < $loss drop"
+		printf 'table ip %s { chain in { type filter hook prerouting priority 0; %s; }; }\n' \
+			"$NFT_TABLE" "ip saddr $ADDR_C numgen random mod 100 < $loss drop" |
+			in_s nft -f - || HOW="failed: $HOW"
+		HOW+=" nftables, server's prerouting: numgen random mod 100 < $loss drop"
 	fi
 	if [ "$dup" != 0 ]; then
-		in_c nft -f - <<-EOF
-		table ip $NFT_TABLE {
-			chain out {
-				type filter hook output priority 0; policy accept;
-				ip daddr $ADDR_S numgen random mod 100 < $dup dup to $ADDR_S device "$DEV_C"
-			}
-		}
-		EOF
-		HOW+=" client's output: numgen random mod 100 < $dup dup to the server"
+		printf 'table ip %s { chain out { type filter hook output priority 0; %s; }; }\n' \
+			"$NFT_TABLE" "ip daddr $ADDR_S numgen random mod 100 < $dup dup to $ADDR_S device \"$DEV_C\"" |
+			in_c nft -f - || HOW="failed: $HOW"
+		HOW+=" nftables, client's output: numgen random mod 100 < $dup dup to the server"
 	fi
 }
 
+# The rules go first, then netdelay, which lets go of all it still holds.
 unimpair() {
+	local dir=$1 rc=0
 	if [ "$HAVE_NETEM" = 1 ]; then
 		in_c tc qdisc del dev "$DEV_C" root 2>/dev/null || true
 	fi
@@ -259,20 +325,29 @@ unimpair() {
 		in_c nft delete table ip "$NFT_TABLE" 2>/dev/null || true
 		in_s nft delete table ip "$NFT_TABLE" 2>/dev/null || true
 	fi
+	[ -n "$NETDELAY_PID" ] || return 0
+	queue_rule del || problem "$dir" link "could not remove the queue rule"
+	if ! kill -TERM "$NETDELAY_PID" 2>/dev/null; then
+		wait "$NETDELAY_PID" || rc=$?
+		problem "$dir" netdelay "netdelay exited during the row (status $rc): $(tail -1 "$dir/netdelay.log")"
+	else
+		wait "$NETDELAY_PID" || problem "$dir" netdelay "netdelay did not stop cleanly: $(tail -1 "$dir/netdelay.log")"
+	fi
+	NETDELAY_PID=
 }
 
-# run_step LOG CMD... - CMD's stdout into LOG; a failure stops the run.
+# run_step DIR WHAT OUT CMD... - CMD's stdout into OUT, in the client's
+# namespace, stopped after STEP_LIMIT seconds.  A failure is a problem of
+# the row, and the run goes on.
 run_step() {
-	local out=$1 rc=0 cmd
-	shift
-	"$@" >"$out.part" 2>"$out.err" || rc=$?
+	local dir=$1 what=$2 out=$3 rc=0 first
+	shift 3
+	timeout -k 5 "$STEP_LIMIT" ip netns exec "$NS_C" "$@" >"$out.part" 2>"$out.err" || rc=$?
 	if [ "$rc" -ne 0 ]; then
-		cmd="$*"
-		# shellcheck disable=SC2016 # the backquotes are text
-		printf 'netlab: error: `%s` exited with status %d:\n' \
-			"${cmd/#in_c /ip netns exec $NS_C }" "$rc" >&2
-		sed 's/^/    /' "$out.err" >&2
-		exit 1
+		first=$(grep -v -m1 'warning:' "$out.err") || first=$(head -1 "$out.err")
+		[ "$rc" -ne 124 ] || first="still running after $STEP_LIMIT s: stopped; $first"
+		problem "$dir" "$what" "exited with status $rc: $first"
+		return 0
 	fi
 	mv "$out.part" "$out"
 	# Unpinned and spread out is what a lossy link's round trips are: only
@@ -283,15 +358,14 @@ run_step() {
 
 # measure NAME LOSS DELAY DUP REORDER
 measure() {
-	local name=$1 delay=$3 dir=$RUN/$1 t wait_ms rc out
+	local name=$1 delay=$3 dir=$RUN/$1 t wait_ms rc=0 out
+	shift
 	mkdir -p "$dir"
-	if ! impair "$@"; then
-		say "$name: $HOW"
-		printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@" "$HOW" >>"$RUN/conditions.tsv"
-		return 0
-	fi
+	impair "$dir" "$@" || rc=$?
 	say "$name: $HOW"
-	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@" "$HOW" >>"$RUN/conditions.tsv"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$@" "${HOW#failed: }" >>"$RUN/conditions.tsv"
+	[ "$rc" = 0 ] || return 0
+	[ "${HOW#failed: }" = "$HOW" ] || problem "$dir" link "the condition could not be applied: ${HOW#failed: }"
 	# A UDP reply later than this is given up on, and the request resent.
 	wait_ms=$((100 + 2 * delay))
 	# No warm-up round trips: every request counts, from the first packet
@@ -306,18 +380,19 @@ measure() {
 	in_c cat /proc/net/snmp >"$dir/snmp_client_before"
 	in_s cat /proc/net/snmp >"$dir/snmp_server_before"
 	say "  latency tcp: $TRIPS round trips"
-	run_step "$dir/tcp_latency.csv" in_c "$IPCLAB" bench latency tcp --address "$SERVER" \
-		--count "$TRIPS" --warmup 0 --format csv
+	run_step "$dir" "tcp latency" "$dir/tcp_latency.csv" "$IPCLAB" bench latency tcp \
+		--address "$SERVER" --count "$TRIPS" --warmup 0 --format csv
 	in_c cat /proc/net/snmp >"$dir/snmp_client_after"
 	in_s cat /proc/net/snmp >"$dir/snmp_server_after"
 	say "  latency udp: $TRIPS round trips, resent after $wait_ms ms"
-	run_step "$dir/udp_latency.csv" in_c "$IPCLAB" bench latency udp --address "$SERVER" \
-		--count "$TRIPS" --warmup 0 --timeout "$wait_ms" --format csv
+	run_step "$dir" "udp latency" "$dir/udp_latency.csv" "$IPCLAB" bench latency udp \
+		--address "$SERVER" --count "$TRIPS" --warmup 0 --timeout "$wait_ms" --format csv
 	say "  load tcp: $LOAD_CLIENTS clients x $LOAD_REQUESTS greetings, $LOAD_PIPELINE in flight each"
-	run_step "$dir/tcp_load.csv" in_c "$IPCLAB" load tcp --address "$SERVER" \
+	run_step "$dir" "tcp load" "$dir/tcp_load.csv" "$IPCLAB" load tcp --address "$SERVER" \
 		--clients "$LOAD_CLIENTS" --requests "$LOAD_REQUESTS" --pipeline "$LOAD_PIPELINE" \
 		--timeout 60000 --mode epoll --format csv
-	unimpair
+	unimpair "$dir"
+	check_servers "$dir"
 }
 
 # ---- the run -----------------------------------------------------------------
@@ -335,7 +410,8 @@ build_lab
 say "lab: $NS_C ($ADDR_C, $DEV_C) <-> $NS_S ($ADDR_S, $DEV_S), servers on $SERVER"
 probe_kernel
 "$IPCLAB" bench env --format text >"$RUN/env.txt"
-start_servers
+start_server tcp
+start_server udp
 printf '# name\tloss_pct\tdelay_ms\tdup_pct\treorder_pct\thow\n' >"$RUN/conditions.tsv"
 
 #       name     loss delay dup reorder
@@ -347,17 +423,20 @@ measure delay20  0    20    0   0
 measure reorder  0    10    0   25
 measure dup10    0    0     10  0
 
+# The table, whatever happened; its exit status is the run's (netlab.h).
 mkdir -p "$RUN/plots"
-"$IPCLAB" bench netlab "$RUN" --data "$RUN/plots/netlab.dat" >"$RUN/table.txt" ||
-	die "\`ipclab bench netlab $RUN\` failed"
-"$IPCLAB" bench netlab "$RUN" --format markdown >"$RUN/table.md"
+status=0
+"$IPCLAB" bench netlab "$RUN" --data "$RUN/plots/netlab.dat" $STRICT >"$RUN/table.txt" ||
+	status=$?
+"$IPCLAB" bench netlab "$RUN" --format markdown >"$RUN/table.md" || true
 if command -v gnuplot >/dev/null 2>&1; then
 	subtitle="$(uname -sr), ${STAMP%%T*}, $TRIPS round trips per point"
 	gnuplot -c plots/netlab.gp "$RUN/plots/netlab.dat" "$RUN/plots" "$subtitle" ||
-		die "gnuplot plots/netlab.gp failed (data in $RUN/plots/netlab.dat)"
+		warn "gnuplot plots/netlab.gp failed (data in $RUN/plots/netlab.dat)"
 else
 	warn "gnuplot is not installed: no plots (data in $RUN/plots/netlab.dat)"
 fi
 ln -sfn "netlab-$STAMP" results/netlab-latest
 cat "$RUN/table.txt"
 say "done in $((EPOCHSECONDS - T0))s: $RUN (results/netlab-latest), plots/netlab.png"
+exit "$status"

@@ -295,6 +295,85 @@ static int read_retrans(const char *dir, unsigned long long *sum, struct ipc_err
 	return 0;
 }
 
+void netlab_note_problem(const char *line, const char *transport, struct netlab_line *l)
+{
+	size_t tlen = strlen(transport);
+	const char *tab = strchr(line, '\t');
+
+	if (!tab)
+		return;
+	bool mine = !strncmp(line, transport, tlen) && line[tlen] == ' ';
+	bool other = false;
+	for (size_t t = 0; t < NTRANSPORTS; t++) {
+		size_t n = strlen(transports[t]);
+		other |= !strncmp(line, transports[t], n) && line[n] == ' ';
+	}
+	if (!mine && other)
+		return;
+	if (mine && !strncmp(line + tlen, " load\t", 6))
+		l->load_failed = true;
+	int what = (int)(tab - line);
+	if (l->problem[0]) {
+		size_t n = strlen(l->more);
+		snprintf(l->more + n, sizeof l->more - n, "%s%.*s", n ? ", " : "", what, line);
+		return;
+	}
+	snprintf(l->problem, sizeof l->problem, "%.*s: %.*s", what, line,
+		 (int)strcspn(tab + 1, "\r\n"), tab + 1);
+}
+
+/* DIR/COND/problems.tsv into the rows of that condition (absent: none). */
+static int read_problems(const char *sub, struct netlab_line *rows, struct ipc_error *e)
+{
+	char path[PATH_LEN + 32], line[LINE_MAX_LEN];
+
+	snprintf(path, sizeof path, "%s/problems.tsv", sub);
+	FILE *in = fopen(path, "r");
+	if (!in && errno == ENOENT)
+		return 0;
+	if (!in)
+		return ipc_fail(e, IPC_SYSTEM, errno, "open %s", path);
+	while (fgets(line, sizeof line, in))
+		for (size_t t = 0; t < NTRANSPORTS; t++)
+			netlab_note_problem(line, transports[t], &rows[t]);
+	fclose(in);
+	return 0;
+}
+
+/* netdelay's counts (DIR/COND/netdelay.txt) in words into buf; "" when it
+ * did not run. */
+static void read_netdelay(const char *sub, char *buf, size_t cap)
+{
+	char path[PATH_LEN + 32], line[LINE_MAX_LEN] = "";
+	static const char *const keys[] = { "arrived=", "held=", "at_once=", "full=",
+					     "released=", "out_of_order=", "unread_lost=" };
+	unsigned long long v[7] = { 0 };
+
+	buf[0] = '\0';
+	snprintf(path, sizeof path, "%s/netdelay.txt", sub);
+	FILE *in = fopen(path, "r");
+	if (!in)
+		return;
+	char *got = fgets(line, sizeof line, in);
+	fclose(in);
+	if (!got || !strstr(line, "arrived=")) {
+		snprintf(buf, cap, "netdelay left no counts (it did not stop cleanly)");
+		return;
+	}
+	for (size_t k = 0; k < 7; k++) {
+		const char *p = strstr(line, keys[k]);
+		/* "held=" must not match inside "max_held=". */
+		while (p && p > line && p[-1] != ' ')
+			p = strstr(p + 1, keys[k]);
+		if (p)
+			v[k] = strtoull(p + strlen(keys[k]), NULL, 10);
+	}
+	snprintf(buf, cap, "netdelay handled %llu packets: held %llu, let %llu go at once "
+		 "(reordering), %llu for lack of room; released %llu, %llu of them after a "
+		 "later one%s", v[0], v[1], v[2], v[3], v[4], v[5],
+		 v[6] ? "; some notices were lost (see netdelay.log)" : "");
+}
+
 /* ---- writing ------------------------------------------------------------ */
 
 static void ms_cell(char *buf, size_t cap, double ms)
@@ -337,17 +416,19 @@ static void table_line(FILE *out, bool md, const struct netlab_condition *c,
 	char p50[24], p99[24], rate[24], load[24], deliv[40];
 
 	if (!l->measured) {
+		const char *why = l->problem[0] ? "failed, see below" : "not measured";
 		if (md)
-			fprintf(out, "| %s | %s | not measured |||||||||||\n", c->name, transport);
+			fprintf(out, "| %s | %s | %s |||||||||||\n", c->name, transport, why);
 		else
-			fprintf(out, "%-10s %-4s not measured (see the run's log)\n", c->name,
-				transport);
+			fprintf(out, "%-10s %-4s %s\n", c->name, transport, why);
 		return;
 	}
 	ms_cell(p50, sizeof p50, l->p50_ms);
 	ms_cell(p99, sizeof p99, l->p99_ms);
 	ms_cell(rate, sizeof rate, ms_per_request(l));
-	if (l->load_per_s >= 0)
+	if (l->load_failed)
+		snprintf(load, sizeof load, "failed");
+	else if (l->load_per_s >= 0)
 		snprintf(load, sizeof load, "%.0f", l->load_per_s);
 	else
 		snprintf(load, sizeof load, "-");
@@ -403,6 +484,126 @@ static int write_data(const char *path, const struct netlab_condition *conds,
 	return 0;
 }
 
+/* lead, then text wrapped at 78 columns, the lines after the first indented
+ * by `indent` spaces (Markdown: one line as it is). */
+static void wrapped(FILE *out, bool md, const char *lead, const char *text, int indent)
+{
+	int col = fprintf(out, "%s", lead);
+
+	if (md) {
+		fprintf(out, "%s\n", text);
+		return;
+	}
+	for (const char *p = text; *p;) {
+		size_t word = strcspn(p, " ");
+		if (col > indent && col + 1 + (int)word > 78) {
+			fprintf(out, "\n%*s", indent, "");
+			col = indent;
+		} else if (p != text) {
+			fputc(' ', out);
+			col++;
+		}
+		fprintf(out, "%.*s", (int)word, p);
+		col += (int)word;
+		p += word;
+		p += strspn(p, " ");
+	}
+	fputc('\n', out);
+}
+
+static bool is_clean(const struct netlab_condition *c)
+{
+	return c->loss_pct == 0 && c->delay_ms == 0 && c->dup_pct == 0 && c->reorder_pct == 0;
+}
+
+/* Per condition, in words: what TCP paid to deliver every request, against
+ * what UDP lost; beside the clean link's figures when there is one. */
+static void findings(FILE *out, bool md, const struct netlab_condition *conds,
+		     struct netlab_line (*lines)[NTRANSPORTS], int n)
+{
+	const struct netlab_line *base = NULL;
+	char text[2048], lead[64], p99[24], per[24], bp99[24], bper[24];
+
+	for (int i = 0; i < n && !base; i++)
+		if (is_clean(&conds[i]) && !conds[i].skipped && lines[i][0].measured)
+			base = &lines[i][0];
+	fputs(md ? "\nFindings:\n\n" : "\nfindings (TCP delivers every request and pays for it in "
+	      "time; UDP pays in losses):\n", out);
+	for (int i = 0; i < n; i++) {
+		const struct netlab_line *tcp = &lines[i][0], *udp = &lines[i][1];
+		size_t k = 0;
+		if (conds[i].skipped)
+			continue;
+		snprintf(lead, sizeof lead, md ? "- **%s**: " : "  %-9s", conds[i].name);
+		if (!tcp->measured) {
+			k += (size_t)snprintf(text + k, sizeof text - k, "TCP's row failed (%s).",
+					      tcp->problem[0] ? tcp->problem : "no result");
+		} else {
+			ms_cell(p99, sizeof p99, tcp->p99_ms);
+			ms_cell(per, sizeof per, ms_per_request(tcp));
+			if (base == tcp || !base) {
+				k += (size_t)snprintf(text + k, sizeof text - k, "TCP delivered %llu "
+						      "of %llu requests with %llu segments resent, "
+						      "p99 %s ms, %s ms per request.",
+						      tcp->delivered, tcp->sent, tcp->retrans, p99, per);
+			} else {
+				ms_cell(bp99, sizeof bp99, base->p99_ms);
+				ms_cell(bper, sizeof bper, ms_per_request(base));
+				char paid[64] = "with no segment resent:";
+				if (tcp->retrans)
+					snprintf(paid, sizeof paid, "and paid for it with %llu "
+						 "segments resent,", tcp->retrans);
+				k += (size_t)snprintf(text + k, sizeof text - k, "TCP delivered %llu "
+						      "of %llu requests, %s a p99 of %s ms (clean: "
+						      "%s) and %s ms per request (clean: %s).",
+						      tcp->delivered, tcp->sent, paid, p99, bp99, per,
+						      bper);
+			}
+		}
+		if (k < sizeof text)
+			k += (size_t)snprintf(text + k, sizeof text - k, " ");
+		if (!udp->measured) {
+			k += (size_t)snprintf(text + k, sizeof text - k, "UDP's row failed (%s).",
+					      udp->problem[0] ? udp->problem : "no result");
+		} else if (k < sizeof text) {
+			ms_cell(p99, sizeof p99, udp->p99_ms);
+			ms_cell(per, sizeof per, ms_per_request(udp));
+			k += (size_t)snprintf(text + k, sizeof text - k, "UDP lost %llu of %llu "
+					      "datagrams (%.1f%%)", udp->lost, udp->sent,
+					      udp->sent ? 100.0 * (double)udp->lost / (double)udp->sent
+							: 0.0);
+			if (udp->dup && k < sizeof text)
+				k += (size_t)snprintf(text + k, sizeof text - k,
+						      ", got %llu answers twice", udp->dup);
+			if (udp->reordered && k < sizeof text)
+				k += (size_t)snprintf(text + k, sizeof text - k,
+						      ", %llu after a later one", udp->reordered);
+			if (udp->late && k < sizeof text)
+				k += (size_t)snprintf(text + k, sizeof text - k,
+						      ", %llu too late", udp->late);
+			if (k < sizeof text)
+				k += (size_t)snprintf(text + k, sizeof text - k, "; its client "
+						      "resent %llu, p99 %s ms, %s ms per request.",
+						      udp->retrans, p99, per);
+		}
+		wrapped(out, md, lead, text, 11);
+	}
+}
+
+int netlab_exit_status(const struct netlab_outcome *how, bool strict)
+{
+	if (how->measured == 0) {
+		fprintf(stderr, "ipclab bench netlab: no row was measured\n");
+		return 1;
+	}
+	if (strict && how->failed) {
+		fprintf(stderr, "ipclab bench netlab: %d of %d rows failed (--strict)\n",
+			how->failed, how->rows);
+		return 1;
+	}
+	return 0;
+}
+
 static int read_conditions(const char *dir, struct netlab_condition *conds, int *n,
 			   struct ipc_error *e)
 {
@@ -437,12 +638,14 @@ static int read_conditions(const char *dir, struct netlab_condition *conds, int 
 }
 
 int netlab_report(const char *dir, bool md, FILE *out, const char *data_path,
-		  struct ipc_error *e)
+		  struct netlab_outcome *how, struct ipc_error *e)
 {
 	struct netlab_condition conds[MAX_CONDITIONS];
 	struct netlab_line lines[MAX_CONDITIONS][NTRANSPORTS];
+	char delays[MAX_CONDITIONS][400];
 	int n = 0;
 
+	*how = (struct netlab_outcome){ 0 };
 	if (strlen(dir) > PATH_LEN - 64)
 		return ipc_fail(e, IPC_USAGE, 0, "%s: path too long", dir);
 	if (read_conditions(dir, conds, &n, e) < 0)
@@ -466,6 +669,16 @@ int netlab_report(const char *dir, bool md, FILE *out, const char *data_path,
 		}
 		if (!conds[i].skipped && read_retrans(sub, &lines[i][0].retrans, e) < 0)
 			return -1;
+		read_netdelay(sub, delays[i], sizeof delays[i]);
+		if (conds[i].skipped)
+			continue;
+		if (read_problems(sub, lines[i], e) < 0)
+			return -1;
+		for (size_t t = 0; t < NTRANSPORTS; t++) {
+			how->rows++;
+			how->measured += lines[i][t].measured;
+			how->failed += lines[i][t].problem[0] != '\0';
+		}
 	}
 
 	if (md)
@@ -474,9 +687,34 @@ int netlab_report(const char *dir, bool md, FILE *out, const char *data_path,
 	for (int i = 0; i < n; i++)
 		for (size_t t = 0; t < NTRANSPORTS && !conds[i].skipped; t++)
 			table_line(out, md, &conds[i], transports[t], &lines[i][t]);
-	fputs("\nconditions (applied to the packets from the client to the server):\n", out);
-	for (int i = 0; i < n; i++)
-		fprintf(out, md ? "- %s: %s\n" : "  %-10s %s\n", conds[i].name, conds[i].how);
+	if (how->failed) {
+		fputs(md ? "\nProblems (the run went on; each row shows what it measured):\n\n"
+			 : "\nproblems (the run went on; each row shows what it measured):\n", out);
+		for (int i = 0; i < n; i++)
+			for (size_t t = 0; t < NTRANSPORTS && !conds[i].skipped; t++) {
+				char text[512];
+				if (!lines[i][t].problem[0])
+					continue;
+				char lead[64];
+				const struct netlab_line *l = &lines[i][t];
+				snprintf(lead, sizeof lead, md ? "- %s %s: " : "  %-9s%-4s",
+					 conds[i].name, transports[t]);
+				snprintf(text, sizeof text, "%s%s%s%s", l->problem,
+					 l->more[0] ? " (then: " : "", l->more,
+					 l->more[0] ? "; see its problems.tsv)" : "");
+				wrapped(out, md, lead, text, 15);
+			}
+	}
+	findings(out, md, conds, lines, n);
+	fputs(md ? "\nConditions (applied to the packets from the client to the server):\n\n"
+		 : "\nconditions (applied to the packets from the client to the server):\n", out);
+	for (int i = 0; i < n; i++) {
+		char text[1024], lead[64];
+		snprintf(lead, sizeof lead, md ? "- %s: " : "  %-9s", conds[i].name);
+		snprintf(text, sizeof text, "%.255s%s%.399s", conds[i].how, delays[i][0] ? "; " : "",
+			 delays[i]);
+		wrapped(out, md, lead, text, 11);
+	}
 	fputs("\ndelivered: requests answered, of those sent (a UDP resend is one more "
 	      "request);\nretrans: TCP segments the two kernels sent again; UDP requests "
 	      "the client sent\nagain after a timeout.  lost, dup, reord, late: UDP "

@@ -137,50 +137,19 @@ out:
 
 /* ---- writing the result ------------------------------------------------ */
 
-/* The columns after `kind`, in the order of every format (the CSV header
- * in pauses.h's terms: kind,cpu,seconds,...,overflow). */
-enum pcol_type { PC_INT, PC_COUNT, PC_NUM }; /* whole, count, %.3f */
-
-struct pcol {
-	const char *name;
-	enum pcol_type type;
-	double value;
-	unsigned long long count;
-};
-
-#define PCOLS 14
-
-static void pauses_columns(const struct pauses_result *r, struct pcol *c)
+/* One value of the pauses layout (report.h): %.3f as the result rows have
+ * it, whole numbers as such; a value never measured (NAN) is `missing`: an
+ * empty CSV field, a JSON null. */
+static void pcol_value(FILE *f, const struct pauses_result *r, const struct pauses_column *c,
+		       const char *missing)
 {
-	const struct pcol all[PCOLS] = {
-		{ "cpu", PC_INT, r->cpu, 0 },
-		{ "seconds", PC_NUM, r->seconds, 0 },
-		{ "threshold_us", PC_NUM, r->threshold_us, 0 },
-		{ "pauses", PC_COUNT, 0, r->pauses },
-		{ "pauses_per_s", PC_NUM, r->per_s, 0 },
-		{ "lost_pct", PC_NUM, r->lost_pct, 0 },
-		{ "min_us", PC_NUM, r->min_us, 0 },
-		{ "p50_us", PC_NUM, r->p50_us, 0 },
-		{ "p90_us", PC_NUM, r->p90_us, 0 },
-		{ "p99_us", PC_NUM, r->p99_us, 0 },
-		{ "max_us", PC_NUM, r->max_us, 0 },
-		{ "clock_ns", PC_NUM, r->clock_ns, 0 },
-		{ "ctxsw", PC_INT, r->ctxsw, 0 },
-		{ "overflow", PC_COUNT, 0, r->overflow },
-	};
-	memcpy(c, all, sizeof all);
-}
-
-/* %.3f as the result rows have it; a value never measured (NAN) is
- * `missing`: an empty CSV field, a JSON null. */
-static void pcol_value(FILE *f, const struct pcol *c, const char *missing)
-{
+	double v = pauses_column_value(r, c);
 	if (c->type == PC_COUNT)
-		fprintf(f, "%llu", c->count);
-	else if (!isfinite(c->value))
+		fprintf(f, "%llu", (unsigned long long)v);
+	else if (!isfinite(v))
 		fputs(missing, f);
 	else
-		fprintf(f, c->type == PC_INT ? "%.0f" : "%.3f", c->value);
+		fprintf(f, c->type == PC_NUM ? "%.3f" : "%.0f", v);
 }
 
 static void text_us(FILE *f, const char *label, double v)
@@ -214,10 +183,9 @@ static void pauses_text(FILE *f, const struct pauses_result *r)
 void pauses_write(FILE *out, enum report_format format, const struct env_record *env,
 		  const struct pauses_result *r)
 {
-	struct pcol c[PCOLS];
-	size_t n = PCOLS;
+	const struct pauses_column *c = pauses_columns;
+	size_t n = pauses_ncolumns;
 
-	pauses_columns(r, c);
 	if (format == REPORT_JSON)
 		fputs("{\n", out);
 	report_env(out, format, env);
@@ -232,7 +200,7 @@ void pauses_write(FILE *out, enum report_format format, const struct env_record 
 		fputs("\npauses", out);
 		for (size_t i = 0; i < n; i++) {
 			fputc(',', out);
-			pcol_value(out, &c[i], "");
+			pcol_value(out, r, &c[i], "");
 		}
 		fputc('\n', out);
 		break;
@@ -240,7 +208,7 @@ void pauses_write(FILE *out, enum report_format format, const struct env_record 
 		fputs(",\n  \"pauses\": {\"kind\": \"pauses\"", out);
 		for (size_t i = 0; i < n; i++) {
 			fprintf(out, ", \"%s\": ", c[i].name);
-			pcol_value(out, &c[i], "null");
+			pcol_value(out, r, &c[i], "null");
 		}
 		fputs("}\n}\n", out);
 		break;
@@ -254,7 +222,7 @@ void pauses_write(FILE *out, enum report_format format, const struct env_record 
 		fputs("\n| pauses |", out);
 		for (size_t i = 0; i < n; i++) {
 			fputc(' ', out);
-			pcol_value(out, &c[i], "");
+			pcol_value(out, r, &c[i], "");
 			fputs(" |", out);
 		}
 		fputc('\n', out);

@@ -77,21 +77,8 @@ static inline void pauses_gap(struct pauses *p, uint64_t gap_ns)
 /* Feed the gaps of n timestamps in nanoseconds (never decreasing). */
 void pauses_scan(struct pauses *p, const uint64_t *t_ns, size_t n);
 
-/* What a run found. */
-struct pauses_result {
-	int cpu;                  /* -1: unknown (an analysis alone) */
-	double seconds;           /* the time covered */
-	double threshold_us;
-	unsigned long long pauses;
-	unsigned long long overflow; /* pauses left out of the percentiles */
-	double per_s;             /* pauses a second */
-	double lost_pct;          /* share of the time inside pauses, 0 to 100 */
-	/* Pause lengths in us: min and max of all of them, the percentiles
-	 * (nearest rank) of the first PAUSES_CAP; NAN when there was none. */
-	double min_us, p50_us, p90_us, p99_us, max_us;
-	double clock_ns;          /* mean gap outside the pauses: one reading's cost */
-	double ctxsw;             /* context switches during the run; NAN: not measured */
-};
+/* What a run found: struct pauses_result (report.h, beside the other
+ * result layouts). */
 
 /* Summarise p into r (sorts p->len_us in place). */
 void pauses_summarize(struct pauses *p, struct pauses_result *r);

@@ -11,11 +11,13 @@ cd "$(dirname "$0")/.."
 dir=${1:?usage: bench/plot.sh RESULTS_DIR}
 dir=${dir%/}
 out=$dir/plots
-[ -f "$out/data/meta.gp" ] || die "$out/data/meta.gp not found: run \`ipclab bench report $dir\` first"
-have gnuplot || die "gnuplot is not installed; run \`make deps-bench\` (as root)"
+[ -d "$dir" ] || die "$dir: no such directory; name a run directory, such as results/latest"
+[ -f "$out/data/meta.gp" ] ||
+	die "$dir holds no plot tables ($out/data/meta.gp): write them with \`$(basename "${IPCLAB_BIN:-ipclab}") bench report $dir\` first"
+have gnuplot || die "gnuplot is not installed; on Debian: sudo apt-get install gnuplot-nox"
 
 rm -f "$out/data/gnuplot.log"
-for gp in latency latency_cdf pinning throughput process scaling; do
+for gp in latency latency_cdf pinning throughput ladder process scaling; do
 	gnuplot -c "plots/$gp.gp" "$out/data" "$out" 2>>"$out/data/gnuplot.log" ||
 		die "gnuplot plots/$gp.gp failed: $(tail -n 3 "$out/data/gnuplot.log")"
 done

@@ -21,7 +21,6 @@ cd "$(dirname "$0")/.."
 
 . bench/lib.sh
 . bench/process.sh
-. bench/inproc.sh
 . bench/peers.sh
 
 # IPCLAB_BIN: another build to measure (as for the tests), default bin/ipclab.
@@ -33,64 +32,17 @@ IPCLAB=${IPCLAB_BIN:-$PWD/bin/ipclab}
 export IPCLAB # bench/scaling.sh measures the same build
 [ -x "$IPCLAB" ] || die "$IPCLAB is missing; build it first with \`make\`"
 for tool in hyperfine jq gnuplot taskset; do
-	have "$tool" || die "$tool is not installed; run \`sudo make deps\` in the source tree (the packages: ipclab(1), bench run)"
+	have "$tool" || die "$tool is not installed; a run needs these Debian packages: sudo apt-get install hyperfine jq gnuplot-nox (the peer tools are optional: ipclab(1), bench run)"
 done
 
-# ---- the size of the run --------------------------------------------------
-if quick; then
-	HF_RUNS=30 HF_ROUNDS=3 HF_WARMUP=3
-	LAT_COUNT=2000 LAT_WARMUP=200 PAUSE_MS=200
-	TP_MSGS=4096 TP_MIN_TOTAL=$((1 << 20)) TP_MAX_TOTAL=$((32 << 20)) TP_ROUNDS=1
-	TP_STREAM_SIZES="64 1024 4096 16384 65536 262144 1048576"
-	TP_DGRAM_SIZES="64 1024 4096 16384"
-	TP_PLACEMENT_SIZES="65536"
-	CONN_COUNT=200
-	PEER_ROUNDS=1 PEER_ROUNDS_ONE_CPU=1 PEER_SECONDS=1 PEER_OURS_COUNT=1000 PERF_LOOPS=20000 LMB_ROUNDS=1
-else
-	HF_RUNS=1000 HF_ROUNDS=10 HF_WARMUP=10
-	LAT_COUNT=50000 LAT_WARMUP=2000 PAUSE_MS=2000
-	TP_MSGS=131072 TP_MIN_TOTAL=$((16 << 20)) TP_MAX_TOTAL=$((512 << 20)) TP_ROUNDS=3
-	TP_STREAM_SIZES=$(for ((s = 64; s <= 1048576; s *= 2)); do printf '%d ' "$s"; done)
-	TP_DGRAM_SIZES=$(for ((s = 64; s <= 32768; s *= 2)); do printf '%d ' "$s"; done)
-	TP_PLACEMENT_SIZES="4096 65536"
-	CONN_COUNT=5000
-	PEER_ROUNDS=4 PEER_ROUNDS_ONE_CPU=10 PEER_SECONDS=1 PEER_OURS_COUNT=25000 PERF_LOOPS=50000 LMB_ROUNDS=2
-fi
+# What to measure, at which sizes and placements, is `ipclab bench plan`'s
+# to decide (bench/plan.c): the CPUs this process may use, the transports
+# of the registry, the size of a quick or full run.
 export QUICK=${QUICK:-}
-
-# Pinning, as `--pin CLIENT_CPU,SERVER_CPU`: different CPUs, the same CPU,
-# and wherever the scheduler puts them.  The CPUs are the first two this
-# process may run on (a container may not own CPU 0); with one CPU there is
-# no "different" case.
-mapfile -t CPU_IDS < <(awk '/^Cpus_allowed_list:/ {
-	n = split($2, r, ",")
-	for (i = 1; i <= n; i++) {
-		if (split(r[i], ab, "-") == 1) ab[2] = ab[1]
-		for (c = ab[1]; c <= ab[2]; c++) print c
-	}
-}' /proc/self/status)
-CPUS=${#CPU_IDS[@]}
-[ "$CPUS" -ge 1 ] || die "cannot read the CPUs this process may use (/proc/self/status)"
-if [ "$CPUS" -ge 2 ]; then
-	MAIN_PIN=${CPU_IDS[0]},${CPU_IDS[1]}
-	PLACEMENTS="$MAIN_PIN ${CPU_IDS[0]},${CPU_IDS[0]} none"
-else
-	warn "only one CPU available: the two-CPU placement was skipped"
-	MAIN_PIN=${CPU_IDS[0]},${CPU_IDS[0]}
-	PLACEMENTS="$MAIN_PIN none"
-fi
-SAME_PIN=${CPU_IDS[0]},${CPU_IDS[0]}
-# The peer tools take seconds per run: the quick run checks them at one
-# placement (the same CPU, the one perf bench can do too).
-if quick; then PEER_PLACEMENTS=$SAME_PIN; else PEER_PLACEMENTS=$PLACEMENTS; fi
-
-# What the scripts need to know of each transport, from the registry:
-# name, stream|datagram, largest datagram, connected (yes|no).
-TRANSPORT_FACTS=$("$IPCLAB" bench transports) || die "\`$IPCLAB bench transports\` failed"
-TRANSPORTS=$(awk '{ print $1 }' <<<"$TRANSPORT_FACTS")
-CONNECTED=$(awk '$4 == "yes" { print $1 }' <<<"$TRANSPORT_FACTS")
-DATAGRAMS=$(awk '$2 == "datagram" { print $1 }' <<<"$TRANSPORT_FACTS")
-[ -n "$TRANSPORTS" ] || die "\`$IPCLAB bench transports\` printed no transport"
+QUICK_FLAG=$(quick && echo --quick || true)
+SETTINGS=$("$IPCLAB" bench plan settings - $QUICK_FLAG) || die "\`$IPCLAB bench plan settings\` failed"
+eval "$SETTINGS"
+[ "$CPUS" -ge 2 ] || warn "only one CPU available: the two-CPU placement was skipped"
 
 # ---- the results directory and the cleanup trap ----------------------------
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
@@ -114,7 +66,7 @@ cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
 	stop_all_bg
-	lmbench_stop_all
+	[ -z "${LMBENCH_BIN:-}" ] || lmbench_stop_all
 	rm -rf "$IPCLAB_DIR"
 	if [ "$rc" -ne 0 ]; then
 		[ ! -s "$BENCH_WARNINGS" ] || cat "$BENCH_WARNINGS" >&2
@@ -130,34 +82,74 @@ trap 'exit 143' TERM
 mkdir -p "$RESULTS_DIR/log"
 export BENCH_WARNINGS=$RESULTS_DIR/log/warnings.txt
 : >"$BENCH_WARNINGS"
+export BENCH_PROGRESS=$RESULTS_DIR/log/progress.tsv
+progress_heartbeat &
+HEARTBEAT=$!
+SERVER_PIDS+=("$HEARTBEAT")
 
 # ---- progress -----------------------------------------------------------
 # The steps and the seconds each takes on a quiet 2-CPU VM (full run, quick
-# run; a busy one took 2.5 times as long): the time left is their sum for
-# the steps to come, scaled by how this run has kept pace so far.
+# run; a busy one took 2.5 times as long).  The time left is the plan for
+# what remains, scaled by how this run has kept pace so far; a step carried
+# out from a plan (run_plan) moves it at every run.
 STEPS=(demo process latency throughput connect peers scaling report)
 declare -A STEP_S=([demo]=2 [process]=150 [latency]=120 [throughput]=350 [connect]=6
 	[peers]=290 [scaling]=140 [report]=5)
 declare -A QUICK_S=([demo]=2 [process]=10 [latency]=15 [throughput]=10 [connect]=2
 	[peers]=10 [scaling]=15 [report]=10)
-DONE_S=0 SPENT_S=0
+DONE_S=0
+step_s() { if quick; then echo "${QUICK_S[$1]}"; else echo "${STEP_S[$1]}"; fi; }
 begin_step() {
-	local i s left=0 pace
-	STEP=$1
-	for i in "${!STEPS[@]}"; do [ "${STEPS[i]}" = "$1" ] && BENCH_STEP="$((i + 1))/${#STEPS[@]} $1"; done
-	for s in "${STEPS[@]}"; do
-		[ "$left" -gt 0 ] || [ "$s" = "$1" ] || continue
-		left=$((left + $(quick && echo "${QUICK_S[$s]}" || echo "${STEP_S[$s]}") ))
+	local i found=
+	STEP=$1 AFTER_S=0 STEP_EST=$(step_s "$1")
+	for i in "${!STEPS[@]}"; do
+		[ -z "$found" ] || AFTER_S=$((AFTER_S + $(step_s "${STEPS[i]}")))
+		[ "${STEPS[i]}" != "$1" ] || { found=1; BENCH_STEP="$((i + 1))/${#STEPS[@]} $1"; }
 	done
-	SPENT_S=$((EPOCHSECONDS - BENCH_T0))
-	# The pace counts once a minute of the plan is done: a 2-second step
-	# that took 0 s says nothing about the rest (it made "0 min left").
-	pace=100
-	[ "$DONE_S" -lt 60 ] || pace=$((100 * SPENT_S / DONE_S))
-	export BENCH_STEP BENCH_LEFT=$((left * pace / 100))
-	STEP_T0=$EPOCHSECONDS
+	export BENCH_STEP
+	step_progress 0 1
 }
-end_step() { DONE_S=$((DONE_S + $(quick && echo "${QUICK_S[$STEP]}" || echo "${STEP_S[$STEP]}"))); }
+# step_progress DONE TOTAL - DONE of this step's TOTAL runs are done.
+step_progress() {
+	local planned=$((DONE_S + STEP_EST * $1 / $2)) pace=100
+	# The pace counts once a minute of the plan is done: a 2-second step
+	# that took 0 s says nothing about the rest.
+	[ "$planned" -lt "$(quick && echo 20 || echo 60)" ] || pace=$((100 * (EPOCHSECONDS - BENCH_T0) / planned))
+	BENCH_LEFT=$(((AFTER_S + STEP_EST * ($2 - $1) / $2) * pace / 100))
+	# The last step is short and ends the run: no estimate there.
+	[ "$STEP" != report ] || BENCH_LEFT=
+	export BENCH_LEFT
+}
+end_step() { DONE_S=$((DONE_S + STEP_EST)); }
+
+# run_plan STEP - carry out `ipclab bench plan STEP` (kept in log/): its
+# progress lines and warnings, each `ipclab` run into its file, the peers'
+# runs (bench/peers.sh) and their lines of peers/rounds.tsv.
+run_plan() {
+	local plan=$RESULTS_DIR/log/plan-$1.tsv n=0 total f key
+	"$IPCLAB" bench plan "$1" "$RESULTS_DIR" $QUICK_FLAG >"$plan" || die "\`ipclab bench plan $1\` failed"
+	total=$(grep -c "^run" "$plan" || true)
+	mkdir -p "$RESULTS_DIR/samples"
+	while IFS=$'\t' read -r -a f; do
+		case ${f[0]} in
+		say) say "${f[1]}"; continue ;;
+		warn) warn "${f[1]}"; continue ;;
+		peer) "peer_${f[1]}" "${f[@]:2}" </dev/null; continue ;;
+		round)
+			key=${f[7]#\$}
+			[ "${f[7]:0:1}" != '$' ] || f[7]=${PEER_FIG[${key:-last}]}
+			(IFS=$'\t'; printf '%s\n' "${f[*]:1}") >>"$RESULTS_DIR/peers/rounds.tsv"
+			continue ;;
+		esac
+		mkdir -p "$RESULTS_DIR/${f[1]%/*}"
+		to_csv "$RESULTS_DIR/${f[1]}" "$IPCLAB" "${f[@]:2}" </dev/null
+		n=$((n + 1))
+		step_progress "$n" "$total"
+	done <"$plan"
+}
+latency_layer() { run_plan latency; }
+throughput_layer() { run_plan throughput; }
+connect_layer() { run_plan connect; }
 
 say "results in $RESULTS_DIR ($(quick && echo quick || echo full) run, $CPUS CPUs)"
 {
@@ -205,6 +197,9 @@ LINK=$RESULTS_ROOT/latest
 quick && LINK=$RESULTS_ROOT/latest-quick
 ln -sfn "$STAMP" "$LINK"
 STEP=finished
+stop_bg "$HEARTBEAT" || true
+rm -f "$BENCH_PROGRESS"
+unset BENCH_PROGRESS
 BENCH_STEP= BENCH_LEFT=
 if [ -s "$BENCH_WARNINGS" ]; then
 	printf '%s\n' "$(wc -l <"$BENCH_WARNINGS") warning(s), one line per cause:" >&2

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "copy.h"
 
 #define MARKER_END UINT64_MAX          /* datagram: "that was all"; then the count */
 #define MARKER_BYE (UINT64_MAX - 1)    /* datagram: "got your ack, goodbye" */
@@ -48,6 +49,7 @@ struct plan {
 	bool dgram;
 	unsigned long long messages;
 	unsigned char *pattern;  /* size bytes: the body every message shares */
+	struct bench_copy_plan copy; /* --copy: the rung, and what both sides share */
 };
 
 /* splitmix64's finalizer: consecutive m give unrelated bytes. */
@@ -147,13 +149,29 @@ int bench_stream_check(struct bench_stream_check *v, const void *data, size_t n,
 	return 0;
 }
 
+void bench_stream_skip(struct bench_stream_check *v, size_t n)
+{
+	const size_t tl = tag_len(v->size);
+
+	v->offset += n;
+	n += v->p;
+	v->m += n / v->size;
+	v->p = n % v->size;
+	put_le(v->tag, mix(v->m), tl);
+}
+
 static int receive_stream(const struct plan *pl, struct ipc_conn *c, unsigned char *buf,
-			  size_t cap, struct ack *ack, struct bench_usage *u1, struct ipc_error *e)
+			  size_t cap, struct ack *ack, struct bench_usage *u1,
+			  struct bench_copy_stats *cst, struct ipc_error *e)
 {
 	const unsigned long long total = pl->messages * pl->size;
 	struct bench_stream_check v;
 
 	bench_stream_check_init(&v, pl->pattern, pl->size, pl->o->t->name);
+	if (bench_copy_check_fd(pl->copy.rung, pl->o->t->name, c->rfd, e) < 0 ||
+	    (bench_copy_own_receiver(pl->copy.rung) &&
+	     bench_copy_receive(&pl->copy, c->rfd, &v, cst, e) < 0))
+		return -1;
 	while (v.offset < total) {
 		size_t want = total - v.offset < cap ? (size_t)(total - v.offset) : cap;
 		ssize_t n = bench_conn_read(c, buf, want);
@@ -270,6 +288,7 @@ static void receiver(struct bench_pair *p, struct ipc_server *s, void *arg,
 	unsigned char *buf = bench_alloc_pages(cap);
 	struct ack ack = { 0 };
 	struct bench_usage u0, u1 = { 0 };
+	struct bench_copy_stats cst = { 0 };
 	struct ipc_conn c;
 	struct ipc_error e;
 	int rc;
@@ -290,7 +309,7 @@ static void receiver(struct bench_pair *p, struct ipc_server *s, void *arg,
 	if (pl->dgram)
 		rc = receive_dgrams(pl, c.rfd, buf, cap, &ack, &u1, &e);
 	else
-		rc = receive_stream(pl, &c, buf, cap, &ack, &u1, &e);
+		rc = receive_stream(pl, &c, buf, cap, &ack, &u1, &cst, &e);
 	if (rc < 0)
 		bench_report_error(rep, &e);
 	rep->cpu_us = u1.cpu_us - u0.cpu_us;
@@ -298,6 +317,7 @@ static void receiver(struct bench_pair *p, struct ipc_server *s, void *arg,
 	rep->messages = ack.messages;
 	rep->bytes = ack.bytes;
 	rep->lost = ack.lost;
+	rep->mapped = cst.mapped;
 	pl->o->t->close(&c);
 	free(buf);
 }
@@ -305,9 +325,13 @@ static void receiver(struct bench_pair *p, struct ipc_server *s, void *arg,
 /* ---- the sender (parent) ---------------------------------------------- */
 
 static int send_stream(const struct plan *pl, struct ipc_conn *c, unsigned char *buf,
-		       struct bench_progress *pg, struct ack *ack, struct ipc_error *e)
+		       struct bench_progress *pg, struct ack *ack, struct bench_copy_stats *cst,
+		       struct ipc_error *e)
 {
-	for (unsigned long long m = 0; m < pl->messages; m++) {
+	if (pl->copy.rung != COPY_RW &&
+	    bench_copy_send(&pl->copy, c->wfd, pg, cst, e) < 0)
+		return -1;
+	for (unsigned long long m = 0; pl->copy.rung == COPY_RW && m < pl->messages; m++) {
 		bench_stream_tag(buf, pl->size, m);
 		if (bench_conn_write_all(c, buf, pl->size) < 0)
 			return ipc_fail(e, errno == EPIPE ? IPC_PROTOCOL : IPC_SYSTEM, errno,
@@ -393,6 +417,8 @@ static int check_request(const struct bench_opts *o, struct ipc_error *e)
 {
 	if (o->size == 0)
 		return ipc_fail(e, IPC_USAGE, 0, "throughput needs --size");
+	if (bench_copy_check_request(o->copy, o->t, o->size, e) < 0)
+		return -1;
 	if (o->t->kind == IPC_DATAGRAM) {
 		if (o->size > o->t->max_message) {
 			ipc_fail(e, IPC_USAGE, 0, "--size %zu: one %s datagram carries at most "
@@ -430,6 +456,8 @@ static void fill_row(struct bench_result *r, const struct plan *pl, const struct
 	}
 	if (pl->o->no_verify)
 		bench_note(r, "UNVERIFIED"); /* asked for: a note, no warning */
+	else if (!copy_rungs[pl->copy.rung].seen)
+		bench_note(r, "TAGS-ONLY"); /* the body went to /dev/null unseen */
 	if (ack->lost) {
 		char word[48];
 		snprintf(word, sizeof word, "LOSSY lost=%llu", (unsigned long long)ack->lost);
@@ -440,9 +468,36 @@ static void fill_row(struct bench_result *r, const struct plan *pl, const struct
 	}
 }
 
+/* The notes only a rung above rw has: what the kernel did with its pages. */
+static void note_copy(struct bench_result *r, const struct plan *pl,
+		      const struct bench_copy_stats *cst, unsigned long long mapped,
+		      unsigned long long bytes)
+{
+	char word[48];
+	enum copy_rung rung = pl->copy.rung;
+
+	if ((rung == COPY_SPLICE_HUGE || rung == COPY_SPLICE_SPIN) && !cst->huge) {
+		bench_note(r, "NO-HUGE-PAGES");
+		bench_warn(pl->o->warn, "throughput %s --copy %s: the kernel gave no huge pages "
+			   "(see /sys/kernel/mm/transparent_hugepage)", pl->o->t->name,
+			   copy_rungs[rung].name);
+	}
+	if (cst->zc_sends) {
+		snprintf(word, sizeof word, "ZC-COPIED=%.0f%%",
+			 100.0 * (double)cst->zc_copied / (double)cst->zc_sends);
+		bench_note(r, word); /* sends whose pages the kernel copied after all */
+	}
+	if (rung == COPY_ZC && bytes) {
+		snprintf(word, sizeof word, "ZC-MAPPED=%.0f%%", 100.0 * (double)mapped /
+			 (double)bytes);
+		bench_note(r, word); /* received bytes mapped rather than read */
+	}
+}
+
 int bench_throughput(const struct bench_opts *o, struct bench_result *r, struct ipc_error *e)
 {
 	struct plan pl = { .o = o, .size = o->size, .dgram = o->t->kind == IPC_DATAGRAM };
+	struct bench_copy_stats cst = { 0 };
 	struct bench_pair p;
 	struct bench_progress pg;
 	struct bench_usage u0, u1;
@@ -453,6 +508,11 @@ int bench_throughput(const struct bench_opts *o, struct bench_result *r, struct 
 	bench_result_init(r, o, "throughput");
 	if (check_request(o, e) < 0)
 		return -1;
+	if (o->copy != COPY_RW) {
+		snprintf(r->transport, sizeof r->transport, "%s-%s", o->t->name,
+			 copy_rungs[o->copy].name);
+		r->row.transport = r->transport;
+	}
 	unsigned long long total = o->total;
 	if (total == 0) {
 		total = o->size * BENCH_TPUT_MESSAGES;
@@ -468,9 +528,16 @@ int bench_throughput(const struct bench_opts *o, struct bench_result *r, struct 
 	}
 	bench_pattern_fill(pl.pattern, o->size);
 	memcpy(buf, pl.pattern, o->size);
+	pl.copy = (struct bench_copy_plan){ .rung = o->copy, .name = o->t->name, .size = o->size,
+					    .messages = pl.messages, .pattern = pl.pattern,
+					    .verify = !o->no_verify };
 
 	if (bench_pair_start(&p, o, true, receiver, &pl, e) < 0)
 		goto out;
+	if (bench_copy_check_fd(o->copy, o->t->name, p.c.wfd, e) < 0) {
+		fail_pair(&p, e); /* the child refuses too, and cleans up as it stops */
+		goto out;
+	}
 	bench_progress_start(&pg, o, "throughput %s %zu B x %llu", o->t->name, o->size,
 			     pl.messages);
 	if (bench_usage_now(&u0, e) < 0) {
@@ -479,7 +546,7 @@ int bench_throughput(const struct bench_opts *o, struct bench_result *r, struct 
 	}
 	uint64_t t0 = bench_now_ns();
 	int sent = pl.dgram ? send_dgrams(&p, &pl, &p.c, buf, &pg, &ack, e)
-			    : send_stream(&pl, &p.c, buf, &pg, &ack, e);
+			    : send_stream(&pl, &p.c, buf, &pg, &ack, &cst, e);
 	uint64_t t1 = bench_now_ns();
 	if (sent < 0 || bench_usage_now(&u1, e) < 0) {
 		fail_pair(&p, e);
@@ -502,8 +569,10 @@ int bench_throughput(const struct bench_opts *o, struct bench_result *r, struct 
 	}
 	fill_row(r, &pl, &ack, u1.cpu_us - u0.cpu_us + rep.cpu_us, u1.ctxsw - u0.ctxsw + rep.ctxsw,
 		 t1 - t0);
+	note_copy(r, &pl, &cst, rep.mapped, ack.bytes);
 	rc = 0;
 out:
+	bench_copy_release(&cst); /* the pair is finished or gone: no page is lent */
 	free(pl.pattern);
 	free(buf);
 	return rc;

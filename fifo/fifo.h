@@ -6,7 +6,8 @@
  * ("<pid>[-<hex tag>]"), then spaces.  Records of one size, each written in
  * one write() of less than PIPE_BUF bytes (atomic), are read back whole by
  * one read() of the same size (TLPI 44.8); the leading '\n' lets the server
- * find the next record again after stray bytes (see read_notice()).
+ * find the next record again after stray bytes (fifo_resync_notice() in
+ * fifo_peers.c).
  */
 #ifndef IPCLAB_FIFO_H
 #define IPCLAB_FIFO_H
@@ -14,13 +15,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "clientid.h"
+
 #define FIFO_NOTICE_SIZE 32
-#define FIFO_ID_MAX 32 /* an id and its NUL: "<pid>-<tag>" is at most 27 bytes */
+#define FIFO_ID_MAX CLIENT_ID_MAX /* an id (clientid.h) and its NUL */
 
 /* Is rec[0 .. len) one whole notice?  0 and id (NUL-terminated) filled, or
  * -1: not exactly FIFO_NOTICE_SIZE bytes, no leading '\n', an id that is not
- * 1-10 digits optionally followed by '-' and 1-16 lowercase hex digits, or
- * anything but spaces after it. */
+ * one by clientid.h's rule (a bare pid allowed), or anything but spaces
+ * after it. */
 int fifo_notice_parse(const char *rec, size_t len, char id[FIFO_ID_MAX]);
 
 /* Write the notice for `id` into rec (FIFO_NOTICE_SIZE bytes, no NUL).

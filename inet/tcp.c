@@ -4,8 +4,8 @@
  * The same life cycle as a Unix stream socket, with a HOST:PORT instead of a
  * path:
  *
- *   server:  socket() -> setsockopt(SO_REUSEADDR) -> bind() -> listen()
- *            -> accept() -> read()/send() ... -> close()
+ *   server (tcp_steps):  socket() -> setsockopt(SO_REUSEADDR) -> bind() ->
+ *            listen() -> accept() -> read()/send() ... -> close() -> close()
  *   client:  socket() -> connect() -> send()/read() ... -> close()
  *
  * Nothing is created in the file system, so there is nothing to unlink: the
@@ -21,22 +21,29 @@
 #include "inet_addr.h"
 #include "io.h"
 #include "ipc.h"
+#include "steps.h"
 
 #define NAME "tcp"
 
-/* The request/reply protocol sends one small message and waits for the
- * answer.  Nagle's algorithm would hold a small segment back while earlier
- * data is unacknowledged and, with delayed ACKs on the other side, add up to
- * tens of milliseconds per round trip.  TCP_NODELAY sends it at once. */
+/* The server's life cycle: a Unix stream server's, with HOST:PORT for a
+ * path, so nothing to remove before or after. */
+static const struct ipc_step_def tcp_steps[] = {
+	{ 1, "socket", "socket", "create the socket", NULL },
+	{ 2, "setsockopt", "setsockopt",
+	  "`SO_REUSEADDR`: a restarted server can bind its port while old connections sit in "
+	  "TIME_WAIT", NULL },
+	{ 3, "bind", "bind", "`bind()` an address and a port (0: any free port)", NULL },
+	{ 4, "listen", "listen", "`listen()`", NULL },
+	{ 5, "accept4", "accept4", "`accept()` a client: a new socket, for its data", NULL },
+	{ 6, "read", "read", "read the request", NULL },
+	{ 7, "send", "sendto", "send the reply", NULL },
+	{ 8, "close", "close", "close the connection's socket", NULL },
+	{ 9, "close", "close", "close the listening socket; nothing to unlink", NULL },
+	{ 10, "exit", "exit_group", "exit", "when `ipclab serve` stops" },
+};
+
 static int set_nodelay(const struct ipc_ctx *ctx, int fd, const char *who,
-		       struct ipc_error *e)
-{
-	int on = 1;
-	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) < 0)
-		return ipc_fail(e, IPC_SYSTEM, errno, "setsockopt TCP_NODELAY %s", who);
-	ipc_step(ctx, NAME, "setsockopt", "fd %d TCP_NODELAY", fd);
-	return 0;
-}
+		       struct ipc_error *e);
 
 /* Close `fd` after a failure without losing the error already in `e`. */
 static int fail_close(int fd)
@@ -63,7 +70,7 @@ static int tcp_listen(struct ipc_server *s, const char *address, struct ipc_erro
 	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return ipc_fail(e, IPC_SYSTEM, errno, "socket %s", where);
-	ipc_step(s->ctx, NAME, "socket", "%s, SOCK_STREAM -> fd %d",
+	ipc_step(s->ctx, NAME, 1, "socket", "%s, SOCK_STREAM -> fd %d",
 		 ss.ss_family == AF_INET ? "AF_INET" : "AF_INET6", fd);
 
 	/* Step 2 - SO_REUSEADDR: after a server stops, its closed connections
@@ -75,7 +82,7 @@ static int tcp_listen(struct ipc_server *s, const char *address, struct ipc_erro
 		ipc_fail(e, IPC_SYSTEM, errno, "setsockopt SO_REUSEADDR %s", where);
 		return fail_close(fd);
 	}
-	ipc_step(s->ctx, NAME, "setsockopt", "fd %d SO_REUSEADDR", fd);
+	ipc_step(s->ctx, NAME, 2, "setsockopt", "fd %d SO_REUSEADDR", fd);
 
 	/* Step 3 - bind(): claim HOST:PORT.  Port 0 lets the kernel choose.
 	 * EADDRINUSE means a live server holds the port (IPC_IN_USE). */
@@ -83,7 +90,7 @@ static int tcp_listen(struct ipc_server *s, const char *address, struct ipc_erro
 		inet_bind_failed(e, errno, where);
 		return fail_close(fd);
 	}
-	ipc_step(s->ctx, NAME, "bind", "fd %d to %s", fd, where);
+	ipc_step(s->ctx, NAME, 3, "bind", "fd %d to %s", fd, where);
 
 	/* Step 4 - listen(): the kernel now completes handshakes for us and
 	 * queues the new connections until accept() takes them. */
@@ -97,7 +104,7 @@ static int tcp_listen(struct ipc_server *s, const char *address, struct ipc_erro
 		ipc_fail(e, IPC_SYSTEM, errno, "getsockname %s", where);
 		return fail_close(fd);
 	}
-	ipc_step(s->ctx, NAME, "listen", "fd %d on %s, backlog SOMAXCONN", fd, s->addr.text);
+	ipc_step(s->ctx, NAME, 4, "listen", "fd %d on %s, backlog SOMAXCONN", fd, s->addr.text);
 	s->fd = fd;
 	return 0;
 }
@@ -106,49 +113,20 @@ static int tcp_listen(struct ipc_server *s, const char *address, struct ipc_erro
 static int tcp_accept(struct ipc_server *s, struct ipc_conn *c, struct ipc_error *e)
 {
 	struct sockaddr_storage peer;
-	socklen_t len;
-	int fd;
-
-	for (;;) {
-		len = sizeof peer;
-		fd = accept4(s->fd, (struct sockaddr *)&peer, &len,
-			     SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd >= 0)
-			break;
-		/* EINTR: a signal; ECONNABORTED: the client gave up while
-		 * queued.  Neither concerns the next client in the queue. */
-		if (errno == EINTR || errno == ECONNABORTED)
-			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			return IPC_WOULD_BLOCK;
-		if (errno == EMFILE || errno == ENFILE) {
-			ipc_fail(e, IPC_SYSTEM, errno, "accept on %s", s->addr.text);
-			return ipc_hint(e, "out of file descriptors: too many clients at once, "
-					"or raise the limit with `ulimit -n`");
-		}
-		return ipc_fail(e, IPC_SYSTEM, errno, "accept on %s", s->addr.text);
-	}
+	socklen_t len = sizeof peer;
+	int fd = io_accept(s, (struct sockaddr *)&peer, &len, e);
+	if (fd < 0)
+		return fd;
 
 	ipc_conn_init(c, s->t, s->ctx);
 	memcpy(&c->peer, &peer, sizeof peer);
 	c->peer_len = len;
 	inet_address_format(&peer, c->peer_text, sizeof c->peer_text);
-	ipc_step(s->ctx, NAME, "accept4", "fd %d -> fd %d from %s", s->fd, fd, c->peer_text);
+	ipc_step(s->ctx, NAME, 5, "accept4", "fd %d -> fd %d from %s", s->fd, fd, c->peer_text);
 	if (set_nodelay(s->ctx, fd, c->peer_text, e) < 0)
 		return fail_close(fd);
 	c->rfd = c->wfd = fd;
 	return 0;
-}
-
-/* Close the listening socket: the port is free again (no file to remove). */
-static void tcp_shutdown(struct ipc_server *s, bool remove)
-{
-	(void)remove;
-	if (s->fd >= 0) {
-		ipc_step(s->ctx, NAME, "close", "listening fd %d", s->fd);
-		close(s->fd);
-		s->fd = -1;
-	}
 }
 
 /* ---- Client ---------------------------------------------------------- */
@@ -171,14 +149,14 @@ static int tcp_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc_
 		return -1;
 	inet_address_format(&ss, where, sizeof where);
 
-	/* Step 1 - socket(): the kernel picks our own port at connect(). */
+	/* The client's socket(): the kernel picks our own port at connect(). */
 	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return ipc_fail(e, IPC_SYSTEM, errno, "socket %s", where);
-	ipc_step(c->ctx, NAME, "socket", "%s, SOCK_STREAM -> fd %d",
+	ipc_step(c->ctx, NAME, IPC_NO_STEP, "socket", "%s, SOCK_STREAM -> fd %d",
 		 ss.ss_family == AF_INET ? "AF_INET" : "AF_INET6", fd);
 
-	/* Step 2 - connect(): on a non-blocking socket the three-way handshake
+	/* connect(): on a non-blocking socket the three-way handshake
 	 * goes on in the background (EINPROGRESS); the socket turns writable
 	 * when it is over, and SO_ERROR then tells how it ended. */
 	if (connect(fd, (struct sockaddr *)&ss, len) < 0) {
@@ -186,7 +164,8 @@ static int tcp_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc_
 			connect_failed(e, errno, where);
 			return fail_close(fd);
 		}
-		ipc_step(c->ctx, NAME, "connect", "fd %d to %s: in progress", fd, where);
+		ipc_step(c->ctx, NAME, IPC_NO_STEP, "connect", "fd %d to %s: in progress", fd,
+			 where);
 		int ms = c->ctx ? c->ctx->timeout_ms : -1;
 		int r = io_wait(fd, POLLOUT, -1, ms);
 		if (r == IO_TIMEOUT) {
@@ -209,7 +188,7 @@ static int tcp_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc_
 			return fail_close(fd);
 		}
 	}
-	ipc_step(c->ctx, NAME, "connect", "fd %d to %s", fd, where);
+	ipc_step(c->ctx, NAME, IPC_NO_STEP, "connect", "fd %d to %s", fd, where);
 
 	memcpy(&c->peer, &ss, sizeof ss);
 	c->peer_len = len;
@@ -222,30 +201,63 @@ static int tcp_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc_
 
 /* ---- Both sides: a byte stream, like any other ----------------------- */
 
+/* Step 6 - read() the request (the client reads its reply here too). */
 static ssize_t tcp_recv(struct ipc_conn *c, void *buf, size_t cap, struct ipc_error *e)
 {
 	ssize_t n = io_read(c->rfd, buf, cap, c->peer_text, e);
 	if (n >= 0)
-		ipc_step(c->ctx, NAME, "read", "fd %d: %zd bytes", c->rfd, n);
+		ipc_step(c->ctx, NAME, 6, "read", "fd %d: %zd bytes", c->rfd, n);
 	return n;
 }
 
+/* Step 7 - send(MSG_NOSIGNAL) the reply. */
 static ssize_t tcp_send(struct ipc_conn *c, const void *buf, size_t len, struct ipc_error *e)
 {
 	ssize_t n = io_send(c->wfd, buf, len, c->peer_text, e);
 	if (n >= 0)
-		ipc_step(c->ctx, NAME, "send", "fd %d: %zd bytes", c->wfd, n);
+		ipc_step(c->ctx, NAME, 7, "send", "fd %d: %zd bytes", c->wfd, n);
 	return n;
 }
 
-/* Closing sends FIN: the other side reads end of stream. */
+/* Step 8 - close the connection's socket.  Closing sends FIN: the other
+ * side reads end of stream. */
 static void tcp_close(struct ipc_conn *c)
 {
 	if (c->rfd >= 0) {
-		ipc_step(c->ctx, NAME, "close", "fd %d", c->rfd);
+		ipc_step(c->ctx, NAME, 8, "close", "fd %d", c->rfd);
 		close(c->rfd);
 	}
 	c->rfd = c->wfd = -1;
+}
+
+/* Step 9 - close the listening socket: the port is free again (no file to
+ * remove). */
+static void tcp_shutdown(struct ipc_server *s, bool remove)
+{
+	(void)remove;
+	if (s->fd >= 0) {
+		ipc_step(s->ctx, NAME, 9, "close", "listening fd %d", s->fd);
+		close(s->fd);
+		s->fd = -1;
+	}
+	/* Step 10 - exit: the caller's, src/commands.c: cmd_serve. */
+}
+
+/* ---- tuning --------------------------------------------------------- */
+
+/* After step 5 (and the client's connect).  The request/reply protocol sends
+ * one small message and waits for the answer.  Nagle's algorithm would hold a
+ * small segment back while earlier data is unacknowledged and, with delayed
+ * ACKs on the other side, add up to tens of milliseconds per round
+ * trip.  TCP_NODELAY sends it at once. */
+static int set_nodelay(const struct ipc_ctx *ctx, int fd, const char *who,
+		       struct ipc_error *e)
+{
+	int on = 1;
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) < 0)
+		return ipc_fail(e, IPC_SYSTEM, errno, "setsockopt TCP_NODELAY %s", who);
+	ipc_step(ctx, NAME, IPC_NO_STEP, "setsockopt", "fd %d TCP_NODELAY", fd);
+	return 0;
 }
 
 const struct ipc_transport tcp_transport = {
@@ -263,4 +275,5 @@ const struct ipc_transport tcp_transport = {
 	.send = tcp_send,
 	.close = tcp_close,
 	.shutdown = tcp_shutdown,
+	IPC_STEPS(tcp_steps),
 };

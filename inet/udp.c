@@ -5,7 +5,7 @@
  * one datagram and each reply another, addressed to whoever sent the request
  * (Stevens' dg_echo):
  *
- *   server:  socket() -> bind() -> recvmsg() (learns the sender)
+ *   server (udp_steps):  socket() -> bind() -> recvmsg() (learns the sender)
  *            -> sendto(sender) ... -> close()
  *   client:  socket() -> connect() (only records the server) -> send()
  *            -> recv() ... -> close()
@@ -23,8 +23,20 @@
 
 #include "inet_addr.h"
 #include "ipc.h"
+#include "steps.h"
 
 #define NAME "udp"
+
+/* The server's life cycle: one socket for every client, no listen(), no
+ * accept(), and a sender's address on every request. */
+static const struct ipc_step_def udp_steps[] = {
+	{ 1, "socket", "socket", "create the socket", NULL },
+	{ 2, "bind", "bind", "`bind()`; no `listen()`, no `accept()`", NULL },
+	{ 3, "recvmsg", "recvmsg", "receive a request and its sender's address", NULL },
+	{ 4, "sendto", "sendto", "reply to that address", NULL },
+	{ 5, "close", "close", "close the socket", NULL },
+	{ 6, "exit", "exit_group", "exit", "when `ipclab serve` stops" },
+};
 
 /* The largest IPv4 UDP payload: the 16-bit IP total length (65535) minus
  * the 20-byte IP header and the 8-byte UDP header. */
@@ -65,7 +77,7 @@ static int udp_listen(struct ipc_server *s, const char *address, struct ipc_erro
 	int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return ipc_fail(e, IPC_SYSTEM, errno, "socket %s", where);
-	ipc_step(s->ctx, NAME, "socket", "%s, SOCK_DGRAM -> fd %d",
+	ipc_step(s->ctx, NAME, 1, "socket", "%s, SOCK_DGRAM -> fd %d",
 		 ss.ss_family == AF_INET ? "AF_INET" : "AF_INET6", fd);
 
 	/* Step 2 - bind(): claim HOST:PORT (0 = any free port).  No
@@ -80,13 +92,13 @@ static int udp_listen(struct ipc_server *s, const char *address, struct ipc_erro
 		ipc_fail(e, IPC_SYSTEM, errno, "getsockname %s", where);
 		return fail_close(fd);
 	}
-	ipc_step(s->ctx, NAME, "bind", "fd %d to %s", fd, s->addr.text);
+	ipc_step(s->ctx, NAME, 2, "bind", "fd %d to %s", fd, s->addr.text);
 	/* No listen(): datagrams are queued on the socket as they arrive. */
 	s->fd = fd;
 	return 0;
 }
 
-/* Step 3 - "accept": there is nothing to accept.  The server socket itself
+/* No step - "accept": there is nothing to accept.  The server socket itself
  * becomes the one connection that talks to every client; it is borrowed, so
  * closing the connection leaves the socket to shutdown(). */
 static int udp_accept(struct ipc_server *s, struct ipc_conn *c, struct ipc_error *e)
@@ -96,18 +108,8 @@ static int udp_accept(struct ipc_server *s, struct ipc_conn *c, struct ipc_error
 	c->rfd = c->wfd = s->fd;
 	c->borrowed = true;
 	snprintf(c->peer_text, sizeof c->peer_text, "(no client yet)");
-	ipc_step(s->ctx, NAME, "accept", "none in UDP: fd %d serves every client", s->fd);
+	ipc_step(s->ctx, NAME, IPC_NO_STEP, "accept", "none in UDP: fd %d serves every client", s->fd);
 	return 0;
-}
-
-static void udp_shutdown(struct ipc_server *s, bool remove)
-{
-	(void)remove; /* no file to remove */
-	if (s->fd >= 0) {
-		ipc_step(s->ctx, NAME, "close", "fd %d", s->fd);
-		close(s->fd);
-		s->fd = -1;
-	}
 }
 
 /* ---- Client ---------------------------------------------------------- */
@@ -122,15 +124,15 @@ static int udp_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc_
 		return -1;
 	inet_address_format(&ss, where, sizeof where);
 
-	/* Step 1 - socket().  It has no port yet: connect() below picks an
+	/* The client's socket().  It has no port yet: connect() below picks an
 	 * ephemeral one, as a bind() to port 0 would. */
 	int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return ipc_fail(e, IPC_SYSTEM, errno, "socket %s", where);
-	ipc_step(c->ctx, NAME, "socket", "%s, SOCK_DGRAM -> fd %d",
+	ipc_step(c->ctx, NAME, IPC_NO_STEP, "socket", "%s, SOCK_DGRAM -> fd %d",
 		 ss.ss_family == AF_INET ? "AF_INET" : "AF_INET6", fd);
 
-	/* Step 2 - connect(): no packet is sent.  The kernel records the
+	/* connect(): no packet is sent.  The kernel records the
 	 * server as the default destination, drops datagrams from anyone else,
 	 * and reports ICMP errors (no server) to us as ECONNREFUSED. */
 	int r;
@@ -140,7 +142,7 @@ static int udp_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc_
 		ipc_fail(e, ipc_status_of_errno(errno), errno, "connect %s", where);
 		return fail_close(fd);
 	}
-	ipc_step(c->ctx, NAME, "connect", "fd %d to %s", fd, where);
+	ipc_step(c->ctx, NAME, IPC_NO_STEP, "connect", "fd %d to %s", fd, where);
 	memcpy(&c->peer, &ss, sizeof ss);
 	c->peer_len = len;
 	snprintf(c->peer_text, sizeof c->peer_text, "%s", where);
@@ -151,7 +153,7 @@ static int udp_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc_
 /* ---- Both sides: one datagram per call ------------------------------- */
 
 /*
- * recvmsg() with MSG_TRUNC returns the datagram's real length even when it
+ * Step 3 - recvmsg() with MSG_TRUNC returns the datagram's real length even when it
  * did not fit in `buf` (the rest is lost): the caller sees n > cap.  The
  * server side also learns who sent it, which is where send() will answer.
  */
@@ -190,13 +192,13 @@ static ssize_t udp_recv(struct ipc_conn *c, void *buf, size_t cap, struct ipc_er
 		c->peer_len = msg.msg_namelen;
 		inet_address_format(&from, c->peer_text, sizeof c->peer_text);
 	}
-	ipc_step(c->ctx, NAME, "recvmsg", "fd %d: %zd bytes from %s%s", c->rfd, n,
-		 c->peer_text, (size_t)n > cap ? " (truncated)" : "");
+	ipc_step(c->ctx, NAME, c->borrowed ? 3 : IPC_NO_STEP, "recvmsg", "fd %d: %zd bytes from %s%s",
+		 c->rfd, n, c->peer_text, (size_t)n > cap ? " (truncated)" : "");
 	return n;
 }
 
-/* The server answers the last sender with sendto(); the connected client
- * just uses send().  A datagram goes whole or not at all. */
+/* Step 4 - the server answers the last sender with sendto(); the connected
+ * client just uses send().  A datagram goes whole or not at all. */
 static ssize_t udp_send(struct ipc_conn *c, const void *buf, size_t len, struct ipc_error *e)
 {
 	const char *call = c->borrowed ? "sendto" : "send";
@@ -209,8 +211,8 @@ static ssize_t udp_send(struct ipc_conn *c, const void *buf, size_t len, struct 
 				 (const struct sockaddr *)&c->peer, c->peer_len)
 			: send(c->wfd, buf, len, MSG_NOSIGNAL);
 		if (n >= 0) {
-			ipc_step(c->ctx, NAME, call, "fd %d: %zd bytes to %s", c->wfd, n,
-				 c->peer_text);
+			ipc_step(c->ctx, NAME, c->borrowed ? 4 : IPC_NO_STEP, call,
+				 "fd %d: %zd bytes to %s", c->wfd, n, c->peer_text);
 			return n;
 		}
 		if (errno == EINTR)
@@ -228,15 +230,28 @@ static ssize_t udp_send(struct ipc_conn *c, const void *buf, size_t len, struct 
 	}
 }
 
-/* Step 4 - close().  A datagram socket has no file to remove; the server's
- * socket is only borrowed by its connection and stays open. */
+/* The client's close().  The server's socket is only borrowed by its
+ * connection and stays open. */
 static void udp_close(struct ipc_conn *c)
 {
 	if (c->rfd >= 0 && !c->borrowed) {
-		ipc_step(c->ctx, NAME, "close", "fd %d", c->rfd);
+		ipc_step(c->ctx, NAME, IPC_NO_STEP, "close", "fd %d", c->rfd);
 		close(c->rfd);
 	}
 	c->rfd = c->wfd = -1;
+}
+
+/* Step 5 - close() the server's socket.  A datagram socket has no file to
+ * remove. */
+static void udp_shutdown(struct ipc_server *s, bool remove)
+{
+	(void)remove; /* no file to remove */
+	if (s->fd >= 0) {
+		ipc_step(s->ctx, NAME, 5, "close", "fd %d", s->fd);
+		close(s->fd);
+		s->fd = -1;
+	}
+	/* Step 6 - exit: the caller's, src/commands.c: cmd_serve. */
 }
 
 const struct ipc_transport udp_transport = {
@@ -254,4 +269,5 @@ const struct ipc_transport udp_transport = {
 	.send = udp_send,
 	.close = udp_close,
 	.shutdown = udp_shutdown,
+	IPC_STEPS(udp_steps),
 };

@@ -8,16 +8,21 @@
 #   order main|child missing STEP after CALL   (the first step not found)
 #   leak PID FD...                             (descriptors open at exit)
 #   exit PID STATUS
+#   alive PID                                  (no exit in the log: still running)
+#   setsid PID                                 (left its process group's session)
 # "main" is the first process in the log, "child" the first it forked.
 #
 # A PATTERN is a list of steps that must appear, in this order, among the
 # process's SUCCESSFUL system calls, other calls in between allowed (an
 # ordered subsequence).  A step is NAME[|NAME...] followed by optional
+#   {TEXT}  the call, as strace wrote it, must contain TEXT (e.g. O_WRONLY)
 #   (V)     the call's first argument (a descriptor, a pid) must be V
 #   [V,W]   the call's first argument is an array of two (pipe2's fds)
 #   =V      the call's result must be V
-# Upper-case V, W name values: the first use binds, later uses must match;
-# the child's pattern may use the names bound by main's.  A few short
+#   @N      the TODO that makes this step (ignored here; check.sh names it)
+# V and W are words that name values (listener, child_pid): the first use
+# binds, later uses must match; the child's pattern may use the names bound
+# by main's.  A few short
 # names stand for families: read, write, accept, open, mkfifo, unlink,
 # fork, wait, exit, recvfrom, sendto.
 BEGIN {
@@ -46,7 +51,7 @@ BEGIN {
 function parse(line,    pid, rest, name, args) {
 	pid = line; sub(/ .*/, "", pid)
 	rest = line; sub(/^[0-9]+ +/, "", rest)
-	P = pid; N = ""; A = ""; R = ""; ARR0 = ""; ARR1 = ""
+	P = pid; N = ""; A = ""; R = ""; ARR0 = ""; ARR1 = ""; RAW = ""
 	if (rest ~ /^<\.\.\. [a-z0-9_]+ resumed>/) {
 		name = rest; sub(/^<\.\.\. /, "", name); sub(/ resumed>.*/, "", name)
 		if (!(pid in pending))
@@ -60,6 +65,7 @@ function parse(line,    pid, rest, name, args) {
 	}
 	if (rest !~ /^[a-z0-9_]+\(/)
 		return 0
+	RAW = rest
 	N = rest; sub(/\(.*/, "", N)
 	args = substr(rest, length(N) + 2)
 	if (args ~ /^\[[0-9]+, [0-9]+\]/) {
@@ -99,6 +105,7 @@ FNR == 1 { for (c in parent) forkline[c] = -1 }
 		if (leaks != "") print "leak " pid leaks
 		next
 	}
+	if (!($1 in seen)) { seen[$1] = 1; order_seen[++nseen] = $1 }
 	if (!parse($0))
 		next
 	if (R ~ /^-1/ || (R == "?" && N !~ /^exit/))
@@ -115,8 +122,9 @@ FNR == 1 { for (c in parent) forkline[c] = -1 }
 	}
 	if (N == "close") delete fds[P, A]
 	if (N == "fcntl" && $0 ~ /F_DUPFD/ && R ~ /^[0-9]+$/) fds[P, R] = 1
+	if (N == "setsid") print "setsid " P
 	n = ++ncalls[P]
-	cname[P, n] = N; carg[P, n] = A; cret[P, n] = R
+	cname[P, n] = N; carg[P, n] = A; cret[P, n] = R; craw[P, n] = RAW
 	carr0[P, n] = ARR0; carr1[P, n] = ARR1
 }
 
@@ -128,12 +136,15 @@ function fits(var, v) {
 	return 1
 }
 
-function match_pattern(role, pid, pattern,    steps, ns, s, i, step, names, argv, retv, arr, a0, a1, ok, last, j, save) {
+function match_pattern(role, pid, pattern,    steps, ns, s, i, step, names, argv, retv, arr, a0, a1, ok, last, j, save, text) {
 	ns = split(pattern, steps, " ")
 	i = 1; last = "(start)"
 	for (s = 1; s <= ns; s++) {
 		step = steps[s]
-		argv = ""; retv = ""; a0 = ""; a1 = ""
+		argv = ""; retv = ""; a0 = ""; a1 = ""; text = ""
+		sub(/@[0-9]+$/, "", step)
+		if (step ~ /\{/) { text = step; sub(/^[^{]*\{/, "", text); sub(/\}.*/, "", text)
+			sub(/\{[^}]*\}/, "", step) }
 		names = step; sub(/[(\[=].*/, "", names)
 		if (step ~ /\(/) { argv = step; sub(/^[^(]*\(/, "", argv); sub(/\).*/, "", argv) }
 		if (step ~ /\[/) { arr = step; sub(/^[^\[]*\[/, "", arr); sub(/\].*/, "", arr)
@@ -146,6 +157,7 @@ function match_pattern(role, pid, pattern,    steps, ns, s, i, step, names, argv
 		ok = 0
 		for (; i <= ncalls[pid]; i++) {
 			if (cname[pid, i] !~ re) continue
+			if (text != "" && index(craw[pid, i], text) == 0) continue
 			for (v in bound) save[v] = bound[v]
 			if (fits(argv, carg[pid, i]) && fits(retv, cret[pid, i]) &&
 			    fits(a0, carr0[pid, i]) && fits(a1, carr1[pid, i])) {
@@ -156,7 +168,7 @@ function match_pattern(role, pid, pattern,    steps, ns, s, i, step, names, argv
 			for (v in bound) if (!(v in save)) delete bound[v]
 		}
 		if (!ok) {
-			print "order " role " missing " step " after " last
+			print "order " role " missing " steps[s] " after " last
 			return
 		}
 	}
@@ -170,6 +182,7 @@ END {
 		else match_pattern("child", firstchild, child)
 	}
 	for (p in exitst) print "exit " p " " exitst[p]
+	for (k = 1; k <= nseen; k++) if (!(order_seen[k] in dead)) print "alive " order_seen[k]
 	if (firstchild != "") print "child " firstchild
 	print "main " first
 }

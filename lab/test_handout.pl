@@ -13,6 +13,7 @@
 #    <dir> a path; a line "..." stands for any number of lines (output that
 #    depends on timing).
 # 3. Every link to a file of the repository leads to one.
+# 4. Every code span (`...`) is on one source line.
 # Prints one line per check and exits 1 if any failed.
 use strict;
 use warnings;
@@ -75,6 +76,21 @@ for my $b (@blocks) {
 			$ok ? print("ok    command exists: $key\n") : fail("line $b->{line}: command not found or not valid: $key");
 		}
 	}
+}
+
+# --- code spans on one line ------------------------------------------------------
+# A code span broken across two source lines renders with the line break
+# (and the next line's indentation) inside the code: `max    255 bytes`.
+{
+	my ($fenced, $spans) = (0, 0);
+	for my $i (0 .. $#lines) {
+		if ($lines[$i] =~ /^\s*```/) { $fenced = !$fenced; next; }
+		next if $fenced;
+		my $n = () = $lines[$i] =~ /`/g;
+		$spans += int($n / 2);
+		fail("line " . ($i + 1) . ": a code span is broken across lines (keep it on one line)") if $n % 2;
+	}
+	print "ok    every code span is on one line ($spans spans)\n";
 }
 
 # --- links to files of the repository lead somewhere ----------------------------

@@ -71,9 +71,10 @@ function fix(s,    pre, post, n, m) {
 		if (tail ~ /^\)/) sub(/ +$/, "", head)
 		rest = head tail; delete pending[pid]
 	}
-	if (!shift_known && rest ~ /^(socket|pipe2|openat|mknodat)\(/) {
+	if (!shift_known && rest ~ /^(socket|socketpair|pipe2|openat|mknodat)\(/) {
 		# the first descriptor the demo creates is 3 in a clean start
 		if (rest ~ /^pipe2/) { n = rest; sub(/^pipe2\(\[/, "", n); sub(/,.*/, "", n) }
+		else if (rest ~ /^socketpair/) { n = rest; sub(/^[^[]*\[/, "", n); sub(/,.*/, "", n) }
 		else if (rest ~ /^mknodat/) n = ""
 		else { n = rest; sub(/.* = /, "", n) }
 		if (n ~ /^[0-9]+$/) { shift = n - 3; shift_known = 1 }

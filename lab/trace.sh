@@ -3,6 +3,7 @@
 #
 #   lab/trace.sh [--update] [TRANSPORT...]
 #
+# Without TRANSPORT: each transport that has a reference in lab/traces/.
 # Runs `ipclab demo X` under `strace -f`, keeps the calls of IPC and I/O,
 # makes the log stable (lab/trace-normalize.awk: placeholders for pids,
 # ports, tags, the runtime directory, times) and writes build/trace/X.trace.
@@ -16,7 +17,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 update=0
 [ "${1:-}" = --update ] && { update=1; shift; }
-transports=${*:-pipe fifo unix_stream unix_dgram tcp udp}
+# Default: every transport with a reference (a new one: name it, with --update).
+transports=${*:-$(for f in lab/traces/*.trace; do basename "$f" .trace; done)}
 out=build/trace
 mkdir -p "$out"
 calls=%network,read,write,close,pipe2,mknodat,openat,unlink,unlinkat,newfstatat,mkdir,rmdir

@@ -160,16 +160,16 @@ static void close_q(const struct ipc_ctx *ctx, int *q)
 	if (*q < 0)
 		return;
 	mq_close(*q);
-	ipc_step(ctx, NAME, "mq_close", "mqd %d", *q);
+	ipc_step(ctx, NAME, 12, "mq_close", "mqd %d", *q);
 	*q = -1;
 }
 
-static void unlink_q(const struct ipc_ctx *ctx, const char *name)
+static void unlink_q(const struct ipc_ctx *ctx, int step, const char *name)
 {
 	if (mq_unlink(name) == 0)
-		ipc_step(ctx, NAME, "mq_unlink", "%s", name);
+		ipc_step(ctx, NAME, step, "mq_unlink", "%s", name);
 	else if (errno != ENOENT)
-		ipc_step(ctx, NAME, "mq_unlink", "%s: %s", name, strerror(errno));
+		ipc_step(ctx, NAME, step, "mq_unlink", "%s: %s", name, strerror(errno));
 }
 
 /* The basename of the runtime directory keeps the default queue of one
@@ -195,7 +195,7 @@ static int make_server_queue(struct ipc_server *s, const char *name, struct ipc_
 		mqd_t q = mq_open(name, O_RDONLY | O_CREAT | O_EXCL | O_NONBLOCK | O_CLOEXEC,
 				  0600, &a);
 		if (q >= 0) {
-			ipc_step(s->ctx, NAME, "mq_open", "%s O_CREAT|O_EXCL, mode 0600, %ld "
+			ipc_step(s->ctx, NAME, 2, "mq_open", "%s O_CREAT|O_EXCL, mode 0600, %ld "
 				 "messages of %ld bytes -> mqd %d", name, a.mq_maxmsg,
 				 a.mq_msgsize, (int)q);
 			return (int)q;
@@ -220,7 +220,7 @@ static int make_server_queue(struct ipc_server *s, const char *name, struct ipc_
 			ipc_fail(e, IPC_IN_USE, 0, "%s exists and belongs to another user", name);
 			return ipc_hint(e, "choose another --address");
 		}
-		ipc_step(s->ctx, NAME, "mq_unlink", "%s (stale: no server holds it)", name);
+		ipc_step(s->ctx, NAME, 1, "mq_unlink", "%s (stale: no server holds it)", name);
 		if (mq_unlink(name) < 0 && errno != ENOENT)
 			return ipc_fail(e, IPC_SYSTEM, errno, "mq_unlink stale queue %s", name);
 	}
@@ -250,7 +250,7 @@ static int mq_listen(struct ipc_server *s, const char *address, struct ipc_error
 		mq_unlink(address);
 		return ipc_fail(e, IPC_IN_USE, err, "flock %s", address);
 	}
-	ipc_step(s->ctx, NAME, "flock", "mqd %d LOCK_EX: a live server", q);
+	ipc_step(s->ctx, NAME, 3, "flock", "mqd %d LOCK_EX: a live server", q);
 	s->fd = q;
 	s->owns_path = true;
 	snprintf(s->addr.text, sizeof s->addr.text, "%s", address);
@@ -297,7 +297,7 @@ static int open_client_queue(struct ipc_server *s, const char *name, int mode,
 		mq_close(q);
 		return ipc_fail(e, IPC_PROTOCOL, 0, "%s is not a queue of ours: refused", name);
 	}
-	ipc_step(s->ctx, NAME, "mq_open", "%s -> mqd %d", name, (int)q);
+	ipc_step(s->ctx, NAME, mode == O_WRONLY ? 6 : 5, "mq_open", "%s -> mqd %d", name, (int)q);
 	return (int)q;
 }
 
@@ -318,7 +318,7 @@ static int mq_accept(struct ipc_server *s, struct ipc_conn *c, struct ipc_error 
 	if (n >= ID_MAX || !valid_id(id, (size_t)n))
 		return ipc_fail(e, IPC_PROTOCOL, 0, "malformed connection notice on %s (%zd bytes; "
 				"expected \"<pid>-<hex tag>\"): dropped", s->addr.text, n);
-	ipc_step(s->ctx, NAME, "mq_receive", "mqd %d: notice from client %s", s->fd, id);
+	ipc_step(s->ctx, NAME, 4, "mq_receive", "mqd %d: notice from client %s", s->fd, id);
 	pair_name(req, sizeof req, s->addr.text, id, "req");
 	pair_name(rep, sizeof rep, s->addr.text, id, "rep");
 
@@ -340,8 +340,8 @@ static int mq_accept(struct ipc_server *s, struct ipc_conn *c, struct ipc_error 
 		return -1;
 	}
 	/* Step 4 - unlink both: from now on no one else can open them. */
-	unlink_q(s->ctx, req);
-	unlink_q(s->ctx, rep);
+	unlink_q(s->ctx, 8, req);
+	unlink_q(s->ctx, 8, rep);
 
 	ipc_conn_init(c, s->t, s->ctx);
 	if (!conn_state(c, (size_t)a.mq_msgsize, e)) {
@@ -376,7 +376,7 @@ static int mq_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc_e
 		ipc_fail(e, ipc_status_of_errno(errno), errno, "mq_open %s", server);
 		return ipc_hint(e, "no server listening: start one with `ipclab serve mqueue`");
 	}
-	ipc_step(c->ctx, NAME, "mq_open", "%s O_WRONLY -> mqd %d", server, (int)sq);
+	ipc_step(c->ctx, NAME, IPC_NO_STEP, "mq_open", "%s O_WRONLY -> mqd %d", server, (int)sq);
 	if (flock((int)sq, LOCK_SH | LOCK_NB) == 0) {
 		mq_close(sq);
 		ipc_fail(e, IPC_NO_SERVER, 0, "mq_open %s: the queue is there but no server holds "
@@ -412,7 +412,7 @@ static int mq_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc_e
 			goto fail;
 		}
 		*fds[i] = (int)q;
-		ipc_step(c->ctx, NAME, "mq_open", "%s O_CREAT|O_EXCL, mode 0600, %ld messages "
+		ipc_step(c->ctx, NAME, IPC_NO_STEP, "mq_open", "%s O_CREAT|O_EXCL, mode 0600, %ld messages "
 			 "of %ld bytes -> mqd %d", m->own[i], attr.mq_maxmsg, attr.mq_msgsize,
 			 (int)q);
 	}
@@ -434,7 +434,7 @@ static int mq_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc_e
 			goto fail;
 		}
 	}
-	ipc_step(c->ctx, NAME, "mq_send", "mqd %d: notice \"%s\"", (int)sq, id);
+	ipc_step(c->ctx, NAME, IPC_NO_STEP, "mq_send", "mqd %d: notice \"%s\"", (int)sq, id);
 	mq_close(sq);
 	snprintf(c->peer_text, sizeof c->peer_text, "%s", server);
 	return 0;
@@ -451,7 +451,7 @@ static int lock_reader(const struct ipc_ctx *ctx, int q, const char *name, struc
 {
 	if (flock(q, LOCK_EX | LOCK_NB) < 0)
 		return ipc_fail(e, IPC_SYSTEM, errno, "flock %s", name);
-	ipc_step(ctx, NAME, "flock", "mqd %d LOCK_EX: we read it", q);
+	ipc_step(ctx, NAME, 7, "flock", "mqd %d LOCK_EX: we read it", q);
 	return 0;
 }
 
@@ -493,7 +493,7 @@ static ssize_t mq_recv(struct ipc_conn *c, void *buf, size_t cap, struct ipc_err
 			return IPC_WOULD_BLOCK;
 		return ipc_fail(e, IPC_SYSTEM, errno, "mq_receive %s", c->peer_text);
 	}
-	ipc_step(c->ctx, NAME, "mq_receive", "mqd %d: %zd bytes", c->rfd, n);
+	ipc_step(c->ctx, NAME, 9, "mq_receive", "mqd %d: %zd bytes", c->rfd, n);
 	if (n == 0) { /* the peer's close() */
 		m->eof = true;
 		return 0;
@@ -540,7 +540,7 @@ static ssize_t mq_send_bytes(struct ipc_conn *c, const void *buf, size_t len,
 		return ipc_fail(e, IPC_SYSTEM, errno, "mq_send %s", c->peer_text);
 	}
 	if (done)
-		ipc_step(c->ctx, NAME, "mq_send", "mqd %d: %zu bytes", c->wfd, done);
+		ipc_step(c->ctx, NAME, 10, "mq_send", "mqd %d: %zu bytes", c->wfd, done);
 	return done ? (ssize_t)done : IPC_WOULD_BLOCK;
 }
 
@@ -558,7 +558,7 @@ static void mq_close_conn(struct ipc_conn *c)
 		       (errno == EINTR || (errno == EAGAIN && io_now_ms() < until &&
 					   io_wait(c->wfd, POLLOUT, -1, CLOSE_WAIT_MS) == IO_READY)))
 			;
-		ipc_step(c->ctx, NAME, "mq_send", "mqd %d: end of stream (empty message)", c->wfd);
+		ipc_step(c->ctx, NAME, 11, "mq_send", "mqd %d: end of stream (empty message)", c->wfd);
 	}
 	close_q(c->ctx, &c->wfd);
 	if (c->rfd >= 0 && m) {
@@ -573,7 +573,7 @@ static void mq_close_conn(struct ipc_conn *c)
 	if (m) {
 		for (int i = 0; i < 2; i++)
 			if (m->own[i][0])
-				unlink_q(c->ctx, m->own[i]);
+				unlink_q(c->ctx, IPC_NO_STEP, m->own[i]);
 		free(m->msg);
 		free(m);
 		c->priv = NULL;
@@ -586,7 +586,7 @@ static void mq_close_conn(struct ipc_conn *c)
 static void mq_shutdown(struct ipc_server *s, bool remove)
 {
 	if (remove && s->owns_path) {
-		unlink_q(s->ctx, s->addr.text);
+		unlink_q(s->ctx, 13, s->addr.text);
 		char id[NOTICE_MSGSIZE + 1], name[NAME_MAX + 2];
 		ssize_t n;
 		while ((n = mq_receive(s->fd, id, NOTICE_MSGSIZE, NULL)) >= 0 || errno == EINTR) {
@@ -595,16 +595,16 @@ static void mq_shutdown(struct ipc_server *s, bool remove)
 			id[n] = '\0';
 			if (n < ID_MAX && valid_id(id, (size_t)n)) {
 				pair_name(name, sizeof name, s->addr.text, id, "req");
-				unlink_q(s->ctx, name);
+				unlink_q(s->ctx, IPC_NO_STEP, name);
 				pair_name(name, sizeof name, s->addr.text, id, "rep");
-				unlink_q(s->ctx, name);
+				unlink_q(s->ctx, IPC_NO_STEP, name);
 			}
 		}
 		s->owns_path = false;
 	}
 	if (s->fd >= 0) {
 		mq_close(s->fd);
-		ipc_step(s->ctx, NAME, "mq_close", "mqd %d", s->fd);
+		ipc_step(s->ctx, NAME, 12, "mq_close", "mqd %d", s->fd);
 		s->fd = -1;
 	}
 }

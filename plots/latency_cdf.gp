@@ -1,35 +1,55 @@
-# latency_cdf.gp - the distribution of every greeting round trip, one line
-# per transport: on one CPU (left) and on two CPUs (right), the same log
-# axis, from the fastest round trip to three times the slowest p99.9.
+# latency_cdf.gp - the tail of every greeting round trip, one line per
+# transport: the share of round trips slower than x (the complementary
+# CDF, 1 - F), both axes logarithmic, so that p99 and p99.9 sit on their
+# own decades instead of being squashed under 1.  One CPU (top) and two
+# CPUs (below) share the x axis, from the fastest round trip to three
+# times the slowest p99.9.  Each transport has its colour, marker and dash
+# (common.gp), so that nine lines stay apart.
 # Input: cdf_same_T.dat, cdf_cross_T.dat = value_us F (`ipclab bench report`).
 call 'plots/common.gp' ARG1 ARG2
 
 cdf(where, i) = sprintf("%s/cdf_%s_%s.dat", DATA, where, tname(i))
+# 1 - F; the slowest round trip itself (1 - F = 0) has no place on a log axis.
+tail(f) = 1 - f > 1e-9 ? 1 - f : NaN
+# Markers: one where the tail crosses each half decade (1/3, 1/10, 1/30...),
+# shifted a little per transport so that they do not sit on each other.
+# The rows are evenly spaced in F, so a marker every N rows would crowd
+# them all at the top.
+level(f, i) = 1 - f > 1e-9 ? floor(-log10(1 - f) * 2 + (i - 1.0) / NT) : -1
+prev = 0
+mark(f, i) = (m = (level(f, i) != level(prev, i) && level(f, i) > 0) ? tail(f) : NaN, prev = f, m)
 
-set logscale x
+set logscale xy
 set xlabel "round trip (µs, log scale)"
 set format x "%g"
+set format y "%g"
 set grid xtics ytics lc rgb "#dddddd"
 set xrange [CDF_XMIN : CDF_XMAX]
 eval "set xtics " . LOGTICS
-set ylabel "fraction of round trips ≤ x"
-set yrange [0 : 1]
-set ytics 0.1
-set key bottom right
+set ylabel "share of round trips slower than x"
+set yrange [* : 1.2]
+set ytics ("1" 1, "0.5 (p50)" 0.5, "0.1 (p90)" 0.1, "0.01 (p99)" 0.01, "0.001 (p99.9)" 0.001, "0.0001" 0.0001)
+set key inside bottom left vertical font ",14" box opaque
 
 do for [fmt in "png svg"] {
-	eval term(fmt, "latency_cdf", 1400, 650)
+	eval term(fmt, "latency_cdf", 1400, strlen(CROSS) ? 1400 : 760)
 	eval quick_mark
-	set multiplot layout 1, (strlen(CROSS) ? 2 : 1) title title("How round trips spread (greeting requests): a line further left is faster, a flatter top a longer tail")
+	set multiplot layout (strlen(CROSS) ? 2 : 1), 1 title title("The tail of the round trips (greeting requests): a line further left is faster,\na line that falls later has a longer tail")
 	set title "client and server on " . SAME
-	plot for [i = 1 : NT] cdf("same", i) using 1:2 with lines lw 2 lc rgb color(i) title tname(i), \
-	     0.5 with lines dt 3 lc rgb "#888888" title "p50", \
-	     0.99 with lines dt 2 lc rgb "#888888" title "p99"
+	plot for [i = 1 : NT] cdf("same", i) using 1:(tail($2)) with lines lw 2 dt dash(i) \
+		lc rgb color(i) notitle, \
+	     for [i = 1 : NT] cdf("same", i) using 1:(prev = (column(0) == 0 ? 0 : prev), mark($2, i)) \
+		with points pt point(i) ps 1.6 lw 1.5 lc rgb color(i) notitle, \
+	     for [i = 1 : NT] NaN with linespoints lw 2 dt dash(i) pt point(i) ps 1.6 \
+		lc rgb color(i) title tname(i)
 	if (strlen(CROSS)) {
 		set title "client and server on " . CROSS
-		plot for [i = 1 : NT] cdf("cross", i) using 1:2 with lines lw 2 lc rgb color(i) notitle, \
-		     0.5 with lines dt 3 lc rgb "#888888" notitle, \
-		     0.99 with lines dt 2 lc rgb "#888888" notitle
+		unset key
+		plot for [i = 1 : NT] cdf("cross", i) using 1:(tail($2)) with lines lw 2 dt dash(i) \
+			lc rgb color(i) notitle, \
+		     for [i = 1 : NT] cdf("cross", i) using 1:(prev = (column(0) == 0 ? 0 : prev), mark($2, i)) \
+			with points pt point(i) ps 1.6 lw 1.5 lc rgb color(i) notitle
+		set key
 	}
 	unset multiplot
 	unset output

@@ -3,13 +3,16 @@
 #   build  liburing-dev (the io_uring server mode and client) and libzmq3-dev
 #          (the ZeroMQ transports, in bin/ipclab-zmq): what `make` needs
 #   test   cmocka (unit tests), netcat-openbsd and socat (tests that use
-#          standard tools as clients); the build group's libraries
+#          standard tools as clients); libnetfilter-queue-dev (test_netlab
+#          builds and runs netdelay); the build group's libraries
 #   bench  hyperfine, gnuplot, jq (reads hyperfine's JSON), and the peer tools
 #          the benchmarks compare with: perf (linux-perf), sockperf, qperf;
 #          iproute2 (ss: is a peer server listening yet?); redis-server and
 #          redis-tools (the reference of the scaling benchmark)
 #   valgrind  valgrind (`make valgrind`)
-#   netlab iproute2 (ip, tc, ss), nftables, gnuplot-nox (`make netlab`)
+#   netlab iproute2 (ip, tc, ss), nftables, gnuplot-nox (`make netlab`);
+#          libnetfilter-queue-dev and iptables (netdelay, its delay and
+#          reordering where the kernel has no tc netem)
 #   lab    strace (`make lab-check`, `make trace`), pandoc (`make handout`),
 #          chromium (the handout's browser test), socat and iproute2 (ss, nstat:
 #          the experiments the handout runs)
@@ -30,10 +33,10 @@ packages=""
 for group in "$@"; do
 	case "$group" in
 	build) packages="$packages liburing-dev libzmq3-dev" ;;
-	test)  packages="$packages libcmocka-dev netcat-openbsd socat liburing-dev libzmq3-dev" ;;
+	test)  packages="$packages libcmocka-dev netcat-openbsd socat libnetfilter-queue-dev liburing-dev libzmq3-dev" ;;
 	bench) packages="$packages liburing-dev libzmq3-dev hyperfine gnuplot-nox jq linux-perf sockperf qperf iproute2 redis-server redis-tools" ;;
 	valgrind) packages="$packages valgrind" ;;
-	netlab) packages="$packages iproute2 nftables gnuplot-nox" ;;
+	netlab) packages="$packages iproute2 nftables gnuplot-nox libnetfilter-queue-dev iptables" ;;
 	lab)   packages="$packages strace pandoc chromium socat iproute2" ;;
 	fuzz)  packages="$packages clang" ;;
 	doc)   packages="$packages pandoc" ;;
@@ -58,11 +61,12 @@ done
 [ -z "$missing" ] && exit 0
 
 if [ -n "$check" ]; then
-	echo "missing Debian packages:$missing; install them with \`sudo make deps\` (which lists what it installs first), or: sudo apt-get install$missing" >&2
+	# This job's packages only: `make deps` would add every other job's.
+	echo "missing Debian packages:$missing; install them with: sudo apt-get install$missing" >&2
 	exit 1
 fi
 if [ "$(id -u)" -ne 0 ]; then
-	echo "missing Debian packages:$missing; install them with: sudo make deps (or: sudo apt-get install$missing)" >&2
+	echo "missing Debian packages:$missing; install them with: sudo apt-get install$missing" >&2
 	exit 1
 fi
 echo "deps.sh: installing these Debian packages:$missing" >&2

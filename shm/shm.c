@@ -175,7 +175,7 @@ static int shm_listen(struct ipc_server *s, const char *address, struct ipc_erro
 	socklen_t len = 0;
 
 	/* Step 0 - the rendezvous path, freed as for any Unix socket. */
-	if (unixpath_prepare(s, address, SOCK_STREAM, path, &address, &sun, &len, e) < 0)
+	if (unixpath_prepare(s, address, SOCK_STREAM, path, &address, &sun, &len, 1, e) < 0)
 		return -1;
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
@@ -193,11 +193,11 @@ static int shm_listen(struct ipc_server *s, const char *address, struct ipc_erro
 	if (listen(fd, SOMAXCONN) < 0) {
 		int err = errno;
 		close(fd);
-		unixpath_remove(address, s->ctx, NAME);
+		unixpath_remove(address, s->ctx, NAME, IPC_NO_STEP);
 		unixpath_unlock(s, address, true);
 		return ipc_fail(e, IPC_SYSTEM, err, "listen %s", address);
 	}
-	ipc_step(s->ctx, NAME, "listen", "fd %d on %s: the rendezvous", fd, address);
+	ipc_step(s->ctx, NAME, 2, "listen", "fd %d on %s: the rendezvous", fd, address);
 	s->fd = fd;
 	s->owns_path = true;
 	snprintf(s->addr.text, sizeof s->addr.text, "%s", address);
@@ -288,7 +288,7 @@ static int receive_region(struct ipc_server *s, struct shm_conn *m, struct ipc_e
 			goto out;
 		}
 	}
-	ipc_step(s->ctx, NAME, "recvmsg", "fd %d: memfd %d (%zu bytes, sealed), eventfds %d %d; "
+	ipc_step(s->ctx, NAME, 4, "recvmsg", "fd %d: memfd %d (%zu bytes, sealed), eventfds %d %d; "
 		 "mmap", m->sock, memfd, sizeof *m->mem, m->bell[0], m->bell[1]);
 	rc = 0;
 out:
@@ -317,7 +317,7 @@ static int shm_accept(struct ipc_server *s, struct ipc_conn *c, struct ipc_error
 					"close clients or raise `ulimit -n`");
 		return -1;
 	}
-	ipc_step(s->ctx, NAME, "accept", "fd %d -> fd %d: a client's rendezvous", s->fd, fd);
+	ipc_step(s->ctx, NAME, 3, "accept", "fd %d -> fd %d: a client's rendezvous", s->fd, fd);
 	struct shm_conn *m = conn_new();
 	if (!m) {
 		close(fd);
@@ -338,7 +338,7 @@ static int shm_accept(struct ipc_server *s, struct ipc_conn *c, struct ipc_error
 		snprintf(c->peer_text, sizeof c->peer_text, "shm client pid %ld", (long)cred.pid);
 	else
 		snprintf(c->peer_text, sizeof c->peer_text, "shm client fd %d", fd);
-	ipc_step(s->ctx, NAME, "ready", "%s: rfd %d (socket), wfd %d (room eventfd)",
+	ipc_step(s->ctx, NAME, IPC_NO_STEP, "ready", "%s: rfd %d (socket), wfd %d (room eventfd)",
 		 c->peer_text, c->rfd, c->wfd);
 	return 0;
 fail:
@@ -374,7 +374,7 @@ static int make_region(struct ipc_conn *c, struct shm_conn *m, int *memfd, struc
 		if (m->bell[i] < 0)
 			return ipc_fail(e, IPC_SYSTEM, errno, "eventfd");
 	}
-	ipc_step(c->ctx, NAME, "memfd_create", "fd %d, %zu bytes, sealed, mapped; eventfds "
+	ipc_step(c->ctx, NAME, IPC_NO_STEP, "memfd_create", "fd %d, %zu bytes, sealed, mapped; eventfds "
 		 "%d %d", *memfd, sizeof *m->mem, m->bell[0], m->bell[1]);
 	return 0;
 }
@@ -429,7 +429,7 @@ static int shm_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc_
 		ipc_fail(e, IPC_SYSTEM, n < 0 ? errno : 0, "sendmsg SCM_RIGHTS to %s", a->text);
 		goto fail;
 	}
-	ipc_step(c->ctx, NAME, "sendmsg", "fd %d to %s: memfd and 2 eventfds (SCM_RIGHTS)",
+	ipc_step(c->ctx, NAME, IPC_NO_STEP, "sendmsg", "fd %d to %s: memfd and 2 eventfds (SCM_RIGHTS)",
 		 m->sock, a->text);
 	close(memfd); /* the mapping keeps the memory */
 	memfd = -1;
@@ -568,7 +568,7 @@ static ssize_t shm_recv(struct ipc_conn *c, void *buf, size_t cap, struct ipc_er
 		if (head == tail) {
 			if (gone || atomic_load_explicit(&r->closed, memory_order_acquire)) {
 				m->eof = true;
-				ipc_step(c->ctx, NAME, "read", "end of stream (%s)", c->peer_text);
+				ipc_step(c->ctx, NAME, IPC_NO_STEP, "read", "end of stream (%s)", c->peer_text);
 				return 0;
 			}
 			return IPC_WOULD_BLOCK;
@@ -597,7 +597,7 @@ static ssize_t shm_recv(struct ipc_conn *c, void *buf, size_t cap, struct ipc_er
 			drain_bell(m->bell[m->room_in]); /* count 0: writable again */
 		}
 	}
-	ipc_step(c->ctx, NAME, "read", "%zu bytes from the ring", n);
+	ipc_step(c->ctx, NAME, 5, "read", "%zu bytes from the ring", n);
 	return (ssize_t)n;
 }
 
@@ -655,7 +655,7 @@ static ssize_t shm_send(struct ipc_conn *c, const void *buf, size_t len, struct 
 		if (atomic_load_explicit(&r->reader_waiting, memory_order_relaxed))
 			ring_socket(m);
 	}
-	ipc_step(c->ctx, NAME, "write", "%zu bytes into the ring", n);
+	ipc_step(c->ctx, NAME, 6, "write", "%zu bytes into the ring", n);
 	return (ssize_t)n;
 }
 
@@ -673,7 +673,7 @@ static void shm_close(struct ipc_conn *c)
 		c->priv = NULL;
 	}
 	if (c->rfd >= 0)
-		ipc_step(c->ctx, NAME, "close", "fd %d and the ring unmapped", c->rfd);
+		ipc_step(c->ctx, NAME, 7, "close", "fd %d and the ring unmapped", c->rfd);
 	c->rfd = c->wfd = -1;
 }
 
@@ -681,10 +681,10 @@ static void shm_shutdown(struct ipc_server *s, bool remove)
 {
 	if (s->fd >= 0) {
 		close(s->fd);
-		ipc_step(s->ctx, NAME, "close", "fd %d", s->fd);
+		ipc_step(s->ctx, NAME, 8, "close", "fd %d", s->fd);
 		s->fd = -1;
 	}
-	unixpath_release(s, remove); /* the path, if still ours, and its lock */
+	unixpath_release(s, remove, 9); /* the path, if still ours, and its lock */
 }
 
 const struct ipc_transport shm_transport = {

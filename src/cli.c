@@ -1,7 +1,6 @@
 /* cli.c - what every command shares: options, tracing, listen, one greeting. */
 #include "cli.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -20,69 +19,26 @@
  *   [server 4712] unix_stream  6 accept4   fd 3 -> fd 5 (...)
  *   [client 4711] unix_stream    connect   fd 3 to /run/user/1000/ipclab/...
  *
- * The process and its role come first; a server's step carries its number
- * in the transport's sequence (src/steps.c), the client's calls none. */
-static int first_fd(const char *detail)
-{
-	const char *p = detail ? strstr(detail, "fd ") : NULL;
-	return p && isdigit((unsigned char)p[3]) ? atoi(p + 3) : -1;
-}
-
-static bool is_endpoint(const struct cli_trace *t, int fd)
-{
-	for (int i = 0; i < t->n_endpoint; i++)
-		if (t->endpoint[i] == fd)
-			return true;
-	return false;
-}
-
-/* The server's own descriptors: its socket, or the two it opens on its
- * well-known FIFO.  A close of one of them is a different step from the
- * close of a client's connection. */
-static void note_endpoint(struct cli_trace *t, const char *call, const char *detail)
-{
-	const char *arrow = strstr(detail, "-> fd ");
-	if (!arrow || (size_t)t->n_endpoint >= sizeof t->endpoint / sizeof t->endpoint[0])
-		return;
-	if (strcmp(call, "socket") == 0 || (strcmp(call, "open") == 0 && strstr(detail, "fifo.server")))
-		t->endpoint[t->n_endpoint++] = atoi(arrow + 6);
-}
-
-static void trace_to_stderr(void *arg, const char *transport, const char *call,
+ * The process and its role come first; a server's step carries the number
+ * the transport gave it (its step table, steps.h), a client's call none:
+ * recv() and send() are the same functions on both sides, and pass the
+ * server's number, which only the server's lines show. */
+static void trace_to_stderr(void *arg, const char *transport, int step, const char *call,
 			    const char *detail)
 {
 	struct cli_trace *t = arg;
 	pid_t pid = getpid();
 	const char *role = pid == t->role_pid ? t->role : t->child_role;
-	const struct trace_step *s = NULL;
-	const char *shown = call;
 	char tag[48];
 
 	snprintf(tag, sizeof tag, "[%s %d]", role, (int)pid);
-	/* Numbered: the server's steps, and the parent's fork() of a pipe's
-	 * server (its step 2); not the parent's closing of its copies. */
-	if (strcmp(role, "server") == 0 || (strcmp(role, "parent") == 0 && !strcmp(call, "fork"))) {
-		note_endpoint(t, call, detail);
-		s = trace_step_find(transport, call, detail, is_endpoint(t, first_fd(detail)));
-		const struct trace_step *silent = s ? trace_step_silent(transport, s->number) : NULL;
-		if (silent) {
-			const char *to = strstr(detail, " to ");
-			fprintf(stderr, "%s %-11s %2d %-9s sockaddr_un.sun_path = %s: no system call\n",
-				tag, transport, silent->number, silent->call, to ? to + 4 : "?");
-		}
-	}
-	/* A pipe or a socket pair is never connected or accepted: its ends
-	 * are inherited. */
-	const struct ipc_transport *it = ipc_transport_find(transport);
-	if (it && it->addressing == IPC_ADDR_INHERITED &&
-	    (!strcmp(call, "connect") || !strcmp(call, "accept")))
-		shown = "inherit";
-	else if (s && s->shown)
-		shown = s->shown;
-	if (s)
-		fprintf(stderr, "%s %-11s %2d %-9s %s\n", tag, transport, s->number, shown, detail);
+	/* Numbered: the server's steps, and the fork() of a pipe's server,
+	 * which the parent makes (its step 2); not the parent's closing of its
+	 * copies of the server's descriptors. */
+	if (step != IPC_NO_STEP && (!strcmp(role, "server") || !strcmp(call, "fork")))
+		fprintf(stderr, "%s %-11s %2d %-9s %s\n", tag, transport, step, call, detail);
 	else
-		fprintf(stderr, "%s %-11s    %-9s %s\n", tag, transport, shown, detail);
+		fprintf(stderr, "%s %-11s    %-9s %s\n", tag, transport, call, detail);
 }
 
 void cli_trace_role(struct cli *cli, const char *role, const char *child_role)
@@ -90,25 +46,27 @@ void cli_trace_role(struct cli *cli, const char *role, const char *child_role)
 	cli->trace.role = role;
 	cli->trace.child_role = child_role;
 	cli->trace.role_pid = getpid();
-	if (strcmp(role, "server") == 0)
-		cli->trace.n_endpoint = 0; /* a new server: its descriptors are still to come */
 }
 
 void cli_trace_forking(struct cli *cli, const struct ipc_transport *t)
 {
 	cli_trace_role(cli, "parent", "server");
-	ipc_step(&cli->ctx, t->name, "fork", "a child to serve; no exec: it runs this same "
-		 "program from here, with copies of every descriptor");
+	/* A step of the pipe's and the socket pair's (their step 2), none of
+	 * the named transports'. */
+	ipc_step(&cli->ctx, t->name, ipc_step_number(t, "fork"), "fork",
+		 "a child to serve; no exec: it runs this same program from here, with copies "
+		 "of every descriptor");
 }
 
 void cli_trace_reaped(struct cli *cli, const struct ipc_transport *t, pid_t pid, int status)
 {
 	cli_trace_role(cli, "parent", "server");
 	if (status >= 0)
-		ipc_step(&cli->ctx, t->name, "waitpid", "child %d exited with status %d",
+		ipc_step(&cli->ctx, t->name, IPC_NO_STEP, "waitpid", "child %d exited with status %d",
 			 (int)pid, status);
 	else
-		ipc_step(&cli->ctx, t->name, "waitpid", "child %d: failed or killed", (int)pid);
+		ipc_step(&cli->ctx, t->name, IPC_NO_STEP, "waitpid", "child %d: failed or killed",
+			 (int)pid);
 }
 
 int cli_parse_number(const char *cmd, const char *opt, const char *text, unsigned long min,
@@ -198,8 +156,15 @@ int cli_parse(struct cli *cli, int allowed, int argc, char **argv, struct cli_op
 			break;
 		case LONG_MODE:
 			if (serve_mode_parse(optarg, &o->mode) < 0) {
-				fprintf(stderr, "ipclab %s: --mode wants iterative, select, poll, "
-					"epoll, uring or uring-sqpoll, not '%s'\n", cmd, optarg);
+				char modes[256];
+				cli_modes(NULL, ", ", modes, sizeof modes);
+				char *last = strrchr(modes, ',');
+				if (last) { /* "a, b, c" -> "a, b or c" */
+					memmove(last + 3, last + 1, strlen(last + 1) + 1);
+					memcpy(last, " or", 3);
+				}
+				fprintf(stderr, "ipclab %s: --mode wants %s, not '%s'\n", cmd, modes,
+					optarg);
 				return -1;
 			}
 			o->mode_given = true;
@@ -243,42 +208,16 @@ int cli_listen(struct cli *cli, const struct ipc_transport *t, const char *addre
 	return t->listen(s, address, e);
 }
 
-int cli_greet_once(struct cli *cli, const struct ipc_transport *t, const char *address,
-		   const char *name, size_t len, char *reply, size_t cap, struct ipc_error *e)
+/* Connect to `addr`, greet once, close: the client's side of every greet. */
+static int greet_at(struct cli *cli, const struct ipc_transport *t, const struct ipc_addr *addr,
+		    const char *address, const char *name, size_t len, char *reply, size_t cap,
+		    struct ipc_error *e)
 {
-	struct ipc_server s;
-	struct server_child child = { .pid = -1, .stop_fd = -1 };
-	struct ipc_addr addr = { .pipe_fd = { -1, -1 } };
 	struct ipc_conn c;
 	size_t reply_len = 0;
-	int status;
-
-	if (rundir_ensure(cli->ctx.rundir, e) < 0)
-		return -1;
-	if (!t->servable) {
-		/* A pipe joins related processes only: fork our own server. */
-		cli_trace_role(cli, "server", "server"); /* the endpoint is the server's */
-		if (cli_listen(cli, t, NULL, &s, e) < 0)
-			return -1;
-		struct serve_opts o = { .stop_fd = -1, .idle_timeout_ms = SERVE_IDLE_TIMEOUT_MS,
-					.log = stderr };
-		cli_trace_forking(cli, t);
-		if (server_spawn(&s, &o, &child, e) < 0) {
-			t->shutdown(&s, true);
-			return -1;
-		}
-		cli_trace_role(cli, "client", "server");
-		addr = s.addr;
-	} else if (address) {
-		if (snprintf(addr.text, sizeof addr.text, "%s", address) >= (int)sizeof addr.text)
-			return ipc_fail(e, IPC_USAGE, 0, "address too long (max %zu bytes)",
-					sizeof addr.text - 1);
-	} else {
-		t->default_address(&cli->ctx, addr.text, sizeof addr.text);
-	}
 
 	ipc_conn_init(&c, t, &cli->ctx);
-	status = t->connect(&c, &addr, e);
+	int status = t->connect(&c, addr, e);
 	if (status == 0) {
 		status = conn_greet(&c, name, len, reply, cap - 1, &reply_len, e);
 		reply[reply_len] = '\0';
@@ -287,19 +226,61 @@ int cli_greet_once(struct cli *cli, const struct ipc_transport *t, const char *a
 		ipc_hint(e, "start one with `ipclab serve %s%s%s`", t->name,
 			 address ? " --address " : "", address ? address : "");
 	}
-	if (child.pid > 0) {
-		struct ipc_error se;
-		int rc = server_stop(&child, &se);
-		cli_trace_reaped(cli, t, child.pid, rc);
-		if (rc != 0 && status >= 0) {
-			*e = se;
-			if (rc > 0)
-				ipc_fail(e, rc, 0, "the forked %s server exited with status %d",
-					 t->name, rc);
-			return -1;
-		}
+	return status;
+}
+
+int cli_greet_own_server(struct cli *cli, const struct ipc_transport *t, const char *name,
+			 size_t len, char *reply, size_t cap, struct ipc_error *e)
+{
+	struct ipc_server s;
+	struct server_child child;
+	struct serve_opts o = { .stop_fd = -1, .idle_timeout_ms = SERVE_IDLE_TIMEOUT_MS,
+				.log = stderr };
+
+	/* Spawn: the endpoint is made here, so that an error shows at once,
+	 * and is the server's; then a child serves it. */
+	cli_trace_role(cli, "server", "server");
+	if (cli_listen(cli, t, NULL, &s, e) < 0)
+		return -1;
+	cli_trace_forking(cli, t);
+	if (server_spawn(&s, &o, &child, e) < 0) {
+		t->shutdown(&s, true);
+		return -1;
+	}
+	/* Greet: this process is the client now. */
+	cli_trace_role(cli, "client", "server");
+	int status = greet_at(cli, t, &s.addr, NULL, name, len, reply, cap, e);
+	/* Stop: a failure of the server counts only if the greeting worked. */
+	struct ipc_error se;
+	int rc = server_stop(&child, &se);
+	cli_trace_reaped(cli, t, child.pid, rc);
+	if (rc != 0 && status >= 0) {
+		*e = se;
+		if (rc > 0)
+			ipc_fail(e, rc, 0, "the forked %s server exited with status %d", t->name, rc);
+		return -1;
 	}
 	return status;
+}
+
+int cli_greet_once(struct cli *cli, const struct ipc_transport *t, const char *address,
+		   const char *name, size_t len, char *reply, size_t cap, struct ipc_error *e)
+{
+	struct ipc_addr addr = { .pipe_fd = { -1, -1 } };
+
+	if (rundir_ensure(cli->ctx.rundir, e) < 0)
+		return -1;
+	/* A pipe joins related processes only: fork our own server. */
+	if (!t->servable)
+		return cli_greet_own_server(cli, t, name, len, reply, cap, e);
+	if (address) {
+		if (snprintf(addr.text, sizeof addr.text, "%s", address) >= (int)sizeof addr.text)
+			return ipc_fail(e, IPC_USAGE, 0, "address too long (max %zu bytes)",
+					sizeof addr.text - 1);
+	} else {
+		t->default_address(&cli->ctx, addr.text, sizeof addr.text);
+	}
+	return greet_at(cli, t, &addr, address, name, len, reply, cap, e);
 }
 
 int cli_report(const struct ipc_error *e)
@@ -310,25 +291,60 @@ int cli_report(const struct ipc_error *e)
 
 const struct ipc_transport *cli_transport(const char *name)
 {
-	const struct ipc_transport *t = ipc_transport_find(name);
-	if (t)
-		return t;
-	fprintf(stderr, "ipclab: unknown transport '%s'; choose one of:", name);
-	for (size_t i = 0; ipc_transports[i]; i++)
-		fprintf(stderr, " %s", ipc_transports[i]->name);
-	fputs(" (`ipclab list` describes them)\n", stderr);
-	return NULL;
+	return cli_transport_for(NULL, CLI_USE_ANY, name);
 }
+
+static const char list_usage[] =
+	"usage: ipclab list [--for COMMAND | --modes [TRANSPORT] | --table]\n"
+	"One line for each transport: name, kind, summary.\n"
+	"\n"
+	"  --for COMMAND     only the names COMMAND takes, one a line: serve, load,\n"
+	"                    drawback, connect (bench connect), spin (--wait spin),\n"
+	"                    greet, demo, latency, throughput (the bash completion\n"
+	"                    asks this)\n"
+	"  --modes [T]       the server modes, one a line: those `serve T --mode`\n"
+	"                    takes, or all of them ({modes})\n"
+	"  --table           what each command takes, per transport, as a Markdown table\n";
 
 int cmd_list(struct cli *cli, int argc, char **argv)
 {
 	(void)cli;
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		cli_help(stdout, list_usage);
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "--table")) {
+		cli_list_table(stdout);
+		return ferror(stdout) || fflush(stdout) ? IPC_SYSTEM : 0;
+	}
+	if ((argc == 2 || argc == 3) && !strcmp(argv[1], "--modes")) {
+		const struct ipc_transport *t = argc == 3 ? cli_transport_for("list", CLI_USE_ANY,
+									     argv[2]) : NULL;
+		char modes[256];
+		if (argc == 3 && !t)
+			return IPC_USAGE;
+		if (cli_modes(t, "\n", modes, sizeof modes))
+			puts(modes);
+		return ferror(stdout) || fflush(stdout) ? IPC_SYSTEM : 0;
+	}
+	if (argc >= 2 && !strcmp(argv[1], "--for")) {
+		enum cli_use use;
+		if (argc != 3 || cli_use_parse(argv[2], &use) < 0) {
+			fprintf(stderr, "ipclab list: --for wants a command: serve, load, drawback, "
+					"connect, spin, greet, demo, latency or throughput%s%s%s\n",
+				argc == 3 ? ", not '" : "", argc == 3 ? argv[2] : "",
+				argc == 3 ? "'" : "");
+			return IPC_USAGE;
+		}
+		char names[1024];
+		if (cli_names(use, "\n", names, sizeof names))
+			puts(names);
+		return ferror(stdout) || fflush(stdout) ? IPC_SYSTEM : 0;
+	}
 	if (argc > 1) {
-		fputs(strcmp(argv[1], "--help") && strcmp(argv[1], "-h")
-			      ? "ipclab list: takes no arguments\n"
-			      : "usage: ipclab list\nOne line for each transport: name, kind, summary.\n",
-		      stderr);
-		return strcmp(argv[1], "--help") && strcmp(argv[1], "-h") ? IPC_USAGE : 0;
+		fprintf(stderr, "ipclab list: unknown option '%s'; see `ipclab list --help`\n",
+			argv[1]);
+		return IPC_USAGE;
 	}
 	for (size_t i = 0; ipc_transports[i]; i++) {
 		const struct ipc_transport *t = ipc_transports[i];

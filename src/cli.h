@@ -2,6 +2,8 @@
 #ifndef IPCLAB_CLI_H
 #define IPCLAB_CLI_H
 
+#include <stdio.h>
+
 #include "ipc.h"
 #include "server.h"
 
@@ -14,9 +16,6 @@ struct cli_trace {
 	const char *role;        /* "server", "client", "parent" */
 	const char *child_role;  /* what a forked child is: "server", "child" */
 	pid_t role_pid;          /* the process the role was given to */
-	int endpoint[4];         /* the server's own descriptors (listening socket,
-				    datagram socket, well-known FIFO), not a client's */
-	int n_endpoint;
 };
 
 /* State shared by every command: set up once from the global options. */
@@ -45,6 +44,14 @@ int cli_listen(struct cli *cli, const struct ipc_transport *t, const char *addre
  * pipe fork a server first.  Returns the status; the reply line in reply. */
 int cli_greet_once(struct cli *cli, const struct ipc_transport *t, const char *address,
 		   const char *name, size_t len, char *reply, size_t cap, struct ipc_error *e);
+/* Spawn-greet-stop, the one place it is written: listen on t's default
+ * address, fork a child to serve it, greet it once from this process, stop
+ * and reap the child.  `demo` uses it for every transport, `greet` for the
+ * pipe and the socket pair, which only a forked child can serve.  Same
+ * results as cli_greet_once(); a server that exits non-zero after a good
+ * greeting is an error. */
+int cli_greet_own_server(struct cli *cli, const struct ipc_transport *t, const char *name,
+			 size_t len, char *reply, size_t cap, struct ipc_error *e);
 
 /* Options every command understands (each takes only those it documents). */
 struct cli_opts {
@@ -72,6 +79,45 @@ int cli_bad_option(const char *cmd, int ch, char **argv);
 /* "12" -> 12 within [min, max]; -1 after printing what was wrong. */
 int cli_parse_number(const char *cmd, const char *opt, const char *text, unsigned long min,
 		     unsigned long max, unsigned long *out);
+
+/* ---- what each command takes, from the registry (cli_lists.c) ---------- */
+enum cli_use {
+	CLI_USE_ANY,      /* greet, demo, bench latency and throughput */
+	CLI_USE_SERVE,    /* serve: a server another process can reach */
+	CLI_USE_LOAD,     /* load: a connection per client */
+	CLI_USE_DRAWBACK, /* drawback */
+	CLI_USE_CONNECT,  /* bench connect: a connection to set up */
+	CLI_USE_SPIN,     /* --wait spin */
+	CLI_USE_PATH,     /* --address is a path */
+	CLI_USE_PORT,     /* --address is HOST:PORT */
+	CLI_USE_MQ,       /* --address is a message queue name */
+	CLI_USE_DGRAM,    /* one datagram per message */
+	CLI_USE_INHERITED, /* no server to reach: greet forks its own */
+	CLI_USE_COUNT
+};
+bool cli_takes(enum cli_use use, const struct ipc_transport *t);
+const char *cli_use_name(enum cli_use use);
+/* "serve", "load", ... (and the other commands' names) -> use; -1 if unknown. */
+int cli_use_parse(const char *name, enum cli_use *use);
+/* The names `use` takes, joined by sep, into buf; returns how many. */
+size_t cli_names(enum cli_use use, const char *sep, char *buf, size_t cap);
+/* Can t be served in this mode (serve_mode_check, and a server at all)? */
+bool cli_serves_in(const struct ipc_transport *t, enum serve_mode mode);
+/* The modes t can be served in (t NULL: every mode), joined by sep. */
+size_t cli_modes(const struct ipc_transport *t, const char *sep, char *buf, size_t cap);
+/* The names close to `typed` ("a or b"); returns how many. */
+size_t cli_did_you_mean(const char *typed, enum cli_use use, char *buf, size_t cap);
+/* Look a transport up for `ipclab CMD`; unknown: one line with "did you
+ * mean" and the names CMD takes, and NULL. */
+const struct ipc_transport *cli_transport_for(const char *cmd, enum cli_use use,
+					      const char *name);
+/* No transport named: one line with the names CMD takes; returns IPC_USAGE. */
+int cli_missing_transport(const char *cmd, enum cli_use use);
+/* Print a --help text, expanding {serve}, {load}, {modes}, {mode-table}...
+ * from the registry and wrapping the lines that grew. */
+void cli_help(FILE *f, const char *text);
+/* `ipclab list --table`: what each command takes, as a Markdown table. */
+void cli_list_table(FILE *f);
 
 int cmd_list(struct cli *cli, int argc, char **argv);
 int cmd_serve(struct cli *cli, int argc, char **argv);

@@ -13,6 +13,7 @@
 #include "protocol.h"
 #include "rundir.h"
 #include "server.h"
+#include "steps.h"
 
 /* ---- serve ------------------------------------------------------------ */
 
@@ -22,39 +23,41 @@ static const char serve_usage[] =
 	"Serve greetings until SIGINT or SIGTERM; then remove the socket or FIFO\n"
 	"that was created.  Prints `listening on ADDR` on stderr when ready.\n"
 	"\n"
-	"  --mode iterative    (default) one client at a time, from its connection\n"
-	"                      to its end of stream; the others wait their turn.\n"
-	"  --mode select|poll|epoll\n"
-	"                      one process serves every connected client at once,\n"
-	"                      waiting on all their descriptors with select(2),\n"
-	"                      poll(2) or epoll(7).  select cannot watch descriptor\n"
-	"                      numbers >= 1024 (FD_SETSIZE): a client beyond that\n"
-	"                      is told \"ERR server busy ...\" and closed.\n"
-	"  --mode uring|uring-sqpoll\n"
-	"                      one thread, one io_uring (unix_stream, tcp): the\n"
-	"                      kernel accepts, receives into buffers it picks, and\n"
-	"                      sends, and reports each when done.  uring-sqpoll adds\n"
-	"                      a kernel thread polling the ring, which keeps a CPU\n"
+	"  -a, --address ADDR  where to listen: a path for {paths};\n"
+	"                      HOST:PORT for {ports};\n"
+	"                      a queue name /NAME for {mqnames}\n"
+	"  --mode MODE         how the server waits for its clients, one of\n"
+	"                      {modes}.\n"
+	"                      iterative (the default): one client at a time, from\n"
+	"                      its connection to its end of stream; the others wait\n"
+	"                      their turn.  The others: one process serves every\n"
+	"                      connected client at once, waiting on all their\n"
+	"                      descriptors (select(2), poll(2), epoll(7)...).\n"
+	"                      select cannot watch descriptor numbers >= 1024\n"
+	"                      (FD_SETSIZE): a client beyond that is told\n"
+	"                      \"ERR server busy ...\" and closed.\n"
+	"                      uring: one io_uring (socket transports): the kernel\n"
+	"                      accepts, receives into buffers it picks, and sends,\n"
+	"                      and reports each when done; uring-sqpoll adds a\n"
+	"                      kernel thread polling the ring, which keeps a CPU\n"
 	"                      busy while clients are active.\n"
-	"  --max-clients N     select/poll/epoll/uring: clients served at once (default\n"
-	"                      4096); one more is told \"ERR server busy ...\".\n"
+	"  --max-clients N     any mode but iterative: clients served at once\n"
+	"                      (default 4096); one more is told \"ERR server busy\".\n"
 	"  --idle-timeout MS   a stream client that completes no request and takes\n"
 	"                      no reply for MS milliseconds is disconnected (default\n"
 	"                      10000): a silent or trickling client cannot hold the\n"
 	"                      iterative server, nor memory in the others.\n"
-	"  --wait block|spin   shm: sleep on an eventfd doorbell until the client\n"
+	"  --wait block|spin   for {spin}: sleep on a doorbell until the client\n"
 	"                      writes (block, the default), or watch the ring in a\n"
 	"                      bounded busy loop first (spin; iterative only).\n"
+	"  --trace             narrate every system call on stderr\n"
 	"\n"
-	"Which modes apply: every stream transport with a descriptor per client\n"
-	"takes all four: unix_stream, tcp, and fifo (ipclab gives every FIFO client\n"
-	"its own pair of FIFOs).  unix_dgram and udp are iterative only: one\n"
-	"datagram socket already receives the requests of every client, so there\n"
-	"is no per-client descriptor to multiplex (as with a single shared FIFO).\n"
-	"mqueue and shm take all four too (a queue pair, or a ring with doorbells,\n"
-	"per client).  The pipe and socketpair cannot be served: use `ipclab greet\n"
-	"pipe NAME`.  The two uring modes take the socket transports: unix_stream,\n"
-	"tcp.  zmq_ipc and zmq_tcp (ipclab-zmq) take the first four.\n";
+	"The modes each transport takes:\n"
+	"  {mode-table}\n"
+	"A datagram server is iterative only: one socket already receives the\n"
+	"requests of every client, so there is no per-client descriptor to\n"
+	"multiplex.  No other process can reach a server of these:\n"
+	"{inherited}; use `ipclab greet TRANSPORT NAME`, which forks its own.\n";
 
 /* SIGINT and SIGTERM arrive as readable data on a signalfd: the server loop
  * polls it beside its sockets, so a signal can never slip in between a
@@ -84,17 +87,20 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 	if (i < 0)
 		return IPC_USAGE;
 	if (o.help) {
-		fputs(serve_usage, stdout);
+		cli_help(stdout, serve_usage);
 		return 0;
 	}
+	if (argc - i == 0)
+		return cli_missing_transport("serve", CLI_USE_SERVE);
 	if (argc - i != 1) {
-		fputs(serve_usage, stderr);
+		fprintf(stderr, "ipclab serve: one transport only, not '%s' too; see `ipclab serve "
+				"--help`\n", argv[i + 1]);
 		return IPC_USAGE;
 	}
-	const struct ipc_transport *t = cli_transport(argv[i]);
+	const struct ipc_transport *t = cli_transport_for("serve", CLI_USE_SERVE, argv[i]);
 	if (!t)
 		return IPC_USAGE;
-	if (!t->servable) {
+	if (!cli_takes(CLI_USE_SERVE, t)) {
 		fprintf(stderr, "ipclab serve %s: it has no name another process could open, "
 				"only a forked child shares it; run `ipclab greet %s NAME`, which "
 				"forks its own server\n", t->name, t->name);
@@ -104,16 +110,20 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 		fprintf(stderr, "ipclab serve: %s\n", e.msg);
 		return IPC_USAGE;
 	}
-	if (cli->ctx.wait == IPC_WAIT_SPIN && (!t->can_spin || o.mode != SERVE_ITERATIVE)) {
-		fprintf(stderr, "ipclab serve: --wait spin %s\n", !t->can_spin
-			? "applies to shm only: the other transports wait in the kernel"
+	if (cli->ctx.wait == IPC_WAIT_SPIN && (!cli_takes(CLI_USE_SPIN, t) ||
+					       o.mode != SERVE_ITERATIVE)) {
+		char spin[256];
+		cli_names(CLI_USE_SPIN, ", ", spin, sizeof spin);
+		fprintf(stderr, "ipclab serve: --wait spin %s%s%s\n", !t->can_spin
+			? "applies to " : "", !t->can_spin ? spin : "", !t->can_spin
+			? " only: the other transports wait in the kernel"
 			: "is for the iterative server: a multiplexed one spinning on one "
 			  "client would keep the others waiting; leave out --wait");
 		return IPC_USAGE;
 	}
 	if (o.max_clients > 0 && o.mode == SERVE_ITERATIVE) {
-		fputs("ipclab serve: --max-clients applies to --mode select, poll or epoll: the "
-		      "iterative server holds one client at a time anyway\n", stderr);
+		fputs("ipclab serve: --max-clients applies to the modes that serve many clients at "
+		      "once: the iterative server holds one client at a time anyway\n", stderr);
 		return IPC_USAGE;
 	}
 	signal(SIGPIPE, SIG_IGN); /* a vanished client is an EPIPE, never a death */
@@ -132,34 +142,79 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 	int rc = serve(&s, &so, &e);
 	t->shutdown(&s, true);
 	close(stop_fd);
-	ipc_step(&cli->ctx, t->name, "exit", "status %d", rc < 0 ? e.status : 0);
+	/* The last step of every servable transport's table: exit. */
+	ipc_step(&cli->ctx, t->name, ipc_step_number(t, "exit"), "exit", "status %d",
+		 rc < 0 ? e.status : 0);
 	return rc < 0 ? cli_report(&e) : 0;
 }
 
 /* ---- greet ------------------------------------------------------------ */
 
 static const char greet_usage[] =
-	"usage: ipclab greet TRANSPORT [NAME] [--address ADDR] [--timeout MS] [--trace]\n"
+	"usage: ipclab greet TRANSPORT [NAME] [--address ADDR] [--timeout MS]\n"
+	"                    [--wait block|spin] [--trace]\n"
 	"Send one name and print the server's reply.  Without NAME, read one line\n"
-	"from stdin (asking for it on a terminal).  `greet pipe` forks its own\n"
-	"server.  Exit status: 0 Hello, 1 ERR, 3 no server, 4 timeout (see --help).\n";
+	"from stdin (asking for it on a terminal; at most 255 bytes, as a name).\n"
+	"TRANSPORT is one of {any}.\n"
+	"These fork their own server: {inherited}.\n"
+	"\n"
+	"  -a, --address ADDR  the server's address (default: where `ipclab serve`\n"
+	"                      listens by default): a path for {paths};\n"
+	"                      HOST:PORT for {ports};\n"
+	"                      a queue name /NAME for {mqnames}\n"
+	"  -t, --timeout MS    longest wait for the server or its reply (default 3000)\n"
+	"  --wait block|spin   for {spin}: sleep on a doorbell (block, the default) or\n"
+	"                      watch the ring first (spin)\n"
+	"  --trace             narrate every system call on stderr\n"
+	"\n"
+	"Exit status: 0 Hello, 1 ERR, 2 usage, 3 no server, 4 timeout (see\n"
+	"`ipclab --help`).\n";
 
-/* One line from stdin, without its line ending. */
-static ssize_t read_name(char **line, size_t *cap)
+/* One line from stdin, without its line ending, into line[GREET_NAME_MAX + 2].
+ * Read a byte at a time, so that nothing past the line is taken from a
+ * shared stdin, and never more than a name can hold: stdin may be
+ * /dev/zero.  Returns the length, or -1 after printing why there is none. */
+static ssize_t read_name(char *line)
 {
+	size_t n = 0;
 	if (isatty(STDIN_FILENO)) {
 		fputs("Your name: ", stderr);
 		fflush(stderr);
 	}
-	ssize_t n = getline(line, cap, stdin);
-	if (n < 0)
+	for (;;) {
+		char c;
+		ssize_t got = read(STDIN_FILENO, &c, 1);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			fprintf(stderr, "ipclab greet: read stdin: %s; give the name as an argument: "
+					"`ipclab greet TRANSPORT NAME`\n", strerror(errno));
+			return -1;
+		}
+		if (got == 0 && n == 0) {
+			fputs("ipclab greet: no name given (stdin was empty); give one as an argument "
+			      "or on stdin\n", stderr);
+			return -1;
+		}
+		if (got == 0 || c == '\n')
+			break;
+		/* One byte beyond the longest name, for a '\r' before the '\n'. */
+		if (n == GREET_NAME_MAX + 1) {
+			fprintf(stderr, "ipclab greet: the name on stdin is longer than %d bytes, the "
+					"most a name can hold\n", GREET_NAME_MAX);
+			return -1;
+		}
+		line[n++] = c;
+	}
+	if (n > 0 && line[n - 1] == '\r')
+		n--;
+	if (n > GREET_NAME_MAX) {
+		fprintf(stderr, "ipclab greet: the name on stdin is longer than %d bytes, the most "
+				"a name can hold\n", GREET_NAME_MAX);
 		return -1;
-	if (n > 0 && (*line)[n - 1] == '\n')
-		n--;
-	if (n > 0 && (*line)[n - 1] == '\r')
-		n--;
-	(*line)[n] = '\0';
-	return n;
+	}
+	line[n] = '\0';
+	return (ssize_t)n;
 }
 
 int cmd_greet(struct cli *cli, int argc, char **argv)
@@ -168,25 +223,29 @@ int cmd_greet(struct cli *cli, int argc, char **argv)
 	struct ipc_error e;
 	char reply[GREET_REPLY_MAX + 1];
 	char *name = NULL;
-	size_t cap = 0;
 	ssize_t len;
 	int i = cli_parse(cli, OPT_ADDRESS | OPT_WAIT, argc, argv, &o);
 
 	if (i < 0)
 		return IPC_USAGE;
 	if (o.help) {
-		fputs(greet_usage, stdout);
+		cli_help(stdout, greet_usage);
 		return 0;
 	}
-	if (argc - i < 1 || argc - i > 2) {
-		fputs(greet_usage, stderr);
+	if (argc - i < 1)
+		return cli_missing_transport("greet", CLI_USE_ANY);
+	if (argc - i > 2) {
+		fprintf(stderr, "ipclab greet: one transport and one name, not '%s' too (quote a "
+				"name with spaces); see `ipclab greet --help`\n", argv[i + 2]);
 		return IPC_USAGE;
 	}
-	const struct ipc_transport *t = cli_transport(argv[i]);
+	const struct ipc_transport *t = cli_transport_for("greet", CLI_USE_ANY, argv[i]);
 	if (!t)
 		return IPC_USAGE;
-	if (cli->ctx.wait == IPC_WAIT_SPIN && !t->can_spin) {
-		fputs("ipclab greet: --wait spin applies to shm only\n", stderr);
+	if (cli->ctx.wait == IPC_WAIT_SPIN && !cli_takes(CLI_USE_SPIN, t)) {
+		char spin[256];
+		cli_names(CLI_USE_SPIN, ", ", spin, sizeof spin);
+		fprintf(stderr, "ipclab greet: --wait spin applies to %s only\n", spin);
 		return IPC_USAGE;
 	}
 	if (argc - i == 2) {
@@ -196,10 +255,16 @@ int cmd_greet(struct cli *cli, int argc, char **argv)
 			return IPC_SYSTEM;
 		}
 		len = (ssize_t)strlen(name);
-	} else if ((len = read_name(&name, &cap)) < 0) {
-		free(name);
-		fputs("ipclab greet: no name given (stdin was empty)\n", stderr);
-		return IPC_USAGE;
+	} else {
+		name = malloc(GREET_NAME_MAX + 2);
+		if (!name) {
+			fputs("ipclab greet: out of memory\n", stderr);
+			return IPC_SYSTEM;
+		}
+		if ((len = read_name(name)) < 0) {
+			free(name);
+			return IPC_USAGE;
+		}
 	}
 	if (memchr(name, '\n', (size_t)len)) {
 		free(name);
@@ -219,8 +284,9 @@ int cmd_greet(struct cli *cli, int argc, char **argv)
 
 static const char demo_usage[] =
 	"usage: ipclab demo [TRANSPORT...] [--name NAME] [--timeout MS] [--trace]\n"
-	"For each transport (default: all six): start a server, greet it with\n"
-	"NAME (default \"world\"), print `[transport] Hello, NAME`, stop the server.\n"
+	"For each TRANSPORT, default each of {any}:\n"
+	"start a server, greet it with NAME (default \"world\"), print\n"
+	"`[transport] Hello, NAME`, stop the server.\n"
 	"Everything runs in a fresh directory inside the runtime directory, removed\n"
 	"afterwards; TCP and UDP use free ports.  Exits non-zero if any failed.\n";
 
@@ -244,40 +310,13 @@ static int remove_demo_dir(const char *dir)
 	return -1;
 }
 
-/* Start a server in a child, greet it, stop it.  The pipe forks its own
- * server inside cli_greet_once(). */
+/* Start a server in a child, greet it, stop it. */
 static int demo_one(struct cli *cli, const struct ipc_transport *t, const char *name)
 {
 	struct ipc_error e;
 	char reply[GREET_REPLY_MAX + 1];
-	int status;
+	int status = cli_greet_own_server(cli, t, name, strlen(name), reply, sizeof reply, &e);
 
-	if (t->servable) {
-		struct ipc_server s;
-		struct server_child child;
-		struct serve_opts o = { .stop_fd = -1, .idle_timeout_ms = SERVE_IDLE_TIMEOUT_MS,
-					.log = stderr };
-		cli_trace_role(cli, "server", "server"); /* the endpoint is the server's */
-		if (cli_listen(cli, t, NULL, &s, &e) < 0 ||
-		    (cli_trace_forking(cli, t), server_spawn(&s, &o, &child, &e) < 0)) {
-			status = -1;
-		} else {
-			cli_trace_role(cli, "client", "server");
-			status = cli_greet_once(cli, t, s.addr.text, name, strlen(name), reply,
-						sizeof reply, &e);
-			struct ipc_error se;
-			int rc = server_stop(&child, &se);
-			cli_trace_reaped(cli, t, child.pid, rc);
-			if (status == 0 && rc != 0) {
-				status = -1;
-				e = se;
-				if (rc > 0)
-					ipc_fail(&e, rc, 0, "%s server exited with status %d", t->name, rc);
-			}
-		}
-	} else {
-		status = cli_greet_once(cli, t, NULL, name, strlen(name), reply, sizeof reply, &e);
-	}
 	if (status == 0) {
 		printf("[%s] %s", t->name, reply);
 		return 0;
@@ -297,11 +336,11 @@ int cmd_demo(struct cli *cli, int argc, char **argv)
 	if (i < 0)
 		return IPC_USAGE;
 	if (o.help) {
-		fputs(demo_usage, stdout);
+		cli_help(stdout, demo_usage);
 		return 0;
 	}
 	for (int k = i; k < argc; k++)
-		if (!cli_transport(argv[k]))
+		if (!cli_transport_for("demo", CLI_USE_ANY, argv[k]))
 			return IPC_USAGE;
 	if (rundir_ensure(cli->rundir, &e) < 0)
 		return cli_report(&e);

@@ -3,7 +3,7 @@
  *
  * "While the server is servicing the current client, it cannot entertain a
  * new client."  A first client connects and says nothing; a second one
- * sends a name and waits, at most --wait milliseconds.  The iterative
+ * sends a name and waits, at most --timeout milliseconds.  The iterative
  * server sits with the silent client and the second one gives up; a
  * multiplexed server (select, poll, epoll) answers it at once.  A datagram
  * server has no connections, so a silent client holds nothing there.
@@ -33,13 +33,19 @@
 #define SECOND_NAME "second"
 
 static const char drawback_usage[] =
-	"usage: ipclab drawback [TRANSPORT] [--mode MODE] [--wait MS]\n"
+	"usage: ipclab drawback [TRANSPORT] [--mode MODE] [--timeout MS]\n"
 	"Show the drawback of the iterative server.  Start a server (default:\n"
 	"unix_stream, --mode iterative), connect a first client that says nothing,\n"
 	"then greet with a second client waiting at most MS milliseconds (default\n"
 	"2000).  An iterative server is busy with the silent client and never\n"
-	"answers the second; a multiplexed one (select, poll, epoll) answers at\n"
-	"once.  The server's idle timeout is set well above MS.\n"
+	"answers the second; a multiplexed one (any other mode) answers at once.\n"
+	"The server's idle timeout is set well above MS.\n"
+	"\n"
+	"  TRANSPORT           one of {drawback}\n"
+	"  -m, --mode MODE     the server's mode: {modes}\n"
+	"  -t, --timeout MS    how long the second client waits for its reply\n"
+	"                      (--wait MS, the old spelling, is still taken)\n"
+	"\n"
 	"Exit status: 0 when the server behaved as its mode predicts (iterative\n"
 	"stream server: blocked; multiplexed or datagram: served), 4 when a server\n"
 	"expected to answer did not, 7 when an iterative server answered anyway.\n";
@@ -191,6 +197,8 @@ static int parse_args(int argc, char **argv, const char **mode, unsigned long *w
 {
 	static const struct option longs[] = {
 		{ "mode", required_argument, NULL, 'm' },
+		{ "timeout", required_argument, NULL, 't' },
+		/* The old spelling: --wait is block|spin everywhere else. */
 		{ "wait", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -199,13 +207,24 @@ static int parse_args(int argc, char **argv, const char **mode, unsigned long *w
 
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":m:w:h", longs, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":m:t:h", longs, NULL)) != -1) {
 		switch (ch) {
 		case 'm':
 			*mode = optarg;
 			break;
 		case 'w':
+			if (!strcmp(optarg, "block") || !strcmp(optarg, "spin")) {
+				fprintf(stderr, "ipclab drawback: --wait %s is how a shared-memory "
+						"side waits (serve, greet, bench); the second client's "
+						"wait here is --timeout MS\n", optarg);
+				return -1;
+			}
+			/* --wait MS: the old spelling of --timeout MS. */
 			if (cli_parse_number("drawback", "--wait", optarg, 1, 600000, wait_ms) < 0)
+				return -1;
+			break;
+		case 't':
+			if (cli_parse_number("drawback", "--timeout", optarg, 1, 600000, wait_ms) < 0)
 				return -1;
 			break;
 		case 'h':
@@ -277,24 +296,31 @@ int cmd_drawback(struct cli *cli, int argc, char **argv)
 	if (i < 0)
 		return IPC_USAGE;
 	if (help) {
-		fputs(drawback_usage, stdout);
+		cli_help(stdout, drawback_usage);
 		return 0;
 	}
 	if (argc - i > 1) {
-		fputs(drawback_usage, stderr);
+		fprintf(stderr, "ipclab drawback: one transport only, not '%s' too; see `ipclab "
+				"drawback --help`\n", argv[i + 1]);
 		return IPC_USAGE;
 	}
-	const struct ipc_transport *t = cli_transport(i < argc ? argv[i] : "unix_stream");
+	const struct ipc_transport *t = cli_transport_for("drawback", CLI_USE_DRAWBACK,
+							  i < argc ? argv[i] : "unix_stream");
 	if (!t)
 		return IPC_USAGE;
 	if (serve_mode_parse(mode_name, &mode) < 0) {
-		fprintf(stderr, "ipclab drawback: --mode is iterative, select, poll, epoll, uring "
-				"or uring-sqpoll, not '%s'\n", mode_name);
+		char modes[256];
+		cli_modes(NULL, ", ", modes, sizeof modes);
+		fprintf(stderr, "ipclab drawback: --mode is one of %s, not '%s'\n", modes,
+			mode_name);
 		return IPC_USAGE;
 	}
-	if (!t->servable) {
-		fprintf(stderr, "ipclab drawback %s: a pipe has exactly one client, there is no "
-				"second one to keep waiting; try unix_stream, tcp or fifo\n", t->name);
+	if (!cli_takes(CLI_USE_DRAWBACK, t)) {
+		char names[512];
+		cli_names(CLI_USE_DRAWBACK, ", ", names, sizeof names);
+		fprintf(stderr, "ipclab drawback %s: its server has exactly one client, the forked "
+				"child: there is no second one to keep waiting; try one of %s\n",
+			t->name, names);
 		return IPC_USAGE;
 	}
 	if (serve_mode_check(t, mode, &e) < 0)

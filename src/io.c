@@ -104,3 +104,27 @@ int io_wait(int fd, short events, int stop_fd, int timeout_ms)
 		return IO_READY;
 	}
 }
+
+int io_accept(const struct ipc_server *s, struct sockaddr *peer, socklen_t *len,
+	      struct ipc_error *e)
+{
+	socklen_t cap = len ? *len : 0;
+	for (;;) {
+		if (len)
+			*len = cap;
+		int fd = accept4(s->fd, peer, len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0)
+			return fd;
+		if (errno == EINTR || errno == ECONNABORTED)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return IPC_WOULD_BLOCK;
+		int err = errno;
+		ipc_fail(e, IPC_SYSTEM, err, "accept4 %s", s->addr.text);
+		if (err != EMFILE && err != ENFILE)
+			return -1;
+		unsigned per = s->t->fds_per_conn ? s->t->fds_per_conn : 1;
+		return ipc_hint(e, "too many open descriptors (each %s client takes %u): close "
+				"clients or raise the limit with `ulimit -n`", s->t->name, per);
+	}
+}

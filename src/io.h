@@ -29,6 +29,16 @@ ssize_t io_send(int fd, const void *buf, size_t len, const char *who, struct ipc
 
 int io_set_nonblocking(int fd, bool on);
 
+/* The one accept loop of every connection server (unix_stream, tcp, shm's
+ * rendezvous): accept4() on s->fd, non-blocking and close-on-exec, retrying
+ * EINTR and ECONNABORTED (a client that gave up while queued concerns the
+ * next one in the queue not at all).  `peer` and `*len` may be NULL.  Returns
+ * the new descriptor, IPC_WOULD_BLOCK when no client waits, or -1 with `e`
+ * naming "accept4 <address>"; on EMFILE or ENFILE the client stays queued,
+ * the hint says what to do and the server decides whether to wait or stop. */
+int io_accept(const struct ipc_server *s, struct sockaddr *peer, socklen_t *len,
+	      struct ipc_error *e);
+
 /* Wait until `fd` is ready for `events` (POLLIN/POLLOUT) or `stop_fd`
  * (if >= 0) becomes readable.  timeout_ms < 0 waits forever.  EINTR is
  * retried with the time left. */

@@ -51,7 +51,7 @@ int ipc_status_of_errno(int errnum)
 	}
 }
 
-void ipc_step(const struct ipc_ctx *ctx, const char *transport, const char *call,
+void ipc_step(const struct ipc_ctx *ctx, const char *transport, int step, const char *call,
 	      const char *fmt, ...)
 {
 	if (!ctx || !ctx->trace)
@@ -61,7 +61,7 @@ void ipc_step(const struct ipc_ctx *ctx, const char *transport, const char *call
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof detail, fmt, ap);
 	va_end(ap);
-	ctx->trace(ctx->trace_arg, transport, call, detail);
+	ctx->trace(ctx->trace_arg, transport, step, call, detail);
 }
 
 void ipc_server_init(struct ipc_server *s, const struct ipc_transport *t,

@@ -3,8 +3,10 @@
  *
  * The greeting protocol (protocol.h) never touches a socket or a pipe: it is
  * written against this interface, in the spirit of Stevens' str_echo/dg_echo.
- * Each transport (pipe/, fifo/, unix_stream/, unix_dgram/, inet/) fills one
- * `struct ipc_transport` with its system calls, in life-cycle order:
+ * Each transport (one folder each: pipe/, fifo/, unix_stream/, unix_dgram/,
+ * inet/ for tcp and udp, socketpair/, mqueue/, shm/; the registry in ipc.c
+ * lists them) fills one `struct ipc_transport` with its system calls, in
+ * life-cycle order, and declares its server's numbered steps (steps.h):
  *
  *   server:  listen()  -> accept() -> recv()/send() ... -> close() -> shutdown()
  *   client:  connect() -> send()/recv() ... -> close()
@@ -68,11 +70,14 @@ int ipc_hint(struct ipc_error *e, const char *fmt, ...)
 int ipc_status_of_errno(int errnum);
 
 /*
- * The trace seam.  Every transport narrates each step of its life cycle
+ * The trace seam.  Every transport narrates each call of its life cycle
  * through ipc_step(); with no tracer installed it costs one branch.  The
- * `--trace` mode and the lab handout hang off this one hook.
+ * `--trace` mode and the lab handout hang off this one hook.  `step` is the
+ * number of the server's step the call is, from the transport's own table
+ * (steps.h), or IPC_NO_STEP for a client's call or a detail of ipclab's own.
  */
-typedef void ipc_trace_fn(void *arg, const char *transport, const char *call,
+#define IPC_NO_STEP 0
+typedef void ipc_trace_fn(void *arg, const char *transport, int step, const char *call,
 			  const char *detail);
 
 /* How a side of a shared-memory connection waits for the other: asleep on
@@ -89,8 +94,8 @@ struct ipc_ctx {
 	enum ipc_wait wait;   /* shm: how a side waits for its peer (--wait) */
 };
 
-void ipc_step(const struct ipc_ctx *ctx, const char *transport, const char *call,
-	      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void ipc_step(const struct ipc_ctx *ctx, const char *transport, int step, const char *call,
+	      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* Where a server can be reached.  For every transport but the pipe this is
  * text a user can type: a path, or HOST:PORT.  A pipe has no name; its
@@ -101,6 +106,7 @@ struct ipc_addr {
 };
 
 struct ipc_transport;
+struct ipc_step_def; /* steps.h */
 
 struct ipc_server {
 	const struct ipc_transport *t;
@@ -151,6 +157,13 @@ struct ipc_transport {
 	bool can_spin;         /* honours ctx->wait: --wait spin (shm) */
 	bool opaque_fds;       /* rfd/wfd only tell readiness: bytes move through recv()
 				  and send() alone, never read()/write() (mqueue, shm) */
+
+	/* The server's life cycle, steps 1 .. nsteps in order, declared in the
+	 * transport's own file (`source`, its __FILE__); set all three with
+	 * IPC_STEPS(table) from steps.h.  NULL while a transport has none. */
+	const struct ipc_step_def *steps;
+	size_t nsteps;
+	const char *source;
 
 	/* Write the default address ("<rundir>/unix_stream.sock", "127.0.0.1:7411"). */
 	void (*default_address)(const struct ipc_ctx *ctx, char *out, size_t cap);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "cli.h"
 #include "load.h"
@@ -30,16 +31,20 @@ static const char load_usage[] =
 	"  -c, --clients N    concurrent connections (1 to 100000)\n"
 	"  -n, --requests M   greetings per connection\n"
 	"  -k, --pipeline K   requests in flight per connection (1 to 4096)\n"
+	"  -a, --address ADDR the server's address, as its `listening on` line says\n"
+	"                     (default: where `ipclab serve` listens by default)\n"
 	"  -w, --workers W    processes sharing the connections, each with its own\n"
 	"                     epoll loop (default 1)\n"
 	"  -t, --timeout MS   longest wait for one connection or reply (default 3000)\n"
 	"  -m, --mode LABEL   the server's mode, copied into the row (the generator\n"
-	"                     cannot know it): iterative, select, poll, epoll...\n"
+	"                     cannot know it): {modes}; left\n"
+	"                     out, the row's mode is empty\n"
 	"  -f, --format F     text (default), csv, json or markdown\n"
 	"\n"
-	"Stream transports only: unix_stream, tcp, and fifo (each connection a FIFO\n"
-	"pair of its own, three descriptors).\n"
-	"A datagram server has no connections to load: use `ipclab bench` for them.\n"
+	"TRANSPORT: a transport with a connection per client, one of\n"
+	"{load}.\n"
+	"A datagram server has no connections to load, and {inherited} have no\n"
+	"server another process can reach: use `ipclab bench latency` for them.\n"
 	"The descriptor limit is raised to the hard limit when N needs it.\n"
 	"Exit status: 0 every reply right, 3 no server, 4 timeouts, 7 wrong replies\n"
 	"or connections closed early, 2 usage.\n";
@@ -125,15 +130,19 @@ static int parse_args(struct cli *cli, int argc, char **argv, struct load_args *
 /* Which transports can be loaded, and sizes that make sense. */
 static int check_transport(const struct ipc_transport *t, struct load_args *a)
 {
-	if (t->kind == IPC_DATAGRAM) {
+	char names[512];
+	cli_names(CLI_USE_LOAD, ", ", names, sizeof names);
+	if (!cli_takes(CLI_USE_LOAD, t) && t->servable && t->kind == IPC_DATAGRAM) {
 		fprintf(stderr, "ipclab load %s: a datagram server has no connections to load (one "
 				"socket reads every client); measure it with `ipclab bench` instead\n",
 			t->name);
 		return -1;
 	}
-	if (!t->servable) {
-		fprintf(stderr, "ipclab load %s: a pipe joins one child to its parent, there is no "
-				"server to load; use unix_stream, tcp or fifo\n", t->name);
+	if (!cli_takes(CLI_USE_LOAD, t)) {
+		fprintf(stderr, "ipclab load %s: %s; load one of %s\n", t->name, t->servable
+			? "its server has no connection per client to load"
+			: "it joins one forked child to its parent, there is no server to load",
+			names);
 		return -1;
 	}
 	if (a->workers > a->clients) {
@@ -151,18 +160,38 @@ static int check_transport(const struct ipc_transport *t, struct load_args *a)
 	return 0;
 }
 
+/* CPU time (user + system) of this process and its reaped children (the
+ * workers), in microseconds: the load generator's side only. */
+static double clients_cpu_us(void)
+{
+	struct rusage self, kids;
+	if (getrusage(RUSAGE_SELF, &self) < 0 || getrusage(RUSAGE_CHILDREN, &kids) < 0)
+		return 0;
+	const struct timeval *tv[] = { &self.ru_utime, &self.ru_stime, &kids.ru_utime,
+				       &kids.ru_stime };
+	double us = 0;
+	for (size_t i = 0; i < sizeof tv / sizeof tv[0]; i++)
+		us += (double)tv[i]->tv_sec * 1e6 + (double)tv[i]->tv_usec;
+	return us;
+}
+
 static void print_row(const struct load_args *a, const struct ipc_transport *t,
-		      const struct ipc_ctx *ctx, const struct load_tally *tl, double *lat)
+		      const struct ipc_ctx *ctx, const struct load_tally *tl, double *lat,
+		      double cpu_us)
 {
 	struct env_record env;
 	struct report r;
-	char note[128] = "";
+	char note[160] = "";
 	unsigned long errors = tl->refused + tl->wrong + tl->closed + tl->timeouts;
 	double secs = (double)(tl->end_ns - tl->start_ns) / 1e9;
 
+	/* cpu_us/op is the clients' time alone: the server is another
+	 * program, whose CPU this one cannot see. */
 	if (errors)
-		snprintf(note, sizeof note, "refused=%lu wrong=%lu closed=%lu timeouts=%lu",
-			 tl->refused, tl->wrong, tl->closed, tl->timeouts);
+		snprintf(note, sizeof note, "cpu=clients refused=%lu wrong=%lu closed=%lu "
+			 "timeouts=%lu", tl->refused, tl->wrong, tl->closed, tl->timeouts);
+	else
+		snprintf(note, sizeof note, "cpu=clients");
 	struct result_row row = {
 		.kind = "load",
 		.transport = t->name,
@@ -171,6 +200,7 @@ static void print_row(const struct load_args *a, const struct ipc_transport *t,
 		.clients = a->clients,
 		.pin = "none",
 		.msgs_per_s = secs > 0 ? (double)tl->greetings / secs : 0,
+		.cpu_us_per_op = tl->greetings ? cpu_us / (double)tl->greetings : 0,
 		.lost = tl->unanswered,
 		.errors = errors,
 		.note = note,
@@ -186,7 +216,7 @@ static void print_row(const struct load_args *a, const struct ipc_transport *t,
 int cmd_load(struct cli *cli, int argc, char **argv)
 {
 	struct load_args a = { .clients = 10, .requests = 100, .pipeline = 1, .workers = 1,
-			       .mode = "unknown", .format = REPORT_TEXT };
+			       .mode = "", .format = REPORT_TEXT };
 	struct load_config cfg = { .addr = { .pipe_fd = { -1, -1 } } };
 	struct load_tally tl;
 	struct ipc_error e;
@@ -197,14 +227,17 @@ int cmd_load(struct cli *cli, int argc, char **argv)
 	if (i < 0)
 		return IPC_USAGE;
 	if (help) {
-		fputs(load_usage, stdout);
+		cli_help(stdout, load_usage);
 		return 0;
 	}
+	if (argc - i == 0)
+		return cli_missing_transport("load", CLI_USE_LOAD);
 	if (argc - i != 1) {
-		fputs(load_usage, stderr);
+		fprintf(stderr, "ipclab load: one transport only, not '%s' too; see `ipclab load "
+				"--help`\n", argv[i + 1]);
 		return IPC_USAGE;
 	}
-	const struct ipc_transport *t = cli_transport(argv[i]);
+	const struct ipc_transport *t = cli_transport_for("load", CLI_USE_LOAD, argv[i]);
 	if (!t || check_transport(t, &a) < 0)
 		return IPC_USAGE;
 	if (a.address) {
@@ -226,6 +259,7 @@ int cmd_load(struct cli *cli, int argc, char **argv)
 	cfg.timeout_ms = cli->ctx.timeout_ms;
 
 	signal(SIGPIPE, SIG_IGN); /* a FIFO whose server left: EPIPE, not death */
+	double cpu0 = clients_cpu_us();
 	if (load_run(&cfg, &tl, &lat, &e) < 0)
 		return cli_report(&e);
 	if (tl.refused == a.clients) {
@@ -234,7 +268,7 @@ int cmd_load(struct cli *cli, int argc, char **argv)
 			cfg.addr.text, tl.first_error);
 		return tl.first_status ? tl.first_status : IPC_NO_SERVER;
 	}
-	print_row(&a, t, &cli->ctx, &tl, lat);
+	print_row(&a, t, &cli->ctx, &tl, lat, clients_cpu_us() - cpu0);
 	free(lat);
 	if (!tl.first_status)
 		return 0;

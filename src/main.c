@@ -5,6 +5,7 @@
  *   ipclab serve TRANSPORT [--address ADDR]
  *   ipclab greet TRANSPORT [NAME] [--address ADDR]
  *   ipclab demo [TRANSPORT...]
+ *   ipclab load, drawback, bench ... (each in its own file)
  *
  * Exit codes are the ipc_status values (ipc.h; the table is in README.md).
  */
@@ -19,8 +20,8 @@
 static const char usage[] =
 	"usage: ipclab COMMAND [ARGS] [OPTIONS]\n"
 	"\n"
-	"The greeting protocol (send a name, get \"Hello, <name>\") over every\n"
-	"classic Unix IPC transport.\n"
+	"The greeting protocol (send a name, get \"Hello, <name>\") over each of\n"
+	"{any}.\n"
 	"\n"
 	"commands:\n"
 	"  list                          the transports, one line each\n"
@@ -33,14 +34,16 @@ static const char usage[] =
 	"  drawback [TRANSPORT]          the iterative server's drawback, shown\n"
 	"\n"
 	"options (every command; `ipclab COMMAND --help` for its own):\n"
-	"  -a, --address ADDR   a path (fifo, unix_stream, unix_dgram) or HOST:PORT (tcp, udp)\n"
+	"  -a, --address ADDR   a path for {paths};\n"
+	"                       HOST:PORT for {ports};\n"
+	"                       a queue name /NAME for {mqnames}\n"
 	"  -t, --timeout MS     longest wait for a server (default 3000, at least 1)\n"
 	"      --trace          narrate every system call on stderr\n"
 	"  -h, --help           this text\n"
 	"      --version        the version and the git revision it was built from\n"
 	"\n"
-	"Unix socket and FIFO paths live in $IPCLAB_DIR, else $XDG_RUNTIME_DIR/ipclab,\n"
-	"else /tmp/ipclab-<uid> (created with mode 0700).  TCP and UDP use\n"
+	"Paths live in $IPCLAB_DIR, else $XDG_RUNTIME_DIR/ipclab, else\n"
+	"/tmp/ipclab-<uid> (created with mode 0700).  TCP and UDP use\n"
 	"127.0.0.1:7411 unless --address says otherwise.\n"
 	"\n"
 	"exit status:\n"
@@ -68,11 +71,11 @@ int main(int argc, char **argv)
 
 	zmq_handoff(argc, argv);
 	if (argc < 2) {
-		fputs(usage, stderr);
+		cli_help(stderr, usage);
 		return IPC_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-		fputs(usage, stdout);
+		cli_help(stdout, usage);
 		return 0;
 	}
 	if (!strcmp(argv[1], "--version")) {

@@ -1,20 +1,17 @@
-/* server.c - see server.h. */
+/* server.c - the iterative server, the lecture's: one client at a time
+ * (see server.h).  serve() in serve.c picks it for --mode iterative. */
 #include "server.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "conn.h"
 #include "io.h"
 #include "lograte.h"
 #include "protocol.h"
-#include "server_uring.h"
 
 /* Every log line of the iterative server goes through a lograte: a client
  * that makes us log on purpose gets one line a second, not one per event. */
@@ -345,120 +342,4 @@ int serve_iterative(struct ipc_server *s, const struct serve_opts *o, struct ipc
 	if (s->t->kind == IPC_DATAGRAM)
 		return serve_datagrams(s, o, e);
 	return serve_streams(s, o, e);
-}
-
-static const char *const mode_names[] = {
-	[SERVE_ITERATIVE] = "iterative",
-	[SERVE_SELECT] = "select",
-	[SERVE_POLL] = "poll",
-	[SERVE_EPOLL] = "epoll",
-	[SERVE_URING] = "uring",
-	[SERVE_URING_SQPOLL] = "uring-sqpoll",
-};
-
-const char *serve_mode_name(enum serve_mode mode)
-{
-	return (unsigned)mode < sizeof mode_names / sizeof mode_names[0] ? mode_names[mode] : "?";
-}
-
-int serve_mode_parse(const char *name, enum serve_mode *mode)
-{
-	for (size_t i = 0; i < sizeof mode_names / sizeof mode_names[0]; i++) {
-		if (!strcmp(name, mode_names[i])) {
-			*mode = (enum serve_mode)i;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-int serve_mode_check(const struct ipc_transport *t, enum serve_mode mode, struct ipc_error *e)
-{
-	if (mode == SERVE_ITERATIVE)
-		return 0;
-	if ((unsigned)mode >= sizeof mode_names / sizeof mode_names[0])
-		return ipc_fail(e, IPC_USAGE, 0, "unknown server mode %d", (int)mode);
-	if (mode == SERVE_URING || mode == SERVE_URING_SQPOLL)
-		return serve_uring_check(t, e);
-	if (t->kind == IPC_DATAGRAM) {
-		ipc_fail(e, IPC_USAGE, 0, "%s servers have no --mode %s: one datagram socket "
-			 "already receives the requests of every client, so there is no "
-			 "per-client descriptor to multiplex", t->name, serve_mode_name(mode));
-		return ipc_hint(e, "leave out --mode (iterative)");
-	}
-	if (!t->servable) {
-		ipc_fail(e, IPC_USAGE, 0, "a %s has exactly one client, the forked child: there "
-			 "is nothing to multiplex", t->name);
-		return ipc_hint(e, "leave out --mode");
-	}
-	return 0;
-}
-
-int serve(struct ipc_server *s, const struct serve_opts *o, struct ipc_error *e)
-{
-	if (serve_mode_check(s->t, o->mode, e) < 0)
-		return -1;
-	if (o->mode == SERVE_URING || o->mode == SERVE_URING_SQPOLL)
-		return serve_uring(s, o, e);
-	return o->mode == SERVE_ITERATIVE ? serve_iterative(s, o, e) : serve_mux(s, o, e);
-}
-
-int server_spawn(struct ipc_server *s, const struct serve_opts *opts, struct server_child *child,
-		 struct ipc_error *e)
-{
-	FILE *log = opts->log;
-	int stop[2];
-
-	if (pipe2(stop, O_CLOEXEC) < 0)
-		return ipc_fail(e, IPC_SYSTEM, errno, "pipe for the %s server", s->t->name);
-	if (log)
-		fflush(log);
-	fflush(stdout);
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(stop[0]);
-		close(stop[1]);
-		return ipc_fail(e, IPC_SYSTEM, errno, "fork a %s server", s->t->name);
-	}
-	if (pid == 0) {
-		/* Child: the server.  A client that vanishes must not kill us. */
-		signal(SIGPIPE, SIG_IGN);
-		close(stop[1]);
-		struct serve_opts o = *opts;
-		o.stop_fd = stop[0];
-		struct ipc_error se;
-		int rc = serve(s, &o, &se);
-		if (rc < 0 && log)
-			fprintf(log, "ipclab serve %s: %s\n", s->t->name, se.msg);
-		s->t->shutdown(s, true);
-		close(stop[0]);
-		/* _exit() skips stdio: whatever the log holds in its buffer
-		 * would be lost (a log that is a file is fully buffered). */
-		if (log)
-			fflush(log);
-		_exit(rc < 0 ? se.status : 0);
-	}
-	/* Parent: drop our copy of the server's descriptors, keep the address. */
-	close(stop[0]);
-	s->t->shutdown(s, false);
-	child->pid = pid;
-	child->stop_fd = stop[1];
-	return 0;
-}
-
-int server_stop(struct server_child *child, struct ipc_error *e)
-{
-	int status;
-
-	if (child->stop_fd >= 0) {
-		close(child->stop_fd); /* the child's poll() sees the hang-up */
-		child->stop_fd = -1;
-	}
-	while (waitpid(child->pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return ipc_fail(e, IPC_SYSTEM, errno, "waitpid %d", (int)child->pid);
-	if (WIFSIGNALED(status))
-		return ipc_fail(e, IPC_SYSTEM, 0, "server process %d died of signal %d (%s)",
-				(int)child->pid, WTERMSIG(status), strsignal(WTERMSIG(status)));
-	return WEXITSTATUS(status);
 }

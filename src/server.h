@@ -45,14 +45,16 @@ int serve_mode_parse(const char *name, enum serve_mode *mode);
  * why not: multiplexing needs a descriptor per client. */
 int serve_mode_check(const struct ipc_transport *t, enum serve_mode mode, struct ipc_error *e);
 
-/* Serve in o->mode: serve_iterative() or serve_mux(). */
+/* Serve in o->mode (src/serve.c, which holds the modes and the server in
+ * a child): serve_iterative() or serve_mux(), after serve_mode_check(). */
 int serve(struct ipc_server *s, const struct serve_opts *o, struct ipc_error *e);
 
 /* Serve until stop_fd fires (returns 0), the listener is done (pipe: 0), or
  * a fatal error (-1 and e). */
 int serve_iterative(struct ipc_server *s, const struct serve_opts *o, struct ipc_error *e);
 
-/* The multiplexed server (o->mode select, poll or epoll), same contract.
+/* The multiplexed server (o->mode select, poll or epoll), same contract;
+ * serve() checks first that the transport can be multiplexed.
  * Every client has its own line buffer and a bounded queue of replies; a
  * client whose replies pile up is not read until it takes them.  A client
  * is closed when it has been idle for o->idle_timeout_ms: idle means no

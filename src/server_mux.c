@@ -61,6 +61,7 @@ struct mux {
 	struct ipc_server *s;
 	const struct serve_opts *o;
 	struct evloop *loop;
+	enum ev_backend backend;
 	struct mux_client *head, *tail;
 	int clients;
 	int max_clients;
@@ -415,8 +416,9 @@ static int run(struct mux *m, struct ipc_error *e)
 {
 	while (!m->stopping) {
 		/* --trace: where the multiplexed server blocks, for every client at once */
-		ipc_step(m->s->ctx, m->s->t->name, m->o->mode == SERVE_EPOLL ? "epoll_wait"
-			 : serve_mode_name(m->o->mode), "wait until a watched descriptor is ready");
+		ipc_step(m->s->ctx, m->s->t->name, IPC_NO_STEP,
+			 m->backend == EV_EPOLL ? "epoll_wait" : evloop_backend_name(m->backend),
+			 "wait until a watched descriptor is ready");
 		if (evloop_run_once(m->loop, next_timeout(m, io_now_ms()), e) < 0)
 			return -1;
 		long long now = io_now_ms();
@@ -448,16 +450,21 @@ int serve_mux(struct ipc_server *s, const struct serve_opts *o, struct ipc_error
 		.o = o,
 		.max_clients = o->max_clients > 0 ? o->max_clients : SERVE_MAX_CLIENTS,
 	};
-	enum ev_backend backend = o->mode == SERVE_SELECT ? EV_SELECT
-				  : o->mode == SERVE_POLL ? EV_POLL : EV_EPOLL;
+	enum ev_backend backend;
 
-	if (serve_mode_check(s->t, o->mode, e) < 0)
-		return -1;
-	if (o->mode == SERVE_ITERATIVE)
-		return ipc_fail(e, IPC_USAGE, 0, "serve_mux: mode iterative is serve_iterative()");
+	/* serve() has checked that the transport can be multiplexed. */
+	switch (o->mode) {
+	case SERVE_SELECT: backend = EV_SELECT; break;
+	case SERVE_POLL: backend = EV_POLL; break;
+	case SERVE_EPOLL: backend = EV_EPOLL; break;
+	default:
+		return ipc_fail(e, IPC_USAGE, 0, "serve_mux: mode %d is not select, poll or epoll",
+				(int)o->mode);
+	}
+	m.backend = backend;
 	char prefix[64];
 	snprintf(prefix, sizeof prefix, "ipclab serve %s --mode %s", s->t->name,
-		 serve_mode_name(o->mode));
+		 evloop_backend_name(backend));
 	lograte_init(&m.log, o->log, prefix);
 	m.loop = evloop_new(backend, fd_limit(), e);
 	if (!m.loop)

@@ -443,7 +443,8 @@ static void on_accept(struct userver *u, const struct io_uring_cqe *cqe)
 		return;
 	}
 	int fd = cqe->res;
-	ipc_step(u->s->ctx, u->s->t->name, "accept (io_uring)", "fd %d -> fd %d", u->s->fd, fd);
+	ipc_step(u->s->ctx, u->s->t->name, IPC_NO_STEP, "accept (io_uring)", "fd %d -> fd %d",
+		 u->s->fd, fd);
 	if (u->starved) {
 		say(u, "accepting clients again", NULL);
 		u->starved = false;
@@ -620,7 +621,7 @@ static int run(struct userver *u, struct ipc_error *e)
 						.tv_nsec = (long long)(wait % 1000) * 1000000 };
 		/* Step 5: submit all that this turn queued, and sleep until a
 		 * completion comes or the first deadline passes. */
-		ipc_step(u->s->ctx, u->s->t->name, "io_uring_enter",
+		ipc_step(u->s->ctx, u->s->t->name, IPC_NO_STEP, "io_uring_enter",
 			 "submit %u requests, wait for a completion", io_uring_sq_ready(&u->ring));
 		struct io_uring_cqe *first;
 		int r = io_uring_submit_and_wait_timeout(&u->ring, &first, 1,
@@ -708,7 +709,7 @@ int serve_uring(struct ipc_server *s, const struct serve_opts *o, struct ipc_err
 	/* Step 1: the ring. */
 	if (ring_init(&u->ring, sqpoll, e) < 0)
 		goto out_free;
-	ipc_step(s->ctx, s->t->name, "io_uring_setup", "%u entries%s", URING_ENTRIES,
+	ipc_step(s->ctx, s->t->name, IPC_NO_STEP, "io_uring_setup", "%u entries%s", URING_ENTRIES,
 		 sqpoll ? ", SQPOLL" : "");
 	if (buffers_init(u, e) < 0)
 		goto out_ring;

@@ -1,4 +1,4 @@
-/* unixpath.c - socket paths for unix_stream and unix_dgram; see unixpath.h. */
+/* unixpath.c - socket paths for the Unix-socket servers; see unixpath.h. */
 #include "unixpath.h"
 
 #include <errno.h>
@@ -32,7 +32,7 @@ int unixpath_fill(struct sockaddr_un *sun, socklen_t *len, const char *path,
 /* Is a server bound to the socket file `path`?  Ask the kernel the only way
  * it answers: connect() to it.  Returns 1 live, 0 stale, -1 error. */
 static int probe(const char *path, int sock_type, const struct ipc_ctx *ctx,
-		 const char *transport, struct ipc_error *e)
+		 const char *transport, int step, struct ipc_error *e)
 {
 	struct sockaddr_un sun;
 	socklen_t len = 0;
@@ -54,10 +54,10 @@ static int probe(const char *path, int sock_type, const struct ipc_ctx *ctx,
 	case 0:
 	case EAGAIN:      /* stream: backlog full, so somebody is listening */
 	case EPROTOTYPE:  /* a live socket of the other type */
-		ipc_step(ctx, transport, "connect", "probe %s: answered, a server is there", path);
+		ipc_step(ctx, transport, step, "connect", "probe %s: answered, a server is there", path);
 		return 1;
 	case ECONNREFUSED: /* the file is there, no socket is bound to it */
-		ipc_step(ctx, transport, "connect", "probe %s: refused, stale socket", path);
+		ipc_step(ctx, transport, step, "connect", "probe %s: refused, stale socket", path);
 		return 0;
 	case ENOENT:       /* removed since lstat(): just as good */
 		return 0;
@@ -66,15 +66,17 @@ static int probe(const char *path, int sock_type, const struct ipc_ctx *ctx,
 	}
 }
 
-int unixpath_claim(const char *path, int sock_type, const struct ipc_ctx *ctx,
-		   const char *transport, struct ipc_error *e)
+int unixpath_clear_stale(const struct ipc_server *s, const char *path, int sock_type, int step,
+			 struct ipc_error *e)
 {
+	const struct ipc_ctx *ctx = s->ctx;
+	const char *transport = s->t->name;
 	struct stat st;
 
 	/* lstat(), not stat(): a symlink is not ours to follow or remove. */
 	if (lstat(path, &st) < 0) {
 		if (errno == ENOENT) {
-			ipc_step(ctx, transport, "lstat", "%s: free", path);
+			ipc_step(ctx, transport, step, "lstat", "%s: free", path);
 			return 0;
 		}
 		return ipc_fail(e, IPC_SYSTEM, errno, "lstat %s", path);
@@ -85,9 +87,9 @@ int unixpath_claim(const char *path, int sock_type, const struct ipc_ctx *ctx,
 			 path);
 		return ipc_hint(e, "choose another path with --address");
 	}
-	ipc_step(ctx, transport, "lstat", "%s: a socket file", path);
+	ipc_step(ctx, transport, step, "lstat", "%s: a socket file", path);
 
-	int live = probe(path, sock_type, ctx, transport, e);
+	int live = probe(path, sock_type, ctx, transport, step, e);
 	if (live < 0)
 		return -1;
 	if (live) {
@@ -99,7 +101,7 @@ int unixpath_claim(const char *path, int sock_type, const struct ipc_ctx *ctx,
 	 * path: we hold the path's lock (unixpath_lock()). */
 	if (unlink(path) < 0 && errno != ENOENT)
 		return ipc_fail(e, IPC_SYSTEM, errno, "unlink stale socket %s", path);
-	ipc_step(ctx, transport, "unlink", "stale socket %s", path);
+	ipc_step(ctx, transport, step, "unlink", "stale socket %s", path);
 	return 0;
 }
 
@@ -172,19 +174,21 @@ void unixpath_created(struct ipc_server *s, const char *path)
 }
 
 /* Remove `path` if it is the file (dev, ino); narrated. */
-static void remove_if_same(const struct ipc_server *s, const char *path, dev_t dev, ino_t ino)
+static void remove_if_same(const struct ipc_server *s, const char *path, dev_t dev, ino_t ino,
+			   int step)
 {
 	struct stat st;
 
 	if (lstat(path, &st) < 0) {
-		ipc_step(s->ctx, s->t->name, "unlink", "%s: already gone", path);
+		ipc_step(s->ctx, s->t->name, step, "unlink", "%s: already gone", path);
 		return;
 	}
 	if (st.st_dev != dev || st.st_ino != ino) {
-		ipc_step(s->ctx, s->t->name, "unlink", "%s: not ours any more, left alone", path);
+		ipc_step(s->ctx, s->t->name, step, "unlink", "%s: not ours any more, left alone",
+			 path);
 		return;
 	}
-	unixpath_remove(path, s->ctx, s->t->name);
+	unixpath_remove(path, s->ctx, s->t->name, step);
 }
 
 void unixpath_unlock(struct ipc_server *s, const char *path, bool remove)
@@ -204,27 +208,33 @@ void unixpath_unlock(struct ipc_server *s, const char *path, bool remove)
 	s->lock_fd = -1;
 }
 
-void unixpath_release(struct ipc_server *s, bool remove)
+void unixpath_release(struct ipc_server *s, bool remove, int step)
 {
 	if (remove && s->owns_path) {
-		remove_if_same(s, s->addr.text, s->path_dev, s->path_ino);
+		remove_if_same(s, s->addr.text, s->path_dev, s->path_ino, step);
 		s->owns_path = false;
 	}
 	unixpath_unlock(s, s->addr.text, remove);
 }
 
+const char *unixpath_address(const struct ipc_server *s, const char *address,
+			     char path[IPC_ADDR_MAX])
+{
+	if (address)
+		return address;
+	s->t->default_address(s->ctx, path, IPC_ADDR_MAX);
+	return path;
+}
+
 int unixpath_prepare(struct ipc_server *s, const char *address, int sock_type,
 		     char path[IPC_ADDR_MAX], const char **address_out, struct sockaddr_un *sun,
-		     socklen_t *len, struct ipc_error *e)
+		     socklen_t *len, int stale_step, struct ipc_error *e)
 {
-	if (!address) {
-		s->t->default_address(s->ctx, path, IPC_ADDR_MAX);
-		address = path;
-	}
+	address = unixpath_address(s, address, path);
 	*address_out = address;
 	if (unixpath_fill(sun, len, address, e) < 0 || unixpath_lock(s, address, e) < 0)
 		return -1;
-	if (unixpath_claim(address, sock_type, s->ctx, s->t->name, e) < 0) {
+	if (unixpath_clear_stale(s, address, sock_type, stale_step, e) < 0) {
 		unixpath_unlock(s, address, true);
 		return -1;
 	}
@@ -239,12 +249,13 @@ int unixpath_bind_failed(struct ipc_error *e, int err, const char *path)
 			: "check that the directory exists and is writable");
 }
 
-void unixpath_remove(const char *path, const struct ipc_ctx *ctx, const char *transport)
+void unixpath_remove(const char *path, const struct ipc_ctx *ctx, const char *transport,
+		     int step)
 {
 	if (unlink(path) == 0)
-		ipc_step(ctx, transport, "unlink", "%s", path);
+		ipc_step(ctx, transport, step, "unlink", "%s", path);
 	else if (errno != ENOENT)
-		ipc_step(ctx, transport, "unlink", "%s failed: %s", path, strerror(errno));
+		ipc_step(ctx, transport, step, "unlink", "%s failed: %s", path, strerror(errno));
 	else
-		ipc_step(ctx, transport, "unlink", "%s: already gone", path);
+		ipc_step(ctx, transport, step, "unlink", "%s: already gone", path);
 }

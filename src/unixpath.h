@@ -1,10 +1,14 @@
 /*
- * unixpath.h - what the two Unix-domain socket transports share.
+ * unixpath.h - the helpers of the servers named by a path: unix_stream,
+ * unix_dgram and shm's rendezvous socket (socket paths), and fifo (the lock).
  *
  * A Unix socket is named by a path in the file system.  bind() creates that
  * file and fails with EADDRINUSE while it exists, even when the server that
  * created it died long ago; close() never removes it.  So every server must
- * (1) make the path free before bind() and (2) unlink() it when it stops.
+ * (1) make the path free before bind() and (2) unlink() it when it stops:
+ * the lecture's first and next-to-last steps.  The helpers below do the work;
+ * each transport calls them where the step happens in its own file and gives
+ * them the step's number, which they narrate with.
  */
 #ifndef IPCLAB_UNIXPATH_H
 #define IPCLAB_UNIXPATH_H
@@ -40,35 +44,44 @@ int unixpath_lock(struct ipc_server *s, const char *path, struct ipc_error *e);
  * that unixpath_release() removes that file only. */
 void unixpath_created(struct ipc_server *s, const char *path);
 
-/* The end of a server: with `remove`, unlink s->addr.text if it is still the
- * file we created (same device and inode: another server may have taken the
- * name since) and the lock file; then close the lock (any process).  The
- * parent of a forked server calls it with remove = false. */
-void unixpath_release(struct ipc_server *s, bool remove);
+/* "Remove the socket" at the end of a server: with `remove`, unlink
+ * s->addr.text if it is still the file we created (same device and inode:
+ * another server may have taken the name since), narrated as step `step`,
+ * and the lock file; then close the lock (any process).  The parent of a
+ * forked server calls it with remove = false. */
+void unixpath_release(struct ipc_server *s, bool remove, int step);
 /* Close the lock of `path` (and with `remove`, unlink its file), alone: a
  * listen() that fails after unixpath_lock(). */
 void unixpath_unlock(struct ipc_server *s, const char *path, bool remove);
 
-/* Make `path` free for bind() of a `sock_type` (SOCK_STREAM, SOCK_DGRAM)
- * socket: nothing there is fine; a socket nobody listens on (stale) is
- * removed; a live server, or a file that is not a socket, is IPC_IN_USE.
- * Call it with the lock held. */
-int unixpath_claim(const char *path, int sock_type, const struct ipc_ctx *ctx,
-		   const char *transport, struct ipc_error *e);
+/* The path to serve on: `address`, or the transport's default written into
+ * path[IPC_ADDR_MAX]. */
+const char *unixpath_address(const struct ipc_server *s, const char *address,
+			     char path[IPC_ADDR_MAX]);
 
-/* The part of listen() both Unix socket transports share: take `address`
- * (NULL = the transport's default, copied into path[IPC_ADDR_MAX]), fill
- * `sun`, take the lock and make the path free with unixpath_claim().
- * *address_out points at the path in use.  On error the lock is released. */
+/* "Remove the socket if it already exists", safely: make `path` free for
+ * bind() of a `sock_type` (SOCK_STREAM, SOCK_DGRAM) socket.  Nothing there
+ * is fine (lstat); a socket nobody answers on (a connect() probe is
+ * refused) is stale and removed (unlink); a live server, or a file that is
+ * not a socket, is IPC_IN_USE.  Each call is narrated as step `step` of
+ * s->t.  Call it with the lock held. */
+int unixpath_clear_stale(const struct ipc_server *s, const char *path, int sock_type, int step,
+			 struct ipc_error *e);
+
+/* lock, fill `sun` and clear a stale socket (step `stale_step`) in one call,
+ * for shm's rendezvous socket; *address_out points at the path in use.  On
+ * error the lock is released.  (unix_stream and unix_dgram make these calls
+ * one by one, each where its step is.) */
 int unixpath_prepare(struct ipc_server *s, const char *address, int sock_type,
 		     char path[IPC_ADDR_MAX], const char **address_out, struct sockaddr_un *sun,
-		     socklen_t *len, struct ipc_error *e);
+		     socklen_t *len, int stale_step, struct ipc_error *e);
 
 /* Report a failed bind() of `path` (errno `err`) with a hint; returns -1. */
 int unixpath_bind_failed(struct ipc_error *e, int err, const char *path);
 
-/* unlink() a path we created, narrating the result; errors are ignored
- * (there is nothing better to do while closing). */
-void unixpath_remove(const char *path, const struct ipc_ctx *ctx, const char *transport);
+/* unlink() a path we created, narrating the result as step `step`; errors
+ * are ignored (there is nothing better to do while closing). */
+void unixpath_remove(const char *path, const struct ipc_ctx *ctx, const char *transport,
+		     int step);
 
 #endif

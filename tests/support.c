@@ -4,14 +4,23 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
+#include <mqueue.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "io.h"
@@ -36,10 +45,11 @@ int test_count_entries(const char *dir)
 	return n;
 }
 
-static void trace_to_stderr(void *arg, const char *transport, const char *call,
+static void trace_to_stderr(void *arg, const char *transport, int step, const char *call,
 			    const char *detail)
 {
 	(void)arg;
+	(void)step;
 	fprintf(stderr, "[%s %d] %-9s %s\n", transport, (int)getpid(), call, detail);
 }
 
@@ -60,6 +70,7 @@ int test_env_setup(void **state)
 	if (getenv("IPCLAB_TEST_TRACE")) /* every system call step, for debugging */
 		env->ctx.trace = trace_to_stderr;
 	signal(SIGPIPE, SIG_IGN);
+	test_watch_rundir(env->dir);
 	*state = env;
 	return 0;
 }
@@ -83,11 +94,20 @@ int test_env_setup_case(void **state)
 	return 0;
 }
 
+static bool test_failed(void);
+
 int test_env_teardown(void **state)
 {
 	struct test_env *env = *state;
 	int left = test_count_entries(env->dir);
-	if (left != 0) {
+	if (left != 0 && test_failed()) {
+		/* The test failed already: clean up without failing it twice. */
+		left = 0;
+		char cmd[IPC_PATH_MAX + 16];
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", env->dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", env->dir);
+	} else if (left != 0) {
 		DIR *d = opendir(env->dir);
 		struct dirent *de;
 		fprintf(stderr, "left behind in %s:", env->dir);
@@ -295,4 +315,412 @@ int test_bg_stop(struct test_bg *bg, char *rest, size_t cap)
 	rest[got] = '\0';
 	close(bg->err_fd);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* ---- the harness: a deadline and a resource check around every test ---- */
+
+/* After a deadline has passed, how long the test's cleanup may take before
+ * the whole suite is ended (the test could not be stopped by the alarm). */
+#define GRACE_S 20
+/* Descriptors below this are watched for leaks. */
+#define FD_WATCH 1024
+#define MQUEUE_MAGIC_FS 0x19800202
+
+static struct {
+	const struct CMUnitTest *tests; /* the suite's, as cmocka runs them */
+	size_t count, next;
+	const struct CMUnitTest *cur;   /* the one running */
+	pid_t main_tid;
+	volatile sig_atomic_t expired;  /* its deadline passed */
+	bool returned;                  /* its test function returned */
+	int limit_s;                    /* its deadline, seconds (unscaled) */
+	const char *why;                /* why longer than TEST_DEADLINE_S */
+	struct timespec start;
+	unsigned char fds_before[FD_WATCH / 8];
+	char rundir[IPC_PATH_MAX];      /* queues named after it are the test's */
+	int mq_listing;                 /* 0 unknown, 1 /dev/mqueue, 2 private mount, -1 none */
+	const char *filter;             /* run only the tests whose names match */
+} H;
+
+void test_set_filter(const char *pattern)
+{
+	H.filter = pattern;
+}
+
+void test_watch_rundir(const char *dir)
+{
+	snprintf(H.rundir, sizeof H.rundir, "%s", dir ? dir : "");
+}
+
+static double deadline_scale(void)
+{
+	double k = getenv("IPCLAB_VALGRIND") ? 10 : 1;
+	const char *s = getenv("IPCLAB_TEST_DEADLINE_SCALE");
+	if (s && atof(s) > 0)
+		k *= atof(s);
+	return k;
+}
+
+static double elapsed_s(void)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC_RAW, &now); /* not the virtual clock of tests/fault.h */
+	return (double)(now.tv_sec - H.start.tv_sec) + (now.tv_nsec - H.start.tv_nsec) / 1e9;
+}
+
+/* One SIGALRM `seconds` from now (0: none). */
+static void arm_alarm(double seconds)
+{
+	struct itimerval it = { 0 };
+	if (seconds > 0) {
+		if (seconds < 0.001)
+			seconds = 0.001;
+		it.it_value.tv_sec = (time_t)seconds;
+		it.it_value.tv_usec = (suseconds_t)((seconds - (double)it.it_value.tv_sec) * 1e6);
+	}
+	if (setitimer(ITIMER_REAL, &it, NULL) < 0) {
+		perror("harness: setitimer");
+		abort();
+	}
+}
+
+void test_deadline(int seconds, const char *why)
+{
+	H.limit_s = seconds;
+	H.why = why;
+	if (!H.expired)
+		arm_alarm(seconds * deadline_scale() - elapsed_s());
+}
+
+/* The deadline passed.  On the main thread, cmocka's fail() longjmps out
+ * of the test (as its own handler does for SIGSEGV): the test fails with
+ * its name and the suite goes on.  SA_NODEFER keeps the signal unblocked
+ * after that jump.  Another thread hands the signal to the main one. */
+static void on_deadline(int sig)
+{
+	if ((pid_t)syscall(SYS_gettid) != H.main_tid) {
+		syscall(SYS_tgkill, getpid(), H.main_tid, sig);
+		return;
+	}
+	const char *name = H.cur ? H.cur->name : "(between tests)";
+	if (H.expired || !H.cur) {
+		char msg[512];
+		int n = snprintf(msg, sizeof msg,
+				 "[  FAILED  ] %s: still running %d s after its deadline; "
+				 "ending the suite\n", name, GRACE_S);
+		if (n > 0 && write(2, msg, (size_t)n) < 0)
+			_exit(124);
+		_exit(124);
+	}
+	H.expired = 1;
+	arm_alarm(GRACE_S);
+	print_error("ERROR: %s did not finish within its deadline of %.0f s%s%s%s: stopped "
+		    "there (a hang, a lost wake-up, or a wait with no time-out?)\n",
+		    name, H.limit_s * deadline_scale(), H.why ? " (" : "", H.why ? H.why : "",
+		    H.why ? ")" : "");
+	fail();
+}
+
+/* ---- what a test leaves behind ---- */
+
+static bool fd_link(int fd, char *target, size_t cap)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(path, target, cap - 1);
+	if (n < 0)
+		return false;
+	target[n] = '\0';
+	return true;
+}
+
+static void snapshot_fds(unsigned char *set)
+{
+	memset(set, 0, FD_WATCH / 8);
+	for (int fd = 0; fd < FD_WATCH; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			set[fd / 8] |= (unsigned char)(1u << (fd % 8));
+}
+
+/* memfds and eventfds opened since setup and still open (closed here). */
+static int check_fds(const char *name, bool quiet)
+{
+	int found = 0;
+	for (int fd = 0; fd < FD_WATCH; fd++) {
+		char target[256];
+		if (H.fds_before[fd / 8] & (1u << (fd % 8)))
+			continue;
+		if (fcntl(fd, F_GETFD) < 0 || !fd_link(fd, target, sizeof target))
+			continue;
+		if (strncmp(target, "/memfd:", 7) && strcmp(target, "anon_inode:[eventfd]"))
+			continue;
+		fprintf(stderr, "%s %s: descriptor %d (%s)%s\n", quiet ? "after the failure of" :
+			"left open by", name, fd, target, quiet ? ", closed" : "");
+		close(fd);
+		found++;
+	}
+	return found;
+}
+
+/* Children of every thread of this process (orphaned descendants become
+ * ours: the suite is a child subreaper). */
+static int list_children(pid_t *out, int cap)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *de;
+	int n = 0;
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		char path[300];
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "/proc/self/task/%s/children", de->d_name);
+		FILE *f = fopen(path, "r");
+		long pid;
+		while (f && n < cap && fscanf(f, "%ld", &pid) == 1)
+			out[n++] = (pid_t)pid;
+		if (f)
+			fclose(f);
+	}
+	closedir(d);
+	return n;
+}
+
+static void describe_process(pid_t pid, char *out, size_t cap)
+{
+	char path[64], buf[512] = "";
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+	if (f)
+		fclose(f);
+	buf[n] = '\0';
+	char *open = strchr(buf, '('), *close_ = strrchr(buf, ')');
+	if (!open || !close_ || close_ < open) {
+		snprintf(out, cap, "pid %d", (int)pid);
+		return;
+	}
+	char state = close_[1] == ' ' ? close_[2] : '?';
+	snprintf(out, cap, "pid %d (%.*s), %s", (int)pid, (int)(close_ - open - 1), open + 1,
+		 state == 'Z' ? "exited but not reaped" : "still running");
+}
+
+/* Every child left: named, killed and reaped. */
+static int check_processes(const char *name, bool quiet)
+{
+	int found = 0;
+	for (int round = 0; round < 20; round++) {
+		pid_t kids[256];
+		int n = list_children(kids, 256);
+		if (n == 0)
+			break;
+		for (int i = 0; i < n; i++) {
+			char what[400];
+			describe_process(kids[i], what, sizeof what);
+			fprintf(stderr, "%s %s: process %s%s\n", quiet ? "after the failure of" :
+				"left behind by", name, what, quiet ? ", killed" : "");
+			kill(kids[i], SIGKILL);
+			while (waitpid(kids[i], NULL, 0) < 0 && errno == EINTR)
+				;
+			found++;
+		}
+	}
+	return found;
+}
+
+/* Names in the mqueue file system that contain `needle`, one per line
+ * into out.  Returns the count, or -1 if queues cannot be listed here. */
+static int scan_queue_dir(const char *dir, const char *needle, char *out, size_t cap)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+	size_t used = 0;
+	if (!d)
+		return -1;
+	out[0] = '\0';
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || !strstr(de->d_name, needle))
+			continue;
+		int w = snprintf(out + used, cap - used, "%s\n", de->d_name);
+		if (w > 0 && (size_t)w < cap - used)
+			used += (size_t)w;
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static bool is_mqueue_fs(const char *dir)
+{
+	struct statfs sf;
+	return statfs(dir, &sf) == 0 && (unsigned long)sf.f_type == MQUEUE_MAGIC_FS;
+}
+
+/* Without /dev/mqueue, a child in its own mount namespace mounts the
+ * mqueue file system privately (over /tmp, in its view only) and lists it:
+ * nothing changes for anyone else, and the mount ends with the child. */
+static int list_queues_private(const char *needle, char *out, size_t cap)
+{
+	int p[2];
+	if (pipe(p) < 0)
+		return -1;
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		char names[8192];
+		int n = -1;
+		if (unshare(CLONE_NEWNS) == 0 &&
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 &&
+		    mount("mqueue", "/tmp", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == 0)
+			n = scan_queue_dir("/tmp", needle, names, sizeof names);
+		if (n >= 0 && write(p[1], names, strlen(names)) < 0)
+			_exit(2);
+		_exit(n < 0 ? 1 : 0);
+	}
+	close(p[1]);
+	slurp(p[0], out, cap);
+	close(p[0]);
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return -1;
+	int n = 0;
+	for (const char *c = out; *c; c++)
+		n += *c == '\n';
+	return n;
+}
+
+/* POSIX queues named after the test's runtime directory (unlinked here).
+ * Other suites' queues, run beside this one, are never judged. */
+static int check_queues(const char *name, bool quiet)
+{
+	const char *base = strrchr(H.rundir, '/');
+	char names[8192];
+	int n = -1;
+	base = base ? base + 1 : H.rundir;
+	if (!*base)
+		return 0;
+	if (H.mq_listing >= 0 && is_mqueue_fs("/dev/mqueue")) {
+		n = scan_queue_dir("/dev/mqueue", base, names, sizeof names);
+		H.mq_listing = 1;
+	} else if (H.mq_listing == 0 || H.mq_listing == 2) {
+		n = geteuid() == 0 ? list_queues_private(base, names, sizeof names) : -1;
+		if (n < 0) {
+			fprintf(stderr, "note: POSIX queues are not checked after tests here (no "
+				"/dev/mqueue, and no private mount of it as this user)\n");
+			H.mq_listing = -1;
+		} else {
+			H.mq_listing = 2;
+		}
+	}
+	if (n <= 0)
+		return 0;
+	for (char *line = names, *nl; (nl = strchr(line, '\n')); line = nl + 1) {
+		char qname[NAME_MAX + 2];
+		*nl = '\0';
+		snprintf(qname, sizeof qname, "/%.*s", NAME_MAX, line);
+		fprintf(stderr, "%s %s: POSIX queue %s%s\n", quiet ? "after the failure of" :
+			"left behind by", name, qname, quiet ? ", removed" : "");
+		mq_unlink(qname);
+	}
+	return n;
+}
+
+/* ---- the wrappers cmocka runs ---- */
+
+static int wrap_setup(void **state)
+{
+	if (H.next >= H.count)
+		return -1;
+	H.cur = &H.tests[H.next++];
+	H.expired = 0;
+	H.returned = false;
+	H.limit_s = TEST_DEADLINE_S;
+	H.why = NULL;
+	H.rundir[0] = '\0';
+	snapshot_fds(H.fds_before);
+	clock_gettime(CLOCK_MONOTONIC_RAW, &H.start);
+	arm_alarm(TEST_DEADLINE_S * deadline_scale());
+	return H.cur->setup_func ? H.cur->setup_func(state) : 0;
+}
+
+static void wrap_test(void **state)
+{
+	H.cur->test_func(state);
+	H.returned = true;
+}
+
+/* The running test failed (an assertion, or its deadline). */
+static bool test_failed(void)
+{
+	return H.cur && (!H.returned || H.expired);
+}
+
+static int wrap_teardown(void **state)
+{
+	/* After a failure, what the test could not clean up is cleaned here
+	 * without failing it twice: its processes first, so that a server it
+	 * left cannot hold files its teardown removes. */
+	bool quiet = test_failed();
+	int left = quiet ? check_processes(H.cur->name, true) : 0;
+	int rc = H.cur->teardown_func ? H.cur->teardown_func(state) : 0;
+	left += check_processes(H.cur->name, quiet) + check_fds(H.cur->name, quiet) +
+		check_queues(H.cur->name, quiet);
+	arm_alarm(0);
+	if (getenv("IPCLAB_TEST_TIMES"))
+		fprintf(stderr, "[ TIME     ] %s %.2f s\n", H.cur->name, elapsed_s());
+	H.cur = NULL;
+	H.expired = 0;
+	return rc != 0 || (left && !quiet) ? -1 : 0;
+}
+
+#undef cmocka_run_group_tests_name
+int test_run_group(const char *group_name, const struct CMUnitTest *tests, size_t count,
+		   CMFixtureFunction group_setup, CMFixtureFunction group_teardown)
+{
+	struct CMUnitTest *wrapped = calloc(count ? count : 1, sizeof *wrapped);
+	struct CMUnitTest *kept = calloc(count ? count : 1, sizeof *kept);
+	size_t n = 0;
+	if (!wrapped || !kept) {
+		perror("harness: calloc");
+		exit(1);
+	}
+	/* cmocka runs the entries that have a name and a function, in order. */
+	for (size_t i = 0; i < count; i++) {
+		if (!tests[i].name || !tests[i].test_func ||
+		    (H.filter && fnmatch(H.filter, tests[i].name, 0) != 0))
+			continue;
+		kept[n] = tests[i];
+		wrapped[n] = tests[i];
+		wrapped[n].test_func = wrap_test;
+		wrapped[n].setup_func = wrap_setup;
+		wrapped[n].teardown_func = wrap_teardown;
+		n++;
+	}
+	H.tests = kept;
+	H.count = n;
+	H.next = 0;
+	H.main_tid = (pid_t)syscall(SYS_gettid);
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		perror("harness: PR_SET_CHILD_SUBREAPER (orphaned processes are not checked)");
+	struct sigaction sa = { .sa_handler = on_deadline, .sa_flags = SA_NODEFER | SA_RESTART };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	int failed = _cmocka_run_group_tests(group_name, wrapped, n, group_setup, group_teardown);
+	arm_alarm(0);
+	signal(SIGALRM, SIG_DFL);
+	H.tests = NULL;
+	H.count = 0;
+	free(wrapped);
+	free(kept);
+	return failed;
 }

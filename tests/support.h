@@ -87,4 +87,54 @@ void test_bg_start(struct test_env *env, struct test_bg *bg, const char *const a
  * what it printed on stderr (an ASan build also fails on leaks). */
 int test_bg_stop(struct test_bg *bg, char *rest, size_t cap);
 
+/* ---- the harness: a deadline and a resource check around every test -------
+ *
+ * Every suite's cmocka_run_group_tests[_name]() goes through
+ * test_run_group() (the two macros are redefined below), which runs the
+ * group with cmocka as before (its lines and summary unchanged) but wraps
+ * each test:
+ *
+ * - Deadline.  A test that has not finished TEST_DEADLINE_S seconds after
+ *   its setup began fails there and then, with its name and the time it
+ *   had, and the suite goes on with the next test; a test that cannot be
+ *   stopped that way (stuck with the alarm signal blocked) ends the whole
+ *   suite a grace period later, still naming the test.  A test that needs
+ *   longer says so with test_deadline().  Stretched ten times under
+ *   valgrind, and by $IPCLAB_TEST_DEADLINE_SCALE (a number) if set.
+ * - Resources.  After the test's own teardown: every process the test
+ *   started (children, and orphaned descendants, which are reparented to
+ *   the suite) must be gone and reaped; no memfd or eventfd opened during
+ *   the test may still be open; no POSIX message queue named after the
+ *   test's runtime directory may be left (read from /dev/mqueue, or from a
+ *   private mount of the mqueue file system when /dev/mqueue is not
+ *   mounted and the suite runs as root).  What is found is named, then
+ *   killed, reaped, closed or unlinked, and the test fails.
+ *
+ * $IPCLAB_TEST_TIMES=1 prints each test's wall time after it. */
+#define TEST_DEADLINE_S 10
+
+int test_run_group(const char *group_name, const struct CMUnitTest *tests, size_t count,
+		   CMFixtureFunction group_setup, CMFixtureFunction group_teardown);
+#undef cmocka_run_group_tests
+#define cmocka_run_group_tests(group_tests, group_setup, group_teardown) \
+	test_run_group(#group_tests, group_tests, sizeof(group_tests) / sizeof((group_tests)[0]), \
+		       group_setup, group_teardown)
+#undef cmocka_run_group_tests_name
+#define cmocka_run_group_tests_name(group_name, group_tests, group_setup, group_teardown) \
+	test_run_group(group_name, group_tests, sizeof(group_tests) / sizeof((group_tests)[0]), \
+		       group_setup, group_teardown)
+
+/* cmocka's test filter, applied by test_run_group() (same wildcards). */
+void test_set_filter(const char *pattern);
+#undef cmocka_set_test_filter
+#define cmocka_set_test_filter(pattern) test_set_filter(pattern)
+
+/* The running test needs `seconds` in all (from its start), for the reason
+ * given (shown if it still runs out). */
+void test_deadline(int seconds, const char *why);
+
+/* The runtime directory whose POSIX queues the resource check judges
+ * (test_env_setup() sets it; NULL: none). */
+void test_watch_rundir(const char *dir);
+
 #endif

@@ -216,6 +216,7 @@ static void test_standard_tools_as_clients(void **state)
 {
 	ENV;
 	char out[4096], cmd[1024];
+	test_deadline(30, "a dozen shell pipelines with nc and socat: 3.5 s on a quiet machine");
 	if (!have("nc") || !have("socat"))
 		fail_msg("nc and socat are needed (make deps installs them)");
 	struct test_bg bg;

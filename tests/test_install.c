@@ -330,6 +330,70 @@ static void test_scripts_beside_program(void **state)
 		assert_int_equal(rmdir(PATH_OF(p, env->dir, dirs[i])), 0);
 }
 
+/* ---- make install with spaces -------------------------------------------- */
+
+/* `make install` and `make uninstall` with a space (and a quote) in DESTDIR
+ * and PREFIX: every file lands under that very path, nothing is created in
+ * the tree make runs in, and uninstall removes exactly what install put.
+ * The tree is a copy of the files install reads, with the program already
+ * built (make -o: not rebuilt). */
+static void test_install_paths_with_spaces(void **state)
+{
+	ENV;
+	const char *bin = getenv("IPCLAB_BIN") ? getenv("IPCLAB_BIN") : "bin/ipclab";
+	char tree[PATH_MAX], out[CAP], err[CAP], p[PATH_MAX + 64];
+	const char *copy = "set -e; mkdir -p \"$1/bin\" \"$1/docs\"; cp Makefile README.md \"$1\"; "
+			   "cp -r bench plots completions \"$1\"; cp docs/*.md \"$1/docs\"; "
+			   "cp \"$2\" \"$1/bin/ipclab\"; touch \"$1/docs/ipclab.1\"; "
+			   "cd \"$1\"; ls -A >\"$1.before\"";
+	const char *install = "cd \"$1\" && make -s -o bin/ipclab -o docs/ipclab.1 $2 "
+			      "DESTDIR=\"$1/dest dir\" PREFIX=\"/pre fix's\"";
+
+	snprintf(tree, sizeof tree, "%s/tree", env->dir);
+	const char *cp_argv[] = { "/bin/sh", "-c", copy, "sh", tree, bin, NULL };
+	assert_int_equal(test_run_argv(env, NULL, out, sizeof out, err, sizeof err, cp_argv), 0);
+
+	const char *in_argv[] = { "/bin/sh", "-c", install, "sh", tree, "install", NULL };
+	int rc = test_run_argv(env, NULL, out, sizeof out, err, sizeof err, in_argv);
+	if (rc != 0)
+		fail_msg("make install with spaces exited %d: %s", rc, err);
+	static const char *const installed[] = {
+		"bin/ipclab", "share/man/man1/ipclab.1", "share/bash-completion/completions/ipclab",
+		"share/ipclab/bench/run.sh", "share/ipclab/bench/plot.sh",
+		"share/ipclab/plots/common.gp", "share/doc/ipclab/README.md",
+	};
+	for (size_t i = 0; i < sizeof installed / sizeof installed[0]; i++) {
+		snprintf(p, sizeof p, "%s/dest dir/pre fix's/%s", tree, installed[i]);
+		if (access(p, R_OK) != 0)
+			fail_msg("make install did not put %s under DESTDIR/PREFIX with spaces",
+				 installed[i]);
+	}
+	/* Nothing new in the tree but the destination ("dest", "dir", "fix's"
+	 * and "pre" would be the words of an unquoted path). */
+	const char *same = "cd \"$1\" && ls -A | grep -vx 'dest dir' | diff \"$1.before\" -";
+	const char *same_argv[] = { "/bin/sh", "-c", same, "sh", tree, NULL };
+	rc = test_run_argv(env, NULL, out, sizeof out, err, sizeof err, same_argv);
+	if (rc != 0)
+		fail_msg("make install created files in the tree it ran in: %s", out);
+
+	const char *un_argv[] = { "/bin/sh", "-c", install, "sh", tree, "uninstall", NULL };
+	rc = test_run_argv(env, NULL, out, sizeof out, err, sizeof err, un_argv);
+	if (rc != 0)
+		fail_msg("make uninstall with spaces exited %d: %s", rc, err);
+	const char *left = "find \"$1/dest dir\" ! -type d";
+	const char *left_argv[] = { "/bin/sh", "-c", left, "sh", tree, NULL };
+	assert_int_equal(test_run_argv(env, NULL, out, sizeof out, err, sizeof err, left_argv), 0);
+	if (out[0])
+		fail_msg("make uninstall left: %s", out);
+	rc = test_run_argv(env, NULL, out, sizeof out, err, sizeof err, same_argv);
+	if (rc != 0)
+		fail_msg("make uninstall changed the tree it ran in: %s", out);
+
+	const char *rm = "rm -rf \"$1\" \"$1.before\"";
+	const char *rm_argv[] = { "/bin/sh", "-c", rm, "sh", tree, NULL };
+	assert_int_equal(test_run_argv(env, NULL, out, sizeof out, err, sizeof err, rm_argv), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -339,6 +403,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_completion_knows_commands, test_env_setup,
 						test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_scripts_beside_program, test_env_setup,
+						test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_install_paths_with_spaces, test_env_setup,
 						test_env_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,7 +16,9 @@
 #include <ftw.h>
 #include <unistd.h>
 
-#include "aggregate.h"
+#include "analysis.h"
+#include "reader.h"
+#include "run.h"
 #include "report.h"
 
 #define ENV struct test_env *env = *state
@@ -341,16 +343,6 @@ static void test_pause_finding(void **state)
 	run_free(run);
 }
 
-static int on_env(void *arg, const char *key, const char *value)
-{
-	return run_set_env(arg, key, value);
-}
-
-static int on_row(void *arg, const struct result_row *row)
-{
-	return run_add_row(arg, row);
-}
-
 /* The reader takes back what the writer wrote, field by field. */
 static void test_csv_round_trip(void **state)
 {
@@ -372,11 +364,7 @@ static void test_csv_round_trip(void **state)
 	assert_int_equal(fclose(f), 0);
 
 	struct run *run = run_new();
-	f = fmemopen(text, len, "r");
-	assert_non_null(f);
-	struct ipc_error e = { 0 };
-	assert_int_equal(report_read_csv(f, "memory", on_env, on_row, run, &e), 0);
-	fclose(f);
+	assert_int_equal(reader_parse(run, -1, RK_ENV, "memory", text, len), 0);
 	run_finish(run);
 	char *sum = findings_of(run, true);
 	assert_non_null(strstr(sum, "- cpu_model: Some CPU, rev \"2\""));
@@ -386,10 +374,12 @@ static void test_csv_round_trip(void **state)
 
 	/* Not a result file: no header starting with "kind". */
 	static const char other[] = "\"test\",\"rps\"\n\"PING_INLINE\",\"5\"\n";
-	f = fmemopen((void *)other, sizeof other - 1, "r");
 	run = run_new();
-	assert_int_equal(report_read_csv(f, "redis", NULL, on_row, run, &e), 1);
-	fclose(f);
+	assert_int_equal(reader_parse(run, -1, RK_ROWS, "redis", other, sizeof other - 1), 0);
+	const char *const *left;
+	assert_int_equal(run_problems(run, &left), 1);
+	assert_non_null(strstr(left[0], "not a result file"));
+	assert_int_equal(run->nraw, 0);
 	run_free(run);
 	free(text);
 }
@@ -440,9 +430,9 @@ static void test_report_dir(void **state)
 	write_text(env->dir, "latency/tcp.csv", HEADER
 		   "latency,tcp,greeting,16,10,1,\"0,0\",,9.000,,,,,,,,,,,,0,0,\n");
 	write_text(env->dir, "peers/ipclab/a.csv", HEADER
-		   "latency,tcp,echo,64,10,1,\"0,0\",,8.000,,,,,11.000,,,,,,0,0,\n");
+		   "latency,tcp,echo,64,10,1,\"0,0\",,8.000,,,,,11.000,,,,,,,0,0,\n");
 	write_text(env->dir, "peers/ipclab/b.csv", HEADER
-		   "latency,tcp,echo,64,10,1,\"0,0\",,8.000,,,,,9.000,,,,,,0,0,\n");
+		   "latency,tcp,echo,64,10,1,\"0,0\",,8.000,,,,,9.000,,,,,,,0,0,\n");
 	write_text(env->dir, "peers/sockperf.rtt", "9\n10\n11\n");
 	write_text(env->dir, "peers/rounds.tsv",
 		   "qperf\ttcp\t64\t0,0\t1\tmean\t8\tpeers/ipclab/a.csv\tpeers/ipclab/b.csv\n"
@@ -526,6 +516,7 @@ static void test_report_dir_missing(void **state)
 	struct run *run = run_new();
 	struct ipc_error e = { 0 };
 	assert_int_equal(run_load_dir(run, env->dir, &e), -1);
+	assert_non_null(strstr(e.msg, "no usable result rows"));
 	assert_non_null(strstr(e.msg, "env.csv"));
 	run_free(run);
 }

@@ -18,7 +18,8 @@
  * file), which disappears with the socket.  Clients that bind a path of
  * their own (socat's bind=) are served too.
  *
- *   server: socket -> bind -> recvfrom/sendto ... -> close -> unlink
+ *   server (ud_steps): remove a stale socket -> socket -> name -> bind ->
+ *           recvfrom/sendto ... -> close -> unlink -> exit
  *   client: socket -> bind (autobind) -> connect -> send/recv -> close
  */
 #include <errno.h>
@@ -32,9 +33,25 @@
 #include <unistd.h>
 
 #include "ipc.h"
+#include "steps.h"
 #include "unixpath.h"
 
 #define NAME "unix_dgram"
+
+/* The server's life cycle: the stream server's, without listen() and
+ * accept(), and with the sender's address on every request. */
+static const struct ipc_step_def ud_steps[] = {
+	{ 1, "lstat connect unlink", "newfstatat",
+	  "remove a stale socket, as for streams: only if nothing answers on it", NULL },
+	{ 2, "socket", "socket", "create the socket", NULL },
+	{ 3, "(name)", NULL, "fill in its name (`struct sockaddr_un`): no system call", NULL },
+	{ 4, "bind", "bind", "`bind()`, and nothing else: no `listen()`, no `accept()`", NULL },
+	{ 5, "recvfrom", "recvmsg", "receive one request and the address of its sender", NULL },
+	{ 6, "sendto", "sendto", "send the reply to that address", NULL },
+	{ 7, "close", "close", "close the socket", NULL },
+	{ 8, "unlink", "unlink", "remove the socket file", NULL },
+	{ 9, "exit", "exit_group", "exit", "when `ipclab serve` stops" },
+};
 
 /*
  * The largest datagram we promise.  Linux refuses (EMSGSIZE) a Unix datagram
@@ -58,38 +75,53 @@ static int ud_listen(struct ipc_server *s, const char *address, struct ipc_error
 	char path[IPC_ADDR_MAX];
 	struct sockaddr_un sun;
 	socklen_t len = 0;
+	int fd = -1;
 
-	/* Step 0 - make the path free (a stale file would make bind() fail). */
-	if (unixpath_prepare(s, address, SOCK_DGRAM, path, &address, &sun, &len, e) < 0)
+	address = unixpath_address(s, address, path);
+	/* ipclab's own lock on the path, held for the server's life (unixpath.h). */
+	if (unixpath_lock(s, address, e) < 0)
 		return -1;
 
-	/* Step 1 - socket(). */
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	/* Step 1 - remove a stale socket file, which would make bind() fail;
+	 * only one nobody answers on (lstat(), a connect() probe, unlink()). */
+	if (unixpath_clear_stale(s, address, SOCK_DGRAM, 1, e) < 0)
+		goto unlock;
+
+	/* Step 2 - socket(). */
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		ipc_fail(e, IPC_SYSTEM, errno, "socket AF_UNIX, SOCK_DGRAM");
-		unixpath_unlock(s, address, true);
-		return -1;
+		goto unlock;
 	}
-	ipc_step(s->ctx, NAME, "socket", "AF_UNIX, SOCK_DGRAM -> fd %d", fd);
+	ipc_step(s->ctx, NAME, 2, "socket", "AF_UNIX, SOCK_DGRAM -> fd %d", fd);
 
-	/* Step 2 - bind(): the name clients send to.  There is no listen():
+	/* Step 3 - the name, a path in a struct sockaddr_un: no system call. */
+	if (unixpath_fill(&sun, &len, address, e) < 0)
+		goto close_fd;
+	ipc_step(s->ctx, NAME, 3, "(name)", "sockaddr_un.sun_path = %s: no system call", address);
+
+	/* Step 4 - bind(): the name clients send to.  There is no listen():
 	 * from now on datagrams addressed to the path queue up on `fd`. */
 	if (bind(fd, (struct sockaddr *)&sun, len) < 0) {
-		int err = errno;
-		close(fd);
-		unixpath_unlock(s, address, true);
-		return unixpath_bind_failed(e, err, address);
+		unixpath_bind_failed(e, errno, address);
+		goto close_fd;
 	}
-	ipc_step(s->ctx, NAME, "bind", "fd %d to %s", fd, address);
+	ipc_step(s->ctx, NAME, 4, "bind", "fd %d to %s", fd, address);
 	unixpath_created(s, address);
 
 	s->fd = fd;
 	s->owns_path = true;
 	snprintf(s->addr.text, sizeof s->addr.text, "%s", address);
 	return 0;
+
+close_fd:
+	close(fd);
+unlock:
+	unixpath_unlock(s, address, true);
+	return -1;
 }
 
-/* Step 3 - no accept(): every client talks to the same socket, so the
+/* No accept(), no step: every client talks to the same socket, so the
  * "connection" is the server socket itself, borrowed. */
 static int ud_accept(struct ipc_server *s, struct ipc_conn *c, struct ipc_error *e)
 {
@@ -98,7 +130,7 @@ static int ud_accept(struct ipc_server *s, struct ipc_conn *c, struct ipc_error 
 	c->rfd = c->wfd = s->fd;
 	c->borrowed = true;
 	snprintf(c->peer_text, sizeof c->peer_text, "(no datagram yet)");
-	ipc_step(s->ctx, NAME, "accept", "none: fd %d serves every client", s->fd);
+	ipc_step(s->ctx, NAME, IPC_NO_STEP, "accept", "none: fd %d serves every client", s->fd);
 	return 0;
 }
 
@@ -130,13 +162,13 @@ static int ud_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc_e
 
 	if (unixpath_fill(&server, &server_len, a->text, e) < 0)
 		return -1;
-	/* Step 1 - socket(). */
+	/* The client's socket() (a client's calls carry no step number). */
 	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return ipc_fail(e, IPC_SYSTEM, errno, "socket AF_UNIX, SOCK_DGRAM");
-	ipc_step(c->ctx, NAME, "socket", "AF_UNIX, SOCK_DGRAM -> fd %d", fd);
+	ipc_step(c->ctx, NAME, IPC_NO_STEP, "socket", "AF_UNIX, SOCK_DGRAM -> fd %d", fd);
 
-	/* Step 2 - bind() a name of our own, the return address the server
+	/* Then bind() a name of our own, the return address the server
 	 * sees in recvfrom().  Only the family is given (an address length of
 	 * sizeof(sa_family_t)): Linux then binds a fresh name in the abstract
 	 * namespace, unique while the socket lives, in no directory, removed by
@@ -153,11 +185,11 @@ static int ud_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc_e
 		char text[IPC_ADDR_MAX] = "?";
 		if (getsockname(fd, (struct sockaddr *)&name, &name_len) == 0)
 			describe(&name, name_len, text, sizeof text);
-		ipc_step(c->ctx, NAME, "bind", "fd %d to %s (autobind: abstract, no file)", fd,
+		ipc_step(c->ctx, NAME, IPC_NO_STEP, "bind", "fd %d to %s (autobind: abstract, no file)", fd,
 			 text);
 	}
 
-	/* Step 3 - connect(): no handshake, it only fixes the destination of
+	/* And connect(): no handshake, it only fixes the destination of
 	 * send() and makes the kernel refuse datagrams from anyone but the
 	 * server.  A missing server shows at once. */
 	do
@@ -176,7 +208,7 @@ static int ud_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc_e
 					"is it a unix_stream server?");
 		return -1;
 	}
-	ipc_step(c->ctx, NAME, "connect", "fd %d to %s", fd, a->text);
+	ipc_step(c->ctx, NAME, IPC_NO_STEP, "connect", "fd %d to %s", fd, a->text);
 
 	c->rfd = c->wfd = fd;
 	memcpy(&c->peer, &server, server_len);
@@ -187,8 +219,8 @@ static int ud_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc_e
 
 /* ---- both sides: one datagram in, one datagram out -------------------- */
 
-/* Server: recvfrom() with the sender's address.  Client: recv() from the
- * server it is connected to.  MSG_TRUNC makes Linux return the datagram's
+/* Step 5 - server: recvfrom() with the sender's address.  Client: recv() from
+ * the server it is connected to.  MSG_TRUNC makes Linux return the datagram's
  * REAL length even when only `cap` bytes fit, so truncation is visible. */
 static ssize_t ud_recv(struct ipc_conn *c, void *buf, size_t cap, struct ipc_error *e)
 {
@@ -215,48 +247,18 @@ static ssize_t ud_recv(struct ipc_conn *c, void *buf, size_t cap, struct ipc_err
 	if (c->borrowed) {
 		c->peer_len = m.msg_namelen;
 		describe(&c->peer, c->peer_len, c->peer_text, sizeof c->peer_text);
-		ipc_step(c->ctx, NAME, "recvfrom", "fd %d: %zd bytes from %s", c->rfd, n,
+		ipc_step(c->ctx, NAME, 5, "recvfrom", "fd %d: %zd bytes from %s", c->rfd, n,
 			 c->peer_text);
 	} else {
-		ipc_step(c->ctx, NAME, "recv", "fd %d: %zd bytes", c->rfd, n);
+		ipc_step(c->ctx, NAME, IPC_NO_STEP, "recv", "fd %d: %zd bytes", c->rfd, n);
 	}
 	return n;
 }
 
-/* A client bound to a path gets its reply at that path, and sendto(), like
- * connect(), follows symlinks: if the client's socket file was replaced by a
- * symlink since its request, our reply would go to whatever socket the link
- * names.  So the path must still be a socket file (lstat(), which does not
- * follow links).  Abstract names (autobind) are no files: nothing to check.
- * Returns true, with `e` filled, if the reply must not be sent. */
-static bool reply_path_unsafe(const struct ipc_conn *c, struct ipc_error *e)
-{
-	const struct sockaddr_un *sun = (const struct sockaddr_un *)&c->peer;
-	size_t off = offsetof(struct sockaddr_un, sun_path);
-	char path[sizeof sun->sun_path + 1];
-	struct stat st;
+static bool reply_path_unsafe(const struct ipc_conn *c, struct ipc_error *e);
 
-	if (sun->sun_family != AF_UNIX || c->peer_len <= off || sun->sun_path[0] == '\0')
-		return false;
-	size_t n = strnlen(sun->sun_path, c->peer_len - off);
-	memcpy(path, sun->sun_path, n);
-	path[n] = '\0';
-	if (lstat(path, &st) < 0) {
-		ipc_fail(e, IPC_PROTOCOL, errno, "sendto %s", path);
-		ipc_hint(e, "the client went away before its reply");
-		return true;
-	}
-	if (!S_ISSOCK(st.st_mode)) {
-		ipc_fail(e, IPC_PROTOCOL, 0, "sendto %s: the client's address is no longer a "
-			 "socket but a %s: reply not sent", path,
-			 S_ISLNK(st.st_mode) ? "symbolic link" : "file of another kind");
-		return true;
-	}
-	return false;
-}
-
-/* Server: sendto() the last sender.  Client: send() to the server it is
- * connected to.  A datagram goes whole or not at all: no loop here. */
+/* Step 6 - server: sendto() the last sender.  Client: send() to the server it
+ * is connected to.  A datagram goes whole or not at all: no loop here. */
 static ssize_t ud_send(struct ipc_conn *c, const void *buf, size_t len, struct ipc_error *e)
 {
 	const struct sockaddr *to = NULL;
@@ -303,33 +305,70 @@ static ssize_t ud_send(struct ipc_conn *c, const void *buf, size_t len, struct i
 	if ((size_t)n != len)
 		return ipc_fail(e, IPC_SYSTEM, 0, "send %s: datagram cut to %zd of %zu bytes",
 				c->peer_text, n, len);
-	ipc_step(c->ctx, NAME, c->borrowed ? "sendto" : "send", "fd %d: %zd bytes to %s",
-		 c->wfd, n, c->peer_text);
+	ipc_step(c->ctx, NAME, c->borrowed ? 6 : IPC_NO_STEP, c->borrowed ? "sendto" : "send",
+		 "fd %d: %zd bytes to %s", c->wfd, n, c->peer_text);
 	return n;
 }
 
-/* Last client step - close(): the kernel drops our abstract name with the
+/* The client's close(): the kernel drops our abstract name with the
  * socket.  The server side only drops its borrowed view: the fd is the
  * server's. */
 static void ud_close(struct ipc_conn *c)
 {
 	if (!c->borrowed && c->rfd >= 0) {
 		close(c->rfd);
-		ipc_step(c->ctx, NAME, "close", "fd %d", c->rfd);
+		ipc_step(c->ctx, NAME, IPC_NO_STEP, "close", "fd %d", c->rfd);
 	}
 	c->rfd = c->wfd = -1;
 }
 
-/* Last server step - close the socket and unlink() its path, if it is still
- * the file our bind() made; then the lock file. */
 static void ud_shutdown(struct ipc_server *s, bool remove)
 {
+	/* Step 7 - close the socket. */
 	if (s->fd >= 0) {
 		close(s->fd);
-		ipc_step(s->ctx, NAME, "close", "fd %d", s->fd);
+		ipc_step(s->ctx, NAME, 7, "close", "fd %d", s->fd);
 		s->fd = -1;
 	}
-	unixpath_release(s, remove);
+	/* Step 8 - unlink() its path, if it is still the file our bind() made;
+	 * then the lock file. */
+	unixpath_release(s, remove, 8);
+	/* Step 9 - exit: the caller's, src/commands.c: cmd_serve. */
+}
+
+/* ---- defences: a reply must not be redirected -------------------------- */
+
+/* Before step 6.  A client bound to a path gets its reply at that path, and
+ * sendto(), like connect(), follows symlinks: if the client's socket file was
+ * replaced by a symlink since its request, our reply would go to whatever
+ * socket the link names.  So the path must still be a socket file (lstat(),
+ * which does not follow links).  Abstract names (autobind) are no files:
+ * nothing to check. Returns true, with `e` filled, if the reply must not be
+ * sent. */
+static bool reply_path_unsafe(const struct ipc_conn *c, struct ipc_error *e)
+{
+	const struct sockaddr_un *sun = (const struct sockaddr_un *)&c->peer;
+	size_t off = offsetof(struct sockaddr_un, sun_path);
+	char path[sizeof sun->sun_path + 1];
+	struct stat st;
+
+	if (sun->sun_family != AF_UNIX || c->peer_len <= off || sun->sun_path[0] == '\0')
+		return false;
+	size_t n = strnlen(sun->sun_path, c->peer_len - off);
+	memcpy(path, sun->sun_path, n);
+	path[n] = '\0';
+	if (lstat(path, &st) < 0) {
+		ipc_fail(e, IPC_PROTOCOL, errno, "sendto %s", path);
+		ipc_hint(e, "the client went away before its reply");
+		return true;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		ipc_fail(e, IPC_PROTOCOL, 0, "sendto %s: the client's address is no longer a "
+			 "socket but a %s: reply not sent", path,
+			 S_ISLNK(st.st_mode) ? "symbolic link" : "file of another kind");
+		return true;
+	}
+	return false;
 }
 
 const struct ipc_transport unix_dgram_transport = {
@@ -346,4 +385,5 @@ const struct ipc_transport unix_dgram_transport = {
 	.send = ud_send,
 	.close = ud_close,
 	.shutdown = ud_shutdown,
+	IPC_STEPS(ud_steps),
 };

@@ -457,7 +457,7 @@ static int zq_listen(struct ipc_server *s, const char *address, struct ipc_error
 	}
 	s->fd = zs->accept_ready.epfd;
 	s->priv = zs;
-	ipc_step(s->ctx, t->name, "listen", "%s, fd %d (ZeroMQ takes it at the first accept)",
+	ipc_step(s->ctx, t->name, IPC_NO_STEP, "listen", "%s, fd %d (ZeroMQ takes it at the first accept)",
 		 zs->endpoint, zs->lsock);
 	return 0;
 fail:
@@ -489,7 +489,8 @@ static int start(struct ipc_server *s, struct zq_server *zs, struct ipc_error *e
 	/* The socket stays non-blocking, as ZeroMQ's own listeners are. */
 	if (zmq_bind(zs->router, zs->endpoint) < 0)
 		return ipc_fail(e, IPC_SYSTEM, 0, "zmq_bind %s: %s", zs->endpoint, zerr());
-	ipc_step(s->ctx, s->t->name, "zmq_bind", "ROUTER on %s (fd %d)", zs->endpoint, zs->lsock);
+	ipc_step(s->ctx, s->t->name, IPC_NO_STEP, "zmq_bind", "ROUTER on %s (fd %d)", zs->endpoint,
+		 zs->lsock);
 	if (zmq_getsockopt(zs->router, ZMQ_FD, &fd, &len) < 0)
 		return ipc_fail(e, IPC_SYSTEM, 0, "zmq_getsockopt ZMQ_FD: %s", zerr());
 	level_watch(&zs->router_ready, zs->lsock, EPOLL_CTL_DEL);
@@ -527,7 +528,7 @@ static int zq_accept(struct ipc_server *s, struct ipc_conn *c, struct ipc_error 
 	c->wfd = zc->room_fd;
 	c->priv = zc;
 	snprintf(c->peer_text, sizeof c->peer_text, "%s client %lu", s->t->name, zc->serial);
-	ipc_step(s->ctx, s->t->name, "accept", "routing id of %zu bytes -> %s", zc->id_len,
+	ipc_step(s->ctx, s->t->name, IPC_NO_STEP, "accept", "routing id of %zu bytes -> %s", zc->id_len,
 		 c->peer_text);
 	return 0;
 }
@@ -547,7 +548,7 @@ static void zq_shutdown(struct ipc_server *s, bool remove)
 				c->srv = NULL;
 		}
 	if (zs->router) {
-		ipc_step(s->ctx, s->t->name, "zmq_close", "ROUTER %s", zs->endpoint);
+		ipc_step(s->ctx, s->t->name, IPC_NO_STEP, "zmq_close", "ROUTER %s", zs->endpoint);
 		zmq_close(zs->router);
 	}
 	if (zs->zctx)
@@ -665,7 +666,7 @@ static int zq_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc_e
 		ipc_fail(e, IPC_SYSTEM, 0, "zmq_connect %s: %s", ep, zerr());
 		goto fail;
 	}
-	ipc_step(c->ctx, c->t->name, "zmq_connect", "DEALER to %s", ep);
+	ipc_step(c->ctx, c->t->name, IPC_NO_STEP, "zmq_connect", "DEALER to %s", ep);
 	/* Step 4: say we are here: the server accepts us on this message. */
 	if (send_control(zc->sock, NULL, 0, "connect") < 0) {
 		ipc_fail(e, IPC_SYSTEM, 0, "zmq_send %s (connect): %s", ep, zerr());
@@ -706,7 +707,7 @@ static ssize_t server_recv(struct ipc_conn *c, struct zq_conn *zc, void *buf, si
 		return zc->eof ? 0 : IPC_WOULD_BLOCK;
 	}
 	size_t n = zc->in_len < cap ? zc->in_len : cap;
-	ipc_step(c->ctx, c->t->name, "zmq_msg_recv", "%zu bytes from %s", n, c->peer_text);
+	ipc_step(c->ctx, c->t->name, IPC_NO_STEP, "zmq_msg_recv", "%zu bytes from %s", n, c->peer_text);
 	memcpy(buf, zc->inbox, n);
 	memmove(zc->inbox, zc->inbox + n, zc->in_len - n);
 	zc->in_len -= n;
@@ -804,7 +805,7 @@ static ssize_t zq_send(struct ipc_conn *c, const void *buf, size_t len, struct i
 	}
 	if (zmq_send(router, buf, len, ZMQ_DONTWAIT) < 0)
 		return ipc_fail(e, IPC_SYSTEM, 0, "zmq_send to %s: %s", c->peer_text, zerr());
-	ipc_step(c->ctx, c->t->name, "zmq_send", "%zu bytes to %s", len, c->peer_text);
+	ipc_step(c->ctx, c->t->name, IPC_NO_STEP, "zmq_send", "%zu bytes to %s", len, c->peer_text);
 	return (ssize_t)len;
 }
 
@@ -818,7 +819,7 @@ static void zq_close(struct ipc_conn *c)
 		send_control(zc->sock, NULL, 0, "close");
 		if (zc->holding)
 			zmq_msg_close(&zc->held);
-		ipc_step(c->ctx, c->t->name, "zmq_close", "DEALER %s", c->peer_text);
+		ipc_step(c->ctx, c->t->name, IPC_NO_STEP, "zmq_close", "DEALER %s", c->peer_text);
 		zmq_close(zc->sock);
 		level_close(&zc->ready);
 		free(zc);
@@ -833,7 +834,7 @@ static void zq_close(struct ipc_conn *c)
 			if (--zs->accepted == 1)
 				solo_watch(zs);
 		}
-		ipc_step(c->ctx, c->t->name, "close", "%s", c->peer_text);
+		ipc_step(c->ctx, c->t->name, IPC_NO_STEP, "close", "%s", c->peer_text);
 		conn_free(zc);
 	}
 	c->priv = NULL;

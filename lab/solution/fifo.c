@@ -40,7 +40,9 @@ static int run_server(const char *dir, int count)
 		lab_die("FIFO path in %s", dir);
 	}
 
-	/* TODO 1: create the server's FIFO at path with mkfifo(), mode 0600. */
+	/* TODO 1: create the server's FIFO at path with mkfifo(), mode 0600.  If
+	 * the path exists already, mkfifo() fails with EEXIST: report it, never
+	 * unlink() a path you did not create (another server may read it). */
 	/* SOLUTION BEGIN */
 	if (mkfifo(path, 0600) < 0)
 		lab_die("mkfifo %s", path);

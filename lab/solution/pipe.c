@@ -9,9 +9,10 @@
  *     parent  req[1] ---- request ---> req[0]  child
  *             rep[0] <--- reply ------ rep[1]
  *
- * The child reads the request until end of file, which read() reports only
- * once EVERY descriptor of the pipe's write end is closed, the child's own
- * inherited copy included.
+ * The child reads the request up to its "\n", or to end of file if the
+ * "\n" never comes; read() reports end of file only once EVERY descriptor
+ * of the pipe's write end is closed, the child's own inherited copy
+ * included.
  *
  *   ./pipe NAME
  */
@@ -96,7 +97,7 @@ static void serve_child(int req[2], int rep[2])
 		lab_die("child: close unused ends");
 	/* SOLUTION END */
 
-	size_t len = lab_read_line(req[0], name, sizeof name); /* read() until EOF */
+	size_t len = lab_read_line(req[0], name, sizeof name); /* read() up to "\n" */
 	size_t n = lab_greeting(reply, sizeof reply, name, len);
 	lab_write_all(rep[1], reply, n);                       /* write() the reply */
 

@@ -19,7 +19,8 @@ static int run_server(const char *dir, int count)
 	char where[64];
 	int lfd = -1, on = 1;
 
-	lab_inet_address(&addr, "127.0.0.1:0");
+	lab_server_inet_address(&addr, where, sizeof where); /* 127.0.0.1, port 0 or $LAB_PORT */
+	(void)dir;  /* nothing of TCP lives in the file system */
 
 	/* TODO 1: create the listening socket: socket(AF_INET, SOCK_STREAM, 0). */
 	/* SOLUTION BEGIN */
@@ -29,13 +30,14 @@ static int run_server(const char *dir, int count)
 	/* SOLUTION END */
 
 	/* TODO 2: set SO_REUSEADDR with setsockopt() (a restarted server can then
-	 * bind its port while old connections sit in TIME_WAIT), then bind() lfd
-	 * to addr. */
+	 * bind its port while old connections sit in TIME_WAIT: the grader
+	 * restarts your server on the port it just used), then bind() lfd to
+	 * addr. */
 	/* SOLUTION BEGIN */
 	if (setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) < 0)
 		lab_die("setsockopt SO_REUSEADDR");
 	if (bind(lfd, (struct sockaddr *)&addr, sizeof addr) < 0)
-		lab_die("bind 127.0.0.1:0");
+		lab_die("bind %s", where);
 	/* SOLUTION END */
 
 	/* TODO 3: listen() on lfd. */

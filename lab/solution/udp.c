@@ -21,7 +21,8 @@ static int run_server(const char *dir, int count)
 	char where[64];
 	int fd = -1;
 
-	lab_inet_address(&addr, "127.0.0.1:0");
+	lab_server_inet_address(&addr, where, sizeof where); /* 127.0.0.1, port 0 or $LAB_PORT */
+	(void)dir;  /* nothing of UDP lives in the file system */
 
 	/* TODO 1: create the socket: socket(AF_INET, SOCK_DGRAM, 0) into fd. */
 	/* SOLUTION BEGIN */
@@ -33,7 +34,7 @@ static int run_server(const char *dir, int count)
 	/* TODO 2: bind() fd to addr (port 0: the kernel picks a free port). */
 	/* SOLUTION BEGIN */
 	if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0)
-		lab_die("bind 127.0.0.1:0");
+		lab_die("bind %s", where);
 	/* SOLUTION END */
 
 	if (getsockname(fd, (struct sockaddr *)&addr, &len) < 0)
@@ -89,16 +90,17 @@ static int run_client(const char *where, const char *name)
 
 	lab_inet_address(&server, where);
 
-	/* TODO 6: create the client's socket (AF_INET, SOCK_DGRAM) into fd. */
+	/* TODO 6: create the client's socket (AF_INET, SOCK_DGRAM) into fd, and
+	 * give it a receive time-out of 2 s: setsockopt(SOL_SOCKET, SO_RCVTIMEO)
+	 * with `wait`.  A lost datagram is never resent by UDP, and a server
+	 * may never answer: without a time-out, recvfrom() waits for ever. */
 	/* SOLUTION BEGIN */
 	fd = socket(AF_INET, SOCK_DGRAM, 0);
 	if (fd < 0)
 		lab_die("socket");
-	/* SOLUTION END */
-
-	/* A lost datagram is never resent by UDP: wait 2 s at most for the reply. */
-	if (fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait) < 0)
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait) < 0)
 		lab_die("setsockopt SO_RCVTIMEO");
+	/* SOLUTION END */
 
 	/* TODO 7: sendto() the name (strlen(name) bytes) to server. */
 	/* SOLUTION BEGIN */
@@ -106,9 +108,13 @@ static int run_client(const char *where, const char *name)
 		lab_die("sendto %s", where);
 	/* SOLUTION END */
 
-	/* TODO 8: recvfrom() (or recv()) the reply into reply and got. */
+	/* TODO 8: recvfrom() (or recv()) the reply into reply and got.  When
+	 * the time-out passes, it fails with EAGAIN: then say so plainly, e.g.
+	 * lab_die("no reply from %s within 2 s", where). */
 	/* SOLUTION BEGIN */
 	got = recvfrom(fd, reply, sizeof reply, 0, NULL, NULL);
+	if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		lab_die("no reply from %s within 2 s", where);
 	if (got < 0)
 		lab_die("recvfrom %s", where);
 	/* SOLUTION END */

@@ -12,6 +12,8 @@
  */
 #include "lab.h"
 
+#include <sys/time.h>
+
 static int run_server(const char *dir, int count)
 {
 	struct sockaddr_un addr;
@@ -26,7 +28,9 @@ static int run_server(const char *dir, int count)
 		lab_die("socket");
 	/* SOLUTION END */
 
-	/* TODO 2: bind() fd to addr (and nothing else: no listen(), no accept()). */
+	/* TODO 2: bind() fd to addr (and nothing else: no listen(), no accept()).
+	 * As in exercise 3, if the path exists already, bind() fails with
+	 * EADDRINUSE: report it, never unlink() a path you did not create. */
 	/* SOLUTION BEGIN */
 	if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0)
 		lab_die("bind %s", addr.sun_path);
@@ -77,6 +81,7 @@ static int run_server(const char *dir, int count)
 static int run_client(const char *server_path, const char *name)
 {
 	struct sockaddr_un server, own;
+	struct timeval wait = { .tv_sec = 2 };
 	char dir[sizeof server.sun_path], file[64], reply[LAB_REPLY_MAX + 1];
 	int fd = -1;
 	ssize_t got = -1;
@@ -87,11 +92,16 @@ static int run_client(const char *server_path, const char *name)
 	snprintf(file, sizeof file, "client-%d.dgram", (int)getpid());
 	lab_unix_address(&own, dir, file);
 
-	/* TODO 6: create the client's socket (AF_UNIX, SOCK_DGRAM) into fd. */
+	/* TODO 6: create the client's socket (AF_UNIX, SOCK_DGRAM) into fd, and
+	 * give it a receive time-out of 2 s: setsockopt(SOL_SOCKET, SO_RCVTIMEO)
+	 * with `wait`.  Nothing is lost on a Unix datagram socket, but a server
+	 * may never answer: without a time-out, recvfrom() waits for ever. */
 	/* SOLUTION BEGIN */
 	fd = socket(AF_UNIX, SOCK_DGRAM, 0);
 	if (fd < 0)
 		lab_die("socket");
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait) < 0)
+		lab_die("setsockopt SO_RCVTIMEO");
 	/* SOLUTION END */
 
 	/* TODO 7: bind() fd to own: without an address of its own, the client
@@ -109,9 +119,12 @@ static int run_client(const char *server_path, const char *name)
 	/* SOLUTION END */
 
 	/* TODO 9: receive the reply with recvfrom() (or recv()) into reply and
-	 * got. */
+	 * got.  When the time-out passes, it fails with EAGAIN: then say so
+	 * plainly, e.g. lab_die("no reply from %s within 2 s", server_path). */
 	/* SOLUTION BEGIN */
 	got = recvfrom(fd, reply, sizeof reply, 0, NULL, NULL);
+	if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		lab_die("no reply from %s within 2 s", server_path);
 	if (got < 0)
 		lab_die("recvfrom");
 	/* SOLUTION END */

@@ -1,0 +1,305 @@
+/*
+ * ladder.c - the zero-copy ladder of a run (ladder.h): its table in
+ * summary.md, its finding, and the plot's tables.
+ *
+ * A rung's figure is the median round at the sweep's two-CPU placement,
+ * with the lowest and highest round beside it; the bottom rung (write and
+ * read) is the sweep's own checked row at the same size and placement, and
+ * memcpy, one CPU copying blocks of the same size, is the ceiling.  A ratio
+ * between two figures carries the interval the rounds allow: from the
+ * lowest over the other's highest to the highest over the other's lowest.
+ */
+#include "ladder.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "rungs.h"
+#include "run.h"
+
+#define MAXT 32
+
+#define BIG 1048576UL
+
+struct fig {
+	double mb, lo, hi, cpu;
+	unsigned rounds;
+	bool checked; /* the receiver checked every byte */
+};
+
+/* The placement the ladder ran at: the sweep's (two CPUs when there are). */
+static const char *ladder_pin(const struct run *run)
+{
+	return run->cross[0] ? run->cross : run->same;
+}
+
+static bool fill(const struct run_row *r, struct fig *f)
+{
+	if (!r || !(r->r.mb_per_s > 0) || !isfinite(r->r.mb_per_s))
+		return false;
+	f->mb = r->r.mb_per_s;
+	f->lo = r->lo > 0 ? r->lo : f->mb;
+	f->hi = r->hi > 0 ? r->hi : f->mb;
+	f->cpu = r->r.cpu_ms_per_mb;
+	f->rounds = r->rounds ? r->rounds : 1;
+	f->checked = !row_unverified(&r->r) && !strstr(r->r.note, "TAGS-ONLY");
+	return true;
+}
+
+/* Rung k of transport t at `size`: false when the run has no such row. */
+static bool rung_fig(const struct run *run, const char *t, int k, unsigned long size,
+		     struct fig *f)
+{
+	const char *pin = ladder_pin(run);
+	if (k == COPY_RW)
+		return fill(run_find_tp(run, t, pin, size, false), f);
+	char name[64];
+	snprintf(name, sizeof name, "%s-%s", t, copy_rungs[k].name);
+	return fill(run_find(run, "throughput", name, "", pin, size), f);
+}
+
+static bool memcpy_fig(const struct run *run, unsigned long size, struct fig *f)
+{
+	return fill(run_find(run, "throughput", "memcpy", "", "", size), f);
+}
+
+/* The transports with at least one rung above write and read at 1 MiB. */
+static size_t ladder_transports(const struct run *run, const char **out, size_t cap)
+{
+	const char *T[MAXT];
+	size_t nt = run_transports(T, MAXT), n = 0;
+	struct fig f;
+	for (size_t i = 0; i < nt && n < cap; i++)
+		for (int k = COPY_RW + 1; k < COPY_RUNGS; k++)
+			if (rung_fig(run, T[i], k, BIG, &f)) {
+				out[n++] = T[i];
+				break;
+			}
+	return n;
+}
+
+/* a / b with its interval. */
+static void ratio(const struct fig *a, const struct fig *b, double *r, double *lo, double *hi)
+{
+	*r = a->mb / b->mb;
+	*lo = a->lo / b->hi;
+	*hi = a->hi / b->lo;
+}
+
+/* "1.52× that (1.41–1.60)", the interval left out after a single round. */
+static void ratio_text(FILE *out, double r, double lo, double hi, unsigned rounds,
+		       const char *fmt)
+{
+	fprintf(out, fmt, r);
+	if (rounds > 1)
+		fprintf(out, " (%.3g–%.3g)", lo, hi);
+}
+
+static const char *rung_name(int k)
+{
+	return k == COPY_RW ? "write and read" : copy_rungs[k].name;
+}
+
+static void mb_cell(FILE *out, const struct fig *f)
+{
+	if (f->rounds > 1)
+		fprintf(out, " %.0f (%.0f–%.0f) |", f->mb, f->lo, f->hi);
+	else
+		fprintf(out, " %.0f |", f->mb);
+}
+
+void ladder_table(const struct run *run, FILE *out)
+{
+	const char *T[MAXT];
+	size_t n = ladder_transports(run, T, MAXT);
+	struct fig mc, f, rw, m64;
+	char where[48];
+
+	if (n == 0)
+		return;
+	bool have_mc = memcpy_fig(run, BIG, &mc);
+	fprintf(out, "\n## The zero-copy ladder\n\n"
+		"Each rung takes a copy away from write() and read()'s two, and asks something of "
+		"the program in return (last column). Measured on %s; MB/s is the median round "
+		"(lowest–highest "
+		"where there were several rounds). memcpy: one CPU copying blocks of the same size, "
+		"the ceiling. \"checks\": every byte checked by the receiver, or only each "
+		"message's 8-byte tag (the body passed on unseen).\n\n",
+		placement_name(ladder_pin(run), where, sizeof where));
+	fputs("| transport | rung | copies | checks | 64 KiB MB/s | 1 MiB MB/s | × write/read "
+	      "at 1 MiB | of memcpy at 1 MiB | CPU ms/MB at 1 MiB | asks |\n"
+	      "|---|---|---:|---|---:|---:|---:|---:|---:|---|\n", out);
+	if (have_mc) {
+		fputs("| memcpy | one CPU | 1 | every byte |", out);
+		if (memcpy_fig(run, 65536, &m64))
+			mb_cell(out, &m64);
+		else
+			fputs(" – |", out);
+		mb_cell(out, &mc);
+		fprintf(out, " | 1 | %.3f | |\n", mc.cpu);
+	}
+	for (size_t i = 0; i < n; i++) {
+		bool have_rw = rung_fig(run, T[i], COPY_RW, BIG, &rw);
+		for (int k = 0; k < COPY_RUNGS; k++) {
+			if (!rung_fig(run, T[i], k, BIG, &f))
+				continue;
+			fprintf(out, "| %s | %s | %d | %s |", T[i], copy_rungs[k].name,
+				copy_rungs[k].copies, f.checked ? "every byte" : "tags only");
+			if (rung_fig(run, T[i], k, 65536, &m64))
+				mb_cell(out, &m64);
+			else
+				fputs(" – |", out);
+			mb_cell(out, &f);
+			double r, lo, hi;
+			if (have_rw && k != COPY_RW) {
+				ratio(&f, &rw, &r, &lo, &hi);
+				ratio_text(out, r, lo, hi, f.rounds, " %.3g");
+				fputs(" |", out);
+			} else {
+				fputs(k == COPY_RW ? " 1 |" : " – |", out);
+			}
+			if (have_mc) {
+				ratio(&f, &mc, &r, &lo, &hi);
+				ratio_text(out, r, lo, hi, f.rounds, " %.3g");
+				fputs(" |", out);
+			} else {
+				fputs(" – |", out);
+			}
+			fprintf(out, " %.3f | %s |\n", f.cpu, copy_rungs[k].asks);
+		}
+	}
+	fputc('\n', out);
+}
+
+void ladder_finding(const struct run *run, FILE *out)
+{
+	const char *T[MAXT];
+	size_t n = ladder_transports(run, T, MAXT);
+	struct fig mc, rw, f;
+	char where[48];
+
+	if (n == 0)
+		return;
+	bool have_mc = memcpy_fig(run, BIG, &mc);
+	fprintf(out, "- **The zero-copy ladder, 1 MiB messages, %s:**",
+		placement_name(ladder_pin(run), where, sizeof where));
+	if (have_mc)
+		fprintf(out, " memcpy on one CPU copied %.0f MB/s, the ceiling.", mc.mb);
+	fputc('\n', out);
+	for (size_t i = 0; i < n; i++) {
+		if (!rung_fig(run, T[i], COPY_RW, BIG, &rw))
+			continue;
+		fprintf(out, "  - %s: write and read %.0f MB/s", T[i], rw.mb);
+		/* The two fastest rungs that check every byte, and the fastest of
+		 * all, by median; a lead inside the other's range is a tie. */
+		int best = COPY_RW, second = -1, best_any = COPY_RW;
+		struct fig fk[COPY_RUNGS];
+		fk[COPY_RW] = rw;
+		for (int k = COPY_RW + 1; k < COPY_RUNGS; k++) {
+			if (!rung_fig(run, T[i], k, BIG, &f))
+				continue;
+			fk[k] = f;
+			double r, lo, hi;
+			ratio(&f, &rw, &r, &lo, &hi);
+			fprintf(out, "; %s (%d cop%s%s) ", copy_rungs[k].name, copy_rungs[k].copies,
+				copy_rungs[k].copies == 1 ? "y" : "ies",
+				f.checked ? "" : ", tags only");
+			if (f.rounds > 1 && lo <= 1 && hi >= 1)
+				fprintf(out, "the same within the rounds (%.3g–%.3g×)", lo, hi);
+			else
+				ratio_text(out, r, lo, hi, f.rounds, "%.3g× that");
+			if (f.checked && f.mb > fk[best].mb) {
+				second = best;
+				best = k;
+			} else if (f.checked && (second < 0 || f.mb > fk[second].mb)) {
+				second = k;
+			}
+			if (f.mb > fk[best_any].mb)
+				best_any = k;
+		}
+		fputc('.', out);
+		if (have_mc) {
+			double r, lo, hi;
+			ratio(&fk[best], &mc, &r, &lo, &hi);
+			if (second >= 0 && fk[best].rounds > 1 && fk[best].lo <= fk[second].hi)
+				fprintf(out, " The fastest that check every byte, %s and %s, are tied "
+					"within the rounds; %s reached", rung_name(best),
+					rung_name(second), rung_name(best));
+			else
+				fprintf(out, " The %s that checks every byte, %s, reached",
+					fk[best].rounds > 1 ? "fastest" : "highest in its one round",
+					rung_name(best));
+			ratio_text(out, r, lo, hi, fk[best].rounds, " %.3g of memcpy");
+			if (best != COPY_RW)
+				fprintf(out, "; its price: %s", copy_rungs[best].asks);
+			fputc('.', out);
+			if (best_any != best) {
+				ratio(&fk[best_any], &mc, &r, &lo, &hi);
+				fprintf(out, " %s of all, %s reached",
+					fk[best_any].rounds > 1 ? "Fastest" : "Highest", rung_name(best_any));
+				ratio_text(out, r, lo, hi, fk[best_any].rounds, " %.3g of memcpy");
+				fprintf(out, ", and asks %s.", copy_rungs[best_any].asks);
+			}
+		}
+		fputc('\n', out);
+	}
+	if (rw.rounds <= 1)
+		fputs("  - One round per rung: no interval, so the order above may be noise; a "
+		      "full run takes three.\n", out);
+}
+
+int ladder_plot_data(const struct run *run, const char *dir, struct ipc_error *e)
+{
+	const char *T[MAXT];
+	size_t n = ladder_transports(run, T, MAXT);
+	char path[4096];
+	struct fig f, mc;
+
+	snprintf(path, sizeof path, "%s/ladder.dat", dir);
+	FILE *out = fopen(path, "w");
+	if (!out)
+		return ipc_fail(e, IPC_SYSTEM, errno, "create %s", path);
+	/* One block per transport (gnuplot's `index`), bottom rung first. */
+	fputs("# rung_number rung median_mb_s lowest highest checked cpu_ms_per_mb "
+	      "(1 MiB messages)\n", out);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(out, "# %s\n", T[i]);
+		for (int k = 0; k < COPY_RUNGS; k++)
+			if (rung_fig(run, T[i], k, BIG, &f))
+				fprintf(out, "%d \"%s\" %.1f %.1f %.1f %d %.4f\n", k, copy_rungs[k].name,
+					f.mb, f.lo, f.hi, f.checked, f.cpu);
+		fputs("\n\n", out);
+	}
+	int bad = ferror(out);
+	if (fclose(out) != 0 || bad)
+		return ipc_fail(e, IPC_SYSTEM, errno ? errno : EIO, "write %s", path);
+
+	snprintf(path, sizeof path, "%s/ladder_meta.gp", dir);
+	out = fopen(path, "w");
+	if (!out)
+		return ipc_fail(e, IPC_SYSTEM, errno, "create %s", path);
+	fputs("# ladder_meta.gp - what the ladder plot needs (ipclab bench report)\n", out);
+	fputs("LADDER = \"", out);
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "%s%s", i ? " " : "", T[i]);
+	fputs("\"\n", out);
+	double low = INFINITY;
+	for (size_t i = 0; i < n; i++)
+		for (int k = 0; k < COPY_RUNGS; k++)
+			if (rung_fig(run, T[i], k, BIG, &f))
+				low = fmin(low, f.lo);
+	/* The axis starts a decade boundary under the slowest round. */
+	fprintf(out, "LADDER_XMIN = %g\n", isfinite(low) && low > 0 ?
+		pow(10, floor(log10(low * 0.8))) : 10.0);
+	if (memcpy_fig(run, BIG, &mc))
+		fprintf(out, "MEMCPY = %.1f\nMEMCPY_LO = %.1f\nMEMCPY_HI = %.1f\n", mc.mb, mc.lo,
+			mc.hi);
+	else
+		fputs("MEMCPY = NaN\nMEMCPY_LO = NaN\nMEMCPY_HI = NaN\n", out);
+	bad = ferror(out);
+	if (fclose(out) != 0 || bad)
+		return ipc_fail(e, IPC_SYSTEM, errno ? errno : EIO, "write %s", path);
+	return 0;
+}

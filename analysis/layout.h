@@ -1,0 +1,62 @@
+/*
+ * layout.h - the names of the files in a run directory, in one place.
+ *
+ * `ipclab bench plan` (bench/plan.c) names the files a run writes with
+ * these functions, and the reader (reader.c) opens them with the same ones:
+ * a file's name is decided here and nowhere else.
+ *
+ *   env.csv env.txt steal.tsv          the machine; CPU time stolen per step
+ *   latency/T_MODE_PIN.csv             one result row (MODE: greeting, echo)
+ *   samples/latency_T_MODE_PIN.txt     its round trips (µs), one a line
+ *   throughput/T_SIZE_PIN[_unchecked].rR.csv   one row per round
+ *   connect/T.csv, samples/connect_T.txt
+ *   process/NAME.csv                   hyperfine's runs of one command, pooled
+ *   scaling/load_T_MODE_N.csv, scaling/redis_FAM_N.out, scaling/target/
+ *   machine/pauses_cpuN.csv            the machine's own pauses on CPU N
+ *   peers/rounds.tsv, peers/ipclab/    the peer tools' rounds and ipclab's twins
+ *   ladder/RUNG_SIZE_PIN.rR.csv        the zero-copy ladder: one rung over every
+ *                                      transport it fits, and memcpy's ceiling
+ */
+#ifndef IPCLAB_LAYOUT_H
+#define IPCLAB_LAYOUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum layout_kind {
+	LF_ENV,               /* env.csv */
+	LF_STEAL,             /* steal.tsv */
+	LF_ROUNDS,            /* peers/rounds.tsv */
+	LF_PAUSES,            /* machine/pauses_cpuN.csv (cpu) */
+	LF_LATENCY,           /* latency/T_MODE_PIN.csv (transport, mode or NULL, pin) */
+	LF_LATENCY_SAMPLES,   /* samples/latency_T_MODE_PIN.txt */
+	LF_THROUGHPUT,        /* throughput/T_SIZE_PIN[_unchecked].rR.csv */
+	LF_CONNECT,           /* connect/T.csv */
+	LF_CONNECT_SAMPLES,   /* samples/connect_T.txt */
+	LF_PEER_TWIN,         /* peers/ipclab/T_SIZE_PIN_rRTAG.csv (tag: a, b, ua...) */
+	LF_PEER_BW_TWIN,      /* peers/ipclab/bw_T_PIN_rRTAG.csv */
+	LF_LADDER,            /* ladder/RUNG_SIZE_PIN.rR.csv (transport: the rung, or memcpy) */
+};
+
+struct layout_file {
+	enum layout_kind kind;
+	const char *transport;
+	const char *mode;     /* LF_LATENCY*: "greeting", "echo", or NULL (pingpong) */
+	const char *pin;      /* "0,1", "0,0", "none" */
+	const char *tag;      /* LF_PEER_*TWIN */
+	unsigned long size;
+	int round, cpu;
+	bool unchecked;       /* LF_THROUGHPUT: --no-verify */
+};
+
+/* The file's path relative to the run directory into buf; -1 when it does
+ * not fit or a name holds a '/' (a name must not leave its folder). */
+int layout_path(char *buf, size_t cap, const struct layout_file *f);
+
+/* "0,1" -> "0-1" for file names; "none" stays. */
+const char *layout_pin_label(const char *pin, char *buf, size_t cap);
+
+/* The folders whose *.csv files hold result rows, in reading order. */
+extern const char *const layout_row_dirs[];
+
+#endif

@@ -1,0 +1,640 @@
+/*
+ * plan.c - `ipclab bench plan STEP DIR [--quick]`: what a run measures,
+ * decided once, here, for bench/run.sh to carry out.
+ *
+ * The shell only runs things.  Which rows a step measures, how many round
+ * trips, rounds and bytes, at which CPU placements, and the name of the file
+ * each result goes to (analysis/layout.h, the names the reader opens) are
+ * this file's.  The output is one line per action, fields separated by tabs:
+ *
+ *   say<TAB>TEXT                       a progress line
+ *   warn<TAB>TEXT                      a warning, kept for the end of the run
+ *   run<TAB>FILE<TAB>ARG...            `ipclab ARG...` with its CSV into DIR/FILE
+ *   peer<TAB>TOOL<TAB>ARG...           a peer tool's run (bench/peers.sh)
+ *   round<TAB>...                      a line of peers/rounds.tsv (the peer's
+ *                                      figure $KEY: what the last peer left)
+ *
+ * and for STEP `settings`, NAME=VALUE lines (plain words, no quoting needed)
+ * for the steps that drive other tools (hyperfine, the peers, the scaling
+ * run).
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analysis/layout.h"
+#include "bench.h"
+#include "copy.h"
+
+/* The size of a run: a quick one checks every step in about a minute. */
+struct sizing {
+	unsigned hf_runs, hf_rounds, hf_warmup;
+	unsigned long lat_count, lat_warmup, pause_ms;
+	unsigned long tp_msgs, tp_min_total, tp_max_total;
+	unsigned tp_rounds;
+	unsigned long stream_sizes[32], dgram_sizes[32], placement_sizes[4];
+	size_t nstream, ndgram, nplacement;
+	unsigned long conn_count;
+	unsigned peer_rounds, peer_rounds_one_cpu, peer_seconds, peer_ours_count, perf_loops,
+		 lmb_rounds;
+};
+
+static void sizing_of(bool quick, struct sizing *s)
+{
+	memset(s, 0, sizeof *s);
+	if (quick) {
+		*s = (struct sizing){ 30, 3, 3, 2000, 200, 200, 4096, 1ul << 20, 32ul << 20, 1,
+				      .stream_sizes = { 64, 1024, 4096, 16384, 65536, 262144, 1048576 },
+				      .nstream = 7, .dgram_sizes = { 64, 1024, 4096, 16384 }, .ndgram = 4,
+				      .placement_sizes = { 65536 }, .nplacement = 1, .conn_count = 200,
+				      .peer_rounds = 1, .peer_rounds_one_cpu = 1, .peer_seconds = 1,
+				      .peer_ours_count = 1000, .perf_loops = 20000, .lmb_rounds = 1 };
+		return;
+	}
+	*s = (struct sizing){ 1000, 10, 10, 50000, 2000, 2000, 131072, 16ul << 20, 512ul << 20, 3,
+			      .placement_sizes = { 4096, 65536 }, .nplacement = 2, .conn_count = 5000,
+			      .peer_rounds = 4, .peer_rounds_one_cpu = 10, .peer_seconds = 1,
+			      .peer_ours_count = 25000, .perf_loops = 50000, .lmb_rounds = 2 };
+	for (unsigned long z = 64; z <= 1048576; z *= 2)
+		s->stream_sizes[s->nstream++] = z;
+	for (unsigned long z = 64; z <= 32768; z *= 2)
+		s->dgram_sizes[s->ndgram++] = z;
+}
+
+/* The placements, as --pin CLIENT,SERVER: different CPUs, the same CPU,
+ * and wherever the scheduler puts them, from the first two CPUs this
+ * process may run on (a container may not own CPU 0). */
+struct places {
+	int cpu[2], ncpu;
+	char main[16], same[16], all[3][16];
+	size_t nall;
+};
+
+static int places_of(struct places *p)
+{
+	cpu_set_t set;
+	memset(p, 0, sizeof *p);
+	if (sched_getaffinity(0, sizeof set, &set) < 0)
+		return -1;
+	for (int c = 0; c < CPU_SETSIZE && p->ncpu < 2; c++)
+		if (CPU_ISSET(c, &set))
+			p->cpu[p->ncpu++] = c;
+	if (!p->ncpu)
+		return -1;
+	int a = p->cpu[0], b = p->ncpu > 1 ? p->cpu[1] : a;
+	snprintf(p->main, sizeof p->main, "%d,%d", a, b);
+	snprintf(p->same, sizeof p->same, "%d,%d", a, a);
+	snprintf(p->all[p->nall++], sizeof p->all[0], "%s", p->main);
+	if (p->ncpu > 1)
+		snprintf(p->all[p->nall++], sizeof p->all[0], "%s", p->same);
+	snprintf(p->all[p->nall++], sizeof p->all[0], "none");
+	return 0;
+}
+
+/* "on two CPUs (0, 1)", "on one CPU (0)", "unpinned". */
+static const char *where(const char *pin, char *buf, size_t cap)
+{
+	int a, b;
+	if (sscanf(pin, "%d,%d", &a, &b) != 2)
+		snprintf(buf, cap, "unpinned");
+	else if (a == b)
+		snprintf(buf, cap, "on one CPU (%d)", a);
+	else
+		snprintf(buf, cap, "on two CPUs (%d, %d)", a, b);
+	return buf;
+}
+
+static bool connected(const struct ipc_transport *t)
+{
+	return t->kind == IPC_STREAM && t->servable;
+}
+
+static size_t ntransports(void)
+{
+	size_t n = 0;
+	while (ipc_transports[n])
+		n++;
+	return n;
+}
+
+/* ---- the output -------------------------------------------------------- */
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("say\t", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+/* run FILE ARG... (NULL-terminated); -1 when the file cannot be named. */
+static int run(const struct layout_file *f, ...)
+{
+	char rel[512];
+	if (layout_path(rel, sizeof rel, f) < 0)
+		return -1;
+	printf("run\t%s", rel);
+	va_list ap;
+	va_start(ap, f);
+	for (const char *a; (a = va_arg(ap, const char *));)
+		printf("\t%s", a);
+	va_end(ap);
+	putchar('\n');
+	return 0;
+}
+
+/* The --pin pair for a placement, or two empty strings left out by the
+ * reader of the plan ("none": no option). */
+#define PIN_ARGS(pin) strcmp(pin, "none") ? "--pin" : "", strcmp(pin, "none") ? pin : ""
+
+static int plan_latency(const struct sizing *s, const struct places *p, const char *dir)
+{
+	char count[24], warm[24], ms[24], cpu[16], samples[4096], rel[512], w[48];
+	const size_t nt = ntransports();
+	int rc = 0;
+
+	snprintf(count, sizeof count, "%lu", s->lat_count);
+	snprintf(warm, sizeof warm, "%lu", s->lat_warmup);
+	snprintf(ms, sizeof ms, "%lu", s->pause_ms);
+	say("the machine's own pauses on CPU %d%s%.0d, %lu ms each", p->cpu[0],
+	    p->ncpu > 1 ? " and " : "", p->ncpu > 1 ? p->cpu[1] : 0, s->pause_ms);
+	for (int i = 0; i < p->ncpu; i++) {
+		snprintf(cpu, sizeof cpu, "%d", p->cpu[i]);
+		struct layout_file f = { .kind = LF_PAUSES, .cpu = p->cpu[i] };
+		rc |= run(&f, "bench", "pauses", "--pin", cpu, "--count", ms, "--format", "csv", NULL);
+	}
+	for (size_t i = 0; i < nt; i++) {
+		const char *t = ipc_transports[i]->name;
+		say("[%zu/%zu] %s: greeting and 64 B echo, %lu round trips each, at %zu placements",
+		    i + 1, nt, t, s->lat_count, p->nall);
+		for (int echo = 0; echo < 2; echo++)
+			for (size_t j = 0; j < p->nall; j++) {
+				struct layout_file f = { .kind = LF_LATENCY, .transport = t,
+							 .mode = echo ? "echo" : "greeting",
+							 .pin = p->all[j] };
+				struct layout_file sf = f;
+				sf.kind = LF_LATENCY_SAMPLES;
+				if (layout_path(rel, sizeof rel, &sf) < 0)
+					return -1;
+				snprintf(samples, sizeof samples, "%s/%s", dir, rel);
+				rc |= run(&f, "bench", "latency", t, "--count", count, "--warmup", warm,
+					  "--format", "csv", "--samples", samples,
+					  echo ? "--size" : "", echo ? "64" : "", PIN_ARGS(p->all[j]), NULL);
+			}
+	}
+	/* Beside the transports: shm spinning instead of sleeping on its
+	 * doorbell, and the floor under every round trip, one cache line passed
+	 * between the two processes. */
+	for (size_t j = 0; j < p->nall; j++) {
+		const char *pin = p->all[j];
+		if (!strcmp(pin, "none"))
+			continue;
+		say("shm --wait spin and the cache-line ping-pong, %s", where(pin, w, sizeof w));
+		struct layout_file f = { .kind = LF_LATENCY_SAMPLES, .transport = "shm-spin",
+					 .mode = "greeting", .pin = pin };
+		if (layout_path(rel, sizeof rel, &f) < 0)
+			return -1;
+		snprintf(samples, sizeof samples, "%s/%s", dir, rel);
+		f.kind = LF_LATENCY;
+		rc |= run(&f, "bench", "latency", "shm", "--wait", "spin", "--pin", pin, "--count",
+			  count, "--warmup", warm, "--format", "csv", "--samples", samples, NULL);
+		struct layout_file pp = { .kind = LF_LATENCY, .transport = "pingpong", .pin = pin };
+		rc |= run(&pp, "bench", "pingpong", "--pin", pin, "--format", "csv", NULL);
+	}
+	return rc;
+}
+
+/* Bytes to send for one size: tp_msgs messages, within the bounds. */
+static unsigned long tp_total(const struct sizing *s, unsigned long size)
+{
+	unsigned long total = size * s->tp_msgs;
+	if (total < s->tp_min_total)
+		total = s->tp_min_total;
+	if (total > s->tp_max_total)
+		total = s->tp_max_total;
+	return total;
+}
+
+static unsigned long cut(const struct ipc_transport *t, unsigned long size)
+{
+	return t->max_message && size > t->max_message ? t->max_message : size;
+}
+
+static int tp_run(const struct sizing *s, const char *t, unsigned long size, const char *pin,
+		  int round, bool unchecked)
+{
+	char sz[24], total[24];
+	snprintf(sz, sizeof sz, "%lu", size);
+	snprintf(total, sizeof total, "%lu", tp_total(s, size));
+	struct layout_file f = { .kind = LF_THROUGHPUT, .transport = t, .size = size, .pin = pin,
+				 .round = round, .unchecked = unchecked };
+	return run(&f, "bench", "throughput", t, "--size", sz, "--total", total, "--format", "csv",
+		   unchecked ? "--no-verify" : "", PIN_ARGS(pin), NULL);
+}
+
+/* The zero-copy ladder, one round: each rung above rw over every transport
+ * it fits (`all`: the CLI skips the others), and memcpy's ceiling on the
+ * first CPU, at 64 KiB and 1 MiB, two CPUs.  The bottom rung is the sweep's
+ * own row at the same size and placement. */
+static const unsigned long ladder_sizes[] = { 65536, 1048576 };
+
+static int plan_ladder(const struct sizing *s, const struct places *p, unsigned r)
+{
+	char sz[24], total[24], cpu[16], w[48];
+	int rc = 0;
+
+	say("the zero-copy ladder, round %u/%u: %d rungs and memcpy at 64 KiB and 1 MiB, %s", r,
+	    s->tp_rounds, COPY_RUNGS - 1, where(p->main, w, sizeof w));
+	snprintf(cpu, sizeof cpu, "%d", p->cpu[0]);
+	for (size_t k = 0; k < sizeof ladder_sizes / sizeof ladder_sizes[0]; k++) {
+		snprintf(sz, sizeof sz, "%lu", ladder_sizes[k]);
+		snprintf(total, sizeof total, "%lu", tp_total(s, ladder_sizes[k]));
+		struct layout_file m = { .kind = LF_LADDER, .transport = "memcpy",
+					 .size = ladder_sizes[k], .pin = cpu, .round = (int)r };
+		rc |= run(&m, "bench", "memcpy", "--size", sz, "--total", total, "--pin", cpu,
+			  "--format", "csv", NULL);
+		for (int rung = COPY_RW + 1; rung < COPY_RUNGS; rung++) {
+			const char *name = copy_rungs[rung].name;
+			struct layout_file f = { .kind = LF_LADDER, .transport = name,
+						 .size = ladder_sizes[k], .pin = p->main, .round = (int)r };
+			rc |= run(&f, "bench", "throughput", "all", "--copy", name, "--size", sz,
+				  "--total", total, "--format", "csv", PIN_ARGS(p->main), NULL);
+		}
+	}
+	return rc;
+}
+
+/* Every size of every transport once per round, so that a burst of noise
+ * spoils one round of a size and not its figure (the report takes the
+ * median round).  The sweep runs at the main placement; the placement sizes
+ * at the others too; at 64 KiB an unchecked run prices the check. */
+static int plan_throughput(const struct sizing *s, const struct places *p)
+{
+	const size_t nt = ntransports();
+	char w[48], others[64] = "";
+	int rc = 0, n = 0;
+
+	for (size_t k = 0; k < s->nplacement && p->nall > 1; k++)
+		snprintf(others + strlen(others), sizeof others - strlen(others), "%s%lu KiB",
+			 k ? " and " : ", and ", s->placement_sizes[k] / 1024);
+	if (p->nall > 1)
+		snprintf(others + strlen(others), sizeof others - strlen(others), " at the others");
+
+	for (unsigned r = 1; r <= s->tp_rounds; r++)
+		for (size_t i = 0; i < nt; i++) {
+			const struct ipc_transport *t = ipc_transports[i];
+			size_t nsizes = t->max_message ? s->ndgram + 1 : s->nstream;
+			say("[%d/%zu] round %u/%u, %s: %zu sizes %s, 64 KiB unchecked%s", ++n,
+			    s->tp_rounds * nt, r, s->tp_rounds, t->name, nsizes,
+			    where(p->main, w, sizeof w), others);
+			if (t->max_message) {
+				for (size_t k = 0; k < s->ndgram; k++)
+					rc |= tp_run(s, t->name, s->dgram_sizes[k], p->main, (int)r, false);
+				rc |= tp_run(s, t->name, t->max_message, p->main, (int)r, false);
+			} else {
+				for (size_t k = 0; k < s->nstream; k++)
+					rc |= tp_run(s, t->name, s->stream_sizes[k], p->main, (int)r, false);
+			}
+			rc |= tp_run(s, t->name, cut(t, 65536), p->main, (int)r, true);
+			for (size_t j = 0; j < p->nall; j++) {
+				if (!strcmp(p->all[j], p->main))
+					continue;
+				for (size_t k = 0; k < s->nplacement; k++)
+					rc |= tp_run(s, t->name, cut(t, s->placement_sizes[k]), p->all[j],
+						     (int)r, false);
+			}
+			if (i + 1 == nt)
+				rc |= plan_ladder(s, p, r);
+		}
+	return rc;
+}
+
+static int plan_connect(const struct sizing *s, const struct places *p, const char *dir)
+{
+	char count[24], samples[4096], rel[512], w[48];
+	int rc = 0;
+	snprintf(count, sizeof count, "%lu", s->conn_count);
+	for (size_t i = 0; ipc_transports[i]; i++) {
+		const struct ipc_transport *t = ipc_transports[i];
+		if (!connected(t))
+			continue;
+		say("%s, %lu set-ups, %s", t->name, s->conn_count, where(p->main, w, sizeof w));
+		struct layout_file f = { .kind = LF_CONNECT_SAMPLES, .transport = t->name };
+		if (layout_path(rel, sizeof rel, &f) < 0)
+			return -1;
+		snprintf(samples, sizeof samples, "%s/%s", dir, rel);
+		f.kind = LF_CONNECT;
+		rc |= run(&f, "bench", "connect", t->name, "--count", count, "--pin", p->main,
+			  "--format", "csv", "--samples", samples, NULL);
+	}
+	return rc;
+}
+
+/* ---- the peers ------------------------------------------------------------ */
+
+/* A program on $PATH (or, for lmbench, in $LMBENCH_BIN). */
+static bool on_path(const char *prog)
+{
+	const char *path = getenv("PATH");
+	char buf[4096];
+	if (!path)
+		return false;
+	for (const char *p = path; *p;) {
+		size_t n = strcspn(p, ":");
+		if (snprintf(buf, sizeof buf, "%.*s/%s", (int)n, n ? p : ".", prog) < (int)sizeof buf &&
+		    access(buf, X_OK) == 0)
+			return true;
+		p += n + (p[n] == ':');
+	}
+	return false;
+}
+
+/* lmbench, as Debian 12 does not package it: LMBENCH_BIN=DIR names a build.
+ * transport:program:message bytes; bw_* at 64 KiB (MB/s, checking nothing). */
+static const char *const lmb_lat[][3] = { { "pipe", "lat_pipe", "1" }, { "fifo", "lat_fifo", "1" },
+					  { "socketpair", "lat_unix", "1" }, { "tcp", "lat_tcp", "1" },
+					  { "udp", "lat_udp", "4" } };
+static const char *const lmb_bw[][2] = { { "pipe", "bw_pipe" }, { "socketpair", "bw_unix" },
+					 { "tcp", "bw_tcp" } };
+
+/* 1: every program there; 0: LMBENCH_BIN unset; -1: one is missing. */
+static int have_lmbench(void)
+{
+	const char *dir = getenv("LMBENCH_BIN");
+	char path[4096];
+	if (!dir || !*dir)
+		return 0;
+	for (size_t i = 0; i < 8; i++) {
+		const char *prog = i < 5 ? lmb_lat[i][1] : lmb_bw[i - 5][1];
+		snprintf(path, sizeof path, "%s/%s", dir, prog);
+		if (access(path, X_OK) != 0) {
+			fprintf(stderr, "ipclab bench plan: LMBENCH_BIN=%s lacks %s, one of lmbench's "
+				"lat_pipe lat_fifo lat_unix lat_tcp lat_udp bw_pipe bw_unix bw_tcp\n",
+				dir, prog);
+			return -1;
+		}
+	}
+	return 1;
+}
+
+struct peer_ctx {
+	const struct sizing *s;
+	const char *pin;
+	char label[16];
+	int round;
+};
+
+/* ipclab's round trips beside a peer (tag a: before it, b: after it):
+ * transport udp-unconnected is udp --unconnected, as sockperf's client. */
+static int twin(const struct peer_ctx *c, const char *t, unsigned long size, const char *tag,
+		char *rel, size_t cap)
+{
+	char sz[24], count[24], warm[24], tr[32];
+	struct layout_file f = { .kind = LF_PEER_TWIN, .transport = t, .size = size, .pin = c->pin,
+				 .round = c->round, .tag = tag };
+	if (layout_path(rel, cap, &f) < 0)
+		return -1;
+	snprintf(sz, sizeof sz, "%lu", size);
+	snprintf(count, sizeof count, "%u", c->s->peer_ours_count);
+	snprintf(warm, sizeof warm, "%lu", c->s->lat_warmup);
+	snprintf(tr, sizeof tr, "%s", t);
+	char *dash = strstr(tr, "-unconnected");
+	if (dash)
+		*dash = '\0';
+	return run(&f, "bench", "latency", tr, "--size", sz, "--count", count, "--warmup", warm,
+		   "--format", "csv", dash ? "--unconnected" : "", PIN_ARGS(c->pin), NULL);
+}
+
+/* One line of peers/rounds.tsv: the peer's figure is FIG (a number or
+ * @FILE, or $KEY: what the last `peer` line left under KEY). */
+static void round_line(const struct peer_ctx *c, const char *tool, const char *t,
+		       unsigned long size, const char *stat, const char *fig, const char *a,
+		       const char *b)
+{
+	printf("round\t%s\t%s\t%lu\t%s\t%d\t%s\t%s\t%s\t%s\n", tool, t, size, c->pin, c->round, stat,
+	       fig, a, b);
+}
+
+static int plan_peers(const struct sizing *s, const struct places *p)
+{
+	bool perf = on_path("perf"), ss = on_path("ss");
+	bool sockperf = ss && on_path("sockperf"), qperf = ss && on_path("qperf");
+	int lmb = have_lmbench(), rc = 0;
+	if (lmb < 0)
+		return -2;
+	if (!perf)
+		puts("warn\tperf is not installed (Debian package linux-perf): perf bench sched pipe "
+		     "was skipped");
+	if (!sockperf)
+		puts("warn\tsockperf or ss is not installed (packages sockperf, iproute2): sockperf "
+		     "was skipped");
+	if (!qperf)
+		puts("warn\tqperf or ss is not installed (packages qperf, iproute2): qperf was skipped");
+	bool quick = s->hf_rounds < 10;
+	const char *pins[3];
+	size_t np = 0;
+	if (quick)
+		pins[np++] = p->same;
+	else
+		for (size_t j = 0; j < p->nall; j++)
+			pins[np++] = p->all[j];
+	int total = 0, n = 0;
+	for (size_t j = 0; j < np; j++) {
+		int a, b;
+		bool one = sscanf(pins[j], "%d,%d", &a, &b) == 2 && a == b;
+		total += (int)(one ? s->peer_rounds_one_cpu : s->peer_rounds);
+	}
+	char A[512], B[512], A2[512], B2[512], out[512], rtt[512], w[48];
+	for (size_t j = 0; j < np; j++) {
+		int a = -1, b = -2;
+		bool pinned = sscanf(pins[j], "%d,%d", &a, &b) == 2;
+		unsigned rounds = pinned && a == b ? s->peer_rounds_one_cpu : s->peer_rounds;
+		/* perf forks both ends itself: it cannot put them on two CPUs. */
+		bool perf_ok = perf && (!pinned || a == b);
+		for (unsigned r = 1; r <= rounds; r++) {
+			struct peer_ctx c = { s, pins[j], "", (int)r };
+			layout_pin_label(pins[j], c.label, sizeof c.label);
+			bool lmb_now = lmb && r <= s->lmb_rounds;
+			say("[%d/%d] round %u/%u %s: %s%s%s%s, each between two ipclab runs", ++n, total,
+			    r, rounds, where(pins[j], w, sizeof w), perf_ok ? "perf bench sched pipe, " : "",
+			    sockperf ? "sockperf, " : "", qperf ? "qperf" : "", lmb_now ? ", lmbench" : "");
+			if (perf_ok) {
+				snprintf(out, sizeof out, "peers/perf_pipe_%s_%u.txt", c.label, r);
+				rc |= twin(&c, "pipe", 4, "a", A, sizeof A);
+				printf("peer\tperf\t%s\t%s\n", pins[j], out);
+				rc |= twin(&c, "pipe", 4, "b", B, sizeof B);
+				round_line(&c, "perf-sched-pipe", "pipe", 4, "mean", "$", A, B);
+			}
+			/* sockperf's UDP client does not connect(): like for like, it is set
+			 * against ipclab's client run --unconnected (udp-unconnected). */
+			for (int k = 0; sockperf && k < 2; k++) {
+				const char *proto = k ? "udp" : "tcp", *ours = k ? "udp-unconnected" : "tcp";
+				snprintf(rtt, sizeof rtt, "peers/sockperf_%s_%s_r%u.rtt", proto, c.label, r);
+				rc |= twin(&c, ours, 14, "a", A, sizeof A);
+				printf("peer\tsockperf\t%s\t%s\t%s_%s\t%u\t%s\n", proto, pins[j], proto, c.label,
+				       r, rtt);
+				rc |= twin(&c, ours, 14, "b", B, sizeof B);
+				round_line(&c, "sockperf", ours, 14, "p50", "$", A, B);
+				round_line(&c, "sockperf", ours, 14, "mean", "$", A, B);
+			}
+			if (qperf) {
+				/* Tags of their own: sockperf's TCP twins have the same name. */
+				rc |= twin(&c, "tcp", 14, "qa", A, sizeof A);
+				rc |= twin(&c, "udp", 14, "qa", A2, sizeof A2);
+				printf("peer\tqperf\t%s\t%s\t%u\n", pins[j], c.label, r);
+				rc |= twin(&c, "tcp", 14, "qb", B, sizeof B);
+				round_line(&c, "qperf", "tcp", 14, "mean", "$tcp", A, B);
+				rc |= twin(&c, "udp", 14, "qb", B2, sizeof B2);
+				round_line(&c, "qperf", "udp", 14, "mean", "$udp", A2, B2);
+			}
+			for (size_t k = 0; lmb_now && k < 5; k++) {
+				char tool[40];
+				unsigned long size = strtoul(lmb_lat[k][2], NULL, 10);
+				rc |= twin(&c, lmb_lat[k][0], size, "a", A, sizeof A);
+				printf("peer\tlmbench\t%s\t%s\t%u\t%s\n", lmb_lat[k][1], pins[j], r, lmb_lat[k][2]);
+				rc |= twin(&c, lmb_lat[k][0], size, "b", B, sizeof B);
+				snprintf(tool, sizeof tool, "lmbench-%s", lmb_lat[k][1]);
+				round_line(&c, tool, lmb_lat[k][0], size, "mean", "$", A, B);
+			}
+			/* bw_*: checked, unchecked, bw_*, unchecked, checked: both kinds
+			 * around it (lmbench checks nothing). */
+			for (size_t k = 0; lmb_now && k < 3; k++) {
+				const char *t = lmb_bw[k][0], *tags[4] = { "a", "ua", "ub", "b" };
+				char rel[4][512], tool[40];
+				for (int q = 0; q < 4; q++) {
+					struct layout_file f = { .kind = LF_PEER_BW_TWIN, .transport = t,
+								 .pin = pins[j], .round = (int)r,
+								 .tag = tags[q] };
+					if (layout_path(rel[q], sizeof rel[q], &f) < 0)
+						return -1;
+				}
+				struct layout_file f = { .kind = LF_PEER_BW_TWIN, .transport = t,
+							 .pin = pins[j], .round = (int)r };
+				char sz[24], tot[24];
+				snprintf(sz, sizeof sz, "65536");
+				snprintf(tot, sizeof tot, "%lu", tp_total(s, 65536));
+				snprintf(tool, sizeof tool, "lmbench-%s", lmb_bw[k][1]);
+				for (int q = 0; q < 4; q++) {
+					f.tag = tags[q];
+					rc |= run(&f, "bench", "throughput", t, "--size", sz, "--total", tot,
+						  "--format", "csv", q == 1 || q == 2 ? "--no-verify" : "",
+						  PIN_ARGS(pins[j]), NULL);
+					if (q == 1)
+						printf("peer\tlmbench\t%s\t%s\t%u\t65536\n", lmb_bw[k][1], pins[j], r);
+					if (q == 2)
+						round_line(&c, tool, t, 65536, "MB/s-unverified", "$", rel[1],
+							   rel[2]);
+				}
+				round_line(&c, tool, t, 65536, "MB/s", "$", rel[0], rel[3]);
+			}
+		}
+	}
+	return rc;
+}
+
+/* NAME=VALUE for the steps the shell drives itself. */
+static void plan_settings(const struct sizing *s, const struct places *p, bool quick)
+{
+	printf("HF_RUNS=%u\nHF_ROUNDS=%u\nHF_WARMUP=%u\n", s->hf_runs, s->hf_rounds, s->hf_warmup);
+	printf("LAT_WARMUP=%lu\nTP_MSGS=%lu\nTP_MIN_TOTAL=%lu\nTP_MAX_TOTAL=%lu\n", s->lat_warmup,
+	       s->tp_msgs, s->tp_min_total, s->tp_max_total);
+	printf("PEER_ROUNDS=%u\nPEER_ROUNDS_ONE_CPU=%u\nPEER_SECONDS=%u\nPEER_OURS_COUNT=%u\n"
+	       "PERF_LOOPS=%u\nLMB_ROUNDS=%u\n", s->peer_rounds, s->peer_rounds_one_cpu,
+	       s->peer_seconds, s->peer_ours_count, s->perf_loops, s->lmb_rounds);
+	printf("CPUS=%d\nMAIN_PIN=%s\nSAME_PIN=%s\nPLACEMENTS=\"", p->ncpu, p->main, p->same);
+	for (size_t j = 0; j < p->nall; j++)
+		printf("%s%s", j ? " " : "", p->all[j]);
+	/* The peer tools take seconds a run: a quick run checks them at one
+	 * placement (the same CPU, the one perf bench can do too). */
+	printf("\"\nPEER_PLACEMENTS=\"");
+	for (size_t j = 0; j < p->nall; j++)
+		if (!quick)
+			printf("%s%s", j ? " " : "", p->all[j]);
+	printf("%s\"\n", quick ? p->same : "");
+	const char *lists[3] = { "TRANSPORTS", "CONNECTED", "DATAGRAMS" };
+	for (int l = 0; l < 3; l++) {
+		printf("%s=\"", lists[l]);
+		bool first = true;
+		for (size_t i = 0; ipc_transports[i]; i++) {
+			const struct ipc_transport *t = ipc_transports[i];
+			if ((l == 1 && !connected(t)) || (l == 2 && t->kind != IPC_DATAGRAM))
+				continue;
+			printf("%s%s", first ? "" : " ", t->name);
+			first = false;
+		}
+		puts("\"");
+	}
+}
+
+static const char plan_usage[] =
+	"usage: ipclab bench plan STEP DIR [--quick]\n"
+	"\n"
+	"What one step of `ipclab bench run` measures, and where each result goes\n"
+	"(bench/run.sh carries it out): STEP is latency, throughput, connect, peers\n"
+	"or settings.  One line per action, fields separated by tabs: `say TEXT`,\n"
+	"`warn TEXT`, `run FILE ARG...` (FILE relative to DIR), `peer TOOL ARG...`\n"
+	"(bench/peers.sh runs it), `round ...` (a line of peers/rounds.tsv, its\n"
+	"figure $KEY from the peer run before it); settings prints NAME=VALUE lines.\n";
+
+int cmd_bench_plan(int argc, char **argv)
+{
+	bool quick = false;
+	const char *step = NULL, *dir = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(plan_usage, stdout);
+			return 0;
+		}
+		if (!strcmp(argv[i], "--quick"))
+			quick = true;
+		else if (!step)
+			step = argv[i];
+		else if (!dir)
+			dir = argv[i];
+		else
+			step = NULL, i = argc;
+	}
+	if (!step || !dir) {
+		fputs(plan_usage, stderr);
+		return IPC_USAGE;
+	}
+	struct sizing s;
+	struct places p;
+	sizing_of(quick, &s);
+	if (places_of(&p) < 0) {
+		fprintf(stderr, "ipclab bench plan: sched_getaffinity: %s; cannot tell the CPUs "
+			"this process may use\n", strerror(errno));
+		return IPC_SYSTEM;
+	}
+	int rc = 0;
+	if (!strcmp(step, "latency"))
+		rc = plan_latency(&s, &p, dir);
+	else if (!strcmp(step, "throughput"))
+		rc = plan_throughput(&s, &p);
+	else if (!strcmp(step, "connect"))
+		rc = plan_connect(&s, &p, dir);
+	else if (!strcmp(step, "peers"))
+		rc = plan_peers(&s, &p);
+	else if (!strcmp(step, "settings"))
+		plan_settings(&s, &p, quick);
+	else {
+		fprintf(stderr, "ipclab bench plan: unknown step '%s' (latency, throughput, "
+			"connect, settings)\n", step);
+		return IPC_USAGE;
+	}
+	if (rc == -2)
+		return IPC_USAGE;
+	if (rc) {
+		fprintf(stderr, "ipclab bench plan: a file name does not fit (is DIR too long?)\n");
+		return IPC_SYSTEM;
+	}
+	return ferror(stdout) || fflush(stdout) != 0 ? IPC_SYSTEM : 0;
+}

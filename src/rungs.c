@@ -1,0 +1,40 @@
+/*
+ * rungs.c - the zero-copy ladder's rungs (rungs.h).
+ */
+#include "rungs.h"
+
+#include <string.h>
+
+const struct copy_rung_info copy_rungs[COPY_RUNGS] = {
+	[COPY_RW] = { "rw", COPY_ANY, 2, 1, "write(), read()",
+		"nothing" },
+	[COPY_VMSPLICE] = { "vmsplice", COPY_PIPE, 1, 1, "vmsplice(), read()",
+		"whole, page-aligned pages, left untouched until the pipe has passed them on" },
+	[COPY_SPLICE] = { "splice", COPY_PIPE, 0, 0,
+		"vmsplice(), splice() to /dev/null",
+		"as vmsplice, and a reader that never looks at the bytes (only each "
+		"message's tag is read)" },
+	[COPY_SPLICE_HUGE] = { "splice-huge", COPY_PIPE, 0, 0,
+		"vmsplice() from huge pages, splice()",
+		"as splice, and buffers on transparent huge pages (madvise)" },
+	[COPY_SPLICE_SPIN] = { "splice-spin", COPY_PIPE, 0, 0,
+		"as splice-huge, non-blocking, spinning",
+		"as splice-huge, and two CPUs that never sleep" },
+	[COPY_ZC_SEND] = { "zerocopy-send", COPY_TCP, 1, 1,
+		"send(MSG_ZEROCOPY), read()",
+		"buffers left untouched until the error queue says the kernel is done "
+		"with them" },
+	[COPY_ZC] = { "zerocopy", COPY_TCP, 0, 1,
+		"send(MSG_ZEROCOPY), TCP_ZEROCOPY_RECEIVE",
+		"as zerocopy-send, and a reader that maps whole pages (the rest is read)" },
+};
+
+int copy_rung_parse(const char *name, enum copy_rung *out)
+{
+	for (int i = 0; i < COPY_RUNGS; i++)
+		if (!strcmp(name, copy_rungs[i].name)) {
+			*out = (enum copy_rung)i;
+			return 0;
+		}
+	return -1;
+}

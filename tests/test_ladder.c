@@ -1,0 +1,206 @@
+/*
+ * test_ladder.c - what the report says of the zero-copy ladder
+ * (analysis/ladder.c), from made-up rounds whose medians, ranges and ratios
+ * are worked out here by hand: the table, the finding (ratios with the
+ * interval the rounds allow, a tie said as a tie, one round said as such)
+ * and the plot's tables.
+ */
+#include "support.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analysis.h"
+#include "ladder.h"
+#include "run.h"
+#include "rungs.h"
+
+static void add(struct run *run, const char *t, unsigned long size, const char *pin, double mb,
+		const char *note, double cpu)
+{
+	struct result_row r = {
+		.kind = "throughput", .transport = t, .mode = "", .size = size, .count = 100,
+		.clients = 1, .pin = pin, .note = note, .mb_per_s = mb, .cpu_ms_per_mb = cpu,
+	};
+	assert_int_equal(run_add_row(run, &r), 0);
+}
+
+/* Three rounds of each: pipe's write and read 1000/1100/1200 MB/s (median
+ * 1100), vmsplice 3000/3300/3600 (3300), splice 5000/6000/7000 (tags only),
+ * memcpy on CPU 0 10000/11000/12000 (11000); one latency row to name the
+ * placements (0,0 and 0,1). */
+static struct run *made_up(double vmsplice_shift)
+{
+	struct run *run = run_new();
+	assert_non_null(run);
+	struct result_row lat = { .kind = "latency", .transport = "pipe", .mode = "greeting",
+				  .size = 16, .count = 10, .clients = 1, .pin = "0,1", .note = "",
+				  .lat_us = { .min = 1, .p50 = 2, .p90 = 3, .p99 = 4, .p999 = 5,
+					      .max = 6, .mean = 2 } };
+	assert_int_equal(run_add_row(run, &lat), 0);
+	for (int k = 0; k < 3; k++) {
+		add(run, "pipe", 1048576, "0,1", 1000 + 100 * k, "", 0.5);
+		add(run, "pipe-vmsplice", 1048576, "0,1", 3000 + 300 * k + vmsplice_shift, "", 0.2);
+		add(run, "pipe-splice", 1048576, "0,1", 5000 + 1000 * k, "TAGS-ONLY", 0.1);
+		add(run, "memcpy", 1048576, "0", 10000 + 1000 * k, "", 0.03);
+		add(run, "pipe", 65536, "0,1", 900, "", 0.6);
+		add(run, "pipe-vmsplice", 65536, "0,1", 2000, "", 0.3);
+	}
+	run_finish(run);
+	return run;
+}
+
+static char *text_of(const struct run *run, void (*fn)(const struct run *, FILE *))
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	assert_non_null(f);
+	fn(run, f);
+	assert_int_equal(fclose(f), 0);
+	return text;
+}
+
+/* Ratios: vmsplice / rw = 3300/1100 = 3, interval 3000/1200 = 2.5 to
+ * 3600/1000 = 3.6; vmsplice / memcpy = 0.3, from 3000/12000 = 0.25 to
+ * 3600/10000 = 0.36.  splice sees tags only: the best checked rung is
+ * vmsplice, the fastest of all splice (6000/11000 = 0.545). */
+static void test_finding_ratios_and_intervals(void **state)
+{
+	(void)state;
+	struct run *run = made_up(0);
+	char *text = text_of(run, ladder_finding);
+
+	assert_non_null(strstr(text, "memcpy on one CPU copied 11000 MB/s"));
+	assert_non_null(strstr(text, "pipe: write and read 1100 MB/s"));
+	assert_non_null(strstr(text, "vmsplice (1 copy) 3× that (2.5–3.6)"));
+	assert_non_null(strstr(text, "splice (0 copies, tags only) 5.45× that (4.17–7)"));
+	assert_non_null(strstr(text, "The fastest that checks every byte, vmsplice, reached "
+				     "0.3 of memcpy (0.25–0.36)"));
+	assert_non_null(strstr(text, copy_rungs[COPY_VMSPLICE].asks));
+	assert_non_null(strstr(text, "Fastest of all, splice reached 0.545 of memcpy"));
+	assert_null(strstr(text, "One round"));
+	free(text);
+	run_free(run);
+}
+
+/* A rung whose rounds overlap write and read's is not called faster, and
+ * two checked rungs whose ranges overlap are called tied. */
+static void test_finding_ties(void **state)
+{
+	(void)state;
+	struct run *run = made_up(-2100); /* vmsplice 900/1200/1500: median 1200 */
+	char *text = text_of(run, ladder_finding);
+
+	assert_non_null(strstr(text, "vmsplice (1 copy) the same within the rounds (0.75–1.5×)"));
+	assert_non_null(strstr(text, "The fastest that check every byte, vmsplice and write and "
+				     "read, are tied within the rounds"));
+	free(text);
+	run_free(run);
+}
+
+/* One round: no interval printed, and the finding says the order may be
+ * noise instead of ranking. */
+static void test_finding_one_round(void **state)
+{
+	(void)state;
+	struct run *run = run_new();
+	assert_non_null(run);
+	add(run, "tcp", 1048576, "0,1", 2000, "", 0.4);
+	add(run, "tcp-zerocopy-send", 1048576, "0,1", 1000, "ZC-COPIED=100%", 0.8);
+	add(run, "memcpy", 1048576, "0", 20000, "", 0.03);
+	struct result_row lat = { .kind = "latency", .transport = "tcp", .mode = "greeting",
+				  .size = 16, .count = 10, .clients = 1, .pin = "0,1", .note = "" };
+	assert_int_equal(run_add_row(run, &lat), 0);
+	run_finish(run);
+	char *text = text_of(run, ladder_finding);
+	assert_non_null(strstr(text, "zerocopy-send (1 copy) 0.5× that."));
+	assert_non_null(strstr(text, "The highest in its one round that checks every byte, write "
+				     "and read, reached 0.1 of memcpy."));
+	assert_non_null(strstr(text, "One round per rung: no interval"));
+	assert_null(strstr(text, "–")); /* no range anywhere */
+	free(text);
+	run_free(run);
+}
+
+/* The table: a row per rung present, the copies and what each asks from
+ * the rung table, MB/s with the rounds' range, both ratios. */
+static void test_table(void **state)
+{
+	(void)state;
+	struct run *run = made_up(0);
+	char *text = text_of(run, ladder_table);
+	assert_non_null(strstr(text, "## The zero-copy ladder"));
+	assert_non_null(strstr(text, "| memcpy | one CPU | 1 | every byte | – | 11000 "
+				     "(10000–12000) |"));
+	assert_non_null(strstr(text, "| pipe | rw | 2 | every byte | 900 (900–900) | 1100 (1000–1200) | 1 |"));
+	assert_non_null(strstr(text, "| pipe | vmsplice | 1 | every byte | 2000 (2000–2000) | 3300 "
+				     "(3000–3600) | 3 (2.5–3.6) | 0.3 (0.25–0.36) | 0.200 |"));
+	assert_non_null(strstr(text, "| pipe | splice | 0 | tags only | – |"));
+	assert_null(strstr(text, "| fifo |")); /* no row, no line */
+	free(text);
+
+	/* A run without the ladder says nothing of it. */
+	struct run *none = run_new();
+	run_finish(none);
+	text = text_of(none, ladder_table);
+	assert_string_equal(text, "");
+	free(text);
+	text = text_of(none, ladder_finding);
+	assert_string_equal(text, "");
+	free(text);
+	run_free(none);
+	run_free(run);
+}
+
+/* ladder.dat: one block per transport, a line per rung with its median,
+ * lowest, highest and whether it checked every byte; ladder_meta.gp names
+ * the transports and memcpy's figure. */
+static void test_plot_data(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/ipclab-ladder-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	struct run *run = made_up(0);
+	struct ipc_error e = { 0 };
+	assert_int_equal(ladder_plot_data(run, dir, &e), 0);
+
+	char path[256], buf[4096];
+	snprintf(path, sizeof path, "%s/ladder.dat", dir);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	assert_non_null(strstr(buf, "# pipe\n0 \"rw\" 1100.0 1000.0 1200.0 1 0.5000\n"
+				    "1 \"vmsplice\" 3300.0 3000.0 3600.0 1 0.2000\n"
+				    "2 \"splice\" 6000.0 5000.0 7000.0 0 0.1000\n\n\n"));
+	unlink(path);
+	snprintf(path, sizeof path, "%s/ladder_meta.gp", dir);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof buf - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	assert_non_null(strstr(buf, "LADDER = \"pipe\"\n"));
+	assert_non_null(strstr(buf, "LADDER_XMIN = 100\n")); /* under 1000 * 0.8 */
+	assert_non_null(strstr(buf, "MEMCPY = 11000.0\nMEMCPY_LO = 10000.0\nMEMCPY_HI = 12000.0\n"));
+	unlink(path);
+	assert_int_equal(rmdir(dir), 0);
+	run_free(run);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_finding_ratios_and_intervals),
+		cmocka_unit_test(test_finding_ties),
+		cmocka_unit_test(test_finding_one_round),
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_plot_data),
+	};
+	return cmocka_run_group_tests_name("ladder", tests, NULL, NULL);
+}

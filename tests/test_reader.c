@@ -1,0 +1,671 @@
+/*
+ * test_reader.c - the one reader of a run directory (analysis/reader.c),
+ * against what a run directory can hold: the files of a real quick run
+ * (their report must not change), figures no measurement can give, rows cut
+ * short, files that are not files, paths that leave the directory, and
+ * many rows (the time must grow with them, not with their square).
+ *
+ * Every expectation is computed here from the made-up input, or is the
+ * output main's code wrote from the same input (tests/fixtures/quick-run).
+ */
+#include "support.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "analysis.h"
+#include "pauses.h"
+#include "reader.h"
+#include "report.h"
+#include "run.h"
+
+#define ENV struct test_env *env = *state
+#define FIXTURE "tests/fixtures/quick-run"
+
+#define HEADER "kind,transport,mode,size,count,clients,pin,min_us,p50_us,p90_us,p99_us," \
+	"p999_us,max_us,mean_us,stddev_us,cpu_us_per_op,ctxsw_per_op,mb_per_s,msgs_per_s," \
+	"cpu_ms_per_mb,lost,errors,note\n"
+#define ENV_CSV "# quick: yes\n# date: 2026-01-02T03:04:05Z\n# cpu_model: Test CPU\n" \
+	"# cpus_online: 2\n# kernel: Linux 6.1\n# git_rev: abc123\n" HEADER
+/* A latency row with p50 = P50 (text), the rest plausible. */
+#define LAT_ROW(t, P50) "latency," t ",greeting,16,100,1,\"0,0\",1.000," P50 ",9.000,10.000," \
+	"11.000,12.000,8.000,1.000,3.000,2.000,0.000,0.000,0.000,0,0,\n"
+
+static void write_file(const char *dir, const char *name, const char *text, size_t len)
+{
+	char path[8192];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	for (char *slash = strchr(path + strlen(dir) + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		if (mkdir(path, 0700) < 0 && errno != EEXIST)
+			fail_msg("mkdir %s: %s", path, strerror(errno));
+		*slash = '/';
+	}
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void write_text(const char *dir, const char *name, const char *text)
+{
+	write_file(dir, name, text, strlen(text));
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	return ftw->level == 0 ? 0 : remove(path);
+}
+
+static void empty_dir(const char *dir)
+{
+	assert_int_equal(nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+}
+
+static char *slurp_path(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		fail_msg("open %s: %s", path, strerror(errno));
+	char *text = NULL;
+	size_t cap = 0, n = 0;
+	for (;;) {
+		if (n + 4096 + 1 > cap) {
+			cap = cap ? 2 * cap : 65536;
+			text = realloc(text, cap);
+			assert_non_null(text);
+		}
+		size_t got = fread(text + n, 1, 4096, f);
+		n += got;
+		if (got < 4096)
+			break;
+	}
+	fclose(f);
+	text[n] = '\0';
+	return text;
+}
+
+/* Load dir, write its report; the summary as a string (free it). */
+static char *report_of(const char *dir, struct run **keep)
+{
+	struct run *run = run_new();
+	struct ipc_error e = { 0 };
+	assert_non_null(run);
+	if (run_load_dir(run, dir, &e) < 0)
+		fail_msg("run_load_dir: %s", e.msg);
+	char *warn_text = NULL;
+	size_t wl = 0;
+	FILE *warn = open_memstream(&warn_text, &wl);
+	if (run_write(run, dir, warn, &e) < 0)
+		fail_msg("run_write: %s", e.msg);
+	fclose(warn);
+	free(warn_text);
+	char path[IPC_PATH_MAX + 32];
+	snprintf(path, sizeof path, "%s/summary.md", dir);
+	if (keep)
+		*keep = run;
+	else
+		run_free(run);
+	return slurp_path(path);
+}
+
+/* Some problem line holds every one of the words. */
+static bool problem_says(const struct run *run, const char *a, const char *b)
+{
+	const char *const *lines;
+	size_t n = run_problems(run, &lines);
+	for (size_t i = 0; i < n; i++)
+		if (strstr(lines[i], a) && (!b || strstr(lines[i], b)))
+			return true;
+	return false;
+}
+
+static const struct run_row *find_lat(const struct run *run, const char *t)
+{
+	return run_find(run, "latency", t, "greeting", "0,0", 0);
+}
+
+/* ---- the report of a real quick run does not change ---------------------- */
+
+static const char *fixture_root(void)
+{
+	static char root[IPC_PATH_MAX];
+	const char *src = getenv("IPCLAB_SOURCE_DIR");
+	snprintf(root, sizeof root, "%s%s" FIXTURE, src ? src : "", src ? "/" : "");
+	return root;
+}
+
+static const char *copy_from, *copy_to;
+static int copy_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)ftw;
+	char to[IPC_PATH_MAX * 2];
+	snprintf(to, sizeof to, "%s%s", copy_to, path + strlen(copy_from));
+	if (flag == FTW_D)
+		return mkdir(to, 0700) < 0 && errno != EEXIST ? -1 : 0;
+	if (flag != FTW_F || !S_ISREG(st->st_mode))
+		return -1;
+	char *text = slurp_path(path);
+	FILE *f = fopen(to, "w");
+	if (!f)
+		return -1;
+	fputs(text, f);
+	free(text);
+	return fclose(f);
+}
+
+/* Split a line into fields at blanks, commas and bars. */
+static size_t fields_of(char *line, char **f, size_t cap)
+{
+	size_t n = 0;
+	for (char *save = NULL, *w = strtok_r(line, " \t,|", &save); w && n < cap;
+	     w = strtok_r(NULL, " \t,|", &save))
+		f[n++] = w;
+	return n;
+}
+
+/* expected and got, line by line and field by field; the one difference
+ * allowed is all.csv's version, empty before and filled now. */
+static void compare_file(const char *expected_path, const char *got_path, const char *name)
+{
+	char *want = slurp_path(expected_path), *got = slurp_path(got_path);
+	char *ws = NULL, *gs = NULL;
+	char *wl = strtok_r(want, "\n", &ws), *gl = strtok_r(got, "\n", &gs);
+	unsigned long line = 0;
+	for (; wl || gl; wl = strtok_r(NULL, "\n", &ws), gl = strtok_r(NULL, "\n", &gs)) {
+		line++;
+		if (!wl || !gl)
+			fail_msg("%s: line %lu is %s", name, line, wl ? "missing" : "extra");
+		if (!strcmp(name, "all.csv") && !strncmp(wl, "# version:", 10)) {
+			assert_string_equal(wl, "# version: ");
+			assert_true(strlen(gl) > strlen("# version: "));
+			continue;
+		}
+		char *wf[128], *gf[128];
+		size_t nw = fields_of(wl, wf, 128), ng = fields_of(gl, gf, 128);
+		for (size_t i = 0; i < nw || i < ng; i++)
+			if (i >= nw || i >= ng || strcmp(wf[i], gf[i]))
+				fail_msg("%s line %lu field %zu: expected '%s', got '%s'", name, line, i + 1,
+					 i < nw ? wf[i] : "(none)", i < ng ? gf[i] : "(none)");
+	}
+	free(want);
+	free(got);
+}
+
+static void test_quick_run_unchanged(void **state)
+{
+	ENV;
+	char in[4096], exp[4096], got[4096];
+	snprintf(in, sizeof in, "%s/in", fixture_root());
+	copy_from = in;
+	copy_to = env->dir;
+	if (nftw(in, copy_one, 16, FTW_PHYS) != 0)
+		fail_msg("copy %s: %s (run the tests from the source tree, or set IPCLAB_SOURCE_DIR)",
+			 in, strerror(errno));
+	struct run *run;
+	free(report_of(env->dir, &run));
+	const char *const *left;
+	assert_int_equal(run_problems(run, &left), 0); /* a real run: nothing refused */
+	run_free(run);
+	static const char *const top[] = { "summary.md", "all.csv", "peers.csv" };
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(exp, sizeof exp, "%s/expected/%s", fixture_root(), top[i]);
+		snprintf(got, sizeof got, "%s/%s", env->dir, top[i]);
+		compare_file(exp, got, top[i]);
+	}
+	/* Every plot table, and no table more or less. */
+	snprintf(exp, sizeof exp, "%s/expected/plots/data", fixture_root());
+	snprintf(got, sizeof got, "%s/plots/data", env->dir);
+	int want = 0, have = test_count_entries(got);
+	DIR *d = opendir(exp);
+	assert_non_null(d);
+	for (struct dirent *de; (de = readdir(d));) {
+		if (de->d_name[0] == '.')
+			continue;
+		char e2[8192], g2[8192];
+		snprintf(e2, sizeof e2, "%s/%s", exp, de->d_name);
+		snprintf(g2, sizeof g2, "%s/%s", got, de->d_name);
+		compare_file(e2, g2, de->d_name);
+		want++;
+	}
+	closedir(d);
+	assert_int_equal(want, have);
+	empty_dir(env->dir);
+}
+
+/* ---- figures no measurement gives ------------------------------------------ */
+
+/* The fast row of a run is made bad: it must not win, and must be named. */
+static void bad_p50(struct test_env *env, const char *p50, const char *why)
+{
+	char text[2048];
+	write_text(env->dir, "env.csv", ENV_CSV);
+	write_text(env->dir, "latency/tcp.csv", HEADER LAT_ROW("tcp", "9.000"));
+	snprintf(text, sizeof text, HEADER LAT_ROW("pipe", "%s"), p50);
+	write_text(env->dir, "latency/pipe.csv", text);
+	struct run *run;
+	char *sum = report_of(env->dir, &run);
+	if (find_lat(run, "pipe"))
+		fail_msg("a p50 of '%s' was taken as a figure", p50);
+	assert_non_null(find_lat(run, "tcp"));
+	if (!problem_says(run, "latency/pipe.csv line 2", why))
+		fail_msg("p50 '%s': no problem line naming the row and '%s'", p50, why);
+	assert_non_null(strstr(sum, "## Left out"));
+	assert_non_null(strstr(sum, "latency/pipe.csv line 2"));
+	assert_null(strstr(sum, "pipe is fastest"));
+	free(sum);
+	run_free(run);
+	empty_dir(env->dir);
+}
+
+static void test_unusable_figures(void **state)
+{
+	ENV;
+	bad_p50(env, "inf", "infinite");
+	bad_p50(env, "1e300", "too large");
+	bad_p50(env, "4.9e-324", "subnormal");
+	bad_p50(env, "-5", "negative");
+	bad_p50(env, "0", "p50 is 0");
+	bad_p50(env, "nan", "NaN");
+	bad_p50(env, "", "p50 is 0 or missing");
+	bad_p50(env, "0x10", "not a number");
+}
+
+/* A negative throughput made "price of the check 158 %". */
+static void test_negative_throughput(void **state)
+{
+	ENV;
+	write_text(env->dir, "env.csv", ENV_CSV);
+	write_text(env->dir, "throughput/pipe_65536_0-1.r1.csv", HEADER
+		   "throughput,pipe,,65536,100,1,\"0,1\",,,,,,,,,,,-1000.000,,,0,0,\n");
+	write_text(env->dir, "throughput/pipe_65536_0-1_unchecked.r1.csv", HEADER
+		   "throughput,pipe,,65536,100,1,\"0,1\",,,,,,,,,,,1724.000,,,0,0,UNVERIFIED\n");
+	struct run *run;
+	char *sum = report_of(env->dir, &run);
+	assert_true(problem_says(run, "throughput/pipe_65536_0-1.r1.csv line 2", "negative"));
+	assert_null(strstr(sum, "158 %"));
+	assert_null(run_find_tp(run, "pipe", "0,1", 65536, false));
+	free(sum);
+	run_free(run);
+	empty_dir(env->dir);
+}
+
+static void test_truncated_row_and_repeated_column(void **state)
+{
+	ENV;
+	write_text(env->dir, "env.csv", ENV_CSV);
+	write_text(env->dir, "latency/tcp.csv", HEADER LAT_ROW("tcp", "9.000"));
+	/* A row cut in the middle of a figure. */
+	write_text(env->dir, "latency/pipe.csv", HEADER "latency,pipe,greeting,16,100,1,\"0,0\",1.0,5.");
+	/* Two p50_us columns: the last copy used to win. */
+	write_text(env->dir, "latency/fifo.csv",
+		   "kind,transport,mode,size,count,clients,pin,p50_us,p50_us,note\n"
+		   "latency,fifo,greeting,16,100,1,\"0,0\",50.0,1.0,\n");
+	struct run *run;
+	free(report_of(env->dir, &run));
+	assert_null(find_lat(run, "pipe"));
+	assert_null(find_lat(run, "fifo"));
+	assert_non_null(find_lat(run, "tcp"));
+	assert_true(problem_says(run, "latency/pipe.csv line 2", "cut short"));
+	assert_true(problem_says(run, "latency/fifo.csv", "p50_us appears twice"));
+	run_free(run);
+	empty_dir(env->dir);
+}
+
+/* "A full run on , CPUs": an empty or garbage env.csv is said, not printed. */
+static void test_env_unusable(void **state)
+{
+	ENV;
+	static const char *const envs[] = { "", "\x01\x02garbage,,,\n# cpus_online: lots\n" };
+	for (size_t i = 0; i < 2; i++) {
+		write_text(env->dir, "env.csv", envs[i]);
+		write_text(env->dir, "latency/tcp.csv", HEADER LAT_ROW("tcp", "9.000"));
+		struct run *run;
+		char *sum = report_of(env->dir, &run);
+		assert_null(strstr(sum, " on , "));
+		assert_null(strstr(sum, ",  CPUs"));
+		assert_non_null(strstr(sum, "on an unknown machine"));
+		assert_true(problem_says(run, "env.csv", "unknown"));
+		free(sum);
+		run_free(run);
+		empty_dir(env->dir);
+	}
+}
+
+/* A garbage sockperf log: the peer round is left out and said. */
+static void test_garbage_peer_log(void **state)
+{
+	ENV;
+	write_text(env->dir, "env.csv", ENV_CSV);
+	write_text(env->dir, "latency/tcp.csv", HEADER LAT_ROW("tcp", "9.000"));
+	write_text(env->dir, "peers/ipclab/a.csv", HEADER LAT_ROW("tcp", "8.000"));
+	write_text(env->dir, "peers/ipclab/b.csv", HEADER LAT_ROW("tcp", "8.000"));
+	write_text(env->dir, "peers/x.rtt", "9\n10\nsockperf: ERROR: garbage\n11\n");
+	write_text(env->dir, "peers/rounds.tsv",
+		   "sockperf\ttcp\t16\t0,0\t1\tp50\t@peers/x.rtt\tpeers/ipclab/a.csv\tpeers/ipclab/b.csv\n"
+		   "qperf\ttcp\t16\t0,0\t1\tmean\tinf\tpeers/ipclab/a.csv\tpeers/ipclab/b.csv\n"
+		   "qperf\ttcp\t16\t0,0\t1\tmean\t8\tpeers/ipclab/a.csv\n");
+	struct run *run;
+	char *sum = report_of(env->dir, &run);
+	assert_int_equal(run->npeers, 0);
+	assert_true(problem_says(run, "peers/x.rtt line 3", "not a number"));
+	assert_true(problem_says(run, "peers/rounds.tsv line 2", "infinite"));
+	assert_true(problem_says(run, "peers/rounds.tsv line 3", "9 tab-separated"));
+	assert_null(strstr(sum, "| sockperf |"));
+	free(sum);
+	run_free(run);
+	empty_dir(env->dir);
+}
+
+/* ---- files that are not files, paths that leave ------------------------- */
+
+static void test_fifo_symlink_and_escape(void **state)
+{
+	ENV;
+	char path[8192], outside[4096];
+	alarm(30); /* a reader that blocks on the FIFO fails here, not in CI's time-out */
+	write_text(env->dir, "env.csv", ENV_CSV);
+	write_text(env->dir, "latency/tcp.csv", HEADER LAT_ROW("tcp", "9.000"));
+	snprintf(path, sizeof path, "%s/latency/fifo.csv", env->dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	snprintf(path, sizeof path, "%s/latency/zero.csv", env->dir);
+	assert_int_equal(symlink("/dev/zero", path), 0);
+	/* A file outside the run, reached by "..", by an absolute path and by a
+	 * symbolic link to a directory. */
+	write_text(env->dir, "other/outside.csv", HEADER LAT_ROW("tcp", "8.000"));
+	snprintf(outside, sizeof outside, "%s/other", env->dir);
+	snprintf(path, sizeof path, "%s/run", env->dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	char run_dir[4096];
+	snprintf(run_dir, sizeof run_dir, "%s/run", env->dir);
+	write_text(run_dir, "env.csv", ENV_CSV);
+	write_text(run_dir, "latency/tcp.csv", HEADER LAT_ROW("tcp", "9.000"));
+	snprintf(path, sizeof path, "%s/peers", run_dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof path, "%s/peers/link", run_dir);
+	assert_int_equal(symlink(outside, path), 0);
+	char rounds[16384];
+	snprintf(rounds, sizeof rounds,
+		 "qperf\ttcp\t16\t0,0\t1\tmean\t8\t../other/outside.csv\t../other/outside.csv\n"
+		 "qperf\ttcp\t16\t0,0\t1\tmean\t8\t%s/outside.csv\t%s/outside.csv\n"
+		 "qperf\ttcp\t16\t0,0\t1\tmean\t8\tpeers/link/outside.csv\tpeers/link/outside.csv\n",
+		 outside, outside);
+	write_text(run_dir, "peers/rounds.tsv", rounds);
+
+	struct run *run;
+	free(report_of(env->dir, &run));
+	assert_true(problem_says(run, "latency/fifo.csv", "not a regular file"));
+	assert_true(problem_says(run, "latency/zero.csv", "symbolic link"));
+	assert_non_null(find_lat(run, "tcp"));
+	run_free(run);
+	free(report_of(run_dir, &run));
+	assert_int_equal(run->npeers, 0);
+	assert_true(problem_says(run, "../other/outside.csv", "leave the run directory"));
+	assert_true(problem_says(run, "/other/outside.csv", "leave the run directory"));
+	assert_true(problem_says(run, "peers/link/outside.csv", "not a directory") ||
+		    problem_says(run, "peers/link/outside.csv", "symbolic link"));
+	run_free(run);
+	alarm(0);
+	empty_dir(env->dir);
+}
+
+static void test_nul_byte(void **state)
+{
+	ENV;
+	static const char text[] = HEADER "latency,pi\0pe,greeting,16,100,1,\"0,0\",1,5,9,10,11,12,8,"
+				   "1,3,2,0,0,0,0,0,\n";
+	write_text(env->dir, "env.csv", ENV_CSV);
+	write_text(env->dir, "latency/tcp.csv", HEADER LAT_ROW("tcp", "9.000"));
+	write_file(env->dir, "latency/pipe.csv", text, sizeof text - 1);
+	struct run *run;
+	free(report_of(env->dir, &run));
+	assert_true(problem_says(run, "latency/pipe.csv line 2", "NUL byte"));
+	assert_false(problem_says(run, "over 4096 bytes", NULL));
+	run_free(run);
+	empty_dir(env->dir);
+}
+
+/* ---- time linear in rows ---------------------------------------------------- */
+
+static double seconds_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* 10^5 throughput rows of distinct sizes took over 100 s (a scan of every
+ * row for each one); in order of n log n they take a second or two, under
+ * sanitizers.  The bound is far from both. */
+static void test_many_rows(void **state)
+{
+	ENV;
+	enum { N = 100000 };
+	size_t cap = (size_t)N * 96 + 4096, len = 0;
+	char *text = malloc(cap);
+	assert_non_null(text);
+	len += (size_t)snprintf(text + len, cap - len, HEADER);
+	for (int i = 0; i < N; i++)
+		len += (size_t)snprintf(text + len, cap - len,
+					"throughput,pipe,,%d,100,1,\"0,1\",,,,,,,,,,,%d.5,,,0,0,\n",
+					64 + i, 1000 + i % 977);
+	struct run *run = run_new();
+	double t0 = seconds_now();
+	assert_int_equal(reader_parse(run, -1, RK_ROWS, "throughput/many.csv", text, len), 0);
+	free(text);
+	run_finish(run);
+	assert_int_equal(run->nrows, N);
+	char data[IPC_PATH_MAX + 16];
+	snprintf(data, sizeof data, "%s", env->dir);
+	struct ipc_error e = { 0 };
+	assert_int_equal(run_plot_data(run, data, &e), 0);
+	char *sum = NULL;
+	size_t sl = 0;
+	FILE *f = open_memstream(&sum, &sl);
+	run_summary(run, f);
+	fclose(f);
+	free(sum);
+	double took = seconds_now() - t0;
+	if (took > 30)
+		fail_msg("%d rows took %.1f s", N, took);
+	run_free(run);
+	empty_dir(env->dir);
+}
+
+/* ---- every writer and its reader: every field, by column name ------------- */
+
+static void test_rows_round_trip(void **state)
+{
+	(void)state;
+	struct env_record envr;
+	memset(&envr, 0, sizeof envr);
+	for (size_t i = 0; i < env_nfields; i++) {
+		char v[64];
+		snprintf(v, sizeof v, env_fields[i].is_number ? "%zu" : "value %zu", i + 3);
+		assert_int_equal(env_field_set(&envr, env_fields[i].name, v), 0);
+	}
+	/* Each column a value of its own: 1000 + its index, 0.25 past it. */
+	struct result_row row = { .kind = "latency", .transport = "unix_stream", .mode = "m,\"q\"",
+				  .pin = "0,1", .note = "HIGH-SPREAD" };
+	for (size_t k = 0; k < report_ncolumns; k++) {
+		void *at = (char *)&row + report_columns[k].offset;
+		if (report_columns[k].type == COL_ULONG)
+			*(unsigned long *)at = 1000 + k;
+		else if (report_columns[k].type == COL_DOUBLE)
+			*(double *)at = 1000.25 + (double)k;
+	}
+	row.lost = 3; /* at most the count */
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	struct report rep;
+	report_begin(&rep, f, REPORT_CSV, &envr);
+	report_add(&rep, &row);
+	report_end(&rep);
+	assert_int_equal(fclose(f), 0);
+
+	/* Columns reversed: the reader must match them by name. */
+	char *lines[64];
+	size_t nl = 0;
+	for (char *save = NULL, *l = strtok_r(text, "\n", &save); l && nl < 64;
+	     l = strtok_r(NULL, "\n", &save))
+		lines[nl++] = l;
+	assert_true(nl >= 2);
+	char *out = NULL;
+	size_t ol = 0;
+	f = open_memstream(&out, &ol);
+	for (size_t i = 0; i + 2 < nl; i++) /* the environment lines */
+		fprintf(f, "%s\n", lines[i]);
+	for (int which = 0; which < 2; which++) {
+		char *line = lines[nl - 2 + which], *field[64];
+		int n = 0;
+		/* Split at commas outside quotes. */
+		for (char *p = line, *start = line; ; p++) {
+			static bool quoted;
+			if (p == line)
+				quoted = false;
+			if (*p == '"')
+				quoted = !quoted;
+			if ((*p == ',' && !quoted) || !*p) {
+				bool end = !*p;
+				*p = '\0';
+				field[n++] = start;
+				start = p + 1;
+				if (end)
+					break;
+			}
+		}
+		assert_int_equal((size_t)n, report_ncolumns);
+		/* "kind" first (it tells a result file), the rest reversed. */
+		fprintf(f, "%s", field[0]);
+		for (int i = n - 1; i >= 1; i--)
+			fprintf(f, ",%s", field[i]);
+		fputc('\n', f);
+	}
+	assert_int_equal(fclose(f), 0);
+
+	struct run *run = run_new();
+	assert_int_equal(reader_parse(run, -1, RK_ENV, "memory", out, ol), 0);
+	assert_int_equal(run->nraw, 1);
+	const struct result_row *r = &run->raw[0].r;
+	for (size_t k = 0; k < report_ncolumns; k++) {
+		const void *a = (const char *)r + report_columns[k].offset;
+		const void *b = (const char *)&row + report_columns[k].offset;
+		if (report_columns[k].type == COL_STR)
+			assert_string_equal(*(const char *const *)a, *(const char *const *)b);
+		else if (report_columns[k].type == COL_ULONG)
+			assert_int_equal(*(const unsigned long *)a, *(const unsigned long *)b);
+		else
+			assert_float_equal(*(const double *)a, *(const double *)b, 1e-9);
+	}
+	/* The environment: every field, the version among them. */
+	for (size_t i = 0; i < env_nfields; i++) {
+		char want[300];
+		env_field_text(&envr, &env_fields[i], want, sizeof want);
+		assert_string_equal(run_env(run, env_fields[i].name), want);
+	}
+	run_free(run);
+	free(out);
+	free(text);
+}
+
+/* all.csv carries every field of the environment it was read with (its
+ * version was empty: the summary's list of fields lacked it). */
+static void test_all_csv_environment(void **state)
+{
+	ENV;
+	struct env_record envr;
+	memset(&envr, 0, sizeof envr);
+	for (size_t i = 0; i < env_nfields; i++) {
+		char v[64];
+		snprintf(v, sizeof v, env_fields[i].is_number ? "%zu" : "v%zu", i + 2);
+		assert_int_equal(env_field_set(&envr, env_fields[i].name, v), 0);
+	}
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	struct report rep;
+	report_begin(&rep, f, REPORT_CSV, &envr);
+	report_end(&rep);
+	fclose(f);
+	write_text(env->dir, "env.csv", text);
+	free(text);
+	write_text(env->dir, "latency/tcp.csv", HEADER LAT_ROW("tcp", "9.000"));
+	free(report_of(env->dir, NULL));
+	char path[IPC_PATH_MAX + 16];
+	snprintf(path, sizeof path, "%s/all.csv", env->dir);
+	char *all = slurp_path(path);
+	for (size_t i = 0; i < env_nfields; i++) {
+		char want[400], v[300];
+		env_field_text(&envr, &env_fields[i], v, sizeof v);
+		snprintf(want, sizeof want, "# %s: %s\n", env_fields[i].name,
+			 strcmp(env_fields[i].name, "pin") ? v : "per row");
+		if (!strstr(all, want))
+			fail_msg("all.csv lacks '%s'", want);
+	}
+	free(all);
+	empty_dir(env->dir);
+}
+
+/* The pauses layout: what `ipclab bench pauses` writes, the reader takes. */
+static void test_pauses_round_trip(void **state)
+{
+	(void)state;
+	struct pauses_result r = { .cpu = 3, .seconds = 1.5, .threshold_us = 5, .pauses = 1234,
+				   .overflow = 7, .per_s = 822.667, .lost_pct = 12.5, .min_us = 6,
+				   .p50_us = 41.25, .p90_us = 50, .p99_us = 60, .max_us = 90,
+				   .clock_ns = 27, .ctxsw = 55 };
+	struct env_record envr = { .cpus_online = 2 };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	pauses_write(f, REPORT_CSV, &envr, &r);
+	fclose(f);
+	struct run *run = run_new();
+	assert_int_equal(reader_parse(run, -1, RK_PAUSES, "machine/pauses_cpu3.csv", text, len), 0);
+	assert_int_equal(run->npauses, 1);
+	assert_int_equal(run->pauses[0].cpu, 3);
+	assert_float_equal(run->pauses[0].per_s, 822.667, 1e-9);
+	assert_float_equal(run->pauses[0].lost_pct, 12.5, 1e-9);
+	assert_float_equal(run->pauses[0].p50_us, 41.25, 1e-9);
+	assert_int_equal(run->pauses[0].ctxsw, 55);
+	run_free(run);
+	free(text);
+}
+
+int main(void)
+{
+	signal(SIGALRM, SIG_DFL);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_quick_run_unchanged, test_env_setup,
+						test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_unusable_figures, test_env_setup, test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_negative_throughput, test_env_setup,
+						test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_truncated_row_and_repeated_column, test_env_setup,
+						test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_env_unusable, test_env_setup, test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_garbage_peer_log, test_env_setup, test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_fifo_symlink_and_escape, test_env_setup,
+						test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_nul_byte, test_env_setup, test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_many_rows, test_env_setup, test_env_teardown),
+		cmocka_unit_test(test_rows_round_trip),
+		cmocka_unit_test_setup_teardown(test_all_csv_environment, test_env_setup,
+						test_env_teardown),
+		cmocka_unit_test(test_pauses_round_trip),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
