@@ -415,12 +415,15 @@ DOC_FILES  := README.md $(filter-out docs/ipclab.1.md,$(wildcard docs/*.md))
 # `install -d` create directories in the source tree, or `rm -rf` remove
 # the wrong ones.
 sq = '$(subst ','\'',$(1))'
-install: bin/ipclab bin/ipclab-zmq docs/ipclab.1
+# bin/ipclab-zmq when its sources are here (not in a tree of the program
+# and its scripts alone).
+ZMQ_BIN := $(if $(wildcard $(ZMQ_SRC)),bin/ipclab-zmq)
+install: bin/ipclab $(ZMQ_BIN) docs/ipclab.1
 	install -d $(call sq,$(DESTDIR)$(BINDIR)) $(call sq,$(DESTDIR)$(MANDIR)/man1) \
 	  $(call sq,$(DESTDIR)$(BASHCOMPDIR)) $(call sq,$(DESTDIR)$(DATADIR)/bench) \
 	  $(call sq,$(DESTDIR)$(DATADIR)/plots) $(call sq,$(DESTDIR)$(DOCDIR))
 	install -m 755 bin/ipclab $(call sq,$(DESTDIR)$(BINDIR)/ipclab)
-	install -m 755 bin/ipclab-zmq $(call sq,$(DESTDIR)$(BINDIR)/ipclab-zmq)
+	$(if $(ZMQ_BIN),install -m 755 bin/ipclab-zmq $(call sq,$(DESTDIR)$(BINDIR)/ipclab-zmq))
 	install -m 644 docs/ipclab.1 $(call sq,$(DESTDIR)$(MANDIR)/man1/ipclab.1)
 	install -m 644 completions/ipclab.bash $(call sq,$(DESTDIR)$(BASHCOMPDIR)/ipclab)
 	install -m 755 $(filter %.sh,$(DATA_FILES)) $(call sq,$(DESTDIR)$(DATADIR)/bench)

@@ -251,6 +251,8 @@ static void test_commands_take_what_they_list(void **state)
 {
 	ENV;
 	char *out = malloc(CAP), *err = malloc(CAP);
+	test_deadline(40, "an ipclab run per transport, command and refused mode: about 90 "
+		      "runs under ASan");
 	assert_non_null(out);
 	assert_non_null(err);
 
