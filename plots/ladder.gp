@@ -19,7 +19,7 @@ if (NL == 0) {
 		eval term(fmt, "ladder", 1000, 300)
 		unset border; unset tics
 		set label 1 "This run measured no rung of the zero-copy ladder." at graph 0.5, graph 0.5 center
-		plot NaN notitle
+		plot [0:1] [0:1] -1 notitle
 		unset output
 	}
 	exit

@@ -355,6 +355,31 @@ static void test_cli_copy(void **state)
 	assert_non_null(strstr(out, "throughput,memcpy,"));
 }
 
+/* The docs name every rung of the table: the guide's table in `code`, the
+ * man page in bold. */
+static void test_docs_name_every_rung(void **state)
+{
+	(void)state;
+	static const char *const docs[][2] = { { "docs/BENCHMARKS.md", "| `%s` |" },
+						{ "docs/ipclab.1.md", "**%s**" } };
+	for (size_t d = 0; d < 2; d++) {
+		FILE *f = fopen(docs[d][0], "r");
+		if (!f)
+			fail_msg("open %s (run from the source tree)", docs[d][0]);
+		static char text[1 << 18];
+		size_t n = fread(text, 1, sizeof text - 1, f);
+		text[n] = '\0';
+		fclose(f);
+		for (int r = 0; r < COPY_RUNGS; r++) {
+			char want[64];
+			snprintf(want, sizeof want, docs[d][1], copy_rungs[r].name);
+			if (!strstr(text, want))
+				fail_msg("%s does not name --copy %s (as %s)", docs[d][0],
+					 copy_rungs[r].name, want);
+		}
+	}
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -368,6 +393,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_memcpy_row, test_env_setup,
 						test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_cli_copy, test_env_setup, test_env_teardown),
+		cmocka_unit_test(test_docs_name_every_rung),
 	};
 	return cmocka_run_group_tests_name("copy", tests, NULL, NULL);
 }
