@@ -384,8 +384,9 @@ static void pump(struct zq_server *zs, const struct zq_conn *until)
 		zmq_msg_close(&id);
 	}
 	level_mark(&zs->router_ready, zsock_readable(zs->router));
-	/* Replies refused for a full queue: the ROUTER may take them now. */
-	for (unsigned b = 0; n > 0 && zs->blocked > 0 && b < ZQ_BUCKETS; b++)
+	/* Replies refused for a full queue: the ROUTER may take them now (a
+	 * message came, or the ROUTER stirred: a peer took some, or left). */
+	for (unsigned b = 0; (n > 0 || !until) && zs->blocked > 0 && b < ZQ_BUCKETS; b++)
 		for (struct zq_conn *c = zs->bucket[b]; c; c = c->hnext)
 			if (c->blocked) {
 				uint64_t v;
