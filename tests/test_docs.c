@@ -523,6 +523,8 @@ static void test_completion_per_command(void **state)
 {
 	ENV;
 	char *out = malloc(CAP), *err = malloc(CAP), want[64];
+	test_deadline(30, "a bash completion, each asking ipclab, per command and per servable "
+		      "transport: about 20 under ASan");
 	assert_non_null(out);
 	assert_non_null(err);
 
