@@ -726,7 +726,7 @@ static void test_cli_refusals(void **state)
 	assert_non_null(strstr(err, "needs a value"));
 	assert_int_equal(RUN("serve", "pipe", "--mode", "select"), IPC_USAGE);
 	assert_int_equal(RUN("serve", "tcp", "--mode", "kqueue"), IPC_USAGE);
-	assert_non_null(strstr(err, "iterative, select, poll or epoll"));
+	assert_non_null(strstr(err, "iterative, select, poll, epoll, uring or uring-sqpoll"));
 	assert_int_equal(RUN("serve", "tcp", "--mode", "epoll", "--max-clients", "0"), IPC_USAGE);
 	assert_non_null(strstr(err, "--max-clients"));
 	assert_int_equal(RUN("serve", "tcp", "--max-clients", "10"), IPC_USAGE);
@@ -887,6 +887,8 @@ static void test_stuck_reader_closed(void **state)
 
 	if (env->t == &tcp_transport)
 		skip();
+	if (env->mode == SERVE_URING)
+		skip(); /* the ring sends: the hook that shrinks the buffer is never called */
 	fault_reset();
 	fault_add(&(struct fault){ .call = FAULT_SEND, .times = -1, .where = FAULT_CHILD,
 				   .hook = small_send_buffer });
