@@ -38,6 +38,11 @@ LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c)) \
            $(wildcard pipe/*.c fifo/*.c unix_stream/*.c unix_dgram/*.c inet/*.c) \
            $(wildcard socketpair/*.c mqueue/*.c shm/*.c) \
            $(wildcard bench/*.c) $(wildcard analysis/*.c)
+# ZeroMQ (zmq/): in every program but the static bin/ipclab, which cannot
+# link libzmq (src/zmq_handoff.c says why); bin/ipclab-zmq is the driver
+# with them, and bin/ipclab hands it the commands that name them.
+ZMQ_SRC  := zmq/zmq.c
+ZMQ_LIBS := -lzmq
 TESTS   := $(basename $(notdir $(wildcard tests/test_*.c)))
 
 # `make V=1` shows the full compiler command lines.
@@ -48,7 +53,7 @@ ASAN    := build/asan
 .PHONY: all demo test valgrind bench deps deps-test deps-bench clean FORCE \
 	install uninstall man dist distcheck
 .PHONY: netlab
-all: bin/ipclab
+all: bin/ipclab bin/ipclab-zmq
 
 # One object tree per flavour, so a sanitized build never mixes with a plain one.
 # The user's CFLAGS come after ours, so that they win (-O3, -Wno-...).
@@ -70,10 +75,14 @@ $(ASAN)/%.o: %.c $(ASAN)/cc-flags
 # dynamic: against libc.so, as most programs are.  `make valgrind` always
 # uses a dynamic build: valgrind cannot follow malloc in a static one.
 LINK    ?= static
+# io_uring (--mode uring, bench latency --io uring): liburing, whose
+# liburing.a is a thin layer of system calls, so it links into the static
+# program as well as into the others.
+URING_LIBS := -luring
 ifeq ($(LINK),static)
-LDLINK  := -static-pie -lm
+LDLINK  := -static-pie $(URING_LIBS) -lm
 else ifeq ($(LINK),dynamic)
-LDLINK  := -Wl,-Bstatic -lm -Wl,-Bdynamic
+LDLINK  := -Wl,-Bstatic $(URING_LIBS) -lm -Wl,-Bdynamic
 else
 $(error LINK=$(LINK): use LINK=static or LINK=dynamic)
 endif
@@ -85,6 +94,13 @@ GIT_REV := $(shell if [ -e .git ]; then \
 	git -c safe.directory='$(CURDIR)' describe --always --dirty 2>/dev/null; \
 	elif [ -f REVISION ]; then cat REVISION; fi)
 GIT_REV := $(or $(GIT_REV),unknown)
+
+# liburing-dev and libzmq3-dev: `make` says what is missing before the
+# compiler fails on a header.
+.PHONY: deps-build
+deps-build:
+	@scripts/deps.sh --check build
+$(REL)/cc-flags: | deps-build
 
 # Stamps: a file holding the flags a step ran with, rewritten only when they
 # change.  Every object depends on its tree's compile flags, the binary on
@@ -135,18 +151,24 @@ bin/ipclab: $(REL_LIB) $(REL)/src/main.o $(REL)/ld-flags
 	    -e "Using 'getaddrinfo' in statically linked" $(REL)/link.log >&2; \
 	  exit $$rc
 
-# The same objects linked against libc.so, for valgrind.
-$(REL)/ipclab-dynamic: $(REL_LIB) $(REL)/src/main.o $(REL)/ld-flags
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) -lm
-
-$(ASAN)/bin/ipclab: $(ASAN_LIB) $(ASAN)/src/main.o
+# The same objects and ZeroMQ's linked against the shared libraries: the
+# driver with the ZeroMQ transports, and the build valgrind and the
+# benchmarks run.
+bin/ipclab-zmq: $(REL_LIB) $(ZMQ_SRC:%.c=$(REL)/%.o) $(REL)/src/main.o $(REL)/ld-flags
 	@mkdir -p $(@D)
-	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ -lm
+	@$(if $(Q),echo "  LINK    $@ (dynamic, libzmq)")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(URING_LIBS) $(ZMQ_LIBS) -lm
+$(REL)/ipclab-dynamic: $(REL_LIB) $(ZMQ_SRC:%.c=$(REL)/%.o) $(REL)/src/main.o $(REL)/ld-flags
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(URING_LIBS) $(ZMQ_LIBS) -lm
+
+$(ASAN)/bin/ipclab: $(ASAN_LIB) $(ZMQ_SRC:%.c=$(ASAN)/%.o) $(ASAN)/src/main.o
+	@mkdir -p $(@D)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(URING_LIBS) $(ZMQ_LIBS) -lm
 
 $(ASAN)/tests/%.o $(REL)/tests/%.o: INCS += -Ibench -Ianalysis
 .PRECIOUS: $(ASAN)/tests/%.o
-$(ASAN)/tests/%: $(ASAN)/tests/%.o $(ASAN)/tests/support.o $(ASAN_LIB)
-	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(TEST_LDFLAGS) -lcmocka -lm
+$(ASAN)/tests/%: $(ASAN)/tests/%.o $(ASAN)/tests/support.o $(ASAN_LIB) $(ZMQ_SRC:%.c=$(ASAN)/%.o)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(TEST_LDFLAGS) -lcmocka $(URING_LIBS) $(ZMQ_LIBS) -lm
 
 # The suites that script system-call faults (tests/fault.h) are linked with
 # these calls of the project's code wrapped by tests/fault.c; nothing else is.
@@ -157,6 +179,10 @@ $(foreach d,$(ASAN) $(REL),$(FAULT_TESTS:%=$(d)/tests/%)): TEST_LDFLAGS = \
 	$(foreach f,$(FAULT_CALLS),-Wl,--wrap=$(f))
 $(FAULT_TESTS:%=$(ASAN)/tests/%): $(ASAN)/tests/fault.o
 $(FAULT_TESTS:%=$(REL)/tests/%): $(REL)/tests/fault.o
+# test_uring cuts the io_uring server's sends and receives short in the
+# submission queue, and interrupts its io_uring_enter(): its own wrapper.
+$(ASAN)/tests/test_uring $(REL)/tests/test_uring: TEST_LDFLAGS = \
+	-Wl,--wrap=io_uring_submit_and_wait_timeout
 $(ASAN)/tests/support.o: tests/support.c $(ASAN)/cc-flags
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC asan $<")
@@ -201,8 +227,8 @@ $(REL)/tests/test_netlab: $(REL)/bench/netdelay/holdq.o | $(REL)/netdelay
 
 # The test programs without sanitizers (valgrind cannot run ASan's).
 .PRECIOUS: $(REL)/tests/%.o
-$(REL)/tests/%: $(REL)/tests/%.o $(REL)/tests/support.o $(REL_LIB)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LDFLAGS) -lcmocka -lm
+$(REL)/tests/%: $(REL)/tests/%.o $(REL)/tests/support.o $(REL_LIB) $(ZMQ_SRC:%.c=$(REL)/%.o)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LDFLAGS) -lcmocka $(URING_LIBS) $(ZMQ_LIBS) -lm
 
 # The demos under valgrind, children included, then every test suite with
 # the servers it forks (the ipclab it runs as a user would is the demos'
@@ -224,7 +250,7 @@ valgrind: $(REL)/ipclab-dynamic $(TESTS:%=$(REL)/tests/%)
 # The one step that installs Debian packages (scripts/deps.sh names them
 # first); the other targets only check and say what is missing.
 deps:
-	@scripts/deps.sh test bench valgrind netlab lab fuzz doc
+	@scripts/deps.sh build test bench valgrind netlab lab fuzz doc
 deps-test:
 	@scripts/deps.sh test
 deps-bench:
@@ -281,7 +307,7 @@ $(FUZZ)/%.o: %.c
 	@$(if $(Q),echo "  CC fuzz $<")
 	$(Q)$(FUZZ_CC) $(WARN) $(INCS) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
 $(FUZZ)/fuzz_%: $(FUZZ)/fuzz/fuzz_%.o $(FUZZ_LIB)
-	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer $(FUZZ_LDFLAGS) -o $@ $^ -lm
+	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer $(FUZZ_LDFLAGS) -o $@ $^ $(URING_LIBS) -lm
 # Host names would go to DNS: this target resolves numeric hosts only.
 $(FUZZ)/fuzz_address: FUZZ_LDFLAGS := -Wl,--wrap=getaddrinfo
 .SECONDARY: $(FUZZ_LIB) $(FUZZ_TARGETS:%=$(FUZZ)/fuzz/%.o)
@@ -394,11 +420,15 @@ DOC_FILES  := README.md $(filter-out docs/ipclab.1.md,$(wildcard docs/*.md))
 # `install -d` create directories in the source tree, or `rm -rf` remove
 # the wrong ones.
 sq = '$(subst ','\'',$(1))'
-install: bin/ipclab docs/ipclab.1
+# bin/ipclab-zmq when its sources are here (not in a tree of the program
+# and its scripts alone).
+ZMQ_BIN := $(if $(wildcard $(ZMQ_SRC)),bin/ipclab-zmq)
+install: bin/ipclab $(ZMQ_BIN) docs/ipclab.1
 	install -d $(call sq,$(DESTDIR)$(BINDIR)) $(call sq,$(DESTDIR)$(MANDIR)/man1) \
 	  $(call sq,$(DESTDIR)$(BASHCOMPDIR)) $(call sq,$(DESTDIR)$(DATADIR)/bench) \
 	  $(call sq,$(DESTDIR)$(DATADIR)/plots) $(call sq,$(DESTDIR)$(DOCDIR))
 	install -m 755 bin/ipclab $(call sq,$(DESTDIR)$(BINDIR)/ipclab)
+	$(if $(ZMQ_BIN),install -m 755 bin/ipclab-zmq $(call sq,$(DESTDIR)$(BINDIR)/ipclab-zmq))
 	install -m 644 docs/ipclab.1 $(call sq,$(DESTDIR)$(MANDIR)/man1/ipclab.1)
 	install -m 644 completions/ipclab.bash $(call sq,$(DESTDIR)$(BASHCOMPDIR)/ipclab)
 	install -m 755 $(filter %.sh,$(DATA_FILES)) $(call sq,$(DESTDIR)$(DATADIR)/bench)
@@ -407,7 +437,8 @@ install: bin/ipclab docs/ipclab.1
 	install -m 644 $(DOC_FILES) $(call sq,$(DESTDIR)$(DOCDIR))
 
 uninstall:
-	rm -f $(call sq,$(DESTDIR)$(BINDIR)/ipclab) $(call sq,$(DESTDIR)$(MANDIR)/man1/ipclab.1) \
+	rm -f $(call sq,$(DESTDIR)$(BINDIR)/ipclab) $(call sq,$(DESTDIR)$(BINDIR)/ipclab-zmq) \
+	  $(call sq,$(DESTDIR)$(MANDIR)/man1/ipclab.1) \
 	  $(call sq,$(DESTDIR)$(BASHCOMPDIR)/ipclab)
 	rm -rf $(call sq,$(DESTDIR)$(DATADIR)) $(call sq,$(DESTDIR)$(DOCDIR))
 

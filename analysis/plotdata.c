@@ -258,9 +258,9 @@ static int scaling_tables(const struct run *run, const char *dir, struct ipc_err
 			  double *lo, double *hi)
 {
 	static const char *const T[] = { "unix_stream", "tcp" };
-	static const char *const M[] = { "iterative", "select", "poll", "epoll", "redis" };
+	static const char *const M[] = { "iterative", "select", "poll", "epoll", "uring", "redis" };
 	for (size_t t = 0; t < 2; t++)
-		for (size_t m = 0; m < 5; m++) {
+		for (size_t m = 0; m < sizeof M / sizeof M[0]; m++) {
 			char name[64];
 			snprintf(name, sizeof name, "scaling_%s_%s.dat", T[t], M[m]);
 			FILE *f = open_table(dir, name, e);

@@ -75,6 +75,8 @@ struct bench_opts {
 	bool unconnected;           /* latency, datagrams: sendto()/recvfrom() with the
 				     * server's address on every message, as sockperf's
 				     * client does, instead of a connected socket */
+	bool io_uring;              /* latency, streams: the client's write and read
+				     * through an io_uring (latency_uring.h) */
 };
 
 /* What a benchmark hands back: one result row and the storage it points to. */

@@ -62,6 +62,7 @@ static const char latency_usage[] =
 	"                            [--pin A,B] [--format F] [--samples FILE] [--progress]\n"
 	"                            [--address ADDR] [--timeout MS] [--unconnected]\n"
 	"                            [--wait block|spin]\n"
+	"                            [--io read|uring]\n"
 	"\n"
 	"Ping-pong between this process (the client) and a forked child (the server)\n"
 	"over TRANSPORT (or `all`: {any});\n"
@@ -92,6 +93,10 @@ static const char latency_usage[] =
 	"                 and reads with recvfrom(), as sockperf does, instead\n"
 	"                 of connect() once, then send() and recv() (the row's\n"
 	"                 transport reads <name>-unconnected)\n"
+	"  --io IO        streams: how the client moves its bytes: read (default:\n"
+	"                 write() then read()) or uring (the write and the read as two\n"
+	"                 linked requests in one io_uring_enter(); the row's transport\n"
+	"                 reads unix_stream-uring...)\n"
 	"\n"
 	"Without --size the server answers \"Hello, <name>\" with the product's own\n"
 	"protocol code (the size column is then the request's bytes: 16 on streams,\n"
@@ -289,7 +294,7 @@ enum {
 	O_TRANSPORT = 1 << 8, O_UNIT = 1 << 9, O_FORMAT = 1 << 10, O_NO_VERIFY = 1 << 11,
 	O_ADDRESS = 1 << 12, O_TIMEOUT = 1 << 13, O_DATA = 1 << 14, O_MODE = 1 << 15,
 	O_WAIT = 1 << 16, O_UNCONNECTED = 1 << 17, O_DURATION = 1 << 18, O_STRICT = 1 << 19,
-	O_COPY = 1 << 20,
+	O_COPY = 1 << 20, O_IO = 1 << 21,
 };
 
 struct bench_cli {
@@ -393,7 +398,7 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 {
 	enum { L_SAMPLES = 256, L_TOTAL, L_PROGRESS, L_KIND, L_TRANSPORT, L_UNIT, L_WARMUP,
 	       L_NO_VERIFY, L_ADDRESS, L_TIMEOUT, L_DATA, L_MODE, L_WAIT, L_UNCONNECTED,
-	       L_DURATION, L_STRICT, L_COPY };
+	       L_DURATION, L_STRICT, L_COPY, L_IO };
 	static const struct option longs[] = {
 		{ "size", required_argument, NULL, 's' },
 		{ "count", required_argument, NULL, 'n' },
@@ -412,6 +417,7 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 		{ "unconnected", no_argument, NULL, L_UNCONNECTED },
 		{ "duration", required_argument, NULL, L_DURATION },
 		{ "copy", required_argument, NULL, L_COPY },
+		{ "io", required_argument, NULL, L_IO },
 		{ "kind", required_argument, NULL, L_KIND },
 		{ "transport", required_argument, NULL, L_TRANSPORT },
 		{ "unit", required_argument, NULL, L_UNIT },
@@ -435,7 +441,7 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 			 : ch == L_DATA ? O_DATA : ch == L_MODE ? O_MODE
 			 : ch == L_WAIT ? O_WAIT : ch == L_UNCONNECTED ? O_UNCONNECTED
 			 : ch == L_DURATION ? O_DURATION : ch == L_STRICT ? O_STRICT
-			 : ch == L_COPY ? O_COPY : 0;
+			 : ch == L_COPY ? O_COPY : ch == L_IO ? O_IO : 0;
 		if (need && !(allowed & need)) {
 			/* Not argv[optind - 1]: after "--warmup 3" that is the "3". */
 			char name[32];
@@ -505,6 +511,11 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 			break;
 		case L_UNCONNECTED:
 			bc->b.unconnected = true;
+			break;
+		case L_IO:
+			if (strcmp(optarg, "read") && strcmp(optarg, "uring"))
+				return usage_error(bc, "--io wants read or uring, not '%s'", optarg);
+			bc->b.io_uring = !strcmp(optarg, "uring");
 			break;
 		case L_COPY:
 			if (copy_rung_parse(optarg, &bc->b.copy) < 0) {
@@ -827,7 +838,7 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 	} subs[] = {
 		{ "latency", latency_usage,
 		  O_SIZE | O_COUNT | O_WARMUP | O_PIN | O_FORMAT | O_SAMPLES | O_PROGRESS |
-		  O_ADDRESS | O_TIMEOUT | O_WAIT | O_UNCONNECTED, bench_latency },
+		  O_ADDRESS | O_TIMEOUT | O_WAIT | O_UNCONNECTED | O_IO, bench_latency },
 		{ "throughput", throughput_usage,
 		  O_SIZE | O_TOTAL | O_PIN | O_FORMAT | O_PROGRESS | O_NO_VERIFY | O_WAIT |
 		  O_COPY, bench_throughput },

@@ -512,6 +512,10 @@ void bench_result_init(struct bench_result *r, const struct bench_opts *o, const
 		snprintf(r->transport, sizeof r->transport, "%s-spin", o->t->name);
 		r->row.transport = r->transport;
 	}
+	if (o->t && o->io_uring) {
+		snprintf(r->transport, sizeof r->transport, "%s-uring", o->t->name);
+		r->row.transport = r->transport;
+	}
 	if (o->t && o->unconnected) {
 		snprintf(r->transport, sizeof r->transport, "%s-unconnected", o->t->name);
 		r->row.transport = r->transport;

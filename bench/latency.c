@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "latency_uring.h"
 #include "io.h"
 #include "protocol.h"
 
@@ -217,6 +218,7 @@ struct client {
 	/* --unconnected: the server's address, given with every sendto() */
 	struct sockaddr_storage server;
 	socklen_t server_len;     /* 0: the socket is connected (send, recv) */
+	struct bench_uring *ring; /* --io uring: write and read through it */
 };
 
 static void put_hex(char *p, unsigned long long v)
@@ -524,7 +526,9 @@ static int run_trips(struct client *cl, uint64_t *ns, int silent_max,
 				continue;
 			}
 			silent = 0;
-		} else if (stream_trip(cl, e) < 0) {
+		} else if (cl->ring ? bench_uring_trip(cl->ring, cl->req, cl->req_len, cl->got,
+						      cl->reply_len, e) < 0
+				    : stream_trip(cl, e) < 0) {
 			return -1;
 		}
 		uint64_t t1 = bench_now_ns();
@@ -652,6 +656,8 @@ int bench_latency(const struct bench_opts *o, struct bench_result *r, struct ipc
 				BENCH_MAX_SIZE);
 	if (o->address && remote_check(o, e) < 0)
 		return -1;
+	if (o->io_uring && bench_uring_check(o->t, e) < 0)
+		return -1;
 	if (o->unconnected && (!dgram || o->t->opaque_fds))
 		return ipc_fail(e, IPC_USAGE, 0, "--unconnected: %s is not a datagram socket "
 				"(udp and unix_dgram are)", o->t->name);
@@ -690,6 +696,13 @@ int bench_latency(const struct bench_opts *o, struct bench_result *r, struct ipc
 			bench_pair_abort(&p);
 		goto out;
 	}
+	if (o->io_uring && !(cl.ring = bench_uring_new(cl.rfd, cl.wfd, e))) {
+		if (o->address)
+			o->t->close(&remote);
+		else
+			bench_pair_abort(&p);
+		goto out;
+	}
 	int wait_ms = o->dgram_timeout_ms > 0 ? o->dgram_timeout_ms : BENCH_DGRAM_TIMEOUT_MS;
 	int silent_max = SILENT_MS / wait_ms > MAX_SILENT ? SILENT_MS / wait_ms : MAX_SILENT;
 	bool ok = (!dgram || bench_set_rcvtimeo(cl.rfd, wait_ms, e) == 0) &&
@@ -718,6 +731,7 @@ int bench_latency(const struct bench_opts *o, struct bench_result *r, struct ipc
 		dgram_result(r, o, &cl.tally);
 	rc = bench_finish_latency(r, o, ns, us, o->count, e);
 out:
+	bench_uring_free(cl.ring);
 	client_free(&cl);
 	free(ns);
 	free(us);

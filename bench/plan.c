@@ -593,7 +593,7 @@ static int plan_scaling(bool quick)
 	static const unsigned long full[] = { 1, 2, 4, 8, 16, 32, 50, 64, 128, 256, 512, 1000 };
 	static const unsigned long brief[] = { 1, 50, 1000 };
 	static const char *const T[] = { "unix_stream", "tcp" }, *const fam[] = { "unix", "tcp" };
-	static const char *const M[] = { "iterative", "select", "poll", "epoll" };
+	static const char *const M[] = { "iterative", "select", "poll", "epoll", "uring" };
 	const unsigned long *cl = quick ? brief : full;
 	size_t ncl = quick ? 3 : 12;
 	unsigned long total = quick ? 6000 : 50000, min_each = quick ? 4 : 20, target = 50;
@@ -602,7 +602,7 @@ static int plan_scaling(bool quick)
 		snprintf(list + strlen(list), sizeof list - strlen(list), "%s%lu", j ? " " : "", cl[j]);
 #define REQ(n) (total / (n) >= min_each ? total / (n) : min_each)
 	for (size_t t = 0; t < 2; t++)
-		for (size_t m = 0; m < 4; m++) {
+		for (size_t m = 0; m < sizeof M / sizeof M[0]; m++) {
 			say("%s, %s server, clients: %s", T[t], M[m], list);
 			printf("serve\t%s\t%s\n", T[t], M[m]);
 			for (size_t j = 0; j < ncl; j++)

@@ -6,9 +6,9 @@
 # Input: scaling_T_M.dat = clients requests/s p99_us max_us (`ipclab bench report`).
 call 'plots/common.gp' ARG1 ARG2
 
-MODES = "iterative select poll epoll redis"
-MCOLORS = "#d55e00 #e69f00 #0072b2 #009e73 #000000"
-MPOINT = "7 5 9 11 4"
+MODES = "iterative select poll epoll uring redis"
+MCOLORS = "#d55e00 #e69f00 #0072b2 #009e73 #cc79a7 #000000"
+MPOINT = "7 5 9 11 13 4"
 ST = "unix_stream tcp"
 NM = words(MODES) - 1 # the server modes; redis is the last word
 f(t, m) = sprintf("%s/scaling_%s_%s.dat", DATA, t, m)

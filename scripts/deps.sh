@@ -1,9 +1,12 @@
 #!/bin/sh
 # deps.sh [--check] GROUP... - the Debian packages a job needs.
+#   build  liburing-dev (the io_uring server mode and client) and libzmq3-dev
+#          (the ZeroMQ transports, in bin/ipclab-zmq): what `make` needs
 #   test   cmocka (unit tests), netcat-openbsd and socat (tests that use
 #          standard tools as clients); libnetfilter-queue-dev (test_netlab
 #          builds and runs netdelay); strace (test_hostile_mqueue holds one
-#          server at a system call to race another)
+#          server at a system call to race another); the build group's
+#          libraries
 #   bench  hyperfine, gnuplot, jq (reads hyperfine's JSON), and the peer tools
 #          the benchmarks compare with: perf (linux-perf), sockperf, qperf;
 #          iproute2 (ss: is a peer server listening yet?); redis-server and
@@ -31,14 +34,15 @@ fi
 packages=""
 for group in "$@"; do
 	case "$group" in
-	test)  packages="$packages libcmocka-dev netcat-openbsd socat libnetfilter-queue-dev strace" ;;
-	bench) packages="$packages hyperfine gnuplot-nox jq linux-perf sockperf qperf iproute2 redis-server redis-tools" ;;
+	build) packages="$packages liburing-dev libzmq3-dev" ;;
+	test)  packages="$packages libcmocka-dev netcat-openbsd socat libnetfilter-queue-dev strace liburing-dev libzmq3-dev" ;;
+	bench) packages="$packages liburing-dev libzmq3-dev hyperfine gnuplot-nox jq linux-perf sockperf qperf iproute2 redis-server redis-tools" ;;
 	valgrind) packages="$packages valgrind" ;;
 	netlab) packages="$packages iproute2 nftables gnuplot-nox libnetfilter-queue-dev iptables" ;;
 	lab)   packages="$packages strace pandoc chromium socat iproute2" ;;
 	fuzz)  packages="$packages clang" ;;
 	doc)   packages="$packages pandoc" ;;
-	*) echo "deps.sh: unknown group '$group' (test, bench, valgrind, netlab, lab, fuzz, doc)" >&2; exit 2 ;;
+	*) echo "deps.sh: unknown group '$group' (build, test, bench, valgrind, netlab, lab, fuzz, doc)" >&2; exit 2 ;;
 	esac
 done
 

@@ -126,5 +126,8 @@ int cmd_demo(struct cli *cli, int argc, char **argv);
 int cmd_bench(struct cli *cli, int argc, char **argv); /* bench/bench_cli.c */
 int cmd_load(struct cli *cli, int argc, char **argv);  /* src/load.c */
 int cmd_drawback(struct cli *cli, int argc, char **argv); /* src/drawback.c */
+/* A command naming a ZeroMQ transport, given to a build without them, is
+ * handed to ipclab-zmq beside it (src/zmq_handoff.c); returns otherwise. */
+void zmq_handoff(int argc, char **argv);
 
 #endif

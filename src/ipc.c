@@ -86,6 +86,8 @@ void ipc_conn_init(struct ipc_conn *c, const struct ipc_transport *t,
 extern const struct ipc_transport pipe_transport, fifo_transport,
 	unix_stream_transport, unix_dgram_transport, tcp_transport, udp_transport,
 	socketpair_transport, mqueue_transport, shm_transport;
+extern const struct ipc_transport zmq_ipc_transport __attribute__((weak)),
+	zmq_tcp_transport __attribute__((weak));
 
 /* In the order a course teaches them: related processes first, then names
  * in the file system, then the network. */
@@ -93,7 +95,11 @@ const struct ipc_transport *const ipc_transports[] = {
 	&pipe_transport, &fifo_transport, &unix_stream_transport,
 	&unix_dgram_transport, &tcp_transport, &udp_transport,
 	/* Beyond the six: the pipe's sibling, then System V's successors. */
-	&socketpair_transport, &mqueue_transport, &shm_transport, NULL,
+	&socketpair_transport, &mqueue_transport, &shm_transport,
+	/* ZeroMQ, in the builds linked with libzmq (bin/ipclab-zmq, the tests):
+	 * weak references, which are NULL, and so end the list here, in the
+	 * static bin/ipclab, where libzmq cannot be linked (zmq/README.md). */
+	&zmq_ipc_transport, &zmq_tcp_transport, NULL,
 };
 
 const struct ipc_transport *ipc_transport_find(const char *name)

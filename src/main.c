@@ -69,6 +69,7 @@ int main(int argc, char **argv)
 	};
 	struct ipc_error e;
 
+	zmq_handoff(argc, argv);
 	if (argc < 2) {
 		cli_help(stderr, usage);
 		return IPC_USAGE;

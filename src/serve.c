@@ -8,6 +8,7 @@
  * child (server_spawn(), server_stop()), which serves through serve().
  */
 #include "server.h"
+#include "server_uring.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -38,6 +39,13 @@ static int per_client_check(const struct ipc_transport *t, enum serve_mode mode,
 	return 0;
 }
 
+/* uring, uring-sqpoll: what a ring can serve (server_uring.c). */
+static int uring_check(const struct ipc_transport *t, enum serve_mode mode, struct ipc_error *e)
+{
+	(void)mode;
+	return serve_uring_check(t, e);
+}
+
 static const struct serve_mode_def {
 	const char *name;      /* as --mode takes it */
 	serve_fn *loop;
@@ -47,6 +55,9 @@ static const struct serve_mode_def {
 	[SERVE_SELECT] = { "select", serve_mux, per_client_check },
 	[SERVE_POLL] = { "poll", serve_mux, per_client_check },
 	[SERVE_EPOLL] = { "epoll", serve_mux, per_client_check },
+	/* One io_uring (server_uring.c): the socket transports only. */
+	[SERVE_URING] = { "uring", serve_uring, uring_check },
+	[SERVE_URING_SQPOLL] = { "uring-sqpoll", serve_uring, uring_check },
 };
 #define NMODES (sizeof modes / sizeof modes[0])
 

@@ -25,7 +25,10 @@
 #define SERVE_MAX_CLIENTS 4096      /* default --max-clients of the multiplexed modes */
 
 /* How a server waits for its clients.  The order matches ev_backend + 1. */
-enum serve_mode { SERVE_ITERATIVE, SERVE_SELECT, SERVE_POLL, SERVE_EPOLL };
+enum serve_mode { SERVE_ITERATIVE, SERVE_SELECT, SERVE_POLL, SERVE_EPOLL,
+	/* One io_uring instead of readiness (server_uring.h); sqpoll: with a
+	 * kernel thread polling the submission queue. */
+	SERVE_URING, SERVE_URING_SQPOLL };
 
 struct serve_opts {
 	int stop_fd;          /* becomes readable (or hangs up) => stop serving */

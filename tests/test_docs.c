@@ -253,6 +253,8 @@ static void test_commands_take_what_they_list(void **state)
 	ENV;
 	test_deadline(120, "about fifty ipclab runs under ASan, some waiting 300 ms for no server: 6 s on a quiet machine");
 	char *out = malloc(CAP), *err = malloc(CAP);
+	test_deadline(40, "an ipclab run per transport, command and refused mode: about 90 "
+		      "runs under ASan");
 	assert_non_null(out);
 	assert_non_null(err);
 
@@ -541,6 +543,8 @@ static void test_completion_per_command(void **state)
 	ENV;
 	test_deadline(120, "twenty bash runs, each asking ipclab under ASan: 4 s on a quiet machine");
 	char *out = malloc(CAP), *err = malloc(CAP), want[64];
+	test_deadline(30, "a bash completion, each asking ipclab, per command and per servable "
+		      "transport: about 20 under ASan");
 	assert_non_null(out);
 	assert_non_null(err);
 

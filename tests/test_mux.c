@@ -8,6 +8,7 @@
  * /proc/<pid>: its open descriptors, its memory (VmRSS) and its CPU time.
  */
 #include "support.h"
+#include "uring_skip.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -725,7 +726,7 @@ static void test_cli_refusals(void **state)
 	assert_non_null(strstr(err, "needs a value"));
 	assert_int_equal(RUN("serve", "pipe", "--mode", "select"), IPC_USAGE);
 	assert_int_equal(RUN("serve", "tcp", "--mode", "kqueue"), IPC_USAGE);
-	assert_non_null(strstr(err, "iterative, select, poll or epoll"));
+	assert_non_null(strstr(err, "iterative, select, poll, epoll, uring or uring-sqpoll"));
 	assert_int_equal(RUN("serve", "tcp", "--mode", "epoll", "--max-clients", "0"), IPC_USAGE);
 	assert_non_null(strstr(err, "--max-clients"));
 	assert_int_equal(RUN("serve", "tcp", "--max-clients", "10"), IPC_USAGE);
@@ -886,6 +887,8 @@ static void test_stuck_reader_closed(void **state)
 
 	if (env->t == &tcp_transport)
 		skip();
+	if (env->mode == SERVE_URING)
+		skip(); /* the ring sends: the hook that shrinks the buffer is never called */
 	fault_reset();
 	fault_add(&(struct fault){ .call = FAULT_SEND, .times = -1, .where = FAULT_CHILD,
 				   .hook = small_send_buffer });
@@ -988,6 +991,8 @@ int main(void)
 		{ &tcp_transport, SERVE_POLL },
 		{ &tcp_transport, SERVE_EPOLL },
 		{ &fifo_transport, SERVE_EPOLL },
+		{ &unix_stream_transport, SERVE_URING },
+		{ &tcp_transport, SERVE_URING },
 	};
 	const struct CMUnitTest cli[] = {
 		cmocka_unit_test_setup_teardown(test_cli_serve_modes, test_env_setup,
@@ -1007,7 +1012,8 @@ int main(void)
 			perror("setrlimit RLIMIT_NOFILE");
 	}
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-		failed += run_mode(&cases[i], cases[i].t == &unix_stream_transport ||
+		if (uring_mode_runs(cases[i].mode))
+			failed += run_mode(&cases[i], cases[i].t == &unix_stream_transport ||
 					      (cases[i].t == &tcp_transport &&
 					       cases[i].mode == SERVE_EPOLL));
 	/* The FIFO server learns of a client from a notice it has already read

@@ -8,6 +8,7 @@
  * the transport interface, exactly as `ipclab greet` does.
  */
 #include "support.h"
+#include "uring_skip.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -348,8 +349,14 @@ static void test_silent_client_times_out(void **state)
 		test_connect(env, env->t, &s, &idle);
 		test_connect(env, env->t, &s, &c);
 		expect_reply(&c, "Frank", 5, "Hello, Frank\n");
+		/* Not dropped: no EOF, no reply.  (ZeroMQ's descriptor may read
+		 * as ready when only its own state changed: then recv() says so.) */
 		struct pollfd p = { .fd = idle.rfd, .events = POLLIN };
-		assert_int_equal(poll(&p, 1, 0), 0); /* not dropped: no EOF, no reply */
+		if (poll(&p, 1, 0) != 0) {
+			char sink[8];
+			struct ipc_error e;
+			assert_int_equal(env->t->recv(&idle, sink, sizeof sink, &e), IPC_WOULD_BLOCK);
+		}
 		expect_reply(&idle, "Gina", 4, "Hello, Gina\n");
 		env->t->close(&c);
 		env->t->close(&idle);
@@ -404,6 +411,7 @@ static int run_case(const struct test_case *tc)
 
 extern const struct ipc_transport pipe_transport, fifo_transport, unix_stream_transport,
 	unix_dgram_transport, tcp_transport, udp_transport, socketpair_transport, mqueue_transport, shm_transport;
+extern const struct ipc_transport zmq_ipc_transport, zmq_tcp_transport;
 
 int main(void)
 {
@@ -433,12 +441,22 @@ int main(void)
 		{ &shm_transport, SERVE_SELECT },
 		{ &shm_transport, SERVE_POLL },
 		{ &shm_transport, SERVE_EPOLL },
+		/* One io_uring: the socket transports. */
+		{ &unix_stream_transport, SERVE_URING },
+		{ &tcp_transport, SERVE_URING },
+		{ &unix_stream_transport, SERVE_URING_SQPOLL },
+		/* ZeroMQ: the server loops, unchanged, over a ROUTER. */
+		{ &zmq_ipc_transport, SERVE_ITERATIVE },
+		{ &zmq_tcp_transport, SERVE_ITERATIVE },
+		{ &zmq_ipc_transport, SERVE_EPOLL },
+		{ &zmq_tcp_transport, SERVE_POLL },
 	};
 	int failed = 0;
 
 	if (getenv("IPCLAB_TEST_FILTER")) /* e.g. "test_round_trip" while debugging */
 		cmocka_set_test_filter(getenv("IPCLAB_TEST_FILTER"));
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-		failed += run_case(&cases[i]);
+		if (uring_mode_runs(cases[i].mode))
+			failed += run_case(&cases[i]);
 	return failed ? 1 : 0;
 }
