@@ -848,7 +848,9 @@ const struct ipc_transport zmq_ipc_transport = {
 	.kind = IPC_STREAM,
 	.servable = true,
 	.addressing = IPC_ADDR_PATH,
-	.fds_per_conn = 4,
+	.fds_per_conn = 9, /* counted (test_edges): a context per client holds its I/O
+			    * thread's and reaper's epoll and mailboxes, the socket's
+			    * mailbox, our readiness epoll and eventfd, the connection */
 	.opaque_fds = true,
 	.default_address = zq_ipc_default_address,
 	.listen = zq_listen,
@@ -866,7 +868,9 @@ const struct ipc_transport zmq_tcp_transport = {
 	.kind = IPC_STREAM,
 	.servable = true,
 	.addressing = IPC_ADDR_PORT,
-	.fds_per_conn = 4,
+	.fds_per_conn = 9, /* counted (test_edges): a context per client holds its I/O
+			    * thread's and reaper's epoll and mailboxes, the socket's
+			    * mailbox, our readiness epoll and eventfd, the connection */
 	.opaque_fds = true,
 	.default_address = zq_tcp_default_address,
 	.listen = zq_listen,
