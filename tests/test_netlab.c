@@ -396,7 +396,8 @@ static void netdelay_path(char *buf, size_t cap)
 	char *slash = strrchr(self, '/');
 	assert_non_null(slash);
 	*slash = '\0';
-	snprintf(buf, cap, "%s/../netdelay", self);
+	int len = snprintf(buf, cap, "%s/../netdelay", self);
+	assert_true(len > 0 && (size_t)len < cap); /* a path cut short would name another file */
 }
 
 static uint64_t mono_ms(void)
