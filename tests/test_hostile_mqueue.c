@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -276,6 +277,17 @@ static void test_dead_client_noticed_at_once(void **state)
 {
 	ENV;
 	static const enum serve_mode modes[] = { SERVE_ITERATIVE, SERVE_EPOLL };
+	/* The server watches its clients through pidfd_open(2); where that
+	 * call is missing (an old kernel, or valgrind 3.19, which does not
+	 * know it) a dead client is noticed at the idle time-out instead, as
+	 * documented: nothing to check here. */
+	int probe = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	if (probe < 0 && errno == ENOSYS) {
+		print_message("  pidfd_open(2) is not available here: skipped\n");
+		skip();
+	}
+	if (probe >= 0)
+		close(probe);
 	for (size_t k = 0; k < sizeof modes / sizeof modes[0]; k++) {
 		struct ipc_server s;
 		struct server_child child;
