@@ -25,6 +25,19 @@ mkdir -p "$out"
 calls=%network,read,write,close,pipe2,mknodat,openat,unlink,unlinkat,newfstatat,mkdir,rmdir
 calls=$calls,poll,ppoll,epoll_create1,epoll_ctl,epoll_wait,clone,clone3,wait4,kill,exit_group
 
+# Runs "$@" with no descriptor open past stderr: what the caller happened to
+# leave open (a CI runner's, a shell's, make's jobserver) would otherwise
+# shift every descriptor number in the trace.
+without_inherited_fds() {
+	(
+		for fd in /proc/"$BASHPID"/fd/*; do
+			fd=${fd##*/}
+			[ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null
+		done
+		exec "$@"
+	)
+}
+
 # What must match: everything but the kernel's timing.
 stable() {
 	grep -v -e '= -1 EAGAIN' -e '= -1 EINPROGRESS' -e '= -1 ECONNRESET' -e '^\[[^]]*\] read([0-9]*, "", [0-9]*) = 0$' -e '^\[[^]]*\] \(poll\|ppoll\|epoll_wait\)(' \
@@ -38,7 +51,7 @@ differ=""
 for t in $transports; do
 	raw=$out/$t.raw
 	rm -rf "$rundir/ipclab"; mkdir -m 0700 "$rundir/ipclab" || exit 2
-	if ! IPCLAB_DIR=$rundir/ipclab timeout 20 strace -f -qq -s 64 -o "$raw" -e trace="$calls" \
+	if ! IPCLAB_DIR=$rundir/ipclab without_inherited_fds timeout 20 strace -f -qq -s 64 -o "$raw" -e trace="$calls" \
 		./bin/ipclab demo "$t" </dev/null >/dev/null; then
 		echo "trace.sh: ipclab demo $t failed under strace (see $raw)" >&2
 		differ="$differ $t"; continue
