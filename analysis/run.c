@@ -201,6 +201,23 @@ double median_of(const double *v, size_t n)
 	return s.p50;
 }
 
+struct figure run_row_figure(const struct run_row *row)
+{
+	const struct result_row *r = &row->r;
+	struct figure f = { .rounds = row->rounds ? row->rounds : 1 };
+	if (strcmp(r->kind, "throughput") == 0) {
+		f = (struct figure){ r->mb_per_s, row->lo, row->hi, f.rounds, true, "MB/s" };
+		return f;
+	}
+	if (strcmp(r->kind, "load") == 0)
+		f.value = r->msgs_per_s, f.higher_is_better = true, f.unit = "greetings/s";
+	else
+		f.value = r->lat_us.p50, f.higher_is_better = false, f.unit = "µs";
+	f.lo = f.hi = f.value;
+	f.rounds = 1;
+	return f;
+}
+
 bool row_unverified(const struct result_row *r)
 {
 	return strstr(r->note, "UNVERIFIED") != NULL;

@@ -60,6 +60,19 @@ struct run {
 	bool finished;
 };
 
+/* The one figure a grouped row is judged by (compared, ranked, put in the
+ * decision table), with its interval over the run's rounds: throughput
+ * MB/s (higher is better), load greetings/s (higher), latency, connect and
+ * process p50 µs (lower).  lo == hi == value and rounds == 1 where the run
+ * has a single round of the row: no interval, so no verdict beyond it. */
+struct figure {
+	double value, lo, hi;
+	unsigned rounds;
+	bool higher_is_better;
+	const char *unit; /* "MB/s", "greetings/s", "µs" */
+};
+struct figure run_row_figure(const struct run_row *row);
+
 /* "" when the key is absent. */
 const char *run_env(const struct run *run, const char *key);
 bool run_quick(const struct run *run);
