@@ -445,8 +445,10 @@ bool run_bend(const struct run_row *const *pts, size_t n, size_t *peak, size_t *
 		if (!pts[k]->r.lost && pts[k]->r.mb_per_s > pts[*peak]->r.mb_per_s)
 			*peak = k;
 	*fall = 0;
+	/* A fall beyond the noise: the whole of its rounds' range under 70 %
+	 * of the lowest round at the peak (a single round: its figure). */
 	for (size_t k = *peak + 1; k < n && !*fall; k++)
-		if (pts[k]->r.mb_per_s < 0.7 * pts[*peak]->r.mb_per_s)
+		if (pts[k]->hi < 0.7 * pts[*peak]->lo)
 			*fall = k;
 	return true;
 }

@@ -100,8 +100,8 @@ size_t run_transports(const char **names, size_t cap);
 size_t run_curve(const struct run *run, const char *t, const char *pin,
 		 const struct run_row **pts, size_t cap);
 /* Where a curve peaks (the highest MB/s without loss) and the first larger
- * size where it falls under 70 % of that (0: it never does).  False for a
- * curve of under three points. */
+ * size whose rounds all fall under 70 % of the peak's lowest round (0: it
+ * never does).  False for a curve of under three points. */
 bool run_bend(const struct run_row *const *pts, size_t n, size_t *peak, size_t *fall);
 
 /* Peer verdicts: the rounds of one tool, transport, size, placement and
