@@ -83,29 +83,34 @@ static void sort_judged(struct judged *c, size_t n)
 		}
 }
 
-/* How many from the front are not apart from the best (the best among
- * them): the group tied for first within the noise. */
-static size_t lead_group(const struct judged *c, size_t n)
+/* The group tied for first within the noise: every candidate not apart
+ * from the best (c[0]), in order, into g; how many.  A candidate with a
+ * wide interval can overlap the best while one before it does not: it is
+ * in the group all the same. */
+static size_t lead_group(const struct judged *c, size_t n, const struct judged **g)
 {
-	size_t k = 1;
-	while (k < n && !apart(&c[0].f, &c[k].f))
-		k++;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || !apart(&c[0].f, &c[i].f))
+			g[k++] = &c[i];
 	return k;
 }
 
-/* How many from the back are not apart from the last. */
-static size_t tail_group(const struct judged *c, size_t n)
+/* The same at the other end: every candidate the last is not apart from,
+ * in order (the last, the worst, last). */
+static size_t tail_group(const struct judged *c, size_t n, const struct judged **g)
 {
-	size_t k = 1;
-	while (k < n && !apart(&c[n - 1 - k].f, &c[n - 1].f))
-		k++;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (i == n - 1 || !apart(&c[i].f, &c[n - 1].f))
+			g[k++] = &c[i];
 	return k;
 }
 
-static void names(FILE *out, const struct judged *c, size_t n)
+static void names(FILE *out, const struct judged *const *g, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		fprintf(out, "%s%s", i ? (i + 1 == n ? " and " : ", ") : "", c[i].row->r.transport);
+		fprintf(out, "%s%s", i ? (i + 1 == n ? " and " : ", ") : "", g[i]->row->r.transport);
 }
 
 /* The transports whose messages stay in the Unix domain (a pipe, a
@@ -124,10 +129,10 @@ static bool over_ip(const char *t)
 	return !strcmp(t, "tcp") || !strcmp(t, "udp");
 }
 
-static bool all_of(const struct judged *c, size_t n, bool (*is)(const char *))
+static bool all_of(const struct judged *const *g, size_t n, bool (*is)(const char *))
 {
 	for (size_t i = 0; i < n; i++)
-		if (!is(c[i].row->r.transport))
+		if (!is(g[i]->row->r.transport))
 			return false;
 	return true;
 }
@@ -135,8 +140,8 @@ static bool all_of(const struct judged *c, size_t n, bool (*is)(const char *))
 /* Why the leading group beats the trailing one, where a difference in
  * mechanism between them explains it in that direction; NULL otherwise (no
  * Why is better than one that does not fit). */
-static const char *rank_why(const struct judged *lead, size_t nl, const struct judged *tail,
-			    size_t nt, bool bulk)
+static const char *rank_why(const struct judged *const *lead, size_t nl,
+			    const struct judged *const *tail, size_t nt, bool bulk)
 {
 	if (all_of(lead, nl, local_kernel) && all_of(tail, nt, over_ip))
 		return bulk ? "the Unix-domain transports copy the bytes into one kernel buffer and "
@@ -177,7 +182,7 @@ static void rank_text(FILE *out, const struct judged *c, size_t n, const char *b
 		      const char *ratio_after, int prec, bool bulk)
 {
 	if (!has_interval(&c[0].f) || !has_interval(&c[n - 1].f)) {
-		fprintf(out, "one round each, so no interval and no ranking: %s from ", c[0].f.unit);
+		fputs("one round each, so no interval and no ranking: from ", out);
 		fig_text(out, &c[0].f, prec);
 		fprintf(out, " (%s) to ", c[0].row->r.transport);
 		fig_text(out, &c[n - 1].f, prec);
@@ -193,27 +198,28 @@ static void rank_text(FILE *out, const struct judged *c, size_t n, const char *b
 			c[n - 1].row->r.transport);
 		return;
 	}
-	size_t nl = lead_group(c, n), nt = tail_group(c, n);
-	names(out, c, nl);
+	const struct judged *lead[MAXT], *tail[MAXT];
+	size_t nl = lead_group(c, n, lead), nt = tail_group(c, n, tail);
+	names(out, lead, nl);
 	if (nl == 1) {
 		fprintf(out, " %s, ", best_is);
 		fig_text(out, &c[0].f, prec);
 	} else {
 		fprintf(out, " are tied for %s within the noise, ", best);
-		fig_text(out, &c[0].f, prec);
+		fig_text(out, &lead[0]->f, prec);
 		fputs(" to ", out);
-		fig_text(out, &c[nl - 1].f, prec);
+		fig_text(out, &lead[nl - 1]->f, prec);
 	}
 	fputs("; ", out);
-	names(out, c + n - nt, nt);
+	names(out, tail, nt);
 	if (nt == 1) {
 		fprintf(out, " %s, ", worst);
 		fig_text(out, &c[n - 1].f, prec);
 	} else {
 		fprintf(out, " tied for %s, ", worst);
-		fig_text(out, &c[n - nt].f, prec);
+		fig_text(out, &tail[0]->f, prec);
 		fputs(" to ", out);
-		fig_text(out, &c[n - 1].f, prec);
+		fig_text(out, &tail[nt - 1]->f, prec);
 	}
 	fprintf(out, ": %s", ratio_before);
 	if (c[0].f.higher_is_better)
@@ -221,7 +227,7 @@ static void rank_text(FILE *out, const struct judged *c, size_t n, const char *b
 	else
 		ratio_text(out, &c[n - 1].f, &c[0].f);
 	fprintf(out, " %s (the interval from the rounds' ranges).", ratio_after);
-	const char *why = rank_why(c, nl, c + n - nt, nt, bulk);
+	const char *why = rank_why(lead, nl, tail, nt, bulk);
 	if (why)
 		fprintf(out, "  Why: %s.", why);
 }
@@ -297,8 +303,8 @@ static void small_finding(const struct run *run, FILE *out, const char *pin)
 		struct stats_mode m[4];
 		size_t nm = modes_of(run, pin, c[i].row->r.transport, m, 4);
 		if (nm > 1)
-			fprintf(out, "  %s's round trips sit in %zu modes (below): its p50 describes "
-				"none of them.", c[i].row->r.transport, nm);
+			fprintf(out, "  %s's round trips gather in %zu modes (below): one p50 does not "
+				"describe them.", c[i].row->r.transport, nm);
 	}
 	fputc('\n', out);
 }
@@ -702,7 +708,9 @@ static void wakeup_finding(const struct run *run, FILE *out)
 		return;
 	struct judged c[MAXT];
 	const struct run_row *two[MAXT];
-	size_t ntwo, nc = small_candidates(run, pin, c, two, &ntwo), tied = nc ? lead_group(c, nc) : 0;
+	const struct judged *lead[MAXT];
+	size_t ntwo, nc = small_candidates(run, pin, c, two, &ntwo);
+	size_t tied = nc ? lead_group(c, nc, lead) : 0;
 	if (nc)
 		fast = c[0].row; /* the quickest transport that sleeps */
 	fprintf(out, "- **The floor, %s:** one cache line passed back and forth between the "
@@ -717,7 +725,7 @@ static void wakeup_finding(const struct run *run, FILE *out)
 			fast->r.lat_us.p50 / floor->r.lat_us.p50);
 		if (tied > 1) {
 			fputs(", tied within the noise with ", out);
-			names(out, c + 1, tied - 1);
+			names(out, lead + 1, tied - 1);
 		}
 	}
 	fputs(".  Why: copying a few bytes costs next to nothing; a process that sleeps "
@@ -770,6 +778,19 @@ static void pause_finding(const struct run *run, FILE *out)
 
 /* ---- modes ------------------------------------------------------------- */
 
+/* A figure in µs for a sentence: three significant digits, no exponent
+ * ("3.02", "26.4", "2980"); two buffers, so two can share a printf. */
+static const char *us_text(double v, int which)
+{
+	static _Thread_local char buf[2][32];
+	char *b = buf[which & 1];
+	if (v >= 100)
+		snprintf(b, sizeof buf[0], "%.0f", v);
+	else
+		snprintf(b, sizeof buf[0], "%.3g", v);
+	return b;
+}
+
 static size_t modes_of(const struct run *run, const char *pin, const char *t,
 		       struct stats_mode *m, size_t cap)
 {
@@ -802,27 +823,44 @@ static void modes_finding(const struct run *run, FILE *out, const char *pin)
 											   sizeof pl));
 		any = true;
 		fprintf(out, " %s near", T[i]);
-		double rest = 1;
+		double rest = 1, p50 = stats_percentile(smp->v, smp->n, 50);
+		size_t in = nm;
 		for (size_t k = 0; k < nm; k++) {
-			fprintf(out, "%s %.3g µs (%.0f %%)", k ? (k + 1 == nm ? " and" : ",") : "",
-				m[k].at, 100 * m[k].share);
+			fprintf(out, "%s %s µs (%.0f %%)", k ? (k + 1 == nm ? " and" : ",") : "",
+				us_text(m[k].at, 0), 100 * m[k].share);
 			rest -= m[k].share;
+			if (p50 >= m[k].lo && p50 <= m[k].hi)
+				in = k;
 		}
-		fprintf(out, ", p50 of all %.3g µs", stats_percentile(smp->v, smp->n, 50));
 		if (rest >= 0.005)
-			fprintf(out, ", %.0f %% between or beyond", 100 * rest);
-		fputc(';', out);
+			fprintf(out, ", %.0f %% elsewhere", 100 * rest);
+		fprintf(out, "; the p50 of all, %s µs, ", us_text(p50, 1));
+		if (in < nm)
+			fprintf(out, "sits in the mode near %s µs and says nothing of the %.0f %% "
+				"elsewhere;", us_text(m[in].at, 0), 100 * (1 - m[in].share));
+		else
+			fputs("falls between the modes and describes none of them;", out);
 	}
 	if (any)
-		fputs(" a p50 that falls between two modes describes neither, so these rows are "
-		      "best read by their modes (latency_cdf.png shows them as steps).\n", out);
+		fputs(" latency_cdf.png shows the modes as steps.\n", out);
+}
+
+static unsigned most_rounds(const struct run *run, const char *kind)
+{
+	unsigned most = 0;
+	for (size_t i = 0; i < run->nrows; i++)
+		if (!strcmp(run->rows[i].r.kind, kind) && run->rows[i].rounds > most)
+			most = run->rows[i].rounds;
+	return most;
 }
 
 void run_findings(const struct run *run, FILE *out)
 {
 	fputs("## Findings\n\n", out);
 	if (run_quick(run))
-		fputs("*A quick run: few iterations, one round: the figures are rough.*\n\n", out);
+		fprintf(out, "*A quick run: few iterations, %u round%s of latency and %u of "
+			"throughput: the figures are rough.*\n\n", most_rounds(run, "latency"),
+			most_rounds(run, "latency") == 1 ? "" : "s", most_rounds(run, "throughput"));
 	const char *pins[3] = { run->same, run->cross, "none" };
 	for (size_t i = 0; i < 3; i++)
 		if (pins[i][0])
