@@ -168,8 +168,8 @@ static void flagged_words(FILE *out, const struct judged *c, size_t n, const str
 	if (any)
 		fputc('.', out);
 	for (size_t i = 0; i < ntwo; i++)
-		fprintf(out, "%s%s%s", i ? ", " : "  Left out of the ranking, its round trips on two "
-			"levels (TWO-LEVEL, the p50 blends both): ", two[i]->r.transport,
+		fprintf(out, "%s%s%s", i ? ", " : "  Left out of the ranking, a run on two levels "
+			"(TWO-LEVEL: its p50 blends both): ", two[i]->r.transport,
 			i + 1 == ntwo ? "." : "");
 }
 
