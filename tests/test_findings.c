@@ -213,6 +213,42 @@ static void check_ranking(const char *line, const struct truth *tr, bool higher,
 			fail_msg("%s: in the lead %d (said %d), in the tail %d (said %d): %s", TR[i],
 				 in_lead, named(ln, nl, TR[i]), in_tail, named(tn, nt, TR[i]), line);
 	}
+	/* Each group's figures: the best of it to its last (by median). */
+	const struct truth *order[NT];
+	size_t no = 0;
+	for (size_t i = 0; i < NT; i++)
+		if (tr[i].present && !tr[i].two_level)
+			order[no++] = &tr[i];
+	for (size_t a = 1; a < no; a++) /* best first */
+		for (size_t b = a; b > 0 && (higher ? order[b]->med > order[b - 1]->med
+					      : order[b]->med < order[b - 1]->med); b--) {
+			const struct truth *x = order[b];
+			order[b] = order[b - 1];
+			order[b - 1] = x;
+		}
+	const struct truth *lead_first = NULL, *lead_last = NULL, *tail_first = NULL;
+	for (size_t k = 0; k < no; k++) {
+		bool in_lead = k == 0 || !truly_apart(order[0], order[k], higher);
+		bool in_tail = k == no - 1 || !truly_apart(order[k], order[no - 1], higher);
+		if (in_lead)
+			lead_last = order[k], lead_first = lead_first ? lead_first : order[k];
+		if (in_tail && !tail_first)
+			tail_first = order[k];
+	}
+	char fig[3][96];
+	const struct truth *show[3] = { lead_first, lead_last, tail_first };
+	for (size_t k = 0; k < 3; k++)
+		snprintf(fig[k], sizeof fig[k], higher ? "%.0f MB/s (%.0f–%.0f)" : "%.1f µs (%.1f–%.1f)",
+			 show[k]->med, show[k]->lo, show[k]->hi);
+	char range[256];
+	snprintf(range, sizeof range, "%s to %s; ", fig[0], fig[1]);
+	if (nl > 1 && !strstr(line, range))
+		fail_msg("expected the leading group's range '%s' in: %s", range, line);
+	snprintf(range, sizeof range, "%s to %s:", fig[2], nt > 1 ? (snprintf(fig[1], sizeof fig[1],
+			higher ? "%.0f MB/s (%.0f–%.0f)" : "%.1f µs (%.1f–%.1f)", order[no - 1]->med,
+			order[no - 1]->lo, order[no - 1]->hi), fig[1]) : "");
+	if (nt > 1 && !strstr(line, range))
+		fail_msg("expected the trailing group's range '%s' in: %s", range, line);
 	/* "is fastest" only for a leader apart from every other. */
 	if (end == end_single) {
 		assert_int_equal(nl, 1);
@@ -798,6 +834,30 @@ static void test_round_files(void **state)
 	empty_dir(env->dir);
 }
 
+/* lmbench's bandwidth against ipclab's unchecked stream: every verdict
+ * counted, the first as much as the last. */
+static void test_bandwidth_peer_count(void **state)
+{
+	(void)state;
+	struct run *run = run_new();
+	rounds3(run, "pipe", "0,1", 10);
+	struct peer_round a = { .tool = "lmbench-bw_pipe", .transport = "pipe", .pin = "0,1",
+				.stat = "MB/s-unverified", .size = 65536, .round = 1, .peer = 1000,
+				.before = 1200, .after = 1100 };
+	struct peer_round b = a;
+	snprintf(b.tool, sizeof b.tool, "lmbench-bw_unix");
+	snprintf(b.transport, sizeof b.transport, "socketpair");
+	b.before = b.after = 900;
+	assert_int_equal(run_add_peer_round(run, &a), 0);
+	assert_int_equal(run_add_peer_round(run, &b), 0);
+	run_finish(run);
+	char *text = text_of(run, false);
+	assert_non_null(strstr(text, "ipclab's unchecked stream moves at least as much as bw_* in 1 "
+				     "of 2 cases"));
+	free(text);
+	run_free(run);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -811,6 +871,7 @@ int main(void)
 		cmocka_unit_test(test_stats_modes),
 		cmocka_unit_test(test_modes_finding),
 		cmocka_unit_test(test_price_beyond_the_noise),
+		cmocka_unit_test(test_bandwidth_peer_count),
 		cmocka_unit_test(test_latency_table_ranges),
 		cmocka_unit_test(test_latency_figure_interval),
 		cmocka_unit_test_setup_teardown(test_all_csv_interval_columns, test_env_setup,
