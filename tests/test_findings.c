@@ -858,6 +858,54 @@ static void test_bandwidth_peer_count(void **state)
 	run_free(run);
 }
 
+static void add_target(struct run *run, const char *t, const char *mode, double per_s)
+{
+	struct result_row r = { .kind = "load", .transport = t, .mode = mode, .size = 16,
+				.count = 1000, .clients = 50, .pin = "none", .note = "",
+				.msgs_per_s = per_s, .lat_us = { .p50 = 100 } };
+	assert_int_equal(run_add_target_row(run, &r), 0);
+}
+
+/* epoll against redis by turns: a ratio with its interval where the runs
+ * are apart, "tied" where they overlap, nothing without both. */
+static void test_scaling_finding_intervals(void **state)
+{
+	(void)state;
+	struct run *run = run_new();
+	static const double ep[] = { 40000, 50000, 45000 }, rd[] = { 20000, 21000, 22000 };
+	static const double tcp_ep[] = { 30000, 31000, 32000 };
+	for (size_t k = 0; k < 3; k++) {
+		add_target(run, "unix_stream", "epoll", ep[k]);
+		add_target(run, "unix_stream", "redis", rd[k]);
+		add_target(run, "tcp", "epoll", tcp_ep[k]); /* no redis beside it */
+	}
+	rounds3(run, "pipe", "0,0", 10);
+	run_finish(run);
+	char *text = text_of(run, false);
+	char *line = line_with(text, "**Many clients, unix_stream:**");
+	assert_non_null(line);
+	assert_non_null(strstr(line, "the epoll server answered 45000 greetings/s (median; "
+				     "40000–50000) and redis-server 21000 PINGs/s (20000–22000): "
+				     "2.14× redis (1.82–2.50)."));
+	assert_null(strstr(text, "Many clients, tcp"));
+	free(line);
+	free(text);
+	run_free(run);
+
+	run = run_new();
+	static const double close_rd[] = { 39000, 44000, 52000 };
+	for (size_t k = 0; k < 3; k++) {
+		add_target(run, "tcp", "epoll", ep[k]);
+		add_target(run, "tcp", "redis", close_rd[k]);
+	}
+	run_finish(run);
+	text = text_of(run, false);
+	assert_non_null(strstr(text, "redis-server 44000 PINGs/s (39000–52000): tied within the "
+				     "noise (1.02×, the runs overlap)."));
+	free(text);
+	run_free(run);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -872,6 +920,7 @@ int main(void)
 		cmocka_unit_test(test_modes_finding),
 		cmocka_unit_test(test_price_beyond_the_noise),
 		cmocka_unit_test(test_bandwidth_peer_count),
+		cmocka_unit_test(test_scaling_finding_intervals),
 		cmocka_unit_test(test_latency_table_ranges),
 		cmocka_unit_test(test_latency_figure_interval),
 		cmocka_unit_test_setup_teardown(test_all_csv_interval_columns, test_env_setup,
