@@ -685,7 +685,8 @@ static void scaling_finding(const struct run *run, FILE *out)
 		else if (no > 1 && nr > 1)
 			fprintf(out, "tied within the noise (%.2f×, the runs overlap).", a / b);
 		else
-			fprintf(out, "%.2f× redis in one run each, no interval.", a / b);
+			fprintf(out, "%.2f× redis, with no interval (a single run of one of them).",
+				a / b);
 		fputs("  Why: both are one thread around one epoll_wait(); the rest is the work "
 		      "per request.\n", out);
 	}

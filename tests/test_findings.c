@@ -904,6 +904,17 @@ static void test_scaling_finding_intervals(void **state)
 				     "noise (1.02×, the runs overlap)."));
 	free(text);
 	run_free(run);
+
+	/* One run of epoll: no interval, however far apart the figures. */
+	run = run_new();
+	add_target(run, "tcp", "epoll", 90000);
+	for (size_t k = 0; k < 3; k++)
+		add_target(run, "tcp", "redis", rd[k]);
+	run_finish(run);
+	text = text_of(run, false);
+	assert_non_null(strstr(text, "4.29× redis, with no interval (a single run of one of them)."));
+	free(text);
+	run_free(run);
 }
 
 int main(void)
