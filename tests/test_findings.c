@@ -915,6 +915,17 @@ static void test_scaling_finding_intervals(void **state)
 	assert_non_null(strstr(text, "4.29× redis, with no interval (a single run of one of them)."));
 	free(text);
 	run_free(run);
+
+	/* One run of redis: the same. */
+	run = run_new();
+	for (size_t k = 0; k < 3; k++)
+		add_target(run, "tcp", "epoll", ep[k]);
+	add_target(run, "tcp", "redis", 10000);
+	run_finish(run);
+	text = text_of(run, false);
+	assert_non_null(strstr(text, "4.50× redis, with no interval (a single run of one of them)."));
+	free(text);
+	run_free(run);
 }
 
 int main(void)
