@@ -383,8 +383,9 @@ static void moved_list(FILE *out, const struct moved *m, size_t n)
 static void placement_finding(const struct run *run, FILE *out)
 {
 	const char *T[MAXT];
-	size_t nt = transports(T), nup = 0, ndown = 0, nsame = 0;
+	size_t nt = transports(T), nup = 0, ndown = 0, nsame = 0, ntwo = 0;
 	struct moved up[MAXT], down[MAXT], same[MAXT];
+	const char *two[MAXT];
 	bool points = false;
 
 	if (!run->same[0] || !run->cross[0])
@@ -394,6 +395,10 @@ static void placement_finding(const struct run *run, FILE *out)
 		const struct run_row *b = run_find(run, "latency", T[i], "greeting", run->cross, 0);
 		if (!a || !b || !(a->r.lat_us.p50 > 0) || !(b->r.lat_us.p50 > 0))
 			continue;
+		if (note_has(a, "TWO-LEVEL") || note_has(b, "TWO-LEVEL")) {
+			two[ntwo++] = T[i];
+			continue;
+		}
 		struct figure fa = run_row_figure(a), fb = run_row_figure(b);
 		struct moved m = { .t = T[i], .interval = has_interval(&fa) && has_interval(&fb) };
 		ratio_of(&fb, &fa, &m.r, &m.lo, &m.hi);
@@ -424,6 +429,9 @@ static void placement_finding(const struct run *run, FILE *out)
 		moved_list(out, same, nsame);
 	}
 	fputc('.', out);
+	for (size_t i = 0; i < ntwo; i++)
+		fprintf(out, "%s%s%s", i ? ", " : "  Left out, a run on two levels at either "
+			"placement (TWO-LEVEL): ", two[i], i + 1 == ntwo ? "." : "");
 	if (nup)
 		fputs("  Why (the longer ones): on one CPU a blocking read hands the CPU straight to "
 		      "the other process; across CPUs the sleeping process must be woken on its own "

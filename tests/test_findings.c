@@ -484,6 +484,8 @@ static void test_shm_faster_across_cpus(void **state)
 	add_lat(run, "tcp", "0,1", 9, "");
 	add_lat(run, "tcp", "0,1", 10, "");
 	add_lat(run, "tcp", "0,1", 11.5, "");
+	rounds3(run, "udp", "0,0", 10);
+	add_lat(run, "udp", "0,1", 30, "TWO-LEVEL levels=20/40us high=50%");
 	run_finish(run);
 	char *text = text_of(run, false);
 	char *line = line_with(text, "**Placement:**");
@@ -500,6 +502,10 @@ static void test_shm_faster_across_cpus(void **state)
 	assert_non_null(strstr(shorter, "shorter for shm ×0.5 (0.49–0.51);"));
 	assert_non_null(strstr(same, "no change beyond the noise for tcp ×1 (0.89–1.2)."));
 	assert_non_null(strstr(line, "Why (the longer ones)"));
+	/* A row on two levels gives no ratio: named, left out. */
+	assert_non_null(strstr(line, "Left out, a run on two levels at either placement "
+				     "(TWO-LEVEL): udp."));
+	assert_null(strstr(line, "udp ×"));
 	free(line);
 	free(text);
 	run_free(run);
