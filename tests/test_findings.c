@@ -934,6 +934,48 @@ static void test_scaling_finding_intervals(void **state)
 	run_free(run);
 }
 
+/* The flagged rows: counted per cause and kind against all of that kind,
+ * named, and said once per cause at the end of the run's output. */
+static void test_flagged_rows_and_warnings(void **state)
+{
+	ENV;
+	struct run *run = run_new();
+	assert_int_equal(run_set_env(run, "date", "2026-01-02T03:04:05Z"), 0);
+	add_lat(run, "pipe", "0,0", 10, "HIGH-SPREAD");
+	add_lat(run, "fifo", "0,1", 10, "TWO-LEVEL levels=8/12us high=40%");
+	add_lat(run, "tcp", "none", 10, "UNPINNED");     /* asked for: no flag */
+	add_lat(run, "udp", "0,0", 10, "UNPINNED HIGH-SPREAD"); /* pinned, yet not */
+	struct result_row lossy = { .kind = "throughput", .transport = "udp", .mode = "",
+				    .size = 1024, .count = 100, .clients = 1, .pin = "0,1",
+				    .note = "LOSSY", .mb_per_s = 50, .lost = 10 };
+	assert_int_equal(run_add_row(run, &lossy), 0);
+	add_tp(run, "udp", 1024, "0,1", 60, true); /* UNVERIFIED asked for: no flag */
+	run_finish(run);
+	char *text = text_of(run, true);
+	assert_non_null(strstr(text, "| HIGH-SPREAD | latency | 2 of 4 | pipe greeting 0,0, udp "
+				     "greeting 0,0 |"));
+	assert_non_null(strstr(text, "| TWO-LEVEL | latency | 1 of 4 | fifo greeting 0,1 |"));
+	assert_non_null(strstr(text, "| LOSSY | throughput | 1 of 2 | udp 0,1 |"));
+	assert_non_null(strstr(text, "| UNPINNED | latency | 1 of 4 | udp greeting 0,0 |"));
+	assert_null(strstr(text, "UNVERIFIED |"));
+	free(text);
+
+	char *warn = NULL;
+	size_t wl = 0;
+	FILE *w = open_memstream(&warn, &wl);
+	struct ipc_error e = { 0 };
+	if (run_write(run, env->dir, w, &e) < 0)
+		fail_msg("run_write: %s", e.msg);
+	fclose(w);
+	assert_non_null(strstr(warn, "bench: warning: 2 results HIGH-SPREAD: p99 over 3× p50"));
+	assert_non_null(strstr(warn, "bench: warning: 1 result TWO-LEVEL: two speeds in one run"));
+	assert_non_null(strstr(warn, "bench: warning: 1 result LOSSY:"));
+	assert_non_null(strstr(warn, "bench: warning: 1 result UNPINNED:"));
+	free(warn);
+	run_free(run);
+	empty_dir(env->dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -949,6 +991,8 @@ int main(void)
 		cmocka_unit_test(test_price_beyond_the_noise),
 		cmocka_unit_test(test_bandwidth_peer_count),
 		cmocka_unit_test(test_scaling_finding_intervals),
+		cmocka_unit_test_setup_teardown(test_flagged_rows_and_warnings, test_env_setup,
+						test_env_teardown),
 		cmocka_unit_test(test_latency_table_ranges),
 		cmocka_unit_test(test_latency_figure_interval),
 		cmocka_unit_test_setup_teardown(test_all_csv_interval_columns, test_env_setup,
