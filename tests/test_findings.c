@@ -11,6 +11,7 @@
  */
 #include "support.h"
 
+#include <dirent.h>
 #include <ftw.h>
 #include <math.h>
 #include <stdio.h>
@@ -976,6 +977,44 @@ static void test_flagged_rows_and_warnings(void **state)
 	empty_dir(env->dir);
 }
 
+/* Every plot table that cannot be written fails the report, naming the
+ * table: tried for each table a real quick run's report writes (the
+ * fixture's), with a directory standing where the file should go. */
+static void test_plot_table_write_errors(void **state)
+{
+	ENV;
+	const char *src = getenv("IPCLAB_SOURCE_DIR");
+	char in[IPC_PATH_MAX], expected[IPC_PATH_MAX];
+	snprintf(in, sizeof in, "%s%stests/fixtures/quick-run/in", src ? src : "", src ? "/" : "");
+	snprintf(expected, sizeof expected, "%s%stests/fixtures/quick-run/expected/plots/data",
+		 src ? src : "", src ? "/" : "");
+	struct run *run = run_new();
+	struct ipc_error e = { 0 };
+	if (run_load_dir(run, in, &e) < 0)
+		fail_msg("run_load_dir %s: %s (run from the source tree, or set IPCLAB_SOURCE_DIR)",
+			 in, e.msg);
+	DIR *d = opendir(expected);
+	assert_non_null(d);
+	size_t tried = 0;
+	for (struct dirent *de; (de = readdir(d));) {
+		if (de->d_name[0] == '.')
+			continue;
+		char blocker[IPC_PATH_MAX + 512];
+		snprintf(blocker, sizeof blocker, "%s/%s", env->dir, de->d_name);
+		assert_int_equal(mkdir(blocker, 0700), 0);
+		memset(&e, 0, sizeof e);
+		if (run_plot_data(run, env->dir, &e) != -1)
+			fail_msg("%s: a table that cannot be written, yet no failure", de->d_name);
+		if (!strstr(e.msg, de->d_name))
+			fail_msg("%s: the failure does not name it: %s", de->d_name, e.msg);
+		empty_dir(env->dir);
+		tried++;
+	}
+	closedir(d);
+	assert_true(tried > 10);
+	run_free(run);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -992,6 +1031,8 @@ int main(void)
 		cmocka_unit_test(test_bandwidth_peer_count),
 		cmocka_unit_test(test_scaling_finding_intervals),
 		cmocka_unit_test_setup_teardown(test_flagged_rows_and_warnings, test_env_setup,
+						test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_plot_table_write_errors, test_env_setup,
 						test_env_teardown),
 		cmocka_unit_test(test_latency_table_ranges),
 		cmocka_unit_test(test_latency_figure_interval),
