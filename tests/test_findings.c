@@ -1015,6 +1015,59 @@ static void test_plot_table_write_errors(void **state)
 	run_free(run);
 }
 
+/* The plan measures latency in rounds: every row of the step once a round
+ * (its files named by round), the round trips of one long run cut among
+ * them; pauses and the ping-pong once. */
+static void plan_rounds(struct test_env *env, bool quick, unsigned rounds, unsigned long count)
+{
+	static char out[1 << 20];
+	char err[4096];
+	int rc = quick ? test_run_cli(env, NULL, out, sizeof out, err, sizeof err, "bench", "plan",
+				      "latency", env->dir, "--quick", NULL)
+		       : test_run_cli(env, NULL, out, sizeof out, err, sizeof err, "bench", "plan",
+				      "latency", env->dir, NULL);
+	if (rc != 0)
+		fail_msg("bench plan latency: %d: %s", rc, err);
+	char want_count[48];
+	snprintf(want_count, sizeof want_count, "\t--count\t%lu\t", count);
+	size_t per_round[6] = { 0 }, pingpong = 0, once = 0;
+	char *save = NULL;
+	for (char *line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "run\tlatency/", 12))
+			continue;
+		char *dot = strstr(line, ".r");
+		if (strstr(line, "pingpong")) {
+			pingpong++;
+			continue;
+		}
+		if (!dot) {
+			once++;
+			continue;
+		}
+		unsigned r = (unsigned)atoi(dot + 2);
+		assert_true(r >= 1 && r <= rounds);
+		per_round[r]++;
+		assert_non_null(strstr(line, want_count));
+		/* Its samples named by the same round. */
+		char samples[64];
+		snprintf(samples, sizeof samples, ".r%u.txt", r);
+		assert_non_null(strstr(line, samples));
+	}
+	assert_int_equal(once, 0);
+	assert_true(pingpong >= 1);
+	assert_true(per_round[1] > 0);
+	for (unsigned r = 2; r <= rounds; r++)
+		assert_int_equal(per_round[r], per_round[1]);
+	assert_int_equal(per_round[rounds < 5 ? rounds + 1 : 5], rounds < 5 ? 0 : per_round[1]);
+}
+
+static void test_plan_latency_rounds(void **state)
+{
+	ENV;
+	plan_rounds(env, true, 3, 2000 / 3);
+	plan_rounds(env, false, 5, 50000 / 5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1033,6 +1086,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_flagged_rows_and_warnings, test_env_setup,
 						test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_plot_table_write_errors, test_env_setup,
+						test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_plan_latency_rounds, test_env_setup,
 						test_env_teardown),
 		cmocka_unit_test(test_latency_table_ranges),
 		cmocka_unit_test(test_latency_figure_interval),
