@@ -622,6 +622,11 @@ static void test_price_beyond_the_noise(void **state)
 		add_tp(run, "pipe", 65536, "0,1", pipe_c[r], false);
 		add_tp(run, "pipe", 65536, "0,1", pipe_u[r], true);
 	}
+	/* Two rounds are enough for an interval. */
+	for (size_t r = 0; r < 2; r++) {
+		add_tp(run, "tcp", 65536, "0,1", pipe_c[2 * r], false);
+		add_tp(run, "tcp", 65536, "0,1", pipe_u[2 * r], true);
+	}
 	run_finish(run);
 	char *text = text_of(run, true);
 	char *pipe = line_with(text, "| pipe | – | – | 105 |");
@@ -633,6 +638,11 @@ static void test_price_beyond_the_noise(void **state)
 	/* 1 - 105/210; 1 - 110/200 to 1 - 100/220. */
 	assert_non_null(strstr(pipe, "| 210 | 50 % (45–55 %) | 100–110 (3) | 200–220 (3) |"));
 	assert_non_null(strstr(fifo, "| none beyond the noise (-294 to 21 %) |"));
+	/* tcp: 1 - 100/200; 1 - 110/200 to 1 - 100/220. */
+	char *tcp = line_with(text, "| tcp | – | – | 100 |");
+	assert_non_null(tcp);
+	assert_non_null(strstr(tcp, "| 200 | 50 % (45–55 %) | 100–110 (2) | 200–220 (2) |"));
+	free(tcp);
 	assert_non_null(strstr(ud, "| none beyond the noise (-149 to 89 %) |"));
 	free(pipe);
 	free(fifo);
