@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "analysis.h"
 #include "layout.h"
@@ -1078,6 +1079,44 @@ static void test_plan_latency_rounds(void **state)
 	plan_rounds(env, false, 5, 50000 / 5);
 }
 
+/* What the reader left out heads the summary, a list closed by a blank
+ * line before the findings. */
+static void test_left_out_list(void **state)
+{
+	(void)state;
+	struct run *run = run_new();
+	rounds3(run, "pipe", "0,0", 10);
+	run_problem(run, "latency/x.csv line 2: p50 is 0: row left out");
+	run_finish(run);
+	char *text = text_of(run, true);
+	assert_non_null(strstr(text, "## Left out\n\n1 file, row or figure of this run could not "
+				     "be used and is left out; the findings and tables that needed "
+				     "it are missing:\n\n- latency/x.csv line 2: p50 is 0: row left "
+				     "out\n\n## Findings"));
+	free(text);
+	run_free(run);
+}
+
+/* A summary that cannot be written whole is a failure, not a short file:
+ * summary.md is a link to /dev/full, whose writes fail at the flush. */
+static void test_report_write_failure(void **state)
+{
+	ENV;
+	if (access("/dev/full", W_OK) != 0)
+		skip();
+	char path[IPC_PATH_MAX + 64];
+	snprintf(path, sizeof path, "%s/summary.md", env->dir);
+	assert_int_equal(symlink("/dev/full", path), 0);
+	struct run *run = run_new();
+	rounds3(run, "pipe", "0,0", 10);
+	run_finish(run);
+	struct ipc_error e = { 0 };
+	assert_int_equal(run_write(run, env->dir, NULL, &e), -1);
+	assert_non_null(strstr(e.msg, "summary.md"));
+	run_free(run);
+	empty_dir(env->dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1098,6 +1137,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_plot_table_write_errors, test_env_setup,
 						test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_plan_latency_rounds, test_env_setup,
+						test_env_teardown),
+		cmocka_unit_test(test_left_out_list),
+		cmocka_unit_test_setup_teardown(test_report_write_failure, test_env_setup,
 						test_env_teardown),
 		cmocka_unit_test(test_latency_table_ranges),
 		cmocka_unit_test(test_latency_figure_interval),
