@@ -647,11 +647,9 @@ static int all_csv(const struct run *run, const struct env_record *env, FILE *f)
 	}
 	size_t row = 0;
 	bool header = false;
-	for (char *line = text, *nl; *line; line = nl + 1) {
-		nl = strchr(line, '\n');
-		if (!nl)
-			nl = line + strlen(line);
-		fwrite(line, 1, (size_t)(nl - line), f);
+	for (char *line = text; *line;) {
+		size_t len = strcspn(line, "\n");
+		fwrite(line, 1, len, f);
 		if (line[0] != '#' && !header) {
 			fprintf(f, ",%s", interval_header);
 			header = true;
@@ -659,8 +657,7 @@ static int all_csv(const struct run *run, const struct env_record *env, FILE *f)
 			interval_fields(f, &run->rows[row++]);
 		}
 		fputc('\n', f);
-		if (!*nl)
-			break;
+		line += len + (line[len] == '\n');
 	}
 	free(text);
 	return 0;

@@ -962,6 +962,8 @@ static void test_flagged_rows_and_warnings(void **state)
 				    .note = "LOSSY", .mb_per_s = 50, .lost = 10 };
 	assert_int_equal(run_add_row(run, &lossy), 0);
 	add_tp(run, "udp", 1024, "0,1", 60, true); /* UNVERIFIED asked for: no flag */
+	assert_int_equal(run_add_steal(run, "latency", 5.5), 0);
+	assert_int_equal(run_add_steal(run, "throughput", 5.0), 0); /* not over 5 % */
 	run_finish(run);
 	char *text = text_of(run, true);
 	assert_non_null(strstr(text, "| HIGH-SPREAD | latency | 2 of 4 | pipe greeting 0,0, udp "
@@ -983,6 +985,8 @@ static void test_flagged_rows_and_warnings(void **state)
 	assert_non_null(strstr(warn, "bench: warning: 1 result TWO-LEVEL: two speeds in one run"));
 	assert_non_null(strstr(warn, "bench: warning: 1 result LOSSY:"));
 	assert_non_null(strstr(warn, "bench: warning: 1 result UNPINNED:"));
+	assert_non_null(strstr(warn, "bench: warning: step latency: the hypervisor took 5.5 %"));
+	assert_null(strstr(warn, "step throughput"));
 	free(warn);
 	run_free(run);
 	empty_dir(env->dir);
