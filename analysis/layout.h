@@ -6,8 +6,9 @@
  * a file's name is decided here and nowhere else.
  *
  *   env.csv env.txt steal.tsv          the machine; CPU time stolen per step
- *   latency/T_MODE_PIN.csv             one result row (MODE: greeting, echo)
- *   samples/latency_T_MODE_PIN.txt     its round trips (µs), one a line
+ *   latency/T_MODE_PIN[.rR].csv        one result row (MODE: greeting, echo),
+ *                                      per round R where measured in rounds
+ *   samples/latency_T_MODE_PIN[.rR].txt its round trips (µs), one a line
  *   throughput/T_SIZE_PIN[_unchecked].rR.csv   one row per round
  *   connect/T.csv, samples/connect_T.txt
  *   process/NAME.csv                   hyperfine's runs of one command, pooled
@@ -28,8 +29,8 @@ enum layout_kind {
 	LF_STEAL,             /* steal.tsv */
 	LF_ROUNDS,            /* peers/rounds.tsv */
 	LF_PAUSES,            /* machine/pauses_cpuN.csv (cpu) */
-	LF_LATENCY,           /* latency/T_MODE_PIN.csv (transport, mode or NULL, pin) */
-	LF_LATENCY_SAMPLES,   /* samples/latency_T_MODE_PIN.txt */
+	LF_LATENCY,           /* latency/T_MODE_PIN[.rR].csv (transport, mode or NULL, pin, round) */
+	LF_LATENCY_SAMPLES,   /* samples/latency_T_MODE_PIN[.rR].txt */
 	LF_THROUGHPUT,        /* throughput/T_SIZE_PIN[_unchecked].rR.csv */
 	LF_CONNECT,           /* connect/T.csv */
 	LF_CONNECT_SAMPLES,   /* samples/connect_T.txt */

@@ -519,6 +519,55 @@ static int read_samples(struct run *run, int dirfd, const char *rel, double **v,
 	return rc;
 }
 
+/* The round trips of one latency row, every round of it: the file of a row
+ * measured once, then rounds 1, 2, ... until one is missing (the rounds
+ * are one measurement, cut so that a burst of noise spoils one round; the
+ * CDF and the pauses want all of its round trips).  0 with *v and *n; 1
+ * when there is none; -1 for a lack of memory. */
+static int read_latency_samples(struct run *run, int dirfd, struct layout_file f, double **v,
+				size_t *n)
+{
+	char rel[4096];
+	size_t cap = 0;
+	bool any = false;
+	*v = NULL;
+	*n = 0;
+	for (f.round = 0;; f.round++) {
+		double *part;
+		size_t np;
+		if (layout_path(rel, sizeof rel, &f) < 0)
+			break;
+		int rc = read_samples(run, dirfd, rel, &part, &np);
+		if (rc < 0) {
+			free(*v);
+			*v = NULL;
+			return -1;
+		}
+		if (rc > 0 && f.round > 0)
+			break;
+		if (rc > 0)
+			continue;
+		any = true;
+		if (*n + np > cap) {
+			size_t ncap = (*n + np) * 2;
+			double *bigger = realloc(*v, (ncap ? ncap : 1) * sizeof *bigger);
+			if (!bigger) {
+				free(part);
+				free(*v);
+				*v = NULL;
+				return -1;
+			}
+			*v = bigger;
+			cap = ncap;
+		}
+		if (np)
+			memcpy(*v + *n, part, np * sizeof *part);
+		*n += np;
+		free(part);
+	}
+	return any ? 0 : 1;
+}
+
 /* ---- peers/rounds.tsv ------------------------------------------------------- */
 
 static double stat_of(const struct result_row *r, const char *stat)
@@ -907,7 +956,6 @@ static int read_run_samples(struct run *run, int dirfd)
 	const char *T[32];
 	size_t nt = run_transports(T, 32);
 	const char *where[2] = { "same", "cross" }, *pins[2] = { run->same, run->cross };
-	char rel[4096];
 
 	for (size_t i = 0; i < nt; i++)
 		for (size_t j = 0; j < 2; j++) {
@@ -915,9 +963,9 @@ static int read_run_samples(struct run *run, int dirfd)
 						 .mode = "greeting", .pin = pins[j] };
 			double *v;
 			size_t n;
-			if (!*pins[j] || layout_path(rel, sizeof rel, &f) < 0)
+			if (!*pins[j])
 				continue;
-			int rc = read_samples(run, dirfd, rel, &v, &n);
+			int rc = read_latency_samples(run, dirfd, f, &v, &n);
 			if (rc < 0)
 				return -1;
 			if (rc == 0 && run_add_samples(run, where[j], T[i], v, n) < 0)
@@ -931,9 +979,9 @@ static int read_run_samples(struct run *run, int dirfd)
 					 .mode = "echo", .pin = pin };
 		double *v;
 		size_t n;
-		if (!(p->p50_us > 0) || layout_path(rel, sizeof rel, &f) < 0)
+		if (!(p->p50_us > 0))
 			continue;
-		int rc = read_samples(run, dirfd, rel, &v, &n);
+		int rc = read_latency_samples(run, dirfd, f, &v, &n);
 		if (rc < 0)
 			return -1;
 		if (rc > 0)
