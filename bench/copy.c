@@ -68,10 +68,13 @@ struct zc_receive {
 };
 
 #define RING_PIECE (256u << 10) /* in place: bytes checked before they are given back */
+#define READ_PIECE (128u << 10) /* vmsplice's reader: bytes per read(), checked while
+				 * they are in the cache (a 1 MiB read into a 1 MiB
+				 * buffer has evicted its start before the check) */
 
 bool bench_copy_own_receiver(enum copy_rung rung)
 {
-	return rung == COPY_SPLICE || rung == COPY_SPLICE_HUGE ||
+	return rung == COPY_VMSPLICE || rung == COPY_SPLICE || rung == COPY_SPLICE_HUGE ||
 	       rung == COPY_SPLICE_SPIN || rung == COPY_ZC || rung == COPY_PEEK ||
 	       rung == COPY_INPLACE;
 }
@@ -322,6 +325,41 @@ static int receive_splice(const struct bench_copy_plan *cp, int fd, struct bench
 	rc = spin ? set_nonblocking(fd, false, e) : 0;
 out:
 	close(null);
+	return rc;
+}
+
+/* The reader of vmsplice: read() in pieces of READ_PIECE into one buffer,
+ * each checked at once, while the bytes just copied are still in the
+ * cache. */
+static int receive_read(const struct bench_copy_plan *cp, int fd, struct bench_stream_check *v,
+			struct ipc_error *e)
+{
+	const unsigned long long total = cp->messages * cp->size;
+	unsigned char *buf = bench_alloc_pages(READ_PIECE);
+	int rc = -1;
+
+	if (!buf)
+		return ipc_fail(e, IPC_SYSTEM, ENOMEM, "%u bytes for the receive buffer", READ_PIECE);
+	while (v->offset < total) {
+		size_t want = total - v->offset < READ_PIECE ? (size_t)(total - v->offset)
+							     : READ_PIECE;
+		ssize_t n = read(fd, buf, want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			ipc_fail(e, n < 0 ? IPC_SYSTEM : IPC_PROTOCOL, n < 0 ? errno : 0,
+				 "%s receiver: read after %llu of %llu bytes%s", cp->name, v->offset,
+				 total, n < 0 ? "" : ": the sender hung up");
+			goto out;
+		}
+		if (!cp->verify)
+			bench_stream_skip(v, (size_t)n);
+		else if (bench_stream_check(v, buf, (size_t)n, e) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(buf);
 	return rc;
 }
 
@@ -671,6 +709,8 @@ int bench_copy_receive(const struct bench_copy_plan *cp, int fd, struct bench_st
 {
 	if (cp->rung == COPY_ZC)
 		return receive_zerocopy(cp, fd, v, st, e);
+	if (cp->rung == COPY_VMSPLICE)
+		return receive_read(cp, fd, v, e);
 	if (bench_copy_own_receiver(cp->rung))
 		return receive_splice(cp, fd, v, e);
 	return ipc_fail(e, IPC_USAGE, 0, "--copy %s has no receiver of its own",
