@@ -27,7 +27,8 @@
  * (head, and the bytes beside it: shm.h), one way, and nothing else.
  *   - The producer does not fetch tail per send: it remembers the last tail
  *     it saw (m->tail_seen, which can only be behind) and looks again only
- *     when that says the ring is too full.
+ *     when that says the ring is too full.  Its own head it keeps too
+ *     (m->head_mine): never read back from the memory the peer shares.
  *   - The consumer does not store tail per small read: it counts them
  *     (m->unpublished) and stores tail once SHM_LAZY_TAIL bytes are taken,
  *     before it sleeps, waits for room, or closes, and before it spins
@@ -246,7 +247,7 @@ static ssize_t wait_room(struct ipc_conn *c, size_t need, struct ipc_error *e)
 {
 	struct shm_conn *m = c->priv;
 	struct shm_ring *r = m->out;
-	uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+	uint64_t head = m->head_mine;
 	uint64_t tail = m->tail_seen;
 
 	/* What we remember of tail is behind, never ahead: when it leaves
@@ -311,6 +312,7 @@ static void put_small(struct shm_ring *r, uint64_t new_head, const void *src, si
 static void publish(struct shm_conn *m, uint64_t new_head)
 {
 	struct shm_ring *r = m->out;
+	m->head_mine = new_head;
 	atomic_store_explicit(&r->head, new_head, memory_order_release);
 	/* FENCE (data, producer): orders our store of head above before our
 	 * load of reader_waiting below; pairs with the consumer's fence after
@@ -324,7 +326,7 @@ ssize_t shm_ring_reserve(struct ipc_conn *c, size_t len, void **at, struct ipc_e
 {
 	struct shm_conn *m = c->priv;
 	struct shm_ring *r = m->out;
-	size_t pos = (size_t)(atomic_load_explicit(&r->head, memory_order_relaxed) & SHM_MASK);
+	size_t pos = (size_t)(m->head_mine & SHM_MASK);
 
 	m->reserved = 0;
 	if (len == 0 || len > SHM_RING - pos)
@@ -344,7 +346,7 @@ static int commit(struct ipc_conn *c, size_t len, struct ipc_error *e)
 {
 	struct shm_conn *m = c->priv;
 	struct shm_ring *r = m->out;
-	uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+	uint64_t head = m->head_mine;
 
 	if (len > m->reserved)
 		return ipc_fail(e, IPC_USAGE, 0, "shm %s: commit of %zu bytes, %zu were reserved",
@@ -381,8 +383,7 @@ ssize_t shm_ring_send(struct ipc_conn *c, const void *buf, size_t len, struct ip
 	size_t n = len < (size_t)room ? len : (size_t)room;
 	size_t done = 0;
 	while (done < n) {
-		size_t pos = (size_t)(atomic_load_explicit(&m->out->head, memory_order_relaxed) &
-				      SHM_MASK);
+		size_t pos = (size_t)(m->head_mine & SHM_MASK);
 		size_t k = n - done < SHM_CHUNK ? n - done : SHM_CHUNK;
 		if (k > SHM_RING - pos)
 			k = SHM_RING - pos; /* to the ring's end; the rest from its start */
