@@ -68,6 +68,8 @@ struct shm_conn {
 	int wake;  /* the far end of the peer's room bell: drained to wake it */
 	bool eof;
 	uint64_t head_mine; /* out's head as we last stored it */
+	uint64_t tail_mine; /* in's tail as we last stored it */
+	bool waiting_mine;  /* in's reader_waiting as we last stored it */
 	uint64_t tail_seen; /* out's tail when we last looked: room known without
 			       fetching the consumer's line again */
 	size_t reserved;    /* in-place write: bytes reserved, not yet committed */

@@ -39,8 +39,10 @@
 struct shm_conn *shm_conn_new(void)
 {
 	struct shm_conn *m = calloc(1, sizeof *m);
-	if (m)
+	if (m) {
 		m->sock = m->arm = m->wake = -1;
+		m->waiting_mine = true; /* as the client's hand-over leaves it */
+	}
 	return m;
 }
 

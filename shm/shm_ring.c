@@ -27,8 +27,13 @@
  * (head, and the bytes beside it: shm.h), one way, and nothing else.
  *   - The producer does not fetch tail per send: it remembers the last tail
  *     it saw (m->tail_seen, which can only be behind) and looks again only
- *     when that says the ring is too full.  Its own head it keeps too
- *     (m->head_mine): never read back from the memory the peer shares.
+ *     when that says the ring is too full.
+ *   - Each side keeps its own index (and the consumer its own flag) in its
+ *     private state, never read back from the shared lines: a line the
+ *     peer keeps reading may have moved to the peer's cache (some CPUs
+ *     hand a line to the core that keeps asking for it), and reading it
+ *     back would cost a crossing per message.  The peer cannot change
+ *     them under us either.
  *   - The consumer does not store tail per small read: it counts them
  *     (m->unpublished) and stores tail once SHM_LAZY_TAIL bytes are taken,
  *     before it sleeps, waits for room, or closes, and before it spins
@@ -64,7 +69,7 @@ static ssize_t wait_data(struct ipc_conn *c, uint64_t *tail_out, uint64_t *head_
 {
 	struct shm_conn *m = c->priv;
 	struct shm_ring *r = m->in;
-	uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed) + m->unpublished;
+	uint64_t tail = m->tail_mine + m->unpublished;
 	uint64_t head = atomic_load_explicit(&r->head, memory_order_acquire);
 
 	if (m->eof)
@@ -84,8 +89,10 @@ static ssize_t wait_data(struct ipc_conn *c, uint64_t *tail_out, uint64_t *head_
 		/* Watching: the producer need not ring while we spin.  Stored
 		 * only when raised: while bytes keep coming, the line stays
 		 * clean in the producer's cache. */
-		if (atomic_load_explicit(&r->reader_waiting, memory_order_relaxed))
+		if (m->waiting_mine) {
 			atomic_store_explicit(&r->reader_waiting, 0, memory_order_relaxed);
+			m->waiting_mine = false;
+		}
 		if (!shm_spin_for_change(&r->head, head, &r->consumer_cpu, &r->producer_cpu,
 					 &m->out->consumer_cpu)) {
 			/* Going to sleep.  FENCE (data, consumer): orders our
@@ -93,6 +100,7 @@ static ssize_t wait_data(struct ipc_conn *c, uint64_t *tail_out, uint64_t *head_
 			 * just below; pairs with the producer's fence after
 			 * its store of head in publish(). */
 			atomic_store_explicit(&r->reader_waiting, 1, memory_order_seq_cst);
+			m->waiting_mine = true;
 			atomic_thread_fence(memory_order_seq_cst);
 		}
 		head = atomic_load_explicit(&r->head, memory_order_acquire);
@@ -131,6 +139,7 @@ static void give_back(struct shm_conn *m, uint64_t new_tail)
 {
 	struct shm_ring *r = m->in;
 	m->unpublished = 0;
+	m->tail_mine = new_tail;
 	atomic_store_explicit(&r->tail, new_tail, memory_order_release);
 	/* FENCE (room, consumer): orders our store of tail above before our
 	 * load of writer_waiting below; pairs with the producer's fence after
@@ -145,7 +154,7 @@ static void give_back(struct shm_conn *m, uint64_t new_tail)
 void shm_ring_flush(struct shm_conn *m)
 {
 	if (m->unpublished)
-		give_back(m, atomic_load_explicit(&m->in->tail, memory_order_relaxed) +
+		give_back(m, m->tail_mine +
 				     m->unpublished);
 }
 
@@ -200,7 +209,7 @@ int shm_ring_release(struct ipc_conn *c, size_t len, struct ipc_error *e)
 				c->peer_text, len, m->peeked);
 	m->peeked -= len;
 	if (len > 0)
-		give_back(m, atomic_load_explicit(&m->in->tail, memory_order_relaxed) +
+		give_back(m, m->tail_mine +
 				     m->unpublished + len);
 	return 0;
 }
