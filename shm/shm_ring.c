@@ -74,15 +74,14 @@ static ssize_t wait_data(struct ipc_conn *c, uint64_t *tail_out, uint64_t *head_
 
 	if (m->eof)
 		return 0;
-	/* About to wait: the producer learns what we took, now if it may be
-	 * short of room (less than half the ring, or asleep for it), else
-	 * before we sleep.  (A producer that wants more than half the ring in
-	 * one piece may so wait for our spin to end: a bounded pause, never a
-	 * lost wake-up.) */
+	/* About to wait, and the ring empty: the producer lacks only the
+	 * SHM_LAZY_TAIL bytes or fewer we took without saying so.  It learns
+	 * of them now if it sleeps for room, else before we sleep.  (A
+	 * producer that wants nearly the whole ring in one piece may so wait
+	 * for our spin to end: a bounded pause, never a lost wake-up.) */
 	if (head == tail && m->unpublished &&
-	    (head - (tail - m->unpublished) > SHM_RING / 2 ||
-	     atomic_load_explicit(&r->writer_waiting, memory_order_relaxed) ||
-	     c->ctx->wait != IPC_WAIT_SPIN))
+	    (c->ctx->wait != IPC_WAIT_SPIN ||
+	     atomic_load_explicit(&r->writer_waiting, memory_order_relaxed)))
 		shm_ring_flush(m);
 	if (head == tail && c->ctx->wait == IPC_WAIT_SPIN &&
 	    !atomic_load_explicit(&r->closed, memory_order_acquire)) {
@@ -154,8 +153,7 @@ static void give_back(struct shm_conn *m, uint64_t new_tail)
 void shm_ring_flush(struct shm_conn *m)
 {
 	if (m->unpublished)
-		give_back(m, m->tail_mine +
-				     m->unpublished);
+		give_back(m, m->tail_mine + m->unpublished);
 }
 
 /* The bytes [tail, head) from the producer's line, if its stamp says they
@@ -209,8 +207,7 @@ int shm_ring_release(struct ipc_conn *c, size_t len, struct ipc_error *e)
 				c->peer_text, len, m->peeked);
 	m->peeked -= len;
 	if (len > 0)
-		give_back(m, m->tail_mine +
-				     m->unpublished + len);
+		give_back(m, m->tail_mine + m->unpublished + len);
 	return 0;
 }
 

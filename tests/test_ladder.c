@@ -186,9 +186,9 @@ static void test_plot_data(void **state)
 	size_t n = fread(buf, 1, sizeof buf - 1, f);
 	buf[n] = '\0';
 	fclose(f);
-	assert_non_null(strstr(buf, "# pipe\n0 \"rw\" 1100.0 1000.0 1200.0 1 0.5000\n"
-				    "1 \"vmsplice\" 3300.0 3000.0 3600.0 1 0.2000\n"
-				    "2 \"splice\" 6000.0 5000.0 7000.0 0 0.1000\n\n\n"));
+	assert_non_null(strstr(buf, "# pipe\n0 \"rw\" 1100.0 1000.0 1200.0 1 0.5000 2\n"
+				    "1 \"vmsplice\" 3300.0 3000.0 3600.0 1 0.2000 1\n"
+				    "2 \"splice\" 6000.0 5000.0 7000.0 0 0.1000 0\n\n\n"));
 	unlink(path);
 	snprintf(path, sizeof path, "%s/ladder_meta.gp", dir);
 	f = fopen(path, "r");
@@ -238,9 +238,9 @@ static void test_shm_rungs(void **state)
 	buf[n] = '\0';
 	fclose(f);
 	char want[256];
-	snprintf(want, sizeof want, "# shm\n0 \"rw\" 2200.0 2000.0 2400.0 1 0.3000\n"
-		 "%d \"peek\" 3300.0 3000.0 3600.0 1 0.2000\n"
-		 "%d \"inplace\" 9900.0 9000.0 10800.0 1 0.1000\n\n\n", COPY_PEEK, COPY_INPLACE);
+	snprintf(want, sizeof want, "# shm\n0 \"rw\" 2200.0 2000.0 2400.0 1 0.3000 2\n"
+		 "%d \"peek\" 3300.0 3000.0 3600.0 1 0.2000 1\n"
+		 "%d \"inplace\" 9900.0 9000.0 10800.0 1 0.1000 0\n\n\n", COPY_PEEK, COPY_INPLACE);
 	assert_non_null(strstr(buf, want));
 	unlink(path);
 	snprintf(path, sizeof path, "%s/ladder_meta.gp", dir);
