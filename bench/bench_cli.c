@@ -135,8 +135,10 @@ static const char throughput_usage[] =
 	"  --copy RUNG    how the bytes travel, from two copies of each to none (the\n"
 	"                 row's transport reads pipe-vmsplice, tcp-zerocopy, ...):\n"
 	"%s"
-	"                 A rung applies where the transport's descriptor fits (a pipe,\n"
-	"                 or a TCP socket); with `all`, the others are skipped.\n"
+	"                 A rung applies where the transport fits (its descriptor a\n"
+	"                 pipe or a TCP socket; peek and inplace: shm's ring, in a\n"
+	"                 --size that divides its 1 MiB); with `all`, the others\n"
+	"                 are skipped.\n"
 	"                 Notes: TAGS-ONLY (the body went to /dev/null unseen: each\n"
 	"                 message's 8-byte tag checked), NO-HUGE-PAGES, ZC-COPIED=P%%\n"
 	"                 (MSG_ZEROCOPY sends the kernel copied after all: loopback\n"
@@ -649,8 +651,10 @@ static int run_transports(struct cli *cli, struct bench_cli *bc, bench_fn *fn,
 		bc->b.t = list[i];
 		if (fn(&bc->b, &r, &e) == 0)
 			report_add(&rep, &r.row);
-		else if (from_all[i] && bc->b.copy != COPY_RW && e.status == IPC_USAGE)
-			/* `all` with a rung: only the transports whose descriptor fits */
+		else if (from_all[i] && bc->b.copy != COPY_RW && e.status == IPC_USAGE &&
+			 !(copy_rungs[bc->b.copy].needs == COPY_RING && list[i]->inplace))
+			/* `all` with a rung: only the transports whose descriptor
+			 * fits (a ring's transport refusing a size says why) */
 			snprintf(skipped + strlen(skipped), sizeof skipped - strlen(skipped), "%s%s",
 				 skipped[0] ? ", " : "", list[i]->name);
 		else
@@ -658,9 +662,8 @@ static int run_transports(struct cli *cli, struct bench_cli *bc, bench_fn *fn,
 	}
 	report_end(&rep);
 	if (skipped[0])
-		fprintf(stderr, "ipclab bench %s: --copy %s needs a %s: skipped %s\n", bc->sub,
-			copy_rungs[bc->b.copy].name,
-			copy_rungs[bc->b.copy].needs == COPY_PIPE ? "pipe" : "TCP socket",
+		fprintf(stderr, "ipclab bench %s: --copy %s needs %s: skipped %s\n", bc->sub,
+			copy_rungs[bc->b.copy].name, copy_needs_text(copy_rungs[bc->b.copy].needs),
 			skipped);
 	if (ferror(stdout) || fflush(stdout) != 0) {
 		fprintf(stderr, "ipclab bench: write the results to stdout: %s\n", strerror(errno));
