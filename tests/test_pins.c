@@ -1,0 +1,110 @@
+/*
+ * test_pins.c - behaviours at the edges of the transports, seen from
+ * outside (the command line, the bytes, the errors a caller gets), that
+ * planted bugs (`make mutate`) showed no other test pinned down:
+ *
+ * - mqueue: the longest queue name the error's hint allows is served and
+ *   greeted; one character more is refused with that hint.
+ * - udp: a client's datagram too large for UDP is refused as too large,
+ *   saying the limit (not taken for "no server").
+ */
+#include "support.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define ENV struct test_env *env = *state
+
+extern const struct ipc_transport udp_transport;
+
+/* "/" and `len` - 1 more characters, made from the test's directory name
+ * (queues are global: others' suites run beside this one). */
+static void queue_name(const struct test_env *env, char *out, size_t len)
+{
+	const char *base = strrchr(env->dir, '/') + 1;
+	size_t blen = strlen(base);
+	out[0] = '/';
+	for (size_t i = 1; i < len; i++)
+		out[i] = i - 1 < blen ? base[i - 1] : 'q';
+	out[len] = '\0';
+}
+
+static void test_mqueue_longest_name(void **state)
+{
+	ENV;
+	char name[NAME_MAX + 2], out[4096], err[4096], rest[8192];
+	char hint[64];
+	test_deadline(20, "a server and a client of bin/ipclab under ASan");
+	/* What the refusal says the limit is. */
+	queue_name(env, name, 250);
+	assert_int_equal(test_run_cli(env, NULL, out, sizeof out, err, sizeof err, "serve",
+				      "mqueue", "--address", name, NULL), 2);
+	assert_non_null(strstr(err, "is not a queue name"));
+	const char *up = strstr(err, "up to ");
+	assert_non_null(up);
+	int more = atoi(up + strlen("up to "));
+	assert_true(more > 8 && more < NAME_MAX);
+	snprintf(hint, sizeof hint, "up to %d more characters", more);
+	assert_non_null(strstr(err, hint));
+
+	/* One more than that: refused, saying so. */
+	queue_name(env, name, (size_t)more + 2);
+	assert_int_equal(test_run_cli(env, NULL, out, sizeof out, err, sizeof err, "serve",
+				      "mqueue", "--address", name, NULL), 2);
+	assert_non_null(strstr(err, hint));
+
+	/* Exactly that: served and greeted. */
+	queue_name(env, name, (size_t)more + 1);
+	struct test_bg bg;
+	const char *args[] = { "mqueue", "--address", name, NULL };
+	test_bg_start(env, &bg, args, 0);
+	int status = test_run_cli(env, NULL, out, sizeof out, err, sizeof err, "greet", "mqueue",
+				  "--address", name, "longest", NULL);
+	int stopped = test_bg_stop(&bg, rest, sizeof rest);
+	if (status != 0)
+		fail_msg("greet over a queue named with %d characters after '/': exit %d: %s", more,
+			 status, err);
+	assert_non_null(strstr(out, "Hello, longest"));
+	assert_int_equal(stopped, 0);
+}
+
+static void test_udp_oversized_datagram_refused(void **state)
+{
+	ENV;
+	const struct ipc_transport *t = &udp_transport;
+	struct ipc_server s;
+	struct server_child child;
+	struct ipc_conn c;
+	struct ipc_error e = { 0 };
+	size_t too_big = t->max_message + 1;
+	char *buf = calloc(1, too_big), limit[32];
+
+	assert_non_null(buf);
+	test_server_start(env, t, NULL, -1, &s, &child);
+	test_connect(env, t, &s, &c);
+	ssize_t n = t->send(&c, buf, too_big, &e);
+	t->close(&c);
+	test_server_stop(&child);
+	free(buf);
+	assert_true(n < 0 && n != IPC_WOULD_BLOCK);
+	if (e.status != IPC_USAGE || e.sys_errno != EMSGSIZE)
+		fail_msg("a %zu-byte datagram: status %d, errno %d: %s (wanted a usage error, "
+			 "EMSGSIZE)", too_big, e.status, e.sys_errno, e.msg);
+	snprintf(limit, sizeof limit, "at most %zu bytes", t->max_message);
+	assert_non_null(strstr(e.msg, limit));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_mqueue_longest_name, test_env_setup,
+						test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_udp_oversized_datagram_refused, test_env_setup,
+						test_env_teardown),
+	};
+	return cmocka_run_group_tests_name("pins", tests, NULL, NULL);
+}
