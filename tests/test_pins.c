@@ -5,6 +5,8 @@
  *
  * - mqueue: the longest queue name the error's hint allows is served and
  *   greeted; one character more is refused with that hint.
+ * - mqueue: a server whose well-known queue would pass RLIMIT_MSGQUEUE is
+ *   refused with that reason and the limit's value (not a later error).
  * - udp: a client's datagram too large for UDP is refused as too large,
  *   saying the limit (not taken for "no server").
  */
@@ -15,11 +17,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #define ENV struct test_env *env = *state
 
-extern const struct ipc_transport udp_transport;
+extern const struct ipc_transport udp_transport, mqueue_transport;
 
 /* "/" and `len` - 1 more characters, made from the test's directory name
  * (queues are global: others' suites run beside this one). */
@@ -72,6 +75,28 @@ static void test_mqueue_longest_name(void **state)
 	assert_int_equal(stopped, 0);
 }
 
+static void test_mqueue_server_past_its_limit(void **state)
+{
+	ENV;
+	const struct ipc_transport *t = &mqueue_transport;
+	struct ipc_server s;
+	struct ipc_error e = { 0 };
+	struct rlimit old, low;
+
+	ipc_server_init(&s, t, &env->ctx);
+	assert_int_equal(getrlimit(RLIMIT_MSGQUEUE, &old), 0);
+	low = old;
+	low.rlim_cur = 1024; /* less than one queue of ours */
+	assert_int_equal(setrlimit(RLIMIT_MSGQUEUE, &low), 0);
+	int rc = t->listen(&s, NULL, &e);
+	assert_int_equal(setrlimit(RLIMIT_MSGQUEUE, &old), 0);
+	if (rc == 0)
+		t->shutdown(&s, true);
+	assert_int_equal(rc, -1);
+	if (e.sys_errno != EMFILE || !strstr(e.msg, "RLIMIT_MSGQUEUE (1024 bytes"))
+		fail_msg("a server queue past RLIMIT_MSGQUEUE: errno %d: %s", e.sys_errno, e.msg);
+}
+
 static void test_udp_oversized_datagram_refused(void **state)
 {
 	ENV;
@@ -102,6 +127,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_mqueue_longest_name, test_env_setup,
+						test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_mqueue_server_past_its_limit, test_env_setup,
 						test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_udp_oversized_datagram_refused, test_env_setup,
 						test_env_teardown),
