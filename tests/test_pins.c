@@ -7,6 +7,8 @@
  *   greeted; one character more is refused with that hint.
  * - mqueue: a server whose well-known queue would pass RLIMIT_MSGQUEUE is
  *   refused with that reason and the limit's value (not a later error).
+ * - fifo: a client gone between its notice and the server's open of its
+ *   reply FIFO has its pair removed, and the trace says so for each FIFO.
  * - udp: a client's datagram too large for UDP is refused as too large,
  *   saying the limit (not taken for "no server").
  */
@@ -18,11 +20,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define ENV struct test_env *env = *state
 
-extern const struct ipc_transport udp_transport, mqueue_transport;
+extern const struct ipc_transport udp_transport, mqueue_transport, fifo_transport;
 
 /* "/" and `len` - 1 more characters, made from the test's directory name
  * (queues are global: others' suites run beside this one). */
@@ -97,6 +100,63 @@ static void test_mqueue_server_past_its_limit(void **state)
 		fail_msg("a server queue past RLIMIT_MSGQUEUE: errno %d: %s", e.sys_errno, e.msg);
 }
 
+/* The trace, as `--trace` would print it: one line per step. */
+struct trace_log {
+	char text[16384];
+	size_t used;
+};
+
+static void record_step(void *arg, const char *transport, int step, const char *call,
+			const char *detail)
+{
+	struct trace_log *log = arg;
+	int n = snprintf(log->text + log->used, sizeof log->text - log->used, "%s %d %s %s\n",
+			 transport, step, call, detail);
+	if (n > 0 && (size_t)n < sizeof log->text - log->used)
+		log->used += (size_t)n;
+}
+
+static void test_fifo_gone_client_pair_removed_and_said(void **state)
+{
+	ENV;
+	const struct ipc_transport *t = &fifo_transport;
+	static struct trace_log log;
+	struct ipc_server s;
+	struct ipc_conn c;
+	struct ipc_error e = { 0 };
+
+	log.used = 0;
+	log.text[0] = '\0';
+	env->ctx.trace = record_step;
+	env->ctx.trace_arg = &log;
+	ipc_server_init(&s, t, &env->ctx);
+	assert_int_equal(t->listen(&s, NULL, &e), 0);
+	int before = test_count_entries(env->dir);
+	fflush(NULL);
+	pid_t client = fork();
+	assert_true(client >= 0);
+	if (client == 0) { /* connects (its notice sent), then dies */
+		ipc_conn_init(&c, t, &env->ctx);
+		_exit(t->connect(&c, &s.addr, &e) == 0 ? 0 : 1);
+	}
+	int status;
+	assert_int_equal(waitpid(client, &status, 0), client);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(test_count_entries(env->dir), before + 2); /* its pair */
+	ipc_conn_init(&c, t, &env->ctx);
+	int rc = t->accept(&s, &c, &e);
+	if (rc == 0)
+		t->close(&c);
+	int after = test_count_entries(env->dir);
+	t->shutdown(&s, true);
+	env->ctx.trace = NULL;
+	assert_int_equal(rc, -1);
+	assert_int_equal(after, before);
+	if (!strstr(log.text, ".req (its client left)") || !strstr(log.text, ".rep (its client left)"))
+		fail_msg("the trace does not say that both FIFOs of the gone client were "
+			 "removed:\n%s", log.text);
+}
+
 static void test_udp_oversized_datagram_refused(void **state)
 {
 	ENV;
@@ -130,6 +190,8 @@ int main(void)
 						test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_mqueue_server_past_its_limit, test_env_setup,
 						test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_fifo_gone_client_pair_removed_and_said,
+						test_env_setup, test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_udp_oversized_datagram_refused, test_env_setup,
 						test_env_teardown),
 	};
