@@ -205,7 +205,9 @@ static void run(struct test_env *env, const struct ipc_transport *t, enum ipc_wa
  * its last slice, so that the slice lands at every point of the client's
  * way to sleep.  Each message has its deadline. */
 #define RING_BYTES (1u << 20) /* the ring's size per direction */
-#define ROOM_ROUNDS 8000
+#define ROOM_ROUNDS 8000 /* a removed fence stalled one between the 760th and the 5260th
+			   * (busy 2-CPU x86 machine) */
+#define ROOM_ROUNDS_VALGRIND 300 /* the copies run some 50 times slower */
 
 static unsigned next_random(unsigned *x)
 {
@@ -269,7 +271,7 @@ static void test_shm_room_after_last_read(void **state)
 	struct ipc_error e = { 0 };
 	int said[2];
 	char *msg = malloc(RING_BYTES);
-	int refused = 0;
+	int refused = 0, rounds = getenv("IPCLAB_VALGRIND") ? ROOM_ROUNDS_VALGRIND : ROOM_ROUNDS;
 
 	assert_non_null(msg);
 	test_deadline(60, "thousands of 1 MiB messages each way, each with its own 2 s "
@@ -291,7 +293,7 @@ static void test_shm_room_after_last_read(void **state)
 			io_wait(s.fd, POLLIN, -1, 100);
 		if (r < 0)
 			_exit(5);
-		room_consumer(&peer, said[0], msg, ROOM_ROUNDS);
+		room_consumer(&peer, said[0], msg, rounds);
 		free(msg);
 		close(said[0]);
 		t->close(&peer);
@@ -302,7 +304,7 @@ static void test_shm_room_after_last_read(void **state)
 	pin(0);
 	test_connect(env, t, &s, &c);
 	t->shutdown(&s, false);
-	for (int i = 0; i < ROOM_ROUNDS; i++) {
+	for (int i = 0; i < rounds; i++) {
 		long long until = io_now_ms() + test_scale_ms(ROUND_TRIP_MS);
 		for (size_t k = 0; k < RING_BYTES; k += 4093)
 			msg[k] = (char)(i + k);
