@@ -11,8 +11,11 @@
  *   reply FIFO has its pair removed, and the trace says so for each FIFO.
  * - udp: a client's datagram too large for UDP is refused as too large,
  *   saying the limit (not taken for "no server").
+ * - results: every report format's header carries every field of the
+ *   environment record (the machine a figure was measured on).
  */
 #include "support.h"
+#include "report.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -183,6 +186,43 @@ static void test_udp_oversized_datagram_refused(void **state)
 	assert_non_null(strstr(e.msg, limit));
 }
 
+static void test_report_headers_carry_every_environment_field(void **state)
+{
+	(void)state;
+	static const enum report_format formats[] = { REPORT_TEXT, REPORT_CSV, REPORT_JSON,
+						      REPORT_MARKDOWN };
+	static const char *const names[] = { "text", "csv", "json", "markdown" };
+	struct env_record env;
+	memset(&env, 0, sizeof env);
+	/* A value of its own for each field. */
+	for (size_t i = 0; i < env_nfields; i++) {
+		char v[48];
+		if (env_fields[i].is_number)
+			snprintf(v, sizeof v, "%zu", 7100 + i * 37);
+		else
+			snprintf(v, sizeof v, "v%zu-%.10s", i, env_fields[i].name);
+		assert_int_equal(env_field_set(&env, env_fields[i].name, v), 0);
+	}
+	for (size_t k = 0; k < sizeof formats / sizeof formats[0]; k++) {
+		char *buf = NULL;
+		size_t len = 0;
+		struct report r;
+		FILE *f = open_memstream(&buf, &len);
+		assert_non_null(f);
+		report_begin(&r, f, formats[k], &env);
+		report_end(&r);
+		assert_int_equal(fclose(f), 0);
+		for (size_t i = 0; i < env_nfields; i++) {
+			char v[64];
+			env_field_text(&env, &env_fields[i], v, sizeof v);
+			if (!strstr(buf, v))
+				fail_msg("the %s report's header lacks the environment's %s (%s):\n%s",
+					 names[k], env_fields[i].name, v, buf);
+		}
+		free(buf);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -194,6 +234,7 @@ int main(void)
 						test_env_setup, test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_udp_oversized_datagram_refused, test_env_setup,
 						test_env_teardown),
+		cmocka_unit_test(test_report_headers_carry_every_environment_field),
 	};
 	return cmocka_run_group_tests_name("pins", tests, NULL, NULL);
 }
