@@ -346,6 +346,8 @@ static struct {
 	const char *why;                /* why longer than TEST_DEADLINE_S */
 	struct timespec start;
 	unsigned char fds_before[FD_WATCH / 8];
+	struct { int fd; char target[128]; } kept[16]; /* open before it, below FD_KEPT */
+	int nkept;
 	char rundir[IPC_PATH_MAX];      /* queues named after it are the test's */
 	int mq_listing;                 /* 0 unknown, 1 /dev/mqueue, 2 private mount, -1 none */
 	const char *filter;             /* run only the tests whose names match */
@@ -470,6 +472,37 @@ static void snapshot_fds(unsigned char *set)
 	for (int fd = 0; fd < FD_WATCH; fd++)
 		if (fcntl(fd, F_GETFD) >= 0)
 			set[fd / 8] |= (unsigned char)(1u << (fd % 8));
+}
+
+/* Descriptors open before the test (the suite's own, standard input
+ * among them): what each is, to check that the test left them alone. */
+#define FD_KEPT 64
+static void note_kept_fds(void)
+{
+	H.nkept = 0;
+	for (int fd = 0; fd < FD_KEPT && H.nkept < 16; fd++)
+		if (H.fds_before[fd / 8] & (1u << (fd % 8)) &&
+		    fd_link(fd, H.kept[H.nkept].target, sizeof H.kept[H.nkept].target))
+			H.kept[H.nkept++].fd = fd;
+}
+
+/* One of those closed, or made something else, by the test (a -1 taken for
+ * a descriptor is 0 or 1 after a slip, and closing it closes stdin). */
+static int check_kept_fds(const char *name, bool quiet)
+{
+	int found = 0;
+	for (int i = 0; i < H.nkept; i++) {
+		char now[128];
+		bool open = fcntl(H.kept[i].fd, F_GETFD) >= 0 &&
+			    fd_link(H.kept[i].fd, now, sizeof now);
+		if (open && !strcmp(now, H.kept[i].target))
+			continue;
+		fprintf(stderr, "%s %s: descriptor %d (%s), open before the test, %s\n",
+			quiet ? "after the failure of" : "changed by", name, H.kept[i].fd,
+			H.kept[i].target, open ? "now points elsewhere" : "was closed");
+		found++;
+	}
+	return found;
 }
 
 /* Descriptors opened since setup and still open (closed here): memfds and
@@ -751,6 +784,7 @@ static int wrap_setup(void **state)
 	H.why = NULL;
 	H.rundir[0] = '\0';
 	snapshot_fds(H.fds_before);
+	note_kept_fds();
 	H.load = machine_load();
 	clock_gettime(CLOCK_MONOTONIC_RAW, &H.start);
 	arm_alarm(TEST_DEADLINE_S * deadline_scale());
@@ -779,7 +813,7 @@ static int wrap_teardown(void **state)
 	int rc = H.cur->teardown_func ? H.cur->teardown_func(state) : 0;
 	left += check_processes(H.cur->name, quiet);
 	left += check_orphans(H.cur->name, quiet) + check_fds(H.cur->name, quiet) +
-		check_queues(H.cur->name, quiet);
+		check_kept_fds(H.cur->name, quiet) + check_queues(H.cur->name, quiet);
 	arm_alarm(0);
 	if (getenv("IPCLAB_TEST_TIMES"))
 		fprintf(stderr, "[ TIME     ] %s %.2f s\n", H.cur->name, elapsed_s());

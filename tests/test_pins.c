@@ -15,6 +15,7 @@
  *   environment record (the machine a figure was measured on).
  */
 #include "support.h"
+#include "mqueue/mqueue.h"
 #include "report.h"
 
 #include <errno.h>
@@ -65,6 +66,13 @@ static void test_mqueue_longest_name(void **state)
 	assert_int_equal(test_run_cli(env, NULL, out, sizeof out, err, sizeof err, "serve",
 				      "mqueue", "--address", name, NULL), 2);
 	assert_non_null(strstr(err, hint));
+
+	/* The shortest: "/" and one character (checked alone: a queue of
+	 * so short a name would be every run's on this machine). */
+	struct ipc_error e = { 0 };
+	assert_int_equal(mq_check_name("/q", &e), 0);
+	assert_int_equal(mq_check_name("/", &e), -1);
+	assert_non_null(strstr(e.msg, "is not a queue name"));
 
 	/* Exactly that: served and greeted. */
 	queue_name(env, name, (size_t)more + 1);
