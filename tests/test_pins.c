@@ -9,27 +9,34 @@
  *   refused with that reason and the limit's value (not a later error).
  * - fifo: a client gone between its notice and the server's open of its
  *   reply FIFO has its pair removed, and the trace says so for each FIFO.
+ * - unix_dgram: a request from a sender with no address gets no reply,
+ *   and the server's log line says why (no address to answer; bind one).
  * - udp: a client's datagram too large for UDP is refused as too large,
  *   saying the limit (not taken for "no server").
  * - results: every report format's header carries every field of the
  *   environment record (the machine a figure was measured on).
  */
 #include "support.h"
+#include "io.h"
 #include "mqueue/mqueue.h"
 #include "report.h"
 
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define ENV struct test_env *env = *state
 
-extern const struct ipc_transport udp_transport, mqueue_transport, fifo_transport;
+extern const struct ipc_transport udp_transport, mqueue_transport, fifo_transport,
+	unix_dgram_transport;
 
 /* "/" and `len` - 1 more characters, made from the test's directory name
  * (queues are global: others' suites run beside this one). */
@@ -168,6 +175,48 @@ static void test_fifo_gone_client_pair_removed_and_said(void **state)
 			 "removed:\n%s", log.text);
 }
 
+static void test_dgram_unbound_sender_told_why(void **state)
+{
+	ENV;
+	const struct ipc_transport *t = &unix_dgram_transport;
+	struct ipc_server s;
+	struct server_child child;
+	struct ipc_conn b;
+	struct ipc_error e = { 0 };
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char said[4096], reply[64];
+	FILE *log = tmpfile();
+
+	assert_non_null(log);
+	setvbuf(log, NULL, _IONBF, 0);
+	struct serve_opts o = { .stop_fd = -1, .idle_timeout_ms = -1, .log = log };
+	test_server_start_opts(env, t, NULL, &o, &s, &child);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_true(strlen(s.addr.text) < sizeof sun.sun_path);
+	memcpy(sun.sun_path, s.addr.text, strlen(s.addr.text) + 1);
+	assert_int_equal(sendto(fd, "Eve\n", 4, 0, (struct sockaddr *)&sun, sizeof sun), 4);
+	close(fd);
+	/* A bound client after it: answered, so the first was handled. */
+	test_connect(env, t, &s, &b);
+	assert_int_equal(t->send(&b, "Bob\n", 4, &e), 4);
+	ssize_t n;
+	while ((n = t->recv(&b, reply, sizeof reply - 1, &e)) == IPC_WOULD_BLOCK)
+		io_wait(b.rfd, POLLIN, -1, 100);
+	assert_true(n > 0);
+	reply[n] = '\0';
+	assert_string_equal(reply, "Hello, Bob\n");
+	t->close(&b);
+	test_server_stop(&child);
+	rewind(log);
+	size_t got = fread(said, 1, sizeof said - 1, log);
+	said[got] = '\0';
+	fclose(log);
+	if (!strstr(said, "has no address") || !strstr(said, "bind()"))
+		fail_msg("the log does not say that the sender had no address to answer, nor "
+			 "to bind one:\n%s", said);
+}
+
 static void test_udp_oversized_datagram_refused(void **state)
 {
 	ENV;
@@ -240,6 +289,8 @@ int main(void)
 						test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_fifo_gone_client_pair_removed_and_said,
 						test_env_setup, test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_dgram_unbound_sender_told_why, test_env_setup,
+						test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_udp_oversized_datagram_refused, test_env_setup,
 						test_env_teardown),
 		cmocka_unit_test(test_report_headers_carry_every_environment_field),
