@@ -10,6 +10,9 @@
 #   lmbench (LMBENCH_BIN)   lat_* (µs) and bw_* (MB/s), not packaged in Debian 12
 declare -A PEER_FIG=()
 
+# figure TOOL <OUTPUT - the figure TOOL printed (bench/peer_figure.c).
+figure() { "$IPCLAB" bench plan peer-figure "$1" || die "no $1 figure in its output (see $RESULTS_DIR/peers)"; }
+
 # pin_cmd CPU - the taskset prefix for one side of a placement.
 pin_cmd() { [ "$1" = none ] || printf 'taskset -c %s' "$1"; }
 
@@ -50,8 +53,7 @@ peer_perf() {
 	# shellcheck disable=SC2046
 	run_logged "$RESULTS_DIR/$2" $(pin_cmd "${1%,*}") perf bench sched pipe -l "$PERF_LOOPS" ||
 		die "perf bench sched pipe failed"
-	PEER_FIG[last]=$(awk '$2 == "usecs/op" { print $1 }' "$RESULTS_DIR/$2")
-	[ -n "${PEER_FIG[last]}" ] || die "no 'usecs/op' line in $RESULTS_DIR/$2: has perf's output changed?"
+	PEER_FIG[last]=$(figure perf <"$RESULTS_DIR/$2")
 }
 
 # peer_sockperf PROTO PIN LABEL ROUND RTT
@@ -67,10 +69,8 @@ peer_sockperf() {
 		-i 127.0.0.1 -p "$PEER_PORT" -t "$PEER_SECONDS" -m 14 --full-rtt --full-log "$full" || rc=$?
 	stop_bg "$pid" || true
 	[ "$rc" -eq 0 ] || die "sockperf ping-pong $proto failed"
-	# "packet, txTime(sec), rxTime(sec), rtt(usec)": the round trips alone.
-	awk -F', *' '/^[0-9]+,/ { print $4 }' "$full" >"$RESULTS_DIR/$5"
+	figure sockperf <"$full" >"$RESULTS_DIR/$5" # the round trips alone
 	rm -f "$full"
-	[ -s "$RESULTS_DIR/$5" ] || die "sockperf $proto gave no round trips (see $dir/sockperf_$3_$4.txt)"
 	PEER_FIG[last]=@$5
 }
 
@@ -86,12 +86,8 @@ peer_qperf() {
 		-t "$PEER_SECONDS" -m 14 tcp_lat udp_lat || rc=$?
 	stop_bg "$pid" || true
 	[ "$rc" -eq 0 ] || die "qperf failed"
-	for test in tcp udp; do # "tcp_lat:" then "    latency  =  13.4 us": one way
-		PEER_FIG[$test]=$(awk -v t="${test}_lat:" '$1 == t { on = 1; next } /^[^ ]/ { on = 0 }
-			on && $1 == "latency" {
-				u = $4 == "ns" ? 0.001 : $4 == "ms" ? 1000 : $4 == "sec" || $4 == "s" ? 1e6 : 1
-				printf "%.3f\n", 2 * $3 * u; exit }' "$out")
-		[ -n "${PEER_FIG[$test]}" ] || die "no ${test}_lat latency in $out: has qperf's output changed?"
+	for test in tcp udp; do
+		PEER_FIG[$test]=$(figure "qperf-$test" <"$out")
 	done
 }
 
@@ -132,9 +128,7 @@ peer_lmbench() {
 	run_logged "$log" timeout 120 "${placed[@]}" "$LMBENCH_BIN/$prog" -N 1 "${args[@]}" ||
 		die "lmbench $prog failed (see $log)"
 	lmbench_stop_all
-	# The number before the unit on its last line (µs or MB/s, on stderr).
-	PEER_FIG[last]=$(awk '/ microseconds$/ || / MB\/sec$/ { v = $(NF - 1) } END { print v }' "$log")
-	[ -n "${PEER_FIG[last]}" ] || die "no figure in lmbench's $prog output ($log)"
+	PEER_FIG[last]=$(figure lmbench <"$log")
 }
 
 peers_layer() {
