@@ -1003,8 +1003,8 @@ int reader_file(const char *dir, const struct layout_file *f, char **buf, size_t
 	*buf = NULL;
 	*len = 0;
 	if (layout_path(rel, sizeof rel, f) < 0)
-		return ipc_fail(e, IPC_USAGE, 0, "%s: a file name of the run is too long or "
-				"holds a '/'", dir);
+		return ipc_fail(e, IPC_USAGE, 0, "%s: a file name of the run is too long, or "
+				"would leave its folder (a '/', \"..\")", dir);
 	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
 		return ipc_fail(e, IPC_SYSTEM, errno, "open directory %s", dir);

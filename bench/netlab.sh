@@ -42,6 +42,8 @@ quick() { [ -n "${QUICK:-}" ] && [ "$QUICK" != 0 ]; }
 # The two hosts.  The addresses come from TEST-NET-2 (RFC 5737), which is
 # never routed: they exist only inside the two namespaces, which have no
 # other interface and no default route, so no packet can leave them.
+# Everything the run makes carries its process id (bench/plan_netlab.c
+# finds what a killed run left by these names).
 ID=$$
 PREFIX=ipclab-netlab
 NS_C=$PREFIX-$ID-client NS_S=$PREFIX-$ID-server
@@ -89,39 +91,22 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# A run killed with SIGKILL cannot clean up: its namespaces (and a veth end
-# not yet moved) carry its process id; remove those of runs that are gone.
+# A run killed with SIGKILL cannot clean up: what it left (its namespaces,
+# a veth end not yet moved, its runtime directory) carries its process id,
+# and `ipclab bench plan netlab-stale` lists those of runs that are gone.
 remove_stale() {
-	local ns pid dev p dir
-	for ns in $(ip netns list 2>/dev/null | cut -d' ' -f1); do
-		case "$ns" in "$PREFIX"-*-client | "$PREFIX"-*-server) ;; *) continue ;; esac
-		pid=${ns#"$PREFIX"-}
-		pid=${pid%-*}
-		if [ "$pid" != "$ID" ] && ! kill -0 "$pid" 2>/dev/null; then
-			say "removing namespace $ns, left by an earlier run that was killed"
-			# Its servers are still in there, and keep it alive.
-			for p in $(ip netns pids "$ns" 2>/dev/null); do
-				kill -KILL "$p" 2>/dev/null || true
-			done
-			ip netns delete "$ns" || warn "could not delete stale namespace $ns"
-		fi
-	done
-	for dir in "${TMPDIR:-/tmp}/$PREFIX"-*.*; do
-		[ -d "$dir" ] || continue
-		pid=${dir##*/"$PREFIX"-}
-		pid=${pid%%.*}
-		if [ "$pid" != "$ID" ] && ! kill -0 "$pid" 2>/dev/null; then
-			rm -rf "$dir"
-		fi
-	done
-	for dev in $(ip -o link show 2>/dev/null | sed -n 's/^[0-9]*: \(ipl[0-9]*[cs]\)@.*/\1/p'); do
-		pid=${dev#ipl}
-		pid=${pid%?}
-		if [ "$pid" != "$ID" ] && ! kill -0 "$pid" 2>/dev/null; then
-			say "removing link $dev, left by an earlier run that was killed"
-			ip link delete "$dev" || warn "could not delete stale link $dev"
-		fi
-	done
+	local what name stale p
+	stale=$("$IPCLAB" bench plan netlab-stale "$ID") || die "\`ipclab bench plan netlab-stale\` failed"
+	while IFS=$'\t' read -r what name && [ -n "$what" ]; do
+		[ "$what" = directory ] || say "removing $what $name, left by an earlier run that was killed"
+		case $what in
+		namespace) # its servers are still in there, and keep it alive
+			for p in $(ip netns pids "$name" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
+			ip netns delete "$name" || warn "could not delete stale namespace $name" ;;
+		link) ip link delete "$name" || warn "could not delete stale link $name" ;;
+		directory) rm -rf "$name" ;;
+		esac
+	done <<<"$stale"
 }
 
 # ---- the lab ---------------------------------------------------------------

@@ -690,6 +690,8 @@ int cmd_bench_plan(int argc, char **argv)
 	 * peer_figure.c. */
 	if (argc > 1 && !strcmp(argv[1], "netlab"))
 		return plan_netlab(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "netlab-stale"))
+		return plan_netlab_stale(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "progress"))
 		return plan_progress(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "peer-figure"))

@@ -8,6 +8,9 @@
 /* `ipclab bench plan netlab DIR ...` (plan_netlab.c): argv[0] is "netlab". */
 int plan_netlab(int argc, char **argv);
 
+/* `ipclab bench plan netlab-stale PID` (plan_netlab.c). */
+int plan_netlab_stale(int argc, char **argv);
+
 /* `ipclab bench plan progress STEP DONE TOTAL ELAPSED [--quick]`
  * (plan_progress.c): argv[0] is "progress". */
 int plan_progress(int argc, char **argv);

@@ -34,13 +34,23 @@
  * A condition that cannot be applied is written to conditions.tsv as
  * "skipped: why" and has no other line.
  */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "analysis/layout.h"
 #include "ipc.h"
 #include "plan.h"
+
+/* What bench/netlab.sh's namespaces and runtime directory are called
+ * (PREFIX-PID-client, PREFIX-PID-server, PREFIX-PID.XXXXXX; its veth ends:
+ * iplPIDc, iplPIDs). */
+#define NETLAB_PREFIX "ipclab-netlab"
 
 /* The link conditions, in the order they run: loss %, delay ms,
  * duplicate %, reorder % (of the packets, sent at once past those held). */
@@ -273,5 +283,66 @@ int plan_netlab(int argc, char **argv)
 		puts("end");
 	}
 	printf("plot\t%u round trips per point\n", s.trips);
+	return ferror(stdout) || fflush(stdout) != 0 ? IPC_SYSTEM : 0;
+}
+
+/* ---- what earlier runs left --------------------------------------------- */
+
+/* The process id in name after prefix ("ipclab-netlab-1234-client": 1234),
+ * when the rest is one of the tails (NULL: a '.' and anything, as mktemp
+ * makes them); 0 when not ours. */
+static long pid_in(const char *name, const char *prefix, const char *const *tails)
+{
+	size_t n = strlen(prefix);
+	if (strncmp(name, prefix, n) || name[n] < '1' || name[n] > '9')
+		return 0;
+	char *end;
+	long pid = strtol(name + n, &end, 10);
+	for (size_t i = 0; tails && tails[i]; i++)
+		if (!strcmp(end, tails[i]))
+			return pid;
+	return !tails && *end == '.' ? pid : 0; /* mktemp's PREFIX-PID.XXXXXX */
+}
+
+/* Whether process pid is gone (kill(2) with no signal: ESRCH). */
+static bool gone(long pid, long self)
+{
+	return pid > 0 && pid != self && pid <= INT_MAX && kill((pid_t)pid, 0) < 0 &&
+	       errno == ESRCH;
+}
+
+/* Every entry of folder dir whose name passes pid_in() and whose process is
+ * gone, as "WHAT<TAB>PATH" (with dir in front when whole). */
+static void stale_in(const char *dir, const char *what, const char *prefix,
+		     const char *const *tails, bool whole, long self)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return; /* no such folder: nothing of ours there */
+	for (struct dirent *de; (de = readdir(d));)
+		if (gone(pid_in(de->d_name, prefix, tails), self))
+			printf("%s\t%s%s%s\n", what, whole ? dir : "", whole ? "/" : "", de->d_name);
+	closedir(d);
+}
+
+/* `ipclab bench plan netlab-stale PID`: what runs of bench/netlab.sh that
+ * were killed (SIGKILL: no clean-up) left behind, a line each: their
+ * namespaces, a veth end not yet moved into one, their runtime directory.
+ * Each carries the process id of its run (bench/netlab.sh names them);
+ * those of a run still going, and of PID (this run), are left alone. */
+int plan_netlab_stale(int argc, char **argv)
+{
+	char *end;
+	long self = argc == 2 ? strtol(argv[1], &end, 10) : 0;
+	if (argc != 2 || *end || self <= 0) {
+		fputs("usage: ipclab bench plan netlab-stale PID\n", stderr);
+		return IPC_USAGE;
+	}
+	static const char *const ns_tails[] = { "-client", "-server", NULL };
+	static const char *const dev_tails[] = { "c", "s", NULL };
+	const char *tmp = getenv("TMPDIR");
+	stale_in("/run/netns", "namespace", NETLAB_PREFIX "-", ns_tails, false, self);
+	stale_in("/sys/class/net", "link", "ipl", dev_tails, false, self);
+	stale_in(tmp && *tmp ? tmp : "/tmp", "directory", NETLAB_PREFIX "-", NULL, true, self);
 	return ferror(stdout) || fflush(stdout) != 0 ? IPC_SYSTEM : 0;
 }

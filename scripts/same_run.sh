@@ -59,9 +59,16 @@ while IFS= read -r f; do
 	esac
 	[ -f "$B/$f" ] || continue
 	if ! d=$(diff <(shape "$A/$f") <(shape "$B/$f")); then
-		echo "$f: rows or fields differ:"
+		case $f in
+		# Rows that follow the figures: which curves bend, which peer
+		# rounds split (no ratio), the build's name in the subtitle.
+		./plots/data/bends.dat | ./peers.csv | ./plots/data/meta.gp)
+			echo "$f: differs as its figures do (read it):" ;;
+		*)
+			echo "$f: rows or fields differ:"
+			bad=1 ;;
+		esac
 		printf '%s\n' "$d" | head -n 8
-		bad=1
 	fi
 done < <(files "$A")
 
