@@ -687,13 +687,19 @@ int cmd_bench_plan(int argc, char **argv)
 	bool quick = false;
 	const char *step = NULL, *dir = NULL;
 	/* Their own files and command lines: plan_netlab.c, plan_progress.c,
-	 * peer_figure.c. */
+	 * plan_machine.c, peer_figure.c. */
 	if (argc > 1 && !strcmp(argv[1], "netlab"))
 		return plan_netlab(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "netlab-stale"))
 		return plan_netlab_stale(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "progress"))
 		return plan_progress(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "rundir"))
+		return plan_rundir(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "cpu-ticks"))
+		return plan_cpu_ticks(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "say"))
+		return plan_say(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "peer-figure"))
 		return plan_peer_figure(argc - 1, argv + 1);
 	for (int i = 1; i < argc; i++) {

@@ -15,8 +15,16 @@ int plan_netlab_stale(int argc, char **argv);
  * (plan_progress.c): argv[0] is "progress". */
 int plan_progress(int argc, char **argv);
 
+/* `ipclab bench plan say TEXT...|--heartbeat` (plan_progress.c). */
+int plan_say(int argc, char **argv);
+
 /* `ipclab bench plan peer-figure TOOL < OUTPUT` (peer_figure.c): argv[0]
  * is "peer-figure". */
 int plan_peer_figure(int argc, char **argv);
+
+/* `ipclab bench plan rundir`, `cpu-ticks [STEP STEAL TOTAL]`
+ * (plan_machine.c). */
+int plan_rundir(int argc, char **argv);
+int plan_cpu_ticks(int argc, char **argv);
 
 #endif

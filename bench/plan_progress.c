@@ -13,11 +13,16 @@
  * The time left is the plan for what remains (the seconds each step takes
  * on a quiet 2-CPU VM; a busy one took 2.5 times as long), scaled by how
  * this run has kept pace so far.
+ *
+ * `ipclab bench plan say TEXT...` prints a progress line with them, and
+ * `say --heartbeat` one when no line came for 8 s (bench/lib.sh).
  */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "ipc.h"
 #include "plan.h"
@@ -83,4 +88,76 @@ int plan_progress(int argc, char **argv)
 		printf("%ld", (after + est * (total - done) / total) * pace / 100);
 	putchar('\n');
 	return ferror(stdout) || fflush(stdout) != 0 ? IPC_SYSTEM : 0;
+}
+
+/* ---- the progress lines ---------------------------------------------------- */
+
+/* One line on stderr, "[bench 1:23, about 4 min left] step 3/8 latency:
+ * TEXT", and the step and the time the run should end in $BENCH_PROGRESS
+ * (when set), whose age the heartbeat watches. */
+static int say_line(const char *step, const char *left, const char *text)
+{
+	long now = (long)time(NULL), t0 = now, l = -1;
+	const char *t0s = getenv("BENCH_T0");
+	if (t0s && *t0s)
+		t0 = strtol(t0s, NULL, 10);
+	if (left && *left)
+		l = strtol(left, NULL, 10);
+	char about[48] = "";
+	if (l >= 100)
+		snprintf(about, sizeof about, ", about %ld min left", (l + 30) / 60);
+	else if (l >= 0)
+		snprintf(about, sizeof about, ", about %ld s left", (l + 9) / 10 * 10);
+	long t = now - t0;
+	fprintf(stderr, "[bench %ld:%02ld%s] %s%s%s%s\n", t / 60, t % 60, about,
+		step && *step ? "step " : "", step && *step ? step : "", step && *step ? ": " : "",
+		text);
+	const char *file = getenv("BENCH_PROGRESS");
+	if (!file || !*file)
+		return 0;
+	FILE *f = fopen(file, "w");
+	if (!f)
+		return 0; /* the run may have just ended and removed it */
+	fprintf(f, "%s\t%ld\t%s\n", step ? step : "", now + (l > 0 ? l : 0), l >= 0 ? "1" : "");
+	return fclose(f) == 0 ? 0 : IPC_SYSTEM;
+}
+
+/* --heartbeat: when no line came for 8 s, say that the step goes on, the
+ * time left counted down from the last estimate. */
+static int heartbeat(void)
+{
+	const char *file = getenv("BENCH_PROGRESS");
+	struct stat st;
+	char line[256], left[32] = "";
+	if (!file || !*file || stat(file, &st) < 0 || time(NULL) - st.st_mtime < 8)
+		return 0;
+	FILE *f = fopen(file, "r");
+	if (!f)
+		return 0;
+	char *got = fgets(line, sizeof line, f);
+	fclose(f);
+	if (!got)
+		return 0;
+	line[strcspn(line, "\n")] = '\0';
+	char *end = strchr(line, '\t'), *has = end ? strchr(end + 1, '\t') : NULL;
+	if (!has)
+		return 0;
+	*end++ = '\0';
+	*has++ = '\0';
+	if (*has) {
+		long l = strtol(end, NULL, 10) - (long)time(NULL);
+		snprintf(left, sizeof left, "%ld", l > 0 ? l : 0);
+	}
+	return say_line(line, left, "still measuring");
+}
+
+int plan_say(int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[1], "--heartbeat"))
+		return heartbeat();
+	char text[2048] = "";
+	size_t n = 0;
+	for (int i = 1; i < argc && n < sizeof text; i++)
+		n += (size_t)snprintf(text + n, sizeof text - n, "%s%s", i > 1 ? " " : "", argv[i]);
+	return say_line(getenv("BENCH_STEP"), getenv("BENCH_LEFT"), text);
 }

@@ -50,13 +50,9 @@ RESULTS_DIR=$RESULTS_ROOT/$STAMP
 mkdir -p "$RESULTS_DIR"
 # Sockets and FIFOs live in a short private directory (Unix socket paths
 # are limited to 107 bytes, and results/ may be deep in the tree), on a
-# memory file system when there is one: on a disk file system a FIFO's
-# mkfifo() and unlink() and a socket's bind() go through the journal, and
-# every whole-process greet would time that too.  $XDG_RUNTIME_DIR is where
-# a user's own servers put them (tmpfs on a desktop), else /dev/shm, else
-# $TMPDIR or /tmp (rundir_base, bench/lib.sh).  The environment record
-# names the file system.
-IPCLAB_DIR=$(mktemp -d "$(rundir_base)/ipclab-bench.XXXXXX")
+# memory file system when there is one (`ipclab bench plan rundir` says
+# which and why).  The environment record names the file system.
+IPCLAB_DIR=$(mktemp -d "$("$IPCLAB" bench plan rundir)/ipclab-bench.XXXXXX")
 export IPCLAB_DIR
 IPCLAB_GIT_REV=$("$IPCLAB" --version | sed -n 's/.*(git \(.*\))$/\1/p')
 export IPCLAB_GIT_REV

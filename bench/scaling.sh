@@ -23,7 +23,7 @@ ulimit -S -n "$(ulimit -H -n)" 2>/dev/null || true
 if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 1100 ]; then
 	warn "only $(ulimit -n) descriptors allowed (ulimit -Hn): points above about $(($(ulimit -n) - 100)) clients will fail"
 fi
-work=$(mktemp -d "$(rundir_base)/ipclab-scaling.XXXXXX")
+work=$(mktemp -d "$("$IPCLAB" bench plan rundir)/ipclab-scaling.XXXXXX")
 export IPCLAB_DIR=$work
 # Our own copy: a `make` during the run must not swap the binary under us.
 cp "$IPCLAB" "$work/ipclab"

@@ -13,7 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "analysis/layout.h"
@@ -249,6 +252,108 @@ static void test_progress(void **state)
 	assert_int_equal(PLAN("progress", "demo", "0", "1"), IPC_USAGE);
 }
 
+/* say: the line, with the time since BENCH_T0 and the time left rounded
+ * (to the minute from 100 s, else up to tens of seconds), and the step and
+ * the end of the run in $BENCH_PROGRESS for the heartbeat. */
+static void test_say(void **state)
+{
+	ENV;
+	char t0[32], file[600], text[256];
+	long now = (long)time(NULL);
+	snprintf(t0, sizeof t0, "%ld", now - 75);
+	snprintf(file, sizeof file, "%s/progress.tsv", env->dir);
+	setenv("BENCH_T0", t0, 1);
+	setenv("BENCH_STEP", "3/8 latency", 1);
+	setenv("BENCH_LEFT", "240", 1);
+	setenv("BENCH_PROGRESS", file, 1);
+	assert_int_equal(PLAN("say", "hello", "there"), 0);
+	assert_true(!strncmp(err, "[bench 1:15, ", 13) || !strncmp(err, "[bench 1:16, ", 13));
+	assert_non_null(strstr(err, ", about 4 min left] step 3/8 latency: hello there\n"));
+	assert_string_equal(out, "");
+	FILE *f = fopen(file, "r");
+	assert_non_null(f);
+	long end = 0;
+	assert_int_equal(fscanf(f, "3/8 latency\t%ld\t1\n", &end), 1);
+	fclose(f);
+	assert_true(end >= now + 240 && end <= now + 242);
+	setenv("BENCH_LEFT", "41", 1);
+	assert_int_equal(PLAN("say", "x"), 0);
+	assert_non_null(strstr(err, ", about 50 s left] step 3/8 latency: x\n"));
+	setenv("BENCH_LEFT", "", 1);
+	setenv("BENCH_STEP", "", 1);
+	assert_int_equal(PLAN("say", "done"), 0);
+	assert_non_null(strstr(err, "] done\n"));
+	assert_null(strstr(err, "about"));
+	assert_null(strstr(err, "step"));
+
+	/* The heartbeat: silent while the last line is under 8 s old ... */
+	f = fopen(file, "w");
+	assert_non_null(f);
+	fprintf(f, "4/8 throughput\t%ld\t1\n", now + 600);
+	fclose(f);
+	assert_int_equal(PLAN("say", "--heartbeat"), 0);
+	assert_string_equal(err, "");
+	/* ... then the step goes on, the time left counted down. */
+	struct timeval old[2] = { { now - 10, 0 }, { now - 10, 0 } };
+	assert_int_equal(utimes(file, old), 0);
+	assert_int_equal(PLAN("say", "--heartbeat"), 0);
+	snprintf(text, sizeof text, ", about 10 min left] step 4/8 throughput: still measuring\n");
+	assert_non_null(strstr(err, text));
+	unsetenv("BENCH_T0");
+	unsetenv("BENCH_STEP");
+	unsetenv("BENCH_LEFT");
+	unsetenv("BENCH_PROGRESS");
+	assert_int_equal(unlink(file), 0);
+}
+
+static bool on_tmpfs(const char *dir)
+{
+	struct statfs fs;
+	return statfs(dir, &fs) == 0 && fs.f_type == 0x01021994 && access(dir, W_OK | X_OK) == 0;
+}
+
+/* rundir: the first memory file system of $XDG_RUNTIME_DIR and /dev/shm,
+ * else $TMPDIR. */
+static void test_rundir(void **state)
+{
+	ENV;
+	const char *saved = getenv("TMPDIR"), *xdg = env->dir;
+	char *keep = saved ? strdup(saved) : NULL, want[600];
+	setenv("TMPDIR", "/tmp/ipclab-test-elsewhere", 1);
+	for (int i = 0; i < 2; i++, xdg = "/nonexistent/ipclab") {
+		setenv("XDG_RUNTIME_DIR", xdg, 1);
+		int rc = PLAN("rundir");
+		snprintf(want, sizeof want, "%s\n", on_tmpfs(xdg)	     ? xdg
+						    : on_tmpfs("/dev/shm") ? "/dev/shm"
+									   : "/tmp/ipclab-test-elsewhere");
+		assert_int_equal(rc, 0);
+		assert_string_equal(out, want);
+	}
+	unsetenv("XDG_RUNTIME_DIR");
+	keep ? setenv("TMPDIR", keep, 1) : unsetenv("TMPDIR");
+	free(keep);
+	assert_int_equal(PLAN("rundir", "extra"), IPC_USAGE);
+}
+
+/* cpu-ticks: "STEAL TOTAL", then a step's line of steal.tsv since then. */
+static void test_cpu_ticks(void **state)
+{
+	ENV;
+	unsigned long long s0, t0, s1, t1;
+	char step[32];
+	assert_int_equal(PLAN("cpu-ticks"), 0);
+	assert_int_equal(sscanf(out, "%llu %llu", &s0, &t0), 2);
+	assert_true(t0 > 0 && s0 <= t0);
+	assert_int_equal(PLAN("cpu-ticks", "latency", "0", "0"), 0);
+	assert_int_equal(sscanf(out, "%31[^\t]\t%llu\t%llu\n", step, &s1, &t1), 3);
+	assert_string_equal(step, "latency");
+	assert_true(s1 >= s0 && t1 >= t0); /* since boot, so at least as many */
+	/* Since a later count than now: none, never a negative. */
+	assert_int_equal(PLAN("cpu-ticks", "x", "99999999999999", "99999999999999"), 0);
+	assert_string_equal(out, "x\t0\t0\n");
+	assert_int_equal(PLAN("cpu-ticks", "latency"), IPC_USAGE);
+}
+
 /* ---- the peers' figures -------------------------------------------------------- */
 
 static int figure(struct test_env *env, const char *tool, const char *input)
@@ -303,6 +408,9 @@ int main(void)
 		cmocka_unit_test(test_netlab_names),
 		cmocka_unit_test_setup_teardown(test_netlab_stale, test_env_setup, test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_progress, test_env_setup, test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_say, test_env_setup, test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_rundir, test_env_setup, test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_cpu_ticks, test_env_setup, test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_peer_figures, test_env_setup, test_env_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
