@@ -23,12 +23,11 @@ set -euo pipefail
 }
 A=$1 B=$2 bad=0
 files() { (cd "$1" && find . -path ./log/progress.tsv -prune -o -print | LC_ALL=C sort); }
-if ! diff <(files "$A") <(files "$B") >/tmp/same_run.$$; then
+if ! d=$(diff <(files "$A") <(files "$B")); then
 	echo "the files differ (< only before, > only after):"
-	grep '^[<>]' /tmp/same_run.$$
+	printf '%s\n' "$d" | grep '^[<>]'
 	bad=1
 fi
-rm -f /tmp/same_run.$$
 
 # shape FILE - one line per line of a table: "# key", or the fields with
 # every figure (and the flags and note columns) replaced by '#'.

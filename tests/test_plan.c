@@ -3,8 +3,10 @@
  * beyond the steps of `make bench`: the conditions, steps and file names
  * of `make netlab` for what the kernel offers (plan_netlab.c), what killed
  * netlab runs left behind, the time left of a run (plan_progress.c), and
- * the figure each peer tool printed (peer_figure.c).  Each expectation is
- * worked out here by hand from the input, against the command's output.
+ * the figure each peer tool printed (peer_figure.c); and the check that a
+ * change to the scripts keeps a run's shape (scripts/same_run.sh).  Each
+ * expectation is worked out here by hand from the input, against the
+ * command's output.
  */
 #include "support.h"
 
@@ -396,6 +398,58 @@ static void test_peer_figures(void **state)
 	assert_int_equal(figure(env, "iperf", ""), IPC_USAGE);
 }
 
+/* ---- scripts/same_run.sh: a run's shape before and after a change ---- */
+
+static void put(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+#define CONNECT_ROW(T, P50) "kind,transport,mode,size,count,clients,pin,min_us,p50_us,p90_us," \
+	"p99_us,p999_us,max_us,mean_us,stddev_us,cpu_us_per_op,ctxsw_per_op,mb_per_s,msgs_per_s," \
+	"cpu_ms_per_mb,lost,errors,note\nconnect," T ",,1,200,1,\"0,1\",70.023," P50 ",90.742," \
+	"118.645,184.621,184.621,76.494,12.665,95.790,3.010,0.000,13072.982,0.000,0,0,\n"
+
+static void test_same_run(void **state)
+{
+	ENV;
+	char a[600], b[600], fa[700], fb[700], extra[700];
+	const char *same[] = { "/bin/bash", "scripts/same_run.sh", a, b, NULL };
+	snprintf(a, sizeof a, "%s/a", env->dir);
+	snprintf(b, sizeof b, "%s/b", env->dir);
+	snprintf(fa, sizeof fa, "%s/tcp.csv", a);
+	snprintf(fb, sizeof fb, "%s/tcp.csv", b);
+	snprintf(extra, sizeof extra, "%s/extra.csv", b);
+	assert_int_equal(mkdir(a, 0700), 0);
+	assert_int_equal(mkdir(b, 0700), 0);
+	put(fa, "# date: 2026-01-01T00:00:00Z\n" CONNECT_ROW("tcp", "71.928"));
+	/* Another date, another figure: the same shape. */
+	put(fb, "# date: 2026-02-02T00:00:00Z\n" CONNECT_ROW("tcp", "99.5"));
+	assert_int_equal(test_run_argv(env, NULL, out, sizeof out, err, sizeof err, same), 0);
+	assert_non_null(strstr(out, "same shape"));
+	/* A field that is not a figure changed: a row that is not the same. */
+	put(fb, "# date: 2026-02-02T00:00:00Z\n" CONNECT_ROW("udp", "71.928"));
+	assert_int_equal(test_run_argv(env, NULL, out, sizeof out, err, sizeof err, same), 1);
+	assert_non_null(strstr(out, "./tcp.csv: rows or fields differ"));
+	/* A key missing from the header. */
+	put(fb, CONNECT_ROW("tcp", "71.928"));
+	assert_int_equal(test_run_argv(env, NULL, out, sizeof out, err, sizeof err, same), 1);
+	/* A file only one run has. */
+	put(fb, "# date: 2026-02-02T00:00:00Z\n" CONNECT_ROW("tcp", "71.928"));
+	put(extra, "x\n");
+	assert_int_equal(test_run_argv(env, NULL, out, sizeof out, err, sizeof err, same), 1);
+	assert_non_null(strstr(out, "the files differ"));
+	assert_non_null(strstr(out, "> ./extra.csv"));
+	unlink(extra);
+	unlink(fa);
+	unlink(fb);
+	rmdir(a);
+	rmdir(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -412,6 +466,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rundir, test_env_setup, test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_cpu_ticks, test_env_setup, test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_peer_figures, test_env_setup, test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_same_run, test_env_setup, test_env_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
