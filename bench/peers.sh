@@ -16,25 +16,16 @@ figure() { "$IPCLAB" bench plan peer-figure "$1" || die "no $1 figure in its out
 # pin_cmd CPU - the taskset prefix for one side of a placement.
 pin_cmd() { [ "$1" = none ] || printf 'taskset -c %s' "$1"; }
 
-# free_port PROTO(t|u) - a loopback port nobody uses (20000-32767, below
-# Linux's ephemeral range so that no client socket takes it).
-free_port() {
-	local p
-	for _ in $(seq 50); do
-		p=$((20000 + RANDOM % 12768))
-		[ -z "$(ss -Hln"$1" "sport = :$p" 2>/dev/null)" ] && { echo "$p"; return 0; }
-	done
-	die "no free $1 port found for a peer server"
-}
 port_bound() { [ -n "$(ss -Hln"$1" "sport = :$2" 2>/dev/null)" ]; }
 
 # start_peer_server LOG PROTO(t|u) CMD... - a server whose command line holds
-# the word PORT (a free port); tried again on another port if it dies.
+# the word PORT (a free port, `ipclab bench plan free-port`); tried again on
+# another port if it dies.
 start_peer_server() {
 	local log=$1 proto=$2 port w
 	shift 2
 	for _ in 1 2 3; do
-		port=$(free_port "$proto")
+		port=$("$IPCLAB" bench plan free-port "$proto") || die "no free port for a peer server"
 		local cmd=()
 		for w in "$@"; do [ "$w" = PORT ] && cmd+=("$port") || cmd+=("$w"); done
 		start_bg "$log" "${cmd[@]}"

@@ -26,5 +26,7 @@ int plan_peer_figure(int argc, char **argv);
  * (plan_machine.c). */
 int plan_rundir(int argc, char **argv);
 int plan_cpu_ticks(int argc, char **argv);
+/* `ipclab bench plan free-port t|u` (plan_machine.c). */
+int plan_free_port(int argc, char **argv);
 
 #endif

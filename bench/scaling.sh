@@ -80,13 +80,13 @@ redis() {
 	fi
 }
 
-# redis_start - a private redis-server on a free port (3 tries): REDIS_PID,
+# redis_start - a private redis-server on a free port (`ipclab bench plan
+# free-port`, 3 tries): REDIS_PID,
 # or empty and a warning.  Nothing saved to disk, a 0700 socket in $work.
 REDIS_PID=
 redis_start() {
 	for _ in 1 2 3; do
-		REDIS_PORT=$((20000 + RANDOM % 12768))
-		[ -z "$(ss -Hltn "sport = :$REDIS_PORT" 2>/dev/null)" ] || continue
+		REDIS_PORT=$("$IPCLAB" bench plan free-port t) || continue
 		start_bg "$logs/redis-server.log" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 \
 			--unixsocket "$work/redis.sock" --unixsocketperm 700 --save "" --appendonly no \
 			--dir "$work" --maxclients 4096 --daemonize no

@@ -10,10 +10,13 @@
  */
 #include "support.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/time.h>
@@ -356,6 +359,24 @@ static void test_cpu_ticks(void **state)
 	assert_int_equal(PLAN("cpu-ticks", "latency"), IPC_USAGE);
 }
 
+/* free-port: a port in 20000-32767 that can be bound on loopback. */
+static void test_free_port(void **state)
+{
+	ENV;
+	for (int k = 0; k < 2; k++) {
+		assert_int_equal(PLAN("free-port", k ? "u" : "t"), 0);
+		int port = atoi(out);
+		assert_true(port >= 20000 && port <= 32767);
+		int fd = socket(AF_INET, k ? SOCK_DGRAM : SOCK_STREAM, 0);
+		assert_true(fd >= 0);
+		struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+					 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+		close(fd);
+	}
+	assert_int_equal(PLAN("free-port", "sctp"), IPC_USAGE);
+}
+
 /* ---- the peers' figures -------------------------------------------------------- */
 
 static int figure(struct test_env *env, const char *tool, const char *input)
@@ -465,6 +486,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_say, test_env_setup, test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_rundir, test_env_setup, test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_cpu_ticks, test_env_setup, test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_free_port, test_env_setup, test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_peer_figures, test_env_setup, test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_same_run, test_env_setup, test_env_teardown),
 	};
