@@ -342,7 +342,8 @@ start_server udp
 # The conditions and their steps, as `ipclab bench plan netlab` lists them
 # (bench/plan_netlab.c); a condition that could not be applied is not
 # measured (SKIP: its steps are passed over).
-PLAN=$("$IPCLAB" bench plan netlab "$RUN" $(quick && echo --quick) "${LACKS[@]}") ||
+quick && LACKS+=(--quick)
+PLAN=$("$IPCLAB" bench plan netlab "$RUN" "${LACKS[@]}") ||
 	die "\`ipclab bench plan netlab\` failed"
 while IFS=$'\t' read -r -a f; do
 	[ -z "$SKIP" ] || case ${f[0]} in condition | append | plot) ;; *) continue ;; esac
@@ -350,7 +351,7 @@ while IFS=$'\t' read -r -a f; do
 	say) say "${f[1]}" ;;
 	append) (IFS=$'\t'; printf '%s\n' "${f[*]:2}") >>"$RUN/${f[1]}" ;;
 	condition)
-		SKIP= PROBLEMS=$RUN/${f[2]} HOW=${f[3]}
+		SKIP='' PROBLEMS=$RUN/${f[2]} HOW=${f[3]}
 		mkdir -p "${PROBLEMS%/*}"
 		say "${f[1]}: $HOW" ;;
 	netem | netdelay | drop | dup) impair "${f[@]}" </dev/null || { SKIP=1; unimpair; } ;;
