@@ -152,7 +152,7 @@ queue_rule() { # add|del
 
 # What the kernel offers, as options of `ipclab bench plan netlab` (what it
 # lacks): netem; else nftables, and a queue for netdelay.  HAVE_*: which.
-HAVE_NETEM=0 HAVE_NFT=0 HAVE_QUEUE='' LACKS=()
+HAVE_NETEM=0 HAVE_NFT=0 HAVE_QUEUE='' PLAN_OPTS=()
 probe_kernel() {
 	local err
 	if err=$(in_c tc qdisc add dev "$DEV_C" root netem delay 0ms 2>&1); then
@@ -160,17 +160,17 @@ probe_kernel() {
 		in_c tc qdisc del dev "$DEV_C" root
 		return 0
 	fi
-	LACKS+=(--no-netem "tc netem: ${err//$'\n'/ }")
+	PLAN_OPTS+=(--no-netem "tc netem: ${err//$'\n'/ }")
 	if ! command -v nft >/dev/null 2>&1; then
-		LACKS+=(--no-nft "nft is not installed")
+		PLAN_OPTS+=(--no-nft "nft is not installed")
 	elif err=$(in_c nft add table ip "$NFT_TABLE" 2>&1); then
 		HAVE_NFT=1
 		in_c nft delete table ip "$NFT_TABLE"
 	else
-		LACKS+=(--no-nft "nftables: ${err//$'\n'/ }")
+		PLAN_OPTS+=(--no-nft "nftables: ${err//$'\n'/ }")
 	fi
 	if [ ! -x "$NETDELAY" ]; then
-		LACKS+=(--no-queue "$NETDELAY is missing (make $NETDELAY)")
+		PLAN_OPTS+=(--no-queue "$NETDELAY is missing (make $NETDELAY)")
 		return 0
 	fi
 	for HAVE_QUEUE in nft iptables ''; do
@@ -179,9 +179,9 @@ probe_kernel() {
 		queue_rule add 2>/dev/null && queue_rule del 2>/dev/null && break
 	done
 	if [ -n "$HAVE_QUEUE" ]; then
-		LACKS+=(--queue "$HAVE_QUEUE")
+		PLAN_OPTS+=(--queue "$HAVE_QUEUE")
 	else
-		LACKS+=(--no-queue "neither nftables' queue nor iptables' NFQUEUE works here")
+		PLAN_OPTS+=(--no-queue "neither nftables' queue nor iptables' NFQUEUE works here")
 	fi
 }
 
@@ -342,8 +342,8 @@ start_server udp
 # The conditions and their steps, as `ipclab bench plan netlab` lists them
 # (bench/plan_netlab.c); a condition that could not be applied is not
 # measured (SKIP: its steps are passed over).
-quick && LACKS+=(--quick)
-PLAN=$("$IPCLAB" bench plan netlab "$RUN" "${LACKS[@]}") ||
+quick && PLAN_OPTS+=(--quick)
+PLAN=$("$IPCLAB" bench plan netlab "$RUN" "${PLAN_OPTS[@]}") ||
 	die "\`ipclab bench plan netlab\` failed"
 while IFS=$'\t' read -r -a f; do
 	[ -z "$SKIP" ] || case ${f[0]} in condition | append | plot) ;; *) continue ;; esac
