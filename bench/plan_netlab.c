@@ -38,6 +38,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,11 +94,21 @@ static const char *cond_file(char *buf, size_t cap, enum layout_kind kind, const
  * acknowledgements come back clean, so that a TCP sender's retransmission
  * timer, which doubles with each loss of a segment, does not turn a 30 %
  * link into minutes of silence. */
+static void add(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void add(char *buf, size_t cap, const char *fmt, ...)
+{
+	size_t n = strlen(buf); /* a text too long is cut, never overrun */
+	va_list ap;
+	va_start(ap, fmt);
+	if (n + 1 < cap)
+		vsnprintf(buf + n, cap - n, fmt, ap);
+	va_end(ap);
+}
+
 static bool how_applied(const struct netlab_condition_plan *c, const struct netlab_kernel *k,
 			char *how, size_t cap)
 {
-	size_t n = 0;
-#define ADD(...) (n += (size_t)snprintf(how + n, n < cap ? cap - n : 0, __VA_ARGS__))
+#define ADD(...) add(how, cap, __VA_ARGS__)
 	how[0] = '\0';
 	if (!c->loss && !c->delay && !c->dup && !c->reorder) {
 		ADD("none");
