@@ -1041,3 +1041,33 @@ int run_load_dir(struct run *run, const char *dir, struct ipc_error *e)
 	}
 	return 0;
 }
+
+/* ---- one file of a `make netlab` run ----------------------------------- */
+
+int reader_file(const char *dir, const struct layout_file *f, char **buf, size_t *len,
+		struct ipc_error *e)
+{
+	char rel[4096];
+	*buf = NULL;
+	*len = 0;
+	if (layout_path(rel, sizeof rel, f) < 0)
+		return ipc_fail(e, IPC_USAGE, 0, "%s: a file name of the run is too long, or "
+				"would leave its folder (a '/', \"..\")", dir);
+	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return ipc_fail(e, IPC_SYSTEM, errno, "open directory %s", dir);
+	/* slurp() says why it refused a file as a problem of a run: this one
+	 * holds nothing else. */
+	struct run scratch = { 0 };
+	int rc = slurp(&scratch, dirfd, rel, buf, len);
+	close(dirfd);
+	if (rc == 2)
+		ipc_fail(e, IPC_PROTOCOL, 0, "%s: %s", dir,
+			 scratch.nproblems ? scratch.problems[0] : rel);
+	else if (rc < 0)
+		ipc_fail(e, IPC_SYSTEM, ENOMEM, "read %s/%s", dir, rel);
+	for (size_t i = 0; i < scratch.nproblems; i++)
+		free(scratch.problems[i]);
+	free(scratch.problems);
+	return rc == 2 ? -1 : rc;
+}

@@ -30,6 +30,7 @@
 #include "analysis/layout.h"
 #include "bench.h"
 #include "copy.h"
+#include "plan.h"
 
 /* The size of a run: a quick one checks every step in about a minute. */
 struct sizing {
@@ -698,7 +699,8 @@ static const char plan_usage[] =
 	"\n"
 	"What one step of `ipclab bench run` measures, and where each result goes\n"
 	"(bench/run.sh carries it out): STEP is process, latency, throughput,\n"
-	"connect, peers, scaling or settings.  One line per action, fields separated by tabs: `say TEXT`,\n"
+	"connect, peers, scaling or settings (netlab, progress and peer-figure:\n"
+	"see bench/plan_netlab.c, plan_progress.c, peer_figure.c).  One line per action, fields separated by tabs: `say TEXT`,\n"
 	"`warn TEXT`, `run FILE ARG...` (FILE relative to DIR), `peer TOOL ARG...`\n"
 	"(bench/peers.sh runs it), `round ...` (a line of peers/rounds.tsv, its\n"
 	"figure $KEY from the peer run before it); settings prints NAME=VALUE lines.\n";
@@ -707,6 +709,24 @@ int cmd_bench_plan(int argc, char **argv)
 {
 	bool quick = false;
 	const char *step = NULL, *dir = NULL;
+	/* Their own files and command lines: plan_netlab.c, plan_progress.c,
+	 * plan_machine.c, peer_figure.c. */
+	if (argc > 1 && !strcmp(argv[1], "netlab"))
+		return plan_netlab(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "netlab-stale"))
+		return plan_netlab_stale(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "progress"))
+		return plan_progress(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "rundir"))
+		return plan_rundir(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "cpu-ticks"))
+		return plan_cpu_ticks(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "free-port"))
+		return plan_free_port(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "say"))
+		return plan_say(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "peer-figure"))
+		return plan_peer_figure(argc - 1, argv + 1);
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			fputs(plan_usage, stdout);
