@@ -4,6 +4,7 @@
  * tables they come from.  No finding is fixed text: which transport is
  * fastest, by how much, where a curve bends, all come from the numbers.
  */
+#include "findings_uring_zmq.h"
 #include "ladder.h"
 #include "run.h"
 
@@ -422,8 +423,9 @@ static void scaling_finding(const struct run *run, FILE *out)
 		unsigned long clients = 0;
 		for (size_t k = 0; k < run->ntarget; k++) {
 			const struct result_row *r = &run->target[k].r;
-			if (strcmp(r->transport, T[i]))
-				continue;
+			if (strcmp(r->transport, T[i]) || r->clients != 50 ||
+			    (strcmp(r->mode, "redis") && strcmp(r->mode, "epoll")))
+				continue; /* the other modes and counts: findings_uring_zmq.c */
 			clients = r->clients;
 			if (!strcmp(r->mode, "redis") && nr < 16)
 				theirs[nr++] = r->msgs_per_s;
@@ -542,5 +544,9 @@ void run_findings(const struct run *run, FILE *out)
 	peer_finding(run, out);
 	process_finding(run, out);
 	scaling_finding(run, out);
+
+	/* io_uring and ZeroMQ (findings_uring_zmq.c). */
+	uring_zmq_findings(run, out);
+
 	fputc('\n', out);
 }
