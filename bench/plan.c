@@ -643,8 +643,8 @@ static int plan_process(void)
 	puts("cmd\ttrue\tnone\ttrue\ttrue");
 	puts("cmd\tlist\tnone\tlist\t@IPCLAB@ list");
 	for (int pass = 0; pass < 2; pass++) /* the connected transports, then datagrams */
-		for (size_t i = 0; ipc_transports[i]; i++) {
-			const struct ipc_transport *t = ipc_transports[i];
+		for (size_t i = 0; plan_list[i]; i++) {
+			const struct ipc_transport *t = plan_list[i];
 			if (pass ? t->kind != IPC_DATAGRAM : !connected(t))
 				continue;
 			printf("serve\t%s\n", t->name);
@@ -657,9 +657,9 @@ static int plan_process(void)
 			}
 		}
 	puts("cmd\tgreet-pipe\tpipe\tgreet\t@IPCLAB@ greet pipe bench");
-	for (size_t i = 0; ipc_transports[i]; i++)
-		printf("cmd\tdemo-%s\t%s\tdemo\t@IPCLAB@ demo %s\n", ipc_transports[i]->name,
-		       ipc_transports[i]->name, ipc_transports[i]->name);
+	for (size_t i = 0; plan_list[i]; i++)
+		printf("cmd\tdemo-%s\t%s\tdemo\t@IPCLAB@ demo %s\n", plan_list[i]->name,
+		       plan_list[i]->name, plan_list[i]->name);
 	if (!have_dyn)
 		puts("warn\tno dynamically linked build (IPCLAB_DYNAMIC): the loader's cost is not "
 		     "measured");
