@@ -369,7 +369,7 @@ handout-sections:
 # with the references in lab/traces/ (UPDATE=1 rewrites them).
 UPDATE ?=
 .PHONY: trace
-trace: bin/ipclab
+trace: bin/ipclab bin/ipclab-zmq
 	@scripts/deps.sh --check lab
 	@bash lab/trace.sh $(if $(UPDATE),--update)
 
