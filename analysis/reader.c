@@ -814,6 +814,78 @@ static int parse_redis(struct run *run, bool target, const char *name, const cha
 	return 0;
 }
 
+/* scaling/counted/T_M_C.perf: `perf stat -x,` of the server during one
+ * load, lines "value,unit,event,..." ("<not counted>" for a value), and
+ * T_M_C.csv beside it, the load's row: its transport, mode, clients and
+ * greetings.  Counts perf could not take stay NAN. */
+static int parse_counted(struct run *run, int dirfd, const char *name, const char *buf,
+			 size_t len)
+{
+	struct server_count c = { .syscalls = NAN, .ctxsw = NAN, .task_ms = NAN };
+	struct lines l;
+	int rc;
+	lines_init(&l, name, buf, len);
+	while ((rc = next_line(run, &l)) > 0) {
+		char *col[4];
+		double v;
+		if (!l.line[0] || l.line[0] == '#')
+			continue;
+		int n = 0;
+		for (char *p = l.line, *comma; n < 4; p = comma + 1) {
+			col[n++] = p;
+			if (!(comma = strchr(p, ',')))
+				break;
+			*comma = '\0';
+		}
+		if (n < 3 || figure(col[0], &v))
+			continue; /* "Events enabled", "<not counted>": no figure */
+		if (!strcmp(col[2], "raw_syscalls:sys_enter"))
+			c.syscalls = v;
+		else if (!strcmp(col[2], "context-switches"))
+			c.ctxsw = v;
+		else if (!strcmp(col[2], "task-clock") && !strcmp(col[1], "msec"))
+			c.task_ms = v;
+	}
+	if (rc < 0 || dirfd < 0)
+		return 0;
+	char rel[4096];
+	size_t nl = strlen(name);
+	if (nl < 5 || nl >= sizeof rel)
+		return 0;
+	snprintf(rel, sizeof rel, "%.*s.csv", (int)(nl - 5), name);
+	char *rows;
+	size_t rlen;
+	if ((rc = slurp(run, dirfd, rel, &rows, &rlen)) != 0) {
+		if (rc == 1)
+			run_problem(run, "%s is missing: %s left out", rel, name);
+		return rc < 0 ? -1 : 0;
+	}
+	struct run *tmp = run_new();
+	if (!tmp) {
+		free(rows);
+		return -1;
+	}
+	rc = parse_rows(tmp, RK_ROWS, rel, rows, rlen);
+	free(rows);
+	for (size_t i = 0; i < tmp->nproblems; i++)
+		run_problem(run, "%s", tmp->problems[i]);
+	const struct result_row *r = rc == 0 && tmp->nraw ? &tmp->raw[0].r : NULL;
+	if (r && (strcmp(r->kind, "load") || !r->count || strlen(r->transport) >= sizeof c.transport ||
+		  strlen(r->mode) >= sizeof c.mode)) {
+		run_problem(run, "%s: not a load row with greetings: %s left out", rel, name);
+		r = NULL;
+	}
+	if (r) {
+		snprintf(c.transport, sizeof c.transport, "%s", r->transport);
+		snprintf(c.mode, sizeof c.mode, "%s", r->mode);
+		c.clients = r->clients;
+		c.greetings = r->count;
+		rc = run_add_counted(run, &c);
+	}
+	run_free(tmp);
+	return rc < 0 ? -1 : 0;
+}
+
 /* steal.tsv: step, ticks stolen, all ticks (bench/lib.sh). */
 static int parse_steal(struct run *run, const char *name, const char *buf, size_t len)
 {
@@ -867,6 +939,8 @@ int reader_parse(struct run *run, int dirfd, enum reader_kind kind, const char *
 		return parse_redis(run, kind == RK_TARGET_REDIS, name, buf, len);
 	case RK_STEAL:
 		return parse_steal(run, name, buf, len);
+	case RK_COUNTED:
+		return parse_counted(run, dirfd, name, buf, len);
 	}
 	return 0;
 }
@@ -1021,6 +1095,8 @@ int run_load_dir(struct run *run, const char *dir, struct ipc_error *e)
 		rc = read_folder(run, dirfd, "scaling/target", ".csv", RK_TARGET_ROWS);
 	if (rc == 0)
 		rc = read_folder(run, dirfd, "scaling/target", ".out", RK_TARGET_REDIS);
+	if (rc == 0)
+		rc = read_folder(run, dirfd, "scaling/counted", ".perf", RK_COUNTED);
 	if (rc == 0)
 		rc = read_folder(run, dirfd, "machine", ".csv", RK_PAUSES);
 	if (rc == 0 && read_one(run, dirfd, RK_ROUNDS, "peers/rounds.tsv") < 0)
