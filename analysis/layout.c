@@ -72,6 +72,13 @@ int layout_path(char *buf, size_t cap, const struct layout_file *f)
 		n = snprintf(buf, cap, "peers/ipclab/bw_%s_%s_r%d%s.csv", t, pin, f->round,
 			     f->tag ? f->tag : "");
 		break;
+	/* what others took of the run's CPUs (bench/busy.c) */
+	case LF_BUSY:
+		n = snprintf(buf, cap, "busy.tsv");
+		break;
+	case LF_BUSY_BEGIN:
+		n = snprintf(buf, cap, "log/busy_begin.txt");
+		break;
 	default:
 		return -1;
 	}

@@ -16,6 +16,9 @@
  *   peers/rounds.tsv, peers/ipclab/    the peer tools' rounds and ipclab's twins
  *   ladder/RUNG_SIZE_PIN.rR.csv        the zero-copy ladder: one rung over every
  *                                      transport it fits, and memcpy's ceiling
+ *   busy.tsv, log/busy_begin.txt       per step, what other processes, the
+ *                                      kernel's threads and the host took of
+ *                                      the run's CPUs (`ipclab bench busy`)
  */
 #ifndef IPCLAB_LAYOUT_H
 #define IPCLAB_LAYOUT_H
@@ -36,6 +39,9 @@ enum layout_kind {
 	LF_PEER_TWIN,         /* peers/ipclab/T_SIZE_PIN_rRTAG.csv (tag: a, b, ua...) */
 	LF_PEER_BW_TWIN,      /* peers/ipclab/bw_T_PIN_rRTAG.csv */
 	LF_LADDER,            /* ladder/RUNG_SIZE_PIN.rR.csv (transport: the rung, or memcpy) */
+	/* what others took of the run's CPUs, per step (bench/busy.c) */
+	LF_BUSY,              /* busy.tsv */
+	LF_BUSY_BEGIN,        /* log/busy_begin.txt: the snapshot at a step's start */
 };
 
 struct layout_file {

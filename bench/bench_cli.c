@@ -18,6 +18,7 @@
 
 #include "analysis/analysis.h"
 #include "bench.h"
+#include "busy.h"
 #include "cli.h"
 #include "copy.h"
 #include "datadir.h"
@@ -50,6 +51,8 @@ static const char bench_usage[] =
 	"                            peers.csv and the plots' tables\n"
 	"  transports                what the scripts need to know of each transport\n"
 	"  plan STEP DIR [--quick]   what a step of `run` measures, into which file\n"
+	"  busy begin|end DIR STEP   what other processes and the host took of the\n"
+	"                            run's CPUs during a step of `run`\n"
 	"\n"
 	"TRANSPORT is a name from `ipclab list` ({any}), or `all`.\n"
 	"`ipclab bench SUBCOMMAND --help` describes each.\n"
@@ -866,6 +869,8 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 		return cmd_bench_script(cli, argc - 1, argv + 1);
 	if (!strcmp(argv[1], "plan"))
 		return cmd_bench_plan(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "busy"))
+		return cmd_bench_busy(argc - 1, argv + 1);
 	for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
 		if (strcmp(argv[1], subs[i].name))
 			continue;
