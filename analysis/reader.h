@@ -28,6 +28,7 @@ enum reader_kind {
 	RK_REDIS,        /* redis-benchmark --csv output (name: redis_FAM_N[_K].out) */
 	RK_TARGET_REDIS,
 	RK_STEAL,        /* steal.tsv */
+	RK_BUSY,         /* busy.tsv (bench/busy.c) */
 };
 
 /* Parse one file's bytes (len of them; NUL bytes included) into run.

@@ -43,6 +43,7 @@ void run_free(struct run *run)
 	free(run->peers);
 	free(run->env);
 	free(run->steal);
+	free(run->busy);
 	free(run->pauses);
 	free(run);
 }
@@ -157,6 +158,14 @@ int run_add_steal(struct run *run, const char *step, double pct)
 	struct steal *s = &run->steal[run->nsteal++];
 	snprintf(s->step, sizeof s->step, "%s", step);
 	s->pct = pct;
+	return 0;
+}
+
+int run_add_busy(struct run *run, const struct busy_step *b)
+{
+	if (run_grow(&run->busy, run->nbusy, &run->capbusy, sizeof *run->busy) < 0)
+		return -1;
+	run->busy[run->nbusy++] = *b;
 	return 0;
 }
 
