@@ -154,5 +154,5 @@ void busy_pause_why(const struct pause_row *p, FILE *out)
 			"it as stolen; %s", stretch);
 	else
 		fprintf(out, "  Why: the host takes the virtual CPU away and gives it back, and "
-			"the guest sees no interrupt, no switch and no steal time; %s", stretch);
+			"the guest sees no interrupt and no steal time; %s", stretch);
 }

@@ -203,8 +203,10 @@ const char *busy_cpu_list(const bool *cpus, char *buf, size_t cap)
 			j++;
 		int n = j > i ? snprintf(buf + used, cap - used, "%s%d-%d", used ? "," : "", i, j)
 			      : snprintf(buf + used, cap - used, "%s%d", used ? "," : "", i);
-		if (n < 0 || (size_t)n >= cap - used)
+		if (n < 0 || (size_t)n >= cap - used) {
+			buf[used] = '\0'; /* whole CPUs or ranges only */
 			break;
+		}
 		used += (size_t)n;
 		i = j;
 	}
