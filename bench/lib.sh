@@ -169,5 +169,9 @@ has_listening() { grep -qs '^listening on ' "$1"; } # -s: the log may not exist 
 # took of the run's CPUs: `ipclab bench busy` (bench/busy.c) counts it from
 # /proc into $RESULTS_DIR/busy.tsv, and `ipclab bench report` says at the
 # top of summary.md when a step shared the machine.
-steal_begin() { STEAL_STEP=$1; "$IPCLAB" bench busy begin "$RESULTS_DIR" "$1" --root $$; }
-steal_end() { "$IPCLAB" bench busy end "$RESULTS_DIR" "$STEAL_STEP" --root $$; }
+# A count that fails costs the step its line, not the run.
+busy_failed() {
+	warn "step $STEAL_STEP: what others took of the CPUs was not counted (\`ipclab bench busy\` failed)"
+}
+steal_begin() { STEAL_STEP=$1; "$IPCLAB" bench busy begin "$RESULTS_DIR" "$1" --root $$ || busy_failed; }
+steal_end() { "$IPCLAB" bench busy end "$RESULTS_DIR" "$STEAL_STEP" --root $$ || busy_failed; }

@@ -101,30 +101,48 @@ int busy_parse_task(const char *text, struct busy_task *t)
 	return 0;
 }
 
+struct pid_at {
+	pid_t pid;
+	size_t at;
+};
+
+static int by_pid(const void *a, const void *b)
+{
+	pid_t x = ((const struct pid_at *)a)->pid, y = ((const struct pid_at *)b)->pid;
+	return (x > y) - (x < y);
+}
+
 unsigned long long busy_tree_ticks(const struct busy_task *tasks, size_t n, pid_t root)
 {
-	/* Mark the tree by passes over the list until nothing is added: the
-	 * list is a few hundred processes, read in no particular order. */
+	/* Each task's parent found once (the list sorted by pid), then the
+	 * tree marked by passes until nothing is added: as many passes as
+	 * the tree is deep. */
+	struct pid_at *byp = malloc((n ? n : 1) * sizeof *byp);
+	long *parent = malloc((n ? n : 1) * sizeof *parent);
 	bool *in = calloc(n ? n : 1, sizeof *in);
 	unsigned long long sum = 0;
-	if (!in)
-		return 0;
-	bool grew = true;
-	while (grew) {
+	if (!byp || !parent || !in)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		byp[i] = (struct pid_at){ tasks[i].pid, i };
+	qsort(byp, n, sizeof *byp, by_pid);
+	for (size_t i = 0; i < n; i++) {
+		struct pid_at key = { tasks[i].ppid, 0 };
+		const struct pid_at *p = bsearch(&key, byp, n, sizeof *byp, by_pid);
+		parent[i] = p ? (long)p->at : -1;
+	}
+	for (bool grew = true; grew;) {
 		grew = false;
 		for (size_t i = 0; i < n; i++) {
-			if (in[i])
+			if (in[i] || (tasks[i].pid != root && (parent[i] < 0 || !in[parent[i]])))
 				continue;
-			bool mine = tasks[i].pid == root;
-			for (size_t j = 0; !mine && j < n; j++)
-				mine = in[j] && tasks[j].pid == tasks[i].ppid;
-			if (mine) {
-				in[i] = true;
-				grew = true;
-				sum += tasks[i].ticks;
-			}
+			in[i] = grew = true;
+			sum += tasks[i].ticks;
 		}
 	}
+out:
+	free(byp);
+	free(parent);
 	free(in);
 	return sum;
 }
