@@ -338,6 +338,23 @@ static void test_reader(void **state)
 	run_free(run);
 }
 
+static char *read_text(const char *dir, const char *rel)
+{
+	char path[IPC_PATH_MAX + 64];
+	snprintf(path, sizeof path, "%s/%s", dir, rel);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	size_t cap = 1 << 20;
+	char *buf = calloc(1, cap);
+	assert_non_null(buf);
+	size_t n = fread(buf, 1, cap - 1, f);
+	assert_true(n < cap - 1); /* the whole file */
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
 /* ---- summary.md ---------------------------------------------------------------- */
 
 static void add_row(struct run *run, const char *kind, const char *t, const char *mode,
@@ -469,6 +486,86 @@ static void test_summary_quiet(void **state)
 	run_free(run);
 }
 
+/* The same through a run directory: the fixture's quick run (which has no
+ * busy.tsv), then with a quiet busy.tsv, then with a shared one, each read
+ * and written as `ipclab bench report` does. */
+static char *report_in(const char *dir, char **warnings)
+{
+	struct run *run = run_new();
+	struct ipc_error e = { 0 };
+	assert_non_null(run);
+	if (run_load_dir(run, dir, &e) < 0)
+		fail_msg("run_load_dir: %s", e.msg);
+	size_t wl = 0;
+	FILE *warn = open_memstream(warnings, &wl);
+	assert_non_null(warn);
+	if (run_write(run, dir, warn, &e) < 0)
+		fail_msg("run_write: %s", e.msg);
+	assert_int_equal(fclose(warn), 0);
+	run_free(run);
+	return read_text(dir, "summary.md");
+}
+
+static void test_run_directory(void **state)
+{
+	ENV;
+	test_deadline(60, "three reports of a whole quick run under ASan");
+	const char *src = getenv("IPCLAB_SOURCE_DIR");
+	char dir[IPC_PATH_MAX + 8], cmd[3 * IPC_PATH_MAX];
+	snprintf(dir, sizeof dir, "%s/run", env->dir);
+	snprintf(cmd, sizeof cmd, "cp -r '%s%stests/fixtures/quick-run/in' '%s'", src ? src : "",
+		 src ? "/" : "", dir);
+	if (system(cmd) != 0)
+		fail_msg("%s failed (run the tests from the source tree, or set "
+			 "IPCLAB_SOURCE_DIR)", cmd);
+
+	char *warn, *s = report_in(dir, &warn);
+	assert_non_null(s);
+	assert_null(strstr(s, "shared the machine"));
+	assert_null(strstr(s, "CPU time others took"));
+	assert_null(strstr(warn, "shared the machine"));
+	free(s);
+	free(warn);
+
+	char path[IPC_PATH_MAX + 32];
+	snprintf(path, sizeof path, "%s/busy.tsv", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("step\tcpus\tticks\tours\tothers\tkernel\tsteal\n"
+	      "process\t0-1\t10000\t9000\t200\t100\t0\n"
+	      "latency\t0-1\t20000\t15000\t400\t100\t20\n", f);
+	assert_int_equal(fclose(f), 0);
+	s = report_in(dir, &warn);
+	assert_null(strstr(s, "shared the machine"));
+	assert_null(strstr(s, "Provisional"));
+	assert_non_null(strstr(s, "- CPU time others took of the run's CPUs (0-1), per step: "
+				  "process: other processes 2.0 %, the kernel's threads 1.0 %, the "
+				  "host 0.0 %; latency: other processes 2.0 %, the kernel's threads "
+				  "0.5 %, the host 0.1 %\n"));
+	assert_null(strstr(warn, "shared the machine"));
+	free(s);
+	free(warn);
+
+	/* The latency step shared it: 63.1 % taken by other processes. */
+	f = fopen(path, "a");
+	assert_non_null(f);
+	fputs("throughput\t0-1\t20000\t7000\t12620\t100\t0\n", f);
+	assert_int_equal(fclose(f), 0);
+	s = report_in(dir, &warn);
+	const char *top = strstr(s, "**This run shared the machine: its findings are "
+				    "provisional.**");
+	assert_non_null(top);
+	assert_true(top < strstr(s, "## Findings"));
+	assert_non_null(strstr(top, "during this step: throughput (other processes 63.1 %, the "
+				    "host 0.0 %)."));
+	assert_non_null(strstr(warn, "bench: warning: the run shared the machine in 1 step "
+				     "(the most: throughput, other processes 63.1 %"));
+	free(s);
+	free(warn);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* ---- the pauses finding: other tasks or the host -------------------------------- */
 
 static char *why_of(const struct pause_row *p)
@@ -586,21 +683,6 @@ static void test_pauses_columns(void **state)
 
 /* ---- the command ------------------------------------------------------------------ */
 
-static char *read_text(const char *dir, const char *rel)
-{
-	char path[IPC_PATH_MAX + 64];
-	snprintf(path, sizeof path, "%s/%s", dir, rel);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	char *buf = calloc(1, 8192);
-	assert_non_null(buf);
-	size_t n = fread(buf, 1, 8191, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
 static void test_cli_busy(void **state)
 {
 	ENV;
@@ -677,6 +759,8 @@ int main(void)
 		cmocka_unit_test(test_reader),
 		cmocka_unit_test(test_summary_warning),
 		cmocka_unit_test(test_summary_quiet),
+		cmocka_unit_test_setup_teardown(test_run_directory, test_env_setup,
+						test_env_teardown),
 		cmocka_unit_test(test_pause_why),
 		cmocka_unit_test(test_pause_finding_in_summary),
 		cmocka_unit_test(test_pauses_columns),
