@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -795,7 +796,11 @@ static int run_pauses(struct bench_cli *bc, int first, int argc)
 		return cli_report(&e);
 	/* The loop never blocks: every switch is another task preempting it,
 	 * and its time is among the pauses without being the machine's. */
-	if (r.ctxsw > 0)
+	if (r.ctxsw > 0 && isfinite(r.others_pct))
+		bench_warn(stderr, "other tasks had CPU %d for %.1f %% of the run (%.0f context "
+			   "switches): that much of the pauses is theirs, not the machine's", r.cpu,
+			   r.others_pct, r.ctxsw);
+	else if (r.ctxsw > 0)
 		bench_warn(stderr, "%.0f context switches on CPU %d during the run: some pauses "
 			   "are other tasks' time, not the machine's", r.ctxsw, r.cpu);
 	snprintf(pin, sizeof pin, "%d", r.cpu);
