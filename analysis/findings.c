@@ -5,6 +5,7 @@
  * fastest, by how much, where a curve bends, all come from the numbers.
  */
 #include "findings_uring_zmq.h"
+#include "busy_finding.h"
 #include "ladder.h"
 #include "run.h"
 
@@ -783,10 +784,7 @@ static void pause_finding(const struct run *run, FILE *out)
 		fprintf(out, "  The pipe round trips on that CPU: p50 %.1f µs, mean %.1f %% above "
 			"it, and %.1f %% of them took over %.0f µs longer than the p50.",
 			p->trip_p50_us, excess, 100 * p->slow_share, p->slow_over_us);
-	fputs("  Why: the host takes the virtual CPU away and gives it back, and the guest "
-	      "sees no interrupt and no steal time; a pause lands in whatever runs and "
-	      "stretches it, so a mean stands about the share of time lost above the p50, in "
-	      "every tool alike, perf's and lmbench's as much as ipclab's.\n", out);
+	busy_pause_why(p, out); /* other tasks' time or the host's (busy_finding.c) */
 }
 
 /* ---- modes ------------------------------------------------------------- */
@@ -892,7 +890,9 @@ void run_findings(const struct run *run, FILE *out)
 	ladder_finding(run, out);
 	loss_finding(run, out);
 	peer_finding(run, out);
+	busy_step_note(run, "peers", out); /* measured on a shared machine? */
 	process_finding(run, out);
+	busy_step_note(run, "process", out);
 	scaling_finding(run, out);
 
 	/* io_uring and ZeroMQ (findings_uring_zmq.c). */

@@ -21,6 +21,9 @@
  * and those of a `make netlab` run (bench/netlab.h says what each holds):
  *   conditions.tsv, COND/T_latency.csv, COND/T_load.csv, COND/greet.txt,
  *   COND/snmp_SIDE_WHEN, COND/problems.tsv, COND/netdelay.{txt,log}
+ *   busy.tsv, log/busy_begin.txt       per step, what other processes, the
+ *                                      kernel's threads and the host took of
+ *                                      the run's CPUs (`ipclab bench busy`)
  */
 #ifndef IPCLAB_LAYOUT_H
 #define IPCLAB_LAYOUT_H
@@ -49,6 +52,9 @@ enum layout_kind {
 	LF_NETLAB_SNMP,       /* COND/snmp_SIDE_WHEN (mode: client, server; tag: before, after) */
 	LF_NETLAB_PROBLEMS,   /* COND/problems.tsv */
 	LF_NETLAB_NETDELAY,   /* COND/netdelay.txt (tag "log": netdelay.log) */
+	/* what others took of the run's CPUs, per step (bench/busy.c) */
+	LF_BUSY,              /* busy.tsv */
+	LF_BUSY_BEGIN,        /* log/busy_begin.txt: the snapshot at a step's start */
 };
 
 struct layout_file {

@@ -705,7 +705,7 @@ static int parse_pauses(struct run *run, const char *name, const char *buf, size
 	char *field[READ_MAX_FIELDS], head[READ_LINE_MAX + 1] = "";
 	const struct pauses_column *map[READ_MAX_FIELDS];
 	int rc, nh = -1;
-	struct pauses_result r = { .cpu = -1, .p50_us = NAN };
+	struct pauses_result r = { .cpu = -1, .p50_us = NAN, .others_pct = NAN, .steal_pct = NAN };
 	bool have = false;
 
 	lines_init(&l, name, buf, len);
@@ -767,6 +767,13 @@ static int parse_pauses(struct run *run, const char *name, const char *buf, size
 	struct pause_row p = { .cpu = r.cpu, .per_s = r.per_s, .lost_pct = r.lost_pct,
 			       .p50_us = isfinite(r.p50_us) ? r.p50_us : 0,
 			       .ctxsw = isfinite(r.ctxsw) ? (unsigned long)r.ctxsw : 0 };
+	/* Who else had the CPU: runs before the columns existed have not. */
+	if (isfinite(r.others_pct) && isfinite(r.steal_pct) && r.others_pct <= 100 &&
+	    r.steal_pct <= 100 && r.others_pct >= 0 && r.steal_pct >= 0) {
+		p.have_busy = true;
+		p.others_pct = r.others_pct;
+		p.steal_pct = r.steal_pct;
+	}
 	return run_add_pauses(run, &p);
 }
 
@@ -911,6 +918,59 @@ static int parse_steal(struct run *run, const char *name, const char *buf, size_
 	return 0;
 }
 
+/* busy.tsv (bench/busy.c): a header, then per step: step, CPUs, their
+ * clock ticks, and the ticks of ours, other processes, the kernel's
+ * threads and the host (steal), each at most the CPUs' ticks.  The steal
+ * goes to the steps' steal shares too (steal.tsv in older runs). */
+static int parse_busy(struct run *run, const char *name, const char *buf, size_t len)
+{
+	static const char head[] = "step\tcpus\tticks\tours\tothers\tkernel\tsteal";
+	struct lines l;
+	int rc;
+	bool headed = false;
+	lines_init(&l, name, buf, len);
+	while ((rc = next_line(run, &l)) > 0) {
+		char *col[8];
+		unsigned long v[5];
+		if (!l.line[0])
+			continue;
+		if (!headed) {
+			if (strcmp(l.line, head)) {
+				run_problem(run, "%s: no header \"step, cpus, ticks, ours, others, "
+					    "kernel, steal\": left out", name);
+				return 0;
+			}
+			headed = true;
+			continue;
+		}
+		bool ok = tsv_split(l.line, col, 7) == 7 && *col[0] && strlen(col[0]) < 64 &&
+			  *col[1] && strlen(col[1]) < 32 && strspn(col[1], "0123456789,-") ==
+			  strlen(col[1]);
+		/* Ours and the kernel's threads are counted apart from the CPUs'
+		 * ticks, and may overshoot them by a tick or two; the others and
+		 * the steal are shares of them. */
+		for (int i = 0; ok && i < 5; i++)
+			ok = !whole(col[2 + i], &v[i]) &&
+			     (i == 0 ? v[0] > 0 : i == 1 || i == 3 || v[i] <= v[0]);
+		if (!ok) {
+			run_problem(run, "%s line %lu: not \"step, CPUs, ticks, ours, others, kernel, "
+				    "steal\" in ticks, others and steal at most the ticks: left out",
+				    name, l.no);
+			continue;
+		}
+		struct busy_step b = { .ticks = v[0], .ours = v[1], .others = v[2],
+				       .kernel = v[3], .steal = v[4] };
+		snprintf(b.step, sizeof b.step, "%s", col[0]);
+		snprintf(b.cpus, sizeof b.cpus, "%s", col[1]);
+		if (run_add_busy(run, &b) < 0 ||
+		    run_add_steal(run, b.step, 100.0 * (double)b.steal / (double)b.ticks) < 0)
+			return -1;
+	}
+	if (rc < 0)
+		run_problem(run, "%s: the rest left out", name);
+	return 0;
+}
+
 int reader_parse(struct run *run, int dirfd, enum reader_kind kind, const char *name,
 		 const char *buf, size_t len)
 {
@@ -941,6 +1001,8 @@ int reader_parse(struct run *run, int dirfd, enum reader_kind kind, const char *
 		return parse_steal(run, name, buf, len);
 	case RK_COUNTED:
 		return parse_counted(run, dirfd, name, buf, len);
+	case RK_BUSY: /* what others took of the run's CPUs */
+		return parse_busy(run, name, buf, len);
 	}
 	return 0;
 }
@@ -1103,6 +1165,13 @@ int run_load_dir(struct run *run, const char *dir, struct ipc_error *e)
 		rc = -1;
 	if (rc == 0 && read_one(run, dirfd, RK_STEAL, "steal.tsv") < 0)
 		rc = -1;
+	{ /* what others took of the run's CPUs (bench/busy.c) */
+		char rel[64];
+		struct layout_file f = { .kind = LF_BUSY };
+		if (rc == 0 && layout_path(rel, sizeof rel, &f) == 0 &&
+		    read_one(run, dirfd, RK_BUSY, rel) < 0)
+			rc = -1;
+	}
 	if (rc == 0) {
 		run_finish(run);
 		rc = read_run_samples(run, dirfd);

@@ -44,6 +44,7 @@ void run_free(struct run *run)
 	free(run->env);
 	free(run->steal);
 	free(run->counted);
+	free(run->busy);
 	free(run->pauses);
 	free(run);
 }
@@ -177,6 +178,11 @@ int run_add_counted(struct run *run, const struct server_count *c)
 	if (run_grow(&run->counted, run->ncounted, &run->capcounted, sizeof *run->counted) < 0)
 		return -1;
 	run->counted[run->ncounted++] = *c;
+int run_add_busy(struct run *run, const struct busy_step *b)
+{
+	if (run_grow(&run->busy, run->nbusy, &run->capbusy, sizeof *run->busy) < 0)
+		return -1;
+	run->busy[run->nbusy++] = *b;
 	return 0;
 }
 

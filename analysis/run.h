@@ -61,6 +61,8 @@ struct run {
 	size_t nsteal, capsteal;
 	struct pause_row *pauses;
 	size_t npauses, cappauses;
+	struct busy_step *busy; /* busy.tsv: what others took, per step */
+	size_t nbusy, capbusy;
 	char **strs;           /* every string the rows point to */
 	size_t nstrs, capstrs;
 	struct run_samples *samples;

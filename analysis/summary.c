@@ -3,6 +3,7 @@
  * the files `ipclab bench report` writes (summary.md, all.csv, peers.csv,
  * the plots' tables).
  */
+#include "busy_finding.h"
 #include "ladder.h"
 #include "run.h"
 
@@ -516,6 +517,9 @@ void run_summary(const struct run *run, FILE *out)
 			run_env(run, "cpu_model"), run_env(run, "cpus_online"),
 			run_env(run, "kernel"), run_env(run, "git_rev"));
 	}
+	/* A run that shared its machine says so first (busy_finding.c). */
+	busy_summary_warning(run, out);
+
 	left_out(run, out);
 	run_findings(run, out);
 	latency_table(run, out);
@@ -541,6 +545,7 @@ void run_summary(const struct run *run, FILE *out)
 				run->steal[i].pct, run->steal[i].pct > 5 ? " (high: noisier figures)" : "");
 		fputc('\n', out);
 	}
+	busy_environment(run, out); /* what others took, per step */
 	fputs("\n## Files\n\n"
 	      "- all.csv: every measurement, one row each (throughput: the median round; "
 	      "every round is in throughput/)\n"
@@ -688,6 +693,7 @@ static void warnings(const struct run *run, FILE *warn)
 			fprintf(warn, "bench: warning: step %s: the hypervisor took %.1f %% of the CPU "
 				"time: its figures come from a slower, noisier machine\n",
 				run->steal[i].step, run->steal[i].pct);
+	busy_stderr_warning(run, warn); /* the run shared its machine */
 	const char *const *lines;
 	size_t nleft = run_problems(run, &lines);
 	if (nleft)

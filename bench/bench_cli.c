@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 
 #include "analysis/analysis.h"
 #include "bench.h"
+#include "busy.h"
 #include "cli.h"
 #include "copy.h"
 #include "datadir.h"
@@ -50,6 +52,8 @@ static const char bench_usage[] =
 	"                            peers.csv and the plots' tables\n"
 	"  transports                what the scripts need to know of each transport\n"
 	"  plan STEP DIR [--quick]   what a step of `run` measures, into which file\n"
+	"  busy begin|end DIR STEP   what other processes and the host took of the\n"
+	"                            run's CPUs during a step of `run`\n"
 	"\n"
 	"TRANSPORT is a name from `ipclab list` ({any}), or `all`.\n"
 	"`ipclab bench SUBCOMMAND --help` describes each.\n"
@@ -795,7 +799,11 @@ static int run_pauses(struct bench_cli *bc, int first, int argc)
 		return cli_report(&e);
 	/* The loop never blocks: every switch is another task preempting it,
 	 * and its time is among the pauses without being the machine's. */
-	if (r.ctxsw > 0)
+	if (r.ctxsw > 0 && isfinite(r.others_pct))
+		bench_warn(stderr, "other tasks had CPU %d for %.1f %% of the run (%.0f context "
+			   "switches): that much of the pauses is theirs, not the machine's", r.cpu,
+			   r.others_pct, r.ctxsw);
+	else if (r.ctxsw > 0)
 		bench_warn(stderr, "%.0f context switches on CPU %d during the run: some pauses "
 			   "are other tasks' time, not the machine's", r.ctxsw, r.cpu);
 	snprintf(pin, sizeof pin, "%d", r.cpu);
@@ -869,6 +877,8 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 		return cmd_bench_script(cli, argc - 1, argv + 1);
 	if (!strcmp(argv[1], "plan"))
 		return cmd_bench_plan(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "busy"))
+		return cmd_bench_busy(argc - 1, argv + 1);
 	for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
 		if (strcmp(argv[1], subs[i].name))
 			continue;
