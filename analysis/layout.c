@@ -100,6 +100,7 @@ int layout_path(char *buf, size_t cap, const struct layout_file *f)
 		break;
 	case LF_NETLAB_NETDELAY:
 		n = snprintf(buf, cap, "%s/netdelay.%s", c, f->tag ? f->tag : "txt");
+		break;
 	/* what others took of the run's CPUs (bench/busy.c) */
 	case LF_BUSY:
 		n = snprintf(buf, cap, "busy.tsv");

@@ -178,6 +178,9 @@ int run_add_counted(struct run *run, const struct server_count *c)
 	if (run_grow(&run->counted, run->ncounted, &run->capcounted, sizeof *run->counted) < 0)
 		return -1;
 	run->counted[run->ncounted++] = *c;
+	return 0;
+}
+
 int run_add_busy(struct run *run, const struct busy_step *b)
 {
 	if (run_grow(&run->busy, run->nbusy, &run->capbusy, sizeof *run->busy) < 0)
