@@ -88,4 +88,10 @@ void run_summary(const struct run *run, FILE *out);
  * warnings (one line per cause) go to `warn`. */
 int run_write(const struct run *run, const char *dir, FILE *warn, struct ipc_error *e);
 
+/* `ipclab bench compare DIR_A DIR_B`: read both runs and write their
+ * comparison (compare.c) in `format`; -1 and `e` when a directory cannot
+ * be read or holds no run. */
+int run_compare_dirs(const char *dir_a, const char *dir_b, enum report_format format,
+		     FILE *out, struct ipc_error *e);
+
 #endif
