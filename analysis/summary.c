@@ -5,6 +5,7 @@
  */
 #include "ladder.h"
 #include "run.h"
+#include "results_json.h"
 
 #include <errno.h>
 #include <math.h>
@@ -519,17 +520,6 @@ static int close_checked(FILE *f, const char *path, struct ipc_error *e)
 	return 0;
 }
 
-/* The environment of all.csv: every field of the record from the run, the
- * placement per row. */
-static void env_from_run(const struct run *run, struct env_record *env)
-{
-	memset(env, 0, sizeof *env);
-	for (size_t i = 0; i < env_nfields; i++)
-		if (env_field_set(env, env_fields[i].name, run_env(run, env_fields[i].name)) < 0)
-			env_field_set(env, env_fields[i].name, "0"); /* a number never read */
-	snprintf(env->pin, sizeof env->pin, "per row");
-}
-
 static void peers_csv(const struct run *run, FILE *f)
 {
 	struct peer_verdict v[64];
@@ -605,15 +595,22 @@ int run_write(const struct run *run, const char *dir, FILE *warn, struct ipc_err
 	if (close_checked(f, path, e) < 0)
 		return -1;
 
+	/* Plain CSV: the environment is in env.csv and results.json. */
 	if (!(f = create(dir, "all.csv", path, sizeof path, e)))
 		return -1;
-	struct env_record env;
 	struct report rep;
-	env_from_run(run, &env);
-	report_begin(&rep, f, REPORT_CSV, &env);
+	report_begin(&rep, f, REPORT_CSV, NULL);
 	for (size_t i = 0; i < run->nrows; i++)
 		report_add(&rep, &run->rows[i].r);
 	report_end(&rep);
+	if (close_checked(f, path, e) < 0)
+		return -1;
+
+	/* results.json: the environment, every row with its interval, the
+	 * findings as records (results_json.c). */
+	if (!(f = create(dir, "results.json", path, sizeof path, e)))
+		return -1;
+	results_json_write(run, f);
 	if (close_checked(f, path, e) < 0)
 		return -1;
 
