@@ -6,6 +6,7 @@
 #include "ladder.h"
 #include "run.h"
 #include "results_json.h"
+#include "decide.h"
 
 #include <errno.h>
 #include <math.h>
@@ -464,6 +465,9 @@ void run_summary(const struct run *run, FILE *out)
 			run_env(run, "cpu_model"), run_env(run, "cpus_online"),
 			run_env(run, "kernel"), run_env(run, "git_rev"));
 	}
+	/* The decision table: which transport, per question (decide.c). */
+	decision_table(run, out);
+
 	left_out(run, out);
 	run_findings(run, out);
 	latency_table(run, out);
