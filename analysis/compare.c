@@ -219,8 +219,9 @@ static void factor(const struct compare_row *r, double *f, double *lo, double *h
 		*f = 1 / r->ratio, *lo = 1 / r->ratio_hi, *hi = 1 / r->ratio_lo;
 }
 
-/* The indices of the changed rows, largest change first; at most cap. */
-static size_t largest(const struct compare *c, size_t *idx, size_t cap)
+/* The indices of the rows with verdict v (and the other of faster and
+ * slower), largest ratio first; at most cap. */
+static size_t largest(const struct compare *c, enum compare_verdict v, size_t *idx, size_t cap)
 {
 	size_t n = 0;
 	for (; n < cap; n++) {
@@ -230,7 +231,9 @@ static size_t largest(const struct compare *c, size_t *idx, size_t cap)
 			bool seen = false;
 			for (size_t k = 0; k < n; k++)
 				seen = seen || idx[k] == i;
-			if (seen || (r->verdict != CMP_FASTER && r->verdict != CMP_SLOWER))
+			bool want = v == CMP_UNJUDGED ? r->verdict == CMP_UNJUDGED && isfinite(r->ratio)
+				    : r->verdict == CMP_FASTER || r->verdict == CMP_SLOWER;
+			if (seen || !want)
 				continue;
 			if (best == SIZE_MAX ||
 			    fabs(log(r->ratio)) > fabs(log(c->rows[best].ratio)))
@@ -375,16 +378,29 @@ static void human(const struct compare *c, const struct run *a, const struct run
 		fputs("  (up: higher is better; down: lower is better)\n", out);
 
 	size_t idx[5];
-	size_t nl = largest(c, idx, 5);
+	size_t nl = largest(c, CMP_FASTER, idx, 5);
 	fputs(md ? "\n## Largest changes\n\n" : "\nLargest changes\n", out);
 	if (!nl)
 		fputs(md ? "None beyond the noise.\n" : "  none beyond the noise\n", out);
-	for (size_t i = 0; i < nl && i < 5; i++) {
+	for (size_t i = 0; i < nl; i++) {
 		const struct compare_row *r = &c->rows[idx[i]];
 		fprintf(out, md ? "- %s: %s → %s, %s\n" : "  %s: %s -> %s, %s\n",
 			compare_row_label(r, label, sizeof label),
 			figure_text(r->a, &r->fa, fa, sizeof fa), figure_text(r->b, &r->fb, fb, sizeof fb),
 			verdict_text(r, verdict, sizeof verdict));
+	}
+	/* Rows of one round say nothing of their noise: their largest ratios
+	 * are shown apart, as what a run with rounds would have to confirm. */
+	size_t nu = largest(c, CMP_UNJUDGED, idx, 3);
+	if (nu)
+		fputs(md ? "\nNot judged (a single round on a side), the largest ratios:\n\n"
+			 : "  not judged (a single round on a side), the largest ratios:\n", out);
+	for (size_t i = 0; i < nu; i++) {
+		const struct compare_row *r = &c->rows[idx[i]];
+		fprintf(out, md ? "- %s: %s → %s, B/A %.3f\n" : "    %s: %s -> %s, B/A %.3f\n",
+			compare_row_label(r, label, sizeof label),
+			figure_text(r->a, &r->fa, fa, sizeof fa), figure_text(r->b, &r->fb, fb, sizeof fb),
+			r->ratio);
 	}
 
 	fputs(md ? "\n## Rows\n\n| row | A | B | B/A | verdict |\n| --- | ---: | ---: | ---: | --- |\n"

@@ -213,6 +213,12 @@ static void test_one_round_unjudged(void **state)
 	compare_write(&c, a, b, "runA", "runB", REPORT_TEXT, f);
 	fclose(f);
 	assert_non_null(strstr(text, "? one round in each run"));
+	/* Not among the changes: apart, as ratios a run with rounds must confirm. */
+	char *largest = strstr(text, "Largest changes\n  none beyond the noise\n"
+				     "  not judged (a single round on a side), the largest ratios:\n");
+	assert_non_null(largest);
+	assert_non_null(strstr(largest, "latency pipe greeting 16 B one CPU (0): 10.00 µs n=1 -> "
+					"40.00 µs n=1, B/A 4.000\n"));
 	assert_null(strstr(text, "× faster"));
 	assert_null(strstr(text, "× slower"));
 	free(text);
