@@ -415,6 +415,9 @@ static void test_cli(void **state)
 			  NULL);
 	assert_int_equal(rc, 0);
 	assert_non_null(strstr(out, "Exit status"));
+	char threshold[48]; /* the help states the threshold the code applies */
+	snprintf(threshold, sizeof threshold, "B/A is more than %.0f %%", COMPARE_THRESHOLD * 100);
+	assert_non_null(strstr(out, threshold));
 	empty_dir(env->dir);
 }
 
