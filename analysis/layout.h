@@ -44,7 +44,11 @@ enum layout_kind {
 	LF_PEER_TWIN,         /* peers/ipclab/T_SIZE_PIN_rRTAG.csv (tag: a, b, ua...) */
 	LF_PEER_BW_TWIN,      /* peers/ipclab/bw_T_PIN_rRTAG.csv */
 	LF_LADDER,            /* ladder/RUNG_SIZE_PIN.rR.csv (transport: the rung, or memcpy) */
-	/* netlab (condition: the link condition's name) */
+	/* what others took of the run's CPUs, per step (bench/busy.c) */
+	LF_BUSY,              /* busy.tsv */
+	LF_BUSY_BEGIN,        /* log/busy_begin.txt: the snapshot at a step's start */
+	/* netlab (condition: the link condition's name; every kind from here
+	 * on lives in its condition's folder, layout.c) */
 	LF_NETLAB_CONDITIONS, /* conditions.tsv */
 	LF_NETLAB_LATENCY,    /* COND/T_latency.csv */
 	LF_NETLAB_LOAD,       /* COND/T_load.csv */
@@ -52,9 +56,6 @@ enum layout_kind {
 	LF_NETLAB_SNMP,       /* COND/snmp_SIDE_WHEN (mode: client, server; tag: before, after) */
 	LF_NETLAB_PROBLEMS,   /* COND/problems.tsv */
 	LF_NETLAB_NETDELAY,   /* COND/netdelay.txt (tag "log": netdelay.log) */
-	/* what others took of the run's CPUs, per step (bench/busy.c) */
-	LF_BUSY,              /* busy.tsv */
-	LF_BUSY_BEGIN,        /* log/busy_begin.txt: the snapshot at a step's start */
 };
 
 struct layout_file {
