@@ -183,6 +183,18 @@ static void check_ranking(const char *line, const struct truth *tr, bool higher,
 	body += strlen("in brackets): ");
 	if (!strncmp(body, "all ", 4)) {
 		assert_false(truly_apart(&tr[best], &tr[worst], higher));
+		size_t ranked = 0;
+		for (size_t i = 0; i < NT; i++)
+			ranked += tr[i].present && !tr[i].two_level;
+		char want[256];
+		const char *fmt = higher ? "all %zu tied within the noise: from %.0f MB/s (%.0f–%.0f) "
+					   "(%s) to %.0f MB/s (%.0f–%.0f) (%s), "
+					 : "all %zu tied within the noise: from %.1f µs (%.1f–%.1f) "
+					   "(%s) to %.1f µs (%.1f–%.1f) (%s), ";
+		snprintf(want, sizeof want, fmt, ranked, tr[best].med, tr[best].lo, tr[best].hi, TR[best],
+			 tr[worst].med, tr[worst].lo, tr[worst].hi, TR[worst]);
+		if (!strstr(body, want))
+			fail_msg("expected '%s' in: %s", want, line);
 		return;
 	}
 	assert_true(truly_apart(&tr[best], &tr[worst], higher));
