@@ -4,6 +4,8 @@
  * tables they come from.  No finding is fixed text: which transport is
  * fastest, by how much, where a curve bends, all come from the numbers.
  */
+#include "findings_uring_zmq.h"
+#include "busy_finding.h"
 #include "ladder.h"
 #include "run.h"
 
@@ -237,6 +239,8 @@ static void rank_text(FILE *out, const struct judged *c, size_t n, const char *b
 static const char *bend_why(unsigned long below, unsigned long above, const char *t)
 {
 	bool pipe = !strcmp(t, "pipe") || !strcmp(t, "fifo");
+	if (!strncmp(t, "zmq_", 4)) /* ZeroMQ (findings_uring_zmq.c) */
+		return "probably the copies ZeroMQ adds, each message whole into a buffer of its own and then by its I/O thread into the socket: past this size they no longer stay in the CPU caches";
 	if (pipe && above > 65536)
 		return "a message larger than the pipe's 64 KiB cannot be written at once: the writer sleeps in the middle of every write until the reader makes room";
 	if (pipe && below < 65536 && above >= 65536)
@@ -667,8 +671,9 @@ static void scaling_finding(const struct run *run, FILE *out)
 		unsigned long clients = 0;
 		for (size_t k = 0; k < run->ntarget; k++) {
 			const struct result_row *r = &run->target[k].r;
-			if (strcmp(r->transport, T[i]))
-				continue;
+			if (strcmp(r->transport, T[i]) || r->clients != 50 ||
+			    (strcmp(r->mode, "redis") && strcmp(r->mode, "epoll")))
+				continue; /* the other modes and counts: findings_uring_zmq.c */
 			clients = r->clients;
 			if (!strcmp(r->mode, "redis") && nr < 16)
 				theirs[nr++] = r->msgs_per_s;
@@ -779,10 +784,7 @@ static void pause_finding(const struct run *run, FILE *out)
 		fprintf(out, "  The pipe round trips on that CPU: p50 %.1f µs, mean %.1f %% above "
 			"it, and %.1f %% of them took over %.0f µs longer than the p50.",
 			p->trip_p50_us, excess, 100 * p->slow_share, p->slow_over_us);
-	fputs("  Why: the host takes the virtual CPU away and gives it back, and the guest "
-	      "sees no interrupt and no steal time; a pause lands in whatever runs and "
-	      "stretches it, so a mean stands about the share of time lost above the p50, in "
-	      "every tool alike, perf's and lmbench's as much as ipclab's.\n", out);
+	busy_pause_why(p, out); /* other tasks' time or the host's (busy_finding.c) */
 }
 
 /* ---- modes ------------------------------------------------------------- */
@@ -888,7 +890,13 @@ void run_findings(const struct run *run, FILE *out)
 	ladder_finding(run, out);
 	loss_finding(run, out);
 	peer_finding(run, out);
+	busy_step_note(run, "peers", out); /* measured on a shared machine? */
 	process_finding(run, out);
+	busy_step_note(run, "process", out);
 	scaling_finding(run, out);
+
+	/* io_uring and ZeroMQ (findings_uring_zmq.c). */
+	uring_zmq_findings(run, out);
+
 	fputc('\n', out);
 }

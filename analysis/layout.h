@@ -17,6 +17,13 @@
  *   peers/rounds.tsv, peers/ipclab/    the peer tools' rounds and ipclab's twins
  *   ladder/RUNG_SIZE_PIN.rR.csv        the zero-copy ladder: one rung over every
  *                                      transport it fits, and memcpy's ceiling
+ *
+ * and those of a `make netlab` run (bench/netlab.h says what each holds):
+ *   conditions.tsv, COND/T_latency.csv, COND/T_load.csv, COND/greet.txt,
+ *   COND/snmp_SIDE_WHEN, COND/problems.tsv, COND/netdelay.{txt,log}
+ *   busy.tsv, log/busy_begin.txt       per step, what other processes, the
+ *                                      kernel's threads and the host took of
+ *                                      the run's CPUs (`ipclab bench busy`)
  */
 #ifndef IPCLAB_LAYOUT_H
 #define IPCLAB_LAYOUT_H
@@ -37,6 +44,18 @@ enum layout_kind {
 	LF_PEER_TWIN,         /* peers/ipclab/T_SIZE_PIN_rRTAG.csv (tag: a, b, ua...) */
 	LF_PEER_BW_TWIN,      /* peers/ipclab/bw_T_PIN_rRTAG.csv */
 	LF_LADDER,            /* ladder/RUNG_SIZE_PIN.rR.csv (transport: the rung, or memcpy) */
+	/* what others took of the run's CPUs, per step (bench/busy.c) */
+	LF_BUSY,              /* busy.tsv */
+	LF_BUSY_BEGIN,        /* log/busy_begin.txt: the snapshot at a step's start */
+	/* netlab (condition: the link condition's name; every kind from here
+	 * on lives in its condition's folder, layout.c) */
+	LF_NETLAB_CONDITIONS, /* conditions.tsv */
+	LF_NETLAB_LATENCY,    /* COND/T_latency.csv */
+	LF_NETLAB_LOAD,       /* COND/T_load.csv */
+	LF_NETLAB_GREET,      /* COND/greet.txt */
+	LF_NETLAB_SNMP,       /* COND/snmp_SIDE_WHEN (mode: client, server; tag: before, after) */
+	LF_NETLAB_PROBLEMS,   /* COND/problems.tsv */
+	LF_NETLAB_NETDELAY,   /* COND/netdelay.txt (tag "log": netdelay.log) */
 };
 
 struct layout_file {
@@ -48,6 +67,7 @@ struct layout_file {
 	unsigned long size;
 	int round, cpu;
 	bool unchecked;       /* LF_THROUGHPUT: --no-verify */
+	const char *condition; /* LF_NETLAB_* */
 };
 
 /* The file's path relative to the run directory into buf; -1 when it does

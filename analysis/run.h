@@ -35,6 +35,15 @@ struct run_samples {
 	size_t n;
 };
 
+/* What a server did during one load (scaling/counted/): perf stat's counts
+ * of the server process between the load's start and end, beside the
+ * load's own row.  NAN where perf could not count an event. */
+struct server_count {
+	char transport[16], mode[16];
+	unsigned long clients, greetings;
+	double syscalls, ctxsw, task_ms;
+};
+
 struct run {
 	struct run_row *raw;   /* as read: every throughput round */
 	size_t nraw, capraw;
@@ -46,10 +55,14 @@ struct run {
 	size_t npeers, cappeers;
 	struct kv *env;
 	size_t nenv, capenv;
+	struct server_count *counted; /* scaling: the servers' counted loads */
+	size_t ncounted, capcounted;
 	struct steal *steal;
 	size_t nsteal, capsteal;
 	struct pause_row *pauses;
 	size_t npauses, cappauses;
+	struct busy_step *busy; /* busy.tsv: what others took, per step */
+	size_t nbusy, capbusy;
 	char **strs;           /* every string the rows point to */
 	size_t nstrs, capstrs;
 	struct run_samples *samples;
@@ -73,6 +86,8 @@ struct figure {
 	const char *unit; /* "MB/s", "greetings/s", "µs" */
 };
 struct figure run_row_figure(const struct run_row *row);
+
+int run_add_counted(struct run *run, const struct server_count *c);
 
 /* "" when the key is absent. */
 const char *run_env(const struct run *run, const char *key);

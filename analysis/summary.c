@@ -3,8 +3,11 @@
  * the files `ipclab bench report` writes (summary.md, all.csv, peers.csv,
  * the plots' tables).
  */
+#include "busy_finding.h"
 #include "ladder.h"
 #include "run.h"
+#include "results_json.h"
+#include "decide.h"
 
 #include <errno.h>
 #include <math.h>
@@ -516,6 +519,11 @@ void run_summary(const struct run *run, FILE *out)
 			run_env(run, "cpu_model"), run_env(run, "cpus_online"),
 			run_env(run, "kernel"), run_env(run, "git_rev"));
 	}
+	/* A run that shared its machine says so first (busy_finding.c). */
+	busy_summary_warning(run, out);
+	/* The decision table: which transport, per question (decide.c). */
+	decision_table(run, out);
+
 	left_out(run, out);
 	run_findings(run, out);
 	latency_table(run, out);
@@ -541,6 +549,7 @@ void run_summary(const struct run *run, FILE *out)
 				run->steal[i].pct, run->steal[i].pct > 5 ? " (high: noisier figures)" : "");
 		fputc('\n', out);
 	}
+	busy_environment(run, out); /* what others took, per step */
 	fputs("\n## Files\n\n"
 	      "- all.csv: every measurement, one row each (throughput: the median round; "
 	      "every round is in throughput/)\n"
@@ -570,17 +579,6 @@ static int close_checked(FILE *f, const char *path, struct ipc_error *e)
 	if (fclose(f) != 0 || bad)
 		return ipc_fail(e, IPC_SYSTEM, errno ? errno : EIO, "write %s", path);
 	return 0;
-}
-
-/* The environment of all.csv: every field of the record from the run, the
- * placement per row. */
-static void env_from_run(const struct run *run, struct env_record *env)
-{
-	memset(env, 0, sizeof *env);
-	for (size_t i = 0; i < env_nfields; i++)
-		if (env_field_set(env, env_fields[i].name, run_env(run, env_fields[i].name)) < 0)
-			env_field_set(env, env_fields[i].name, "0"); /* a number never read */
-	snprintf(env->pin, sizeof env->pin, "per row");
 }
 
 static void peers_csv(const struct run *run, FILE *f)
@@ -629,7 +627,7 @@ static void interval_fields(FILE *f, const struct run_row *row)
 
 /* The rows as report.c writes them (the one CSV writer), each line
  * followed by its row's interval columns. */
-static int all_csv(const struct run *run, const struct env_record *env, FILE *f)
+static int all_csv(const struct run *run, FILE *f)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -637,7 +635,7 @@ static int all_csv(const struct run *run, const struct env_record *env, FILE *f)
 	if (!mem)
 		return -1;
 	struct report rep;
-	report_begin(&rep, mem, REPORT_CSV, env);
+	report_begin(&rep, mem, REPORT_CSV, NULL); /* plain CSV: the environment is in env.csv */
 	for (size_t i = 0; i < run->nrows; i++)
 		report_add(&rep, &run->rows[i].r);
 	report_end(&rep);
@@ -688,6 +686,7 @@ static void warnings(const struct run *run, FILE *warn)
 			fprintf(warn, "bench: warning: step %s: the hypervisor took %.1f %% of the CPU "
 				"time: its figures come from a slower, noisier machine\n",
 				run->steal[i].step, run->steal[i].pct);
+	busy_stderr_warning(run, warn); /* the run shared its machine */
 	const char *const *lines;
 	size_t nleft = run_problems(run, &lines);
 	if (nleft)
@@ -711,14 +710,21 @@ int run_write(const struct run *run, const char *dir, FILE *warn, struct ipc_err
 	if (close_checked(f, path, e) < 0)
 		return -1;
 
+	/* Plain CSV: the environment is in env.csv and results.json. */
 	if (!(f = create(dir, "all.csv", path, sizeof path, e)))
 		return -1;
-	struct env_record env;
-	env_from_run(run, &env);
-	if (all_csv(run, &env, f) < 0) {
+	if (all_csv(run, f) < 0) {
 		fclose(f);
 		return ipc_fail(e, IPC_SYSTEM, ENOMEM, "write %s", path);
 	}
+	if (close_checked(f, path, e) < 0)
+		return -1;
+
+	/* results.json: the environment, every row with its interval, the
+	 * findings as records (results_json.c). */
+	if (!(f = create(dir, "results.json", path, sizeof path, e)))
+		return -1;
+	results_json_write(run, f);
 	if (close_checked(f, path, e) < 0)
 		return -1;
 
