@@ -41,7 +41,7 @@ LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c)) \
 # ZeroMQ (zmq/): in every program but the static bin/ipclab, which cannot
 # link libzmq (src/zmq_handoff.c says why); bin/ipclab-zmq is the driver
 # with them, and bin/ipclab hands it the commands that name them.
-ZMQ_SRC  := zmq/zmq.c
+ZMQ_SRC  := $(wildcard zmq/*.c)
 ZMQ_LIBS := -lzmq
 TESTS   := $(basename $(notdir $(wildcard tests/test_*.c)))
 
@@ -200,7 +200,7 @@ demo: bin/ipclab
 # QUICK=1 runs every step with few iterations (CI): 0:43 to 7:43 on a
 # 2-vCPU VM, quiet to very busy.
 QUICK ?=
-bench: bin/ipclab $(REL)/ipclab-dynamic
+bench: bin/ipclab bin/ipclab-zmq $(REL)/ipclab-dynamic
 	@scripts/deps.sh --check bench
 	QUICK=$(QUICK) IPCLAB_DYNAMIC=$(CURDIR)/$(REL)/ipclab-dynamic bash bench/run.sh
 
@@ -371,7 +371,7 @@ handout-sections:
 # with the references in lab/traces/ (UPDATE=1 rewrites them).
 UPDATE ?=
 .PHONY: trace
-trace: bin/ipclab
+trace: bin/ipclab bin/ipclab-zmq
 	@scripts/deps.sh --check lab
 	@bash lab/trace.sh $(if $(UPDATE),--update)
 
