@@ -295,7 +295,8 @@ static ssize_t wait_room(struct ipc_conn *c, size_t need, struct ipc_error *e)
 		 * consumer's fence after its store of tail in give_back().
 		 * On x86 the seq_cst store is a full barrier itself, so this
 		 * fence alone is not seen missing; with the store made
-		 * relaxed too, test_wakeups' room test stalls. */
+		 * relaxed too, test_wakeups' room test stalls in some runs
+		 * (one in two here: the window is a few nanoseconds). */
 		atomic_thread_fence(memory_order_seq_cst);
 		tail = atomic_load_explicit(&r->tail, memory_order_acquire);
 		if (head - tail <= SHM_RING && SHM_RING - (head - tail) < need) {

@@ -15,10 +15,13 @@
  *   and the server's log line says why (no address to answer; bind one).
  * - udp: a client's datagram too large for UDP is refused as too large,
  *   saying the limit (not taken for "no server").
+ * - the epoll event loop: a regular file is refused with the reason (epoll
+ *   cannot watch one); a closed descriptor is refused without it.
  * - results: every report format's header carries every field of the
  *   environment record (the machine a figure was measured on).
  */
 #include "support.h"
+#include "evloop.h"
 #include "io.h"
 #include "mqueue/mqueue.h"
 #include "report.h"
@@ -280,6 +283,37 @@ static void test_udp_oversized_datagram_refused(void **state)
 	assert_non_null(strstr(e.msg, limit));
 }
 
+static void ignore_event(struct evloop *l, int fd, int events, void *arg)
+{
+	(void)l, (void)fd, (void)events, (void)arg;
+}
+
+static void test_epoll_refusals_say_why(void **state)
+{
+	(void)state;
+	struct ipc_error e = { 0 };
+	struct evloop *l = evloop_new(EV_EPOLL, 1024, &e);
+	char path[] = "/tmp/ipclab-pins-XXXXXX";
+	assert_non_null(l);
+	int reg = mkstemp(path);
+	assert_true(reg >= 0);
+	unlink(path);
+	int rc = evloop_watch(l, reg, EV_READ, ignore_event, NULL, &e);
+	close(reg);
+	assert_int_equal(rc, -1);
+	if (e.sys_errno != EPERM || !strstr(e.msg, "cannot watch regular files"))
+		fail_msg("a regular file: errno %d: %s", e.sys_errno, e.msg);
+	/* A descriptor closed by mistake: refused, for another reason. */
+	int gone = dup(0);
+	assert_true(gone >= 0);
+	close(gone);
+	memset(&e, 0, sizeof e);
+	assert_int_equal(evloop_watch(l, gone, EV_READ, ignore_event, NULL, &e), -1);
+	if (e.sys_errno != EBADF || strstr(e.msg, "regular files"))
+		fail_msg("a closed descriptor: errno %d: %s", e.sys_errno, e.msg);
+	evloop_free(l);
+}
+
 static void test_report_headers_carry_every_environment_field(void **state)
 {
 	(void)state;
@@ -332,6 +366,7 @@ int main(void)
 						test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_udp_oversized_datagram_refused, test_env_setup,
 						test_env_teardown),
+		cmocka_unit_test(test_epoll_refusals_say_why),
 		cmocka_unit_test(test_report_headers_carry_every_environment_field),
 	};
 	return cmocka_run_group_tests_name("pins", tests, NULL, NULL);
