@@ -71,6 +71,8 @@ suites_for() {
 			n = split(line, w, /[ *]+/)
 			if (n && w[n] ~ /^[a-z_][a-z0-9_]*$/) print w[n] }' "$f" | sort -u)
 	hdr=$(basename "${f%.c}").h
+	# A transport is also reached through the registry (ipc_transports).
+	grep -q '^const struct ipc_transport [a-z_]* = ' "$f" && syms="$syms ipc_transports"
 	for t in tests/test_*.c; do
 		if grep -q "#include \"$hdr\"" "$t" 2>/dev/null; then
 			basename "${t%.c}"; continue

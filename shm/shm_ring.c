@@ -9,6 +9,8 @@
  * the consumer `tail`, both only ever increasing (a position is the index
  * masked into the ring).  Bytes are written, then `head` published with a
  * release store; the consumer's acquire load of `head` then sees the bytes.
+ * (x86 keeps stores in order and loads in order by itself: made relaxed,
+ * these could only be broken by the compiler, which no test can see.)
  *
  * Sleeping is a race between two sides that each store one word and then
  * load the other's ("Dekker"):
@@ -21,7 +23,8 @@
  * Each side needs its store to be seen before its own load: without it (a
  * store buffer lets the load pass the store, on x86 too) both can miss the
  * other and the sleeper is never woken.  Hence one sequentially consistent
- * fence between the store and the load on every side, each named below.
+ * fence between the store and the load on every side, each named below,
+ * with what tests/test_wakeups.c shows of it on x86.
  *
  * What crosses between the CPUs per small message: the producer's line
  * (head, and the bytes beside it: shm.h), one way, and nothing else.
@@ -97,7 +100,11 @@ static ssize_t wait_data(struct ipc_conn *c, uint64_t *tail_out, uint64_t *head_
 			/* Going to sleep.  FENCE (data, consumer): orders our
 			 * store of reader_waiting = 1 before our load of head
 			 * just below; pairs with the producer's fence after
-			 * its store of head in publish(). */
+			 * its store of head in publish().  Not seen missing on
+			 * x86: the seq_cst store is a locked instruction, a
+			 * full barrier itself, and with both weakened the look
+			 * again after the bell is cleared (a system call)
+			 * still finds the bytes.  For CPUs that reorder more. */
 			atomic_store_explicit(&r->reader_waiting, 1, memory_order_seq_cst);
 			m->waiting_mine = true;
 			atomic_thread_fence(memory_order_seq_cst);
@@ -142,7 +149,9 @@ static void give_back(struct shm_conn *m, uint64_t new_tail)
 	atomic_store_explicit(&r->tail, new_tail, memory_order_release);
 	/* FENCE (room, consumer): orders our store of tail above before our
 	 * load of writer_waiting below; pairs with the producer's fence after
-	 * its store of writer_waiting in wait_room(). */
+	 * its store of writer_waiting in wait_room().  Seen missing on x86:
+	 * the store waits in the store buffer while the load runs ahead, and
+	 * test_wakeups' room test stalls within a few thousand messages. */
 	atomic_thread_fence(memory_order_seq_cst);
 	if (atomic_load_explicit(&r->writer_waiting, memory_order_relaxed)) {
 		atomic_store_explicit(&r->writer_waiting, 0, memory_order_relaxed);
@@ -172,6 +181,10 @@ static bool take_small(const struct shm_ring *r, uint64_t tail, uint64_t head, v
 		return false;
 	for (size_t i = 0; i < SHM_SMALL / 8; i++)
 		words[i] = atomic_load_explicit(&r->small[i], memory_order_relaxed);
+	/* FENCE (small, consumer): orders our loads of small[] above before
+	 * our second load of stamp below; pairs with put_small()'s fence after
+	 * its store of stamp = 0.  x86 keeps loads in order: only the compiler
+	 * could move them, which no test sees. */
 	atomic_thread_fence(memory_order_acquire);
 	if (atomic_load_explicit(&r->stamp, memory_order_relaxed) != stamp)
 		return false;
@@ -279,7 +292,11 @@ static ssize_t wait_room(struct ipc_conn *c, size_t need, struct ipc_error *e)
 		atomic_store_explicit(&r->writer_waiting, 1, memory_order_seq_cst);
 		/* FENCE (room, producer): orders our store of writer_waiting
 		 * above before our load of tail below; pairs with the
-		 * consumer's fence after its store of tail in give_back(). */
+		 * consumer's fence after its store of tail in give_back().
+		 * On x86 the seq_cst store is a full barrier itself, so this
+		 * fence alone is not seen missing; with the store made
+		 * relaxed too, test_wakeups' room test stalls in some runs
+		 * (one in two here: the window is a few nanoseconds). */
 		atomic_thread_fence(memory_order_seq_cst);
 		tail = atomic_load_explicit(&r->tail, memory_order_acquire);
 		if (head - tail <= SHM_RING && SHM_RING - (head - tail) < need) {
@@ -308,6 +325,10 @@ static void put_small(struct shm_ring *r, uint64_t new_head, const void *src, si
 	memcpy(words, src, n);
 	memset((unsigned char *)words + n, 0, sizeof words - n);
 	atomic_store_explicit(&r->stamp, 0, memory_order_relaxed);
+	/* FENCE (small, producer): orders our store of stamp = 0 above before
+	 * our stores of small[] below; pairs with take_small()'s fence before
+	 * its second load of stamp.  x86 keeps stores in order: only the
+	 * compiler could move them, which no test sees. */
 	atomic_thread_fence(memory_order_release);
 	for (size_t i = 0; i < SHM_SMALL / 8; i++)
 		atomic_store_explicit(&r->small[i], words[i], memory_order_relaxed);
@@ -322,7 +343,11 @@ static void publish(struct shm_conn *m, uint64_t new_head)
 	atomic_store_explicit(&r->head, new_head, memory_order_release);
 	/* FENCE (data, producer): orders our store of head above before our
 	 * load of reader_waiting below; pairs with the consumer's fence after
-	 * its store of reader_waiting in wait_data(). */
+	 * its store of reader_waiting in wait_data().  Not seen missing on
+	 * x86: in block mode reader_waiting stays 1 (we always ring), and a
+	 * spinning consumer looks at head again after clearing its bell (a
+	 * system call), by when our store has long left the store buffer.
+	 * For CPUs that reorder more. */
 	atomic_thread_fence(memory_order_seq_cst);
 	if (atomic_load_explicit(&r->reader_waiting, memory_order_relaxed))
 		shm_data_bell_ring(m);

@@ -9,19 +9,25 @@
  *   refused with that reason and the limit's value (not a later error).
  * - fifo: a client gone between its notice and the server's open of its
  *   reply FIFO has its pair removed, and the trace says so for each FIFO.
+ * - shm: a server that runs out of descriptors while it starts says so,
+ *   removes what it made, and closes nothing it did not open (stdin).
  * - unix_dgram: a request from a sender with no address gets no reply,
  *   and the server's log line says why (no address to answer; bind one).
  * - udp: a client's datagram too large for UDP is refused as too large,
  *   saying the limit (not taken for "no server").
+ * - the epoll event loop: a regular file is refused with the reason (epoll
+ *   cannot watch one); a closed descriptor is refused without it.
  * - results: every report format's header carries every field of the
  *   environment record (the machine a figure was measured on).
  */
 #include "support.h"
+#include "evloop.h"
 #include "io.h"
 #include "mqueue/mqueue.h"
 #include "report.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdio.h>
@@ -36,7 +42,7 @@
 #define ENV struct test_env *env = *state
 
 extern const struct ipc_transport udp_transport, mqueue_transport, fifo_transport,
-	unix_dgram_transport;
+	unix_dgram_transport, shm_transport;
 
 /* "/" and `len` - 1 more characters, made from the test's directory name
  * (queues are global: others' suites run beside this one). */
@@ -175,6 +181,40 @@ static void test_fifo_gone_client_pair_removed_and_said(void **state)
 			 "removed:\n%s", log.text);
 }
 
+static void test_shm_listen_out_of_descriptors(void **state)
+{
+	ENV;
+	const struct ipc_transport *t = &shm_transport;
+	struct rlimit old, low;
+	int first_free = dup(0), failed_at_socket = 0;
+
+	assert_true(first_free >= 0);
+	close(first_free);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	/* Room for 1, 2, 3... more descriptors: one of these runs out at the
+	 * rendezvous socket, after the path's lock was taken. */
+	for (int room = 1; room <= 6; room++) {
+		struct ipc_server s;
+		struct ipc_error e = { 0 };
+		ipc_server_init(&s, t, &env->ctx);
+		low = old;
+		low.rlim_cur = (rlim_t)(first_free + room);
+		assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+		int rc = t->listen(&s, NULL, &e);
+		assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+		if (rc == 0) {
+			t->shutdown(&s, true);
+			break;
+		}
+		assert_int_equal(e.sys_errno, EMFILE);
+		failed_at_socket += strstr(e.msg, "socket AF_UNIX") != NULL;
+		/* Nothing made is left, and standard input is still ours. */
+		assert_int_equal(test_count_entries(env->dir), 0);
+		assert_true(fcntl(0, F_GETFD) >= 0);
+	}
+	assert_true(failed_at_socket == 1);
+}
+
 static void test_dgram_unbound_sender_told_why(void **state)
 {
 	ENV;
@@ -243,6 +283,37 @@ static void test_udp_oversized_datagram_refused(void **state)
 	assert_non_null(strstr(e.msg, limit));
 }
 
+static void ignore_event(struct evloop *l, int fd, int events, void *arg)
+{
+	(void)l, (void)fd, (void)events, (void)arg;
+}
+
+static void test_epoll_refusals_say_why(void **state)
+{
+	(void)state;
+	struct ipc_error e = { 0 };
+	struct evloop *l = evloop_new(EV_EPOLL, 1024, &e);
+	char path[] = "/tmp/ipclab-pins-XXXXXX";
+	assert_non_null(l);
+	int reg = mkstemp(path);
+	assert_true(reg >= 0);
+	unlink(path);
+	int rc = evloop_watch(l, reg, EV_READ, ignore_event, NULL, &e);
+	close(reg);
+	assert_int_equal(rc, -1);
+	if (e.sys_errno != EPERM || !strstr(e.msg, "cannot watch regular files"))
+		fail_msg("a regular file: errno %d: %s", e.sys_errno, e.msg);
+	/* A descriptor closed by mistake: refused, for another reason. */
+	int gone = dup(0);
+	assert_true(gone >= 0);
+	close(gone);
+	memset(&e, 0, sizeof e);
+	assert_int_equal(evloop_watch(l, gone, EV_READ, ignore_event, NULL, &e), -1);
+	if (e.sys_errno != EBADF || strstr(e.msg, "regular files"))
+		fail_msg("a closed descriptor: errno %d: %s", e.sys_errno, e.msg);
+	evloop_free(l);
+}
+
 static void test_report_headers_carry_every_environment_field(void **state)
 {
 	(void)state;
@@ -289,10 +360,13 @@ int main(void)
 						test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_fifo_gone_client_pair_removed_and_said,
 						test_env_setup, test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_shm_listen_out_of_descriptors, test_env_setup,
+						test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_dgram_unbound_sender_told_why, test_env_setup,
 						test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_udp_oversized_datagram_refused, test_env_setup,
 						test_env_teardown),
+		cmocka_unit_test(test_epoll_refusals_say_why),
 		cmocka_unit_test(test_report_headers_carry_every_environment_field),
 	};
 	return cmocka_run_group_tests_name("pins", tests, NULL, NULL);
