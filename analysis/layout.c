@@ -52,9 +52,12 @@ int layout_path(char *buf, size_t cap, const struct layout_file *f)
 		break;
 	case LF_LATENCY:
 	case LF_LATENCY_SAMPLES:
-		n = snprintf(buf, cap, f->kind == LF_LATENCY ? "latency/%s%s%s_%s.csv"
-							      : "samples/latency_%s%s%s_%s.txt",
-			     t, f->mode ? "_" : "", f->mode ? f->mode : "", pin);
+		/* Round R (from 1) of a row measured in rounds: ".rR" before the
+		 * extension; round 0, a row measured once. */
+		n = snprintf(buf, cap, f->kind == LF_LATENCY ? "latency/%s%s%s_%s%s%.0d.csv"
+							      : "samples/latency_%s%s%s_%s%s%.0d.txt",
+			     t, f->mode ? "_" : "", f->mode ? f->mode : "", pin,
+			     f->round > 0 ? ".r" : "", f->round > 0 ? f->round : 0);
 		break;
 	case LF_THROUGHPUT:
 		n = snprintf(buf, cap, "throughput/%s_%lu_%s%s.r%d.csv", t, f->size, pin,
@@ -97,6 +100,13 @@ int layout_path(char *buf, size_t cap, const struct layout_file *f)
 		break;
 	case LF_NETLAB_NETDELAY:
 		n = snprintf(buf, cap, "%s/netdelay.%s", c, f->tag ? f->tag : "txt");
+		break;
+	/* what others took of the run's CPUs (bench/busy.c) */
+	case LF_BUSY:
+		n = snprintf(buf, cap, "busy.tsv");
+		break;
+	case LF_BUSY_BEGIN:
+		n = snprintf(buf, cap, "log/busy_begin.txt");
 		break;
 	default:
 		return -1;

@@ -28,6 +28,9 @@ enum reader_kind {
 	RK_REDIS,        /* redis-benchmark --csv output (name: redis_FAM_N[_K].out) */
 	RK_TARGET_REDIS,
 	RK_STEAL,        /* steal.tsv */
+	RK_COUNTED,      /* perf stat -x, of a server (scaling/counted/T_M_C.perf),
+			    with the load's row beside it (.csv, opened beneath dirfd) */
+	RK_BUSY,         /* busy.tsv (bench/busy.c) */
 };
 
 /* Parse one file's bytes (len of them; NUL bytes included) into run.
