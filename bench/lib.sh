@@ -5,42 +5,19 @@
 # failed and where its output is.  Every background server is registered
 # in SERVER_PIDS so that the EXIT trap of run.sh stops it, whatever failed.
 
-IPCLAB=${IPCLAB:-./bin/ipclab}
+IPCLAB=${IPCLAB:-${IPCLAB_BIN:-./bin/ipclab}}
 SERVER_PIDS=()
 
 # Seconds since the run started (run.sh exports BENCH_T0 for its helpers).
 : "${BENCH_T0:=$EPOCHSECONDS}"
 export BENCH_T0
-# Progress: run.sh sets BENCH_STEP ("3/9 latency") and BENCH_LEFT (its
-# estimate of the seconds left, "" before it has one).
-# Each line also goes to $BENCH_PROGRESS (when set), whose age the
-# heartbeat (progress_heartbeat) watches.
-say() {
-	local t=$((EPOCHSECONDS - BENCH_T0)) left=""
-	if [ -n "${BENCH_LEFT:-}" ] && [ "$BENCH_LEFT" -ge 100 ]; then
-		left=", about $(((BENCH_LEFT + 30) / 60)) min left"
-	elif [ -n "${BENCH_LEFT:-}" ]; then
-		left=", about $(((BENCH_LEFT + 9) / 10 * 10)) s left"
-	fi
-	printf '[bench %d:%02d%s] %s%s\n' $((t / 60)) $((t % 60)) "$left" \
-		"${BENCH_STEP:+step $BENCH_STEP: }" "$*" >&2
-	[ -z "${BENCH_PROGRESS:-}" ] || printf '%s\t%s\t%s\n' "${BENCH_STEP:-}" \
-		"$((EPOCHSECONDS + ${BENCH_LEFT:-0}))" "${BENCH_LEFT:+1}" >"$BENCH_PROGRESS"
-}
-# progress_heartbeat - in the background: when no line came for 8 s, say
-# that the step goes on, with the time left counted down from the last
-# estimate.  Stopped with the servers at the end of the run.
-progress_heartbeat() {
-	local step end has
-	while sleep 2; do
-		[ -f "$BENCH_PROGRESS" ] || continue
-		[ $((EPOCHSECONDS - $(stat -c %Y "$BENCH_PROGRESS"))) -ge 8 ] || continue
-		IFS=$'\t' read -r step end has <"$BENCH_PROGRESS" || continue
-		BENCH_STEP=$step BENCH_LEFT=
-		[ -z "$has" ] || BENCH_LEFT=$((end > EPOCHSECONDS ? end - EPOCHSECONDS : 0))
-		say "still measuring"
-	done
-}
+# Progress lines on stderr: `ipclab bench plan say` (bench/plan_progress.c)
+# prints them with the step run.sh sets (BENCH_STEP, "3/8 latency") and its
+# estimate of the time left (BENCH_LEFT), and keeps the step in
+# $BENCH_PROGRESS; the heartbeat, in the background, speaks when no line
+# came for 8 s.  Stopped with the servers at the end of the run.
+say() { "$IPCLAB" bench plan say "$@"; }
+progress_heartbeat() { while sleep 2; do "$IPCLAB" bench plan say --heartbeat; done; }
 # Warnings are kept (one line per cause) and printed together at the end
 # of the run (run.sh); outside a run they go straight to stderr.
 warn() {
@@ -86,22 +63,6 @@ to_csv() {
 		die "\`$*\` exited with status $rc (its messages are in $log)"
 	fi
 	mv "$out.part" "$out"
-}
-
-# rundir_base - where to make a private directory for sockets and FIFOs:
-# the first memory file system of $XDG_RUNTIME_DIR and /dev/shm, else
-# $TMPDIR or /tmp (on a disk file system, mkfifo(), bind() and unlink() go
-# through its journal, and the benchmarks would time that too).
-rundir_base() {
-	local d
-	for d in "${XDG_RUNTIME_DIR:-}" /dev/shm; do
-		if [ -n "$d" ] && [ -d "$d" ] && [ -w "$d" ] &&
-			[ "$(stat -f -c %T "$d" 2>/dev/null)" = tmpfs ]; then
-			echo "$d"
-			return
-		fi
-	done
-	echo "${TMPDIR:-/tmp}"
 }
 
 # ---- background servers ---------------------------------------------------

@@ -852,8 +852,6 @@ int cmd_bench_plan(int argc, char **argv)
 		return plan_progress(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "rundir"))
 		return plan_rundir(argc - 1, argv + 1);
-	if (argc > 1 && !strcmp(argv[1], "cpu-ticks"))
-		return plan_cpu_ticks(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "free-port"))
 		return plan_free_port(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "say"))

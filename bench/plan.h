@@ -22,10 +22,8 @@ int plan_say(int argc, char **argv);
  * is "peer-figure". */
 int plan_peer_figure(int argc, char **argv);
 
-/* `ipclab bench plan rundir`, `cpu-ticks [STEP STEAL TOTAL]`
- * (plan_machine.c). */
+/* `ipclab bench plan rundir` (plan_machine.c). */
 int plan_rundir(int argc, char **argv);
-int plan_cpu_ticks(int argc, char **argv);
 /* `ipclab bench plan free-port t|u` (plan_machine.c). */
 int plan_free_port(int argc, char **argv);
 

@@ -3,8 +3,6 @@
  *
  *   ipclab bench plan rundir      where to make a private directory for the
  *                                 sockets and FIFOs of a run
- *   ipclab bench plan cpu-ticks [STEP STEAL TOTAL]
- *                                 the CPU time the hypervisor stole
  *   ipclab bench plan free-port t|u   a port for a peer tool's server
  */
 #include <arpa/inet.h>
@@ -52,45 +50,6 @@ int plan_rundir(int argc, char **argv)
 	}
 	const char *tmp = getenv("TMPDIR");
 	puts(tmp && *tmp ? tmp : "/tmp");
-	return ferror(stdout) || fflush(stdout) != 0 ? IPC_SYSTEM : 0;
-}
-
-/* In a VM the hypervisor may run other guests on our CPUs: /proc/stat
- * counts that as "steal".  Without arguments: "STEAL TOTAL", the clock
- * ticks stolen and all ticks so far, over all CPUs.  With STEP and such a
- * pair taken before it: "STEP<TAB>STOLEN<TAB>TOTAL" since then, a line of
- * steal.tsv (`ipclab bench report` turns them into shares). */
-int plan_cpu_ticks(int argc, char **argv)
-{
-	if (argc != 1 && argc != 4) {
-		fputs("usage: ipclab bench plan cpu-ticks [STEP STEAL TOTAL]\n", stderr);
-		return IPC_USAGE;
-	}
-	FILE *f = fopen("/proc/stat", "r");
-	if (!f) {
-		fprintf(stderr, "ipclab bench plan cpu-ticks: open /proc/stat: %s (is /proc "
-			"mounted?)\n", strerror(errno));
-		return IPC_SYSTEM;
-	}
-	unsigned long long v[8] = { 0 }, steal, total = 0;
-	int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
-		       &v[3], &v[4], &v[5], &v[6], &v[7]);
-	fclose(f);
-	if (n < 4) {
-		fputs("ipclab bench plan cpu-ticks: /proc/stat does not begin with a \"cpu\" "
-		      "line\n", stderr);
-		return IPC_PROTOCOL;
-	}
-	for (int i = 0; i < 8; i++) /* user nice system idle iowait irq softirq steal */
-		total += v[i];
-	steal = v[7];
-	if (argc == 1) {
-		printf("%llu %llu\n", steal, total);
-	} else {
-		unsigned long long s0 = strtoull(argv[2], NULL, 10), t0 = strtoull(argv[3], NULL, 10);
-		printf("%s\t%llu\t%llu\n", argv[1], steal >= s0 ? steal - s0 : 0,
-		       total >= t0 ? total - t0 : 0);
-	}
 	return ferror(stdout) || fflush(stdout) != 0 ? IPC_SYSTEM : 0;
 }
 

@@ -340,25 +340,6 @@ static void test_rundir(void **state)
 	assert_int_equal(PLAN("rundir", "extra"), IPC_USAGE);
 }
 
-/* cpu-ticks: "STEAL TOTAL", then a step's line of steal.tsv since then. */
-static void test_cpu_ticks(void **state)
-{
-	ENV;
-	unsigned long long s0, t0, s1, t1;
-	char step[32];
-	assert_int_equal(PLAN("cpu-ticks"), 0);
-	assert_int_equal(sscanf(out, "%llu %llu", &s0, &t0), 2);
-	assert_true(t0 > 0 && s0 <= t0);
-	assert_int_equal(PLAN("cpu-ticks", "latency", "0", "0"), 0);
-	assert_int_equal(sscanf(out, "%31[^\t]\t%llu\t%llu\n", step, &s1, &t1), 3);
-	assert_string_equal(step, "latency");
-	assert_true(s1 >= s0 && t1 >= t0); /* since boot, so at least as many */
-	/* Since a later count than now: none, never a negative. */
-	assert_int_equal(PLAN("cpu-ticks", "x", "99999999999999", "99999999999999"), 0);
-	assert_string_equal(out, "x\t0\t0\n");
-	assert_int_equal(PLAN("cpu-ticks", "latency"), IPC_USAGE);
-}
-
 /* free-port: a port in 20000-32767 that can be bound on loopback. */
 static void test_free_port(void **state)
 {
@@ -485,7 +466,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_progress, test_env_setup, test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_say, test_env_setup, test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_rundir, test_env_setup, test_env_teardown),
-		cmocka_unit_test_setup_teardown(test_cpu_ticks, test_env_setup, test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_free_port, test_env_setup, test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_peer_figures, test_env_setup, test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_same_run, test_env_setup, test_env_teardown),
