@@ -31,9 +31,6 @@ static const char *small_why(const char *t)
 		{ "shm", "shared memory copies no byte through the kernel: what is left is the wake-up, a system call on each side when the peer sleeps" },
 		{ "shm-spin", "spinning on shared memory needs no system call at all: across two CPUs the round trip is a few cache-line transfers" },
 		{ "pingpong", "one cache line moving between two cores: the floor under every round trip" },
-		/* ZeroMQ (findings_uring_zmq.c sets each against its socket) */
-		{ "zmq_ipc", "ZeroMQ over ipc:// hands each message to its I/O thread, which does the Unix socket's system calls, and back on the other side: two more thread wake-ups a message" },
-		{ "zmq_tcp", "ZeroMQ over tcp:// hands each message to its I/O thread, which does the TCP socket's system calls, and back on the other side: two more thread wake-ups a message" },
 	};
 	for (size_t i = 0; i < sizeof why / sizeof why[0]; i++)
 		if (!strcmp(why[i].t, t))
@@ -57,9 +54,6 @@ static const char *bulk_why(const char *t)
 		{ "mqueue", "a message queue carries at most 4 KiB per message here and 10 messages at a time: one system call per 4 KiB on each side" },
 		{ "shm", "shared memory copies each byte twice, into the 1 MiB ring and out of it, with no system call while both sides keep up" },
 		{ "shm-spin", "spinning on shared memory copies each byte into the ring and out of it, on two CPUs at once, with no system call" },
-		/* ZeroMQ (findings_uring_zmq.c sets each against its socket) */
-		{ "zmq_ipc", "ZeroMQ copies each message into a message of its own, and its I/O threads move it through a Unix socket: more copies and thread hand-offs than one write() and one read()" },
-		{ "zmq_tcp", "ZeroMQ copies each message into a message of its own, and its I/O threads move it through loopback TCP: more copies and thread hand-offs than one write() and one read()" },
 	};
 	for (size_t i = 0; i < sizeof why / sizeof why[0]; i++)
 		if (!strcmp(why[i].t, t))
@@ -71,8 +65,6 @@ static const char *bulk_why(const char *t)
 static const char *bend_why(unsigned long below, unsigned long above, const char *t)
 {
 	bool pipe = !strcmp(t, "pipe") || !strcmp(t, "fifo");
-	if (!strncmp(t, "zmq_", 4)) /* ZeroMQ (findings_uring_zmq.c) */
-		return "probably the copies ZeroMQ adds, each message whole into a buffer of its own and then by its I/O thread into the socket: past this size they no longer stay in the CPU caches";
 	if (pipe && above > 65536)
 		return "a message larger than the pipe's 64 KiB cannot be written at once: the writer sleeps in the middle of every write until the reader makes room";
 	if (pipe && below < 65536 && above >= 65536)
