@@ -280,16 +280,18 @@ test:
 # also in build/mutate/report.txt.
 #   make mutate MUTATE=src/lograte.c
 #   make mutate MUTATE="unix_dgram src/unixpath.c" MUTATE_MAX=30 MUTATE_TESTS="test_edges"
-# MUTATE_ONLY=fifo/fifo.c:371,src/io.c:80 keeps the mutants of those lines.
+# MUTATE_ONLY=fifo/fifo.c:371,src/io.c:80 keeps the mutants of those lines;
+# MUTATE_PER_FOLDER=N keeps at most N per folder (a sample that scores each).
 MUTATE ?= src/lograte.c
 MUTATE_ONLY ?=
 MUTATE_MAX ?= 20
+MUTATE_PER_FOLDER ?= 0
 MUTATE_SEED ?= 1
 MUTATE_TESTS ?=
 .PHONY: mutate
 mutate:
 	@scripts/deps.sh --check test
-	@sh scripts/mutate.sh -n $(MUTATE_MAX) -s $(MUTATE_SEED) \
+	@sh scripts/mutate.sh -n $(MUTATE_MAX) -f $(MUTATE_PER_FOLDER) -s $(MUTATE_SEED) \
 	  $(if $(MUTATE_TESTS),-t "$(MUTATE_TESTS)") $(if $(MUTATE_ONLY),-l "$(MUTATE_ONLY)") \
 	  $(MUTATE)
 

@@ -8,8 +8,10 @@
  * opens a file of a run directory), groups the rows (kind, transport, mode,
  * size, placement, round) into a run model (run.c), takes medians and
  * ratios with the one statistics module (src/stats.c, nearest rank), and
- * writes summary.md (findings.c, summary.c), all.csv, peers.csv and the
- * tables that the gnuplot scripts (plots/) draw (plotdata.c).
+ * writes summary.md (decide.c, findings.c, summary.c), all.csv,
+ * results.json (results_json.c, findings_json.c), peers.csv and the
+ * tables that the gnuplot scripts (plots/) draw (plotdata.c).  Two runs
+ * side by side: compare.c.
  *
  * A run can also be built in memory (run_add_row, run_add_peer_round,
  * run_set_env): the tests feed it rows and read the findings back.
@@ -44,6 +46,10 @@ struct pause_row {
 	int cpu;
 	double per_s, lost_pct, p50_us; /* pauses a second, share of time, length */
 	unsigned long ctxsw;            /* other tasks' switches during the census */
+	/* Of the census's time on the CPU: the share other tasks had it, the
+	 * share the host took (steal); have_busy false: not measured. */
+	bool have_busy;
+	double others_pct, steal_pct;
 	/* The pipe echo's round trips on this CPU alone, when its samples are
 	 * in the run: their p50 and mean, and the share that took more than
 	 * slow_over_us (half a typical pause) longer than the p50. */
@@ -65,6 +71,15 @@ int run_add_target_row(struct run *run, const struct result_row *row);
 /* Every step's share of CPU time taken by the hypervisor (steal.tsv). */
 int run_add_steal(struct run *run, const char *step, double pct);
 int run_add_pauses(struct run *run, const struct pause_row *p);
+/* What others took of the run's CPUs during one step (busy.tsv): the
+ * CPUs' clock ticks and how many went to the run's own processes, other
+ * processes, the kernel's threads and the host (bench/busy.c). */
+struct busy_step {
+	char step[64];
+	char cpus[32];
+	unsigned long ticks, ours, others, kernel, steal;
+};
+int run_add_busy(struct run *run, const struct busy_step *b);
 /* Group the rows: throughput rounds -> their median round, with the
  * lowest and highest beside it.  Called once, after the last add. */
 void run_finish(struct run *run);
@@ -84,8 +99,14 @@ void run_problem(struct run *run, const char *fmt, ...) __attribute__((format(pr
 void run_findings(const struct run *run, FILE *out);
 /* The whole summary.md. */
 void run_summary(const struct run *run, FILE *out);
-/* Write summary.md, all.csv, peers.csv and plots/data/ into dir; the
+/* Write summary.md, all.csv, results.json, peers.csv and plots/data/ into dir; the
  * warnings (one line per cause) go to `warn`. */
 int run_write(const struct run *run, const char *dir, FILE *warn, struct ipc_error *e);
+
+/* `ipclab bench compare DIR_A DIR_B`: read both runs and write their
+ * comparison (compare.c) in `format`; -1 and `e` when a directory cannot
+ * be read or holds no run. */
+int run_compare_dirs(const char *dir_a, const char *dir_b, enum report_format format,
+		     FILE *out, struct ipc_error *e);
 
 #endif

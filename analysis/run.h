@@ -9,11 +9,12 @@
 #include "analysis.h"
 #include "stats.h"
 
-/* A row, and for a throughput row the spread of its rounds. */
+/* A row, and for a row measured in rounds (throughput, latency) the spread
+ * of its rounds. */
 struct run_row {
 	struct result_row r;
-	double lo, hi;      /* throughput: lowest and highest MB/s of the rounds */
-	unsigned rounds;    /* throughput: how many rounds; else 1 */
+	double lo, hi;      /* throughput, latency: lowest and highest figure (MB/s, p50) of the rounds */
+	unsigned rounds;    /* throughput, latency: how many rounds; else 1 */
 };
 
 struct kv { /* one field of the environment record, or "quick" */
@@ -60,6 +61,8 @@ struct run {
 	size_t nsteal, capsteal;
 	struct pause_row *pauses;
 	size_t npauses, cappauses;
+	struct busy_step *busy; /* busy.tsv: what others took, per step */
+	size_t nbusy, capbusy;
 	char **strs;           /* every string the rows point to */
 	size_t nstrs, capstrs;
 	struct run_samples *samples;
@@ -116,8 +119,8 @@ size_t run_transports_of(const struct run *run, const char **names, size_t cap);
 size_t run_curve(const struct run *run, const char *t, const char *pin,
 		 const struct run_row **pts, size_t cap);
 /* Where a curve peaks (the highest MB/s without loss) and the first larger
- * size where it falls under 70 % of that (0: it never does).  False for a
- * curve of under three points. */
+ * size whose rounds all fall under 70 % of the peak's lowest round (0: it
+ * never does).  False for a curve of under three points. */
 bool run_bend(const struct run_row *const *pts, size_t n, size_t *peak, size_t *fall);
 
 /* Peer verdicts: the rounds of one tool, transport, size, placement and

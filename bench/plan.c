@@ -30,6 +30,7 @@
 #include "analysis/layout.h"
 #include "bench.h"
 #include "copy.h"
+#include "plan.h"
 #include "server_uring.h"
 
 /* The size of a run: a quick one checks every step in about a minute. */
@@ -212,43 +213,80 @@ static int run(const struct layout_file *f, ...)
  * reader of the plan ("none": no option). */
 #define PIN_ARGS(pin) strcmp(pin, "none") ? "--pin" : "", strcmp(pin, "none") ? pin : ""
 
+/* Latency in rounds: the round trips of a row cut into rounds, every row
+ * once per round, so that a burst of noise spoils one round of a row and
+ * not its figure, and the rounds' spread is the row's interval (the report
+ * takes the median round; analysis/run.c).  The same round trips in all as
+ * one long run, plus a short warm-up per round: the step takes about as
+ * long as before. */
+struct lat_rounds {
+	unsigned rounds;
+	char count[24], warm[24];
+};
+
+static void lat_rounds_of(const struct sizing *s, struct lat_rounds *lr)
+{
+	lr->rounds = s->tp_rounds > 1 ? 5 : 3; /* a full run (several throughput rounds): 5 */
+	unsigned long warm = s->lat_warmup / lr->rounds;
+	snprintf(lr->count, sizeof lr->count, "%lu", s->lat_count / lr->rounds);
+	snprintf(lr->warm, sizeof lr->warm, "%lu", warm < 100 ? 100 : warm);
+}
+
+/* One round of one latency row: its CSV and its samples, named by round. */
+static int lat_round(const struct lat_rounds *lr, const char *dir, const char *t, const char *file_t,
+		     const char *mode, const char *pin, unsigned r, bool spin)
+{
+	char samples[4096], rel[512];
+	struct layout_file f = { .kind = LF_LATENCY_SAMPLES, .transport = file_t, .mode = mode,
+				 .pin = pin, .round = (int)r };
+	if (layout_path(rel, sizeof rel, &f) < 0)
+		return -1;
+	snprintf(samples, sizeof samples, "%s/%s", dir, rel);
+	f.kind = LF_LATENCY;
+	bool echo = !strcmp(mode, "echo");
+	return run(&f, "bench", "latency", t, "--count", lr->count, "--warmup", lr->warm,
+		   "--format", "csv", "--samples", samples, echo ? "--size" : "", echo ? "64" : "",
+		   spin ? "--wait" : "", spin ? "spin" : "", PIN_ARGS(pin), NULL);
+}
+
 /* The client's round trip through io_uring (--io uring: the write and the
  * read as two linked requests, one system call) beside the read/write rows
- * of the same transports, at the pinned placements: rows T-uring. */
-static int plan_latency_uring(const struct sizing *s, const struct places *p)
+ * of the same transports, at the pinned placements, in the same rounds:
+ * rows T-uring. */
+static int plan_latency_uring(const struct lat_rounds *lr, const struct places *p)
 {
 	static const char *const T[] = { "unix_stream", "tcp", "pipe" };
-	char count[24], warm[24], name[48], w[48];
+	char name[48], w[48];
 	int rc = 0;
 	if (!uring_usable())
 		return 0;
-	snprintf(count, sizeof count, "%lu", s->lat_count);
-	snprintf(warm, sizeof warm, "%lu", s->lat_warmup);
-	for (size_t j = 0; j < p->nall; j++) {
-		const char *pin = p->all[j];
-		if (!strcmp(pin, "none"))
-			continue;
-		say("unix_stream, tcp and pipe through io_uring (--io uring), %s",
-		    where(pin, w, sizeof w));
-		for (size_t i = 0; i < sizeof T / sizeof T[0]; i++) {
-			snprintf(name, sizeof name, "%s-uring", T[i]);
-			struct layout_file f = { .kind = LF_LATENCY, .transport = name,
-						 .mode = "greeting", .pin = pin };
-			rc |= run(&f, "bench", "latency", T[i], "--io", "uring", "--count", count,
-				  "--warmup", warm, "--format", "csv", "--pin", pin, NULL);
+	for (unsigned r = 1; r <= lr->rounds; r++)
+		for (size_t j = 0; j < p->nall; j++) {
+			const char *pin = p->all[j];
+			if (!strcmp(pin, "none"))
+				continue;
+			say("round %u/%u: unix_stream, tcp and pipe through io_uring (--io uring), %s",
+			    r, lr->rounds, where(pin, w, sizeof w));
+			for (size_t i = 0; i < sizeof T / sizeof T[0]; i++) {
+				snprintf(name, sizeof name, "%s-uring", T[i]);
+				struct layout_file f = { .kind = LF_LATENCY, .transport = name,
+							 .mode = "greeting", .pin = pin, .round = (int)r };
+				rc |= run(&f, "bench", "latency", T[i], "--io", "uring", "--count",
+					  lr->count, "--warmup", lr->warm, "--format", "csv", "--pin",
+					  pin, NULL);
+			}
 		}
-	}
 	return rc;
 }
 
 static int plan_latency(const struct sizing *s, const struct places *p, const char *dir)
 {
-	char count[24], warm[24], ms[24], cpu[16], samples[4096], rel[512], w[48];
+	char ms[24], cpu[16], w[48];
 	const size_t nt = ntransports();
+	struct lat_rounds lr;
 	int rc = 0;
 
-	snprintf(count, sizeof count, "%lu", s->lat_count);
-	snprintf(warm, sizeof warm, "%lu", s->lat_warmup);
+	lat_rounds_of(s, &lr);
 	snprintf(ms, sizeof ms, "%lu", s->pause_ms);
 	say("the machine's own pauses on CPU %d%s%.0d, %lu ms each", p->cpu[0],
 	    p->ncpu > 1 ? " and " : "", p->ncpu > 1 ? p->cpu[1] : 0, s->pause_ms);
@@ -257,45 +295,32 @@ static int plan_latency(const struct sizing *s, const struct places *p, const ch
 		struct layout_file f = { .kind = LF_PAUSES, .cpu = p->cpu[i] };
 		rc |= run(&f, "bench", "pauses", "--pin", cpu, "--count", ms, "--format", "csv", NULL);
 	}
-	for (size_t i = 0; i < nt; i++) {
-		const char *t = plan_list[i]->name;
-		say("[%zu/%zu] %s: greeting and 64 B echo, %lu round trips each, at %zu placements",
-		    i + 1, nt, t, s->lat_count, p->nall);
-		for (int echo = 0; echo < 2; echo++)
-			for (size_t j = 0; j < p->nall; j++) {
-				struct layout_file f = { .kind = LF_LATENCY, .transport = t,
-							 .mode = echo ? "echo" : "greeting",
-							 .pin = p->all[j] };
-				struct layout_file sf = f;
-				sf.kind = LF_LATENCY_SAMPLES;
-				if (layout_path(rel, sizeof rel, &sf) < 0)
-					return -1;
-				snprintf(samples, sizeof samples, "%s/%s", dir, rel);
-				rc |= run(&f, "bench", "latency", t, "--count", count, "--warmup", warm,
-					  "--format", "csv", "--samples", samples,
-					  echo ? "--size" : "", echo ? "64" : "", PIN_ARGS(p->all[j]), NULL);
-			}
-	}
+	for (unsigned r = 1; r <= lr.rounds; r++)
+		for (size_t i = 0; i < nt; i++) {
+			const char *t = plan_list[i]->name;
+			say("[%zu/%zu] round %u/%u, %s: greeting and 64 B echo, %s round trips each, at "
+			    "%zu placements", (r - 1) * nt + i + 1, lr.rounds * nt, r, lr.rounds, t,
+			    lr.count, p->nall);
+			for (int echo = 0; echo < 2; echo++)
+				for (size_t j = 0; j < p->nall; j++)
+					rc |= lat_round(&lr, dir, t, t, echo ? "echo" : "greeting",
+							p->all[j], r, false);
+		}
 	/* Beside the transports: shm spinning instead of sleeping on its
-	 * doorbell, and the floor under every round trip, one cache line passed
-	 * between the two processes. */
+	 * doorbell (in rounds too), and the floor under every round trip, one
+	 * cache line passed between the two processes. */
 	for (size_t j = 0; j < p->nall; j++) {
 		const char *pin = p->all[j];
 		if (!strcmp(pin, "none"))
 			continue;
-		say("shm --wait spin and the cache-line ping-pong, %s", where(pin, w, sizeof w));
-		struct layout_file f = { .kind = LF_LATENCY_SAMPLES, .transport = "shm-spin",
-					 .mode = "greeting", .pin = pin };
-		if (layout_path(rel, sizeof rel, &f) < 0)
-			return -1;
-		snprintf(samples, sizeof samples, "%s/%s", dir, rel);
-		f.kind = LF_LATENCY;
-		rc |= run(&f, "bench", "latency", "shm", "--wait", "spin", "--pin", pin, "--count",
-			  count, "--warmup", warm, "--format", "csv", "--samples", samples, NULL);
+		say("shm --wait spin (%u rounds) and the cache-line ping-pong, %s", lr.rounds,
+		    where(pin, w, sizeof w));
+		for (unsigned r = 1; r <= lr.rounds; r++)
+			rc |= lat_round(&lr, dir, "shm", "shm-spin", "greeting", pin, r, true);
 		struct layout_file pp = { .kind = LF_LATENCY, .transport = "pingpong", .pin = pin };
 		rc |= run(&pp, "bench", "pingpong", "--pin", pin, "--format", "csv", NULL);
 	}
-	rc |= plan_latency_uring(s, p);
+	rc |= plan_latency_uring(&lr, p);
 	return rc;
 }
 
@@ -807,7 +832,8 @@ static const char plan_usage[] =
 	"\n"
 	"What one step of `ipclab bench run` measures, and where each result goes\n"
 	"(bench/run.sh carries it out): STEP is process, latency, throughput,\n"
-	"connect, peers, scaling or settings.  One line per action, fields separated by tabs: `say TEXT`,\n"
+	"connect, peers, scaling or settings (netlab, progress and peer-figure:\n"
+	"see bench/plan_netlab.c, plan_progress.c, peer_figure.c).  One line per action, fields separated by tabs: `say TEXT`,\n"
 	"`warn TEXT`, `run FILE ARG...` (FILE relative to DIR), `peer TOOL ARG...`\n"
 	"(bench/peers.sh runs it), `round ...` (a line of peers/rounds.tsv, its\n"
 	"figure $KEY from the peer run before it); settings prints NAME=VALUE lines.\n";
@@ -816,6 +842,24 @@ int cmd_bench_plan(int argc, char **argv)
 {
 	bool quick = false;
 	const char *step = NULL, *dir = NULL;
+	/* Their own files and command lines: plan_netlab.c, plan_progress.c,
+	 * plan_machine.c, peer_figure.c. */
+	if (argc > 1 && !strcmp(argv[1], "netlab"))
+		return plan_netlab(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "netlab-stale"))
+		return plan_netlab_stale(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "progress"))
+		return plan_progress(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "rundir"))
+		return plan_rundir(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "cpu-ticks"))
+		return plan_cpu_ticks(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "free-port"))
+		return plan_free_port(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "say"))
+		return plan_say(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "peer-figure"))
+		return plan_peer_figure(argc - 1, argv + 1);
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			fputs(plan_usage, stdout);

@@ -23,7 +23,7 @@ ulimit -S -n "$(ulimit -H -n)" 2>/dev/null || true
 if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 1100 ]; then
 	warn "only $(ulimit -n) descriptors allowed (ulimit -Hn): points above about $(($(ulimit -n) - 100)) clients will fail"
 fi
-work=$(mktemp -d "$(rundir_base)/ipclab-scaling.XXXXXX")
+work=$(mktemp -d "$("$IPCLAB" bench plan rundir)/ipclab-scaling.XXXXXX")
 export IPCLAB_DIR=$work
 # Our own copy: a `make` during the run must not swap the binary under us.
 cp "$IPCLAB" "$work/ipclab"
@@ -80,13 +80,13 @@ redis() {
 	fi
 }
 
-# redis_start - a private redis-server on a free port (3 tries): REDIS_PID,
+# redis_start - a private redis-server on a free port (`ipclab bench plan
+# free-port`, 3 tries): REDIS_PID,
 # or empty and a warning.  Nothing saved to disk, a 0700 socket in $work.
 REDIS_PID=
 redis_start() {
 	for _ in 1 2 3; do
-		REDIS_PORT=$((20000 + RANDOM % 12768))
-		[ -z "$(ss -Hltn "sport = :$REDIS_PORT" 2>/dev/null)" ] || continue
+		REDIS_PORT=$("$IPCLAB" bench plan free-port t) || continue
 		start_bg "$logs/redis-server.log" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 \
 			--unixsocket "$work/redis.sock" --unixsocketperm 700 --save "" --appendonly no \
 			--dir "$work" --maxclients 4096 --daemonize no

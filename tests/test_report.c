@@ -68,12 +68,17 @@ static struct run *ranked_run(const char *fast, const char *slow)
 	static const char *const all[] = { "pipe", "fifo", "unix_stream", "unix_dgram", "tcp", "udp" };
 	struct run *run = run_new();
 	assert_non_null(run);
-	for (size_t i = 0; i < 6; i++) {
-		double p50 = !strcmp(all[i], fast) ? 4 : !strcmp(all[i], slow) ? 20 : 10;
-		add_latency(run, all[i], "0,0", p50, p50 * 1.5);
-		add_latency(run, all[i], "0,1", p50 * 5, p50 * 2);
-		add_throughput(run, all[i], 65536, "0,0", 100000 / p50, 1000, 0);
-	}
+	/* Three rounds of each row, 5 % either side of the median round: the
+	 * three levels (4, 10, 20) are apart beyond the rounds' ranges. */
+	static const double round_of[] = { 1.0, 0.95, 1.05 };
+	for (size_t r = 0; r < 3; r++)
+		for (size_t i = 0; i < 6; i++) {
+			double p50 = (!strcmp(all[i], fast) ? 4 : !strcmp(all[i], slow) ? 20 : 10) *
+				     round_of[r];
+			add_latency(run, all[i], "0,0", p50, p50 * 1.5);
+			add_latency(run, all[i], "0,1", p50 * 5, p50 * 2);
+			add_throughput(run, all[i], 65536, "0,0", 100000 / p50, 1000, 0);
+		}
 	run_finish(run);
 	return run;
 }
@@ -85,18 +90,22 @@ static void test_findings_follow_the_data(void **state)
 	struct run *b = ranked_run("tcp", "pipe");
 	char *fa = findings_of(a, false), *fb = findings_of(b, false);
 
-	assert_non_null(strstr(fa, "one CPU (0):** pipe is fastest (greeting round trip 4.0 µs"));
-	assert_non_null(strstr(fa, "tcp slowest (20.0 µs, 5.0× as long)"));
-	assert_non_null(strstr(fa, "pipe moves the most"));
-	assert_non_null(strstr(fb, "one CPU (0):** tcp is fastest (greeting round trip 4.0 µs"));
-	assert_non_null(strstr(fb, "pipe slowest (20.0 µs"));
+	assert_non_null(strstr(fa, "pipe is fastest, 4.0 µs (3.8–4.2); tcp slowest, 20.0 µs "
+				   "(19.0–21.0): the slowest took 5.0× (4.5–5.5) as long as the fastest"));
+	assert_non_null(strstr(fa, "pipe moves the most, 25000 MB/s (23810–26316); tcp the least, "
+				   "5000 MB/s (4762–5263): the most is 5.0× (4.5–5.5) the least"));
+	assert_non_null(strstr(fb, "tcp is fastest, 4.0 µs (3.8–4.2); pipe slowest, 20.0 µs"));
 	assert_non_null(strstr(fb, "tcp moves the most"));
-	/* The mechanism goes with the transport named, not with the rank. */
-	assert_non_null(strstr(fa, "Why: a pipe is the shortest path"));
-	assert_non_null(strstr(fb, "Why: every message goes down and up the whole TCP/IP stack"));
+	/* The Why fits the direction: a Unix-domain transport ahead of one over
+	 * IP is explained by the IP stack; the other way round, nothing. */
+	assert_non_null(strstr(fa, "Why: the Unix-domain transports hand a message"));
+	assert_null(strstr(fb, "Why: the Unix-domain"));
+	assert_null(strstr(fb, "IP stack"));
 	assert_string_not_equal(fa, fb);
-	/* Placement: every transport here is 5x slower across CPUs. */
-	assert_non_null(strstr(fa, "multiplied the greeting round trip by 5.0"));
+	/* Placement: every transport here is 5x slower across CPUs; the
+	 * interval: 5 * 0.95 / 1.05 to 5 * 1.05 / 0.95. */
+	assert_non_null(strstr(fa, "longer for pipe ×5 (4.5–5.5), fifo ×5 (4.5–5.5)"));
+	assert_null(strstr(fa, "shorter for"));
 	free(fa);
 	free(fb);
 	run_free(a);
@@ -165,8 +174,10 @@ static void test_bulk_leaves_out_lossy(void **state)
 	add_throughput(run, "udp", 65507, "0,1", 9000, 1000, 600);
 	run_finish(run);
 	char *f = findings_of(run, false);
-	assert_non_null(strstr(f, "unix_stream moves the most (3000 MB/s"));
-	assert_non_null(strstr(f, "pipe the least (2000 MB/s"));
+	/* One round each: the range, no ranking. */
+	assert_non_null(strstr(f, "one round each, so no interval and no ranking: from "
+				  "3000 MB/s (unix_stream) to 2000 MB/s (pipe)."));
+	assert_null(strstr(f, "moves the most"));
 	assert_non_null(strstr(f, "(udp is left out of this ranking: it lost datagrams"));
 	free(f);
 	run_free(run);
@@ -206,7 +217,8 @@ static void test_udp_loss_percentage(void **state)
 	run_finish(run);
 	char *text = findings_of(run, false);
 	assert_non_null(strstr(text, "**Loss, udp:** 25.00 % of the datagrams sent"));
-	assert_non_null(strstr(text, "(500 of 2000; at most 45.0 %, with 65,507 B messages)"));
+	assert_non_null(strstr(text, "(500 of 2000, every placement; at most 45.0 %, with 65,507 B "
+				     "messages on two CPUs (0, 1))"));
 	assert_non_null(strstr(text, "**Loss, unix_dgram:** none of the 2000 datagrams"));
 	free(text);
 	run_free(run);
@@ -369,7 +381,7 @@ static void test_csv_round_trip(void **state)
 	run_finish(run);
 	char *sum = findings_of(run, true);
 	assert_non_null(strstr(sum, "- cpu_model: Some CPU, rev \"2\""));
-	assert_non_null(strstr(sum, "| unix_stream | echo | 64 | 1.50 | 0.00 | 9.25 |"));
+	assert_non_null(strstr(sum, "| unix_stream | echo | 64 | 1.50 | – (1) | 0.00 | 9.25 |"));
 	free(sum);
 	run_free(run);
 
@@ -479,7 +491,8 @@ static void test_report_dir(void **state)
 	assert_non_null(tables);
 	assert_true(findings < tables);
 	assert_non_null(strstr(buf, "A quick run (`make bench QUICK=1`)"));
-	assert_non_null(strstr(buf, "pipe is fastest (greeting round trip 5.0 µs"));
+	assert_non_null(strstr(buf, "one round each, so no interval and no ranking: from 5.0 µs "
+				    "(pipe) to"));
 	/* qperf's mean (8) against the twins' means (11 and 9: 10): 1.25. */
 	assert_non_null(strstr(buf, "| qperf | tcp | 64 | one CPU (0) | mean | 8.00 | 8.00 | 10.00 | 1.25 |"));
 	/* sockperf's p50 of 9, 10, 11 against the twins' p50 of 8: 0.80. */
@@ -633,7 +646,7 @@ static void test_columns_print_their_statistic(void **state)
 	/* The price of the check: 1 - 1500 / 2000. */
 	char price[64];
 	cell_of(sum, tt, "tcp", "price of the check", price, sizeof price);
-	assert_string_equal(price, "25 %");
+	assert_string_equal(price, "25 % (one round)");
 	free(sum);
 	run_free(run);
 }
