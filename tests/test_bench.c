@@ -1181,7 +1181,7 @@ static void test_cli_plan_uring_zmq(void **state)
 	bool uring = strstr(out, "warn\tio_uring is refused here") == NULL;
 	if (uring) {
 		/* unix_stream, tcp and pipe through the ring, at one CPU (a-a)
-		 * and, where there are two, at two (a-b) */
+		 * and, where there are two, at two (a-b), in every round */
 		int same = 0, cross = 0, a, b;
 		for (const char *m = out; (m = strstr(m, "run\tlatency/unix_stream-uring_greeting_")); m++) {
 			assert_int_equal(sscanf(m, "run\tlatency/unix_stream-uring_greeting_%d-%d", &a, &b), 2);
@@ -1189,8 +1189,9 @@ static void test_cli_plan_uring_zmq(void **state)
 			same += a == b;
 			cross += a != b;
 		}
-		assert_int_equal(same, 1);
-		assert_true(cross <= 1);
+		/* once a round at each placement */
+		assert_true(same >= 1);
+		assert_true(cross == 0 || cross == same);
 		assert_non_null(strstr(out, "run\tlatency/tcp-uring_greeting_"));
 		assert_non_null(strstr(out, "run\tlatency/pipe-uring_greeting_"));
 	}
