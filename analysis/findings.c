@@ -239,8 +239,6 @@ static void rank_text(FILE *out, const struct judged *c, size_t n, const char *b
 static const char *bend_why(unsigned long below, unsigned long above, const char *t)
 {
 	bool pipe = !strcmp(t, "pipe") || !strcmp(t, "fifo");
-	if (!strncmp(t, "zmq_", 4)) /* ZeroMQ (findings_uring_zmq.c) */
-		return "probably the copies ZeroMQ adds, each message whole into a buffer of its own and then by its I/O thread into the socket: past this size they no longer stay in the CPU caches";
 	if (pipe && above > 65536)
 		return "a message larger than the pipe's 64 KiB cannot be written at once: the writer sleeps in the middle of every write until the reader makes room";
 	if (pipe && below < 65536 && above >= 65536)

@@ -77,7 +77,7 @@ static int latency_tables(const struct run *run, const char *dir, struct ipc_err
 			  double *ymin, double *ymax)
 {
 	const char *T[MAXT];
-	size_t nt = run_transports(T, MAXT);
+	size_t nt = run_transports_of(run, T, MAXT);
 	FILE *f = open_table(dir, "latency.dat", e);
 	if (!f)
 		return -1;
@@ -178,7 +178,7 @@ static unsigned long clients_key(const struct result_row *r)
 static int throughput_tables(const struct run *run, const char *dir, struct ipc_error *e)
 {
 	const char *T[MAXT];
-	size_t nt = run_transports(T, MAXT);
+	size_t nt = run_transports_of(run, T, MAXT);
 	const char *pin = run->cross[0] ? run->cross : run->same;
 
 	for (size_t i = 0; i < nt; i++) {
@@ -224,7 +224,7 @@ static int throughput_tables(const struct run *run, const char *dir, struct ipc_
 static int process_tables(const struct run *run, const char *dir, struct ipc_error *e)
 {
 	const char *T[MAXT];
-	size_t nt = run_transports(T, MAXT);
+	size_t nt = run_transports_of(run, T, MAXT);
 	FILE *f = open_table(dir, "process.dat", e);
 	if (!f)
 		return -1;
@@ -289,7 +289,7 @@ static int scaling_tables(const struct run *run, const char *dir, struct ipc_err
 int run_plot_data(const struct run *run, const char *dir, struct ipc_error *e)
 {
 	const char *T[MAXT];
-	size_t nt = run_transports(T, MAXT);
+	size_t nt = run_transports_of(run, T, MAXT);
 	double ymin = 1, ymax = 10, cdf_lo = INFINITY, cdf_hi = 0, sc_lo = INFINITY, sc_hi = 0;
 
 	if (latency_tables(run, dir, e, &ymin, &ymax) < 0 || throughput_tables(run, dir, e) < 0 ||

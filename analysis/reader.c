@@ -1090,7 +1090,7 @@ static void check_env(struct run *run)
 static int read_run_samples(struct run *run, int dirfd)
 {
 	const char *T[32];
-	size_t nt = run_transports(T, 32);
+	size_t nt = run_transports_of(run, T, 32);
 	const char *where[2] = { "same", "cross" }, *pins[2] = { run->same, run->cross };
 
 	for (size_t i = 0; i < nt; i++)

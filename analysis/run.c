@@ -427,17 +427,25 @@ const char *size_name(unsigned long size, char *buf, size_t cap)
 size_t run_transports(const char **names, size_t cap)
 {
 	size_t n = 0;
-	bool zmq = false;
-	for (size_t i = 0; ipc_transports[i] && n < cap; i++) {
-		names[n++] = ipc_transports[i]->name;
-		zmq |= !strncmp(ipc_transports[i]->name, "zmq_", 4);
-	}
-	/* The static bin/ipclab has no ZeroMQ transports, but its runs measure
-	 * them through ipclab-zmq (bench/plan.c): their rows are read all the
-	 * same, by name. */
+	for (size_t i = 0; ipc_transports[i] && n < cap; i++)
+		/* `make bench` runs the static bin/ipclab, which has no ZeroMQ
+		 * transports (they are in ipclab-zmq): run_transports_of() adds
+		 * them where a run has their rows. */
+		if (strncmp(ipc_transports[i]->name, "zmq_", 4) != 0)
+			names[n++] = ipc_transports[i]->name;
+	return n;
+}
+
+size_t run_transports_of(const struct run *run, const char **names, size_t cap)
+{
 	static const char *const zmq_names[] = { "zmq_ipc", "zmq_tcp" };
-	for (size_t i = 0; !zmq && i < 2 && n < cap; i++)
-		names[n++] = zmq_names[i];
+	size_t n = run_transports(names, cap);
+	for (size_t z = 0; z < 2 && n < cap; z++)
+		for (size_t k = 0; k < run->nrows; k++)
+			if (!strcmp(run->rows[k].r.transport, zmq_names[z])) {
+				names[n++] = zmq_names[z];
+				break;
+			}
 	return n;
 }
 

@@ -108,8 +108,12 @@ const char *placement_name(const char *pin, char *buf, size_t cap);
 /* 4096 -> "4 KiB", 65507 -> "65,507 B". */
 const char *size_name(unsigned long size, char *buf, size_t cap);
 
-/* The transports in the registry's order (ipc_transports). */
+/* The transports in the registry's order (ipc_transports), the ZeroMQ
+ * ones left out. */
 size_t run_transports(const char **names, size_t cap);
+/* The same, and after them the ZeroMQ transports of which the run has rows
+ * (measured through ipclab-zmq): the tables and plots that show them. */
+size_t run_transports_of(const struct run *run, const char **names, size_t cap);
 
 /* The checked throughput curve of t at pin, by size; at most cap points. */
 size_t run_curve(const struct run *run, const char *t, const char *pin,

@@ -44,7 +44,7 @@ static void range_cell(FILE *out, const struct run_row *r, const char *fmt)
 static void latency_table(const struct run *run, FILE *out)
 {
 	const char *T[MAXT], *pins[3] = { run->same, run->cross, "none" };
-	size_t nt = run_transports(T, MAXT);
+	size_t nt = run_transports_of(run, T, MAXT);
 	char pl[48];
 
 	fputs("## Round-trip latency (µs, in process)\n\n"
@@ -117,7 +117,7 @@ static void price_cell(FILE *out, const struct run_row *c, const struct run_row 
 static void throughput_table(const struct run *run, FILE *out)
 {
 	const char *T[MAXT];
-	size_t nt = run_transports(T, MAXT);
+	size_t nt = run_transports_of(run, T, MAXT);
 	const char *pin = run->cross[0] ? run->cross : run->same;
 	static const unsigned long S[] = { 64, 4096, 65536, 1048576 };
 	char pl[48], s[24];
@@ -233,7 +233,7 @@ static void process_table(const struct run *run, FILE *out)
 	const struct run_row *tr = run_find(run, "process", "none", "true", "", 0);
 	const struct run_row *ls = run_find(run, "process", "none", "list", "", 0);
 	const char *T[MAXT];
-	size_t nt = run_transports(T, MAXT);
+	size_t nt = run_transports_of(run, T, MAXT);
 	double floor = tr ? tr->r.lat_us.p50 : NAN;
 
 	if (!tr && !ls)
@@ -265,7 +265,7 @@ static void process_table(const struct run *run, FILE *out)
 static void connect_table(const struct run *run, FILE *out)
 {
 	const char *T[MAXT];
-	size_t nt = run_transports(T, MAXT);
+	size_t nt = run_transports_of(run, T, MAXT);
 	bool head = false;
 	char pl[48];
 

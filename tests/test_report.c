@@ -692,6 +692,51 @@ static void test_plot_band_and_loss(void **state)
 	empty_dir(env->dir);
 }
 
+/* The whole of a small file, NUL-terminated (free it). */
+static char *file_text(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	char *buf = calloc(1, 1 << 16);
+	assert_non_null(buf);
+	size_t n = fread(buf, 1, (1 << 16) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* The plots' tables have a ZeroMQ transport where the run has its rows,
+ * and only then (the static bin/ipclab's registry has none). */
+static void test_plot_tables_zmq(void **state)
+{
+	ENV;
+	struct run *run = run_new();
+	assert_non_null(run);
+	add_latency(run, "unix_stream", "0,0", 10, 20);
+	add_latency(run, "zmq_ipc", "0,0", 25, 50);
+	add_throughput(run, "zmq_ipc", 65536, "0,1", 100, 1000, 0);
+	run_finish(run);
+	struct ipc_error e = { 0 };
+	assert_int_equal(run_plot_data(run, env->dir, &e), 0);
+	char got[256];
+	dat_line(env->dir, "throughput_zmq_ipc.dat", "65536", got, sizeof got);
+	assert_string_equal(got, "100.0 100.0 100.0 0.000");
+	char path[IPC_PATH_MAX + 64];
+	snprintf(path, sizeof path, "%s/throughput_zmq_tcp.dat", env->dir);
+	assert_int_equal(access(path, F_OK), -1);
+	snprintf(path, sizeof path, "%s/meta.gp", env->dir);
+	char *meta = file_text(path);
+	assert_true(strstr(meta, "shm zmq\\_ipc\"") || strstr(meta, "shm zmq_ipc\""));
+	free(meta);
+	snprintf(path, sizeof path, "%s/latency.dat", env->dir);
+	char *lat = file_text(path);
+	assert_non_null(strstr(lat, " zmq_ipc 25"));
+	assert_null(strstr(lat, "zmq_tcp"));
+	free(lat);
+	run_free(run);
+	empty_dir(env->dir);
+}
+
 /* The CPU-cost finding names the cheapest transport and the dearest, by
  * their CPU time, whatever their order in the registry. */
 static void test_cost_finding_names_cheapest(void **state)
@@ -892,6 +937,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_plot_band_and_loss, test_env_setup,
 						test_env_teardown),
 		cmocka_unit_test(test_cost_finding_names_cheapest),
+		cmocka_unit_test_setup_teardown(test_plot_tables_zmq, test_env_setup, test_env_teardown),
 		cmocka_unit_test(test_uring_findings_tie_and_apart),
 		cmocka_unit_test(test_uring_versus_single_round),
 		cmocka_unit_test(test_uring_counted_finding),
