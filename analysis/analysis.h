@@ -8,8 +8,10 @@
  * opens a file of a run directory), groups the rows (kind, transport, mode,
  * size, placement, round) into a run model (run.c), takes medians and
  * ratios with the one statistics module (src/stats.c, nearest rank), and
- * writes summary.md (findings.c, summary.c), all.csv, peers.csv and the
- * tables that the gnuplot scripts (plots/) draw (plotdata.c).
+ * writes summary.md (decide.c, findings.c, summary.c), all.csv,
+ * results.json (results_json.c, findings_json.c), peers.csv and the
+ * tables that the gnuplot scripts (plots/) draw (plotdata.c).  Two runs
+ * side by side: compare.c.
  *
  * A run can also be built in memory (run_add_row, run_add_peer_round,
  * run_set_env): the tests feed it rows and read the findings back.
@@ -97,8 +99,14 @@ void run_problem(struct run *run, const char *fmt, ...) __attribute__((format(pr
 void run_findings(const struct run *run, FILE *out);
 /* The whole summary.md. */
 void run_summary(const struct run *run, FILE *out);
-/* Write summary.md, all.csv, peers.csv and plots/data/ into dir; the
+/* Write summary.md, all.csv, results.json, peers.csv and plots/data/ into dir; the
  * warnings (one line per cause) go to `warn`. */
 int run_write(const struct run *run, const char *dir, FILE *warn, struct ipc_error *e);
+
+/* `ipclab bench compare DIR_A DIR_B`: read both runs and write their
+ * comparison (compare.c) in `format`; -1 and `e` when a directory cannot
+ * be read or holds no run. */
+int run_compare_dirs(const char *dir_a, const char *dir_b, enum report_format format,
+		     FILE *out, struct ipc_error *e);
 
 #endif

@@ -49,7 +49,9 @@ static const char bench_usage[] =
 	"                            long, the machine takes the CPU away\n"
 	"  env                       the environment record alone\n"
 	"  report DIR                a run directory (bench run) -> summary.md, all.csv,\n"
-	"                            peers.csv and the plots' tables\n"
+	"                            results.json, peers.csv and the plots' tables\n"
+	"  compare RUN_A RUN_B       two runs row by row: faster, slower or no change\n"
+	"                            beyond the noise\n"
 	"  transports                what the scripts need to know of each transport\n"
 	"  plan STEP DIR [--quick]   what a step of `run` measures, into which file\n"
 	"  busy begin|end DIR STEP   what other processes and the host took of the\n"
@@ -139,8 +141,10 @@ static const char throughput_usage[] =
 	"  --copy RUNG    how the bytes travel, from two copies of each to none (the\n"
 	"                 row's transport reads pipe-vmsplice, tcp-zerocopy, ...):\n"
 	"%s"
-	"                 A rung applies where the transport's descriptor fits (a pipe,\n"
-	"                 or a TCP socket); with `all`, the others are skipped.\n"
+	"                 A rung applies where the transport fits (its descriptor a\n"
+	"                 pipe or a TCP socket; peek and inplace: shm's ring, in a\n"
+	"                 --size that divides its 1 MiB); with `all`, the others\n"
+	"                 are skipped.\n"
 	"                 Notes: TAGS-ONLY (the body went to /dev/null unseen: each\n"
 	"                 message's 8-byte tag checked), NO-HUGE-PAGES, ZC-COPIED=P%%\n"
 	"                 (MSG_ZEROCOPY sends the kernel copied after all: loopback\n"
@@ -215,10 +219,35 @@ static const char report_usage[] =
 	"scaling/) and write into it:\n"
 	"  summary.md     findings first, then the tables they come from\n"
 	"  all.csv        every measurement, one row each (throughput: the median\n"
-	"                 of its rounds)\n"
+	"                 of its rounds), plain CSV\n"
+	"  results.json   the environment, every row with its figure and interval,\n"
+	"                 and the findings as records\n"
 	"  peers.csv      the comparisons with the peer tools, as data\n"
 	"  plots/data/    the tables plots/*.gp draw, and meta.gp\n"
 	"Warnings about the results, one line per cause, go to stderr.\n";
+
+static const char compare_usage[] =
+	"usage: ipclab bench compare RUN_A RUN_B [--format F]\n"
+	"\n"
+	"Two run directories (of `make bench`, two commits, kernels or machines) row\n"
+	"by row.  Rows are matched by kind, transport, mode, size, clients,\n"
+	"placement and checked or not.  Each row is judged by its figure (MB/s,\n"
+	"greetings/s, or the p50 in µs) and the interval over its rounds; B/A is B's\n"
+	"figure over A's, with the interval the two intervals allow.  The verdict:\n"
+	"  faster, slower  the two intervals are apart and B/A is more than 2 %\n"
+	"                  from 1 (\"1.35× faster [1.20, 1.52]\": how many times, and\n"
+	"                  the range the intervals allow)\n"
+	"  ~               no change beyond the noise: the intervals overlap\n"
+	"  ?               a side has a single round, so its noise is unknown: the\n"
+	"                  ratio is shown, no verdict is given\n"
+	"  only in A or B  the row is in one run only\n"
+	"First a summary: per kind, the rows, the geometric mean of B/A and how many\n"
+	"of each verdict; then the largest changes; then every row.\n"
+	"\n"
+	"  --format F     text (default), markdown, csv (the rows) or json\n"
+	"\n"
+	"Exit status: 0 compared (whatever the verdicts), 2 a bad command line or a\n"
+	"directory that holds no run, 6 a directory that cannot be read.\n";
 
 static const char transports_usage[] =
 	"usage: ipclab bench transports\n"
@@ -653,8 +682,10 @@ static int run_transports(struct cli *cli, struct bench_cli *bc, bench_fn *fn,
 		bc->b.t = list[i];
 		if (fn(&bc->b, &r, &e) == 0)
 			report_add(&rep, &r.row);
-		else if (from_all[i] && bc->b.copy != COPY_RW && e.status == IPC_USAGE)
-			/* `all` with a rung: only the transports whose descriptor fits */
+		else if (from_all[i] && bc->b.copy != COPY_RW && e.status == IPC_USAGE &&
+			 !(copy_rungs[bc->b.copy].needs == COPY_RING && list[i]->inplace))
+			/* `all` with a rung: only the transports whose descriptor
+			 * fits (a ring's transport refusing a size says why) */
 			snprintf(skipped + strlen(skipped), sizeof skipped - strlen(skipped), "%s%s",
 				 skipped[0] ? ", " : "", list[i]->name);
 		else
@@ -662,9 +693,8 @@ static int run_transports(struct cli *cli, struct bench_cli *bc, bench_fn *fn,
 	}
 	report_end(&rep);
 	if (skipped[0])
-		fprintf(stderr, "ipclab bench %s: --copy %s needs a %s: skipped %s\n", bc->sub,
-			copy_rungs[bc->b.copy].name,
-			copy_rungs[bc->b.copy].needs == COPY_PIPE ? "pipe" : "TCP socket",
+		fprintf(stderr, "ipclab bench %s: --copy %s needs %s: skipped %s\n", bc->sub,
+			copy_rungs[bc->b.copy].name, copy_needs_text(copy_rungs[bc->b.copy].needs),
 			skipped);
 	if (ferror(stdout) || fflush(stdout) != 0) {
 		fprintf(stderr, "ipclab bench: write the results to stdout: %s\n", strerror(errno));
@@ -717,6 +747,23 @@ static int run_report(struct bench_cli *bc, int first, int argc, char **argv)
 		 ? cli_report(&e) : 0;
 	run_free(run);
 	return rc;
+}
+
+static int run_compare(struct bench_cli *bc, int first, int argc, char **argv)
+{
+	struct ipc_error e = { 0 };
+
+	if (first + 2 != argc) {
+		usage_error(bc, "%s", "name two run directories, e.g. results/latest results/new");
+		return IPC_USAGE;
+	}
+	if (run_compare_dirs(argv[first], argv[first + 1], bc->format, stdout, &e) < 0)
+		return cli_report(&e);
+	if (ferror(stdout) || fflush(stdout) != 0) {
+		fprintf(stderr, "ipclab bench compare: write to stdout: %s\n", strerror(errno));
+		return IPC_SYSTEM;
+	}
+	return 0;
 }
 
 static int run_list(struct bench_cli *bc, int first, int argc)
@@ -862,6 +909,7 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 		{ "memcpy", memcpy_usage, O_SIZE | O_TOTAL | O_PIN | O_FORMAT, NULL },
 		{ "netlab", netlab_usage, O_FORMAT | O_DATA | O_STRICT, NULL },
 		{ "report", report_usage, 0, NULL },
+		{ "compare", compare_usage, O_FORMAT, NULL },
 		{ "transports", transports_usage, 0, NULL },
 	};
 
@@ -908,6 +956,8 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 			return run_netlab(&bc, first, argc, argv);
 		if (!strcmp(bc.sub, "report"))
 			return run_report(&bc, first, argc, argv);
+		if (!strcmp(bc.sub, "compare"))
+			return run_compare(&bc, first, argc, argv);
 		if (!strcmp(bc.sub, "transports"))
 			return run_list(&bc, first, argc);
 		if (!strcmp(bc.sub, "pingpong")) {

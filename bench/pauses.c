@@ -232,12 +232,13 @@ void pauses_write(FILE *out, enum report_format format, const struct env_record 
 		fputc('\n', out);
 		break;
 	case REPORT_JSON:
-		fputs(",\n  \"pauses\": {\"kind\": \"pauses\"", out);
+		/* The one shape of every JSON document (report.h): one row. */
+		fputs(",\n  \"rows\": [\n    {\"kind\": \"pauses\"", out);
 		for (size_t i = 0; i < n; i++) {
 			fprintf(out, ", \"%s\": ", c[i].name);
 			pcol_value(out, r, &c[i], "null");
 		}
-		fputs("}\n}\n", out);
+		fputs("}\n  ]\n}\n", out);
 		break;
 	case REPORT_MARKDOWN:
 		fputs("\n| kind |", out);

@@ -70,7 +70,7 @@ _ipclab()
 		return
 	fi
 	if [ "$cmd" = bench ] && [ "$cword" -eq 2 ]; then
-		COMPREPLY=($(compgen -W "run plot report plan busy latency throughput connect pingpong pauses memcpy summarize netlab transports env --help" -- "$cur"))
+		COMPREPLY=($(compgen -W "run plot report plan compare busy latency throughput connect pingpong pauses memcpy summarize netlab transports env --help" -- "$cur"))
 		return
 	fi
 	if [[ $cur == -* ]]; then
@@ -80,7 +80,7 @@ _ipclab()
 		return
 	fi
 	case $cmd/$sub in
-	bench/plot | bench/report | bench/netlab)
+	bench/plot | bench/report | bench/compare | bench/netlab)
 		COMPREPLY=($(compgen -d -- "$cur")) ;;
 	bench/latency | bench/throughput | bench/connect)
 		COMPREPLY=($(compgen -W "all $("$prog" list --for "$sub" 2>/dev/null)" -- "$cur")) ;;

@@ -60,7 +60,7 @@ int report_parse_format(const char *name, enum report_format *format)
 
 /* ---- escaping ---------------------------------------------------------- */
 
-static void json_string(FILE *f, const char *s)
+void report_json_string(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s; s++) {
@@ -254,19 +254,48 @@ static void csv_row(FILE *f, const struct result_row *row)
 	fputc('\n', f);
 }
 
-static void json_row(FILE *f, const struct result_row *row)
+/* Which columns mean something for which kind of row: a JSON row carries
+ * only those (a latency row has no MB/s, a throughput row no percentiles).
+ * A column not listed here applies to every row. */
+static bool column_applies(const struct report_column *c, const char *kind)
 {
-	fputs("    {", f);
+	static const char *const stream_only[] = { "mb_per_s", "cpu_ms_per_mb" };
+	static const char *const timed_only[] = { "min_us", "p50_us", "p90_us", "p99_us",
+						  "p999_us", "max_us", "mean_us", "stddev_us" };
+	bool stream = kind && !strcmp(kind, "throughput");
+	for (size_t i = 0; i < sizeof stream_only / sizeof stream_only[0]; i++)
+		if (!strcmp(c->name, stream_only[i]))
+			return stream;
+	for (size_t i = 0; i < sizeof timed_only / sizeof timed_only[0]; i++)
+		if (!strcmp(c->name, timed_only[i]))
+			return !stream;
+	if (!strcmp(c->name, "clients"))
+		return kind && !strcmp(kind, "load");
+	return true;
+}
+
+void report_json_fields(FILE *f, const struct result_row *row)
+{
+	bool first = true;
 	for (size_t i = 0; i < NCOLUMNS; i++) {
 		const struct report_column *c = &columns[i];
-		fprintf(f, "%s\"%s\": ", i ? ", " : "", c->name);
+		if (!column_applies(c, row->kind))
+			continue;
+		fprintf(f, "%s\"%s\": ", first ? "" : ", ", c->name);
+		first = false;
 		if (c->type == COL_STR)
-			json_string(f, col_str(row, c));
+			report_json_string(f, col_str(row, c));
 		else if (c->type == COL_ULONG)
 			fprintf(f, "%lu", col_ulong(row, c));
 		else
 			number(f, col_double(row, c), "null");
 	}
+}
+
+static void json_row(FILE *f, const struct result_row *row)
+{
+	fputs("    {", f);
+	report_json_fields(f, row);
 	fputc('}', f);
 }
 
@@ -322,7 +351,7 @@ void report_env(FILE *out, enum report_format format, const struct env_record *e
 			if (env_fields[i].is_number)
 				fputs(value, out);
 			else
-				json_string(out, value);
+				report_json_string(out, value);
 		}
 		fputs("\n  }", out);
 		break;
@@ -347,13 +376,16 @@ void report_begin(struct report *r, FILE *out, enum report_format format,
 	r->text_family = FAM_NONE;
 	if (format == REPORT_JSON)
 		fputs("{\n", out);
-	report_env(out, format, env);
+	if (env)
+		report_env(out, format, env);
+	else if (format == REPORT_JSON)
+		fputs("  \"environment\": null", out);
 	if (format == REPORT_CSV) {
 		for (size_t i = 0; i < NCOLUMNS; i++)
 			fprintf(out, "%s%s", i ? "," : "", columns[i].name);
 		fputc('\n', out);
 	} else if (format == REPORT_JSON) {
-		fputs(",\n  \"results\": [", out);
+		fputs(",\n  \"rows\": [", out);
 	}
 }
 

@@ -7,11 +7,14 @@
  *   kind,transport,mode,size,count,clients,pin,min_us,p50_us,p90_us,p99_us,
  *   p999_us,max_us,mean_us,stddev_us,cpu_us_per_op,ctxsw_per_op,mb_per_s,
  *   msgs_per_s,cpu_ms_per_mb,lost,errors,note
- * JSON uses the same names as keys of each object in "results".
+ * JSON uses the same names as keys of each object in "rows", and carries
+ * only the columns that apply to the row's kind (report_json_fields).
  *
  * Every file starts with the environment record (CSV: "# key: value"
  * comment lines, which gnuplot skips; JSON: an "environment" object;
- * Markdown/text: a short header).
+ * Markdown/text: a short header).  Every JSON document of ipclab has one
+ * shape: {"environment": {...}, "rows": [{"kind": ..., ...}, ...]}, with
+ * members of its own after those where a command has more to say.
  *
  * This is what `ipclab load` and the benchmarks share (with stats.h and
  * envinfo.c); reading rows back is analysis/'s (analysis/reader.c).
@@ -129,6 +132,9 @@ void env_record_collect(struct env_record *env, const char *pin, const char *run
  * "unknown". */
 void env_cpuidle(const char *sysfs, char *out, size_t cap);
 
+/* env NULL: CSV without the "# key: value" lines (plain CSV, for a file
+ * whose environment is kept beside it: a run's all.csv); text and
+ * Markdown without the header.  JSON always has its environment. */
 void report_begin(struct report *r, FILE *out, enum report_format format,
 		  const struct env_record *env);
 void report_add(struct report *r, const struct result_row *row);
@@ -187,5 +193,12 @@ int pauses_column_set(struct pauses_result *r, const struct pauses_column *c, do
 
 /* One CSV field, quoted as RFC 4180 needs: for tables beside the rows. */
 void report_csv_field(FILE *f, const char *s);
+
+/* One JSON string, quoted and escaped (UTF-8 passes through). */
+void report_json_string(FILE *f, const char *s);
+/* The members of one row's JSON object, without its braces: the columns
+ * that apply to the row's kind (no MB/s on a latency row, no percentiles
+ * on a throughput row, clients on a load row only). */
+void report_json_fields(FILE *f, const struct result_row *row);
 
 #endif

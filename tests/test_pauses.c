@@ -210,9 +210,9 @@ static void test_pauses_write(void **state)
 
 	s = written(REPORT_JSON, &r);
 	assert_int_equal(strncmp(s, "{\n  \"environment\": {", 20), 0);
-	assert_non_null(strstr(s, "\n  },\n  \"pauses\": {\"kind\": \"pauses\", \"cpu\": 1, "));
+	assert_non_null(strstr(s, "\n  },\n  \"rows\": [\n    {\"kind\": \"pauses\", \"cpu\": 1, "));
 	assert_non_null(strstr(s, "\"p99_us\": 41.000, "));
-	assert_non_null(strstr(s, "\"overflow\": 0, \"others_pct\": 2.500, \"steal_pct\": 0.125}\n}\n"));
+	assert_non_null(strstr(s, "\"overflow\": 0, \"others_pct\": 2.500, \"steal_pct\": 0.125}\n  ]\n}\n"));
 	free(s);
 
 	s = written(REPORT_MARKDOWN, &r);
@@ -353,7 +353,7 @@ static void test_cli_pauses_csv(void **state)
 	rc = test_run_cli(env, NULL, out, sizeof out, err, sizeof err, "bench", "pauses",
 			  "--count", "20", "--format", "json", NULL);
 	assert_int_equal(rc, 0);
-	assert_non_null(strstr(out, "\"pauses\": {\"kind\": \"pauses\", "));
+	assert_non_null(strstr(out, "\"rows\": [\n    {\"kind\": \"pauses\", "));
 }
 
 static void test_cli_pauses_usage(void **state)

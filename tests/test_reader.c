@@ -176,8 +176,7 @@ static size_t fields_of(char *line, char **f, size_t cap)
 	return n;
 }
 
-/* expected and got, line by line and field by field; the one difference
- * allowed is all.csv's version, empty before and filled now. */
+/* expected and got, line by line and field by field. */
 static void compare_file(const char *expected_path, const char *got_path, const char *name)
 {
 	char *want = slurp_path(expected_path), *got = slurp_path(got_path);
@@ -188,11 +187,6 @@ static void compare_file(const char *expected_path, const char *got_path, const 
 		line++;
 		if (!wl || !gl)
 			fail_msg("%s: line %lu is %s", name, line, wl ? "missing" : "extra");
-		if (!strcmp(name, "all.csv") && !strncmp(wl, "# version:", 10)) {
-			assert_string_equal(wl, "# version: ");
-			assert_true(strlen(gl) > strlen("# version: "));
-			continue;
-		}
 		char *wf[128], *gf[128];
 		size_t nw = fields_of(wl, wf, 128), ng = fields_of(gl, gf, 128);
 		for (size_t i = 0; i < nw || i < ng; i++)
@@ -581,8 +575,9 @@ static void test_rows_round_trip(void **state)
 	free(text);
 }
 
-/* all.csv carries every field of the environment it was read with (its
- * version was empty: the summary's list of fields lacked it). */
+/* all.csv is plain CSV: its header first, no comment line; the
+ * environment it was read with is in results.json, every field of it with
+ * its value (version too, which all.csv once left empty). */
 static void test_all_csv_environment(void **state)
 {
 	ENV;
@@ -607,15 +602,23 @@ static void test_all_csv_environment(void **state)
 	char path[IPC_PATH_MAX + 16];
 	snprintf(path, sizeof path, "%s/all.csv", env->dir);
 	char *all = slurp_path(path);
+	/* The row's columns, then the interval's (judged_by,lo,hi,rounds). */
+	assert_int_equal(strncmp(all, HEADER, strlen(HEADER) - 1), 0);
+	assert_int_equal(strncmp(all + strlen(HEADER) - 1, ",judged_by,lo,hi,rounds\n", 24), 0);
+	assert_null(strstr(all, "\n#"));
+	assert_non_null(strstr(all, "\nlatency,tcp,greeting,"));
+	free(all);
+	snprintf(path, sizeof path, "%s/results.json", env->dir);
+	char *json = slurp_path(path);
 	for (size_t i = 0; i < env_nfields; i++) {
 		char want[400], v[300];
 		env_field_text(&envr, &env_fields[i], v, sizeof v);
-		snprintf(want, sizeof want, "# %s: %s\n", env_fields[i].name,
-			 strcmp(env_fields[i].name, "pin") ? v : "per row");
-		if (!strstr(all, want))
-			fail_msg("all.csv lacks '%s'", want);
+		snprintf(want, sizeof want, env_fields[i].is_number ? "\"%s\": %s" : "\"%s\": \"%s\"",
+			 env_fields[i].name, v);
+		if (!strstr(json, want))
+			fail_msg("results.json lacks '%s'", want);
 	}
-	free(all);
+	free(json);
 	empty_dir(env->dir);
 }
 
