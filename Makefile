@@ -41,7 +41,7 @@ LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c)) \
 # ZeroMQ (zmq/): in every program but the static bin/ipclab, which cannot
 # link libzmq (src/zmq_handoff.c says why); bin/ipclab-zmq is the driver
 # with them, and bin/ipclab hands it the commands that name them.
-ZMQ_SRC  := zmq/zmq.c
+ZMQ_SRC  := $(wildcard zmq/*.c)
 ZMQ_LIBS := -lzmq
 TESTS   := $(basename $(notdir $(wildcard tests/test_*.c)))
 
@@ -200,7 +200,7 @@ demo: bin/ipclab
 # QUICK=1 runs every step with few iterations (CI): 0:43 to 7:43 on a
 # 2-vCPU VM, quiet to very busy.
 QUICK ?=
-bench: bin/ipclab $(REL)/ipclab-dynamic
+bench: bin/ipclab bin/ipclab-zmq $(REL)/ipclab-dynamic
 	@scripts/deps.sh --check bench
 	QUICK=$(QUICK) IPCLAB_DYNAMIC=$(CURDIR)/$(REL)/ipclab-dynamic bash bench/run.sh
 
@@ -280,16 +280,18 @@ test:
 # also in build/mutate/report.txt.
 #   make mutate MUTATE=src/lograte.c
 #   make mutate MUTATE="unix_dgram src/unixpath.c" MUTATE_MAX=30 MUTATE_TESTS="test_edges"
-# MUTATE_ONLY=fifo/fifo.c:371,src/io.c:80 keeps the mutants of those lines.
+# MUTATE_ONLY=fifo/fifo.c:371,src/io.c:80 keeps the mutants of those lines;
+# MUTATE_PER_FOLDER=N keeps at most N per folder (a sample that scores each).
 MUTATE ?= src/lograte.c
 MUTATE_ONLY ?=
 MUTATE_MAX ?= 20
+MUTATE_PER_FOLDER ?= 0
 MUTATE_SEED ?= 1
 MUTATE_TESTS ?=
 .PHONY: mutate
 mutate:
 	@scripts/deps.sh --check test
-	@sh scripts/mutate.sh -n $(MUTATE_MAX) -s $(MUTATE_SEED) \
+	@sh scripts/mutate.sh -n $(MUTATE_MAX) -f $(MUTATE_PER_FOLDER) -s $(MUTATE_SEED) \
 	  $(if $(MUTATE_TESTS),-t "$(MUTATE_TESTS)") $(if $(MUTATE_ONLY),-l "$(MUTATE_ONLY)") \
 	  $(MUTATE)
 
@@ -369,7 +371,7 @@ handout-sections:
 # with the references in lab/traces/ (UPDATE=1 rewrites them).
 UPDATE ?=
 .PHONY: trace
-trace: bin/ipclab
+trace: bin/ipclab bin/ipclab-zmq
 	@scripts/deps.sh --check lab
 	@bash lab/trace.sh $(if $(UPDATE),--update)
 

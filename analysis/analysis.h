@@ -46,6 +46,10 @@ struct pause_row {
 	int cpu;
 	double per_s, lost_pct, p50_us; /* pauses a second, share of time, length */
 	unsigned long ctxsw;            /* other tasks' switches during the census */
+	/* Of the census's time on the CPU: the share other tasks had it, the
+	 * share the host took (steal); have_busy false: not measured. */
+	bool have_busy;
+	double others_pct, steal_pct;
 	/* The pipe echo's round trips on this CPU alone, when its samples are
 	 * in the run: their p50 and mean, and the share that took more than
 	 * slow_over_us (half a typical pause) longer than the p50. */
@@ -67,6 +71,15 @@ int run_add_target_row(struct run *run, const struct result_row *row);
 /* Every step's share of CPU time taken by the hypervisor (steal.tsv). */
 int run_add_steal(struct run *run, const char *step, double pct);
 int run_add_pauses(struct run *run, const struct pause_row *p);
+/* What others took of the run's CPUs during one step (busy.tsv): the
+ * CPUs' clock ticks and how many went to the run's own processes, other
+ * processes, the kernel's threads and the host (bench/busy.c). */
+struct busy_step {
+	char step[64];
+	char cpus[32];
+	unsigned long ticks, ours, others, kernel, steal;
+};
+int run_add_busy(struct run *run, const struct busy_step *b);
 /* Group the rows: throughput rounds -> their median round, with the
  * lowest and highest beside it.  Called once, after the last add. */
 void run_finish(struct run *run);

@@ -4,6 +4,8 @@
  * tables they come from.  No finding is fixed text: which transport is
  * fastest, by how much, where a curve bends, all come from the numbers.
  */
+#include "findings_uring_zmq.h"
+#include "busy_finding.h"
 #include "ladder.h"
 #include "run.h"
 
@@ -13,57 +15,232 @@
 
 #define MAXT 16
 
-/* Why a transport is quick (or slow) for a small message. */
-static const char *small_why(const char *t)
+/* ---- figures with their intervals --------------------------------------- */
+
+/* A grouped row with the figure it is judged by (run_row_figure). */
+struct judged {
+	const struct run_row *row;
+	struct figure f;
+};
+
+/* An interval needs rounds: a single round gives a point, no spread. */
+static bool has_interval(const struct figure *f)
 {
-	static const struct {
-		const char *t, *why;
-	} why[] = {
-		{ "pipe", "a pipe is the shortest path through the kernel: one buffer, no address, no protocol" },
-		{ "fifo", "a FIFO is a pipe with a name: once both ends are open it takes the pipe's path" },
-		{ "unix_stream", "a Unix stream socket skips the network stack but adds socket buffers, credentials and locking to each message" },
-		{ "unix_dgram", "a Unix datagram is queued whole on the receiver's socket, with the sender's address attached" },
-		{ "tcp", "every message goes down and up the whole TCP/IP stack on loopback: headers, acknowledgements, timers" },
-		{ "udp", "every datagram goes down and up the IP stack on loopback and is matched to its socket by address and port" },
-		{ "socketpair", "a socket pair is a Unix stream connection made at once: the same socket buffers, without a name or a listener" },
-		{ "mqueue", "a message queue copies each message into the kernel whole and wakes the reader, like a pipe with message boundaries" },
-		{ "shm", "shared memory copies no byte through the kernel: what is left is the wake-up, a system call on each side when the peer sleeps" },
-		{ "shm-spin", "spinning on shared memory needs no system call at all: across two CPUs the round trip is a few cache-line transfers" },
-		{ "pingpong", "one cache line moving between two cores: the floor under every round trip" },
-	};
-	for (size_t i = 0; i < sizeof why / sizeof why[0]; i++)
-		if (!strcmp(why[i].t, t))
-			return why[i].why;
-	return "it takes its own path through the kernel";
+	return f->rounds > 1;
 }
 
-/* Why a transport moves bulk data fast (or slowly). */
-static const char *bulk_why(const char *t)
+/* a is better than b beyond the noise: both have intervals, and they do
+ * not overlap (the rounds' ranges; run.c says why the range). */
+static bool apart(const struct figure *a, const struct figure *b)
 {
-	static const struct {
-		const char *t, *why;
-	} why[] = {
-		{ "pipe", "a pipe copies each message into a ring of 16 pages (64 KiB) and out again, and the writer sleeps whenever the ring is full" },
-		{ "fifo", "a FIFO is a pipe: the same 64 KiB ring of pages, the same two copies" },
-		{ "unix_stream", "a Unix stream socket copies the data into buffers of about 208 KiB, so the sender runs further ahead of the reader before it must wait" },
-		{ "unix_dgram", "a Unix datagram is copied whole into the receiver's queue: one system call and one wake-up per message" },
-		{ "tcp", "loopback TCP copies the data too, and cuts it into segments that each pass the TCP/IP stack and are acknowledged" },
-		{ "udp", "each UDP datagram passes the IP stack alone, and is dropped when the receiver's buffer is full" },
-		{ "socketpair", "a socket pair copies through the same socket buffers as a Unix stream socket" },
-		{ "mqueue", "a message queue carries at most 4 KiB per message here and 10 messages at a time: one system call per 4 KiB on each side" },
-		{ "shm", "shared memory copies each byte twice, into the 1 MiB ring and out of it, with no system call while both sides keep up" },
-		{ "shm-spin", "spinning on shared memory copies each byte into the ring and out of it, on two CPUs at once, with no system call" },
-	};
-	for (size_t i = 0; i < sizeof why / sizeof why[0]; i++)
-		if (!strcmp(why[i].t, t))
-			return why[i].why;
-	return "it takes its own path through the kernel";
+	if (!has_interval(a) || !has_interval(b))
+		return false;
+	return a->higher_is_better ? a->lo > b->hi : a->hi < b->lo;
 }
 
-/* What the kernel does at the size where a throughput curve bends. */
+/* The figure, and its rounds' range where it has one: "12.5 µs (12.1–13.0)". */
+static void fig_text(FILE *out, const struct figure *f, int prec)
+{
+	fprintf(out, "%.*f %s", prec, f->value, f->unit);
+	if (has_interval(f))
+		fprintf(out, " (%.*f–%.*f)", prec, f->lo, prec, f->hi);
+}
+
+/* a / b with its interval: the ratio of the medians, between the lowest
+ * and the highest ratio the two ranges allow. */
+static void ratio_of(const struct figure *a, const struct figure *b, double *r, double *lo,
+		     double *hi)
+{
+	*r = a->value / b->value;
+	*lo = b->hi > 0 ? a->lo / b->hi : NAN;
+	*hi = b->lo > 0 ? a->hi / b->lo : NAN;
+}
+
+static void ratio_text(FILE *out, const struct figure *a, const struct figure *b)
+{
+	double r, lo, hi;
+	ratio_of(a, b, &r, &lo, &hi);
+	fprintf(out, "%.1f×", r);
+	if (has_interval(a) && has_interval(b))
+		fprintf(out, " (%.1f–%.1f)", lo, hi);
+}
+
+static bool note_has(const struct run_row *r, const char *word)
+{
+	return strstr(r->r.note, word) != NULL;
+}
+
+/* Best first: lower µs, higher MB/s; ties in the registry's order. */
+static void sort_judged(struct judged *c, size_t n)
+{
+	for (size_t a = 1; a < n; a++)
+		for (size_t b = a; b > 0; b--) {
+			const struct figure *x = &c[b - 1].f, *y = &c[b].f;
+			bool swap = x->higher_is_better ? y->value > x->value : y->value < x->value;
+			if (!swap)
+				break;
+			struct judged t = c[b];
+			c[b] = c[b - 1];
+			c[b - 1] = t;
+		}
+}
+
+/* The group tied for first within the noise: every candidate not apart
+ * from the best (c[0]), in order, into g; how many.  A candidate with a
+ * wide interval can overlap the best while one before it does not: it is
+ * in the group all the same. */
+static size_t lead_group(const struct judged *c, size_t n, const struct judged **g)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || !apart(&c[0].f, &c[i].f))
+			g[k++] = &c[i];
+	return k;
+}
+
+/* The same at the other end: every candidate the last is not apart from,
+ * in order (the last, the worst, last). */
+static size_t tail_group(const struct judged *c, size_t n, const struct judged **g)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (i == n - 1 || !apart(&c[i].f, &c[n - 1].f))
+			g[k++] = &c[i];
+	return k;
+}
+
+static void names(FILE *out, const struct judged *const *g, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "%s%s", i ? (i + 1 == n ? " and " : ", ") : "", g[i]->row->r.transport);
+}
+
+/* The transports whose messages stay in the Unix domain (a pipe, a
+ * socket's buffer, a queue) against those that take the IP stack. */
+static bool local_kernel(const char *t)
+{
+	static const char *const L[] = { "pipe", "fifo", "unix_stream", "unix_dgram", "socketpair" };
+	for (size_t i = 0; i < sizeof L / sizeof L[0]; i++)
+		if (!strcmp(L[i], t))
+			return true;
+	return false;
+}
+
+static bool over_ip(const char *t)
+{
+	return !strcmp(t, "tcp") || !strcmp(t, "udp");
+}
+
+static bool all_of(const struct judged *const *g, size_t n, bool (*is)(const char *))
+{
+	for (size_t i = 0; i < n; i++)
+		if (!is(g[i]->row->r.transport))
+			return false;
+	return true;
+}
+
+/* Why the leading group beats the trailing one, where a difference in
+ * mechanism between them explains it in that direction; NULL otherwise (no
+ * Why is better than one that does not fit). */
+static const char *rank_why(const struct judged *const *lead, size_t nl,
+			    const struct judged *const *tail, size_t nt, bool bulk)
+{
+	if (all_of(lead, nl, local_kernel) && all_of(tail, nt, over_ip))
+		return bulk ? "the Unix-domain transports copy the bytes into one kernel buffer and "
+			      "out again; loopback TCP and UDP also pass every segment or datagram "
+			      "through the IP stack on the way down and up"
+			    : "the Unix-domain transports hand a message to the peer through one "
+			      "kernel buffer; loopback TCP and UDP take every message down and up "
+			      "the IP stack, headers, checksums and the socket lookup included";
+	return NULL;
+}
+
+/* Rows that feed no ranking silently: a row on two levels is left out
+ * (its p50 blends two regimes), one with a long tail is named. */
+static void flagged_words(FILE *out, const struct judged *c, size_t n, const struct run_row *const *two,
+			  size_t ntwo)
+{
+	bool any = false;
+	for (size_t i = 0; i < n; i++)
+		if (note_has(c[i].row, "HIGH-SPREAD")) {
+			fprintf(out, "%s%s", any ? ", " : "  HIGH-SPREAD (p99 over 3× p50) among them: ",
+				c[i].row->r.transport);
+			any = true;
+		}
+	if (any)
+		fputc('.', out);
+	for (size_t i = 0; i < ntwo; i++)
+		fprintf(out, "%s%s%s", i ? ", " : "  Left out of the ranking, a run on two levels "
+			"(TWO-LEVEL: its p50 blends both): ", two[i]->r.transport,
+			i + 1 == ntwo ? "." : "");
+}
+
+/* The ranking of c (n >= 2, sorted best first), said only as far as the
+ * intervals allow: a single leader, or the group tied for first within the
+ * noise; the same at the other end; everything tied when the two ends are
+ * not apart. */
+static void rank_text(FILE *out, const struct judged *c, size_t n, const char *best_is,
+		      const char *best, const char *worst, const char *ratio_before,
+		      const char *ratio_after, int prec, bool bulk)
+{
+	if (!has_interval(&c[0].f) || !has_interval(&c[n - 1].f)) {
+		fputs("one round each, so no interval and no ranking: from ", out);
+		fig_text(out, &c[0].f, prec);
+		fprintf(out, " (%s) to ", c[0].row->r.transport);
+		fig_text(out, &c[n - 1].f, prec);
+		fprintf(out, " (%s).", c[n - 1].row->r.transport);
+		return;
+	}
+	if (!apart(&c[0].f, &c[n - 1].f)) {
+		fprintf(out, "all %zu tied within the noise: from ", n);
+		fig_text(out, &c[0].f, prec);
+		fprintf(out, " (%s) to ", c[0].row->r.transport);
+		fig_text(out, &c[n - 1].f, prec);
+		fprintf(out, " (%s), the rounds' ranges of the two ends overlapping.",
+			c[n - 1].row->r.transport);
+		return;
+	}
+	const struct judged *lead[MAXT], *tail[MAXT];
+	size_t nl = lead_group(c, n, lead), nt = tail_group(c, n, tail);
+	names(out, lead, nl);
+	if (nl == 1) {
+		fprintf(out, " %s, ", best_is);
+		fig_text(out, &c[0].f, prec);
+	} else {
+		fprintf(out, " are tied for %s within the noise, ", best);
+		fig_text(out, &lead[0]->f, prec);
+		fputs(" to ", out);
+		fig_text(out, &lead[nl - 1]->f, prec);
+	}
+	fputs("; ", out);
+	names(out, tail, nt);
+	if (nt == 1) {
+		fprintf(out, " %s, ", worst);
+		fig_text(out, &c[n - 1].f, prec);
+	} else {
+		fprintf(out, " tied for %s, ", worst);
+		fig_text(out, &tail[0]->f, prec);
+		fputs(" to ", out);
+		fig_text(out, &tail[nt - 1]->f, prec);
+	}
+	fprintf(out, ": %s", ratio_before);
+	if (c[0].f.higher_is_better)
+		ratio_text(out, &c[0].f, &c[n - 1].f);
+	else
+		ratio_text(out, &c[n - 1].f, &c[0].f);
+	fprintf(out, " %s (the interval from the rounds' ranges).", ratio_after);
+	const char *why = rank_why(lead, nl, tail, nt, bulk);
+	if (why)
+		fprintf(out, "  Why: %s.", why);
+}
+
+/* What the kernel does at the size where a throughput curve bends, where a
+ * mechanism of that transport explains it; NULL where none does. */
 static const char *bend_why(unsigned long below, unsigned long above, const char *t)
 {
 	bool pipe = !strcmp(t, "pipe") || !strcmp(t, "fifo");
+	if (!strncmp(t, "zmq_", 4)) /* ZeroMQ (findings_uring_zmq.c) */
+		return "probably the copies ZeroMQ adds, each message whole into a buffer of its own and then by its I/O thread into the socket: past this size they no longer stay in the CPU caches";
 	if (pipe && above > 65536)
 		return "a message larger than the pipe's 64 KiB cannot be written at once: the writer sleeps in the middle of every write until the reader makes room";
 	if (pipe && below < 65536 && above >= 65536)
@@ -74,9 +251,10 @@ static const char *bend_why(unsigned long below, unsigned long above, const char
 		return "each datagram of more than a page needs its own large kernel buffer, and the receiver's queue (about 208 KiB) holds only a few of them, so the sender waits more often";
 	if (pipe)
 		return "a message of several pages keeps the reader waking while the writer still copies: the two sides take turns page by page instead of running side by side";
-	if (above > 212992)
+	if (above > 212992 && (!strcmp(t, "unix_stream") || !strcmp(t, "socketpair") ||
+			       !strcmp(t, "tcp")))
 		return "a socket's default buffer is 208 KiB (net.core.wmem_default): a message larger than that cannot be queued whole, so the sender waits in the middle of every write";
-	return "probably the CPU caches: past this size the data no longer stays in them between the write and the read";
+	return NULL; /* no mechanism we know of fits: no Why */
 }
 
 static size_t transports(const char **names)
@@ -84,36 +262,55 @@ static size_t transports(const char **names)
 	return run_transports(names, MAXT);
 }
 
-static double ratio_or_nan(double a, double b)
-{
-	return b > 0 ? a / b : NAN;
-}
+/* The multimodal greeting rows at a placement, for a word in the ranking. */
+static size_t modes_of(const struct run *run, const char *pin, const char *t,
+		       struct stats_mode *m, size_t cap);
 
-/* Fastest and slowest greeting round trip at one placement. */
-static void small_finding(const struct run *run, FILE *out, const char *pin)
+/* The candidates for a ranking at one placement: the greeting rows, or the
+ * bulk rows; a row on two levels set apart in two[]. */
+static size_t small_candidates(const struct run *run, const char *pin, struct judged *c,
+			       const struct run_row **two, size_t *ntwo)
 {
 	const char *T[MAXT];
-	size_t nt = transports(T);
-	const struct run_row *best = NULL, *worst = NULL;
-	char pl[48];
-
+	size_t nt = transports(T), n = 0;
+	*ntwo = 0;
 	for (size_t i = 0; i < nt; i++) {
 		const struct run_row *r = run_find(run, "latency", T[i], "greeting", pin, 0);
 		if (!r || !(r->r.lat_us.p50 > 0))
 			continue;
-		if (!best || r->r.lat_us.p50 < best->r.lat_us.p50)
-			best = r;
-		if (!worst || r->r.lat_us.p50 > worst->r.lat_us.p50)
-			worst = r;
+		if (note_has(r, "TWO-LEVEL"))
+			two[(*ntwo)++] = r;
+		else
+			c[n++] = (struct judged){ r, run_row_figure(r) };
 	}
-	if (!best || best == worst)
+	sort_judged(c, n);
+	return n;
+}
+
+/* The greeting round trips at one placement, ranked as far as the rounds
+ * allow. */
+static void small_finding(const struct run *run, FILE *out, const char *pin)
+{
+	struct judged c[MAXT];
+	const struct run_row *two[MAXT];
+	size_t ntwo, n = small_candidates(run, pin, c, two, &ntwo);
+	char pl[48];
+
+	if (n < 2)
 		return;
-	fprintf(out, "- **Small messages, %s:** %s is fastest (greeting round trip %.1f µs, p50), "
-		"%s slowest (%.1f µs, %.1f× as long).  Why: %s; %s.\n",
-		placement_name(pin, pl, sizeof pl), best->r.transport, best->r.lat_us.p50,
-		worst->r.transport, worst->r.lat_us.p50,
-		worst->r.lat_us.p50 / best->r.lat_us.p50, small_why(best->r.transport),
-		small_why(worst->r.transport));
+	fprintf(out, "- **Small messages, %s** (greeting round trip, p50 of the median round, "
+		"the rounds' range in brackets): ", placement_name(pin, pl, sizeof pl));
+	rank_text(out, c, n, "is fastest", "fastest", "slowest", "the slowest took ",
+		  "as long as the fastest", 1, false);
+	flagged_words(out, c, n, two, ntwo);
+	for (size_t i = 0; i < n; i++) {
+		struct stats_mode m[4];
+		size_t nm = modes_of(run, pin, c[i].row->r.transport, m, 4);
+		if (nm > 1)
+			fprintf(out, "  %s's round trips gather in %zu modes (below): one p50 does not "
+				"describe them.", c[i].row->r.transport, nm);
+	}
+	fputc('\n', out);
 }
 
 /* The largest size every transport ran at one placement: 64 KiB, or a
@@ -135,10 +332,11 @@ static const struct run_row *bulk_row(const struct run *run, const char *t, cons
 static void bulk_finding(const struct run *run, FILE *out, const char *pin)
 {
 	const char *T[MAXT];
-	size_t nt = transports(T);
-	const struct run_row *best = NULL, *worst = NULL;
+	size_t nt = transports(T), n = 0, ntwo = 0;
+	struct judged c[MAXT];
+	const struct run_row *two[MAXT];
 	const char *lossy = NULL;
-	char pl[48], s1[24], s2[24];
+	char pl[48];
 
 	for (size_t i = 0; i < nt; i++) {
 		const struct run_row *r = bulk_row(run, T[i], pin);
@@ -148,58 +346,101 @@ static void bulk_finding(const struct run *run, FILE *out, const char *pin)
 			lossy = T[i];
 			continue;
 		}
-		if (!best || r->r.mb_per_s > best->r.mb_per_s)
-			best = r;
-		if (!worst || r->r.mb_per_s < worst->r.mb_per_s)
-			worst = r;
+		if (note_has(r, "TWO-LEVEL"))
+			two[ntwo++] = r;
+		else
+			c[n++] = (struct judged){ r, run_row_figure(r) };
 	}
-	if (!best || best == worst)
+	if (n < 2)
 		return;
-	fprintf(out, "- **Bulk data, %s:** %s moves the most (%.0f MB/s in %s messages), "
-		"%s the least (%.0f MB/s in %s messages, %.1f× less).  Why: %s; %s.\n",
-		placement_name(pin, pl, sizeof pl), best->r.transport, best->r.mb_per_s,
-		size_name(best->r.size, s1, sizeof s1), worst->r.transport, worst->r.mb_per_s,
-		size_name(worst->r.size, s2, sizeof s2), best->r.mb_per_s / worst->r.mb_per_s,
-		bulk_why(best->r.transport), bulk_why(worst->r.transport));
+	sort_judged(c, n);
+	fprintf(out, "- **Bulk data, %s** (MB/s of the median round at the largest size each "
+		"ran up to 64 KiB, the rounds' range in brackets): ",
+		placement_name(pin, pl, sizeof pl));
+	rank_text(out, c, n, "moves the most", "the most", "the least", "the most is ",
+		  "the least", 0, true);
+	flagged_words(out, c, n, two, ntwo);
+	fputc('\n', out);
 	if (lossy)
 		fprintf(out, "  (%s is left out of this ranking: it lost datagrams there, so its "
 			"rate is not what it delivered.)\n", lossy);
 }
 
+/* One transport's greeting across CPUs over on one CPU, with its interval. */
+struct moved {
+	const char *t;
+	double r, lo, hi;
+	bool interval;
+};
+
+static void moved_list(FILE *out, const struct moved *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		fprintf(out, "%s%s ×%.2g", i ? ", " : "", m[i].t, m[i].r);
+		if (m[i].interval)
+			fprintf(out, " (%.2g–%.2g)", m[i].lo, m[i].hi);
+	}
+}
+
+/* From one CPU to two, per transport: longer, shorter, or no change beyond
+ * the noise; the wake-up across CPUs explains the longer ones only. */
 static void placement_finding(const struct run *run, FILE *out)
 {
 	const char *T[MAXT];
-	size_t nt = transports(T);
-	const char *lo_t = NULL, *hi_t = NULL;
-	double lo = 0, hi = 0;
+	size_t nt = transports(T), nup = 0, ndown = 0, nsame = 0, ntwo = 0;
+	struct moved up[MAXT], down[MAXT], same[MAXT];
+	const char *two[MAXT];
+	bool points = false;
 
 	if (!run->same[0] || !run->cross[0])
 		return;
 	for (size_t i = 0; i < nt; i++) {
 		const struct run_row *a = run_find(run, "latency", T[i], "greeting", run->same, 0);
 		const struct run_row *b = run_find(run, "latency", T[i], "greeting", run->cross, 0);
-		if (!a || !b)
+		if (!a || !b || !(a->r.lat_us.p50 > 0) || !(b->r.lat_us.p50 > 0))
 			continue;
-		double r = ratio_or_nan(b->r.lat_us.p50, a->r.lat_us.p50);
-		if (!(r > 0))
+		if (note_has(a, "TWO-LEVEL") || note_has(b, "TWO-LEVEL")) {
+			two[ntwo++] = T[i];
 			continue;
-		if (!lo_t || r < lo) {
-			lo = r;
-			lo_t = T[i];
 		}
-		if (!hi_t || r > hi) {
-			hi = r;
-			hi_t = T[i];
-		}
+		struct figure fa = run_row_figure(a), fb = run_row_figure(b);
+		struct moved m = { .t = T[i], .interval = has_interval(&fa) && has_interval(&fb) };
+		ratio_of(&fb, &fa, &m.r, &m.lo, &m.hi);
+		points |= !m.interval;
+		if (m.interval ? m.lo > 1 : m.r > 1)
+			up[nup++] = m;
+		else if (m.interval ? m.hi < 1 : m.r < 1)
+			down[ndown++] = m;
+		else
+			same[nsame++] = m;
 	}
-	if (!lo_t)
+	if (!nup && !ndown && !nsame)
 		return;
-	fprintf(out, "- **Placement:** moving client and server from one CPU to two multiplied "
-		"the greeting round trip by %.1f (%s) to %.1f (%s)%s.  Why: on one CPU a "
-		"blocking read hands the CPU straight to the other process; across CPUs the "
-		"sleeping process must be woken on its own CPU by an interrupt from the other.\n",
-		lo, lo_t, hi, hi_t, hi > 1.5 ? ": for small messages the placement matters more than "
-		"the choice of transport" : "");
+	fputs("- **Placement:** moving client and server from one CPU to two multiplied the "
+	      "greeting round trip (p50 across CPUs over p50 on one", out);
+	fputs(points ? "; one round each, no interval" : ", interval from the rounds' ranges", out);
+	fputs("):", out);
+	if (nup) {
+		fputs(" longer for ", out);
+		moved_list(out, up, nup);
+	}
+	if (ndown) {
+		fprintf(out, "%s shorter for ", nup ? ";" : "");
+		moved_list(out, down, ndown);
+	}
+	if (nsame) {
+		fprintf(out, "%s no change beyond the noise for ", nup || ndown ? ";" : "");
+		moved_list(out, same, nsame);
+	}
+	fputc('.', out);
+	for (size_t i = 0; i < ntwo; i++)
+		fprintf(out, "%s%s%s", i ? ", " : "  Left out, a run on two levels at either "
+			"placement (TWO-LEVEL): ", two[i], i + 1 == ntwo ? "." : "");
+	if (nup)
+		fputs("  Why (the longer ones): on one CPU a blocking read hands the CPU straight to "
+		      "the other process; across CPUs the sleeping process must be woken on its own "
+		      "CPU by an interrupt from the other.", out);
+	fputc('\n', out);
 	if (run_idle_halts(run))
 		fprintf(out, "- **Idle CPUs halt on this machine** (cpuidle: %s): an idle virtual "
 			"CPU gives its time back to the hypervisor at once, and waking it costs "
@@ -266,11 +507,17 @@ static void bend_finding(const struct run *run, FILE *out, const char *pin)
 				"what arrived, not what the sender managed (see the loss below).\n",
 				T[i], lossy, n);
 		} else if (fall) {
-			fprintf(out, "  - %s peaks at %.0f MB/s with %s messages and falls to %.0f MB/s at "
-				"%s.  Why: %s.\n", T[i], pts[peak]->r.mb_per_s,
-				size_name(pts[peak]->r.size, s1, sizeof s1), pts[fall]->r.mb_per_s,
-				size_name(pts[fall]->r.size, s2, sizeof s2),
-				bend_why(pts[fall - 1]->r.size, pts[fall]->r.size, T[i]));
+			struct figure fp = run_row_figure(pts[peak]), ff = run_row_figure(pts[fall]);
+			const char *why = bend_why(pts[fall - 1]->r.size, pts[fall]->r.size, T[i]);
+			fprintf(out, "  - %s peaks at ", T[i]);
+			fig_text(out, &fp, 0);
+			fprintf(out, " with %s messages and falls to ",
+				size_name(pts[peak]->r.size, s1, sizeof s1));
+			fig_text(out, &ff, 0);
+			fprintf(out, " at %s.", size_name(pts[fall]->r.size, s2, sizeof s2));
+			if (why)
+				fprintf(out, "  Why: %s.", why);
+			fputc('\n', out);
 		} else {
 			fprintf(out, "  - %s rises from %.0f MB/s (%s) to %.0f MB/s (%s)%s.  Why: for "
 				"small messages the fixed cost of a system call on each side "
@@ -306,13 +553,15 @@ static void loss_finding(const struct run *run, FILE *out)
 		if (!sent)
 			continue;
 		char s[24];
+		char pl[48];
 		if (lost)
 			fprintf(out, "- **Loss, %s:** %.2f %% of the datagrams sent in the throughput "
-				"runs were lost (%llu of %llu; at most %.1f %%, with %s messages).  "
-				"Why: a full UDP receive buffer drops what arrives; the sender is "
-				"never told.\n", T[i], 100.0 * lost / sent, lost, sent,
-				100.0 * worst->r.lost / worst->r.count,
-				size_name(worst->r.size, s, sizeof s));
+				"runs were lost (%llu of %llu, every placement; at most %.1f %%, with "
+				"%s messages on %s).  Why: a full UDP receive buffer drops what "
+				"arrives; the sender is never told.\n", T[i], 100.0 * lost / sent, lost,
+				sent, 100.0 * worst->r.lost / worst->r.count,
+				size_name(worst->r.size, s, sizeof s),
+				placement_name(worst->r.pin, pl, sizeof pl));
 		else
 			fprintf(out, "- **Loss, %s:** none of the %llu datagrams sent was lost.  Why: "
 				"%s.\n", T[i], sent, !strcmp(T[i], "udp")
@@ -422,8 +671,9 @@ static void scaling_finding(const struct run *run, FILE *out)
 		unsigned long clients = 0;
 		for (size_t k = 0; k < run->ntarget; k++) {
 			const struct result_row *r = &run->target[k].r;
-			if (strcmp(r->transport, T[i]))
-				continue;
+			if (strcmp(r->transport, T[i]) || r->clients != 50 ||
+			    (strcmp(r->mode, "redis") && strcmp(r->mode, "epoll")))
+				continue; /* the other modes and counts: findings_uring_zmq.c */
 			clients = r->clients;
 			if (!strcmp(r->mode, "redis") && nr < 16)
 				theirs[nr++] = r->msgs_per_s;
@@ -433,10 +683,25 @@ static void scaling_finding(const struct run *run, FILE *out)
 		if (!no || !nr)
 			continue;
 		double a = median_of(ours, no), b = median_of(theirs, nr);
-		fprintf(out, "- **Many clients, %s:** at %lu clients the epoll server answered "
-			"%.0f greetings/s, %.2f× redis-server's %.0f PINGs/s (medians of %zu runs "
-			"by turns).  Why: both are one thread around one epoll_wait(); the rest is "
-			"the work per request.\n", T[i], clients, a, a / b, b, no);
+		double alo = ours[0], ahi = ours[0], blo = theirs[0], bhi = theirs[0];
+		for (size_t k = 1; k < no; k++)
+			alo = fmin(alo, ours[k]), ahi = fmax(ahi, ours[k]);
+		for (size_t k = 1; k < nr; k++)
+			blo = fmin(blo, theirs[k]), bhi = fmax(bhi, theirs[k]);
+		/* The runs by turns (scaling/target), not the table's sweep. */
+		fprintf(out, "- **Many clients, %s:** at %lu clients, in %zu runs of each taken by "
+			"turns beside the table's sweep, the epoll server answered %.0f greetings/s "
+			"(median; %.0f–%.0f) and redis-server %.0f PINGs/s (%.0f–%.0f): ", T[i],
+			clients, no, a, alo, ahi, b, blo, bhi);
+		if (no > 1 && nr > 1 && (alo > bhi || ahi < blo))
+			fprintf(out, "%.2f× redis (%.2f–%.2f).", a / b, alo / bhi, ahi / blo);
+		else if (no > 1 && nr > 1)
+			fprintf(out, "tied within the noise (%.2f×, the runs overlap).", a / b);
+		else
+			fprintf(out, "%.2f× redis, with no interval (a single run of one of them).",
+				a / b);
+		fputs("  Why: both are one thread around one epoll_wait(); the rest is the work "
+		      "per request.\n", out);
 	}
 }
 
@@ -450,28 +715,33 @@ static void wakeup_finding(const struct run *run, FILE *out)
 					      : NULL;
 	const struct run_row *spin = floor ? run_find(run, "latency", "shm-spin", "greeting",
 						      pin, 0) : NULL;
-	const char *T[MAXT];
-	size_t nt = transports(T);
 	const struct run_row *fast = NULL;
 	char pl[48];
 
 	if (!floor || !(floor->r.lat_us.p50 > 0))
 		return;
-	for (size_t i = 0; i < nt; i++) { /* the fastest transport that sleeps */
-		const struct run_row *r = run_find(run, "latency", T[i], "greeting", pin, 0);
-		if (r && r->r.lat_us.p50 > 0 && (!fast || r->r.lat_us.p50 < fast->r.lat_us.p50))
-			fast = r;
-	}
+	struct judged c[MAXT];
+	const struct run_row *two[MAXT];
+	const struct judged *lead[MAXT];
+	size_t ntwo, nc = small_candidates(run, pin, c, two, &ntwo);
+	size_t tied = nc ? lead_group(c, nc, lead) : 0;
+	if (nc)
+		fast = c[0].row; /* the quickest transport that sleeps */
 	fprintf(out, "- **The floor, %s:** one cache line passed back and forth between the "
 		"two CPUs takes %.2f µs a round trip", placement_name(pin, pl, sizeof pl),
 		floor->r.lat_us.p50);
 	if (spin && spin->r.lat_us.p50 > 0)
 		fprintf(out, "; shared memory with both sides spinning, %.2f µs (%.1f×)",
 			spin->r.lat_us.p50, spin->r.lat_us.p50 / floor->r.lat_us.p50);
-	if (fast)
-		fprintf(out, "; the fastest transport that sleeps while it waits, %s, %.1f µs "
+	if (fast) {
+		fprintf(out, "; the quickest transport that sleeps while it waits, %s, %.1f µs "
 			"(%.0f×)", fast->r.transport, fast->r.lat_us.p50,
 			fast->r.lat_us.p50 / floor->r.lat_us.p50);
+		if (tied > 1) {
+			fputs(", tied within the noise with ", out);
+			names(out, lead + 1, tied - 1);
+		}
+	}
 	fputs(".  Why: copying a few bytes costs next to nothing; a process that sleeps "
 	      "must be woken by the kernel on its CPU, and that wake-up is what the other "
 	      "transports' round trips measure.\n", out);
@@ -514,21 +784,101 @@ static void pause_finding(const struct run *run, FILE *out)
 		fprintf(out, "  The pipe round trips on that CPU: p50 %.1f µs, mean %.1f %% above "
 			"it, and %.1f %% of them took over %.0f µs longer than the p50.",
 			p->trip_p50_us, excess, 100 * p->slow_share, p->slow_over_us);
-	fputs("  Why: the host takes the virtual CPU away and gives it back, and the guest "
-	      "sees no interrupt and no steal time; a pause lands in whatever runs and "
-	      "stretches it, so a mean stands about the share of time lost above the p50, in "
-	      "every tool alike, perf's and lmbench's as much as ipclab's.\n", out);
+	busy_pause_why(p, out); /* other tasks' time or the host's (busy_finding.c) */
+}
+
+/* ---- modes ------------------------------------------------------------- */
+
+/* A figure in µs for a sentence: three significant digits, no exponent
+ * ("3.02", "26.4", "2980"); two buffers, so two can share a printf. */
+static const char *us_text(double v, int which)
+{
+	static _Thread_local char buf[2][32];
+	char *b = buf[which & 1];
+	if (v >= 100)
+		snprintf(b, sizeof buf[0], "%.0f", v);
+	else
+		snprintf(b, sizeof buf[0], "%.3g", v);
+	return b;
+}
+
+static size_t modes_of(const struct run *run, const char *pin, const char *t,
+		       struct stats_mode *m, size_t cap)
+{
+	const char *where = !strcmp(pin, run->same) ? "same" : !strcmp(pin, run->cross) ? "cross" : NULL;
+	const struct run_samples *smp = where ? run_find_samples(run, where, t) : NULL;
+	return smp ? stats_modes(smp->v, smp->n, m, cap) : 0;
+}
+
+/* Greeting round trips that gather in two places or more: each mode, where
+ * it sits and its share of the round trips (every round's samples, the
+ * CDF's), so that no reader takes the p50 between them for a typical one. */
+static void modes_finding(const struct run *run, FILE *out, const char *pin)
+{
+	const char *T[MAXT];
+	size_t nt = transports(T);
+	bool any = false;
+	char pl[48];
+
+	for (size_t i = 0; i < nt; i++) {
+		struct stats_mode m[4];
+		size_t nm = modes_of(run, pin, T[i], m, 4);
+		if (nm < 2)
+			continue;
+		const struct run_samples *smp = run_find_samples(run, !strcmp(pin, run->same) ? "same"
+												 : "cross", T[i]);
+		if (!any)
+			fprintf(out, "- **Round trips in modes, %s** (the greeting's round trips of "
+				"every round, as in the CDF plot; a mode: where its round trips "
+				"gather, their median, and its share of them):", placement_name(pin, pl,
+											   sizeof pl));
+		any = true;
+		fprintf(out, " %s near", T[i]);
+		double rest = 1, p50 = stats_percentile(smp->v, smp->n, 50);
+		size_t in = nm;
+		for (size_t k = 0; k < nm; k++) {
+			fprintf(out, "%s %s µs (%.0f %%)", k ? (k + 1 == nm ? " and" : ",") : "",
+				us_text(m[k].at, 0), 100 * m[k].share);
+			rest -= m[k].share;
+			if (p50 >= m[k].lo && p50 <= m[k].hi)
+				in = k;
+		}
+		if (rest >= 0.005)
+			fprintf(out, ", %.0f %% elsewhere", 100 * rest);
+		fprintf(out, "; the p50 of all, %s µs, ", us_text(p50, 1));
+		if (in < nm)
+			fprintf(out, "sits in the mode near %s µs and says nothing of the %.0f %% "
+				"elsewhere;", us_text(m[in].at, 0), 100 * (1 - m[in].share));
+		else
+			fputs("falls between the modes and describes none of them;", out);
+	}
+	if (any)
+		fputs(" latency_cdf.png shows the modes as steps.\n", out);
+}
+
+static unsigned most_rounds(const struct run *run, const char *kind)
+{
+	unsigned most = 0;
+	for (size_t i = 0; i < run->nrows; i++)
+		if (!strcmp(run->rows[i].r.kind, kind) && run->rows[i].rounds > most)
+			most = run->rows[i].rounds;
+	return most;
 }
 
 void run_findings(const struct run *run, FILE *out)
 {
 	fputs("## Findings\n\n", out);
 	if (run_quick(run))
-		fputs("*A quick run: few iterations, one round: the figures are rough.*\n\n", out);
+		fprintf(out, "*A quick run: few iterations, %u round%s of latency and %u of "
+			"throughput: the figures are rough.*\n\n", most_rounds(run, "latency"),
+			most_rounds(run, "latency") == 1 ? "" : "s", most_rounds(run, "throughput"));
 	const char *pins[3] = { run->same, run->cross, "none" };
 	for (size_t i = 0; i < 3; i++)
 		if (pins[i][0])
 			small_finding(run, out, pins[i]);
+	for (size_t i = 0; i < 2; i++)
+		if (pins[i][0])
+			modes_finding(run, out, pins[i]);
 	placement_finding(run, out);
 	wakeup_finding(run, out);
 	pause_finding(run, out);
@@ -540,7 +890,13 @@ void run_findings(const struct run *run, FILE *out)
 	ladder_finding(run, out);
 	loss_finding(run, out);
 	peer_finding(run, out);
+	busy_step_note(run, "peers", out); /* measured on a shared machine? */
 	process_finding(run, out);
+	busy_step_note(run, "process", out);
 	scaling_finding(run, out);
+
+	/* io_uring and ZeroMQ (findings_uring_zmq.c). */
+	uring_zmq_findings(run, out);
+
 	fputc('\n', out);
 }

@@ -262,14 +262,15 @@ int ladder_plot_data(const struct run *run, const char *dir, struct ipc_error *e
 	if (!out)
 		return ipc_fail(e, IPC_SYSTEM, errno, "create %s", path);
 	/* One block per transport (gnuplot's `index`), bottom rung first. */
-	fputs("# rung_number rung median_mb_s lowest highest checked cpu_ms_per_mb "
+	fputs("# rung_number rung median_mb_s lowest highest checked cpu_ms_per_mb copies "
 	      "(1 MiB messages)\n", out);
 	for (size_t i = 0; i < n; i++) {
 		fprintf(out, "# %s\n", T[i]);
 		for (int k = 0; k < COPY_RUNGS; k++)
 			if (rung_fig(run, T[i], k, BIG, &f))
-				fprintf(out, "%d \"%s\" %.1f %.1f %.1f %d %.4f\n", k, copy_rungs[k].name,
-					f.mb, f.lo, f.hi, f.checked, f.cpu);
+				fprintf(out, "%d \"%s\" %.1f %.1f %.1f %d %.4f %d\n", k,
+					copy_rungs[k].name, f.mb, f.lo, f.hi, f.checked, f.cpu,
+					copy_rungs[k].copies);
 		fputs("\n\n", out);
 	}
 	int bad = ferror(out);

@@ -17,7 +17,8 @@ void ladder_table(const struct run *run, FILE *out);
 /* One finding: per transport, each rung against write and read, and the
  * fastest rung that checks every byte as a fraction of memcpy. */
 void ladder_finding(const struct run *run, FILE *out);
-/* ladder.dat (a block per transport: rung, MB/s, lowest, highest, checked)
+/* ladder.dat (a block per transport: rung, MB/s, lowest, highest, checked,
+ * CPU ms per MB, copies)
  * and ladder_meta.gp (LADDER, MEMCPY) into dir. */
 int ladder_plot_data(const struct run *run, const char *dir, struct ipc_error *e);
 

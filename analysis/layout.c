@@ -27,11 +27,16 @@ int layout_path(char *buf, size_t cap, const struct layout_file *f)
 {
 	char pin[32];
 	const char *t = f->transport ? f->transport : "";
+	const char *c = f->condition ? f->condition : "";
 	int n;
 
-	if (!name_ok(f->transport) || !name_ok(f->mode) || !name_ok(f->pin) || !name_ok(f->tag))
+	if (!name_ok(f->transport) || !name_ok(f->mode) || !name_ok(f->pin) || !name_ok(f->tag) ||
+	    !name_ok(f->condition))
 		return -1;
 	layout_pin_label(f->pin, pin, sizeof pin);
+	/* A netlab condition's files live in its folder: it must have a name. */
+	if (f->kind > LF_NETLAB_CONDITIONS && !*c)
+		return -1;
 	switch (f->kind) {
 	case LF_ENV:
 		n = snprintf(buf, cap, "env.csv");
@@ -47,9 +52,12 @@ int layout_path(char *buf, size_t cap, const struct layout_file *f)
 		break;
 	case LF_LATENCY:
 	case LF_LATENCY_SAMPLES:
-		n = snprintf(buf, cap, f->kind == LF_LATENCY ? "latency/%s%s%s_%s.csv"
-							      : "samples/latency_%s%s%s_%s.txt",
-			     t, f->mode ? "_" : "", f->mode ? f->mode : "", pin);
+		/* Round R (from 1) of a row measured in rounds: ".rR" before the
+		 * extension; round 0, a row measured once. */
+		n = snprintf(buf, cap, f->kind == LF_LATENCY ? "latency/%s%s%s_%s%s%.0d.csv"
+							      : "samples/latency_%s%s%s_%s%s%.0d.txt",
+			     t, f->mode ? "_" : "", f->mode ? f->mode : "", pin,
+			     f->round > 0 ? ".r" : "", f->round > 0 ? f->round : 0);
 		break;
 	case LF_THROUGHPUT:
 		n = snprintf(buf, cap, "throughput/%s_%lu_%s%s.r%d.csv", t, f->size, pin,
@@ -71,6 +79,34 @@ int layout_path(char *buf, size_t cap, const struct layout_file *f)
 	case LF_PEER_BW_TWIN:
 		n = snprintf(buf, cap, "peers/ipclab/bw_%s_%s_r%d%s.csv", t, pin, f->round,
 			     f->tag ? f->tag : "");
+		break;
+	case LF_NETLAB_CONDITIONS:
+		n = snprintf(buf, cap, "conditions.tsv");
+		break;
+	case LF_NETLAB_LATENCY:
+	case LF_NETLAB_LOAD:
+		n = snprintf(buf, cap, "%s/%s_%s.csv", c, t,
+			     f->kind == LF_NETLAB_LATENCY ? "latency" : "load");
+		break;
+	case LF_NETLAB_GREET:
+		n = snprintf(buf, cap, "%s/greet.txt", c);
+		break;
+	case LF_NETLAB_SNMP:
+		n = snprintf(buf, cap, "%s/snmp_%s_%s", c, f->mode ? f->mode : "",
+			     f->tag ? f->tag : "");
+		break;
+	case LF_NETLAB_PROBLEMS:
+		n = snprintf(buf, cap, "%s/problems.tsv", c);
+		break;
+	case LF_NETLAB_NETDELAY:
+		n = snprintf(buf, cap, "%s/netdelay.%s", c, f->tag ? f->tag : "txt");
+		break;
+	/* what others took of the run's CPUs (bench/busy.c) */
+	case LF_BUSY:
+		n = snprintf(buf, cap, "busy.tsv");
+		break;
+	case LF_BUSY_BEGIN:
+		n = snprintf(buf, cap, "log/busy_begin.txt");
 		break;
 	default:
 		return -1;

@@ -6,8 +6,9 @@
  * a file's name is decided here and nowhere else.
  *
  *   env.csv env.txt steal.tsv          the machine; CPU time stolen per step
- *   latency/T_MODE_PIN.csv             one result row (MODE: greeting, echo)
- *   samples/latency_T_MODE_PIN.txt     its round trips (µs), one a line
+ *   latency/T_MODE_PIN[.rR].csv        one result row (MODE: greeting, echo),
+ *                                      per round R where measured in rounds
+ *   samples/latency_T_MODE_PIN[.rR].txt its round trips (µs), one a line
  *   throughput/T_SIZE_PIN[_unchecked].rR.csv   one row per round
  *   connect/T.csv, samples/connect_T.txt
  *   process/NAME.csv                   hyperfine's runs of one command, pooled
@@ -16,6 +17,13 @@
  *   peers/rounds.tsv, peers/ipclab/    the peer tools' rounds and ipclab's twins
  *   ladder/RUNG_SIZE_PIN.rR.csv        the zero-copy ladder: one rung over every
  *                                      transport it fits, and memcpy's ceiling
+ *
+ * and those of a `make netlab` run (bench/netlab.h says what each holds):
+ *   conditions.tsv, COND/T_latency.csv, COND/T_load.csv, COND/greet.txt,
+ *   COND/snmp_SIDE_WHEN, COND/problems.tsv, COND/netdelay.{txt,log}
+ *   busy.tsv, log/busy_begin.txt       per step, what other processes, the
+ *                                      kernel's threads and the host took of
+ *                                      the run's CPUs (`ipclab bench busy`)
  */
 #ifndef IPCLAB_LAYOUT_H
 #define IPCLAB_LAYOUT_H
@@ -28,14 +36,26 @@ enum layout_kind {
 	LF_STEAL,             /* steal.tsv */
 	LF_ROUNDS,            /* peers/rounds.tsv */
 	LF_PAUSES,            /* machine/pauses_cpuN.csv (cpu) */
-	LF_LATENCY,           /* latency/T_MODE_PIN.csv (transport, mode or NULL, pin) */
-	LF_LATENCY_SAMPLES,   /* samples/latency_T_MODE_PIN.txt */
+	LF_LATENCY,           /* latency/T_MODE_PIN[.rR].csv (transport, mode or NULL, pin, round) */
+	LF_LATENCY_SAMPLES,   /* samples/latency_T_MODE_PIN[.rR].txt */
 	LF_THROUGHPUT,        /* throughput/T_SIZE_PIN[_unchecked].rR.csv */
 	LF_CONNECT,           /* connect/T.csv */
 	LF_CONNECT_SAMPLES,   /* samples/connect_T.txt */
 	LF_PEER_TWIN,         /* peers/ipclab/T_SIZE_PIN_rRTAG.csv (tag: a, b, ua...) */
 	LF_PEER_BW_TWIN,      /* peers/ipclab/bw_T_PIN_rRTAG.csv */
 	LF_LADDER,            /* ladder/RUNG_SIZE_PIN.rR.csv (transport: the rung, or memcpy) */
+	/* what others took of the run's CPUs, per step (bench/busy.c) */
+	LF_BUSY,              /* busy.tsv */
+	LF_BUSY_BEGIN,        /* log/busy_begin.txt: the snapshot at a step's start */
+	/* netlab (condition: the link condition's name; every kind from here
+	 * on lives in its condition's folder, layout.c) */
+	LF_NETLAB_CONDITIONS, /* conditions.tsv */
+	LF_NETLAB_LATENCY,    /* COND/T_latency.csv */
+	LF_NETLAB_LOAD,       /* COND/T_load.csv */
+	LF_NETLAB_GREET,      /* COND/greet.txt */
+	LF_NETLAB_SNMP,       /* COND/snmp_SIDE_WHEN (mode: client, server; tag: before, after) */
+	LF_NETLAB_PROBLEMS,   /* COND/problems.tsv */
+	LF_NETLAB_NETDELAY,   /* COND/netdelay.txt (tag "log": netdelay.log) */
 };
 
 struct layout_file {
@@ -47,6 +67,7 @@ struct layout_file {
 	unsigned long size;
 	int round, cpu;
 	bool unchecked;       /* LF_THROUGHPUT: --no-verify */
+	const char *condition; /* LF_NETLAB_* */
 };
 
 /* The file's path relative to the run directory into buf; -1 when it does

@@ -519,6 +519,55 @@ static int read_samples(struct run *run, int dirfd, const char *rel, double **v,
 	return rc;
 }
 
+/* The round trips of one latency row, every round of it: the file of a row
+ * measured once, then rounds 1, 2, ... until one is missing (the rounds
+ * are one measurement, cut so that a burst of noise spoils one round; the
+ * CDF and the pauses want all of its round trips).  0 with *v and *n; 1
+ * when there is none; -1 for a lack of memory. */
+static int read_latency_samples(struct run *run, int dirfd, struct layout_file f, double **v,
+				size_t *n)
+{
+	char rel[4096];
+	size_t cap = 0;
+	bool any = false;
+	*v = NULL;
+	*n = 0;
+	for (f.round = 0;; f.round++) {
+		double *part;
+		size_t np;
+		if (layout_path(rel, sizeof rel, &f) < 0)
+			break;
+		int rc = read_samples(run, dirfd, rel, &part, &np);
+		if (rc < 0) {
+			free(*v);
+			*v = NULL;
+			return -1;
+		}
+		if (rc > 0 && f.round > 0)
+			break;
+		if (rc > 0)
+			continue;
+		any = true;
+		if (*n + np > cap) {
+			size_t ncap = (*n + np) * 2;
+			double *bigger = realloc(*v, (ncap ? ncap : 1) * sizeof *bigger);
+			if (!bigger) {
+				free(part);
+				free(*v);
+				*v = NULL;
+				return -1;
+			}
+			*v = bigger;
+			cap = ncap;
+		}
+		if (np)
+			memcpy(*v + *n, part, np * sizeof *part);
+		*n += np;
+		free(part);
+	}
+	return any ? 0 : 1;
+}
+
 /* ---- peers/rounds.tsv ------------------------------------------------------- */
 
 static double stat_of(const struct result_row *r, const char *stat)
@@ -656,7 +705,7 @@ static int parse_pauses(struct run *run, const char *name, const char *buf, size
 	char *field[READ_MAX_FIELDS], head[READ_LINE_MAX + 1] = "";
 	const struct pauses_column *map[READ_MAX_FIELDS];
 	int rc, nh = -1;
-	struct pauses_result r = { .cpu = -1, .p50_us = NAN };
+	struct pauses_result r = { .cpu = -1, .p50_us = NAN, .others_pct = NAN, .steal_pct = NAN };
 	bool have = false;
 
 	lines_init(&l, name, buf, len);
@@ -718,6 +767,13 @@ static int parse_pauses(struct run *run, const char *name, const char *buf, size
 	struct pause_row p = { .cpu = r.cpu, .per_s = r.per_s, .lost_pct = r.lost_pct,
 			       .p50_us = isfinite(r.p50_us) ? r.p50_us : 0,
 			       .ctxsw = isfinite(r.ctxsw) ? (unsigned long)r.ctxsw : 0 };
+	/* Who else had the CPU: runs before the columns existed have not. */
+	if (isfinite(r.others_pct) && isfinite(r.steal_pct) && r.others_pct <= 100 &&
+	    r.steal_pct <= 100 && r.others_pct >= 0 && r.steal_pct >= 0) {
+		p.have_busy = true;
+		p.others_pct = r.others_pct;
+		p.steal_pct = r.steal_pct;
+	}
 	return run_add_pauses(run, &p);
 }
 
@@ -765,6 +821,78 @@ static int parse_redis(struct run *run, bool target, const char *name, const cha
 	return 0;
 }
 
+/* scaling/counted/T_M_C.perf: `perf stat -x,` of the server during one
+ * load, lines "value,unit,event,..." ("<not counted>" for a value), and
+ * T_M_C.csv beside it, the load's row: its transport, mode, clients and
+ * greetings.  Counts perf could not take stay NAN. */
+static int parse_counted(struct run *run, int dirfd, const char *name, const char *buf,
+			 size_t len)
+{
+	struct server_count c = { .syscalls = NAN, .ctxsw = NAN, .task_ms = NAN };
+	struct lines l;
+	int rc;
+	lines_init(&l, name, buf, len);
+	while ((rc = next_line(run, &l)) > 0) {
+		char *col[4];
+		double v;
+		if (!l.line[0] || l.line[0] == '#')
+			continue;
+		int n = 0;
+		for (char *p = l.line, *comma; n < 4; p = comma + 1) {
+			col[n++] = p;
+			if (!(comma = strchr(p, ',')))
+				break;
+			*comma = '\0';
+		}
+		if (n < 3 || figure(col[0], &v))
+			continue; /* "Events enabled", "<not counted>": no figure */
+		if (!strcmp(col[2], "raw_syscalls:sys_enter"))
+			c.syscalls = v;
+		else if (!strcmp(col[2], "context-switches"))
+			c.ctxsw = v;
+		else if (!strcmp(col[2], "task-clock") && !strcmp(col[1], "msec"))
+			c.task_ms = v;
+	}
+	if (rc < 0 || dirfd < 0)
+		return 0;
+	char rel[4096];
+	size_t nl = strlen(name);
+	if (nl < 5 || nl >= sizeof rel)
+		return 0;
+	snprintf(rel, sizeof rel, "%.*s.csv", (int)(nl - 5), name);
+	char *rows;
+	size_t rlen;
+	if ((rc = slurp(run, dirfd, rel, &rows, &rlen)) != 0) {
+		if (rc == 1)
+			run_problem(run, "%s is missing: %s left out", rel, name);
+		return rc < 0 ? -1 : 0;
+	}
+	struct run *tmp = run_new();
+	if (!tmp) {
+		free(rows);
+		return -1;
+	}
+	rc = parse_rows(tmp, RK_ROWS, rel, rows, rlen);
+	free(rows);
+	for (size_t i = 0; i < tmp->nproblems; i++)
+		run_problem(run, "%s", tmp->problems[i]);
+	const struct result_row *r = rc == 0 && tmp->nraw ? &tmp->raw[0].r : NULL;
+	if (r && (strcmp(r->kind, "load") || !r->count || strlen(r->transport) >= sizeof c.transport ||
+		  strlen(r->mode) >= sizeof c.mode)) {
+		run_problem(run, "%s: not a load row with greetings: %s left out", rel, name);
+		r = NULL;
+	}
+	if (r) {
+		snprintf(c.transport, sizeof c.transport, "%s", r->transport);
+		snprintf(c.mode, sizeof c.mode, "%s", r->mode);
+		c.clients = r->clients;
+		c.greetings = r->count;
+		rc = run_add_counted(run, &c);
+	}
+	run_free(tmp);
+	return rc < 0 ? -1 : 0;
+}
+
 /* steal.tsv: step, ticks stolen, all ticks (bench/lib.sh). */
 static int parse_steal(struct run *run, const char *name, const char *buf, size_t len)
 {
@@ -783,6 +911,59 @@ static int parse_steal(struct run *run, const char *name, const char *buf, size_
 			continue;
 		}
 		if (run_add_steal(run, col[0], 100.0 * (double)steal / (double)total) < 0)
+			return -1;
+	}
+	if (rc < 0)
+		run_problem(run, "%s: the rest left out", name);
+	return 0;
+}
+
+/* busy.tsv (bench/busy.c): a header, then per step: step, CPUs, their
+ * clock ticks, and the ticks of ours, other processes, the kernel's
+ * threads and the host (steal), each at most the CPUs' ticks.  The steal
+ * goes to the steps' steal shares too (steal.tsv in older runs). */
+static int parse_busy(struct run *run, const char *name, const char *buf, size_t len)
+{
+	static const char head[] = "step\tcpus\tticks\tours\tothers\tkernel\tsteal";
+	struct lines l;
+	int rc;
+	bool headed = false;
+	lines_init(&l, name, buf, len);
+	while ((rc = next_line(run, &l)) > 0) {
+		char *col[8];
+		unsigned long v[5];
+		if (!l.line[0])
+			continue;
+		if (!headed) {
+			if (strcmp(l.line, head)) {
+				run_problem(run, "%s: no header \"step, cpus, ticks, ours, others, "
+					    "kernel, steal\": left out", name);
+				return 0;
+			}
+			headed = true;
+			continue;
+		}
+		bool ok = tsv_split(l.line, col, 7) == 7 && *col[0] && strlen(col[0]) < 64 &&
+			  *col[1] && strlen(col[1]) < 32 && strspn(col[1], "0123456789,-") ==
+			  strlen(col[1]);
+		/* Ours and the kernel's threads are counted apart from the CPUs'
+		 * ticks, and may overshoot them by a tick or two; the others and
+		 * the steal are shares of them. */
+		for (int i = 0; ok && i < 5; i++)
+			ok = !whole(col[2 + i], &v[i]) &&
+			     (i == 0 ? v[0] > 0 : i == 1 || i == 3 || v[i] <= v[0]);
+		if (!ok) {
+			run_problem(run, "%s line %lu: not \"step, CPUs, ticks, ours, others, kernel, "
+				    "steal\" in ticks, others and steal at most the ticks: left out",
+				    name, l.no);
+			continue;
+		}
+		struct busy_step b = { .ticks = v[0], .ours = v[1], .others = v[2],
+				       .kernel = v[3], .steal = v[4] };
+		snprintf(b.step, sizeof b.step, "%s", col[0]);
+		snprintf(b.cpus, sizeof b.cpus, "%s", col[1]);
+		if (run_add_busy(run, &b) < 0 ||
+		    run_add_steal(run, b.step, 100.0 * (double)b.steal / (double)b.ticks) < 0)
 			return -1;
 	}
 	if (rc < 0)
@@ -818,6 +999,10 @@ int reader_parse(struct run *run, int dirfd, enum reader_kind kind, const char *
 		return parse_redis(run, kind == RK_TARGET_REDIS, name, buf, len);
 	case RK_STEAL:
 		return parse_steal(run, name, buf, len);
+	case RK_COUNTED:
+		return parse_counted(run, dirfd, name, buf, len);
+	case RK_BUSY: /* what others took of the run's CPUs */
+		return parse_busy(run, name, buf, len);
 	}
 	return 0;
 }
@@ -907,7 +1092,6 @@ static int read_run_samples(struct run *run, int dirfd)
 	const char *T[32];
 	size_t nt = run_transports(T, 32);
 	const char *where[2] = { "same", "cross" }, *pins[2] = { run->same, run->cross };
-	char rel[4096];
 
 	for (size_t i = 0; i < nt; i++)
 		for (size_t j = 0; j < 2; j++) {
@@ -915,9 +1099,9 @@ static int read_run_samples(struct run *run, int dirfd)
 						 .mode = "greeting", .pin = pins[j] };
 			double *v;
 			size_t n;
-			if (!*pins[j] || layout_path(rel, sizeof rel, &f) < 0)
+			if (!*pins[j])
 				continue;
-			int rc = read_samples(run, dirfd, rel, &v, &n);
+			int rc = read_latency_samples(run, dirfd, f, &v, &n);
 			if (rc < 0)
 				return -1;
 			if (rc == 0 && run_add_samples(run, where[j], T[i], v, n) < 0)
@@ -931,9 +1115,9 @@ static int read_run_samples(struct run *run, int dirfd)
 					 .mode = "echo", .pin = pin };
 		double *v;
 		size_t n;
-		if (!(p->p50_us > 0) || layout_path(rel, sizeof rel, &f) < 0)
+		if (!(p->p50_us > 0))
 			continue;
-		int rc = read_samples(run, dirfd, rel, &v, &n);
+		int rc = read_latency_samples(run, dirfd, f, &v, &n);
 		if (rc < 0)
 			return -1;
 		if (rc > 0)
@@ -974,11 +1158,20 @@ int run_load_dir(struct run *run, const char *dir, struct ipc_error *e)
 	if (rc == 0)
 		rc = read_folder(run, dirfd, "scaling/target", ".out", RK_TARGET_REDIS);
 	if (rc == 0)
+		rc = read_folder(run, dirfd, "scaling/counted", ".perf", RK_COUNTED);
+	if (rc == 0)
 		rc = read_folder(run, dirfd, "machine", ".csv", RK_PAUSES);
 	if (rc == 0 && read_one(run, dirfd, RK_ROUNDS, "peers/rounds.tsv") < 0)
 		rc = -1;
 	if (rc == 0 && read_one(run, dirfd, RK_STEAL, "steal.tsv") < 0)
 		rc = -1;
+	{ /* what others took of the run's CPUs (bench/busy.c) */
+		char rel[64];
+		struct layout_file f = { .kind = LF_BUSY };
+		if (rc == 0 && layout_path(rel, sizeof rel, &f) == 0 &&
+		    read_one(run, dirfd, RK_BUSY, rel) < 0)
+			rc = -1;
+	}
 	if (rc == 0) {
 		run_finish(run);
 		rc = read_run_samples(run, dirfd);
@@ -992,4 +1185,34 @@ int run_load_dir(struct run *run, const char *dir, struct ipc_error *e)
 		return ipc_hint(e, "is %s the directory of a `make bench` run?", dir);
 	}
 	return 0;
+}
+
+/* ---- one file of a `make netlab` run ----------------------------------- */
+
+int reader_file(const char *dir, const struct layout_file *f, char **buf, size_t *len,
+		struct ipc_error *e)
+{
+	char rel[4096];
+	*buf = NULL;
+	*len = 0;
+	if (layout_path(rel, sizeof rel, f) < 0)
+		return ipc_fail(e, IPC_USAGE, 0, "%s: a file name of the run is too long, or "
+				"would leave its folder (a '/', \"..\")", dir);
+	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return ipc_fail(e, IPC_SYSTEM, errno, "open directory %s", dir);
+	/* slurp() says why it refused a file as a problem of a run: this one
+	 * holds nothing else. */
+	struct run scratch = { 0 };
+	int rc = slurp(&scratch, dirfd, rel, buf, len);
+	close(dirfd);
+	if (rc == 2)
+		ipc_fail(e, IPC_PROTOCOL, 0, "%s: %s", dir,
+			 scratch.nproblems ? scratch.problems[0] : rel);
+	else if (rc < 0)
+		ipc_fail(e, IPC_SYSTEM, ENOMEM, "read %s/%s", dir, rel);
+	for (size_t i = 0; i < scratch.nproblems; i++)
+		free(scratch.problems[i]);
+	free(scratch.problems);
+	return rc == 2 ? -1 : rc;
 }

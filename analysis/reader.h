@@ -28,6 +28,9 @@ enum reader_kind {
 	RK_REDIS,        /* redis-benchmark --csv output (name: redis_FAM_N[_K].out) */
 	RK_TARGET_REDIS,
 	RK_STEAL,        /* steal.tsv */
+	RK_COUNTED,      /* perf stat -x, of a server (scaling/counted/T_M_C.perf),
+			    with the load's row beside it (.csv, opened beneath dirfd) */
+	RK_BUSY,         /* busy.tsv (bench/busy.c) */
 };
 
 /* Parse one file's bytes (len of them; NUL bytes included) into run.
@@ -36,6 +39,15 @@ enum reader_kind {
  * else goes wrong: what cannot be used is noted in the run. */
 int reader_parse(struct run *run, int dirfd, enum reader_kind kind, const char *name,
 		 const char *buf, size_t len);
+
+/* ---- one file of a `make netlab` run (bench/netlab_table.c) ---- */
+struct layout_file;
+struct ipc_error;
+/* The whole of file f (layout.h) of run directory dir in *buf (NUL-
+ * terminated past *len; free it), opened as every file of a run is.  0; 1
+ * when it does not exist; -1 with e (refused, unreadable, no memory). */
+int reader_file(const char *dir, const struct layout_file *f, char **buf, size_t *len,
+		struct ipc_error *e);
 
 /* The largest figure taken as a measurement: more is a broken file. */
 #define READER_FIGURE_MAX 1e12

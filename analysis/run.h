@@ -9,11 +9,12 @@
 #include "analysis.h"
 #include "stats.h"
 
-/* A row, and for a throughput row the spread of its rounds. */
+/* A row, and for a row measured in rounds (throughput, latency) the spread
+ * of its rounds. */
 struct run_row {
 	struct result_row r;
-	double lo, hi;      /* throughput: lowest and highest MB/s of the rounds */
-	unsigned rounds;    /* throughput: how many rounds; else 1 */
+	double lo, hi;      /* throughput, latency: lowest and highest figure (MB/s, p50) of the rounds */
+	unsigned rounds;    /* throughput, latency: how many rounds; else 1 */
 };
 
 struct kv { /* one field of the environment record, or "quick" */
@@ -34,6 +35,15 @@ struct run_samples {
 	size_t n;
 };
 
+/* What a server did during one load (scaling/counted/): perf stat's counts
+ * of the server process between the load's start and end, beside the
+ * load's own row.  NAN where perf could not count an event. */
+struct server_count {
+	char transport[16], mode[16];
+	unsigned long clients, greetings;
+	double syscalls, ctxsw, task_ms;
+};
+
 struct run {
 	struct run_row *raw;   /* as read: every throughput round */
 	size_t nraw, capraw;
@@ -45,10 +55,14 @@ struct run {
 	size_t npeers, cappeers;
 	struct kv *env;
 	size_t nenv, capenv;
+	struct server_count *counted; /* scaling: the servers' counted loads */
+	size_t ncounted, capcounted;
 	struct steal *steal;
 	size_t nsteal, capsteal;
 	struct pause_row *pauses;
 	size_t npauses, cappauses;
+	struct busy_step *busy; /* busy.tsv: what others took, per step */
+	size_t nbusy, capbusy;
 	char **strs;           /* every string the rows point to */
 	size_t nstrs, capstrs;
 	struct run_samples *samples;
@@ -72,6 +86,8 @@ struct figure {
 	const char *unit; /* "MB/s", "greetings/s", "µs" */
 };
 struct figure run_row_figure(const struct run_row *row);
+
+int run_add_counted(struct run *run, const struct server_count *c);
 
 /* "" when the key is absent. */
 const char *run_env(const struct run *run, const char *key);
@@ -99,8 +115,8 @@ size_t run_transports(const char **names, size_t cap);
 size_t run_curve(const struct run *run, const char *t, const char *pin,
 		 const struct run_row **pts, size_t cap);
 /* Where a curve peaks (the highest MB/s without loss) and the first larger
- * size where it falls under 70 % of that (0: it never does).  False for a
- * curve of under three points. */
+ * size whose rounds all fall under 70 % of the peak's lowest round (0: it
+ * never does).  False for a curve of under three points. */
 bool run_bend(const struct run_row *const *pts, size_t n, size_t *peak, size_t *fall);
 
 /* Peer verdicts: the rounds of one tool, transport, size, placement and

@@ -3,6 +3,7 @@
  * the files `ipclab bench report` writes (summary.md, all.csv, peers.csv,
  * the plots' tables).
  */
+#include "busy_finding.h"
 #include "ladder.h"
 #include "run.h"
 #include "results_json.h"
@@ -24,6 +25,22 @@ static void cell(FILE *out, const char *fmt, double v)
 		fputs(" – |", out);
 }
 
+/* The rounds' range of a row's figure (run_row_figure) and their number:
+ * " 12.40–12.71 (5) |", or " – (1) |" after a single round. */
+static void range_cell(FILE *out, const struct run_row *r, const char *fmt)
+{
+	struct figure f = run_row_figure(r);
+	if (f.rounds < 2) {
+		fputs(" – (1) |", out);
+		return;
+	}
+	fputc(' ', out);
+	fprintf(out, fmt, f.lo);
+	fputs("–", out);
+	fprintf(out, fmt, f.hi);
+	fprintf(out, " (%u) |", f.rounds);
+}
+
 static void latency_table(const struct run *run, FILE *out)
 {
 	const char *T[MAXT], *pins[3] = { run->same, run->cross, "none" };
@@ -32,15 +49,19 @@ static void latency_table(const struct run *run, FILE *out)
 
 	fputs("## Round-trip latency (µs, in process)\n\n"
 	      "Two processes ping-pong, every round trip timed.  greeting: the protocol's "
-	      "request and reply; echo: a payload of that many bytes sent back.\n\n"
+	      "request and reply; echo: a payload of that many bytes sent back.  Each row "
+	      "ran in rounds: p50, p99 and p99.9 are the median round's (by p50), and "
+	      "\"rounds\" gives the lowest and highest p50 of the rounds and their number, "
+	      "the interval any comparison of the row is judged by.\n\n"
 	      "| transport | mode | bytes |", out);
 	for (size_t j = 0; j < 3; j++)
 		if (pins[j][0])
-			fprintf(out, " %s p50 | p99 | p99.9 |", placement_name(pins[j], pl, sizeof pl));
+			fprintf(out, " %s p50 | rounds | p99 | p99.9 |",
+				placement_name(pins[j], pl, sizeof pl));
 	fputs("\n| --- | --- | ---: |", out);
 	for (size_t j = 0; j < 3; j++)
 		if (pins[j][0])
-			fputs(" ---: | ---: | ---: |", out);
+			fputs(" ---: | ---: | ---: | ---: |", out);
 	fputc('\n', out);
 	for (size_t i = 0; i < nt; i++)
 		for (int m = 0; m < 2; m++) {
@@ -54,15 +75,43 @@ static void latency_table(const struct run *run, FILE *out)
 					continue;
 				const struct run_row *r = run_find(run, "latency", T[i], mode, pins[j], 0);
 				if (!r) {
-					fputs(" – | – | – |", out);
+					fputs(" – | – | – | – |", out);
 					continue;
 				}
-				fprintf(out, " %.2f | %.2f | %.2f |", r->r.lat_us.p50, r->r.lat_us.p99,
-					r->r.lat_us.p999);
+				fprintf(out, " %.2f |", r->r.lat_us.p50);
+				range_cell(out, r, "%.2f");
+				fprintf(out, " %.2f | %.2f |", r->r.lat_us.p99, r->r.lat_us.p999);
 			}
 			fputc('\n', out);
 		}
 	fputc('\n', out);
+}
+
+/* The price of checking every byte: 1 - checked / unchecked, with the
+ * interval the two rows' rounds allow (1 - c.hi / u.lo to 1 - c.lo / u.hi).
+ * Only a price whose whole interval is above 0 is one; rounds that overlap
+ * are noise, said with their interval.  One round each: no interval, the
+ * figure as it came. */
+static void price_cell(FILE *out, const struct run_row *c, const struct run_row *u)
+{
+	if (!c || !u || !(u->r.mb_per_s > 0)) {
+		fputs(" – |", out);
+		return;
+	}
+	struct figure fc = run_row_figure(c), fu = run_row_figure(u);
+	double price = 100 * (1 - fc.value / fu.value);
+	if (fc.rounds < 2 || fu.rounds < 2) {
+		if (price > 0)
+			fprintf(out, " %.0f %% (one round) |", price);
+		else
+			fputs(" none seen (one round) |", out);
+		return;
+	}
+	double lo = 100 * (1 - fc.hi / fu.lo), hi = 100 * (1 - fc.lo / fu.hi);
+	if (lo > 0)
+		fprintf(out, " %.0f %% (%.0f–%.0f %%) |", price, lo, hi);
+	else
+		fprintf(out, " none beyond the noise (%.0f to %.0f %%) |", lo, hi);
 }
 
 static void throughput_table(const struct run *run, FILE *out)
@@ -77,12 +126,14 @@ static void throughput_table(const struct run *run, FILE *out)
 		return;
 	fprintf(out, "## Throughput (MB/s = 10^6 bytes/s, one way, every byte checked)\n\n"
 		"Sender and receiver on %s; each figure is the median of the rounds (the "
-		"lowest and highest are in the plot).  Unchecked: the same stream, the "
+		"lowest and highest are in the plot, and for 64 KiB in the last columns, "
+		"with the number of rounds).  Unchecked: the same stream, the "
 		"receiver counting the bytes without comparing them (`--no-verify`); the "
-		"difference is the price of the check.\n\n"
+		"difference is the price of the check, stated only where the rounds of the "
+		"two do not overlap (its interval in brackets).\n\n"
 		"| transport | 64 B | 4 KiB | 64 KiB | 1 MiB | largest datagram | peak (size) | "
-		"64 KiB unchecked | price of the check |\n"
-		"| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+		"64 KiB unchecked | price of the check | 64 KiB rounds | unchecked rounds |\n"
+		"| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
 		placement_name(pin, pl, sizeof pl));
 	for (size_t i = 0; i < nt; i++) {
 		if (!run_find_tp(run, T[i], pin, 0, false))
@@ -121,10 +172,13 @@ static void throughput_table(const struct run *run, FILE *out)
 		const struct run_row *c = run_find_tp(run, T[i], pin, bulk, false);
 		const struct run_row *u = run_find_tp(run, T[i], pin, bulk, true);
 		cell(out, " %.0f |", u ? u->r.mb_per_s : NAN);
-		if (c && u && u->r.mb_per_s > 0 && c->r.mb_per_s < u->r.mb_per_s)
-			fprintf(out, " %.0f %% |", 100 * (1 - c->r.mb_per_s / u->r.mb_per_s));
-		else if (c && u)
-			fputs(" none seen (noise) |", out);
+		price_cell(out, c, u);
+		if (c)
+			range_cell(out, c, "%.0f");
+		else
+			fputs(" – |", out);
+		if (u)
+			range_cell(out, u, "%.0f");
 		else
 			fputs(" – |", out);
 		fputc('\n', out);
@@ -465,6 +519,8 @@ void run_summary(const struct run *run, FILE *out)
 			run_env(run, "cpu_model"), run_env(run, "cpus_online"),
 			run_env(run, "kernel"), run_env(run, "git_rev"));
 	}
+	/* A run that shared its machine says so first (busy_finding.c). */
+	busy_summary_warning(run, out);
 	/* The decision table: which transport, per question (decide.c). */
 	decision_table(run, out);
 
@@ -493,6 +549,7 @@ void run_summary(const struct run *run, FILE *out)
 				run->steal[i].pct, run->steal[i].pct > 5 ? " (high: noisier figures)" : "");
 		fputc('\n', out);
 	}
+	busy_environment(run, out); /* what others took, per step */
 	fputs("\n## Files\n\n"
 	      "- all.csv: every measurement, one row each (throughput: the median round; "
 	      "every round is in throughput/)\n"
@@ -551,6 +608,59 @@ static void peers_csv(const struct run *run, FILE *f)
 	}
 }
 
+/* ---- all.csv's interval columns ----------------------------------------- */
+
+/* The columns after a result row's, in a block of their own: which column
+ * holds the row's figure (run_row_figure: p50_us, mb_per_s or msgs_per_s),
+ * the lowest and highest figure of its rounds, and how many rounds (1: no
+ * interval, lo and hi are the figure). */
+static const char interval_header[] = "judged_by,lo,hi,rounds";
+
+static void interval_fields(FILE *f, const struct run_row *row)
+{
+	struct figure fg = run_row_figure(row);
+	const char *col = !strcmp(fg.unit, "MB/s")	  ? "mb_per_s"
+			  : !strcmp(fg.unit, "greetings/s") ? "msgs_per_s"
+							    : "p50_us";
+	fprintf(f, ",%s,%.3f,%.3f,%u", col, fg.lo, fg.hi, fg.rounds);
+}
+
+/* The rows as report.c writes them (the one CSV writer), each line
+ * followed by its row's interval columns. */
+static int all_csv(const struct run *run, FILE *f)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	if (!mem)
+		return -1;
+	struct report rep;
+	report_begin(&rep, mem, REPORT_CSV, NULL); /* plain CSV: the environment is in env.csv */
+	for (size_t i = 0; i < run->nrows; i++)
+		report_add(&rep, &run->rows[i].r);
+	report_end(&rep);
+	if (fclose(mem) != 0 || !text) {
+		free(text);
+		return -1;
+	}
+	size_t row = 0;
+	bool header = false;
+	for (char *line = text; *line;) {
+		size_t len = strcspn(line, "\n");
+		fwrite(line, 1, len, f);
+		if (line[0] != '#' && !header) {
+			fprintf(f, ",%s", interval_header);
+			header = true;
+		} else if (line[0] != '#' && row < run->nrows) {
+			interval_fields(f, &run->rows[row++]);
+		}
+		fputc('\n', f);
+		line += len + (line[len] == '\n');
+	}
+	free(text);
+	return 0;
+}
+
 /* One warning per cause, for the end of a run's stderr. */
 static void warnings(const struct run *run, FILE *warn)
 {
@@ -576,6 +686,7 @@ static void warnings(const struct run *run, FILE *warn)
 			fprintf(warn, "bench: warning: step %s: the hypervisor took %.1f %% of the CPU "
 				"time: its figures come from a slower, noisier machine\n",
 				run->steal[i].step, run->steal[i].pct);
+	busy_stderr_warning(run, warn); /* the run shared its machine */
 	const char *const *lines;
 	size_t nleft = run_problems(run, &lines);
 	if (nleft)
@@ -602,11 +713,10 @@ int run_write(const struct run *run, const char *dir, FILE *warn, struct ipc_err
 	/* Plain CSV: the environment is in env.csv and results.json. */
 	if (!(f = create(dir, "all.csv", path, sizeof path, e)))
 		return -1;
-	struct report rep;
-	report_begin(&rep, f, REPORT_CSV, NULL);
-	for (size_t i = 0; i < run->nrows; i++)
-		report_add(&rep, &run->rows[i].r);
-	report_end(&rep);
+	if (all_csv(run, f) < 0) {
+		fclose(f);
+		return ipc_fail(e, IPC_SYSTEM, ENOMEM, "write %s", path);
+	}
 	if (close_checked(f, path, e) < 0)
 		return -1;
 

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 
 #include "analysis/analysis.h"
 #include "bench.h"
+#include "busy.h"
 #include "cli.h"
 #include "copy.h"
 #include "datadir.h"
@@ -52,6 +54,8 @@ static const char bench_usage[] =
 	"                            beyond the noise\n"
 	"  transports                what the scripts need to know of each transport\n"
 	"  plan STEP DIR [--quick]   what a step of `run` measures, into which file\n"
+	"  busy begin|end DIR STEP   what other processes and the host took of the\n"
+	"                            run's CPUs during a step of `run`\n"
 	"\n"
 	"TRANSPORT is a name from `ipclab list` ({any}), or `all`.\n"
 	"`ipclab bench SUBCOMMAND --help` describes each.\n"
@@ -137,8 +141,10 @@ static const char throughput_usage[] =
 	"  --copy RUNG    how the bytes travel, from two copies of each to none (the\n"
 	"                 row's transport reads pipe-vmsplice, tcp-zerocopy, ...):\n"
 	"%s"
-	"                 A rung applies where the transport's descriptor fits (a pipe,\n"
-	"                 or a TCP socket); with `all`, the others are skipped.\n"
+	"                 A rung applies where the transport fits (its descriptor a\n"
+	"                 pipe or a TCP socket; peek and inplace: shm's ring, in a\n"
+	"                 --size that divides its 1 MiB); with `all`, the others\n"
+	"                 are skipped.\n"
 	"                 Notes: TAGS-ONLY (the body went to /dev/null unseen: each\n"
 	"                 message's 8-byte tag checked), NO-HUGE-PAGES, ZC-COPIED=P%%\n"
 	"                 (MSG_ZEROCOPY sends the kernel copied after all: loopback\n"
@@ -676,8 +682,10 @@ static int run_transports(struct cli *cli, struct bench_cli *bc, bench_fn *fn,
 		bc->b.t = list[i];
 		if (fn(&bc->b, &r, &e) == 0)
 			report_add(&rep, &r.row);
-		else if (from_all[i] && bc->b.copy != COPY_RW && e.status == IPC_USAGE)
-			/* `all` with a rung: only the transports whose descriptor fits */
+		else if (from_all[i] && bc->b.copy != COPY_RW && e.status == IPC_USAGE &&
+			 !(copy_rungs[bc->b.copy].needs == COPY_RING && list[i]->inplace))
+			/* `all` with a rung: only the transports whose descriptor
+			 * fits (a ring's transport refusing a size says why) */
 			snprintf(skipped + strlen(skipped), sizeof skipped - strlen(skipped), "%s%s",
 				 skipped[0] ? ", " : "", list[i]->name);
 		else
@@ -685,9 +693,8 @@ static int run_transports(struct cli *cli, struct bench_cli *bc, bench_fn *fn,
 	}
 	report_end(&rep);
 	if (skipped[0])
-		fprintf(stderr, "ipclab bench %s: --copy %s needs a %s: skipped %s\n", bc->sub,
-			copy_rungs[bc->b.copy].name,
-			copy_rungs[bc->b.copy].needs == COPY_PIPE ? "pipe" : "TCP socket",
+		fprintf(stderr, "ipclab bench %s: --copy %s needs %s: skipped %s\n", bc->sub,
+			copy_rungs[bc->b.copy].name, copy_needs_text(copy_rungs[bc->b.copy].needs),
 			skipped);
 	if (ferror(stdout) || fflush(stdout) != 0) {
 		fprintf(stderr, "ipclab bench: write the results to stdout: %s\n", strerror(errno));
@@ -836,7 +843,11 @@ static int run_pauses(struct bench_cli *bc, int first, int argc)
 		return cli_report(&e);
 	/* The loop never blocks: every switch is another task preempting it,
 	 * and its time is among the pauses without being the machine's. */
-	if (r.ctxsw > 0)
+	if (r.ctxsw > 0 && isfinite(r.others_pct))
+		bench_warn(stderr, "other tasks had CPU %d for %.1f %% of the run (%.0f context "
+			   "switches): that much of the pauses is theirs, not the machine's", r.cpu,
+			   r.others_pct, r.ctxsw);
+	else if (r.ctxsw > 0)
 		bench_warn(stderr, "%.0f context switches on CPU %d during the run: some pauses "
 			   "are other tasks' time, not the machine's", r.ctxsw, r.cpu);
 	snprintf(pin, sizeof pin, "%d", r.cpu);
@@ -911,6 +922,8 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 		return cmd_bench_script(cli, argc - 1, argv + 1);
 	if (!strcmp(argv[1], "plan"))
 		return cmd_bench_plan(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "busy"))
+		return cmd_bench_busy(argc - 1, argv + 1);
 	for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
 		if (strcmp(argv[1], subs[i].name))
 			continue;

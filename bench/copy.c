@@ -12,6 +12,12 @@
  *   zerocopy-send  send(MSG_ZEROCOPY) pins the sender's pages; read() copies
  *   zerocopy       ... and the receiver maps the received pages
  *                  (TCP_ZEROCOPY_RECEIVE) instead of copying them
+ * shm (its ring, used in place: ipc.h's struct ipc_inplace):
+ *   peek           send() copies in; the reader checks every byte where it
+ *                  lies in the ring (peek), then gives it back (release)
+ *   inplace        the writer reserves a message's room in the ring, writes
+ *                  there and commits; the reader as in peek.  A message must
+ *                  not wrap around the ring's end: its size divides the ring
  *
  * A lent page must not change until the kernel has let go of it.  vmsplice
  * tells nothing, so the sender keeps enough buffers in turn that the pipe
@@ -36,6 +42,7 @@
 #include <unistd.h>
 
 #include "copy.h"
+#include "io.h"
 
 #ifndef SO_EE_ORIGIN_ZEROCOPY
 #define SO_EE_ORIGIN_ZEROCOPY 5
@@ -60,10 +67,21 @@ struct zc_receive {
 	int32_t err;             /* out: the socket's pending error */
 };
 
+#define RING_PIECE (256u << 10) /* in place: bytes checked before they are given back */
+#define READ_PIECE (128u << 10) /* vmsplice's reader: bytes per read(), checked while
+				 * they are in the cache (a 1 MiB read into a 1 MiB
+				 * buffer has evicted its start before the check) */
+
 bool bench_copy_own_receiver(enum copy_rung rung)
 {
-	return rung == COPY_SPLICE || rung == COPY_SPLICE_HUGE ||
-	       rung == COPY_SPLICE_SPIN || rung == COPY_ZC;
+	return rung == COPY_VMSPLICE || rung == COPY_SPLICE || rung == COPY_SPLICE_HUGE ||
+	       rung == COPY_SPLICE_SPIN || rung == COPY_ZC || rung == COPY_PEEK ||
+	       rung == COPY_INPLACE;
+}
+
+bool bench_copy_own_sender(enum copy_rung rung)
+{
+	return rung != COPY_RW && rung != COPY_PEEK;
 }
 
 static long page_size(void)
@@ -79,10 +97,24 @@ int bench_copy_check_request(enum copy_rung rung, const struct ipc_transport *t,
 
 	if (rung == COPY_RW)
 		return 0;
+	if (r->needs == COPY_RING) {
+		if (!t->inplace)
+			return ipc_fail(e, IPC_USAGE, 0, "--copy %s needs %s; %s has none: its bytes "
+					"move through the kernel", r->name, copy_needs_text(r->needs),
+					t->name);
+		if (size == 0 || size > t->inplace->ring || t->inplace->ring % size) {
+			ipc_fail(e, IPC_USAGE, 0, "--copy %s: --size %zu does not divide %s's "
+				 "%zu-byte ring; a message written and checked in place must never "
+				 "wrap around the ring's end", r->name, size, t->name,
+				 t->inplace->ring);
+			return ipc_hint(e, "use a power of two up to %zuK (--size 64K, --size 1M)",
+					t->inplace->ring / 1024);
+		}
+		return 0;
+	}
 	if (t->kind != IPC_STREAM || t->opaque_fds)
 		return ipc_fail(e, IPC_USAGE, 0, "--copy %s: %s does not move its bytes through "
-				"a %s descriptor", r->name, t->name,
-				r->needs == COPY_PIPE ? "pipe" : "TCP socket");
+				"%s descriptor", r->name, t->name, copy_needs_text(r->needs));
 	if (r->needs == COPY_PIPE && (size % (size_t)page_size() || size > INT_MAX)) {
 		ipc_fail(e, IPC_USAGE, 0, "--copy %s: --size %zu is not a whole number of "
 			 "%ld-byte pages; vmsplice() lends the pipe whole pages", r->name, size,
@@ -99,7 +131,7 @@ int bench_copy_check_fd(enum copy_rung rung, const char *name, int fd, struct ip
 	int protocol = 0;
 	socklen_t len = sizeof protocol;
 
-	if (r->needs == COPY_ANY)
+	if (r->needs == COPY_ANY || r->needs == COPY_RING) /* the ring: checked by request */
 		return 0;
 	if (fstat(fd, &st) < 0)
 		return ipc_fail(e, IPC_SYSTEM, errno, "fstat the %s descriptor", name);
@@ -109,8 +141,8 @@ int bench_copy_check_fd(enum copy_rung rung, const char *name, int fd, struct ip
 	    getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) == 0 &&
 	    protocol == IPPROTO_TCP)
 		return 0;
-	return ipc_fail(e, IPC_USAGE, 0, "--copy %s needs a %s; %s's descriptor is a %s",
-			r->name, r->needs == COPY_PIPE ? "pipe" : "TCP socket", name,
+	return ipc_fail(e, IPC_USAGE, 0, "--copy %s needs %s; %s's descriptor is a %s",
+			r->name, copy_needs_text(r->needs), name,
 			S_ISFIFO(st.st_mode) ? "pipe" : S_ISSOCK(st.st_mode) ? "socket"
 										: "file");
 }
@@ -293,6 +325,41 @@ static int receive_splice(const struct bench_copy_plan *cp, int fd, struct bench
 	rc = spin ? set_nonblocking(fd, false, e) : 0;
 out:
 	close(null);
+	return rc;
+}
+
+/* The reader of vmsplice: read() in pieces of READ_PIECE into one buffer,
+ * each checked at once, while the bytes just copied are still in the
+ * cache. */
+static int receive_read(const struct bench_copy_plan *cp, int fd, struct bench_stream_check *v,
+			struct ipc_error *e)
+{
+	const unsigned long long total = cp->messages * cp->size;
+	unsigned char *buf = bench_alloc_pages(READ_PIECE);
+	int rc = -1;
+
+	if (!buf)
+		return ipc_fail(e, IPC_SYSTEM, ENOMEM, "%u bytes for the receive buffer", READ_PIECE);
+	while (v->offset < total) {
+		size_t want = total - v->offset < READ_PIECE ? (size_t)(total - v->offset)
+							     : READ_PIECE;
+		ssize_t n = read(fd, buf, want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			ipc_fail(e, n < 0 ? IPC_SYSTEM : IPC_PROTOCOL, n < 0 ? errno : 0,
+				 "%s receiver: read after %llu of %llu bytes%s", cp->name, v->offset,
+				 total, n < 0 ? "" : ": the sender hung up");
+			goto out;
+		}
+		if (!cp->verify)
+			bench_stream_skip(v, (size_t)n);
+		else if (bench_stream_check(v, buf, (size_t)n, e) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(buf);
 	return rc;
 }
 
@@ -525,6 +592,98 @@ out:
 	return rc;
 }
 
+/* ---- shm: the ring in place -------------------------------------------- */
+
+/* Wait for the ring's descriptor (rfd for bytes, wfd for room), as long as
+ * a benchmark's child may take. */
+static int ring_wait(struct ipc_conn *c, int fd, short events, const char *what,
+		     struct ipc_error *e)
+{
+	int r = io_wait(fd, events, -1, WAIT_MS);
+	if (r == IO_TIMEOUT)
+		return ipc_fail(e, IPC_TIMEOUT, 0, "%s: no %s for %d ms", c->peer_text, what, WAIT_MS);
+	if (r == IO_ERROR)
+		return ipc_fail(e, IPC_SYSTEM, errno, "poll %s", c->peer_text);
+	return 0;
+}
+
+/* Each message written in the ring, a piece at a time (the whole message,
+ * or RING_PIECE bytes of a larger one: the reader checks one piece while
+ * we write the next), each reserved, written and committed.  The size
+ * divides the ring (a power of two), so every piece is whole and each
+ * message always lies at the same places: its body is written on the
+ * ring's first lap, and after that only its tag, as every rung's sender
+ * rewrites only the tag of a buffer it reuses. */
+int bench_copy_send_ring(const struct bench_copy_plan *cp, struct ipc_conn *c,
+			 struct bench_progress *pg, struct ipc_error *e)
+{
+	const struct ipc_inplace *ip = c->t->inplace;
+	const size_t piece = cp->size < RING_PIECE ? cp->size : RING_PIECE;
+	unsigned long long written = 0;
+
+	if (!ip)
+		return ipc_fail(e, IPC_USAGE, 0, "--copy %s: %s has no ring to write in",
+				copy_rungs[cp->rung].name, cp->name);
+	for (unsigned long long m = 0; m < cp->messages; m++) {
+		for (size_t off = 0; off < cp->size; off += piece) {
+			void *at;
+			ssize_t n;
+			while ((n = ip->reserve(c, piece, &at, e)) == IPC_WOULD_BLOCK)
+				if (ring_wait(c, c->wfd, POLLOUT, "room in the ring", e) < 0)
+					return -1;
+			if (n < 0)
+				return -1;
+			if (written < ip->ring) { /* the first lap: the body too */
+				memcpy(at, cp->pattern + off, piece);
+				written += piece;
+			}
+			if (off == 0)
+				bench_stream_tag(at, cp->size, m);
+			if (ip->commit(c, piece, e) < 0)
+				return -1;
+		}
+		if ((m & 255) == 0)
+			bench_progress_tick(pg, m, cp->messages);
+	}
+	return 0;
+}
+
+/* Every byte checked where it lies in the ring, a piece at a time, each
+ * given back once checked. */
+int bench_copy_receive_ring(const struct bench_copy_plan *cp, struct ipc_conn *c,
+			    struct bench_stream_check *v, struct ipc_error *e)
+{
+	const struct ipc_inplace *ip = c->t->inplace;
+	const unsigned long long total = cp->messages * cp->size;
+
+	if (!ip)
+		return ipc_fail(e, IPC_USAGE, 0, "--copy %s: %s has no ring to read in",
+				copy_rungs[cp->rung].name, cp->name);
+	while (v->offset < total) {
+		const void *at;
+		size_t want = total - v->offset < RING_PIECE ? (size_t)(total - v->offset)
+							     : RING_PIECE;
+		ssize_t n = ip->peek(c, want, &at, e);
+		if (n == IPC_WOULD_BLOCK) {
+			if (ring_wait(c, c->rfd, POLLIN, "bytes in the ring", e) < 0)
+				return -1;
+			continue;
+		}
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			return ipc_fail(e, IPC_PROTOCOL, 0, "%s receiver: end of stream after %llu of "
+					"%llu bytes: the sender hung up", cp->name, v->offset, total);
+		if (!cp->verify)
+			bench_stream_skip(v, (size_t)n);
+		else if (bench_stream_check(v, at, (size_t)n, e) < 0)
+			return -1;
+		if (ip->release(c, (size_t)n, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* ---- the two entry points ----------------------------------------------- */
 
 int bench_copy_send(const struct bench_copy_plan *cp, int fd, struct bench_progress *pg,
@@ -550,6 +709,8 @@ int bench_copy_receive(const struct bench_copy_plan *cp, int fd, struct bench_st
 {
 	if (cp->rung == COPY_ZC)
 		return receive_zerocopy(cp, fd, v, st, e);
+	if (cp->rung == COPY_VMSPLICE)
+		return receive_read(cp, fd, v, e);
 	if (bench_copy_own_receiver(cp->rung))
 		return receive_splice(cp, fd, v, e);
 	return ipc_fail(e, IPC_USAGE, 0, "--copy %s has no receiver of its own",

@@ -7,7 +7,8 @@
  * pages, buffers left alone until the kernel lets go of them, huge pages, a
  * CPU that never sleeps).  Whether a transport can climb a rung is decided
  * by its descriptor, never by its name: the pipe rungs need a pipe, the TCP
- * rungs a TCP socket.
+ * rungs a TCP socket; the ring rungs a transport that offers its ring in
+ * place (ipc.h's struct ipc_inplace: shm).
  *
  * Every rung still counts every byte.  A receiver that sees the bytes checks
  * all of them, as the bottom rung does; one that never sees them (splice to
@@ -72,6 +73,18 @@ int bench_copy_receive(const struct bench_copy_plan *cp, int fd, struct bench_st
 
 /* Does the receiver of this rung read otherwise than read()? */
 bool bench_copy_own_receiver(enum copy_rung rung);
+/* Does the sender of this rung write otherwise than write()? */
+bool bench_copy_own_sender(enum copy_rung rung);
+
+/* The rungs of a ring used in place (copy_rungs[rung].needs == COPY_RING),
+ * through the connection's transport's struct ipc_inplace: the sender
+ * (inplace: messages written in the ring) and the receiver (peek, inplace:
+ * every byte checked in the ring, unless cp->verify is false).  0, or -1
+ * with `e`. */
+int bench_copy_send_ring(const struct bench_copy_plan *cp, struct ipc_conn *c,
+			 struct bench_progress *pg, struct ipc_error *e);
+int bench_copy_receive_ring(const struct bench_copy_plan *cp, struct ipc_conn *c,
+			    struct bench_stream_check *v, struct ipc_error *e);
 
 /* MSG_ZEROCOPY's completions: every send() that queued bytes gets the next
  * 32-bit id; the kernel later reports ranges [lo, hi] of ids whose pages it

@@ -164,23 +164,14 @@ stop_all_bg() {
 listening_on() { sed -n 's/^listening on //p' "$1" | head -n 1; }
 has_listening() { grep -qs '^listening on ' "$1"; } # -s: the log may not exist yet
 
-# ---- stolen time ------------------------------------------------------------
-# In a VM the hypervisor may run other guests on our CPUs: /proc/stat counts
-# that as "steal".  Each step's stolen and total clock ticks go to
-# $RESULTS_DIR/steal.tsv; `ipclab bench report` turns them into shares and
-# warns about a step that lost more than a few percent.
-
-# cpu_ticks - "steal total" over all CPUs, in clock ticks, from /proc/stat.
-cpu_ticks() {
-	local _cpu user nice sys idle iowait irq softirq steal _rest
-	read -r _cpu user nice sys idle iowait irq softirq steal _rest </proc/stat
-	echo "${steal:-0} $((user + nice + sys + idle + iowait + irq + softirq + ${steal:-0}))"
+# ---- what others took -------------------------------------------------------
+# Per step, what other processes, the kernel's threads and the host (steal)
+# took of the run's CPUs: `ipclab bench busy` (bench/busy.c) counts it from
+# /proc into $RESULTS_DIR/busy.tsv, and `ipclab bench report` says at the
+# top of summary.md when a step shared the machine.
+# A count that fails costs the step its line, not the run.
+busy_failed() {
+	warn "step $STEAL_STEP: what others took of the CPUs was not counted (\`ipclab bench busy\` failed)"
 }
-
-steal_begin() { STEAL_STEP=$1; STEAL_T0=$(cpu_ticks); }
-steal_end() {
-	local s0 t0 s1 t1
-	read -r s0 t0 <<<"$STEAL_T0"
-	read -r s1 t1 <<<"$(cpu_ticks)"
-	printf '%s\t%d\t%d\n' "$STEAL_STEP" $((s1 - s0)) $((t1 - t0)) >>"$RESULTS_DIR/steal.tsv"
-}
+steal_begin() { STEAL_STEP=$1; "$IPCLAB" bench busy begin "$RESULTS_DIR" "$1" --root $$ || busy_failed; }
+steal_end() { "$IPCLAB" bench busy end "$RESULTS_DIR" "$STEAL_STEP" --root $$ || busy_failed; }

@@ -68,10 +68,12 @@ int netlab_snmp_counter(const char *text, const char *group, const char *field,
  * latency row's note into l (absent words leave l as it is). */
 void netlab_parse_note(const char *note, struct netlab_line *l);
 
-/* The latency row of a CSV file in the common layout into l (measured,
+/* The latency row of DIR/COND/T_latency.csv (a CSV file in the common
+ * layout, read through analysis/reader.c) into l (measured,
  * trips, sent = delivered = trips, lost, the note's counts, p50/p99, rate).
  * 0; 1 when the file does not exist; -1 with e when it is unreadable. */
-int netlab_read_latency(const char *path, struct netlab_line *l, struct ipc_error *e);
+int netlab_read_latency(const char *dir, const char *cond, const char *t, struct netlab_line *l,
+			struct ipc_error *e);
 
 /* One line of problems.tsv into l when it concerns `transport` (its first
  * word is the transport, or it names neither): the first one into problem,

@@ -38,15 +38,12 @@ NETDELAY=${IPCLAB_NETDELAY:-$PWD/build/release/netdelay}
 scripts/deps.sh --check netlab || die "the packages netlab needs are missing (see above)"
 
 quick() { [ -n "${QUICK:-}" ] && [ "$QUICK" != 0 ]; }
-# STEP_LIMIT: a client still running after this many seconds is stopped and
-# its row reported as failed (a 30 % link's worst back-off stalls last tens
-# of seconds; a step is minutes at most).
-if quick; then TRIPS=100 LOAD_REQUESTS=25 STEP_LIMIT=180; else TRIPS=1000 LOAD_REQUESTS=200 STEP_LIMIT=900; fi
-LOAD_CLIENTS=4 LOAD_PIPELINE=4
 
 # The two hosts.  The addresses come from TEST-NET-2 (RFC 5737), which is
 # never routed: they exist only inside the two namespaces, which have no
 # other interface and no default route, so no packet can leave them.
+# Everything the run makes carries its process id (bench/plan_netlab.c
+# finds what a killed run left by these names).
 ID=$$
 PREFIX=ipclab-netlab
 NS_C=$PREFIX-$ID-client NS_S=$PREFIX-$ID-server
@@ -62,7 +59,7 @@ in_s() { ip netns exec "$NS_S" "$@"; }
 # ---- cleanup: whatever happens, nothing stays ------------------------------
 declare -A SERVER_PID=()
 CREATED_NS=()
-IPCLAB_DIR='' NETDELAY_PID=''
+IPCLAB_DIR='' NETDELAY_PID='' NETDELAY_LOG='' SKIP='' PROBLEMS=/dev/null
 cleanup() {
 	local rc=$? pid ns
 	trap - EXIT INT TERM
@@ -94,39 +91,22 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# A run killed with SIGKILL cannot clean up: its namespaces (and a veth end
-# not yet moved) carry its process id; remove those of runs that are gone.
+# A run killed with SIGKILL cannot clean up: what it left (its namespaces,
+# a veth end not yet moved, its runtime directory) carries its process id,
+# and `ipclab bench plan netlab-stale` lists those of runs that are gone.
 remove_stale() {
-	local ns pid dev p dir
-	for ns in $(ip netns list 2>/dev/null | cut -d' ' -f1); do
-		case "$ns" in "$PREFIX"-*-client | "$PREFIX"-*-server) ;; *) continue ;; esac
-		pid=${ns#"$PREFIX"-}
-		pid=${pid%-*}
-		if [ "$pid" != "$ID" ] && ! kill -0 "$pid" 2>/dev/null; then
-			say "removing namespace $ns, left by an earlier run that was killed"
-			# Its servers are still in there, and keep it alive.
-			for p in $(ip netns pids "$ns" 2>/dev/null); do
-				kill -KILL "$p" 2>/dev/null || true
-			done
-			ip netns delete "$ns" || warn "could not delete stale namespace $ns"
-		fi
-	done
-	for dir in "${TMPDIR:-/tmp}/$PREFIX"-*.*; do
-		[ -d "$dir" ] || continue
-		pid=${dir##*/"$PREFIX"-}
-		pid=${pid%%.*}
-		if [ "$pid" != "$ID" ] && ! kill -0 "$pid" 2>/dev/null; then
-			rm -rf "$dir"
-		fi
-	done
-	for dev in $(ip -o link show 2>/dev/null | sed -n 's/^[0-9]*: \(ipl[0-9]*[cs]\)@.*/\1/p'); do
-		pid=${dev#ipl}
-		pid=${pid%?}
-		if [ "$pid" != "$ID" ] && ! kill -0 "$pid" 2>/dev/null; then
-			say "removing link $dev, left by an earlier run that was killed"
-			ip link delete "$dev" || warn "could not delete stale link $dev"
-		fi
-	done
+	local what name stale p
+	stale=$("$IPCLAB" bench plan netlab-stale "$ID") || die "\`ipclab bench plan netlab-stale\` failed"
+	while IFS=$'\t' read -r what name && [ -n "$what" ]; do
+		[ "$what" = directory ] || say "removing $what $name, left by an earlier run that was killed"
+		case $what in
+		namespace) # its servers are still in there, and keep it alive
+			for p in $(ip netns pids "$name" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
+			ip netns delete "$name" || warn "could not delete stale namespace $name" ;;
+		link) ip link delete "$name" || warn "could not delete stale link $name" ;;
+		directory) rm -rf "$name" ;;
+		esac
+	done <<<"$stale"
 }
 
 # ---- the lab ---------------------------------------------------------------
@@ -170,40 +150,38 @@ queue_rule() { # add|del
 	fi
 }
 
-# What the kernel offers: netem, else nftables (and a queue for netdelay).
-HAVE_NETEM=0 HAVE_NFT=0 HAVE_QUEUE='' NETEM_WHY='' NFT_WHY='' QUEUE_WHY=''
+# What the kernel offers, as options of `ipclab bench plan netlab` (what it
+# lacks): netem; else nftables, and a queue for netdelay.  HAVE_*: which.
+HAVE_NETEM=0 HAVE_NFT=0 HAVE_QUEUE='' PLAN_OPTS=()
 probe_kernel() {
 	local err
 	if err=$(in_c tc qdisc add dev "$DEV_C" root netem delay 0ms 2>&1); then
 		HAVE_NETEM=1
 		in_c tc qdisc del dev "$DEV_C" root
-	else
-		NETEM_WHY="tc netem: ${err//$'\n'/ }"
+		return 0
 	fi
+	PLAN_OPTS+=(--no-netem "tc netem: ${err//$'\n'/ }")
 	if ! command -v nft >/dev/null 2>&1; then
-		NFT_WHY="nft is not installed"
+		PLAN_OPTS+=(--no-nft "nft is not installed")
 	elif err=$(in_c nft add table ip "$NFT_TABLE" 2>&1); then
 		HAVE_NFT=1
 		in_c nft delete table ip "$NFT_TABLE"
 	else
-		NFT_WHY="nftables: ${err//$'\n'/ }"
+		PLAN_OPTS+=(--no-nft "nftables: ${err//$'\n'/ }")
 	fi
-	if [ "$HAVE_NETEM" = 0 ] && [ ! -x "$NETDELAY" ]; then
-		QUEUE_WHY="$NETDELAY is missing (make $NETDELAY)"
-	elif [ "$HAVE_NETEM" = 0 ]; then
-		for HAVE_QUEUE in nft iptables ''; do
-			[ -n "$HAVE_QUEUE" ] || break
-			command -v "$HAVE_QUEUE" >/dev/null 2>&1 || continue
-			queue_rule add 2>/dev/null && queue_rule del 2>/dev/null && break
-		done
-		[ -n "$HAVE_QUEUE" ] || QUEUE_WHY="neither nftables' queue nor iptables' NFQUEUE works here"
+	if [ ! -x "$NETDELAY" ]; then
+		PLAN_OPTS+=(--no-queue "$NETDELAY is missing (make $NETDELAY)")
+		return 0
 	fi
-	if [ "$HAVE_NETEM" = 1 ]; then
-		say "impairments: tc netem (the kernel has sch_netem)"
-	elif [ "$HAVE_NFT" = 1 ]; then
-		say "impairments: nftables for loss and duplication; for delay and reordering: ${HAVE_QUEUE:+netdelay, fed by $HAVE_QUEUE}${QUEUE_WHY} ($NETEM_WHY)"
+	for HAVE_QUEUE in nft iptables ''; do
+		[ -n "$HAVE_QUEUE" ] || break
+		command -v "$HAVE_QUEUE" >/dev/null 2>&1 || continue
+		queue_rule add 2>/dev/null && queue_rule del 2>/dev/null && break
+	done
+	if [ -n "$HAVE_QUEUE" ]; then
+		PLAN_OPTS+=(--queue "$HAVE_QUEUE")
 	else
-		say "impairments: none available ($NETEM_WHY; $NFT_WHY): only the clean link runs"
+		PLAN_OPTS+=(--no-queue "neither nftables' queue nor iptables' NFQUEUE works here")
 	fi
 }
 
@@ -233,94 +211,69 @@ start_server() {
 	die "the $t server is not listening after 5 s: $(tail -3 "$log")"
 }
 
-# problem DIR WHAT TEXT - one line of DIR/problems.tsv (netlab.h).
+# problem WHAT TEXT - one line of the condition's problems.tsv (netlab.h).
 problem() {
-	printf '%s\t%s\n' "$2" "${3//$'\n'/ }" >>"$1/problems.tsv"
-	say "  problem: $2: $3"
+	printf '%s\t%s\n' "$1" "${2//$'\n'/ }" >>"$PROBLEMS"
+	say "  problem: $1: $2"
 }
 
-# A server that died during a row: said in that row, and started again.
+# A server that died during a condition: said there, and started again.
 check_servers() {
 	local t rc
 	for t in tcp udp; do
 		kill -0 "${SERVER_PID[$t]}" 2>/dev/null && continue
 		rc=0
 		wait "${SERVER_PID[$t]}" || rc=$?
-		problem "$1" "$t server" "the $t server exited during this condition (status $rc$([ "$rc" -gt 128 ] && echo ", signal $((rc - 128))")); it was started again for the next one"
+		problem "$t server" "the $t server exited during this condition (status $rc$([ "$rc" -gt 128 ] && echo ", signal $((rc - 128))")); it was started again for the next one"
 		start_server "$t"
 	done
 }
 
-# impair DIR LOSS DELAY DUP REORDER - apply one condition to the packets
-# from the client to the server, or say why not.  Sets HOW.  One direction
-# only: the requests (and TCP's data segments) meet the bad link, the
-# replies and TCP's acknowledgements come back clean, so a TCP sender's
-# retransmission timer, which doubles with each loss of the same segment,
-# does not turn a 30 % link into minutes of silence.
+# The impairments the plan lists (bench/plan_netlab.c says which, and why
+# one direction only); a failure leaves the condition unmeasured.
 impair() {
-	local dir=$1 loss=$2 delay=$3 dup=$4 reorder=$5 args=()
-	HOW=none
-	[ "$loss$delay$dup$reorder" != 0000 ] || return 0
-	if [ "$HAVE_NETEM" = 1 ]; then
-		[ "$delay" = 0 ] || args+=(delay "${delay}ms")
-		[ "$loss" = 0 ] || args+=(loss "$loss%")
-		[ "$dup" = 0 ] || args+=(duplicate "$dup%")
-		[ "$reorder" = 0 ] || args+=(reorder "$reorder%" 50%)
-		HOW="tc netem on the client's end of the link: netem ${args[*]}"
-		in_c tc qdisc add dev "$DEV_C" root netem "${args[@]}" || HOW="failed: $HOW"
-		return 0
-	fi
-	if [ "$HAVE_NFT" != 1 ]; then
-		HOW="skipped: no netem ($NETEM_WHY) and no nftables ($NFT_WHY)"
-		return 1
-	fi
-	if [ "$delay$reorder" != 00 ] && [ -z "$HAVE_QUEUE" ]; then
-		HOW="skipped: holding packets back (delay, reordering) needs tc netem ($NETEM_WHY) or netdelay ($QUEUE_WHY)"
-		return 1
-	fi
-	# Packets are dropped as they arrive, in the server's namespace: a
-	# drop on the way out would fail the client's send() with EPERM, which
-	# no real link does.  Copies are made as they leave the client.  Held
-	# back: by netdelay, in the server's namespace, before everything else.
-	HOW="(tc netem absent)"
-	if [ "$delay$reorder" != 00 ]; then
-		# Not through in_s: `ip netns exec` must exec netdelay from this
-		# shell, so that $! is netdelay and its parent is this run.
-		ip netns exec "$NS_S" "$NETDELAY" --queue "$QUEUE" --delay "$delay" --reorder "$reorder" \
-			>"$dir/netdelay.txt" 2>"$dir/netdelay.log" </dev/null &
-		NETDELAY_PID=$!
-		for _ in $(seq 100); do
-			grep -q '^netdelay: holding' "$dir/netdelay.log" && break
-			kill -0 "$NETDELAY_PID" 2>/dev/null || break
-			sleep 0.05
-		done
-		if ! grep -q '^netdelay: holding' "$dir/netdelay.log" || ! queue_rule add; then
-			HOW="failed: netdelay did not start: $(tail -1 "$dir/netdelay.log")"
-			kill -TERM "$NETDELAY_PID" 2>/dev/null
-			wait "$NETDELAY_PID" 2>/dev/null
-			NETDELAY_PID=''
-			return 0
-		fi
-		HOW+=" netdelay, fed by $([ "$HAVE_QUEUE" = nft ] && echo "an nftables queue" || echo "an iptables NFQUEUE") rule at the server's prerouting: holds each packet $delay ms"
-		[ "$reorder" = 0 ] || HOW+=", but lets $reorder % go at once, ahead of those held"
-	fi
-	if [ "$loss" != 0 ]; then
+	local ok=0
+	case $1 in
+	netem) in_c tc qdisc add dev "$DEV_C" root netem "${@:2}" || ok=1 ;;
+	netdelay) start_netdelay "${@:2}" || return 1 ;;
+	drop)
 		printf 'table ip %s { chain in { type filter hook prerouting priority 0; %s; }; }\n' \
-			"$NFT_TABLE" "ip saddr $ADDR_C numgen random mod 100 < $loss drop" |
-			in_s nft -f - || HOW="failed: $HOW"
-		HOW+=" nftables, server's prerouting: numgen random mod 100 < $loss drop"
-	fi
-	if [ "$dup" != 0 ]; then
+			"$NFT_TABLE" "ip saddr $ADDR_C numgen random mod 100 < $2 drop" | in_s nft -f - || ok=1 ;;
+	dup)
 		printf 'table ip %s { chain out { type filter hook output priority 0; %s; }; }\n' \
-			"$NFT_TABLE" "ip daddr $ADDR_S numgen random mod 100 < $dup dup to $ADDR_S device \"$DEV_C\"" |
-			in_c nft -f - || HOW="failed: $HOW"
-		HOW+=" nftables, client's output: numgen random mod 100 < $dup dup to the server"
-	fi
+			"$NFT_TABLE" "ip daddr $ADDR_S numgen random mod 100 < $2 dup to $ADDR_S device \"$DEV_C\"" |
+			in_c nft -f - || ok=1 ;;
+	esac
+	[ "$ok" = 0 ] || problem link "the condition could not be applied: $HOW"
+	return "$ok"
+}
+
+# start_netdelay DELAY_MS REORDER_PCT OUT LOG - netdelay holding the client's
+# packets in the server's namespace, then the rule that feeds it.  Not
+# through in_s: `ip netns exec` must exec netdelay from this shell, so that
+# $! is netdelay and its parent is this run.
+start_netdelay() {
+	local log=$RUN/$4
+	NETDELAY_LOG=$log
+	ip netns exec "$NS_S" "$NETDELAY" --queue "$QUEUE" --delay "$1" --reorder "$2" \
+		>"$RUN/$3" 2>"$log" </dev/null &
+	NETDELAY_PID=$!
+	for _ in $(seq 100); do
+		grep -q '^netdelay: holding' "$log" && break
+		kill -0 "$NETDELAY_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	grep -q '^netdelay: holding' "$log" && queue_rule add && return 0
+	problem link "the condition could not be applied: netdelay did not start: $(tail -1 "$log")"
+	kill -TERM "$NETDELAY_PID" 2>/dev/null
+	wait "$NETDELAY_PID" 2>/dev/null
+	NETDELAY_PID=''
+	return 1
 }
 
 # The rules go first, then netdelay, which lets go of all it still holds.
 unimpair() {
-	local dir=$1 rc=0
+	local rc=0
 	if [ "$HAVE_NETEM" = 1 ]; then
 		in_c tc qdisc del dev "$DEV_C" root 2>/dev/null || true
 	fi
@@ -329,27 +282,28 @@ unimpair() {
 		in_s nft delete table ip "$NFT_TABLE" 2>/dev/null || true
 	fi
 	[ -n "$NETDELAY_PID" ] || return 0
-	queue_rule del || problem "$dir" link "could not remove the queue rule"
+	queue_rule del || problem link "could not remove the queue rule"
 	if ! kill -TERM "$NETDELAY_PID" 2>/dev/null; then
 		wait "$NETDELAY_PID" || rc=$?
-		problem "$dir" netdelay "netdelay exited during the row (status $rc): $(tail -1 "$dir/netdelay.log")"
+		problem netdelay "netdelay exited during the row (status $rc): $(tail -1 "$NETDELAY_LOG")"
 	else
-		wait "$NETDELAY_PID" || problem "$dir" netdelay "netdelay did not stop cleanly: $(tail -1 "$dir/netdelay.log")"
+		wait "$NETDELAY_PID" || problem netdelay "netdelay did not stop cleanly: $(tail -1 "$NETDELAY_LOG")"
 	fi
 	NETDELAY_PID=
 }
 
-# run_step DIR WHAT OUT CMD... - CMD's stdout into OUT, in the client's
-# namespace, stopped after STEP_LIMIT seconds.  A failure is a problem of
-# the row, and the run goes on.
+# run_step WHAT LIMIT OUT ARG... - `ipclab ARG...` with its stdout into OUT,
+# in the client's namespace, stopped after LIMIT seconds.  A failure is a
+# problem of the row, and the run goes on.
 run_step() {
-	local dir=$1 what=$2 out=$3 rc=0 first
+	local what=$1 limit=$2 out=$RUN/$3 rc=0 first
 	shift 3
-	timeout -k 5 "$STEP_LIMIT" ip netns exec "$NS_C" "$@" >"$out.part" 2>"$out.err" || rc=$?
+	timeout -k 5 "$limit" ip netns exec "$NS_C" "$IPCLAB" "${@//@SERVER@/$SERVER}" \
+		>"$out.part" 2>"$out.err" || rc=$?
 	if [ "$rc" -ne 0 ]; then
 		first=$(grep -v -m1 'warning:' "$out.err") || first=$(head -1 "$out.err")
-		[ "$rc" -ne 124 ] || first="still running after $STEP_LIMIT s: stopped; $first"
-		problem "$dir" "$what" "exited with status $rc: $first"
+		[ "$rc" -ne 124 ] || first="still running after $limit s: stopped; $first"
+		problem "$what" "exited with status $rc: $first"
 		return 0
 	fi
 	mv "$out.part" "$out"
@@ -359,49 +313,12 @@ run_step() {
 	rm -f "$out.err"
 }
 
-# measure NAME LOSS DELAY DUP REORDER
-measure() {
-	local name=$1 delay=$3 dir=$RUN/$1 t wait_ms rc=0 out
-	shift
-	mkdir -p "$dir"
-	impair "$dir" "$@" || rc=$?
-	say "$name: $HOW"
-	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$@" "${HOW#failed: }" >>"$RUN/conditions.tsv"
-	[ "$rc" = 0 ] || return 0
-	if [ "${HOW#failed: }" != "$HOW" ]; then # not measured: it would be another condition
-		problem "$dir" link "the condition could not be applied: ${HOW#failed: }"
-		unimpair "$dir"
-		return 0
-	fi
-	# A UDP reply later than this is given up on, and the request resent.
-	wait_ms=$((100 + 2 * delay))
-	# No warm-up round trips: every request counts, from the first packet
-	# (its address resolution included), so that sent and delivered add up.
-	# The greeting as a user sends it: UDP may time out (3 tries in 3 s).
-	for t in tcp udp; do
-		rc=0
-		out=$(in_c "$IPCLAB" greet "$t" "netlab" --address "$SERVER" 2>&1) || rc=$?
-		printf '%s: %s (exit %d)\n' "$t" "$out" "$rc" >>"$dir/greet.txt"
-		say "  greet $t: $out"
-	done
-	in_c cat /proc/net/snmp >"$dir/snmp_client_before"
-	in_s cat /proc/net/snmp >"$dir/snmp_server_before"
-	# The TCP clients wait as long as the server does (start_server): a
-	# reply held up by TCP's back-off is late, not lost.
-	say "  latency tcp: $TRIPS round trips"
-	run_step "$dir" "tcp latency" "$dir/tcp_latency.csv" "$IPCLAB" bench latency tcp \
-		--address "$SERVER" --count "$TRIPS" --warmup 0 --timeout 1000000 --format csv
-	in_c cat /proc/net/snmp >"$dir/snmp_client_after"
-	in_s cat /proc/net/snmp >"$dir/snmp_server_after"
-	say "  latency udp: $TRIPS round trips, resent after $wait_ms ms"
-	run_step "$dir" "udp latency" "$dir/udp_latency.csv" "$IPCLAB" bench latency udp \
-		--address "$SERVER" --count "$TRIPS" --warmup 0 --timeout "$wait_ms" --format csv
-	say "  load tcp: $LOAD_CLIENTS clients x $LOAD_REQUESTS greetings, $LOAD_PIPELINE in flight each"
-	run_step "$dir" "tcp load" "$dir/tcp_load.csv" "$IPCLAB" load tcp --address "$SERVER" \
-		--clients "$LOAD_CLIENTS" --requests "$LOAD_REQUESTS" --pipeline "$LOAD_PIPELINE" \
-		--timeout 1000000 --mode epoll --format csv
-	unimpair "$dir"
-	check_servers "$dir"
+# greet T FILE - the greeting as a user sends it (UDP may time out).
+greet() {
+	local out rc=0
+	out=$(in_c "$IPCLAB" greet "$1" "netlab" --address "$SERVER" 2>&1) || rc=$?
+	printf '%s: %s (exit %d)\n' "$1" "$out" "$rc" >>"$RUN/$2"
+	say "  greet $1: $out"
 }
 
 # ---- the run -----------------------------------------------------------------
@@ -421,16 +338,32 @@ probe_kernel
 "$IPCLAB" bench env --format text >"$RUN/env.txt"
 start_server tcp
 start_server udp
-printf '# name\tloss_pct\tdelay_ms\tdup_pct\treorder_pct\thow\n' >"$RUN/conditions.tsv"
 
-#       name     loss delay dup reorder
-measure clean    0    0     0   0
-measure loss1    1    0     0   0
-measure loss10   10   0     0   0
-measure loss30   30   0     0   0
-measure delay20  0    20    0   0
-measure reorder  0    10    0   25
-measure dup10    0    0     10  0
+# The conditions and their steps, as `ipclab bench plan netlab` lists them
+# (bench/plan_netlab.c); a condition that could not be applied is not
+# measured (SKIP: its steps are passed over).
+quick && PLAN_OPTS+=(--quick)
+PLAN=$("$IPCLAB" bench plan netlab "$RUN" "${PLAN_OPTS[@]}") ||
+	die "\`ipclab bench plan netlab\` failed"
+while IFS=$'\t' read -r -a f; do
+	[ -z "$SKIP" ] || case ${f[0]} in condition | append | plot) ;; *) continue ;; esac
+	case ${f[0]} in
+	say) say "${f[1]}" ;;
+	append) (IFS=$'\t'; printf '%s\n' "${f[*]:2}") >>"$RUN/${f[1]}" ;;
+	condition)
+		SKIP='' PROBLEMS=$RUN/${f[2]} HOW=${f[3]}
+		mkdir -p "${PROBLEMS%/*}"
+		say "${f[1]}: $HOW" ;;
+	netem | netdelay | drop | dup) impair "${f[@]}" </dev/null || { SKIP=1; unimpair; } ;;
+	greet) greet "${f[@]:1}" </dev/null ;;
+	snmp)
+		in_c cat /proc/net/snmp >"$RUN/${f[1]}"
+		in_s cat /proc/net/snmp >"$RUN/${f[2]}" ;;
+	step) run_step "${f[@]:1}" </dev/null ;;
+	end) unimpair; check_servers ;;
+	plot) SUBTITLE="$(uname -sr), ${STAMP%%T*}, ${f[1]}" ;;
+	esac
+done <<<"$PLAN"
 
 # The table, whatever happened; its exit status is the run's (netlab.h).
 mkdir -p "$RUN/plots"
@@ -439,8 +372,7 @@ status=0
 	status=$?
 "$IPCLAB" bench netlab "$RUN" --format markdown >"$RUN/table.md" || true
 if command -v gnuplot >/dev/null 2>&1; then
-	subtitle="$(uname -sr), ${STAMP%%T*}, $TRIPS round trips per point"
-	gnuplot -c plots/netlab.gp "$RUN/plots/netlab.dat" "$RUN/plots" "$subtitle" ||
+	gnuplot -c plots/netlab.gp "$RUN/plots/netlab.dat" "$RUN/plots" "$SUBTITLE" ||
 		warn "gnuplot plots/netlab.gp failed (data in $RUN/plots/netlab.dat)"
 else
 	warn "gnuplot is not installed: no plots (data in $RUN/plots/netlab.dat)"

@@ -17,6 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/layout.h"
+#include "analysis/reader.h"
+
 #define MAX_FIELDS 32
 #define MAX_CONDITIONS 32
 #define LINE_MAX_LEN 4096
@@ -87,6 +90,37 @@ static double number_or(const char *text, double otherwise)
 	char *end;
 	double v = strtod(text, &end);
 	return end != text ? v : otherwise;
+}
+
+/* File `kind` of condition cond (NULL: the run's own) of run dir, read by
+ * the one reader of a run (analysis/reader.c): *buf (free it), and its path
+ * for messages in name.  0, 1 when it does not exist, -1 with e. */
+static int netlab_file(const char *dir, enum layout_kind kind, const char *cond,
+		       const char *t, const char *mode, const char *tag, char **buf, char *name,
+		       size_t cap, struct ipc_error *e)
+{
+	struct layout_file f = { .kind = kind, .condition = cond, .transport = t, .mode = mode,
+				 .tag = tag };
+	char rel[PATH_LEN];
+	size_t len;
+	if (layout_path(rel, sizeof rel, &f) < 0)
+		snprintf(rel, sizeof rel, "?");
+	snprintf(name, cap, "%s/%s", dir, rel);
+	return reader_file(dir, &f, buf, &len, e);
+}
+
+/* The next line of *p (a file's bytes) into line, cut at cap - 1 bytes as
+ * fgets would; false at the end. */
+static bool next_line(const char **p, char *line, size_t cap)
+{
+	if (!**p)
+		return false;
+	size_t n = strcspn(*p, "\n"), keep = n < cap - 2 ? n : cap - 2;
+	memcpy(line, *p, keep);
+	line[keep] = '\n';
+	line[keep + 1] = '\0';
+	*p += n + ((*p)[n] == '\n');
+	return true;
 }
 
 int netlab_parse_condition(const char *line, struct netlab_condition *c)
@@ -191,21 +225,20 @@ void netlab_parse_note(const char *note, struct netlab_line *l)
 	}
 }
 
-/* The first data row of a result CSV: fields into f (pointing into buf),
- * column indices into cols (-1: absent).  0, 1 when missing, -1 with e. */
-static int read_first_row(const char *path, char *buf, size_t cap, char **f, int *nf,
-			  const char *const *want, int *cols, int nwant, struct ipc_error *e)
+/* The first data row of result CSV `kind` of transport t under condition
+ * cond: fields into f (pointing into buf), column indices into cols (-1:
+ * absent), the file's path into path.  0, 1 when missing, -1 with e. */
+static int read_first_row(const char *dir, enum layout_kind kind, const char *cond,
+			  const char *t, char *path, size_t pcap, char *buf, size_t cap, char **f,
+			  int *nf, const char *const *want, int *cols, int nwant, struct ipc_error *e)
 {
 	char header[LINE_MAX_LEN];
-	char *names[MAX_FIELDS];
+	char *names[MAX_FIELDS], *text;
 	int nnames = 0;
-	FILE *in = fopen(path, "r");
-
-	if (!in && errno == ENOENT)
-		return 1;
-	if (!in)
-		return ipc_fail(e, IPC_SYSTEM, errno, "open %s", path);
-	while (fgets(buf, (int)cap, in)) {
+	int r = netlab_file(dir, kind, cond, t, NULL, NULL, &text, path, pcap, e);
+	if (r != 0)
+		return r;
+	for (const char *p = text; next_line(&p, buf, cap);) {
 		if (buf[0] == '#' || buf[0] == '\n')
 			continue;
 		if (!nnames) {
@@ -216,7 +249,7 @@ static int read_first_row(const char *path, char *buf, size_t cap, char **f, int
 			continue;
 		}
 		*nf = csv_split(buf, f, MAX_FIELDS);
-		fclose(in);
+		free(text);
 		for (int i = 0; i < nwant; i++) {
 			cols[i] = column(names, nnames, want[i]);
 			if (cols[i] >= *nf)
@@ -224,20 +257,22 @@ static int read_first_row(const char *path, char *buf, size_t cap, char **f, int
 		}
 		return 0;
 	}
-	fclose(in);
+	free(text);
 	return ipc_fail(e, IPC_PROTOCOL, 0, "%s: no result row in the common layout", path);
 }
 
-int netlab_read_latency(const char *path, struct netlab_line *l, struct ipc_error *e)
+int netlab_read_latency(const char *dir, const char *cond, const char *t, struct netlab_line *l,
+			struct ipc_error *e)
 {
 	static const char *const want[] = { "count", "p50_us", "p99_us", "msgs_per_s", "lost",
 					     "note" };
 	enum { C_COUNT, C_P50, C_P99, C_RATE, C_LOST, C_NOTE, C_N };
-	char buf[LINE_MAX_LEN];
+	char buf[LINE_MAX_LEN], path[PATH_LEN + 64];
 	char *f[MAX_FIELDS];
 	int nf = 0, c[C_N];
 
-	int r = read_first_row(path, buf, sizeof buf, f, &nf, want, c, C_N, e);
+	int r = read_first_row(dir, LF_NETLAB_LATENCY, cond, t, path, sizeof path, buf, sizeof buf,
+			       f, &nf, want, c, C_N, e);
 	if (r != 0)
 		return r;
 	if (c[C_COUNT] < 0 || c[C_P50] < 0 || c[C_P99] < 0)
@@ -258,16 +293,18 @@ int netlab_read_latency(const char *path, struct netlab_line *l, struct ipc_erro
 	return 0;
 }
 
-/* msgs_per_s of an `ipclab load` row, or -1. */
-static int read_load(const char *path, double *per_s, struct ipc_error *e)
+/* msgs_per_s of the `ipclab load` row of t under cond, or -1. */
+static int read_load(const char *dir, const char *cond, const char *t, double *per_s,
+		     struct ipc_error *e)
 {
 	static const char *const want[] = { "msgs_per_s" };
-	char buf[LINE_MAX_LEN];
+	char buf[LINE_MAX_LEN], path[PATH_LEN + 64];
 	char *f[MAX_FIELDS];
 	int nf = 0, c[1];
 
 	*per_s = -1;
-	int r = read_first_row(path, buf, sizeof buf, f, &nf, want, c, 1, e);
+	int r = read_first_row(dir, LF_NETLAB_LOAD, cond, t, path, sizeof path, buf, sizeof buf, f,
+			       &nf, want, c, 1, e);
 	if (r == 0 && c[0] >= 0)
 		*per_s = number_or(f[c[0]], -1);
 	return r < 0 ? -1 : 0;
@@ -275,27 +312,24 @@ static int read_load(const char *path, double *per_s, struct ipc_error *e)
 
 /* Tcp RetransSegs after minus before, in both namespaces: 0, 1 when a
  * snapshot is missing, -1 with e. */
-static int read_retrans(const char *dir, unsigned long long *sum, struct ipc_error *e)
+static int read_retrans(const char *dir, const char *cond, unsigned long long *sum,
+			struct ipc_error *e)
 {
 	static const char *const sides[] = { "client", "server" };
 	*sum = 0;
 	for (int s = 0; s < 2; s++) {
 		unsigned long long v[2];
 		for (int w = 0; w < 2; w++) {
-			char path[PATH_LEN + 64], text[8192];
-			snprintf(path, sizeof path, "%s/snmp_%s_%s", dir, sides[s],
-				 w ? "after" : "before");
-			FILE *in = fopen(path, "r");
-			if (!in && errno == ENOENT) {
+			char path[PATH_LEN + 64], *text;
+			int r = netlab_file(dir, LF_NETLAB_SNMP, cond, NULL, sides[s],
+					    w ? "after" : "before", &text, path, sizeof path, e);
+			if (r != 0) {
 				*sum = 0;
-				return 1;
+				return r;
 			}
-			if (!in)
-				return ipc_fail(e, IPC_SYSTEM, errno, "open %s", path);
-			size_t n = fread(text, 1, sizeof text - 1, in);
-			fclose(in);
-			text[n] = '\0';
-			if (netlab_snmp_counter(text, "Tcp", "RetransSegs", &v[w]) < 0)
+			r = netlab_snmp_counter(text, "Tcp", "RetransSegs", &v[w]);
+			free(text);
+			if (r < 0)
 				return ipc_fail(e, IPC_PROTOCOL, 0, "%s: no Tcp RetransSegs", path);
 		}
 		*sum += v[1] >= v[0] ? v[1] - v[0] : 0;
@@ -331,50 +365,49 @@ void netlab_note_problem(const char *line, const char *transport, struct netlab_
 }
 
 /* DIR/COND/problems.tsv into the rows of that condition (absent: none). */
-static int read_problems(const char *sub, struct netlab_line *rows, struct ipc_error *e)
+static int read_problems(const char *dir, const char *cond, struct netlab_line *rows,
+			 struct ipc_error *e)
 {
-	char path[PATH_LEN + 32], line[LINE_MAX_LEN];
-
-	snprintf(path, sizeof path, "%s/problems.tsv", sub);
-	FILE *in = fopen(path, "r");
-	if (!in && errno == ENOENT)
-		return 0;
-	if (!in)
-		return ipc_fail(e, IPC_SYSTEM, errno, "open %s", path);
-	while (fgets(line, sizeof line, in))
+	char path[PATH_LEN + 64], line[LINE_MAX_LEN], *text;
+	int r = netlab_file(dir, LF_NETLAB_PROBLEMS, cond, NULL, NULL, NULL, &text, path,
+			    sizeof path, e);
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	for (const char *p = text; next_line(&p, line, sizeof line);)
 		for (size_t t = 0; t < NTRANSPORTS; t++)
 			netlab_note_problem(line, transports[t], &rows[t]);
-	fclose(in);
+	free(text);
 	return 0;
 }
 
 /* netdelay's counts (DIR/COND/netdelay.txt) in words into buf; "" when it
  * did not run. */
-static void read_netdelay(const char *sub, char *buf, size_t cap)
+static void read_netdelay(const char *dir, const char *cond, char *buf, size_t cap)
 {
-	char path[PATH_LEN + 32], line[LINE_MAX_LEN] = "";
+	char path[PATH_LEN + 64], line[LINE_MAX_LEN] = "", *text;
 	static const char *const keys[] = { "arrived=", "held=", "at_once=", "full=",
 					     "released=", "out_of_order=", "unread_lost=" };
 	unsigned long long v[7] = { 0 };
+	struct ipc_error ignored;
 
 	buf[0] = '\0';
-	snprintf(path, sizeof path, "%s/netdelay.txt", sub);
-	FILE *in = fopen(path, "r");
-	if (!in)
+	if (netlab_file(dir, LF_NETLAB_NETDELAY, cond, NULL, NULL, NULL, &text, path, sizeof path,
+			&ignored) != 0)
 		return;
-	char *got = fgets(line, sizeof line, in);
-	fclose(in);
+	const char *p = text;
+	bool got = next_line(&p, line, sizeof line);
+	free(text);
 	if (!got || !strstr(line, "arrived=")) {
 		snprintf(buf, cap, "netdelay left no counts (it did not stop cleanly)");
 		return;
 	}
 	for (size_t k = 0; k < 7; k++) {
-		const char *p = strstr(line, keys[k]);
+		const char *q = strstr(line, keys[k]);
 		/* "held=" must not match inside "max_held=". */
-		while (p && p > line && p[-1] != ' ')
-			p = strstr(p + 1, keys[k]);
-		if (p)
-			v[k] = strtoull(p + strlen(keys[k]), NULL, 10);
+		while (q && q > line && q[-1] != ' ')
+			q = strstr(q + 1, keys[k]);
+		if (q)
+			v[k] = strtoull(q + strlen(keys[k]), NULL, 10);
 	}
 	snprintf(buf, cap, "netdelay handled %llu packets: held %llu, let %llu go at once "
 		 "(reordering), %llu for lack of room; released %llu, %llu of them after a "
@@ -691,23 +724,23 @@ int netlab_exit_status(const struct netlab_outcome *how, bool strict)
 static int read_conditions(const char *dir, struct netlab_condition *conds, int *n,
 			   struct ipc_error *e)
 {
-	char path[PATH_LEN + 32], line[LINE_MAX_LEN];
+	char path[PATH_LEN + 64], line[LINE_MAX_LEN], *text;
 	unsigned long line_no = 0;
 
-	snprintf(path, sizeof path, "%s/conditions.tsv", dir);
-	FILE *in = fopen(path, "r");
-	if (!in) {
-		ipc_fail(e, IPC_SYSTEM, errno, "open %s", path);
+	int r = netlab_file(dir, LF_NETLAB_CONDITIONS, NULL, NULL, NULL, NULL, &text, path,
+			    sizeof path, e);
+	if (r == 1)
+		ipc_fail(e, IPC_SYSTEM, ENOENT, "open %s", path);
+	if (r != 0)
 		return ipc_hint(e, "give the directory of a `make netlab` run "
 				"(results/netlab-latest)");
-	}
 	*n = 0;
-	while (fgets(line, sizeof line, in)) {
+	for (const char *p = text; next_line(&p, line, sizeof line);) {
 		line_no++;
 		if (line[0] == '#' || line[0] == '\n')
 			continue;
 		if (*n == MAX_CONDITIONS || netlab_parse_condition(line, &conds[*n]) < 0) {
-			fclose(in);
+			free(text);
 			return ipc_fail(e, IPC_PROTOCOL, 0, "%s line %lu: %s", path, line_no,
 					*n == MAX_CONDITIONS ? "too many conditions"
 							     : "not name, 4 numbers and how, "
@@ -715,7 +748,7 @@ static int read_conditions(const char *dir, struct netlab_condition *conds, int 
 		}
 		(*n)++;
 	}
-	fclose(in);
+	free(text);
 	if (*n == 0)
 		return ipc_fail(e, IPC_PROTOCOL, 0, "%s: no condition", path);
 	return 0;
@@ -736,27 +769,23 @@ static int load_run(const char *dir, struct netlab_run *r, struct netlab_outcome
 		return -1;
 	memset(r->lines, 0, sizeof r->lines);
 	for (int i = 0; i < n; i++) {
-		char sub[PATH_LEN], path[PATH_LEN + 32];
-		if (snprintf(sub, sizeof sub, "%s/%s", dir, conds[i].name) >= (int)sizeof sub)
-			return ipc_fail(e, IPC_USAGE, 0, "%s: path too long", dir);
+		const char *cond = conds[i].name;
 		for (size_t t = 0; t < NTRANSPORTS; t++) {
 			struct netlab_line *l = &lines[i][t];
 			l->load_per_s = -1;
 			if (conds[i].skipped)
 				continue;
-			snprintf(path, sizeof path, "%s/%s_latency.csv", sub, transports[t]);
-			if (netlab_read_latency(path, l, e) < 0)
+			if (netlab_read_latency(dir, cond, transports[t], l, e) < 0)
 				return -1;
-			snprintf(path, sizeof path, "%s/%s_load.csv", sub, transports[t]);
-			if (read_load(path, &l->load_per_s, e) < 0)
+			if (read_load(dir, cond, transports[t], &l->load_per_s, e) < 0)
 				return -1;
 		}
-		if (!conds[i].skipped && read_retrans(sub, &lines[i][0].retrans, e) < 0)
+		if (!conds[i].skipped && read_retrans(dir, cond, &lines[i][0].retrans, e) < 0)
 			return -1;
-		read_netdelay(sub, delays[i], sizeof delays[i]);
+		read_netdelay(dir, cond, delays[i], sizeof delays[i]);
 		if (conds[i].skipped)
 			continue;
-		if (read_problems(sub, lines[i], e) < 0)
+		if (read_problems(dir, cond, lines[i], e) < 0)
 			return -1;
 		for (size_t t = 0; t < NTRANSPORTS; t++) {
 			how->rows++;

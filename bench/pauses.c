@@ -29,8 +29,10 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bench.h"
+#include "busyness.h"
 
 void pauses_init(struct pauses *p, uint64_t threshold_ns, double *store, size_t cap)
 {
@@ -53,6 +55,7 @@ void pauses_summarize(struct pauses *p, struct pauses_result *r)
 	memset(r, 0, sizeof *r);
 	r->cpu = -1;
 	r->ctxsw = NAN;
+	r->others_pct = r->steal_pct = NAN;
 	r->seconds = (double)p->span_ns / 1e9;
 	r->threshold_us = (double)p->threshold_ns / 1000.0;
 	r->pauses = p->count;
@@ -81,6 +84,7 @@ int bench_pauses(int cpu, unsigned long ms, struct pauses_result *r, struct ipc_
 	cpu_set_t saved;
 	struct bench_usage u0, u1;
 	struct pauses p;
+	struct busy_snap *snap[2] = { NULL, NULL };
 	int rc = -1;
 
 	if (ms == 0 || ms > UINT64_MAX / 1000000)
@@ -101,12 +105,18 @@ int bench_pauses(int cpu, unsigned long ms, struct pauses_result *r, struct ipc_
 		return ipc_fail(e, IPC_SYSTEM, ENOMEM, "memory for %zu pause lengths", cap);
 	/* Touch every page now: a first write inside the run would fault. */
 	memset(store, 0, cap * sizeof *store);
+	snap[0] = calloc(1, sizeof *snap[0]);
+	snap[1] = calloc(1, sizeof *snap[1]);
 	if (sched_getaffinity(0, sizeof saved, &saved) < 0) {
 		ipc_fail(e, IPC_SYSTEM, errno, "sched_getaffinity");
 		goto out;
 	}
 	if (bench_pin(cpu, e) < 0)
 		goto out;
+	/* The CPU's times around the loop: who else had it (busyness.h).
+	 * Not having them is no reason to give up the run. */
+	struct ipc_error ignored = { 0 };
+	bool have_stat = snap[0] && snap[1] && busy_read_stat("/proc", snap[0], &ignored) == 0;
 	if (bench_usage_now(&u0, e) < 0)
 		goto restore;
 
@@ -123,14 +133,28 @@ int bench_pauses(int cpu, unsigned long ms, struct pauses_result *r, struct ipc_
 
 	if (bench_usage_now(&u1, e) < 0)
 		goto restore;
+	have_stat = have_stat && busy_read_stat("/proc", snap[1], &ignored) == 0;
 	pauses_summarize(&p, r);
 	r->cpu = cpu;
 	r->ctxsw = u1.ctxsw - u0.ctxsw;
+	long hz = sysconf(_SC_CLK_TCK);
+	if (have_stat && hz > 0) {
+		/* The loop is the only task of ours on the CPU: its own time is
+		 * ours, the rest of the CPU's busy time other tasks'. */
+		struct busy_share b = busy_on_cpu(snap[0], snap[1], cpu,
+						  (u1.cpu_us - u0.cpu_us) * (double)hz / 1e6);
+		if (b.ticks) {
+			r->others_pct = b.others_pct;
+			r->steal_pct = b.steal_pct;
+		}
+	}
 	rc = 0;
 restore:
 	if (sched_setaffinity(0, sizeof saved, &saved) < 0 && rc == 0)
 		rc = ipc_fail(e, IPC_SYSTEM, errno, "sched_setaffinity back to the CPUs it had");
 out:
+	free(snap[0]);
+	free(snap[1]);
 	free(store);
 	return rc;
 }
@@ -178,6 +202,9 @@ static void pauses_text(FILE *f, const struct pauses_result *r)
 			r->pauses - r->overflow, r->overflow);
 	fprintf(f, "  clock        %.0f ns a reading; %.0f context switches during the run\n",
 		isfinite(r->clock_ns) ? r->clock_ns : 0, isfinite(r->ctxsw) ? r->ctxsw : 0);
+	if (isfinite(r->others_pct) && isfinite(r->steal_pct))
+		fprintf(f, "  taken        %.1f %% of the time by other tasks, %.1f %% by the host "
+			"(steal)\n", r->others_pct, r->steal_pct);
 }
 
 void pauses_write(FILE *out, enum report_format format, const struct env_record *env,

@@ -10,28 +10,22 @@
 #   lmbench (LMBENCH_BIN)   lat_* (µs) and bw_* (MB/s), not packaged in Debian 12
 declare -A PEER_FIG=()
 
+# figure TOOL <OUTPUT - the figure TOOL printed (bench/peer_figure.c).
+figure() { "$IPCLAB" bench plan peer-figure "$1" || die "no $1 figure in its output (see $RESULTS_DIR/peers)"; }
+
 # pin_cmd CPU - the taskset prefix for one side of a placement.
 pin_cmd() { [ "$1" = none ] || printf 'taskset -c %s' "$1"; }
 
-# free_port PROTO(t|u) - a loopback port nobody uses (20000-32767, below
-# Linux's ephemeral range so that no client socket takes it).
-free_port() {
-	local p
-	for _ in $(seq 50); do
-		p=$((20000 + RANDOM % 12768))
-		[ -z "$(ss -Hln"$1" "sport = :$p" 2>/dev/null)" ] && { echo "$p"; return 0; }
-	done
-	die "no free $1 port found for a peer server"
-}
 port_bound() { [ -n "$(ss -Hln"$1" "sport = :$2" 2>/dev/null)" ]; }
 
 # start_peer_server LOG PROTO(t|u) CMD... - a server whose command line holds
-# the word PORT (a free port); tried again on another port if it dies.
+# the word PORT (a free port, `ipclab bench plan free-port`); tried again on
+# another port if it dies.
 start_peer_server() {
 	local log=$1 proto=$2 port w
 	shift 2
 	for _ in 1 2 3; do
-		port=$(free_port "$proto")
+		port=$("$IPCLAB" bench plan free-port "$proto") || die "no free port for a peer server"
 		local cmd=()
 		for w in "$@"; do [ "$w" = PORT ] && cmd+=("$port") || cmd+=("$w"); done
 		start_bg "$log" "${cmd[@]}"
@@ -50,8 +44,7 @@ peer_perf() {
 	# shellcheck disable=SC2046
 	run_logged "$RESULTS_DIR/$2" $(pin_cmd "${1%,*}") perf bench sched pipe -l "$PERF_LOOPS" ||
 		die "perf bench sched pipe failed"
-	PEER_FIG[last]=$(awk '$2 == "usecs/op" { print $1 }' "$RESULTS_DIR/$2")
-	[ -n "${PEER_FIG[last]}" ] || die "no 'usecs/op' line in $RESULTS_DIR/$2: has perf's output changed?"
+	PEER_FIG[last]=$(figure perf <"$RESULTS_DIR/$2")
 }
 
 # peer_sockperf PROTO PIN LABEL ROUND RTT
@@ -67,10 +60,8 @@ peer_sockperf() {
 		-i 127.0.0.1 -p "$PEER_PORT" -t "$PEER_SECONDS" -m 14 --full-rtt --full-log "$full" || rc=$?
 	stop_bg "$pid" || true
 	[ "$rc" -eq 0 ] || die "sockperf ping-pong $proto failed"
-	# "packet, txTime(sec), rxTime(sec), rtt(usec)": the round trips alone.
-	awk -F', *' '/^[0-9]+,/ { print $4 }' "$full" >"$RESULTS_DIR/$5"
+	figure sockperf <"$full" >"$RESULTS_DIR/$5" # the round trips alone
 	rm -f "$full"
-	[ -s "$RESULTS_DIR/$5" ] || die "sockperf $proto gave no round trips (see $dir/sockperf_$3_$4.txt)"
 	PEER_FIG[last]=@$5
 }
 
@@ -86,12 +77,8 @@ peer_qperf() {
 		-t "$PEER_SECONDS" -m 14 tcp_lat udp_lat || rc=$?
 	stop_bg "$pid" || true
 	[ "$rc" -eq 0 ] || die "qperf failed"
-	for test in tcp udp; do # "tcp_lat:" then "    latency  =  13.4 us": one way
-		PEER_FIG[$test]=$(awk -v t="${test}_lat:" '$1 == t { on = 1; next } /^[^ ]/ { on = 0 }
-			on && $1 == "latency" {
-				u = $4 == "ns" ? 0.001 : $4 == "ms" ? 1000 : $4 == "sec" || $4 == "s" ? 1e6 : 1
-				printf "%.3f\n", 2 * $3 * u; exit }' "$out")
-		[ -n "${PEER_FIG[$test]}" ] || die "no ${test}_lat latency in $out: has qperf's output changed?"
+	for test in tcp udp; do
+		PEER_FIG[$test]=$(figure "qperf-$test" <"$out")
 	done
 }
 
@@ -132,9 +119,7 @@ peer_lmbench() {
 	run_logged "$log" timeout 120 "${placed[@]}" "$LMBENCH_BIN/$prog" -N 1 "${args[@]}" ||
 		die "lmbench $prog failed (see $log)"
 	lmbench_stop_all
-	# The number before the unit on its last line (µs or MB/s, on stderr).
-	PEER_FIG[last]=$(awk '/ microseconds$/ || / MB\/sec$/ { v = $(NF - 1) } END { print v }' "$log")
-	[ -n "${PEER_FIG[last]}" ] || die "no figure in lmbench's $prog output ($log)"
+	PEER_FIG[last]=$(figure lmbench <"$log")
 }
 
 peers_layer() {

@@ -30,6 +30,8 @@
 #include "analysis/layout.h"
 #include "bench.h"
 #include "copy.h"
+#include "plan.h"
+#include "server_uring.h"
 
 /* The size of a run: a quick one checks every step in about a minute. */
 struct sizing {
@@ -114,12 +116,68 @@ static bool connected(const struct ipc_transport *t)
 	return t->kind == IPC_STREAM && t->servable;
 }
 
+/* ---- the transports a run measures --------------------------------------- */
+
+/* The registry's, and, in the static bin/ipclab, which cannot link libzmq,
+ * the two ZeroMQ transports as well when ipclab-zmq is beside it: every
+ * command that names one is handed to that program (src/zmq_handoff.c), so
+ * the run measures them with the others.  Only what the plan reads of a
+ * transport is filled in here. */
+static const struct ipc_transport zmq_stand_ins[] = {
+	{ .name = "zmq_ipc", .kind = IPC_STREAM, .servable = true },
+	{ .name = "zmq_tcp", .kind = IPC_STREAM, .servable = true },
+};
+static const struct ipc_transport *plan_list[32]; /* NULL-terminated; plan_transports() */
+
+static bool zmq_program_beside_us(void)
+{
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 16);
+	if (n <= 0)
+		return false;
+	self[n] = '\0';
+	char *slash = strrchr(self, '/');
+	if (!slash)
+		return false;
+	strcpy(slash + 1, "ipclab-zmq");
+	return access(self, X_OK) == 0;
+}
+
+/* Fill plan_list (again at every call); a warning when ZeroMQ is out. */
+static void plan_transports(bool say_why)
+{
+	size_t n = 0;
+	bool have_zmq = false;
+	for (size_t i = 0; ipc_transports[i] && n + 3 < sizeof plan_list / sizeof plan_list[0]; i++) {
+		plan_list[n++] = ipc_transports[i];
+		have_zmq |= !strncmp(ipc_transports[i]->name, "zmq_", 4);
+	}
+	if (!have_zmq && zmq_program_beside_us())
+		for (size_t i = 0; i < 2; i++)
+			plan_list[n++] = &zmq_stand_ins[i];
+	else if (!have_zmq && say_why)
+		puts("warn\tipclab-zmq is not beside ipclab (build it with `make`; it needs "
+		     "libzmq3-dev): the ZeroMQ transports were skipped");
+	plan_list[n] = NULL;
+}
+
 static size_t ntransports(void)
 {
 	size_t n = 0;
-	while (ipc_transports[n])
+	while (plan_list[n])
 		n++;
 	return n;
+}
+
+/* io_uring may be refused (kernel.io_uring_disabled, a seccomp filter):
+ * then its rows are left out, with the reason, and the rest runs. */
+static bool uring_usable(void)
+{
+	struct ipc_error e = { 0 };
+	if (serve_uring_probe(false, &e) == 0)
+		return true;
+	printf("warn\tio_uring is refused here (%s): its rows were skipped\n", e.msg);
+	return false;
 }
 
 /* ---- the output -------------------------------------------------------- */
@@ -155,14 +213,80 @@ static int run(const struct layout_file *f, ...)
  * reader of the plan ("none": no option). */
 #define PIN_ARGS(pin) strcmp(pin, "none") ? "--pin" : "", strcmp(pin, "none") ? pin : ""
 
+/* Latency in rounds: the round trips of a row cut into rounds, every row
+ * once per round, so that a burst of noise spoils one round of a row and
+ * not its figure, and the rounds' spread is the row's interval (the report
+ * takes the median round; analysis/run.c).  The same round trips in all as
+ * one long run, plus a short warm-up per round: the step takes about as
+ * long as before. */
+struct lat_rounds {
+	unsigned rounds;
+	char count[24], warm[24];
+};
+
+static void lat_rounds_of(const struct sizing *s, struct lat_rounds *lr)
+{
+	lr->rounds = s->tp_rounds > 1 ? 5 : 3; /* a full run (several throughput rounds): 5 */
+	unsigned long warm = s->lat_warmup / lr->rounds;
+	snprintf(lr->count, sizeof lr->count, "%lu", s->lat_count / lr->rounds);
+	snprintf(lr->warm, sizeof lr->warm, "%lu", warm < 100 ? 100 : warm);
+}
+
+/* One round of one latency row: its CSV and its samples, named by round. */
+static int lat_round(const struct lat_rounds *lr, const char *dir, const char *t, const char *file_t,
+		     const char *mode, const char *pin, unsigned r, bool spin)
+{
+	char samples[4096], rel[512];
+	struct layout_file f = { .kind = LF_LATENCY_SAMPLES, .transport = file_t, .mode = mode,
+				 .pin = pin, .round = (int)r };
+	if (layout_path(rel, sizeof rel, &f) < 0)
+		return -1;
+	snprintf(samples, sizeof samples, "%s/%s", dir, rel);
+	f.kind = LF_LATENCY;
+	bool echo = !strcmp(mode, "echo");
+	return run(&f, "bench", "latency", t, "--count", lr->count, "--warmup", lr->warm,
+		   "--format", "csv", "--samples", samples, echo ? "--size" : "", echo ? "64" : "",
+		   spin ? "--wait" : "", spin ? "spin" : "", PIN_ARGS(pin), NULL);
+}
+
+/* The client's round trip through io_uring (--io uring: the write and the
+ * read as two linked requests, one system call) beside the read/write rows
+ * of the same transports, at the pinned placements, in the same rounds:
+ * rows T-uring. */
+static int plan_latency_uring(const struct lat_rounds *lr, const struct places *p)
+{
+	static const char *const T[] = { "unix_stream", "tcp", "pipe" };
+	char name[48], w[48];
+	int rc = 0;
+	if (!uring_usable())
+		return 0;
+	for (unsigned r = 1; r <= lr->rounds; r++)
+		for (size_t j = 0; j < p->nall; j++) {
+			const char *pin = p->all[j];
+			if (!strcmp(pin, "none"))
+				continue;
+			say("round %u/%u: unix_stream, tcp and pipe through io_uring (--io uring), %s",
+			    r, lr->rounds, where(pin, w, sizeof w));
+			for (size_t i = 0; i < sizeof T / sizeof T[0]; i++) {
+				snprintf(name, sizeof name, "%s-uring", T[i]);
+				struct layout_file f = { .kind = LF_LATENCY, .transport = name,
+							 .mode = "greeting", .pin = pin, .round = (int)r };
+				rc |= run(&f, "bench", "latency", T[i], "--io", "uring", "--count",
+					  lr->count, "--warmup", lr->warm, "--format", "csv", "--pin",
+					  pin, NULL);
+			}
+		}
+	return rc;
+}
+
 static int plan_latency(const struct sizing *s, const struct places *p, const char *dir)
 {
-	char count[24], warm[24], ms[24], cpu[16], samples[4096], rel[512], w[48];
+	char ms[24], cpu[16], w[48];
 	const size_t nt = ntransports();
+	struct lat_rounds lr;
 	int rc = 0;
 
-	snprintf(count, sizeof count, "%lu", s->lat_count);
-	snprintf(warm, sizeof warm, "%lu", s->lat_warmup);
+	lat_rounds_of(s, &lr);
 	snprintf(ms, sizeof ms, "%lu", s->pause_ms);
 	say("the machine's own pauses on CPU %d%s%.0d, %lu ms each", p->cpu[0],
 	    p->ncpu > 1 ? " and " : "", p->ncpu > 1 ? p->cpu[1] : 0, s->pause_ms);
@@ -171,44 +295,32 @@ static int plan_latency(const struct sizing *s, const struct places *p, const ch
 		struct layout_file f = { .kind = LF_PAUSES, .cpu = p->cpu[i] };
 		rc |= run(&f, "bench", "pauses", "--pin", cpu, "--count", ms, "--format", "csv", NULL);
 	}
-	for (size_t i = 0; i < nt; i++) {
-		const char *t = ipc_transports[i]->name;
-		say("[%zu/%zu] %s: greeting and 64 B echo, %lu round trips each, at %zu placements",
-		    i + 1, nt, t, s->lat_count, p->nall);
-		for (int echo = 0; echo < 2; echo++)
-			for (size_t j = 0; j < p->nall; j++) {
-				struct layout_file f = { .kind = LF_LATENCY, .transport = t,
-							 .mode = echo ? "echo" : "greeting",
-							 .pin = p->all[j] };
-				struct layout_file sf = f;
-				sf.kind = LF_LATENCY_SAMPLES;
-				if (layout_path(rel, sizeof rel, &sf) < 0)
-					return -1;
-				snprintf(samples, sizeof samples, "%s/%s", dir, rel);
-				rc |= run(&f, "bench", "latency", t, "--count", count, "--warmup", warm,
-					  "--format", "csv", "--samples", samples,
-					  echo ? "--size" : "", echo ? "64" : "", PIN_ARGS(p->all[j]), NULL);
-			}
-	}
+	for (unsigned r = 1; r <= lr.rounds; r++)
+		for (size_t i = 0; i < nt; i++) {
+			const char *t = plan_list[i]->name;
+			say("[%zu/%zu] round %u/%u, %s: greeting and 64 B echo, %s round trips each, at "
+			    "%zu placements", (r - 1) * nt + i + 1, lr.rounds * nt, r, lr.rounds, t,
+			    lr.count, p->nall);
+			for (int echo = 0; echo < 2; echo++)
+				for (size_t j = 0; j < p->nall; j++)
+					rc |= lat_round(&lr, dir, t, t, echo ? "echo" : "greeting",
+							p->all[j], r, false);
+		}
 	/* Beside the transports: shm spinning instead of sleeping on its
-	 * doorbell, and the floor under every round trip, one cache line passed
-	 * between the two processes. */
+	 * doorbell (in rounds too), and the floor under every round trip, one
+	 * cache line passed between the two processes. */
 	for (size_t j = 0; j < p->nall; j++) {
 		const char *pin = p->all[j];
 		if (!strcmp(pin, "none"))
 			continue;
-		say("shm --wait spin and the cache-line ping-pong, %s", where(pin, w, sizeof w));
-		struct layout_file f = { .kind = LF_LATENCY_SAMPLES, .transport = "shm-spin",
-					 .mode = "greeting", .pin = pin };
-		if (layout_path(rel, sizeof rel, &f) < 0)
-			return -1;
-		snprintf(samples, sizeof samples, "%s/%s", dir, rel);
-		f.kind = LF_LATENCY;
-		rc |= run(&f, "bench", "latency", "shm", "--wait", "spin", "--pin", pin, "--count",
-			  count, "--warmup", warm, "--format", "csv", "--samples", samples, NULL);
+		say("shm --wait spin (%u rounds) and the cache-line ping-pong, %s", lr.rounds,
+		    where(pin, w, sizeof w));
+		for (unsigned r = 1; r <= lr.rounds; r++)
+			rc |= lat_round(&lr, dir, "shm", "shm-spin", "greeting", pin, r, true);
 		struct layout_file pp = { .kind = LF_LATENCY, .transport = "pingpong", .pin = pin };
 		rc |= run(&pp, "bench", "pingpong", "--pin", pin, "--format", "csv", NULL);
 	}
+	rc |= plan_latency_uring(&lr, p);
 	return rc;
 }
 
@@ -290,7 +402,7 @@ static int plan_throughput(const struct sizing *s, const struct places *p)
 
 	for (unsigned r = 1; r <= s->tp_rounds; r++)
 		for (size_t i = 0; i < nt; i++) {
-			const struct ipc_transport *t = ipc_transports[i];
+			const struct ipc_transport *t = plan_list[i];
 			size_t nsizes = t->max_message ? s->ndgram + 1 : s->nstream;
 			say("[%d/%zu] round %u/%u, %s: %zu sizes %s, 64 KiB unchecked%s", ++n,
 			    s->tp_rounds * nt, r, s->tp_rounds, t->name, nsizes,
@@ -322,8 +434,8 @@ static int plan_connect(const struct sizing *s, const struct places *p, const ch
 	char count[24], samples[4096], rel[512], w[48];
 	int rc = 0;
 	snprintf(count, sizeof count, "%lu", s->conn_count);
-	for (size_t i = 0; ipc_transports[i]; i++) {
-		const struct ipc_transport *t = ipc_transports[i];
+	for (size_t i = 0; plan_list[i]; i++) {
+		const struct ipc_transport *t = plan_list[i];
 		if (!connected(t))
 			continue;
 		say("%s, %lu set-ups, %s", t->name, s->conn_count, where(p->main, w, sizeof w));
@@ -556,8 +668,8 @@ static int plan_process(void)
 	puts("cmd\ttrue\tnone\ttrue\ttrue");
 	puts("cmd\tlist\tnone\tlist\t@IPCLAB@ list");
 	for (int pass = 0; pass < 2; pass++) /* the connected transports, then datagrams */
-		for (size_t i = 0; ipc_transports[i]; i++) {
-			const struct ipc_transport *t = ipc_transports[i];
+		for (size_t i = 0; plan_list[i]; i++) {
+			const struct ipc_transport *t = plan_list[i];
 			if (pass ? t->kind != IPC_DATAGRAM : !connected(t))
 				continue;
 			printf("serve\t%s\n", t->name);
@@ -570,9 +682,9 @@ static int plan_process(void)
 			}
 		}
 	puts("cmd\tgreet-pipe\tpipe\tgreet\t@IPCLAB@ greet pipe bench");
-	for (size_t i = 0; ipc_transports[i]; i++)
-		printf("cmd\tdemo-%s\t%s\tdemo\t@IPCLAB@ demo %s\n", ipc_transports[i]->name,
-		       ipc_transports[i]->name, ipc_transports[i]->name);
+	for (size_t i = 0; plan_list[i]; i++)
+		printf("cmd\tdemo-%s\t%s\tdemo\t@IPCLAB@ demo %s\n", plan_list[i]->name,
+		       plan_list[i]->name, plan_list[i]->name);
 	if (!have_dyn)
 		puts("warn\tno dynamically linked build (IPCLAB_DYNAMIC): the loader's cost is not "
 		     "measured");
@@ -581,13 +693,65 @@ static int plan_process(void)
 
 /* ---- many clients (bench/scaling.sh) ------------------------------------- */
 
+/* Epoll, uring and redis by turns at 1, 50 and 1000 clients, ROUNDS runs
+ * each, every server started afresh for its run (scaling/target/).  Then
+ * the counted runs (scaling/counted/T_M_C.csv and .perf): perf stat
+ * attached to the server, enabled just before the load and disabled just
+ * after it (bench/scaling.sh), counts what the server did for it. */
+static void plan_scaling_turns(bool quick, bool uring, unsigned long total, unsigned long min_each)
+{
+	static const unsigned long at[] = { 1, 50, 1000 };
+	static const char *const T[] = { "unix_stream", "tcp" }, *const fam[] = { "unix", "tcp" };
+	const char *M[3] = { "epoll", "uring", NULL };
+	bool redis = on_path("redis-server") && on_path("redis-benchmark");
+	int rounds = quick ? 2 : 3;
+	if (!uring)
+		M[1] = NULL;
+#define REQ(n) (total / (n) >= min_each ? total / (n) : min_each)
+	say("epoll, %s%s by turns, %d runs each at 1, 50 and 1000 clients", uring ? "uring, " : "",
+	    redis ? "redis" : "", rounds);
+	for (size_t t = 0; t < 2; t++)
+		for (size_t j = 0; j < sizeof at / sizeof at[0]; j++)
+			for (int k = 1; k <= rounds; k++) {
+				for (size_t m = 0; M[m]; m++) {
+					printf("serve\t%s\t%s\n", T[t], M[m]);
+					printf("load\t%s\t%s\t%lu\t%lu\tscaling/target/ours_%s_%s_%lu_%d.csv\n",
+					       T[t], M[m], at[j], REQ(at[j]), T[t], M[m], at[j], k);
+					puts("stop");
+				}
+				if (redis)
+					printf("redis\t%s\t%lu\t%lu\tscaling/target/redis_%s_%lu_%d.out\n",
+					       fam[t], at[j], REQ(at[j]) * at[j], fam[t], at[j], k);
+			}
+	if (!on_path("perf")) {
+		puts("warn\tperf is not installed (Debian package linux-perf): the servers' system "
+		     "calls per request were not counted");
+		return;
+	}
+	say("the epoll%s servers' system calls, context switches and CPU time (perf stat), at "
+	    "50 and 1000 clients", uring ? " and uring" : "");
+	for (size_t t = 0; t < 2; t++)
+		for (size_t j = 1; j < sizeof at / sizeof at[0]; j++)
+			for (size_t m = 0; M[m]; m++) {
+				printf("serve\t%s\t%s\n", T[t], M[m]);
+				printf("count\tscaling/counted/%s_%s_%lu.perf\n", T[t], M[m], at[j]);
+				printf("load\t%s\t%s\t%lu\t%lu\tscaling/counted/%s_%s_%lu.csv\n", T[t], M[m],
+				       at[j], REQ(at[j]), T[t], M[m], at[j]);
+				puts("uncount");
+			}
+#undef REQ
+}
+
 /* Every server mode over unix_stream and tcp under `ipclab load` at growing
  * client counts, each point about the same number of greetings in all
  * (spread over the clients, at least a few each), so that an iterative
  * server, which serves connections one after the other, takes no longer at
  * 1000 clients than at 1.  Then redis-server under redis-benchmark at the
- * same counts, and epoll and redis by turns at 50 clients (a single run of
- * each can be off by a factor of two on a busy machine). */
+ * same counts; then epoll, uring and redis by turns at 1, 50 and 1000
+ * clients (a single run of each can be off by a factor of two on a busy
+ * machine: the rounds give each figure its interval); then, with perf, the
+ * epoll and uring servers' system calls, context switches and CPU time
+ * counted during one more load at 50 and 1000 clients. */
 static int plan_scaling(bool quick)
 {
 	static const unsigned long full[] = { 1, 2, 4, 8, 16, 32, 50, 64, 128, 256, 512, 1000 };
@@ -596,13 +760,16 @@ static int plan_scaling(bool quick)
 	static const char *const M[] = { "iterative", "select", "poll", "epoll", "uring" };
 	const unsigned long *cl = quick ? brief : full;
 	size_t ncl = quick ? 3 : 12;
-	unsigned long total = quick ? 6000 : 50000, min_each = quick ? 4 : 20, target = 50;
+	unsigned long total = quick ? 6000 : 50000, min_each = quick ? 4 : 20;
 	char list[128] = "";
+	bool uring = uring_usable();
 	for (size_t j = 0; j < ncl; j++)
 		snprintf(list + strlen(list), sizeof list - strlen(list), "%s%lu", j ? " " : "", cl[j]);
 #define REQ(n) (total / (n) >= min_each ? total / (n) : min_each)
 	for (size_t t = 0; t < 2; t++)
 		for (size_t m = 0; m < sizeof M / sizeof M[0]; m++) {
+			if (!uring && !strcmp(M[m], "uring"))
+				continue;
 			say("%s, %s server, clients: %s", T[t], M[m], list);
 			printf("serve\t%s\t%s\n", T[t], M[m]);
 			for (size_t j = 0; j < ncl; j++)
@@ -613,26 +780,16 @@ static int plan_scaling(bool quick)
 	if (!on_path("redis-server") || !on_path("redis-benchmark")) {
 		puts("warn\tredis-server or redis-benchmark is not installed (Debian packages "
 		     "redis-server and redis-tools): the redis reference was skipped");
-		return 0;
+	} else {
+		puts("redis-start");
+		for (size_t f = 0; f < 2; f++)
+			for (size_t j = 0; j < ncl; j++)
+				printf("redis\t%s\t%lu\t%lu\tscaling/redis_%s_%lu.out\n", fam[f], cl[j],
+				       REQ(cl[j]) * cl[j], fam[f], cl[j]);
 	}
-	puts("redis-start");
-	for (size_t f = 0; f < 2; f++)
-		for (size_t j = 0; j < ncl; j++)
-			printf("redis\t%s\t%lu\t%lu\tscaling/redis_%s_%lu.out\n", fam[f], cl[j],
-			       REQ(cl[j]) * cl[j], fam[f], cl[j]);
-	say("epoll and redis by turns, 3 runs each at %lu clients", target);
-	for (size_t t = 0; t < 2; t++) {
-		printf("serve\t%s\tepoll\n", T[t]);
-		for (int k = 1; k <= 3; k++) {
-			printf("load\t%s\tepoll\t%lu\t%lu\tscaling/target/ours_%s_%d.csv\n", T[t], target,
-			       REQ(target), T[t], k);
-			printf("redis\t%s\t%lu\t%lu\tscaling/target/redis_%s_%lu_%d.out\n", fam[t], target,
-			       REQ(target) * target, fam[t], target, k);
-		}
-		puts("stop");
-	}
-#undef REQ
+	plan_scaling_turns(quick, uring, total, min_each);
 	puts("redis-stop");
+#undef REQ
 	return 0;
 }
 
@@ -675,7 +832,8 @@ static const char plan_usage[] =
 	"\n"
 	"What one step of `ipclab bench run` measures, and where each result goes\n"
 	"(bench/run.sh carries it out): STEP is process, latency, throughput,\n"
-	"connect, peers, scaling or settings.  One line per action, fields separated by tabs: `say TEXT`,\n"
+	"connect, peers, scaling or settings (netlab, progress and peer-figure:\n"
+	"see bench/plan_netlab.c, plan_progress.c, peer_figure.c).  One line per action, fields separated by tabs: `say TEXT`,\n"
 	"`warn TEXT`, `run FILE ARG...` (FILE relative to DIR), `peer TOOL ARG...`\n"
 	"(bench/peers.sh runs it), `round ...` (a line of peers/rounds.tsv, its\n"
 	"figure $KEY from the peer run before it); settings prints NAME=VALUE lines.\n";
@@ -684,6 +842,24 @@ int cmd_bench_plan(int argc, char **argv)
 {
 	bool quick = false;
 	const char *step = NULL, *dir = NULL;
+	/* Their own files and command lines: plan_netlab.c, plan_progress.c,
+	 * plan_machine.c, peer_figure.c. */
+	if (argc > 1 && !strcmp(argv[1], "netlab"))
+		return plan_netlab(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "netlab-stale"))
+		return plan_netlab_stale(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "progress"))
+		return plan_progress(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "rundir"))
+		return plan_rundir(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "cpu-ticks"))
+		return plan_cpu_ticks(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "free-port"))
+		return plan_free_port(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "say"))
+		return plan_say(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "peer-figure"))
+		return plan_peer_figure(argc - 1, argv + 1);
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			fputs(plan_usage, stdout);
@@ -705,6 +881,8 @@ int cmd_bench_plan(int argc, char **argv)
 	struct sizing s;
 	struct places p;
 	sizing_of(quick, &s);
+	plan_transports(strcmp(step, "settings") && strcmp(step, "process") && strcmp(step, "scaling")
+			&& strcmp(step, "peers"));
 	if (places_of(&p) < 0) {
 		fprintf(stderr, "ipclab bench plan: sched_getaffinity: %s; cannot tell the CPUs "
 			"this process may use\n", strerror(errno));

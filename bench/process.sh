@@ -11,7 +11,7 @@
 # serve_for_greet T - `ipclab serve T` left running: SERVED_ADDR, BG_PID.
 serve_for_greet() {
 	local log=$RESULTS_DIR/hyperfine/serve-$1.log args=(serve "$1")
-	case "$1" in tcp | udp) args+=(--address 127.0.0.1:0) ;; esac
+	case "$1" in tcp | udp | zmq_tcp) args+=(--address 127.0.0.1:0) ;; esac
 	start_bg "$log" "$IPCLAB" "${args[@]}"
 	wait_for "$log" "$BG_PID" 5 has_listening "$log" ||
 		{ cat "$log" >&2; die "\`ipclab ${args[*]}\` did not start listening within 5 s"; }

@@ -50,13 +50,9 @@ RESULTS_DIR=$RESULTS_ROOT/$STAMP
 mkdir -p "$RESULTS_DIR"
 # Sockets and FIFOs live in a short private directory (Unix socket paths
 # are limited to 107 bytes, and results/ may be deep in the tree), on a
-# memory file system when there is one: on a disk file system a FIFO's
-# mkfifo() and unlink() and a socket's bind() go through the journal, and
-# every whole-process greet would time that too.  $XDG_RUNTIME_DIR is where
-# a user's own servers put them (tmpfs on a desktop), else /dev/shm, else
-# $TMPDIR or /tmp (rundir_base, bench/lib.sh).  The environment record
-# names the file system.
-IPCLAB_DIR=$(mktemp -d "$(rundir_base)/ipclab-bench.XXXXXX")
+# memory file system when there is one (`ipclab bench plan rundir` says
+# which and why).  The environment record names the file system.
+IPCLAB_DIR=$(mktemp -d "$("$IPCLAB" bench plan rundir)/ipclab-bench.XXXXXX")
 export IPCLAB_DIR
 IPCLAB_GIT_REV=$("$IPCLAB" --version | sed -n 's/.*(git \(.*\))$/\1/p')
 export IPCLAB_GIT_REV
@@ -88,39 +84,17 @@ HEARTBEAT=$!
 SERVER_PIDS+=("$HEARTBEAT")
 
 # ---- progress -----------------------------------------------------------
-# The steps and the seconds each takes on a quiet 2-CPU VM (full run, quick
-# run; a busy one took 2.5 times as long).  The time left is the plan for
-# what remains, scaled by how this run has kept pace so far; a step carried
-# out from a plan (run_plan) moves it at every run.
-STEPS=(demo process latency throughput connect peers scaling report)
-declare -A STEP_S=([demo]=2 [process]=150 [latency]=120 [throughput]=350 [connect]=6
-	[peers]=290 [scaling]=140 [report]=5)
-declare -A QUICK_S=([demo]=2 [process]=10 [latency]=15 [throughput]=10 [connect]=2
-	[peers]=10 [scaling]=15 [report]=10)
-DONE_S=0
-step_s() { if quick; then echo "${QUICK_S[$1]}"; else echo "${STEP_S[$1]}"; fi; }
-begin_step() {
-	local i found=
-	STEP=$1 AFTER_S=0 STEP_EST=$(step_s "$1")
-	for i in "${!STEPS[@]}"; do
-		[ -z "$found" ] || AFTER_S=$((AFTER_S + $(step_s "${STEPS[i]}")))
-		[ "${STEPS[i]}" != "$1" ] || { found=1; BENCH_STEP="$((i + 1))/${#STEPS[@]} $1"; }
-	done
-	export BENCH_STEP
-	step_progress 0 1
+# progress DONE TOTAL - DONE of this step's TOTAL runs are done: BENCH_STEP
+# ("3/8 latency") and BENCH_LEFT (the seconds left) for say(), as `ipclab
+# bench plan progress` estimates them (bench/plan_progress.c).
+progress() {
+	local now
+	now=$("$IPCLAB" bench plan progress "$STEP" "$1" "$2" $((EPOCHSECONDS - BENCH_T0)) \
+		$QUICK_FLAG) || die "\`ipclab bench plan progress $STEP\` failed"
+	eval "$now"
+	export BENCH_STEP BENCH_LEFT
 }
-# step_progress DONE TOTAL - DONE of this step's TOTAL runs are done.
-step_progress() {
-	local planned=$((DONE_S + STEP_EST * $1 / $2)) pace=100
-	# The pace counts once a minute of the plan is done: a 2-second step
-	# that took 0 s says nothing about the rest.
-	[ "$planned" -lt "$(quick && echo 20 || echo 60)" ] || pace=$((100 * (EPOCHSECONDS - BENCH_T0) / planned))
-	BENCH_LEFT=$(((AFTER_S + STEP_EST * ($2 - $1) / $2) * pace / 100))
-	# The last step is short and ends the run: no estimate there.
-	[ "$STEP" != report ] || BENCH_LEFT=
-	export BENCH_LEFT
-}
-end_step() { DONE_S=$((DONE_S + STEP_EST)); }
+begin_step() { STEP=$1; progress 0 1; }
 
 # run_plan STEP - carry out `ipclab bench plan STEP` (kept in log/): its
 # progress lines and warnings, each `ipclab` run into its file, the peers'
@@ -144,7 +118,7 @@ run_plan() {
 		mkdir -p "$RESULTS_DIR/${f[1]%/*}"
 		to_csv "$RESULTS_DIR/${f[1]}" "$IPCLAB" "${f[@]:2}" </dev/null
 		n=$((n + 1))
-		step_progress "$n" "$total"
+		progress "$n" "$total"
 	done <"$plan"
 }
 latency_layer() { run_plan latency; }
@@ -161,7 +135,6 @@ say "results in $RESULTS_DIR ($(quick && echo quick || echo full) run, $CPUS CPU
 begin_step demo
 say "every transport once"
 run_logged "$RESULTS_DIR/log/demo.txt" "$IPCLAB" demo || die "the demos failed: fix them before benchmarking"
-end_step
 
 # Each measuring step, with the share of CPU time the hypervisor took; the
 # tools' own messages go to log/STEP.txt.
@@ -171,7 +144,6 @@ for step in process latency throughput connect peers; do
 	steal_begin "$step"
 	"${step}_layer"
 	steal_end
-	end_step
 done
 
 begin_step scaling
@@ -182,14 +154,12 @@ steal_begin scaling
 bench/scaling.sh "$RESULTS_DIR" 2> >(tee -a "$BENCH_LOG" >&2) ||
 	die "bench/scaling.sh failed (exit $?; its messages: $BENCH_LOG)"
 steal_end
-end_step
 
 begin_step report
 say "summary.md, all.csv, peers.csv and the plots"
 "$IPCLAB" bench report "$RESULTS_DIR" 2>>"$BENCH_WARNINGS" ||
 	die "\`ipclab bench report $RESULTS_DIR\` failed: $(tail -n 1 "$BENCH_WARNINGS")"
 bash bench/plot.sh "$RESULTS_DIR"
-end_step
 
 # A quick run never moves results/latest off the last full run.
 LINK=$RESULTS_ROOT/latest

@@ -23,7 +23,7 @@ ulimit -S -n "$(ulimit -H -n)" 2>/dev/null || true
 if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 1100 ]; then
 	warn "only $(ulimit -n) descriptors allowed (ulimit -Hn): points above about $(($(ulimit -n) - 100)) clients will fail"
 fi
-work=$(mktemp -d "$(rundir_base)/ipclab-scaling.XXXXXX")
+work=$(mktemp -d "$("$IPCLAB" bench plan rundir)/ipclab-scaling.XXXXXX")
 export IPCLAB_DIR=$work
 # Our own copy: a `make` during the run must not swap the binary under us.
 cp "$IPCLAB" "$work/ipclab"
@@ -80,13 +80,13 @@ redis() {
 	fi
 }
 
-# redis_start - a private redis-server on a free port (3 tries): REDIS_PID,
+# redis_start - a private redis-server on a free port (`ipclab bench plan
+# free-port`, 3 tries): REDIS_PID,
 # or empty and a warning.  Nothing saved to disk, a 0700 socket in $work.
 REDIS_PID=
 redis_start() {
 	for _ in 1 2 3; do
-		REDIS_PORT=$((20000 + RANDOM % 12768))
-		[ -z "$(ss -Hltn "sport = :$REDIS_PORT" 2>/dev/null)" ] || continue
+		REDIS_PORT=$("$IPCLAB" bench plan free-port t) || continue
 		start_bg "$logs/redis-server.log" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 \
 			--unixsocket "$work/redis.sock" --unixsocketperm 700 --save "" --appendonly no \
 			--dir "$work" --maxclients 4096 --daemonize no
@@ -101,6 +101,31 @@ redis_start() {
 }
 redis_ready() { [ -S "$work/redis.sock" ] && [ -n "$(ss -Hltn "sport = :$REDIS_PORT" 2>/dev/null)" ]; }
 
+# count FILE - perf stat attached to the server, its events enabled now
+# (no earlier: --control answers "ack" once they are); uncount disables
+# them, stops the server, and perf, whose process is gone, writes FILE.
+PERF_PID=
+count() {
+	local ctl=$work/perf.ctl ack=$work/perf.ack
+	rm -f "$ctl" "$ack"
+	mkfifo "$ctl" "$ack"
+	mkdir -p "$(dirname "$out/$1")"
+	start_bg "$logs/perf.log" perf stat -x, -o "$out/$1" -D -1 --control "fifo:$ctl,$ack" \
+		-e raw_syscalls:sys_enter,context-switches,task-clock -p "$SRV_PID"
+	PERF_PID=$BG_PID
+	exec 8>"$ctl" 9<"$ack"
+	echo enable >&8
+	read -r -t 10 -u 9 _ || warn "perf stat did not start counting (its log: $logs/perf.log)"
+}
+uncount() {
+	echo disable >&8
+	read -r -t 10 -u 9 _ || warn "perf stat did not stop counting (its log: $logs/perf.log)"
+	exec 8>&- 9<&-
+	stop_bg "$SRV_PID" || warn "the $SRV_NAME server exited with status $?"
+	wait_for "$logs/perf.log" "$PERF_PID" 5 false || true
+	stop_bg "$PERF_PID" || true
+}
+
 "$IPCLAB" bench plan scaling "$out" $(quick && echo --quick) >"$out/log/plan-scaling.tsv" ||
 	die "\`ipclab bench plan scaling\` failed"
 while IFS=$'\t' read -r -a f; do
@@ -112,6 +137,8 @@ while IFS=$'\t' read -r -a f; do
 	stop) stop_bg "$SRV_PID" || warn "the $SRV_NAME server exited with status $?" ;;
 	redis-start) redis_start ;;
 	redis) redis "${f[@]:1}" </dev/null ;;
+	count) count "${f[1]}" ;;
+	uncount) uncount ;;
 	redis-stop) [ -z "$REDIS_PID" ] || stop_bg "$REDIS_PID" || true; REDIS_PID= ;;
 	esac
 done <"$out/log/plan-scaling.tsv"

@@ -168,10 +168,15 @@ static int receive_stream(const struct plan *pl, struct ipc_conn *c, unsigned ch
 	struct bench_stream_check v;
 
 	bench_stream_check_init(&v, pl->pattern, pl->size, pl->o->t->name);
-	if (bench_copy_check_fd(pl->copy.rung, pl->o->t->name, c->rfd, e) < 0 ||
-	    (bench_copy_own_receiver(pl->copy.rung) &&
-	     bench_copy_receive(&pl->copy, c->rfd, &v, cst, e) < 0))
+	if (bench_copy_check_fd(pl->copy.rung, pl->o->t->name, c->rfd, e) < 0)
 		return -1;
+	if (copy_rungs[pl->copy.rung].needs == COPY_RING) {
+		if (bench_copy_receive_ring(&pl->copy, c, &v, e) < 0)
+			return -1;
+	} else if (bench_copy_own_receiver(pl->copy.rung) &&
+		   bench_copy_receive(&pl->copy, c->rfd, &v, cst, e) < 0) {
+		return -1;
+	}
 	while (v.offset < total) {
 		size_t want = total - v.offset < cap ? (size_t)(total - v.offset) : cap;
 		ssize_t n = bench_conn_read(c, buf, want);
@@ -328,10 +333,14 @@ static int send_stream(const struct plan *pl, struct ipc_conn *c, unsigned char 
 		       struct bench_progress *pg, struct ack *ack, struct bench_copy_stats *cst,
 		       struct ipc_error *e)
 {
-	if (pl->copy.rung != COPY_RW &&
-	    bench_copy_send(&pl->copy, c->wfd, pg, cst, e) < 0)
+	const bool own = bench_copy_own_sender(pl->copy.rung);
+	if (own && copy_rungs[pl->copy.rung].needs == COPY_RING) {
+		if (bench_copy_send_ring(&pl->copy, c, pg, e) < 0)
+			return -1;
+	} else if (own && bench_copy_send(&pl->copy, c->wfd, pg, cst, e) < 0) {
 		return -1;
-	for (unsigned long long m = 0; pl->copy.rung == COPY_RW && m < pl->messages; m++) {
+	}
+	for (unsigned long long m = 0; !own && m < pl->messages; m++) {
 		bench_stream_tag(buf, pl->size, m);
 		if (bench_conn_write_all(c, buf, pl->size) < 0)
 			return ipc_fail(e, errno == EPIPE ? IPC_PROTOCOL : IPC_SYSTEM, errno,

@@ -70,7 +70,7 @@ _ipclab()
 		return
 	fi
 	if [ "$cmd" = bench ] && [ "$cword" -eq 2 ]; then
-		COMPREPLY=($(compgen -W "run plot report compare plan latency throughput connect pingpong pauses memcpy summarize netlab transports env --help" -- "$cur"))
+		COMPREPLY=($(compgen -W "run plot report plan compare busy latency throughput connect pingpong pauses memcpy summarize netlab transports env --help" -- "$cur"))
 		return
 	fi
 	if [[ $cur == -* ]]; then

@@ -9,7 +9,8 @@
 # client's random tag), $DIR (the demo's runtime directory), <len> (an
 # address length, which follows the directory's), <addr> (a pointer), <ms>
 # (the time left before a deadline), $RUNDIR (the runtime directory, given
-# as -v rundir=PATH).  Descriptors keep their numbers,
+# as -v rundir=PATH).  A thread's calls are left out (ZeroMQ's I/O
+# threads: see the first rule).  Descriptors keep their numbers,
 # shifted so that the first one the demo creates is 3 whatever the caller
 # left open.
 function fd(n) { return n - shift }
@@ -31,6 +32,7 @@ function fix(s,    pre, post, n, m) {
 	gsub(/S_IFDIR\|0700, st_size=[0-9]+/, "S_IFDIR|0700, st_size=<size>", s)
 	gsub(/htons\([0-9]+\)/, "htons(<port>)", s)
 	gsub(/pid=[0-9]+, uid=[0-9]+, gid=[0-9]+/, "pid=<pid>, uid=<uid>, gid=<gid>", s)
+	gsub(/parent_tid=\[[0-9]+\]/, "parent_tid=[<pid>]", s)   # a thread's id
 	gsub(/0x[0-9a-f]+/, "<addr>", s)
 	gsub(/\}, [0-9]+\)/, "}, <len>)", s)
 	gsub(/\}, \[[0-9]+ => [0-9]+\]\)/, "}, [<len>])", s)
@@ -60,6 +62,21 @@ function fix(s,    pre, post, n, m) {
 	gsub(/ +=  */, " = ", s)
 	return s
 }
+# The log is read twice (trace.sh names it twice).  The first time, only
+# to find the threads a process made (clone3 with CLONE_THREAD: ZeroMQ's I/O
+# threads): their calls are left out, as their timing is theirs alone.
+FNR == NR {
+	p = $1
+	if ($0 ~ /^[0-9]+ +clone3?\(.*CLONE_THREAD/) {
+		if ($0 ~ /<unfinished \.\.\.>$/) making_thread[p] = 1
+		else if (match($0, / = [0-9]+$/)) thread[substr($0, RSTART + 3)] = 1
+	} else if (making_thread[p] && $0 ~ /^[0-9]+ +<\.\.\. clone3? resumed>/ && match($0, / = [0-9]+$/)) {
+		thread[substr($0, RSTART + 3)] = 1
+		making_thread[p] = 0
+	}
+	next
+}
+$1 in thread { next }
 /^[0-9]+ +(---|\+\+\+)/ { next }
 {
 	pid = $1; rest = $0; sub(/^[0-9]+ +/, "", rest)
@@ -68,7 +85,7 @@ function fix(s,    pre, post, n, m) {
 	if (rest ~ /^<\.\.\. [a-z0-9_]+ resumed>/) {
 		tail = substr(rest, index(rest, "resumed>") + 8)
 		head = pending[pid]
-		if (tail ~ /^\)/) sub(/ +$/, "", head)
+		if (tail ~ /^[) ]/) sub(/ +$/, "", head)   # no double space where the halves meet
 		rest = head tail; delete pending[pid]
 	}
 	if (!shift_known && rest ~ /^(socket|socketpair|pipe2|openat|mknodat)\(/) {

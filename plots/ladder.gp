@@ -4,8 +4,10 @@
 # from the lowest round to the highest.  A solid bar checked every byte; a
 # hatched one saw only each message's tag.  The dashed line is memcpy on
 # one CPU, measured in the same run: the ceiling for anything that copies.
+# Each rung is labelled with the copies of each byte the CPU makes on it.
 # Input: ladder.dat (a block per transport: rung_number rung MB/s lowest
-# highest checked cpu_ms_per_mb) and ladder_meta.gp (`ipclab bench report`).
+# highest checked cpu_ms_per_mb copies) and ladder_meta.gp (`ipclab bench
+# report`).
 call 'plots/common.gp' ARG1 ARG2
 load DATA . "/ladder_meta.gp"
 L = DATA . "/ladder.dat"
@@ -41,13 +43,13 @@ do for [fmt in "png svg"] {
 	eval term(fmt, "ladder", 1200, 330 * NL + 230)
 	eval quick_mark
 	set multiplot layout NL, 1 title title(sprintf("The zero-copy ladder: MB/s (10^6 bytes/s) at 1 MiB messages, %s\nmedian of the rounds, whisker: lowest to highest round\nsolid: every byte checked; hatched: only each message's tag; dashed: memcpy on one CPU", SWEEP)) \
-		margins 0.16, 0.96, 0.07, 0.84 spacing 0.10
+		margins 0.25, 0.96, 0.07, 0.84 spacing 0.10
 	do for [i = 1 : NL] {
 		c = color(tcolor(word(LADDER, i)))
 		set title word(LADDER, i) noenhanced font ",16" tc rgb c
 		set xlabel (i == NL ? "MB/s" : "")
 		# A bar runs from the axis to the median, one row a rung present.
-		plot L index (i - 1) using (LADDER_XMIN):0:(LADDER_XMIN):($6 > 0.5 ? $3 : NaN):($0 - 0.35):($0 + 0.35):ytic(2) \
+		plot L index (i - 1) using (LADDER_XMIN):0:(LADDER_XMIN):($6 > 0.5 ? $3 : NaN):($0 - 0.35):($0 + 0.35):ytic(sprintf("%s, %d cop%s", strcol(2), $8, $8 == 1 ? "y" : "ies")) \
 			with boxxyerror lc rgb c fs solid 0.85 border, \
 		     L index (i - 1) using (LADDER_XMIN):0:(LADDER_XMIN):($6 > 0.5 ? NaN : $3):($0 - 0.35):($0 + 0.35) \
 			with boxxyerror lc rgb c fs pattern 2 border, \

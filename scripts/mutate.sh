@@ -1,13 +1,14 @@
 #!/bin/sh
 # mutate.sh - how many planted bugs do the tests catch?  (`make mutate`)
 #
-#   sh scripts/mutate.sh [-n MAX] [-s SEED] [-t "SUITES"] [-o REPORT] [-l FILE:LINE,...]
-#                        FILE_OR_FOLDER...
+#   sh scripts/mutate.sh [-n MAX] [-f PER_FOLDER] [-s SEED] [-t "SUITES"] [-o REPORT]
+#                        [-l FILE:LINE,...] FILE_OR_FOLDER...
 #
 # Lists the mutants of the C files given (scripts/mutate.awk: comparisons
 # flipped at their boundary, && and ||, + and -, constants, true and false,
 # dropped statements, swapped arguments), picks MAX of them (default 20;
-# 0: all) spread by SEED (default 1), and for each one: copies the change
+# 0: all) spread by SEED (default 1) -- with -f, at most PER_FOLDER from
+# each folder, so that a sample scores every folder -- and for each one: copies the change
 # into a scratch copy of the tree (the working tree is never touched), builds
 # the sanitized test programs there, and runs the suites that use the
 # mutated file (or SUITES) under the harness's per-test deadlines, stopping
@@ -23,15 +24,17 @@
 # more suites.  Needs sh, awk, make, cc, cmocka: no python.
 set -u
 
-max=20 seed=1 suites="" report=build/mutate/report.txt only=""
-while getopts n:s:t:o:l: opt; do
+max=20 per_folder=0 seed=1 suites="" report=build/mutate/report.txt only=""
+while getopts n:f:s:t:o:l: opt; do
 	case $opt in
 	n) max=$OPTARG ;;
+	f) per_folder=$OPTARG ;;
 	s) seed=$OPTARG ;;
 	t) suites=$OPTARG ;;
 	o) report=$OPTARG ;;
 	l) only=$OPTARG ;;
-	*) echo "usage: $0 [-n MAX] [-s SEED] [-t SUITES] [-o REPORT] FILE_OR_FOLDER..." >&2
+	*) echo "usage: $0 [-n MAX] [-f PER_FOLDER] [-s SEED] [-t SUITES] [-o REPORT]" \
+		"[-l FILE:LINE,...] FILE_OR_FOLDER..." >&2
 	   exit 64 ;;
 	esac
 done
@@ -77,6 +80,18 @@ suites_for() {
 		done
 	done | sort -u | tr '\n' ' '
 }
+# A file no suite names (a transport's inner file, reached through its
+# ipc_transport) is judged by the suites of the other files in its folder.
+suites_for_file() {
+	s=$(suites_for "$1")
+	if [ -z "$s" ]; then
+		for g in "$(dirname "$1")"/*.c; do
+			[ "$g" = "$1" ] || suites_for "$g"
+		done | tr ' ' '\n' | sort -u | grep . | tr '\n' ' '
+	else
+		echo "$s"
+	fi
+}
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/ipclab-mutate.XXXXXX") || exit 1
 cleanup() { [ "${MUTATE_KEEP:-}" = 1 ] || rm -rf "$scratch"; }
@@ -99,13 +114,13 @@ if [ -n "$only" ]; then
 		"$scratch/all" >"$scratch/only" && mv "$scratch/only" "$scratch/all"
 fi
 total=$(wc -l <"$scratch/all")
-if [ "$max" -gt 0 ] && [ "$total" -gt "$max" ]; then
-	awk -v seed="$seed" 'BEGIN { srand(seed) } { printf "%.8f %s\n", rand(), $0 }' \
-		"$scratch/all" | sort -k1,1 | head -n "$max" | cut -d' ' -f2- |
-		sort -t"$(printf '\037')" -k1,1 -k2,2n >"$scratch/picked"
-else
-	cp "$scratch/all" "$scratch/picked"
-fi
+[ "$max" -gt 0 ] || max=$total
+# Shuffled by the seed; with -f, the first PER_FOLDER of each folder kept.
+awk -v seed="$seed" 'BEGIN { srand(seed) } { printf "%.8f %s\n", rand(), $0 }' \
+	"$scratch/all" | sort -k1,1 | cut -d' ' -f2- |
+	awk -F"$(printf '\037')" -v k="$per_folder" '{ d = $1; sub(/\/[^\/]*$/, "", d) }
+		k == 0 || ++seen[d] <= k' | head -n "$max" |
+	sort -t"$(printf '\037')" -k1,1 -k2,2n >"$scratch/picked"
 picked=$(wc -l <"$scratch/picked")
 
 # Mutants that change a type (a swapped pointer argument) must not compile.
@@ -116,8 +131,11 @@ mk() {
 # Each suite in a session of its own: a mutant that makes a test signal
 # process group 0 (a fork's parent and child swapped) stops that suite, not
 # this script or the time-out that ends the suite.
+# The slowest suites run last: a mutant most suites kill costs little.
+slow="test_bench test_load test_trace test_docs test_install test_netlab"
 run_suites() { # $1: the suites; prints the first that fails, and its first failed test
-	for s in $1; do
+	for s in $(for x in $1; do case " $slow " in *" $x "*) ;; *) echo "$x" ;; esac; done) \
+		 $(for x in $slow; do case " $1 " in *" $x "*) echo "$x" ;; esac; done); do
 		if ! (cd "$tree" && IPCLAB_BIN="$tree/build/asan/bin/ipclab" \
 			ASAN_OPTIONS=detect_leaks=1 timeout -k 10 900 setsid -w "build/asan/tests/$s" \
 			</dev/null >"$scratch/run.log" 2>&1); then
@@ -136,7 +154,7 @@ say "mutate: $total mutants in$files; $picked picked (seed $seed)"
 
 # The suites must pass unmutated, or no mutant can be judged.
 for f in $files; do
-	s=${suites:-$(suites_for "$f")}
+	s=${suites:-$(suites_for_file "$f")}
 	[ -n "$s" ] || s=$(cd tests && ls test_*.c | sed 's/\.c$//' | tr '\n' ' ')
 	echo "$f $s" >>"$scratch/suites"
 done

@@ -343,6 +343,7 @@ static void shm_close(struct ipc_conn *c)
 	if (m) {
 		/* Closing the socket wakes a peer asleep on it; closing our
 		 * end of its room bell, one asleep on that. */
+		shm_ring_flush(m); /* the small reads' tail, not yet stored */
 		atomic_store_explicit(&m->out->closed, 1, memory_order_release);
 		shm_conn_free(m);
 		c->priv = NULL;
@@ -383,6 +384,7 @@ const struct ipc_transport shm_transport = {
 	.fds_per_conn = 3, /* the socket, two room doorbells */
 	.opaque_fds = true,
 	.can_spin = true,
+	.inplace = &shm_inplace, /* reserve/commit, peek/release: shm_ring.c */
 	.default_address = shm_default_address,
 	.listen = shm_listen,
 	.accept = shm_accept,

@@ -2,7 +2,7 @@
  * shm.h - what the files of the shared-memory transport share (shm.c: the
  * server's life cycle; shm_handover.c: a connection's state, the client's
  * connect, the memory and doorbells handed over, and checked; shm_ring.c:
- * copying through the rings; shm_wait.c: doorbells and spinning).  Not a public interface: the rest of ipclab sees only
+ * the rings, copied through or used in place; shm_wait.c: doorbells and spinning).  Not a public interface: the rest of ipclab sees only
  * `shm_transport` (and the hand-over fuzzer, fuzz/fuzz_handover.c).
  */
 #ifndef IPCLAB_SHM_H
@@ -21,19 +21,36 @@
 #define SHM_CACHELINE 64
 #define SHM_HANDOVER_FDS 3    /* the memfd, then the two room doorbells */
 
-/* One direction.  Each index sits on its own cache line, so the producer's
- * stores never evict the line the consumer writes, and the reverse. */
+/* Bytes of a small message that travel in the producer's line itself. */
+#define SHM_SMALL 48
+
+/* One direction.  Each side writes its own lines only: the producer's
+ * stores never evict the line the consumer writes, and the reverse.
+ *
+ * A small send (SHM_SMALL bytes or fewer) also puts its bytes in the
+ * producer's line, beside `head`, stamped with where they end: the consumer
+ * that sees head move finds the bytes in the line it just fetched, and
+ * never reads the data line (which then stays in the producer's cache).  A
+ * greeting's round trip so moves about two lines, one each way, as the
+ * cache-line ping-pong does.  The ring's data stays the whole truth: the
+ * small copy is only a shortcut, used when its stamp says it holds exactly
+ * the bytes the consumer is about to read. */
 struct shm_ring {
+	/* The producer's line, written once a send. */
 	_Alignas(SHM_CACHELINE) _Atomic uint64_t head; /* bytes ever written */
-	_Atomic uint32_t closed;          /* the producer said all it will */
-	_Atomic int32_t producer_cpu;     /* where the producer last waited */
+	_Atomic uint64_t stamp;           /* (end << 8) | n: `small` holds the n
+					     bytes that end at position end;
+					     0: none (being rewritten) */
+	_Atomic uint64_t small[SHM_SMALL / 8];
+	/* The producer's other line, seldom written. */
+	_Alignas(SHM_CACHELINE) _Atomic uint32_t closed; /* the producer said all it will */
+	_Atomic int32_t producer_cpu;     /* where the producer last waited; -1: never */
+	/* The consumer's line. */
 	_Alignas(SHM_CACHELINE) _Atomic uint64_t tail; /* bytes ever read */
 	_Atomic uint32_t reader_waiting;  /* 1 unless the consumer is spinning on
-					     head: then no bell is needed.  On
-					     the consumer's line: its stores
-					     never take the head line away */
+					     head: then no bell is needed */
 	_Atomic uint32_t writer_waiting;  /* the producer sleeps on "room" */
-	_Atomic int32_t consumer_cpu;     /* where the consumer last waited */
+	_Atomic int32_t consumer_cpu;     /* where the consumer last waited; -1: never */
 	_Alignas(SHM_CACHELINE) unsigned char data[SHM_RING];
 };
 
@@ -50,6 +67,15 @@ struct shm_conn {
 	int arm;   /* our room bell: made unwritable while we wait for room (wfd) */
 	int wake;  /* the far end of the peer's room bell: drained to wake it */
 	bool eof;
+	uint64_t head_mine; /* out's head as we last stored it */
+	uint64_t tail_mine; /* in's tail as we last stored it */
+	bool waiting_mine;  /* in's reader_waiting as we last stored it */
+	uint64_t tail_seen; /* out's tail when we last looked: room known without
+			       fetching the consumer's line again */
+	size_t reserved;    /* in-place write: bytes reserved, not yet committed */
+	size_t peeked;      /* in-place read: bytes shown, not yet released */
+	uint32_t unpublished; /* small reads taken, their tail not yet stored: told
+				 before we wait, or once SHM_LAZY_TAIL of them */
 };
 
 struct shm_conn *shm_conn_new(void);
@@ -66,13 +92,21 @@ int shm_handover_send(const struct ipc_ctx *ctx, struct shm_conn *m, const char 
  * -1 (IPC_PROTOCOL unless the fault is ours): refused. */
 int shm_handover_receive(const struct ipc_ctx *ctx, struct shm_conn *m, struct ipc_error *e);
 
-/* shm_ring.c: the transport's recv() and send(). */
+/* shm_ring.c: the transport's recv() and send(), built on its in-place
+ * calls (`shm_inplace`, ipc.h's struct ipc_inplace). */
 ssize_t shm_ring_recv(struct ipc_conn *c, void *buf, size_t cap, struct ipc_error *e);
 ssize_t shm_ring_send(struct ipc_conn *c, const void *buf, size_t len, struct ipc_error *e);
+ssize_t shm_ring_reserve(struct ipc_conn *c, size_t len, void **at, struct ipc_error *e);
+int shm_ring_commit(struct ipc_conn *c, size_t len, struct ipc_error *e);
+ssize_t shm_ring_peek(struct ipc_conn *c, size_t max, const void **at, struct ipc_error *e);
+int shm_ring_release(struct ipc_conn *c, size_t len, struct ipc_error *e);
+extern const struct ipc_inplace shm_inplace;
+/* Store the tail of small reads not yet told (before a close, a wait). */
+void shm_ring_flush(struct shm_conn *m);
 
 /* shm_wait.c */
 bool shm_spin_for_change(const _Atomic uint64_t *word, uint64_t seen, _Atomic int32_t *my_cpu,
-			 const _Atomic int32_t *peer_cpu);
+			 const _Atomic int32_t *peer_cpu, const _Atomic int32_t *peer_cpu2);
 bool shm_data_bell_clear(const struct shm_conn *m, bool *more);
 void shm_data_bell_ring(const struct shm_conn *m);
 bool shm_peer_gone(const struct shm_conn *m);

@@ -39,8 +39,10 @@
 struct shm_conn *shm_conn_new(void)
 {
 	struct shm_conn *m = calloc(1, sizeof *m);
-	if (m)
+	if (m) {
 		m->sock = m->arm = m->wake = -1;
+		m->waiting_mine = true; /* as the client's hand-over leaves it */
+	}
 	return m;
 }
 
@@ -84,8 +86,12 @@ static int make_region(const struct ipc_ctx *ctx, struct shm_conn *m, int *memfd
 	m->mem->ring_size = SHM_RING;
 	/* Neither side has looked at its ring yet: the first bytes must ring
 	 * the bell, or a multiplexed server would never read them. */
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2; i++) {
 		atomic_store(&m->mem->ring[i].reader_waiting, 1);
+		/* Where each side last waited: nowhere yet (CPU 0 is a CPU). */
+		atomic_store(&m->mem->ring[i].producer_cpu, -1);
+		atomic_store(&m->mem->ring[i].consumer_cpu, -1);
+	}
 	ipc_step(ctx, SHM_NAME, IPC_NO_STEP, "memfd_create", "fd %d, %zu bytes, sealed, mapped", *memfd,
 		 sizeof *m->mem);
 	return 0;

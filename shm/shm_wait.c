@@ -138,24 +138,36 @@ static inline void cpu_relax(void)
  * sched_yield() for up to YIELD_NS; the caller then rings or sleeps after
  * all.  When the peer last waited on OUR CPU it cannot move while we spin,
  * so we yield from the first look: on one CPU, spinning hands over the time
- * slice instead of burning it.  `my_cpu` is published for the peer,
- * `peer_cpu` says where it last waited.  True if the word moved. */
+ * slice instead of burning it.  `my_cpu` is published for the peer;
+ * `peer_cpu` and `peer_cpu2` say where it last waited, in this ring and in
+ * the other (-1: it never has).  True if the word moved. */
 bool shm_spin_for_change(const _Atomic uint64_t *word, uint64_t seen, _Atomic int32_t *my_cpu,
-			 const _Atomic int32_t *peer_cpu)
+			 const _Atomic int32_t *peer_cpu, const _Atomic int32_t *peer_cpu2)
 {
 	int cpu = sched_getcpu();
-	atomic_store_explicit(my_cpu, cpu, memory_order_relaxed);
-	bool same_cpu = cpu >= 0 && atomic_load_explicit(peer_cpu, memory_order_relaxed) == cpu;
-	long long start = now_ns(), busy_until = same_cpu ? start : start + SPIN_NS;
+	/* Stored only when it changed: our line stays clean in the peer's cache. */
+	if (atomic_load_explicit(my_cpu, memory_order_relaxed) != cpu)
+		atomic_store_explicit(my_cpu, cpu, memory_order_relaxed);
+	bool same_cpu = cpu >= 0 && (atomic_load_explicit(peer_cpu, memory_order_relaxed) == cpu ||
+				     atomic_load_explicit(peer_cpu2, memory_order_relaxed) == cpu);
+	/* The clock is read only after a first round of looks: a reading
+	 * costs about as much as a line crossing between two cores, and most
+	 * waits end before it would have returned.  On our own CPU the peer
+	 * cannot move while we look: yield from the start. */
+	long long start = 0, busy_until = 0;
 
 	for (unsigned i = 0;; i++) {
 		if (atomic_load_explicit(word, memory_order_acquire) != seen)
 			return true;
-		if ((i & 63) != 63) {
+		if ((i & 63) != 63 && !same_cpu) {
 			cpu_relax();
 			continue;
 		}
 		long long t = now_ns();
+		if (start == 0) {
+			start = t;
+			busy_until = same_cpu ? t : t + SPIN_NS;
+		}
 		if (t >= start + SPIN_NS + YIELD_NS)
 			return false;
 		if (t >= busy_until)

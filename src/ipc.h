@@ -146,6 +146,29 @@ enum ipc_addressing {
 	IPC_ADDR_MQ_NAME,   /* a POSIX message queue name, "/..." */
 };
 
+/*
+ * In place: a stream transport whose bytes sit in memory both sides map (a
+ * ring of `ring` bytes) may let a program write its message there and read
+ * it there, instead of copying it in with send() and out with recv().
+ *   writer: reserve(len) -> *at holds room for len bytes in one piece; fill
+ *           it; commit(len) publishes them (the peer may read them now)
+ *   reader: peek(max) -> *at shows up to max waiting bytes in one piece;
+ *           look at them; release(n) gives the first n back to the writer
+ * A piece never wraps around the ring's end, so a program that moves whole
+ * messages in place uses a size that divides `ring`.  reserve() and peek()
+ * wait as send() and recv() do: IPC_WOULD_BLOCK when they would, and then
+ * rfd/wfd say when to try again.  peek() returns 0 at the end of the stream.
+ * Mixing in-place calls with send()/recv() on one side is allowed between
+ * a commit and the next reserve (or a release and the next peek).
+ */
+struct ipc_inplace {
+	size_t ring;
+	ssize_t (*reserve)(struct ipc_conn *c, size_t len, void **at, struct ipc_error *e);
+	int (*commit)(struct ipc_conn *c, size_t len, struct ipc_error *e);
+	ssize_t (*peek)(struct ipc_conn *c, size_t max, const void **at, struct ipc_error *e);
+	int (*release)(struct ipc_conn *c, size_t len, struct ipc_error *e);
+};
+
 struct ipc_transport {
 	const char *name;      /* as typed on the command line: "unix_stream" */
 	const char *summary;   /* one line for `ipclab list` */
@@ -157,6 +180,8 @@ struct ipc_transport {
 	bool can_spin;         /* honours ctx->wait: --wait spin (shm) */
 	bool opaque_fds;       /* rfd/wfd only tell readiness: bytes move through recv()
 				  and send() alone, never read()/write() (mqueue, shm) */
+	/* NULL, or writing and reading in the transport's own memory (shm). */
+	const struct ipc_inplace *inplace;
 
 	/* The server's life cycle, steps 1 .. nsteps in order, declared in the
 	 * transport's own file (`source`, its __FILE__); set all three with

@@ -162,6 +162,10 @@ struct pauses_result {
 	double min_us, p50_us, p90_us, p99_us, max_us;
 	double clock_ns;          /* mean gap outside the pauses: one reading's cost */
 	double ctxsw;             /* context switches during the run; NAN: not measured */
+	/* Of the run's time on its CPU, the share other tasks had it and the
+	 * share the host took (steal), 0 to 100, from /proc/stat around the
+	 * run less the loop's own CPU time (src/busyness.h); NAN: not measured. */
+	double others_pct, steal_pct;
 };
 
 /* Its columns after `kind` (value "pauses"), in the order of every format:
@@ -171,7 +175,8 @@ struct pauses_result {
 	I(cpu, cpu) N(seconds, seconds) N(threshold_us, threshold_us) C(pauses, pauses) \
 	N(pauses_per_s, per_s) N(lost_pct, lost_pct) N(min_us, min_us) N(p50_us, p50_us) \
 	N(p90_us, p90_us) N(p99_us, p99_us) N(max_us, max_us) N(clock_ns, clock_ns) \
-	W(ctxsw, ctxsw) C(overflow, overflow)
+	W(ctxsw, ctxsw) C(overflow, overflow) \
+	N(others_pct, others_pct) N(steal_pct, steal_pct)
 
 enum pauses_col_type { PC_INT, PC_WHOLE, PC_COUNT, PC_NUM };
 struct pauses_column {

@@ -27,7 +27,30 @@ const struct copy_rung_info copy_rungs[COPY_RUNGS] = {
 	[COPY_ZC] = { "zerocopy", COPY_TCP, 0, 1,
 		"send(MSG_ZEROCOPY), TCP_ZEROCOPY_RECEIVE",
 		"as zerocopy-send, and a reader that maps whole pages (the rest is read)" },
+	[COPY_PEEK] = { "peek", COPY_RING, 1, 1,
+		"send(); in the ring: peek, check, release",
+		"a reader that uses the bytes where they lie, and gives them back only "
+		"when done with them (the writer waits for that room)" },
+	[COPY_INPLACE] = { "inplace", COPY_RING, 0, 1,
+		"in the ring: reserve, write, commit; peek, check",
+		"as peek, and a writer that builds each message in the ring itself, in a "
+		"size that divides the ring; only what changes is written (here each "
+		"message's tag: the body stays from the ring's first lap)" },
 };
+
+const char *copy_needs_text(enum copy_needs needs)
+{
+	switch (needs) {
+	case COPY_PIPE:
+		return "a pipe";
+	case COPY_TCP:
+		return "a TCP socket";
+	case COPY_RING:
+		return "a ring both sides map (shm)";
+	default:
+		return "any stream";
+	}
+}
 
 int copy_rung_parse(const char *name, enum copy_rung *out)
 {

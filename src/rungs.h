@@ -18,11 +18,15 @@ enum copy_rung {
 	COPY_SPLICE_SPIN,  /* the same, non-blocking, both sides spinning */
 	COPY_ZC_SEND,      /* tcp: send(MSG_ZEROCOPY), read() */
 	COPY_ZC,           /* tcp: send(MSG_ZEROCOPY), TCP_ZEROCOPY_RECEIVE */
+	COPY_PEEK,         /* shm: send() copies in, the reader checks in the ring */
+	COPY_INPLACE,      /* shm: written in the ring, checked in the ring */
 	COPY_RUNGS
 };
 
-/* What the transport's descriptor must be for a rung to apply. */
-enum copy_needs { COPY_ANY, COPY_PIPE, COPY_TCP };
+/* What the transport must be for a rung to apply: its descriptor a pipe
+ * or a TCP socket, or its bytes in a ring both sides map (ipc.h's struct
+ * ipc_inplace: shm). */
+enum copy_needs { COPY_ANY, COPY_PIPE, COPY_TCP, COPY_RING };
 
 struct copy_rung_info {
 	const char *name;     /* after --copy, and in the row's transport: pipe-vmsplice */
@@ -36,6 +40,9 @@ struct copy_rung_info {
 
 /* The rungs, bottom first, indexed by enum copy_rung. */
 extern const struct copy_rung_info copy_rungs[COPY_RUNGS];
+
+/* "a pipe", "a TCP socket", "a ring both sides map (shm)": for messages. */
+const char *copy_needs_text(enum copy_needs needs);
 
 /* "vmsplice" -> COPY_VMSPLICE; -1 for a name that is no rung. */
 int copy_rung_parse(const char *name, enum copy_rung *out);

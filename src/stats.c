@@ -130,3 +130,90 @@ bool stats_series_levels(const double *series, size_t n, struct stats_levels *ou
 	free(scratch);
 	return stats_split_levels(points, windows, out);
 }
+
+/* Bins of the log histogram: bin k covers [min * 10^(k/B), min * 10^((k+1)/B)). */
+static size_t mode_bin(double v, double min)
+{
+	return (size_t)floor(log10(v / min) * STATS_MODE_BINS_PER_DECADE + 1e-9);
+}
+
+size_t stats_modes(const double *sorted, size_t n, struct stats_mode *out, size_t cap)
+{
+	size_t first = 0;
+	while (first < n && !(sorted[first] > 0))
+		first++;
+	if (n - first < STATS_MODE_MIN_SAMPLES || cap == 0)
+		return 0;
+	const double *v = sorted + first;
+	size_t m = n - first;
+	double min = v[0];
+	size_t nb = mode_bin(v[m - 1], min) + 1;
+	size_t *count = calloc(nb, sizeof *count);
+	double *smooth = calloc(nb, sizeof *smooth);
+	size_t *peak = calloc(nb, sizeof *peak), *cut = calloc(nb + 1, sizeof *cut);
+	size_t found = 0;
+	if (!count || !smooth || !peak || !cut)
+		goto out;
+	for (size_t i = 0; i < m; i++) {
+		size_t b = mode_bin(v[i], min);
+		count[b < nb ? b : nb - 1]++;
+	}
+	for (size_t b = 0; b < nb; b++)
+		smooth[b] = (2.0 * count[b] + (b ? count[b - 1] : 0) + (b + 1 < nb ? count[b + 1] : 0)) / 4;
+	/* Local maxima (a plateau counts once, at its first bin). */
+	size_t np = 0;
+	for (size_t b = 0; b < nb; b++) {
+		double left = b ? smooth[b - 1] : 0, right = 0;
+		size_t e = b;
+		while (e + 1 < nb && smooth[e + 1] == smooth[b])
+			e++;
+		right = e + 1 < nb ? smooth[e + 1] : 0;
+		if (smooth[b] > 0 && smooth[b] > left && smooth[b] > right)
+			peak[np++] = b;
+		b = e;
+	}
+	/* Merge neighbours without a deep enough valley between them. */
+	size_t k = 0;
+	for (size_t i = 1; i < np; i++) {
+		double valley = INFINITY;
+		for (size_t b = peak[k] + 1; b < peak[i]; b++)
+			valley = fmin(valley, smooth[b]);
+		double lower = fmin(smooth[peak[k]], smooth[peak[i]]);
+		if (valley < STATS_MODE_VALLEY * lower)
+			peak[++k] = peak[i];
+		else if (smooth[peak[i]] > smooth[peak[k]])
+			peak[k] = peak[i];
+	}
+	np = np ? k + 1 : 0;
+	/* Each mode's bins: from the lowest bin of the valley below to the
+	 * one above. */
+	cut[0] = 0;
+	for (size_t i = 1; i < np; i++) {
+		size_t low = peak[i - 1] + 1;
+		for (size_t b = low; b < peak[i]; b++)
+			if (smooth[b] < smooth[low])
+				low = b;
+		cut[i] = low;
+	}
+	cut[np] = nb;
+	size_t at = 0;
+	for (size_t i = 0; i < np; i++) {
+		size_t start = at;
+		while (at < m && mode_bin(v[at], min) < cut[i + 1])
+			at++;
+		if (i + 1 == np)
+			at = m;
+		size_t own = at - start;
+		double share = (double)own / (double)m;
+		if (!own || share < STATS_MODE_MIN_SHARE || found == cap)
+			continue;
+		out[found++] = (struct stats_mode){ .at = sorted_median(v + start, own),
+						    .lo = v[start], .hi = v[at - 1], .share = share };
+	}
+out:
+	free(count);
+	free(smooth);
+	free(peak);
+	free(cut);
+	return found;
+}

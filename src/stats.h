@@ -65,4 +65,33 @@ bool stats_split_levels(double *points, size_t n, struct stats_levels *out);
  * samples, or no memory: one level, out->points == 0. */
 bool stats_series_levels(const double *series, size_t n, struct stats_levels *out);
 
+/*
+ * Modes.  A distribution of round trips can gather around two places or
+ * more (shm across CPUs: near 3 µs and near 26 µs); its p50 then falls
+ * between them, or on one, and describes neither.  stats_modes() finds
+ * them in sorted samples: a histogram of log-spaced bins
+ * (STATS_MODE_BINS_PER_DECADE to a factor of ten), smoothed by 1-2-1,
+ * whose local maxima are the candidate modes; two neighbours are one mode
+ * unless the lowest bin between them is under STATS_MODE_VALLEY of the
+ * lower one's height.  Each mode owns the samples from the valley below it
+ * to the valley above it: `at` is their median, `share` their part of all
+ * samples.  Only modes holding STATS_MODE_MIN_SHARE of the samples count;
+ * fewer than STATS_MODE_MIN_SAMPLES samples: no modes at all.
+ */
+#define STATS_MODE_BINS_PER_DECADE 20
+#define STATS_MODE_VALLEY 0.5
+#define STATS_MODE_MIN_SHARE 0.10
+#define STATS_MODE_MIN_SAMPLES 200
+
+struct stats_mode {
+	double at;        /* the median of the mode's samples */
+	double lo, hi;    /* its smallest and largest sample */
+	double share;     /* of all samples, 0 to 1 */
+};
+
+/* Up to `cap` modes of sorted, positive samples, in increasing order of
+ * `at`; returns how many (1 for a distribution with a single mode, 0 when
+ * there are too few samples or none positive). */
+size_t stats_modes(const double *sorted, size_t n, struct stats_mode *out, size_t cap);
+
 #endif

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -345,10 +346,13 @@ static struct {
 	const char *why;                /* why longer than TEST_DEADLINE_S */
 	struct timespec start;
 	unsigned char fds_before[FD_WATCH / 8];
+	struct { int fd; char target[128]; } kept[16]; /* open before it, below FD_KEPT */
+	int nkept;
 	char rundir[IPC_PATH_MAX];      /* queues named after it are the test's */
 	int mq_listing;                 /* 0 unknown, 1 /dev/mqueue, 2 private mount, -1 none */
 	const char *filter;             /* run only the tests whose names match */
 	double load;                    /* machine_load() when the test began */
+	pid_t reaper;                   /* our parent, the suite's subreaper (0: none) */
 } H;
 
 void test_set_filter(const char *pattern)
@@ -470,6 +474,37 @@ static void snapshot_fds(unsigned char *set)
 			set[fd / 8] |= (unsigned char)(1u << (fd % 8));
 }
 
+/* Descriptors open before the test (the suite's own, standard input
+ * among them): what each is, to check that the test left them alone. */
+#define FD_KEPT 64
+static void note_kept_fds(void)
+{
+	H.nkept = 0;
+	for (int fd = 0; fd < FD_KEPT && H.nkept < 16; fd++)
+		if (H.fds_before[fd / 8] & (1u << (fd % 8)) &&
+		    fd_link(fd, H.kept[H.nkept].target, sizeof H.kept[H.nkept].target))
+			H.kept[H.nkept++].fd = fd;
+}
+
+/* One of those closed, or made something else, by the test (a -1 taken for
+ * a descriptor is 0 or 1 after a slip, and closing it closes stdin). */
+static int check_kept_fds(const char *name, bool quiet)
+{
+	int found = 0;
+	for (int i = 0; i < H.nkept; i++) {
+		char now[128];
+		bool open = fcntl(H.kept[i].fd, F_GETFD) >= 0 &&
+			    fd_link(H.kept[i].fd, now, sizeof now);
+		if (open && !strcmp(now, H.kept[i].target))
+			continue;
+		fprintf(stderr, "%s %s: descriptor %d (%s), open before the test, %s\n",
+			quiet ? "after the failure of" : "changed by", name, H.kept[i].fd,
+			H.kept[i].target, open ? "now points elsewhere" : "was closed");
+		found++;
+	}
+	return found;
+}
+
 /* Descriptors opened since setup and still open (closed here): memfds and
  * eventfds of shared memory, and any other (a socket, a pipe, a file). */
 static int check_fds(const char *name, bool quiet)
@@ -489,30 +524,38 @@ static int check_fds(const char *name, bool quiet)
 	return found;
 }
 
-/* Children of every thread of this process.  (Not its orphaned
- * grandchildren: the suite is no child subreaper, as a test may rely on
- * an orphan going to init, which reaps it at once.) */
-static int list_children(pid_t *out, int cap)
+/* Children of every thread of process `of` ("self": this one), but
+ * `except`.  (This process's orphaned grandchildren go to the reaper, its
+ * parent: see run_under_reaper().) */
+static int list_children_of(const char *of, pid_t except, pid_t *out, int cap)
 {
-	DIR *d = opendir("/proc/self/task");
+	char dir[64];
+	snprintf(dir, sizeof dir, "/proc/%s/task", of);
+	DIR *d = opendir(dir);
 	struct dirent *de;
 	int n = 0;
 	if (!d)
 		return 0;
 	while ((de = readdir(d))) {
-		char path[300];
+		char path[64 + sizeof de->d_name + 16];
 		if (de->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof path, "/proc/self/task/%s/children", de->d_name);
+		snprintf(path, sizeof path, "%s/%s/children", dir, de->d_name);
 		FILE *f = fopen(path, "r");
 		long pid;
 		while (f && n < cap && fscanf(f, "%ld", &pid) == 1)
-			out[n++] = (pid_t)pid;
+			if ((pid_t)pid != except)
+				out[n++] = (pid_t)pid;
 		if (f)
 			fclose(f);
 	}
 	closedir(d);
 	return n;
+}
+
+static int list_children(pid_t *out, int cap)
+{
+	return list_children_of("self", 0, out, cap);
 }
 
 static void describe_process(pid_t pid, char *out, size_t cap)
@@ -555,6 +598,69 @@ static int check_processes(const char *name, bool quiet)
 		}
 	}
 	return found;
+}
+
+/* A process's state letter from /proc (0: it is gone). */
+static char process_state(pid_t pid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+	if (f)
+		fclose(f);
+	buf[n] = '\0';
+	char *close_ = strrchr(buf, ')');
+	return close_ && close_[1] == ' ' ? close_[2] : 0;
+}
+
+static bool process_ended(pid_t pid)
+{
+	char st = process_state(pid);
+	return st == 0 || st == 'Z' || st == 'X';
+}
+
+/* The reaper's children but this suite, still running. */
+static int list_orphans(pid_t *out, int cap)
+{
+	char of[32];
+	int n, running = 0;
+	if (!H.reaper || getppid() != H.reaper)
+		return 0;
+	snprintf(of, sizeof of, "%d", (int)H.reaper);
+	n = list_children_of(of, getpid(), out, cap);
+	for (int i = 0; i < n; i++)
+		if (!process_ended(out[i]))
+			out[running++] = out[i];
+	return running;
+}
+
+/* Processes that the test's processes started and left running when they
+ * exited (orphans: the reaper's now, see run_under_reaper()).  The test
+ * could not wait for them, so they get ORPHAN_GRACE_MS (stretched like
+ * deadlines) to finish, say after their parent was stopped; then each is
+ * named and killed (the reaper reaps it). */
+#define ORPHAN_GRACE_MS 2000
+static int check_orphans(const char *name, bool quiet)
+{
+	pid_t kids[256];
+	double until = elapsed_s() + ORPHAN_GRACE_MS * deadline_scale() / 1000;
+	int n;
+	while ((n = list_orphans(kids, 256)) > 0 && !quiet && elapsed_s() < until)
+		usleep(20000);
+	for (int i = 0; i < n; i++) {
+		char what[400];
+		describe_process(kids[i], what, sizeof what);
+		fprintf(stderr, "%s %s: process %s, orphaned (its parent exited without "
+			"stopping it)%s\n", quiet ? "after the failure of" : "left behind by", name,
+			what, quiet ? ", killed" : "");
+		kill(kids[i], SIGKILL);
+	}
+	/* Gone once the reaper has reaped them. */
+	double killed_until = elapsed_s() + 5;
+	while (n > 0 && list_orphans(kids, 256) > 0 && elapsed_s() < killed_until)
+		usleep(10000);
+	return n;
 }
 
 /* Names in the mqueue file system that contain `needle`, one per line
@@ -678,6 +784,7 @@ static int wrap_setup(void **state)
 	H.why = NULL;
 	H.rundir[0] = '\0';
 	snapshot_fds(H.fds_before);
+	note_kept_fds();
 	H.load = machine_load();
 	clock_gettime(CLOCK_MONOTONIC_RAW, &H.start);
 	arm_alarm(TEST_DEADLINE_S * deadline_scale());
@@ -702,10 +809,11 @@ static int wrap_teardown(void **state)
 	 * without failing it twice: its processes first, so that a server it
 	 * left cannot hold files its teardown removes. */
 	bool quiet = test_failed();
-	int left = quiet ? check_processes(H.cur->name, true) : 0;
+	int left = quiet ? check_processes(H.cur->name, true) + check_orphans(H.cur->name, true) : 0;
 	int rc = H.cur->teardown_func ? H.cur->teardown_func(state) : 0;
-	left += check_processes(H.cur->name, quiet) + check_fds(H.cur->name, quiet) +
-		check_queues(H.cur->name, quiet);
+	left += check_processes(H.cur->name, quiet);
+	left += check_orphans(H.cur->name, quiet) + check_fds(H.cur->name, quiet) +
+		check_kept_fds(H.cur->name, quiet) + check_queues(H.cur->name, quiet);
 	arm_alarm(0);
 	if (getenv("IPCLAB_TEST_TIMES"))
 		fprintf(stderr, "[ TIME     ] %s %.2f s\n", H.cur->name, elapsed_s());
@@ -714,10 +822,97 @@ static int wrap_teardown(void **state)
 	return rc != 0 || (left && !quiet) ? -1 : 0;
 }
 
+/* ---- the reaper ---- */
+
+static volatile sig_atomic_t reaper_suite; /* in the reaper: the suite's pid */
+
+static void pass_signal(int sig)
+{
+	if (reaper_suite > 0)
+		kill((pid_t)reaper_suite, sig);
+}
+
+/* The suite runs as the only child of a reaper: its parent process, made a
+ * child subreaper (prctl(2) PR_SET_CHILD_SUBREAPER), to which the kernel
+ * hands every process that a test's processes leave running when they
+ * exit (instead of to init).  The reaper reaps them as init would, so that
+ * a test may still let an orphan go; each test's check (check_orphans())
+ * lists the ones still running.  The reaper passes on the signals that end
+ * a run, names and kills what still runs when the suite has ended, and
+ * ends as the suite did. */
+static void run_under_reaper(void)
+{
+	static bool started;
+	static const int passed[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	if (started)
+		return;
+	started = true;
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
+		fprintf(stderr, "note: processes left by the tests' children are not checked here "
+			"(prctl PR_SET_CHILD_SUBREAPER: %s)\n", strerror(errno));
+		return;
+	}
+	pid_t reaper = getpid();
+	fflush(NULL);
+	pid_t suite = fork();
+	if (suite < 0) {
+		fprintf(stderr, "note: processes left by the tests' children are not checked here "
+			"(fork: %s)\n", strerror(errno));
+		(void)prctl(PR_SET_CHILD_SUBREAPER, 0);
+		return;
+	}
+	if (suite == 0) {
+		H.reaper = reaper;
+		return;
+	}
+	reaper_suite = suite;
+	struct sigaction sa = { .sa_handler = pass_signal };
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof passed / sizeof passed[0]; i++)
+		sigaction(passed[i], &sa, NULL);
+	int status = 0, left = 0;
+	for (;;) {
+		int st;
+		pid_t w = wait(&st);
+		if (w == suite) {
+			status = st;
+			break;
+		}
+		if (w < 0 && errno != EINTR) {
+			status = 1 << 8;
+			break;
+		}
+	}
+	pid_t kids[256];
+	int n = list_children_of("self", 0, kids, 256);
+	for (int i = 0; i < n; i++) {
+		char what[400];
+		if (process_ended(kids[i]))
+			continue;
+		describe_process(kids[i], what, sizeof what);
+		fprintf(stderr, "left behind when the suite ended: process %s, killed\n", what);
+		kill(kids[i], SIGKILL);
+		left++;
+	}
+	while (wait(NULL) > 0 || errno == EINTR)
+		;
+	if (WIFSIGNALED(status)) {
+		sigset_t one;
+		signal(WTERMSIG(status), SIG_DFL);
+		sigemptyset(&one);
+		sigaddset(&one, WTERMSIG(status));
+		sigprocmask(SIG_UNBLOCK, &one, NULL);
+		kill(getpid(), WTERMSIG(status));
+	}
+	_exit(WIFEXITED(status) && WEXITSTATUS(status) != 0 ? WEXITSTATUS(status) :
+	      WIFEXITED(status) ? (left ? 1 : 0) : 1);
+}
+
 #undef cmocka_run_group_tests_name
 int test_run_group(const char *group_name, const struct CMUnitTest *tests, size_t count,
 		   CMFixtureFunction group_setup, CMFixtureFunction group_teardown)
 {
+	run_under_reaper();
 	struct CMUnitTest *wrapped = calloc(count ? count : 1, sizeof *wrapped);
 	struct CMUnitTest *kept = calloc(count ? count : 1, sizeof *kept);
 	size_t n = 0;

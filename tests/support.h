@@ -106,7 +106,11 @@ int test_bg_stop(struct test_bg *bg, char *rest, size_t cap);
  *   times, so that a hang still fails within a minute), ten times under
  *   valgrind instead, and by $IPCLAB_TEST_DEADLINE_SCALE (a number) if set.
  * - Resources.  After the test's own teardown: every process the test
- *   started (its children) must be gone and reaped; no descriptor opened
+ *   started (its children) must be gone and reaped, and so must every
+ *   process those started and left running when they exited (the suite
+ *   runs as the only child of a reaper, a child subreaper to which such
+ *   orphans go; a few seconds' grace, then each is named by pid and
+ *   command); no descriptor opened
  *   during the test (a memfd, an eventfd, a socket, a pipe, a file) may
  *   still be open; no POSIX message queue named after the
  *   test's runtime directory may be left (read from /dev/mqueue, or from a

@@ -1164,6 +1164,58 @@ static void test_cli_usage_errors(void **state)
 	assert_non_null(strstr(out, "10000"));
 }
 
+/* `bench plan`: the run measures the ZeroMQ transports beside the others,
+ * the round trip through io_uring on one and two CPUs, epoll, uring and
+ * redis by turns at 1, 50 and 1000 clients, and perf's count of each server
+ * around one load. */
+static void test_cli_plan_uring_zmq(void **state)
+{
+	ENV;
+	static char out[1 << 18], err[4096];
+	const char *bin = getenv("IPCLAB_BIN") ? getenv("IPCLAB_BIN") : "bin/ipclab";
+
+	const char *lat[] = { bin, "bench", "plan", "latency", env->dir, "--quick", NULL };
+	assert_int_equal(test_run_argv(env, NULL, out, sizeof out, err, sizeof err, lat), 0);
+	assert_non_null(strstr(out, "run\tlatency/zmq_ipc_greeting_"));
+	assert_non_null(strstr(out, "run\tlatency/zmq_tcp_echo_"));
+	bool uring = strstr(out, "warn\tio_uring is refused here") == NULL;
+	if (uring) {
+		/* unix_stream, tcp and pipe through the ring, at one CPU (a-a)
+		 * and, where there are two, at two (a-b) */
+		int same = 0, cross = 0, a, b;
+		for (const char *m = out; (m = strstr(m, "run\tlatency/unix_stream-uring_greeting_")); m++) {
+			assert_int_equal(sscanf(m, "run\tlatency/unix_stream-uring_greeting_%d-%d", &a, &b), 2);
+			assert_non_null(strstr(m, "\tbench\tlatency\tunix_stream\t--io\turing\t"));
+			same += a == b;
+			cross += a != b;
+		}
+		assert_int_equal(same, 1);
+		assert_true(cross <= 1);
+		assert_non_null(strstr(out, "run\tlatency/tcp-uring_greeting_"));
+		assert_non_null(strstr(out, "run\tlatency/pipe-uring_greeting_"));
+	}
+
+	const char *tp[] = { bin, "bench", "plan", "throughput", env->dir, "--quick", NULL };
+	assert_int_equal(test_run_argv(env, NULL, out, sizeof out, err, sizeof err, tp), 0);
+	assert_non_null(strstr(out, "run\tthroughput/zmq_ipc_65536_"));
+	assert_non_null(strstr(out, "run\tthroughput/zmq_tcp_1048576_"));
+
+	const char *sc[] = { bin, "bench", "plan", "scaling", env->dir, "--quick", NULL };
+	assert_int_equal(test_run_argv(env, NULL, out, sizeof out, err, sizeof err, sc), 0);
+	assert_non_null(strstr(out, "serve\ttcp\tepoll\nload\ttcp\tepoll\t1000\t6\t"
+				    "scaling/target/ours_tcp_epoll_1000_2.csv\nstop\n"));
+	assert_non_null(strstr(out, "scaling/target/ours_unix_stream_epoll_1_1.csv"));
+	if (uring)
+		assert_non_null(strstr(out, "serve\tunix_stream\turing\nload\tunix_stream\turing\t50\t"
+					    "120\tscaling/target/ours_unix_stream_uring_50_1.csv\n"));
+	const char *count = strstr(out, "count\tscaling/counted/tcp_epoll_1000.perf\n");
+	if (count)
+		assert_non_null(strstr(count, "\nload\ttcp\tepoll\t1000\t6\tscaling/counted/"
+					      "tcp_epoll_1000.csv\nuncount\n"));
+	else
+		assert_non_null(strstr(out, "warn\tperf is not installed"));
+}
+
 #define PER_TRANSPORT(test, name) \
 	cmocka_unit_test_prestate_setup_teardown(test, test_env_setup_transport, \
 						 test_env_teardown, (void *)&name)
@@ -1220,6 +1272,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cli_summarize, test_env_setup,
 						test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_cli_usage_errors, test_env_setup,
+						test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_cli_plan_uring_zmq, test_env_setup,
 						test_env_teardown),
 	};
 	const struct CMUnitTest pipe_tests[] = { FOR_TRANSPORT(pipe_transport) };

@@ -128,6 +128,21 @@ static void test_refusals(void **state)
 	assert_int_equal(e.status, IPC_USAGE);
 	assert_non_null(strstr(e.msg, "pages"));
 
+	o = opts(env, ipc_transport_find("shm"), 100000, COPY_INPLACE);
+	assert_int_equal(bench_throughput(&o, &r, &e), -1);
+	assert_int_equal(e.status, IPC_USAGE);
+	assert_non_null(strstr(e.msg, "--size 100000 does not divide shm's 1048576-byte ring"));
+	assert_non_null(strstr(e.msg, "wrap"));
+
+	o = opts(env, ipc_transport_find("shm"), 2 << 20, COPY_PEEK);
+	assert_int_equal(bench_throughput(&o, &r, &e), -1);
+	assert_non_null(strstr(e.msg, "does not divide"));
+
+	o = opts(env, ipc_transport_find("pipe"), 4096, COPY_INPLACE);
+	assert_int_equal(bench_throughput(&o, &r, &e), -1);
+	assert_int_equal(e.status, IPC_USAGE);
+	assert_non_null(strstr(e.msg, "needs a ring both sides map (shm); pipe has none"));
+
 	o = opts(env, ipc_transport_find("udp"), 4096, COPY_ZC_SEND);
 	assert_int_equal(bench_throughput(&o, &r, &e), -1);
 	assert_int_equal(e.status, IPC_USAGE);
@@ -355,6 +370,64 @@ static void test_cli_copy(void **state)
 	assert_non_null(strstr(out, "throughput,memcpy,"));
 }
 
+/* The in-place reader checks every byte where it lies in shm's ring: a
+ * message whose tag is another's, or a byte changed in a body, fails the
+ * run and says where; an intact stream passes, counted to the byte. */
+static void test_ring_reader_checks_bytes(void **state)
+{
+	ENV;
+	extern const struct ipc_transport shm_transport;
+	const struct ipc_inplace *ip = shm_transport.inplace;
+	enum { SIZE = 4096, N = 6 };
+	unsigned char *pattern = bench_alloc_pages(SIZE);
+	assert_non_null(pattern);
+	bench_pattern_fill(pattern, SIZE);
+
+	for (int damage = 0; damage < 3; damage++) { /* none, a tag, a body byte */
+		struct ipc_server s;
+		struct ipc_conn c, sc;
+		struct ipc_error e = { 0 };
+		ipc_server_init(&s, &shm_transport, &env->ctx);
+		assert_int_equal(shm_transport.listen(&s, NULL, &e), 0);
+		ipc_conn_init(&c, &shm_transport, &env->ctx);
+		assert_int_equal(shm_transport.connect(&c, &s.addr, &e), 0);
+		ipc_conn_init(&sc, &shm_transport, &env->ctx);
+		int r = IPC_WOULD_BLOCK;
+		for (int i = 0; i < 200 && r == IPC_WOULD_BLOCK; i++)
+			if ((r = shm_transport.accept(&s, &sc, &e)) == IPC_WOULD_BLOCK)
+				usleep(10000);
+		assert_int_equal(r, 0);
+		for (uint64_t m = 0; m < N; m++) { /* N messages, written in place */
+			void *at;
+			assert_int_equal(ip->reserve(&c, SIZE, &at, &e), SIZE);
+			memcpy(at, pattern, SIZE);
+			bench_stream_tag(at, SIZE, damage == 1 && m == 3 ? 4 : m);
+			if (damage == 2 && m == 2)
+				((unsigned char *)at)[1000] ^= 1;
+			assert_int_equal(ip->commit(&c, SIZE, &e), 0);
+		}
+		struct bench_copy_plan cp = { .rung = COPY_INPLACE, .name = "shm", .size = SIZE,
+					      .messages = N, .pattern = pattern, .verify = true };
+		struct bench_stream_check v;
+		bench_stream_check_init(&v, pattern, SIZE, "shm");
+		int rc = bench_copy_receive_ring(&cp, &sc, &v, &e);
+		if (damage == 0) {
+			if (rc < 0)
+				fail_msg("intact stream refused: %s", e.msg);
+			assert_int_equal(v.offset, (unsigned long long)N * SIZE);
+		} else {
+			assert_int_equal(rc, -1);
+			assert_int_equal(e.status, IPC_PROTOCOL);
+			assert_non_null(strstr(e.msg, damage == 1 ? "message 3, byte 0"
+								 : "message 2, byte 1000"));
+		}
+		shm_transport.close(&c);
+		shm_transport.close(&sc);
+		shm_transport.shutdown(&s, true);
+	}
+	free(pattern);
+}
+
 /* The docs name every rung of the table: the guide's table in `code`, the
  * man page in bold. */
 static void test_docs_name_every_rung(void **state)
@@ -390,6 +463,8 @@ int main(void)
 		cmocka_unit_test(test_splice_reader_checks_tags),
 		cmocka_unit_test(test_zerocopy_reader_checks_bytes),
 		cmocka_unit_test(test_zc_completions),
+		cmocka_unit_test_setup_teardown(test_ring_reader_checks_bytes, test_env_setup,
+						test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_memcpy_row, test_env_setup,
 						test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_cli_copy, test_env_setup, test_env_teardown),

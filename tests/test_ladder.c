@@ -8,6 +8,7 @@
 #include "support.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,7 @@ static void add(struct run *run, const char *t, unsigned long size, const char *
  * 1100), vmsplice 3000/3300/3600 (3300), splice 5000/6000/7000 (tags only),
  * memcpy on CPU 0 10000/11000/12000 (11000); one latency row to name the
  * placements (0,0 and 0,1). */
-static struct run *made_up(double vmsplice_shift)
+static struct run *made_up_with(double vmsplice_shift, bool shm)
 {
 	struct run *run = run_new();
 	assert_non_null(run);
@@ -48,9 +49,19 @@ static struct run *made_up(double vmsplice_shift)
 		add(run, "memcpy", 1048576, "0", 10000 + 1000 * k, "", 0.03);
 		add(run, "pipe", 65536, "0,1", 900, "", 0.6);
 		add(run, "pipe-vmsplice", 65536, "0,1", 2000, "", 0.3);
+		if (shm) { /* test_shm_rungs() */
+			add(run, "shm", 1048576, "0,1", 2000 + 200 * k, "", 0.3);
+			add(run, "shm-peek", 1048576, "0,1", 3000 + 300 * k, "", 0.2);
+			add(run, "shm-inplace", 1048576, "0,1", 9000 + 900 * k, "", 0.1);
+		}
 	}
 	run_finish(run);
 	return run;
+}
+
+static struct run *made_up(double vmsplice_shift)
+{
+	return made_up_with(vmsplice_shift, false);
 }
 
 static char *text_of(const struct run *run, void (*fn)(const struct run *, FILE *))
@@ -175,9 +186,9 @@ static void test_plot_data(void **state)
 	size_t n = fread(buf, 1, sizeof buf - 1, f);
 	buf[n] = '\0';
 	fclose(f);
-	assert_non_null(strstr(buf, "# pipe\n0 \"rw\" 1100.0 1000.0 1200.0 1 0.5000\n"
-				    "1 \"vmsplice\" 3300.0 3000.0 3600.0 1 0.2000\n"
-				    "2 \"splice\" 6000.0 5000.0 7000.0 0 0.1000\n\n\n"));
+	assert_non_null(strstr(buf, "# pipe\n0 \"rw\" 1100.0 1000.0 1200.0 1 0.5000 2\n"
+				    "1 \"vmsplice\" 3300.0 3000.0 3600.0 1 0.2000 1\n"
+				    "2 \"splice\" 6000.0 5000.0 7000.0 0 0.1000 0\n\n\n"));
 	unlink(path);
 	snprintf(path, sizeof path, "%s/ladder_meta.gp", dir);
 	f = fopen(path, "r");
@@ -193,6 +204,57 @@ static void test_plot_data(void **state)
 	run_free(run);
 }
 
+/* shm's rungs take their place in the ladder: rw from the sweep's row,
+ * peek and inplace from theirs; the finding rates them against write and
+ * read and memcpy, the table gives each its copies and price, and the plot
+ * a block of its own.  shm 2000/2200/2400 (median 2200), peek
+ * 3000/3300/3600 (3300: 1.5×, 1.25–1.8), inplace 9000/9900/10800 (9900:
+ * 4.5×, 3.75–5.4; of memcpy 0.9, 9000/12000 = 0.75 to 10800/10000 = 1.08). */
+static void test_shm_rungs(void **state)
+{
+	(void)state;
+	struct run *run = made_up_with(0, true);
+	char *text = text_of(run, ladder_finding);
+	assert_non_null(strstr(text, "shm: write and read 2200 MB/s; peek (1 copy) 1.5× that "
+				     "(1.25–1.8); inplace (0 copies) 4.5× that (3.75–5.4)."));
+	assert_non_null(strstr(text, "The fastest that checks every byte, inplace, reached 0.9 "
+				     "of memcpy (0.75–1.08); its price: "));
+	assert_non_null(strstr(text, copy_rungs[COPY_INPLACE].asks));
+	free(text);
+	text = text_of(run, ladder_table);
+	assert_non_null(strstr(text, "| shm | peek | 1 | every byte | – | 3300 (3000–3600) | "
+				     "1.5 (1.25–1.8) | 0.3 (0.25–0.36) | 0.200 |"));
+	assert_non_null(strstr(text, "| shm | inplace | 0 | every byte |"));
+	free(text);
+
+	char dir[] = "/tmp/ipclab-ladder-XXXXXX", path[256], buf[4096];
+	assert_non_null(mkdtemp(dir));
+	struct ipc_error e = { 0 };
+	assert_int_equal(ladder_plot_data(run, dir, &e), 0);
+	snprintf(path, sizeof path, "%s/ladder.dat", dir);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	char want[256];
+	snprintf(want, sizeof want, "# shm\n0 \"rw\" 2200.0 2000.0 2400.0 1 0.3000 2\n"
+		 "%d \"peek\" 3300.0 3000.0 3600.0 1 0.2000 1\n"
+		 "%d \"inplace\" 9900.0 9000.0 10800.0 1 0.1000 0\n\n\n", COPY_PEEK, COPY_INPLACE);
+	assert_non_null(strstr(buf, want));
+	unlink(path);
+	snprintf(path, sizeof path, "%s/ladder_meta.gp", dir);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof buf - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	assert_non_null(strstr(buf, "LADDER = \"pipe shm\"\n"));
+	unlink(path);
+	assert_int_equal(rmdir(dir), 0);
+	run_free(run);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -201,6 +263,7 @@ int main(void)
 		cmocka_unit_test(test_finding_one_round),
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_plot_data),
+		cmocka_unit_test(test_shm_rungs),
 	};
 	return cmocka_run_group_tests_name("ladder", tests, NULL, NULL);
 }

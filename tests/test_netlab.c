@@ -951,6 +951,40 @@ static void test_table(void **state)
 	assert_int_equal(rmdir(run), 0);
 }
 
+/* The run's files are read as every run's are (analysis/reader.c): a link
+ * is not followed, and a condition cannot name a folder outside the run. */
+static void test_table_reads_beneath_the_run(void **state)
+{
+	ENV;
+	char run[512], real[600], link_to[600], out[4096];
+	struct ipc_error e = { 0 };
+	struct netlab_outcome how;
+	const char *runs[] = { run };
+	snprintf(run, sizeof run, "%s/run", env->dir);
+	snprintf(real, sizeof real, "%s/elsewhere.tsv", env->dir);
+	snprintf(link_to, sizeof link_to, "%s/conditions.tsv", run);
+	assert_int_equal(mkdir(run, 0700), 0);
+	put_file(env->dir, "elsewhere.tsv", "clean\t0\t0\t0\t0\tnone\n");
+	assert_int_equal(symlink(real, link_to), 0);
+	FILE *mem = fmemopen(out, sizeof out, "w");
+	assert_non_null(mem);
+	assert_int_equal(netlab_report(runs, 1, false, mem, NULL, &how, &e), -1);
+	assert_non_null(strstr(e.msg, "conditions.tsv is a symbolic link (not followed)"));
+	assert_int_equal(unlink(link_to), 0);
+
+	put_file(run, "conditions.tsv", "..\t0\t0\t0\t0\tnone\n");
+	e = (struct ipc_error){ 0 };
+	assert_int_equal(netlab_report(runs, 1, false, mem, NULL, &how, &e), -1);
+	assert_non_null(strstr(e.msg, "would leave its folder"));
+	put_file(run, "conditions.tsv", "# nothing\n");
+	assert_int_equal(netlab_report(runs, 1, false, mem, NULL, &how, &e), -1);
+	assert_non_null(strstr(e.msg, "conditions.tsv: no condition"));
+	fclose(mem);
+	assert_int_equal(unlink(link_to), 0);
+	assert_int_equal(rmdir(run), 0);
+	assert_int_equal(unlink(real), 0);
+}
+
 /* ---- bench/netlab.sh without root --------------------------------------- */
 
 static bool can_run(const char *path)
@@ -1000,6 +1034,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_latency_address_usage, test_env_setup,
 						test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_table, test_env_setup, test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_table_reads_beneath_the_run, test_env_setup,
+						test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_netlab_without_root, test_env_setup,
 						test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_netdelay_usage, test_env_setup,

@@ -197,20 +197,22 @@ static void test_pauses_write(void **state)
 		.cpu = 1, .seconds = 1.0, .threshold_us = 5, .pauses = 1349, .per_s = 1349,
 		.lost_pct = 4.94, .min_us = 5.5, .p50_us = 33, .p90_us = 37.25, .p99_us = 41,
 		.max_us = 120.125, .clock_ns = 30, .ctxsw = 0, .overflow = 0,
+		.others_pct = 2.5, .steal_pct = 0.125,
 	};
 	char *s = written(REPORT_CSV, &r);
 	assert_non_null(strstr(s, "# date: 2026-01-02T03:04:05Z\n"));
 	assert_non_null(strstr(s, "\nkind,cpu,seconds,threshold_us,pauses,pauses_per_s,lost_pct,"
-				  "min_us,p50_us,p90_us,p99_us,max_us,clock_ns,ctxsw,overflow\n"
+				  "min_us,p50_us,p90_us,p99_us,max_us,clock_ns,ctxsw,overflow,"
+				  "others_pct,steal_pct\n"
 				  "pauses,1,1.000,5.000,1349,1349.000,4.940,5.500,33.000,37.250,"
-				  "41.000,120.125,30.000,0,0\n"));
+				  "41.000,120.125,30.000,0,0,2.500,0.125\n"));
 	free(s);
 
 	s = written(REPORT_JSON, &r);
 	assert_int_equal(strncmp(s, "{\n  \"environment\": {", 20), 0);
 	assert_non_null(strstr(s, "\n  },\n  \"rows\": [\n    {\"kind\": \"pauses\", \"cpu\": 1, "));
 	assert_non_null(strstr(s, "\"p99_us\": 41.000, "));
-	assert_non_null(strstr(s, "\"overflow\": 0}\n  ]\n}\n"));
+	assert_non_null(strstr(s, "\"overflow\": 0, \"others_pct\": 2.500, \"steal_pct\": 0.125}\n  ]\n}\n"));
 	free(s);
 
 	s = written(REPORT_MARKDOWN, &r);
@@ -222,20 +224,24 @@ static void test_pauses_write(void **state)
 	assert_non_null(strstr(s, "pauses on CPU 1 over 1.000 s"));
 	assert_non_null(strstr(s, "1349, 1349.0 a second; 4.94 % of the time lost"));
 	assert_non_null(strstr(s, "p99 41.0"));
+	assert_non_null(strstr(s, "taken        2.5 % of the time by other tasks, 0.1 % by the "
+				  "host (steal)"));
 	free(s);
 
 	/* No pause: the lengths are not measured, not zero. */
 	r.pauses = 0;
 	r.per_s = r.lost_pct = 0;
 	r.min_us = r.p50_us = r.p90_us = r.p99_us = r.max_us = NAN;
+	r.others_pct = r.steal_pct = NAN; /* not measured: empty, and no line of text */
 	s = written(REPORT_CSV, &r);
-	assert_non_null(strstr(s, "\npauses,1,1.000,5.000,0,0.000,0.000,,,,,,30.000,0,0\n"));
+	assert_non_null(strstr(s, "\npauses,1,1.000,5.000,0,0.000,0.000,,,,,,30.000,0,0,,\n"));
 	free(s);
 	s = written(REPORT_JSON, &r);
 	assert_non_null(strstr(s, "\"min_us\": null, "));
 	free(s);
 	s = written(REPORT_TEXT, &r);
 	assert_non_null(strstr(s, "min -  p50 -"));
+	assert_null(strstr(s, "taken "));
 	free(s);
 }
 
@@ -317,6 +323,9 @@ static void test_cli_pauses_csv(void **state)
 	assert_true(csv_num(&row, "overflow") == 0);
 	assert_true(csv_num(&row, "clock_ns") > 0);
 	assert_true(csv_num(&row, "ctxsw") >= 0);
+	/* Who else had the CPU: shares, whatever they are here. */
+	double others = csv_num(&row, "others_pct"), steal = csv_num(&row, "steal_pct");
+	assert_true(others >= 0 && others <= 100 && steal >= 0 && steal <= 100);
 	if (pauses > 0) {
 		double min = csv_num(&row, "min_us"), p50 = csv_num(&row, "p50_us");
 		double p90 = csv_num(&row, "p90_us"), p99 = csv_num(&row, "p99_us");

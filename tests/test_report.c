@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "analysis.h"
+#include "findings_uring_zmq.h"
 #include "reader.h"
 #include "run.h"
 #include "report.h"
@@ -67,12 +68,17 @@ static struct run *ranked_run(const char *fast, const char *slow)
 	static const char *const all[] = { "pipe", "fifo", "unix_stream", "unix_dgram", "tcp", "udp" };
 	struct run *run = run_new();
 	assert_non_null(run);
-	for (size_t i = 0; i < 6; i++) {
-		double p50 = !strcmp(all[i], fast) ? 4 : !strcmp(all[i], slow) ? 20 : 10;
-		add_latency(run, all[i], "0,0", p50, p50 * 1.5);
-		add_latency(run, all[i], "0,1", p50 * 5, p50 * 2);
-		add_throughput(run, all[i], 65536, "0,0", 100000 / p50, 1000, 0);
-	}
+	/* Three rounds of each row, 5 % either side of the median round: the
+	 * three levels (4, 10, 20) are apart beyond the rounds' ranges. */
+	static const double round_of[] = { 1.0, 0.95, 1.05 };
+	for (size_t r = 0; r < 3; r++)
+		for (size_t i = 0; i < 6; i++) {
+			double p50 = (!strcmp(all[i], fast) ? 4 : !strcmp(all[i], slow) ? 20 : 10) *
+				     round_of[r];
+			add_latency(run, all[i], "0,0", p50, p50 * 1.5);
+			add_latency(run, all[i], "0,1", p50 * 5, p50 * 2);
+			add_throughput(run, all[i], 65536, "0,0", 100000 / p50, 1000, 0);
+		}
 	run_finish(run);
 	return run;
 }
@@ -84,18 +90,22 @@ static void test_findings_follow_the_data(void **state)
 	struct run *b = ranked_run("tcp", "pipe");
 	char *fa = findings_of(a, false), *fb = findings_of(b, false);
 
-	assert_non_null(strstr(fa, "one CPU (0):** pipe is fastest (greeting round trip 4.0 µs"));
-	assert_non_null(strstr(fa, "tcp slowest (20.0 µs, 5.0× as long)"));
-	assert_non_null(strstr(fa, "pipe moves the most"));
-	assert_non_null(strstr(fb, "one CPU (0):** tcp is fastest (greeting round trip 4.0 µs"));
-	assert_non_null(strstr(fb, "pipe slowest (20.0 µs"));
+	assert_non_null(strstr(fa, "pipe is fastest, 4.0 µs (3.8–4.2); tcp slowest, 20.0 µs "
+				   "(19.0–21.0): the slowest took 5.0× (4.5–5.5) as long as the fastest"));
+	assert_non_null(strstr(fa, "pipe moves the most, 25000 MB/s (23810–26316); tcp the least, "
+				   "5000 MB/s (4762–5263): the most is 5.0× (4.5–5.5) the least"));
+	assert_non_null(strstr(fb, "tcp is fastest, 4.0 µs (3.8–4.2); pipe slowest, 20.0 µs"));
 	assert_non_null(strstr(fb, "tcp moves the most"));
-	/* The mechanism goes with the transport named, not with the rank. */
-	assert_non_null(strstr(fa, "Why: a pipe is the shortest path"));
-	assert_non_null(strstr(fb, "Why: every message goes down and up the whole TCP/IP stack"));
+	/* The Why fits the direction: a Unix-domain transport ahead of one over
+	 * IP is explained by the IP stack; the other way round, nothing. */
+	assert_non_null(strstr(fa, "Why: the Unix-domain transports hand a message"));
+	assert_null(strstr(fb, "Why: the Unix-domain"));
+	assert_null(strstr(fb, "IP stack"));
 	assert_string_not_equal(fa, fb);
-	/* Placement: every transport here is 5x slower across CPUs. */
-	assert_non_null(strstr(fa, "multiplied the greeting round trip by 5.0"));
+	/* Placement: every transport here is 5x slower across CPUs; the
+	 * interval: 5 * 0.95 / 1.05 to 5 * 1.05 / 0.95. */
+	assert_non_null(strstr(fa, "longer for pipe ×5 (4.5–5.5), fifo ×5 (4.5–5.5)"));
+	assert_null(strstr(fa, "shorter for"));
 	free(fa);
 	free(fb);
 	run_free(a);
@@ -164,8 +174,10 @@ static void test_bulk_leaves_out_lossy(void **state)
 	add_throughput(run, "udp", 65507, "0,1", 9000, 1000, 600);
 	run_finish(run);
 	char *f = findings_of(run, false);
-	assert_non_null(strstr(f, "unix_stream moves the most (3000 MB/s"));
-	assert_non_null(strstr(f, "pipe the least (2000 MB/s"));
+	/* One round each: the range, no ranking. */
+	assert_non_null(strstr(f, "one round each, so no interval and no ranking: from "
+				  "3000 MB/s (unix_stream) to 2000 MB/s (pipe)."));
+	assert_null(strstr(f, "moves the most"));
 	assert_non_null(strstr(f, "(udp is left out of this ranking: it lost datagrams"));
 	free(f);
 	run_free(run);
@@ -205,7 +217,8 @@ static void test_udp_loss_percentage(void **state)
 	run_finish(run);
 	char *text = findings_of(run, false);
 	assert_non_null(strstr(text, "**Loss, udp:** 25.00 % of the datagrams sent"));
-	assert_non_null(strstr(text, "(500 of 2000; at most 45.0 %, with 65,507 B messages)"));
+	assert_non_null(strstr(text, "(500 of 2000, every placement; at most 45.0 %, with 65,507 B "
+				     "messages on two CPUs (0, 1))"));
 	assert_non_null(strstr(text, "**Loss, unix_dgram:** none of the 2000 datagrams"));
 	free(text);
 	run_free(run);
@@ -368,7 +381,7 @@ static void test_csv_round_trip(void **state)
 	run_finish(run);
 	char *sum = findings_of(run, true);
 	assert_non_null(strstr(sum, "- cpu_model: Some CPU, rev \"2\""));
-	assert_non_null(strstr(sum, "| unix_stream | echo | 64 | 1.50 | 0.00 | 9.25 |"));
+	assert_non_null(strstr(sum, "| unix_stream | echo | 64 | 1.50 | – (1) | 0.00 | 9.25 |"));
 	free(sum);
 	run_free(run);
 
@@ -478,7 +491,8 @@ static void test_report_dir(void **state)
 	assert_non_null(tables);
 	assert_true(findings < tables);
 	assert_non_null(strstr(buf, "A quick run (`make bench QUICK=1`)"));
-	assert_non_null(strstr(buf, "pipe is fastest (greeting round trip 5.0 µs"));
+	assert_non_null(strstr(buf, "one round each, so no interval and no ranking: from 5.0 µs "
+				    "(pipe) to"));
 	/* qperf's mean (8) against the twins' means (11 and 9: 10): 1.25. */
 	assert_non_null(strstr(buf, "| qperf | tcp | 64 | one CPU (0) | mean | 8.00 | 8.00 | 10.00 | 1.25 |"));
 	/* sockperf's p50 of 9, 10, 11 against the twins' p50 of 8: 0.80. */
@@ -632,7 +646,7 @@ static void test_columns_print_their_statistic(void **state)
 	/* The price of the check: 1 - 1500 / 2000. */
 	char price[64];
 	cell_of(sum, tt, "tcp", "price of the check", price, sizeof price);
-	assert_string_equal(price, "25 %");
+	assert_string_equal(price, "25 % (one round)");
 	free(sum);
 	run_free(run);
 }
@@ -697,6 +711,169 @@ static void test_cost_finding_names_cheapest(void **state)
 	run_free(run);
 }
 
+/* ---- io_uring and ZeroMQ (findings_uring_zmq.c) ---------------------------- */
+
+static void add_turn(struct run *run, const char *t, const char *mode, unsigned long clients,
+		     double per_s)
+{
+	struct result_row r = { .kind = "load", .transport = t, .mode = mode, .clients = clients,
+				.count = 1000, .pin = "none", .note = "", .msgs_per_s = per_s };
+	assert_int_equal(run_add_target_row(run, &r), 0);
+}
+
+/* Three rounds by turns of epoll, uring and redis at 50 clients over
+ * unix_stream: uring's runs at 30000-32000, epoll's as given. */
+static struct run *turns_run(double e1, double e2, double e3)
+{
+	struct run *run = run_new();
+	assert_non_null(run);
+	const double u[3] = { 30000, 31000, 32000 }, e[3] = { e1, e2, e3 };
+	for (int k = 0; k < 3; k++) {
+		add_turn(run, "unix_stream", "uring", 50, u[k]);
+		add_turn(run, "unix_stream", "epoll", 50, e[k]);
+		add_turn(run, "unix_stream", "redis", 50, 10000 + 100 * k);
+	}
+	add_latency(run, "pipe", "0,0", 5, 5);
+	run_finish(run);
+	return run;
+}
+
+static void test_uring_findings_tie_and_apart(void **state)
+{
+	(void)state;
+	struct run *apart = turns_run(10000, 11000, 12000), *tied = turns_run(29000, 31500, 33000);
+	char *fa = findings_of(apart, false), *ft = findings_of(tied, false);
+
+	assert_non_null(strstr(fa, "at 50 clients, uring 31000 greetings/s (30000–32000 over 3 "
+				   "rounds), 2.82× epoll's 11000 (10000–12000 over 3 rounds)"));
+	assert_non_null(strstr(fa, "3.07× redis-server's PINGs/s 10100"));
+	assert_non_null(strstr(ft, "tied with epoll's 31500 (29000–33000 over 3 rounds) (the "
+				   "intervals overlap)"));
+	assert_null(strstr(ft, "× epoll's"));
+	/* The older finding keeps to epoll at 50 clients: uring's runs are not
+	 * taken for epoll's. */
+	assert_non_null(strstr(fa, "the epoll server answered 11000 greetings/s"));
+	free(fa);
+	free(ft);
+	run_free(apart);
+	run_free(tied);
+}
+
+static void test_uring_versus_single_round(void **state)
+{
+	(void)state;
+	struct figure a = { 30, 30, 30, 1, false, "µs" }, b = { 20, 18, 22, 3, false, "µs" };
+	char buf[256];
+	assert_string_equal(uring_zmq_versus(&a, &b, "tcp's", buf, sizeof buf),
+			    "1.50× tcp's 20.0 (18.0–22.0 over 3 rounds) (a single round: no "
+			    "interval, so no verdict)");
+	a = (struct figure){ 30, 29, 31, 3, false, "µs" };
+	assert_string_equal(uring_zmq_versus(&a, &b, "tcp's", buf, sizeof buf),
+			    "1.50× tcp's 20.0 (18.0–22.0 over 3 rounds)");
+	a.lo = 21;
+	assert_non_null(strstr(uring_zmq_versus(&a, &b, "tcp's", buf, sizeof buf), "tied with"));
+}
+
+/* perf's counts: the figures per greeting, and a Why that follows them. */
+static void test_uring_counted_finding(void **state)
+{
+	(void)state;
+	struct run *run = run_new();
+	assert_non_null(run);
+	struct server_count e = { "tcp", "epoll", 50, 1000, 2000, 100, 5.0 };
+	struct server_count u = { "tcp", "uring", 50, 1000, 500, 400, 5.0 };
+	assert_int_equal(run_add_counted(run, &e), 0);
+	assert_int_equal(run_add_counted(run, &u), 0);
+	add_latency(run, "pipe", "0,0", 5, 5);
+	run_finish(run);
+	char *f = findings_of(run, false);
+	assert_non_null(strstr(f, "epoll 2.00 system calls, 0.10 context switches and 5.0 µs of "
+				  "CPU; uring 0.50 system calls, 0.40 context switches and 5.0 µs"));
+	assert_non_null(strstr(f, "4.0× fewer system calls"));
+	assert_non_null(strstr(f, "yet its CPU per greeting was no lower"));
+	assert_non_null(strstr(f, "woken 4.0× as often"));
+	free(f);
+	run->counted[1].task_ms = 2.0; /* now the ring's CPU is lower */
+	f = findings_of(run, false);
+	assert_non_null(strstr(f, "its CPU per greeting was lower by more than a tenth"));
+	free(f);
+	run_free(run);
+}
+
+/* ZeroMQ against its sockets: per message (latency) and per byte
+ * (throughput rounds, grouped into their median with an interval). */
+static void test_zmq_findings(void **state)
+{
+	(void)state;
+	struct run *run = run_new();
+	assert_non_null(run);
+	add_latency(run, "unix_stream", "0,0", 10, 20);
+	add_latency(run, "zmq_ipc", "0,0", 25, 50);
+	for (int k = 0; k < 3; k++) {
+		add_throughput(run, "unix_stream", 65536, "0,1", 200 + 10 * k, 1000, 0);
+		add_throughput(run, "zmq_ipc", 65536, "0,1", 100 + 10 * k, 1000, 0);
+		add_throughput(run, "tcp", 1048576, "0,1", 300 + 50 * k, 1000, 0);
+		add_throughput(run, "zmq_tcp", 1048576, "0,1", 320 + 50 * k, 1000, 0);
+	}
+	add_latency(run, "tcp", "0,1", 40, 20);
+	run_finish(run);
+	char *f = findings_of(run, false);
+	assert_non_null(strstr(f, "zmq_ipc 25.0 µs, 2.50× unix_stream's 10.0 (a single round"));
+	assert_non_null(strstr(f, "with 50.0 against 20.0 µs of CPU a round trip"));
+	assert_non_null(strstr(f, "zmq_ipc in 64 KiB messages 110 MB/s (100–120 over 3 rounds), "
+				  "0.52× unix_stream's 210 (200–220 over 3 rounds)"));
+	assert_non_null(strstr(f, "zmq_tcp in 1 MiB messages 370 MB/s (320–420 over 3 rounds), "
+				  "tied with tcp's 350"));
+	free(f);
+	run_free(run);
+}
+
+/* scaling/counted/: perf's counts read beside the load's row. */
+static void test_counted_read_back(void **state)
+{
+	ENV;
+	char sub[IPC_PATH_MAX + 32];
+	static const char *const dirs[] = { "latency", "scaling", "scaling/counted" };
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(sub, sizeof sub, "%s/%s", env->dir, dirs[i]);
+		assert_int_equal(mkdir(sub, 0700), 0);
+	}
+	write_text(env->dir, "env.csv", "# date: 2026-01-02T03:04:05Z\n# cpu_model: Test CPU\n"
+		   "# kernel: Linux 6\n# cpus_online: 2\n" HEADER);
+	write_text(env->dir, "latency/pipe.csv", HEADER
+		   "latency,pipe,greeting,16,10,1,\"0,0\",,5.000,,,,,,,,,,,,0,0,\n");
+	write_text(env->dir, "scaling/counted/tcp_uring_50.perf", "# started on today\n\n"
+		   "1333,,raw_syscalls:sys_enter,46771709,100.00,28.500,K/sec\n"
+		   "650,,context-switches,46771709,100.00,13.897,K/sec\n"
+		   "46.77,msec,task-clock,46771709,100.00,0.046,CPUs utilized\n");
+	write_text(env->dir, "scaling/counted/tcp_uring_50.csv", HEADER
+		   "load,tcp,uring,0,6000,50,none,389.219,586.825,4564.107,26731.835,51205.662,"
+		   "51219.248,2793.940,6050.441,9.557,0.000,0.000,17838.568,0.000,0,0,cpu=clients\n");
+	write_text(env->dir, "scaling/counted/tcp_epoll_50.perf",
+		   "<not counted>,,raw_syscalls:sys_enter,0,100.00,,\n");
+	/* no tcp_epoll_50.csv: said, and left out */
+	struct run *run = run_new();
+	struct ipc_error e = { 0 };
+	if (run_load_dir(run, env->dir, &e) < 0)
+		fail_msg("run_load_dir: %s", e.msg);
+	assert_int_equal(run->ncounted, 1);
+	assert_string_equal(run->counted[0].transport, "tcp");
+	assert_string_equal(run->counted[0].mode, "uring");
+	assert_int_equal(run->counted[0].clients, 50);
+	assert_int_equal(run->counted[0].greetings, 6000);
+	assert_true(run->counted[0].syscalls == 1333);
+	assert_true(run->counted[0].ctxsw == 650);
+	assert_true(fabs(run->counted[0].task_ms - 46.77) < 1e-9);
+	const char *const *lines;
+	size_t n = run_problems(run, &lines);
+	bool said = false;
+	for (size_t i = 0; i < n; i++)
+		said |= strstr(lines[i], "tcp_epoll_50.csv is missing") != NULL;
+	assert_true(said);
+	run_free(run);
+	empty_dir(env->dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -715,6 +892,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_plot_band_and_loss, test_env_setup,
 						test_env_teardown),
 		cmocka_unit_test(test_cost_finding_names_cheapest),
+		cmocka_unit_test(test_uring_findings_tie_and_apart),
+		cmocka_unit_test(test_uring_versus_single_round),
+		cmocka_unit_test(test_uring_counted_finding),
+		cmocka_unit_test(test_zmq_findings),
+		cmocka_unit_test_setup_teardown(test_counted_read_back, test_env_setup,
+						test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_report_dir, test_env_setup, test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_report_dir_missing, test_env_setup,
 						test_env_teardown),

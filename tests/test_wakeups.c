@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "io.h"
@@ -188,6 +189,162 @@ static void run(struct test_env *env, const struct ipc_transport *t, enum ipc_wa
 	env->ctx.wait = IPC_WAIT_BLOCK;
 }
 
+/* ---- room freed by a consumer's last read --------------------------------
+ *
+ * The room doorbell's race, made to happen thousands of times.  The client
+ * sends messages of exactly a ring's size, back to back, and says on a
+ * side pipe when each has been sent in full; the echo's side reads message
+ * i in slices and then reads nothing more until the client says message
+ * i+1 is sent.  Message i+1 fits only in the room message i leaves, so the
+ * client is (nearly) always waiting for room when the echo's last slice
+ * frees the last of it, and that slice is the only one that can wake it:
+ * if the consumer's store of tail and its load of writer_waiting are not
+ * ordered (a fence removed), or the producer's store of writer_waiting and
+ * its load of tail, both can miss the other, and the client sleeps while
+ * the echo waits for it.  The echo waits a random few microseconds before
+ * its last slice, so that the slice lands at every point of the client's
+ * way to sleep.  Each message has its deadline. */
+#define RING_BYTES (1u << 20) /* the ring's size per direction */
+#define ROOM_ROUNDS 8000 /* a removed fence stalled one between the 760th and the 5260th
+			   * (busy 2-CPU x86 machine) */
+#define ROOM_ROUNDS_VALGRIND 300 /* the copies run some 50 times slower */
+
+static unsigned next_random(unsigned *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 17;
+	*x ^= *x << 5;
+	return *x;
+}
+
+static void busy_wait_ns(long ns)
+{
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < ns);
+}
+
+/* The echo's side: message i read in slices, checked, then the wait for
+ * the client's word that message i+1 is sent.  Exit 0, or the step that
+ * failed. */
+static void room_consumer(struct ipc_conn *c, int said, char *buf, int rounds)
+{
+	struct ipc_error e;
+	unsigned x = 2463534242u;
+	for (int i = 0; i < rounds; i++) {
+		char word;
+		long long until = io_now_ms() + test_scale_ms(ROUND_TRIP_MS);
+		/* Message i is sent in full (it is in the ring, or read). */
+		if (io_wait(said, POLLIN, -1, (int)(until - io_now_ms())) != IO_READY ||
+		    read(said, &word, 1) != 1)
+			_exit(6);
+		size_t got = 0;
+		while (got < RING_BYTES) {
+			size_t left = RING_BYTES - got;
+			size_t slice = 1 + next_random(&x) % (RING_BYTES / 3);
+			if (slice >= left) {
+				slice = left;
+				busy_wait_ns((long)(next_random(&x) % 40000));
+			}
+			ssize_t n = c->t->recv(c, buf + got, slice, &e);
+			if (n > 0)
+				got += (size_t)n;
+			else if (n != IPC_WOULD_BLOCK)
+				_exit(7);
+			else if (!wait_for(c, false, until))
+				_exit(8);
+		}
+		for (size_t k = 0; k < RING_BYTES; k += 4093)
+			if (buf[k] != (char)(i + k))
+				_exit(9);
+	}
+}
+
+static void test_shm_room_after_last_read(void **state)
+{
+	ENV;
+	const struct ipc_transport *t = &shm_transport;
+	struct ipc_server s;
+	struct ipc_conn c, peer;
+	struct ipc_error e = { 0 };
+	int said[2];
+	char *msg = malloc(RING_BYTES);
+	int refused = 0, rounds = getenv("IPCLAB_VALGRIND") ? ROOM_ROUNDS_VALGRIND : ROOM_ROUNDS;
+
+	assert_non_null(msg);
+	test_deadline(60, "thousands of 1 MiB messages each way, each with its own 2 s "
+		      "deadline; 5 s on a quiet machine");
+	assert_int_equal(pipe(said), 0);
+	env->ctx.wait = IPC_WAIT_BLOCK;
+	ipc_server_init(&s, t, &env->ctx);
+	assert_int_equal(t->listen(&s, NULL, &e), 0);
+	fflush(NULL);
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		int r;
+		pin(1);
+		close(said[1]);
+		ipc_conn_init(&peer, t, &env->ctx);
+		long long until = io_now_ms() + test_scale_ms(5000);
+		while ((r = t->accept(&s, &peer, &e)) == IPC_WOULD_BLOCK && io_now_ms() < until)
+			io_wait(s.fd, POLLIN, -1, 100);
+		if (r < 0)
+			_exit(5);
+		room_consumer(&peer, said[0], msg, rounds);
+		free(msg);
+		close(said[0]);
+		t->close(&peer);
+		t->shutdown(&s, true);
+		_exit(0);
+	}
+	close(said[0]);
+	pin(0);
+	test_connect(env, t, &s, &c);
+	t->shutdown(&s, false);
+	for (int i = 0; i < rounds; i++) {
+		long long until = io_now_ms() + test_scale_ms(ROUND_TRIP_MS);
+		for (size_t k = 0; k < RING_BYTES; k += 4093)
+			msg[k] = (char)(i + k);
+		size_t sent = 0;
+		while (sent < RING_BYTES) {
+			ssize_t n = t->send(&c, msg + sent, RING_BYTES - sent, &e);
+			if (n > 0) {
+				sent += (size_t)n;
+			} else if (n != IPC_WOULD_BLOCK && strstr(e.msg, "cannot be made to wait")) {
+				/* Not this test's subject: the room bell's arming
+				 * raced the consumer's draining of it (a separate
+				 * fault, reported); nothing was written: again. */
+				refused++;
+			} else if (n != IPC_WOULD_BLOCK) {
+				kill(child, SIGKILL);
+				waitpid(child, NULL, 0);
+				fail_msg("shm (block): message %d, %zu bytes sent: send: %s", i, sent,
+					 e.msg);
+			} else if (!wait_for(&c, true, until)) {
+				kill(child, SIGKILL);
+				waitpid(child, NULL, 0);
+				fail_msg("shm (block): message %d of 1 MiB stalled with %zu bytes sent "
+					 "for %d ms: the room doorbell was missed (the reader freed "
+					 "the room and waits)", i, sent, ROUND_TRIP_MS);
+			}
+		}
+		assert_int_equal(write(said[1], "s", 1), 1);
+	}
+	close(said[1]);
+	if (refused)
+		print_message("note: %d sends refused (\"cannot be made to wait\") and tried "
+			      "again\n", refused);
+	int status;
+	assert_int_equal(waitpid(child, &status, 0), child);
+	t->close(&c);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	free(msg);
+}
+
 static void test_shm_block(void **state)
 {
 	ENV;
@@ -213,6 +370,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_shm_spin, test_env_setup, test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_mqueue_block, test_env_setup,
 						test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_shm_room_after_last_read, test_env_setup,
+						test_env_teardown),
 	};
+	if (getenv("IPCLAB_TEST_FILTER")) /* e.g. "test_shm_room*" while debugging */
+		cmocka_set_test_filter(getenv("IPCLAB_TEST_FILTER"));
 	return cmocka_run_group_tests_name("wake-ups", tests, NULL, NULL);
 }

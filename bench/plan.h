@@ -1,0 +1,32 @@
+/*
+ * plan.h - the parts of `ipclab bench plan` kept in files of their own
+ * (plan.c holds the steps of `make bench`).
+ */
+#ifndef IPCLAB_PLAN_H
+#define IPCLAB_PLAN_H
+
+/* `ipclab bench plan netlab DIR ...` (plan_netlab.c): argv[0] is "netlab". */
+int plan_netlab(int argc, char **argv);
+
+/* `ipclab bench plan netlab-stale PID` (plan_netlab.c). */
+int plan_netlab_stale(int argc, char **argv);
+
+/* `ipclab bench plan progress STEP DONE TOTAL ELAPSED [--quick]`
+ * (plan_progress.c): argv[0] is "progress". */
+int plan_progress(int argc, char **argv);
+
+/* `ipclab bench plan say TEXT...|--heartbeat` (plan_progress.c). */
+int plan_say(int argc, char **argv);
+
+/* `ipclab bench plan peer-figure TOOL < OUTPUT` (peer_figure.c): argv[0]
+ * is "peer-figure". */
+int plan_peer_figure(int argc, char **argv);
+
+/* `ipclab bench plan rundir`, `cpu-ticks [STEP STEAL TOTAL]`
+ * (plan_machine.c). */
+int plan_rundir(int argc, char **argv);
+int plan_cpu_ticks(int argc, char **argv);
+/* `ipclab bench plan free-port t|u` (plan_machine.c). */
+int plan_free_port(int argc, char **argv);
+
+#endif
