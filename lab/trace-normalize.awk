@@ -85,7 +85,7 @@ $1 in thread { next }
 	if (rest ~ /^<\.\.\. [a-z0-9_]+ resumed>/) {
 		tail = substr(rest, index(rest, "resumed>") + 8)
 		head = pending[pid]
-		if (tail ~ /^[) ]/) sub(/ +$/, "", head)   # no double space where the halves meet
+		if (tail ~ /^[), ]/) sub(/ +$/, "", head)   # no space before ")" or ",", none doubled, where the halves meet
 		rest = head tail; delete pending[pid]
 	}
 	if (!shift_known && rest ~ /^(socket|socketpair|pipe2|openat|mknodat)\(/) {
