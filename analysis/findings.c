@@ -735,7 +735,9 @@ static void wakeup_finding(const struct run *run, FILE *out)
 		fprintf(out, "; the quickest transport that sleeps while it waits, %s, %.1f µs "
 			"(%.0f×)", fast->r.transport, fast->r.lat_us.p50,
 			fast->r.lat_us.p50 / floor->r.lat_us.p50);
-		if (tied > 1) {
+		if (!has_interval(&c[0].f)) {
+			fputs(", one round each: not ranked against the others", out);
+		} else if (tied > 1) {
 			fputs(", tied within the noise with ", out);
 			names(out, lead + 1, tied - 1);
 		}
