@@ -286,7 +286,20 @@ static ssize_t wait_room(struct ipc_conn *c, size_t need, struct ipc_error *e)
 		 * again.  If room came meanwhile the flag stays up: the
 		 * consumer, moving tail past what we write next, rings it
 		 * down and makes our bell writable again. */
-		if (shm_room_arm(m->arm) < 0)
+		int armed = shm_room_arm(m->arm);
+		if (armed < 0) {
+			/* A consumer still answering our last wait (it saw the
+			 * flag we left up, and takes our datagrams off as we
+			 * send them) ends after one bounded drain and leaves
+			 * the flag down: look at tail, then arm once more.
+			 * Only a bell whose send buffer was enlarged stays
+			 * writable twice. */
+			tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+			if (head - tail > SHM_RING || SHM_RING - (head - tail) >= need)
+				goto room;
+			armed = shm_room_arm(m->arm);
+		}
+		if (armed < 0)
 			return ipc_fail(e, IPC_PROTOCOL, 0, "shm %s: its room doorbell cannot be "
 					"made to wait (send buffer enlarged?): refused", c->peer_text);
 		atomic_store_explicit(&r->writer_waiting, 1, memory_order_seq_cst);
@@ -305,6 +318,7 @@ static ssize_t wait_room(struct ipc_conn *c, size_t need, struct ipc_error *e)
 			return IPC_WOULD_BLOCK;
 		}
 	}
+room:
 	if (head - tail > SHM_RING)
 		return ipc_fail(e, IPC_PROTOCOL, 0, "shm %s: the ring's indices are corrupt",
 				c->peer_text);
