@@ -518,8 +518,11 @@ int bench_throughput(const struct bench_opts *o, struct bench_result *r, struct 
 	if (check_request(o, e) < 0)
 		return -1;
 	if (o->copy != COPY_RW) {
-		snprintf(r->transport, sizeof r->transport, "%s-%s", o->t->name,
-			 copy_rungs[o->copy].name);
+		/* pipe-vmsplice; shm-inplace-spin when both sides spin (--wait
+		 * spin), as bench_result_init() names shm-spin */
+		bool spin = o->t->can_spin && o->ctx && o->ctx->wait == IPC_WAIT_SPIN;
+		snprintf(r->transport, sizeof r->transport, "%s-%s%s", o->t->name,
+			 copy_rungs[o->copy].name, spin ? "-spin" : "");
 		r->row.transport = r->transport;
 	}
 	unsigned long long total = o->total;

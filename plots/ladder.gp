@@ -5,13 +5,19 @@
 # hatched one saw only each message's tag.  The dashed line is memcpy on
 # one CPU, measured in the same run: the ceiling for anything that copies.
 # Each rung is labelled with the copies of each byte the CPU makes on it.
-# Input: ladder.dat (a block per transport: rung_number rung MB/s lowest
+# A transport that can spin instead of sleeping on its doorbell (shm) has a
+# second panel, its rungs with both sides spinning.
+# Input: ladder.dat (a block per panel: rung_number rung MB/s lowest
 # highest checked cpu_ms_per_mb copies) and ladder_meta.gp (`ipclab bench
-# report`).
+# report`: LADDER, a word a panel, T or T-spin; LADDER_T, its transport).
 call 'plots/common.gp' ARG1 ARG2
 load DATA . "/ladder_meta.gp"
 L = DATA . "/ladder.dat"
 NL = words(LADDER)
+if (!exists("LADDER_T")) LADDER_T = LADDER
+# "shm-spin": the panel of shm's rungs with both sides spinning.
+spinning(w) = strstrt(w, "-spin") > 0
+panel_title(i) = spinning(word(LADDER, i)) ? word(LADDER_T, i) . ", both sides spinning (--wait spin)" : word(LADDER_T, i)
 # The colour of a transport is its colour in every other plot.
 tcolor(name) = sum [i = 1 : NT] (tname(i) eq name ? i : 0)
 
@@ -45,8 +51,8 @@ do for [fmt in "png svg"] {
 	set multiplot layout NL, 1 title title(sprintf("The zero-copy ladder: MB/s (10^6 bytes/s) at 1 MiB messages, %s\nmedian of the rounds, whisker: lowest to highest round\nsolid: every byte checked; hatched: only each message's tag; dashed: memcpy on one CPU", SWEEP)) \
 		margins 0.25, 0.96, 0.07, 0.84 spacing 0.10
 	do for [i = 1 : NL] {
-		c = color(tcolor(word(LADDER, i)))
-		set title word(LADDER, i) noenhanced font ",16" tc rgb c
+		c = color(tcolor(word(LADDER_T, i)))
+		set title panel_title(i) noenhanced font ",16" tc rgb c
 		set xlabel (i == NL ? "MB/s" : "")
 		# A bar runs from the axis to the median, one row a rung present.
 		plot L index (i - 1) using (LADDER_XMIN):0:(LADDER_XMIN):($6 > 0.5 ? $3 : NaN):($0 - 0.35):($0 + 0.35):ytic(sprintf("%s, %d cop%s", strcol(2), $8, $8 == 1 ? "y" : "ies")) \
