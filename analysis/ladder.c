@@ -101,6 +101,11 @@ static size_t ladder_groups(const struct run *run, struct group *out, size_t cap
 	struct fig f;
 	for (size_t i = 0; i < nt; i++)
 		for (int spin = 0; spin < 2 && n < cap; spin++) {
+			/* Only a transport that honours --wait spin has spinning
+			 * rows (pipe-splice-spin is a rung of its own). */
+			const struct ipc_transport *t = ipc_transport_find(T[i]);
+			if (spin && !(t && t->can_spin))
+				continue;
 			struct group g = { T[i], spin };
 			for (int k = spin ? COPY_RW : COPY_RW + 1; k < COPY_RUNGS; k++)
 				if (rung_fig(run, &g, k, BIG, &f)) {

@@ -40,16 +40,22 @@ set format x "%g"
 set grid xtics lc rgb "#e4e4e4"
 unset key
 set offsets 0, 0, 0.6, 0.6
+# A figure stays legible where it crosses memcpy's line.
+set style textbox opaque noborder
 if (MEMCPY == MEMCPY) {
 	set arrow 1 from MEMCPY, graph 0 to MEMCPY, graph 1 nohead dt 2 lw 2 lc rgb "#444444" front
 	set label 1 sprintf("memcpy %.0f", MEMCPY) at MEMCPY, graph 1.02 center font ",13" front
 }
 
 do for [fmt in "png svg"] {
-	eval term(fmt, "ladder", 1200, 330 * NL + 230)
+	# Margins and the space between panels in pixels, made fractions of a
+	# canvas that grows with the panels (a fixed fraction would eat the
+	# panels of a tall one).
+	H = 330 * NL + 230
+	eval term(fmt, "ladder", 1200, H)
 	eval quick_mark
 	set multiplot layout NL, 1 title title(sprintf("The zero-copy ladder: MB/s (10^6 bytes/s) at 1 MiB messages, %s\nmedian of the rounds, whisker: lowest to highest round\nsolid: every byte checked; hatched: only each message's tag; dashed: memcpy on one CPU", SWEEP)) \
-		margins 0.25, 0.96, 0.07, 0.84 spacing 0.10
+		margins 0.25, 0.96, 80.0 / H, 1 - 190.0 / H spacing 0, 130.0 / H
 	do for [i = 1 : NL] {
 		c = color(tcolor(word(LADDER_T, i)))
 		set title panel_title(i) noenhanced font ",16" tc rgb c
@@ -60,7 +66,7 @@ do for [fmt in "png svg"] {
 		     L index (i - 1) using (LADDER_XMIN):0:(LADDER_XMIN):($6 > 0.5 ? NaN : $3):($0 - 0.35):($0 + 0.35) \
 			with boxxyerror lc rgb c fs pattern 2 border, \
 		     L index (i - 1) using 3:0:4:5 with xerrorbars pt -1 lw 1.5 lc rgb "#222222", \
-		     L index (i - 1) using 5:0:(sprintf("  %.0f", $3)) with labels left font ",13"
+		     L index (i - 1) using 5:0:(sprintf(" %.0f", $3)) with labels left offset 0.5, 0 boxed font ",13"
 	}
 	unset multiplot
 	unset output

@@ -279,6 +279,9 @@ static void add_spin(struct run *run, int k)
 	add(run, "shm-spin", 1048576, "0,1", rw_s[k], "", 0.4);
 	add(run, "shm-peek-spin", 1048576, "0,1", peek_s[k], "", 0.25);
 	add(run, "shm-inplace-spin", 1048576, "0,1", inplace_s[k], "", 0.18);
+	/* A rung whose name ends in -spin, of a transport that never spins:
+	 * the pipe's own rung, not a spinning group of the pipe's. */
+	add(run, "pipe-splice-spin", 1048576, "0,1", 30000, "TAGS-ONLY", 0.1);
 }
 
 static void test_spin_group(void **state)
@@ -337,6 +340,10 @@ static void test_spin_group(void **state)
 	buf[n] = '\0';
 	fclose(f);
 	assert_non_null(strstr(buf, "LADDER = \"pipe shm shm-spin\"\nLADDER_T = \"pipe shm shm\"\n"));
+	text = text_of(run, ladder_finding);
+	assert_null(strstr(text, "pipe, both sides spinning"));
+	assert_non_null(strstr(text, "splice-spin (0 copies, tags only)")); /* in the pipe's line */
+	free(text);
 	unlink(path);
 	assert_int_equal(rmdir(dir), 0);
 	run_free(run);
