@@ -286,8 +286,8 @@ static int receive_dgrams(const struct plan *pl, int fd, unsigned char *buf, siz
 
 /* A ring both sides map (shm) is fresh memory at first: the first lap
  * through it faults every page in, on both sides, a cost paid once per
- * connection (about as long as a 256 MiB stream at memcpy's speed takes,
- * on a 2-CPU VM), not per byte.  So before the clock starts, the sender
+ * connection, not per byte (measured on a 2-CPU VM: milliseconds, as long
+ * as 100 MiB or more take at memcpy's speed).  So before the clock starts, the sender
  * passes one ring of bytes through it and the receiver takes them off and
  * answers one byte: the stream is then timed warm, as memcpy is (its
  * buffers written before its clock starts).  Those bytes are not counted. */
