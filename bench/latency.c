@@ -321,6 +321,22 @@ static int no_reply(const struct bench_opts *o, const char *waited, struct ipc_e
 			"greetings, or wait longer with --timeout MS", o->t->name);
 }
 
+/* A stream's read for the reply ended by its time-out (--address). */
+static int read_timed_out(const struct bench_opts *o, struct ipc_error *e)
+{
+	char waited[64];
+	snprintf(waited, sizeof waited, "within %d ms (the read timed out)", remote_wait_ms(o));
+	return no_reply(o, waited, e);
+}
+
+/* One stream round trip through the ring (--io uring). */
+static int uring_trip(struct client *cl, struct ipc_error *e)
+{
+	if (bench_uring_trip(cl->ring, cl->req, cl->req_len, cl->got, cl->reply_len, e) == 0)
+		return 0;
+	return e->status == IPC_TIMEOUT ? read_timed_out(cl->o, e) : -1;
+}
+
 /* One stream round trip: write, read the whole reply. */
 static inline int stream_trip(struct client *cl, struct ipc_error *e)
 {
@@ -328,12 +344,8 @@ static inline int stream_trip(struct client *cl, struct ipc_error *e)
 		return ipc_fail(e, errno == EPIPE ? IPC_PROTOCOL : IPC_SYSTEM, errno,
 				"write to the %s server", cl->o->t->name);
 	int r = bench_conn_read_exact(cl->conn, cl->got, cl->reply_len);
-	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) { /* SO_RCVTIMEO */
-		char waited[64];
-		snprintf(waited, sizeof waited, "within %d ms (the read timed out)",
-			 remote_wait_ms(cl->o));
-		return no_reply(cl->o, waited, e);
-	}
+	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) /* SO_RCVTIMEO */
+		return read_timed_out(cl->o, e);
 	if (r != 1)
 		return ipc_fail(e, r < 0 && errno ? IPC_SYSTEM : IPC_PROTOCOL, r < 0 ? errno : 0,
 				"read from the %s server%s", cl->o->t->name,
@@ -569,9 +581,7 @@ static int run_trips(struct client *cl, uint64_t *ns, int silent_max,
 				continue;
 			}
 			silent = 0;
-		} else if (cl->ring ? bench_uring_trip(cl->ring, cl->req, cl->req_len, cl->got,
-						      cl->reply_len, e) < 0
-				    : stream_trip(cl, e) < 0) {
+		} else if (cl->ring ? uring_trip(cl, e) < 0 : stream_trip(cl, e) < 0) {
 			return -1;
 		}
 		uint64_t t1 = bench_now_ns();
@@ -745,6 +755,8 @@ int bench_latency(const struct bench_opts *o, struct bench_result *r, struct ipc
 			bench_pair_abort(&p);
 		goto out;
 	}
+	if (cl.ring && o->address)
+		bench_uring_set_read_timeout(cl.ring, remote_wait_ms(o));
 	int wait_ms = dgram_wait_ms(o);
 	int silent_max = SILENT_MS / wait_ms > MAX_SILENT ? SILENT_MS / wait_ms : MAX_SILENT;
 	bool ok = (!dgram || bench_set_rcvtimeo(cl.rfd, wait_ms, e) == 0) &&

@@ -7,7 +7,8 @@
  *
  * The silent servers are sockets of this process: a stream listener that
  * never accepts (the kernel completes the connection and holds the
- * request) and a datagram socket that never reads.
+ * request) and a datagram socket that never reads.  Through an io_uring
+ * (--io uring), such a read once waited for ever.
  */
 #include "support.h"
 
@@ -18,6 +19,8 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#include "server_uring.h"
 
 #define ENV struct test_env *env = *state
 
@@ -61,13 +64,13 @@ static void assert_says(const char *line, const char *what)
 /* A stream server that takes the request and never replies: after
  * --timeout, exit 4 and one line with the address, the wait, the fix. */
 static void stream_never_answers(struct test_env *env, const char *transport,
-				 const char *addr)
+				 const char *addr, const char *io)
 {
 	char out[4096], err[4096], line[1024], head[64];
 
 	int st = test_run_cli(env, NULL, out, sizeof out, err, sizeof err, "bench", "latency",
 			      transport, "--address", addr, "--timeout", "300", "--count", "1",
-			      "--warmup", "0", NULL);
+			      "--warmup", "0", "--io", io, NULL);
 	assert_int_equal(st, IPC_TIMEOUT);
 	assert_null(strstr(err, "temporarily unavailable"));
 	snprintf(head, sizeof head, "ipclab: latency %s: ", transport);
@@ -86,7 +89,24 @@ static void test_tcp_server_never_answers(void **state)
 	char addr[64];
 	int fd = silent_inet(SOCK_STREAM, addr, sizeof addr);
 
-	stream_never_answers(env, "tcp", addr);
+	stream_never_answers(env, "tcp", addr, "read");
+	close(fd);
+}
+
+/* The same through an io_uring (--io uring), whose read no SO_RCVTIMEO
+ * ends: the wait is the ring's own. */
+static void test_tcp_server_never_answers_uring(void **state)
+{
+	ENV;
+	char addr[64];
+	struct ipc_error e;
+
+	if (serve_uring_probe(false, &e) < 0) {
+		print_message("  skipped: %s\n", e.msg);
+		skip();
+	}
+	int fd = silent_inet(SOCK_STREAM, addr, sizeof addr);
+	stream_never_answers(env, "tcp", addr, "uring");
 	close(fd);
 }
 
@@ -101,7 +121,7 @@ static void test_unix_stream_server_never_answers(void **state)
 				     env->dir) < sizeof sun.sun_path);
 	assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof sun), 0);
 	assert_int_equal(listen(fd, 8), 0);
-	stream_never_answers(env, "unix_stream", sun.sun_path);
+	stream_never_answers(env, "unix_stream", sun.sun_path, "read");
 	close(fd);
 	assert_int_equal(unlink(sun.sun_path), 0);
 }
@@ -135,6 +155,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_tcp_server_never_answers, test_env_setup,
 						test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_server_never_answers_uring,
+						test_env_setup, test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_unix_stream_server_never_answers,
 						test_env_setup, test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_udp_server_never_answers, test_env_setup,
