@@ -425,6 +425,7 @@ int main(void)
 		{ &shm_transport, SERVE_POLL },
 		{ &fifo_transport, SERVE_SELECT },
 		{ &zmq_ipc_transport, SERVE_ITERATIVE },
+		{ &zmq_ipc_transport, SERVE_EPOLL },
 	};
 	static const struct test_case shm_block = { &shm_transport, SERVE_ITERATIVE };
 	static const struct test_case shm_mux = { &shm_transport, SERVE_EPOLL };
@@ -460,6 +461,7 @@ int main(void)
 		/* Last: a ZeroMQ failure leaves libzmq's threads behind, which
 		 * the harness's clean-up makes abort the suite. */
 		CASE(test_stream_any_slices, &streams[10]),
+		CASE(test_stream_any_slices, &streams[11]),
 	};
 	if (getenv("IPCLAB_TEST_FILTER"))
 		cmocka_set_test_filter(getenv("IPCLAB_TEST_FILTER"));
