@@ -355,16 +355,46 @@ static int tp_run(const struct sizing *s, const char *t, unsigned long size, con
 /* The zero-copy ladder, one round: each rung above rw over every transport
  * it fits (`all`: the CLI skips the others), and memcpy's ceiling on the
  * first CPU, at 64 KiB and 1 MiB, two CPUs.  The bottom rung is the sweep's
- * own row at the same size and placement. */
+ * own row at the same size and placement.  A transport that can spin
+ * instead of sleeping on its doorbell (shm) climbs its rungs a second time
+ * with --wait spin, the bottom rung included (rows T-spin, T-RUNG-spin), so
+ * that the report compares spinning with spinning and sleeping with
+ * sleeping; they run right after memcpy, the figure they are held to. */
 static const unsigned long ladder_sizes[] = { 65536, 1048576 };
+
+static int plan_ladder_spin(const char *sz, const char *total, const struct places *p,
+			    unsigned long size, unsigned r)
+{
+	char name[64];
+	int rc = 0;
+	for (size_t i = 0; plan_list[i]; i++) {
+		const struct ipc_transport *t = plan_list[i];
+		if (!t->can_spin || t->kind != IPC_STREAM)
+			continue;
+		for (int rung = COPY_RW; rung < COPY_RUNGS; rung++) {
+			if (rung != COPY_RW && !(copy_rungs[rung].needs == COPY_RING && t->inplace))
+				continue;
+			const char *rn = copy_rungs[rung].name;
+			snprintf(name, sizeof name, rung == COPY_RW ? "%s-spin" : "%s-%s-spin",
+				 t->name, rn);
+			struct layout_file f = { .kind = LF_LADDER, .transport = name, .size = size,
+						 .pin = p->main, .round = (int)r };
+			rc |= run(&f, "bench", "throughput", t->name, "--wait", "spin",
+				  rung == COPY_RW ? "" : "--copy", rung == COPY_RW ? "" : rn,
+				  "--size", sz, "--total", total, "--format", "csv",
+				  PIN_ARGS(p->main), NULL);
+		}
+	}
+	return rc;
+}
 
 static int plan_ladder(const struct sizing *s, const struct places *p, unsigned r)
 {
 	char sz[24], total[24], cpu[16], w[48];
 	int rc = 0;
 
-	say("the zero-copy ladder, round %u/%u: %d rungs and memcpy at 64 KiB and 1 MiB, %s", r,
-	    s->tp_rounds, COPY_RUNGS - 1, where(p->main, w, sizeof w));
+	say("the zero-copy ladder, round %u/%u: %d rungs (shm's also spinning) and memcpy at "
+	    "64 KiB and 1 MiB, %s", r, s->tp_rounds, COPY_RUNGS - 1, where(p->main, w, sizeof w));
 	snprintf(cpu, sizeof cpu, "%d", p->cpu[0]);
 	for (size_t k = 0; k < sizeof ladder_sizes / sizeof ladder_sizes[0]; k++) {
 		snprintf(sz, sizeof sz, "%lu", ladder_sizes[k]);
@@ -373,6 +403,7 @@ static int plan_ladder(const struct sizing *s, const struct places *p, unsigned 
 					 .size = ladder_sizes[k], .pin = cpu, .round = (int)r };
 		rc |= run(&m, "bench", "memcpy", "--size", sz, "--total", total, "--pin", cpu,
 			  "--format", "csv", NULL);
+		rc |= plan_ladder_spin(sz, total, p, ladder_sizes[k], r);
 		for (int rung = COPY_RW + 1; rung < COPY_RUNGS; rung++) {
 			const char *name = copy_rungs[rung].name;
 			struct layout_file f = { .kind = LF_LADDER, .transport = name,
