@@ -146,25 +146,28 @@ static int cdf_table(const struct run *run, const char *dir, const char *where, 
 	return close_table(out, dir, name, e);
 }
 
-/* cdf_modes_WHERE.dat: the marks of the CDF plot, one per mode of every
- * transport with two or more (run_modes(), which the modes finding prints
- * too): where the mode sits (its median), the height of the line there,
- * the height of its label, and the label.  The labels stand in one column
- * at the plot's right, from the top down, LABEL_STEP decades apart, in the
- * order of their marks' heights, so that they never overlap each other,
- * the lines' fast part, or the legend (at the bottom left); an arrow joins
- * each label to its mark.  *count: how many marks. */
+/* cdf_modes_WHERE.dat: the marks of the CDF plot, one row per mode of
+ * every transport with two or more (run_modes(), which the modes finding
+ * prints too): where the mode sits (its median), the height of the line
+ * there, the height of its transport's label, and the label (on the
+ * transport's first row only, "" on the others).  One label per
+ * transport, naming each mode's share and place, in a column at the
+ * plot's right, from the top down, LABEL_STEP decades apart, in the order
+ * of the transports' highest marks: labels never overlap each other or
+ * the legend (at the bottom left); an arrow joins a label to each of its
+ * marks.  *count: how many marks. */
 #define LABEL_TOP 0.55
 #define LABEL_STEP 0.2
-struct mark {
+struct marked {
 	const char *t;
-	struct run_mode m;
+	struct run_mode m[RUN_MODES_MAX];
+	size_t nm;
 };
 
 static int by_height(const void *a, const void *b)
 {
-	const struct mark *x = a, *y = b;
-	return (x->m.y < y->m.y) - (x->m.y > y->m.y);
+	const struct marked *x = a, *y = b;
+	return (x->m[0].y < y->m[0].y) - (x->m[0].y > y->m[0].y);
 }
 
 static int cdf_modes_table(const struct run *run, const char *dir, const char *where,
@@ -172,31 +175,37 @@ static int cdf_modes_table(const struct run *run, const char *dir, const char *w
 {
 	const char *T[MAXT];
 	size_t nt = run_transports_of(run, T, MAXT), n = 0;
-	struct mark marks[MAXT * RUN_MODES_MAX];
+	struct marked marks[MAXT];
 	char name[64];
 	snprintf(name, sizeof name, "cdf_modes_%s.dat", where);
 	FILE *f = open_table(dir, name, e);
 	if (!f)
 		return -1;
+	*count = 0;
 	for (size_t i = 0; i < nt; i++) {
-		struct run_mode m[RUN_MODES_MAX];
-		size_t nm = run_modes(run, where, T[i], m, RUN_MODES_MAX);
-		for (size_t k = 0; nm >= 2 && k < nm; k++)
-			marks[n++] = (struct mark){ T[i], m[k] };
+		marks[n].t = T[i];
+		marks[n].nm = run_modes(run, where, T[i], marks[n].m, RUN_MODES_MAX);
+		if (marks[n].nm >= 2)
+			n++;
 	}
 	qsort(marks, n, sizeof *marks, by_height);
 	fputs("# a mode: transport, where it sits (µs, the median of its round trips), the "
-	      "share of round trips slower than that (the line's height there), its label's "
-	      "height, its label\n", f);
-	for (size_t k = 0; k < n; k++) {
-		const struct run_mode *m = &marks[k].m;
-		double at = m->m.at;
-		fprintf(f, "%s %.4g %.4g %.4g \"%s %.0f %% near ", marks[k].t, at, m->y,
-			LABEL_TOP * pow(10, -LABEL_STEP * (double)k), marks[k].t, 100 * m->m.share);
-		fprintf(f, at >= 100 ? "%.0f" : "%.3g", at);
-		fputs(" µs\"\n", f);
-	}
-	*count = (int)n;
+	      "share of round trips slower than that (the line's height there), its "
+	      "transport's label's height, the label (on the transport's first mode)\n", f);
+	for (size_t j = 0; j < n; j++)
+		for (size_t k = 0; k < marks[j].nm; k++) {
+			const struct run_mode *m = &marks[j].m[k];
+			fprintf(f, "%s %.4g %.4g %.4g \"", marks[j].t, m->m.at, m->y,
+				LABEL_TOP * pow(10, -LABEL_STEP * (double)j));
+			for (size_t q = 0; k == 0 && q < marks[j].nm; q++) {
+				double at = marks[j].m[q].m.at;
+				fprintf(f, "%s%s%.0f %% near ", q ? ", " : marks[j].t, q ? "" : ": ",
+					100 * marks[j].m[q].m.share);
+				fprintf(f, at >= 100 ? "%.0f µs" : "%.3g µs", at);
+			}
+			fputs("\"\n", f);
+			(*count)++;
+		}
 	return close_table(f, dir, name, e);
 }
 

@@ -6,11 +6,12 @@
 # times the slowest p99.9.  Each transport has its colour, marker and dash
 # (common.gp), so that nine lines stay apart.
 # A transport whose round trips gather in two places or more has each
-# mode marked: an open circle where the mode sits on its line, and a label
-# ("shm 72 % near 2.29 µs": its share of the round trips, and their
-# median) in a column at the right, above the slow tails and away from the
-# legend, joined to its circle by an arrow.  The marks are the modes
-# finding's own figures (`ipclab bench report` computes both at once).
+# mode marked: an open circle where the mode sits on its line, and one
+# label per transport ("shm: 72 % near 2.29 µs, 17 % near 23.8 µs": each
+# mode's share of the round trips, and their median), right-aligned in a
+# column at the right edge, on an opaque box, away from the legend, with
+# an arrow to each of its circles.  The marks are the modes finding's own
+# figures (`ipclab bench report` computes both at once).
 # Input: cdf_same_T.dat, cdf_cross_T.dat = value_us F; cdf_modes_same.dat,
 # cdf_modes_cross.dat = transport at_us height label_height "label"
 # (`ipclab bench report`).
@@ -28,14 +29,15 @@ prev = 0
 mark(f, i) = (m = (level(f, i) != level(prev, i) && level(f, i) > 0) ? tail(f) : NaN, prev = f, m)
 
 # The marks, as more curves of a panel's plot command (none: nothing).
-# The labels' column starts two thirds of the way across (log axis): the
-# legend takes the left fifth, the lines' upper part the middle.
-LABEL_X = CDF_XMIN * (CDF_XMAX / CDF_XMIN) ** 0.68
+# The labels end at the right edge and grow leftwards, over an opaque
+# box: the legend takes the bottom left, the lines' fast part the top left.
+LABEL_X = CDF_XMAX / 1.15
+set style textbox opaque noborder margins 0.5, 0.5
 modes(where) = sprintf("'%s/cdf_modes_%s.dat'", DATA, where)
 marks(where, n) = n > 0 ? \
 	sprintf(", %s using 2:3 with points pt 6 ps 2.4 lw 2 lc rgb '#222222' notitle", modes(where)) . \
-	sprintf(", %s using (LABEL_X / 1.06):4:($2 - LABEL_X / 1.06):($3 - $4) with vectors head filled size screen 0.008,20 lw 1 lc rgb '#666666' notitle", modes(where)) . \
-	sprintf(", %s using (LABEL_X):4:5 with labels left font ',14' noenhanced tc rgb '#222222' notitle", modes(where)) : ""
+	sprintf(", %s using (LABEL_X):4:($2 - LABEL_X):($3 - $4) with vectors head filled size screen 0.008,20 lw 1 lc rgb '#777777' notitle", modes(where)) . \
+	sprintf(", %s using (LABEL_X):4:5 with labels right boxed font ',13' noenhanced tc rgb '#222222' notitle", modes(where)) : ""
 # Data written by an older report has no marks.
 if (!exists("CDF_MODES_SAME")) { CDF_MODES_SAME = 0 }
 if (!exists("CDF_MODES_CROSS")) { CDF_MODES_CROSS = 0 }
