@@ -5,6 +5,7 @@
  * plot tables ask.  See analysis.h and run.h.
  */
 #include "run.h"
+#include "modes.h"
 
 #include <errno.h>
 #include <math.h>
@@ -32,6 +33,7 @@ void run_free(struct run *run)
 	}
 	for (size_t i = 0; i < run->nsamples; i++)
 		free(run->samples[i].v);
+	run_waits_free(run); /* modes.c */
 	for (size_t i = 0; i < run->nproblems; i++)
 		free(run->problems[i]);
 	free(run->samples);

@@ -11,6 +11,8 @@
 
 /* A row, and for a row measured in rounds (throughput, latency, process)
  * the spread of its rounds. */
+struct run_waits; /* modes.h */
+
 struct run_row {
 	struct result_row r;
 	double lo, hi;      /* in rounds: lowest and highest figure (MB/s, p50) of the rounds */
@@ -67,6 +69,8 @@ struct run {
 	size_t nstrs, capstrs;
 	struct run_samples *samples;
 	size_t nsamples, capsamples;
+	struct run_waits *waits; /* how shm's waits ended, per round trip (modes.h) */
+	size_t nwaits, capwaits;
 	char **problems;       /* what the reader refused or flagged, one line each */
 	size_t nproblems, capproblems;
 	bool env_bad;          /* env.csv missing, empty or unusable */

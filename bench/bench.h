@@ -66,6 +66,9 @@ struct bench_opts {
 	bool no_verify;             /* throughput: count bytes, check none (row noted) */
 	enum copy_rung copy;       /* throughput: the rung of the zero-copy ladder */
 	const char *samples_path;   /* latency, connect: every sample in us, one a line */
+	const char *waits_path;     /* latency over a transport that counts its waits
+				     * (shm): per round trip, how the client's and the
+				     * server's waits ended and their CPUs, one a line */
 	FILE *warn;                 /* warnings (unpinned, spread, loss); NULL: none */
 	const char *address;        /* latency: greet a server already running there
 				     * (`ipclab serve`, maybe on another host);

@@ -242,11 +242,18 @@ static int lat_round(const struct lat_rounds *lr, const char *dir, const char *t
 	if (layout_path(rel, sizeof rel, &f) < 0)
 		return -1;
 	snprintf(samples, sizeof samples, "%s/%s", dir, rel);
+	/* shm: how each round trip's waits ended, beside its samples */
+	char waits[4096] = "";
+	const struct ipc_transport *tr = ipc_transport_find(t);
+	f.kind = LF_LATENCY_WAITS;
+	if (tr && tr->wait_tally && layout_path(rel, sizeof rel, &f) == 0)
+		snprintf(waits, sizeof waits, "%s/%s", dir, rel);
 	f.kind = LF_LATENCY;
 	bool echo = !strcmp(mode, "echo");
 	return run(&f, "bench", "latency", t, "--count", lr->count, "--warmup", lr->warm,
 		   "--format", "csv", "--samples", samples, echo ? "--size" : "", echo ? "64" : "",
-		   spin ? "--wait" : "", spin ? "spin" : "", PIN_ARGS(pin), NULL);
+		   spin ? "--wait" : "", spin ? "spin" : "", *waits ? "--waits" : "", waits,
+		   PIN_ARGS(pin), NULL);
 }
 
 /* The client's round trip through io_uring (--io uring: the write and the
