@@ -400,6 +400,7 @@ static void test_cli(void **state)
 			  "/nonexistent/run", NULL);
 	assert_int_equal(rc, IPC_SYSTEM);
 	assert_non_null(strstr(err, "/nonexistent/run"));
+	assert_non_null(strstr(err, "is /nonexistent/run the directory of a `make bench` run?"));
 	assert_string_equal(out, "");
 	char emptyd[4096];
 	snprintf(emptyd, sizeof emptyd, "%s/empty", env->dir);

@@ -980,6 +980,9 @@ static void test_throughput_table_by_header(void **state)
 		 100 * (1 - 1200.0 / 1150), 100 * (1 - 1000.0 / 1300));
 	cell_of(sum, tt, "tcp", "price of the check", got, sizeof got);
 	assert_string_equal(got, want);
+	/* The sizes run at another placement: a column per placement, one CPU first. */
+	assert_non_null(strstr(sum, "| transport | size | one CPU (0) | two CPUs (0, 1) | unpinned |\n"));
+	assert_non_null(strstr(sum, "\n| pipe | 1 MiB | 9999 | 1150 | – |\n"));
 	free(sum);
 	run_free(run);
 }

@@ -1581,6 +1581,111 @@ static void test_versus_table(void **state)
 	assert_string_equal(buf, "0.50× the socket's 25.0 (24.5–25.5 over 3 rounds)");
 }
 
+/* Where a throughput curve falls, the Why that fits the sizes on either
+ * side of the fall and the transport, or none: a pipe's 4 KiB slots only
+ * from a message of at most a page to a larger one, its 64 KiB only when
+ * the larger reaches it, a socket's 208 KiB buffer only past it, nothing
+ * for shared memory. */
+static void test_bend_why_by_sizes(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *t;
+		unsigned long below, above;
+		const char *why; /* NULL: no Why */
+	} c[] = {
+		{ "pipe", 2048, 8192, "only writes up to PIPE_BUF (4096 B) are atomic" },
+		{ "fifo", 4096, 8192, "only writes up to PIPE_BUF (4096 B) are atomic" },
+		{ "pipe", 4097, 8192, "keeps the reader waking while the writer still copies" },
+		{ "pipe", 16384, 65536, "a pipe holds 64 KiB: a message this large fills it" },
+		{ "pipe", 32768, 65537, "cannot be written at once" },
+		{ "fifo", 65536, 131072, "cannot be written at once" },
+		{ "unix_dgram", 1024, 8192, "each datagram of more than a page" },
+		{ "unix_dgram", 1024, 4096, NULL },
+		{ "tcp", 65536, 262144, "a socket's default buffer is 208 KiB" },
+		{ "unix_stream", 65536, 212993, "a socket's default buffer is 208 KiB" },
+		{ "socketpair", 65536, 212992, NULL },
+		{ "udp", 16384, 65507, NULL },
+		{ "shm", 65536, 1048576, NULL },
+	};
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+		struct run *run = run_new();
+		assert_non_null(run);
+		/* 64 B at 100 MB/s, the size below the fall at its peak, the one
+		 * above at half of it: one round each. */
+		const unsigned long size[3] = { 64, c[i].below, c[i].above };
+		const double mb[3] = { 100, 1000, 500 };
+		for (size_t k = 0; k < 3; k++) {
+			struct result_row r = { .kind = "throughput", .transport = c[i].t, .mode = "",
+						.size = size[k], .count = 100, .clients = 1,
+						.pin = "0,1", .note = "", .mb_per_s = mb[k] };
+			assert_int_equal(run_add_row(run, &r), 0);
+		}
+		run_finish(run);
+		char *text = findings_text(run);
+		char head[64];
+		snprintf(head, sizeof head, "  - %s peaks at 1000 MB/s", c[i].t);
+		const char *line = strstr(text, head);
+		if (!line)
+			fail_msg("case %zu: no '%s' in\n%s", i, head, text);
+		const char *end = strchr(line, '\n');
+		const char *why = strstr(line, "Why: ");
+		bool has = why && why < end;
+		if (!c[i].why) {
+			if (has)
+				fail_msg("case %zu: a Why where none fits: %.*s", i, (int)(end - line),
+					 line);
+		} else {
+			const char *at = strstr(line, c[i].why);
+			if (!has || !at || at > end)
+				fail_msg("case %zu: not '%s': %.*s", i, c[i].why, (int)(end - line), line);
+		}
+		free(text);
+		run_free(run);
+	}
+}
+
+/* A quick run says how many rounds each kind had: the most of any row. */
+static void test_quick_run_rounds(void **state)
+{
+	(void)state;
+	static const struct {
+		size_t lat, tp;
+		const char *want;
+	} c[] = {
+		{ 3, 5, "3 rounds of latency and 5 of throughput" },
+		{ 1, 2, "1 round of latency and 2 of throughput" },
+		{ 2, 1, "2 rounds of latency and 1 of throughput" },
+	};
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+		struct run *run = run_new();
+		assert_non_null(run);
+		assert_int_equal(run_set_env(run, "quick", "1"), 0);
+		for (size_t r = 0; r < c[i].lat; r++) {
+			struct result_row row = { .kind = "latency", .transport = "pipe",
+						  .mode = "greeting", .size = 16, .count = 10,
+						  .clients = 1, .pin = "0,0", .note = "" };
+			row.lat_us.p50 = 10 + (double)r;
+			assert_int_equal(run_add_row(run, &row), 0);
+			row.transport = "fifo"; /* fewer rounds: not the most */
+			if (r == 0)
+				assert_int_equal(run_add_row(run, &row), 0);
+		}
+		for (size_t r = 0; r < c[i].tp; r++) {
+			struct result_row row = { .kind = "throughput", .transport = "tcp", .mode = "",
+						  .size = 65536, .count = 10, .clients = 1,
+						  .pin = "0,1", .note = "", .mb_per_s = 100 + (double)r };
+			assert_int_equal(run_add_row(run, &row), 0);
+		}
+		run_finish(run);
+		char *text = findings_text(run);
+		if (!strstr(text, c[i].want))
+			fail_msg("case %zu: no '%s' in\n%s", i, c[i].want, text);
+		free(text);
+		run_free(run);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1602,6 +1707,8 @@ int main(void)
 		cmocka_unit_test(test_cost_by_placement),
 		cmocka_unit_test(test_touching_is_tied),
 		cmocka_unit_test(test_versus_table),
+		cmocka_unit_test(test_bend_why_by_sizes),
+		cmocka_unit_test(test_quick_run_rounds),
 		cmocka_unit_test(test_json_validator),
 		cmocka_unit_test_setup_teardown(test_plot_columns, test_env_setup, test_env_teardown),
 		cmocka_unit_test(test_findings_records_follow_text),
