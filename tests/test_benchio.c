@@ -9,12 +9,17 @@
  */
 #include "support.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <math.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -427,6 +432,79 @@ static void test_cli_units_and_pins(void **state)
 	}
 }
 
+/* ---- a greeting server played by the test (UDP, on loopback) ------------ */
+
+struct fake_udp {
+	int fd;
+	size_t extra;          /* bytes added after the right reply */
+	atomic_int stop;
+};
+
+static void *fake_udp_serve(void *arg)
+{
+	struct fake_udp *f = arg;
+	while (!atomic_load(&f->stop)) {
+		char req[256], reply[512];
+		struct sockaddr_storage from;
+		socklen_t fl = sizeof from;
+		ssize_t n = recvfrom(f->fd, req, sizeof req, 0, (struct sockaddr *)&from, &fl);
+		if (n <= 0)
+			continue; /* the receive time-out: look at stop again */
+		int len = snprintf(reply, sizeof reply, "Hello, %.*s\n", (int)n, req);
+		memset(reply + len, 'x', f->extra);
+		/* A reply the kernel refuses is a lost datagram: the client resends. */
+		(void)sendto(f->fd, reply, (size_t)len + f->extra, 0, (struct sockaddr *)&from, fl);
+	}
+	return NULL;
+}
+
+/* A server elsewhere (--address) that answers each greeting right is
+ * measured; one whose replies carry bytes past the greeting's end is a
+ * protocol error, even though the greeting inside them is right. */
+static void test_remote_udp_reply_length(void **state)
+{
+	struct test_env *env = *state;
+	for (size_t extra = 0; extra <= 3; extra += 3) {
+		struct fake_udp f = { .extra = extra };
+		f.fd = socket(AF_INET, SOCK_DGRAM, 0);
+		assert_true(f.fd >= 0);
+		struct sockaddr_in a = { .sin_family = AF_INET,
+					 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		assert_int_equal(bind(f.fd, (struct sockaddr *)&a, sizeof a), 0);
+		socklen_t al = sizeof a;
+		assert_int_equal(getsockname(f.fd, (struct sockaddr *)&a, &al), 0);
+		struct timeval tv = { .tv_usec = 50000 };
+		assert_int_equal(setsockopt(f.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), 0);
+		pthread_t th;
+		assert_int_equal(pthread_create(&th, NULL, fake_udp_serve, &f), 0);
+
+		char addr[64];
+		snprintf(addr, sizeof addr, "127.0.0.1:%u", (unsigned)ntohs(a.sin_port));
+		struct bench_opts o = { .t = ipc_transport_find("udp"), .ctx = &env->ctx,
+					.address = addr, .count = 5, .warmup = 0,
+					.pin = { -1, -1 } };
+		assert_non_null(o.t);
+		struct bench_result r;
+		struct ipc_error e = { 0 };
+		int rc = bench_latency(&o, &r, &e);
+		atomic_store(&f.stop, 1);
+		assert_int_equal(pthread_join(th, NULL), 0);
+		assert_int_equal(close(f.fd), 0);
+		if (!extra) {
+			if (rc != 0)
+				fail_msg("against a right server: %s", e.msg);
+			assert_int_equal(r.row.count, 5);
+			assert_int_equal(r.row.lost, 0);
+			assert_true(r.row.lat_us.p50 > 0);
+		} else {
+			assert_int_equal(rc, -1);
+			assert_int_equal(e.status, IPC_PROTOCOL);
+			if (!strstr(e.msg, "not the reply to any request"))
+				fail_msg("'%s'", e.msg);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -439,6 +517,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_latency_refusals_table, test_env_setup,
 						test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_cli_units_and_pins, test_env_setup,
+						test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_remote_udp_reply_length, test_env_setup,
 						test_env_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
