@@ -437,6 +437,7 @@ static void test_cli_units_and_pins(void **state)
 struct fake_udp {
 	int fd;
 	size_t extra;          /* bytes added after the right reply */
+	unsigned drop;         /* requests left unanswered first */
 	atomic_int stop;
 };
 
@@ -450,6 +451,10 @@ static void *fake_udp_serve(void *arg)
 		ssize_t n = recvfrom(f->fd, req, sizeof req, 0, (struct sockaddr *)&from, &fl);
 		if (n <= 0)
 			continue; /* the receive time-out: look at stop again */
+		if (f->drop) {
+			f->drop--;
+			continue;
+		}
 		int len = snprintf(reply, sizeof reply, "Hello, %.*s\n", (int)n, req);
 		memset(reply + len, 'x', f->extra);
 		/* A reply the kernel refuses is a lost datagram: the client resends. */
@@ -505,6 +510,54 @@ static void test_remote_udp_reply_length(void **state)
 	}
 }
 
+/* Requests the server leaves unanswered are sent again after the wait;
+ * past twice the round trips planned, the count of sends answered grows,
+ * and every send is accounted for: answered, or lost. */
+static void test_remote_udp_resends(void **state)
+{
+	struct test_env *env = *state;
+	static const struct {
+		unsigned long count;
+		unsigned drop;
+	} c[] = { { 1, 2 }, { 1, 5 }, { 3, 7 } };
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+		struct fake_udp f = { .drop = c[i].drop };
+		f.fd = socket(AF_INET, SOCK_DGRAM, 0);
+		assert_true(f.fd >= 0);
+		struct sockaddr_in a = { .sin_family = AF_INET,
+					 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		assert_int_equal(bind(f.fd, (struct sockaddr *)&a, sizeof a), 0);
+		socklen_t al = sizeof a;
+		assert_int_equal(getsockname(f.fd, (struct sockaddr *)&a, &al), 0);
+		struct timeval tv = { .tv_usec = 20000 };
+		assert_int_equal(setsockopt(f.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), 0);
+		pthread_t th;
+		assert_int_equal(pthread_create(&th, NULL, fake_udp_serve, &f), 0);
+		char addr[64];
+		snprintf(addr, sizeof addr, "127.0.0.1:%u", (unsigned)ntohs(a.sin_port));
+		struct bench_opts o = { .t = ipc_transport_find("udp"), .ctx = &env->ctx,
+					.address = addr, .count = c[i].count, .warmup = 0,
+					.pin = { -1, -1 }, .dgram_timeout_ms = 30 };
+		assert_non_null(o.t);
+		struct bench_result r;
+		struct ipc_error e = { 0 };
+		int rc = bench_latency(&o, &r, &e);
+		atomic_store(&f.stop, 1);
+		assert_int_equal(pthread_join(th, NULL), 0);
+		assert_int_equal(close(f.fd), 0);
+		if (rc != 0)
+			fail_msg("case %zu: %s", i, e.msg);
+		assert_int_equal(r.row.count, c[i].count);
+		/* The dropped sends are the lost ones, each resent. */
+		assert_int_equal(r.row.lost, c[i].drop);
+		char words[96];
+		snprintf(words, sizeof words, "sent=%lu lost=%u resent=%u dup=0", c[i].count + c[i].drop,
+			 c[i].drop, c[i].drop);
+		if (!strstr(r.note, words))
+			fail_msg("case %zu: '%s' has no '%s'", i, r.note, words);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -519,6 +572,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cli_units_and_pins, test_env_setup,
 						test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_remote_udp_reply_length, test_env_setup,
+						test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_remote_udp_resends, test_env_setup,
 						test_env_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
