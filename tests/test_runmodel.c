@@ -1686,6 +1686,94 @@ static void test_quick_run_rounds(void **state)
 	}
 }
 
+/* Loss: per datagram transport, the share lost over every throughput row
+ * (all sizes and placements), the worst row named by its size and
+ * placement; none lost said as such; a stream's rows never counted. */
+static void test_loss_over_rows(void **state)
+{
+	(void)state;
+	struct run *run = run_new();
+	assert_non_null(run);
+	static const struct {
+		const char *t, *pin;
+		unsigned long size, count, lost;
+	} rows[] = {
+		{ "udp", "0,1", 1024, 100, 10 }, { "udp", "0,0", 65507, 200, 50 },
+		{ "udp", "0,1", 4096, 100, 0 }, { "udp", "0,0", 16, 400, 60 },
+		{ "unix_dgram", "0,1", 1024, 300, 0 }, { "tcp", "0,1", 1024, 100, 40 },
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		struct result_row r = { .kind = "throughput", .transport = rows[i].t, .mode = "",
+					.size = rows[i].size, .count = rows[i].count, .clients = 1,
+					.pin = rows[i].pin, .note = "", .mb_per_s = 10,
+					.lost = rows[i].lost };
+		assert_int_equal(run_add_row(run, &r), 0);
+	}
+	run_finish(run);
+	char *text = findings_text(run);
+	/* udp: 120 of 800, 15 %; the worst 50 of 200 at 65,507 B on one CPU. */
+	char want[256];
+	snprintf(want, sizeof want, "**Loss, udp:** %.2f %% of the datagrams sent in the throughput "
+		 "runs were lost (120 of 800, every placement; at most %.1f %%, with 65,507 B "
+		 "messages on one CPU (0))", 100.0 * 120 / 800, 100.0 * 50 / 200);
+	if (!strstr(text, want))
+		fail_msg("no '%s' in\n%s", want, text);
+	assert_non_null(strstr(text, "**Loss, unix_dgram:** none of the 300 datagrams sent was lost"));
+	assert_null(strstr(text, "**Loss, tcp"));
+	free(text);
+	run_free(run);
+}
+
+/* The peer tools, judged on means: the range of the ratios, the furthest
+ * from 1 named (by its distance, whichever side), and "agree" only when
+ * every ratio is within 2 % either way. */
+static void test_peer_agreement(void **state)
+{
+	(void)state;
+	static const struct {
+		double r1, r2; /* two comparisons' ipclab / peer */
+		bool agree;
+		const char *far_tool;
+		double far;
+	} c[] = {
+		{ 0.99, 1.015, true, "qperf", 1.015 },
+		{ 0.985, 1.019, true, "qperf", 1.019 },
+		{ 0.97, 1.01, false, "sockperf", 0.97 },
+		{ 0.90, 1.05, false, "sockperf", 0.90 },
+		{ 0.97, 1.20, false, "qperf", 1.20 },
+	};
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+		struct run *run = run_new();
+		assert_non_null(run);
+		const char *tool[2] = { "sockperf", "qperf" };
+		const double ratio[2] = { c[i].r1, c[i].r2 };
+		for (int k = 0; k < 2; k++) {
+			struct peer_round pr = { .size = 16, .round = 1, .peer = 10,
+						 .before = 10 * ratio[k], .after = 10 * ratio[k],
+						 .ours_p50 = 9, .ours_mean = 10 * ratio[k],
+						 .p50_before = 9, .p50_after = 9 };
+			snprintf(pr.tool, sizeof pr.tool, "%s", tool[k]);
+			snprintf(pr.transport, sizeof pr.transport, "tcp");
+			snprintf(pr.pin, sizeof pr.pin, "0,1");
+			snprintf(pr.stat, sizeof pr.stat, "mean");
+			assert_int_equal(run_add_peer_round(run, &pr), 0);
+		}
+		run_finish(run);
+		char *text = findings_text(run);
+		const char *head = c[i].agree ? "**The peer tools agree with ipclab within 2 %**"
+					      : "**What the peer tools say**";
+		if (!strstr(text, head))
+			fail_msg("case %zu: no '%s' in\n%s", i, head, text);
+		char want[200];
+		snprintf(want, sizeof want, "%.2f to %.2f× over 2 comparisons, furthest %s tcp on two "
+			 "CPUs (0, 1) (%.3f×)", c[i].r1, c[i].r2, c[i].far_tool, c[i].far);
+		if (!strstr(text, want))
+			fail_msg("case %zu: no '%s' in\n%s", i, want, text);
+		free(text);
+		run_free(run);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1709,6 +1797,8 @@ int main(void)
 		cmocka_unit_test(test_versus_table),
 		cmocka_unit_test(test_bend_why_by_sizes),
 		cmocka_unit_test(test_quick_run_rounds),
+		cmocka_unit_test(test_loss_over_rows),
+		cmocka_unit_test(test_peer_agreement),
 		cmocka_unit_test(test_json_validator),
 		cmocka_unit_test_setup_teardown(test_plot_columns, test_env_setup, test_env_teardown),
 		cmocka_unit_test(test_findings_records_follow_text),
