@@ -741,6 +741,17 @@ static void wakeup_finding(const struct run *run, FILE *out)
 			fputs(", tied within the noise with ", out);
 			names(out, lead + 1, tied - 1);
 		}
+		/* A row left out of the ranking for sitting on two levels may
+		 * still have been quicker: say so, with its rounds' range,
+		 * rather than let "quickest" contradict the tables. */
+		for (size_t i = 0; i < ntwo; i++) {
+			struct figure f = run_row_figure(two[i]);
+			if (!(f.lo < fast->r.lat_us.p50))
+				continue;
+			fprintf(out, "; %s, %.1f µs at its median round, is left out: its rounds "
+				"sit on two levels (%.3g–%.3g µs)", two[i]->r.transport,
+				two[i]->r.lat_us.p50, f.lo, f.hi);
+		}
 	}
 	fputs(".  Why: copying a few bytes costs next to nothing; a process that sleeps "
 	      "must be woken by the kernel on its CPU, and that wake-up is what the other "
