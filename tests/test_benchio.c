@@ -44,6 +44,9 @@ static void test_read_exact_collects_slices(void **state)
 		{ { "abcd", "efgh", "ij", NULL }, 10, 1, "abcdefghij" },
 		{ { "a", "b", "c", "d", "e", NULL }, 5, 1, "abcde" },
 		{ { "abcdefghij", NULL }, 10, 1, "abcdefghij" },
+		/* A record longer than what is still wanted: only that much is
+		 * taken (the rest of the record is dropped), not a byte more. */
+		{ { "abc", "defghij", NULL }, 6, 1, "abcdef" },
 		{ { "abc", NULL }, 5, -1, "abc" },
 		{ { NULL }, 4, 0, "" },
 	};

@@ -1775,6 +1775,38 @@ static void test_peer_agreement(void **state)
 	}
 }
 
+/* A comparison whose rounds all split but the last: ipclab's mean is still
+ * the median of every round's mean, and the one pair left is the ratio. */
+static void test_peer_all_split_but_last(void **state)
+{
+	(void)state;
+	struct run *run = run_new();
+	assert_non_null(run);
+	static const struct {
+		double before, after, mean, p50b;
+	} r[] = { { 10, 30, 1, 0.5 }, { 30, 10, 5, 0.5 }, { 10, 11, 10, 0.5 } };
+	for (int k = 0; k < 3; k++) {
+		struct peer_round pr = { .size = 16, .round = k + 1, .peer = 10, .before = r[k].before,
+					 .after = r[k].after, .ours_p50 = r[k].before,
+					 .ours_mean = r[k].mean, .p50_before = r[k].p50b,
+					 .p50_after = r[k].p50b };
+		snprintf(pr.tool, sizeof pr.tool, "sockperf");
+		snprintf(pr.transport, sizeof pr.transport, "tcp");
+		snprintf(pr.pin, sizeof pr.pin, "0,1");
+		snprintf(pr.stat, sizeof pr.stat, "mean");
+		assert_int_equal(run_add_peer_round(run, &pr), 0);
+	}
+	run_finish(run);
+	struct peer_verdict v[2];
+	assert_int_equal(run_peer_verdicts(run, v, 2), 1);
+	assert_int_equal(v[0].split, 2);
+	assert_int_equal(v[0].rounds, 1);
+	assert_true(v[0].ours_mean == 5);  /* of 1, 5, 10 */
+	assert_true(v[0].ours_p50 == 10);  /* of 10, 30, 10 */
+	assert_float_equal(v[0].ratio, 10.5 / 10, 1e-12);
+	run_free(run);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1788,6 +1820,7 @@ int main(void)
 		cmocka_unit_test(test_curve_cap),
 		cmocka_unit_test(test_peer_verdicts_from_rounds),
 		cmocka_unit_test(test_peer_split_and_bandwidth),
+		cmocka_unit_test(test_peer_all_split_but_last),
 		cmocka_unit_test(test_env_quick_and_idle),
 		cmocka_unit_test(test_transports_of_the_run),
 		cmocka_unit_test(test_sorted_distinct),
