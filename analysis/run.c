@@ -475,10 +475,15 @@ bool run_bend(const struct run_row *const *pts, size_t n, size_t *peak, size_t *
 {
 	if (n < 3)
 		return false;
+	/* The smallest size may itself have lost datagrams: the peak is
+	 * sought among the points without loss (the first one if all lost). */
 	*peak = 0;
+	bool clean = !pts[0]->r.lost;
 	for (size_t k = 1; k < n; k++)
-		if (!pts[k]->r.lost && pts[k]->r.mb_per_s > pts[*peak]->r.mb_per_s)
+		if (!pts[k]->r.lost && (!clean || pts[k]->r.mb_per_s > pts[*peak]->r.mb_per_s)) {
 			*peak = k;
+			clean = true;
+		}
 	*fall = 0;
 	/* A fall beyond the noise: the whole of its rounds' range under 70 %
 	 * of the lowest round at the peak (a single round: its figure). */
