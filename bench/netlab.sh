@@ -188,7 +188,13 @@ start_server() {
 	wait_for "$log" "$!" 5 listening_more "$log" "${n:-0}" ||
 		die "the $t server did not start listening within 5 s: $(tail -3 "$log")"
 }
-listening_more() { [ "$(grep -c '^listening on ' "$1")" -gt "$2" ]; }
+# listening_more LOG N - LOG says "listening on" more than N times (-s: the
+# server may not have opened it yet).
+listening_more() {
+	local n
+	n=$(grep -cs '^listening on ' "$1") || true
+	[ "${n:-0}" -gt "$2" ]
+}
 
 # problem WHAT TEXT - one line of the condition's problems.tsv (netlab.h).
 problem() {
