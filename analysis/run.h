@@ -53,6 +53,10 @@ struct run {
 	size_t nrows;
 	struct run_row *target; /* scaling: epoll and redis by turns */
 	size_t ntarget, captarget;
+	struct run_row *turns;  /* the same grouped, one row per server and client
+				 * count: the median run, the runs' range (kind
+				 * "load", mode "MODE-by-turns"; run_finish) */
+	size_t nturns;
 	struct peer_round *peers;
 	size_t npeers, cappeers;
 	struct kv *env;

@@ -160,6 +160,80 @@ static void test_process_rounds(void **state)
 	run_free(rc);
 }
 
+/* A server's runs by turns (the scaling step's target rows). */
+static void turns(struct run *run, const char *mode, unsigned long clients, const double *per_s,
+		  size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct result_row r = { .kind = "load", .transport = "unix_stream", .mode = mode,
+					.size = 16, .count = 1000, .clients = clients, .pin = "none",
+					.note = "" };
+		r.msgs_per_s = per_s[i];
+		assert_int_equal(run_add_target_row(run, &r), 0);
+	}
+}
+
+/* The servers by turns are grouped (median run, the runs' range) and
+ * judged beside the sweep's single rows of the same server and count; a
+ * step that shared the machine is said at the top of the report. */
+static void test_turns_and_shared_steps(void **state)
+{
+	(void)state;
+	static const double ea[] = { 100000, 90000, 110000 }, eb[] = { 50000, 45000, 52000 },
+			    ra[] = { 40000, 42000, 41000 }, rb[] = { 41500, 39000, 40500 };
+	struct run *a = run_new(), *b = run_new();
+	turns(a, "epoll", 50, ea, 3);
+	turns(a, "redis", 50, ra, 3);
+	turns(b, "epoll", 50, eb, 3);
+	turns(b, "redis", 50, rb, 3);
+	load(a, "epoll", 50, 95000); /* the sweep's own row: one round */
+	load(b, "epoll", 50, 51000);
+	struct busy_step busy = { .step = "scaling", .cpus = "0-1", .ticks = 1000, .ours = 200,
+				  .others = 600 };
+	assert_int_equal(run_add_busy(b, &busy), 0);
+	run_finish(a);
+	run_finish(b);
+	assert_int_equal(a->nturns, 2);
+	struct compare c;
+	assert_int_equal(compare_runs(a, b, COMPARE_THRESHOLD, &c), 0);
+	assert_int_equal(c.n, 3);
+	const struct compare_row *sweep = NULL, *epoll = NULL, *redis = NULL;
+	for (size_t i = 0; i < c.n; i++) {
+		const char *m = c.rows[i].a->r.mode;
+		if (!strcmp(m, "epoll"))
+			sweep = &c.rows[i];
+		else if (!strcmp(m, "epoll-by-turns"))
+			epoll = &c.rows[i];
+		else if (!strcmp(m, "redis-by-turns"))
+			redis = &c.rows[i];
+	}
+	assert_non_null(sweep);
+	assert_non_null(epoll);
+	assert_non_null(redis);
+	assert_int_equal(sweep->verdict, CMP_UNJUDGED);
+	assert_int_equal(epoll->verdict, CMP_SLOWER);
+	assert_float_equal(epoll->fa.value, 100000, 1e-9);
+	assert_float_equal(epoll->fa.lo, 90000, 1e-9);
+	assert_float_equal(epoll->fa.hi, 110000, 1e-9);
+	assert_float_equal(epoll->ratio, 50000.0 / 100000, 1e-12);
+	assert_float_equal(epoll->ratio_lo, 45000.0 / 110000, 1e-12);
+	assert_float_equal(epoll->ratio_hi, 52000.0 / 90000, 1e-12);
+	assert_int_equal(redis->verdict, CMP_SAME);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	assert_non_null(f);
+	compare_write(&c, a, b, "A", "B", REPORT_TEXT, f);
+	assert_int_equal(fclose(f), 0);
+	assert_non_null(strstr(text, "shared the machine in scaling (others 60.0 %, the host "
+				     "0.0 %): B's figures of those steps may be the machine's"));
+	assert_null(strstr(text, "A's figures of those steps"));
+	free(text);
+	compare_free(&c);
+	run_free(a);
+	run_free(b);
+}
+
 /* B twice as fast as A in MB/s (intervals apart): faster, with the ratio
  * and its interval from the rounds; A against B: slower. */
 static void test_known_difference(void **state)
@@ -930,6 +1004,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_self),
 		cmocka_unit_test(test_process_rounds),
+		cmocka_unit_test(test_turns_and_shared_steps),
 		cmocka_unit_test(test_known_difference),
 		cmocka_unit_test(test_direction_lower_is_better),
 		cmocka_unit_test(test_overlap_is_no_change),
