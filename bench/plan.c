@@ -371,12 +371,12 @@ static int tp_run(const struct sizing *s, const char *t, unsigned long size, con
 static const unsigned long ladder_sizes[] = { 65536, 1048576 };
 
 static int plan_ladder_spin(const char *sz, const char *total, const struct places *p,
-			    unsigned long size, unsigned r)
+			    unsigned long size, unsigned r, const struct tlist *l)
 {
 	char name[64];
 	int rc = 0;
-	for (size_t i = 0; plan_list[i]; i++) {
-		const struct ipc_transport *t = plan_list[i];
+	for (size_t i = 0; i < l->n; i++) {
+		const struct ipc_transport *t = l->t[i];
 		if (!t->can_spin || t->kind != IPC_STREAM)
 			continue;
 		for (int rung = COPY_RW; rung < COPY_RUNGS; rung++) {
@@ -396,7 +396,8 @@ static int plan_ladder_spin(const char *sz, const char *total, const struct plac
 	return rc;
 }
 
-static int plan_ladder(const struct sizing *s, const struct places *p, unsigned r)
+static int plan_ladder(const struct sizing *s, const struct places *p, unsigned r,
+		       const struct tlist *l)
 {
 	char sz[24], total[24], cpu[16], w[48];
 	int rc = 0;
@@ -411,7 +412,7 @@ static int plan_ladder(const struct sizing *s, const struct places *p, unsigned 
 					 .size = ladder_sizes[k], .pin = cpu, .round = (int)r };
 		rc |= run(&m, "bench", "memcpy", "--size", sz, "--total", total, "--pin", cpu,
 			  "--format", "csv", NULL);
-		rc |= plan_ladder_spin(sz, total, p, ladder_sizes[k], r);
+		rc |= plan_ladder_spin(sz, total, p, ladder_sizes[k], r, l);
 		for (int rung = COPY_RW + 1; rung < COPY_RUNGS; rung++) {
 			const char *name = copy_rungs[rung].name;
 			struct layout_file f = { .kind = LF_LADDER, .transport = name,
@@ -463,7 +464,7 @@ static int plan_throughput(const struct sizing *s, const struct places *p, const
 						     (int)r, false);
 			}
 			if (i + 1 == nt)
-				rc |= plan_ladder(s, p, r);
+				rc |= plan_ladder(s, p, r, l);
 		}
 	return rc;
 }
