@@ -609,7 +609,7 @@ static void test_process_plan(void **state)
 	HAS("once\t@IPCLAB@ demo shm");
 	HAS("pool\tprocess/greet-udp.r1.csv\tgreet-udp\thyperfine/round-1.json\tbench\tsummarize\t"
 	    "--kind\tprocess\t--transport\tudp\t--mode\tgreet\t--unit\ts\t--format\tcsv");
-	HAS("pool\tprocess/true.r10.csv\ttrue\thyperfine/round-10.json\tbench\tsummarize\t"
+	HAS("pool\tprocess/true.r3.csv\ttrue\thyperfine/round-3.json\tbench\tsummarize\t"
 	    "--kind\tprocess\t--transport\tnone\t--mode\ttrue\t--unit\ts\t--format\tcsv");
 	check_process_order();
 	/* A quick run: 30 runs in 3 rounds, 3 warm-ups each. */
@@ -629,11 +629,12 @@ static void test_process_plan(void **state)
 	assert_non_null(strstr(out, "\nonce\t@IPCLAB@ greet unix_stream bench --address "
 				    "@ADDR:unix_stream@\nonce\t@DYNAMIC@ list\nonce\t@DYNAMIC@ greet "
 				    "unix_stream bench --address @ADDR:unix_stream@\n"));
-	HAS("pool\tprocess/greet-unix_stream-dynamic.csv\tgreet-unix_stream-dynamic\tbench\t"
-	    "summarize\t--kind\tprocess\t--transport\tunix_stream\t--mode\tgreet-dynamic\t--unit\ts\t"
+	HAS("pool\tprocess/greet-unix_stream-dynamic.r2.csv\tgreet-unix_stream-dynamic\t"
+	    "hyperfine/round-2.json\tbench\tsummarize\t--kind\tprocess\t--transport\tunix_stream\t"
+	    "--mode\tgreet-dynamic\t--unit\ts\t--format\tcsv");
+	HAS("pool\tprocess/list-dynamic.r1.csv\tlist-dynamic\thyperfine/round-1.json\tbench\t"
+	    "summarize\t--kind\tprocess\t--transport\tnone\t--mode\tlist-dynamic\t--unit\ts\t"
 	    "--format\tcsv");
-	HAS("pool\tprocess/list-dynamic.csv\tlist-dynamic\tbench\tsummarize\t--kind\tprocess\t"
-	    "--transport\tnone\t--mode\tlist-dynamic\t--unit\ts\t--format\tcsv");
 	check_process_order();
 	check_rounds(3, 3, 10);
 }
