@@ -246,10 +246,15 @@ static int receive_dgrams(const struct plan *pl, int fd, unsigned char *buf, siz
 		ssize_t n = recvfrom(fd, buf, cap, MSG_TRUNC, (struct sockaddr *)&peer, &plen);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			char who[96];
+			snprintf(who, sizeof who, "%s receiver, after %llu messages", name,
+				 (unsigned long long)ack->messages);
+			return bench_fail_client_silent(e, who, BENCH_CHILD_TIMEOUT_MS);
+		}
 		if (n < 0)
-			return ipc_fail(e, errno == EAGAIN ? IPC_TIMEOUT : IPC_SYSTEM, errno,
-					"%s receiver: recvfrom after %llu messages", name,
-					(unsigned long long)ack->messages);
+			return ipc_fail(e, IPC_SYSTEM, errno, "%s receiver: recvfrom after %llu "
+					"messages", name, (unsigned long long)ack->messages);
 		if (n == MARKER_LEN && get_le(buf, 8) == MARKER_END) {
 			total = get_le(buf + 8, 8);
 			break;
