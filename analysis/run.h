@@ -9,10 +9,10 @@
 #include "analysis.h"
 #include "stats.h"
 
-struct run_waits; /* modes.h */
-
 /* A row, and for a row measured in rounds (throughput, latency, process)
  * the spread of its rounds. */
+struct run_waits; /* modes.h */
+
 struct run_row {
 	struct result_row r;
 	double lo, hi;      /* in rounds: lowest and highest figure (MB/s, p50) of the rounds */
@@ -53,6 +53,10 @@ struct run {
 	size_t nrows;
 	struct run_row *target; /* scaling: epoll and redis by turns */
 	size_t ntarget, captarget;
+	struct run_row *turns;  /* the same grouped, one row per server and client
+				 * count: the median run, the runs' range (kind
+				 * "load", mode "MODE-by-turns"; run_finish) */
+	size_t nturns;
 	struct peer_round *peers;
 	size_t npeers, cappeers;
 	struct kv *env;

@@ -200,9 +200,13 @@ static int dgram_server(struct child_ctx *cx, int fd, char *in, size_t cap, size
 		ssize_t n = recvfrom(fd, in, cap, MSG_TRUNC, (struct sockaddr *)&peer, &plen);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			char who[64];
+			snprintf(who, sizeof who, "%s server", cx->o->t->name);
+			return bench_fail_client_silent(e, who, BENCH_CHILD_TIMEOUT_MS);
+		}
 		if (n < 0)
-			return ipc_fail(e, errno == EAGAIN ? IPC_TIMEOUT : IPC_SYSTEM, errno,
-					"recvfrom (%s server)", cx->o->t->name);
+			return ipc_fail(e, IPC_SYSTEM, errno, "recvfrom (%s server)", cx->o->t->name);
 		if (n == 0)
 			return 0;
 		const void *reply = in;
@@ -361,6 +365,52 @@ static const char *expected(const struct client *cl)
 	return cl->o->size ? cl->req : cl->want;
 }
 
+/* How long a stream client waits for a reply from a server at --address
+ * (SO_RCVTIMEO; our own child's server has no such limit). */
+static int remote_wait_ms(const struct bench_opts *o)
+{
+	return o->dgram_timeout_ms > 0 ? o->dgram_timeout_ms : BENCH_CHILD_TIMEOUT_MS;
+}
+
+/* How long a datagram client waits for a reply before it sends again. */
+static int dgram_wait_ms(const struct bench_opts *o)
+{
+	return o->dgram_timeout_ms > 0 ? o->dgram_timeout_ms : BENCH_DGRAM_TIMEOUT_MS;
+}
+
+/* The server said nothing in time.  One line that names the wait, the
+ * server and what to do, instead of strerror(EAGAIN) ("Resource
+ * temporarily unavailable"), which is how a receive time-out ends. */
+static int no_reply(const struct bench_opts *o, const char *waited, struct ipc_error *e)
+{
+	if (!o->address) {
+		ipc_fail(e, IPC_TIMEOUT, 0, "latency %s: no reply from the benchmark's own %s "
+			 "server %s", o->t->name, o->t->name, waited);
+		return ipc_hint(e, "it stopped answering: run the benchmark again, on a less "
+				"busy machine");
+	}
+	ipc_fail(e, IPC_TIMEOUT, 0, "latency %s: no reply from the server at %s %s", o->t->name,
+		 o->address, waited);
+	return ipc_hint(e, "check that `ipclab serve %s` is running there and answers "
+			"greetings, or wait longer with --timeout MS", o->t->name);
+}
+
+/* A stream's read for the reply ended by its time-out (--address). */
+static int read_timed_out(const struct bench_opts *o, struct ipc_error *e)
+{
+	char waited[64];
+	snprintf(waited, sizeof waited, "within %d ms (the read timed out)", remote_wait_ms(o));
+	return no_reply(o, waited, e);
+}
+
+/* One stream round trip through the ring (--io uring). */
+static int uring_trip(struct client *cl, struct ipc_error *e)
+{
+	if (bench_uring_trip(cl->ring, cl->req, cl->req_len, cl->got, cl->reply_len, e) == 0)
+		return 0;
+	return e->status == IPC_TIMEOUT ? read_timed_out(cl->o, e) : -1;
+}
+
 /* One stream round trip: write, read the whole reply. */
 static inline int stream_trip(struct client *cl, struct ipc_error *e)
 {
@@ -368,6 +418,8 @@ static inline int stream_trip(struct client *cl, struct ipc_error *e)
 		return ipc_fail(e, errno == EPIPE ? IPC_PROTOCOL : IPC_SYSTEM, errno,
 				"write to the %s server", cl->o->t->name);
 	int r = bench_conn_read_exact(cl->conn, cl->got, cl->reply_len);
+	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) /* SO_RCVTIMEO */
+		return read_timed_out(cl->o, e);
 	if (r != 1)
 		return ipc_fail(e, r < 0 && errno ? IPC_SYSTEM : IPC_PROTOCOL, r < 0 ? errno : 0,
 				"read from the %s server%s", cl->o->t->name,
@@ -593,16 +645,17 @@ static int run_trips(struct client *cl, uint64_t *ns, int silent_max,
 				return -1;
 			if (r == 0) {
 				cl->tally.resent++;
-				if (++silent == silent_max)
-					return ipc_fail(e, IPC_TIMEOUT, 0, "no reply from the %s server "
-							"in %d tries", o->t->name, silent_max);
+				if (++silent == silent_max) {
+					char waited[96];
+					snprintf(waited, sizeof waited, "in %d tries of %d ms each",
+						 silent_max, dgram_wait_ms(o));
+					return no_reply(o, waited, e);
+				}
 				i--; /* the same round trip again, timed afresh */
 				continue;
 			}
 			silent = 0;
-		} else if (cl->ring ? bench_uring_trip(cl->ring, cl->req, cl->req_len, cl->got,
-						      cl->reply_len, e) < 0
-				    : stream_trip(cl, e) < 0) {
+		} else if (cl->ring ? uring_trip(cl, e) < 0 : stream_trip(cl, e) < 0) {
 			return -1;
 		}
 		uint64_t t1 = bench_now_ns();
@@ -692,8 +745,7 @@ static int remote_connect(const struct bench_opts *o, struct ipc_conn *c, struct
 	 * --timeout lets it wait as long as a bad link's TCP back-off can
 	 * hold a reply (netlab's 30 % loss: tens of seconds). */
 	else if (o->t->kind == IPC_DATAGRAM || o->t->opaque_fds ||
-		 bench_set_rcvtimeo(c->rfd, o->dgram_timeout_ms > 0 ? o->dgram_timeout_ms
-								   : BENCH_CHILD_TIMEOUT_MS, e) == 0)
+		 bench_set_rcvtimeo(c->rfd, remote_wait_ms(o), e) == 0)
 		return 0;
 	o->t->close(c);
 	return -1;
@@ -836,9 +888,11 @@ int bench_latency(const struct bench_opts *o, struct bench_result *r, struct ipc
 			bench_pair_abort(&p);
 		goto out;
 	}
+	if (cl.ring && o->address)
+		bench_uring_set_read_timeout(cl.ring, remote_wait_ms(o));
 	if (cl.waits)
 		cl.conn->t->wait_tally(cl.conn, &cl.seen);
-	int wait_ms = o->dgram_timeout_ms > 0 ? o->dgram_timeout_ms : BENCH_DGRAM_TIMEOUT_MS;
+	int wait_ms = dgram_wait_ms(o);
 	int silent_max = SILENT_MS / wait_ms > MAX_SILENT ? SILENT_MS / wait_ms : MAX_SILENT;
 	bool ok = (!dgram || bench_set_rcvtimeo(cl.rfd, wait_ms, e) == 0) &&
 		  run_trips(&cl, ns, silent_max, &u0, &elapsed, e) == 0 && bench_usage_now(&u1, e) == 0 &&
