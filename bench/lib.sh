@@ -6,7 +6,7 @@
 # in SERVER_PIDS so that the EXIT trap of run.sh stops it, whatever failed.
 
 IPCLAB=${IPCLAB:-${IPCLAB_BIN:-./bin/ipclab}}
-SERVER_PIDS=()
+declare -A SERVER_PIDS=() # the pids are its keys
 
 # Seconds since the run started (run.sh exports BENCH_T0 for its helpers).
 : "${BENCH_T0:=$EPOCHSECONDS}"
@@ -74,7 +74,7 @@ start_bg() {
 	shift
 	"$@" >"$log" 2>&1 </dev/null &
 	BG_PID=$!
-	SERVER_PIDS+=("$BG_PID")
+	SERVER_PIDS[$BG_PID]=1
 }
 
 # wait_for LOG PID SECONDS CHECK... - wait until the command CHECK succeeds
@@ -106,17 +106,13 @@ stop_bg() {
 		kill -KILL "$pid" 2>/dev/null || true
 	fi
 	wait "$pid" 2>/dev/null || rc=$?
-	local kept=() p
-	for p in "${SERVER_PIDS[@]}"; do
-		[ "$p" = "$pid" ] || kept+=("$p")
-	done
-	SERVER_PIDS=("${kept[@]}")
+	unset "SERVER_PIDS[$pid]"
 	return "$rc"
 }
 
 stop_all_bg() {
 	local p
-	for p in "${SERVER_PIDS[@]}"; do
+	for p in "${!SERVER_PIDS[@]}"; do
 		stop_bg "$p" || true
 	done
 }
@@ -124,6 +120,51 @@ stop_all_bg() {
 # listening_on LOG - the address an `ipclab serve` printed ("listening on ADDR").
 listening_on() { sed -n 's/^listening on //p' "$1" | head -n 1; }
 has_listening() { grep -qs '^listening on ' "$1"; } # -s: the log may not exist yet
+
+# serve_bg LOG ARG... - `ipclab ARG...` (a serve) in the background, given
+# 5 s to say where it listens: SERVED_ADDR, BG_PID.
+serve_bg() {
+	local log=$1
+	shift
+	start_bg "$log" "$IPCLAB" "$@"
+	if ! wait_for "$log" "$BG_PID" 5 has_listening "$log"; then
+		cat "$log" >&2
+		die "\`ipclab $*\` did not say \"listening on\" within 5 s (its output is above)"
+	fi
+	SERVED_ADDR=$(listening_on "$log")
+}
+
+# fill FIELD... - FILLED: a plan's fields with its words for what only the
+# run knows filled in: @IPCLAB@ (the build measured), @DYNAMIC@ (the same
+# code linked against libc.so), @LMBENCH@ (LMBENCH_BIN) and @ADDR:T@ (where
+# the server of T listens, ADDR[T]).
+declare -A ADDR=()
+# (The replacements are quoted: bash 5.2 reads an unquoted `&` in them as
+# the text replaced.)
+fill() {
+	local t
+	FILLED=("${@//@IPCLAB@/"$IPCLAB"}")
+	FILLED=("${FILLED[@]//@DYNAMIC@/"${IPCLAB_DYNAMIC:-}"}")
+	FILLED=("${FILLED[@]//@LMBENCH@/"${LMBENCH_BIN:-}"}")
+	for t in "${!ADDR[@]}"; do
+		FILLED=("${FILLED[@]//"@ADDR:$t@"/"${ADDR[$t]}"}")
+	done
+}
+
+# follow PLAN - carry out the lines of a plan (`ipclab bench plan`): say,
+# warn, and KIND FIELD... by the function line_KIND (a dash in KIND is an
+# underscore there), given the fields filled in (fill).
+follow() {
+	local f
+	while IFS=$'\t' read -r -a f; do
+		fill "${f[@]}"
+		case ${f[0]} in
+		say) say "${f[1]}" ;;
+		warn) warn "${f[1]}" ;;
+		*) "line_${f[0]//-/_}" "${FILLED[@]:1}" </dev/null ;;
+		esac
+	done <"$1"
+}
 
 # ---- what others took -------------------------------------------------------
 # Per step, what other processes, the kernel's threads and the host (steal)

@@ -18,7 +18,8 @@
 # Results: results/netlab-<UTC time>/ (results/netlab-latest: the newest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
+# lib.sh's helpers (quick, have, wait_for); netlab's own progress lines.
+. bench/lib.sh
 say()  { printf '[netlab %4ds] %s\n' "$((EPOCHSECONDS - T0))" "$*" >&2; }
 warn() { printf 'netlab: warning: %s\n' "$*" >&2; }
 die()  { printf 'netlab: error: %s\n' "$*" >&2; exit 1; }
@@ -37,22 +38,12 @@ NETDELAY=${IPCLAB_NETDELAY:-$PWD/build/release/netdelay}
 [ -x "$IPCLAB" ] || die "$IPCLAB is missing; build it first with \`make\`"
 scripts/deps.sh --check netlab || die "the packages netlab needs are missing (see above)"
 
-quick() { [ -n "${QUICK:-}" ] && [ "$QUICK" != 0 ]; }
-
-# The two hosts.  The addresses come from TEST-NET-2 (RFC 5737), which is
-# never routed: they exist only inside the two namespaces, which have no
-# other interface and no default route, so no packet can leave them.
-# Everything the run makes carries its process id (bench/plan_netlab.c
-# finds what a killed run left by these names).
+# The two hosts (namespaces), their link, addresses, rules and servers,
+# named by this run's process id: `ipclab bench plan netlab-lab` (bench/
+# plan_netlab.c, which finds a killed run's leftovers by these names).
 ID=$$
-PREFIX=ipclab-netlab
-NS_C=$PREFIX-$ID-client NS_S=$PREFIX-$ID-server
-DEV_C=ipl${ID}c DEV_S=ipl${ID}s
-ADDR_C=198.51.100.1 ADDR_S=198.51.100.2
-PORT=7411
-SERVER=$ADDR_S:$PORT
-NFT_TABLE=ipclab_netlab
-QUEUE=0 # netfilter queue numbers are per namespace: no other run sees ours
+LAB=$("$IPCLAB" bench plan netlab-lab "$ID") || die "\`ipclab bench plan netlab-lab\` failed"
+eval "$LAB"
 in_c() { ip netns exec "$NS_C" "$@"; }
 in_s() { ip netns exec "$NS_S" "$@"; }
 
@@ -71,13 +62,8 @@ cleanup() {
 	done
 	for ns in "${CREATED_NS[@]}"; do
 		# Anything still running in there was started by this run (a
-		# client cut short): a namespace lives as long as its processes.
-		for pid in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -KILL "$pid" 2>/dev/null || true
-		done
-		# It holds its end of the link, its qdisc and its rules:
-		# deleting it deletes them.
-		ip netns delete "$ns" 2>/dev/null || warn "could not delete namespace $ns"
+		# client cut short).
+		delete_ns "$ns" || warn "could not delete namespace $ns"
 	done
 	ip link delete "$DEV_C" 2>/dev/null || true # made, not yet moved
 	[ -z "$IPCLAB_DIR" ] || rm -rf "$IPCLAB_DIR"
@@ -91,18 +77,27 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# delete_ns NS - a namespace, killing first what runs in it: a namespace
+# lives as long as its processes.  It holds its end of the link, its qdisc
+# and its rules: deleting it deletes them.
+delete_ns() {
+	local pid
+	for pid in $(ip netns pids "$1" 2>/dev/null); do
+		kill -KILL "$pid" 2>/dev/null || true
+	done
+	ip netns delete "$1" 2>/dev/null
+}
+
 # A run killed with SIGKILL cannot clean up: what it left (its namespaces,
 # a veth end not yet moved, its runtime directory) carries its process id,
 # and `ipclab bench plan netlab-stale` lists those of runs that are gone.
 remove_stale() {
-	local what name stale p
+	local what name stale
 	stale=$("$IPCLAB" bench plan netlab-stale "$ID") || die "\`ipclab bench plan netlab-stale\` failed"
 	while IFS=$'\t' read -r what name && [ -n "$what" ]; do
 		[ "$what" = directory ] || say "removing $what $name, left by an earlier run that was killed"
 		case $what in
-		namespace) # its servers are still in there, and keep it alive
-			for p in $(ip netns pids "$name" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
-			ip netns delete "$name" || warn "could not delete stale namespace $name" ;;
+		namespace) delete_ns "$name" || warn "could not delete stale namespace $name" ;;
 		link) ip link delete "$name" || warn "could not delete stale link $name" ;;
 		directory) rm -rf "$name" ;;
 		esac
@@ -134,37 +129,32 @@ build_lab() {
 	in_s ip link set "$DEV_S" up
 }
 
-# A rule that hands the packets from the client to netfilter queue $QUEUE,
-# as they arrive at the server: nftables' `queue` where the kernel has it
-# (nft_queue), else iptables' NFQUEUE target.  `bypass`: while no program
-# holds the queue, packets pass (netdelay is started first, stopped last).
+# The rule that feeds netdelay's queue (netlab-lab's QUEUE_*): nftables'
+# `queue` where the kernel has it (nft_queue), else iptables' NFQUEUE.
 queue_rule() { # add|del
 	if [ "$HAVE_QUEUE" = nft ] && [ "$1" = del ]; then
-		in_s nft delete table ip "${NFT_TABLE}_q"
+		in_s nft delete table ip "$QUEUE_TABLE"
 	elif [ "$HAVE_QUEUE" = nft ]; then
-		printf 'table ip %s { chain q { type filter hook prerouting priority -300; %s; }; }\n' \
-			"${NFT_TABLE}_q" "ip saddr $ADDR_C queue num $QUEUE bypass" | in_s nft -f -
+		printf '%s\n' "$QUEUE_NFT" | in_s nft -f -
 	else
 		in_s iptables -t raw "$([ "$1" = add ] && echo -A || echo -D)" PREROUTING \
-			-s "$ADDR_C" -j NFQUEUE --queue-num "$QUEUE" --queue-bypass
+			"${QUEUE_IPTABLES[@]}"
 	fi
 }
 
 # What the kernel offers, as options of `ipclab bench plan netlab` (what it
-# lacks): netem; else nftables, and a queue for netdelay.  HAVE_*: which.
-HAVE_NETEM=0 HAVE_NFT=0 HAVE_QUEUE='' PLAN_OPTS=()
+# lacks): netem; else nftables, and a queue for netdelay (HAVE_QUEUE: which).
+HAVE_QUEUE='' PLAN_OPTS=()
 probe_kernel() {
 	local err
 	if err=$(in_c tc qdisc add dev "$DEV_C" root netem delay 0ms 2>&1); then
-		HAVE_NETEM=1
 		in_c tc qdisc del dev "$DEV_C" root
 		return 0
 	fi
 	PLAN_OPTS+=(--no-netem "tc netem: ${err//$'\n'/ }")
-	if ! command -v nft >/dev/null 2>&1; then
+	if ! have nft; then
 		PLAN_OPTS+=(--no-nft "nft is not installed")
 	elif err=$(in_c nft add table ip "$NFT_TABLE" 2>&1); then
-		HAVE_NFT=1
 		in_c nft delete table ip "$NFT_TABLE"
 	else
 		PLAN_OPTS+=(--no-nft "nftables: ${err//$'\n'/ }")
@@ -175,7 +165,7 @@ probe_kernel() {
 	fi
 	for HAVE_QUEUE in nft iptables ''; do
 		[ -n "$HAVE_QUEUE" ] || break
-		command -v "$HAVE_QUEUE" >/dev/null 2>&1 || continue
+		have "$HAVE_QUEUE" || continue
 		queue_rule add 2>/dev/null && queue_rule del 2>/dev/null && break
 	done
 	if [ -n "$HAVE_QUEUE" ]; then
@@ -185,30 +175,25 @@ probe_kernel() {
 	fi
 }
 
-# start_server tcp|udp (again, after it died: its log goes on).  The TCP
-# server's idle time-out is 1,000 s, not the default 10 s: a connection
-# whose segment is lost again and again waits out TCP's doubling back-off
-# (0.2, 0.4 ... 120 s) in silence, and the server cannot tell that silence
-# from an idle client.  TCP itself gives up on a connection after about
-# 924 s of unanswered retransmissions (tcp_retries2 = 15), so 1,000 s never
-# cuts off a connection TCP still holds.
+# start_server tcp|udp (again, after it died: its log goes on), with the
+# arguments netlab-lab gives (SERVE_tcp, SERVE_udp: why the TCP server waits
+# so long for an idle client).  `ip netns exec` execs the server: $! is the
+# server itself.
 start_server() {
 	local t=$1 log=$RUN/server_$1.log n
+	local -n args=SERVE_$t
 	n=$(grep -c '^listening on ' "$log" 2>/dev/null) || true
-	# `ip netns exec` execs the server: $! is the server itself.
-	if [ "$t" = tcp ]; then
-		ip netns exec "$NS_S" "$IPCLAB" serve tcp --address "$SERVER" --mode epoll \
-			--idle-timeout 1000000 >>"$log" 2>&1 </dev/null &
-	else
-		ip netns exec "$NS_S" "$IPCLAB" serve udp --address "$SERVER" >>"$log" 2>&1 </dev/null &
-	fi
+	ip netns exec "$NS_S" "$IPCLAB" "${args[@]}" >>"$log" 2>&1 </dev/null &
 	SERVER_PID[$t]=$!
-	for _ in $(seq 100); do
-		[ "$(grep -c '^listening on ' "$log")" -gt "${n:-0}" ] && return 0
-		kill -0 "$!" 2>/dev/null || die "the $t server did not start: $(tail -3 "$log")"
-		sleep 0.05
-	done
-	die "the $t server is not listening after 5 s: $(tail -3 "$log")"
+	wait_for "$log" "$!" 5 listening_more "$log" "${n:-0}" ||
+		die "the $t server did not start listening within 5 s: $(tail -3 "$log")"
+}
+# listening_more LOG N - LOG says "listening on" more than N times (-s: the
+# server may not have opened it yet).
+listening_more() {
+	local n
+	n=$(grep -cs '^listening on ' "$1") || true
+	[ "${n:-0}" -gt "$2" ]
 }
 
 # problem WHAT TEXT - one line of the condition's problems.tsv (netlab.h).
@@ -229,23 +214,17 @@ check_servers() {
 	done
 }
 
-# The impairments the plan lists (bench/plan_netlab.c says which, and why
-# one direction only); a failure leaves the condition unmeasured.
+# The impairments the plan lists (bench/plan_netlab.c says which, how, and
+# why one direction only), in the client's (c) or the server's (s)
+# namespace; a failure leaves the condition unmeasured.
 impair() {
-	local ok=0
 	case $1 in
-	netem) in_c tc qdisc add dev "$DEV_C" root netem "${@:2}" || ok=1 ;;
-	netdelay) start_netdelay "${@:2}" || return 1 ;;
-	drop)
-		printf 'table ip %s { chain in { type filter hook prerouting priority 0; %s; }; }\n' \
-			"$NFT_TABLE" "ip saddr $ADDR_C numgen random mod 100 < $2 drop" | in_s nft -f - || ok=1 ;;
-	dup)
-		printf 'table ip %s { chain out { type filter hook output priority 0; %s; }; }\n' \
-			"$NFT_TABLE" "ip daddr $ADDR_S numgen random mod 100 < $2 dup to $ADDR_S device \"$DEV_C\"" |
-			in_c nft -f - || ok=1 ;;
+	netdelay) start_netdelay "${@:2}"; return ;;
+	tc) in_"$2" tc "${@:3}" && return 0 ;;
+	nft) printf '%s\n' "$3" | in_"$2" nft -f - && return 0 ;;
 	esac
-	[ "$ok" = 0 ] || problem link "the condition could not be applied: $HOW"
-	return "$ok"
+	problem link "the condition could not be applied: $HOW"
+	return 1
 }
 
 # start_netdelay DELAY_MS REORDER_PCT OUT LOG - netdelay holding the client's
@@ -258,12 +237,7 @@ start_netdelay() {
 	ip netns exec "$NS_S" "$NETDELAY" --queue "$QUEUE" --delay "$1" --reorder "$2" \
 		>"$RUN/$3" 2>"$log" </dev/null &
 	NETDELAY_PID=$!
-	for _ in $(seq 100); do
-		grep -q '^netdelay: holding' "$log" && break
-		kill -0 "$NETDELAY_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	grep -q '^netdelay: holding' "$log" && queue_rule add && return 0
+	wait_for "$log" "$NETDELAY_PID" 5 grep -q '^netdelay: holding' "$log" && queue_rule add && return 0
 	problem link "the condition could not be applied: netdelay did not start: $(tail -1 "$log")"
 	kill -TERM "$NETDELAY_PID" 2>/dev/null
 	wait "$NETDELAY_PID" 2>/dev/null
@@ -271,16 +245,10 @@ start_netdelay() {
 	return 1
 }
 
-# The rules go first, then netdelay, which lets go of all it still holds.
-unimpair() {
+# After the rules (the plan's `undo` lines), netdelay, which lets go of all
+# it still holds.
+stop_netdelay() {
 	local rc=0
-	if [ "$HAVE_NETEM" = 1 ]; then
-		in_c tc qdisc del dev "$DEV_C" root 2>/dev/null || true
-	fi
-	if [ "$HAVE_NFT" = 1 ]; then
-		in_c nft delete table ip "$NFT_TABLE" 2>/dev/null || true
-		in_s nft delete table ip "$NFT_TABLE" 2>/dev/null || true
-	fi
 	[ -n "$NETDELAY_PID" ] || return 0
 	queue_rule del || problem link "could not remove the queue rule"
 	if ! kill -TERM "$NETDELAY_PID" 2>/dev/null; then
@@ -298,8 +266,7 @@ unimpair() {
 run_step() {
 	local what=$1 limit=$2 out=$RUN/$3 rc=0 first
 	shift 3
-	timeout -k 5 "$limit" ip netns exec "$NS_C" "$IPCLAB" "${@//@SERVER@/$SERVER}" \
-		>"$out.part" 2>"$out.err" || rc=$?
+	timeout -k 5 "$limit" ip netns exec "$NS_C" "$IPCLAB" "$@" >"$out.part" 2>"$out.err" || rc=$?
 	if [ "$rc" -ne 0 ]; then
 		first=$(grep -v -m1 'warning:' "$out.err") || first=$(head -1 "$out.err")
 		[ "$rc" -ne 124 ] || first="still running after $limit s: stopped; $first"
@@ -325,7 +292,7 @@ greet() {
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 RUN=$PWD/results/netlab-$STAMP
 mkdir -p "$RUN"
-IPCLAB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/$PREFIX-$ID.XXXXXX")
+IPCLAB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/$RUNDIR")
 export IPCLAB_DIR
 IPCLAB_GIT_REV=$(git describe --always --dirty 2>/dev/null || echo unknown)
 export IPCLAB_GIT_REV
@@ -341,12 +308,12 @@ start_server udp
 
 # The conditions and their steps, as `ipclab bench plan netlab` lists them
 # (bench/plan_netlab.c); a condition that could not be applied is not
-# measured (SKIP: its steps are passed over).
+# measured (SKIP: its steps are passed over, not its undoing).
 quick && PLAN_OPTS+=(--quick)
-PLAN=$("$IPCLAB" bench plan netlab "$RUN" "${PLAN_OPTS[@]}") ||
+PLAN=$("$IPCLAB" bench plan netlab "$RUN" --id "$ID" "${PLAN_OPTS[@]}") ||
 	die "\`ipclab bench plan netlab\` failed"
 while IFS=$'\t' read -r -a f; do
-	[ -z "$SKIP" ] || case ${f[0]} in condition | append | plot) ;; *) continue ;; esac
+	[ -z "$SKIP" ] || case ${f[0]} in condition | append | plot | undo | end) ;; *) continue ;; esac
 	case ${f[0]} in
 	say) say "${f[1]}" ;;
 	append) (IFS=$'\t'; printf '%s\n' "${f[*]:2}") >>"$RUN/${f[1]}" ;;
@@ -354,13 +321,14 @@ while IFS=$'\t' read -r -a f; do
 		SKIP='' PROBLEMS=$RUN/${f[2]} HOW=${f[3]}
 		mkdir -p "${PROBLEMS%/*}"
 		say "${f[1]}: $HOW" ;;
-	netem | netdelay | drop | dup) impair "${f[@]}" </dev/null || { SKIP=1; unimpair; } ;;
+	tc | nft | netdelay) impair "${f[@]}" </dev/null || SKIP=1 ;;
+	undo) in_"${f[1]}" "${f[@]:2}" </dev/null 2>/dev/null || true ;;
 	greet) greet "${f[@]:1}" </dev/null ;;
 	snmp)
 		in_c cat /proc/net/snmp >"$RUN/${f[1]}"
 		in_s cat /proc/net/snmp >"$RUN/${f[2]}" ;;
 	step) run_step "${f[@]:1}" </dev/null ;;
-	end) unimpair; check_servers ;;
+	end) stop_netdelay; check_servers ;;
 	plot) SUBTITLE="$(uname -sr), ${STAMP%%T*}, ${f[1]}" ;;
 	esac
 done <<<"$PLAN"
@@ -371,7 +339,7 @@ status=0
 "$IPCLAB" bench netlab "$RUN" --data "$RUN/plots/netlab.dat" $STRICT >"$RUN/table.txt" ||
 	status=$?
 "$IPCLAB" bench netlab "$RUN" --format markdown >"$RUN/table.md" || true
-if command -v gnuplot >/dev/null 2>&1; then
+if have gnuplot; then
 	gnuplot -c plots/netlab.gp "$RUN/plots/netlab.dat" "$RUN/plots" "$SUBTITLE" ||
 		warn "gnuplot plots/netlab.gp failed (data in $RUN/plots/netlab.dat)"
 else

@@ -10,13 +10,15 @@
  *   say<TAB>TEXT                       a progress line
  *   warn<TAB>TEXT                      a warning, kept for the end of the run
  *   run<TAB>FILE<TAB>ARG...            `ipclab ARG...` with its CSV into DIR/FILE
- *   peer<TAB>TOOL<TAB>ARG...           a peer tool's run (bench/peers.sh)
+ *   peer-run<TAB>LOG<TAB>ARG...        a peer tool's run, and the lines
+ *                                      around it (bench/peers.sh; see the
+ *                                      peer tools' runs below)
  *   round<TAB>...                      a line of peers/rounds.tsv (the peer's
  *                                      figure $KEY: what the last peer left)
  *
+ * the whole-process step's own (hyperfine's rounds: see plan_process()),
  * and for STEP `settings`, NAME=VALUE lines (plain words, no quoting needed)
- * for the steps that drive other tools (hyperfine, the peers, the scaling
- * run).
+ * for the shell (the number of CPUs).
  */
 #include <errno.h>
 #include <sched.h>
@@ -25,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "analysis/layout.h"
@@ -127,7 +130,12 @@ static const struct ipc_transport zmq_stand_ins[] = {
 	{ .name = "zmq_ipc", .kind = IPC_STREAM, .servable = true },
 	{ .name = "zmq_tcp", .kind = IPC_STREAM, .servable = true },
 };
-static const struct ipc_transport *plan_list[32]; /* NULL-terminated; plan_transports() */
+/* The transports of one plan, found once by cmd_bench_plan() and handed
+ * to the step. */
+struct tlist {
+	const struct ipc_transport *t[32];
+	size_t n;
+};
 
 static bool zmq_program_beside_us(void)
 {
@@ -143,30 +151,22 @@ static bool zmq_program_beside_us(void)
 	return access(self, X_OK) == 0;
 }
 
-/* Fill plan_list (again at every call); a warning when ZeroMQ is out. */
-static void plan_transports(bool say_why)
+/* The transports a plan measures, into l; a warning when ZeroMQ is out. */
+static void tlist_of(struct tlist *l, bool say_why)
 {
-	size_t n = 0;
+	const size_t cap = sizeof l->t / sizeof l->t[0];
 	bool have_zmq = false;
-	for (size_t i = 0; ipc_transports[i] && n + 3 < sizeof plan_list / sizeof plan_list[0]; i++) {
-		plan_list[n++] = ipc_transports[i];
+	l->n = 0;
+	for (size_t i = 0; ipc_transports[i] && l->n + 2 < cap; i++) {
+		l->t[l->n++] = ipc_transports[i];
 		have_zmq |= !strncmp(ipc_transports[i]->name, "zmq_", 4);
 	}
 	if (!have_zmq && zmq_program_beside_us())
 		for (size_t i = 0; i < 2; i++)
-			plan_list[n++] = &zmq_stand_ins[i];
+			l->t[l->n++] = &zmq_stand_ins[i];
 	else if (!have_zmq && say_why)
 		puts("warn\tipclab-zmq is not beside ipclab (build it with `make`; it needs "
 		     "libzmq3-dev): the ZeroMQ transports were skipped");
-	plan_list[n] = NULL;
-}
-
-static size_t ntransports(void)
-{
-	size_t n = 0;
-	while (plan_list[n])
-		n++;
-	return n;
 }
 
 /* io_uring may be refused (kernel.io_uring_disabled, a seccomp filter):
@@ -242,11 +242,18 @@ static int lat_round(const struct lat_rounds *lr, const char *dir, const char *t
 	if (layout_path(rel, sizeof rel, &f) < 0)
 		return -1;
 	snprintf(samples, sizeof samples, "%s/%s", dir, rel);
+	/* shm: how each round trip's waits ended, beside its samples */
+	char waits[4096] = "";
+	const struct ipc_transport *tr = ipc_transport_find(t);
+	f.kind = LF_LATENCY_WAITS;
+	if (tr && tr->wait_tally && layout_path(rel, sizeof rel, &f) == 0)
+		snprintf(waits, sizeof waits, "%s/%s", dir, rel);
 	f.kind = LF_LATENCY;
 	bool echo = !strcmp(mode, "echo");
 	return run(&f, "bench", "latency", t, "--count", lr->count, "--warmup", lr->warm,
 		   "--format", "csv", "--samples", samples, echo ? "--size" : "", echo ? "64" : "",
-		   spin ? "--wait" : "", spin ? "spin" : "", PIN_ARGS(pin), NULL);
+		   spin ? "--wait" : "", spin ? "spin" : "", *waits ? "--waits" : "", waits,
+		   PIN_ARGS(pin), NULL);
 }
 
 /* The client's round trip through io_uring (--io uring: the write and the
@@ -279,10 +286,11 @@ static int plan_latency_uring(const struct lat_rounds *lr, const struct places *
 	return rc;
 }
 
-static int plan_latency(const struct sizing *s, const struct places *p, const char *dir)
+static int plan_latency(const struct sizing *s, const struct places *p, const char *dir,
+			const struct tlist *l)
 {
 	char ms[24], cpu[16], w[48];
-	const size_t nt = ntransports();
+	const size_t nt = l->n;
 	struct lat_rounds lr;
 	int rc = 0;
 
@@ -297,7 +305,7 @@ static int plan_latency(const struct sizing *s, const struct places *p, const ch
 	}
 	for (unsigned r = 1; r <= lr.rounds; r++)
 		for (size_t i = 0; i < nt; i++) {
-			const char *t = plan_list[i]->name;
+			const char *t = l->t[i]->name;
 			say("[%zu/%zu] round %u/%u, %s: greeting and 64 B echo, %s round trips each, at "
 			    "%zu placements", (r - 1) * nt + i + 1, lr.rounds * nt, r, lr.rounds, t,
 			    lr.count, p->nall);
@@ -355,16 +363,47 @@ static int tp_run(const struct sizing *s, const char *t, unsigned long size, con
 /* The zero-copy ladder, one round: each rung above rw over every transport
  * it fits (`all`: the CLI skips the others), and memcpy's ceiling on the
  * first CPU, at 64 KiB and 1 MiB, two CPUs.  The bottom rung is the sweep's
- * own row at the same size and placement. */
+ * own row at the same size and placement.  A transport that can spin
+ * instead of sleeping on its doorbell (shm) climbs its rungs a second time
+ * with --wait spin, the bottom rung included (rows T-spin, T-RUNG-spin), so
+ * that the report compares spinning with spinning and sleeping with
+ * sleeping; they run right after memcpy, the figure they are held to. */
 static const unsigned long ladder_sizes[] = { 65536, 1048576 };
 
-static int plan_ladder(const struct sizing *s, const struct places *p, unsigned r)
+static int plan_ladder_spin(const char *sz, const char *total, const struct places *p,
+			    unsigned long size, unsigned r, const struct tlist *l)
+{
+	char name[64];
+	int rc = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		const struct ipc_transport *t = l->t[i];
+		if (!t->can_spin || t->kind != IPC_STREAM)
+			continue;
+		for (int rung = COPY_RW; rung < COPY_RUNGS; rung++) {
+			if (rung != COPY_RW && !(copy_rungs[rung].needs == COPY_RING && t->inplace))
+				continue;
+			const char *rn = copy_rungs[rung].name;
+			snprintf(name, sizeof name, rung == COPY_RW ? "%s-spin" : "%s-%s-spin",
+				 t->name, rn);
+			struct layout_file f = { .kind = LF_LADDER, .transport = name, .size = size,
+						 .pin = p->main, .round = (int)r };
+			rc |= run(&f, "bench", "throughput", t->name, "--wait", "spin",
+				  rung == COPY_RW ? "" : "--copy", rung == COPY_RW ? "" : rn,
+				  "--size", sz, "--total", total, "--format", "csv",
+				  PIN_ARGS(p->main), NULL);
+		}
+	}
+	return rc;
+}
+
+static int plan_ladder(const struct sizing *s, const struct places *p, unsigned r,
+		       const struct tlist *l)
 {
 	char sz[24], total[24], cpu[16], w[48];
 	int rc = 0;
 
-	say("the zero-copy ladder, round %u/%u: %d rungs and memcpy at 64 KiB and 1 MiB, %s", r,
-	    s->tp_rounds, COPY_RUNGS - 1, where(p->main, w, sizeof w));
+	say("the zero-copy ladder, round %u/%u: %d rungs (shm's also spinning) and memcpy at "
+	    "64 KiB and 1 MiB, %s", r, s->tp_rounds, COPY_RUNGS - 1, where(p->main, w, sizeof w));
 	snprintf(cpu, sizeof cpu, "%d", p->cpu[0]);
 	for (size_t k = 0; k < sizeof ladder_sizes / sizeof ladder_sizes[0]; k++) {
 		snprintf(sz, sizeof sz, "%lu", ladder_sizes[k]);
@@ -373,6 +412,7 @@ static int plan_ladder(const struct sizing *s, const struct places *p, unsigned 
 					 .size = ladder_sizes[k], .pin = cpu, .round = (int)r };
 		rc |= run(&m, "bench", "memcpy", "--size", sz, "--total", total, "--pin", cpu,
 			  "--format", "csv", NULL);
+		rc |= plan_ladder_spin(sz, total, p, ladder_sizes[k], r, l);
 		for (int rung = COPY_RW + 1; rung < COPY_RUNGS; rung++) {
 			const char *name = copy_rungs[rung].name;
 			struct layout_file f = { .kind = LF_LADDER, .transport = name,
@@ -388,9 +428,9 @@ static int plan_ladder(const struct sizing *s, const struct places *p, unsigned 
  * spoils one round of a size and not its figure (the report takes the
  * median round).  The sweep runs at the main placement; the placement sizes
  * at the others too; at 64 KiB an unchecked run prices the check. */
-static int plan_throughput(const struct sizing *s, const struct places *p)
+static int plan_throughput(const struct sizing *s, const struct places *p, const struct tlist *l)
 {
-	const size_t nt = ntransports();
+	const size_t nt = l->n;
 	char w[48], others[64] = "";
 	int rc = 0, n = 0;
 
@@ -402,7 +442,7 @@ static int plan_throughput(const struct sizing *s, const struct places *p)
 
 	for (unsigned r = 1; r <= s->tp_rounds; r++)
 		for (size_t i = 0; i < nt; i++) {
-			const struct ipc_transport *t = plan_list[i];
+			const struct ipc_transport *t = l->t[i];
 			size_t nsizes = t->max_message ? s->ndgram + 1 : s->nstream;
 			say("[%d/%zu] round %u/%u, %s: %zu sizes %s, 64 KiB unchecked%s", ++n,
 			    s->tp_rounds * nt, r, s->tp_rounds, t->name, nsizes,
@@ -424,18 +464,19 @@ static int plan_throughput(const struct sizing *s, const struct places *p)
 						     (int)r, false);
 			}
 			if (i + 1 == nt)
-				rc |= plan_ladder(s, p, r);
+				rc |= plan_ladder(s, p, r, l);
 		}
 	return rc;
 }
 
-static int plan_connect(const struct sizing *s, const struct places *p, const char *dir)
+static int plan_connect(const struct sizing *s, const struct places *p, const char *dir,
+			const struct tlist *l)
 {
 	char count[24], samples[4096], rel[512], w[48];
 	int rc = 0;
 	snprintf(count, sizeof count, "%lu", s->conn_count);
-	for (size_t i = 0; plan_list[i]; i++) {
-		const struct ipc_transport *t = plan_list[i];
+	for (size_t i = 0; i < l->n; i++) {
+		const struct ipc_transport *t = l->t[i];
 		if (!connected(t))
 			continue;
 		say("%s, %lu set-ups, %s", t->name, s->conn_count, where(p->main, w, sizeof w));
@@ -535,7 +576,118 @@ static void round_line(const struct peer_ctx *c, const char *tool, const char *t
 	       fig, a, b);
 }
 
-static int plan_peers(const struct sizing *s, const struct places *p)
+/* ---- the peer tools' runs: what bench/peers.sh carries out --------------
+ *
+ *   peer-server LOG t|u ARG...   a server on a free TCP or UDP port, @PORT@
+ *                                in its arguments; its output in LOG
+ *   peer-run LOG ARG...          a run, its output in LOG (@PORT@: the
+ *                                server's; @LMBENCH@: LMBENCH_BIN)
+ *   peer-daemon ARG...           the command that stops a server that went
+ *                                into the background by itself
+ *   peer-stop                    the servers stopped
+ *   figure KEY TOOL FROM [INTO]  the figure TOOL printed in FROM (`plan
+ *                                peer-figure`) kept under KEY for the next
+ *                                `round` lines; with INTO, the round trips
+ *                                written there, one a line
+ *   remove FILE                  a tool's raw output, once its figure is kept
+ *
+ * Each tool's statistic:
+ *   perf bench sched pipe   pipe round trips, 4 bytes; prints the MEAN per loop
+ *   sockperf ping-pong      TCP and UDP, 14 bytes; --full-log keeps every
+ *                           round trip, summarised with our own statistics
+ *   qperf tcp_lat udp_lat   14 bytes; prints the MEAN one-way latency: doubled
+ *   lmbench (LMBENCH_BIN)   lat_* (µs) and bw_* (MB/s) */
+
+/* taskset's fields pinning one side (the client's or the server's) of a
+ * placement; none when it is unpinned. */
+static void taskset_fields(const char *pin, bool server)
+{
+	int a = -1, b = -1;
+	if (sscanf(pin, "%d,%d", &a, &b) == 2)
+		printf("\ttaskset\t-c\t%d", server ? b : a);
+}
+
+/* perf forks both ends itself, on the client's CPU. */
+static void perf_lines(const struct sizing *s, const char *pin, const char *out)
+{
+	printf("peer-run\t%s", out);
+	taskset_fields(pin, false);
+	printf("\tperf\tbench\tsched\tpipe\t-l\t%u\n", s->perf_loops);
+	printf("figure\tlast\tperf\t%s\n", out);
+}
+
+/* sockperf over proto (tcp, udp) at the placement pin (label: its name in
+ * files), its round trips into rtt. */
+static void sockperf_lines(const struct sizing *s, const char *dir, const char *proto,
+			   const char *pin, const char *label, unsigned r, const char *rtt)
+{
+	const char *tcp = !strcmp(proto, "tcp") ? "\t--tcp" : "";
+	printf("peer-server\tpeers/sockperf_server_%s_%s_%u.log\t%c", proto, label, r, proto[0]);
+	taskset_fields(pin, true);
+	printf("\tsockperf\tserver%s\t-i\t127.0.0.1\t-p\t@PORT@\n", tcp);
+	printf("peer-run\tpeers/sockperf_%s_%s_%u.txt", proto, label, r);
+	taskset_fields(pin, false);
+	printf("\tsockperf\tping-pong%s\t-i\t127.0.0.1\t-p\t@PORT@\t-t\t%u\t-m\t14\t--full-rtt\t"
+	       "--full-log\t%s/peers/sockperf_%s_%s.full.csv\n", tcp, s->peer_seconds, dir, proto,
+	       label);
+	puts("peer-stop");
+	printf("figure\tlast\tsockperf\tpeers/sockperf_%s_%s.full.csv\t%s\n", proto, label, rtt);
+	printf("remove\tpeers/sockperf_%s_%s.full.csv\n", proto, label);
+}
+
+/* qperf's tcp_lat and udp_lat in one run: figures tcp and udp. */
+static void qperf_lines(const struct sizing *s, const char *pin, const char *label, unsigned r)
+{
+	printf("peer-server\tpeers/qperf_server_%s_%u.log\tt", label, r);
+	taskset_fields(pin, true);
+	puts("\tqperf\t--listen_port\t@PORT@");
+	printf("peer-run\tpeers/qperf_%s_%u.txt", label, r);
+	taskset_fields(pin, false);
+	printf("\tqperf\t127.0.0.1\t--listen_port\t@PORT@\t-t\t%u\t-m\t14\ttcp_lat\tudp_lat\n",
+	       s->peer_seconds);
+	puts("peer-stop");
+	printf("figure\ttcp\tqperf-tcp\tpeers/qperf_%s_%u.txt\n", label, r);
+	printf("figure\tudp\tqperf-udp\tpeers/qperf_%s_%u.txt\n", label, r);
+}
+
+/* One run of lmbench's prog.  It forks both ends of lat_pipe, lat_fifo,
+ * lat_unix, bw_pipe and bw_unix and pins them by LMBENCH_SCHED
+ * ("CUSTOM_UNIQUE A B ": the trailing blank keeps its parser inside the
+ * string); its TCP and UDP servers start apart (`-s`: they go into the
+ * background; `-S` stops them), pinned by taskset.  ENOUGH, LOOP_O and
+ * TIMING_O skip its calibration (up to 30 s a run on a VM; 0 overheads can
+ * only make lmbench slower, by < 0.1 %).  lat_* run -W 100000 µs untimed
+ * first, as ours discards its warm-up round trips (a cold 0.2 s interval
+ * came out 5 to 25 % faster); bw_* run -W 0, as our throughput starts its
+ * clock at the first write.  lat_pipe and lat_fifo take no size. */
+static void lmbench_lines(const char *prog, const char *pin, const char *label, unsigned r,
+			  const char *size)
+{
+	bool server = !strcmp(prog, "lat_tcp") || !strcmp(prog, "lat_udp") || !strcmp(prog, "bw_tcp");
+	bool sized = strcmp(prog, "lat_pipe") && strcmp(prog, "lat_fifo");
+	int a = -1, b = -1;
+	bool pinned = sscanf(pin, "%d,%d", &a, &b) == 2;
+	if (server) {
+		printf("peer-run\tpeers/lmbench_%s_server.log", prog);
+		taskset_fields(pin, true);
+		printf("\t@LMBENCH@/%s\t-s\n", prog);
+		printf("peer-daemon\t@LMBENCH@/%s\t-S\t127.0.0.1\n", prog);
+	}
+	printf("peer-run\tpeers/lmbench_%s_%s_%u.txt\ttimeout\t120\tenv\tENOUGH=200000\tLOOP_O=0\t"
+	       "TIMING_O=0", prog, label, r);
+	if (pinned && server)
+		printf("\ttaskset\t-c\t%d", a);
+	else if (pinned)
+		printf("\tLMBENCH_SCHED=CUSTOM_UNIQUE %d %d ", a, b);
+	printf("\t@LMBENCH@/%s\t-N\t1\t-W\t%s", prog, strncmp(prog, "bw_", 3) ? "100000" : "0");
+	if (sized)
+		printf("\t-m\t%s", size);
+	puts(server ? "\t127.0.0.1" : "");
+	puts("peer-stop");
+	printf("figure\tlast\tlmbench\tpeers/lmbench_%s_%s_%u.txt\n", prog, label, r);
+}
+
+static int plan_peers(const struct sizing *s, const struct places *p, const char *dir)
 {
 	bool perf = on_path("perf"), ss = on_path("ss");
 	bool sockperf = ss && on_path("sockperf"), qperf = ss && on_path("qperf");
@@ -581,7 +733,7 @@ static int plan_peers(const struct sizing *s, const struct places *p)
 			if (perf_ok) {
 				snprintf(out, sizeof out, "peers/perf_pipe_%s_%u.txt", c.label, r);
 				rc |= twin(&c, "pipe", 4, "a", A, sizeof A);
-				printf("peer\tperf\t%s\t%s\n", pins[j], out);
+				perf_lines(s, pins[j], out);
 				rc |= twin(&c, "pipe", 4, "b", B, sizeof B);
 				round_line(&c, "perf-sched-pipe", "pipe", 4, "mean", "$", A, B);
 			}
@@ -591,8 +743,7 @@ static int plan_peers(const struct sizing *s, const struct places *p)
 				const char *proto = k ? "udp" : "tcp", *ours = k ? "udp-unconnected" : "tcp";
 				snprintf(rtt, sizeof rtt, "peers/sockperf_%s_%s_r%u.rtt", proto, c.label, r);
 				rc |= twin(&c, ours, 14, "a", A, sizeof A);
-				printf("peer\tsockperf\t%s\t%s\t%s_%s\t%u\t%s\n", proto, pins[j], proto, c.label,
-				       r, rtt);
+				sockperf_lines(s, dir, proto, pins[j], c.label, r, rtt);
 				rc |= twin(&c, ours, 14, "b", B, sizeof B);
 				round_line(&c, "sockperf", ours, 14, "p50", "$", A, B);
 				round_line(&c, "sockperf", ours, 14, "mean", "$", A, B);
@@ -601,7 +752,7 @@ static int plan_peers(const struct sizing *s, const struct places *p)
 				/* Tags of their own: sockperf's TCP twins have the same name. */
 				rc |= twin(&c, "tcp", 14, "qa", A, sizeof A);
 				rc |= twin(&c, "udp", 14, "qa", A2, sizeof A2);
-				printf("peer\tqperf\t%s\t%s\t%u\n", pins[j], c.label, r);
+				qperf_lines(s, pins[j], c.label, r);
 				rc |= twin(&c, "tcp", 14, "qb", B, sizeof B);
 				round_line(&c, "qperf", "tcp", 14, "mean", "$tcp", A, B);
 				rc |= twin(&c, "udp", 14, "qb", B2, sizeof B2);
@@ -611,7 +762,7 @@ static int plan_peers(const struct sizing *s, const struct places *p)
 				char tool[40];
 				unsigned long size = strtoul(lmb_lat[k][2], NULL, 10);
 				rc |= twin(&c, lmb_lat[k][0], size, "a", A, sizeof A);
-				printf("peer\tlmbench\t%s\t%s\t%u\t%s\n", lmb_lat[k][1], pins[j], r, lmb_lat[k][2]);
+				lmbench_lines(lmb_lat[k][1], pins[j], c.label, r, lmb_lat[k][2]);
 				rc |= twin(&c, lmb_lat[k][0], size, "b", B, sizeof B);
 				snprintf(tool, sizeof tool, "lmbench-%s", lmb_lat[k][1]);
 				round_line(&c, tool, lmb_lat[k][0], size, "mean", "$", A, B);
@@ -640,7 +791,7 @@ static int plan_peers(const struct sizing *s, const struct places *p)
 						  "--format", "csv", q == 1 || q == 2 ? "--no-verify" : "",
 						  PIN_ARGS(pins[j]), NULL);
 					if (q == 1)
-						printf("peer\tlmbench\t%s\t%s\t%u\t65536\n", lmb_bw[k][1], pins[j], r);
+						lmbench_lines(lmb_bw[k][1], pins[j], c.label, r, "65536");
 					if (q == 2)
 						round_line(&c, tool, t, 65536, "MB/s-unverified", "$", rel[1],
 							   rel[2]);
@@ -654,40 +805,126 @@ static int plan_peers(const struct sizing *s, const struct places *p)
 
 /* ---- the whole process (bench/process.sh, hyperfine) --------------------- */
 
+/* One command hyperfine times: its name (its rows: process/NAME.rK.csv), the
+ * transport and mode of that row, and its command line. */
+struct proc_cmd {
+	char name[64], transport[32], mode[24], line[192];
+};
+
+static void add_cmd(struct proc_cmd *c, size_t *n, const char *name, const char *transport,
+		    const char *mode, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static void add_cmd(struct proc_cmd *c, size_t *n, const char *name, const char *transport,
+		    const char *mode, const char *fmt, ...)
+{
+	va_list ap;
+	c += (*n)++;
+	snprintf(c->name, sizeof c->name, "%s", name);
+	snprintf(c->transport, sizeof c->transport, "%s", transport);
+	snprintf(c->mode, sizeof c->mode, "%s", mode);
+	va_start(ap, fmt);
+	vsnprintf(c->line, sizeof c->line, fmt, ap);
+	va_end(ap);
+}
+
 /* The commands hyperfine times: `true` (what fork+exec+wait alone costs),
  * `ipclab list` (ipclab's start without IPC), `greet T` against a server
  * left running (the pipe's greet forks its own), `demo T` (server started and
  * stopped inside), and with a dynamically linked build, its list and
  * greet unix_stream (what the loader adds).  In the command lines @IPCLAB@,
- * @DYNAMIC@ and @ADDR@ (the address the last `serve` printed) are the
- * shell's to fill. */
-static int plan_process(void)
+ * @DYNAMIC@ and @ADDR:T@ (where the server of T listens, once its `serve`
+ * line has started it) are the shell's to fill.  The servers are started
+ * in the order of the commands (TCP and UDP, and ZeroMQ over TCP, on a
+ * loopback port the kernel picks) and stopped after the last round. */
+static size_t process_cmds(const struct tlist *l, bool have_dyn, struct proc_cmd *c,
+			   const char **served, size_t *nserved)
+{
+	size_t n = 0;
+	char name[64];
+	*nserved = 0;
+	add_cmd(c, &n, "true", "none", "true", "true");
+	add_cmd(c, &n, "list", "none", "list", "@IPCLAB@ list");
+	for (int pass = 0; pass < 2; pass++) /* the connected transports, then datagrams */
+		for (size_t i = 0; i < l->n; i++) {
+			const struct ipc_transport *t = l->t[i];
+			if (pass ? t->kind != IPC_DATAGRAM : !connected(t))
+				continue;
+			bool inet = !strcmp(t->name, "tcp") || !strcmp(t->name, "udp") ||
+				    !strcmp(t->name, "zmq_tcp");
+			printf("serve\t%s\thyperfine/serve-%s.log\tserve\t%s%s\n", t->name, t->name,
+			       t->name, inet ? "\t--address\t127.0.0.1:0" : "");
+			served[(*nserved)++] = t->name;
+			snprintf(name, sizeof name, "greet-%s", t->name);
+			add_cmd(c, &n, name, t->name, "greet", "@IPCLAB@ greet %s bench --address @ADDR:%s@",
+				 t->name, t->name);
+			if (!strcmp(t->name, "unix_stream") && have_dyn) {
+				add_cmd(c, &n, "list-dynamic", "none", "list-dynamic", "@DYNAMIC@ list");
+				add_cmd(c, &n, "greet-unix_stream-dynamic", "unix_stream", "greet-dynamic",
+					 "@DYNAMIC@ greet unix_stream bench --address @ADDR:unix_stream@");
+			}
+		}
+	add_cmd(c, &n, "greet-pipe", "pipe", "greet", "@IPCLAB@ greet pipe bench");
+	for (size_t i = 0; i < l->n; i++) {
+		snprintf(name, sizeof name, "demo-%s", l->t[i]->name);
+		add_cmd(c, &n, name, l->t[i]->name, "demo", "@IPCLAB@ demo %s", l->t[i]->name);
+	}
+	return n;
+}
+
+/* Interleaved rounds: a VM's speed drifts by tens of percent within a
+ * minute, so every command runs hf_runs / hf_rounds times per round, in one
+ * hyperfine call per round, the order rotated by one each round (round k
+ * starts with command k), and each command's samples are pooled over the
+ * rounds (`pool`: its times in every round's JSON, summarised into its
+ * row): every ratio compares commands timed side by side.  Lines:
+ *
+ *   serve T LOG ARG...      `ipclab ARG...` left running, its log in LOG
+ *   once COMMAND            a command line, run alone when hyperfine fails
+ *                           (hyperfine hides the commands' own output)
+ *   hyperfine LOG ARG...    one round: `hyperfine ARG...`, its output in LOG
+ *   pool FILE NAME JSON ARG...  command NAME's times in round JSON into
+ *                           `ipclab ARG...`, that round's row into FILE
+ *   stop T                  T's server stopped (it must exit 0) */
+static int plan_process(const struct sizing *s, const char *dir, const struct tlist *l)
 {
 	const char *dyn = getenv("IPCLAB_DYNAMIC");
 	bool have_dyn = dyn && *dyn && access(dyn, X_OK) == 0;
-	puts("cmd\ttrue\tnone\ttrue\ttrue");
-	puts("cmd\tlist\tnone\tlist\t@IPCLAB@ list");
-	for (int pass = 0; pass < 2; pass++) /* the connected transports, then datagrams */
-		for (size_t i = 0; plan_list[i]; i++) {
-			const struct ipc_transport *t = plan_list[i];
-			if (pass ? t->kind != IPC_DATAGRAM : !connected(t))
-				continue;
-			printf("serve\t%s\n", t->name);
-			printf("cmd\tgreet-%s\t%s\tgreet\t@IPCLAB@ greet %s bench --address @ADDR@\n",
-			       t->name, t->name, t->name);
-			if (!strcmp(t->name, "unix_stream") && have_dyn) {
-				puts("cmd\tlist-dynamic\tnone\tlist-dynamic\t@DYNAMIC@ list");
-				puts("cmd\tgreet-unix_stream-dynamic\tunix_stream\tgreet-dynamic\t@DYNAMIC@ "
-				     "greet unix_stream bench --address @ADDR@");
-			}
-		}
-	puts("cmd\tgreet-pipe\tpipe\tgreet\t@IPCLAB@ greet pipe bench");
-	for (size_t i = 0; plan_list[i]; i++)
-		printf("cmd\tdemo-%s\t%s\tdemo\t@IPCLAB@ demo %s\n", plan_list[i]->name,
-		       plan_list[i]->name, plan_list[i]->name);
+	struct proc_cmd c[80];
+	const char *served[32];
+	size_t nserved;
+	unsigned per = (s->hf_runs + s->hf_rounds - 1) / s->hf_rounds;
+	static const char *const exports[][2] = { { "json", "json" }, { "csv", "csv" },
+						  { "markdown", "md" } };
+
 	if (!have_dyn)
 		puts("warn\tno dynamically linked build (IPCLAB_DYNAMIC): the loader's cost is not "
 		     "measured");
+	if (2 * l->n + 6 > sizeof c / sizeof c[0]) /* two commands a transport, and a few */
+		return -1;
+	size_t n = process_cmds(l, have_dyn, c, served, &nserved);
+	for (size_t i = 0; i < n; i++)
+		printf("once\t%s\n", c[i].line);
+	for (unsigned k = 0; k < s->hf_rounds; k++) {
+		say("round %u/%u, %zu commands x %u runs", k + 1, s->hf_rounds, n, per);
+		printf("hyperfine\thyperfine/round-%u.log\t-N\t--style\tbasic\t--warmup\t%u\t--runs\t%u",
+		       k + 1, s->hf_warmup, per);
+		for (int e = 0; e < 3; e++)
+			printf("\t--export-%s\t%s/hyperfine/round-%u.%s", exports[e][0], dir, k + 1,
+			       exports[e][1]);
+		for (size_t j = 0; j < n; j++) {
+			const struct proc_cmd *x = &c[(k + j) % n];
+			printf("\t--command-name\t%s\t%s", x->name, x->line);
+		}
+		putchar('\n');
+	}
+	/* One row per command and round: the report takes the median round
+	 * and the rounds' range as the command's interval. */
+	for (size_t i = 0; i < n; i++)
+		for (unsigned k = 1; k <= s->hf_rounds; k++)
+			printf("pool\tprocess/%s.r%u.csv\t%s\thyperfine/round-%u.json\tbench\tsummarize"
+			       "\t--kind\tprocess\t--transport\t%s\t--mode\t%s\t--unit\ts\t--format\tcsv\n",
+			       c[i].name, k, c[i].name, k, c[i].transport, c[i].mode);
+	for (size_t i = 0; i < nserved; i++)
+		printf("stop\t%s\n", served[i]);
 	return 0;
 }
 
@@ -762,6 +999,15 @@ static int plan_scaling(bool quick)
 	size_t ncl = quick ? 3 : 12;
 	unsigned long total = quick ? 6000 : 50000, min_each = quick ? 4 : 20;
 	char list[128] = "";
+	/* 1000 connections need 1000 descriptors on each side, and a few:
+	 * bench/scaling.sh raises the soft limit to the hard one before it
+	 * asks; the points above what is left will fail. */
+	struct rlimit nofile;
+	long most = (long)cl[ncl - 1];
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY &&
+	    (long)nofile.rlim_cur < most + 100)
+		printf("warn\tonly %ld descriptors allowed (ulimit -Hn): points above about %ld clients "
+		       "will fail\n", (long)nofile.rlim_cur, (long)nofile.rlim_cur - 100);
 	bool uring = uring_usable();
 	for (size_t j = 0; j < ncl; j++)
 		snprintf(list + strlen(list), sizeof list - strlen(list), "%s%lu", j ? " " : "", cl[j]);
@@ -793,38 +1039,11 @@ static int plan_scaling(bool quick)
 	return 0;
 }
 
-/* NAME=VALUE for the steps the shell drives itself. */
-static void plan_settings(const struct sizing *s, const struct places *p, bool quick)
+/* NAME=VALUE for the shell itself: how many CPUs the run has (one: the
+ * two-CPU placement is left out, and the run says so). */
+static void plan_settings(const struct places *p)
 {
-	printf("HF_RUNS=%u\nHF_ROUNDS=%u\nHF_WARMUP=%u\n", s->hf_runs, s->hf_rounds, s->hf_warmup);
-	printf("LAT_WARMUP=%lu\nTP_MSGS=%lu\nTP_MIN_TOTAL=%lu\nTP_MAX_TOTAL=%lu\n", s->lat_warmup,
-	       s->tp_msgs, s->tp_min_total, s->tp_max_total);
-	printf("PEER_ROUNDS=%u\nPEER_ROUNDS_ONE_CPU=%u\nPEER_SECONDS=%u\nPEER_OURS_COUNT=%u\n"
-	       "PERF_LOOPS=%u\nLMB_ROUNDS=%u\n", s->peer_rounds, s->peer_rounds_one_cpu,
-	       s->peer_seconds, s->peer_ours_count, s->perf_loops, s->lmb_rounds);
-	printf("CPUS=%d\nMAIN_PIN=%s\nSAME_PIN=%s\nPLACEMENTS=\"", p->ncpu, p->main, p->same);
-	for (size_t j = 0; j < p->nall; j++)
-		printf("%s%s", j ? " " : "", p->all[j]);
-	/* The peer tools take seconds a run: a quick run checks them at one
-	 * placement (the same CPU, the one perf bench can do too). */
-	printf("\"\nPEER_PLACEMENTS=\"");
-	for (size_t j = 0; j < p->nall; j++)
-		if (!quick)
-			printf("%s%s", j ? " " : "", p->all[j]);
-	printf("%s\"\n", quick ? p->same : "");
-	const char *lists[3] = { "TRANSPORTS", "CONNECTED", "DATAGRAMS" };
-	for (int l = 0; l < 3; l++) {
-		printf("%s=\"", lists[l]);
-		bool first = true;
-		for (size_t i = 0; ipc_transports[i]; i++) {
-			const struct ipc_transport *t = ipc_transports[i];
-			if ((l == 1 && !connected(t)) || (l == 2 && t->kind != IPC_DATAGRAM))
-				continue;
-			printf("%s%s", first ? "" : " ", t->name);
-			first = false;
-		}
-		puts("\"");
-	}
+	printf("CPUS=%d\n", p->ncpu);
 }
 
 static const char plan_usage[] =
@@ -832,11 +1051,14 @@ static const char plan_usage[] =
 	"\n"
 	"What one step of `ipclab bench run` measures, and where each result goes\n"
 	"(bench/run.sh carries it out): STEP is process, latency, throughput,\n"
-	"connect, peers, scaling or settings (netlab, progress and peer-figure:\n"
-	"see bench/plan_netlab.c, plan_progress.c, peer_figure.c).  One line per action, fields separated by tabs: `say TEXT`,\n"
-	"`warn TEXT`, `run FILE ARG...` (FILE relative to DIR), `peer TOOL ARG...`\n"
-	"(bench/peers.sh runs it), `round ...` (a line of peers/rounds.tsv, its\n"
-	"figure $KEY from the peer run before it); settings prints NAME=VALUE lines.\n";
+	"connect, peers, scaling or settings (netlab, netlab-lab, steps, progress\n"
+	"and peer-figure: see bench/plan_netlab.c, plan_progress.c, peer_figure.c).\n"
+	"One line per action, fields separated by tabs: `say TEXT`,\n"
+	"`warn TEXT`, `run FILE ARG...` (FILE relative to DIR), `peer-run LOG ARG...`\n"
+	"and the lines around it (bench/peers.sh runs them), `round ...` (a line of\n"
+	"peers/rounds.tsv, its figure $KEY from the peer run before it), `hyperfine\n"
+	"LOG ARG...` and the lines around it (bench/process.sh); settings prints\n"
+	"NAME=VALUE lines.\n";
 
 int cmd_bench_plan(int argc, char **argv)
 {
@@ -848,6 +1070,8 @@ int cmd_bench_plan(int argc, char **argv)
 		return plan_netlab(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "netlab-stale"))
 		return plan_netlab_stale(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "netlab-lab"))
+		return plan_netlab_lab(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "progress"))
 		return plan_progress(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "rundir"))
@@ -856,6 +1080,8 @@ int cmd_bench_plan(int argc, char **argv)
 		return plan_free_port(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "say"))
 		return plan_say(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "steps"))
+		return plan_steps(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "peer-figure"))
 		return plan_peer_figure(argc - 1, argv + 1);
 	for (int i = 1; i < argc; i++) {
@@ -879,8 +1105,9 @@ int cmd_bench_plan(int argc, char **argv)
 	struct sizing s;
 	struct places p;
 	sizing_of(quick, &s);
-	plan_transports(strcmp(step, "settings") && strcmp(step, "process") && strcmp(step, "scaling")
-			&& strcmp(step, "peers"));
+	struct tlist l;
+	tlist_of(&l, strcmp(step, "settings") && strcmp(step, "process") && strcmp(step, "scaling") &&
+			     strcmp(step, "peers"));
 	if (places_of(&p) < 0) {
 		fprintf(stderr, "ipclab bench plan: sched_getaffinity: %s; cannot tell the CPUs "
 			"this process may use\n", strerror(errno));
@@ -888,19 +1115,19 @@ int cmd_bench_plan(int argc, char **argv)
 	}
 	int rc = 0;
 	if (!strcmp(step, "latency"))
-		rc = plan_latency(&s, &p, dir);
+		rc = plan_latency(&s, &p, dir, &l);
 	else if (!strcmp(step, "throughput"))
-		rc = plan_throughput(&s, &p);
+		rc = plan_throughput(&s, &p, &l);
 	else if (!strcmp(step, "connect"))
-		rc = plan_connect(&s, &p, dir);
+		rc = plan_connect(&s, &p, dir, &l);
 	else if (!strcmp(step, "peers"))
-		rc = plan_peers(&s, &p);
+		rc = plan_peers(&s, &p, dir);
 	else if (!strcmp(step, "scaling"))
 		rc = plan_scaling(quick);
 	else if (!strcmp(step, "process"))
-		rc = plan_process();
+		rc = plan_process(&s, dir, &l);
 	else if (!strcmp(step, "settings"))
-		plan_settings(&s, &p, quick);
+		plan_settings(&p);
 	else {
 		fprintf(stderr, "ipclab bench plan: unknown step '%s' (latency, throughput, "
 			"connect, settings)\n", step);

@@ -11,9 +11,15 @@ int plan_netlab(int argc, char **argv);
 /* `ipclab bench plan netlab-stale PID` (plan_netlab.c). */
 int plan_netlab_stale(int argc, char **argv);
 
+/* `ipclab bench plan netlab-lab PID` (plan_netlab.c). */
+int plan_netlab_lab(int argc, char **argv);
+
 /* `ipclab bench plan progress STEP DONE TOTAL ELAPSED [--quick]`
  * (plan_progress.c): argv[0] is "progress". */
 int plan_progress(int argc, char **argv);
+
+/* `ipclab bench plan steps` (plan_progress.c): a run's steps, in order. */
+int plan_steps(int argc, char **argv);
 
 /* `ipclab bench plan say TEXT...|--heartbeat` (plan_progress.c). */
 int plan_say(int argc, char **argv);

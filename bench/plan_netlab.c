@@ -12,23 +12,25 @@
  *   --no-nft WHY       no nftables either: only the clean link runs
  *
  * The output is one action a line, fields separated by tabs; FILE is
- * relative to DIR (analysis/layout.h), @SERVER@ in an argument is the
- * server's address:
+ * relative to DIR (analysis/layout.h):
  *
  *   say TEXT                       a progress line
  *   append FILE FIELD...           a line of FILE (conditions.tsv)
  *   condition NAME PROBLEMS HOW    a condition begins (its problems go to
  *                                  PROBLEMS); HOW: what applies it
- *   netem ARG...                   tc netem ARG... on the client's end
+ *   tc c|s ARG...                  `tc ARG...` in the client's (c) or the
+ *                                  server's (s) namespace: netem
+ *   nft c|s RULESET                `nft -f -` there, RULESET on its input
  *   netdelay DELAY_MS REORDER_PCT OUT LOG   netdelay, and the queue rule
- *   drop PCT                       nftables drops PCT % at the server
- *   dup PCT                        nftables copies PCT % at the client
+ *   undo c|s ARG...                what the lines above did, undone once
+ *                                  the condition is measured (or could not
+ *                                  be applied): its errors do not matter
  *   greet T FILE                   `ipclab greet T`, its answer into FILE
  *   snmp CLIENT_FILE SERVER_FILE   each namespace's /proc/net/snmp
  *   step WHAT LIMIT OUT ARG...     `ipclab ARG...` in the client's
  *                                  namespace, its CSV into OUT, stopped
  *                                  after LIMIT seconds
- *   end                            the condition removed, servers checked
+ *   end                            netdelay stopped, the servers checked
  *   plot TEXT                      the end of the plots' subtitle
  *
  * A condition that cannot be applied is written to conditions.tsv as
@@ -50,8 +52,32 @@
 
 /* What bench/netlab.sh's namespaces and runtime directory are called
  * (PREFIX-PID-client, PREFIX-PID-server, PREFIX-PID.XXXXXX; its veth ends:
- * iplPIDc, iplPIDs). */
+ * iplPIDc, iplPIDs): everything a run makes carries its process id, so
+ * that `plan netlab-stale` finds what a killed run left. */
 #define NETLAB_PREFIX "ipclab-netlab"
+
+/* The two hosts.  The addresses come from TEST-NET-2 (RFC 5737), which is
+ * never routed: they exist only inside the two namespaces, which have no
+ * other interface and no default route, so no packet can leave them.
+ * Netfilter queue numbers are per namespace: no other run sees ours. */
+#define ADDR_C "198.51.100.1"
+#define ADDR_S "198.51.100.2"
+#define SERVER ADDR_S ":7411"
+#define NFT_TABLE "ipclab_netlab"
+#define QUEUE "0"
+
+/* The names of one run's lab: its namespaces and veth ends. */
+struct lab {
+	char ns_c[48], ns_s[48], dev_c[16], dev_s[16];
+};
+
+static void lab_of(long id, struct lab *l)
+{
+	snprintf(l->ns_c, sizeof l->ns_c, NETLAB_PREFIX "-%ld-client", id);
+	snprintf(l->ns_s, sizeof l->ns_s, NETLAB_PREFIX "-%ld-server", id);
+	snprintf(l->dev_c, sizeof l->dev_c, "ipl%ldc", id);
+	snprintf(l->dev_s, sizeof l->dev_s, "ipl%lds", id);
+}
 
 /* The link conditions, in the order they run: loss %, delay ms,
  * duplicate %, reorder % (of the packets, sent at once past those held). */
@@ -135,10 +161,8 @@ static bool how_applied(const struct netlab_condition_plan *c, const struct netl
 		    "netdelay (%s)", k->no_netem, k->no_queue ? k->no_queue : "no queue");
 		return false;
 	}
-	/* Packets are dropped as they arrive, in the server's namespace: a drop
-	 * on the way out would fail the client's send() with EPERM, which no
-	 * real link does.  Copies are made as they leave the client.  Held
-	 * back: by netdelay, in the server's namespace, before everything. */
+	/* Held back: by netdelay, in the server's namespace, before everything
+	 * (impair_lines() says where packets are dropped and copied). */
 	ADD("(tc netem absent)");
 	if (c->delay || c->reorder) {
 		ADD(" netdelay, fed by %s rule at the server's prerouting: holds each packet %u ms",
@@ -155,14 +179,19 @@ static bool how_applied(const struct netlab_condition_plan *c, const struct netl
 }
 
 /* The impairments' lines of an applied condition, in the order the shell
- * applies them (netdelay before the rules that drop and copy). */
-static void impair_lines(const struct netlab_condition_plan *c, const struct netlab_kernel *k)
+ * applies them (netdelay before the rules that drop and copy), and what
+ * undoes them.  Packets are dropped as they arrive, in the server's
+ * namespace: a drop on the way out would fail the client's send() with
+ * EPERM, which no real link does.  Copies are made as they leave the
+ * client. */
+static void impair_lines(const struct netlab_condition_plan *c, const struct netlab_kernel *k,
+			 const struct lab *lab)
 {
 	char out[256], log[256];
 	if (!c->loss && !c->delay && !c->dup && !c->reorder)
 		return;
 	if (!k->no_netem) {
-		fputs("netem", stdout);
+		printf("tc\tc\tqdisc\tadd\tdev\t%s\troot\tnetem", lab->dev_c);
 		if (c->delay)
 			printf("\tdelay\t%ums", c->delay);
 		if (c->loss)
@@ -171,7 +200,7 @@ static void impair_lines(const struct netlab_condition_plan *c, const struct net
 			printf("\tduplicate\t%u%%", c->dup);
 		if (c->reorder)
 			printf("\treorder\t%u%%\t50%%", c->reorder);
-		putchar('\n');
+		printf("\nundo\tc\ttc\tqdisc\tdel\tdev\t%s\troot\n", lab->dev_c);
 		return;
 	}
 	if (c->delay || c->reorder)
@@ -179,9 +208,13 @@ static void impair_lines(const struct netlab_condition_plan *c, const struct net
 		       cond_file(out, sizeof out, LF_NETLAB_NETDELAY, c->name, NULL, NULL, NULL),
 		       cond_file(log, sizeof log, LF_NETLAB_NETDELAY, c->name, NULL, NULL, "log"));
 	if (c->loss)
-		printf("drop\t%u\n", c->loss);
+		printf("nft\ts\ttable ip " NFT_TABLE " { chain in { type filter hook prerouting "
+		       "priority 0; ip saddr " ADDR_C " numgen random mod 100 < %u drop; }; }\n"
+		       "undo\ts\tnft\tdelete\ttable\tip\t" NFT_TABLE "\n", c->loss);
 	if (c->dup)
-		printf("dup\t%u\n", c->dup);
+		printf("nft\tc\ttable ip " NFT_TABLE " { chain out { type filter hook output priority 0; "
+		       "ip daddr " ADDR_S " numgen random mod 100 < %u dup to " ADDR_S " device \"%s\"; "
+		       "}; }\nundo\tc\tnft\tdelete\ttable\tip\t" NFT_TABLE "\n", c->dup, lab->dev_c);
 }
 
 /* The measurements of one condition.  No warm-up round trips: every
@@ -202,18 +235,18 @@ static void measure_lines(const struct netlab_condition_plan *c, const struct ne
 	printf("snmp\t%s\t%s\n", cond_file(a, sizeof a, LF_NETLAB_SNMP, name, NULL, "client", "before"),
 	       cond_file(b, sizeof b, LF_NETLAB_SNMP, name, NULL, "server", "before"));
 	printf("say\t  latency tcp: %u round trips\n", s->trips);
-	printf("step\ttcp latency\t%u\t%s\tbench\tlatency\ttcp\t--address\t@SERVER@\t--count\t%u\t"
+	printf("step\ttcp latency\t%u\t%s\tbench\tlatency\ttcp\t--address\t" SERVER "\t--count\t%u\t"
 	       "--warmup\t0\t--timeout\t1000000\t--format\tcsv\n", s->step_limit,
 	       cond_file(a, sizeof a, LF_NETLAB_LATENCY, name, "tcp", NULL, NULL), s->trips);
 	printf("snmp\t%s\t%s\n", cond_file(a, sizeof a, LF_NETLAB_SNMP, name, NULL, "client", "after"),
 	       cond_file(b, sizeof b, LF_NETLAB_SNMP, name, NULL, "server", "after"));
 	printf("say\t  latency udp: %u round trips, resent after %u ms\n", s->trips, wait_ms);
-	printf("step\tudp latency\t%u\t%s\tbench\tlatency\tudp\t--address\t@SERVER@\t--count\t%u\t"
+	printf("step\tudp latency\t%u\t%s\tbench\tlatency\tudp\t--address\t" SERVER "\t--count\t%u\t"
 	       "--warmup\t0\t--timeout\t%u\t--format\tcsv\n", s->step_limit,
 	       cond_file(a, sizeof a, LF_NETLAB_LATENCY, name, "udp", NULL, NULL), s->trips, wait_ms);
 	printf("say\t  load tcp: %u clients x %u greetings, %u in flight each\n", s->load_clients,
 	       s->load_requests, s->load_pipeline);
-	printf("step\ttcp load\t%u\t%s\tload\ttcp\t--address\t@SERVER@\t--clients\t%u\t--requests\t%u\t"
+	printf("step\ttcp load\t%u\t%s\tload\ttcp\t--address\t" SERVER "\t--clients\t%u\t--requests\t%u\t"
 	       "--pipeline\t%u\t--timeout\t1000000\t--mode\tepoll\t--format\tcsv\n", s->step_limit,
 	       cond_file(a, sizeof a, LF_NETLAB_LOAD, name, "tcp", NULL, NULL), s->load_clients,
 	       s->load_requests, s->load_pipeline);
@@ -234,20 +267,30 @@ static void say_impairments(const struct netlab_kernel *k)
 }
 
 static const char plan_netlab_usage[] =
-	"usage: ipclab bench plan netlab DIR [--quick] [--no-netem WHY] [--no-nft WHY]\n"
-	"                                    [--queue nft|iptables | --no-queue WHY]\n"
+	"usage: ipclab bench plan netlab DIR --id PID [--quick] [--no-netem WHY]\n"
+	"                 [--no-nft WHY] [--queue nft|iptables | --no-queue WHY]\n"
 	"\n"
 	"What `make netlab` (bench/netlab.sh) measures under each link condition and\n"
-	"how the condition is applied, given what the kernel lacks: one action a\n"
-	"line, fields separated by tabs (bench/plan_netlab.c lists them).\n";
+	"how the condition is applied, given what the kernel lacks, in the lab of\n"
+	"run PID (`plan netlab-lab PID`): one action a line, fields separated by\n"
+	"tabs (bench/plan_netlab.c lists them).\n";
+
+/* A process id: a whole number above 0, or 0. */
+static long pid_arg(const char *s)
+{
+	char *end;
+	long pid = s ? strtol(s, &end, 10) : 0;
+	return s && *s && !*end && pid > 0 && pid <= INT_MAX ? pid : 0;
+}
 
 int plan_netlab(int argc, char **argv)
 {
 	struct netlab_kernel k = { 0 };
-	const char *dir = NULL;
+	const char *dir = NULL, *id = NULL;
 	bool quick = false;
 	for (int i = 1; i < argc; i++) {
-		const char **value = !strcmp(argv[i], "--no-netem") ? &k.no_netem
+		const char **value = !strcmp(argv[i], "--id")	      ? &id
+				     : !strcmp(argv[i], "--no-netem") ? &k.no_netem
 				     : !strcmp(argv[i], "--no-nft") ? &k.no_nft
 				     : !strcmp(argv[i], "--no-queue") ? &k.no_queue
 				     : !strcmp(argv[i], "--queue")    ? &k.queue
@@ -265,10 +308,13 @@ int plan_netlab(int argc, char **argv)
 		else
 			dir = NULL, i = argc;
 	}
-	if (!dir || (k.queue && strcmp(k.queue, "nft") && strcmp(k.queue, "iptables"))) {
+	if (!dir || !pid_arg(id) ||
+	    (k.queue && strcmp(k.queue, "nft") && strcmp(k.queue, "iptables"))) {
 		fputs(plan_netlab_usage, stderr);
 		return IPC_USAGE;
 	}
+	struct lab lab;
+	lab_of(pid_arg(id), &lab);
 	if (!k.no_netem) /* with netem, nothing else is used */
 		k.no_nft = k.no_queue = k.queue = NULL;
 	if (k.no_nft)
@@ -289,11 +335,56 @@ int plan_netlab(int argc, char **argv)
 		       c->name, c->loss, c->delay, c->dup, c->reorder, how);
 		if (!applied)
 			continue;
-		impair_lines(c, &k);
+		impair_lines(c, &k, &lab);
 		measure_lines(c, &s);
 		puts("end");
 	}
 	printf("plot\t%u round trips per point\n", s.trips);
+	return ferror(stdout) || fflush(stdout) != 0 ? IPC_SYSTEM : 0;
+}
+
+/* `ipclab bench plan netlab-lab PID`: the names and commands of the lab of
+ * run PID, as NAME=VALUE lines for bench/netlab.sh to eval (plain words,
+ * and one rule in single quotes):
+ *
+ *   NS_C NS_S          the client's and the server's namespaces
+ *   DEV_C DEV_S        their ends of the veth link
+ *   ADDR_C ADDR_S      their addresses; SERVER: where the servers listen
+ *   NFT_TABLE          the table of the rules that drop and copy packets
+ *   QUEUE QUEUE_TABLE  the netfilter queue netdelay reads, the table of the
+ *   QUEUE_NFT          nftables rule that feeds it, that rule, and
+ *   QUEUE_IPTABLES     iptables' NFQUEUE rule where nftables has no queue
+ *   RUNDIR             mktemp's template of the runtime directory
+ *   SERVE_tcp SERVE_udp   the servers' `ipclab` arguments (arrays)
+ *
+ * The queue rule hands the packets from the client to the queue as they
+ * arrive at the server, before everything; `bypass`: while no program
+ * holds the queue, packets pass (netdelay is started first, stopped last).
+ *
+ * The TCP server's idle time-out is 1,000 s, not the default 10 s: a
+ * connection whose segment is lost again and again waits out TCP's doubling
+ * back-off (0.2, 0.4 ... 120 s) in silence, and the server cannot tell that
+ * silence from an idle client.  TCP itself gives up on a connection after
+ * about 924 s of unanswered retransmissions (tcp_retries2 = 15), so 1,000 s
+ * never cuts off a connection TCP still holds. */
+int plan_netlab_lab(int argc, char **argv)
+{
+	long id = argc == 2 ? pid_arg(argv[1]) : 0;
+	if (!id) {
+		fputs("usage: ipclab bench plan netlab-lab PID\n", stderr);
+		return IPC_USAGE;
+	}
+	struct lab l;
+	lab_of(id, &l);
+	printf("NS_C=%s\nNS_S=%s\nDEV_C=%s\nDEV_S=%s\n", l.ns_c, l.ns_s, l.dev_c, l.dev_s);
+	printf("ADDR_C=" ADDR_C "\nADDR_S=" ADDR_S "\nSERVER=" SERVER "\nNFT_TABLE=" NFT_TABLE "\n");
+	printf("QUEUE=" QUEUE "\nQUEUE_TABLE=" NFT_TABLE "_q\n");
+	printf("QUEUE_NFT='table ip " NFT_TABLE "_q { chain q { type filter hook prerouting priority "
+	       "-300; ip saddr " ADDR_C " queue num " QUEUE " bypass; }; }'\n");
+	printf("QUEUE_IPTABLES=(-s " ADDR_C " -j NFQUEUE --queue-num " QUEUE " --queue-bypass)\n");
+	printf("RUNDIR=" NETLAB_PREFIX "-%ld.XXXXXX\n", id);
+	printf("SERVE_tcp=(serve tcp --address " SERVER " --mode epoll --idle-timeout 1000000)\n");
+	printf("SERVE_udp=(serve udp --address " SERVER ")\n");
 	return ferror(stdout) || fflush(stdout) != 0 ? IPC_SYSTEM : 0;
 }
 

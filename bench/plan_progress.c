@@ -16,6 +16,11 @@
  *
  * `ipclab bench plan say TEXT...` prints a progress line with them, and
  * `say --heartbeat` one when no line came for 8 s (bench/lib.sh).
+ *
+ * `ipclab bench plan steps`: the steps of a run, in order, a line each:
+ * NAME, whether what others took of the CPUs is counted during it (yes for
+ * the steps that measure: busy.tsv), and what it says as it begins (the
+ * steps with a plan of their own say more as they go).
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -30,10 +35,17 @@
 static const struct {
 	const char *name;
 	long full, quick; /* seconds: a full run, a quick one */
+	bool counted;
+	const char *says;
 } steps[] = {
-	{ "demo", 2, 2 },          { "process", 150, 10 }, { "latency", 120, 15 },
-	{ "throughput", 350, 10 }, { "connect", 6, 2 },    { "peers", 290, 10 },
-	{ "scaling", 140, 15 },    { "report", 5, 10 },
+	{ "demo", 2, 2, false, "every transport once" },
+	{ "process", 150, 10, true, "" },
+	{ "latency", 120, 15, true, "" },
+	{ "throughput", 350, 10, true, "" },
+	{ "connect", 6, 2, true, "" },
+	{ "peers", 290, 10, true, "" },
+	{ "scaling", 140, 15, true, "ipclab serve in every mode and redis-server under many clients" },
+	{ "report", 5, 10, false, "summary.md, all.csv, peers.csv and the plots" },
 };
 #define NSTEPS (sizeof steps / sizeof steps[0])
 
@@ -87,6 +99,18 @@ int plan_progress(int argc, char **argv)
 	if (step + 1 < NSTEPS)
 		printf("%ld", (after + est * (total - done) / total) * pace / 100);
 	putchar('\n');
+	return ferror(stdout) || fflush(stdout) != 0 ? IPC_SYSTEM : 0;
+}
+
+int plan_steps(int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 1) {
+		fputs("usage: ipclab bench plan steps\n", stderr);
+		return IPC_USAGE;
+	}
+	for (size_t i = 0; i < NSTEPS; i++)
+		printf("%s\t%s\t%s\n", steps[i].name, steps[i].counted ? "yes" : "no", steps[i].says);
 	return ferror(stdout) || fflush(stdout) != 0 ? IPC_SYSTEM : 0;
 }
 

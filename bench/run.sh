@@ -37,7 +37,7 @@ done
 
 # What to measure, at which sizes and placements, is `ipclab bench plan`'s
 # to decide (bench/plan.c): the CPUs this process may use, the transports
-# of the registry, the size of a quick or full run.
+# of the registry, the size of a quick or full run.  Its settings: CPUS.
 export QUICK=${QUICK:-}
 QUICK_FLAG=$(quick && echo --quick || true)
 SETTINGS=$("$IPCLAB" bench plan settings - $QUICK_FLAG) || die "\`$IPCLAB bench plan settings\` failed"
@@ -62,7 +62,7 @@ cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
 	stop_all_bg
-	[ -z "${LMBENCH_BIN:-}" ] || lmbench_stop_all
+	line_peer_stop
 	rm -rf "$IPCLAB_DIR"
 	if [ "$rc" -ne 0 ]; then
 		[ ! -s "$BENCH_WARNINGS" ] || cat "$BENCH_WARNINGS" >&2
@@ -81,7 +81,7 @@ export BENCH_WARNINGS=$RESULTS_DIR/log/warnings.txt
 export BENCH_PROGRESS=$RESULTS_DIR/log/progress.tsv
 progress_heartbeat &
 HEARTBEAT=$!
-SERVER_PIDS+=("$HEARTBEAT")
+SERVER_PIDS[$HEARTBEAT]=1
 
 # ---- progress -----------------------------------------------------------
 # progress DONE TOTAL - DONE of this step's TOTAL runs are done: BENCH_STEP
@@ -97,34 +97,23 @@ progress() {
 begin_step() { STEP=$1; progress 0 1; }
 
 # run_plan STEP - carry out `ipclab bench plan STEP` (kept in log/): its
-# progress lines and warnings, each `ipclab` run into its file, the peers'
-# runs (bench/peers.sh) and their lines of peers/rounds.tsv.
+# `run` lines here, the others by process.sh (hyperfine) and peers.sh (the
+# peer tools, peers/rounds.tsv).
 run_plan() {
-	local plan=$RESULTS_DIR/log/plan-$1.tsv n=0 total f key
+	local plan=$RESULTS_DIR/log/plan-$1.tsv
 	"$IPCLAB" bench plan "$1" "$RESULTS_DIR" $QUICK_FLAG >"$plan" || die "\`ipclab bench plan $1\` failed"
-	total=$(grep -c "^run" "$plan" || true)
+	RUNS_DONE=0 RUNS_TOTAL=$(grep -c "^run" "$plan" || true)
 	mkdir -p "$RESULTS_DIR/samples"
-	while IFS=$'\t' read -r -a f; do
-		case ${f[0]} in
-		say) say "${f[1]}"; continue ;;
-		warn) warn "${f[1]}"; continue ;;
-		peer) "peer_${f[1]}" "${f[@]:2}" </dev/null; continue ;;
-		round)
-			key=${f[7]#\$}
-			[ "${f[7]:0:1}" != '$' ] || f[7]=${PEER_FIG[${key:-last}]}
-			(IFS=$'\t'; printf '%s\n' "${f[*]:1}") >>"$RESULTS_DIR/peers/rounds.tsv"
-			continue ;;
-		esac
-		mkdir -p "$RESULTS_DIR/${f[1]%/*}"
-		to_csv "$RESULTS_DIR/${f[1]}" "$IPCLAB" "${f[@]:2}" </dev/null
-		n=$((n + 1))
-		progress "$n" "$total"
-	done <"$plan"
+	follow "$plan"
 }
-latency_layer() { run_plan latency; }
-throughput_layer() { run_plan throughput; }
-connect_layer() { run_plan connect; }
-
+# run FILE ARG... - `ipclab ARG...`, its CSV into FILE; one more of the
+# step's runs done.
+line_run() {
+	mkdir -p "$RESULTS_DIR/${1%/*}"
+	to_csv "$RESULTS_DIR/$1" "$IPCLAB" "${@:2}"
+	RUNS_DONE=$((RUNS_DONE + 1))
+	progress "$RUNS_DONE" "$RUNS_TOTAL"
+}
 say "results in $RESULTS_DIR ($(quick && echo quick || echo full) run, $CPUS CPUs)"
 {
 	printf '# quick: %s\n' "$(quick && echo yes || echo no)"
@@ -132,34 +121,37 @@ say "results in $RESULTS_DIR ($(quick && echo quick || echo full) run, $CPUS CPU
 } >"$RESULTS_DIR/env.csv" || die "\`ipclab bench env\` failed"
 "$IPCLAB" bench env --format text >"$RESULTS_DIR/env.txt"
 
-begin_step demo
-say "every transport once"
-run_logged "$RESULTS_DIR/log/demo.txt" "$IPCLAB" demo || die "the demos failed: fix them before benchmarking"
-
-# Each measuring step, with the share of CPU time the hypervisor took; the
-# tools' own messages go to log/STEP.txt.
-for step in process latency throughput connect peers; do
-	begin_step "$step"
-	export BENCH_LOG=$RESULTS_DIR/log/$step.txt
-	steal_begin "$step"
-	"${step}_layer"
-	steal_end
-done
-
-begin_step scaling
-say "ipclab serve in every mode and redis-server under many clients"
-export BENCH_LOG=$RESULTS_DIR/log/scaling.txt
-steal_begin scaling
+# ---- the steps ---------------------------------------------------------------
+# In the order `ipclab bench plan steps` gives (bench/plan_progress.c, beside
+# each step's time estimate): NAME, whether what others took of the CPUs is
+# counted during it, and what it says first.  Each is the function
+# step_NAME (process.sh, peers.sh, here); the tools' own messages go to
+# log/NAME.txt.
+step_demo() {
+	run_logged "$BENCH_LOG" "$IPCLAB" demo || die "the demos failed: fix them before benchmarking"
+}
+step_latency() { run_plan latency; }
+step_throughput() { run_plan throughput; }
+step_connect() { run_plan connect; }
 # Its progress lines on the terminal as every step's, and in its log.
-bench/scaling.sh "$RESULTS_DIR" 2> >(tee -a "$BENCH_LOG" >&2) ||
-	die "bench/scaling.sh failed (exit $?; its messages: $BENCH_LOG)"
-steal_end
-
-begin_step report
-say "summary.md, all.csv, peers.csv and the plots"
-"$IPCLAB" bench report "$RESULTS_DIR" 2>>"$BENCH_WARNINGS" ||
-	die "\`ipclab bench report $RESULTS_DIR\` failed: $(tail -n 1 "$BENCH_WARNINGS")"
-bash bench/plot.sh "$RESULTS_DIR"
+step_scaling() {
+	bench/scaling.sh "$RESULTS_DIR" 2> >(tee -a "$BENCH_LOG" >&2) ||
+		die "bench/scaling.sh failed (exit $?; its messages: $BENCH_LOG)"
+}
+step_report() {
+	"$IPCLAB" bench report "$RESULTS_DIR" 2>>"$BENCH_WARNINGS" ||
+		die "\`ipclab bench report $RESULTS_DIR\` failed: $(tail -n 1 "$BENCH_WARNINGS")"
+	bash bench/plot.sh "$RESULTS_DIR"
+}
+STEPS=$("$IPCLAB" bench plan steps) || die "\`ipclab bench plan steps\` failed"
+while IFS=$'\t' read -r step counted text; do
+	begin_step "$step"
+	[ -z "$text" ] || say "$text"
+	export BENCH_LOG=$RESULTS_DIR/log/$step.txt
+	[ "$counted" = no ] || steal_begin "$step"
+	"step_$step" </dev/null
+	[ "$counted" = no ] || steal_end
+done <<<"$STEPS"
 
 # A quick run never moves results/latest off the last full run.
 LINK=$RESULTS_ROOT/latest

@@ -18,11 +18,9 @@ out=$(cd "$out" && pwd)
 LOAD_TIMEOUT_MS=60000 # per request: an iterative server keeps the last clients waiting
 RUN_LIMIT_S=180       # per run, whatever happens
 
-# 1000 connections need 1000 descriptors on each side: soft limit to hard.
+# 1000 connections need 1000 descriptors on each side: soft limit to hard
+# (the plan says which points a lower limit will fail).
 ulimit -S -n "$(ulimit -H -n)" 2>/dev/null || true
-if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 1100 ]; then
-	warn "only $(ulimit -n) descriptors allowed (ulimit -Hn): points above about $(($(ulimit -n) - 100)) clients will fail"
-fi
 work=$(mktemp -d "$("$IPCLAB" bench plan rundir)/ipclab-scaling.XXXXXX")
 export IPCLAB_DIR=$work
 # Our own copy: a `make` during the run must not swap the binary under us.
@@ -41,18 +39,19 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# The plan's lines, each by its function line_KIND (lib.sh's follow).
+
 # serve T M - `ipclab serve` in the background: SRV_PID, SRV_ADDR.
-serve() {
-	local log=$logs/serve_$1_$2.log addr=()
+line_serve() {
+	local addr=()
 	[ "$1" = tcp ] && addr=(--address 127.0.0.1:0)
-	start_bg "$log" "$IPCLAB" serve "$1" --mode "$2" "${addr[@]}"
-	wait_for "$log" "$BG_PID" 5 has_listening "$log" ||
-		{ cat "$log" >&2; die "\`ipclab serve $1 --mode $2\` did not say \"listening on\" (its output is above)"; }
-	SRV_PID=$BG_PID SRV_ADDR=$(listening_on "$log") SRV_NAME="$1 $2"
+	serve_bg "$logs/serve_$1_$2.log" serve "$1" --mode "$2" "${addr[@]}"
+	SRV_PID=$BG_PID SRV_ADDR=$SERVED_ADDR SRV_NAME="$1 $2"
 }
+line_stop() { stop_bg "$SRV_PID" || warn "the $SRV_NAME server exited with status $?"; }
 
 # load T M CLIENTS REQUESTS FILE - one `ipclab load` row.
-load() {
+line_load() {
 	local dest=$out/$5 err=$logs/load_$1_$2_$3.err rc=0
 	say "$1, $2 server, $3 client$([ "$3" = 1 ] || echo s)"
 	timeout "$RUN_LIMIT_S" "$IPCLAB" load "$1" --address "$SRV_ADDR" --clients "$3" --requests "$4" \
@@ -68,7 +67,7 @@ load() {
 }
 
 # redis FAMILY(unix|tcp) CLIENTS TOTAL FILE - one redis-benchmark run.
-redis() {
+line_redis() {
 	local where=(-h 127.0.0.1 -p "$REDIS_PORT") rc=0
 	[ -n "$REDIS_PID" ] || return 0
 	[ "$1" = tcp ] || where=(-s "$work/redis.sock")
@@ -84,7 +83,7 @@ redis() {
 # free-port`, 3 tries): REDIS_PID,
 # or empty and a warning.  Nothing saved to disk, a 0700 socket in $work.
 REDIS_PID=
-redis_start() {
+line_redis_start() {
 	for _ in 1 2 3; do
 		REDIS_PORT=$("$IPCLAB" bench plan free-port t) || continue
 		start_bg "$logs/redis-server.log" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 \
@@ -100,12 +99,16 @@ redis_start() {
 	warn "redis-server did not start (3 tries, log: $logs/redis-server.log): reference skipped"
 }
 redis_ready() { [ -S "$work/redis.sock" ] && [ -n "$(ss -Hltn "sport = :$REDIS_PORT" 2>/dev/null)" ]; }
+line_redis_stop() {
+	[ -z "$REDIS_PID" ] || stop_bg "$REDIS_PID" || true
+	REDIS_PID=
+}
 
 # count FILE - perf stat attached to the server, its events enabled now
 # (no earlier: --control answers "ack" once they are); uncount disables
 # them, stops the server, and perf, whose process is gone, writes FILE.
 PERF_PID=
-count() {
+line_count() {
 	local ctl=$work/perf.ctl ack=$work/perf.ack
 	rm -f "$ctl" "$ack"
 	mkfifo "$ctl" "$ack"
@@ -117,7 +120,7 @@ count() {
 	echo enable >&8
 	read -r -t 10 -u 9 _ || warn "perf stat did not start counting (its log: $logs/perf.log)"
 }
-uncount() {
+line_uncount() {
 	echo disable >&8
 	read -r -t 10 -u 9 _ || warn "perf stat did not stop counting (its log: $logs/perf.log)"
 	exec 8>&- 9<&-
@@ -128,18 +131,5 @@ uncount() {
 
 "$IPCLAB" bench plan scaling "$out" $(quick && echo --quick) >"$out/log/plan-scaling.tsv" ||
 	die "\`ipclab bench plan scaling\` failed"
-while IFS=$'\t' read -r -a f; do
-	case ${f[0]} in
-	say) say "${f[1]}" ;;
-	warn) warn "${f[1]}" ;;
-	serve) serve "${f[1]}" "${f[2]}" ;;
-	load) load "${f[@]:1}" </dev/null ;;
-	stop) stop_bg "$SRV_PID" || warn "the $SRV_NAME server exited with status $?" ;;
-	redis-start) redis_start ;;
-	redis) redis "${f[@]:1}" </dev/null ;;
-	count) count "${f[1]}" ;;
-	uncount) uncount ;;
-	redis-stop) [ -z "$REDIS_PID" ] || stop_bg "$REDIS_PID" || true; REDIS_PID= ;;
-	esac
-done <"$out/log/plan-scaling.tsv"
+follow "$out/log/plan-scaling.tsv"
 ls "$out"/scaling/load_*.csv >/dev/null 2>&1 || die "no load point succeeded; see $logs/*.err"

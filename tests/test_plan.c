@@ -11,11 +11,14 @@
 #include "support.h"
 
 #include <arpa/inet.h>
+#include <sched.h>
+#include <stdarg.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -27,7 +30,7 @@
 #include "analysis/layout.h"
 
 #define ENV struct test_env *env = *state
-#define OUT_CAP (1 << 16)
+#define OUT_CAP (1 << 18) /* a full run's peers plan: about 100 KiB */
 
 static char out[OUT_CAP], err[4096];
 
@@ -56,7 +59,7 @@ static int lines_with(const char *line, bool prefix)
 static void test_netlab_netem(void **state)
 {
 	ENV;
-	assert_int_equal(PLAN("netlab", "/tmp/run", "--quick"), 0);
+	assert_int_equal(PLAN("netlab", "/tmp/run", "--id", "42", "--quick"), 0);
 	HAS("say\timpairments: tc netem (the kernel has sch_netem)");
 	HAS("append\tconditions.tsv\t# name\tloss_pct\tdelay_ms\tdup_pct\treorder_pct\thow");
 	assert_int_equal(lines_with("condition\t", true), 7);
@@ -66,31 +69,38 @@ static void test_netlab_netem(void **state)
 	assert_int_equal(lines_with("snmp\t", true), 14);
 	HAS("condition\tclean\tclean/problems.tsv\tnone");
 	HAS("append\tconditions.tsv\tclean\t0\t0\t0\t0\tnone");
-	HAS("netem\tloss\t30%");
-	HAS("netem\tdelay\t20ms");
-	HAS("netem\tdelay\t10ms\treorder\t25%\t50%");
-	HAS("netem\tduplicate\t10%");
+	/* netem on the client's end of the link (run 42's: ipl42c), undone once
+	 * the condition is measured. */
+	HAS("tc\tc\tqdisc\tadd\tdev\tipl42c\troot\tnetem\tloss\t30%");
+	HAS("tc\tc\tqdisc\tadd\tdev\tipl42c\troot\tnetem\tdelay\t20ms");
+	HAS("tc\tc\tqdisc\tadd\tdev\tipl42c\troot\tnetem\tdelay\t10ms\treorder\t25%\t50%");
+	HAS("tc\tc\tqdisc\tadd\tdev\tipl42c\troot\tnetem\tduplicate\t10%");
+	assert_int_equal(lines_with("tc\t", true), 6); /* every condition but the clean one */
+	assert_int_equal(lines_with("undo\tc\ttc\tqdisc\tdel\tdev\tipl42c\troot", false), 6);
+	assert_int_equal(lines_with("undo\t", true), 6);
+	assert_non_null(strstr(out, "\tnetem\tloss\t1%\nundo\tc\ttc\tqdisc\tdel\tdev\tipl42c\troot\n"
+				    "greet\ttcp\tloss1/greet.txt\n"));
 	HAS("append\tconditions.tsv\treorder\t0\t10\t0\t25\ttc netem on the client's end of the "
 	    "link: netem delay 10ms reorder 25% 50%");
-	assert_int_equal(lines_with("netdelay\t", true) + lines_with("drop\t", true) +
-				 lines_with("dup\t", true), 0);
+	assert_int_equal(lines_with("netdelay\t", true) + lines_with("nft\t", true), 0);
 	HAS("snmp\tloss10/snmp_client_before\tloss10/snmp_server_before");
 	HAS("greet\tudp\tdup10/greet.txt");
 	HAS("step\ttcp latency\t180\tclean/tcp_latency.csv\tbench\tlatency\ttcp\t--address\t"
-	    "@SERVER@\t--count\t100\t--warmup\t0\t--timeout\t1000000\t--format\tcsv");
+	    "198.51.100.2:7411\t--count\t100\t--warmup\t0\t--timeout\t1000000\t--format\tcsv");
 	/* A UDP reply is given up on after 100 ms plus twice the delay. */
 	HAS("step\tudp latency\t180\tdelay20/udp_latency.csv\tbench\tlatency\tudp\t--address\t"
-	    "@SERVER@\t--count\t100\t--warmup\t0\t--timeout\t140\t--format\tcsv");
-	HAS("step\ttcp load\t180\tloss1/tcp_load.csv\tload\ttcp\t--address\t@SERVER@\t--clients\t"
+	    "198.51.100.2:7411\t--count\t100\t--warmup\t0\t--timeout\t140\t--format\tcsv");
+	HAS("step\ttcp load\t180\tloss1/tcp_load.csv\tload\ttcp\t--address\t198.51.100.2:7411\t--clients\t"
 	    "4\t--requests\t25\t--pipeline\t4\t--timeout\t1000000\t--mode\tepoll\t--format\tcsv");
 	HAS("plot\t100 round trips per point");
 	/* netem makes the rest irrelevant. */
-	assert_int_equal(PLAN("netlab", "/tmp/run", "--quick", "--no-nft", "x", "--no-queue", "y"), 0);
+	assert_int_equal(PLAN("netlab", "/tmp/run", "--id", "42", "--quick", "--no-nft", "x",
+			      "--no-queue", "y"), 0);
 	HAS("say\timpairments: tc netem (the kernel has sch_netem)");
 	/* A full run: 1,000 round trips, 200 greetings a client, 900 s a step. */
-	assert_int_equal(PLAN("netlab", "/tmp/run"), 0);
+	assert_int_equal(PLAN("netlab", "/tmp/run", "--id", "42"), 0);
 	HAS("step\tudp latency\t900\tclean/udp_latency.csv\tbench\tlatency\tudp\t--address\t"
-	    "@SERVER@\t--count\t1000\t--warmup\t0\t--timeout\t100\t--format\tcsv");
+	    "198.51.100.2:7411\t--count\t1000\t--warmup\t0\t--timeout\t100\t--format\tcsv");
 	assert_int_equal(lines_with("step\ttcp load\t900\t", true), 7);
 	assert_int_equal(lines_with("say\t  load tcp: 4 clients x 200 greetings, 4 in flight each",
 				    false), 7);
@@ -100,15 +110,26 @@ static void test_netlab_netem(void **state)
 static void test_netlab_nftables(void **state)
 {
 	ENV;
-	assert_int_equal(PLAN("netlab", "/tmp/run", "--quick", "--no-netem", "no sch_netem",
+	assert_int_equal(PLAN("netlab", "/tmp/run", "--id", "42", "--quick", "--no-netem", "no sch_netem",
 			      "--queue", "iptables"), 0);
 	HAS("say\timpairments: nftables for loss and duplication; for delay and reordering: "
 	    "netdelay, fed by iptables (no sch_netem)");
 	assert_int_equal(lines_with("end", false), 7);
-	assert_int_equal(lines_with("netem", true), 0);
-	HAS("drop\t1");
-	HAS("drop\t30");
-	HAS("dup\t10");
+	assert_int_equal(lines_with("tc\t", true), 0);
+	/* Dropped as they arrive at the server, copied as they leave the
+	 * client, and each table deleted where it was made. */
+	HAS("nft\ts\ttable ip ipclab_netlab { chain in { type filter hook prerouting priority 0; "
+	    "ip saddr 198.51.100.1 numgen random mod 100 < 1 drop; }; }");
+	HAS("nft\ts\ttable ip ipclab_netlab { chain in { type filter hook prerouting priority 0; "
+	    "ip saddr 198.51.100.1 numgen random mod 100 < 30 drop; }; }");
+	HAS("nft\tc\ttable ip ipclab_netlab { chain out { type filter hook output priority 0; "
+	    "ip daddr 198.51.100.2 numgen random mod 100 < 10 dup to 198.51.100.2 device "
+	    "\"ipl42c\"; }; }");
+	assert_int_equal(lines_with("undo\ts\tnft\tdelete\ttable\tip\tipclab_netlab", false), 3);
+	assert_int_equal(lines_with("undo\tc\tnft\tdelete\ttable\tip\tipclab_netlab", false), 1);
+	/* netdelay has no undo line: `end` stops it, after the rules. */
+	assert_non_null(strstr(out, "\nnetdelay\t10\t25\treorder/netdelay.txt\treorder/netdelay.log\n"
+				    "greet\ttcp\treorder/greet.txt\n"));
 	HAS("netdelay\t20\t0\tdelay20/netdelay.txt\tdelay20/netdelay.log");
 	HAS("netdelay\t10\t25\treorder/netdelay.txt\treorder/netdelay.log");
 	HAS("condition\treorder\treorder/problems.tsv\t(tc netem absent) netdelay, fed by an "
@@ -116,8 +137,8 @@ static void test_netlab_nftables(void **state)
 	    "25 % go at once, ahead of those held");
 	HAS("condition\tloss10\tloss10/problems.tsv\t(tc netem absent) nftables, server's "
 	    "prerouting: numgen random mod 100 < 10 drop");
-	assert_int_equal(PLAN("netlab", "/tmp/run", "--quick", "--no-netem", "a", "--queue", "nft"),
-			 0);
+	assert_int_equal(PLAN("netlab", "/tmp/run", "--id", "42", "--quick", "--no-netem", "a",
+			      "--queue", "nft"), 0);
 	HAS("condition\tdelay20\tdelay20/problems.tsv\t(tc netem absent) netdelay, fed by an "
 	    "nftables queue rule at the server's prerouting: holds each packet 20 ms");
 }
@@ -126,8 +147,8 @@ static void test_netlab_nftables(void **state)
 static void test_netlab_skipped(void **state)
 {
 	ENV;
-	assert_int_equal(PLAN("netlab", "/tmp/run", "--quick", "--no-netem", "N", "--no-queue",
-			      "Q"), 0);
+	assert_int_equal(PLAN("netlab", "/tmp/run", "--id", "42", "--quick", "--no-netem", "N",
+			      "--no-queue", "Q"), 0);
 	HAS("append\tconditions.tsv\tdelay20\t0\t20\t0\t0\tskipped: holding packets back (delay, "
 	    "reordering) needs tc netem (N) or netdelay (Q)");
 	assert_int_equal(lines_with("append\tconditions.tsv\treorder\t0\t10\t0\t25\tskipped: ",
@@ -137,7 +158,7 @@ static void test_netlab_skipped(void **state)
 	assert_int_equal(lines_with("netdelay", true), 0);
 	assert_int_equal(lines_with("say\t  latency tcp", true), 5);
 
-	assert_int_equal(PLAN("netlab", "/tmp/run", "--no-netem", "N", "--no-nft", "F"), 0);
+	assert_int_equal(PLAN("netlab", "/tmp/run", "--id", "42", "--no-netem", "N", "--no-nft", "F"), 0);
 	HAS("say\timpairments: none available (N; F): only the clean link runs");
 	HAS("append\tconditions.tsv\tloss1\t1\t0\t0\t0\tskipped: no netem (N) and no nftables (F)");
 	assert_int_equal(lines_with("end", false), 1);
@@ -149,11 +170,39 @@ static void test_netlab_skipped(void **state)
 static void test_netlab_usage(void **state)
 {
 	ENV;
-	assert_int_equal(PLAN("netlab", "/tmp/run", "--queue", "pf"), IPC_USAGE);
+	assert_int_equal(PLAN("netlab", "/tmp/run", "--id", "42", "--queue", "pf"), IPC_USAGE);
 	assert_non_null(strstr(err, "usage: ipclab bench plan netlab"));
 	assert_int_equal(PLAN("netlab", "--quick"), IPC_USAGE);
-	assert_int_equal(PLAN("netlab", "/tmp/run", "--no-netem"), IPC_USAGE);
-	assert_int_equal(PLAN("netlab", "/tmp/run", "/tmp/other"), IPC_USAGE);
+	assert_int_equal(PLAN("netlab", "/tmp/run", "--quick"), IPC_USAGE); /* no --id */
+	assert_int_equal(PLAN("netlab", "/tmp/run", "--id", "0"), IPC_USAGE);
+	assert_int_equal(PLAN("netlab", "/tmp/run", "--id", "4x"), IPC_USAGE);
+	assert_int_equal(PLAN("netlab", "/tmp/run", "--id", "42", "--no-netem"), IPC_USAGE);
+	assert_int_equal(PLAN("netlab", "/tmp/run", "--id", "42", "/tmp/other"), IPC_USAGE);
+}
+
+/* The lab of run 42: its names, its queue rules and its servers, for the
+ * shell to eval. */
+static void test_netlab_lab(void **state)
+{
+	ENV;
+	assert_int_equal(PLAN("netlab-lab", "42"), 0);
+	assert_string_equal(out,
+		"NS_C=ipclab-netlab-42-client\nNS_S=ipclab-netlab-42-server\nDEV_C=ipl42c\n"
+		"DEV_S=ipl42s\nADDR_C=198.51.100.1\nADDR_S=198.51.100.2\nSERVER=198.51.100.2:7411\n"
+		"NFT_TABLE=ipclab_netlab\nQUEUE=0\nQUEUE_TABLE=ipclab_netlab_q\n"
+		"QUEUE_NFT='table ip ipclab_netlab_q { chain q { type filter hook prerouting "
+		"priority -300; ip saddr 198.51.100.1 queue num 0 bypass; }; }'\n"
+		"QUEUE_IPTABLES=(-s 198.51.100.1 -j NFQUEUE --queue-num 0 --queue-bypass)\n"
+		"RUNDIR=ipclab-netlab-42.XXXXXX\n"
+		"SERVE_tcp=(serve tcp --address 198.51.100.2:7411 --mode epoll --idle-timeout 1000000)\n"
+		"SERVE_udp=(serve udp --address 198.51.100.2:7411)\n");
+	/* The names netlab-stale looks for: a veth end's name fits IFNAMSIZ
+	 * (15 characters) with the largest pid Linux gives (2^22). */
+	assert_int_equal(PLAN("netlab-lab", "4194304"), 0);
+	assert_non_null(strstr(out, "\nDEV_C=ipl4194304c\nDEV_S=ipl4194304s\n"));
+	assert_int_equal(PLAN("netlab-lab"), IPC_USAGE);
+	assert_int_equal(PLAN("netlab-lab", "-1"), IPC_USAGE);
+	assert_int_equal(PLAN("netlab-lab", "42", "43"), IPC_USAGE);
 }
 
 /* The file names of a netlab run, from analysis/layout.c. */
@@ -255,6 +304,33 @@ static void test_progress(void **state)
 	assert_int_equal(PLAN("progress", "demo", "2", "1", "0"), IPC_USAGE);
 	assert_int_equal(PLAN("progress", "demo", "0", "0", "0"), IPC_USAGE);
 	assert_int_equal(PLAN("progress", "demo", "0", "1"), IPC_USAGE);
+}
+
+/* steps: a run's steps in order, whether each is counted in busy.tsv, what
+ * each says first; the same steps, in the same places, as progress's. */
+static void test_steps(void **state)
+{
+	ENV;
+	static const char want[] =
+		"demo\tno\tevery transport once\n"
+		"process\tyes\t\n"
+		"latency\tyes\t\n"
+		"throughput\tyes\t\n"
+		"connect\tyes\t\n"
+		"peers\tyes\t\n"
+		"scaling\tyes\tipclab serve in every mode and redis-server under many clients\n"
+		"report\tno\tsummary.md, all.csv, peers.csv and the plots\n";
+	assert_int_equal(PLAN("steps"), 0);
+	assert_string_equal(out, want);
+	const char *names[] = { "demo", "process", "latency", "throughput", "connect", "peers",
+				"scaling", "report" };
+	for (int i = 0; i < 8; i++) {
+		char step[64];
+		assert_int_equal(PLAN("progress", names[i], "0", "1", "0"), 0);
+		snprintf(step, sizeof step, "BENCH_STEP=\"%d/8 %s\"\n", i + 1, names[i]);
+		assert_int_equal(strncmp(out, step, strlen(step)), 0);
+	}
+	assert_int_equal(PLAN("steps", "extra"), IPC_USAGE);
 }
 
 /* say: the line, with the time since BENCH_T0 and the time left rounded
@@ -400,6 +476,381 @@ static void test_peer_figures(void **state)
 	assert_int_equal(figure(env, "iperf", ""), IPC_USAGE);
 }
 
+/* ---- the plan's lines, one by one ----------------------------------------- */
+
+#define MAX_LINES 4096
+static char copy[OUT_CAP];
+static char *lines[MAX_LINES];
+
+/* out cut into its lines (a copy); their count. */
+static int cut_lines(void)
+{
+	int n = 0;
+	memcpy(copy, out, sizeof copy);
+	for (char *save = NULL, *l = strtok_r(copy, "\n", &save); l && n < MAX_LINES;
+	     l = strtok_r(NULL, "\n", &save))
+		lines[n++] = l;
+	return n;
+}
+
+/* The index of the first of the n lines that begins with prefix, from
+ * from on; -1 when none does. */
+static int find_line(int n, int from, const char *prefix)
+{
+	for (int i = from; i < n; i++)
+		if (!strncmp(lines[i], prefix, strlen(prefix)))
+			return i;
+	return -1;
+}
+
+/* ---- the whole process (hyperfine) ------------------------------------------- */
+
+/* Each of the rounds of a process plan: hyperfine's options, and every
+ * command once, in the order of the `once` lines rotated by one a round
+ * (round k starts with the k-th), named as in the `pool` lines, each pool
+ * line the row of that command. */
+static void check_rounds(unsigned rounds, unsigned warmup, unsigned runs)
+{
+	static char want[4096];
+	const char *cmd[128], *name[128];
+	int n = cut_lines(), ncmd = 0, npool = 0;
+	for (int i = 0; i < n && ncmd < 128; i++)
+		if (!strncmp(lines[i], "once\t", 5))
+			cmd[ncmd++] = lines[i] + 5;
+	/* A pool line per command and round, the rounds of a command in
+	 * order: its row of round k from hyperfine's export of round k. */
+	for (int i = 0; i < n && npool < 128 * 16; i++)
+		if (!strncmp(lines[i], "pool\t", 5)) {
+			char *f[5] = { 0 }, *save = NULL;
+			f[0] = strtok_r(lines[i], "\t", &save);
+			for (int k = 1; k < 5; k++)
+				f[k] = strtok_r(NULL, "\t", &save);
+			assert_non_null(f[3]);
+			unsigned k = (unsigned)(npool % (int)rounds) + 1;
+			if (k == 1)
+				name[npool / (int)rounds] = f[2];
+			else
+				assert_string_equal(f[2], name[npool / (int)rounds]);
+			snprintf(want, sizeof want, "process/%s.r%u.csv", f[2], k);
+			assert_string_equal(f[1], want);
+			snprintf(want, sizeof want, "hyperfine/round-%u.json", k);
+			assert_string_equal(f[3], want);
+			npool++;
+		}
+	assert_int_equal(npool % (int)rounds, 0);
+	assert_int_equal(ncmd, npool / (int)rounds);
+	assert_true(ncmd >= 10); /* true, list, greet-pipe, 3+ greets, a demo each */
+	assert_int_equal(lines_with("hyperfine\t", true), (int)rounds);
+	for (unsigned k = 0; k < rounds; k++) {
+		int len = snprintf(want, sizeof want,
+				   "hyperfine\thyperfine/round-%u.log\t-N\t--style\tbasic\t--warmup\t%u\t"
+				   "--runs\t%u\t--export-json\t/tmp/run/hyperfine/round-%u.json\t"
+				   "--export-csv\t/tmp/run/hyperfine/round-%u.csv\t--export-markdown\t"
+				   "/tmp/run/hyperfine/round-%u.md", k + 1, warmup, runs, k + 1, k + 1, k + 1);
+		int at = find_line(n, 0, want);
+		assert_true(at > 0);
+		/* said just before it */
+		char say[96];
+		snprintf(say, sizeof say, "say\tround %u/%u, %d commands x %u runs", k + 1, rounds, ncmd,
+			 runs);
+		assert_string_equal(lines[at - 1], say);
+		char *save = NULL, *f[3];
+		const char *rest = lines[at] + len;
+		for (int j = 0; j < ncmd; j++) {
+			int i = (int)((k + (unsigned)j) % (unsigned)ncmd);
+			for (int q = 0; q < 3; q++) {
+				f[q] = strtok_r(j || q ? NULL : (char *)rest, "\t", &save);
+				assert_non_null(f[q]);
+			}
+			assert_string_equal(f[0], "--command-name");
+			assert_string_equal(f[1], name[i]);
+			assert_string_equal(f[2], cmd[i]);
+		}
+		assert_null(strtok_r(NULL, "\t", &save));
+	}
+}
+
+/* The servers start before the command lines name their addresses, and stop
+ * after the last round. */
+static void check_process_order(void)
+{
+	int n = cut_lines(), last_serve = -1;
+	for (int i = 0; i < n; i++)
+		if (!strncmp(lines[i], "serve\t", 6))
+			last_serve = i;
+	int once = find_line(n, 0, "once\t"), hf = find_line(n, 0, "hyperfine\t");
+	int pool = find_line(n, 0, "pool\t"), stop = find_line(n, 0, "stop\t");
+	assert_true(last_serve >= 0 && last_serve < once && once < hf && hf < pool && pool < stop);
+	assert_int_equal(find_line(n, stop, "hyperfine\t"), -1);
+	assert_int_equal(lines_with("stop\t", true), lines_with("serve\t", true));
+}
+
+static void test_process_plan(void **state)
+{
+	ENV;
+	char *keep = getenv("IPCLAB_DYNAMIC") ? strdup(getenv("IPCLAB_DYNAMIC")) : NULL;
+	unsetenv("IPCLAB_DYNAMIC");
+	assert_int_equal(PLAN("process", "/tmp/run", "--quick"), 0);
+	/* No dynamically linked build: said first, its commands left out. */
+	static const char no_dyn[] = "warn\tno dynamically linked build (IPCLAB_DYNAMIC): ";
+	assert_int_equal(strncmp(out, no_dyn, sizeof no_dyn - 1), 0);
+	assert_int_equal(lines_with("once\t@DYNAMIC@", true), 0);
+	/* The servers the greetings go to: TCP and UDP on a port the kernel
+	 * picks; none for the pipe, whose greet forks its own. */
+	HAS("serve\ttcp\thyperfine/serve-tcp.log\tserve\ttcp\t--address\t127.0.0.1:0");
+	HAS("serve\tudp\thyperfine/serve-udp.log\tserve\tudp\t--address\t127.0.0.1:0");
+	HAS("serve\tunix_stream\thyperfine/serve-unix_stream.log\tserve\tunix_stream");
+	assert_int_equal(lines_with("serve\tpipe\t", true), 0);
+	HAS("stop\ttcp");
+	HAS("once\ttrue");
+	HAS("once\t@IPCLAB@ list");
+	HAS("once\t@IPCLAB@ greet tcp bench --address @ADDR:tcp@");
+	HAS("once\t@IPCLAB@ greet pipe bench");
+	HAS("once\t@IPCLAB@ demo shm");
+	HAS("pool\tprocess/greet-udp.r1.csv\tgreet-udp\thyperfine/round-1.json\tbench\tsummarize\t"
+	    "--kind\tprocess\t--transport\tudp\t--mode\tgreet\t--unit\ts\t--format\tcsv");
+	HAS("pool\tprocess/true.r3.csv\ttrue\thyperfine/round-3.json\tbench\tsummarize\t"
+	    "--kind\tprocess\t--transport\tnone\t--mode\ttrue\t--unit\ts\t--format\tcsv");
+	check_process_order();
+	/* A quick run: 30 runs in 3 rounds, 3 warm-ups each. */
+	check_rounds(3, 3, 10);
+	/* A full run: 1,000 in 10 rounds, 10 warm-ups each. */
+	assert_int_equal(PLAN("process", "/tmp/run"), 0);
+	check_rounds(10, 10, 100);
+
+	/* With a dynamically linked build: its list and its greet, right
+	 * after the static build's greet over unix_stream. */
+	setenv("IPCLAB_DYNAMIC", "/bin/true", 1);
+	int rc = PLAN("process", "/tmp/run", "--quick");
+	keep ? setenv("IPCLAB_DYNAMIC", keep, 1) : unsetenv("IPCLAB_DYNAMIC");
+	free(keep);
+	assert_int_equal(rc, 0);
+	assert_null(strstr(out, "warn\t"));
+	assert_non_null(strstr(out, "\nonce\t@IPCLAB@ greet unix_stream bench --address "
+				    "@ADDR:unix_stream@\nonce\t@DYNAMIC@ list\nonce\t@DYNAMIC@ greet "
+				    "unix_stream bench --address @ADDR:unix_stream@\n"));
+	HAS("pool\tprocess/greet-unix_stream-dynamic.r2.csv\tgreet-unix_stream-dynamic\t"
+	    "hyperfine/round-2.json\tbench\tsummarize\t--kind\tprocess\t--transport\tunix_stream\t"
+	    "--mode\tgreet-dynamic\t--unit\ts\t--format\tcsv");
+	HAS("pool\tprocess/list-dynamic.r1.csv\tlist-dynamic\thyperfine/round-1.json\tbench\t"
+	    "summarize\t--kind\tprocess\t--transport\tnone\t--mode\tlist-dynamic\t--unit\ts\t"
+	    "--format\tcsv");
+	check_process_order();
+	check_rounds(3, 3, 10);
+}
+
+/* ---- the peer tools' runs ----------------------------------------------------- */
+
+/* An executable that does nothing, at dir/name. */
+static void stub(const char *dir, const char *name)
+{
+	char path[700];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("#!/bin/sh\nexit 0\n", f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(path, 0755), 0);
+}
+
+/* The first two CPUs this process may use (b = a when there is one). */
+static int first_cpus(int *a, int *b)
+{
+	cpu_set_t set;
+	int n = 0;
+	assert_int_equal(sched_getaffinity(0, sizeof set, &set), 0);
+	for (int c = 0; c < CPU_SETSIZE && n < 2; c++)
+		if (CPU_ISSET(c, &set))
+			*(n++ ? b : a) = c;
+	if (n == 1)
+		*b = *a;
+	return n;
+}
+
+/* HAS() for a line built with printf's format. */
+static void has_f(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void has_f(const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (lines_with(line, false) != 1)
+		fail_msg("not once in the plan: %s", line);
+}
+
+/* With every peer tool on $PATH and lmbench in $LMBENCH_BIN (stand-ins
+ * that do nothing: only their names are looked at): each tool's command
+ * line, its files and where its figure is read. */
+static void test_peers_plan(void **state)
+{
+	ENV;
+	char bin[600], lmb[600];
+	const char *tools[] = { "perf", "sockperf", "qperf", "ss" };
+	const char *progs[] = { "lat_pipe", "lat_fifo", "lat_unix", "lat_tcp",
+				"lat_udp",  "bw_pipe",  "bw_unix",  "bw_tcp" };
+	snprintf(bin, sizeof bin, "%s/bin", env->dir);
+	snprintf(lmb, sizeof lmb, "%s/lmbench", env->dir);
+	assert_int_equal(mkdir(bin, 0700), 0);
+	assert_int_equal(mkdir(lmb, 0700), 0);
+	for (size_t i = 0; i < 4; i++)
+		stub(bin, tools[i]);
+	for (size_t i = 0; i < 8; i++)
+		stub(lmb, progs[i]);
+	/* Both plans first, then $PATH back, whatever the checks find. */
+	static char full[OUT_CAP];
+	char *path = strdup(getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
+	setenv("PATH", bin, 1);
+	setenv("LMBENCH_BIN", lmb, 1);
+	int rc_full = PLAN("peers", "/tmp/run");
+	memcpy(full, out, sizeof full);
+	int rc = PLAN("peers", "/tmp/run", "--quick");
+	setenv("PATH", path, 1);
+	free(path);
+	unsetenv("LMBENCH_BIN");
+	int a, b, ncpu = first_cpus(&a, &b);
+
+	/* A quick run: one round, both ends on one CPU (a). */
+	assert_int_equal(rc, 0);
+	assert_int_equal(lines_with("warn\t", true), 0);
+	has_f("peer-run\tpeers/perf_pipe_%d-%d_1.txt\ttaskset\t-c\t%d\tperf\tbench\tsched\tpipe\t-l\t"
+	      "20000", a, a, a);
+	has_f("figure\tlast\tperf\tpeers/perf_pipe_%d-%d_1.txt", a, a);
+	has_f("peer-server\tpeers/sockperf_server_tcp_%d-%d_1.log\tt\ttaskset\t-c\t%d\tsockperf\t"
+	      "server\t--tcp\t-i\t127.0.0.1\t-p\t@PORT@", a, a, a);
+	has_f("peer-run\tpeers/sockperf_tcp_%d-%d_1.txt\ttaskset\t-c\t%d\tsockperf\tping-pong\t--tcp\t"
+	      "-i\t127.0.0.1\t-p\t@PORT@\t-t\t1\t-m\t14\t--full-rtt\t--full-log\t"
+	      "/tmp/run/peers/sockperf_tcp_%d-%d.full.csv", a, a, a, a, a);
+	has_f("figure\tlast\tsockperf\tpeers/sockperf_tcp_%d-%d.full.csv\tpeers/sockperf_tcp_%d-%d_r1.rtt",
+	      a, a, a, a);
+	has_f("remove\tpeers/sockperf_tcp_%d-%d.full.csv", a, a);
+	has_f("peer-server\tpeers/sockperf_server_udp_%d-%d_1.log\tu\ttaskset\t-c\t%d\tsockperf\t"
+	      "server\t-i\t127.0.0.1\t-p\t@PORT@", a, a, a);
+	has_f("peer-server\tpeers/qperf_server_%d-%d_1.log\tt\ttaskset\t-c\t%d\tqperf\t--listen_port\t"
+	      "@PORT@", a, a, a);
+	has_f("peer-run\tpeers/qperf_%d-%d_1.txt\ttaskset\t-c\t%d\tqperf\t127.0.0.1\t--listen_port\t"
+	      "@PORT@\t-t\t1\t-m\t14\ttcp_lat\tudp_lat", a, a, a);
+	has_f("figure\ttcp\tqperf-tcp\tpeers/qperf_%d-%d_1.txt", a, a);
+	has_f("figure\tudp\tqperf-udp\tpeers/qperf_%d-%d_1.txt", a, a);
+	/* lmbench: its own pinning where it forks both ends, taskset for the
+	 * client of its TCP and UDP servers, which start apart and are
+	 * stopped by -S; no size for lat_pipe and lat_fifo. */
+	has_f("peer-run\tpeers/lmbench_lat_pipe_%d-%d_1.txt\ttimeout\t120\tenv\tENOUGH=200000\t"
+	      "LOOP_O=0\tTIMING_O=0\tLMBENCH_SCHED=CUSTOM_UNIQUE %d %d \t@LMBENCH@/lat_pipe\t-N\t1\t-W\t"
+	      "100000", a, a, a, a);
+	has_f("peer-run\tpeers/lmbench_lat_unix_%d-%d_1.txt\ttimeout\t120\tenv\tENOUGH=200000\t"
+	      "LOOP_O=0\tTIMING_O=0\tLMBENCH_SCHED=CUSTOM_UNIQUE %d %d \t@LMBENCH@/lat_unix\t-N\t1\t-W\t"
+	      "100000\t-m\t1", a, a, a, a);
+	has_f("peer-run\tpeers/lmbench_lat_tcp_server.log\ttaskset\t-c\t%d\t@LMBENCH@/lat_tcp\t-s", a);
+	HAS("peer-daemon\t@LMBENCH@/lat_tcp\t-S\t127.0.0.1");
+	has_f("peer-run\tpeers/lmbench_lat_udp_%d-%d_1.txt\ttimeout\t120\tenv\tENOUGH=200000\t"
+	      "LOOP_O=0\tTIMING_O=0\ttaskset\t-c\t%d\t@LMBENCH@/lat_udp\t-N\t1\t-W\t100000\t-m\t4\t"
+	      "127.0.0.1", a, a, a);
+	has_f("peer-run\tpeers/lmbench_bw_unix_%d-%d_1.txt\ttimeout\t120\tenv\tENOUGH=200000\t"
+	      "LOOP_O=0\tTIMING_O=0\tLMBENCH_SCHED=CUSTOM_UNIQUE %d %d \t@LMBENCH@/bw_unix\t-N\t1\t-W\t0\t"
+	      "-m\t65536", a, a, a, a);
+	has_f("peer-run\tpeers/lmbench_bw_tcp_%d-%d_1.txt\ttimeout\t120\tenv\tENOUGH=200000\t"
+	      "LOOP_O=0\tTIMING_O=0\ttaskset\t-c\t%d\t@LMBENCH@/bw_tcp\t-N\t1\t-W\t0\t-m\t65536\t"
+	      "127.0.0.1", a, a, a);
+	assert_int_equal(lines_with("peer-daemon\t", true), 3); /* lat_tcp, lat_udp, bw_tcp */
+	/* Servers stopped after each run: sockperf twice, qperf, lmbench's 8. */
+	assert_int_equal(lines_with("peer-stop", false), 11);
+	assert_int_equal(lines_with("figure\t", true), 13);
+	/* Each peer run between ipclab's two (its rows a and b), its figure
+	 * read before the second. */
+	int n = cut_lines();
+	char want[128];
+	snprintf(want, sizeof want, "peer-run\tpeers/perf_pipe_%d-%d_1.txt", a, a);
+	int at = find_line(n, 0, want);
+	assert_true(at > 0 && at + 2 < n);
+	snprintf(want, sizeof want, "run\tpeers/ipclab/pipe_4_%d-%d_r1a.csv\t", a, a);
+	assert_int_equal(strncmp(lines[at - 1], want, strlen(want)), 0);
+	assert_int_equal(strncmp(lines[at + 1], "figure\tlast\tperf\t", 17), 0);
+	snprintf(want, sizeof want, "run\tpeers/ipclab/pipe_4_%d-%d_r1b.csv\t", a, a);
+	assert_int_equal(strncmp(lines[at + 2], want, strlen(want)), 0);
+	snprintf(want, sizeof want, "peer-run\tpeers/sockperf_udp_%d-%d_1.txt", a, a);
+	at = find_line(n, 0, want);
+	assert_true(at > 0 && at + 4 < n);
+	assert_string_equal(lines[at + 1], "peer-stop");
+	assert_int_equal(strncmp(lines[at + 2], "figure\tlast\tsockperf\t", 21), 0);
+	assert_int_equal(strncmp(lines[at + 3], "remove\t", 7), 0);
+	snprintf(want, sizeof want, "run\tpeers/ipclab/udp-unconnected_14_%d-%d_r1b.csv\t", a, a);
+	assert_int_equal(strncmp(lines[at + 4], want, strlen(want)), 0);
+
+	/* A full run: every placement; on two CPUs the server's end on the
+	 * second; unpinned, no taskset and no LMBENCH_SCHED; lmbench in the
+	 * first two rounds only; perf not across two CPUs (it forks both ends
+	 * itself). */
+	memcpy(out, full, sizeof out);
+	assert_int_equal(rc_full, 0);
+	has_f("peer-run\tpeers/perf_pipe_none_4.txt\tperf\tbench\tsched\tpipe\t-l\t50000");
+	has_f("peer-run\tpeers/lmbench_lat_pipe_none_2.txt\ttimeout\t120\tenv\tENOUGH=200000\t"
+	      "LOOP_O=0\tTIMING_O=0\t@LMBENCH@/lat_pipe\t-N\t1\t-W\t100000");
+	assert_int_equal(lines_with("peer-run\tpeers/lmbench_lat_pipe_none_3.txt", true), 0);
+	has_f("peer-run\tpeers/qperf_none_1.txt\tqperf\t127.0.0.1\t--listen_port\t@PORT@\t-t\t1\t-m\t14\t"
+	      "tcp_lat\tudp_lat");
+	has_f("peer-run\tpeers/perf_pipe_%d-%d_10.txt\ttaskset\t-c\t%d\tperf\tbench\tsched\tpipe\t-l\t"
+	      "50000", a, a, a);
+	/* 10 rounds on one CPU, 4 unpinned; none across two CPUs */
+	assert_int_equal(lines_with("peer-run\tpeers/perf_pipe_", true), 14);
+	if (ncpu == 2) {
+		has_f("peer-server\tpeers/sockperf_server_tcp_%d-%d_4.log\tt\ttaskset\t-c\t%d\tsockperf\t"
+		      "server\t--tcp\t-i\t127.0.0.1\t-p\t@PORT@", a, b, b);
+		has_f("peer-run\tpeers/sockperf_tcp_%d-%d_4.txt\ttaskset\t-c\t%d\tsockperf\tping-pong\t"
+		      "--tcp\t-i\t127.0.0.1\t-p\t@PORT@\t-t\t1\t-m\t14\t--full-rtt\t--full-log\t"
+		      "/tmp/run/peers/sockperf_tcp_%d-%d.full.csv", a, b, a, a, b);
+		has_f("peer-run\tpeers/lmbench_lat_fifo_%d-%d_1.txt\ttimeout\t120\tenv\tENOUGH=200000\t"
+		      "LOOP_O=0\tTIMING_O=0\tLMBENCH_SCHED=CUSTOM_UNIQUE %d %d \t@LMBENCH@/lat_fifo\t-N\t1\t"
+		      "-W\t100000", a, b, a, b);
+		has_f("peer-run\tpeers/lmbench_bw_tcp_%d-%d_2.txt\ttimeout\t120\tenv\tENOUGH=200000\t"
+		      "LOOP_O=0\tTIMING_O=0\ttaskset\t-c\t%d\t@LMBENCH@/bw_tcp\t-N\t1\t-W\t0\t-m\t65536\t"
+		      "127.0.0.1", a, b, a);
+		/* lmbench's server on the second CPU, each time it starts */
+		snprintf(want, sizeof want, "peer-run\tpeers/lmbench_bw_tcp_server.log\ttaskset\t-c\t%d\t"
+			 "@LMBENCH@/bw_tcp\t-s", b);
+		assert_int_equal(lines_with(want, false), 2);
+	}
+	char p[700];
+	for (size_t i = 0; i < 8; i++) {
+		snprintf(p, sizeof p, "%s/%s", lmb, progs[i]);
+		unlink(p);
+	}
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(p, sizeof p, "%s/%s", bin, tools[i]);
+		unlink(p);
+	}
+	rmdir(lmb);
+	rmdir(bin);
+}
+
+/* ---- many clients ------------------------------------------------------------ */
+
+/* Under 1,100 descriptors (the 1000-client points and a few), the scaling
+ * plan says which points will fail; at 1,100 it says nothing. */
+static void test_scaling_nofile(void **state)
+{
+	ENV;
+	struct rlimit keep, low;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &keep), 0);
+	low = keep;
+	low.rlim_cur = 500;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	int rc = PLAN("scaling", "/tmp/run", "--quick");
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &keep), 0);
+	assert_int_equal(rc, 0);
+	HAS("warn\tonly 500 descriptors allowed (ulimit -Hn): points above about 400 clients will "
+	    "fail");
+	if (keep.rlim_max != RLIM_INFINITY && keep.rlim_max < 1100)
+		return; /* cannot go up to 1,100 here */
+	low.rlim_cur = 1100;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	rc = PLAN("scaling", "/tmp/run", "--quick");
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &keep), 0);
+	assert_int_equal(rc, 0);
+	assert_int_equal(lines_with("warn\tonly ", true), 0);
+}
+
 /* ---- scripts/same_run.sh: a run's shape before and after a change ---- */
 
 static void put(const char *path, const char *text)
@@ -461,13 +912,18 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_netlab_skipped, test_env_setup,
 						test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_netlab_usage, test_env_setup, test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_netlab_lab, test_env_setup, test_env_teardown),
 		cmocka_unit_test(test_netlab_names),
 		cmocka_unit_test_setup_teardown(test_netlab_stale, test_env_setup, test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_progress, test_env_setup, test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_steps, test_env_setup, test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_say, test_env_setup, test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_rundir, test_env_setup, test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_free_port, test_env_setup, test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_peer_figures, test_env_setup, test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_process_plan, test_env_setup, test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_peers_plan, test_env_setup, test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_scaling_nofile, test_env_setup, test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_same_run, test_env_setup, test_env_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
