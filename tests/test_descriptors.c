@@ -219,7 +219,9 @@ static void test_descriptors_flags_and_given_back(void **state)
 		}
 		t->close(&sc);
 		closed(t->name, "the server connection", &sc);
-		if (round == 1)
+		/* (ZeroMQ's I/O thread keeps the server's end of the socket
+		 * until the client leaves: judged after the client's close.) */
+		if (round == 1 && t != &zmq_ipc_transport)
 			same_fds(t->name, "the server connection's close", &connected);
 		t->close(&c);
 		closed(t->name, "the client", &c);
