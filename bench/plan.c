@@ -834,16 +834,17 @@ static size_t process_cmds(const struct tlist *l, bool have_dyn, struct proc_cmd
 /* Interleaved rounds: a VM's speed drifts by tens of percent within a
  * minute, so every command runs hf_runs / hf_rounds times per round, in one
  * hyperfine call per round, the order rotated by one each round (round k
- * starts with command k), and each command's samples are pooled over the
- * rounds (`pool`: its times in every round's JSON, summarised into its
- * row): every ratio compares commands timed side by side.  Lines:
+ * starts with command k), and each command gets one row per round (`row`:
+ * its times in that round's JSON, summarised): the report takes the median
+ * round and the rounds' range as its interval, and every ratio compares
+ * commands timed side by side.  Lines:
  *
  *   serve T LOG ARG...      `ipclab ARG...` left running, its log in LOG
  *   once COMMAND            a command line, run alone when hyperfine fails
  *                           (hyperfine hides the commands' own output)
  *   hyperfine LOG ARG...    one round: `hyperfine ARG...`, its output in LOG
- *   pool FILE NAME ARG...   command NAME's times from every round into
- *                           `ipclab ARG...`, its row into FILE
+ *   row FILE NAME JSON ARG...  command NAME's times in JSON (one round's
+ *                           export) into `ipclab ARG...`, its row into FILE
  *   stop T                  T's server stopped (it must exit 0) */
 static int plan_process(const struct sizing *s, const char *dir, const struct tlist *l)
 {
@@ -878,9 +879,10 @@ static int plan_process(const struct sizing *s, const char *dir, const struct tl
 		putchar('\n');
 	}
 	for (size_t i = 0; i < n; i++)
-		printf("pool\tprocess/%s.csv\t%s\tbench\tsummarize\t--kind\tprocess\t--transport\t%s\t"
-		       "--mode\t%s\t--unit\ts\t--format\tcsv\n", c[i].name, c[i].name, c[i].transport,
-		       c[i].mode);
+		for (unsigned k = 1; k <= s->hf_rounds; k++)
+			printf("row\tprocess/%s.r%u.csv\t%s\thyperfine/round-%u.json\tbench\tsummarize\t"
+			       "--kind\tprocess\t--transport\t%s\t--mode\t%s\t--unit\ts\t--format\tcsv\n",
+			       c[i].name, k, c[i].name, k, c[i].transport, c[i].mode);
 	for (size_t i = 0; i < nserved; i++)
 		printf("stop\t%s\n", served[i]);
 	return 0;

@@ -157,9 +157,44 @@ static void test_wakeup_floor_finding(void **state)
 	assert_non_null(strstr(f, "spinning, 1.00 µs (2.0×)"));
 	/* unix_stream is the fastest that sleeps here: 30 µs, 60 floors */
 	assert_non_null(strstr(f, "sleeps while it waits, unix_stream, 30.0 µs (60×)"));
+	assert_null(strstr(f, "left out"));
 	free(none);
 	free(f);
 	run_free(bare);
+	run_free(run);
+
+	/* shm on two levels, its rounds 3 to 12 µs: left out of "quickest",
+	 * and named there, since the tables show it quicker; fifo, on two
+	 * levels too but slower than unix_stream, is not named. */
+	run = run_new();
+	assert_non_null(run);
+	add_latency(run, "unix_stream", "0,1", 30, 9);
+	const double shm_rounds[3] = { 3, 9, 12 };
+	for (int k = 0; k < 3; k++) {
+		struct result_row r = {
+			.kind = "latency", .transport = "shm", .mode = "greeting", .size = 16,
+			.count = 1000, .clients = 1, .pin = "0,1",
+			.note = "TWO-LEVEL levels=3/25us high=40%", .cpu_us_per_op = 5,
+			.ctxsw_per_op = 1,
+			.lat_us = { .min = 1, .p50 = shm_rounds[k], .p90 = 25, .p99 = 30, .p999 = 40,
+				    .max = 50, .mean = 12 },
+		};
+		assert_int_equal(run_add_row(run, &r), 0);
+	}
+	struct result_row slow = floor;
+	slow.transport = "fifo";
+	slow.mode = "greeting";
+	slow.note = "TWO-LEVEL levels=40/60us high=30%";
+	slow.lat_us.p50 = 45;
+	assert_int_equal(run_add_row(run, &slow), 0);
+	assert_int_equal(run_add_row(run, &floor), 0);
+	run_finish(run);
+	f = findings_of(run, false);
+	assert_non_null(strstr(f, "sleeps while it waits, unix_stream, 30.0 µs (60×), one round "
+				  "each: not ranked against the others; shm, 9.0 µs at its median round, is left out: its rounds sit on two levels "
+				  "(3–12 µs)."));
+	assert_null(strstr(f, "fifo, 45"));
+	free(f);
 	run_free(run);
 }
 
@@ -790,8 +825,8 @@ static void test_uring_findings_tie_and_apart(void **state)
 	char *fa = findings_of(apart, false), *ft = findings_of(tied, false);
 
 	assert_non_null(strstr(fa, "at 50 clients, uring 31000 greetings/s (30000–32000 over 3 "
-				   "rounds), 2.82× epoll's 11000 (10000–12000 over 3 rounds)"));
-	assert_non_null(strstr(fa, "3.07× redis-server's PINGs/s 10100"));
+				   "rounds), 2.82× (2.50–3.20) epoll's 11000 (10000–12000 over 3 rounds)"));
+	assert_non_null(strstr(fa, "3.07× (2.94–3.20) redis-server's PINGs/s 10100"));
 	assert_non_null(strstr(ft, "tied with epoll's 31500 (29000–33000 over 3 rounds) (the "
 				   "intervals overlap)"));
 	assert_null(strstr(ft, "× epoll's"));
@@ -813,8 +848,10 @@ static void test_uring_versus_single_round(void **state)
 			    "1.50× tcp's 20.0 (18.0–22.0 over 3 rounds) (a single round: no "
 			    "interval, so no verdict)");
 	a = (struct figure){ 30, 29, 31, 3, false, "µs" };
+	/* Apart: the ratio with the interval the two intervals allow,
+	 * 29/22 to 31/18. */
 	assert_string_equal(uring_zmq_versus(&a, &b, "tcp's", buf, sizeof buf),
-			    "1.50× tcp's 20.0 (18.0–22.0 over 3 rounds)");
+			    "1.50× (1.32–1.72) tcp's 20.0 (18.0–22.0 over 3 rounds)");
 	a.lo = 21;
 	assert_non_null(strstr(uring_zmq_versus(&a, &b, "tcp's", buf, sizeof buf), "tied with"));
 }
@@ -842,6 +879,53 @@ static void test_uring_counted_finding(void **state)
 	f = findings_of(run, false);
 	assert_non_null(strstr(f, "its CPU per greeting was lower by more than a tenth"));
 	free(f);
+	/* epoll next to never woken (1 switch in 10,000 greetings): no ratio
+	 * of the two, the counts themselves. */
+	run->counted[0].greetings = 10000;
+	run->counted[0].syscalls = 20000;
+	run->counted[0].ctxsw = 1;
+	f = findings_of(run, false);
+	assert_null(strstr(f, "× as often"));
+	assert_non_null(strstr(f, "woken 0.40 times a greeting and epoll's almost never (0.0001)"));
+	free(f);
+	run_free(run);
+}
+
+/* `greet` against `true`, by the rounds' ranges: inside the noise it is
+ * "the same", outside it a ratio with the interval the ranges allow. */
+static void test_process_finding_rounds(void **state)
+{
+	(void)state;
+	struct run *run = run_new();
+	assert_non_null(run);
+	static const struct {
+		const char *t, *mode;
+		double p50[3];
+	} rows[] = {
+		{ "none", "true", { 2000, 1800, 2400 } },
+		{ "fifo", "greet", { 2100, 1900, 2300 } },  /* overlaps true */
+		{ "tcp", "greet", { 5000, 4800, 5600 } },   /* apart */
+		{ "pipe", "greet", { 9000, 9000, 9000 } },  /* forks its server: left out */
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		for (int k = 0; k < 3; k++) {
+			struct result_row r = { .kind = "process", .transport = rows[i].t,
+						.mode = rows[i].mode, .count = 100, .clients = 1,
+						.pin = "none", .note = "" };
+			r.lat_us.p50 = rows[i].p50[k];
+			r.lat_us.mean = rows[i].p50[k];
+			assert_int_equal(run_add_row(run, &r), 0);
+		}
+	add_latency(run, "pipe", "0,0", 5, 5);
+	run_finish(run);
+	char *f = findings_of(run, false);
+	/* true: median 2000 of 1800-2400; fifo 2100; tcp 5000 of 4800-5600:
+	 * 5000/2000 = 2.50, 4800/2400 = 2.00, 5600/1800 = 3.11. */
+	assert_non_null(strstr(f, "takes 1.05 to 2.50× as long as `true` (2.00 ms, p50 of the "
+				  "median of 3 rounds, 1.80–2.40 ms); the same as `true` within the "
+				  "rounds' noise for fifo; apart from it: tcp ×2.50 (2.00–3.11)."));
+	assert_null(strstr(f, "pipe ×"));
+	free(f);
 	run_free(run);
 }
 
@@ -866,7 +950,7 @@ static void test_zmq_findings(void **state)
 	assert_non_null(strstr(f, "zmq_ipc 25.0 µs, 2.50× unix_stream's 10.0 (a single round"));
 	assert_non_null(strstr(f, "with 50.0 against 20.0 µs of CPU a round trip"));
 	assert_non_null(strstr(f, "zmq_ipc in 64 KiB messages 110 MB/s (100–120 over 3 rounds), "
-				  "0.52× unix_stream's 210 (200–220 over 3 rounds)"));
+				  "0.52× (0.45–0.60) unix_stream's 210 (200–220 over 3 rounds)"));
 	assert_non_null(strstr(f, "zmq_tcp in 1 MiB messages 370 MB/s (320–420 over 3 rounds), "
 				  "tied with tcp's 350"));
 	free(f);
@@ -941,6 +1025,7 @@ int main(void)
 		cmocka_unit_test(test_uring_findings_tie_and_apart),
 		cmocka_unit_test(test_uring_versus_single_round),
 		cmocka_unit_test(test_uring_counted_finding),
+		cmocka_unit_test(test_process_finding_rounds),
 		cmocka_unit_test(test_zmq_findings),
 		cmocka_unit_test_setup_teardown(test_counted_read_back, test_env_setup,
 						test_env_teardown),
