@@ -271,6 +271,13 @@ test:
 	if [ -n "$$failed" ]; then echo "FAILED suites:$$failed"; exit 1; fi; \
 	echo "all $(words $(TESTS)) test suites passed"
 
+# A run's rankings checked against its own rounds (tests/test_rankings.c):
+#   make check-run RUN=results/latest
+RUN ?= results/latest
+.PHONY: check-run
+check-run: $(ASAN)/tests/test_rankings
+	@IPCLAB_RUN_DIR=$(RUN) $(ASAN)/tests/test_rankings
+
 # Mutation testing (scripts/mutate.sh): how many planted bugs the tests
 # catch.  Mechanical changes (comparisons, && ||, + -, constants, dropped
 # statements, swapped arguments) to MUTATE (files or folders), MUTATE_MAX

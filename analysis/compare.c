@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "busy_finding.h"
 #include "results_json.h"
 
 /* ---- matching and judging ------------------------------------------- */
@@ -118,6 +119,25 @@ int compare_runs(const struct run *a, const struct run *b, double threshold, str
 	}
 	for (size_t k = 0; k < b->nrows; k++)
 		if (!taken[k] && add(c, &cap, NULL, &b->rows[k]) < 0)
+			goto fail;
+	free(taken);
+	/* The servers by turns (several runs each): judged like any row in
+	 * rounds, matched the same way. */
+	taken = calloc(b->nturns ? b->nturns : 1, sizeof *taken);
+	if (!taken)
+		goto fail;
+	for (size_t i = 0; i < a->nturns; i++) {
+		const struct run_row *match = NULL;
+		for (size_t k = 0; k < b->nturns && !match; k++)
+			if (!taken[k] && same_measurement(&a->turns[i].r, &b->turns[k].r)) {
+				taken[k] = true;
+				match = &b->turns[k];
+			}
+		if (add(c, &cap, &a->turns[i], match) < 0)
+			goto fail;
+	}
+	for (size_t k = 0; k < b->nturns; k++)
+		if (!taken[k] && add(c, &cap, NULL, &b->turns[k]) < 0)
 			goto fail;
 	free(taken);
 	return 0;
@@ -341,6 +361,26 @@ static const char *unit_dir(const struct kind_summary *s, char *buf, size_t cap)
 	return buf;
 }
 
+/* The steps of a run that shared the machine (busy.tsv, the threshold of
+ * summary.md's warning): a change there may be the machine's, not the
+ * code's, and the reader should know it before the verdicts. */
+static void shared_steps(const struct run *run, const char *which, bool md, FILE *out)
+{
+	bool any = false;
+	for (size_t i = 0; i < run->nbusy; i++) {
+		const struct busy_step *b = &run->busy[i];
+		if (!busy_step_shared(b))
+			continue;
+		fprintf(out, "%s%s %s (others %.1f %%, the host %.1f %%)",
+			any ? "," : md ? "  - " : "   ", any ? "" : "shared the machine in", b->step,
+			busy_others_pct(b), busy_steal_pct(b));
+		any = true;
+	}
+	if (any)
+		fprintf(out, ": %s's figures of %s may be the machine's, not the code's\n", which,
+			"those steps");
+}
+
 static void human(const struct compare *c, const struct run *a, const struct run *b,
 		  const char *name_a, const char *name_b, bool md, FILE *out)
 {
@@ -350,8 +390,11 @@ static void human(const struct compare *c, const struct run *a, const struct run
 
 	describe_run(a, buf, sizeof buf);
 	fprintf(out, md ? "# ipclab bench compare\n\n- A: `%s` (%s)\n" : "A: %s (%s)\n", name_a, buf);
+	shared_steps(a, "A", md, out);
 	describe_run(b, buf, sizeof buf);
-	fprintf(out, md ? "- B: `%s` (%s)\n\n" : "B: %s (%s)\n\n", name_b, buf);
+	fprintf(out, md ? "- B: `%s` (%s)\n" : "B: %s (%s)\n", name_b, buf);
+	shared_steps(b, "B", md, out);
+	fputc('\n', out);
 	fprintf(out, explain, c->threshold * 100);
 	fputs(md ? "\n\n## Summary\n\n| kind | unit | rows | geometric mean of B/A | faster | "
 		   "slower | ~ | ? | only in A | only in B |\n| --- | --- | ---: | ---: | ---: | "

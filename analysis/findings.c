@@ -7,6 +7,7 @@
 #include "findings_uring_zmq.h"
 #include "busy_finding.h"
 #include "ladder.h"
+#include "modes.h"
 #include "run.h"
 
 #include <math.h>
@@ -766,12 +767,12 @@ static void wakeup_finding(const struct run *run, FILE *out)
 			names(out, lead + 1, tied - 1);
 		}
 		/* A row left out of the ranking for sitting on two levels may
-		 * still have been quicker: say so, with its rounds' range,
-		 * rather than let "quickest" contradict the tables. */
+		 * still show a quicker p50 in the tables: say so, with its
+		 * rounds' range, rather than let "quickest" contradict them. */
 		for (size_t i = 0; i < ntwo; i++) {
 			struct figure f = run_row_figure(two[i]);
-			if (!(f.lo < fast->r.lat_us.p50))
-				continue;
+			if (!(two[i]->r.lat_us.p50 < fast->r.lat_us.p50))
+				continue; /* the tables show it slower: nothing to explain */
 			fprintf(out, "; %s, %.1f µs at its median round, is left out: its rounds "
 				"sit on two levels (%.3g–%.3g µs)", two[i]->r.transport,
 				two[i]->r.lat_us.p50, f.lo, f.hi);
@@ -845,23 +846,67 @@ static size_t modes_of(const struct run *run, const char *pin, const char *t,
 	return smp ? stats_modes(smp->v, smp->n, m, cap) : 0;
 }
 
+/* What the counted waits did in each mode of t (modes.h): per mode, of
+ * the client's waits for the reply and the server's for the request, the
+ * shares that slept, found the bytes by looking again, and found them at
+ * once; and where client and server ran. */
+static void modes_waits(FILE *out, const char *t, const struct run_mode *m, size_t nm)
+{
+	size_t counted = 0;
+	double same_lo = 1, same_hi = 0;
+	for (size_t k = 0; k < nm; k++) {
+		counted += m[k].counted;
+		if (m[k].counted && !isnan(m[k].same_cpu)) {
+			same_lo = fmin(same_lo, m[k].same_cpu);
+			same_hi = fmax(same_hi, m[k].same_cpu);
+		}
+	}
+	if (!counted)
+		return;
+	fprintf(out, " how %s's waits ended, counted per round trip in this run (slept: on "
+		"the doorbell; looked again: found the bytes before sleeping; the rest found them "
+		"at once):", t);
+	for (size_t k = 0; k < nm; k++) {
+		if (!m[k].counted)
+			continue;
+		fprintf(out, " near %s µs the client's wait for the reply slept in %.0f %% and "
+			"looked again in %.0f %%, the server's for the request slept in %.0f %% and "
+			"looked again in %.0f %%", us_text(m[k].m.at, 0),
+			100 * m[k].end[0][IPC_END_SLEPT], 100 * m[k].end[0][IPC_END_SPUN],
+			100 * m[k].end[1][IPC_END_SLEPT], 100 * m[k].end[1][IPC_END_SPUN]);
+		if (same_hi - same_lo >= 0.005)
+			fprintf(out, ", client and server on one CPU in %.0f %%", 100 * m[k].same_cpu);
+		fputc(';', out);
+	}
+	if (same_hi >= same_lo && same_hi - same_lo < 0.005) {
+		if (same_lo >= 0.995 || same_hi < 0.005)
+			fprintf(out, " client and server ran on %s CPU%s in every round trip;",
+				same_lo >= 0.995 ? "one" : "two", same_lo >= 0.995 ? "" : "s");
+		else
+			fprintf(out, " client and server ran on one CPU in %.0f %% of the round "
+				"trips;", 100 * same_lo);
+	}
+}
+
 /* Greeting round trips that gather in two places or more: each mode, where
  * it sits and its share of the round trips (every round's samples, the
- * CDF's), so that no reader takes the p50 between them for a typical one. */
+ * CDF's), so that no reader takes the p50 between them for a typical one;
+ * and where the run counted them, what the waits did in each mode. */
 static void modes_finding(const struct run *run, FILE *out, const char *pin)
 {
 	const char *T[MAXT];
 	size_t nt = transports(T);
 	bool any = false;
 	char pl[48];
+	const char *where = !strcmp(pin, run->same) ? "same" : !strcmp(pin, run->cross) ? "cross"
+											  : NULL;
 
-	for (size_t i = 0; i < nt; i++) {
-		struct stats_mode m[4];
-		size_t nm = modes_of(run, pin, T[i], m, 4);
+	for (size_t i = 0; where && i < nt; i++) {
+		struct run_mode m[RUN_MODES_MAX];
+		size_t nm = run_modes(run, where, T[i], m, RUN_MODES_MAX);
 		if (nm < 2)
 			continue;
-		const struct run_samples *smp = run_find_samples(run, !strcmp(pin, run->same) ? "same"
-												 : "cross", T[i]);
+		const struct run_samples *smp = run_find_samples(run, where, T[i]);
 		if (!any)
 			fprintf(out, "- **Round trips in modes, %s** (the greeting's round trips of "
 				"every round, as in the CDF plot; a mode: where its round trips "
@@ -873,9 +918,9 @@ static void modes_finding(const struct run *run, FILE *out, const char *pin)
 		size_t in = nm;
 		for (size_t k = 0; k < nm; k++) {
 			fprintf(out, "%s %s µs (%.0f %%)", k ? (k + 1 == nm ? " and" : ",") : "",
-				us_text(m[k].at, 0), 100 * m[k].share);
-			rest -= m[k].share;
-			if (p50 >= m[k].lo && p50 <= m[k].hi)
+				us_text(m[k].m.at, 0), 100 * m[k].m.share);
+			rest -= m[k].m.share;
+			if (p50 >= m[k].m.lo && p50 <= m[k].m.hi)
 				in = k;
 		}
 		if (rest >= 0.005)
@@ -883,12 +928,14 @@ static void modes_finding(const struct run *run, FILE *out, const char *pin)
 		fprintf(out, "; the p50 of all, %s µs, ", us_text(p50, 1));
 		if (in < nm)
 			fprintf(out, "sits in the mode near %s µs and says nothing of the %.0f %% "
-				"elsewhere;", us_text(m[in].at, 0), 100 * (1 - m[in].share));
+				"elsewhere;", us_text(m[in].m.at, 0), 100 * (1 - m[in].m.share));
 		else
 			fputs("falls between the modes and describes none of them;", out);
+		modes_waits(out, T[i], m, nm);
 	}
 	if (any)
-		fputs(" latency_cdf.png shows the modes as steps.\n", out);
+		fputs(" latency_cdf.png marks each mode on its line, with its share and where it "
+		      "sits.\n", out);
 }
 
 static unsigned most_rounds(const struct run *run, const char *kind)

@@ -8,6 +8,12 @@
  * memcpy, one CPU copying blocks of the same size, is the ceiling.  A ratio
  * between two figures carries the interval the rounds allow: from the
  * lowest over the other's highest to the highest over the other's lowest.
+ *
+ * A transport that can spin instead of sleeping on its doorbell (shm)
+ * climbs its rungs twice: a group of rows sleeping (the bottom rung the
+ * sweep's row, the others T-RUNG) and a group spinning (T-spin,
+ * T-RUNG-spin, all measured by the ladder step).  Each group is rated
+ * against its own bottom rung, so that spinning is compared with spinning.
  */
 #include "ladder.h"
 
@@ -48,16 +54,37 @@ static bool fill(const struct run_row *r, struct fig *f)
 	return true;
 }
 
-/* Rung k of transport t at `size`: false when the run has no such row. */
-static bool rung_fig(const struct run *run, const char *t, int k, unsigned long size,
+/* A transport's rungs, sleeping on its doorbell or both sides spinning. */
+struct group {
+	const char *t;
+	bool spin;
+};
+
+/* Rung k of group g at `size`: false when the run has no such row. */
+static bool rung_fig(const struct run *run, const struct group *g, int k, unsigned long size,
 		     struct fig *f)
 {
 	const char *pin = ladder_pin(run);
-	if (k == COPY_RW)
-		return fill(run_find_tp(run, t, pin, size, false), f);
 	char name[64];
-	snprintf(name, sizeof name, "%s-%s", t, copy_rungs[k].name);
+	if (k == COPY_RW && !g->spin)
+		return fill(run_find_tp(run, g->t, pin, size, false), f);
+	if (k == COPY_RW)
+		snprintf(name, sizeof name, "%s-spin", g->t);
+	else
+		snprintf(name, sizeof name, "%s-%s%s", g->t, copy_rungs[k].name,
+			 g->spin ? "-spin" : "");
 	return fill(run_find(run, "throughput", name, "", pin, size), f);
+}
+
+/* What rung k asks of the program, and of its CPUs when it spins. */
+static const char *asks(const struct group *g, int k, char *buf, size_t cap)
+{
+	if (!g->spin)
+		return copy_rungs[k].asks;
+	if (k == COPY_RW)
+		return "two CPUs that never sleep";
+	snprintf(buf, cap, "%s; and two CPUs that never sleep", copy_rungs[k].asks);
+	return buf;
 }
 
 static bool memcpy_fig(const struct run *run, unsigned long size, struct fig *f)
@@ -65,18 +92,27 @@ static bool memcpy_fig(const struct run *run, unsigned long size, struct fig *f)
 	return fill(run_find(run, "throughput", "memcpy", "", "", size), f);
 }
 
-/* The transports with at least one rung above write and read at 1 MiB. */
-static size_t ladder_transports(const struct run *run, const char **out, size_t cap)
+/* The groups with a rung of the ladder at 1 MiB: a transport sleeping, with
+ * a rung above write and read; the same spinning, with any rung. */
+static size_t ladder_groups(const struct run *run, struct group *out, size_t cap)
 {
 	const char *T[MAXT];
 	size_t nt = run_transports(T, MAXT), n = 0;
 	struct fig f;
-	for (size_t i = 0; i < nt && n < cap; i++)
-		for (int k = COPY_RW + 1; k < COPY_RUNGS; k++)
-			if (rung_fig(run, T[i], k, BIG, &f)) {
-				out[n++] = T[i];
-				break;
-			}
+	for (size_t i = 0; i < nt; i++)
+		for (int spin = 0; spin < 2 && n < cap; spin++) {
+			/* Only a transport that honours --wait spin has spinning
+			 * rows (pipe-splice-spin is a rung of its own). */
+			const struct ipc_transport *t = ipc_transport_find(T[i]);
+			if (spin && !(t && t->can_spin))
+				continue;
+			struct group g = { T[i], spin };
+			for (int k = spin ? COPY_RW : COPY_RW + 1; k < COPY_RUNGS; k++)
+				if (rung_fig(run, &g, k, BIG, &f)) {
+					out[n++] = g;
+					break;
+				}
+		}
 	return n;
 }
 
@@ -112,10 +148,10 @@ static void mb_cell(FILE *out, const struct fig *f)
 
 void ladder_table(const struct run *run, FILE *out)
 {
-	const char *T[MAXT];
-	size_t n = ladder_transports(run, T, MAXT);
+	struct group G[MAXT];
+	size_t n = ladder_groups(run, G, MAXT);
 	struct fig mc, f, rw, m64;
-	char where[48];
+	char where[48], buf[512];
 
 	if (n == 0)
 		return;
@@ -126,7 +162,9 @@ void ladder_table(const struct run *run, FILE *out)
 		"(lowest–highest "
 		"where there were several rounds). memcpy: one CPU copying blocks of the same size, "
 		"the ceiling. \"checks\": every byte checked by the receiver, or only each "
-		"message's 8-byte tag (the body passed on unseen).\n\n",
+		"message's 8-byte tag (the body passed on unseen). \"spinning\": both sides "
+		"watch the ring instead of sleeping on its doorbell (--wait spin); its "
+		"× write/read is against write and read spinning too.\n\n",
 		placement_name(ladder_pin(run), where, sizeof where));
 	fputs("| transport | rung | copies | checks | 64 KiB MB/s | 1 MiB MB/s | × write/read "
 	      "at 1 MiB | of memcpy at 1 MiB | CPU ms/MB at 1 MiB | asks |\n"
@@ -141,13 +179,15 @@ void ladder_table(const struct run *run, FILE *out)
 		fprintf(out, " | 1 | %.3f | |\n", mc.cpu);
 	}
 	for (size_t i = 0; i < n; i++) {
-		bool have_rw = rung_fig(run, T[i], COPY_RW, BIG, &rw);
+		const struct group *g = &G[i];
+		bool have_rw = rung_fig(run, g, COPY_RW, BIG, &rw);
 		for (int k = 0; k < COPY_RUNGS; k++) {
-			if (!rung_fig(run, T[i], k, BIG, &f))
+			if (!rung_fig(run, g, k, BIG, &f))
 				continue;
-			fprintf(out, "| %s | %s | %d | %s |", T[i], copy_rungs[k].name,
-				copy_rungs[k].copies, f.checked ? "every byte" : "tags only");
-			if (rung_fig(run, T[i], k, 65536, &m64))
+			fprintf(out, "| %s | %s%s | %d | %s |", g->t, copy_rungs[k].name,
+				g->spin ? ", spinning" : "", copy_rungs[k].copies,
+				f.checked ? "every byte" : "tags only");
+			if (rung_fig(run, g, k, 65536, &m64))
 				mb_cell(out, &m64);
 			else
 				fputs(" – |", out);
@@ -167,18 +207,88 @@ void ladder_table(const struct run *run, FILE *out)
 			} else {
 				fputs(" – |", out);
 			}
-			fprintf(out, " %.3f | %s |\n", f.cpu, copy_rungs[k].asks);
+			fprintf(out, " %.3f | %s |\n", f.cpu, asks(g, k, buf, sizeof buf));
 		}
 	}
 	fputc('\n', out);
 }
 
+/* One group's line of the finding: each rung against its group's write and
+ * read, then the fastest that checks every byte against memcpy, with its
+ * price.  False when the group has no bottom rung to rate against. */
+static bool finding_line(const struct run *run, const struct group *g, bool have_mc,
+			 const struct fig *mc, FILE *out, unsigned *rounds)
+{
+	struct fig rw, f;
+	char buf[512];
+
+	if (!rung_fig(run, g, COPY_RW, BIG, &rw))
+		return false;
+	*rounds = rw.rounds;
+	fprintf(out, "  - %s%s: write and read %.0f MB/s", g->t,
+		g->spin ? ", both sides spinning (--wait spin)" : "", rw.mb);
+	/* The two fastest rungs that check every byte, and the fastest of
+	 * all, by median; a lead inside the other's range is a tie. */
+	int best = COPY_RW, second = -1, best_any = COPY_RW;
+	struct fig fk[COPY_RUNGS];
+	fk[COPY_RW] = rw;
+	for (int k = COPY_RW + 1; k < COPY_RUNGS; k++) {
+		if (!rung_fig(run, g, k, BIG, &f))
+			continue;
+		fk[k] = f;
+		double r, lo, hi;
+		ratio(&f, &rw, &r, &lo, &hi);
+		fprintf(out, "; %s (%d cop%s%s) ", copy_rungs[k].name, copy_rungs[k].copies,
+			copy_rungs[k].copies == 1 ? "y" : "ies", f.checked ? "" : ", tags only");
+		if (f.rounds > 1 && lo <= 1 && hi >= 1)
+			fprintf(out, "the same within the rounds (%.3g–%.3g×)", lo, hi);
+		else
+			ratio_text(out, r, lo, hi, f.rounds, "%.3g× that");
+		if (f.checked && f.mb > fk[best].mb) {
+			second = best;
+			best = k;
+		} else if (f.checked && (second < 0 || f.mb > fk[second].mb)) {
+			second = k;
+		}
+		if (f.mb > fk[best_any].mb)
+			best_any = k;
+	}
+	fputc('.', out);
+	if (have_mc) {
+		double r, lo, hi;
+		ratio(&fk[best], mc, &r, &lo, &hi);
+		if (second >= 0 && fk[best].rounds > 1 && fk[best].lo <= fk[second].hi)
+			fprintf(out, " The fastest that check every byte, %s and %s, are tied "
+				"within the rounds; %s reached", rung_name(best), rung_name(second),
+				rung_name(best));
+		else
+			fprintf(out, " The %s that checks every byte, %s, reached",
+				fk[best].rounds > 1 ? "fastest" : "highest in its one round",
+				rung_name(best));
+		ratio_text(out, r, lo, hi, fk[best].rounds, " %.3g of memcpy");
+		if (best != COPY_RW || g->spin)
+			fprintf(out, "; its price: %s", asks(g, best, buf, sizeof buf));
+		fprintf(out, ". CPU time: %.3f ms per MB, both sides (memcpy %.3f).",
+			fk[best].cpu, mc->cpu);
+		if (best_any != best) {
+			ratio(&fk[best_any], mc, &r, &lo, &hi);
+			fprintf(out, " %s of all, %s reached",
+				fk[best_any].rounds > 1 ? "Fastest" : "Highest", rung_name(best_any));
+			ratio_text(out, r, lo, hi, fk[best_any].rounds, " %.3g of memcpy");
+			fprintf(out, ", and asks %s.", asks(g, best_any, buf, sizeof buf));
+		}
+	}
+	fputc('\n', out);
+	return true;
+}
+
 void ladder_finding(const struct run *run, FILE *out)
 {
-	const char *T[MAXT];
-	size_t n = ladder_transports(run, T, MAXT);
-	struct fig mc, rw, f;
+	struct group G[MAXT];
+	size_t n = ladder_groups(run, G, MAXT);
+	struct fig mc;
 	char where[48];
+	unsigned rounds = 1;
 
 	if (n == 0)
 		return;
@@ -188,72 +298,17 @@ void ladder_finding(const struct run *run, FILE *out)
 	if (have_mc)
 		fprintf(out, " memcpy on one CPU copied %.0f MB/s, the ceiling.", mc.mb);
 	fputc('\n', out);
-	for (size_t i = 0; i < n; i++) {
-		if (!rung_fig(run, T[i], COPY_RW, BIG, &rw))
-			continue;
-		fprintf(out, "  - %s: write and read %.0f MB/s", T[i], rw.mb);
-		/* The two fastest rungs that check every byte, and the fastest of
-		 * all, by median; a lead inside the other's range is a tie. */
-		int best = COPY_RW, second = -1, best_any = COPY_RW;
-		struct fig fk[COPY_RUNGS];
-		fk[COPY_RW] = rw;
-		for (int k = COPY_RW + 1; k < COPY_RUNGS; k++) {
-			if (!rung_fig(run, T[i], k, BIG, &f))
-				continue;
-			fk[k] = f;
-			double r, lo, hi;
-			ratio(&f, &rw, &r, &lo, &hi);
-			fprintf(out, "; %s (%d cop%s%s) ", copy_rungs[k].name, copy_rungs[k].copies,
-				copy_rungs[k].copies == 1 ? "y" : "ies",
-				f.checked ? "" : ", tags only");
-			if (f.rounds > 1 && lo <= 1 && hi >= 1)
-				fprintf(out, "the same within the rounds (%.3g–%.3g×)", lo, hi);
-			else
-				ratio_text(out, r, lo, hi, f.rounds, "%.3g× that");
-			if (f.checked && f.mb > fk[best].mb) {
-				second = best;
-				best = k;
-			} else if (f.checked && (second < 0 || f.mb > fk[second].mb)) {
-				second = k;
-			}
-			if (f.mb > fk[best_any].mb)
-				best_any = k;
-		}
-		fputc('.', out);
-		if (have_mc) {
-			double r, lo, hi;
-			ratio(&fk[best], &mc, &r, &lo, &hi);
-			if (second >= 0 && fk[best].rounds > 1 && fk[best].lo <= fk[second].hi)
-				fprintf(out, " The fastest that check every byte, %s and %s, are tied "
-					"within the rounds; %s reached", rung_name(best),
-					rung_name(second), rung_name(best));
-			else
-				fprintf(out, " The %s that checks every byte, %s, reached",
-					fk[best].rounds > 1 ? "fastest" : "highest in its one round",
-					rung_name(best));
-			ratio_text(out, r, lo, hi, fk[best].rounds, " %.3g of memcpy");
-			if (best != COPY_RW)
-				fprintf(out, "; its price: %s", copy_rungs[best].asks);
-			fputc('.', out);
-			if (best_any != best) {
-				ratio(&fk[best_any], &mc, &r, &lo, &hi);
-				fprintf(out, " %s of all, %s reached",
-					fk[best_any].rounds > 1 ? "Fastest" : "Highest", rung_name(best_any));
-				ratio_text(out, r, lo, hi, fk[best_any].rounds, " %.3g of memcpy");
-				fprintf(out, ", and asks %s.", copy_rungs[best_any].asks);
-			}
-		}
-		fputc('\n', out);
-	}
-	if (rw.rounds <= 1)
+	for (size_t i = 0; i < n; i++)
+		finding_line(run, &G[i], have_mc, &mc, out, &rounds);
+	if (rounds <= 1)
 		fputs("  - One round per rung: no interval, so the order above may be noise; a "
 		      "full run takes three.\n", out);
 }
 
 int ladder_plot_data(const struct run *run, const char *dir, struct ipc_error *e)
 {
-	const char *T[MAXT];
-	size_t n = ladder_transports(run, T, MAXT);
+	struct group G[MAXT];
+	size_t n = ladder_groups(run, G, MAXT);
 	char path[4096];
 	struct fig f, mc;
 
@@ -261,13 +316,13 @@ int ladder_plot_data(const struct run *run, const char *dir, struct ipc_error *e
 	FILE *out = fopen(path, "w");
 	if (!out)
 		return ipc_fail(e, IPC_SYSTEM, errno, "create %s", path);
-	/* One block per transport (gnuplot's `index`), bottom rung first. */
+	/* One block per group (gnuplot's `index`), bottom rung first. */
 	fputs("# rung_number rung median_mb_s lowest highest checked cpu_ms_per_mb copies "
 	      "(1 MiB messages)\n", out);
 	for (size_t i = 0; i < n; i++) {
-		fprintf(out, "# %s\n", T[i]);
+		fprintf(out, "# %s%s\n", G[i].t, G[i].spin ? "-spin" : "");
 		for (int k = 0; k < COPY_RUNGS; k++)
-			if (rung_fig(run, T[i], k, BIG, &f))
+			if (rung_fig(run, &G[i], k, BIG, &f))
 				fprintf(out, "%d \"%s\" %.1f %.1f %.1f %d %.4f %d\n", k,
 					copy_rungs[k].name, f.mb, f.lo, f.hi, f.checked, f.cpu,
 					copy_rungs[k].copies);
@@ -281,15 +336,20 @@ int ladder_plot_data(const struct run *run, const char *dir, struct ipc_error *e
 	out = fopen(path, "w");
 	if (!out)
 		return ipc_fail(e, IPC_SYSTEM, errno, "create %s", path);
+	/* LADDER: a panel a group (T, or T-spin for the spinning rungs);
+	 * LADDER_T: each panel's transport, for its colour. */
 	fputs("# ladder_meta.gp - what the ladder plot needs (ipclab bench report)\n", out);
 	fputs("LADDER = \"", out);
 	for (size_t i = 0; i < n; i++)
-		fprintf(out, "%s%s", i ? " " : "", T[i]);
+		fprintf(out, "%s%s%s", i ? " " : "", G[i].t, G[i].spin ? "-spin" : "");
+	fputs("\"\nLADDER_T = \"", out);
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "%s%s", i ? " " : "", G[i].t);
 	fputs("\"\n", out);
 	double low = INFINITY;
 	for (size_t i = 0; i < n; i++)
 		for (int k = 0; k < COPY_RUNGS; k++)
-			if (rung_fig(run, T[i], k, BIG, &f))
+			if (rung_fig(run, &G[i], k, BIG, &f))
 				low = fmin(low, f.lo);
 	/* The axis starts a decade boundary under the slowest round. */
 	fprintf(out, "LADDER_XMIN = %g\n", isfinite(low) && low > 0 ?

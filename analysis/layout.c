@@ -108,6 +108,12 @@ int layout_path(char *buf, size_t cap, const struct layout_file *f)
 	case LF_BUSY_BEGIN:
 		n = snprintf(buf, cap, "log/busy_begin.txt");
 		break;
+	/* how shm's waits ended, per round trip, beside its samples */
+	case LF_LATENCY_WAITS:
+		n = snprintf(buf, cap, "samples/waits_%s%s%s_%s%s%.0d.txt", t, f->mode ? "_" : "",
+			     f->mode ? f->mode : "", pin, f->round > 0 ? ".r" : "",
+			     f->round > 0 ? f->round : 0);
+		break;
 	default:
 		return -1;
 	}

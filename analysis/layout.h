@@ -9,6 +9,8 @@
  *   latency/T_MODE_PIN[.rR].csv        one result row (MODE: greeting, echo),
  *                                      per round R where measured in rounds
  *   samples/latency_T_MODE_PIN[.rR].txt its round trips (µs), one a line
+ *   samples/waits_T_MODE_PIN[.rR].txt  shm: per round trip (the same lines),
+ *                                      how each side's wait ended, its CPU
  *   throughput/T_SIZE_PIN[_unchecked].rR.csv   one row per round
  *   connect/T.csv, samples/connect_T.txt
  *   process/NAME.csv                   hyperfine's runs of one command, pooled
@@ -47,6 +49,8 @@ enum layout_kind {
 	/* what others took of the run's CPUs, per step (bench/busy.c) */
 	LF_BUSY,              /* busy.tsv */
 	LF_BUSY_BEGIN,        /* log/busy_begin.txt: the snapshot at a step's start */
+	/* how shm's waits ended, per round trip (bench latency --waits) */
+	LF_LATENCY_WAITS,     /* samples/waits_T_MODE_PIN[.rR].txt */
 	/* netlab (condition: the link condition's name; every kind from here
 	 * on lives in its condition's folder, layout.c) */
 	LF_NETLAB_CONDITIONS, /* conditions.tsv */

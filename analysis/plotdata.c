@@ -6,6 +6,7 @@
  * out.
  */
 #include "ladder.h"
+#include "modes.h"
 #include "run.h"
 
 #include <errno.h>
@@ -143,6 +144,69 @@ static int cdf_table(const struct run *run, const char *dir, const char *where, 
 		*xmax = fmax(*xmax, stats_percentile(v, n, 99.9));
 	}
 	return close_table(out, dir, name, e);
+}
+
+/* cdf_modes_WHERE.dat: the marks of the CDF plot, one row per mode of
+ * every transport with two or more (run_modes(), which the modes finding
+ * prints too): where the mode sits (its median), the height of the line
+ * there, the height of its transport's label, and the label (on the
+ * transport's first row only, "" on the others).  One label per
+ * transport, naming each mode's share and place, in a column at the
+ * plot's right, from the top down, LABEL_STEP decades apart, in the order
+ * of the transports' highest marks: labels never overlap each other or
+ * the legend (at the bottom left); an arrow joins a label to each of its
+ * marks.  *count: how many marks. */
+#define LABEL_TOP 0.55
+#define LABEL_STEP 0.2
+struct marked {
+	const char *t;
+	struct run_mode m[RUN_MODES_MAX];
+	size_t nm;
+};
+
+static int by_height(const void *a, const void *b)
+{
+	const struct marked *x = a, *y = b;
+	return (x->m[0].y < y->m[0].y) - (x->m[0].y > y->m[0].y);
+}
+
+static int cdf_modes_table(const struct run *run, const char *dir, const char *where,
+			   int *count, struct ipc_error *e)
+{
+	const char *T[MAXT];
+	size_t nt = run_transports_of(run, T, MAXT), n = 0;
+	struct marked marks[MAXT];
+	char name[64];
+	snprintf(name, sizeof name, "cdf_modes_%s.dat", where);
+	FILE *f = open_table(dir, name, e);
+	if (!f)
+		return -1;
+	*count = 0;
+	for (size_t i = 0; i < nt; i++) {
+		marks[n].t = T[i];
+		marks[n].nm = run_modes(run, where, T[i], marks[n].m, RUN_MODES_MAX);
+		if (marks[n].nm >= 2)
+			n++;
+	}
+	qsort(marks, n, sizeof *marks, by_height);
+	fputs("# a mode: transport, where it sits (µs, the median of its round trips), the "
+	      "share of round trips slower than that (the line's height there), its "
+	      "transport's label's height, the label (on the transport's first mode)\n", f);
+	for (size_t j = 0; j < n; j++)
+		for (size_t k = 0; k < marks[j].nm; k++) {
+			const struct run_mode *m = &marks[j].m[k];
+			fprintf(f, "%s %.4g %.4g %.4g \"", marks[j].t, m->m.at, m->y,
+				LABEL_TOP * pow(10, -LABEL_STEP * (double)j));
+			for (size_t q = 0; k == 0 && q < marks[j].nm; q++) {
+				double at = marks[j].m[q].m.at;
+				fprintf(f, "%s%s%.0f %% near ", q ? ", " : marks[j].t, q ? "" : ": ",
+					100 * marks[j].m[q].m.share);
+				fprintf(f, at >= 100 ? "%.0f µs" : "%.3g µs", at);
+			}
+			fputs("\"\n", f);
+			(*count)++;
+		}
+	return close_table(f, dir, name, e);
 }
 
 struct curve_of {
@@ -300,6 +364,10 @@ int run_plot_data(const struct run *run, const char *dir, struct ipc_error *e)
 		if (cdf_table(run, dir, "same", T[i], &cdf_lo, &cdf_hi, e) < 0 ||
 		    cdf_table(run, dir, "cross", T[i], &cdf_lo, &cdf_hi, e) < 0)
 			return -1;
+	int modes_same = 0, modes_cross = 0; /* the CDF plot's marks */
+	if (cdf_modes_table(run, dir, "same", &modes_same, e) < 0 ||
+	    cdf_modes_table(run, dir, "cross", &modes_cross, e) < 0)
+		return -1;
 
 	FILE *f = open_table(dir, "meta.gp", e);
 	if (!f)
@@ -342,6 +410,7 @@ int run_plot_data(const struct run *run, const char *dir, struct ipc_error *e)
 		fputs("SPIN_CROSS = NaN\n", f);
 	fprintf(f, "CDF_XMIN = %g\nCDF_XMAX = %g\n", isfinite(cdf_lo) ? decade_floor(cdf_lo) : 1,
 		cdf_hi > 0 ? cdf_hi * 3 : 1000);
+	fprintf(f, "CDF_MODES_SAME = %d\nCDF_MODES_CROSS = %d\n", modes_same, modes_cross);
 	/* A log axis only where the figures span more than a decade. */
 	fprintf(f, "SCALING_LOG = %d\n", sc_hi > 10 * sc_lo);
 	fprintf(f, "IDLE_HALTS = %d\n", run_idle_halts(run));

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "layout.h"
+#include "modes.h"
 #include "run.h"
 
 #define READ_LINE_MAX 4096
@@ -1085,6 +1086,119 @@ static void check_env(struct run *run)
 	}
 }
 
+/* ---- samples/waits_*: how shm's waits ended, per round trip ------------ */
+
+/* One line of a waits file: "END CPU END CPU" (the client's, the
+ * server's), END a word of run_end_word or "-", CPU -1 or a CPU number.
+ * NULL, or why not. */
+static const char *parse_wait_line(char *line, struct run_trip_wait *w)
+{
+	char *tok[5], *save = NULL;
+	int n = 0;
+	for (char *p = strtok_r(line, " \t", &save); p && n < 5; p = strtok_r(NULL, " \t", &save))
+		tok[n++] = p;
+	if (n != 4)
+		return "not four fields (client end, CPU, server end, CPU)";
+	for (int s = 0; s < 2; s++) {
+		const char *word = tok[2 * s], *cpu = tok[2 * s + 1];
+		w->end[s] = -1;
+		for (int k = 0; k < IPC_END_KINDS; k++)
+			if (!strcmp(word, run_end_word[k]))
+				w->end[s] = (signed char)k;
+		if (w->end[s] < 0 && strcmp(word, "-"))
+			return "an end that is not ready, spun, slept or -";
+		unsigned long c;
+		if (!strcmp(cpu, "-1"))
+			w->cpu[s] = -1;
+		else if (whole(cpu, &c) || c > 4095)
+			return "a CPU that is not -1 or 0 to 4095";
+		else
+			w->cpu[s] = (short)c;
+	}
+	return NULL;
+}
+
+/* One round's waits file beside its samples file, paired line by line.
+ * 0; 1 when there is none; 2 when it was refused (noted); -1 for a lack
+ * of memory. */
+static int read_round_waits(struct run *run, int dirfd, const struct layout_file *samples,
+			    const char *where)
+{
+	struct layout_file f = *samples;
+	char rel[4096], srel[4096], *buf;
+	size_t len, n = 0, cap = 0, ns;
+	double *v;
+	struct run_trip_wait *trip = NULL;
+	f.kind = LF_LATENCY_WAITS;
+	if (layout_path(rel, sizeof rel, &f) < 0 || layout_path(srel, sizeof srel, samples) < 0)
+		return 1;
+	int rc = slurp(run, dirfd, rel, &buf, &len);
+	if (rc)
+		return rc < 0 ? -1 : rc;
+	rc = read_samples(run, dirfd, srel, &v, &ns);
+	if (rc) {
+		free(buf);
+		if (rc > 0)
+			run_problem(run, "%s: no usable samples file beside it (%s): file left out",
+				    rel, srel);
+		return rc < 0 ? -1 : 2;
+	}
+	struct lines l;
+	lines_init(&l, rel, buf, len);
+	while ((rc = next_line(run, &l)) > 0) {
+		if (!l.line[0] || l.line[0] == '#')
+			continue;
+		struct run_trip_wait w;
+		const char *why = parse_wait_line(l.line, &w);
+		if (!why && n >= ns)
+			why = "more round trips than its samples file has";
+		if (why) {
+			run_problem(run, "%s line %lu: %s: file left out", rel, l.no, why);
+			rc = -2;
+			break;
+		}
+		if (run_grow(&trip, n, &cap, sizeof *trip) < 0) {
+			rc = -3;
+			break;
+		}
+		w.us = v[n];
+		trip[n++] = w;
+	}
+	free(buf);
+	free(v);
+	if (rc == -3) {
+		free(trip);
+		return -1;
+	}
+	if (rc == 0 && n != ns) {
+		run_problem(run, "%s holds %zu round trips, its samples file %zu: file left out", rel,
+			    n, ns);
+		rc = -2;
+	}
+	if (rc != 0) {
+		if (rc == -1)
+			run_problem(run, "%s: file left out", rel);
+		free(trip);
+		return 2;
+	}
+	return run_add_waits(run, where, samples->transport, trip, n) < 0 ? -1 : 0;
+}
+
+/* Every round's waits of one greeting row, where the run counted them. */
+static int read_waits(struct run *run, int dirfd, const char *t, const char *pin,
+		      const char *where)
+{
+	for (int round = 0;; round++) {
+		struct layout_file f = { .kind = LF_LATENCY_SAMPLES, .transport = t,
+					 .mode = "greeting", .pin = pin, .round = round };
+		int rc = read_round_waits(run, dirfd, &f, where);
+		if (rc < 0)
+			return -1;
+		if (rc == 1 && round > 0)
+			return 0; /* the rounds end at the first one missing */
+	}
+}
+
 /* The samples the plots and the pauses finding need, once the placements
  * are known. */
 static int read_run_samples(struct run *run, int dirfd)
@@ -1105,6 +1219,8 @@ static int read_run_samples(struct run *run, int dirfd)
 			if (rc < 0)
 				return -1;
 			if (rc == 0 && run_add_samples(run, where[j], T[i], v, n) < 0)
+				return -1;
+			if (rc == 0 && read_waits(run, dirfd, T[i], pins[j], where[j]) < 0)
 				return -1;
 		}
 	for (size_t i = 0; i < run->npauses; i++) {

@@ -5,6 +5,7 @@
  * plot tables ask.  See analysis.h and run.h.
  */
 #include "run.h"
+#include "modes.h"
 
 #include <errno.h>
 #include <math.h>
@@ -32,6 +33,7 @@ void run_free(struct run *run)
 	}
 	for (size_t i = 0; i < run->nsamples; i++)
 		free(run->samples[i].v);
+	run_waits_free(run); /* modes.c */
 	for (size_t i = 0; i < run->nproblems; i++)
 		free(run->problems[i]);
 	free(run->samples);
@@ -40,6 +42,7 @@ void run_free(struct run *run)
 	free(run->raw);
 	free(run->rows);
 	free(run->target);
+	free(run->turns);
 	free(run->peers);
 	free(run->env);
 	free(run->steal);
@@ -76,12 +79,14 @@ static const char *keep(struct run *run, const char *s)
 static bool in_rounds(const struct result_row *r)
 {
 	return !strcmp(r->kind, "throughput") || !strcmp(r->kind, "latency") ||
-	       !strcmp(r->kind, "process");
+	       !strcmp(r->kind, "process") || !strcmp(r->kind, "load");
 }
 
 static double round_figure(const struct result_row *r)
 {
-	return !strcmp(r->kind, "throughput") ? r->mb_per_s : r->lat_us.p50;
+	return !strcmp(r->kind, "throughput") ? r->mb_per_s
+	       : !strcmp(r->kind, "load")     ? r->msgs_per_s
+					      : r->lat_us.p50;
 }
 
 static int copy_row(struct run *run, struct run_row *to, const struct result_row *row)
@@ -283,6 +288,54 @@ static int by_point(const void *pa, const void *pb, void *arg)
 	return ia < ib ? -1 : ia > ib;
 }
 
+/* The scaling step's servers by turns (run->target: several runs of each
+ * server at a few client counts) -> one row per server and count: the
+ * median run's, with the runs' range, so that they are judged (compared)
+ * like any row in rounds.  Its mode says "by turns": the sweep has rows of
+ * the same server and count, measured once. */
+static void group_turns(struct run *run)
+{
+	run->turns = calloc(run->ntarget ? run->ntarget : 1, sizeof *run->turns);
+	if (!run->turns)
+		return;
+	for (size_t i = 0; i < run->ntarget; i++) {
+		const struct result_row *a = &run->target[i].r;
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = same_point(a, &run->target[j].r);
+		if (seen || !(a->msgs_per_s > 0))
+			continue;
+		double v[64];
+		size_t n = 0, first = i;
+		for (size_t j = i; j < run->ntarget && n < 64; j++)
+			if (same_point(a, &run->target[j].r) && run->target[j].r.msgs_per_s > 0)
+				v[n++] = run->target[j].r.msgs_per_s;
+		double med = median_of(v, n), lo = v[0], hi = v[0];
+		for (size_t k = 1; k < n; k++) {
+			lo = fmin(lo, v[k]);
+			hi = fmax(hi, v[k]);
+		}
+		for (size_t j = i; j < run->ntarget; j++)
+			if (same_point(a, &run->target[j].r) &&
+			    run->target[j].r.msgs_per_s == med) {
+				first = j;
+				break;
+			}
+		char mode[64];
+		snprintf(mode, sizeof mode, "%s-by-turns", a->mode);
+		struct run_row *to = &run->turns[run->nturns];
+		*to = run->target[first];
+		to->r.kind = keep(run, "load");
+		to->r.mode = keep(run, mode);
+		if (!to->r.kind || !to->r.mode)
+			continue;
+		to->lo = lo;
+		to->hi = hi;
+		to->rounds = (unsigned)n;
+		run->nturns++;
+	}
+}
+
 /* The rounds of one point (throughput and latency) -> the round with the
  * median figure (MB/s, p50; nearest rank: with two rounds, the lower), and
  * the rounds' lowest and highest figure beside it as its interval.
@@ -361,6 +414,7 @@ void run_finish(struct run *run)
 	free(idx);
 	free(pick);
 	free(mb);
+	group_turns(run);
 	/* The placements of the run, from the latency rows. */
 	for (size_t i = 0; i < run->nrows; i++) {
 		const char *p = run->rows[i].r.pin;
@@ -473,10 +527,15 @@ bool run_bend(const struct run_row *const *pts, size_t n, size_t *peak, size_t *
 {
 	if (n < 3)
 		return false;
+	/* The smallest size may itself have lost datagrams: the peak is
+	 * sought among the points without loss (the first one if all lost). */
 	*peak = 0;
+	bool clean = !pts[0]->r.lost;
 	for (size_t k = 1; k < n; k++)
-		if (!pts[k]->r.lost && pts[k]->r.mb_per_s > pts[*peak]->r.mb_per_s)
+		if (!pts[k]->r.lost && (!clean || pts[k]->r.mb_per_s > pts[*peak]->r.mb_per_s)) {
 			*peak = k;
+			clean = true;
+		}
 	*fall = 0;
 	/* A fall beyond the noise: the whole of its rounds' range under 70 %
 	 * of the lowest round at the peak (a single round: its figure). */

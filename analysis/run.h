@@ -11,6 +11,8 @@
 
 /* A row, and for a row measured in rounds (throughput, latency, process)
  * the spread of its rounds. */
+struct run_waits; /* modes.h */
+
 struct run_row {
 	struct result_row r;
 	double lo, hi;      /* in rounds: lowest and highest figure (MB/s, p50) of the rounds */
@@ -51,6 +53,10 @@ struct run {
 	size_t nrows;
 	struct run_row *target; /* scaling: epoll and redis by turns */
 	size_t ntarget, captarget;
+	struct run_row *turns;  /* the same grouped, one row per server and client
+				 * count: the median run, the runs' range (kind
+				 * "load", mode "MODE-by-turns"; run_finish) */
+	size_t nturns;
 	struct peer_round *peers;
 	size_t npeers, cappeers;
 	struct kv *env;
@@ -67,6 +73,8 @@ struct run {
 	size_t nstrs, capstrs;
 	struct run_samples *samples;
 	size_t nsamples, capsamples;
+	struct run_waits *waits; /* how shm's waits ended, per round trip (modes.h) */
+	size_t nwaits, capwaits;
 	char **problems;       /* what the reader refused or flagged, one line each */
 	size_t nproblems, capproblems;
 	bool env_bad;          /* env.csv missing, empty or unusable */

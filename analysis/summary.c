@@ -545,7 +545,9 @@ void run_summary(const struct run *run, FILE *out)
 	}
 	fputs("- placement: per row (the pin column: \"0,1\" client on CPU 0 and server on "
 	      "CPU 1, \"none\" left to the scheduler)\n", out);
-	if (run->nsteal) {
+	/* The host's time (steal) once: in the line of what others took
+	 * (busy.tsv) where the run has one, else from steal.tsv (older runs). */
+	if (run->nsteal && !run->nbusy) {
 		fputs("- CPU time taken by the hypervisor (steal), per step:", out);
 		for (size_t i = 0; i < run->nsteal; i++)
 			fprintf(out, "%s %s %.1f %%%s", i ? "," : "", run->steal[i].step,

@@ -66,6 +66,9 @@ struct bench_opts {
 	bool no_verify;             /* throughput: count bytes, check none (row noted) */
 	enum copy_rung copy;       /* throughput: the rung of the zero-copy ladder */
 	const char *samples_path;   /* latency, connect: every sample in us, one a line */
+	const char *waits_path;     /* latency over a transport that counts its waits
+				     * (shm): per round trip, how the client's and the
+				     * server's waits ended and their CPUs, one a line */
 	FILE *warn;                 /* warnings (unpinned, spread, loss); NULL: none */
 	const char *address;        /* latency: greet a server already running there
 				     * (`ipclab serve`, maybe on another host);
@@ -249,6 +252,9 @@ struct bench_pair {
 	int report_fd;           /* parent: read end; child: write end */
 	cpu_set_t affinity;      /* parent: where it ran before pinning itself */
 	bool pinned;
+	int lock_fd;             /* parent: its hold on the path's lock (-1: none), so
+				  * that abort() can remove the lock file of a child
+				  * that was killed or died */
 };
 
 /* Listen on a private address (never the default one a running
@@ -293,6 +299,10 @@ int bench_conn_read_exact(struct ipc_conn *c, void *buf, size_t len);
 
 /* Give a datagram socket a receive timeout (SO_RCVTIMEO). */
 int bench_set_rcvtimeo(int fd, int ms, struct ipc_error *e);
+/* A child's receive that such a timeout ended (EAGAIN): the benchmark's
+ * client sent nothing for `ms`.  Fills `e` with one line saying so (`who`
+ * is the child, "udp server"), not strerror(EAGAIN); returns -1. */
+int bench_fail_client_silent(struct ipc_error *e, const char *who, int ms);
 
 /* Pin the calling process to `cpu` (nothing when cpu < 0). */
 int bench_pin(int cpu, struct ipc_error *e);

@@ -67,7 +67,7 @@ static const char latency_usage[] =
 	"usage: ipclab bench latency TRANSPORT... [--size B] [--count N] [--warmup N]\n"
 	"                            [--pin A,B] [--format F] [--samples FILE] [--progress]\n"
 	"                            [--address ADDR] [--timeout MS] [--unconnected]\n"
-	"                            [--wait block|spin]\n"
+	"                            [--wait block|spin] [--waits FILE]\n"
 	"                            [--io read|uring]\n"
 	"\n"
 	"Ping-pong between this process (the client) and a forked child (the server)\n"
@@ -85,6 +85,9 @@ static const char latency_usage[] =
 	"                 it the run is marked UNPINNED and a warning is printed\n"
 	"  --format F     text (default), csv, json, markdown\n"
 	"  --samples FILE every sample in microseconds, one a line (one transport only)\n"
+	"  --waits FILE   shm: per round trip, in the samples' order, how the client's\n"
+	"                 and the server's waits ended (ready, spun, slept) and the CPU\n"
+	"                 each ran on, one a line (one transport only)\n"
 	"  --progress     progress on stderr even when it is not a terminal\n"
 	"  --address ADDR greet the server already running at ADDR (`ipclab serve`, in\n"
 	"                 another network namespace or on another host) instead of\n"
@@ -139,7 +142,8 @@ static const char throughput_usage[] =
 	"  --wait block|spin  {spin}: block (default) on the doorbell, or spin\n"
 	"                 on the ring\n"
 	"  --copy RUNG    how the bytes travel, from two copies of each to none (the\n"
-	"                 row's transport reads pipe-vmsplice, tcp-zerocopy, ...):\n"
+	"                 row's transport reads pipe-vmsplice, tcp-zerocopy, ...;\n"
+	"                 spinning: shm-inplace-spin):\n"
 	"%s"
 	"                 A rung applies where the transport fits (its descriptor a\n"
 	"                 pipe or a TCP socket; peek and inplace: shm's ring, in a\n"
@@ -241,8 +245,12 @@ static const char compare_usage[] =
 	"  ?               a side has a single round, so its noise is unknown: the\n"
 	"                  ratio is shown, no verdict is given\n"
 	"  only in A or B  the row is in one run only\n"
-	"First a summary: per kind, the rows, the geometric mean of B/A and how many\n"
-	"of each verdict; then the largest changes; then every row.\n"
+	"The servers run by turns in the scaling step (several runs each at a few\n"
+	"client counts) are rows of their own, mode MODE-by-turns, judged over their\n"
+	"runs.  First the steps in which either run shared the machine (busy.tsv:\n"
+	"a change there may be the machine's); then a summary: per kind, the rows,\n"
+	"the geometric mean of B/A and how many of each verdict; then the largest\n"
+	"changes; then every row.\n"
 	"\n"
 	"  --format F     text (default), markdown, csv (the rows) or json\n"
 	"\n"
@@ -327,7 +335,7 @@ enum {
 	O_TRANSPORT = 1 << 8, O_UNIT = 1 << 9, O_FORMAT = 1 << 10, O_NO_VERIFY = 1 << 11,
 	O_ADDRESS = 1 << 12, O_TIMEOUT = 1 << 13, O_DATA = 1 << 14, O_MODE = 1 << 15,
 	O_WAIT = 1 << 16, O_UNCONNECTED = 1 << 17, O_DURATION = 1 << 18, O_STRICT = 1 << 19,
-	O_COPY = 1 << 20, O_IO = 1 << 21,
+	O_COPY = 1 << 20, O_IO = 1 << 21, O_WAITS = 1 << 22,
 };
 
 struct bench_cli {
@@ -431,7 +439,7 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 {
 	enum { L_SAMPLES = 256, L_TOTAL, L_PROGRESS, L_KIND, L_TRANSPORT, L_UNIT, L_WARMUP,
 	       L_NO_VERIFY, L_ADDRESS, L_TIMEOUT, L_DATA, L_MODE, L_WAIT, L_UNCONNECTED,
-	       L_DURATION, L_STRICT, L_COPY, L_IO };
+	       L_DURATION, L_STRICT, L_COPY, L_IO, L_WAITS };
 	static const struct option longs[] = {
 		{ "size", required_argument, NULL, 's' },
 		{ "count", required_argument, NULL, 'n' },
@@ -439,6 +447,7 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 		{ "pin", required_argument, NULL, 'p' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "samples", required_argument, NULL, L_SAMPLES },
+		{ "waits", required_argument, NULL, L_WAITS },
 		{ "total", required_argument, NULL, L_TOTAL },
 		{ "progress", no_argument, NULL, L_PROGRESS },
 		{ "no-verify", no_argument, NULL, L_NO_VERIFY },
@@ -474,7 +483,7 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 			 : ch == L_DATA ? O_DATA : ch == L_MODE ? O_MODE
 			 : ch == L_WAIT ? O_WAIT : ch == L_UNCONNECTED ? O_UNCONNECTED
 			 : ch == L_DURATION ? O_DURATION : ch == L_STRICT ? O_STRICT
-			 : ch == L_COPY ? O_COPY : ch == L_IO ? O_IO : 0;
+			 : ch == L_COPY ? O_COPY : ch == L_IO ? O_IO : ch == L_WAITS ? O_WAITS : 0;
 		if (need && !(allowed & need)) {
 			/* Not argv[optind - 1]: after "--warmup 3" that is the "3". */
 			char name[32];
@@ -527,6 +536,9 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 			break;
 		case L_SAMPLES:
 			bc->b.samples_path = optarg;
+			break;
+		case L_WAITS:
+			bc->b.waits_path = optarg;
 			break;
 		case L_TOTAL:
 			if (parse_bytes(bc, "--total wants a number of bytes, not '%s'", optarg,
@@ -665,6 +677,10 @@ static int run_transports(struct cli *cli, struct bench_cli *bc, bench_fn *fn,
 	}
 	if (bc->b.samples_path && n > 1) {
 		usage_error(bc, "%s", "--samples takes one transport at a time");
+		return IPC_USAGE;
+	}
+	if (bc->b.waits_path && n > 1) {
+		usage_error(bc, "%s", "--waits takes one transport at a time");
 		return IPC_USAGE;
 	}
 
@@ -893,7 +909,7 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 	} subs[] = {
 		{ "latency", latency_usage,
 		  O_SIZE | O_COUNT | O_WARMUP | O_PIN | O_FORMAT | O_SAMPLES | O_PROGRESS |
-		  O_ADDRESS | O_TIMEOUT | O_WAIT | O_UNCONNECTED | O_IO, bench_latency },
+		  O_ADDRESS | O_TIMEOUT | O_WAIT | O_UNCONNECTED | O_IO | O_WAITS, bench_latency },
 		{ "throughput", throughput_usage,
 		  O_SIZE | O_TOTAL | O_PIN | O_FORMAT | O_PROGRESS | O_NO_VERIFY | O_WAIT |
 		  O_COPY, bench_throughput },

@@ -71,7 +71,8 @@ static void server(struct bench_pair *p, struct ipc_server *s, void *arg,
 		t->close(&c);
 		if (n != 1) {
 			if (n == IPC_WOULD_BLOCK)
-				ipc_fail(&e, IPC_SYSTEM, EAGAIN, "%s server: send 1 byte", t->name);
+				ipc_fail(&e, IPC_SYSTEM, 0, "%s server: no room for 1 byte in a new "
+					 "connection (its send would block)", t->name);
 			bench_report_error(rep, &e);
 			return;
 		}

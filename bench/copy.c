@@ -67,7 +67,11 @@ struct zc_receive {
 	int32_t err;             /* out: the socket's pending error */
 };
 
-#define RING_PIECE (256u << 10) /* in place: bytes checked before they are given back */
+/* In place: bytes checked before they are given back.  Measured at 1 MiB
+ * on two CPUs: 64 KiB and 256 KiB alike, spinning or sleeping; a whole
+ * message (1 MiB, the ring) leaves the writer nothing to do while the
+ * reader checks, and sleeping, halved inplace (two wake-ups a message). */
+#define RING_PIECE (256u << 10)
 #define READ_PIECE (128u << 10) /* vmsplice's reader: bytes per read(), checked while
 				 * they are in the cache (a 1 MiB read into a 1 MiB
 				 * buffer has evicted its start before the check) */

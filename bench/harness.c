@@ -100,6 +100,14 @@ int bench_set_rcvtimeo(int fd, int ms, struct ipc_error *e)
 	return 0;
 }
 
+int bench_fail_client_silent(struct ipc_error *e, const char *who, int ms)
+{
+	ipc_fail(e, IPC_TIMEOUT, 0, "%s: nothing from the benchmark's client for %d ms (the "
+		 "receive timed out)", who, ms);
+	return ipc_hint(e, "the client stopped: its own error says why; else run the "
+			"benchmark again on a less busy machine");
+}
+
 /* errno for a failed transport call: its own, or EPIPE when the peer hung
  * up with no system error (a shared-memory peer's end of stream). */
 static int conn_errno(const struct ipc_error *e)
@@ -341,6 +349,7 @@ int bench_pair_start(struct bench_pair *p, const struct bench_opts *o, bool conn
 	p->o = o;
 	p->pid = -1;
 	p->report_fd = -1;
+	p->lock_fd = -1;
 	ipc_conn_init(&p->c, t, o->ctx);
 	signal(SIGPIPE, SIG_IGN); /* a vanished peer is EPIPE, never a death */
 	if (bench_check_pins(o->pin, e) < 0)
@@ -374,6 +383,14 @@ int bench_pair_start(struct bench_pair *p, const struct bench_opts *o, bool conn
 	close(rp[1]);
 	p->report_fd = rp[0];
 	p->pid = pid;
+	/* A child that dies before its shutdown() leaves the path and its
+	 * lock file; only a holder of the lock may remove that file, so the
+	 * parent keeps a hold of its own (the same open file: the child's
+	 * lock stays the one lock) for abort() to remove them with. */
+	if (p->s.lock_fd >= 0 && (p->lock_fd = fcntl(p->s.lock_fd, F_DUPFD_CLOEXEC, 0)) < 0) {
+		ipc_fail(e, IPC_SYSTEM, errno, "dup the lock of %s", p->s.addr.text);
+		goto fail; /* abort() removes the path under the lock we still hold */
+	}
 	t->shutdown(&p->s, false); /* the child serves; we keep the address */
 
 	if (connect) {
@@ -447,6 +464,23 @@ static int reap(struct bench_pair *p, struct ipc_error *e)
 	return 0;
 }
 
+/* Give up the parent's hold on the path's lock; unless the child stopped
+ * cleanly (it removed its own path and lock file), remove them first. */
+static void drop_lock(struct bench_pair *p, bool child_clean)
+{
+	if (child_clean) {
+		if (p->lock_fd >= 0)
+			close(p->lock_fd);
+		p->lock_fd = -1;
+		return;
+	}
+	if (p->lock_fd >= 0) {
+		p->s.lock_fd = p->lock_fd;
+		p->lock_fd = -1;
+	}
+	p->o->t->shutdown(&p->s, true);
+}
+
 int bench_pair_finish(struct bench_pair *p, struct bench_child_report *rep,
 		      struct ipc_error *e)
 {
@@ -466,7 +500,9 @@ int bench_pair_finish(struct bench_pair *p, struct bench_child_report *rep,
 	}
 	close(p->report_fd);
 	p->report_fd = -1;
-	if (reap(p, e) < 0)
+	int reaped = reap(p, e);
+	drop_lock(p, reaped == 0); /* a clean child removed its own files */
+	if (reaped < 0)
 		return -1;
 	if (rep->status) {
 		ipc_fail(e, rep->status, 0, "%s", rep->msg); /* strerror is in it already */
@@ -493,8 +529,9 @@ void bench_pair_abort(struct bench_pair *p)
 		close(p->report_fd);
 		p->report_fd = -1;
 	}
-	/* A killed child removed nothing: its socket or FIFO path goes now. */
-	p->o->t->shutdown(&p->s, true);
+	/* A killed child removed nothing: its socket or FIFO path goes now,
+	 * and the lock file with it (under the parent's hold of the lock). */
+	drop_lock(p, false);
 }
 
 /* ---- results ---------------------------------------------------------- */

@@ -31,14 +31,25 @@
  * --unconnected it names the server in every sendto() instead, as sockperf
  * does, so that the two can be compared like for like.
  *
+ * With --waits, over a transport that counts how its reads' waits ended
+ * (shm: ipc.h's wait_tally), each round trip also notes how the client's
+ * wait for the reply ended and how the server's wait for the request did
+ * (the bytes there at once, found by looking again, or after sleeping on
+ * the doorbell), and the CPU each ran on (sched_getcpu(), no system call).
+ * The client notes its own after the sample is taken; the server notes
+ * its own into memory shared with the client (written by the child only,
+ * read once it has exited: no line crosses during the round trips).
+ *
  * With --address the client greets a server that already runs there
  * (`ipclab serve`, in another network namespace or on another host) instead
  * of forking its own: greeting requests only, the client's CPU time only.
  */
 #include <errno.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -60,18 +71,69 @@
 #define MAX_SILENT 10
 #define SILENT_MS 10000
 
+/* ---- how a round trip's waits ended (--waits) ----------------------- */
+
+/* One side's wait in one round trip: enum ipc_wait_end, or -1 (not
+ * counted), and its CPU (-1: unknown). */
+struct trip_wait {
+	signed char end;
+	short cpu;
+};
+
+static const char *const END_WORD[IPC_END_KINDS] = { "ready", "spun", "slept" };
+
+/* The most this side waited since `seen` (then brought up to date): the
+ * deepest kind of end whose count moved, or -1. */
+static signed char deepest_end(const struct ipc_conn *c, struct ipc_wait_tally *seen)
+{
+	struct ipc_wait_tally now;
+	signed char end = -1;
+	c->t->wait_tally(c, &now);
+	for (int k = 0; k < IPC_END_KINDS; k++)
+		if (now.n[k] != seen->n[k])
+			end = (signed char)k;
+	*seen = now;
+	return end;
+}
+
+static short this_cpu(void)
+{
+	int cpu = sched_getcpu();
+	return cpu >= 0 && cpu <= SHRT_MAX ? (short)cpu : -1;
+}
+
 /* ---- the child: the server ------------------------------------------- */
+
+/* What the parent hands the child: the options, and with --waits the
+ * shared array it notes each request's wait into (warm-up included). */
+struct child_arg {
+	const struct bench_opts *o;
+	struct trip_wait *waits;
+	unsigned long long nwaits;
+};
 
 struct child_ctx {
 	const struct bench_opts *o;
 	struct bench_usage u0;
 	bool started;
 	unsigned long long answered;
+	const struct ipc_conn *conn;   /* --waits: the server's connection */
+	struct trip_wait *waits;
+	unsigned long long nwaits;
+	struct ipc_wait_tally seen;
 };
 
-/* The measured part starts after the warm-up round trips. */
+/* The measured part starts after the warm-up round trips.  With --waits,
+ * the requests answered since the last call note how the server's wait
+ * for them ended (after a read that completed no request, the count
+ * waits for the one that does). */
 static void child_count(struct child_ctx *cx, unsigned long long answered)
 {
+	if (cx->waits && answered > cx->answered) {
+		struct trip_wait w = { deepest_end(cx->conn, &cx->seen), this_cpu() };
+		for (unsigned long long k = cx->answered; k < answered && k < cx->nwaits; k++)
+			cx->waits[k] = w;
+	}
 	cx->answered = answered;
 	if (!cx->started && answered >= cx->o->warmup) {
 		bench_usage_now(&cx->u0, NULL);
@@ -138,9 +200,13 @@ static int dgram_server(struct child_ctx *cx, int fd, char *in, size_t cap, size
 		ssize_t n = recvfrom(fd, in, cap, MSG_TRUNC, (struct sockaddr *)&peer, &plen);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			char who[64];
+			snprintf(who, sizeof who, "%s server", cx->o->t->name);
+			return bench_fail_client_silent(e, who, BENCH_CHILD_TIMEOUT_MS);
+		}
 		if (n < 0)
-			return ipc_fail(e, errno == EAGAIN ? IPC_TIMEOUT : IPC_SYSTEM, errno,
-					"recvfrom (%s server)", cx->o->t->name);
+			return ipc_fail(e, IPC_SYSTEM, errno, "recvfrom (%s server)", cx->o->t->name);
 		if (n == 0)
 			return 0;
 		const void *reply = in;
@@ -164,7 +230,8 @@ static int dgram_server(struct child_ctx *cx, int fd, char *in, size_t cap, size
 static void child(struct bench_pair *p, struct ipc_server *s, void *arg,
 		  struct bench_child_report *rep)
 {
-	const struct bench_opts *o = arg;
+	const struct child_arg *ca = arg;
+	const struct bench_opts *o = ca->o;
 	struct child_ctx cx = { .o = o };
 	struct ipc_conn c;
 	struct ipc_error e;
@@ -183,6 +250,15 @@ static void child(struct bench_pair *p, struct ipc_server *s, void *arg,
 		bench_report_error(rep, &e);
 		free(buf);
 		return;
+	}
+	if (ca->waits) {
+		/* Our pages of the shared array faulted in now, not during a
+		 * round trip (fork left them unmapped in this process). */
+		memset(ca->waits, 0xff, ca->nwaits * sizeof *ca->waits);
+		cx.conn = &c;
+		cx.waits = ca->waits;
+		cx.nwaits = ca->nwaits;
+		c.t->wait_tally(&c, &cx.seen);
 	}
 	if (o->warmup == 0)
 		child_count(&cx, 0);
@@ -219,6 +295,8 @@ struct client {
 	struct sockaddr_storage server;
 	socklen_t server_len;     /* 0: the socket is connected (send, recv) */
 	struct bench_uring *ring; /* --io uring: write and read through it */
+	struct trip_wait *waits;  /* --waits: the client's, per timed round trip */
+	struct ipc_wait_tally seen;
 };
 
 static void put_hex(char *p, unsigned long long v)
@@ -287,6 +365,52 @@ static const char *expected(const struct client *cl)
 	return cl->o->size ? cl->req : cl->want;
 }
 
+/* How long a stream client waits for a reply from a server at --address
+ * (SO_RCVTIMEO; our own child's server has no such limit). */
+static int remote_wait_ms(const struct bench_opts *o)
+{
+	return o->dgram_timeout_ms > 0 ? o->dgram_timeout_ms : BENCH_CHILD_TIMEOUT_MS;
+}
+
+/* How long a datagram client waits for a reply before it sends again. */
+static int dgram_wait_ms(const struct bench_opts *o)
+{
+	return o->dgram_timeout_ms > 0 ? o->dgram_timeout_ms : BENCH_DGRAM_TIMEOUT_MS;
+}
+
+/* The server said nothing in time.  One line that names the wait, the
+ * server and what to do, instead of strerror(EAGAIN) ("Resource
+ * temporarily unavailable"), which is how a receive time-out ends. */
+static int no_reply(const struct bench_opts *o, const char *waited, struct ipc_error *e)
+{
+	if (!o->address) {
+		ipc_fail(e, IPC_TIMEOUT, 0, "latency %s: no reply from the benchmark's own %s "
+			 "server %s", o->t->name, o->t->name, waited);
+		return ipc_hint(e, "it stopped answering: run the benchmark again, on a less "
+				"busy machine");
+	}
+	ipc_fail(e, IPC_TIMEOUT, 0, "latency %s: no reply from the server at %s %s", o->t->name,
+		 o->address, waited);
+	return ipc_hint(e, "check that `ipclab serve %s` is running there and answers "
+			"greetings, or wait longer with --timeout MS", o->t->name);
+}
+
+/* A stream's read for the reply ended by its time-out (--address). */
+static int read_timed_out(const struct bench_opts *o, struct ipc_error *e)
+{
+	char waited[64];
+	snprintf(waited, sizeof waited, "within %d ms (the read timed out)", remote_wait_ms(o));
+	return no_reply(o, waited, e);
+}
+
+/* One stream round trip through the ring (--io uring). */
+static int uring_trip(struct client *cl, struct ipc_error *e)
+{
+	if (bench_uring_trip(cl->ring, cl->req, cl->req_len, cl->got, cl->reply_len, e) == 0)
+		return 0;
+	return e->status == IPC_TIMEOUT ? read_timed_out(cl->o, e) : -1;
+}
+
 /* One stream round trip: write, read the whole reply. */
 static inline int stream_trip(struct client *cl, struct ipc_error *e)
 {
@@ -294,6 +418,8 @@ static inline int stream_trip(struct client *cl, struct ipc_error *e)
 		return ipc_fail(e, errno == EPIPE ? IPC_PROTOCOL : IPC_SYSTEM, errno,
 				"write to the %s server", cl->o->t->name);
 	int r = bench_conn_read_exact(cl->conn, cl->got, cl->reply_len);
+	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) /* SO_RCVTIMEO */
+		return read_timed_out(cl->o, e);
 	if (r != 1)
 		return ipc_fail(e, r < 0 && errno ? IPC_SYSTEM : IPC_PROTOCOL, r < 0 ? errno : 0,
 				"read from the %s server%s", cl->o->t->name,
@@ -519,21 +645,27 @@ static int run_trips(struct client *cl, uint64_t *ns, int silent_max,
 				return -1;
 			if (r == 0) {
 				cl->tally.resent++;
-				if (++silent == silent_max)
-					return ipc_fail(e, IPC_TIMEOUT, 0, "no reply from the %s server "
-							"in %d tries", o->t->name, silent_max);
+				if (++silent == silent_max) {
+					char waited[96];
+					snprintf(waited, sizeof waited, "in %d tries of %d ms each",
+						 silent_max, dgram_wait_ms(o));
+					return no_reply(o, waited, e);
+				}
 				i--; /* the same round trip again, timed afresh */
 				continue;
 			}
 			silent = 0;
-		} else if (cl->ring ? bench_uring_trip(cl->ring, cl->req, cl->req_len, cl->got,
-						      cl->reply_len, e) < 0
-				    : stream_trip(cl, e) < 0) {
+		} else if (cl->ring ? uring_trip(cl, e) < 0 : stream_trip(cl, e) < 0) {
 			return -1;
 		}
 		uint64_t t1 = bench_now_ns();
 		if (i >= warmup)
 			ns[i - warmup] = t1 - t0;
+		if (cl->waits) { /* after the sample: how our wait for the reply ended */
+			signed char end = deepest_end(cl->conn, &cl->seen);
+			if (i >= warmup)
+				cl->waits[i - warmup] = (struct trip_wait){ end, this_cpu() };
+		}
 		/* Outside the sample: the whole reply, byte for byte. */
 		if (memcmp(cl->got, expected(cl), cl->reply_len))
 			return ipc_fail(e, IPC_PROTOCOL, 0, "round trip %llu: the %s server's reply "
@@ -562,6 +694,34 @@ void bench_dgram_tally_free(struct bench_dgram_tally *t)
 	t->answered = NULL;
 }
 
+/* --waits: one line per timed round trip, in the order of the samples
+ * (line k of both files is the same round trip). */
+static int write_waits(const char *path, const struct trip_wait *client,
+		       const struct trip_wait *server, size_t n, struct ipc_error *e)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return ipc_fail(e, IPC_SYSTEM, errno, "open %s for the waits", path);
+	fputs("# per round trip, as the samples: how the client's wait for the reply and the "
+	      "server's wait for the request ended (ready: the bytes were there; spun: found "
+	      "by looking again before sleeping; slept: after sleeping on the doorbell; -: not "
+	      "counted), and the CPU each ran on\n"
+	      "# client_end client_cpu server_end server_cpu\n", f);
+	for (size_t i = 0; i < n; i++) {
+		const struct trip_wait *w[2] = { &client[i], &server[i] };
+		for (int k = 0; k < 2; k++)
+			fprintf(f, "%s%s %d", k ? " " : "",
+				w[k]->end >= 0 && w[k]->end < IPC_END_KINDS ? END_WORD[w[k]->end] : "-",
+				w[k]->cpu);
+		fputc('\n', f);
+	}
+	int bad = ferror(f);
+	if (fclose(f) != 0 || bad)
+		return ipc_fail(e, IPC_SYSTEM, errno, "write %s", path);
+	return 0;
+}
+
 /* --address: connect to the server running there, in blocking mode. */
 static int remote_connect(const struct bench_opts *o, struct ipc_conn *c, struct ipc_error *e)
 {
@@ -585,8 +745,7 @@ static int remote_connect(const struct bench_opts *o, struct ipc_conn *c, struct
 	 * --timeout lets it wait as long as a bad link's TCP back-off can
 	 * hold a reply (netlab's 30 % loss: tens of seconds). */
 	else if (o->t->kind == IPC_DATAGRAM || o->t->opaque_fds ||
-		 bench_set_rcvtimeo(c->rfd, o->dgram_timeout_ms > 0 ? o->dgram_timeout_ms
-								   : BENCH_CHILD_TIMEOUT_MS, e) == 0)
+		 bench_set_rcvtimeo(c->rfd, remote_wait_ms(o), e) == 0)
 		return 0;
 	o->t->close(c);
 	return -1;
@@ -661,13 +820,39 @@ int bench_latency(const struct bench_opts *o, struct bench_result *r, struct ipc
 	if (o->unconnected && (!dgram || o->t->opaque_fds))
 		return ipc_fail(e, IPC_USAGE, 0, "--unconnected: %s is not a datagram socket "
 				"(udp and unix_dgram are)", o->t->name);
+	if (o->waits_path && (!o->t->wait_tally || o->address || o->io_uring))
+		return ipc_fail(e, IPC_USAGE, 0, "--waits: %s", o->address ? "the server runs "
+				"elsewhere: its waits cannot be counted; leave --waits out"
+				: o->io_uring ? "not with --io uring" : "this transport does not count "
+				"how its waits end (shm does)");
 	/* Every buffer exists, and is touched, before the first round trip. */
 	uint64_t *ns = alloc_touched(o->count, sizeof *ns);
 	double *us = alloc_touched(o->count, sizeof *us);
+	struct trip_wait *client_waits = NULL;
+	/* --waits: the server's notes, one per request (warm-up too), in
+	 * memory the child shares with us and alone writes. */
+	struct child_arg ca = { .o = o };
 	if (!ns || !us || client_setup(&cl, o, e) < 0) {
 		if (!ns || !us)
 			ipc_fail(e, IPC_SYSTEM, ENOMEM, "memory for %lu samples", o->count);
 		goto out;
+	}
+	if (o->waits_path) {
+		ca.nwaits = (unsigned long long)o->warmup + o->count;
+		size_t bytes = ca.nwaits <= SIZE_MAX / sizeof *ca.waits ?
+			       (size_t)ca.nwaits * sizeof *ca.waits : 0;
+		void *shared = bytes ? mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+					    MAP_SHARED | MAP_ANONYMOUS, -1, 0) : MAP_FAILED;
+		int err = bytes ? errno : ENOMEM;
+		cl.waits = client_waits = alloc_touched(o->count, sizeof *client_waits);
+		if (shared == MAP_FAILED || !client_waits) {
+			ipc_fail(e, IPC_SYSTEM, shared == MAP_FAILED ? err : ENOMEM,
+				 "memory to note the waits of %lu round trips", o->count);
+			if (shared != MAP_FAILED)
+				munmap(shared, bytes);
+			goto out;
+		}
+		ca.waits = shared;
 	}
 	/* Room for a few resends; more is made when they are used up. */
 	if (dgram && (o->warmup > ULLONG_MAX / 4 - o->count ||
@@ -683,7 +868,7 @@ int bench_latency(const struct bench_opts *o, struct bench_result *r, struct ipc
 		cl.wfd = remote.wfd;
 		cl.conn = &remote;
 	} else {
-		if (bench_pair_start(&p, o, true, child, (void *)o, e) < 0)
+		if (bench_pair_start(&p, o, true, child, &ca, e) < 0)
 			goto out;
 		cl.rfd = p.c.rfd;
 		cl.wfd = p.c.wfd;
@@ -703,7 +888,11 @@ int bench_latency(const struct bench_opts *o, struct bench_result *r, struct ipc
 			bench_pair_abort(&p);
 		goto out;
 	}
-	int wait_ms = o->dgram_timeout_ms > 0 ? o->dgram_timeout_ms : BENCH_DGRAM_TIMEOUT_MS;
+	if (cl.ring && o->address)
+		bench_uring_set_read_timeout(cl.ring, remote_wait_ms(o));
+	if (cl.waits)
+		cl.conn->t->wait_tally(cl.conn, &cl.seen);
+	int wait_ms = dgram_wait_ms(o);
 	int silent_max = SILENT_MS / wait_ms > MAX_SILENT ? SILENT_MS / wait_ms : MAX_SILENT;
 	bool ok = (!dgram || bench_set_rcvtimeo(cl.rfd, wait_ms, e) == 0) &&
 		  run_trips(&cl, ns, silent_max, &u0, &elapsed, e) == 0 && bench_usage_now(&u1, e) == 0 &&
@@ -730,7 +919,13 @@ int bench_latency(const struct bench_opts *o, struct bench_result *r, struct ipc
 	if (dgram)
 		dgram_result(r, o, &cl.tally);
 	rc = bench_finish_latency(r, o, ns, us, o->count, e);
+	/* The child has exited: its notes are all there. */
+	if (rc == 0 && o->waits_path)
+		rc = write_waits(o->waits_path, client_waits, ca.waits + o->warmup, o->count, e);
 out:
+	if (ca.waits)
+		munmap(ca.waits, (size_t)ca.nwaits * sizeof *ca.waits);
+	free(client_waits);
 	bench_uring_free(cl.ring);
 	client_free(&cl);
 	free(ns);

@@ -11,10 +11,13 @@
 
 #define TRIP_WRITE 1
 #define TRIP_READ 2
+#define TRIP_TIMEOUT 3
 
 struct bench_uring {
 	struct io_uring ring;
 	int rfd, wfd;
+	int read_timeout_ms;          /* > 0: a linked timeout on every read */
+	struct __kernel_timespec ts;  /* its length, read by the kernel at submission */
 };
 
 int bench_uring_check(const struct ipc_transport *t, struct ipc_error *e)
@@ -33,8 +36,9 @@ struct bench_uring *bench_uring_new(int rfd, int wfd, struct ipc_error *e)
 		ipc_fail(e, IPC_SYSTEM, ENOMEM, "io_uring client state");
 		return NULL;
 	}
-	/* Two entries: the write and the read of one round trip. */
-	int r = io_uring_queue_init(2, &u->ring, 0);
+	/* Four entries: the write and the read of one round trip, and the
+	 * read's timeout (--address). */
+	int r = io_uring_queue_init(4, &u->ring, 0);
 	if (r < 0) {
 		ipc_fail(e, IPC_SYSTEM, -r, "io_uring_setup");
 		if (r == -ENOSYS || r == -EPERM || r == -EACCES)
@@ -56,17 +60,33 @@ struct bench_uring *bench_uring_new(int rfd, int wfd, struct ipc_error *e)
 	return u;
 }
 
-/* Queue one operation; the ring has room for the two of a round trip. */
-static void prep(struct bench_uring *u, bool write, void *buf, size_t len, bool link)
+void bench_uring_set_read_timeout(struct bench_uring *u, int ms)
+{
+	u->read_timeout_ms = ms;
+	u->ts.tv_sec = ms / 1000;
+	u->ts.tv_nsec = (long long)(ms % 1000) * 1000000;
+}
+
+/* Queue one operation, and a read's timeout if it has one; returns the
+ * completions to wait for.  The ring has room for all of a round trip. */
+static unsigned prep(struct bench_uring *u, bool write, void *buf, size_t len, bool link)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
+	bool timed = !write && u->read_timeout_ms > 0;
 	if (write)
 		io_uring_prep_write(sqe, u->wfd, buf, (unsigned)len, (__u64)-1);
 	else
 		io_uring_prep_read(sqe, u->rfd, buf, (unsigned)len, (__u64)-1);
-	if (link)
+	if (link || timed)
 		sqe->flags |= IOSQE_IO_LINK; /* the read starts once the write is done */
 	io_uring_sqe_set_data64(sqe, write ? TRIP_WRITE : TRIP_READ);
+	if (!timed)
+		return 1;
+	/* Its clock starts when the read does; the read is cancelled at the end. */
+	sqe = io_uring_get_sqe(&u->ring);
+	io_uring_prep_link_timeout(sqe, &u->ts, 0);
+	io_uring_sqe_set_data64(sqe, TRIP_TIMEOUT);
+	return 2;
 }
 
 int bench_uring_trip(struct bench_uring *u, const void *req, size_t len, void *got,
@@ -76,9 +96,8 @@ int bench_uring_trip(struct bench_uring *u, const void *req, size_t len, void *g
 	/* The write and the read in one io_uring_enter(); a short count
 	 * (rare: a reply in pieces) breaks the link, and the rest goes
 	 * round again. */
-	prep(u, true, (void *)req, len, true);
-	prep(u, false, got, reply_len, false);
-	unsigned pending = 2;
+	unsigned pending = prep(u, true, (void *)req, len, true);
+	pending += prep(u, false, got, reply_len, false);
 	while (sent < len || recvd < reply_len) {
 		int r = io_uring_submit_and_wait(&u->ring, pending);
 		if (r < 0 && r != -EINTR)
@@ -86,9 +105,16 @@ int bench_uring_trip(struct bench_uring *u, const void *req, size_t len, void *g
 		struct io_uring_cqe *cqe;
 		while (pending && io_uring_peek_cqe(&u->ring, &cqe) == 0) {
 			int res = cqe->res;
-			bool is_write = io_uring_cqe_get_data64(cqe) == TRIP_WRITE;
+			__u64 what = io_uring_cqe_get_data64(cqe);
+			bool is_write = what == TRIP_WRITE;
 			io_uring_cqe_seen(&u->ring, cqe);
 			pending--;
+			if (what == TRIP_TIMEOUT) {
+				if (res == -ETIME)
+					return ipc_fail(e, IPC_TIMEOUT, 0, "read through io_uring: "
+							"no reply within %d ms", u->read_timeout_ms);
+				continue; /* the read ended first */
+			}
 			if (res == -ECANCELED || res == -EINTR || res == -EAGAIN)
 				continue; /* after a short write: queued again below */
 			if (res < 0)
@@ -102,13 +128,10 @@ int bench_uring_trip(struct bench_uring *u, const void *req, size_t len, void *g
 		}
 		if (pending)
 			continue;
-		if (sent < len) {
-			prep(u, true, (char *)req + sent, len - sent, false);
-			pending++;
-		} else if (recvd < reply_len) {
-			prep(u, false, (char *)got + recvd, reply_len - recvd, false);
-			pending++;
-		}
+		if (sent < len)
+			pending += prep(u, true, (char *)req + sent, len - sent, false);
+		else if (recvd < reply_len)
+			pending += prep(u, false, (char *)got + recvd, reply_len - recvd, false);
 	}
 	return 0;
 }

@@ -26,6 +26,10 @@ struct bench_uring *bench_uring_new(int rfd, int wfd, struct ipc_error *e);
  * 0, or -1 and e (the peer hung up: IPC_PROTOCOL). */
 int bench_uring_trip(struct bench_uring *u, const void *req, size_t len, void *got,
 		     size_t reply_len, struct ipc_error *e);
+/* Let a read wait at most ms (a server at --address that never answers):
+ * then bench_uring_trip() fails with IPC_TIMEOUT.  The ring ignores
+ * SO_RCVTIMEO, so without this such a read would wait for ever. */
+void bench_uring_set_read_timeout(struct bench_uring *u, int ms);
 void bench_uring_free(struct bench_uring *u);
 
 #endif

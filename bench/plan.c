@@ -242,11 +242,18 @@ static int lat_round(const struct lat_rounds *lr, const char *dir, const char *t
 	if (layout_path(rel, sizeof rel, &f) < 0)
 		return -1;
 	snprintf(samples, sizeof samples, "%s/%s", dir, rel);
+	/* shm: how each round trip's waits ended, beside its samples */
+	char waits[4096] = "";
+	const struct ipc_transport *tr = ipc_transport_find(t);
+	f.kind = LF_LATENCY_WAITS;
+	if (tr && tr->wait_tally && layout_path(rel, sizeof rel, &f) == 0)
+		snprintf(waits, sizeof waits, "%s/%s", dir, rel);
 	f.kind = LF_LATENCY;
 	bool echo = !strcmp(mode, "echo");
 	return run(&f, "bench", "latency", t, "--count", lr->count, "--warmup", lr->warm,
 		   "--format", "csv", "--samples", samples, echo ? "--size" : "", echo ? "64" : "",
-		   spin ? "--wait" : "", spin ? "spin" : "", PIN_ARGS(pin), NULL);
+		   spin ? "--wait" : "", spin ? "spin" : "", *waits ? "--waits" : "", waits,
+		   PIN_ARGS(pin), NULL);
 }
 
 /* The client's round trip through io_uring (--io uring: the write and the
@@ -356,16 +363,47 @@ static int tp_run(const struct sizing *s, const char *t, unsigned long size, con
 /* The zero-copy ladder, one round: each rung above rw over every transport
  * it fits (`all`: the CLI skips the others), and memcpy's ceiling on the
  * first CPU, at 64 KiB and 1 MiB, two CPUs.  The bottom rung is the sweep's
- * own row at the same size and placement. */
+ * own row at the same size and placement.  A transport that can spin
+ * instead of sleeping on its doorbell (shm) climbs its rungs a second time
+ * with --wait spin, the bottom rung included (rows T-spin, T-RUNG-spin), so
+ * that the report compares spinning with spinning and sleeping with
+ * sleeping; they run right after memcpy, the figure they are held to. */
 static const unsigned long ladder_sizes[] = { 65536, 1048576 };
 
-static int plan_ladder(const struct sizing *s, const struct places *p, unsigned r)
+static int plan_ladder_spin(const char *sz, const char *total, const struct places *p,
+			    unsigned long size, unsigned r, const struct tlist *l)
+{
+	char name[64];
+	int rc = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		const struct ipc_transport *t = l->t[i];
+		if (!t->can_spin || t->kind != IPC_STREAM)
+			continue;
+		for (int rung = COPY_RW; rung < COPY_RUNGS; rung++) {
+			if (rung != COPY_RW && !(copy_rungs[rung].needs == COPY_RING && t->inplace))
+				continue;
+			const char *rn = copy_rungs[rung].name;
+			snprintf(name, sizeof name, rung == COPY_RW ? "%s-spin" : "%s-%s-spin",
+				 t->name, rn);
+			struct layout_file f = { .kind = LF_LADDER, .transport = name, .size = size,
+						 .pin = p->main, .round = (int)r };
+			rc |= run(&f, "bench", "throughput", t->name, "--wait", "spin",
+				  rung == COPY_RW ? "" : "--copy", rung == COPY_RW ? "" : rn,
+				  "--size", sz, "--total", total, "--format", "csv",
+				  PIN_ARGS(p->main), NULL);
+		}
+	}
+	return rc;
+}
+
+static int plan_ladder(const struct sizing *s, const struct places *p, unsigned r,
+		       const struct tlist *l)
 {
 	char sz[24], total[24], cpu[16], w[48];
 	int rc = 0;
 
-	say("the zero-copy ladder, round %u/%u: %d rungs and memcpy at 64 KiB and 1 MiB, %s", r,
-	    s->tp_rounds, COPY_RUNGS - 1, where(p->main, w, sizeof w));
+	say("the zero-copy ladder, round %u/%u: %d rungs (shm's also spinning) and memcpy at "
+	    "64 KiB and 1 MiB, %s", r, s->tp_rounds, COPY_RUNGS - 1, where(p->main, w, sizeof w));
 	snprintf(cpu, sizeof cpu, "%d", p->cpu[0]);
 	for (size_t k = 0; k < sizeof ladder_sizes / sizeof ladder_sizes[0]; k++) {
 		snprintf(sz, sizeof sz, "%lu", ladder_sizes[k]);
@@ -374,6 +412,7 @@ static int plan_ladder(const struct sizing *s, const struct places *p, unsigned 
 					 .size = ladder_sizes[k], .pin = cpu, .round = (int)r };
 		rc |= run(&m, "bench", "memcpy", "--size", sz, "--total", total, "--pin", cpu,
 			  "--format", "csv", NULL);
+		rc |= plan_ladder_spin(sz, total, p, ladder_sizes[k], r, l);
 		for (int rung = COPY_RW + 1; rung < COPY_RUNGS; rung++) {
 			const char *name = copy_rungs[rung].name;
 			struct layout_file f = { .kind = LF_LADDER, .transport = name,
@@ -425,7 +464,7 @@ static int plan_throughput(const struct sizing *s, const struct places *p, const
 						     (int)r, false);
 			}
 			if (i + 1 == nt)
-				rc |= plan_ladder(s, p, r);
+				rc |= plan_ladder(s, p, r, l);
 		}
 	return rc;
 }
@@ -766,7 +805,7 @@ static int plan_peers(const struct sizing *s, const struct places *p, const char
 
 /* ---- the whole process (bench/process.sh, hyperfine) --------------------- */
 
-/* One command hyperfine times: its name (its row: process/NAME.csv), the
+/* One command hyperfine times: its name (its rows: process/NAME.rK.csv), the
  * transport and mode of that row, and its command line. */
 struct proc_cmd {
 	char name[64], transport[32], mode[24], line[192];
@@ -834,17 +873,16 @@ static size_t process_cmds(const struct tlist *l, bool have_dyn, struct proc_cmd
 /* Interleaved rounds: a VM's speed drifts by tens of percent within a
  * minute, so every command runs hf_runs / hf_rounds times per round, in one
  * hyperfine call per round, the order rotated by one each round (round k
- * starts with command k), and each command gets one row per round (`row`:
- * its times in that round's JSON, summarised): the report takes the median
- * round and the rounds' range as its interval, and every ratio compares
- * commands timed side by side.  Lines:
+ * starts with command k), and each command's samples are pooled over the
+ * rounds (`pool`: its times in every round's JSON, summarised into its
+ * row): every ratio compares commands timed side by side.  Lines:
  *
  *   serve T LOG ARG...      `ipclab ARG...` left running, its log in LOG
  *   once COMMAND            a command line, run alone when hyperfine fails
  *                           (hyperfine hides the commands' own output)
  *   hyperfine LOG ARG...    one round: `hyperfine ARG...`, its output in LOG
- *   row FILE NAME JSON ARG...  command NAME's times in JSON (one round's
- *                           export) into `ipclab ARG...`, its row into FILE
+ *   pool FILE NAME JSON ARG...  command NAME's times in round JSON into
+ *                           `ipclab ARG...`, that round's row into FILE
  *   stop T                  T's server stopped (it must exit 0) */
 static int plan_process(const struct sizing *s, const char *dir, const struct tlist *l)
 {
@@ -878,10 +916,12 @@ static int plan_process(const struct sizing *s, const char *dir, const struct tl
 		}
 		putchar('\n');
 	}
+	/* One row per command and round: the report takes the median round
+	 * and the rounds' range as the command's interval. */
 	for (size_t i = 0; i < n; i++)
 		for (unsigned k = 1; k <= s->hf_rounds; k++)
-			printf("row\tprocess/%s.r%u.csv\t%s\thyperfine/round-%u.json\tbench\tsummarize\t"
-			       "--kind\tprocess\t--transport\t%s\t--mode\t%s\t--unit\ts\t--format\tcsv\n",
+			printf("pool\tprocess/%s.r%u.csv\t%s\thyperfine/round-%u.json\tbench\tsummarize"
+			       "\t--kind\tprocess\t--transport\t%s\t--mode\t%s\t--unit\ts\t--format\tcsv\n",
 			       c[i].name, k, c[i].name, k, c[i].transport, c[i].mode);
 	for (size_t i = 0; i < nserved; i++)
 		printf("stop\t%s\n", served[i]);

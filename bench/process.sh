@@ -2,7 +2,7 @@
 # `ipclab bench plan process` lists it (bench/plan.c: the commands and why
 # each, hyperfine's interleaved rounds and their order, the files).
 # Exports: hyperfine/round-K.{json,csv,md} and one row per command and
-# round, process/NAME.rK.csv.
+# round, process/NAME.rK.csv (the report takes the median round).
 declare -A GREET_SERVER=()
 ONCE=()
 
@@ -27,11 +27,10 @@ line_hyperfine() {
 	die "hyperfine failed, though every command succeeds when run alone (see $RESULTS_DIR/hyperfine/)"
 }
 
-# row FILE NAME JSON ARG... - command NAME's times in one round's JSON, its
-# row summarised by `ipclab ARG...`.
-line_row() {
-	jq -r --arg name "$2" '.results[] | select(.command == $name) | .times[]' "$RESULTS_DIR/$3" |
-		to_csv "$RESULTS_DIR/$1" "$IPCLAB" "${@:4}"
+# pool FILE NAME JSON ARG... - command NAME's times in one round, its row.
+line_pool() {
+	jq -r --arg name "$2" '.results[] | select(.command == $name) | .times[]' \
+		"$RESULTS_DIR/$3" | to_csv "$RESULTS_DIR/$1" "$IPCLAB" "${@:4}"
 }
 
 line_stop() {

@@ -24,7 +24,7 @@ _ipclab()
 		--address | -a | --timeout | -t | --name | -n | --idle-timeout | --max-clients | \
 		--wait | --mode | -m | --clients | -c | --requests | --pipeline | -k | --workers | \
 		-w | --size | -s | --count | --warmup | --total | --pin | -p | --kind | --transport | \
-		--format | -f | --unit | --results | --samples | --data | --duration) continue ;;
+		--format | -f | --unit | --results | --samples | --waits | --data | --duration) continue ;;
 		esac
 		[[ ${words[i]} == -* ]] || { first=${words[i]}; break; }
 	done
@@ -57,7 +57,7 @@ _ipclab()
 		COMPREPLY=($(compgen -W "$("$prog" list --for serve 2>/dev/null)" -- "$cur")); return ;;
 	--results)
 		COMPREPLY=($(compgen -d -- "$cur")); return ;;
-	--samples | --data)
+	--samples | --waits | --data)
 		COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--address | -a | --timeout | -t | --name | -n | --idle-timeout | --max-clients | \
 	--clients | -c | --requests | --pipeline | -k | --workers | -w | --size | -s | --count | \

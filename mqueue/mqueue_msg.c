@@ -103,7 +103,15 @@ ssize_t mq_msg_send(struct ipc_conn *c, const void *buf, size_t len, struct ipc_
 		if (errno == EINTR)
 			continue;
 		if (errno == EAGAIN) {
-			if (done == 0 && mq_reader_gone(c->wfd))
+			/* Full, and no reader holds the queue's lock: the reader
+			 * is gone -- unless the server has not taken this client
+			 * yet.  A client's request queue keeps its name until
+			 * the server accepts (it locks the queue, then unlinks
+			 * the name), so while the name is there, a full queue
+			 * only means "wait", and the lock is not even probed (a
+			 * probe could take it from under the server's accept). */
+			if (done == 0 && !(m->own[0][0] && mq_name_is(m->own[0], c->wfd)) &&
+			    mq_reader_gone(c->wfd))
 				return ipc_fail(e, IPC_PROTOCOL, EPIPE, "mq_send %s: the reader "
 						"closed its queue", c->peer_text);
 			break;

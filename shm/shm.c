@@ -385,6 +385,7 @@ const struct ipc_transport shm_transport = {
 	.opaque_fds = true,
 	.can_spin = true,
 	.inplace = &shm_inplace, /* reserve/commit, peek/release: shm_ring.c */
+	.wait_tally = shm_wait_tally, /* how the reads' waits ended: shm_wait.c */
 	.default_address = shm_default_address,
 	.listen = shm_listen,
 	.accept = shm_accept,

@@ -76,6 +76,11 @@ struct shm_conn {
 	size_t peeked;      /* in-place read: bytes shown, not yet released */
 	uint32_t unpublished; /* small reads taken, their tail not yet stored: told
 				 before we wait, or once SHM_LAZY_TAIL of them */
+	/* How this side's reads found their bytes (ipc.h's wait_tally), in
+	 * private memory: counting costs no line crossing. */
+	unsigned long long waits[IPC_END_KINDS];
+	uint64_t head_counted;  /* in's head when a read was last counted */
+	unsigned char deepest;  /* the read under way slept already (IPC_END_SLEPT), or not */
 };
 
 struct shm_conn *shm_conn_new(void);
@@ -105,6 +110,25 @@ extern const struct ipc_inplace shm_inplace;
 void shm_ring_flush(struct shm_conn *m);
 
 /* shm_wait.c */
+/* Count a read that found bytes up to `head`: once, by the most it waited
+ * (slept before, else found at the first look or by looking again).  A
+ * look at bytes already counted (the pieces of a large read) is not a
+ * read of its own.  A counter and a compare: no system call, no line the
+ * peer reads. */
+static inline void shm_wait_count(struct shm_conn *m, bool at_first_look, uint64_t head)
+{
+	if (head == m->head_counted)
+		return;
+	m->head_counted = head;
+	m->waits[m->deepest ? m->deepest : at_first_look ? IPC_END_READY : IPC_END_SPUN]++;
+	m->deepest = 0;
+}
+/* The read under way found nothing: its caller sleeps on the doorbell. */
+static inline void shm_wait_slept(struct shm_conn *m)
+{
+	m->deepest = IPC_END_SLEPT;
+}
+void shm_wait_tally(const struct ipc_conn *c, struct ipc_wait_tally *out);
 bool shm_spin_for_change(const _Atomic uint64_t *word, uint64_t seen, _Atomic int32_t *my_cpu,
 			 const _Atomic int32_t *peer_cpu, const _Atomic int32_t *peer_cpu2);
 bool shm_data_bell_clear(const struct shm_conn *m, bool *more);

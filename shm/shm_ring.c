@@ -74,6 +74,7 @@ static ssize_t wait_data(struct ipc_conn *c, uint64_t *tail_out, uint64_t *head_
 	struct shm_ring *r = m->in;
 	uint64_t tail = m->tail_mine + m->unpublished;
 	uint64_t head = atomic_load_explicit(&r->head, memory_order_acquire);
+	const bool at_first_look = head != tail; /* counted below: shm_wait_count() */
 
 	if (m->eof)
 		return 0;
@@ -127,6 +128,7 @@ static ssize_t wait_data(struct ipc_conn *c, uint64_t *tail_out, uint64_t *head_
 				ipc_step(c->ctx, SHM_NAME, IPC_NO_STEP, "read", "end of stream (%s)", c->peer_text);
 				return 0;
 			}
+			shm_wait_slept(m); /* the caller sleeps on the doorbell */
 			return IPC_WOULD_BLOCK;
 		}
 	}
@@ -136,6 +138,7 @@ static ssize_t wait_data(struct ipc_conn *c, uint64_t *tail_out, uint64_t *head_
 				"(%llu bytes ahead)", c->peer_text, (unsigned long long)avail);
 	*tail_out = tail;
 	*head_out = head;
+	shm_wait_count(m, at_first_look, head);
 	return (ssize_t)avail;
 }
 

@@ -115,6 +115,18 @@ void shm_room_wake(int fd)
 			return;
 }
 
+/* ---- how the reads' waits ended ----------------------------------------- */
+
+/* The counts shm_wait_count() (shm.h) keeps, for `ipclab bench latency
+ * --waits`: which reads found their bytes at once, which by looking again,
+ * which only after sleeping on the doorbell. */
+void shm_wait_tally(const struct ipc_conn *c, struct ipc_wait_tally *out)
+{
+	const struct shm_conn *m = c->priv;
+	for (int k = 0; k < IPC_END_KINDS; k++)
+		out->n[k] = m ? m->waits[k] : 0;
+}
+
 /* ---- --wait spin ------------------------------------------------------- */
 
 static long long now_ns(void)

@@ -169,6 +169,20 @@ struct ipc_inplace {
 	int (*release)(struct ipc_conn *c, size_t len, struct ipc_error *e);
 };
 
+/* How a side's reads found their bytes, for a transport that can tell
+ * (shm: `wait_tally` below).  Each read that found new bytes is counted
+ * once, by the most it had to wait for them. */
+enum ipc_wait_end {
+	IPC_END_READY, /* the bytes were there at the first look */
+	IPC_END_SPUN,  /* found by looking again before sleeping: while spinning
+			  (--wait spin), or on the look after clearing the doorbell */
+	IPC_END_SLEPT, /* a look said IPC_WOULD_BLOCK first: the caller slept on rfd */
+	IPC_END_KINDS
+};
+struct ipc_wait_tally {
+	unsigned long long n[IPC_END_KINDS];
+};
+
 struct ipc_transport {
 	const char *name;      /* as typed on the command line: "unix_stream" */
 	const char *summary;   /* one line for `ipclab list` */
@@ -182,6 +196,9 @@ struct ipc_transport {
 				  and send() alone, never read()/write() (mqueue, shm) */
 	/* NULL, or writing and reading in the transport's own memory (shm). */
 	const struct ipc_inplace *inplace;
+	/* NULL, or this side's reads so far, by how their waits ended: a few
+	 * counters, read without a system call (shm). */
+	void (*wait_tally)(const struct ipc_conn *c, struct ipc_wait_tally *out);
 
 	/* The server's life cycle, steps 1 .. nsteps in order, declared in the
 	 * transport's own file (`source`, its __FILE__); set all three with

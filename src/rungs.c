@@ -9,7 +9,8 @@ const struct copy_rung_info copy_rungs[COPY_RUNGS] = {
 	[COPY_RW] = { "rw", COPY_ANY, 2, 1, "write(), read()",
 		"nothing" },
 	[COPY_VMSPLICE] = { "vmsplice", COPY_PIPE, 1, 1, "vmsplice(), read()",
-		"whole, page-aligned pages, left untouched until the pipe has passed them on" },
+		"whole, page-aligned pages, left untouched until the pipe has passed them on, "
+		"and a pipe made to hold a whole message (F_SETPIPE_SZ)" },
 	[COPY_SPLICE] = { "splice", COPY_PIPE, 0, 0,
 		"vmsplice(), splice() to /dev/null",
 		"as vmsplice, and a reader that never looks at the bytes (only each "

@@ -13,9 +13,8 @@
  *        sends.  Only while replies wait is the client watched for EV_WRITE.
  *
  * Timers: every client has a deadline, pushed back whenever it completes a
- * request or takes reply bytes.  All clients share one idle timeout, so a
- * list with the most recently active at the tail is ordered by deadline:
- * the loop only ever looks at its head.
+ * request or takes reply bytes, kept in order by src/clients.c: the loop
+ * only ever looks at the earliest.
  *
  * Out of descriptors (EMFILE/ENFILE on accept): the waiting client stays in
  * the kernel's queue, and the listener would be ready again at once, so the
@@ -29,10 +28,9 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/resource.h>
-#include <linux/sockios.h>
 
+#include "clients.h"
 #include "evloop.h"
 #include "io.h"
 #include "lograte.h"
@@ -52,9 +50,7 @@ struct mux_client {
 	char out[MUX_OUT_CAP];
 	size_t out_start, out_end;  /* replies waiting: out[out_start .. out_end) */
 	bool eof;                   /* the client sent all it will send */
-	long long deadline;         /* closed as idle when the clock passes it */
-	int backlog_seen;           /* reply bytes the kernel held at the last look */
-	struct mux_client *prev, *next; /* m->clients, earliest deadline first */
+	struct client_link link;    /* in m->clients, by idle deadline */
 };
 
 struct mux {
@@ -62,8 +58,7 @@ struct mux {
 	const struct serve_opts *o;
 	struct evloop *loop;
 	enum ev_backend backend;
-	struct mux_client *head, *tail;
-	int clients;
+	struct client_list clients; /* earliest idle deadline first */
 	int max_clients;
 	long long listen_resume;  /* > 0: listener paused until this time */
 	bool starved;             /* out of descriptors since the last accept */
@@ -76,66 +71,10 @@ static void say(struct mux *m, const char *what, const char *detail)
 	lograte_say(&m->log, what, detail);
 }
 
-/* ---- the client list, ordered by deadline ------------------------------ */
-
-static void list_remove(struct mux *m, struct mux_client *c)
-{
-	*(c->prev ? &c->prev->next : &m->head) = c->next;
-	*(c->next ? &c->next->prev : &m->tail) = c->prev;
-	c->prev = c->next = NULL;
-}
-
-static void list_append(struct mux *m, struct mux_client *c)
-{
-	c->prev = m->tail;
-	c->next = NULL;
-	*(m->tail ? &m->tail->next : &m->head) = c;
-	m->tail = c;
-}
-
-/* The client gets a full idle timeout again. */
-static void extend(struct mux_client *c)
-{
-	struct mux *m = c->m;
-	if (m->o->idle_timeout_ms < 0)
-		return;
-	c->deadline = io_now_ms() + m->o->idle_timeout_ms;
-	if (m->tail != c) {
-		list_remove(m, c);
-		list_append(m, c);
-	}
-}
-
 /* The client made progress we saw: a request, or reply bytes taken. */
 static void touch(struct mux_client *c)
 {
-	c->backlog_seen = INT_MAX;
-	extend(c);
-}
-
-/* Reply bytes we sent that the kernel still holds for the client (SIOCOUTQ
- * on a socket, FIONREAD on a FIFO); -1 if it cannot tell. */
-static int kernel_backlog(const struct mux_client *c)
-{
-	int n;
-	if (ioctl(c->conn.wfd, SIOCOUTQ, &n) == 0 || ioctl(c->conn.wfd, FIONREAD, &n) == 0)
-		return n;
-	return -1;
-}
-
-/* At its deadline: is the client still taking replies?  We see it take them
- * only when our next send() goes through, which small kernel buffers and a
- * slow reader can delay past the time-out; so look at what the kernel holds
- * for it.  Replies waiting (ours or the kernel's) and fewer of them in the
- * kernel than at the last look: not idle, only slow. */
-static bool still_taking_replies(struct mux_client *c)
-{
-	int backlog = kernel_backlog(c);
-	bool waiting = c->out_end > c->out_start || backlog > 0;
-	bool taken = backlog >= 0 && backlog < c->backlog_seen;
-
-	c->backlog_seen = backlog;
-	return waiting && taken;
+	clients_touch(&c->m->clients, &c->link, io_now_ms());
 }
 
 /* ---- one client ------------------------------------------------------- */
@@ -149,8 +88,7 @@ static void client_close(struct mux_client *c)
 	evloop_unwatch(m->loop, c->conn.rfd);
 	evloop_unwatch(m->loop, c->conn.wfd);
 	c->conn.t->close(&c->conn);
-	list_remove(m, c);
-	m->clients--;
+	clients_remove(&m->clients, &c->link);
 	free(c);
 }
 
@@ -301,8 +239,6 @@ static void client_add(struct mux *m, struct ipc_conn *conn)
 	greet_session_init(&c->in);
 	c->out_start = c->out_end = 0;
 	c->eof = false;
-	c->deadline = m->o->idle_timeout_ms < 0 ? 0 : io_now_ms() + m->o->idle_timeout_ms;
-	c->backlog_seen = INT_MAX;
 	if (evloop_watch(m->loop, conn->rfd, EV_READ, on_client, c, &e) < 0) {
 		/* select: a descriptor >= FD_SETSIZE.  This client goes; the
 		 * others, and the next ones with lower numbers, are served. */
@@ -312,8 +248,7 @@ static void client_add(struct mux *m, struct ipc_conn *conn)
 			  "try again later\n");
 		return;
 	}
-	list_append(m, c);
-	m->clients++;
+	clients_add(&m->clients, &c->link, c, io_now_ms());
 }
 
 /* ---- the listener and the stop descriptor ------------------------------ */
@@ -365,10 +300,10 @@ static void on_listener(struct evloop *l, int fd, int events, void *arg)
 			say(m, "accepting clients again", NULL);
 			m->starved = false;
 		}
-		if (m->clients >= m->max_clients) {
+		if (m->clients.count >= m->max_clients) {
 			char line[96];
 			snprintf(line, sizeof line,
-				 "ERR server busy (%d clients), try again later\n", m->clients);
+				 "ERR server busy (%d clients), try again later\n", m->clients.count);
 			turn_away(m, &conn, line);
 			continue;
 		}
@@ -395,23 +330,6 @@ static int fd_limit(void)
 	return (int)rl.rlim_cur;
 }
 
-/* How long the loop may sleep: until the first idle deadline or the end of
- * the listener's pause, whichever comes first (-1: no timer at all). */
-static int next_timeout(const struct mux *m, long long now)
-{
-	long long when = -1;
-	if (m->head && m->o->idle_timeout_ms >= 0)
-		when = m->head->deadline;
-	if (m->listen_resume > 0 && (when < 0 || m->listen_resume < when))
-		when = m->listen_resume;
-	int log_due = lograte_due_ms(&m->log, now);
-	if (log_due >= 0 && (when < 0 || now + log_due < when))
-		when = now + log_due;
-	if (when < 0)
-		return -1;
-	return when <= now ? 0 : when - now > INT_MAX ? INT_MAX : (int)(when - now);
-}
-
 static int run(struct mux *m, struct ipc_error *e)
 {
 	while (!m->stopping) {
@@ -419,17 +337,20 @@ static int run(struct mux *m, struct ipc_error *e)
 		ipc_step(m->s->ctx, m->s->t->name, IPC_NO_STEP,
 			 m->backend == EV_EPOLL ? "epoll_wait" : evloop_backend_name(m->backend),
 			 "wait until a watched descriptor is ready");
-		if (evloop_run_once(m->loop, next_timeout(m, io_now_ms()), e) < 0)
-			return -1;
 		long long now = io_now_ms();
+		int wait = clients_wait_ms(&m->clients, now, m->listen_resume,
+					   lograte_due_ms(&m->log, now));
+		if (evloop_run_once(m->loop, wait, e) < 0)
+			return -1;
+		now = io_now_ms();
 		lograte_flush(&m->log, now);
-		while (m->head && m->o->idle_timeout_ms >= 0 && m->head->deadline <= now) {
-			if (still_taking_replies(m->head)) {
-				extend(m->head); /* to the tail: the loop ends */
-				continue;
-			}
-			say(m, "closing idle client", m->head->conn.peer_text);
-			client_close(m->head);
+		struct mux_client *c;
+		while ((c = clients_expired(&m->clients, now))) {
+			if (clients_spare_slow(&m->clients, &c->link, c->out_end > c->out_start,
+					       clients_kernel_backlog(c->conn.wfd), now))
+				continue; /* a new deadline, at the tail */
+			say(m, "closing idle client", c->conn.peer_text);
+			client_close(c);
 		}
 		if (m->listen_resume > 0 && now >= m->listen_resume) {
 			m->listen_resume = 0;
@@ -462,6 +383,7 @@ int serve_mux(struct ipc_server *s, const struct serve_opts *o, struct ipc_error
 				(int)o->mode);
 	}
 	m.backend = backend;
+	clients_init(&m.clients, o->idle_timeout_ms);
 	char prefix[64];
 	snprintf(prefix, sizeof prefix, "ipclab serve %s --mode %s", s->t->name,
 		 evloop_backend_name(backend));
@@ -474,8 +396,9 @@ int serve_mux(struct ipc_server *s, const struct serve_opts *o, struct ipc_error
 		rc = evloop_watch(m.loop, o->stop_fd, EV_READ, on_stop, &m, e);
 	if (rc == 0)
 		rc = run(&m, e);
-	while (m.head)
-		client_close(m.head);
+	struct mux_client *c;
+	while ((c = clients_first(&m.clients)))
+		client_close(c);
 	lograte_flush(&m.log, -1);
 	evloop_free(m.loop);
 	return rc;

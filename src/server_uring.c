@@ -32,19 +32,17 @@
 #include "server_uring.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <linux/sockios.h>
 
 #include <liburing.h>
 
+#include "clients.h"
 #include "io.h"
 #include "lograte.h"
 #include "protocol.h"
@@ -75,9 +73,7 @@ struct uclient {
 	bool eof;                   /* the client sent all it will send */
 	bool closing;               /* closed: freed when nothing is in flight */
 	int inflight;               /* requests in the kernel that point at us */
-	long long deadline;         /* closed as idle when the clock passes it */
-	int backlog_seen;           /* reply bytes the kernel held at the last look */
-	struct uclient *prev, *next; /* u->head: earliest deadline first */
+	struct client_link link;    /* in u->clients, by idle deadline, until closed */
 };
 
 struct userver {
@@ -87,8 +83,8 @@ struct userver {
 	struct io_uring_buf_ring *br;
 	size_t br_bytes;
 	char *bufs;
-	struct uclient *head, *tail;
-	int clients, max_clients;
+	struct client_list clients; /* earliest idle deadline first */
+	int max_clients;
 	bool accept_armed;
 	long long accept_resume;    /* > 0: accepting paused until then */
 	bool starved;
@@ -120,52 +116,10 @@ static struct io_uring_sqe *sqe_get(struct userver *u)
 	return sqe;
 }
 
-/* ---- the client list, ordered by deadline (as in server_mux.c) --------- */
-
-static void list_remove(struct userver *u, struct uclient *c)
-{
-	*(c->prev ? &c->prev->next : &u->head) = c->next;
-	*(c->next ? &c->next->prev : &u->tail) = c->prev;
-	c->prev = c->next = NULL;
-}
-
-static void list_append(struct userver *u, struct uclient *c)
-{
-	c->prev = u->tail;
-	c->next = NULL;
-	*(u->tail ? &u->tail->next : &u->head) = c;
-	u->tail = c;
-}
-
-static void extend(struct uclient *c)
-{
-	struct userver *u = c->u;
-	if (u->o->idle_timeout_ms < 0 || c->closing)
-		return;
-	c->deadline = io_now_ms() + u->o->idle_timeout_ms;
-	if (u->tail != c) {
-		list_remove(u, c);
-		list_append(u, c);
-	}
-}
-
+/* The client made progress we saw: a request, or reply bytes taken. */
 static void touch(struct uclient *c)
 {
-	c->backlog_seen = INT_MAX;
-	extend(c);
-}
-
-/* At its deadline: is the client still taking replies, only slowly?  The
- * kernel's send queue for it shrank since the last look (SIOCOUTQ). */
-static bool still_taking_replies(struct uclient *c)
-{
-	int backlog;
-	if (ioctl(c->conn.wfd, SIOCOUTQ, &backlog) < 0)
-		backlog = -1;
-	bool waiting = c->out_end > c->out_start || backlog > 0;
-	bool taken = backlog >= 0 && backlog < c->backlog_seen;
-	c->backlog_seen = backlog;
-	return waiting && taken;
+	clients_touch(&c->u->clients, &c->link, io_now_ms());
 }
 
 /* ---- requests to the kernel --------------------------------------------- */
@@ -231,8 +185,7 @@ static void client_close(struct uclient *c)
 	if (c->closing)
 		return;
 	c->closing = true;
-	list_remove(u, c);
-	u->clients--;
+	clients_remove(&u->clients, &c->link);
 	if (c->recv_armed && !c->recv_cancelled)
 		cancel(u, c, URING_OP_RECV);
 	if (c->sending)
@@ -449,10 +402,10 @@ static void on_accept(struct userver *u, const struct io_uring_cqe *cqe)
 		say(u, "accepting clients again", NULL);
 		u->starved = false;
 	}
-	if (u->clients >= u->max_clients) {
+	if (u->clients.count >= u->max_clients) {
 		char line[96];
 		snprintf(line, sizeof line, "ERR server busy (%d clients), try again later\n",
-			 u->clients);
+			 u->clients.count);
 		turn_away(u, fd, line);
 		return;
 	}
@@ -468,10 +421,7 @@ static void on_accept(struct userver *u, const struct io_uring_cqe *cqe)
 	snprintf(c->conn.peer_text, sizeof c->conn.peer_text, "%s client fd %d",
 		 u->s->t->name, fd);
 	greet_session_init(&c->in);
-	c->deadline = u->o->idle_timeout_ms < 0 ? 0 : io_now_ms() + u->o->idle_timeout_ms;
-	c->backlog_seen = INT_MAX;
-	list_append(u, c);
-	u->clients++;
+	clients_add(&u->clients, &c->link, c, io_now_ms());
 	if (arm_recv(c) < 0) {
 		say(u, "client refused: no room in the submission queue", c->conn.peer_text);
 		client_close(c);
@@ -572,21 +522,6 @@ static int buffers_init(struct userver *u, struct ipc_error *e)
 	return 0;
 }
 
-static int next_timeout(const struct userver *u, long long now)
-{
-	long long when = -1;
-	if (u->head && u->o->idle_timeout_ms >= 0)
-		when = u->head->deadline;
-	if (u->accept_resume > 0 && (when < 0 || u->accept_resume < when))
-		when = u->accept_resume;
-	int log_due = lograte_due_ms(&u->log, now);
-	if (log_due >= 0 && (when < 0 || now + log_due < when))
-		when = now + log_due;
-	if (when < 0)
-		return -1;
-	return when <= now ? 0 : when - now > INT_MAX ? INT_MAX : (int)(when - now);
-}
-
 static void handle(struct userver *u, const struct io_uring_cqe *cqe)
 {
 	uint64_t data = io_uring_cqe_get_data64(cqe);
@@ -616,7 +551,8 @@ static int run(struct userver *u, struct ipc_error *e)
 
 	while (!u->stopping) {
 		long long now = io_now_ms();
-		int wait = next_timeout(u, now);
+		int wait = clients_wait_ms(&u->clients, now, u->accept_resume,
+					   lograte_due_ms(&u->log, now));
 		struct __kernel_timespec ts = { .tv_sec = wait / 1000,
 						.tv_nsec = (long long)(wait % 1000) * 1000000 };
 		/* Step 5: submit all that this turn queued, and sleep until a
@@ -639,12 +575,12 @@ static int run(struct userver *u, struct ipc_error *e)
 		}
 		now = io_now_ms();
 		lograte_flush(&u->log, now);
-		while (u->head && u->o->idle_timeout_ms >= 0 && u->head->deadline <= now) {
-			if (still_taking_replies(u->head)) {
-				extend(u->head);
-				continue;
-			}
-			struct uclient *idle = u->head;
+		struct uclient *idle;
+		while ((idle = clients_expired(&u->clients, now))) {
+			if (clients_spare_slow(&u->clients, &idle->link,
+					       idle->out_end > idle->out_start,
+					       clients_kernel_backlog(idle->conn.wfd), now))
+				continue; /* a new deadline, at the tail */
 			say(u, "closing idle client", idle->conn.peer_text);
 			client_close(idle);
 			release(idle);
@@ -662,8 +598,8 @@ static int run(struct userver *u, struct ipc_error *e)
  * that points at a client to finish before freeing it. */
 static void drain(struct userver *u)
 {
-	while (u->head) {
-		struct uclient *c = u->head;
+	struct uclient *c;
+	while ((c = clients_first(&u->clients))) {
 		client_close(c);
 		release(c);
 	}
@@ -696,6 +632,7 @@ int serve_uring(struct ipc_server *s, const struct serve_opts *o, struct ipc_err
 	u->s = s;
 	u->o = o;
 	u->max_clients = o->max_clients > 0 ? o->max_clients : SERVE_MAX_CLIENTS;
+	clients_init(&u->clients, o->idle_timeout_ms);
 	char prefix[64];
 	snprintf(prefix, sizeof prefix, "ipclab serve %s --mode %s", s->t->name,
 		 serve_mode_name(o->mode));

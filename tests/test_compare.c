@@ -160,6 +160,80 @@ static void test_process_rounds(void **state)
 	run_free(rc);
 }
 
+/* A server's runs by turns (the scaling step's target rows). */
+static void turns(struct run *run, const char *mode, unsigned long clients, const double *per_s,
+		  size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct result_row r = { .kind = "load", .transport = "unix_stream", .mode = mode,
+					.size = 16, .count = 1000, .clients = clients, .pin = "none",
+					.note = "" };
+		r.msgs_per_s = per_s[i];
+		assert_int_equal(run_add_target_row(run, &r), 0);
+	}
+}
+
+/* The servers by turns are grouped (median run, the runs' range) and
+ * judged beside the sweep's single rows of the same server and count; a
+ * step that shared the machine is said at the top of the report. */
+static void test_turns_and_shared_steps(void **state)
+{
+	(void)state;
+	static const double ea[] = { 100000, 90000, 110000 }, eb[] = { 50000, 45000, 52000 },
+			    ra[] = { 40000, 42000, 41000 }, rb[] = { 41500, 39000, 40500 };
+	struct run *a = run_new(), *b = run_new();
+	turns(a, "epoll", 50, ea, 3);
+	turns(a, "redis", 50, ra, 3);
+	turns(b, "epoll", 50, eb, 3);
+	turns(b, "redis", 50, rb, 3);
+	load(a, "epoll", 50, 95000); /* the sweep's own row: one round */
+	load(b, "epoll", 50, 51000);
+	struct busy_step busy = { .step = "scaling", .cpus = "0-1", .ticks = 1000, .ours = 200,
+				  .others = 600 };
+	assert_int_equal(run_add_busy(b, &busy), 0);
+	run_finish(a);
+	run_finish(b);
+	assert_int_equal(a->nturns, 2);
+	struct compare c;
+	assert_int_equal(compare_runs(a, b, COMPARE_THRESHOLD, &c), 0);
+	assert_int_equal(c.n, 3);
+	const struct compare_row *sweep = NULL, *epoll = NULL, *redis = NULL;
+	for (size_t i = 0; i < c.n; i++) {
+		const char *m = c.rows[i].a->r.mode;
+		if (!strcmp(m, "epoll"))
+			sweep = &c.rows[i];
+		else if (!strcmp(m, "epoll-by-turns"))
+			epoll = &c.rows[i];
+		else if (!strcmp(m, "redis-by-turns"))
+			redis = &c.rows[i];
+	}
+	assert_non_null(sweep);
+	assert_non_null(epoll);
+	assert_non_null(redis);
+	assert_int_equal(sweep->verdict, CMP_UNJUDGED);
+	assert_int_equal(epoll->verdict, CMP_SLOWER);
+	assert_float_equal(epoll->fa.value, 100000, 1e-9);
+	assert_float_equal(epoll->fa.lo, 90000, 1e-9);
+	assert_float_equal(epoll->fa.hi, 110000, 1e-9);
+	assert_float_equal(epoll->ratio, 50000.0 / 100000, 1e-12);
+	assert_float_equal(epoll->ratio_lo, 45000.0 / 110000, 1e-12);
+	assert_float_equal(epoll->ratio_hi, 52000.0 / 90000, 1e-12);
+	assert_int_equal(redis->verdict, CMP_SAME);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	assert_non_null(f);
+	compare_write(&c, a, b, "A", "B", REPORT_TEXT, f);
+	assert_int_equal(fclose(f), 0);
+	assert_non_null(strstr(text, "shared the machine in scaling (others 60.0 %, the host "
+				     "0.0 %): B's figures of those steps may be the machine's"));
+	assert_null(strstr(text, "A's figures of those steps"));
+	free(text);
+	compare_free(&c);
+	run_free(a);
+	run_free(b);
+}
+
 /* B twice as fast as A in MB/s (intervals apart): faster, with the ratio
  * and its interval from the rounds; A against B: slower. */
 static void test_known_difference(void **state)
@@ -450,6 +524,7 @@ static void test_cli(void **state)
 			  "/nonexistent/run", NULL);
 	assert_int_equal(rc, IPC_SYSTEM);
 	assert_non_null(strstr(err, "/nonexistent/run"));
+	assert_non_null(strstr(err, "is /nonexistent/run the directory of a `make bench` run?"));
 	assert_string_equal(out, "");
 	char emptyd[4096];
 	snprintf(emptyd, sizeof emptyd, "%s/empty", env->dir);
@@ -544,11 +619,392 @@ static void test_results_json(void **state)
 	run_free(run);
 }
 
+
+/* ---- the rule, case by case ---------------------------------------------- */
+
+/* The verdict by compare.h's rule, written here: no usable figure (not
+ * positive, not finite, or outside its interval), unjudged; identical,
+ * same; one round on a side, unjudged; intervals that meet or overlap,
+ * same; apart by under the threshold, same; else faster where B is better
+ * in the figure's direction. */
+static enum compare_verdict rule(const struct figure *a, const struct figure *b, double th)
+{
+	const struct figure *f[2] = { a, b };
+	for (int i = 0; i < 2; i++)
+		if (!(f[i]->value > 0) || !isfinite(f[i]->value) || !(f[i]->lo > 0) ||
+		    !isfinite(f[i]->hi) || f[i]->lo > f[i]->value || f[i]->value > f[i]->hi)
+			return CMP_UNJUDGED;
+	if (a->value == b->value && a->lo == b->lo && a->hi == b->hi)
+		return CMP_SAME;
+	if (a->rounds < 2 || b->rounds < 2)
+		return CMP_UNJUDGED;
+	bool b_above = b->lo > a->hi, b_below = b->hi < a->lo;
+	if (!b_above && !b_below)
+		return CMP_SAME;
+	if (fabs(b->value / a->value - 1) < th)
+		return CMP_SAME;
+	return b_above == a->higher_is_better ? CMP_FASTER : CMP_SLOWER;
+}
+
+static void test_judge_table(void **state)
+{
+	(void)state;
+	static const struct {
+		double av, alo, ahi, bv, blo, bhi;
+		unsigned ar, br;
+		bool higher;
+		enum compare_verdict want;
+		const char *why;
+	} c[] = {
+		/* Touching ends are not apart. */
+		{ 100, 90, 110, 120, 110, 130, 3, 3, true, CMP_SAME, "intervals overlap" },
+		{ 100, 90, 110, 120, 110.001, 130, 3, 3, true, CMP_FASTER, "intervals apart" },
+		{ 100, 90, 110, 80, 70, 90, 3, 3, true, CMP_SAME, "intervals overlap" },
+		{ 100, 90, 110, 80, 70, 89.99, 3, 3, true, CMP_SLOWER, "intervals apart" },
+		/* µs: lower is better, so a lower B is faster. */
+		{ 100, 90, 110, 80, 70, 89.99, 3, 3, false, CMP_FASTER, "intervals apart" },
+		{ 100, 90, 110, 120, 111, 130, 3, 3, false, CMP_SLOWER, "intervals apart" },
+		/* B inside A, A inside B: overlap. */
+		{ 100, 50, 150, 101, 99, 102, 5, 5, true, CMP_SAME, "intervals overlap" },
+		{ 101, 99, 102, 100, 50, 150, 5, 5, true, CMP_SAME, "intervals overlap" },
+		/* Apart but within the threshold (2 %), either side; beyond it, a change. */
+		{ 1000, 999, 1001, 1019, 1018, 1020, 3, 3, true, CMP_SAME,
+		  "apart, by less than the threshold" },
+		{ 1000, 999, 1001, 981, 980, 982, 3, 3, true, CMP_SAME,
+		  "apart, by less than the threshold" },
+		{ 1000, 999, 1001, 1025, 1024, 1026, 3, 3, true, CMP_FASTER, "intervals apart" },
+		{ 1000, 999, 1001, 975, 974, 976, 3, 3, false, CMP_FASTER, "intervals apart" },
+		/* One round: no verdict, each side named. */
+		{ 10, 10, 10, 40, 40, 40, 1, 1, false, CMP_UNJUDGED, "one round in each run" },
+		{ 10, 10, 10, 40, 39, 41, 1, 3, false, CMP_UNJUDGED, "one round in A" },
+		{ 10, 9, 11, 40, 40, 40, 3, 1, false, CMP_UNJUDGED, "one round in B" },
+		/* The same figures: same, even of one round. */
+		{ 10, 10, 10, 10, 10, 10, 1, 1, false, CMP_SAME, "identical figures" },
+		{ 10, 9, 11, 10, 9, 11, 3, 3, true, CMP_SAME, "identical figures" },
+		/* Not a figure: zero, negative, a median outside its range. */
+		{ 0, 0, 0, 10, 9, 11, 3, 3, true, CMP_UNJUDGED, "no usable figure" },
+		{ 10, 9, 11, -5, -6, -4, 3, 3, true, CMP_UNJUDGED, "no usable figure" },
+		{ 10, 11, 12, 20, 19, 21, 3, 3, true, CMP_UNJUDGED, "no usable figure" },
+		{ 10, 9, 11, 20, 19, 19.5, 3, 3, true, CMP_UNJUDGED, "no usable figure" },
+		{ 10, 9, 11, 20, 0, 21, 3, 3, true, CMP_UNJUDGED, "no usable figure" },
+		{ 10, 9, INFINITY, 20, 19, 21, 3, 3, true, CMP_UNJUDGED, "no usable figure" },
+		{ NAN, 9, 11, 20, 19, 21, 3, 3, true, CMP_UNJUDGED, "no usable figure" },
+	};
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+		struct compare_row r = {
+			.fa = { c[i].av, c[i].alo, c[i].ahi, c[i].ar, c[i].higher, "x" },
+			.fb = { c[i].bv, c[i].blo, c[i].bhi, c[i].br, c[i].higher, "x" },
+		};
+		assert_int_equal(rule(&r.fa, &r.fb, COMPARE_THRESHOLD), c[i].want);
+		compare_judge(&r, COMPARE_THRESHOLD);
+		if (r.verdict != c[i].want || strcmp(r.why, c[i].why))
+			fail_msg("case %zu: %s (%s), not %s (%s)", i, compare_verdict_name(r.verdict),
+				 r.why, compare_verdict_name(c[i].want), c[i].why);
+		if (c[i].want == CMP_UNJUDGED && !strcmp(c[i].why, "no usable figure")) {
+			assert_true(isnan(r.ratio));
+			continue;
+		}
+		assert_float_equal(r.ratio, c[i].bv / c[i].av, 1e-12);
+		if (c[i].ar > 1 && c[i].br > 1 && strcmp(c[i].why, "identical figures")) {
+			assert_float_equal(r.ratio_lo, c[i].blo / c[i].ahi, 1e-12);
+			assert_float_equal(r.ratio_hi, c[i].bhi / c[i].alo, 1e-12);
+		} else {
+			assert_true(isnan(r.ratio_lo) && isnan(r.ratio_hi));
+		}
+	}
+	static const char *const names[] = { "same", "faster", "slower", "unjudged", "only_a",
+					     "only_b" };
+	for (int v = CMP_SAME; v <= CMP_ONLY_B; v++)
+		assert_string_equal(compare_verdict_name((enum compare_verdict)v), names[v]);
+}
+
+/* Many made-up pairs: compare_judge agrees with the rule written above. */
+static void test_judge_against_rule(void **state)
+{
+	(void)state;
+	unsigned long long x = 12345;
+	for (int i = 0; i < 4000; i++) {
+		double v[6];
+		for (int k = 0; k < 6; k++) {
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			v[k] = 95 + (double)((x >> 33) % 110) / 10.0; /* 95.0 .. 105.9 */
+		}
+		/* Each side's interval around its value. */
+		double alo = fmin(v[0], v[1]), ahi = fmax(v[0], v[1]);
+		double blo = fmin(v[3], v[4]), bhi = fmax(v[3], v[4]);
+		double av = alo + (ahi - alo) * ((x >> 20) % 3) / 2;
+		double bv = blo + (bhi - blo) * ((x >> 24) % 3) / 2;
+		struct compare_row r = {
+			.fa = { av, alo, ahi, 1 + (unsigned)((x >> 28) % 4), (x >> 40) & 1, "x" },
+			.fb = { bv, blo, bhi, 1 + (unsigned)((x >> 30) % 4), (x >> 40) & 1, "x" },
+		};
+		double th = (x >> 44) % 2 ? COMPARE_THRESHOLD : 0.05;
+		enum compare_verdict want = rule(&r.fa, &r.fb, th);
+		compare_judge(&r, th);
+		if (r.verdict != want)
+			fail_msg("A %g [%g, %g] n=%u, B %g [%g, %g] n=%u, threshold %g: %s, not %s",
+				 av, alo, ahi, r.fa.rounds, bv, blo, bhi, r.fb.rounds, th,
+				 compare_verdict_name(r.verdict), compare_verdict_name(want));
+	}
+}
+
+/* Rows are paired by everything that makes a measurement: a row that
+ * differs from A's in one of them only is not its pair. */
+static void test_matching_keys(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *what, *kind, *t, *mode, *pin, *note;
+		unsigned long size, clients;
+	} differ[] = {
+		{ "kind", "connect", "tcp", "greeting", "0,0", "", 16, 1 },
+		{ "transport", "latency", "udp", "greeting", "0,0", "", 16, 1 },
+		{ "mode", "latency", "tcp", "echo", "0,0", "", 16, 1 },
+		{ "pin", "latency", "tcp", "greeting", "0,1", "", 16, 1 },
+		{ "size", "latency", "tcp", "greeting", "0,0", "", 64, 1 },
+		{ "clients", "latency", "tcp", "greeting", "0,0", "", 16, 2 },
+		{ "checked", "latency", "tcp", "greeting", "0,0", "UNVERIFIED", 16, 1 },
+	};
+	for (size_t i = 0; i < sizeof differ / sizeof differ[0]; i++) {
+		struct run *a = run_new(), *b = run_new();
+		assert_non_null(a);
+		assert_non_null(b);
+		struct result_row r = { .kind = "latency", .transport = "tcp", .mode = "greeting",
+					.pin = "0,0", .note = "", .size = 16, .clients = 1,
+					.count = 10, .lat_us.p50 = 10 };
+		assert_int_equal(run_add_row(a, &r), 0);
+		r.kind = differ[i].kind;
+		r.transport = differ[i].t;
+		r.mode = differ[i].mode;
+		r.pin = differ[i].pin;
+		r.note = differ[i].note;
+		r.size = differ[i].size;
+		r.clients = differ[i].clients;
+		assert_int_equal(run_add_row(b, &r), 0);
+		run_finish(a);
+		run_finish(b);
+		struct compare c;
+		assert_int_equal(compare_runs(a, b, COMPARE_THRESHOLD, &c), 0);
+		if (c.n != 2)
+			fail_msg("a row that differs in its %s was paired", differ[i].what);
+		assert_int_equal(c.rows[0].verdict, CMP_ONLY_A);
+		assert_string_equal(c.rows[0].why, "not in B");
+		assert_ptr_equal(c.rows[0].a, &a->rows[0]);
+		assert_null(c.rows[0].b);
+		assert_int_equal(c.rows[1].verdict, CMP_ONLY_B);
+		assert_string_equal(c.rows[1].why, "not in A");
+		assert_null(c.rows[1].a);
+		assert_ptr_equal(c.rows[1].b, &b->rows[0]);
+		assert_true(isnan(c.rows[0].ratio) && isnan(c.rows[1].ratio));
+		compare_free(&c);
+		run_free(a);
+		run_free(b);
+	}
+	/* A measurement repeated (connect rows, no rounds): paired in order,
+	 * the extra one of B alone. */
+	struct run *a = run_new(), *b = run_new();
+	for (int k = 0; k < 3; k++) {
+		struct result_row r = { .kind = "connect", .transport = "tcp", .mode = "",
+					.pin = "0,0", .note = "", .size = 0, .clients = 1,
+					.count = 10, .lat_us.p50 = 10 + k };
+		if (k < 2)
+			assert_int_equal(run_add_row(a, &r), 0);
+		r.lat_us.p50 = 20 + k;
+		assert_int_equal(run_add_row(b, &r), 0);
+	}
+	run_finish(a);
+	run_finish(b);
+	struct compare c;
+	assert_int_equal(compare_runs(a, b, COMPARE_THRESHOLD, &c), 0);
+	assert_int_equal(c.n, 3);
+	assert_float_equal(c.rows[0].ratio, 20.0 / 10, 1e-12);
+	assert_float_equal(c.rows[1].ratio, 21.0 / 11, 1e-12);
+	assert_int_equal(c.rows[2].verdict, CMP_ONLY_B);
+	assert_true(c.rows[2].b->r.lat_us.p50 == 22);
+	compare_free(&c);
+	run_free(a);
+	run_free(b);
+}
+
+/* The CSV, read by its header's names: each row's figures, ratio and
+ * verdict in their own columns; the summary's geometric mean per kind
+ * over the matched rows only; the largest changes largest first. */
+static void test_csv_by_name_and_summary(void **state)
+{
+	(void)state;
+	struct run *a = run_new(), *b = run_new();
+	/* Ratios B/A: pipe 3 (faster), tcp 0.5 (slower; |log 3| > |log 0.5|,
+	 * so pipe's change comes first), fifo about 1 (same), udp in A only. */
+	static const double pa[] = { 100, 110, 105 }, pb[] = { 300, 330, 315 };
+	static const double ta[] = { 400, 410, 405 }, tb[] = { 200, 205, 202.5 };
+	static const double fa[] = { 50, 60, 55 }, fb[] = { 52, 62, 57 };
+	static const double ua[] = { 10, 11, 12 };
+	throughput(a, "pipe", 65536, pa, 3);
+	throughput(b, "pipe", 65536, pb, 3);
+	throughput(a, "tcp", 65536, ta, 3);
+	throughput(b, "tcp", 65536, tb, 3);
+	throughput(a, "fifo", 65536, fa, 3);
+	throughput(b, "fifo", 65536, fb, 3);
+	throughput(a, "udp", 65536, ua, 3);
+	latency(a, "pipe", "0,0", 10);
+	latency(b, "pipe", "0,0", 30);
+	run_finish(a);
+	run_finish(b);
+	struct compare c;
+	assert_int_equal(compare_runs(a, b, COMPARE_THRESHOLD, &c), 0);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	compare_write(&c, a, b, "A", "B", REPORT_CSV, f);
+	assert_int_equal(fclose(f), 0);
+
+	char *save = NULL, *line = strtok_r(text, "\n", &save);
+	char *names[32];
+	size_t nn = 0;
+	for (char *s2 = NULL, *t = strtok_r(line, ",", &s2); t; t = strtok_r(NULL, ",", &s2))
+		names[nn++] = t;
+	assert_int_equal(nn, 22);
+	struct {
+		const char *t, *verdict;
+		double a_value, a_lo, a_hi, b_value, ratio;
+	} want[] = {
+		{ "pipe", "faster", 105, 100, 110, 315, 3 },
+		{ "tcp", "slower", 405, 400, 410, 202.5, 0.5 },
+		{ "fifo", "same", 55, 50, 60, 57, 57.0 / 55 },
+		{ "udp", "only_a", 11, 10, 12, NAN, NAN },
+	};
+	size_t seen = 0;
+	while ((line = strtok_r(NULL, "\n", &save))) {
+		/* No field of these rows holds a comma but pin, which is "0,1" quoted. */
+		char *field[32];
+		size_t nf = 0;
+		for (char *p = line; nf < 32;) {
+			field[nf++] = p;
+			char *comma = p;
+			if (*p == '"')
+				comma = strchr(p + 1, '"') + 1;
+			comma = strchr(comma, ',');
+			if (!comma)
+				break;
+			*comma = '\0';
+			p = comma + 1;
+		}
+		assert_int_equal(nf, nn);
+		const char *kind = NULL, *t = NULL, *verdict = NULL;
+		double av = NAN, alo = NAN, ahi = NAN, bv = NAN, ratio = NAN;
+		for (size_t k = 0; k < nn; k++) {
+			double d = *field[k] ? strtod(field[k], NULL) : NAN;
+			if (!strcmp(names[k], "kind"))
+				kind = field[k];
+			else if (!strcmp(names[k], "transport"))
+				t = field[k];
+			else if (!strcmp(names[k], "verdict"))
+				verdict = field[k];
+			else if (!strcmp(names[k], "a_value"))
+				av = d;
+			else if (!strcmp(names[k], "a_lo"))
+				alo = d;
+			else if (!strcmp(names[k], "a_hi"))
+				ahi = d;
+			else if (!strcmp(names[k], "b_value"))
+				bv = d;
+			else if (!strcmp(names[k], "ratio"))
+				ratio = d;
+			else if (!strcmp(names[k], "pin"))
+				assert_true(!strcmp(field[k], "\"0,1\"") || !strcmp(field[k], "\"0,0\""));
+		}
+		if (strcmp(kind, "throughput"))
+			continue;
+		for (size_t w = 0; w < sizeof want / sizeof want[0]; w++) {
+			if (strcmp(want[w].t, t))
+				continue;
+			seen++;
+			assert_string_equal(verdict, want[w].verdict);
+			assert_float_equal(av, want[w].a_value, 1e-6);
+			assert_float_equal(alo, want[w].a_lo, 1e-6);
+			assert_float_equal(ahi, want[w].a_hi, 1e-6);
+			if (isnan(want[w].b_value)) {
+				assert_true(isnan(bv) && isnan(ratio));
+			} else {
+				assert_float_equal(bv, want[w].b_value, 1e-6);
+				assert_float_equal(ratio, want[w].ratio, 1e-5);
+			}
+		}
+	}
+	assert_int_equal(seen, 4);
+	free(text);
+
+	f = open_memstream(&text, &len);
+	compare_write(&c, a, b, "A", "B", REPORT_JSON, f);
+	assert_int_equal(fclose(f), 0);
+	/* Geometric mean of the throughput rows matched: (3 * 0.5 * 57/55)^(1/3). */
+	char g[64];
+	snprintf(g, sizeof g, "\"geomean_ratio\": %.6g", cbrt(3 * 0.5 * 57.0 / 55));
+	assert_non_null(strstr(text, g));
+	assert_non_null(strstr(text, "\"kind\": \"throughput\", \"unit\": \"MB/s\", "
+				     "\"higher_is_better\": true, \"rows\": 4"));
+	assert_non_null(strstr(text, "\"faster\": 1, \"slower\": 1, \"same\": 1, \"unjudged\": 0, "
+				     "\"only_a\": 1, \"only_b\": 0}"));
+	assert_non_null(strstr(text, "\"kind\": \"latency\", \"unit\": \"µs\", "
+				     "\"higher_is_better\": false, \"rows\": 1"));
+	free(text);
+
+	f = open_memstream(&text, &len);
+	compare_write(&c, a, b, "A", "B", REPORT_TEXT, f);
+	assert_int_equal(fclose(f), 0);
+	const char *big = strstr(text, "Largest changes\n");
+	assert_non_null(big);
+	const char *p3 = strstr(big, "throughput pipe"), *p2 = strstr(big, "throughput tcp");
+	assert_true(p3 && p2 && p3 < p2);
+	/* Each as a factor >= 1 in its direction, with its interval. */
+	char want3[64], want2[64];
+	snprintf(want3, sizeof want3, "3.00× faster [%.2f, %.2f]", 300.0 / 110, 330.0 / 100);
+	snprintf(want2, sizeof want2, "2.00× slower [%.2f, %.2f]", 400.0 / 205, 410.0 / 200);
+	assert_non_null(strstr(big, want3));
+	assert_non_null(strstr(big, want2));
+	free(text);
+	compare_free(&c);
+	run_free(a);
+	run_free(b);
+}
+
+/* A row's label names everything that makes the measurement: kind,
+ * transport, mode, clients (load), size (when it has one), placement,
+ * and "unchecked". */
+static void test_row_labels(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *kind, *t, *mode, *pin, *note;
+		unsigned long size, clients;
+		const char *label;
+	} c[] = {
+		{ "latency", "pipe", "greeting", "0,0", "", 16, 1,
+		  "latency pipe greeting 16 B one CPU (0)" },
+		{ "throughput", "tcp", "", "0,1", "UNVERIFIED", 65536, 1,
+		  "throughput tcp 64 KiB two CPUs (0, 1) unchecked" },
+		{ "throughput", "udp", "", "0,1", "", 65507, 1, "throughput udp 65,507 B two CPUs (0, 1)" },
+		{ "load", "unix_stream", "epoll", "none", "", 16, 50,
+		  "load unix_stream epoll 50 clients 16 B unpinned" },
+		{ "connect", "fifo", "", "2,3", "", 0, 1, "connect fifo two CPUs (2, 3)" },
+	};
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+		struct run_row row = { .rounds = 1 };
+		row.r = (struct result_row){ .kind = c[i].kind, .transport = c[i].t, .mode = c[i].mode,
+					     .pin = c[i].pin, .note = c[i].note, .size = c[i].size,
+					     .clients = c[i].clients };
+		struct compare_row r = { .a = i % 2 ? &row : NULL, .b = i % 2 ? NULL : &row };
+		char buf[256];
+		assert_string_equal(compare_row_label(&r, buf, sizeof buf), c[i].label);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_self),
 		cmocka_unit_test(test_process_rounds),
+		cmocka_unit_test(test_turns_and_shared_steps),
 		cmocka_unit_test(test_known_difference),
 		cmocka_unit_test(test_direction_lower_is_better),
 		cmocka_unit_test(test_overlap_is_no_change),
@@ -557,6 +1013,11 @@ int main(void)
 		cmocka_unit_test(test_summary_and_formats),
 		cmocka_unit_test_setup_teardown(test_cli, test_env_setup, test_env_teardown),
 		cmocka_unit_test(test_results_json),
+		cmocka_unit_test(test_judge_table),
+		cmocka_unit_test(test_judge_against_rule),
+		cmocka_unit_test(test_matching_keys),
+		cmocka_unit_test(test_csv_by_name_and_summary),
+		cmocka_unit_test(test_row_labels),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -101,6 +101,92 @@ static void test_rungs_deliver_or_refuse(void **state)
 	assert_true(fits[COPY_VMSPLICE] >= 6); /* pipe and fifo */
 }
 
+/* shm's rungs with both sides spinning (--wait spin), as the ladder runs
+ * them beside the sleeping ones: every byte arrives and is checked, on one
+ * CPU and on two, at the sizes the ladder takes, and the row says it spun
+ * (shm-spin, shm-peek-spin, shm-inplace-spin). */
+static void test_ring_rungs_spinning(void **state)
+{
+	ENV;
+	extern const struct ipc_transport shm_transport;
+	static const size_t sizes[] = { 64 << 10, 1 << 20 };
+	static const enum copy_rung rungs[] = { COPY_RW, COPY_PEEK, COPY_INPLACE };
+
+	test_deadline(60, "12 runs of two processes, spinning, under ASan");
+	env->ctx.wait = IPC_WAIT_SPIN;
+	for (size_t k = 0; k < sizeof rungs / sizeof rungs[0]; k++)
+		for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+			for (int pin = 0; pin < 2; pin++) {
+				struct bench_result r;
+				struct ipc_error e = { 0 };
+				unsigned long long messages = sizes[s] == 1 << 20 ? 12 : 64;
+				if (run_rung(env, &shm_transport, rungs[k], sizes[s], messages, pin, &r,
+					     &e) < 0)
+					fail_msg("shm --wait spin --copy %s --size %zu on %s: %s",
+						 copy_rungs[rungs[k]].name, sizes[s],
+						 pin ? "two CPUs" : "one CPU", e.msg);
+				char want[64];
+				snprintf(want, sizeof want, rungs[k] == COPY_RW ? "shm-spin" : "shm-%s-spin",
+					 copy_rungs[rungs[k]].name);
+				assert_string_equal(r.row.transport, want);
+				assert_int_equal(r.row.count, messages);
+				assert_int_equal(r.row.lost, 0);
+				assert_true(r.row.mb_per_s > 0);
+				assert_null(strstr(r.row.note, "TAGS-ONLY"));
+				assert_null(strstr(r.row.note, "UNVERIFIED"));
+			}
+	env->ctx.wait = IPC_WAIT_BLOCK;
+}
+
+/* The ladder step of a quick run: shm's spinning rows (the bottom rung too)
+ * at both sizes, each into a file of its own under ladder/, right after the
+ * memcpy row they are held to; the sleeping rungs as before. */
+static void test_plan_spinning_rows(void **state)
+{
+	ENV;
+	static char plan[1 << 17], err[4096];
+	int rc = test_run_cli(env, NULL, plan, sizeof plan, err, sizeof err, "bench", "plan",
+			      "throughput", env->dir, "--quick", NULL);
+	if (rc != 0)
+		fail_msg("bench plan throughput: exit %d: %s", rc, err);
+	static const char *const sizes[] = { "65536", "1048576" };
+	int spin_rows = 0;
+	for (const char *p = plan; (p = strstr(p, "\tladder/shm-")); p++) {
+		const char *spin = strstr(p, "-spin_"), *end = strchr(p, '\n');
+		spin_rows += spin && end && spin < end; /* splice-spin: not shm's */
+	}
+	assert_int_equal(spin_rows, 6); /* shm's rw, peek, inplace, at two sizes, one round */
+	for (size_t k = 0; k < 2; k++) {
+		char want[256];
+		snprintf(want, sizeof want, "run\tladder/memcpy_%s_", sizes[k]);
+		const char *mc = strstr(plan, want);
+		assert_non_null(mc);
+		snprintf(want, sizeof want, "\tbench\tthroughput\tshm\t--wait\tspin\t\t\t--size\t%s\t",
+			 sizes[k]);
+		const char *rw = strstr(mc, want);
+		assert_non_null(rw);
+		const char *line = rw;
+		while (line > plan && line[-1] != '\n')
+			line--;
+		snprintf(want, sizeof want, "run\tladder/shm-spin_%s_", sizes[k]);
+		assert_int_equal(strncmp(line, want, strlen(want)), 0);
+		/* right after memcpy's line */
+		assert_ptr_equal(strchr(mc, '\n') + 1, line);
+		for (int rung = COPY_PEEK; rung <= COPY_INPLACE; rung++) {
+			snprintf(want, sizeof want, "run\tladder/shm-%s-spin_%s_", copy_rungs[rung].name,
+				 sizes[k]);
+			const char *l = strstr(plan, want);
+			assert_non_null(l);
+			snprintf(want, sizeof want, "\tbench\tthroughput\tshm\t--wait\tspin\t--copy\t%s"
+				 "\t--size\t%s\t", copy_rungs[rung].name, sizes[k]);
+			assert_non_null(strstr(l, want));
+			assert_true(strstr(l, want) < strchr(l, '\n'));
+		}
+		snprintf(want, sizeof want, "run\tladder/inplace_%s_", sizes[k]); /* sleeping */
+		assert_non_null(strstr(plan, want));
+	}
+}
+
 /* The refusals name what the rung needs and what it was given. */
 static void test_refusals(void **state)
 {
@@ -460,6 +546,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rungs_deliver_or_refuse, test_env_setup,
 						test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, test_env_setup, test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_ring_rungs_spinning, test_env_setup,
+						test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_plan_spinning_rows, test_env_setup,
+						test_env_teardown),
 		cmocka_unit_test(test_splice_reader_checks_tags),
 		cmocka_unit_test(test_zerocopy_reader_checks_bytes),
 		cmocka_unit_test(test_zc_completions),

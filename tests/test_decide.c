@@ -156,6 +156,241 @@ static void test_one_round_and_alone(void **state)
 }
 
 /* A run with nothing to decide writes no table. */
+
+/* ---- every question, re-derived from made-up rounds ----------------------- */
+
+/* One candidate as this test sees it: its rounds, and from them alone the
+ * median (nearest rank), lowest and highest. */
+struct truth {
+	const char *name;
+	double v[3], cpu[3];
+	size_t n;
+	double med, lo, hi, cpu_med, cpu_lo, cpu_hi;
+	bool higher;
+};
+
+static void truth_of(struct truth *t)
+{
+	double s[3];
+	memcpy(s, t->v, t->n * sizeof *s);
+	for (size_t a = 1; a < t->n; a++)
+		for (size_t b = a; b > 0 && s[b - 1] > s[b]; b--) {
+			double x = s[b];
+			s[b] = s[b - 1];
+			s[b - 1] = x;
+		}
+	t->med = s[(t->n + 1) / 2 - 1];
+	t->lo = s[0];
+	t->hi = s[t->n - 1];
+	/* The median round is the first round (in the order given) with the
+	 * median figure: its CPU figure is the row's. */
+	t->cpu_lo = t->cpu_hi = t->cpu[0];
+	bool found = false;
+	for (size_t k = 0; k < t->n; k++) {
+		if (t->v[k] == t->med && !found) {
+			t->cpu_med = t->cpu[k];
+			found = true;
+		}
+		t->cpu_lo = t->cpu[k] < t->cpu_lo ? t->cpu[k] : t->cpu_lo;
+		t->cpu_hi = t->cpu[k] > t->cpu_hi ? t->cpu[k] : t->cpu_hi;
+	}
+}
+
+/* What the decision must be: the best and the runner-up by the figure
+ * (ties in the given order), ahead when their intervals are apart, tied
+ * with every candidate of several rounds whose interval meets the best's,
+ * unjudged when either of the two has one round. */
+static void check_question(const struct decision *d, struct truth *c, size_t n, bool cpu)
+{
+	size_t order[16];
+	for (size_t i = 0; i < n; i++)
+		order[i] = i;
+	double val[16], lo[16], hi[16];
+	for (size_t i = 0; i < n; i++) {
+		val[i] = cpu ? c[i].cpu_med : c[i].med;
+		lo[i] = cpu ? c[i].cpu_lo : c[i].lo;
+		hi[i] = cpu ? c[i].cpu_hi : c[i].hi;
+	}
+	bool higher = !cpu && c[0].higher;
+	for (size_t a = 1; a < n; a++)
+		for (size_t b = a; b > 0; b--) {
+			size_t x = order[b - 1], y = order[b];
+			if (!(higher ? val[y] > val[x] : val[y] < val[x]))
+				break;
+			order[b - 1] = y;
+			order[b] = x;
+		}
+	size_t best = order[0];
+	assert_string_equal(d->best.name, c[best].name);
+	assert_true(d->best.f.value == val[best]);
+	assert_int_equal(d->best.f.rounds, c[best].n);
+	if (c[best].n > 1) {
+		assert_true(d->best.f.lo == lo[best]);
+		assert_true(d->best.f.hi == hi[best]);
+	}
+	if (n == 1) {
+		assert_false(d->has_runner);
+		assert_int_equal(d->verdict, DEC_ALONE);
+		return;
+	}
+	size_t run2 = order[1];
+	assert_true(d->has_runner);
+	assert_string_equal(d->runner.name, c[run2].name);
+	assert_true(d->runner.f.value == val[run2]);
+	if (c[best].n < 2 || c[run2].n < 2) {
+		assert_int_equal(d->verdict, DEC_UNJUDGED);
+		return;
+	}
+	bool meet = lo[best] <= hi[run2] && lo[run2] <= hi[best];
+	if (!meet) {
+		assert_int_equal(d->verdict, DEC_AHEAD);
+		return;
+	}
+	assert_int_equal(d->verdict, DEC_TIED);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t j = order[i];
+		if (c[j].n < 2 || !(lo[best] <= hi[j] && lo[j] <= hi[best]))
+			continue;
+		assert_true(k < d->ntied);
+		assert_string_equal(d->tied[k], c[j].name);
+		k++;
+	}
+	assert_int_equal(d->ntied, k);
+}
+
+static unsigned long long lcg = 1;
+static unsigned rnd(unsigned n)
+{
+	lcg = lcg * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (unsigned)((lcg >> 33) % n);
+}
+
+static void test_questions_against_rounds(void **state)
+{
+	(void)state;
+	const char *T[32];
+	size_t nt = run_transports(T, 32);
+	lcg = 2026;
+	for (int trial = 0; trial < 80; trial++) {
+		struct run *run = run_new();
+		assert_non_null(run);
+		struct truth lat[32], bulk[32], con[32], cpu[32];
+		size_t nlat = 0, nbulk = 0, ncon = 0, ncpu = 0;
+		for (size_t i = 0; i < nt; i++) {
+			/* Greeting round trips on one CPU. */
+			if (rnd(5)) {
+				struct truth *t = &lat[nlat++];
+				t->name = T[i];
+				t->n = rnd(6) ? 3 : 1;
+				t->higher = false;
+				double base = 5 + rnd(40);
+				for (size_t r = 0; r < t->n; r++) {
+					t->v[r] = base + 0.001 * (double)i + (double)rnd(6);
+					t->cpu[r] = 0;
+					greeting(run, T[i], "0,0", t->v[r]);
+				}
+				truth_of(t);
+			}
+			/* Connection set-up: one row, no rounds. */
+			if (rnd(3) == 0) {
+				struct truth *t = &con[ncon++];
+				t->name = T[i];
+				t->n = 1;
+				t->v[0] = 20 + rnd(50) + 0.001 * (double)i;
+				t->cpu[0] = 0;
+				struct result_row r = { .kind = "connect", .transport = T[i],
+							.mode = "", .size = 0, .count = 10,
+							.clients = 1, .pin = "0,0", .note = "" };
+				r.lat_us.p50 = t->v[0];
+				assert_int_equal(run_add_row(run, &r), 0);
+				truth_of(t);
+			}
+			/* A stream at 64 KiB on two CPUs, or none; lossy ones are no
+			 * candidates; the sizes around it never are. */
+			unsigned kind = rnd(6);
+			if (kind == 0)
+				continue;
+			unsigned long lost = kind == 1 ? 5 : 0;
+			struct truth t = { .name = T[i], .n = rnd(5) ? 3 : 1, .higher = true };
+			double base = 100 + rnd(2000);
+			for (size_t r = 0; r < t.n; r++) {
+				t.v[r] = base + 0.001 * (double)i + 50.0 * rnd(6);
+				t.cpu[r] = 0.1 + 0.01 * (double)rnd(50) + 0.0001 * (double)i;
+			}
+			/* Not the bulk row: a smaller, a larger, an unchecked, another pin. */
+			double big[3] = { 1e6, 1e6, 1e6 };
+			for (size_t r = 0; r < t.n; r++) {
+				struct result_row row = { .kind = "throughput", .transport = T[i],
+							  .mode = "", .size = 131072, .count = 100,
+							  .clients = 1, .pin = "0,1", .note = "",
+							  .mb_per_s = big[r], .cpu_ms_per_mb = 1e-6 };
+				assert_int_equal(run_add_row(run, &row), 0);
+				row.size = 16384;
+				assert_int_equal(run_add_row(run, &row), 0);
+				row.size = 65536;
+				row.note = "UNVERIFIED";
+				assert_int_equal(run_add_row(run, &row), 0);
+				row.note = "";
+				row.pin = "0,0";
+				assert_int_equal(run_add_row(run, &row), 0);
+			}
+			stream(run, T[i], t.v, t.cpu, t.n, lost);
+			truth_of(&t);
+			if (!lost) {
+				bulk[nbulk++] = t;
+				cpu[ncpu++] = t;
+			}
+		}
+		run_finish(run);
+		struct decision d[8];
+		size_t nd = decide(run, d, 8);
+		if (nlat)
+			check_question(question(d, nd, "Small request/reply, one CPU (0)"), lat, nlat,
+				       false);
+		if (nbulk)
+			check_question(question(d, nd, "Bulk stream, two CPUs (0, 1)"), bulk, nbulk,
+				       false);
+		if (ncpu)
+			check_question(question(d, nd, "CPU per MB, two CPUs (0, 1)"), cpu, ncpu, true);
+		if (ncon)
+			check_question(question(d, nd, "Connection set-up"), con, ncon, false);
+		/* And only those questions, in the table's order. */
+		size_t want = !!nlat + !!nbulk + !!ncpu + !!ncon;
+		assert_int_equal(nd, want);
+		run_free(run);
+	}
+}
+
+/* Many clients: ipclab's servers at the most clients any of them served
+ * (redis, the peer, never a candidate, even at more clients), one row
+ * each, so no interval: the best and the runner-up, unjudged. */
+static void test_many_clients_question(void **state)
+{
+	(void)state;
+	struct run *run = run_new();
+	assert_non_null(run);
+	served(run, "unix_stream", "epoll", 100, 50000);
+	served(run, "unix_stream", "poll", 100, 42000);
+	served(run, "tcp", "epoll", 100, 61000);
+	served(run, "tcp", "select", 50, 90000);
+	served(run, "unix_stream", "redis", 500, 99000);
+	served(run, "unix_stream", "redis", 100, 98000);
+	served(run, "tcp", "iterative", 100, 0);
+	run_finish(run);
+	struct decision d[8];
+	size_t nd = decide(run, d, 8);
+	assert_int_equal(nd, 1);
+	assert_string_equal(d[0].question, "Many clients (100 at once)");
+	assert_string_equal(d[0].best.name, "tcp, epoll");
+	assert_true(d[0].best.f.value == 61000);
+	assert_string_equal(d[0].runner.name, "unix_stream, epoll");
+	assert_int_equal(d[0].verdict, DEC_UNJUDGED);
+	/* A cap of one question: one. */
+	assert_int_equal(decide(run, d, 1), 1);
+	run_free(run);
+}
+
 static void test_nothing_to_decide(void **state)
 {
 	(void)state;
@@ -179,6 +414,8 @@ int main(void)
 		cmocka_unit_test(test_ahead_and_tied),
 		cmocka_unit_test(test_one_round_and_alone),
 		cmocka_unit_test(test_nothing_to_decide),
+		cmocka_unit_test(test_questions_against_rounds),
+		cmocka_unit_test(test_many_clients_question),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

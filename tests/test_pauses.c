@@ -226,6 +226,10 @@ static void test_pauses_write(void **state)
 	assert_non_null(strstr(s, "p99 41.0"));
 	assert_non_null(strstr(s, "taken        2.5 % of the time by other tasks, 0.1 % by the "
 				  "host (steal)"));
+	/* Text only: no CSV, JSON or Markdown after it. */
+	assert_null(strstr(s, "kind,cpu"));
+	assert_null(strstr(s, "\"cpu\""));
+	assert_null(strstr(s, "| kind |"));
 	free(s);
 
 	/* No pause: the lengths are not measured, not zero. */

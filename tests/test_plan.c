@@ -507,35 +507,38 @@ static int find_line(int n, int from, const char *prefix)
 
 /* Each of the rounds of a process plan: hyperfine's options, and every
  * command once, in the order of the `once` lines rotated by one a round
- * (round k starts with the k-th), named as in the `row` lines; a row per
- * command and round, read from that round's JSON. */
+ * (round k starts with the k-th), named as in the `pool` lines, each pool
+ * line the row of that command. */
 static void check_rounds(unsigned rounds, unsigned warmup, unsigned runs)
 {
 	static char want[4096];
 	const char *cmd[128], *name[128];
-	int n = cut_lines(), ncmd = 0, nrow = 0;
+	int n = cut_lines(), ncmd = 0, npool = 0;
 	for (int i = 0; i < n && ncmd < 128; i++)
 		if (!strncmp(lines[i], "once\t", 5))
 			cmd[ncmd++] = lines[i] + 5;
-	for (int i = 0; i < n && nrow < 128 * 10; i++)
-		if (!strncmp(lines[i], "row\t", 4)) {
+	/* A pool line per command and round, the rounds of a command in
+	 * order: its row of round k from hyperfine's export of round k. */
+	for (int i = 0; i < n && npool < 128 * 16; i++)
+		if (!strncmp(lines[i], "pool\t", 5)) {
 			char *f[5] = { 0 }, *save = NULL;
 			f[0] = strtok_r(lines[i], "\t", &save);
 			for (int k = 1; k < 5; k++)
 				f[k] = strtok_r(NULL, "\t", &save);
-			assert_non_null(f[4]);
-			unsigned r = (unsigned)(nrow % (int)rounds) + 1; /* a command's rounds in turn */
-			if (r == 1)
-				name[nrow / (int)rounds] = f[2];
-			assert_string_equal(f[2], name[nrow / (int)rounds]);
-			snprintf(want, sizeof want, "process/%s.r%u.csv", f[2], r);
+			assert_non_null(f[3]);
+			unsigned k = (unsigned)(npool % (int)rounds) + 1;
+			if (k == 1)
+				name[npool / (int)rounds] = f[2];
+			else
+				assert_string_equal(f[2], name[npool / (int)rounds]);
+			snprintf(want, sizeof want, "process/%s.r%u.csv", f[2], k);
 			assert_string_equal(f[1], want);
-			snprintf(want, sizeof want, "hyperfine/round-%u.json", r);
+			snprintf(want, sizeof want, "hyperfine/round-%u.json", k);
 			assert_string_equal(f[3], want);
-			assert_string_equal(f[4], "bench");
-			nrow++;
+			npool++;
 		}
-	assert_int_equal(nrow, ncmd * (int)rounds);
+	assert_int_equal(npool % (int)rounds, 0);
+	assert_int_equal(ncmd, npool / (int)rounds);
 	assert_true(ncmd >= 10); /* true, list, greet-pipe, 3+ greets, a demo each */
 	assert_int_equal(lines_with("hyperfine\t", true), (int)rounds);
 	for (unsigned k = 0; k < rounds; k++) {
@@ -576,8 +579,8 @@ static void check_process_order(void)
 		if (!strncmp(lines[i], "serve\t", 6))
 			last_serve = i;
 	int once = find_line(n, 0, "once\t"), hf = find_line(n, 0, "hyperfine\t");
-	int row = find_line(n, 0, "row\t"), stop = find_line(n, 0, "stop\t");
-	assert_true(last_serve >= 0 && last_serve < once && once < hf && hf < row && row < stop);
+	int pool = find_line(n, 0, "pool\t"), stop = find_line(n, 0, "stop\t");
+	assert_true(last_serve >= 0 && last_serve < once && once < hf && hf < pool && pool < stop);
 	assert_int_equal(find_line(n, stop, "hyperfine\t"), -1);
 	assert_int_equal(lines_with("stop\t", true), lines_with("serve\t", true));
 }
@@ -604,12 +607,10 @@ static void test_process_plan(void **state)
 	HAS("once\t@IPCLAB@ greet tcp bench --address @ADDR:tcp@");
 	HAS("once\t@IPCLAB@ greet pipe bench");
 	HAS("once\t@IPCLAB@ demo shm");
-	HAS("row\tprocess/greet-udp.r2.csv\tgreet-udp\thyperfine/round-2.json\tbench\tsummarize\t"
-	    "--kind\tprocess\t--transport\t"
-	    "udp\t--mode\tgreet\t--unit\ts\t--format\tcsv");
-	HAS("row\tprocess/true.r1.csv\ttrue\thyperfine/round-1.json\tbench\tsummarize\t--kind\t"
-	    "process\t--transport\tnone\t"
-	    "--mode\ttrue\t--unit\ts\t--format\tcsv");
+	HAS("pool\tprocess/greet-udp.r1.csv\tgreet-udp\thyperfine/round-1.json\tbench\tsummarize\t"
+	    "--kind\tprocess\t--transport\tudp\t--mode\tgreet\t--unit\ts\t--format\tcsv");
+	HAS("pool\tprocess/true.r3.csv\ttrue\thyperfine/round-3.json\tbench\tsummarize\t"
+	    "--kind\tprocess\t--transport\tnone\t--mode\ttrue\t--unit\ts\t--format\tcsv");
 	check_process_order();
 	/* A quick run: 30 runs in 3 rounds, 3 warm-ups each. */
 	check_rounds(3, 3, 10);
@@ -628,13 +629,12 @@ static void test_process_plan(void **state)
 	assert_non_null(strstr(out, "\nonce\t@IPCLAB@ greet unix_stream bench --address "
 				    "@ADDR:unix_stream@\nonce\t@DYNAMIC@ list\nonce\t@DYNAMIC@ greet "
 				    "unix_stream bench --address @ADDR:unix_stream@\n"));
-	HAS("row\tprocess/greet-unix_stream-dynamic.r3.csv\tgreet-unix_stream-dynamic\t"
-	    "hyperfine/round-3.json\tbench\t"
-	    "summarize\t--kind\tprocess\t--transport\tunix_stream\t--mode\tgreet-dynamic\t--unit\ts\t"
+	HAS("pool\tprocess/greet-unix_stream-dynamic.r2.csv\tgreet-unix_stream-dynamic\t"
+	    "hyperfine/round-2.json\tbench\tsummarize\t--kind\tprocess\t--transport\tunix_stream\t"
+	    "--mode\tgreet-dynamic\t--unit\ts\t--format\tcsv");
+	HAS("pool\tprocess/list-dynamic.r1.csv\tlist-dynamic\thyperfine/round-1.json\tbench\t"
+	    "summarize\t--kind\tprocess\t--transport\tnone\t--mode\tlist-dynamic\t--unit\ts\t"
 	    "--format\tcsv");
-	HAS("row\tprocess/list-dynamic.r1.csv\tlist-dynamic\thyperfine/round-1.json\tbench\t"
-	    "summarize\t--kind\tprocess\t"
-	    "--transport\tnone\t--mode\tlist-dynamic\t--unit\ts\t--format\tcsv");
 	check_process_order();
 	check_rounds(3, 3, 10);
 }

@@ -688,6 +688,257 @@ static void test_layers(void **state)
 	check_includes("analysis", above_analysis);
 }
 
+
+/* ---- one file's bytes, rule by rule (reader_parse, no directory) ----------- */
+
+/* The rows and problems of one result CSV given as text. */
+static struct run *parse_text(const char *text)
+{
+	struct run *run = run_new();
+	assert_non_null(run);
+	assert_int_equal(reader_parse(run, -1, RK_ROWS, "t.csv", text, strlen(text)), 0);
+	return run;
+}
+
+/* Every rule a row or a figure must meet: a row that breaks one is left
+ * out and the problem names the file, the line and why; a row that meets
+ * them all is read. */
+static void test_row_rules_table(void **state)
+{
+	(void)state;
+	static const char head[] = "kind,transport,size,count,lost,errors,min_us,p50_us,p90_us,"
+				   "p99_us,max_us,mb_per_s,msgs_per_s,note\n";
+	static const struct {
+		const char *row, *why; /* why NULL: read */
+	} c[] = {
+		{ "latency,pipe,16,100,0,0,1,2,3,4,5,,,", NULL },
+		{ "latency,pipe,16,100,0,0,,2,,,,,,", NULL },         /* missing: not measured */
+		{ "latency,pipe,16,100,0,0,1,2,0,4,5,,,", NULL },     /* a 0 percentile is skipped */
+		{ "latency,pipe,16,100,0,0,2,2,2,2,2,,,", NULL },     /* equal is not down */
+		{ "latency,pipe,16,100,0,0,3,2,3,4,5,,,", "percentiles go down" },
+		{ "latency,pipe,16,100,0,0,1,3,2,4,5,,,", "percentiles go down" },
+		{ "latency,pipe,16,100,0,0,1,2,3,4,3.5,,,", "percentiles go down" },
+		{ "latency,pipe,16,100,0,0,1,0,3,4,5,,,", "p50 is 0 or missing" },
+		{ "latency,pipe,16,100,0,0,1,,3,4,5,,,", "p50 is 0 or missing" },
+		{ "latency,pipe,16,0,0,0,1,2,3,4,5,,,", "count is 0" },
+		{ "latency,,16,100,0,0,1,2,3,4,5,,,", "no transport" },
+		{ "latenzy,pipe,16,100,0,0,1,2,3,4,5,,,", "unknown kind" },
+		{ "connect,pipe,0,100,0,0,1,2,3,4,5,,,", NULL },
+		{ "process,pipe,0,100,0,0,1,2,3,4,5,,,", NULL },
+		{ "throughput,pipe,4096,100,0,0,,,,,,10.5,,", NULL },
+		{ "throughput,pipe,0,100,0,0,,,,,,10.5,,", "size 0" },
+		{ "throughput,pipe,4096,100,0,0,,,,,,0,,", "MB/s is 0 or missing" },
+		{ "throughput,pipe,4096,100,0,0,,,,,,,,", "MB/s is 0 or missing" },
+		{ "throughput,udp,4096,100,100,0,,,,,,0,,", NULL },   /* all lost: a row */
+		{ "throughput,udp,4096,100,101,0,,,,,,1,,", "more lost than sent" },
+		{ "throughput,udp,4096,100,100,0,,,,,,1,,", NULL },
+		{ "load,tcp,16,100,0,0,,2,,,,,500,", NULL },
+		{ "load,tcp,16,100,0,0,,2,,,,,0,", "requests/s is 0 or missing" },
+		{ "load,tcp,16,100,0,3,,2,,,,,0,", NULL },            /* errors said */
+		{ "load,tcp,16,100,2,0,,2,,,,,0,", NULL },            /* lost said */
+		/* Figures. */
+		{ "latency,pipe,16,100,0,0,1,2,3,4,abc,,,", "max_us is not a number" },
+		{ "latency,pipe,16,100,0,0,1,2,3,4,5x,,,", "max_us is not a number" },
+		{ "latency,pipe,16,100,0,0,1,2,3,4,0x5,,,", "max_us is not a number" },
+		{ "latency,pipe,16,100,0,0,1,2,3,4,1p3,,,", "max_us is not a number" },
+		{ "latency,pipe,16,100,0,0,1,2,3,4,inf,,,", "max_us is infinite" },
+		{ "latency,pipe,16,100,0,0,1,2,3,4,1e999,,,", "max_us is infinite" },
+		{ "latency,pipe,16,100,0,0,1,2,3,4,nan,,,", "max_us is NaN" },
+		{ "latency,pipe,16,100,0,0,1,2,3,4,-5,,,", "max_us is negative" },
+		{ "latency,pipe,16,100,0,0,1,2,3,4,1e-310,,,", "max_us is subnormal" },
+		{ "latency,pipe,16,100,0,0,1,2,3,4,1e13,,,", "max_us is too large" },
+		{ "latency,pipe,16,100,0,0,1,2,3,4,1e12,,,", NULL },
+		{ "latency,pipe,16,100,0,0,0.5,2,3,4,5,,,", NULL },
+		{ "latency,pipe,16,100.0,0,0,1,2,3,4,5,,,", "count is not a whole number" },
+		{ "latency,pipe,16,1e2,0,0,1,2,3,4,5,,,", "count is not a whole number" },
+		{ "latency,pipe,16,100.5,0,0,1,2,3,4,5,,,", "count is not a whole number" },
+		{ "latency,pipe,16,-1,0,0,1,2,3,4,5,,,", "count is negative" },
+		{ "latency,pipe,16,x,0,0,1,2,3,4,5,,,", "count is not a number" },
+		/* Fields. */
+		{ "latency,pipe,16,100,0,0,1,2,3,4,5,,", "has 13 fields, its header 14" },
+		{ "latency,pipe,16,100,0,0,1,2,3,4,5,,,,", "has 15 fields, its header 14" },
+		{ "latency,\"pipe,16,100,0,0,1,2,3,4,5,,,", "a quote is not closed: row left out" },
+		{ "latency,\"pi\"\"pe\",16,100,0,0,1,2,3,4,5,,,", NULL },
+	};
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+		char text[512];
+		snprintf(text, sizeof text, "%s%s\n", head, c[i].row);
+		struct run *run = parse_text(text);
+		const char *const *lines;
+		size_t np = run_problems(run, &lines);
+		if (!c[i].why) {
+			if (run->nraw != 1 || np)
+				fail_msg("case %zu (%s) left out: %s", i, c[i].row, np ? lines[0] : "");
+		} else {
+			if (run->nraw != 0)
+				fail_msg("case %zu (%s) read, not left out for %s", i, c[i].row, c[i].why);
+			assert_int_equal(np, 1);
+			if (!strstr(lines[0], c[i].why) || !strstr(lines[0], "t.csv line 2"))
+				fail_msg("case %zu: \"%s\" does not say \"t.csv line 2\" and \"%s\"", i,
+					 lines[0], c[i].why);
+		}
+		run_free(run);
+	}
+}
+
+/* Columns after "kind" are found by name in any order, unknown ones passed over, a
+ * missing one left unmeasured; quotes and CRLF line ends are undone; only
+ * env.csv's comment lines before the header set the environment. */
+static void test_columns_by_name_any_order(void **state)
+{
+	(void)state;
+	const char *text =
+		"# kernel: Linux 6.1\r\n"
+		"kind,note,extra,p99_us,transport,count,p50_us,pin,mb_per_s,size,mode,cpu_us_per_op,"
+		"p90_us,clients,lost,errors,min_us,max_us,mean_us,stddev_us,p999_us,ctxsw_per_op,"
+		"msgs_per_s,cpu_ms_per_mb\r\n"
+		"\r\n"
+		"latency,\"a, \"\"b\"\"\",zzz,4.5,unix_stream,321,2.25,\"0,1\",,64,echo,7.5,3.5,1,2,3,"
+		"1.25,9.5,2.75,0.5,8.5,2.5,1000,\r\n"
+		"# kernel: Linux 9\r\n";
+	struct run *run = run_new();
+	assert_non_null(run);
+	assert_int_equal(reader_parse(run, -1, RK_ENV, "env.csv", text, strlen(text)), 0);
+	const char *const *lines;
+	size_t np = run_problems(run, &lines);
+	if (np)
+		fail_msg("%s", lines[0]);
+	assert_int_equal(run->nraw, 1);
+	const struct result_row *r = &run->raw[0].r;
+	assert_string_equal(r->kind, "latency");
+	assert_string_equal(r->transport, "unix_stream");
+	assert_string_equal(r->mode, "echo");
+	assert_string_equal(r->pin, "0,1");
+	assert_string_equal(r->note, "a, \"b\"");
+	assert_int_equal(r->size, 64);
+	assert_int_equal(r->count, 321);
+	assert_int_equal(r->clients, 1);
+	assert_int_equal(r->lost, 2);
+	assert_int_equal(r->errors, 3);
+	assert_true(r->lat_us.min == 1.25);
+	assert_true(r->lat_us.p50 == 2.25);
+	assert_true(r->lat_us.p90 == 3.5);
+	assert_true(r->lat_us.p99 == 4.5);
+	assert_true(r->lat_us.p999 == 8.5);
+	assert_true(r->lat_us.max == 9.5);
+	assert_true(r->lat_us.mean == 2.75);
+	assert_true(r->lat_us.stddev == 0.5);
+	assert_true(r->cpu_us_per_op == 7.5);
+	assert_true(r->ctxsw_per_op == 2.5);
+	assert_true(r->msgs_per_s == 1000);
+	assert_true(isnan(r->mb_per_s));
+	assert_true(isnan(r->cpu_ms_per_mb));
+	/* The comment before the header, not the one after the rows. */
+	assert_string_equal(run_env(run, "kernel"), "Linux 6.1");
+	run_free(run);
+
+	/* A file without the header is not ours; a header alone has no row. */
+	run = parse_text("latency,pipe,16,100\n");
+	assert_int_equal(run->nraw, 0);
+	np = run_problems(run, &lines);
+	assert_int_equal(np, 1);
+	assert_non_null(strstr(lines[0], "no header starting with \"kind\""));
+	run_free(run);
+	run = parse_text("");
+	np = run_problems(run, &lines);
+	assert_int_equal(np, 1);
+	assert_non_null(strstr(lines[0], "no header and no row"));
+	run_free(run);
+	/* A target file's rows go to the scaling comparison, not the rows. */
+	run = run_new();
+	assert_non_null(run);
+	const char *load = "kind,transport,mode,clients,count,p50_us,msgs_per_s\n"
+			   "load,unix_stream,epoll,50,100,20,31000\n";
+	assert_int_equal(reader_parse(run, -1, RK_TARGET_ROWS, "t.csv", load, strlen(load)), 0);
+	assert_int_equal(run->nraw, 0);
+	assert_int_equal(run->ntarget, 1);
+	assert_true(run->target[0].r.msgs_per_s == 31000);
+	assert_int_equal(run->target[0].r.clients, 50);
+	run_free(run);
+}
+
+/* redis-benchmark's CSV (rps, avg, min, p50, p95, p99, max; ms) becomes a
+ * load row in requests/s and µs, its family and clients from the file's
+ * name; steal.tsv's ticks become a percentage of each step. */
+static void test_redis_and_steal_rules(void **state)
+{
+	(void)state;
+	const char *csv = "\"test\",\"rps\",\"avg_latency_ms\",\"min_latency_ms\",\"p50_latency_ms\","
+			  "\"p95_latency_ms\",\"p99_latency_ms\",\"max_latency_ms\"\n"
+			  "\"PING_INLINE\",\"41234.5\",\"1.125\",\"0.250\",\"1.000\",\"2.500\",\"3.750\","
+			  "\"9.875\"\n";
+	static const struct {
+		const char *name, *t;
+		unsigned long clients;
+		bool target;
+	} c[] = {
+		{ "scaling/redis_unix_50.out", "unix_stream", 50, false },
+		{ "scaling/redis_tcp_1000.out", "tcp", 1000, false },
+		{ "scaling/target/redis_tcp_50_2.out", "tcp", 50, true },
+	};
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+		struct run *run = run_new();
+		assert_non_null(run);
+		assert_int_equal(reader_parse(run, -1, c[i].target ? RK_TARGET_REDIS : RK_REDIS,
+					      c[i].name, csv, strlen(csv)), 0);
+		assert_int_equal(run->nraw, c[i].target ? 0 : 1);
+		assert_int_equal(run->ntarget, c[i].target ? 1 : 0);
+		const struct result_row *r = c[i].target ? &run->target[0].r : &run->raw[0].r;
+		assert_string_equal(r->kind, "load");
+		assert_string_equal(r->mode, "redis");
+		assert_string_equal(r->transport, c[i].t);
+		assert_int_equal(r->clients, c[i].clients);
+		assert_true(r->msgs_per_s == 41234.5);
+		assert_float_equal(r->lat_us.mean, 1125, 1e-9);
+		assert_float_equal(r->lat_us.min, 250, 1e-9);
+		assert_float_equal(r->lat_us.p50, 1000, 1e-9);
+		assert_float_equal(r->lat_us.p99, 3750, 1e-9);
+		assert_float_equal(r->lat_us.max, 9875, 1e-9);
+		run_free(run);
+	}
+	/* A figure of 0 or not a number, or a row cut short: left out, said. */
+	static const char *const bad[] = {
+		"\"PING_INLINE\",\"0\",\"1\",\"1\",\"1\",\"1\",\"1\",\"1\"\n",
+		"\"PING_INLINE\",\"x\",\"1\",\"1\",\"1\",\"1\",\"1\",\"1\"\n",
+		"\"PING_INLINE\",\"5\",\"1\",\"1\",\"1\",\"1\",\"1\"\n",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct run *run = run_new();
+		assert_non_null(run);
+		assert_int_equal(reader_parse(run, -1, RK_REDIS, "scaling/redis_unix_50.out", bad[i],
+					      strlen(bad[i])), 0);
+		assert_int_equal(run->nraw, 0);
+		const char *const *lines;
+		assert_int_equal(run_problems(run, &lines), 1);
+		assert_non_null(strstr(lines[0], "scaling/redis_unix_50.out line 1"));
+		run_free(run);
+	}
+	/* A name that is not a point of ours: nothing read, nothing said. */
+	struct run *run = run_new();
+	assert_non_null(run);
+	assert_int_equal(reader_parse(run, -1, RK_REDIS, "scaling/redis_unix_0.out", csv,
+				      strlen(csv)), 0);
+	assert_int_equal(run->nraw, 0);
+	run_free(run);
+
+	const char *steal = "latency\t5\t200\n\nthroughput\t0\t100\npeers\t7\t5\nbad\t1\t0\n"
+			    "x\ty\t3\n";
+	run = run_new();
+	assert_non_null(run);
+	assert_int_equal(reader_parse(run, -1, RK_STEAL, "steal.tsv", steal, strlen(steal)), 0);
+	assert_int_equal(run->nsteal, 2);
+	assert_string_equal(run->steal[0].step, "latency");
+	assert_float_equal(run->steal[0].pct, 2.5, 1e-12);
+	assert_string_equal(run->steal[1].step, "throughput");
+	assert_float_equal(run->steal[1].pct, 0, 0);
+	const char *const *lines;
+	assert_int_equal(run_problems(run, &lines), 3);
+	assert_non_null(strstr(lines[0], "steal.tsv line 4"));
+	assert_non_null(strstr(lines[1], "steal.tsv line 5"));
+	assert_non_null(strstr(lines[2], "steal.tsv line 6"));
+	run_free(run);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -705,6 +956,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_nul_byte, test_env_setup, test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_many_rows, test_env_setup, test_env_teardown),
 		cmocka_unit_test(test_rows_round_trip),
+		cmocka_unit_test(test_row_rules_table),
+		cmocka_unit_test(test_columns_by_name_any_order),
+		cmocka_unit_test(test_redis_and_steal_rules),
 		cmocka_unit_test_setup_teardown(test_all_csv_environment, test_env_setup,
 						test_env_teardown),
 		cmocka_unit_test(test_pauses_round_trip),

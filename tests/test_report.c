@@ -1003,9 +1003,123 @@ static void test_counted_read_back(void **state)
 	empty_dir(env->dir);
 }
 
+
+/* The throughput table, read by its headers: each size's median round,
+ * the peak among the sizes without loss, the largest datagram with its
+ * loss, the unchecked figure, the price of the check only where the
+ * rounds' interval of it lies above 0, and each row's rounds' range. */
+static void test_throughput_table_by_header(void **state)
+{
+	(void)state;
+	struct run *run = run_new();
+	assert_non_null(run);
+	static const double pc[] = { 1200, 1000, 1100 }, pu[] = { 2200, 2000, 2100 };
+	static const double tc[] = { 1000, 1200, 1100 }, tu[] = { 1300, 1150, 1250 };
+	for (size_t k = 0; k < 3; k++) {
+		add_throughput(run, "pipe", 65536, "0,1", pc[k], 100, 0);
+		struct result_row u = { .kind = "throughput", .transport = "pipe", .mode = "",
+					.size = 65536, .count = 100, .clients = 1, .pin = "0,1",
+					.note = "UNVERIFIED", .mb_per_s = pu[k] };
+		assert_int_equal(run_add_row(run, &u), 0);
+		add_throughput(run, "tcp", 65536, "0,1", tc[k], 100, 0);
+		u.transport = "tcp";
+		u.mb_per_s = tu[k];
+		assert_int_equal(run_add_row(run, &u), 0);
+	}
+	add_throughput(run, "pipe", 64, "0,1", 50, 100, 0);
+	add_throughput(run, "pipe", 4096, "0,1", 800, 100, 0);
+	add_throughput(run, "pipe", 1048576, "0,1", 1150, 100, 3); /* lost: no peak */
+	add_throughput(run, "pipe", 1048576, "0,0", 9999, 100, 0); /* another placement */
+	add_throughput(run, "udp", 1024, "0,1", 300, 100, 0);
+	add_throughput(run, "udp", 65507, "0,1", 700, 200, 50);
+	run_finish(run);
+	char *sum = findings_of(run, true);
+	const char *tt = "| transport | 64 B | 4 KiB |";
+	char got[128], want[128];
+	static const struct {
+		const char *t, *col, *want;
+	} cells[] = {
+		{ "pipe", "64 B", "50" }, { "pipe", "4 KiB", "800" }, { "pipe", "64 KiB", "1100" },
+		{ "pipe", "1 MiB", "1150" }, { "pipe", "peak (size)", "1100 (64 KiB)" },
+		{ "pipe", "largest datagram", "–" }, { "pipe", "64 KiB unchecked", "2100" },
+		{ "pipe", "64 KiB rounds", "1000–1200 (3)" },
+		{ "pipe", "unchecked rounds", "2000–2200 (3)" },
+		{ "tcp", "64 B", "–" }, { "tcp", "64 KiB", "1100" }, { "tcp", "64 KiB unchecked", "1250" },
+		{ "udp", "largest datagram", "700 (65,507 B), 25.0 % lost" },
+		{ "udp", "peak (size)", "300 (1 KiB)" }, { "udp", "64 KiB", "–" },
+		{ "udp", "price of the check", "–" }, { "udp", "64 KiB rounds", "– (1)" },
+	};
+	for (size_t i = 0; i < sizeof cells / sizeof cells[0]; i++) {
+		cell_of(sum, tt, cells[i].t, cells[i].col, got, sizeof got);
+		if (strcmp(got, cells[i].want))
+			fail_msg("%s, %s: '%s', not '%s'", cells[i].t, cells[i].col, got, cells[i].want);
+	}
+	/* pipe: 1 - 1100/2100, between 1 - 1200/2000 and 1 - 1000/2200. */
+	snprintf(want, sizeof want, "%.0f %% (%.0f–%.0f %%)", 100 * (1 - 1100.0 / 2100),
+		 100 * (1 - 1200.0 / 2000), 100 * (1 - 1000.0 / 2200));
+	cell_of(sum, tt, "pipe", "price of the check", got, sizeof got);
+	assert_string_equal(got, want);
+	/* tcp: the rounds overlap, the interval reaches below 0. */
+	snprintf(want, sizeof want, "none beyond the noise (%.0f to %.0f %%)",
+		 100 * (1 - 1200.0 / 1150), 100 * (1 - 1000.0 / 1300));
+	cell_of(sum, tt, "tcp", "price of the check", got, sizeof got);
+	assert_string_equal(got, want);
+	/* The sizes run at another placement: a column per placement, one CPU first. */
+	assert_non_null(strstr(sum, "| transport | size | one CPU (0) | two CPUs (0, 1) | unpinned |\n"));
+	assert_non_null(strstr(sum, "\n| pipe | 1 MiB | 9999 | 1150 | – |\n"));
+	free(sum);
+	run_free(run);
+}
+
+/* Many clients: a column per client count, in increasing order whatever
+ * the rows' order, thousands of requests a second, "–" where a server did
+ * not run at that count; the servers in their fixed order. */
+static void test_scaling_table_by_header(void **state)
+{
+	(void)state;
+	struct run *run = run_new();
+	assert_non_null(run);
+	static const struct {
+		const char *t, *mode;
+		unsigned long clients;
+		double per_s;
+	} rows[] = {
+		{ "tcp", "epoll", 100, 52500 }, { "unix_stream", "epoll", 10, 41000 },
+		{ "unix_stream", "poll", 100, 38250 }, { "unix_stream", "epoll", 1, 9000 },
+		{ "unix_stream", "redis", 100, 61500 }, { "unix_stream", "epoll", 100, 47750 },
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		struct result_row r = { .kind = "load", .transport = rows[i].t, .mode = rows[i].mode,
+					.size = 16, .count = 1000, .clients = rows[i].clients,
+					.pin = "none", .note = "", .msgs_per_s = rows[i].per_s,
+					.lat_us.p50 = 10 };
+		assert_int_equal(run_add_row(run, &r), 0);
+	}
+	run_finish(run);
+	char *sum = findings_of(run, true);
+	const char *head = strstr(sum, "| transport | server | 1 | 10 | 100 |\n");
+	assert_non_null(head);
+	const char *order[] = { "| unix_stream | poll | – | – | 38.2 |",
+				"| unix_stream | epoll | 9.0 | 41.0 | 47.8 |",
+				"| unix_stream | redis | – | – | 61.5 |",
+				"| tcp | epoll | – | – | 52.5 |" };
+	const char *last = head;
+	for (size_t i = 0; i < 4; i++) {
+		const char *at = strstr(head, order[i]);
+		if (!at)
+			fail_msg("no '%s' in\n%s", order[i], head);
+		assert_true(at > last);
+		last = at;
+	}
+	free(sum);
+	run_free(run);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_throughput_table_by_header),
+		cmocka_unit_test(test_scaling_table_by_header),
 		cmocka_unit_test(test_findings_follow_the_data),
 		cmocka_unit_test(test_idle_cpus_finding),
 		cmocka_unit_test(test_wakeup_floor_finding),

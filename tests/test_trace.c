@@ -207,7 +207,11 @@ static void test_serve_traces(void **state)
 		if (!t->steps || !t->servable)
 			continue;
 		struct test_bg bg;
-		const char *args[] = { t->name, "--trace", NULL };
+		/* A port the kernel picks: the default one may be held by any
+		 * other server on a shared machine. */
+		const char *args[] = { t->name, "--trace",
+				       t->addressing == IPC_ADDR_PORT ? "--address" : NULL,
+				       "127.0.0.1:0", NULL };
 		test_bg_start(env, &bg, args, 0);
 		assert_int_equal(test_run_cli(env, NULL, out, sizeof out, err, sizeof err, "greet",
 					      t->name, "Ann", "--address", bg.addr, NULL), 0);

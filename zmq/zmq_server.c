@@ -164,6 +164,7 @@ ssize_t zq_server_send(struct ipc_conn *c, const void *buf, size_t len, struct i
 	void *router = zc->srv->router;
 	if (zmq_send(router, zc->id, zc->id_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
 		int err = zmq_errno();
+		zq_level_mark(&zc->srv->router_ready, zq_readable(router)); /* see below */
 		if (err == EAGAIN) {
 			/* This client's queue is full: wait until the ROUTER
 			 * stirs (zq_pump() makes room_fd writable again). */
@@ -177,7 +178,13 @@ ssize_t zq_server_send(struct ipc_conn *c, const void *buf, size_t len, struct i
 		return ipc_fail(e, IPC_PROTOCOL, 0, "zmq_send to %s: %s", c->peer_text,
 				err == EHOSTUNREACH ? "the client is gone" : zmq_strerror(err));
 	}
-	if (zmq_send(router, buf, len, ZMQ_DONTWAIT) < 0)
+	int sent = zmq_send(router, buf, len, ZMQ_DONTWAIT);
+	/* A zmq_send() handles the ROUTER's pending commands, and with them
+	 * may take the edge ZMQ_FD would have given for messages that came
+	 * meanwhile: look at ZMQ_EVENTS now, or those messages wait, unseen,
+	 * until the client's idle time-out. */
+	zq_level_mark(&zc->srv->router_ready, zq_readable(router));
+	if (sent < 0)
 		return ipc_fail(e, IPC_SYSTEM, 0, "zmq_send to %s: %s", c->peer_text, zq_err());
 	zq_step(c->ctx, c->t, "zmq_send", "%zu bytes to %s", len, c->peer_text);
 	return (ssize_t)len;

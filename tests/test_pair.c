@@ -1,0 +1,192 @@
+/*
+ * test_pair.c - the benchmarks' two processes (bench_pair_*() in
+ * bench/harness.c) leave nothing in the runtime directory, however the
+ * pair ends: finished, aborted with the child alive, the child dead
+ * without cleaning up, or the child failing before it is ready.  Checked
+ * for every transport named by a path (its socket or FIFO, and the
+ * "<path>.lock" its server holds), from the directory's entries.
+ */
+#include "support.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+#define ENV struct test_env *env = *state
+
+extern const struct ipc_transport unix_stream_transport, unix_dgram_transport, fifo_transport,
+	shm_transport;
+
+static struct bench_opts opts(struct test_env *env)
+{
+	return (struct bench_opts){ .t = env->t, .ctx = &env->ctx, .count = 1,
+				    .pin = { -1, -1 } };
+}
+
+/* Fail naming every entry left in the directory. */
+static void assert_dir_empty(const struct test_env *env, const char *when)
+{
+	char names[512] = "";
+	DIR *d = opendir(env->dir);
+	struct dirent *de;
+	int left = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		left++;
+		strncat(names, " ", sizeof names - strlen(names) - 1);
+		strncat(names, de->d_name, sizeof names - strlen(names) - 1);
+	}
+	closedir(d);
+	if (left)
+		fail_msg("%s %s: left behind:%s", env->t->name, when, names);
+}
+
+/* Start a pair whose child runs fn; while it runs, its path and lock
+ * file exist (so that the checks after it have something to miss). */
+static void start(struct test_env *env, const struct bench_opts *o, bench_child_fn *fn,
+		  void *arg, struct bench_pair *p)
+{
+	struct ipc_error e;
+	if (bench_pair_start(p, o, false, fn, arg, &e) < 0)
+		fail_msg("%s: %s", env->t->name, e.msg);
+	assert_true(test_count_entries(env->dir) >= 2);
+}
+
+/* The children: ready, then as the test needs. */
+static void child_waits(struct bench_pair *p, struct ipc_server *s, void *arg,
+			struct bench_child_report *rep)
+{
+	(void)s, (void)arg, (void)rep;
+	bench_child_ready(p);
+	for (;;)
+		pause(); /* until abort()'s SIGKILL */
+}
+
+static void child_dies(struct bench_pair *p, struct ipc_server *s, void *arg,
+		       struct bench_child_report *rep)
+{
+	(void)s, (void)arg, (void)rep;
+	bench_child_ready(p);
+	_exit(3); /* a crash: no shutdown(), no report */
+}
+
+/* arg: a pipe; the child finishes when the parent closes its write end. */
+static void child_finishes(struct bench_pair *p, struct ipc_server *s, void *arg,
+			   struct bench_child_report *rep)
+{
+	int *gate = arg;
+	char byte;
+	(void)s;
+	close(gate[1]);
+	bench_child_ready(p);
+	while (read(gate[0], &byte, 1) < 0 && errno == EINTR)
+		;
+	rep->messages = 1;
+}
+
+static void child_fails_early(struct bench_pair *p, struct ipc_server *s, void *arg,
+			      struct bench_child_report *rep)
+{
+	struct ipc_error e;
+	(void)p, (void)s, (void)arg;
+	ipc_fail(&e, IPC_SYSTEM, 0, "refused before ready");
+	bench_report_error(rep, &e);
+}
+
+/* Aborted while the child serves: the child is killed, and its path and
+ * lock file go with it. */
+static void test_abort_leaves_nothing(void **state)
+{
+	ENV;
+	struct bench_opts o = opts(env);
+	struct bench_pair p;
+
+	start(env, &o, child_waits, NULL, &p);
+	bench_pair_abort(&p);
+	assert_dir_empty(env, "after abort");
+	/* The same address serves again at once: no lock holds it. */
+	start(env, &o, child_waits, NULL, &p);
+	bench_pair_abort(&p);
+	assert_dir_empty(env, "after a second abort");
+}
+
+/* The child died without cleaning up: finish() reports it, and nothing of
+ * the child's is left. */
+static void test_dead_child_leaves_nothing(void **state)
+{
+	ENV;
+	struct bench_opts o = opts(env);
+	struct bench_pair p;
+	struct bench_child_report rep;
+	struct ipc_error e;
+
+	start(env, &o, child_dies, NULL, &p);
+	assert_int_equal(bench_pair_finish(&p, &rep, &e), -1);
+	assert_non_null(strstr(e.msg, "without a report"));
+	assert_dir_empty(env, "after the child died");
+}
+
+/* A clean finish: the child removed its own files, and the parent's hold
+ * on the lock is given up (the suite checks no descriptor stays open). */
+static void test_finish_leaves_nothing(void **state)
+{
+	ENV;
+	struct bench_opts o = opts(env);
+	struct bench_pair p;
+	struct bench_child_report rep;
+	struct ipc_error e;
+	int gate[2];
+
+	assert_int_equal(pipe2(gate, O_CLOEXEC), 0);
+	start(env, &o, child_finishes, gate, &p);
+	close(gate[1]); /* the child may finish */
+	if (bench_pair_finish(&p, &rep, &e) < 0)
+		fail_msg("%s: %s", env->t->name, e.msg);
+	close(gate[0]);
+	assert_int_equal(rep.messages, 1);
+	assert_dir_empty(env, "after finish");
+}
+
+/* The child failed before it was ready: start() fails with its error and
+ * leaves nothing. */
+static void test_failed_start_leaves_nothing(void **state)
+{
+	ENV;
+	struct bench_opts o = opts(env);
+	struct bench_pair p;
+	struct ipc_error e;
+
+	assert_int_equal(bench_pair_start(&p, &o, false, child_fails_early, NULL, &e), -1);
+	assert_non_null(strstr(e.msg, "refused before ready"));
+	assert_dir_empty(env, "after a failed start");
+}
+
+#define EACH(test)                                                                        \
+	cmocka_unit_test_prestate_setup_teardown(test, test_env_setup_transport,          \
+						 test_env_teardown,                       \
+						 (void *)&unix_stream_transport),         \
+	cmocka_unit_test_prestate_setup_teardown(test, test_env_setup_transport,          \
+						 test_env_teardown,                       \
+						 (void *)&unix_dgram_transport),          \
+	cmocka_unit_test_prestate_setup_teardown(test, test_env_setup_transport,          \
+						 test_env_teardown, (void *)&fifo_transport), \
+	cmocka_unit_test_prestate_setup_teardown(test, test_env_setup_transport,          \
+						 test_env_teardown, (void *)&shm_transport)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		EACH(test_abort_leaves_nothing),
+		EACH(test_dead_child_leaves_nothing),
+		EACH(test_finish_leaves_nothing),
+		EACH(test_failed_start_leaves_nothing),
+	};
+	return cmocka_run_group_tests_name("pair", tests, NULL, NULL);
+}
