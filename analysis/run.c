@@ -75,7 +75,8 @@ static const char *keep(struct run *run, const char *s)
 /* The kinds measured in rounds, and the figure a round is judged by. */
 static bool in_rounds(const struct result_row *r)
 {
-	return !strcmp(r->kind, "throughput") || !strcmp(r->kind, "latency");
+	return !strcmp(r->kind, "throughput") || !strcmp(r->kind, "latency") ||
+	       !strcmp(r->kind, "process");
 }
 
 static double round_figure(const struct result_row *r)

@@ -9,12 +9,12 @@
 #include "analysis.h"
 #include "stats.h"
 
-/* A row, and for a row measured in rounds (throughput, latency) the spread
- * of its rounds. */
+/* A row, and for a row measured in rounds (throughput, latency, process)
+ * the spread of its rounds. */
 struct run_row {
 	struct result_row r;
-	double lo, hi;      /* throughput, latency: lowest and highest figure (MB/s, p50) of the rounds */
-	unsigned rounds;    /* throughput, latency: how many rounds; else 1 */
+	double lo, hi;      /* in rounds: lowest and highest figure (MB/s, p50) of the rounds */
+	unsigned rounds;    /* in rounds: how many rounds; else 1 */
 };
 
 struct kv { /* one field of the environment record, or "quick" */

@@ -242,9 +242,11 @@ static void process_table(const struct run *run, FILE *out)
 	      "Wall-clock time of one command, fork + exec + exit included.  `greet` runs "
 	      "against a server started once outside the timed loop (the pipe's greet forks "
 	      "its server); `demo` starts and stops its own server; `true` does nothing: "
-	      "the floor.  The commands ran by turns in every round.\n\n"
-	      "| command | transport | runs | p50 ms | mean ms | p99 ms | p50 / true |\n"
-	      "| --- | --- | ---: | ---: | ---: | ---: | ---: |\n", out);
+	      "the floor.  The commands ran by turns in every round; runs, p50, mean and "
+	      "p99 are the median round's (by p50), and \"rounds\" gives the lowest and "
+	      "highest p50 of the rounds and their number.\n\n"
+	      "| command | transport | runs | p50 ms | rounds | mean ms | p99 ms | p50 / true |\n"
+	      "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n", out);
 	static const char *const M[] = { "true", "list", "list-dynamic", "greet", "greet-dynamic",
 					 "demo" };
 	for (size_t m = 0; m < sizeof M / sizeof M[0]; m++)
@@ -253,9 +255,10 @@ static void process_table(const struct run *run, FILE *out)
 			if (!x)
 				continue;
 			const struct result_row *r = &x->r;
-			fprintf(out, "| %s | %s | %lu | %.3f | %.3f | %.3f |", r->mode,
+			fprintf(out, "| %s | %s | %lu | %.3f | %.3f–%.3f (%u) | %.3f | %.3f |", r->mode,
 				strcmp(r->transport, "none") ? r->transport : "–", r->count,
-				r->lat_us.p50 / 1000, r->lat_us.mean / 1000, r->lat_us.p99 / 1000);
+				r->lat_us.p50 / 1000, x->lo / 1000, x->hi / 1000, x->rounds,
+				r->lat_us.mean / 1000, r->lat_us.p99 / 1000);
 			cell(out, " %.2f |", floor > 0 ? r->lat_us.p50 / floor : NAN);
 			fputc('\n', out);
 		}

@@ -4,9 +4,10 @@
 # Interleaved rounds: a VM's speed drifts by tens of percent within a
 # minute, so every command runs HF_RUNS / HF_ROUNDS times per round, in one
 # hyperfine call per round (the order rotated each round), and each
-# command's samples are pooled over the rounds: every ratio compares
-# commands timed side by side.  Exports: hyperfine/round-K.{json,csv,md}
-# and one row per command, process/NAME.csv.
+# command gets one row per round: the report takes the median round and
+# the rounds' range as its interval, and every ratio compares commands
+# timed side by side.  Exports: hyperfine/round-K.{json,csv,md}
+# and one row per command and round, process/NAME.rK.csv.
 
 # serve_for_greet T - `ipclab serve T` left running: SERVED_ADDR, BG_PID.
 serve_for_greet() {
@@ -60,12 +61,16 @@ process_layer() {
 			--export-csv "$dir/round-$((k + 1)).csv" --export-markdown "$dir/round-$((k + 1)).md" \
 			"${args[@]}" || why_failed
 	done
-	for i in "${!PROC_NAMES[@]}"; do # each command's samples from every round, one row
-		jq -r --arg name "${PROC_NAMES[i]}" '.results[] | select(.command == $name) | .times[]' \
-			"$dir"/round-*.json |
-			to_csv "$RESULTS_DIR/process/${PROC_NAMES[i]}.csv" "$IPCLAB" bench summarize \
-				--kind process --transport "${PROC_TRANSPORTS[i]}" --mode "${PROC_MODES[i]}" \
-				--unit s --format csv
+	# One row per command and round (process/NAME.rK.csv): the report
+	# takes the median round, and the rounds' range as its interval.
+	for i in "${!PROC_NAMES[@]}"; do
+		for ((k = 1; k <= HF_ROUNDS; k++)); do
+			jq -r --arg name "${PROC_NAMES[i]}" \
+				'.results[] | select(.command == $name) | .times[]' "$dir/round-$k.json" |
+				to_csv "$RESULTS_DIR/process/${PROC_NAMES[i]}.r$k.csv" "$IPCLAB" bench \
+					summarize --kind process --transport "${PROC_TRANSPORTS[i]}" \
+					--mode "${PROC_MODES[i]}" --unit s --format csv
+		done
 	done
 	for i in "${!pids[@]}"; do
 		rc=0

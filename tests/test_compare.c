@@ -110,6 +110,56 @@ static void test_self(void **state)
 	run_free(run);
 }
 
+/* One whole-process command (hyperfine), one row per round. */
+static void process_rounds(struct run *run, const char *mode, const double *p50_us, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct result_row r = { .kind = "process", .transport = "unix_stream", .mode = mode,
+					.count = 100, .clients = 1, .pin = "none", .note = "" };
+		r.lat_us.p50 = p50_us[i];
+		r.lat_us.min = p50_us[i] / 2;
+		r.lat_us.max = p50_us[i] * 2;
+		assert_int_equal(run_add_row(run, &r), 0);
+	}
+}
+
+/* Whole-process rows come in rounds too: grouped into their median round
+ * with the rounds' range, so two runs of them are judged like latency. */
+static void test_process_rounds(void **state)
+{
+	(void)state;
+	static const double a[] = { 2100, 1900, 2500, 2000 }, same[] = { 2050, 2300, 1950, 2200 },
+			    slow[] = { 4100, 3900, 4500, 4000 };
+	struct run *ra = run_new(), *rb = run_new(), *rc = run_new();
+	process_rounds(ra, "greet", a, 4);
+	process_rounds(rb, "greet", same, 4);
+	process_rounds(rc, "greet", slow, 4);
+	run_finish(ra);
+	run_finish(rb);
+	run_finish(rc);
+	assert_int_equal(ra->nrows, 1);
+	struct figure f = run_row_figure(&ra->rows[0]);
+	assert_int_equal(f.rounds, 4);
+	assert_float_equal(f.value, 2000, 1e-9); /* nearest rank: the lower middle */
+	assert_float_equal(f.lo, 1900, 1e-9);
+	assert_float_equal(f.hi, 2500, 1e-9);
+	assert_false(f.higher_is_better);
+	struct compare c;
+	assert_int_equal(compare_runs(ra, rb, COMPARE_THRESHOLD, &c), 0);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.rows[0].verdict, CMP_SAME);
+	compare_free(&c);
+	assert_int_equal(compare_runs(ra, rc, COMPARE_THRESHOLD, &c), 0);
+	assert_int_equal(c.rows[0].verdict, CMP_SLOWER);
+	assert_float_equal(c.rows[0].ratio, 4000.0 / 2000, 1e-9);
+	assert_float_equal(c.rows[0].ratio_lo, 3900.0 / 2500, 1e-9);
+	assert_float_equal(c.rows[0].ratio_hi, 4500.0 / 1900, 1e-9);
+	compare_free(&c);
+	run_free(ra);
+	run_free(rb);
+	run_free(rc);
+}
+
 /* B twice as fast as A in MB/s (intervals apart): faster, with the ratio
  * and its interval from the rounds; A against B: slower. */
 static void test_known_difference(void **state)
@@ -879,6 +929,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_self),
+		cmocka_unit_test(test_process_rounds),
 		cmocka_unit_test(test_known_difference),
 		cmocka_unit_test(test_direction_lower_is_better),
 		cmocka_unit_test(test_overlap_is_no_change),

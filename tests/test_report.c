@@ -891,6 +891,44 @@ static void test_uring_counted_finding(void **state)
 	run_free(run);
 }
 
+/* `greet` against `true`, by the rounds' ranges: inside the noise it is
+ * "the same", outside it a ratio with the interval the ranges allow. */
+static void test_process_finding_rounds(void **state)
+{
+	(void)state;
+	struct run *run = run_new();
+	assert_non_null(run);
+	static const struct {
+		const char *t, *mode;
+		double p50[3];
+	} rows[] = {
+		{ "none", "true", { 2000, 1800, 2400 } },
+		{ "fifo", "greet", { 2100, 1900, 2300 } },  /* overlaps true */
+		{ "tcp", "greet", { 5000, 4800, 5600 } },   /* apart */
+		{ "pipe", "greet", { 9000, 9000, 9000 } },  /* forks its server: left out */
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		for (int k = 0; k < 3; k++) {
+			struct result_row r = { .kind = "process", .transport = rows[i].t,
+						.mode = rows[i].mode, .count = 100, .clients = 1,
+						.pin = "none", .note = "" };
+			r.lat_us.p50 = rows[i].p50[k];
+			r.lat_us.mean = rows[i].p50[k];
+			assert_int_equal(run_add_row(run, &r), 0);
+		}
+	add_latency(run, "pipe", "0,0", 5, 5);
+	run_finish(run);
+	char *f = findings_of(run, false);
+	/* true: median 2000 of 1800-2400; fifo 2100; tcp 5000 of 4800-5600:
+	 * 5000/2000 = 2.50, 4800/2400 = 2.00, 5600/1800 = 3.11. */
+	assert_non_null(strstr(f, "takes 1.05 to 2.50× as long as `true` (2.00 ms, p50 of the "
+				  "median of 3 rounds, 1.80–2.40 ms); the same as `true` within the "
+				  "rounds' noise for fifo; apart from it: tcp ×2.50 (2.00–3.11)."));
+	assert_null(strstr(f, "pipe ×"));
+	free(f);
+	run_free(run);
+}
+
 /* ZeroMQ against its sockets: per message (latency) and per byte
  * (throughput rounds, grouped into their median with an interval). */
 static void test_zmq_findings(void **state)
@@ -1101,6 +1139,7 @@ int main(void)
 		cmocka_unit_test(test_uring_findings_tie_and_apart),
 		cmocka_unit_test(test_uring_versus_single_round),
 		cmocka_unit_test(test_uring_counted_finding),
+		cmocka_unit_test(test_process_finding_rounds),
 		cmocka_unit_test(test_zmq_findings),
 		cmocka_unit_test_setup_teardown(test_counted_read_back, test_env_setup,
 						test_env_teardown),
