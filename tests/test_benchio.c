@@ -567,6 +567,35 @@ static void test_remote_udp_resends(void **state)
 	}
 }
 
+/* A datagram stream, every byte checked: the receiver compares each
+ * datagram past its sequence number with the pattern, and a run of
+ * undamaged datagrams passes (unix_dgram waits instead of dropping, so
+ * nothing is lost; udp may lose, never damage). */
+static void test_cli_datagram_stream_checked(void **state)
+{
+	struct test_env *env = *state;
+	static char out[16384], err[4096];
+	static const struct {
+		const char *t, *size;
+	} c[] = { { "unix_dgram", "1000" }, { "unix_dgram", "9" }, { "udp", "1024" } };
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+		int rc = test_run_cli(env, NULL, out, sizeof out, err, sizeof err, "bench",
+				      "throughput", c[i].t, "--size", c[i].size, "--total", "64k",
+				      "--format", "csv", NULL);
+		if (rc)
+			fail_msg("%s --size %s: exit %d: %s", c[i].t, c[i].size, rc, err);
+		char val[64];
+		csv_value(out, "size", val, sizeof val);
+		assert_string_equal(val, c[i].size);
+		csv_value(out, "note", val, sizeof val);
+		assert_null(strstr(val, "UNVERIFIED"));
+		if (!strcmp(c[i].t, "unix_dgram")) {
+			csv_value(out, "lost", val, sizeof val);
+			assert_string_equal(val, "0");
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -583,6 +612,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_remote_udp_reply_length, test_env_setup,
 						test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_remote_udp_resends, test_env_setup,
+						test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_cli_datagram_stream_checked, test_env_setup,
 						test_env_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
