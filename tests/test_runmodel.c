@@ -1239,8 +1239,8 @@ static void test_findings_records_follow_text(void **state)
 		assert_non_null(fig);
 		const char *at = fig;
 		for (size_t k = 0; k < nw; k++) {
-			char v[48];
-			snprintf(v, sizeof v, "{\"value\": %s, \"unit\": ", want[k]);
+			char v[96];
+			snprintf(v, sizeof v, "{\"value\": %.31s, \"unit\": ", want[k]);
 			const char *next = strstr(at, v);
 			if (!next)
 				fail_msg("finding %zu: figure %s missing or out of order in\n%s\nfrom: %s",
@@ -1465,7 +1465,7 @@ static void test_plot_columns(void **state)
 		i_pipe = strcmp(T[i], "pipe") ? i_pipe : i + 1;
 		i_fifo = strcmp(T[i], "fifo") ? i_fifo : i + 1;
 	}
-	char key[8];
+	char key[24];
 	/* latency.dat: i T; one CPU greeting p50 p99 p999, echo the same; two CPUs the same. */
 	snprintf(key, sizeof key, "%zu", i_pipe);
 	line_of(env->dir, "latency.dat", key, got, sizeof got);
