@@ -297,6 +297,7 @@ static void test_questions_against_rounds(void **state)
 				struct truth *t = &con[ncon++];
 				t->name = T[i];
 				t->n = 1;
+				t->higher = false;
 				t->v[0] = 20 + rnd(50) + 0.001 * (double)i;
 				t->cpu[0] = 0;
 				struct result_row r = { .kind = "connect", .transport = T[i],
