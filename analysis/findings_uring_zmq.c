@@ -48,30 +48,18 @@ const char *uring_zmq_versus(const struct figure *a, const struct figure *b, con
 
 /* ---- the servers ------------------------------------------------------ */
 
-/* A server's greetings/s at one client count over the rounds by turns:
- * the median, lowest and highest.  rounds 0: none. */
+/* A server's greetings/s at one client count over the runs by turns (the
+ * run model groups them: run_find_turns): the median, lowest and highest.
+ * rounds 0: none. */
 static struct figure turns_figure(const struct run *run, const char *t, const char *mode,
 				  unsigned long clients)
 {
-	double v[64];
-	size_t n = 0;
-	struct figure f = { .higher_is_better = true, .unit = "greetings/s" };
-	for (size_t k = 0; k < run->ntarget && n < 64; k++) {
-		const struct result_row *r = &run->target[k].r;
-		if (!strcmp(r->transport, t) && !strcmp(r->mode, mode) && r->clients == clients &&
-		    r->msgs_per_s > 0)
-			v[n++] = r->msgs_per_s;
+	const struct run_row *row = run_find_turns(run, t, mode, clients);
+	if (!row) {
+		struct figure none = { .higher_is_better = true, .unit = "greetings/s" };
+		return none;
 	}
-	if (!n)
-		return f;
-	f.value = median_of(v, n);
-	f.lo = f.hi = v[0];
-	for (size_t k = 1; k < n; k++) {
-		f.lo = fmin(f.lo, v[k]);
-		f.hi = fmax(f.hi, v[k]);
-	}
-	f.rounds = (unsigned)n;
-	return f;
+	return run_row_figure(row);
 }
 
 static const unsigned long turn_clients[] = { 1, 50, 1000 };

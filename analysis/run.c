@@ -441,6 +441,19 @@ const struct run_row *run_find(const struct run *run, const char *kind, const ch
 	return NULL;
 }
 
+const struct run_row *run_find_turns(const struct run *run, const char *t, const char *mode,
+				     unsigned long clients)
+{
+	char grouped[64];
+	snprintf(grouped, sizeof grouped, "%s-by-turns", mode);
+	for (size_t i = 0; i < run->nturns; i++) {
+		const struct result_row *r = &run->turns[i].r;
+		if (!strcmp(r->transport, t) && !strcmp(r->mode, grouped) && r->clients == clients)
+			return &run->turns[i];
+	}
+	return NULL;
+}
+
 const struct run_row *run_find_tp(const struct run *run, const char *t, const char *pin,
 				  unsigned long size, bool unverified)
 {

@@ -109,6 +109,11 @@ const struct run_row *run_find(const struct run *run, const char *kind, const ch
 			       const char *mode, const char *pin, unsigned long size);
 const struct run_row *run_find_tp(const struct run *run, const char *t, const char *pin,
 				  unsigned long size, bool unverified);
+/* The runs by turns of server `mode` ("epoll", "uring", "redis") over t at
+ * `clients` clients, grouped (run->turns: the median run, the runs' range
+ * in lo and hi, their count in rounds); NULL when the run has none. */
+const struct run_row *run_find_turns(const struct run *run, const char *t, const char *mode,
+				     unsigned long clients);
 bool row_unverified(const struct result_row *r);
 
 /* "one CPU (0)", "two CPUs (0, 1)", "unpinned". */

@@ -839,6 +839,38 @@ static void test_uring_findings_tie_and_apart(void **state)
 	run_free(tied);
 }
 
+/* The finding reads the run model's grouping of the runs by turns
+ * (run_find_turns over run->turns), not a grouping of its own: the query
+ * gives the median run with the runs' range, and a change to the grouped
+ * row shows in the text. */
+static void test_uring_finding_reads_turns(void **state)
+{
+	(void)state;
+	struct run *run = turns_run(10000, 12000, 11000);
+	const struct run_row *e = run_find_turns(run, "unix_stream", "epoll", 50);
+	assert_non_null(e);
+	assert_string_equal(e->r.mode, "epoll-by-turns");
+	assert_true(e->r.msgs_per_s == 11000);
+	assert_true(e->lo == 10000 && e->hi == 12000);
+	assert_int_equal(e->rounds, 3);
+	assert_null(run_find_turns(run, "unix_stream", "epoll", 1000));
+	assert_null(run_find_turns(run, "tcp", "epoll", 50));
+	assert_null(run_find_turns(run, "unix_stream", "select", 50));
+
+	struct run_row *u = NULL;
+	for (size_t i = 0; i < run->nturns; i++)
+		if (!strcmp(run->turns[i].r.mode, "uring-by-turns"))
+			u = &run->turns[i];
+	assert_non_null(u);
+	u->r.msgs_per_s = 40000;
+	u->lo = 39000;
+	u->hi = 41000;
+	char *f = findings_of(run, false);
+	assert_non_null(strstr(f, "uring 40000 greetings/s (39000–41000 over 3 rounds)"));
+	free(f);
+	run_free(run);
+}
+
 static void test_uring_versus_single_round(void **state)
 {
 	(void)state;
@@ -1137,6 +1169,7 @@ int main(void)
 		cmocka_unit_test(test_cost_finding_names_cheapest),
 		cmocka_unit_test_setup_teardown(test_plot_tables_zmq, test_env_setup, test_env_teardown),
 		cmocka_unit_test(test_uring_findings_tie_and_apart),
+		cmocka_unit_test(test_uring_finding_reads_turns),
 		cmocka_unit_test(test_uring_versus_single_round),
 		cmocka_unit_test(test_uring_counted_finding),
 		cmocka_unit_test(test_process_finding_rounds),
