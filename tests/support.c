@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <ftw.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -23,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "analysis.h"
 #include "io.h"
 
 static double machine_load(void);
@@ -354,6 +356,126 @@ static struct {
 	double load;                    /* machine_load() when the test began */
 	pid_t reaper;                   /* our parent, the suite's subreaper (0: none) */
 } H;
+
+/* ---- runs and their reports -------------------------------------------- */
+
+char *test_findings_text(const struct run *run, bool whole)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	assert_non_null(f);
+	if (whole)
+		run_summary(run, f);
+	else
+		run_findings(run, f);
+	assert_int_equal(fclose(f), 0);
+	return text;
+}
+
+char *test_slurp_path(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		fail_msg("open %s: %s", path, strerror(errno));
+	char *text = NULL;
+	size_t cap = 0, len = 0;
+	for (;;) {
+		if (len + 4096 + 1 > cap) {
+			cap = (len + 4096 + 1) * 2;
+			text = realloc(text, cap);
+			assert_non_null(text);
+		}
+		size_t got = fread(text + len, 1, 4096, f);
+		len += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(f))
+		fail_msg("read %s: %s", path, strerror(errno));
+	text[len] = '\0';
+	fclose(f);
+	return text;
+}
+
+static int remove_below(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	return ftw->level == 0 ? 0 : remove(path);
+}
+
+void test_empty_dir(const char *dir)
+{
+	if (nftw(dir, remove_below, 16, FTW_DEPTH | FTW_PHYS) != 0)
+		fail_msg("empty %s: %s", dir, strerror(errno));
+}
+
+const char *test_fixture_path(const char *part, char *buf, size_t cap)
+{
+	const char *src = getenv("IPCLAB_SOURCE_DIR");
+	snprintf(buf, cap, "%s%stests/fixtures/quick-run/%s", src && *src ? src : "",
+		 src && *src ? "/" : "", part);
+	return buf;
+}
+
+/* nftw() has no argument for its callback: the two ends of the copy. */
+static const char *copy_from, *copy_to;
+
+static int copy_file(const char *from, const char *to)
+{
+	int in = open(from, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return -1;
+	int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (out < 0) {
+		close(in);
+		return -1;
+	}
+	char buf[65536];
+	ssize_t got;
+	int rc = 0;
+	while ((got = read(in, buf, sizeof buf)) != 0) {
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = -1;
+			break;
+		}
+		struct ipc_error e = { 0 };
+		if (io_write(out, buf, (size_t)got, to, &e) != got) {
+			rc = -1;
+			break;
+		}
+	}
+	close(in);
+	return close(out) < 0 ? -1 : rc;
+}
+
+static int copy_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)ftw;
+	char to[IPC_PATH_MAX * 2];
+	snprintf(to, sizeof to, "%s%s", copy_to, path + strlen(copy_from));
+	if (flag == FTW_D)
+		return mkdir(to, 0700) < 0 && errno != EEXIST ? -1 : 0;
+	if (flag != FTW_F || !S_ISREG(st->st_mode)) {
+		errno = EINVAL; /* a link or a special file: not what a run holds */
+		return -1;
+	}
+	return copy_file(path, to);
+}
+
+void test_copy_fixture(const char *to)
+{
+	char in[IPC_PATH_MAX];
+	test_fixture_path("in", in, sizeof in);
+	copy_from = in;
+	copy_to = to;
+	if (nftw(in, copy_one, 16, FTW_PHYS) != 0)
+		fail_msg("copy %s to %s: %s (run the tests from the source tree, or set "
+			 "IPCLAB_SOURCE_DIR)", in, to, strerror(errno));
+}
 
 void test_set_filter(const char *pattern)
 {

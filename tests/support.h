@@ -8,6 +8,7 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -88,6 +89,24 @@ void test_bg_start(struct test_env *env, struct test_bg *bg, const char *const a
 /* SIGTERM, then its exit status (128 + signal if killed) and the rest of
  * what it printed on stderr (an ASan build also fails on leaks). */
 int test_bg_stop(struct test_bg *bg, char *rest, size_t cap);
+
+/* ---- runs and their reports (the suites of analysis/) ----------------------- */
+
+struct run;
+/* A run's findings (whole: the whole summary.md) as one string (free it). */
+char *test_findings_text(const struct run *run, bool whole);
+/* A whole file as one NUL-terminated string (free it); the test fails,
+ * naming the path, when it cannot be read. */
+char *test_slurp_path(const char *path);
+/* Remove everything below dir and keep dir (a test's directory, which the
+ * teardown checks is empty). */
+void test_empty_dir(const char *dir);
+/* The quick run kept for the tests, tests/fixtures/quick-run/<part> ("in",
+ * "expected/summary.md", ...), under $IPCLAB_SOURCE_DIR when set: buf. */
+const char *test_fixture_path(const char *part, char *buf, size_t cap);
+/* Copy the fixture's run directory (its in/) to `to`, created if absent;
+ * the test fails, naming what, when a file cannot be copied. */
+void test_copy_fixture(const char *to);
 
 /* ---- the harness: a deadline and a resource check around every test -------
  *

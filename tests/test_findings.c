@@ -27,33 +27,6 @@
 
 #define ENV struct test_env *env = *state
 
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	return ftw->level == 0 ? 0 : remove(path);
-}
-
-/* What a test wrote into its directory goes before the harness checks. */
-static void empty_dir(const char *dir)
-{
-	assert_int_equal(nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS), 0);
-}
-
-static char *text_of(const struct run *run, bool whole)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	assert_non_null(f);
-	if (whole)
-		run_summary(run, f);
-	else
-		run_findings(run, f);
-	assert_int_equal(fclose(f), 0);
-	return text;
-}
-
 /* The line of `text` that contains `key` (a copy; free it), or NULL. */
 static char *line_with(const char *text, const char *key)
 {
@@ -321,7 +294,7 @@ static void test_rankings_hold_against_rounds(void **state)
 		size_t ranked = 0;
 		for (size_t i = 0; i < NT; i++)
 			ranked += lat[i].present && !lat[i].two_level;
-		char *text = text_of(run, false);
+		char *text = test_findings_text(run, false);
 		char *small = line_with(text, "**Small messages, one CPU (0)**");
 		char *big = line_with(text, "**Bulk data, one CPU (0)**");
 		if (ranked >= 2) {
@@ -359,7 +332,7 @@ static void test_one_round_ranks_nothing(void **state)
 	add_lat(run, "pipe", "0,0", 10, "");
 	add_lat(run, "tcp", "0,0", 30, "");
 	run_finish(run);
-	char *text = text_of(run, false);
+	char *text = test_findings_text(run, false);
 	char *line = line_with(text, "Small messages");
 	assert_non_null(line);
 	assert_non_null(strstr(line, "one round each, so no interval and no ranking: from 10.0 µs "
@@ -389,7 +362,7 @@ static void test_socketpair_slower_has_no_why(void **state)
 	rounds3(run, "unix_stream", "0,0", 22.0);
 	rounds3(run, "socketpair", "0,0", 26.8);
 	run_finish(run);
-	char *text = text_of(run, false);
+	char *text = test_findings_text(run, false);
 	char *line = line_with(text, "Small messages");
 	assert_non_null(line);
 	assert_non_null(strstr(line, "unix_stream is fastest, 22.0 µs (21.8–22.2); socketpair "
@@ -413,7 +386,7 @@ static void test_ip_why_only_in_its_direction(void **state)
 	rounds3(b, "udp", "0,0", 10);
 	run_finish(a);
 	run_finish(b);
-	char *ta = text_of(a, false), *tb = text_of(b, false);
+	char *ta = test_findings_text(a, false), *tb = test_findings_text(b, false);
 	char *la = line_with(ta, "Small messages"), *lb = line_with(tb, "Small messages");
 	assert_non_null(la);
 	assert_non_null(lb);
@@ -446,7 +419,7 @@ static void test_shm_fall_has_no_socket_why(void **state)
 	curve(run, "shm", "0,1", S, shm, 3);
 	curve(run, "unix_stream", "0,1", S, us, 3);
 	run_finish(run);
-	char *text = text_of(run, false);
+	char *text = test_findings_text(run, false);
 	char *s = line_with(text, "  - shm peaks"), *u = line_with(text, "  - unix_stream peaks");
 	assert_non_null(s);
 	assert_non_null(u);
@@ -501,7 +474,7 @@ static void test_shm_faster_across_cpus(void **state)
 	rounds3(run, "udp", "0,0", 10);
 	add_lat(run, "udp", "0,1", 30, "TWO-LEVEL levels=20/40us high=50%");
 	run_finish(run);
-	char *text = text_of(run, false);
+	char *text = test_findings_text(run, false);
 	char *line = line_with(text, "**Placement:**");
 	assert_non_null(line);
 	char *longer = strstr(line, "longer for "), *shorter = strstr(line, "shorter for ");
@@ -600,7 +573,7 @@ static void test_modes_finding(void **state)
 	size_t n;
 	double *v = three_modes(&n);
 	assert_int_equal(run_add_samples(run, "cross", "shm", v, n), 0);
-	char *text = text_of(run, false);
+	char *text = test_findings_text(run, false);
 	char *line = line_with(text, "**Round trips in modes, two CPUs (0, 1)**");
 	if (!line)
 		fail_msg("%s", text);
@@ -643,7 +616,7 @@ static void test_price_beyond_the_noise(void **state)
 		add_tp(run, "tcp", 65536, "0,1", pipe_u[2 * r], true);
 	}
 	run_finish(run);
-	char *text = text_of(run, true);
+	char *text = test_findings_text(run, true);
 	char *pipe = line_with(text, "| pipe | – | – | 105 |");
 	char *fifo = line_with(text, "| fifo | – | – | 6251 |");
 	char *ud = line_with(text, "| unix_dgram | – | – | 3909 |");
@@ -677,7 +650,7 @@ static void test_latency_table_ranges(void **state)
 	add_lat(run, "pipe", "0,0", 10, "");
 	add_lat(run, "tcp", "0,0", 20, "");
 	run_finish(run);
-	char *text = text_of(run, true);
+	char *text = test_findings_text(run, true);
 	assert_non_null(strstr(text, "| pipe | greeting | 16 | 10.00 | 9.50–10.50 (3) | 20.00 | 30.00 |"));
 	assert_non_null(strstr(text, "| tcp | greeting | 16 | 20.00 | – (1) | 40.00 | 60.00 |"));
 	free(text);
@@ -797,7 +770,7 @@ static void test_all_csv_interval_columns(void **state)
 	fclose(f);
 	assert_true(header);
 	assert_int_equal(rows, 3);
-	empty_dir(env->dir);
+	test_empty_dir(env->dir);
 }
 
 /* A latency row's files per round, and the samples of every round read
@@ -863,7 +836,7 @@ static void test_round_files(void **state)
 	assert_int_equal(row->rounds, 3);
 	assert_float_equal(row->r.lat_us.p50, 20, 1e-9);
 	run_free(run);
-	empty_dir(env->dir);
+	test_empty_dir(env->dir);
 }
 
 /* lmbench's bandwidth against ipclab's unchecked stream: every verdict
@@ -883,7 +856,7 @@ static void test_bandwidth_peer_count(void **state)
 	assert_int_equal(run_add_peer_round(run, &a), 0);
 	assert_int_equal(run_add_peer_round(run, &b), 0);
 	run_finish(run);
-	char *text = text_of(run, false);
+	char *text = test_findings_text(run, false);
 	assert_non_null(strstr(text, "ipclab's unchecked stream moves at least as much as bw_* in 1 "
 				     "of 2 cases"));
 	/* Bandwidth verdicts are no round-trip comparison. */
@@ -916,7 +889,7 @@ static void test_scaling_finding_intervals(void **state)
 	}
 	rounds3(run, "pipe", "0,0", 10);
 	run_finish(run);
-	char *text = text_of(run, false);
+	char *text = test_findings_text(run, false);
 	char *line = line_with(text, "**Many clients, unix_stream:**");
 	assert_non_null(line);
 	assert_non_null(strstr(line, "the epoll server answered 45000 greetings/s (median; "
@@ -934,7 +907,7 @@ static void test_scaling_finding_intervals(void **state)
 		add_target(run, "tcp", "redis", close_rd[k]);
 	}
 	run_finish(run);
-	text = text_of(run, false);
+	text = test_findings_text(run, false);
 	assert_non_null(strstr(text, "redis-server 44000 PINGs/s (39000–52000): tied within the "
 				     "noise (1.02×, the runs overlap)."));
 	free(text);
@@ -946,7 +919,7 @@ static void test_scaling_finding_intervals(void **state)
 	for (size_t k = 0; k < 3; k++)
 		add_target(run, "tcp", "redis", rd[k]);
 	run_finish(run);
-	text = text_of(run, false);
+	text = test_findings_text(run, false);
 	assert_non_null(strstr(text, "4.29× redis, with no interval (a single run of one of them)."));
 	free(text);
 	run_free(run);
@@ -957,7 +930,7 @@ static void test_scaling_finding_intervals(void **state)
 		add_target(run, "tcp", "epoll", ep[k]);
 	add_target(run, "tcp", "redis", 10000);
 	run_finish(run);
-	text = text_of(run, false);
+	text = test_findings_text(run, false);
 	assert_non_null(strstr(text, "4.50× redis, with no interval (a single run of one of them)."));
 	free(text);
 	run_free(run);
@@ -982,7 +955,7 @@ static void test_flagged_rows_and_warnings(void **state)
 	assert_int_equal(run_add_steal(run, "latency", 5.5), 0);
 	assert_int_equal(run_add_steal(run, "throughput", 5.0), 0); /* not over 5 % */
 	run_finish(run);
-	char *text = text_of(run, true);
+	char *text = test_findings_text(run, true);
 	assert_non_null(strstr(text, "| HIGH-SPREAD | latency | 2 of 4 | pipe greeting 0,0, udp "
 				     "greeting 0,0 |"));
 	assert_non_null(strstr(text, "| TWO-LEVEL | latency | 1 of 4 | fifo greeting 0,1 |"));
@@ -1006,7 +979,7 @@ static void test_flagged_rows_and_warnings(void **state)
 	assert_null(strstr(warn, "step throughput"));
 	free(warn);
 	run_free(run);
-	empty_dir(env->dir);
+	test_empty_dir(env->dir);
 }
 
 /* Every plot table that cannot be written fails the report, naming the
@@ -1015,11 +988,9 @@ static void test_flagged_rows_and_warnings(void **state)
 static void test_plot_table_write_errors(void **state)
 {
 	ENV;
-	const char *src = getenv("IPCLAB_SOURCE_DIR");
 	char in[IPC_PATH_MAX], expected[IPC_PATH_MAX];
-	snprintf(in, sizeof in, "%s%stests/fixtures/quick-run/in", src ? src : "", src ? "/" : "");
-	snprintf(expected, sizeof expected, "%s%stests/fixtures/quick-run/expected/plots/data",
-		 src ? src : "", src ? "/" : "");
+	test_fixture_path("in", in, sizeof in);
+	test_fixture_path("expected/plots/data", expected, sizeof expected);
 	struct run *run = run_new();
 	struct ipc_error e = { 0 };
 	if (run_load_dir(run, in, &e) < 0)
@@ -1039,7 +1010,7 @@ static void test_plot_table_write_errors(void **state)
 			fail_msg("%s: a table that cannot be written, yet no failure", de->d_name);
 		if (!strstr(e.msg, de->d_name))
 			fail_msg("%s: the failure does not name it: %s", de->d_name, e.msg);
-		empty_dir(env->dir);
+		test_empty_dir(env->dir);
 		tried++;
 	}
 	closedir(d);
@@ -1112,7 +1083,7 @@ static void test_left_out_list(void **state)
 	rounds3(run, "pipe", "0,0", 10);
 	run_problem(run, "latency/x.csv line 2: p50 is 0: row left out");
 	run_finish(run);
-	char *text = text_of(run, true);
+	char *text = test_findings_text(run, true);
 	assert_non_null(strstr(text, "## Left out\n\n1 file, row or figure of this run could not "
 				     "be used and is left out; the findings and tables that needed "
 				     "it are missing:\n\n- latency/x.csv line 2: p50 is 0: row left "
@@ -1138,7 +1109,7 @@ static void test_report_write_failure(void **state)
 	assert_int_equal(run_write(run, env->dir, NULL, &e), -1);
 	assert_non_null(strstr(e.msg, "summary.md"));
 	run_free(run);
-	empty_dir(env->dir);
+	test_empty_dir(env->dir);
 }
 
 int main(void)

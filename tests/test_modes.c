@@ -42,55 +42,6 @@
 
 extern const struct ipc_transport shm_transport;
 
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	return ftw->level == 0 ? 0 : remove(path);
-}
-
-static void empty_dir(const char *dir)
-{
-	assert_int_equal(nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS), 0);
-}
-
-static char *slurp_path(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
-		fail_msg("open %s: %s", path, strerror(errno));
-	char *text = NULL;
-	size_t cap = 0, len = 0;
-	for (;;) {
-		if (len + 4096 + 1 > cap) {
-			cap = (len + 4096 + 1) * 2;
-			text = realloc(text, cap);
-			assert_non_null(text);
-		}
-		size_t got = fread(text + len, 1, 4096, f);
-		len += got;
-		if (got == 0)
-			break;
-	}
-	text[len] = '\0';
-	fclose(f);
-	return text;
-}
-
-static char *findings_of(const struct run *run, bool whole)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	assert_non_null(f);
-	if (whole)
-		run_summary(run, f);
-	else
-		run_findings(run, f);
-	assert_int_equal(fclose(f), 0);
-	return text;
-}
-
 static void add_lat(struct run *run, const char *t, const char *pin, double p50)
 {
 	for (int k = 0; k < 3; k++) {
@@ -208,7 +159,7 @@ static void test_marks_and_finding_agree(void **state)
 	assert_int_equal(run_plot_data(run, env->dir, &(struct ipc_error){ 0 }), 0);
 	char path[IPC_PATH_MAX + 64];
 	snprintf(path, sizeof path, "%s/cdf_modes_cross.dat", env->dir);
-	char *table = slurp_path(path);
+	char *table = test_slurp_path(path);
 	char *save = NULL;
 	int rows = 0;
 	double last_mark = INFINITY, label_y = NAN, pipe_label = NAN;
@@ -254,17 +205,17 @@ static void test_marks_and_finding_agree(void **state)
 	assert_int_equal(rows, 3);
 	free(table);
 	snprintf(path, sizeof path, "%s/cdf_modes_same.dat", env->dir);
-	table = slurp_path(path);
+	table = test_slurp_path(path);
 	for (char *p = table; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p))
 		assert_true(*p == '#' || *p == '\n');
 	free(table);
 	snprintf(path, sizeof path, "%s/meta.gp", env->dir);
-	char *meta = slurp_path(path);
+	char *meta = test_slurp_path(path);
 	assert_non_null(strstr(meta, "CDF_MODES_SAME = 0\n"));
 	assert_non_null(strstr(meta, "CDF_MODES_CROSS = 5\n"));
 	free(meta);
 
-	char *text = findings_of(run, false);
+	char *text = test_findings_text(run, false);
 	const char *line = strstr(text, "**Round trips in modes, two CPUs (0, 1)**");
 	if (!line)
 		fail_msg("%s", text);
@@ -285,20 +236,10 @@ static void test_marks_and_finding_agree(void **state)
 	assert_non_null(strstr(line, "client and server ran on two CPUs in every round trip;"));
 	free(text);
 	run_free(run);
-	empty_dir(env->dir);
+	test_empty_dir(env->dir);
 }
 
 /* ---- waits files through the reader ------------------------------------- */
-
-static void copy_fixture(struct test_env *env, char *run_dir, size_t cap)
-{
-	const char *src = getenv("IPCLAB_SOURCE_DIR");
-	char cmd[3 * IPC_PATH_MAX];
-	snprintf(run_dir, cap, "%s/run", env->dir);
-	snprintf(cmd, sizeof cmd, "cp -r '%s%stests/fixtures/quick-run/in' '%s'", src ? src : "",
-		 src ? "/" : "", run_dir);
-	assert_int_equal(system(cmd), 0);
-}
 
 static void write_text(const char *path, const char *text)
 {
@@ -348,7 +289,8 @@ static void test_waits_files_through_the_reader(void **state)
 	ENV;
 	char run_dir[IPC_PATH_MAX + 16];
 	struct ipc_error e = { 0 };
-	copy_fixture(env, run_dir, sizeof run_dir);
+	snprintf(run_dir, sizeof run_dir, "%s/run", env->dir);
+	test_copy_fixture(run_dir);
 	write_two_modes(run_dir, false);
 
 	struct run *run = run_new();
@@ -370,7 +312,7 @@ static void test_waits_files_through_the_reader(void **state)
 	assert_int_equal(run_modes(run, "cross", "shm", m, RUN_MODES_MAX), 2);
 	assert_int_equal(m[0].counted, 600);
 	assert_int_equal(m[1].counted, 400);
-	char *text = findings_of(run, false);
+	char *text = test_findings_text(run, false);
 	if (!strstr(text, "shm near 3 µs (60 %) and 25 µs (40 %)") ||
 	    !strstr(text, "near 3 µs the client's wait for the reply slept in 0 % and looked again "
 			  "in 100 %, the server's for the request slept in 0 % and looked again in "
@@ -386,7 +328,7 @@ static void test_waits_files_through_the_reader(void **state)
 	run = run_new();
 	assert_int_equal(run_load_dir(run, run_dir, &e), 0);
 	assert_null(run_find_waits(run, "cross", "shm"));
-	text = findings_of(run, true);
+	text = test_findings_text(run, true);
 	if (!strstr(text, "samples/waits\\_shm\\_greeting\\_0-1.txt holds 999 round trips, its "
 			  "samples file 1000: file left out"))
 		fail_msg("%s", text);
@@ -401,11 +343,11 @@ static void test_waits_files_through_the_reader(void **state)
 	run = run_new();
 	assert_int_equal(run_load_dir(run, run_dir, &e), 0);
 	assert_null(run_find_waits(run, "cross", "shm"));
-	text = findings_of(run, true);
+	text = test_findings_text(run, true);
 	assert_non_null(strstr(text, "an end that is not ready, spun, slept or -"));
 	free(text);
 	run_free(run);
-	empty_dir(env->dir);
+	test_empty_dir(env->dir);
 }
 
 /* ---- the counters over a real shm connection ---------------------------- */
@@ -593,7 +535,7 @@ static void test_bench_latency_waits_file(void **state)
 				       NULL);
 	if (rc != 0)
 		fail_msg("bench latency shm --waits: %d: %s", rc, err);
-	char *s = slurp_path(samples), *w = slurp_path(waits);
+	char *s = test_slurp_path(samples), *w = test_slurp_path(waits);
 	size_t ns = 0, nw = 0;
 	for (char *p = s; *p; p++)
 		ns += *p == '\n';
@@ -630,7 +572,7 @@ static void test_bench_latency_waits_file(void **state)
 	assert_int_equal(rc, IPC_USAGE);
 	assert_non_null(strstr(err, "--waits"));
 	assert_non_null(strstr(err, "shm does"));
-	empty_dir(env->dir);
+	test_empty_dir(env->dir);
 }
 
 /* ---- the Environment list ------------------------------------------------ */
@@ -664,7 +606,7 @@ static void test_environment_steal_once(void **state)
 			assert_int_equal(run_add_steal(run, steps[i], 3.7 + i), 0);
 		}
 		run_finish(run);
-		char *text = findings_of(run, true);
+		char *text = test_findings_text(run, true);
 		const char *envl = strstr(text, "## Environment");
 		assert_non_null(envl);
 		const char *end = strstr(envl, "\n## Files");

@@ -228,10 +228,8 @@ static void test_rankings_hold(void **state)
 {
 	(void)state;
 	const char *dir = getenv("IPCLAB_RUN_DIR");
-	const char *src = getenv("IPCLAB_SOURCE_DIR");
 	char fixture[4096];
-	snprintf(fixture, sizeof fixture, "%s%stests/fixtures/quick-run/in", src ? src : "",
-		 src ? "/" : "");
+	test_fixture_path("in", fixture, sizeof fixture);
 	if (!dir || !*dir)
 		dir = fixture;
 	struct run *run = run_new();
@@ -239,12 +237,7 @@ static void test_rankings_hold(void **state)
 	struct ipc_error e;
 	if (run_load_dir(run, dir, &e) < 0)
 		fail_msg("%s: %s", dir, e.msg);
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	assert_non_null(f);
-	run_findings(run, f);
-	assert_int_equal(fclose(f), 0);
+	char *text = test_findings_text(run, false);
 	const char *pins[3] = { run->same, run->cross, "none" };
 	size_t checked = 0;
 	for (int bulk = 0; bulk < 2; bulk++)

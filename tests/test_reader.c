@@ -30,7 +30,6 @@
 #include "run.h"
 
 #define ENV struct test_env *env = *state
-#define FIXTURE "tests/fixtures/quick-run"
 
 #define HEADER "kind,transport,mode,size,count,clients,pin,min_us,p50_us,p90_us,p99_us," \
 	"p999_us,max_us,mean_us,stddev_us,cpu_us_per_op,ctxsw_per_op,mb_per_s,msgs_per_s," \
@@ -62,41 +61,6 @@ static void write_text(const char *dir, const char *name, const char *text)
 	write_file(dir, name, text, strlen(text));
 }
 
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	return ftw->level == 0 ? 0 : remove(path);
-}
-
-static void empty_dir(const char *dir)
-{
-	assert_int_equal(nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS), 0);
-}
-
-static char *slurp_path(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
-		fail_msg("open %s: %s", path, strerror(errno));
-	char *text = NULL;
-	size_t cap = 0, n = 0;
-	for (;;) {
-		if (n + 4096 + 1 > cap) {
-			cap = cap ? 2 * cap : 65536;
-			text = realloc(text, cap);
-			assert_non_null(text);
-		}
-		size_t got = fread(text + n, 1, 4096, f);
-		n += got;
-		if (got < 4096)
-			break;
-	}
-	fclose(f);
-	text[n] = '\0';
-	return text;
-}
-
 /* Load dir, write its report; the summary as a string (free it). */
 static char *report_of(const char *dir, struct run **keep)
 {
@@ -118,7 +82,7 @@ static char *report_of(const char *dir, struct run **keep)
 		*keep = run;
 	else
 		run_free(run);
-	return slurp_path(path);
+	return test_slurp_path(path);
 }
 
 /* Some problem line holds every one of the words. */
@@ -139,33 +103,6 @@ static const struct run_row *find_lat(const struct run *run, const char *t)
 
 /* ---- the report of a real quick run does not change ---------------------- */
 
-static const char *fixture_root(void)
-{
-	static char root[IPC_PATH_MAX];
-	const char *src = getenv("IPCLAB_SOURCE_DIR");
-	snprintf(root, sizeof root, "%s%s" FIXTURE, src ? src : "", src ? "/" : "");
-	return root;
-}
-
-static const char *copy_from, *copy_to;
-static int copy_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)ftw;
-	char to[IPC_PATH_MAX * 2];
-	snprintf(to, sizeof to, "%s%s", copy_to, path + strlen(copy_from));
-	if (flag == FTW_D)
-		return mkdir(to, 0700) < 0 && errno != EEXIST ? -1 : 0;
-	if (flag != FTW_F || !S_ISREG(st->st_mode))
-		return -1;
-	char *text = slurp_path(path);
-	FILE *f = fopen(to, "w");
-	if (!f)
-		return -1;
-	fputs(text, f);
-	free(text);
-	return fclose(f);
-}
-
 /* Split a line into fields at blanks, commas and bars. */
 static size_t fields_of(char *line, char **f, size_t cap)
 {
@@ -179,7 +116,7 @@ static size_t fields_of(char *line, char **f, size_t cap)
 /* expected and got, line by line and field by field. */
 static void compare_file(const char *expected_path, const char *got_path, const char *name)
 {
-	char *want = slurp_path(expected_path), *got = slurp_path(got_path);
+	char *want = test_slurp_path(expected_path), *got = test_slurp_path(got_path);
 	char *ws = NULL, *gs = NULL;
 	char *wl = strtok_r(want, "\n", &ws), *gl = strtok_r(got, "\n", &gs);
 	unsigned long line = 0;
@@ -201,13 +138,8 @@ static void compare_file(const char *expected_path, const char *got_path, const 
 static void test_quick_run_unchanged(void **state)
 {
 	ENV;
-	char in[4096], exp[4096], got[4096];
-	snprintf(in, sizeof in, "%s/in", fixture_root());
-	copy_from = in;
-	copy_to = env->dir;
-	if (nftw(in, copy_one, 16, FTW_PHYS) != 0)
-		fail_msg("copy %s: %s (run the tests from the source tree, or set IPCLAB_SOURCE_DIR)",
-			 in, strerror(errno));
+	char part[64], exp[4096], got[4096];
+	test_copy_fixture(env->dir);
 	struct run *run;
 	free(report_of(env->dir, &run));
 	const char *const *left;
@@ -215,12 +147,13 @@ static void test_quick_run_unchanged(void **state)
 	run_free(run);
 	static const char *const top[] = { "summary.md", "all.csv", "peers.csv" };
 	for (size_t i = 0; i < 3; i++) {
-		snprintf(exp, sizeof exp, "%s/expected/%s", fixture_root(), top[i]);
+		snprintf(part, sizeof part, "expected/%s", top[i]);
+		test_fixture_path(part, exp, sizeof exp);
 		snprintf(got, sizeof got, "%s/%s", env->dir, top[i]);
 		compare_file(exp, got, top[i]);
 	}
 	/* Every plot table, and no table more or less. */
-	snprintf(exp, sizeof exp, "%s/expected/plots/data", fixture_root());
+	test_fixture_path("expected/plots/data", exp, sizeof exp);
 	snprintf(got, sizeof got, "%s/plots/data", env->dir);
 	int want = 0, have = test_count_entries(got);
 	DIR *d = opendir(exp);
@@ -236,7 +169,7 @@ static void test_quick_run_unchanged(void **state)
 	}
 	closedir(d);
 	assert_int_equal(want, have);
-	empty_dir(env->dir);
+	test_empty_dir(env->dir);
 }
 
 /* ---- figures no measurement gives ------------------------------------------ */
@@ -261,7 +194,7 @@ static void bad_p50(struct test_env *env, const char *p50, const char *why)
 	assert_null(strstr(sum, "pipe is fastest"));
 	free(sum);
 	run_free(run);
-	empty_dir(env->dir);
+	test_empty_dir(env->dir);
 }
 
 static void test_unusable_figures(void **state)
@@ -293,7 +226,7 @@ static void test_negative_throughput(void **state)
 	assert_null(run_find_tp(run, "pipe", "0,1", 65536, false));
 	free(sum);
 	run_free(run);
-	empty_dir(env->dir);
+	test_empty_dir(env->dir);
 }
 
 static void test_truncated_row_and_repeated_column(void **state)
@@ -315,7 +248,7 @@ static void test_truncated_row_and_repeated_column(void **state)
 	assert_true(problem_says(run, "latency/pipe.csv line 2", "cut short"));
 	assert_true(problem_says(run, "latency/fifo.csv", "p50_us appears twice"));
 	run_free(run);
-	empty_dir(env->dir);
+	test_empty_dir(env->dir);
 }
 
 /* "A full run on , CPUs": an empty or garbage env.csv is said, not printed. */
@@ -334,7 +267,7 @@ static void test_env_unusable(void **state)
 		assert_true(problem_says(run, "env.csv", "unknown"));
 		free(sum);
 		run_free(run);
-		empty_dir(env->dir);
+		test_empty_dir(env->dir);
 	}
 }
 
@@ -360,7 +293,7 @@ static void test_garbage_peer_log(void **state)
 	assert_null(strstr(sum, "| sockperf |"));
 	free(sum);
 	run_free(run);
-	empty_dir(env->dir);
+	test_empty_dir(env->dir);
 }
 
 /* ---- files that are not files, paths that leave ------------------------- */
@@ -411,7 +344,7 @@ static void test_fifo_symlink_and_escape(void **state)
 	assert_true(problem_says(run, "peers/link/outside.csv", "not a directory") ||
 		    problem_says(run, "peers/link/outside.csv", "symbolic link"));
 	run_free(run);
-	empty_dir(env->dir);
+	test_empty_dir(env->dir);
 }
 
 static void test_nul_byte(void **state)
@@ -427,7 +360,7 @@ static void test_nul_byte(void **state)
 	assert_true(problem_says(run, "latency/pipe.csv line 2", "NUL byte"));
 	assert_false(problem_says(run, "over 4096 bytes", NULL));
 	run_free(run);
-	empty_dir(env->dir);
+	test_empty_dir(env->dir);
 }
 
 /* ---- time linear in rows ---------------------------------------------------- */
@@ -475,7 +408,7 @@ static void test_many_rows(void **state)
 	if (took > 60)
 		fail_msg("%d rows took %.1f s", N, took);
 	run_free(run);
-	empty_dir(env->dir);
+	test_empty_dir(env->dir);
 }
 
 /* ---- every writer and its reader: every field, by column name ------------- */
@@ -601,7 +534,7 @@ static void test_all_csv_environment(void **state)
 	free(report_of(env->dir, NULL));
 	char path[IPC_PATH_MAX + 16];
 	snprintf(path, sizeof path, "%s/all.csv", env->dir);
-	char *all = slurp_path(path);
+	char *all = test_slurp_path(path);
 	/* The row's columns, then the interval's (judged_by,lo,hi,rounds). */
 	assert_int_equal(strncmp(all, HEADER, strlen(HEADER) - 1), 0);
 	assert_int_equal(strncmp(all + strlen(HEADER) - 1, ",judged_by,lo,hi,rounds\n", 24), 0);
@@ -609,7 +542,7 @@ static void test_all_csv_environment(void **state)
 	assert_non_null(strstr(all, "\nlatency,tcp,greeting,"));
 	free(all);
 	snprintf(path, sizeof path, "%s/results.json", env->dir);
-	char *json = slurp_path(path);
+	char *json = test_slurp_path(path);
 	for (size_t i = 0; i < env_nfields; i++) {
 		char want[400], v[300];
 		env_field_text(&envr, &env_fields[i], v, sizeof v);
@@ -619,7 +552,7 @@ static void test_all_csv_environment(void **state)
 			fail_msg("results.json lacks '%s'", want);
 	}
 	free(json);
-	empty_dir(env->dir);
+	test_empty_dir(env->dir);
 }
 
 /* The pauses layout: what `ipclab bench pauses` writes, the reader takes. */
@@ -665,7 +598,7 @@ static void check_includes(const char *dir, const char *const *banned)
 		if (n < 3 || (strcmp(de->d_name + n - 2, ".c") && strcmp(de->d_name + n - 2, ".h")))
 			continue;
 		snprintf(path, sizeof path, "%s/%s", root, de->d_name);
-		char *text = slurp_path(path);
+		char *text = test_slurp_path(path);
 		for (const char *p = strstr(text, "#include \""); p; p = strstr(p + 1, "#include \""))
 			for (size_t b = 0; banned[b]; b++)
 				if (!strncmp(p + 10, banned[b], strlen(banned[b])))

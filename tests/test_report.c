@@ -24,21 +24,6 @@
 
 #define ENV struct test_env *env = *state
 
-/* The findings (or the whole summary) of a run, as one string (free it). */
-static char *findings_of(const struct run *run, bool whole)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	assert_non_null(f);
-	if (whole)
-		run_summary(run, f);
-	else
-		run_findings(run, f);
-	assert_int_equal(fclose(f), 0);
-	return text;
-}
-
 static void add_latency(struct run *run, const char *t, const char *pin, double p50,
 			double cpu_us)
 {
@@ -88,7 +73,7 @@ static void test_findings_follow_the_data(void **state)
 	(void)state;
 	struct run *a = ranked_run("pipe", "tcp");
 	struct run *b = ranked_run("tcp", "pipe");
-	char *fa = findings_of(a, false), *fb = findings_of(b, false);
+	char *fa = test_findings_text(a, false), *fb = test_findings_text(b, false);
 
 	assert_non_null(strstr(fa, "pipe is fastest, 4.0 µs (3.8–4.2); tcp slowest, 20.0 µs "
 				   "(19.0–21.0): the slowest took 5.0× (4.5–5.5) as long as the fastest"));
@@ -116,10 +101,10 @@ static void test_idle_cpus_finding(void **state)
 {
 	(void)state;
 	struct run *run = ranked_run("pipe", "udp");
-	char *plain = findings_of(run, false);
+	char *plain = test_findings_text(run, false);
 	assert_null(strstr(plain, "Idle CPUs halt"));
 	assert_int_equal(run_set_env(run, "cpuidle", "haltpoll/haltpoll, guest_halt_poll_ns 0"), 0);
-	char *halts = findings_of(run, false);
+	char *halts = test_findings_text(run, false);
 	assert_non_null(strstr(halts, "Idle CPUs halt on this machine"));
 	assert_non_null(strstr(halts, "two-CPU figures measure that wake-up"));
 	free(plain);
@@ -133,7 +118,7 @@ static void test_wakeup_floor_finding(void **state)
 {
 	(void)state;
 	struct run *bare = ranked_run("pipe", "tcp");
-	char *none = findings_of(bare, false);
+	char *none = test_findings_text(bare, false);
 	assert_null(strstr(none, "The floor"));
 
 	struct run *run = run_new();
@@ -151,7 +136,7 @@ static void test_wakeup_floor_finding(void **state)
 	};
 	assert_int_equal(run_add_row(run, &floor), 0);
 	run_finish(run);
-	char *f = findings_of(run, false);
+	char *f = test_findings_text(run, false);
 	assert_non_null(strstr(f, "The floor, two CPUs (0, 1):** one cache line"));
 	assert_non_null(strstr(f, "takes 0.50 µs a round trip"));
 	assert_non_null(strstr(f, "spinning, 1.00 µs (2.0×)"));
@@ -189,7 +174,7 @@ static void test_wakeup_floor_finding(void **state)
 	assert_int_equal(run_add_row(run, &slow), 0);
 	assert_int_equal(run_add_row(run, &floor), 0);
 	run_finish(run);
-	f = findings_of(run, false);
+	f = test_findings_text(run, false);
 	assert_non_null(strstr(f, "sleeps while it waits, unix_stream, 30.0 µs (60×), one round "
 				  "each: not ranked against the others; shm, 9.0 µs at its median round, is left out: its rounds sit on two levels "
 				  "(3–12 µs)."));
@@ -208,7 +193,7 @@ static void test_bulk_leaves_out_lossy(void **state)
 	add_throughput(run, "unix_stream", 65536, "0,1", 3000, 1000, 0);
 	add_throughput(run, "udp", 65507, "0,1", 9000, 1000, 600);
 	run_finish(run);
-	char *f = findings_of(run, false);
+	char *f = test_findings_text(run, false);
 	/* One round each: the range, no ranking. */
 	assert_non_null(strstr(f, "one round each, so no interval and no ranking: from "
 				  "3000 MB/s (unix_stream) to 2000 MB/s (pipe)."));
@@ -234,7 +219,7 @@ static void test_throughput_median_round(void **state)
 	assert_int_equal(run_add_row(run, &unchecked), 0);
 	run_finish(run);
 
-	char *text = findings_of(run, true);
+	char *text = test_findings_text(run, true);
 	assert_non_null(strstr(text, "| pipe | – | 200 |"));
 	assert_non_null(strstr(text, "| tcp | – | 500 |"));
 	free(text);
@@ -250,7 +235,7 @@ static void test_udp_loss_percentage(void **state)
 	add_throughput(run, "udp", 65507, "0,1", 50, 1000, 450);
 	add_throughput(run, "unix_dgram", 1024, "0,1", 50, 2000, 0);
 	run_finish(run);
-	char *text = findings_of(run, false);
+	char *text = test_findings_text(run, false);
 	assert_non_null(strstr(text, "**Loss, udp:** 25.00 % of the datagrams sent"));
 	assert_non_null(strstr(text, "(500 of 2000, every placement; at most 45.0 %, with 65,507 B "
 				     "messages on two CPUs (0, 1))"));
@@ -272,7 +257,7 @@ static void test_throughput_bend(void **state)
 		add_throughput(run, "tcp", size[i], "0,1", tcp_mb[i], 10, 0);
 	}
 	run_finish(run);
-	char *text = findings_of(run, false);
+	char *text = test_findings_text(run, false);
 	assert_non_null(strstr(text, "pipe peaks at 3000 MB/s with 16 KiB messages and falls to "
 				     "900 MB/s at 256 KiB"));
 	assert_non_null(strstr(text, "larger than the pipe's 64 KiB"));
@@ -304,7 +289,7 @@ static void test_peer_verdicts(void **state)
 	add_round(run, "qperf", "mean", 10, 12, 12);
 	add_round(run, "qperf", "mean", 10, 10, 10);
 	add_round(run, "qperf", "mean", 10, 10, 30);
-	char *text = findings_of(run, true);
+	char *text = test_findings_text(run, true);
 	assert_non_null(strstr(text, "| qperf | tcp | 64 | one CPU (0) | mean | 10.00 |"));
 	assert_non_null(strstr(text, "| 1.00 | 0.90 – 1.20 | 3 (+1 split) |"));
 	assert_non_null(strstr(text, "1.00 to 1.00× over 1 comparison, furthest qperf tcp on "
@@ -327,7 +312,7 @@ static void test_peer_levels_and_means(void **state)
 	double lv[6] = { 12.3, 12.31, 13.9, 12.29, 13.92, 12.3 };
 	for (size_t i = 0; i < 6; i++)
 		add_round(run, "perf-sched-pipe", "mean", lv[i] / 1.05, lv[i], lv[i]);
-	char *text = findings_of(run, true);
+	char *text = test_findings_text(run, true);
 	assert_non_null(strstr(text, "What the peer tools say"));
 	assert_null(strstr(text, "agree with ipclab"));
 	assert_non_null(strstr(text, "1.05 to 1.05× over 1 comparison"));
@@ -344,14 +329,14 @@ static void test_pause_finding(void **state)
 {
 	(void)state;
 	struct run *run = ranked_run("pipe", "tcp");
-	char *text = findings_of(run, false);
+	char *text = test_findings_text(run, false);
 	assert_null(strstr(text, "machine's"));
 	free(text);
 
 	/* CPU 1 is not the one-CPU placement's: not a finding. */
 	struct pause_row other = { .cpu = 1, .per_s = 500, .lost_pct = 2, .p50_us = 30 };
 	assert_int_equal(run_add_pauses(run, &other), 0);
-	text = findings_of(run, false);
+	text = test_findings_text(run, false);
 	assert_null(strstr(text, "machine's"));
 	free(text);
 
@@ -361,7 +346,7 @@ static void test_pause_finding(void **state)
 			       .ctxsw = 1, .have_trips = true, .trip_p50_us = 12.5,
 			       .trip_mean_us = 13.3, .slow_over_us = 20, .slow_share = 0.0125 };
 	assert_int_equal(run_add_pauses(run, &p), 0);
-	text = findings_of(run, false);
+	text = test_findings_text(run, false);
 	assert_non_null(strstr(text, "**The one-CPU tail is the machine's.** In a loop that only "
 				     "read the clock, CPU 0 lost 4.2 % of its time to pauses, 1000 a "
 				     "second of 40.0 µs (median; `ipclab bench pauses`); 1 switch to "
@@ -375,7 +360,7 @@ static void test_pause_finding(void **state)
 	run = ranked_run("pipe", "tcp");
 	p.trip_mean_us = 20;
 	assert_int_equal(run_add_pauses(run, &p), 0);
-	text = findings_of(run, false);
+	text = test_findings_text(run, false);
 	assert_non_null(strstr(text, "**The machine pauses, and the one-CPU tail is longer than "
 				     "its pauses explain.**"));
 	free(text);
@@ -385,7 +370,7 @@ static void test_pause_finding(void **state)
 	run = ranked_run("pipe", "tcp");
 	struct pause_row calm = { .cpu = 0 };
 	assert_int_equal(run_add_pauses(run, &calm), 0);
-	text = findings_of(run, false);
+	text = test_findings_text(run, false);
 	assert_non_null(strstr(text, "**CPU 0 never paused**"));
 	free(text);
 	run_free(run);
@@ -414,7 +399,7 @@ static void test_csv_round_trip(void **state)
 	struct run *run = run_new();
 	assert_int_equal(reader_parse(run, -1, RK_ENV, "memory", text, len), 0);
 	run_finish(run);
-	char *sum = findings_of(run, true);
+	char *sum = test_findings_text(run, true);
 	assert_non_null(strstr(sum, "- cpu_model: Some CPU, rev \"2\""));
 	assert_non_null(strstr(sum, "| unix_stream | echo | 64 | 1.50 | – (1) | 0.00 | 9.25 |"));
 	free(sum);
@@ -445,19 +430,6 @@ static void write_text(const char *dir, const char *name, const char *text)
 #define HEADER "kind,transport,mode,size,count,clients,pin,min_us,p50_us,p90_us,p99_us," \
 	"p999_us,max_us,mean_us,stddev_us,cpu_us_per_op,ctxsw_per_op,mb_per_s,msgs_per_s," \
 	"cpu_ms_per_mb,lost,errors,note\n"
-
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	return ftw->level == 0 ? 0 : remove(path);
-}
-
-/* Empty the test's directory (the teardown checks that nothing is left). */
-static void empty_dir(const char *dir)
-{
-	assert_int_equal(nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS), 0);
-}
 
 /* A whole run directory: the files the scripts leave, and what the report
  * writes from them. */
@@ -556,7 +528,7 @@ static void test_report_dir(void **state)
 	assert_int_equal(access(path, R_OK), 0);
 	snprintf(path, sizeof path, "%s/peers.csv", env->dir);
 	assert_int_equal(access(path, R_OK), 0);
-	empty_dir(env->dir);
+	test_empty_dir(env->dir);
 }
 
 static void test_report_dir_missing(void **state)
@@ -659,7 +631,7 @@ static void test_columns_print_their_statistic(void **state)
 				  .mb_per_s = 2000 };
 	assert_int_equal(run_add_row(run, &unv), 0);
 	run_finish(run);
-	char *sum = findings_of(run, true);
+	char *sum = test_findings_text(run, true);
 
 	const char *lt = "| transport | mode | bytes |";
 	expect_cell(sum, lt, "pipe", "one CPU (0) p50", 3.25, 2);
@@ -724,7 +696,7 @@ static void test_plot_band_and_loss(void **state)
 	dat_line(env->dir, "throughput_udp.dat", "1024", got, sizeof got);
 	assert_string_equal(got, "50.0 50.0 50.0 12.500");
 	run_free(run);
-	empty_dir(env->dir);
+	test_empty_dir(env->dir);
 }
 
 /* The whole of a small file, NUL-terminated (free it). */
@@ -769,7 +741,7 @@ static void test_plot_tables_zmq(void **state)
 	assert_null(strstr(lat, "zmq_tcp"));
 	free(lat);
 	run_free(run);
-	empty_dir(env->dir);
+	test_empty_dir(env->dir);
 }
 
 /* The CPU-cost finding names the cheapest transport and the dearest, by
@@ -783,7 +755,7 @@ static void test_cost_finding_names_cheapest(void **state)
 	for (size_t i = 0; i < 4; i++)
 		add_latency(run, t[i], "0,0", 10 + (double)i, cpu[i]);
 	run_finish(run);
-	char *f = findings_of(run, false);
+	char *f = test_findings_text(run, false);
 	const char *cost = strstr(f, "Cost per message");
 	assert_non_null(cost);
 	assert_non_null(strstr(cost, "2.5 µs of CPU time (fifo) to 9.2 µs (tcp)"));
@@ -822,7 +794,7 @@ static void test_uring_findings_tie_and_apart(void **state)
 {
 	(void)state;
 	struct run *apart = turns_run(10000, 11000, 12000), *tied = turns_run(29000, 31500, 33000);
-	char *fa = findings_of(apart, false), *ft = findings_of(tied, false);
+	char *fa = test_findings_text(apart, false), *ft = test_findings_text(tied, false);
 
 	assert_non_null(strstr(fa, "at 50 clients, uring 31000 greetings/s (30000–32000 over 3 "
 				   "rounds), 2.82× (2.50–3.20) epoll's 11000 (10000–12000 over 3 rounds)"));
@@ -865,7 +837,7 @@ static void test_uring_finding_reads_turns(void **state)
 	u->r.msgs_per_s = 40000;
 	u->lo = 39000;
 	u->hi = 41000;
-	char *f = findings_of(run, false);
+	char *f = test_findings_text(run, false);
 	assert_non_null(strstr(f, "uring 40000 greetings/s (39000–41000 over 3 rounds)"));
 	free(f);
 	run_free(run);
@@ -900,7 +872,7 @@ static void test_uring_counted_finding(void **state)
 	assert_int_equal(run_add_counted(run, &u), 0);
 	add_latency(run, "pipe", "0,0", 5, 5);
 	run_finish(run);
-	char *f = findings_of(run, false);
+	char *f = test_findings_text(run, false);
 	assert_non_null(strstr(f, "epoll 2.00 system calls, 0.10 context switches and 5.0 µs of "
 				  "CPU; uring 0.50 system calls, 0.40 context switches and 5.0 µs"));
 	assert_non_null(strstr(f, "4.0× fewer system calls"));
@@ -908,7 +880,7 @@ static void test_uring_counted_finding(void **state)
 	assert_non_null(strstr(f, "woken 4.0× as often"));
 	free(f);
 	run->counted[1].task_ms = 2.0; /* now the ring's CPU is lower */
-	f = findings_of(run, false);
+	f = test_findings_text(run, false);
 	assert_non_null(strstr(f, "its CPU per greeting was lower by more than a tenth"));
 	free(f);
 	/* epoll next to never woken (1 switch in 10,000 greetings): no ratio
@@ -916,7 +888,7 @@ static void test_uring_counted_finding(void **state)
 	run->counted[0].greetings = 10000;
 	run->counted[0].syscalls = 20000;
 	run->counted[0].ctxsw = 1;
-	f = findings_of(run, false);
+	f = test_findings_text(run, false);
 	assert_null(strstr(f, "× as often"));
 	assert_non_null(strstr(f, "woken 0.40 times a greeting and epoll's almost never (0.0001)"));
 	free(f);
@@ -950,7 +922,7 @@ static void test_process_finding_rounds(void **state)
 		}
 	add_latency(run, "pipe", "0,0", 5, 5);
 	run_finish(run);
-	char *f = findings_of(run, false);
+	char *f = test_findings_text(run, false);
 	/* true: median 2000 of 1800-2400; fifo 2100; tcp 5000 of 4800-5600:
 	 * 5000/2000 = 2.50, 4800/2400 = 2.00, 5600/1800 = 3.11. */
 	assert_non_null(strstr(f, "takes 1.05 to 2.50× as long as `true` (2.00 ms, p50 of the "
@@ -978,7 +950,7 @@ static void test_zmq_findings(void **state)
 	}
 	add_latency(run, "tcp", "0,1", 40, 20);
 	run_finish(run);
-	char *f = findings_of(run, false);
+	char *f = test_findings_text(run, false);
 	assert_non_null(strstr(f, "zmq_ipc 25.0 µs, 2.50× unix_stream's 10.0 (a single round"));
 	assert_non_null(strstr(f, "with 50.0 against 20.0 µs of CPU a round trip"));
 	assert_non_null(strstr(f, "zmq_ipc in 64 KiB messages 110 MB/s (100–120 over 3 rounds), "
@@ -1032,7 +1004,7 @@ static void test_counted_read_back(void **state)
 		said |= strstr(lines[i], "tcp_epoll_50.csv is missing") != NULL;
 	assert_true(said);
 	run_free(run);
-	empty_dir(env->dir);
+	test_empty_dir(env->dir);
 }
 
 
@@ -1065,7 +1037,7 @@ static void test_throughput_table_by_header(void **state)
 	add_throughput(run, "udp", 1024, "0,1", 300, 100, 0);
 	add_throughput(run, "udp", 65507, "0,1", 700, 200, 50);
 	run_finish(run);
-	char *sum = findings_of(run, true);
+	char *sum = test_findings_text(run, true);
 	const char *tt = "| transport | 64 B | 4 KiB |";
 	char got[128], want[128];
 	static const struct {
@@ -1128,7 +1100,7 @@ static void test_scaling_table_by_header(void **state)
 		assert_int_equal(run_add_row(run, &r), 0);
 	}
 	run_finish(run);
-	char *sum = findings_of(run, true);
+	char *sum = test_findings_text(run, true);
 	const char *head = strstr(sum, "| transport | server | 1 | 10 | 100 |\n");
 	assert_non_null(head);
 	const char *order[] = { "| unix_stream | poll | – | – | 38.2 |",
