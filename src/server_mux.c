@@ -35,9 +35,9 @@
 #include "io.h"
 #include "lograte.h"
 #include "protocol.h"
+#include "replies.h"
 #include "server.h"
 
-#define MUX_OUT_CAP (16 * GREET_REPLY_MAX) /* queued replies per client */
 #define MUX_ACCEPT_BURST 256  /* accepts per wake-up: the clients we have come first */
 #define MUX_PAUSE_MS 100      /* listener rest after running out of descriptors */
 
@@ -47,8 +47,7 @@ struct mux_client {
 	struct mux *m;
 	struct ipc_conn conn;
 	struct greet_session in;
-	char out[MUX_OUT_CAP];
-	size_t out_start, out_end;  /* replies waiting: out[out_start .. out_end) */
+	struct reply_queue out;     /* replies waiting for the socket */
 	bool eof;                   /* the client sent all it will send */
 	struct client_link link;    /* in m->clients, by idle deadline */
 };
@@ -109,14 +108,7 @@ static void turn_away(struct mux *m, struct ipc_conn *c, const char *line)
 /* Queue the replies to every complete request, as many as fit. */
 static void answer(struct mux_client *c)
 {
-	if (c->out_start > 0) { /* slide what waits to the front */
-		memmove(c->out, c->out + c->out_start, c->out_end - c->out_start);
-		c->out_end -= c->out_start;
-		c->out_start = 0;
-	}
-	size_t n = greet_session_answer(&c->in, c->out + c->out_end, sizeof c->out - c->out_end);
-	c->out_end += n;
-	if (n)
+	if (reply_queue_answer(&c->out, &c->in, false))
 		touch(c);
 }
 
@@ -128,18 +120,18 @@ static int pump(struct mux_client *c)
 	struct ipc_error e;
 
 	answer(c);
-	while (c->out_start < c->out_end) {
-		ssize_t w = c->conn.t->send(&c->conn, c->out + c->out_start,
-					    c->out_end - c->out_start, &e);
+	while (c->out.start < c->out.end) {
+		ssize_t w = c->conn.t->send(&c->conn, c->out.buf + c->out.start,
+					    reply_queue_waiting(&c->out), &e);
 		if (w == IPC_WOULD_BLOCK)
 			break;
 		if (w < 0) {
 			say(c->m, "reply not delivered", e.msg);
 			return -1;
 		}
-		c->out_start += (size_t)w;
+		c->out.start += (size_t)w;
 		touch(c);
-		bool socket_full = c->out_start < c->out_end; /* a short write */
+		bool socket_full = c->out.start < c->out.end; /* a short write */
 		answer(c); /* room again: more replies, if requests wait */
 		if (socket_full)
 			break;
@@ -152,14 +144,14 @@ static int pump(struct mux_client *c)
  * replies wait. */
 static bool wants_read(const struct mux_client *c)
 {
-	return !c->eof && sizeof c->out - (c->out_end - c->out_start) >= GREET_REPLY_MAX;
+	return !c->eof && reply_queue_has_room(&c->out);
 }
 
 static int client_interest(struct mux_client *c)
 {
 	struct mux *m = c->m;
 	struct ipc_conn *k = &c->conn;
-	bool want_write = c->out_end > c->out_start;
+	bool want_write = reply_queue_waiting(&c->out) > 0;
 	bool want_read = wants_read(c);
 	struct ipc_error e;
 
@@ -215,7 +207,7 @@ static void on_client(struct evloop *l, int fd, int events, void *arg)
 			goto gone;
 	}
 	/* Done: it said all it will, and took every reply. */
-	if (c->eof && c->out_start == c->out_end)
+	if (c->eof && reply_queue_waiting(&c->out) == 0)
 		goto gone;
 	if (client_interest(c) == 0)
 		return;
@@ -237,7 +229,7 @@ static void client_add(struct mux *m, struct ipc_conn *conn)
 	c->m = m;
 	c->conn = *conn;
 	greet_session_init(&c->in);
-	c->out_start = c->out_end = 0;
+	c->out.start = c->out.end = 0;
 	c->eof = false;
 	if (evloop_watch(m->loop, conn->rfd, EV_READ, on_client, c, &e) < 0) {
 		/* select: a descriptor >= FD_SETSIZE.  This client goes; the
@@ -346,7 +338,7 @@ static int run(struct mux *m, struct ipc_error *e)
 		lograte_flush(&m->log, now);
 		struct mux_client *c;
 		while ((c = clients_expired(&m->clients, now))) {
-			if (clients_spare_slow(&m->clients, &c->link, c->out_end > c->out_start,
+			if (clients_spare_slow(&m->clients, &c->link, reply_queue_waiting(&c->out) > 0,
 					       clients_kernel_backlog(c->conn.wfd), now))
 				continue; /* a new deadline, at the tail */
 			say(m, "closing idle client", c->conn.peer_text);

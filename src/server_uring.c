@@ -46,12 +46,12 @@
 #include "io.h"
 #include "lograte.h"
 #include "protocol.h"
+#include "replies.h"
 
 #define URING_ENTRIES 1024          /* submission queue; completions: twice that */
 #define URING_BUF_SIZE 4096         /* one provided buffer: as much as a line buffer */
 #define URING_BUFS 512              /* a power of two: 2 MiB shared by every client */
 #define URING_BGID 1                /* our buffer group */
-#define URING_OUT_CAP (16 * GREET_REPLY_MAX)
 #define URING_STASH_MAX (8 << 20)   /* more than any socket buffer: a client past it is broken */
 #define URING_PAUSE_MS 100          /* accept rest after running out of descriptors */
 #define URING_CQE_BATCH 256
@@ -63,8 +63,7 @@ struct uclient {
 	struct userver *u;
 	struct ipc_conn conn;
 	struct greet_session in;
-	char out[URING_OUT_CAP];
-	size_t out_start, out_end;  /* replies waiting: out[out_start .. out_end) */
+	struct reply_queue out;     /* replies waiting for the socket */
 	size_t sending;             /* of which the kernel is sending this many (0: none) */
 	char *stash;                /* bytes received that the session had no room for */
 	size_t stash_len, stash_cap;
@@ -202,21 +201,15 @@ static void release(struct uclient *c)
 /* Room for one more reply in the queue: then the session may take bytes. */
 static bool wants_input(const struct uclient *c)
 {
-	return sizeof c->out - (c->out_end - c->out_start) >= GREET_REPLY_MAX;
+	return reply_queue_has_room(&c->out);
 }
 
 /* Queue the replies to every complete request, as many as fit.  The bytes
- * being sent must stay where the kernel reads them: slide only when idle. */
+ * being sent must stay where the kernel reads them: pinned while a send is
+ * in flight. */
 static void answer(struct uclient *c)
 {
-	if (c->out_start > 0 && !c->sending) {
-		memmove(c->out, c->out + c->out_start, c->out_end - c->out_start);
-		c->out_end -= c->out_start;
-		c->out_start = 0;
-	}
-	size_t n = greet_session_answer(&c->in, c->out + c->out_end, sizeof c->out - c->out_end);
-	c->out_end += n;
-	if (n)
+	if (reply_queue_answer(&c->out, &c->in, c->sending > 0))
 		touch(c);
 }
 
@@ -240,13 +233,13 @@ static size_t feed(struct uclient *c, const char *p, size_t n)
 static int start_send(struct uclient *c)
 {
 	answer(c);
-	if (c->sending || c->out_end == c->out_start)
+	if (c->sending || reply_queue_waiting(&c->out) == 0)
 		return 0;
 	struct io_uring_sqe *sqe = sqe_get(c->u);
 	if (!sqe)
 		return -1;
-	c->sending = c->out_end - c->out_start;
-	io_uring_prep_send(sqe, c->conn.wfd, c->out + c->out_start, c->sending, MSG_NOSIGNAL);
+	c->sending = reply_queue_waiting(&c->out);
+	io_uring_prep_send(sqe, c->conn.wfd, c->out.buf + c->out.start, c->sending, MSG_NOSIGNAL);
 	io_uring_sqe_set_data64(sqe, tag(c, URING_OP_SEND));
 	c->inflight++;
 	return 0;
@@ -263,7 +256,7 @@ static int client_step(struct uclient *c)
 	}
 	if (start_send(c) < 0)
 		return -1;
-	if (c->eof && c->stash_len == 0 && c->out_start == c->out_end && !c->sending)
+	if (c->eof && c->stash_len == 0 && reply_queue_waiting(&c->out) == 0 && !c->sending)
 		return -1; /* done: it said all it will, and took every reply */
 	if (!c->eof && !c->recv_armed && c->stash_len == 0 && wants_input(c))
 		return arm_recv(c);
@@ -352,7 +345,7 @@ static void on_send(struct uclient *c, int res)
 			client_close(c);
 		} else {
 			/* A short send leaves the rest for the next one. */
-			c->out_start += (size_t)res;
+			c->out.start += (size_t)res;
 			c->sending = 0;
 			if (res > 0)
 				touch(c);
@@ -578,7 +571,7 @@ static int run(struct userver *u, struct ipc_error *e)
 		struct uclient *idle;
 		while ((idle = clients_expired(&u->clients, now))) {
 			if (clients_spare_slow(&u->clients, &idle->link,
-					       idle->out_end > idle->out_start,
+					       reply_queue_waiting(&idle->out) > 0,
 					       clients_kernel_backlog(idle->conn.wfd), now))
 				continue; /* a new deadline, at the tail */
 			say(u, "closing idle client", idle->conn.peer_text);
