@@ -4,7 +4,9 @@
 # own decades instead of being squashed under 1.  One CPU (top) and two
 # CPUs (below) share the x axis, from the fastest round trip to three
 # times the slowest p99.9.  Each transport has its colour, marker and dash
-# (common.gp), so that nine lines stay apart.
+# (common.gp), so that nine lines stay apart.  The x axis is labelled
+# at 1, 2 and 5 of each decade over a few decades, at the decades alone
+# over more, so that its labels stay apart at any span.
 # A transport whose round trips gather in two places or more has each
 # mode marked: an open circle where the mode sits on its line, and one
 # label per transport ("shm: 72 % near 2.29 µs, 17 % near 23.8 µs": each
@@ -50,7 +52,26 @@ set format x "%g"
 set format y "%g"
 set grid xtics ytics lc rgb "#dddddd"
 set xrange [CDF_XMIN : CDF_XMAX]
-eval "set xtics " . LOGTICS
+# The x labels, built for the run's span so that they never run together:
+# up to 3.5 decades a label at 1, 2 and 5 of each; beyond, a label at each
+# power of ten only, with unlabelled small tics at 2 to 9 between.  A label
+# is a plain number up to 100000 and 1e6, 1e7 ... past it, so that it
+# stays short whatever the span.
+XSPAN = log10(CDF_XMAX / CDF_XMIN)
+XSTEPS = XSPAN <= 3.5 ? "1 2 5" : "1"
+tic_label(m, e) = e >= 6 ? sprintf("%de%d", m, e) : sprintf("%g", m * 10.0 ** e)
+XTICS = ""
+do for [e = int(floor(log10(CDF_XMIN))) : int(ceil(log10(CDF_XMAX)))] {
+	do for [m = 1 : 9] {
+		v = m * 10.0 ** e
+		labelled = strstrt(" " . XSTEPS . " ", sprintf(" %d ", m)) > 0
+		if (v >= CDF_XMIN * 0.999 && v <= CDF_XMAX * 1.001) {
+			XTICS = XTICS . (strlen(XTICS) ? ", " : "") . \
+				(labelled ? sprintf("\"%s\" %g 0", tic_label(m, e), v) : sprintf("\"\" %g 1", v))
+		}
+	}
+}
+eval "set xtics (" . XTICS . ")"
 set ylabel "share of round trips slower than x"
 set yrange [* : 1.2]
 set ytics ("1" 1, "0.5 (p50)" 0.5, "0.1 (p90)" 0.1, "0.01 (p99)" 0.01, "0.001 (p99.9)" 0.001, "0.0001" 0.0001)

@@ -628,6 +628,113 @@ static void test_environment_steal_once(void **state)
 	}
 }
 
+/* ---- the CDF plot's x labels -------------------------------------------- */
+
+struct tic {
+	double x;
+	char text[32];
+};
+
+/* The x axis's labels in a gnuplot SVG: the numbers centred under a tic
+ * (the y labels are right-aligned, titles are not numbers), of the panel
+ * whose labels sit at the first such height.  Returns how many. */
+static size_t x_labels(const char *svg, struct tic *out, size_t cap)
+{
+	size_t n = 0;
+	double first_y = -1;
+	for (const char *p = svg; (p = strstr(p, "<g transform=\"translate(")); p++) {
+		double x, y;
+		if (sscanf(p, "<g transform=\"translate(%lf,%lf)", &x, &y) != 2)
+			continue;
+		const char *end = strstr(p, "</g>"), *mid = strstr(p, "text-anchor=\"middle\"");
+		const char *t = strstr(p, "<text>");
+		if (!end || !mid || !t || mid > end || t > end)
+			continue;
+		char text[32];
+		if (sscanf(t, "<text>%31[0-9.e]</text>", text) != 1 || !strstr(t, "</text>"))
+			continue;
+		if (strncmp(t + 6 + strlen(text), "</text>", 7))
+			continue;
+		if (first_y < 0)
+			first_y = y;
+		if (y != first_y || n == cap)
+			continue;
+		out[n].x = x;
+		snprintf(out[n].text, sizeof out[n].text, "%s", text);
+		n++;
+	}
+	return n;
+}
+
+/* Draw plots/latency_cdf.gp from the fixture's tables with the x axis
+ * spanning [xmin, xmax]; the x labels of its first panel. */
+static size_t draw_cdf(struct test_env *env, double xmin, double xmax, struct tic *tics,
+		       size_t cap)
+{
+	char data[IPC_PATH_MAX + 16], out[IPC_PATH_MAX + 16], from[IPC_PATH_MAX];
+	char cmd[8192], o[4096], e[4096];
+	const char *src = getenv("IPCLAB_SOURCE_DIR");
+	snprintf(data, sizeof data, "%s/data", env->dir);
+	snprintf(out, sizeof out, "%s/out", env->dir);
+	test_fixture_path("expected/plots/data", from, sizeof from);
+	snprintf(cmd, sizeof cmd,
+		 "rm -rf '%s' '%s' && mkdir '%s' && cp -r '%s' '%s' && "
+		 "sed -i 's/^CDF_XMIN = .*/CDF_XMIN = %g/; s/^CDF_XMAX = .*/CDF_XMAX = %g/' "
+		 "'%s/meta.gp' && cd '%s' && gnuplot -c plots/latency_cdf.gp '%s' '%s'",
+		 data, out, out, from, data, xmin, xmax, data, src && *src ? src : ".", data, out);
+	const char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+	int rc = test_run_argv(env, NULL, o, sizeof o, e, sizeof e, argv);
+	if (rc != 0)
+		fail_msg("gnuplot latency_cdf.gp over %g to %g: exit %d: %s", xmin, xmax, rc, e);
+	char path[IPC_PATH_MAX + 32];
+	snprintf(path, sizeof path, "%s/latency_cdf.svg", out);
+	char *svg = test_slurp_path(path);
+	size_t n = x_labels(svg, tics, cap);
+	free(svg);
+	test_empty_dir(env->dir);
+	return n;
+}
+
+/* Two neighbouring labels (centred) do not touch: their centres are
+ * further apart than half of each one's width (a digit of the plots'
+ * 16-point DejaVu Sans is 10.2 pixels wide) and a small gap. */
+static void assert_apart(const struct tic *t, size_t n, double xmin, double xmax)
+{
+	for (size_t i = 1; i < n; i++) {
+		double need = 10.2 * (double)(strlen(t[i - 1].text) + strlen(t[i].text)) / 2 + 8;
+		if (t[i].x - t[i - 1].x < need)
+			fail_msg("x axis %g to %g: labels '%s' and '%s' %.0f px apart, %.0f needed",
+				 xmin, xmax, t[i - 1].text, t[i].text, t[i].x - t[i - 1].x, need);
+	}
+}
+
+/* The CDF plot's x labels stay apart at any span: 1, 2 and 5 of each
+ * decade over three decades, the decades alone (1e6 past 100000) over
+ * seven; never the labels of a fixed list crowding at the far end. */
+static void test_cdf_x_labels_apart(void **state)
+{
+	ENV;
+	if (system("command -v gnuplot >/dev/null 2>&1") != 0) {
+		print_message("  gnuplot is not installed: the plot is not drawn here\n");
+		skip();
+	}
+	struct tic t[64];
+	size_t n = draw_cdf(env, 1, 3000, t, 64);
+	assert_apart(t, n, 1, 3000);
+	static const char *const narrow[] = { "1", "2", "5", "10", "20", "50", "100", "200",
+					      "500", "1000", "2000" };
+	assert_int_equal(n, sizeof narrow / sizeof narrow[0]);
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(t[i].text, narrow[i]);
+
+	n = draw_cdf(env, 0.3, 4.2e6, t, 64);
+	assert_apart(t, n, 0.3, 4.2e6);
+	static const char *const wide[] = { "1", "10", "100", "1000", "10000", "100000", "1e6" };
+	assert_int_equal(n, sizeof wide / sizeof wide[0]);
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(t[i].text, wide[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -640,6 +747,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bench_latency_waits_file, test_env_setup,
 						test_env_teardown),
 		cmocka_unit_test(test_environment_steal_once),
+		cmocka_unit_test_setup_teardown(test_cdf_x_labels_apart, test_env_setup,
+						test_env_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
