@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <mqueue.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -338,6 +339,122 @@ static int read_report(struct bench_pair *p, int timeout_ms, char *tag,
 	return 0;
 }
 
+/* ---- an interrupted pair ---------------------------------------------- *
+ *
+ * Ctrl-C (SIGINT to the whole foreground group) or SIGTERM to the parent
+ * must not leave the pair's socket or FIFO and its lock file in the
+ * runtime directory, nor its queue, nor a child serving on.  While a pair
+ * runs, the parent's handler does the clean-up itself with calls that are
+ * safe in a signal handler only (kill, waitpid, unlink, mq_unlink, which
+ * is one system call on Linux, sigaction, raise): SIGKILL to the child,
+ * reap it, remove what the pair named, then die of the same signal, so
+ * that the shell sees an interrupted command (status 130 for SIGINT, 143
+ * for SIGTERM).  Removing is safe: the parent holds the path's lock for
+ * the pair's whole life, so no other server can have taken the path.
+ *
+ * A handler has no argument: what it removes is in `guard`, the one pair
+ * a process runs at a time, filled with both signals blocked and emptied
+ * (and the old handlers put back) by finish() and abort(). */
+static struct {
+	volatile sig_atomic_t armed; /* the handlers are ours */
+	volatile pid_t child;        /* > 0: kill and reap it */
+	char path[IPC_ADDR_MAX];     /* "": none */
+	char lock[IPC_ADDR_MAX + 8]; /* "": none (not held) */
+	char queue[IPC_ADDR_MAX];    /* a message queue's name; "": none */
+	struct sigaction old_int, old_term;
+} guard;
+
+static void on_interrupt(int sig)
+{
+	int saved = errno;
+	if (guard.child > 0) {
+		kill(guard.child, SIGKILL);
+		while (waitpid(guard.child, NULL, 0) < 0 && errno == EINTR)
+			;
+		guard.child = 0;
+	}
+	if (guard.path[0])
+		unlink(guard.path);
+	if (guard.lock[0])
+		unlink(guard.lock);
+	if (guard.queue[0])
+		mq_unlink(guard.queue);
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigemptyset(&dfl.sa_mask);
+	sigaction(sig, &dfl, NULL);
+	errno = saved;
+	raise(sig); /* delivered as the handler returns: the signal is blocked in it */
+}
+
+static void guard_block(sigset_t *old)
+{
+	sigset_t both;
+	sigemptyset(&both);
+	sigaddset(&both, SIGINT);
+	sigaddset(&both, SIGTERM);
+	sigprocmask(SIG_BLOCK, &both, old);
+}
+
+/* Install the handlers, the pair's names still empty. */
+static void guard_arm(void)
+{
+	struct sigaction sa = { .sa_handler = on_interrupt };
+	sigemptyset(&sa.sa_mask);
+	sigaddset(&sa.sa_mask, SIGINT);
+	sigaddset(&sa.sa_mask, SIGTERM);
+	guard.child = 0;
+	guard.path[0] = guard.lock[0] = guard.queue[0] = '\0';
+	if (sigaction(SIGINT, &sa, &guard.old_int) == 0 &&
+	    sigaction(SIGTERM, &sa, &guard.old_term) == 0)
+		guard.armed = 1;
+}
+
+/* What the pair made, once it is listening (signals blocked). */
+static void guard_names(const struct ipc_server *s)
+{
+	switch (s->t->addressing) {
+	case IPC_ADDR_PATH:
+		snprintf(guard.path, sizeof guard.path, "%s", s->addr.text);
+		if (s->lock_fd >= 0)
+			snprintf(guard.lock, sizeof guard.lock, "%s.lock", s->addr.text);
+		break;
+	case IPC_ADDR_MQ_NAME:
+		snprintf(guard.queue, sizeof guard.queue, "%s", s->addr.text);
+		break;
+	case IPC_ADDR_INHERITED:
+	case IPC_ADDR_PORT:
+		break;
+	}
+}
+
+/* The pair is over (its files removed, or the child's to remove): the
+ * old handlers again.  A signal held back meanwhile comes after this. */
+static void guard_disarm(void)
+{
+	sigset_t old;
+	if (!guard.armed)
+		return;
+	guard_block(&old);
+	guard.armed = 0;
+	guard.child = 0;
+	guard.path[0] = guard.lock[0] = guard.queue[0] = '\0';
+	sigaction(SIGINT, &guard.old_int, NULL);
+	sigaction(SIGTERM, &guard.old_term, NULL);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/* The child serves until the parent stops it: the handlers the process had
+ * before the pair (the parent's, not ours), and its signal mask. */
+static void guard_child(const sigset_t *old)
+{
+	guard.armed = 0;
+	guard.child = 0;
+	guard.path[0] = guard.lock[0] = guard.queue[0] = '\0';
+	sigaction(SIGINT, &guard.old_int, NULL);
+	sigaction(SIGTERM, &guard.old_term, NULL);
+	sigprocmask(SIG_SETMASK, old, NULL);
+}
+
 int bench_pair_start(struct bench_pair *p, const struct bench_opts *o, bool connect,
 		     bench_child_fn *fn, void *arg, struct ipc_error *e)
 {
@@ -357,11 +474,22 @@ int bench_pair_start(struct bench_pair *p, const struct bench_opts *o, bool conn
 	if (o->ctx->rundir && rundir_ensure(o->ctx->rundir, e) < 0)
 		return -1;
 	ipc_server_init(&p->s, t, o->ctx);
-	if (t->listen(&p->s, pair_address(o, path, sizeof path), e) < 0)
+	/* SIGINT and SIGTERM wait from before the path exists until the
+	 * handler knows it and the child (see `guard`). */
+	sigset_t held;
+	guard_block(&held);
+	guard_arm();
+	if (t->listen(&p->s, pair_address(o, path, sizeof path), e) < 0) {
+		guard_disarm();
+		sigprocmask(SIG_SETMASK, &held, NULL);
 		return -1;
+	}
+	guard_names(&p->s);
 	if (pipe2(rp, O_CLOEXEC) < 0) {
 		ipc_fail(e, IPC_SYSTEM, errno, "pipe for the benchmark's report");
 		t->shutdown(&p->s, true);
+		guard_disarm();
+		sigprocmask(SIG_SETMASK, &held, NULL);
 		return -1;
 	}
 	fflush(stdout);
@@ -372,14 +500,19 @@ int bench_pair_start(struct bench_pair *p, const struct bench_opts *o, bool conn
 		close(rp[0]);
 		close(rp[1]);
 		t->shutdown(&p->s, true);
+		guard_disarm();
+		sigprocmask(SIG_SETMASK, &held, NULL);
 		return -1;
 	}
 	if (pid == 0) {
+		guard_child(&held);
 		close(rp[0]);
 		p->report_fd = rp[1];
 		p->pid = 0;
 		child_main(p, fn, arg);
 	}
+	guard.child = pid;
+	sigprocmask(SIG_SETMASK, &held, NULL);
 	close(rp[1]);
 	p->report_fd = rp[0];
 	p->pid = pid;
@@ -455,6 +588,7 @@ static int reap(struct bench_pair *p, struct ipc_error *e)
 		if (errno != EINTR)
 			return ipc_fail(e, IPC_SYSTEM, errno, "waitpid %d", (int)p->pid);
 	p->pid = -1;
+	guard.child = 0; /* reaped: nothing for the handler to kill */
 	if (WIFSIGNALED(status))
 		return ipc_fail(e, IPC_SYSTEM, 0, "the benchmark's server died of signal %d (%s)",
 				WTERMSIG(status), strsignal(WTERMSIG(status)));
@@ -502,6 +636,7 @@ int bench_pair_finish(struct bench_pair *p, struct bench_child_report *rep,
 	p->report_fd = -1;
 	int reaped = reap(p, e);
 	drop_lock(p, reaped == 0); /* a clean child removed its own files */
+	guard_disarm();
 	if (reaped < 0)
 		return -1;
 	if (rep->status) {
@@ -532,6 +667,7 @@ void bench_pair_abort(struct bench_pair *p)
 	/* A killed child removed nothing: its socket or FIFO path goes now,
 	 * and the lock file with it (under the parent's hold of the lock). */
 	drop_lock(p, false);
+	guard_disarm();
 }
 
 /* ---- results ---------------------------------------------------------- */

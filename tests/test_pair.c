@@ -4,14 +4,20 @@
  * pair ends: finished, aborted with the child alive, the child dead
  * without cleaning up, or the child failing before it is ready.  Checked
  * for every transport named by a path (its socket or FIFO, and the
- * "<path>.lock" its server holds), from the directory's entries.
+ * "<path>.lock" its server holds), from the directory's entries.  And
+ * `ipclab bench latency` interrupted (Ctrl-C, SIGTERM) ends as
+ * interrupted, leaving neither those files nor its child.
  */
 #include "support.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -168,6 +174,98 @@ static void test_failed_start_leaves_nothing(void **state)
 	assert_dir_empty(env, "after a failed start");
 }
 
+/* ---- interrupted: Ctrl-C or SIGTERM in the middle of a benchmark ---------- */
+
+/* `ipclab bench latency T` with far more round trips than it will get
+ * through, in a process group of its own (as a shell runs a command),
+ * returned once its pair's path and lock file are there. */
+static pid_t start_benchmark(struct test_env *env)
+{
+	const char *bin = getenv("IPCLAB_BIN") ? getenv("IPCLAB_BIN") : "bin/ipclab";
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		setpgid(0, 0);
+		int null = open("/dev/null", O_RDWR);
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 1);
+			dup2(null, 2);
+		}
+		setenv("IPCLAB_DIR", env->dir, 1);
+		execl(bin, bin, "bench", "latency", env->t->name, "--count", "100000000",
+		      "--warmup", "0", (char *)NULL);
+		_exit(127);
+	}
+	setpgid(pid, pid); /* both sides, so that it holds before the kill */
+	int waited_ms = 0, limit_ms = test_scale_ms(5000);
+	while (test_count_entries(env->dir) < 2) {
+		if (waited_ms >= limit_ms) {
+			kill(-pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			fail_msg("%s: the benchmark made no socket or FIFO and lock file in %d ms",
+				 env->t->name, limit_ms);
+		}
+		nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+		waited_ms += 10;
+	}
+	return pid;
+}
+
+/* Its exit status as a shell gives it: 128 + the signal that ended it. */
+static int status_of(pid_t pid)
+{
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		assert_int_equal(errno, EINTR);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Ctrl-C: SIGINT to the benchmark's whole process group, the child that
+ * serves included.  It ends as interrupted (130), its child is gone (the
+ * suite checks that no process is left) and so are its path and lock
+ * file. */
+static void test_ctrl_c_leaves_nothing(void **state)
+{
+	ENV;
+	pid_t pid = start_benchmark(env);
+	assert_int_equal(kill(-pid, SIGINT), 0);
+	assert_int_equal(status_of(pid), 128 + SIGINT);
+	assert_dir_empty(env, "after Ctrl-C");
+}
+
+/* SIGTERM to the benchmark alone (`kill PID`): the child it forked is
+ * stopped by it, not left serving, and nothing is left; status 143. */
+static void test_sigterm_leaves_nothing(void **state)
+{
+	ENV;
+	pid_t pid = start_benchmark(env);
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	assert_int_equal(status_of(pid), 128 + SIGTERM);
+	assert_dir_empty(env, "after SIGTERM");
+}
+
+/* Between pairs the process's own handlers are back: a pair's handler is
+ * there only while the pair runs. */
+static void test_handlers_restored(void **state)
+{
+	ENV;
+	struct bench_opts o = opts(env);
+	struct bench_pair p;
+	struct sigaction now;
+
+	start(env, &o, child_waits, NULL, &p);
+	assert_int_equal(sigaction(SIGINT, NULL, &now), 0);
+	assert_true(now.sa_handler != SIG_DFL);
+	bench_pair_abort(&p);
+	assert_int_equal(sigaction(SIGINT, NULL, &now), 0);
+	assert_true(now.sa_handler == SIG_DFL);
+	assert_int_equal(sigaction(SIGTERM, NULL, &now), 0);
+	assert_true(now.sa_handler == SIG_DFL);
+	assert_dir_empty(env, "after abort");
+}
+
 #define EACH(test)                                                                        \
 	cmocka_unit_test_prestate_setup_teardown(test, test_env_setup_transport,          \
 						 test_env_teardown,                       \
@@ -187,6 +285,9 @@ int main(void)
 		EACH(test_dead_child_leaves_nothing),
 		EACH(test_finish_leaves_nothing),
 		EACH(test_failed_start_leaves_nothing),
+		EACH(test_ctrl_c_leaves_nothing),
+		EACH(test_sigterm_leaves_nothing),
+		EACH(test_handlers_restored),
 	};
 	return cmocka_run_group_tests_name("pair", tests, NULL, NULL);
 }
