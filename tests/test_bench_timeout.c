@@ -1,5 +1,5 @@
 /*
- * test_silent.c - `ipclab bench latency --address` against a server that
+ * test_bench_timeout.c - `ipclab bench latency --address` against a server that
  * never answers, seen from outside: the exit status (4, timeout) and one
  * error line that names the transport, the address, how long it waited
  * and what to do, never "Resource temporarily unavailable" (strerror of
@@ -162,5 +162,5 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_udp_server_never_answers, test_env_setup,
 						test_env_teardown),
 	};
-	return cmocka_run_group_tests_name("silent", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("bench timeout", tests, NULL, NULL);
 }
