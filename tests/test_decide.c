@@ -35,14 +35,22 @@ static void greeting(struct run *run, const char *t, const char *pin, double p50
 	assert_int_equal(run_add_row(run, &r), 0);
 }
 
-static void served(struct run *run, const char *t, const char *mode, unsigned long clients,
-		   double per_s)
+/* A load row of t's `mode` server at `clients`, added by `add`: the
+ * scaling sweep's (run_add_row) or a run by turns (run_add_target_row). */
+static void load_row(struct run *run, int (*add)(struct run *, const struct result_row *),
+		     const char *t, const char *mode, unsigned long clients, double per_s)
 {
 	struct result_row r = { .kind = "load", .transport = t, .mode = mode, .size = 16,
 				.count = 1000, .clients = clients, .pin = "none", .note = "" };
 	r.msgs_per_s = per_s;
 	r.lat_us.p50 = 50;
-	assert_int_equal(run_add_row(run, &r), 0);
+	assert_int_equal(add(run, &r), 0);
+}
+
+static void served(struct run *run, const char *t, const char *mode, unsigned long clients,
+		   double per_s)
+{
+	load_row(run, run_add_row, t, mode, clients, per_s);
 }
 
 static const struct decision *question(const struct decision *d, size_t n, const char *prefix)
@@ -392,6 +400,102 @@ static void test_many_clients_question(void **state)
 	run_free(run);
 }
 
+/* One run of a server by turns (the scaling step's target rows). */
+static void by_turns(struct run *run, const char *t, const char *mode, unsigned long clients,
+		     double per_s)
+{
+	load_row(run, run_add_target_row, t, mode, clients, per_s);
+}
+
+/* The sweep at 1000 clients, one run per server, and the servers run by
+ * turns: epoll three times at 1000 (e1..e3), uring three times at 1000
+ * (missing from the sweep), redis (never a candidate), and epoll at 50
+ * (another count: it changes nothing at 1000). */
+static struct run *turns_and_sweep(double e1, double e2, double e3)
+{
+	struct run *run = run_new();
+	assert_non_null(run);
+	served(run, "unix_stream", "epoll", 1000, 40000);
+	served(run, "unix_stream", "poll", 1000, 45000);
+	served(run, "unix_stream", "select", 1000, 30000);
+	served(run, "unix_stream", "epoll", 50, 90000);
+	const double e[3] = { e1, e2, e3 }, u[3] = { 56000, 58000, 57000 };
+	for (int k = 0; k < 3; k++) {
+		by_turns(run, "unix_stream", "epoll", 1000, e[k]);
+		by_turns(run, "unix_stream", "uring", 1000, u[k]);
+		by_turns(run, "unix_stream", "redis", 1000, 99000 + k);
+		by_turns(run, "unix_stream", "epoll", 50, 1000 + k);
+	}
+	run_finish(run);
+	return run;
+}
+
+/* Many clients from the runs by turns where the run has them: epoll's
+ * figure is the median of its runs with their range (not the sweep's one
+ * run), uring's too though the sweep lacks it, poll and select keep the
+ * sweep's single run; so the best and the runner-up are judged by their
+ * intervals: apart, then overlapping (tied, the single-run ones not
+ * named). */
+static void test_many_clients_by_turns(void **state)
+{
+	(void)state;
+	struct run *run = turns_and_sweep(50000, 54000, 52000);
+	struct decision d[8];
+	size_t nd = decide(run, d, 8);
+	assert_int_equal(nd, 1);
+	assert_string_equal(d[0].question, "Many clients (1000 at once)");
+	assert_string_equal(d[0].best.name, "unix_stream, uring");
+	assert_true(d[0].best.f.value == 57000 && d[0].best.f.lo == 56000 &&
+		    d[0].best.f.hi == 58000);
+	assert_int_equal(d[0].best.f.rounds, 3);
+	assert_string_equal(d[0].runner.name, "unix_stream, epoll");
+	assert_true(d[0].runner.f.value == 52000 && d[0].runner.f.lo == 50000 &&
+		    d[0].runner.f.hi == 54000);
+	assert_int_equal(d[0].runner.f.rounds, 3);
+	assert_int_equal(d[0].verdict, DEC_AHEAD);
+
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	decision_table(run, f);
+	fclose(f);
+	assert_non_null(strstr(text, "| unix_stream, uring: 57000 greetings/s [56000, 58000], 3 "
+				     "rounds | unix_stream, epoll: 52000 greetings/s [50000, 54000], "
+				     "3 rounds | unix_stream, uring ahead: the intervals are apart |"));
+	assert_null(strstr(text, "redis"));
+	free(text);
+	run_free(run);
+
+	/* epoll's runs reach uring's: tied, and poll (one run) is not named. */
+	run = turns_and_sweep(50000, 56500, 55000);
+	nd = decide(run, d, 8);
+	assert_int_equal(nd, 1);
+	assert_string_equal(d[0].best.name, "unix_stream, uring");
+	assert_string_equal(d[0].runner.name, "unix_stream, epoll");
+	assert_int_equal(d[0].verdict, DEC_TIED);
+	assert_int_equal(d[0].ntied, 2);
+	assert_string_equal(d[0].tied[0], "unix_stream, uring");
+	assert_string_equal(d[0].tied[1], "unix_stream, epoll");
+	run_free(run);
+
+	/* No runs by turns at the sweep's count: the sweep's rows, as before. */
+	run = run_new();
+	assert_non_null(run);
+	served(run, "unix_stream", "epoll", 1000, 40000);
+	served(run, "unix_stream", "poll", 1000, 45000);
+	for (int k = 0; k < 3; k++)
+		by_turns(run, "unix_stream", "epoll", 50, 1000 + k);
+	run_finish(run);
+	nd = decide(run, d, 8);
+	assert_int_equal(nd, 1);
+	assert_string_equal(d[0].question, "Many clients (1000 at once)");
+	assert_string_equal(d[0].best.name, "unix_stream, poll");
+	assert_string_equal(d[0].runner.name, "unix_stream, epoll");
+	assert_true(d[0].runner.f.value == 40000);
+	assert_int_equal(d[0].verdict, DEC_UNJUDGED);
+	run_free(run);
+}
+
 static void test_nothing_to_decide(void **state)
 {
 	(void)state;
@@ -417,6 +521,7 @@ int main(void)
 		cmocka_unit_test(test_nothing_to_decide),
 		cmocka_unit_test(test_questions_against_rounds),
 		cmocka_unit_test(test_many_clients_question),
+		cmocka_unit_test(test_many_clients_by_turns),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
