@@ -45,14 +45,15 @@ static void append(struct stream *s, const char *p, size_t n)
 	s->bytes[s->len] = '\0';
 }
 
-/* The replies to requests 0..n-1 of `len` bytes, in order. */
-static void expected(struct stream *want, int n, size_t len)
+/* Requests 0..n-1 of `len` bytes into `in`, their replies into `want`,
+ * in order. */
+static void requests(struct stream *in, struct stream *want, int n, size_t len)
 {
 	char req[GREET_REPLY_MAX + 8], rep[GREET_REPLY_MAX + 8];
 	for (int i = 0; i < n; i++) {
 		size_t r = request(req, sizeof req, i, len);
-		size_t k = greet_reply(req, r - 1, rep, sizeof rep);
-		append(want, rep, k);
+		append(in, req, r);
+		append(want, rep, greet_reply(req, r - 1, rep, sizeof rep));
 	}
 }
 
@@ -84,10 +85,7 @@ static void test_reply_larger_than_one_send(void **state)
 	static struct greet_session s;
 	static struct reply_queue q;
 	struct stream in = { 0 }, out = { 0 }, want = { 0 };
-	char req[LEN + 8];
-	for (int i = 0; i < N; i++)
-		append(&in, req, request(req, sizeof req, i, LEN));
-	expected(&want, N, LEN);
+	requests(&in, &want, N, LEN);
 	assert_true(want.len > 4 * sizeof q.buf);
 
 	greet_session_init(&s);
@@ -167,10 +165,8 @@ static void test_slow_reader_gets_every_reply(void **state)
 	static struct greet_session s;
 	static struct reply_queue q;
 	struct stream in = { 0 }, got = { 0 }, want = { 0 };
-	char req[LEN + 8], buf[READS];
-	for (int i = 0; i < N; i++)
-		append(&in, req, request(req, sizeof req, i, LEN));
-	expected(&want, N, LEN);
+	char buf[READS];
+	requests(&in, &want, N, LEN);
 
 	int sv[2];
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
