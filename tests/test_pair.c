@@ -176,8 +176,8 @@ static void test_failed_start_leaves_nothing(void **state)
 
 /* ---- interrupted: Ctrl-C or SIGTERM in the middle of a benchmark ---------- */
 
-/* `ipclab bench latency T` with far more round trips than it will get
- * through, in a process group of its own (as a shell runs a command),
+/* `ipclab bench latency T` with more round trips than it gets through
+ * before the signal, in a process group of its own (as a shell runs a command),
  * returned once its pair's path and lock file are there. */
 static pid_t start_benchmark(struct test_env *env)
 {
@@ -194,13 +194,20 @@ static pid_t start_benchmark(struct test_env *env)
 			dup2(null, 2);
 		}
 		setenv("IPCLAB_DIR", env->dir, 1);
-		execl(bin, bin, "bench", "latency", env->t->name, "--count", "100000000",
+		/* A million round trips: seconds at the least, and its sample
+		 * arrays (touched before the pair starts) 16 MB. */
+		execl(bin, bin, "bench", "latency", env->t->name, "--count", "1000000",
 		      "--warmup", "0", (char *)NULL);
 		_exit(127);
 	}
 	setpgid(pid, pid); /* both sides, so that it holds before the kill */
 	int waited_ms = 0, limit_ms = test_scale_ms(5000);
 	while (test_count_entries(env->dir) < 2) {
+		int status;
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			fail_msg("%s: the benchmark ended (status %d) before its pair started",
+				 env->t->name, WIFEXITED(status) ? WEXITSTATUS(status)
+								 : 128 + WTERMSIG(status));
 		if (waited_ms >= limit_ms) {
 			kill(-pid, SIGKILL);
 			waitpid(pid, NULL, 0);
