@@ -282,6 +282,83 @@ static bool finding_line(const struct run *run, const struct group *g, bool have
 	return true;
 }
 
+/* A share "P%" after `key` in a row's note, or -1. */
+static double note_share(const struct run_row *r, const char *key)
+{
+	const char *at = r ? strstr(r->r.note, key) : NULL;
+	double v;
+	return at && sscanf(at + strlen(key), "%lf", &v) == 1 ? v : -1;
+}
+
+/*
+ * MSG_ZEROCOPY against write and read at every size the run has both: where
+ * it cost more and where it paid, and the share of its sends the kernel
+ * copied anyway; then what mapping the received pages gave.
+ */
+static void zerocopy_line(const struct run *run, const struct group *g, FILE *out)
+{
+	const char *pin = ladder_pin(run);
+	char name[64], sz[32];
+	int costs = 0, pays = 0, ties = 0;
+	unsigned long last_cost = 0, first_pay = 0;
+	bool order = true; /* every size that paid is above every size that cost more */
+	const struct run_row *zc_big = NULL;
+
+	snprintf(name, sizeof name, "%s-%s", g->t, copy_rungs[COPY_ZC_SEND].name);
+	for (unsigned long size = 4096; size <= BIG; size *= 2) {
+		struct fig zc, rw;
+		const struct run_row *row = run_find(run, "throughput", name, "", pin, size);
+		if (!fill(row, &zc) || !fill(run_find_tp(run, g->t, pin, size, false), &rw))
+			continue;
+		double r, lo, hi;
+		ratio(&zc, &rw, &r, &lo, &hi);
+		fprintf(out, "%s%.2g× at %s", costs + pays + ties ? ", " : "  - MSG_ZEROCOPY "
+			"(zerocopy-send against write and read): ", r, size_name(size, sz, sizeof sz));
+		if (zc.rounds > 1)
+			fprintf(out, " (%.2g–%.2g)", lo, hi);
+		if (zc.rounds > 1 ? hi < 1 : r < 1) {
+			costs++;
+			last_cost = size;
+			order = order && !first_pay;
+		} else if (zc.rounds > 1 ? lo > 1 : r > 1) {
+			pays++;
+			if (!first_pay)
+				first_pay = size;
+		} else {
+			ties++;
+		}
+		zc_big = row;
+	}
+	if (!zc_big)
+		return;
+	if (pays == 0 && ties == 0)
+		fputs(": it cost more at every size measured", out);
+	else if (costs == 0 && ties == 0)
+		fputs(": it paid at every size measured", out);
+	else if (order && costs && pays && !ties)
+		fprintf(out, ": it cost more up to %s and paid from %s on",
+			size_name(last_cost, name, sizeof name), size_name(first_pay, sz, sizeof sz));
+	else
+		fputs(": no size measured divides where it costs more from where it pays", out);
+	double copied = note_share(zc_big, "ZC-COPIED=");
+	if (copied >= 0)
+		fprintf(out, ". The kernel copied %.0f %% of its sends anyway (ZC-COPIED)%s", copied,
+			copied >= 50 ? ": a receiver on the same machine cannot hold the sender's "
+			"pages, so over loopback the sender pays for the notifications and "
+			"saves no copy; only bytes that leave through a network card can be "
+			"spared theirs" : "");
+	snprintf(name, sizeof name, "%s-%s", g->t, copy_rungs[COPY_ZC].name);
+	const struct run_row *rx = run_find(run, "throughput", name, "", pin, BIG);
+	double mapped = note_share(rx, "ZC-MAPPED=");
+	struct fig zr, rw;
+	if (mapped >= 0 && fill(rx, &zr) && fill(run_find_tp(run, g->t, pin, BIG, false), &rw))
+		fprintf(out, ". The receiver mapped %.0f %% of the bytes instead of reading them "
+			"(TCP_ZEROCOPY_RECEIVE), at %.2g× write and read's speed at 1 MiB: %s",
+			mapped, zr.mb / rw.mb, zr.mb < rw.mb ? "mapping and unmapping each page "
+			"cost more than copying it" : "a page mapped cost less than a page copied");
+	fputs(".\n", out);
+}
+
 void ladder_finding(const struct run *run, FILE *out)
 {
 	struct group G[MAXT];
@@ -299,7 +376,8 @@ void ladder_finding(const struct run *run, FILE *out)
 		fprintf(out, " memcpy on one CPU copied %.0f MB/s, the ceiling.", mc.mb);
 	fputc('\n', out);
 	for (size_t i = 0; i < n; i++)
-		finding_line(run, &G[i], have_mc, &mc, out, &rounds);
+		if (finding_line(run, &G[i], have_mc, &mc, out, &rounds) && !G[i].spin)
+			zerocopy_line(run, &G[i], out);
 	if (rounds <= 1)
 		fputs("  - One round per rung: no interval, so the order above may be noise; a "
 		      "full run takes three.\n", out);

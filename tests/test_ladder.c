@@ -349,6 +349,61 @@ static void test_spin_group(void **state)
 	run_free(run);
 }
 
+/* MSG_ZEROCOPY against write and read, size by size: where it cost more
+ * and where it paid, judged by the rounds; the share the kernel copied
+ * anyway and what mapping the received pages gave, from the rows' notes. */
+static struct run *zc_run(double zc64, double zc1m)
+{
+	struct run *run = run_new();
+	assert_non_null(run);
+	for (int k = 0; k < 3; k++) {
+		add(run, "tcp", 65536, "0,1", 2000 + 100 * k, "", 0.4);
+		add(run, "tcp", 1048576, "0,1", 3000 + 100 * k, "", 0.4);
+		add(run, "tcp-zerocopy-send", 65536, "0,1", zc64 + 10 * k, "ZC-COPIED=100%", 0.8);
+		add(run, "tcp-zerocopy-send", 1048576, "0,1", zc1m + 10 * k, "ZC-COPIED=100%", 0.8);
+		add(run, "tcp-zerocopy", 1048576, "0,1", 300 + 10 * k,
+		    "ZC-COPIED=100% ZC-MAPPED=94%", 3.0);
+		add(run, "memcpy", 1048576, "0", 20000, "", 0.03);
+	}
+	struct result_row lat = { .kind = "latency", .transport = "tcp", .mode = "greeting",
+				  .size = 16, .count = 10, .clients = 1, .pin = "0,1", .note = "" };
+	assert_int_equal(run_add_row(run, &lat), 0);
+	run_finish(run);
+	return run;
+}
+
+static void test_zerocopy_costs_and_pays(void **state)
+{
+	(void)state;
+	/* 1010/2100 = 0.48 (1000/2200 to 1020/2000) at 64 KiB, 510/3100 = 0.16 at
+	 * 1 MiB: dearer at both. */
+	struct run *run = zc_run(1000, 500);
+	char *text = text_of(run, ladder_finding);
+	assert_non_null(strstr(text, "MSG_ZEROCOPY (zerocopy-send against write and read): "
+				     "0.48× at 64 KiB (0.45–0.51), 0.16× at 1 MiB (0.16–0.17)"));
+	assert_non_null(strstr(text, "it cost more at every size measured"));
+	assert_non_null(strstr(text, "The kernel copied 100 % of its sends anyway"));
+	assert_non_null(strstr(text, "The receiver mapped 94 % of the bytes"));
+	assert_non_null(strstr(text, "at 0.1× write and read's speed at 1 MiB: mapping"));
+	free(text);
+	run_free(run);
+
+	/* Dearer at 64 KiB, cheaper at 1 MiB (6000/3100 = 1.9): the size it
+	 * pays from is named. */
+	run = zc_run(1000, 6000);
+	text = text_of(run, ladder_finding);
+	assert_non_null(strstr(text, "it cost more up to 64 KiB and paid from 1 MiB on"));
+	free(text);
+	run_free(run);
+
+	/* Rounds that overlap at 1 MiB: neither side wins there. */
+	run = zc_run(1000, 3050);
+	text = text_of(run, ladder_finding);
+	assert_non_null(strstr(text, "no size measured divides"));
+	free(text);
+	run_free(run);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -359,6 +414,7 @@ int main(void)
 		cmocka_unit_test(test_plot_data),
 		cmocka_unit_test(test_shm_rungs),
 		cmocka_unit_test(test_spin_group),
+		cmocka_unit_test(test_zerocopy_costs_and_pays),
 	};
 	return cmocka_run_group_tests_name("ladder", tests, NULL, NULL);
 }
