@@ -31,6 +31,7 @@
 
 struct fig {
 	double mb, lo, hi, cpu;
+	double ctxsw; /* context switches per message, both sides */
 	unsigned rounds;
 	bool checked; /* the receiver checked every byte */
 };
@@ -49,6 +50,7 @@ static bool fill(const struct run_row *r, struct fig *f)
 	f->lo = r->lo > 0 ? r->lo : f->mb;
 	f->hi = r->hi > 0 ? r->hi : f->mb;
 	f->cpu = r->r.cpu_ms_per_mb;
+	f->ctxsw = r->r.ctxsw_per_op;
 	f->rounds = r->rounds ? r->rounds : 1;
 	f->checked = !row_unverified(&r->r) && !strstr(r->r.note, "TAGS-ONLY");
 	return true;
@@ -158,7 +160,8 @@ void ladder_table(const struct run *run, FILE *out)
 	bool have_mc = memcpy_fig(run, BIG, &mc);
 	fprintf(out, "\n## The zero-copy ladder\n\n"
 		"Each rung takes a copy away from write() and read()'s two, and asks something of "
-		"the program in return (last column). Measured on %s; MB/s is the median round "
+		"the program in return (last column); its cost is in CPU time per MB and in context "
+		"switches per message, both sides together. Measured on %s; MB/s is the median round "
 		"(lowest–highest "
 		"where there were several rounds). memcpy: one CPU copying blocks of the same size, "
 		"the ceiling. \"checks\": every byte checked by the receiver, or only each "
@@ -167,8 +170,9 @@ void ladder_table(const struct run *run, FILE *out)
 		"× write/read is against write and read spinning too.\n\n",
 		placement_name(ladder_pin(run), where, sizeof where));
 	fputs("| transport | rung | copies | checks | 64 KiB MB/s | 1 MiB MB/s | × write/read "
-	      "at 1 MiB | of memcpy at 1 MiB | CPU ms/MB at 1 MiB | asks |\n"
-	      "|---|---|---:|---|---:|---:|---:|---:|---:|---|\n", out);
+	      "at 1 MiB | of memcpy at 1 MiB | CPU ms/MB at 1 MiB | switches a message at 1 MiB | "
+	      "asks |\n"
+	      "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---|\n", out);
 	if (have_mc) {
 		fputs("| memcpy | one CPU | 1 | every byte |", out);
 		if (memcpy_fig(run, 65536, &m64))
@@ -176,7 +180,7 @@ void ladder_table(const struct run *run, FILE *out)
 		else
 			fputs(" – |", out);
 		mb_cell(out, &mc);
-		fprintf(out, " | 1 | %.3f | |\n", mc.cpu);
+		fprintf(out, " | 1 | %.3f | %.2f | |\n", mc.cpu, mc.ctxsw);
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct group *g = &G[i];
@@ -207,7 +211,8 @@ void ladder_table(const struct run *run, FILE *out)
 			} else {
 				fputs(" – |", out);
 			}
-			fprintf(out, " %.3f | %s |\n", f.cpu, asks(g, k, buf, sizeof buf));
+			fprintf(out, " %.3f | %.2f | %s |\n", f.cpu, f.ctxsw,
+				asks(g, k, buf, sizeof buf));
 		}
 	}
 	fputc('\n', out);
@@ -268,8 +273,8 @@ static bool finding_line(const struct run *run, const struct group *g, bool have
 		ratio_text(out, r, lo, hi, fk[best].rounds, " %.3g of memcpy");
 		if (best != COPY_RW || g->spin)
 			fprintf(out, "; its price: %s", asks(g, best, buf, sizeof buf));
-		fprintf(out, ". CPU time: %.3f ms per MB, both sides (memcpy %.3f).",
-			fk[best].cpu, mc->cpu);
+		fprintf(out, ". CPU time: %.3f ms per MB, both sides (memcpy %.3f), and %.2f "
+			"context switches a message.", fk[best].cpu, mc->cpu, fk[best].ctxsw);
 		if (best_any != best) {
 			ratio(&fk[best_any], mc, &r, &lo, &hi);
 			fprintf(out, " %s of all, %s reached",
