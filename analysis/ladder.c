@@ -429,14 +429,20 @@ int ladder_plot_data(const struct run *run, const char *dir, struct ipc_error *e
 	for (size_t i = 0; i < n; i++)
 		fprintf(out, "%s%s", i ? " " : "", G[i].t);
 	fputs("\"\n", out);
-	double low = INFINITY;
+	double low = INFINITY, high = 0;
 	for (size_t i = 0; i < n; i++)
 		for (int k = 0; k < COPY_RUNGS; k++)
-			if (rung_fig(run, &G[i], k, BIG, &f))
+			if (rung_fig(run, &G[i], k, BIG, &f)) {
 				low = fmin(low, f.lo);
-	/* The axis starts a decade boundary under the slowest round. */
+				high = fmax(high, f.hi);
+			}
+	if (memcpy_fig(run, BIG, &mc))
+		high = fmax(high, mc.hi);
+	/* The axis starts a decade boundary under the slowest round, and
+	 * ends far enough past the fastest (or memcpy) for its figure. */
 	fprintf(out, "LADDER_XMIN = %g\n", isfinite(low) && low > 0 ?
 		pow(10, floor(log10(low * 0.8))) : 10.0);
+	fprintf(out, "LADDER_XMAX = %g\n", high > 0 ? high * 3 : 1e5);
 	if (memcpy_fig(run, BIG, &mc))
 		fprintf(out, "MEMCPY = %.1f\nMEMCPY_LO = %.1f\nMEMCPY_HI = %.1f\n", mc.mb, mc.lo,
 			mc.hi);

@@ -9,7 +9,9 @@
 # second panel, its rungs with both sides spinning.
 # Input: ladder.dat (a block per panel: rung_number rung MB/s lowest
 # highest checked cpu_ms_per_mb copies) and ladder_meta.gp (`ipclab bench
-# report`: LADDER, a word a panel, T or T-spin; LADDER_T, its transport).
+# report`: LADDER, a word a panel, T or T-spin; LADDER_T, its transport;
+# LADDER_XMIN and LADDER_XMAX, the axis, from the slowest round to past the
+# fastest or memcpy, room left for its figure).
 call 'plots/common.gp' ARG1 ARG2
 load DATA . "/ladder_meta.gp"
 L = DATA . "/ladder.dat"
@@ -34,7 +36,7 @@ if (NL == 0) {
 }
 
 set logscale x
-set xrange [LADDER_XMIN : (MEMCPY == MEMCPY ? MEMCPY * 3 : 1e5)]
+set xrange [LADDER_XMIN : LADDER_XMAX]
 set xtics font ",14"
 set format x "%g"
 set grid xtics lc rgb "#e4e4e4"

@@ -202,6 +202,8 @@ static void test_plot_data(void **state)
 	fclose(f);
 	assert_non_null(strstr(buf, "LADDER = \"pipe\"\n"));
 	assert_non_null(strstr(buf, "LADDER_XMIN = 100\n")); /* under 1000 * 0.8 */
+	/* past memcpy's highest round (12000), the fastest here, thrice over */
+	assert_non_null(strstr(buf, "LADDER_XMAX = 36000\n"));
 	assert_non_null(strstr(buf, "MEMCPY = 11000.0\nMEMCPY_LO = 10000.0\nMEMCPY_HI = 12000.0\n"));
 	unlink(path);
 	assert_int_equal(rmdir(dir), 0);
