@@ -157,7 +157,7 @@ static void test_wakeup_floor_finding(void **state)
 	add_latency(run, "shm-spin-batch", "0,1", 0.8, 2);
 	assert_int_equal(run_add_row(run, &floor), 0);
 	run_finish(run);
-	f = findings_of(run, false);
+	f = test_findings_text(run, false);
 	assert_non_null(strstr(f, "spinning, 1.00 µs (2.0×), and timed as the ping-pong is (the "
 				  "mean of batches of round trips, no clock read between them), "
 				  "0.80 µs (1.6×)"));
