@@ -133,7 +133,7 @@ picked=$(wc -l <"$scratch/picked")
 
 # Mutants that change a type (a swapped pointer argument) must not compile.
 mk() {
-	set -- $(for a in "$@"; do [ "$a" = build/asan/tests/lab-test ] || echo "$a"; done)
+	set -- $(for a in "$@"; do case $a in build/asan/tests/lab-test*) ;; *) echo "$a" ;; esac; done)
 	make -C "$tree" --no-print-directory WERROR= \
 		CPPFLAGS="-Werror=incompatible-pointer-types -Werror=int-conversion" "$@" </dev/null
 }
@@ -142,9 +142,17 @@ mk() {
 # this script or the time-out that ends the suite.
 # The slowest suites run last: a mutant most suites kill costs little.
 slow="test_bench test_load test_trace test_docs test_install test_netlab"
-run_suites() { # $1: the suites; prints the first that fails, and its first failed test
+# Each suite's program is linked just before it runs: the suites after the
+# one that kills a mutant are never linked for it (a change in src/ relinks
+# every test program that is built).
+run_suites() { # $1: the suites; prints the first that fails, and its first failed test;
+	       # status 1 if one fails, 2 if one does not build
 	for s in $(for x in $1; do case " $slow " in *" $x "*) ;; *) echo "$x" ;; esac; done) \
 		 $(for x in $slow; do case " $1 " in *" $x "*) echo "$x" ;; esac; done); do
+		if [ "$s" != lab-test ] && ! mk "build/asan/tests/$s" >"$scratch/build.log" 2>&1; then
+			echo "$s (does not build)"
+			return 2
+		fi
 		if [ "$s" = lab-test ]; then
 			if ! (cd "$tree" && timeout -k 10 1200 setsid -w make --no-print-directory lab-test \
 				</dev/null >"$scratch/run.log" 2>&1); then
@@ -178,7 +186,8 @@ for f in $(cut -d"$(printf '\037')" -f1 "$scratch/picked" | sort -u); do
 done
 all_suites=$(cut -d' ' -f2- "$scratch/suites" | tr ' ' '\n' | sort -u | tr '\n' ' ')
 say "building the scratch copy$([ $baseline = 1 ] && echo " and running its suites unmutated"): $all_suites"
-if ! mk build/asan/bin/ipclab $(for s in $all_suites; do echo "build/asan/tests/$s"; done) \
+# (the test programs' objects; each program is linked when it first runs)
+if ! mk build/asan/bin/ipclab $(for s in $all_suites; do echo "build/asan/tests/$s.o"; done) \
 	>"$scratch/build.log" 2>&1; then
 	tail -20 "$scratch/build.log" >&2
 	echo "mutate: the unmutated tree does not build" >&2
@@ -200,8 +209,7 @@ fi
 check_unmutated() {
 	case "$verified" in *" $1 "*) return 0 ;; esac
 	case "$broken" in *" $1 "*) return 1 ;; esac
-	if mk build/asan/bin/ipclab "build/asan/tests/$1" >"$scratch/build.log" 2>&1 &&
-		run_suites "$1" >/dev/null; then
+	if mk build/asan/bin/ipclab >"$scratch/build.log" 2>&1 && run_suites "$1" >/dev/null; then
 		verified="$verified $1 "; return 0
 	fi
 	broken="$broken $1 "
@@ -222,13 +230,15 @@ while IFS="$SEP" read -r file line op col len repl orig; do
 		"$scratch/pristine/$file" >"$tree/$file"
 	s=$(awk -v f="$file" '$1 == f { $1 = ""; print; exit }' "$scratch/suites")
 	start=$(date +%s)
-	if ! mk build/asan/bin/ipclab $(for t in $s; do echo "build/asan/tests/$t"; done) \
-		>"$scratch/build.log" 2>&1; then
+	if ! mk build/asan/bin/ipclab >"$scratch/build.log" 2>&1; then
 		fate=stillborn
-	elif by=$(run_suites "$s"); then
-		fate=SURVIVED
 	else
-		fate="killed by $by"
+		by=$(run_suites "$s")
+		case $? in
+		0) fate=SURVIVED ;;
+		1) fate="killed by $by" ;;
+		*) fate=stillborn ;;
+		esac
 	fi
 	cp "$scratch/pristine/$file" "$tree/$file"
 	case $fate in "killed by "*)
