@@ -44,6 +44,10 @@ LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c)) \
 ZMQ_SRC  := $(wildcard zmq/*.c)
 ZMQ_LIBS := -lzmq
 TESTS   := $(basename $(notdir $(wildcard tests/test_*.c)))
+# (among them tests/test_kill_*.c: behaviours pinned where `make mutate`
+# found planted bugs no suite caught -- signals on every blocking call, the
+# units of measured figures, descriptors given back on a failed start, the
+# text report's layout)
 
 # `make V=1` shows the full compiler command lines.
 Q       := $(if $(V),,@)

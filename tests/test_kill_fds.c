@@ -1,0 +1,115 @@
+/*
+ * test_kill_fds.c - a start that fails half-way gives back what it took.
+ *
+ * `ipclab load --workers N` makes two pipes before it forks (the workers'
+ * starting line).  When the second cannot be made (no descriptor left:
+ * EMFILE), the call fails with a clear error and the first pipe's two ends
+ * are closed, not leaked.  Seen from outside: the number of open
+ * descriptors before and after the failed call, in a process whose
+ * descriptor table is full but for three slots (one pipe fits, two do not).
+ */
+#include "support.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "load.h"
+
+extern const struct ipc_transport unix_stream_transport;
+
+/* Open descriptors of this process (the directory's own one not counted). */
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return -1;
+	int n = 0;
+	for (struct dirent *de; (de = readdir(d));)
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n - 1;
+}
+
+/* In a child (its descriptor limit is lowered for good): 0 if load_run()
+ * failed on its pipes and left the count of open descriptors as it was;
+ * else a status saying what went wrong, and a line on stderr. */
+static int second_pipe_fails(struct test_env *env)
+{
+	struct rlimit rl = { 64, 64 };
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 10;
+	int fds[64], n = 0;
+	while (n < 64) {
+		int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			break;
+		fds[n++] = fd;
+	}
+	if (n < 3 || errno != EMFILE)
+		return 11;
+	for (int k = 0; k < 3; k++)
+		close(fds[--n]); /* three slots free: one pipe, not two */
+
+	struct load_config cfg = {
+		.t = &unix_stream_transport, .ctx = &env->ctx, .clients = 2, .requests = 1,
+		.pipeline = 1, .workers = 2, .timeout_ms = 1000,
+	};
+	snprintf(cfg.addr.text, sizeof cfg.addr.text, "%s/nobody.sock", env->dir);
+	cfg.addr.pipe_fd[0] = cfg.addr.pipe_fd[1] = -1;
+	struct load_tally tally;
+	double *lat = NULL;
+	struct ipc_error e = { 0 };
+	int before = open_fds();
+	int rc = load_run(&cfg, &tally, &lat, &e);
+	int after = open_fds();
+	free(lat);
+	if (rc == 0) {
+		fprintf(stderr, "load_run succeeded with no room for its pipes\n");
+		return 12;
+	}
+	if (!strstr(e.msg, "pipe")) {
+		fprintf(stderr, "load_run failed, but not on its pipes: %s\n", e.msg);
+		return 13;
+	}
+	if (after != before) {
+		fprintf(stderr, "%d descriptors open before the failed load_run, %d after "
+			"(%s)\n", before, after, e.msg);
+		return 14;
+	}
+	return 0;
+}
+
+static void test_load_pipes_given_back_on_failure(void **state)
+{
+	struct test_env *env = *state;
+	if (getenv("IPCLAB_VALGRIND"))
+		skip(); /* valgrind keeps descriptors of its own near the limit */
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(second_pipe_fails(env));
+	int st = 0;
+	while (waitpid(pid, &st, 0) < 0)
+		assert_int_equal(errno, EINTR);
+	assert_true(WIFEXITED(st));
+	if (WEXITSTATUS(st) != 0)
+		fail_msg("the failed start of the load workers: status %d (see above)",
+			 WEXITSTATUS(st));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_load_pipes_given_back_on_failure,
+						test_env_setup, test_env_teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
