@@ -7,6 +7,11 @@
  * are closed, not leaked.  Seen from outside: the number of open
  * descriptors before and after the failed call, in a process whose
  * descriptor table is full but for three slots (one pipe fits, two do not).
+ *
+ * A server refused its address (another server lives there) gives back
+ * what it opened to find that out: the probe of the FIFO, the socket, the
+ * lock file.  Seen from outside: an error saying the address is in use,
+ * the same number of open descriptors in the process before and after.
  */
 #include "support.h"
 
@@ -22,7 +27,8 @@
 
 #include "load.h"
 
-extern const struct ipc_transport unix_stream_transport;
+extern const struct ipc_transport fifo_transport, unix_stream_transport, unix_dgram_transport,
+	tcp_transport, udp_transport, mqueue_transport, shm_transport;
 
 /* Open descriptors of this process (the directory's own one not counted). */
 static int open_fds(void)
@@ -105,9 +111,38 @@ static void test_load_pipes_given_back_on_failure(void **state)
 			 WEXITSTATUS(st));
 }
 
+static void test_refused_listen_gives_back(void **state)
+{
+	struct test_env *env = *state;
+	const struct ipc_transport *ts[] = { &fifo_transport, &unix_stream_transport,
+					     &unix_dgram_transport, &tcp_transport, &udp_transport,
+					     &mqueue_transport, &shm_transport };
+	for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++) {
+		struct ipc_server s, again;
+		struct server_child child;
+		struct ipc_error e = { 0 };
+		test_server_start(env, ts[i], NULL, -1, &s, &child);
+		int before = open_fds();
+		ipc_server_init(&again, ts[i], &env->ctx);
+		int rc = ts[i]->listen(&again, s.addr.text, &e);
+		int after = open_fds();
+		if (rc == 0)
+			fail_msg("%s: a second server listens on %s", ts[i]->name, s.addr.text);
+		if (e.status != IPC_IN_USE)
+			fail_msg("%s: a second server on %s: status %d, not 'in use': %s",
+				 ts[i]->name, s.addr.text, e.status, e.msg);
+		if (after != before)
+			fail_msg("%s: %d descriptors open before a refused listen on %s, %d after",
+				 ts[i]->name, before, s.addr.text, after);
+		test_server_stop(&child);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_refused_listen_gives_back, test_env_setup,
+						test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_load_pipes_given_back_on_failure,
 						test_env_setup, test_env_teardown),
 	};
