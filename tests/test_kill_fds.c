@@ -2,9 +2,10 @@
  * test_kill_fds.c - a start that fails half-way gives back what it took.
  *
  * `ipclab load --workers N` makes two pipes before it forks (the workers'
- * starting line).  When the second cannot be made (no descriptor left:
- * EMFILE), the call fails with a clear error and the first pipe's two ends
- * are closed, not leaked.  Seen from outside: the number of open
+ * starting line), and so does the pipe transport's server (requests,
+ * replies).  When the second cannot be made (no descriptor left: EMFILE),
+ * the call fails with a clear error and the first pipe's two ends are
+ * closed, not leaked.  Seen from outside: the number of open
  * descriptors before and after the failed call, in a process whose
  * descriptor table is full but for three slots (one pipe fits, two do not).
  *
@@ -22,12 +23,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "load.h"
 
-extern const struct ipc_transport fifo_transport, unix_stream_transport, unix_dgram_transport,
+extern const struct ipc_transport pipe_transport, fifo_transport, unix_stream_transport, unix_dgram_transport,
 	tcp_transport, udp_transport, mqueue_transport, shm_transport;
 
 /* Open descriptors of this process (the directory's own one not counted). */
@@ -44,8 +46,9 @@ static int open_fds(void)
 }
 
 /* In a child (its descriptor limit is lowered for good): 0 if load_run()
- * failed on its pipes and left the count of open descriptors as it was;
- * else a status saying what went wrong, and a line on stderr. */
+ * and the pipe server failed on their second pipe and left the count of
+ * open descriptors as it was; else a status saying what went wrong, and a
+ * line on stderr. */
 static int second_pipe_fails(struct test_env *env)
 {
 	struct rlimit rl = { 64, 64 };
@@ -89,10 +92,28 @@ static int second_pipe_fails(struct test_env *env)
 			"(%s)\n", before, after, e.msg);
 		return 14;
 	}
+
+	/* The pipe transport's server: a pipe for requests, then one for
+	 * replies, which does not fit. */
+	struct ipc_server s;
+	struct ipc_error pe = { 0 };
+	ipc_server_init(&s, &pipe_transport, &env->ctx);
+	before = open_fds();
+	rc = pipe_transport.listen(&s, NULL, &pe);
+	after = open_fds();
+	if (rc == 0) {
+		fprintf(stderr, "the pipe server started with no room for its second pipe\n");
+		return 15;
+	}
+	if (after != before) {
+		fprintf(stderr, "%d descriptors open before the pipe server's failed start, %d "
+			"after (%s)\n", before, after, pe.msg);
+		return 16;
+	}
 	return 0;
 }
 
-static void test_load_pipes_given_back_on_failure(void **state)
+static void test_second_pipe_fails_first_given_back(void **state)
 {
 	struct test_env *env = *state;
 	if (getenv("IPCLAB_VALGRIND"))
@@ -107,7 +128,7 @@ static void test_load_pipes_given_back_on_failure(void **state)
 		assert_int_equal(errno, EINTR);
 	assert_true(WIFEXITED(st));
 	if (WEXITSTATUS(st) != 0)
-		fail_msg("the failed start of the load workers: status %d (see above)",
+		fail_msg("a start whose second pipe does not fit: status %d (see above)",
 			 WEXITSTATUS(st));
 }
 
@@ -136,6 +157,31 @@ static void test_refused_listen_gives_back(void **state)
 				 ts[i]->name, before, s.addr.text, after);
 		test_server_stop(&child);
 	}
+
+	/* A FIFO someone reads, with no server's lock beside it: found by
+	 * opening it for writing, a probe closed again. */
+	char path[IPC_PATH_MAX];
+	snprintf(path, sizeof path, "%s/read.fifo", env->dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	int reader = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	assert_true(reader >= 0);
+	struct ipc_server s;
+	struct ipc_error e = { 0 };
+	ipc_server_init(&s, &fifo_transport, &env->ctx);
+	int before = open_fds();
+	int rc = fifo_transport.listen(&s, path, &e);
+	int after = open_fds();
+	close(reader);
+	unlink(path);
+	char lock[IPC_PATH_MAX + 8];
+	snprintf(lock, sizeof lock, "%s.lock", path);
+	unlink(lock);
+	if (rc == 0)
+		fail_msg("fifo: a server started on %s, which someone reads", path);
+	assert_int_equal(e.status, IPC_IN_USE);
+	if (after != before)
+		fail_msg("fifo: %d descriptors open before a refused listen on a FIFO someone "
+			 "reads, %d after", before, after);
 }
 
 int main(void)
@@ -143,7 +189,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_refused_listen_gives_back, test_env_setup,
 						test_env_teardown),
-		cmocka_unit_test_setup_teardown(test_load_pipes_given_back_on_failure,
+		cmocka_unit_test_setup_teardown(test_second_pipe_fails_first_given_back,
 						test_env_setup, test_env_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
