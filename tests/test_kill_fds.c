@@ -160,7 +160,7 @@ static void test_refused_listen_gives_back(void **state)
 
 	/* A FIFO someone reads, with no server's lock beside it: found by
 	 * opening it for writing, a probe closed again. */
-	char path[IPC_PATH_MAX];
+	char path[IPC_PATH_MAX + 16];
 	snprintf(path, sizeof path, "%s/read.fifo", env->dir);
 	assert_int_equal(mkfifo(path, 0600), 0);
 	int reader = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -173,7 +173,7 @@ static void test_refused_listen_gives_back(void **state)
 	int after = open_fds();
 	close(reader);
 	unlink(path);
-	char lock[IPC_PATH_MAX + 8];
+	char lock[IPC_PATH_MAX + 24];
 	snprintf(lock, sizeof lock, "%s.lock", path);
 	unlink(lock);
 	if (rc == 0)
