@@ -44,6 +44,10 @@ LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c)) \
 ZMQ_SRC  := $(wildcard zmq/*.c)
 ZMQ_LIBS := -lzmq
 TESTS   := $(basename $(notdir $(wildcard tests/test_*.c)))
+# (among them tests/test_kill_*.c: behaviours pinned where `make mutate`
+# found planted bugs no suite caught -- signals on every blocking call, the
+# units of measured figures, descriptors given back on a failed start, the
+# text report's layout)
 
 # `make V=1` shows the full compiler command lines.
 Q       := $(if $(V),,@)
@@ -289,18 +293,22 @@ check-run: $(ASAN)/tests/test_rankings
 #   make mutate MUTATE="unix_dgram src/unixpath.c" MUTATE_MAX=30 MUTATE_TESTS="test_edges"
 # MUTATE_ONLY=fifo/fifo.c:371,src/io.c:80 keeps the mutants of those lines;
 # MUTATE_PER_FOLDER=N keeps at most N per folder (a sample that scores each).
+# MUTATE=lab mutates the lab grader, judged by `make lab-test`.  A suite is
+# run unmutated when it first kills a mutant; MUTATE_BASELINE=1 runs them all
+# unmutated first.
 MUTATE ?= src/lograte.c
 MUTATE_ONLY ?=
 MUTATE_MAX ?= 20
 MUTATE_PER_FOLDER ?= 0
 MUTATE_SEED ?= 1
 MUTATE_TESTS ?=
+MUTATE_BASELINE ?=
 .PHONY: mutate
 mutate:
 	@scripts/deps.sh --check test
 	@sh scripts/mutate.sh -n $(MUTATE_MAX) -f $(MUTATE_PER_FOLDER) -s $(MUTATE_SEED) \
 	  $(if $(MUTATE_TESTS),-t "$(MUTATE_TESTS)") $(if $(MUTATE_ONLY),-l "$(MUTATE_ONLY)") \
-	  $(MUTATE)
+	  $(if $(filter 1,$(MUTATE_BASELINE)),-b) $(MUTATE)
 
 # Fuzzing (fuzz/, docs in fuzz/run.sh): libFuzzer targets built with clang,
 # ASan and UBSan.  `make fuzz FUZZ_SECONDS=N` runs each target N seconds and

@@ -60,9 +60,12 @@ child-keeps-write-end|pipe|server-calls|s/close\(req\[1\]\) < 0 \|\| close\(rep\
 child-keeps-end-hangs|pipe|reply|s/close\(req\[1\]\) < 0 \|\| close\(rep\[0\]\)/close(rep[0])/; s/"%s\\n", argv\[1\]/"%s", argv[1]/
 no-waitpid|pipe|client-calls|s/while \(waitpid\(pid, &status, 0\) < 0\)/while (0)/
 parent-leaks-fd-3|pipe|leaks|s/if \(close\(req\[0\]\) < 0 \|\| close\(rep\[1\]\) < 0\)/if (close(rep[1]) < 0)/
+child-leaks-its-ends|pipe|leaks|s/\tif \(close\(req\[0\]\) < 0 \|\| close\(rep\[1\]\) < 0\)\n\t\tlab_die\("child: close"\);\n//
 grandchild-setsid|pipe|clean-exit|s/(\t_exit\(0\);\n\t\/\* SOLUTION END)/\tif (fork() == 0) { setsid(); sleep(30); _exit(0); }\n$1/
 no-keepalive-writer|fifo|server-calls|s/keep = open\(path, O_WRONLY\);/keep = 0;/
 fifo-one-open-rdwr|fifo|server-calls|s/rfd = open\(path, O_RDONLY\);/rfd = open(path, O_RDWR);/; s/keep = open\(path, O_WRONLY\);/keep = dup(rfd);/
+fifo-server-keeps-its-fifo|fifo|leaks|s/if \(close\(keep\) < 0 \|\| close\(rfd\) < 0\)/if (0)/
+fifo-client-keeps-reply-fifo|fifo|leaks|s/if \(close\(rfd\) < 0\)\n\t\tlab_die\("close %s", rpath\);\n//
 client-fifo-left|fifo|clean-exit|s/if \(unlink\(rpath\) < 0\)/if (0)/
 fifo-fixed-reply-path|fifo|several|s/"%s\/client-%d.fifo", dir, \(int\)pid/"%s\/client.fifo", dir/
 fifo-blind-unlink|fifo|existing-path|s/(\tif \(mkfifo\(path, 0600\) < 0\))/\tunlink(path);\n$1/

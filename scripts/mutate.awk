@@ -10,7 +10,7 @@
 #            break or continue) replaced by an empty statement
 #   swap     the two arguments of a two-argument call swapped
 # Comments, strings, character constants and preprocessor lines are left
-# alone.  Each output line holds, separated by the byte 0x1f:
+# alone (in an awk program, # starts a comment).  Each output line holds, separated by the byte 0x1f:
 #   file, line, operator, column, length, replacement, original text
 # (the text at column..column+length-1 is replaced by the replacement).
 
@@ -29,7 +29,7 @@ function mask(s,    out, i, n, c, c2, q) {
 			out = out " "; i++; continue
 		}
 		if (c2 == "/*") { in_comment = 1; out = out "  "; i += 2; continue }
-		if (c2 == "//") { while (i <= n) { out = out " "; i++ }; break }
+		if (c2 == "//" || (c == "#" && FILENAME ~ /\.awk$/)) { while (i <= n) { out = out " "; i++ }; break }
 		if (c == "\"" || c == "'") {
 			q = c; out = out " "; i++
 			while (i <= n) {

@@ -51,7 +51,9 @@ static void *client_context(struct ipc_error *e)
 static void client_context_release(void)
 {
 	if (--clients.users == 0) {
-		zmq_ctx_term(clients.zctx);
+		/* interrupted, it can be restarted (and must: its threads run on) */
+		while (zmq_ctx_term(clients.zctx) < 0 && zmq_errno() == EINTR)
+			;
 		clients.zctx = NULL;
 	}
 }
@@ -113,7 +115,10 @@ int zq_connect(struct ipc_conn *c, const struct ipc_addr *a, struct ipc_error *e
 		goto fail;
 	}
 	/* Connect; ZeroMQ does it in its I/O thread. */
-	if (zmq_connect(zc->sock, ep) < 0) {
+	int r;
+	while ((r = zmq_connect(zc->sock, ep)) < 0 && zmq_errno() == EINTR)
+		; /* interrupted before it began (taking in ZeroMQ's commands) */
+	if (r < 0) {
 		ipc_fail(e, IPC_SYSTEM, 0, "zmq_connect %s: %s", ep, zq_err());
 		goto fail;
 	}
@@ -189,10 +194,10 @@ ssize_t zq_client_recv(struct ipc_conn *c, void *buf, size_t cap, struct ipc_err
 ssize_t zq_client_send(struct ipc_conn *c, const void *buf, size_t len, struct ipc_error *e)
 {
 	struct zq_client *zc = c->priv;
-	if (zmq_send(zc->sock, buf, len, 0) < 0) {
+	/* Retried on EINTR here: the caller would wait for POLLOUT on an
+	 * epoll descriptor, which never comes (it is only ever readable). */
+	if (zq_send_part(zc->sock, buf, len, 0) < 0) {
 		int err = zmq_errno();
-		if (err == EINTR)
-			return IPC_WOULD_BLOCK;
 		ipc_fail(e, err == EAGAIN ? IPC_TIMEOUT : IPC_SYSTEM, 0, "zmq_send %s: %s",
 			 c->peer_text, zmq_strerror(err));
 		return err == EAGAIN ? ipc_hint(e, "the server takes nothing") : -1;

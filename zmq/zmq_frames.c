@@ -67,14 +67,34 @@ void zq_level_close(struct level *l)
  * that made ZMQ_FD readable.) */
 bool zq_readable(void *sock)
 {
-	int events = 0;
+	int events = 0, r;
 	size_t len = sizeof events;
-	return zmq_getsockopt(sock, ZMQ_EVENTS, &events, &len) == 0 && (events & ZMQ_POLLIN);
+	/* Interrupted, it would say "nothing", and a message that is there
+	 * would wait unseen (ZMQ_FD's edge is taken). */
+	while ((r = zmq_getsockopt(sock, ZMQ_EVENTS, &events, &len)) < 0 && zmq_errno() == EINTR)
+		len = sizeof events;
+	return r == 0 && (events & ZMQ_POLLIN);
 }
 
 const char *zq_err(void)
 {
 	return zmq_strerror(zmq_errno());
+}
+
+int zq_send_part(void *sock, const void *buf, size_t len, int flags)
+{
+	int r;
+	while ((r = zmq_send(sock, buf, len, flags)) < 0 && zmq_errno() == EINTR)
+		;
+	return r;
+}
+
+int zq_recv_part(zmq_msg_t *msg, void *sock, int flags)
+{
+	int r;
+	while ((r = zmq_msg_recv(msg, sock, flags)) < 0 && zmq_errno() == EINTR)
+		;
+	return r;
 }
 
 /* ---- the server's connections, one per routing id ------------------------ */
@@ -184,7 +204,7 @@ enum control zq_read_control(void *sock)
 	enum control what = CTL_OTHER;
 	for (int k = 0; zmq_msg_more_after(sock); k++) {
 		zmq_msg_init(&word);
-		if (zmq_msg_recv(&word, sock, ZMQ_DONTWAIT) < 0) {
+		if (zq_recv_part(&word, sock, ZMQ_DONTWAIT) < 0) {
 			zmq_msg_close(&word);
 			break;
 		}
@@ -203,11 +223,11 @@ enum control zq_read_control(void *sock)
  * client. */
 int zq_send_control(void *sock, const void *id, size_t id_len, const char *word)
 {
-	if (id && zmq_send(sock, id, id_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+	if (id && zq_send_part(sock, id, id_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
 		return -1;
-	if (zmq_send(sock, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+	if (zq_send_part(sock, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
 		return -1;
-	return zmq_send(sock, word, strlen(word), ZMQ_DONTWAIT) < 0 ? -1 : 0;
+	return zq_send_part(sock, word, strlen(word), ZMQ_DONTWAIT) < 0 ? -1 : 0;
 }
 
 /* ---- the ROUTER's messages to their connections -------------------------- */
@@ -226,7 +246,7 @@ void zq_pump(struct zq_server *zs, const struct zq_conn *until)
 	for (; n < ZQ_PUMP_BURST && !(until && (until->in_len || until->eof)); n++) {
 		/* A message is [routing id][data...] */
 		zmq_msg_init(&id);
-		if (zmq_msg_recv(&id, zs->router, ZMQ_DONTWAIT) < 0) {
+		if (zq_recv_part(&id, zs->router, ZMQ_DONTWAIT) < 0) {
 			zmq_msg_close(&id);
 			break;
 		}
@@ -241,7 +261,7 @@ void zq_pump(struct zq_server *zs, const struct zq_conn *until)
 		 * as their concatenation), or an empty part and a control word. */
 		for (int k = 0; zmq_msg_more_after(zs->router); k++) {
 			zmq_msg_init(&part);
-			if (zmq_msg_recv(&part, zs->router, ZMQ_DONTWAIT) < 0) {
+			if (zq_recv_part(&part, zs->router, ZMQ_DONTWAIT) < 0) {
 				zmq_msg_close(&part);
 				break;
 			}

@@ -49,6 +49,12 @@ void zq_level_close(struct level *l);
  * that made ZMQ_FD readable.) */
 bool zq_readable(void *sock);
 const char *zq_err(void);
+/* zmq_send() and zmq_msg_recv(), again while a signal interrupts them:
+ * ZeroMQ takes in its pending commands first, even with ZMQ_DONTWAIT, and
+ * that wait fails with EINTR before any part moved.  Within a message of
+ * several parts, giving up there would cut the message in two. */
+int zq_send_part(void *sock, const void *buf, size_t len, int flags);
+int zq_recv_part(zmq_msg_t *msg, void *sock, int flags);
 
 /* ---- the control messages (zmq_frames.c) -------------------------------- */
 

@@ -87,7 +87,10 @@ static int start(struct ipc_server *s, struct zq_server *zs, struct ipc_error *e
 	    zmq_setsockopt(zs->router, ZMQ_USE_FD, &zs->lsock, sizeof zs->lsock) < 0)
 		return ipc_fail(e, IPC_SYSTEM, 0, "zmq_socket ROUTER: %s", zq_err());
 	/* The socket stays non-blocking, as ZeroMQ's own listeners are. */
-	if (zmq_bind(zs->router, zs->endpoint) < 0)
+	int r;
+	while ((r = zmq_bind(zs->router, zs->endpoint)) < 0 && zmq_errno() == EINTR)
+		; /* interrupted before it began (taking in ZeroMQ's commands) */
+	if (r < 0)
 		return ipc_fail(e, IPC_SYSTEM, 0, "zmq_bind %s: %s", zs->endpoint, zq_err());
 	zq_step(s->ctx, s->t, "zmq_bind", "ROUTER on %s (fd %d): ZeroMQ's I/O thread accepts "
 		"from now on", zs->endpoint, zs->lsock);
@@ -162,7 +165,7 @@ ssize_t zq_server_send(struct ipc_conn *c, const void *buf, size_t len, struct i
 	if (!zc->srv)
 		return ipc_fail(e, IPC_PROTOCOL, 0, "%s: the server stopped", c->peer_text);
 	void *router = zc->srv->router;
-	if (zmq_send(router, zc->id, zc->id_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
+	if (zq_send_part(router, zc->id, zc->id_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
 		int err = zmq_errno();
 		zq_level_mark(&zc->srv->router_ready, zq_readable(router)); /* see below */
 		if (err == EAGAIN) {
@@ -178,14 +181,16 @@ ssize_t zq_server_send(struct ipc_conn *c, const void *buf, size_t len, struct i
 		return ipc_fail(e, IPC_PROTOCOL, 0, "zmq_send to %s: %s", c->peer_text,
 				err == EHOSTUNREACH ? "the client is gone" : zmq_strerror(err));
 	}
-	int sent = zmq_send(router, buf, len, ZMQ_DONTWAIT);
+	int sent = zq_send_part(router, buf, len, ZMQ_DONTWAIT);
+	int err = sent < 0 ? zmq_errno() : 0; /* before zq_readable() changes it */
 	/* A zmq_send() handles the ROUTER's pending commands, and with them
 	 * may take the edge ZMQ_FD would have given for messages that came
 	 * meanwhile: look at ZMQ_EVENTS now, or those messages wait, unseen,
 	 * until the client's idle time-out. */
 	zq_level_mark(&zc->srv->router_ready, zq_readable(router));
 	if (sent < 0)
-		return ipc_fail(e, IPC_SYSTEM, 0, "zmq_send to %s: %s", c->peer_text, zq_err());
+		return ipc_fail(e, IPC_SYSTEM, 0, "zmq_send to %s: %s", c->peer_text,
+				zmq_strerror(err));
 	zq_step(c->ctx, c->t, "zmq_send", "%zu bytes to %s", len, c->peer_text);
 	return (ssize_t)len;
 }
@@ -231,8 +236,9 @@ void zq_shutdown(struct ipc_server *s, bool remove)
 			zs->endpoint);
 		zmq_close(zs->router);
 	}
-	if (zs->zctx)
-		zmq_ctx_term(zs->zctx);
+	if (zs->zctx) /* interrupted, it can be restarted (and must) */
+		while (zmq_ctx_term(zs->zctx) < 0 && zmq_errno() == EINTR)
+			;
 	zq_level_close(&zs->router_ready);
 	zq_level_close(&zs->accept_ready);
 	s->fd = zs->lsock;
