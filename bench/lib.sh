@@ -120,6 +120,8 @@ stop_all_bg() {
 # listening_on LOG - the address an `ipclab serve` printed ("listening on ADDR").
 listening_on() { sed -n 's/^listening on //p' "$1" | head -n 1; }
 has_listening() { grep -qs '^listening on ' "$1"; } # -s: the log may not exist yet
+# port_bound t|u PORT - something listens on that TCP or UDP port.
+port_bound() { [ -n "$(ss -Hln"$1" "sport = :$2" 2>/dev/null)" ]; }
 
 # serve_bg LOG ARG... - `ipclab ARG...` (a serve) in the background, given
 # 5 s to say where it listens: SERVED_ADDR, BG_PID.
@@ -135,23 +137,22 @@ serve_bg() {
 }
 
 # fill FIELD... - FILLED: a plan's fields with its words for what only the
-# run knows filled in: @IPCLAB@ (the build measured), @DYNAMIC@ (the same
-# code linked against libc.so), @LMBENCH@ (LMBENCH_BIN) and @ADDR:T@ (where
-# the server of T listens, ADDR[T]).
-declare -A ADDR=()
+# run knows put in: @NAME@ is AT[NAME], such as @IPCLAB@ (the build
+# measured), @ADDR:T@ and @PID:T@ (where the server T of a `serve` line
+# listens, its process), or @EMPTY@: a field that is an empty argument,
+# which a line of tab-separated fields cannot hold (redis' `--save ""`).
+declare -A AT=([EMPTY]='')
 # (The replacements are quoted: bash 5.2 reads an unquoted `&` in them as
 # the text replaced.)
 fill() {
-	local t
-	FILLED=("${@//@IPCLAB@/"$IPCLAB"}")
-	FILLED=("${FILLED[@]//@DYNAMIC@/"${IPCLAB_DYNAMIC:-}"}")
-	FILLED=("${FILLED[@]//@LMBENCH@/"${LMBENCH_BIN:-}"}")
-	for t in "${!ADDR[@]}"; do
-		FILLED=("${FILLED[@]//"@ADDR:$t@"/"${ADDR[$t]}"}")
+	local k
+	FILLED=("$@")
+	for k in "${!AT[@]}"; do
+		FILLED=("${FILLED[@]//"@$k@"/"${AT[$k]}"}")
 	done
 }
 
-# follow PLAN - carry out the lines of a plan (`ipclab bench plan`): say,
+# follow < PLAN - carry out the lines of a plan (`ipclab bench plan`): say,
 # warn, and KIND FIELD... by the function line_KIND (a dash in KIND is an
 # underscore there), given the fields filled in (fill).
 follow() {
@@ -163,7 +164,20 @@ follow() {
 		warn) warn "${f[1]}" ;;
 		*) "line_${f[0]//-/_}" "${FILLED[@]:1}" </dev/null ;;
 		esac
-	done <"$1"
+	done
+}
+
+# serve NAME LOG ARG... - `ipclab ARG...`, a server, left running (LOG in
+# the run's directory); the plan's next lines name its address @ADDR:NAME@
+# and its process @PID:NAME@.  stop NAME stops it: it exits 0, or the run
+# says so with a warning.
+line_serve() {
+	serve_bg "$RESULTS_DIR/$2" "${@:3}"
+	AT[ADDR:$1]=$SERVED_ADDR AT[PID:$1]=$BG_PID AT[LOG:$1]=$2
+}
+line_stop() {
+	stop_bg "${AT[PID:$1]}" ||
+		warn "the $1 server exited with status $? (its log: $RESULTS_DIR/${AT[LOG:$1]})"
 }
 
 # ---- what others took -------------------------------------------------------

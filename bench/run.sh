@@ -30,6 +30,8 @@ cd "$(dirname "$0")/.."
 # them among the peers (bench/peers.sh); Debian 12 does not package it.
 IPCLAB=${IPCLAB_BIN:-$PWD/bin/ipclab}
 export IPCLAB # bench/scaling.sh measures the same build
+# The plans' words for them (lib.sh's fill).
+AT[IPCLAB]=$IPCLAB AT[DYNAMIC]=${IPCLAB_DYNAMIC:-} AT[LMBENCH]=${LMBENCH_BIN:-}
 [ -x "$IPCLAB" ] || die "$IPCLAB is missing; build it first with \`make\`"
 for tool in hyperfine jq gnuplot taskset; do
 	have "$tool" || die "$tool is not installed; a run needs these Debian packages: sudo apt-get install hyperfine jq gnuplot-nox (the peer tools are optional: ipclab(1), bench run)"
@@ -104,7 +106,7 @@ run_plan() {
 	"$IPCLAB" bench plan "$1" "$RESULTS_DIR" $QUICK_FLAG >"$plan" || die "\`ipclab bench plan $1\` failed"
 	RUNS_DONE=0 RUNS_TOTAL=$(grep -c "^run" "$plan" || true)
 	mkdir -p "$RESULTS_DIR/samples"
-	follow "$plan"
+	follow <"$plan"
 }
 # run FILE ARG... - `ipclab ARG...`, its CSV into FILE; one more of the
 # step's runs done.
