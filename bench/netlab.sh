@@ -46,11 +46,8 @@ cleanup() {
 	local rc=$? ns
 	trap - EXIT INT TERM
 	stop_all_bg
-	for ns in "${MADE_NS[@]}"; do
-		# Anything still running in there was started by this run (a
-		# client cut short).
-		delete_ns "$ns" || warn "could not delete namespace $ns"
-	done
+	# Anything still running in there was started by this run (a client cut short).
+	for ns in "${MADE_NS[@]}"; do delete_ns "$ns" || warn "could not delete namespace $ns"; done
 	[ -z "$MADE_LINK" ] || ip link delete "$MADE_LINK" 2>/dev/null || true # not yet moved
 	[ -z "$IPCLAB_DIR" ] || rm -rf "$IPCLAB_DIR"
 	if [ "$rc" -ne 0 ]; then
@@ -59,9 +56,7 @@ cleanup() {
 	fi
 	exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+on_exit cleanup
 
 # delete_ns NS - a namespace, killing first what runs in it: a namespace
 # lives as long as its processes.  It holds its end of the link, its qdisc
@@ -77,18 +72,9 @@ delete_ns() {
 # A run killed with SIGKILL cannot clean up: what it left (its namespaces,
 # a veth end not yet moved, its runtime directory) carries its process id,
 # and `ipclab bench plan netlab-stale` lists those of runs that are gone.
-remove_stale() {
-	local what name stale
-	stale=$("$IPCLAB" bench plan netlab-stale $$) || die "\`ipclab bench plan netlab-stale\` failed"
-	while IFS=$'\t' read -r what name && [ -n "$what" ]; do
-		[ "$what" = directory ] || say "removing $what $name, left by an earlier run that was killed"
-		case $what in
-		namespace) delete_ns "$name" || warn "could not delete stale namespace $name" ;;
-		link) ip link delete "$name" || warn "could not delete stale link $name" ;;
-		directory) rm -rf "$name" ;;
-		esac
-	done <<<"$stale"
-}
+line_stale_namespace() { delete_ns "$1" || warn "could not delete stale namespace $1"; }
+line_stale_link() { ip link delete "$1" || warn "could not delete stale link $1"; }
+line_stale_directory() { rm -rf "$1"; }
 
 # ---- the lab: `plan netlab-lab`'s lines -----------------------------------
 line_rundir() { IPCLAB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/$1"); export IPCLAB_DIR; }
@@ -125,16 +111,12 @@ line_server() {
 	n=$(grep -cs '^listening on ' "$log") || true
 	"${cmd[@]}" >>"$log" 2>&1 </dev/null &
 	SERVER_PID[$1]=$! SERVER_PIDS[$!]=1
-	wait_for "$log" "$!" 5 listening_more "$log" "${n:-0}" ||
+	wait_for "$!" 5 listening_more "$log" "${n:-0}" ||
 		die "the $1 server did not start listening within 5 s: $(tail -3 "$log")"
 }
-# listening_more LOG N - LOG says "listening on" more than N times (-s: the
-# server may not have opened it yet).
-listening_more() {
-	local n
-	n=$(grep -cs '^listening on ' "$1") || true
-	[ "${n:-0}" -gt "$2" ]
-}
+# listening_more LOG N - LOG says "listening on" more than N times (-s:
+# the server may not have opened it yet).
+listening_more() { local n; n=$(grep -cs '^listening on ' "$1") || true; [ "${n:-0}" -gt "$2" ]; }
 
 # ---- the conditions: `plan netlab`'s lines --------------------------------
 # problem WHAT TEXT - one line of the condition's problems.tsv (netlab.h).
@@ -165,7 +147,7 @@ line_netdelay() {
 	NETDELAY_LOG=$RUN/$2
 	"${@:3}" >"$RUN/$1" 2>"$NETDELAY_LOG" </dev/null &
 	NETDELAY_PID=$! SERVER_PIDS[$!]=1
-	wait_for "$NETDELAY_LOG" "$NETDELAY_PID" 5 grep -q '^netdelay: holding' "$NETDELAY_LOG" &&
+	wait_for "$NETDELAY_PID" 5 grep -q '^netdelay: holding' "$NETDELAY_LOG" &&
 		return 0
 	problem link "the condition could not be applied: netdelay did not start: $(tail -1 "$NETDELAY_LOG")"
 	stop_bg "$NETDELAY_PID" || true
@@ -233,7 +215,8 @@ IPCLAB_GIT_REV=$(git describe --always --dirty 2>/dev/null || echo unknown)
 export IPCLAB_GIT_REV
 
 say "results in $RUN ($(quick && echo quick || echo full) run)"
-remove_stale
+STALE=$("$IPCLAB" bench plan netlab-stale $$) || die "\`ipclab bench plan netlab-stale\` failed"
+follow <<<"$STALE"
 LAB=$("$IPCLAB" bench plan netlab-lab $$) || die "\`ipclab bench plan netlab-lab\` failed"
 follow <<<"$LAB"
 [ -x "$NETDELAY" ] || PLAN_OPTS+=(--no-netdelay "$NETDELAY is missing (make $NETDELAY)")
@@ -250,12 +233,8 @@ status=0
 "$IPCLAB" bench netlab "$RUN" --data "$RUN/plots/netlab.dat" $STRICT >"$RUN/table.txt" ||
 	status=$?
 "$IPCLAB" bench netlab "$RUN" --format markdown >"$RUN/table.md" || true
-if have gnuplot; then
-	gnuplot -c plots/netlab.gp "$RUN/plots/netlab.dat" "$RUN/plots" "$SUBTITLE" ||
-		warn "gnuplot plots/netlab.gp failed (data in $RUN/plots/netlab.dat)"
-else
-	warn "gnuplot is not installed: no plots (data in $RUN/plots/netlab.dat)"
-fi
+gnuplot -c plots/netlab.gp "$RUN/plots/netlab.dat" "$RUN/plots" "$SUBTITLE" ||
+	warn "gnuplot plots/netlab.gp failed (data in $RUN/plots/netlab.dat)"
 ln -sfn "netlab-$STAMP" results/netlab-latest
 cat "$RUN/table.txt"
 say "done in $((EPOCHSECONDS - T0))s: $RUN (results/netlab-latest), plots/netlab.png"

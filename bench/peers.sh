@@ -17,7 +17,7 @@ line_peer_server() {
 		AT[PORT]=$("$IPCLAB" bench plan free-port "$proto") || die "no free port for a peer server"
 		fill "$@"
 		start_bg "$log" "${FILLED[@]}"
-		if wait_for "$log" "$BG_PID" 5 port_bound "$proto" "${AT[PORT]}"; then
+		if wait_for "$BG_PID" 5 port_bound "$proto" "${AT[PORT]}"; then
 			PEER_PID=$BG_PID
 			return 0
 		fi

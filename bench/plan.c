@@ -17,8 +17,8 @@
  *                                      figure $KEY: what the last peer left)
  *
  * the whole-process step's own (hyperfine's rounds: see plan_process()),
- * and for STEP `settings`, NAME=VALUE lines (plain words, no quoting needed)
- * for the shell (the number of CPUs).
+ * and for STEP `start`, what the run says first (its CPUs) and `link NAME`,
+ * the name of the link to the newest run.
  */
 #include <errno.h>
 #include <sched.h>
@@ -943,7 +943,7 @@ static int plan_process(const struct sizing *s, const char *dir, const struct tl
  *   redis-start LOG SOCKET ARG...  redis-server (ARG...), ready once it
  *                                  listens on @PORT@ and SOCKET
  *   redis FILE ERR LIMIT LABEL ARG...  a redis-benchmark run, its CSV into FILE
- *   redis-stop                     redis-server stopped
+ *   stop redis                     redis-server stopped
  *   count FILE LOG CTL ACK ARG...  perf stat (ARG...) attached to a server,
  *                                  its count into FILE, its events enabled
  *                                  through the FIFOs CTL and ACK
@@ -1115,16 +1115,24 @@ static int plan_scaling(const char *dir, bool quick)
 			}
 	}
 	plan_scaling_turns(dir, quick, uring, total, min_each);
-	puts("redis-stop");
+	if (on_path("redis-server") && on_path("redis-benchmark"))
+		puts("stop\tredis");
 #undef REQ
 	return 0;
 }
 
-/* NAME=VALUE for the shell itself: how many CPUs the run has (one: the
- * two-CPU placement is left out, and the run says so). */
-static void plan_settings(const struct places *p)
+/* What a run says first: where its results go, its size, the CPUs its
+ * placements use (two at most; one: the two-CPU placement is left out,
+ * and the run says so). */
+static void plan_start(const struct places *p, const char *dir, bool quick)
 {
-	printf("CPUS=%d\n", p->ncpu);
+	say("results in %s (%s run, %d CPU%s)", dir, quick ? "quick" : "full", p->ncpu,
+	    p->ncpu > 1 ? "s" : "");
+	if (p->ncpu < 2)
+		puts("warn\tonly one CPU available: the two-CPU placement was skipped");
+	/* The link to the newest run, in the results' folder: a quick run
+	 * never moves `latest` off the last full run. */
+	printf("link\t%s\n", quick ? "latest-quick" : "latest");
 }
 
 static const char plan_usage[] =
@@ -1132,14 +1140,13 @@ static const char plan_usage[] =
 	"\n"
 	"What one step of `ipclab bench run` measures, and where each result goes\n"
 	"(bench/run.sh carries it out): STEP is process, latency, throughput,\n"
-	"connect, peers, scaling or settings (netlab, netlab-lab, steps, progress\n"
+	"connect, peers, scaling or start (netlab, netlab-lab, steps, progress\n"
 	"and peer-figure: see bench/plan_netlab.c, plan_progress.c, peer_figure.c).\n"
 	"One line per action, fields separated by tabs: `say TEXT`,\n"
 	"`warn TEXT`, `run FILE ARG...` (FILE relative to DIR), `peer-run LOG ARG...`\n"
 	"and the lines around it (bench/peers.sh runs them), `round ...` (a line of\n"
 	"peers/rounds.tsv, its figure $KEY from the peer run before it), `hyperfine\n"
-	"LOG ARG...` and the lines around it (bench/process.sh); settings prints\n"
-	"NAME=VALUE lines.\n";
+	"LOG ARG...` and the lines around it (bench/process.sh).\n";
 
 int cmd_bench_plan(int argc, char **argv)
 {
@@ -1187,7 +1194,7 @@ int cmd_bench_plan(int argc, char **argv)
 	struct places p;
 	sizing_of(quick, &s);
 	struct tlist l;
-	tlist_of(&l, strcmp(step, "settings") && strcmp(step, "process") && strcmp(step, "scaling") &&
+	tlist_of(&l, strcmp(step, "start") && strcmp(step, "process") && strcmp(step, "scaling") &&
 			     strcmp(step, "peers"));
 	if (places_of(&p) < 0) {
 		fprintf(stderr, "ipclab bench plan: sched_getaffinity: %s; cannot tell the CPUs "
@@ -1207,11 +1214,11 @@ int cmd_bench_plan(int argc, char **argv)
 		rc = plan_scaling(dir, quick);
 	else if (!strcmp(step, "process"))
 		rc = plan_process(&s, dir, &l);
-	else if (!strcmp(step, "settings"))
-		plan_settings(&p);
+	else if (!strcmp(step, "start"))
+		plan_start(&p, dir, quick);
 	else {
 		fprintf(stderr, "ipclab bench plan: unknown step '%s' (latency, throughput, "
-			"connect, settings)\n", step);
+			"connect, peers, scaling, process, start)\n", step);
 		return IPC_USAGE;
 	}
 	if (rc == -2)

@@ -512,7 +512,8 @@ static bool gone(long pid, long self)
 }
 
 /* Every entry of folder dir whose name passes pid_in() and whose process is
- * gone, as "WHAT<TAB>PATH" (with dir in front when whole). */
+ * gone, as "stale-WHAT<TAB>PATH" (with dir in front when whole), said
+ * first when it is a namespace or a link. */
 static void stale_in(const char *dir, const char *what, const char *prefix,
 		     const char *const *tails, bool whole, long self)
 {
@@ -520,14 +521,20 @@ static void stale_in(const char *dir, const char *what, const char *prefix,
 	if (!d)
 		return; /* no such folder: nothing of ours there */
 	for (struct dirent *de; (de = readdir(d));)
-		if (gone(pid_in(de->d_name, prefix, tails), self))
-			printf("%s\t%s%s%s\n", what, whole ? dir : "", whole ? "/" : "", de->d_name);
+		if (!gone(pid_in(de->d_name, prefix, tails), self))
+			continue;
+		else if (whole)
+			printf("stale-%s\t%s/%s\n", what, dir, de->d_name);
+		else
+			printf("say\tremoving %s %s, left by an earlier run that was killed\n"
+			       "stale-%s\t%s\n", what, de->d_name, what, de->d_name);
 	closedir(d);
 }
 
 /* `ipclab bench plan netlab-stale PID`: what runs of bench/netlab.sh that
- * were killed (SIGKILL: no clean-up) left behind, a line each: their
- * namespaces, a veth end not yet moved into one, their runtime directory.
+ * were killed (SIGKILL: no clean-up) left behind, a line each (stale-WHAT
+ * NAME, for bench/netlab.sh to remove): their namespaces, a veth end not
+ * yet moved into one, their runtime directory.
  * Each carries the process id of its run (`plan netlab-lab` names them);
  * those of a run still going, and of PID (this run), are left alone. */
 int plan_netlab_stale(int argc, char **argv)

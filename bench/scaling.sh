@@ -33,9 +33,7 @@ cleanup() {
 	rm -rf "$work"
 	exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+on_exit cleanup
 
 # The plan's lines, each by its function line_KIND (lib.sh's follow; the
 # servers are lib.sh's serve and stop).
@@ -60,7 +58,7 @@ line_load() {
 # CSV into FILE, its messages added to ERR; none if redis did not start.
 line_redis() {
 	local dest=$RESULTS_DIR/$1 err=$RESULTS_DIR/$2 rc=0
-	[ -n "$REDIS_PID" ] || return 0
+	[ -n "${AT[PID:redis]:-}" ] || return 0
 	timeout "$3" "${@:5}" >"$dest" 2>>"$err" || rc=$?
 	if [ "$rc" -ne 0 ] || ! grep -q '^"PING_INLINE"' "$dest"; then
 		rm -f "$dest"
@@ -70,15 +68,14 @@ line_redis() {
 
 # redis-start LOG SOCKET ARG... - redis-server (ARG...) on a free port,
 # @PORT@ (`ipclab bench plan free-port`, 3 tries), ready once it listens
-# there and on SOCKET: REDIS_PID, or empty and a warning.
-REDIS_PID=
+# there and on SOCKET; then the server `redis` of lib.sh's stop line.
 line_redis_start() {
 	for _ in 1 2 3; do
 		AT[PORT]=$("$IPCLAB" bench plan free-port t) || continue
 		fill "${@:3}"
 		start_bg "$RESULTS_DIR/$1" "${FILLED[@]}"
-		if wait_for "$1" "$BG_PID" 5 redis_ready "$2"; then
-			REDIS_PID=$BG_PID
+		if wait_for "$BG_PID" 5 redis_ready "$2"; then
+			AT[PID:redis]=$BG_PID AT[LOG:redis]=$1
 			say "redis reference, unix socket and 127.0.0.1:${AT[PORT]}"
 			return 0
 		fi
@@ -87,10 +84,6 @@ line_redis_start() {
 	warn "redis-server did not start (3 tries, log: $RESULTS_DIR/$1): reference skipped"
 }
 redis_ready() { [ -S "$1" ] && port_bound t "${AT[PORT]}"; }
-line_redis_stop() {
-	[ -z "$REDIS_PID" ] || stop_bg "$REDIS_PID" || true
-	REDIS_PID=
-}
 
 # count FILE LOG CTL ACK ARG... - perf stat (ARG...) attached to a server,
 # its events enabled now (no earlier: through the FIFO CTL, it answers
@@ -113,7 +106,7 @@ line_uncount() {
 	read -r -t 10 -u 9 _ || warn "perf stat did not stop counting (its log: $PERF_LOG)"
 	exec 8>&- 9<&-
 	line_stop "$1"
-	wait_for "$PERF_LOG" "$PERF_PID" 5 false || true
+	wait_for "$PERF_PID" 5 false || true
 	stop_bg "$PERF_PID" || true
 }
 

@@ -1239,6 +1239,11 @@ static void test_cli_plan_uring_zmq(void **state)
 					    "log/scaling/redis-benchmark.err\t180\tredis-benchmark tcp, "
 					    "1000 clients\tredis-benchmark\t-t\tping_inline\t-c\t1000\t-n\t"
 					    "6000\t--csv\t-h\t127.0.0.1\t-p\t@PORT@\n"));
+		/* stopped once, after its last run */
+		const char *stop = strstr(out, "\nstop\tredis\n");
+		assert_non_null(stop);
+		assert_null(strstr(stop, "\nredis\t"));
+		assert_null(strstr(stop + 1, "\nstop\tredis\n"));
 	} else {
 		assert_non_null(strstr(out, "warn\tredis-server or redis-benchmark is not installed"));
 	}

@@ -342,10 +342,11 @@ static void test_netlab_stale(void **state)
 	keep ? setenv("TMPDIR", keep, 1) : unsetenv("TMPDIR");
 	free(keep);
 	assert_int_equal(rc, 0);
-	snprintf(line, sizeof line, "directory\t%s", dead);
+	snprintf(line, sizeof line, "stale-directory\t%s", dead);
 	HAS(line);
 	assert_null(strstr(out, alive)); /* its run goes on */
 	assert_null(strstr(out, other)); /* not a name mktemp gives */
+	assert_int_equal(lines_with("say\t", true), 0); /* a directory goes quietly */
 	/* The run asking is never stale, even with its pid named in the dir. */
 	assert_int_equal(setenv("TMPDIR", tmp, 1), 0);
 	rc = PLAN("netlab-stale", gone);
@@ -902,6 +903,40 @@ static void test_peers_plan(void **state)
 	rmdir(bin);
 }
 
+/* ---- the start of a run ------------------------------------------------------ */
+
+/* What a run says first: where its results go, its size, the CPUs its
+ * placements use (two at most); on one CPU, that the two-CPU placement
+ * is left out. */
+static void test_start(void **state)
+{
+	ENV;
+	cpu_set_t keep, one;
+	char line[128];
+	assert_int_equal(sched_getaffinity(0, sizeof keep, &keep), 0);
+	int n = CPU_COUNT(&keep) > 2 ? 2 : CPU_COUNT(&keep);
+	assert_int_equal(PLAN("start", "/tmp/run", "--quick"), 0);
+	snprintf(line, sizeof line, "say\tresults in /tmp/run (quick run, %d CPU%s)", n,
+		 n > 1 ? "s" : "");
+	HAS(line);
+	assert_int_equal(lines_with("warn\t", true), n < 2);
+	HAS("link\tlatest-quick"); /* a quick run leaves `latest` to the last full one */
+	CPU_ZERO(&one);
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &keep)) {
+			CPU_SET(c, &one);
+			break;
+		}
+	assert_int_equal(sched_setaffinity(0, sizeof one, &one), 0); /* the child inherits it */
+	int rc = PLAN("start", "/tmp/run");
+	assert_int_equal(sched_setaffinity(0, sizeof keep, &keep), 0);
+	assert_int_equal(rc, 0);
+	HAS("say\tresults in /tmp/run (full run, 1 CPU)");
+	HAS("warn\tonly one CPU available: the two-CPU placement was skipped");
+	HAS("link\tlatest");
+	assert_int_equal(PLAN("start"), IPC_USAGE);
+}
+
 /* ---- many clients ------------------------------------------------------------ */
 
 /* Under 1,100 descriptors (the 1000-client points and a few), the scaling
@@ -1031,6 +1066,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_peer_figures, test_env_setup, test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_process_plan, test_env_setup, test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_peers_plan, test_env_setup, test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_start, test_env_setup, test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_scaling_nofile, test_env_setup, test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_follow, test_env_setup, test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_same_run, test_env_setup, test_env_teardown),
