@@ -31,6 +31,7 @@
 
 struct fig {
 	double mb, lo, hi, cpu;
+	double ctxsw; /* context switches per message, both sides */
 	unsigned rounds;
 	bool checked; /* the receiver checked every byte */
 };
@@ -49,6 +50,7 @@ static bool fill(const struct run_row *r, struct fig *f)
 	f->lo = r->lo > 0 ? r->lo : f->mb;
 	f->hi = r->hi > 0 ? r->hi : f->mb;
 	f->cpu = r->r.cpu_ms_per_mb;
+	f->ctxsw = r->r.ctxsw_per_op;
 	f->rounds = r->rounds ? r->rounds : 1;
 	f->checked = !row_unverified(&r->r) && !strstr(r->r.note, "TAGS-ONLY");
 	return true;
@@ -158,7 +160,8 @@ void ladder_table(const struct run *run, FILE *out)
 	bool have_mc = memcpy_fig(run, BIG, &mc);
 	fprintf(out, "\n## The zero-copy ladder\n\n"
 		"Each rung takes a copy away from write() and read()'s two, and asks something of "
-		"the program in return (last column). Measured on %s; MB/s is the median round "
+		"the program in return (last column); its cost is in CPU time per MB and in context "
+		"switches per message, both sides together. Measured on %s; MB/s is the median round "
 		"(lowest–highest "
 		"where there were several rounds). memcpy: one CPU copying blocks of the same size, "
 		"the ceiling. \"checks\": every byte checked by the receiver, or only each "
@@ -167,8 +170,9 @@ void ladder_table(const struct run *run, FILE *out)
 		"× write/read is against write and read spinning too.\n\n",
 		placement_name(ladder_pin(run), where, sizeof where));
 	fputs("| transport | rung | copies | checks | 64 KiB MB/s | 1 MiB MB/s | × write/read "
-	      "at 1 MiB | of memcpy at 1 MiB | CPU ms/MB at 1 MiB | asks |\n"
-	      "|---|---|---:|---|---:|---:|---:|---:|---:|---|\n", out);
+	      "at 1 MiB | of memcpy at 1 MiB | CPU ms/MB at 1 MiB | switches a message at 1 MiB | "
+	      "asks |\n"
+	      "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---|\n", out);
 	if (have_mc) {
 		fputs("| memcpy | one CPU | 1 | every byte |", out);
 		if (memcpy_fig(run, 65536, &m64))
@@ -176,7 +180,7 @@ void ladder_table(const struct run *run, FILE *out)
 		else
 			fputs(" – |", out);
 		mb_cell(out, &mc);
-		fprintf(out, " | 1 | %.3f | |\n", mc.cpu);
+		fprintf(out, " | 1 | %.3f | %.2f | |\n", mc.cpu, mc.ctxsw);
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct group *g = &G[i];
@@ -207,7 +211,8 @@ void ladder_table(const struct run *run, FILE *out)
 			} else {
 				fputs(" – |", out);
 			}
-			fprintf(out, " %.3f | %s |\n", f.cpu, asks(g, k, buf, sizeof buf));
+			fprintf(out, " %.3f | %.2f | %s |\n", f.cpu, f.ctxsw,
+				asks(g, k, buf, sizeof buf));
 		}
 	}
 	fputc('\n', out);
@@ -268,8 +273,8 @@ static bool finding_line(const struct run *run, const struct group *g, bool have
 		ratio_text(out, r, lo, hi, fk[best].rounds, " %.3g of memcpy");
 		if (best != COPY_RW || g->spin)
 			fprintf(out, "; its price: %s", asks(g, best, buf, sizeof buf));
-		fprintf(out, ". CPU time: %.3f ms per MB, both sides (memcpy %.3f).",
-			fk[best].cpu, mc->cpu);
+		fprintf(out, ". CPU time: %.3f ms per MB, both sides (memcpy %.3f), and %.2f "
+			"context switches a message.", fk[best].cpu, mc->cpu, fk[best].ctxsw);
 		if (best_any != best) {
 			ratio(&fk[best_any], mc, &r, &lo, &hi);
 			fprintf(out, " %s of all, %s reached",
@@ -280,6 +285,83 @@ static bool finding_line(const struct run *run, const struct group *g, bool have
 	}
 	fputc('\n', out);
 	return true;
+}
+
+/* A share "P%" after `key` in a row's note, or -1. */
+static double note_share(const struct run_row *r, const char *key)
+{
+	const char *at = r ? strstr(r->r.note, key) : NULL;
+	double v;
+	return at && sscanf(at + strlen(key), "%lf", &v) == 1 ? v : -1;
+}
+
+/*
+ * MSG_ZEROCOPY against write and read at every size the run has both: where
+ * it cost more and where it paid, and the share of its sends the kernel
+ * copied anyway; then what mapping the received pages gave.
+ */
+static void zerocopy_line(const struct run *run, const struct group *g, FILE *out)
+{
+	const char *pin = ladder_pin(run);
+	char name[64], sz[32];
+	int costs = 0, pays = 0, ties = 0;
+	unsigned long last_cost = 0, first_pay = 0;
+	bool order = true; /* every size that paid is above every size that cost more */
+	const struct run_row *zc_big = NULL;
+
+	snprintf(name, sizeof name, "%s-%s", g->t, copy_rungs[COPY_ZC_SEND].name);
+	for (unsigned long size = 4096; size <= BIG; size *= 2) {
+		struct fig zc, rw;
+		const struct run_row *row = run_find(run, "throughput", name, "", pin, size);
+		if (!fill(row, &zc) || !fill(run_find_tp(run, g->t, pin, size, false), &rw))
+			continue;
+		double r, lo, hi;
+		ratio(&zc, &rw, &r, &lo, &hi);
+		fprintf(out, "%s%.2g× at %s", costs + pays + ties ? ", " : "  - MSG_ZEROCOPY "
+			"(zerocopy-send against write and read): ", r, size_name(size, sz, sizeof sz));
+		if (zc.rounds > 1)
+			fprintf(out, " (%.2g–%.2g)", lo, hi);
+		if (zc.rounds > 1 ? hi < 1 : r < 1) {
+			costs++;
+			last_cost = size;
+			order = order && !first_pay;
+		} else if (zc.rounds > 1 ? lo > 1 : r > 1) {
+			pays++;
+			if (!first_pay)
+				first_pay = size;
+		} else {
+			ties++;
+		}
+		zc_big = row;
+	}
+	if (!zc_big)
+		return;
+	if (pays == 0 && ties == 0)
+		fputs(": it cost more at every size measured", out);
+	else if (costs == 0 && ties == 0)
+		fputs(": it paid at every size measured", out);
+	else if (order && costs && pays && !ties)
+		fprintf(out, ": it cost more up to %s and paid from %s on",
+			size_name(last_cost, name, sizeof name), size_name(first_pay, sz, sizeof sz));
+	else
+		fputs(": no size measured divides where it costs more from where it pays", out);
+	double copied = note_share(zc_big, "ZC-COPIED=");
+	if (copied >= 0)
+		fprintf(out, ". The kernel copied %.0f %% of its sends anyway (ZC-COPIED)%s", copied,
+			copied >= 50 ? ": a receiver on the same machine cannot hold the sender's "
+			"pages, so over loopback the sender pays for the notifications and "
+			"saves no copy; only bytes that leave through a network card can be "
+			"spared theirs" : "");
+	snprintf(name, sizeof name, "%s-%s", g->t, copy_rungs[COPY_ZC].name);
+	const struct run_row *rx = run_find(run, "throughput", name, "", pin, BIG);
+	double mapped = note_share(rx, "ZC-MAPPED=");
+	struct fig zr, rw;
+	if (mapped >= 0 && fill(rx, &zr) && fill(run_find_tp(run, g->t, pin, BIG, false), &rw))
+		fprintf(out, ". The receiver mapped %.0f %% of the bytes instead of reading them "
+			"(TCP_ZEROCOPY_RECEIVE), at %.2g× write and read's speed at 1 MiB: %s",
+			mapped, zr.mb / rw.mb, zr.mb < rw.mb ? "mapping and unmapping each page "
+			"cost more than copying it" : "a page mapped cost less than a page copied");
+	fputs(".\n", out);
 }
 
 void ladder_finding(const struct run *run, FILE *out)
@@ -299,7 +381,8 @@ void ladder_finding(const struct run *run, FILE *out)
 		fprintf(out, " memcpy on one CPU copied %.0f MB/s, the ceiling.", mc.mb);
 	fputc('\n', out);
 	for (size_t i = 0; i < n; i++)
-		finding_line(run, &G[i], have_mc, &mc, out, &rounds);
+		if (finding_line(run, &G[i], have_mc, &mc, out, &rounds) && !G[i].spin)
+			zerocopy_line(run, &G[i], out);
 	if (rounds <= 1)
 		fputs("  - One round per rung: no interval, so the order above may be noise; a "
 		      "full run takes three.\n", out);
@@ -346,14 +429,20 @@ int ladder_plot_data(const struct run *run, const char *dir, struct ipc_error *e
 	for (size_t i = 0; i < n; i++)
 		fprintf(out, "%s%s", i ? " " : "", G[i].t);
 	fputs("\"\n", out);
-	double low = INFINITY;
+	double low = INFINITY, high = 0;
 	for (size_t i = 0; i < n; i++)
 		for (int k = 0; k < COPY_RUNGS; k++)
-			if (rung_fig(run, &G[i], k, BIG, &f))
+			if (rung_fig(run, &G[i], k, BIG, &f)) {
 				low = fmin(low, f.lo);
-	/* The axis starts a decade boundary under the slowest round. */
+				high = fmax(high, f.hi);
+			}
+	if (memcpy_fig(run, BIG, &mc))
+		high = fmax(high, mc.hi);
+	/* The axis starts a decade boundary under the slowest round, and
+	 * ends far enough past the fastest (or memcpy) for its figure. */
 	fprintf(out, "LADDER_XMIN = %g\n", isfinite(low) && low > 0 ?
 		pow(10, floor(log10(low * 0.8))) : 10.0);
+	fprintf(out, "LADDER_XMAX = %g\n", high > 0 ? high * 3 : 1e5);
 	if (memcpy_fig(run, BIG, &mc))
 		fprintf(out, "MEMCPY = %.1f\nMEMCPY_LO = %.1f\nMEMCPY_HI = %.1f\n", mc.mb, mc.lo,
 			mc.hi);

@@ -60,6 +60,9 @@ struct bench_opts {
 	size_t size;                /* message bytes; latency: 0 = greeting requests */
 	unsigned long count;        /* timed round trips / connections (at least 1) */
 	unsigned long warmup;       /* untimed ones before them */
+	unsigned long batch;        /* latency: round trips a sample (the clock read at
+				     * each batch's ends, the sample the batch's mean,
+				     * as `bench pingpong` does); 0 or 1: each alone */
 	unsigned long long total;   /* throughput: bytes to send (0 = default) */
 	int pin[2];                 /* CPU of the client (parent), the server (child); -1 none */
 	bool progress;              /* progress lines on stderr */

@@ -68,7 +68,7 @@ static const char latency_usage[] =
 	"                            [--pin A,B] [--format F] [--samples FILE] [--progress]\n"
 	"                            [--address ADDR] [--timeout MS] [--unconnected]\n"
 	"                            [--wait block|spin] [--waits FILE]\n"
-	"                            [--io read|uring]\n"
+	"                            [--io read|uring] [--batch N]\n"
 	"\n"
 	"Ping-pong between this process (the client) and a forked child (the server)\n"
 	"over TRANSPORT (or `all`: {any});\n"
@@ -88,6 +88,10 @@ static const char latency_usage[] =
 	"  --waits FILE   shm: per round trip, in the samples' order, how the client's\n"
 	"                 and the server's waits ended (ready, spun, slept) and the CPU\n"
 	"                 each ran on, one a line (one transport only)\n"
+	"  --batch N      read the clock once per N round trips; each sample is that\n"
+	"                 batch's mean (note BATCH-MEANS), the statistic of `bench\n"
+	"                 pingpong`, free of the two clock readings a round trip\n"
+	"                 timed alone carries (the reply checks are then inside it)\n"
 	"  --progress     progress on stderr even when it is not a terminal\n"
 	"  --address ADDR greet the server already running at ADDR (`ipclab serve`, in\n"
 	"                 another network namespace or on another host) instead of\n"
@@ -335,7 +339,7 @@ enum {
 	O_TRANSPORT = 1 << 8, O_UNIT = 1 << 9, O_FORMAT = 1 << 10, O_NO_VERIFY = 1 << 11,
 	O_ADDRESS = 1 << 12, O_TIMEOUT = 1 << 13, O_DATA = 1 << 14, O_MODE = 1 << 15,
 	O_WAIT = 1 << 16, O_UNCONNECTED = 1 << 17, O_DURATION = 1 << 18, O_STRICT = 1 << 19,
-	O_COPY = 1 << 20, O_IO = 1 << 21, O_WAITS = 1 << 22,
+	O_COPY = 1 << 20, O_IO = 1 << 21, O_WAITS = 1 << 22, O_BATCH = 1 << 23,
 };
 
 struct bench_cli {
@@ -439,7 +443,7 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 {
 	enum { L_SAMPLES = 256, L_TOTAL, L_PROGRESS, L_KIND, L_TRANSPORT, L_UNIT, L_WARMUP,
 	       L_NO_VERIFY, L_ADDRESS, L_TIMEOUT, L_DATA, L_MODE, L_WAIT, L_UNCONNECTED,
-	       L_DURATION, L_STRICT, L_COPY, L_IO, L_WAITS };
+	       L_DURATION, L_STRICT, L_COPY, L_IO, L_WAITS, L_BATCH };
 	static const struct option longs[] = {
 		{ "size", required_argument, NULL, 's' },
 		{ "count", required_argument, NULL, 'n' },
@@ -448,6 +452,7 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 		{ "format", required_argument, NULL, 'f' },
 		{ "samples", required_argument, NULL, L_SAMPLES },
 		{ "waits", required_argument, NULL, L_WAITS },
+		{ "batch", required_argument, NULL, L_BATCH },
 		{ "total", required_argument, NULL, L_TOTAL },
 		{ "progress", no_argument, NULL, L_PROGRESS },
 		{ "no-verify", no_argument, NULL, L_NO_VERIFY },
@@ -483,7 +488,8 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 			 : ch == L_DATA ? O_DATA : ch == L_MODE ? O_MODE
 			 : ch == L_WAIT ? O_WAIT : ch == L_UNCONNECTED ? O_UNCONNECTED
 			 : ch == L_DURATION ? O_DURATION : ch == L_STRICT ? O_STRICT
-			 : ch == L_COPY ? O_COPY : ch == L_IO ? O_IO : ch == L_WAITS ? O_WAITS : 0;
+			 : ch == L_COPY ? O_COPY : ch == L_IO ? O_IO : ch == L_WAITS ? O_WAITS
+			 : ch == L_BATCH ? O_BATCH : 0;
 		if (need && !(allowed & need)) {
 			/* Not argv[optind - 1]: after "--warmup 3" that is the "3". */
 			char name[32];
@@ -539,6 +545,13 @@ static int parse_options(struct bench_cli *bc, int allowed, int argc, char **arg
 			break;
 		case L_WAITS:
 			bc->b.waits_path = optarg;
+			break;
+		case L_BATCH:
+			if (parse_count(bc, "--batch wants a number, not '%s'", optarg,
+					&bc->b.batch) < 0)
+				return -1;
+			if (bc->b.batch == 0)
+				return usage_error(bc, "--batch must be at least 1, not '%s'", optarg);
 			break;
 		case L_TOTAL:
 			if (parse_bytes(bc, "--total wants a number of bytes, not '%s'", optarg,
@@ -909,7 +922,8 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 	} subs[] = {
 		{ "latency", latency_usage,
 		  O_SIZE | O_COUNT | O_WARMUP | O_PIN | O_FORMAT | O_SAMPLES | O_PROGRESS |
-		  O_ADDRESS | O_TIMEOUT | O_WAIT | O_UNCONNECTED | O_IO | O_WAITS, bench_latency },
+		  O_ADDRESS | O_TIMEOUT | O_WAIT | O_UNCONNECTED | O_IO | O_WAITS | O_BATCH,
+		  bench_latency },
 		{ "throughput", throughput_usage,
 		  O_SIZE | O_TOTAL | O_PIN | O_FORMAT | O_PROGRESS | O_NO_VERIFY | O_WAIT |
 		  O_COPY, bench_throughput },

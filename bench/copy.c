@@ -213,16 +213,14 @@ static int set_nonblocking(int fd, bool on, struct ipc_error *e)
  * ceil(cap/size) + 1 buffers in turn, the one rewritten next is always one
  * of those.
  */
-static int send_vmsplice(const struct bench_copy_plan *cp, int fd, struct bench_progress *pg,
-			 struct bench_copy_stats *st, struct ipc_error *e)
+static int prepare_vmsplice(const struct bench_copy_plan *cp, int fd,
+			    struct bench_copy_stats *st, struct ipc_error *e)
 {
 	const bool huge = cp->rung == COPY_SPLICE_HUGE || cp->rung == COPY_SPLICE_SPIN;
-	const bool spin = cp->rung == COPY_SPLICE_SPIN;
 	const char *rung = copy_rungs[cp->rung].name;
 	void *base = NULL;
 	size_t base_len = 0;
 	unsigned char *bufs;
-	int rc = -1;
 
 	if (fcntl(fd, F_SETPIPE_SZ, (int)cp->size) < 0) {
 		ipc_fail(e, IPC_SYSTEM, errno, "--copy %s: make the pipe hold one %zu-byte message "
@@ -248,32 +246,39 @@ static int send_vmsplice(const struct bench_copy_plan *cp, int fd, struct bench_
 	for (size_t i = 0; i < nbuf; i++)
 		memcpy(bufs + i * cp->size, cp->pattern, cp->size);
 	st->huge = huge && on_huge_pages(bufs);
+	st->bufs = bufs;
+	st->nbuf = nbuf;
+	st->lent = huge ? base : bufs; /* freed once the pipe holds none of them */
+	st->lent_len = huge ? base_len : 0;
+	return 0;
+}
+
+static int send_vmsplice(const struct bench_copy_plan *cp, int fd, struct bench_progress *pg,
+			 struct bench_copy_stats *st, struct ipc_error *e)
+{
+	const bool spin = cp->rung == COPY_SPLICE_SPIN;
+
 	if (spin && set_nonblocking(fd, true, e) < 0)
-		goto out;
+		return -1;
 	for (unsigned long long m = 0; m < cp->messages; m++) {
-		unsigned char *cur = bufs + (m % nbuf) * cp->size;
+		unsigned char *cur = st->bufs + (m % st->nbuf) * cp->size;
 		struct iovec v = { cur, cp->size };
 		bench_stream_tag(cur, cp->size, m);
 		while (v.iov_len > 0) {
 			ssize_t n = vmsplice(fd, &v, 1, spin ? SPLICE_F_NONBLOCK : 0);
 			if (n < 0 && (errno == EINTR || (spin && errno == EAGAIN)))
 				continue;
-			if (n < 0) {
-				ipc_fail(e, errno == EPIPE ? IPC_PROTOCOL : IPC_SYSTEM, errno,
-					 "vmsplice message %llu to the %s receiver", m, cp->name);
-				goto out;
-			}
+			if (n < 0)
+				return ipc_fail(e, errno == EPIPE ? IPC_PROTOCOL : IPC_SYSTEM, errno,
+						"vmsplice message %llu to the %s receiver", m,
+						cp->name);
 			v.iov_base = (unsigned char *)v.iov_base + n;
 			v.iov_len -= (size_t)n;
 		}
 		if ((m & 255) == 0)
 			bench_progress_tick(pg, m, cp->messages);
 	}
-	rc = spin ? set_nonblocking(fd, false, e) : 0;
-out:
-	st->lent = huge ? base : bufs; /* freed once the pipe holds none of them */
-	st->lent_len = huge ? base_len : 0;
-	return rc;
+	return spin ? set_nonblocking(fd, false, e) : 0;
 }
 
 void bench_copy_release(struct bench_copy_stats *st)
@@ -284,6 +289,8 @@ void bench_copy_release(struct bench_copy_stats *st)
 		free(st->lent);
 	st->lent = NULL;
 	st->lent_len = 0;
+	st->bufs = NULL;
+	st->nbuf = 0;
 }
 
 /* The reader of the splice rungs: each message's tag read (8 bytes), the
@@ -442,29 +449,37 @@ static int reap_completions(int fd, bool block, struct bench_zc_done *d,
 	}
 }
 
+static int prepare_zerocopy(const struct bench_copy_plan *cp, int fd,
+			    struct bench_copy_stats *st, struct ipc_error *e)
+{
+	int one = 1;
+	unsigned char *bufs = bench_alloc_pages(ZC_BUFFERS * cp->size);
+
+	if (!bufs)
+		return ipc_fail(e, IPC_SYSTEM, ENOMEM, "%d buffers of %zu bytes", ZC_BUFFERS,
+				cp->size);
+	st->lent = st->bufs = bufs; /* freed once the kernel holds none of their pages */
+	st->lent_len = 0;
+	st->nbuf = ZC_BUFFERS;
+	for (size_t i = 0; i < ZC_BUFFERS; i++)
+		memcpy(bufs + i * cp->size, cp->pattern, cp->size);
+	if (setsockopt(fd, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof one) < 0) {
+		ipc_fail(e, IPC_USAGE, errno, "--copy %s: setsockopt(SO_ZEROCOPY) on the TCP "
+			 "socket", copy_rungs[cp->rung].name);
+		return ipc_hint(e, "MSG_ZEROCOPY needs Linux 4.14 or later");
+	}
+	return 0;
+}
+
 static int send_zerocopy(const struct bench_copy_plan *cp, int fd, struct bench_progress *pg,
 			 struct bench_copy_stats *st, struct ipc_error *e)
 {
 	struct bench_zc_done d = { 0 };
 	uint32_t next_id = 0, last_id[ZC_BUFFERS];
 	bool in_flight[ZC_BUFFERS] = { false };
-	int one = 1;
+	unsigned char *bufs = st->bufs;
 	int rc = -1;
-	unsigned char *bufs = bench_alloc_pages(ZC_BUFFERS * cp->size);
 
-	if (!bufs)
-		return ipc_fail(e, IPC_SYSTEM, ENOMEM, "%d buffers of %zu bytes", ZC_BUFFERS,
-				cp->size);
-	st->lent = bufs; /* freed once the kernel holds none of their pages */
-	st->lent_len = 0;
-	for (size_t i = 0; i < ZC_BUFFERS; i++)
-		memcpy(bufs + i * cp->size, cp->pattern, cp->size);
-	if (setsockopt(fd, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof one) < 0) {
-		ipc_fail(e, IPC_USAGE, errno, "--copy %s: setsockopt(SO_ZEROCOPY) on the TCP "
-			 "socket", copy_rungs[cp->rung].name);
-		ipc_hint(e, "MSG_ZEROCOPY needs Linux 4.14 or later");
-		goto out;
-	}
 	for (unsigned long long m = 0; m < cp->messages; m++) {
 		size_t k = m % ZC_BUFFERS;
 		unsigned char *cur = bufs + k * cp->size;
@@ -690,9 +705,30 @@ int bench_copy_receive_ring(const struct bench_copy_plan *cp, struct ipc_conn *c
 
 /* ---- the two entry points ----------------------------------------------- */
 
+int bench_copy_prepare(const struct bench_copy_plan *cp, int fd, struct bench_copy_stats *st,
+		       struct ipc_error *e)
+{
+	switch (cp->rung) {
+	case COPY_VMSPLICE:
+	case COPY_SPLICE:
+	case COPY_SPLICE_HUGE:
+	case COPY_SPLICE_SPIN:
+		return prepare_vmsplice(cp, fd, st, e);
+	case COPY_ZC_SEND:
+	case COPY_ZC:
+		return prepare_zerocopy(cp, fd, st, e);
+	default:
+		return 0;
+	}
+}
+
 int bench_copy_send(const struct bench_copy_plan *cp, int fd, struct bench_progress *pg,
 		    struct bench_copy_stats *st, struct ipc_error *e)
 {
+	if (!st->bufs && bench_copy_own_sender(cp->rung) &&
+	    copy_rungs[cp->rung].needs != COPY_RING)
+		return ipc_fail(e, IPC_USAGE, 0, "--copy %s: the sender was not prepared "
+				"(bench_copy_prepare)", copy_rungs[cp->rung].name);
 	switch (cp->rung) {
 	case COPY_VMSPLICE:
 	case COPY_SPLICE:

@@ -44,6 +44,8 @@ struct bench_copy_stats {
 	 * receiver has passed them all on: freed by bench_copy_release(). */
 	void *lent;
 	size_t lent_len;               /* > 0: lent is an mmap() of this length */
+	unsigned char *bufs;           /* the sender's buffers, nbuf of size bytes, */
+	size_t nbuf;                   /* each filled with the pattern */
 };
 
 /* Refuse a rung the request cannot climb (datagrams, sizes the rung cannot
@@ -54,6 +56,14 @@ int bench_copy_check_request(enum copy_rung rung, const struct ipc_transport *t,
 /* Refuse a rung whose descriptor is of the wrong kind: IPC_USAGE naming
  * what the descriptor is and what the rung needs. */
 int bench_copy_check_fd(enum copy_rung rung, const char *name, int fd, struct ipc_error *e);
+
+/* The sender's set-up, before the clock starts: its buffers allocated and
+ * filled with the pattern (every page touched), the descriptor made ready
+ * (F_SETPIPE_SZ, SO_ZEROCOPY).  memcpy's ceiling writes its buffers before
+ * its clock starts too, so neither side pays page faults in the timed
+ * window.  0, or -1 with e set; bench_copy_release() frees what it took. */
+int bench_copy_prepare(const struct bench_copy_plan *cp, int fd, struct bench_copy_stats *st,
+		       struct ipc_error *e);
 
 /* The sender: messages 0 .. messages-1 of the pattern, each tagged, down
  * `fd` by the rung's means.  0, or -1 with `e`. */

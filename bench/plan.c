@@ -256,6 +256,23 @@ static int lat_round(const struct lat_rounds *lr, const char *dir, const char *t
 		   PIN_ARGS(pin), NULL);
 }
 
+/* One round of shm spinning, timed in batches as `bench pingpong` is: no
+ * --waits (a batch's mean has no single wait to note). */
+static int lat_batch_round(const struct lat_rounds *lr, const char *dir, const char *pin,
+			   unsigned r, const char *batch)
+{
+	char samples[4096], rel[512];
+	struct layout_file f = { .kind = LF_LATENCY_SAMPLES, .transport = "shm-spin-batch",
+				 .mode = "greeting", .pin = pin, .round = (int)r };
+	if (layout_path(rel, sizeof rel, &f) < 0)
+		return -1;
+	snprintf(samples, sizeof samples, "%s/%s", dir, rel);
+	f.kind = LF_LATENCY;
+	return run(&f, "bench", "latency", "shm", "--count", lr->count, "--warmup", lr->warm,
+		   "--format", "csv", "--samples", samples, "--wait", "spin", "--batch", batch,
+		   PIN_ARGS(pin), NULL);
+}
+
 /* The client's round trip through io_uring (--io uring: the write and the
  * read as two linked requests, one system call) beside the read/write rows
  * of the same transports, at the pinned placements, in the same rounds:
@@ -317,14 +334,21 @@ static int plan_latency(const struct sizing *s, const struct places *p, const ch
 	/* Beside the transports: shm spinning instead of sleeping on its
 	 * doorbell (in rounds too), and the floor under every round trip, one
 	 * cache line passed between the two processes. */
+	/* shm spinning is also timed as the ping-pong is, in batch means
+	 * (--batch, rows shm-spin-batch): the same statistic as the floor's. */
+	unsigned long count = strtoul(lr.count, NULL, 10);
+	char batch[24];
+	snprintf(batch, sizeof batch, "%lu", count >= 10000 ? 1000 : count >= 10 ? count / 10 : 1);
 	for (size_t j = 0; j < p->nall; j++) {
 		const char *pin = p->all[j];
 		if (!strcmp(pin, "none"))
 			continue;
-		say("shm --wait spin (%u rounds) and the cache-line ping-pong, %s", lr.rounds,
-		    where(pin, w, sizeof w));
-		for (unsigned r = 1; r <= lr.rounds; r++)
+		say("shm --wait spin (%u rounds, each trip timed and in batches of %s) and the "
+		    "cache-line ping-pong, %s", lr.rounds, batch, where(pin, w, sizeof w));
+		for (unsigned r = 1; r <= lr.rounds; r++) {
 			rc |= lat_round(&lr, dir, "shm", "shm-spin", "greeting", pin, r, true);
+			rc |= lat_batch_round(&lr, dir, pin, r, batch);
+		}
 		struct layout_file pp = { .kind = LF_LATENCY, .transport = "pingpong", .pin = pin };
 		rc |= run(&pp, "bench", "pingpong", "--pin", pin, "--format", "csv", NULL);
 	}

@@ -623,6 +623,10 @@ int bench_throughput(const struct bench_opts *o, struct bench_result *r, struct 
 		fail_pair(&p, e);
 		goto out;
 	}
+	if (bench_copy_prepare(&pl.copy, p.c.wfd, &cst, e) < 0) { /* before the clock */
+		fail_pair(&p, e);
+		goto out;
+	}
 	bench_progress_start(&pg, o, "throughput %s %zu B x %llu", o->t->name, o->size,
 			     pl.messages);
 	if (bench_usage_now(&u0, e) < 0) {

@@ -9,7 +9,9 @@
 # second panel, its rungs with both sides spinning.
 # Input: ladder.dat (a block per panel: rung_number rung MB/s lowest
 # highest checked cpu_ms_per_mb copies) and ladder_meta.gp (`ipclab bench
-# report`: LADDER, a word a panel, T or T-spin; LADDER_T, its transport).
+# report`: LADDER, a word a panel, T or T-spin; LADDER_T, its transport;
+# LADDER_XMIN and LADDER_XMAX, the axis, from the slowest round to past the
+# fastest or memcpy, room left for its figure).
 call 'plots/common.gp' ARG1 ARG2
 load DATA . "/ladder_meta.gp"
 L = DATA . "/ladder.dat"
@@ -34,16 +36,17 @@ if (NL == 0) {
 }
 
 set logscale x
-set xrange [LADDER_XMIN : (MEMCPY == MEMCPY ? MEMCPY * 3 : 1e5)]
+set xrange [LADDER_XMIN : LADDER_XMAX]
 set xtics font ",14"
 set format x "%g"
 set grid xtics lc rgb "#e4e4e4"
 unset key
 set offsets 0, 0, 0.6, 0.6
-# A figure stays legible where it crosses memcpy's line.
+# A figure stays legible where it crosses memcpy's line: the line is drawn
+# behind, and each figure's box is opaque.
 set style textbox opaque noborder
 if (MEMCPY == MEMCPY) {
-	set arrow 1 from MEMCPY, graph 0 to MEMCPY, graph 1 nohead dt 2 lw 2 lc rgb "#444444" front
+	set arrow 1 from MEMCPY, graph 0 to MEMCPY, graph 1 nohead dt 2 lw 2 lc rgb "#444444" back
 	set label 1 sprintf("memcpy %.0f", MEMCPY) at MEMCPY, graph 1.02 center font ",13" front
 }
 

@@ -7,6 +7,7 @@
 #include "support.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -539,6 +540,41 @@ static void test_docs_name_every_rung(void **state)
 	}
 }
 
+/* The sender's set-up is done before the clock: after bench_copy_prepare()
+ * the pipe holds a whole message, every buffer already holds the pattern
+ * (its pages touched), and a sender that was not prepared is refused. */
+static void test_prepare_before_the_clock(void **state)
+{
+	(void)state;
+	test_deadline(10, "one pipe, a few MiB of buffers");
+	const size_t size = 256u << 10;
+	unsigned char *pattern = bench_alloc_pages(size);
+	assert_non_null(pattern);
+	bench_pattern_fill(pattern, size);
+	struct bench_copy_plan cp = { .rung = COPY_VMSPLICE, .name = "pipe", .size = size,
+				      .messages = 4, .pattern = pattern, .verify = true };
+	struct bench_copy_stats st = { 0 };
+	struct ipc_error e;
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+
+	assert_int_equal(bench_copy_send(&cp, fds[1], NULL, &st, &e), -1);
+	assert_int_equal(e.status, IPC_USAGE);
+	assert_non_null(strstr(e.msg, "not prepared"));
+
+	assert_int_equal(bench_copy_prepare(&cp, fds[1], &st, &e), 0);
+	assert_true(fcntl(fds[1], F_GETPIPE_SZ) >= (int)size);
+	assert_true(st.nbuf >= 2); /* one in the pipe, one being rewritten */
+	for (size_t i = 0; i < st.nbuf; i++)
+		assert_memory_equal(st.bufs + i * size, pattern, size);
+	bench_copy_release(&st);
+	assert_null(st.bufs);
+	assert_int_equal(st.nbuf, 0);
+	close(fds[0]);
+	close(fds[1]);
+	free(pattern);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -559,6 +595,7 @@ int main(void)
 						test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_cli_copy, test_env_setup, test_env_teardown),
 		cmocka_unit_test(test_docs_name_every_rung),
+		cmocka_unit_test(test_prepare_before_the_clock),
 	};
 	return cmocka_run_group_tests_name("copy", tests, NULL, NULL);
 }

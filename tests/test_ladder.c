@@ -25,6 +25,7 @@ static void add(struct run *run, const char *t, unsigned long size, const char *
 	struct result_row r = {
 		.kind = "throughput", .transport = t, .mode = "", .size = size, .count = 100,
 		.clients = 1, .pin = pin, .note = note, .mb_per_s = mb, .cpu_ms_per_mb = cpu,
+		.ctxsw_per_op = 10 * cpu, /* made up: a figure of its own for every rung */
 	};
 	assert_int_equal(run_add_row(run, &r), 0);
 }
@@ -152,7 +153,7 @@ static void test_table(void **state)
 				     "(10000–12000) |"));
 	assert_non_null(strstr(text, "| pipe | rw | 2 | every byte | 900 (900–900) | 1100 (1000–1200) | 1 |"));
 	assert_non_null(strstr(text, "| pipe | vmsplice | 1 | every byte | 2000 (2000–2000) | 3300 "
-				     "(3000–3600) | 3 (2.5–3.6) | 0.3 (0.25–0.36) | 0.200 |"));
+				     "(3000–3600) | 3 (2.5–3.6) | 0.3 (0.25–0.36) | 0.200 | 2.00 |"));
 	assert_non_null(strstr(text, "| pipe | splice | 0 | tags only | – |"));
 	assert_null(strstr(text, "| fifo |")); /* no row, no line */
 	free(text);
@@ -201,6 +202,8 @@ static void test_plot_data(void **state)
 	fclose(f);
 	assert_non_null(strstr(buf, "LADDER = \"pipe\"\n"));
 	assert_non_null(strstr(buf, "LADDER_XMIN = 100\n")); /* under 1000 * 0.8 */
+	/* past memcpy's highest round (12000), the fastest here, thrice over */
+	assert_non_null(strstr(buf, "LADDER_XMAX = 36000\n"));
 	assert_non_null(strstr(buf, "MEMCPY = 11000.0\nMEMCPY_LO = 10000.0\nMEMCPY_HI = 12000.0\n"));
 	unlink(path);
 	assert_int_equal(rmdir(dir), 0);
@@ -302,7 +305,7 @@ static void test_spin_group(void **state)
 		 "%.0f MB/s; peek (1 copy) %.3g× that (%.3g–%.3g); inplace (0 copies) %.3g× that "
 		 "(%.3g–%.3g). The fastest that checks every byte, inplace, reached %.3g of memcpy "
 		 "(%.3g–%.3g); its price: %s; and two CPUs that never sleep. CPU time: 0.180 ms "
-		 "per MB, both sides (memcpy 0.030).\n", rw, pk / rw, pk_lo / rw_hi, pk_hi / rw_lo,
+		 "per MB, both sides (memcpy 0.030), and 1.80 context switches a message.\n", rw, pk / rw, pk_lo / rw_hi, pk_hi / rw_lo,
 		 in / rw, in_lo / rw_hi, in_hi / rw_lo, in / mc, in_lo / mc_hi, in_hi / mc_lo,
 		 copy_rungs[COPY_INPLACE].asks);
 	if (!strstr(text, want))
@@ -312,7 +315,7 @@ static void test_spin_group(void **state)
 
 	text = text_of(run, ladder_table);
 	assert_non_null(strstr(text, "| shm | rw, spinning | 2 | every byte | – | 5500 (5000–6000) "
-				     "| 1 | 0.5 (0.417–0.6) | 0.400 | two CPUs that never sleep |"));
+				     "| 1 | 0.5 (0.417–0.6) | 0.400 | 4.00 | two CPUs that never sleep |"));
 	assert_non_null(strstr(text, "| shm | inplace, spinning | 0 | every byte | – | 11000 "
 				     "(10000–12000) | 2 (1.67–2.4) | 1 (0.833–1.2) | 0.180 |"));
 	assert_non_null(strstr(text, "| shm | inplace | 0 | every byte |")); /* sleeping too */
@@ -349,6 +352,61 @@ static void test_spin_group(void **state)
 	run_free(run);
 }
 
+/* MSG_ZEROCOPY against write and read, size by size: where it cost more
+ * and where it paid, judged by the rounds; the share the kernel copied
+ * anyway and what mapping the received pages gave, from the rows' notes. */
+static struct run *zc_run(double zc64, double zc1m)
+{
+	struct run *run = run_new();
+	assert_non_null(run);
+	for (int k = 0; k < 3; k++) {
+		add(run, "tcp", 65536, "0,1", 2000 + 100 * k, "", 0.4);
+		add(run, "tcp", 1048576, "0,1", 3000 + 100 * k, "", 0.4);
+		add(run, "tcp-zerocopy-send", 65536, "0,1", zc64 + 10 * k, "ZC-COPIED=100%", 0.8);
+		add(run, "tcp-zerocopy-send", 1048576, "0,1", zc1m + 10 * k, "ZC-COPIED=100%", 0.8);
+		add(run, "tcp-zerocopy", 1048576, "0,1", 300 + 10 * k,
+		    "ZC-COPIED=100% ZC-MAPPED=94%", 3.0);
+		add(run, "memcpy", 1048576, "0", 20000, "", 0.03);
+	}
+	struct result_row lat = { .kind = "latency", .transport = "tcp", .mode = "greeting",
+				  .size = 16, .count = 10, .clients = 1, .pin = "0,1", .note = "" };
+	assert_int_equal(run_add_row(run, &lat), 0);
+	run_finish(run);
+	return run;
+}
+
+static void test_zerocopy_costs_and_pays(void **state)
+{
+	(void)state;
+	/* 1010/2100 = 0.48 (1000/2200 to 1020/2000) at 64 KiB, 510/3100 = 0.16 at
+	 * 1 MiB: dearer at both. */
+	struct run *run = zc_run(1000, 500);
+	char *text = text_of(run, ladder_finding);
+	assert_non_null(strstr(text, "MSG_ZEROCOPY (zerocopy-send against write and read): "
+				     "0.48× at 64 KiB (0.45–0.51), 0.16× at 1 MiB (0.16–0.17)"));
+	assert_non_null(strstr(text, "it cost more at every size measured"));
+	assert_non_null(strstr(text, "The kernel copied 100 % of its sends anyway"));
+	assert_non_null(strstr(text, "The receiver mapped 94 % of the bytes"));
+	assert_non_null(strstr(text, "at 0.1× write and read's speed at 1 MiB: mapping"));
+	free(text);
+	run_free(run);
+
+	/* Dearer at 64 KiB, cheaper at 1 MiB (6000/3100 = 1.9): the size it
+	 * pays from is named. */
+	run = zc_run(1000, 6000);
+	text = text_of(run, ladder_finding);
+	assert_non_null(strstr(text, "it cost more up to 64 KiB and paid from 1 MiB on"));
+	free(text);
+	run_free(run);
+
+	/* Rounds that overlap at 1 MiB: neither side wins there. */
+	run = zc_run(1000, 3050);
+	text = text_of(run, ladder_finding);
+	assert_non_null(strstr(text, "no size measured divides"));
+	free(text);
+	run_free(run);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -359,6 +417,7 @@ int main(void)
 		cmocka_unit_test(test_plot_data),
 		cmocka_unit_test(test_shm_rungs),
 		cmocka_unit_test(test_spin_group),
+		cmocka_unit_test(test_zerocopy_costs_and_pays),
 	};
 	return cmocka_run_group_tests_name("ladder", tests, NULL, NULL);
 }

@@ -155,12 +155,28 @@ static void test_wakeup_floor_finding(void **state)
 	assert_non_null(strstr(f, "The floor, two CPUs (0, 1):** one cache line"));
 	assert_non_null(strstr(f, "takes 0.50 µs a round trip"));
 	assert_non_null(strstr(f, "spinning, 1.00 µs (2.0×)"));
+	assert_null(strstr(f, "timed as the ping-pong is"));
 	/* unix_stream is the fastest that sleeps here: 30 µs, 60 floors */
 	assert_non_null(strstr(f, "sleeps while it waits, unix_stream, 30.0 µs (60×)"));
 	assert_null(strstr(f, "left out"));
 	free(none);
 	free(f);
 	run_free(bare);
+	run_free(run);
+
+	/* With batch means beside it, the like-for-like ratio is given too. */
+	run = run_new();
+	assert_non_null(run);
+	add_latency(run, "pipe", "0,1", 40, 9);
+	add_latency(run, "shm-spin", "0,1", 1, 2);
+	add_latency(run, "shm-spin-batch", "0,1", 0.8, 2);
+	assert_int_equal(run_add_row(run, &floor), 0);
+	run_finish(run);
+	f = findings_of(run, false);
+	assert_non_null(strstr(f, "spinning, 1.00 µs (2.0×), and timed as the ping-pong is (the "
+				  "mean of batches of round trips, no clock read between them), "
+				  "0.80 µs (1.6×)"));
+	free(f);
 	run_free(run);
 
 	/* shm on two levels, its rounds 3 to 12 µs: left out of "quickest",
