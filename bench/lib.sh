@@ -38,13 +38,12 @@ quick() { [ -n "${QUICK:-}" ] && [ "$QUICK" != 0 ]; }
 # run_logged LOG CMD... - run CMD with stdout and stderr in LOG.  On failure
 # say which command failed, with its status and the end of its output.
 run_logged() {
-	local log=$1 rc=0
-	shift
-	"$@" >"$log" 2>&1 || rc=$?
+	local rc=0
+	"${@:2}" >"$1" 2>&1 || rc=$?
 	if [ "$rc" -ne 0 ]; then
 		printf 'bench: error: `%s` exited with status %d; its output (%s) ends with:\n' \
-			"$*" "$rc" "$log" >&2
-		tail -n 15 "$log" | sed 's/^/    /' >&2
+			"${*:2}" "$rc" "$1" >&2
+		tail -n 15 "$1" | sed 's/^/    /' >&2
 	fi
 	return "$rc"
 }
@@ -70,24 +69,18 @@ to_csv() {
 # start_bg LOG CMD... - start CMD in the background, output in LOG; the pid
 # is left in BG_PID and registered for the cleanup trap.
 start_bg() {
-	local log=$1
-	shift
-	"$@" >"$log" 2>&1 </dev/null &
-	BG_PID=$!
-	SERVER_PIDS[$BG_PID]=1
+	"${@:2}" >"$1" 2>&1 </dev/null &
+	BG_PID=$! SERVER_PIDS[$!]=1
 }
 
-# wait_for LOG PID SECONDS CHECK... - wait until the command CHECK succeeds
+# wait_for PID SECONDS CHECK... - wait until the command CHECK succeeds
 # while PID is alive.  Fails (status 1) if PID dies or time runs out.
 wait_for() {
-	local log=$1 pid=$2 limit=$3 tries
-	shift 3
-	tries=$((limit * 20))
-	while [ "$tries" -gt 0 ]; do
-		"$@" && return 0
+	local pid=$1 tries
+	for ((tries = $2 * 20; tries > 0; tries--)); do
+		"${@:3}" && return 0
 		kill -0 "$pid" 2>/dev/null || return 1
 		sleep 0.05
-		tries=$((tries - 1))
 	done
 	return 1
 }
@@ -112,58 +105,70 @@ stop_bg() {
 
 stop_all_bg() {
 	local p
-	for p in "${!SERVER_PIDS[@]}"; do
-		stop_bg "$p" || true
-	done
+	for p in "${!SERVER_PIDS[@]}"; do stop_bg "$p" || true; done
 }
+# port_bound t|u PORT - something listens on that TCP or UDP port.
+port_bound() { [ -n "$(ss -Hln"$1" "sport = :$2" 2>/dev/null)" ]; }
 
-# listening_on LOG - the address an `ipclab serve` printed ("listening on ADDR").
-listening_on() { sed -n 's/^listening on //p' "$1" | head -n 1; }
-has_listening() { grep -qs '^listening on ' "$1"; } # -s: the log may not exist yet
-
-# serve_bg LOG ARG... - `ipclab ARG...` (a serve) in the background, given
-# 5 s to say where it listens: SERVED_ADDR, BG_PID.
-serve_bg() {
-	local log=$1
-	shift
-	start_bg "$log" "$IPCLAB" "$@"
-	if ! wait_for "$log" "$BG_PID" 5 has_listening "$log"; then
-		cat "$log" >&2
-		die "\`ipclab $*\` did not say \"listening on\" within 5 s (its output is above)"
-	fi
-	SERVED_ADDR=$(listening_on "$log")
+# on_exit FUNCTION - FUNCTION when the script ends, however it ends (its
+# status: 130 after Ctrl-C, 143 after SIGTERM).
+on_exit() {
+	trap "$1" EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
 }
 
 # fill FIELD... - FILLED: a plan's fields with its words for what only the
-# run knows filled in: @IPCLAB@ (the build measured), @DYNAMIC@ (the same
-# code linked against libc.so), @LMBENCH@ (LMBENCH_BIN) and @ADDR:T@ (where
-# the server of T listens, ADDR[T]).
-declare -A ADDR=()
+# run knows put in: @NAME@ is AT[NAME], such as @IPCLAB@ (the build
+# measured), @ADDR:T@ and @PID:T@ (where the server T of a `serve` line
+# listens, its process), or @EMPTY@: a field that is an empty argument,
+# which a line of tab-separated fields cannot hold (redis' `--save ""`).
+declare -A AT=([EMPTY]='')
 # (The replacements are quoted: bash 5.2 reads an unquoted `&` in them as
 # the text replaced.)
 fill() {
-	local t
-	FILLED=("${@//@IPCLAB@/"$IPCLAB"}")
-	FILLED=("${FILLED[@]//@DYNAMIC@/"${IPCLAB_DYNAMIC:-}"}")
-	FILLED=("${FILLED[@]//@LMBENCH@/"${LMBENCH_BIN:-}"}")
-	for t in "${!ADDR[@]}"; do
-		FILLED=("${FILLED[@]//"@ADDR:$t@"/"${ADDR[$t]}"}")
+	local k
+	FILLED=("$@")
+	for k in "${!AT[@]}"; do
+		FILLED=("${FILLED[@]//"@$k@"/"${AT[$k]}"}")
 	done
 }
 
-# follow PLAN - carry out the lines of a plan (`ipclab bench plan`): say,
+# follow < PLAN - carry out the lines of a plan (`ipclab bench plan`): say,
 # warn, and KIND FIELD... by the function line_KIND (a dash in KIND is an
 # underscore there), given the fields filled in (fill).
 follow() {
 	local f
 	while IFS=$'\t' read -r -a f; do
+		[ "${#f[@]}" -gt 0 ] || continue # an empty plan: one empty line
 		fill "${f[@]}"
 		case ${f[0]} in
 		say) say "${f[1]}" ;;
 		warn) warn "${f[1]}" ;;
 		*) "line_${f[0]//-/_}" "${FILLED[@]:1}" </dev/null ;;
 		esac
-	done <"$1"
+	done
+}
+
+# serve NAME LOG ARG... - `ipclab ARG...`, a server, left running (LOG in
+# the run's directory), given 5 s to say where it listens ("listening on
+# ADDR"); the plan's next lines name that address @ADDR:NAME@ and its
+# process @PID:NAME@.  stop NAME stops it: it exits 0, or the run says so
+# with a warning.
+line_serve() {
+	local log=$RESULTS_DIR/$2
+	start_bg "$log" "$IPCLAB" "${@:3}"
+	if ! wait_for "$BG_PID" 5 grep -qs '^listening on ' "$log"; then # -s: no log yet
+		cat "$log" >&2
+		die "\`ipclab ${*:3}\` did not say \"listening on\" within 5 s (its output is above)"
+	fi
+	AT[ADDR:$1]=$(sed -n 's/^listening on //p' "$log" | head -n 1)
+	AT[PID:$1]=$BG_PID AT[LOG:$1]=$2
+}
+line_stop() {
+	[ -n "${AT[PID:$1]:-}" ] || return 0 # it never started (a warning said so)
+	stop_bg "${AT[PID:$1]}" ||
+		warn "the $1 server exited with status $? (its log: $RESULTS_DIR/${AT[LOG:$1]})"
 }
 
 # ---- what others took -------------------------------------------------------

@@ -5,21 +5,20 @@
 # a `figure` line leaves the peer's figure in PEER_FIG (a number, or @FILE
 # of its round trips) for the plan's next `round` lines.
 declare -A PEER_FIG=()
-PEER_PID='' PEER_PORT='' PEER_DAEMONS=()
-
-port_bound() { [ -n "$(ss -Hln"$1" "sport = :$2" 2>/dev/null)" ]; }
+PEER_PID='' PEER_DAEMONS=()
 
 # peer-server LOG t|u ARG... - a server whose arguments hold @PORT@ (a free
-# port, `ipclab bench plan free-port`); tried again on another port if it
-# dies.  Leaves PEER_PORT and PEER_PID.
+# port, `ipclab bench plan free-port`, for the lines up to peer-stop);
+# tried again on another port if it dies.  Leaves PEER_PID.
 line_peer_server() {
-	local log=$RESULTS_DIR/$1 proto=$2 port
+	local log=$RESULTS_DIR/$1 proto=$2
 	shift 2
 	for _ in 1 2 3; do
-		port=$("$IPCLAB" bench plan free-port "$proto") || die "no free port for a peer server"
-		start_bg "$log" "${@//@PORT@/$port}"
-		if wait_for "$log" "$BG_PID" 5 port_bound "$proto" "$port"; then
-			PEER_PORT=$port PEER_PID=$BG_PID
+		AT[PORT]=$("$IPCLAB" bench plan free-port "$proto") || die "no free port for a peer server"
+		fill "$@"
+		start_bg "$log" "${FILLED[@]}"
+		if wait_for "$BG_PID" 5 port_bound "$proto" "${AT[PORT]}"; then
+			PEER_PID=$BG_PID
 			return 0
 		fi
 		stop_bg "$BG_PID" || true
@@ -30,9 +29,7 @@ line_peer_server() {
 
 # peer-run LOG ARG... - one run of a peer tool, its output in LOG.
 line_peer_run() {
-	local cmd=("${@:2}")
-	run_logged "$RESULTS_DIR/$1" "${cmd[@]//@PORT@/$PEER_PORT}" ||
-		die "\`${cmd[*]}\` failed (its output: $RESULTS_DIR/$1)"
+	run_logged "$RESULTS_DIR/$1" "${@:2}" || die "\`${*:2}\` failed (its output: $RESULTS_DIR/$1)"
 }
 
 # peer-daemon ARG... - how to stop a server that went into the background by
@@ -43,6 +40,7 @@ line_peer_stop() {
 	local d cmd
 	[ -z "$PEER_PID" ] || stop_bg "$PEER_PID" || true
 	PEER_PID=''
+	unset 'AT[PORT]' # the next server's @PORT@ is its own
 	for d in "${PEER_DAEMONS[@]}"; do
 		IFS=$'\t' read -r -a cmd <<<"$d"
 		"${cmd[@]}" >/dev/null 2>&1 || true

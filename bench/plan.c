@@ -17,8 +17,8 @@
  *                                      figure $KEY: what the last peer left)
  *
  * the whole-process step's own (hyperfine's rounds: see plan_process()),
- * and for STEP `settings`, NAME=VALUE lines (plain words, no quoting needed)
- * for the shell (the number of CPUs).
+ * and for STEP `start`, what the run says first (its CPUs) and `link NAME`,
+ * the name of the link to the newest run.
  */
 #include <errno.h>
 #include <sched.h>
@@ -952,20 +952,102 @@ static int plan_process(const struct sizing *s, const char *dir, const struct tl
 	return 0;
 }
 
-/* ---- many clients (bench/scaling.sh) ------------------------------------- */
+/* ---- many clients (bench/scaling.sh) -------------------------------------
+ *
+ * Its lines, besides say and warn (FILE, LOG and ERR relative to DIR; @WORK@
+ * is the script's private directory, @PORT@ redis' port, @EMPTY@ an empty
+ * argument, @ADDR:NAME@ and @PID:NAME@ where the server NAME listens and its
+ * process: bench/lib.sh's fill):
+ *
+ *   serve NAME LOG ARG...          `ipclab ARG...`, a server, left running
+ *   load FILE ERR LIMIT LABEL ARG...   `ipclab ARG...` (a load), stopped after
+ *                                  LIMIT s, its row into FILE, its messages
+ *                                  into ERR; LABEL: the point, in a warning
+ *   stop NAME                      that server stopped
+ *   redis-start LOG SOCKET ARG...  redis-server (ARG...), ready once it
+ *                                  listens on @PORT@ and SOCKET
+ *   redis FILE ERR LIMIT LABEL ARG...  a redis-benchmark run, its CSV into FILE
+ *   stop redis                     redis-server stopped
+ *   count FILE LOG CTL ACK ARG...  perf stat (ARG...) attached to a server,
+ *                                  its count into FILE, its events enabled
+ *                                  through the FIFOs CTL and ACK
+ *   uncount NAME                   perf's events disabled, the server NAME
+ *                                  stopped, and perf with it */
+
+/* Per request: an iterative server keeps the last clients waiting. */
+#define SCALING_REQUEST_MS 60000
+/* Per run of a tool, whatever happens. */
+#define SCALING_RUN_LIMIT_S 180
+
+static void scaling_serve(const char *t, const char *m)
+{
+	printf("serve\t%s_%s\tlog/scaling/serve_%s_%s.log\tserve\t%s\t--mode\t%s%s\n", t, m, t, m, t,
+	       m, !strcmp(t, "tcp") ? "\t--address\t127.0.0.1:0" : "");
+}
+
+/* One `ipclab load` point against the server of t in mode m, into file. */
+static void scaling_load(const char *t, const char *m, unsigned long clients,
+			 unsigned long requests, const char *file)
+{
+	say("%s, %s server, %lu client%s", t, m, clients, clients == 1 ? "" : "s");
+	printf("load\t%s\tlog/scaling/load_%s_%s_%lu.err\t%d\tscaling %s %s, %lu clients\tload\t%s\t"
+	       "--address\t@ADDR:%s_%s@\t--clients\t%lu\t--requests\t%lu\t--mode\t%s\t--timeout\t%d\t"
+	       "--format\tcsv\n", file, t, m, clients, SCALING_RUN_LIMIT_S, t, m, clients, t, t, m,
+	       clients, requests, m, SCALING_REQUEST_MS);
+}
+
+/* One redis-benchmark run over the family fam (unix: its socket; tcp). */
+static void scaling_redis(const char *fam, unsigned long clients, unsigned long total,
+			  const char *file)
+{
+	printf("redis\t%s\tlog/scaling/redis-benchmark.err\t%d\tredis-benchmark %s, %lu clients\t"
+	       "redis-benchmark\t-t\tping_inline\t-c\t%lu\t-n\t%lu\t--csv\t%s\n", file,
+	       SCALING_RUN_LIMIT_S, fam, clients, clients, total,
+	       !strcmp(fam, "unix") ? "-s\t@WORK@/redis.sock" : "-h\t127.0.0.1\t-p\t@PORT@");
+}
+
+/* A private redis-server on a free port and a 0700 socket in @WORK@,
+ * nothing saved to disk (`--save ""`: no snapshots; no append-only
+ * file), enough clients for the largest point. */
+static void scaling_redis_start(void)
+{
+	puts("redis-start\tlog/scaling/redis-server.log\t@WORK@/redis.sock\tredis-server\t--port\t"
+	     "@PORT@\t--bind\t127.0.0.1\t--unixsocket\t@WORK@/redis.sock\t--unixsocketperm\t700\t"
+	     "--save\t@EMPTY@\t--appendonly\tno\t--dir\t@WORK@\t--maxclients\t4096\t--daemonize\tno");
+}
+
+/* perf stat attached to the server of t in mode m around one load: the
+ * server's system calls, context switches and CPU time.  -D -1: its
+ * events start disabled, until the shell enables them through --control. */
+static void scaling_count(const char *dir, const char *t, const char *m, unsigned long clients,
+			  unsigned long requests)
+{
+	char file[128], data[128];
+	snprintf(file, sizeof file, "scaling/counted/%s_%s_%lu.perf", t, m, clients);
+	snprintf(data, sizeof data, "scaling/counted/%s_%s_%lu.csv", t, m, clients);
+	scaling_serve(t, m);
+	printf("count\t%s\tlog/scaling/perf.log\t@WORK@/perf.ctl\t@WORK@/perf.ack\tperf\tstat\t-x,\t"
+	       "-o\t%s/%s\t-D\t-1\t--control\tfifo:@WORK@/perf.ctl,@WORK@/perf.ack\t-e\t"
+	       "raw_syscalls:sys_enter,context-switches,task-clock\t-p\t@PID:%s_%s@\n", file, dir,
+	       file, t, m);
+	scaling_load(t, m, clients, requests, data);
+	printf("uncount\t%s_%s\n", t, m);
+}
 
 /* Epoll, uring and redis by turns at 1, 50 and 1000 clients, ROUNDS runs
  * each, every server started afresh for its run (scaling/target/).  Then
  * the counted runs (scaling/counted/T_M_C.csv and .perf): perf stat
  * attached to the server, enabled just before the load and disabled just
- * after it (bench/scaling.sh), counts what the server did for it. */
-static void plan_scaling_turns(bool quick, bool uring, unsigned long total, unsigned long min_each)
+ * after it, counts what the server did for it. */
+static void plan_scaling_turns(const char *dir, bool quick, bool uring, unsigned long total,
+			       unsigned long min_each)
 {
 	static const unsigned long at[] = { 1, 50, 1000 };
 	static const char *const T[] = { "unix_stream", "tcp" }, *const fam[] = { "unix", "tcp" };
 	const char *M[3] = { "epoll", "uring", NULL };
 	bool redis = on_path("redis-server") && on_path("redis-benchmark");
 	int rounds = quick ? 2 : 3;
+	char file[128];
 	if (!uring)
 		M[1] = NULL;
 #define REQ(n) (total / (n) >= min_each ? total / (n) : min_each)
@@ -975,14 +1057,16 @@ static void plan_scaling_turns(bool quick, bool uring, unsigned long total, unsi
 		for (size_t j = 0; j < sizeof at / sizeof at[0]; j++)
 			for (int k = 1; k <= rounds; k++) {
 				for (size_t m = 0; M[m]; m++) {
-					printf("serve\t%s\t%s\n", T[t], M[m]);
-					printf("load\t%s\t%s\t%lu\t%lu\tscaling/target/ours_%s_%s_%lu_%d.csv\n",
-					       T[t], M[m], at[j], REQ(at[j]), T[t], M[m], at[j], k);
-					puts("stop");
+					snprintf(file, sizeof file, "scaling/target/ours_%s_%s_%lu_%d.csv",
+						 T[t], M[m], at[j], k);
+					scaling_serve(T[t], M[m]);
+					scaling_load(T[t], M[m], at[j], REQ(at[j]), file);
+					printf("stop\t%s_%s\n", T[t], M[m]);
 				}
+				snprintf(file, sizeof file, "scaling/target/redis_%s_%lu_%d.out", fam[t],
+					 at[j], k);
 				if (redis)
-					printf("redis\t%s\t%lu\t%lu\tscaling/target/redis_%s_%lu_%d.out\n",
-					       fam[t], at[j], REQ(at[j]) * at[j], fam[t], at[j], k);
+					scaling_redis(fam[t], at[j], REQ(at[j]) * at[j], file);
 			}
 	if (!on_path("perf")) {
 		puts("warn\tperf is not installed (Debian package linux-perf): the servers' system "
@@ -993,13 +1077,8 @@ static void plan_scaling_turns(bool quick, bool uring, unsigned long total, unsi
 	    "50 and 1000 clients", uring ? " and uring" : "");
 	for (size_t t = 0; t < 2; t++)
 		for (size_t j = 1; j < sizeof at / sizeof at[0]; j++)
-			for (size_t m = 0; M[m]; m++) {
-				printf("serve\t%s\t%s\n", T[t], M[m]);
-				printf("count\tscaling/counted/%s_%s_%lu.perf\n", T[t], M[m], at[j]);
-				printf("load\t%s\t%s\t%lu\t%lu\tscaling/counted/%s_%s_%lu.csv\n", T[t], M[m],
-				       at[j], REQ(at[j]), T[t], M[m], at[j]);
-				puts("uncount");
-			}
+			for (size_t m = 0; M[m]; m++)
+				scaling_count(dir, T[t], M[m], at[j], REQ(at[j]));
 #undef REQ
 }
 
@@ -1013,7 +1092,7 @@ static void plan_scaling_turns(bool quick, bool uring, unsigned long total, unsi
  * machine: the rounds give each figure its interval); then, with perf, the
  * epoll and uring servers' system calls, context switches and CPU time
  * counted during one more load at 50 and 1000 clients. */
-static int plan_scaling(bool quick)
+static int plan_scaling(const char *dir, bool quick)
 {
 	static const unsigned long full[] = { 1, 2, 4, 8, 16, 32, 50, 64, 128, 256, 512, 1000 };
 	static const unsigned long brief[] = { 1, 50, 1000 };
@@ -1022,7 +1101,7 @@ static int plan_scaling(bool quick)
 	const unsigned long *cl = quick ? brief : full;
 	size_t ncl = quick ? 3 : 12;
 	unsigned long total = quick ? 6000 : 50000, min_each = quick ? 4 : 20;
-	char list[128] = "";
+	char list[128] = "", file[128];
 	/* 1000 connections need 1000 descriptors on each side, and a few:
 	 * bench/scaling.sh raises the soft limit to the hard one before it
 	 * asks; the points above what is left will fail. */
@@ -1041,33 +1120,43 @@ static int plan_scaling(bool quick)
 			if (!uring && !strcmp(M[m], "uring"))
 				continue;
 			say("%s, %s server, clients: %s", T[t], M[m], list);
-			printf("serve\t%s\t%s\n", T[t], M[m]);
-			for (size_t j = 0; j < ncl; j++)
-				printf("load\t%s\t%s\t%lu\t%lu\tscaling/load_%s_%s_%lu.csv\n", T[t], M[m], cl[j],
-				       REQ(cl[j]), T[t], M[m], cl[j]);
-			puts("stop");
+			scaling_serve(T[t], M[m]);
+			for (size_t j = 0; j < ncl; j++) {
+				snprintf(file, sizeof file, "scaling/load_%s_%s_%lu.csv", T[t], M[m], cl[j]);
+				scaling_load(T[t], M[m], cl[j], REQ(cl[j]), file);
+			}
+			printf("stop\t%s_%s\n", T[t], M[m]);
 		}
 	if (!on_path("redis-server") || !on_path("redis-benchmark")) {
 		puts("warn\tredis-server or redis-benchmark is not installed (Debian packages "
 		     "redis-server and redis-tools): the redis reference was skipped");
 	} else {
-		puts("redis-start");
+		scaling_redis_start();
 		for (size_t f = 0; f < 2; f++)
-			for (size_t j = 0; j < ncl; j++)
-				printf("redis\t%s\t%lu\t%lu\tscaling/redis_%s_%lu.out\n", fam[f], cl[j],
-				       REQ(cl[j]) * cl[j], fam[f], cl[j]);
+			for (size_t j = 0; j < ncl; j++) {
+				snprintf(file, sizeof file, "scaling/redis_%s_%lu.out", fam[f], cl[j]);
+				scaling_redis(fam[f], cl[j], REQ(cl[j]) * cl[j], file);
+			}
 	}
-	plan_scaling_turns(quick, uring, total, min_each);
-	puts("redis-stop");
+	plan_scaling_turns(dir, quick, uring, total, min_each);
+	if (on_path("redis-server") && on_path("redis-benchmark"))
+		puts("stop\tredis");
 #undef REQ
 	return 0;
 }
 
-/* NAME=VALUE for the shell itself: how many CPUs the run has (one: the
- * two-CPU placement is left out, and the run says so). */
-static void plan_settings(const struct places *p)
+/* What a run says first: where its results go, its size, the CPUs its
+ * placements use (two at most; one: the two-CPU placement is left out,
+ * and the run says so). */
+static void plan_start(const struct places *p, const char *dir, bool quick)
 {
-	printf("CPUS=%d\n", p->ncpu);
+	say("results in %s (%s run, %d CPU%s)", dir, quick ? "quick" : "full", p->ncpu,
+	    p->ncpu > 1 ? "s" : "");
+	if (p->ncpu < 2)
+		puts("warn\tonly one CPU available: the two-CPU placement was skipped");
+	/* The link to the newest run, in the results' folder: a quick run
+	 * never moves `latest` off the last full run. */
+	printf("link\t%s\n", quick ? "latest-quick" : "latest");
 }
 
 static const char plan_usage[] =
@@ -1075,14 +1164,13 @@ static const char plan_usage[] =
 	"\n"
 	"What one step of `ipclab bench run` measures, and where each result goes\n"
 	"(bench/run.sh carries it out): STEP is process, latency, throughput,\n"
-	"connect, peers, scaling or settings (netlab, netlab-lab, steps, progress\n"
+	"connect, peers, scaling or start (netlab, netlab-lab, steps, progress\n"
 	"and peer-figure: see bench/plan_netlab.c, plan_progress.c, peer_figure.c).\n"
 	"One line per action, fields separated by tabs: `say TEXT`,\n"
 	"`warn TEXT`, `run FILE ARG...` (FILE relative to DIR), `peer-run LOG ARG...`\n"
 	"and the lines around it (bench/peers.sh runs them), `round ...` (a line of\n"
 	"peers/rounds.tsv, its figure $KEY from the peer run before it), `hyperfine\n"
-	"LOG ARG...` and the lines around it (bench/process.sh); settings prints\n"
-	"NAME=VALUE lines.\n";
+	"LOG ARG...` and the lines around it (bench/process.sh).\n";
 
 int cmd_bench_plan(int argc, char **argv)
 {
@@ -1130,7 +1218,7 @@ int cmd_bench_plan(int argc, char **argv)
 	struct places p;
 	sizing_of(quick, &s);
 	struct tlist l;
-	tlist_of(&l, strcmp(step, "settings") && strcmp(step, "process") && strcmp(step, "scaling") &&
+	tlist_of(&l, strcmp(step, "start") && strcmp(step, "process") && strcmp(step, "scaling") &&
 			     strcmp(step, "peers"));
 	if (places_of(&p) < 0) {
 		fprintf(stderr, "ipclab bench plan: sched_getaffinity: %s; cannot tell the CPUs "
@@ -1147,14 +1235,14 @@ int cmd_bench_plan(int argc, char **argv)
 	else if (!strcmp(step, "peers"))
 		rc = plan_peers(&s, &p, dir);
 	else if (!strcmp(step, "scaling"))
-		rc = plan_scaling(quick);
+		rc = plan_scaling(dir, quick);
 	else if (!strcmp(step, "process"))
 		rc = plan_process(&s, dir, &l);
-	else if (!strcmp(step, "settings"))
-		plan_settings(&p);
+	else if (!strcmp(step, "start"))
+		plan_start(&p, dir, quick);
 	else {
 		fprintf(stderr, "ipclab bench plan: unknown step '%s' (latency, throughput, "
-			"connect, settings)\n", step);
+			"connect, peers, scaling, process, start)\n", step);
 		return IPC_USAGE;
 	}
 	if (rc == -2)

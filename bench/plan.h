@@ -5,6 +5,14 @@
 #ifndef IPCLAB_PLAN_H
 #define IPCLAB_PLAN_H
 
+/* What everything a netlab run makes is called, with its process id PID:
+ * its namespaces NETLAB_PREFIX-PID-client and -server, its runtime
+ * directory NETLAB_PREFIX-PID.XXXXXX, its veth ends NETLAB_DEV PID c and s
+ * (short: a link's name has at most 15 characters).  `plan netlab-stale`
+ * finds what a killed run left by these names. */
+#define NETLAB_PREFIX "ipclab-netlab"
+#define NETLAB_DEV "ipl"
+
 /* `ipclab bench plan netlab DIR ...` (plan_netlab.c): argv[0] is "netlab". */
 int plan_netlab(int argc, char **argv);
 

@@ -3,14 +3,8 @@
 # each, hyperfine's interleaved rounds and their order, the files).
 # Exports: hyperfine/round-K.{json,csv,md} and one row per command and
 # round, process/NAME.rK.csv (the report takes the median round).
-declare -A GREET_SERVER=()
+# (Its servers: lib.sh's serve and stop lines.)
 ONCE=()
-
-# serve T LOG ARG... - `ipclab ARG...` left running for T's greetings.
-line_serve() {
-	serve_bg "$RESULTS_DIR/$2" "${@:3}"
-	ADDR[$1]=$SERVED_ADDR GREET_SERVER[$1]=$BG_PID
-}
 line_once() { ONCE+=("$1"); }
 
 # hyperfine LOG ARG... - one round.  hyperfine hides the commands' own
@@ -31,11 +25,6 @@ line_hyperfine() {
 line_pool() {
 	jq -r --arg name "$2" '.results[] | select(.command == $name) | .times[]' \
 		"$RESULTS_DIR/$3" | to_csv "$RESULTS_DIR/$1" "$IPCLAB" "${@:4}"
-}
-
-line_stop() {
-	stop_bg "${GREET_SERVER[$1]}" || die "an \`ipclab serve $1\` timed by hyperfine exited with" \
-		"status $? (its log: $RESULTS_DIR/hyperfine/serve-$1.log)"
 }
 
 step_process() {

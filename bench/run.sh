@@ -30,6 +30,8 @@ cd "$(dirname "$0")/.."
 # them among the peers (bench/peers.sh); Debian 12 does not package it.
 IPCLAB=${IPCLAB_BIN:-$PWD/bin/ipclab}
 export IPCLAB # bench/scaling.sh measures the same build
+# The plans' words for them (lib.sh's fill).
+AT[IPCLAB]=$IPCLAB AT[DYNAMIC]=${IPCLAB_DYNAMIC:-} AT[LMBENCH]=${LMBENCH_BIN:-}
 [ -x "$IPCLAB" ] || die "$IPCLAB is missing; build it first with \`make\`"
 for tool in hyperfine jq gnuplot taskset; do
 	have "$tool" || die "$tool is not installed; a run needs these Debian packages: sudo apt-get install hyperfine jq gnuplot-nox (the peer tools are optional: ipclab(1), bench run)"
@@ -37,12 +39,9 @@ done
 
 # What to measure, at which sizes and placements, is `ipclab bench plan`'s
 # to decide (bench/plan.c): the CPUs this process may use, the transports
-# of the registry, the size of a quick or full run.  Its settings: CPUS.
+# of the registry, the size of a quick or full run.
 export QUICK=${QUICK:-}
 QUICK_FLAG=$(quick && echo --quick || true)
-SETTINGS=$("$IPCLAB" bench plan settings - $QUICK_FLAG) || die "\`$IPCLAB bench plan settings\` failed"
-eval "$SETTINGS"
-[ "$CPUS" -ge 2 ] || warn "only one CPU available: the two-CPU placement was skipped"
 
 # ---- the results directory and the cleanup trap ----------------------------
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
@@ -71,9 +70,7 @@ cleanup() {
 	fi
 	exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+on_exit cleanup
 
 mkdir -p "$RESULTS_DIR/log"
 export BENCH_WARNINGS=$RESULTS_DIR/log/warnings.txt
@@ -104,7 +101,7 @@ run_plan() {
 	"$IPCLAB" bench plan "$1" "$RESULTS_DIR" $QUICK_FLAG >"$plan" || die "\`ipclab bench plan $1\` failed"
 	RUNS_DONE=0 RUNS_TOTAL=$(grep -c "^run" "$plan" || true)
 	mkdir -p "$RESULTS_DIR/samples"
-	follow "$plan"
+	follow <"$plan"
 }
 # run FILE ARG... - `ipclab ARG...`, its CSV into FILE; one more of the
 # step's runs done.
@@ -114,7 +111,11 @@ line_run() {
 	RUNS_DONE=$((RUNS_DONE + 1))
 	progress "$RUNS_DONE" "$RUNS_TOTAL"
 }
-say "results in $RESULTS_DIR ($(quick && echo quick || echo full) run, $CPUS CPUs)"
+# What the run says first (where its results go, its size, its CPUs) and
+# the link to it once it is done, results/latest or latest-quick.
+line_link() { LINK=$RESULTS_ROOT/$1; }
+START=$("$IPCLAB" bench plan start "$RESULTS_DIR" $QUICK_FLAG) || die "\`ipclab bench plan start\` failed"
+follow <<<"$START"
 {
 	printf '# quick: %s\n' "$(quick && echo yes || echo no)"
 	"$IPCLAB" bench env --format csv
@@ -153,9 +154,6 @@ while IFS=$'\t' read -r step counted text; do
 	[ "$counted" = no ] || steal_end
 done <<<"$STEPS"
 
-# A quick run never moves results/latest off the last full run.
-LINK=$RESULTS_ROOT/latest
-quick && LINK=$RESULTS_ROOT/latest-quick
 ln -sfn "$STAMP" "$LINK"
 STEP=finished
 stop_bg "$HEARTBEAT" || true

@@ -1201,20 +1201,71 @@ static void test_cli_plan_uring_zmq(void **state)
 	assert_non_null(strstr(out, "run\tthroughput/zmq_ipc_65536_"));
 	assert_non_null(strstr(out, "run\tthroughput/zmq_tcp_1048576_"));
 
+	/* Each server afresh for its run, the load's every argument, the
+	 * server stopped: a line each. */
 	const char *sc[] = { bin, "bench", "plan", "scaling", env->dir, "--quick", NULL };
 	assert_int_equal(test_run_argv(env, NULL, out, sizeof out, err, sizeof err, sc), 0);
-	assert_non_null(strstr(out, "serve\ttcp\tepoll\nload\ttcp\tepoll\t1000\t6\t"
-				    "scaling/target/ours_tcp_epoll_1000_2.csv\nstop\n"));
-	assert_non_null(strstr(out, "scaling/target/ours_unix_stream_epoll_1_1.csv"));
+	assert_non_null(strstr(out, "serve\ttcp_epoll\tlog/scaling/serve_tcp_epoll.log\tserve\ttcp\t"
+				    "--mode\tepoll\t--address\t127.0.0.1:0\n"
+				    "say\ttcp, epoll server, 1000 clients\n"
+				    "load\tscaling/target/ours_tcp_epoll_1000_2.csv\t"
+				    "log/scaling/load_tcp_epoll_1000.err\t180\tscaling tcp epoll, 1000 "
+				    "clients\tload\ttcp\t--address\t@ADDR:tcp_epoll@\t--clients\t1000\t"
+				    "--requests\t6\t--mode\tepoll\t--timeout\t60000\t--format\tcsv\n"
+				    "stop\ttcp_epoll\n"));
+	assert_non_null(strstr(out, "\tscaling/target/ours_unix_stream_epoll_1_1.csv\t"));
+	/* A unix socket's server has no --address: it says where it listens. */
+	assert_non_null(strstr(out, "serve\tunix_stream_poll\tlog/scaling/serve_unix_stream_poll.log"
+				    "\tserve\tunix_stream\t--mode\tpoll\n"));
 	if (uring)
-		assert_non_null(strstr(out, "serve\tunix_stream\turing\nload\tunix_stream\turing\t50\t"
-					    "120\tscaling/target/ours_unix_stream_uring_50_1.csv\n"));
-	const char *count = strstr(out, "count\tscaling/counted/tcp_epoll_1000.perf\n");
-	if (count)
-		assert_non_null(strstr(count, "\nload\ttcp\tepoll\t1000\t6\tscaling/counted/"
-					      "tcp_epoll_1000.csv\nuncount\n"));
-	else
+		assert_non_null(strstr(out, "\nload\tscaling/target/ours_unix_stream_uring_50_1.csv\t"
+					    "log/scaling/load_unix_stream_uring_50.err\t180\tscaling "
+					    "unix_stream uring, 50 clients\tload\tunix_stream\t--address\t"
+					    "@ADDR:unix_stream_uring@\t--clients\t50\t--requests\t120\t"));
+	/* redis: nothing saved to disk (an empty --save, which a line of tabs
+	 * cannot hold: @EMPTY@), its port and socket the shell's; a benchmark
+	 * run each family and count, as many greetings as ours. */
+	if (strstr(out, "redis-start\t")) {
+		assert_non_null(strstr(out, "redis-start\tlog/scaling/redis-server.log\t@WORK@/redis.sock\t"
+					    "redis-server\t--port\t@PORT@\t--bind\t127.0.0.1\t--unixsocket\t"
+					    "@WORK@/redis.sock\t--unixsocketperm\t700\t--save\t@EMPTY@\t"
+					    "--appendonly\tno\t--dir\t@WORK@\t--maxclients\t4096\t"
+					    "--daemonize\tno\n"));
+		assert_non_null(strstr(out, "redis\tscaling/redis_unix_50.out\tlog/scaling/"
+					    "redis-benchmark.err\t180\tredis-benchmark unix, 50 clients\t"
+					    "redis-benchmark\t-t\tping_inline\t-c\t50\t-n\t6000\t--csv\t-s\t"
+					    "@WORK@/redis.sock\n"));
+		assert_non_null(strstr(out, "redis\tscaling/target/redis_tcp_1000_2.out\t"
+					    "log/scaling/redis-benchmark.err\t180\tredis-benchmark tcp, "
+					    "1000 clients\tredis-benchmark\t-t\tping_inline\t-c\t1000\t-n\t"
+					    "6000\t--csv\t-h\t127.0.0.1\t-p\t@PORT@\n"));
+		/* stopped once, after its last run */
+		const char *stop = strstr(out, "\nstop\tredis\n");
+		assert_non_null(stop);
+		assert_null(strstr(stop, "\nredis\t"));
+		assert_null(strstr(stop + 1, "\nstop\tredis\n"));
+	} else {
+		assert_non_null(strstr(out, "warn\tredis-server or redis-benchmark is not installed"));
+	}
+	/* perf attached to the server (@PID:NAME@) around one load, its count
+	 * into the run's directory. */
+	const char *count = strstr(out, "count\tscaling/counted/tcp_epoll_1000.perf\t");
+	if (count) {
+		char line[1024];
+		snprintf(line, sizeof line, "count\tscaling/counted/tcp_epoll_1000.perf\tlog/scaling/"
+			 "perf.log\t@WORK@/perf.ctl\t@WORK@/perf.ack\tperf\tstat\t-x,\t-o\t%s/scaling/"
+			 "counted/tcp_epoll_1000.perf\t-D\t-1\t--control\tfifo:@WORK@/perf.ctl,"
+			 "@WORK@/perf.ack\t-e\traw_syscalls:sys_enter,context-switches,task-clock\t-p\t"
+			 "@PID:tcp_epoll@\n", env->dir);
+		assert_non_null(strstr(out, line));
+		/* the next load is the counted one, and perf stops right after it */
+		const char *load = strstr(count, "\nload\t"), *eol = load ? strchr(load + 1, '\n') : NULL;
+		assert_non_null(eol);
+		assert_true(!strncmp(load, "\nload\tscaling/counted/tcp_epoll_1000.csv\t", 41));
+		assert_true(!strncmp(eol, "\nuncount\ttcp_epoll\n", 19));
+	} else {
 		assert_non_null(strstr(out, "warn\tperf is not installed"));
+	}
 }
 
 #define PER_TRANSPORT(test, name) \

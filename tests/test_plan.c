@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "analysis/layout.h"
+#include "plan.h" /* NETLAB_PREFIX, NETLAB_DEV */
 
 #define ENV struct test_env *env = *state
 #define OUT_CAP (1 << 18) /* a full run's peers plan: about 100 KiB */
@@ -55,6 +56,28 @@ static int lines_with(const char *line, bool prefix)
 
 /* ---- netlab ---------------------------------------------------------------- */
 
+/* Run 42's namespaces, as a command line's first fields. */
+#define NS_C NETLAB_PREFIX "-42-client"
+#define NS_S NETLAB_PREFIX "-42-server"
+#define IN_C "ip\tnetns\texec\t" NS_C "\t"
+#define IN_S "ip\tnetns\texec\t" NS_S "\t"
+#define DEV_C NETLAB_DEV "42c"
+
+/* The index of the first line of out that begins with prefix, after line
+ * `from` (-1: none): what comes before what. */
+static int line_at(const char *prefix, int from)
+{
+	int n = 0;
+	size_t len = strlen(prefix);
+	for (const char *p = out; *p; n++) {
+		size_t l = strcspn(p, "\n");
+		if (n > from && l >= len && !strncmp(p, prefix, len))
+			return n;
+		p += l + (p[l] == '\n');
+	}
+	return -1;
+}
+
 /* With netem every condition runs, applied by netem, 100 round trips each. */
 static void test_netlab_netem(void **state)
 {
@@ -66,97 +89,131 @@ static void test_netlab_netem(void **state)
 	assert_int_equal(lines_with("end", false), 7);
 	assert_int_equal(lines_with("step\t", true), 21);  /* 3 steps x 7 conditions */
 	assert_int_equal(lines_with("greet\t", true), 14);
-	assert_int_equal(lines_with("snmp\t", true), 14);
+	assert_int_equal(lines_with("save\t", true), 28); /* 2 namespaces, before and after */
 	HAS("condition\tclean\tclean/problems.tsv\tnone");
 	HAS("append\tconditions.tsv\tclean\t0\t0\t0\t0\tnone");
-	/* netem on the client's end of the link (run 42's: ipl42c), undone once
-	 * the condition is measured. */
-	HAS("tc\tc\tqdisc\tadd\tdev\tipl42c\troot\tnetem\tloss\t30%");
-	HAS("tc\tc\tqdisc\tadd\tdev\tipl42c\troot\tnetem\tdelay\t20ms");
-	HAS("tc\tc\tqdisc\tadd\tdev\tipl42c\troot\tnetem\tdelay\t10ms\treorder\t25%\t50%");
-	HAS("tc\tc\tqdisc\tadd\tdev\tipl42c\troot\tnetem\tduplicate\t10%");
-	assert_int_equal(lines_with("tc\t", true), 6); /* every condition but the clean one */
-	assert_int_equal(lines_with("undo\tc\ttc\tqdisc\tdel\tdev\tipl42c\troot", false), 6);
+	/* netem on the client's end of the link (run 42's: ipl42c). */
+	HAS("apply\t" IN_C "tc\tqdisc\tadd\tdev\t" DEV_C "\troot\tnetem\tloss\t30%");
+	HAS("apply\t" IN_C "tc\tqdisc\tadd\tdev\t" DEV_C "\troot\tnetem\tdelay\t20ms");
+	HAS("apply\t" IN_C "tc\tqdisc\tadd\tdev\t" DEV_C "\troot\tnetem\tdelay\t10ms\treorder\t25%\t50%");
+	HAS("apply\t" IN_C "tc\tqdisc\tadd\tdev\t" DEV_C "\troot\tnetem\tduplicate\t10%");
+	assert_int_equal(lines_with("apply\t", true), 6); /* every condition but the clean one */
+	assert_int_equal(lines_with("undo\t" IN_C "tc\tqdisc\tdel\tdev\t" DEV_C "\troot", false), 6);
 	assert_int_equal(lines_with("undo\t", true), 6);
-	assert_non_null(strstr(out, "\tnetem\tloss\t1%\nundo\tc\ttc\tqdisc\tdel\tdev\tipl42c\troot\n"
-				    "greet\ttcp\tloss1/greet.txt\n"));
+	/* Applied before the condition's first measurement, undone after its
+	 * last one, before its end. */
+	int cond = line_at("condition\tloss1\t", -1), apply = line_at("apply\t", cond);
+	int greet = line_at("greet\ttcp\tloss1/greet.txt\t", cond), load = line_at("step\ttcp load\t", cond);
+	int undo = line_at("undo\t", cond), end = line_at("end", cond);
+	assert_true(cond < apply && apply < greet && greet < load && load < undo && undo + 1 == end);
 	HAS("append\tconditions.tsv\treorder\t0\t10\t0\t25\ttc netem on the client's end of the "
 	    "link: netem delay 10ms reorder 25% 50%");
-	assert_int_equal(lines_with("netdelay\t", true) + lines_with("nft\t", true), 0);
-	HAS("snmp\tloss10/snmp_client_before\tloss10/snmp_server_before");
-	HAS("greet\tudp\tdup10/greet.txt");
-	HAS("step\ttcp latency\t180\tclean/tcp_latency.csv\tbench\tlatency\ttcp\t--address\t"
-	    "198.51.100.2:7411\t--count\t100\t--warmup\t0\t--timeout\t1000000\t--format\tcsv");
+	assert_int_equal(lines_with("netdelay\t", true) + lines_with("apply\t" IN_S, true), 0);
+	/* The counters of each namespace around the TCP round trips. */
+	HAS("save\tloss10/snmp_client_before\t" IN_C "cat\t/proc/net/snmp");
+	HAS("save\tloss10/snmp_server_after\t" IN_S "cat\t/proc/net/snmp");
+	assert_true(line_at("save\tloss10/snmp_server_before\t", -1) <
+		    line_at("step\ttcp latency\t180\tloss10/", -1));
+	assert_true(line_at("step\ttcp latency\t180\tloss10/", -1) <
+		    line_at("save\tloss10/snmp_client_after\t", -1));
+	HAS("greet\tudp\tdup10/greet.txt\t" IN_C "@IPCLAB@\tgreet\tudp\tnetlab\t--address\t"
+	    "198.51.100.2:7411");
+	HAS("step\ttcp latency\t180\tclean/tcp_latency.csv\t" IN_C "@IPCLAB@\tbench\tlatency\ttcp\t"
+	    "--address\t198.51.100.2:7411\t--count\t100\t--warmup\t0\t--timeout\t1000000\t--format\tcsv");
 	/* A UDP reply is given up on after 100 ms plus twice the delay. */
-	HAS("step\tudp latency\t180\tdelay20/udp_latency.csv\tbench\tlatency\tudp\t--address\t"
-	    "198.51.100.2:7411\t--count\t100\t--warmup\t0\t--timeout\t140\t--format\tcsv");
-	HAS("step\ttcp load\t180\tloss1/tcp_load.csv\tload\ttcp\t--address\t198.51.100.2:7411\t--clients\t"
-	    "4\t--requests\t25\t--pipeline\t4\t--timeout\t1000000\t--mode\tepoll\t--format\tcsv");
+	HAS("step\tudp latency\t180\tdelay20/udp_latency.csv\t" IN_C "@IPCLAB@\tbench\tlatency\tudp\t"
+	    "--address\t198.51.100.2:7411\t--count\t100\t--warmup\t0\t--timeout\t140\t--format\tcsv");
+	HAS("step\ttcp load\t180\tloss1/tcp_load.csv\t" IN_C "@IPCLAB@\tload\ttcp\t--address\t"
+	    "198.51.100.2:7411\t--clients\t4\t--requests\t25\t--pipeline\t4\t--timeout\t1000000\t"
+	    "--mode\tepoll\t--format\tcsv");
 	HAS("plot\t100 round trips per point");
 	/* netem makes the rest irrelevant. */
 	assert_int_equal(PLAN("netlab", "/tmp/run", "--id", "42", "--quick", "--no-nft", "x",
-			      "--no-queue", "y"), 0);
+			      "--no-queue-nft", "y", "--no-netdelay", "z"), 0);
 	HAS("say\timpairments: tc netem (the kernel has sch_netem)");
+	assert_int_equal(lines_with("apply\t" IN_C "tc\t", true), 6);
 	/* A full run: 1,000 round trips, 200 greetings a client, 900 s a step. */
 	assert_int_equal(PLAN("netlab", "/tmp/run", "--id", "42"), 0);
-	HAS("step\tudp latency\t900\tclean/udp_latency.csv\tbench\tlatency\tudp\t--address\t"
-	    "198.51.100.2:7411\t--count\t1000\t--warmup\t0\t--timeout\t100\t--format\tcsv");
+	HAS("step\tudp latency\t900\tclean/udp_latency.csv\t" IN_C "@IPCLAB@\tbench\tlatency\tudp\t"
+	    "--address\t198.51.100.2:7411\t--count\t1000\t--warmup\t0\t--timeout\t100\t--format\tcsv");
 	assert_int_equal(lines_with("step\ttcp load\t900\t", true), 7);
 	assert_int_equal(lines_with("say\t  load tcp: 4 clients x 200 greetings, 4 in flight each",
 				    false), 7);
 }
 
-/* Without netem: nftables drops and copies, netdelay holds back. */
+/* Without netem: nftables drops and copies, netdelay holds back, fed by
+ * nftables' queue where it works, else by iptables'. */
 static void test_netlab_nftables(void **state)
 {
 	ENV;
-	assert_int_equal(PLAN("netlab", "/tmp/run", "--id", "42", "--quick", "--no-netem", "no sch_netem",
-			      "--queue", "iptables"), 0);
+	assert_int_equal(PLAN("netlab", "/tmp/run", "--id", "42", "--quick", "--no-netem",
+			      "no sch_netem", "--no-queue-nft", "no nft_queue"), 0);
 	HAS("say\timpairments: nftables for loss and duplication; for delay and reordering: "
 	    "netdelay, fed by iptables (no sch_netem)");
 	assert_int_equal(lines_with("end", false), 7);
-	assert_int_equal(lines_with("tc\t", true), 0);
+	assert_int_equal(lines_with("apply\t" IN_C "tc\t", true), 0);
 	/* Dropped as they arrive at the server, copied as they leave the
 	 * client, and each table deleted where it was made. */
-	HAS("nft\ts\ttable ip ipclab_netlab { chain in { type filter hook prerouting priority 0; "
-	    "ip saddr 198.51.100.1 numgen random mod 100 < 1 drop; }; }");
-	HAS("nft\ts\ttable ip ipclab_netlab { chain in { type filter hook prerouting priority 0; "
-	    "ip saddr 198.51.100.1 numgen random mod 100 < 30 drop; }; }");
-	HAS("nft\tc\ttable ip ipclab_netlab { chain out { type filter hook output priority 0; "
-	    "ip daddr 198.51.100.2 numgen random mod 100 < 10 dup to 198.51.100.2 device "
-	    "\"ipl42c\"; }; }");
-	assert_int_equal(lines_with("undo\ts\tnft\tdelete\ttable\tip\tipclab_netlab", false), 3);
-	assert_int_equal(lines_with("undo\tc\tnft\tdelete\ttable\tip\tipclab_netlab", false), 1);
-	/* netdelay has no undo line: `end` stops it, after the rules. */
-	assert_non_null(strstr(out, "\nnetdelay\t10\t25\treorder/netdelay.txt\treorder/netdelay.log\n"
-				    "greet\ttcp\treorder/greet.txt\n"));
-	HAS("netdelay\t20\t0\tdelay20/netdelay.txt\tdelay20/netdelay.log");
-	HAS("netdelay\t10\t25\treorder/netdelay.txt\treorder/netdelay.log");
+	HAS("apply\t" IN_S "nft\ttable ip ipclab_netlab { chain in { type filter hook prerouting "
+	    "priority 0; ip saddr 198.51.100.1 numgen random mod 100 < 1 drop; }; }");
+	HAS("apply\t" IN_S "nft\ttable ip ipclab_netlab { chain in { type filter hook prerouting "
+	    "priority 0; ip saddr 198.51.100.1 numgen random mod 100 < 30 drop; }; }");
+	HAS("apply\t" IN_C "nft\ttable ip ipclab_netlab { chain out { type filter hook output "
+	    "priority 0; ip daddr 198.51.100.2 numgen random mod 100 < 10 dup to 198.51.100.2 device "
+	    "\"" DEV_C "\"; }; }");
+	assert_int_equal(lines_with("undo\t" IN_S "nft\tdelete\ttable\tip\tipclab_netlab", false), 3);
+	assert_int_equal(lines_with("undo\t" IN_C "nft\tdelete\ttable\tip\tipclab_netlab", false), 1);
+	/* netdelay in the server's namespace, then the rule that feeds it; the
+	 * rule is undone before `end` stops netdelay. */
+	HAS("netdelay\treorder/netdelay.txt\treorder/netdelay.log\t" IN_S "@NETDELAY@\t--queue\t0\t"
+	    "--delay\t10\t--reorder\t25");
+	HAS("netdelay\tdelay20/netdelay.txt\tdelay20/netdelay.log\t" IN_S "@NETDELAY@\t--queue\t0\t"
+	    "--delay\t20\t--reorder\t0");
+	int cond = line_at("condition\treorder\t", -1), nd = line_at("netdelay\t", cond);
+	assert_int_equal(line_at("apply\t" IN_S "iptables\t-t\traw\t-A\tPREROUTING\t", cond), nd + 1);
+	assert_int_equal(line_at("undo\t" IN_S "iptables\t-t\traw\t-D\tPREROUTING\t", cond) + 1,
+			 line_at("end", cond));
+	assert_true(line_at("step\ttcp load\t", cond) < line_at("undo\t", cond));
 	HAS("condition\treorder\treorder/problems.tsv\t(tc netem absent) netdelay, fed by an "
 	    "iptables NFQUEUE rule at the server's prerouting: holds each packet 10 ms, but lets "
 	    "25 % go at once, ahead of those held");
 	HAS("condition\tloss10\tloss10/problems.tsv\t(tc netem absent) nftables, server's "
 	    "prerouting: numgen random mod 100 < 10 drop");
+	/* nftables' own queue first, where it works. */
 	assert_int_equal(PLAN("netlab", "/tmp/run", "--id", "42", "--quick", "--no-netem", "a",
-			      "--queue", "nft"), 0);
+			      "--no-queue-iptables", "b"), 0);
 	HAS("condition\tdelay20\tdelay20/problems.tsv\t(tc netem absent) netdelay, fed by an "
 	    "nftables queue rule at the server's prerouting: holds each packet 20 ms");
+	assert_int_equal(lines_with("apply\t" IN_S "nft\ttable ip ipclab_netlab_q { chain q { type "
+				    "filter hook prerouting priority -300; ip saddr 198.51.100.1 queue "
+				    "num 0 bypass; }; }", false), 2); /* delay20, reorder */
+	assert_int_equal(lines_with("undo\t" IN_S "nft\tdelete\ttable\tip\tipclab_netlab_q", false), 2);
+	assert_int_equal(lines_with("apply\t" IN_S "iptables", true), 0);
 }
 
 /* What cannot be applied is skipped, with why, and not measured. */
 static void test_netlab_skipped(void **state)
 {
 	ENV;
+	/* No queue rule works: delay and reordering cannot be held back. */
 	assert_int_equal(PLAN("netlab", "/tmp/run", "--id", "42", "--quick", "--no-netem", "N",
-			      "--no-queue", "Q"), 0);
+			      "--no-queue-nft", "Q1", "--no-queue-iptables", "Q2"), 0);
 	HAS("append\tconditions.tsv\tdelay20\t0\t20\t0\t0\tskipped: holding packets back (delay, "
-	    "reordering) needs tc netem (N) or netdelay (Q)");
+	    "reordering) needs tc netem (N) or netdelay (neither nftables' queue nor iptables' "
+	    "NFQUEUE works here)");
 	assert_int_equal(lines_with("append\tconditions.tsv\treorder\t0\t10\t0\t25\tskipped: ",
 				    true), 1);
 	assert_int_equal(lines_with("end", false), 5);
 	assert_int_equal(lines_with("step\t", true), 15);
 	assert_int_equal(lines_with("netdelay", true), 0);
 	assert_int_equal(lines_with("say\t  latency tcp", true), 5);
+	/* netdelay is missing: the same, and why. */
+	assert_int_equal(PLAN("netlab", "/tmp/run", "--id", "42", "--quick", "--no-netem", "N",
+			      "--no-netdelay", "D"), 0);
+	HAS("say\timpairments: nftables for loss and duplication; for delay and reordering: D (N)");
+	HAS("append\tconditions.tsv\treorder\t0\t10\t0\t25\tskipped: holding packets back (delay, "
+	    "reordering) needs tc netem (N) or netdelay (D)");
+	assert_int_equal(lines_with("end", false), 5);
 
 	assert_int_equal(PLAN("netlab", "/tmp/run", "--id", "42", "--no-netem", "N", "--no-nft", "F"), 0);
 	HAS("say\timpairments: none available (N; F): only the clean link runs");
@@ -165,12 +222,13 @@ static void test_netlab_skipped(void **state)
 	assert_int_equal(lines_with("condition\t", true), 7);
 	assert_int_equal(lines_with("step\t", true), 3);
 	assert_int_equal(lines_with("step\ttcp latency\t900\tclean/", true), 1);
+	assert_int_equal(lines_with("apply\t", true) + lines_with("undo\t", true), 0);
 }
 
 static void test_netlab_usage(void **state)
 {
 	ENV;
-	assert_int_equal(PLAN("netlab", "/tmp/run", "--id", "42", "--queue", "pf"), IPC_USAGE);
+	assert_int_equal(PLAN("netlab", "/tmp/run", "--id", "42", "--queue", "nft"), IPC_USAGE);
 	assert_non_null(strstr(err, "usage: ipclab bench plan netlab"));
 	assert_int_equal(PLAN("netlab", "--quick"), IPC_USAGE);
 	assert_int_equal(PLAN("netlab", "/tmp/run", "--quick"), IPC_USAGE); /* no --id */
@@ -180,26 +238,46 @@ static void test_netlab_usage(void **state)
 	assert_int_equal(PLAN("netlab", "/tmp/run", "--id", "42", "/tmp/other"), IPC_USAGE);
 }
 
-/* The lab of run 42: its names, its queue rules and its servers, for the
- * shell to eval. */
+/* The lab of run 42: its runtime directory, hosts and link, the probes of
+ * what the kernel offers (each undone at once), its servers. */
 static void test_netlab_lab(void **state)
 {
 	ENV;
 	assert_int_equal(PLAN("netlab-lab", "42"), 0);
 	assert_string_equal(out,
-		"NS_C=ipclab-netlab-42-client\nNS_S=ipclab-netlab-42-server\nDEV_C=ipl42c\n"
-		"DEV_S=ipl42s\nADDR_C=198.51.100.1\nADDR_S=198.51.100.2\nSERVER=198.51.100.2:7411\n"
-		"NFT_TABLE=ipclab_netlab\nQUEUE=0\nQUEUE_TABLE=ipclab_netlab_q\n"
-		"QUEUE_NFT='table ip ipclab_netlab_q { chain q { type filter hook prerouting "
-		"priority -300; ip saddr 198.51.100.1 queue num 0 bypass; }; }'\n"
-		"QUEUE_IPTABLES=(-s 198.51.100.1 -j NFQUEUE --queue-num 0 --queue-bypass)\n"
-		"RUNDIR=ipclab-netlab-42.XXXXXX\n"
-		"SERVE_tcp=(serve tcp --address 198.51.100.2:7411 --mode epoll --idle-timeout 1000000)\n"
-		"SERVE_udp=(serve udp --address 198.51.100.2:7411)\n");
+		"rundir\t" NETLAB_PREFIX "-42.XXXXXX\n"
+		"namespace\t" NS_C "\nnamespace\t" NS_S "\n"
+		"veth\t" DEV_C "\t" NETLAB_DEV "42s\n"
+		"do\tip\tlink\tset\t" DEV_C "\tnetns\t" NS_C "\n"
+		"do\tip\tlink\tset\t" NETLAB_DEV "42s\tnetns\t" NS_S "\n"
+		"do\t" IN_C "ip\taddr\tadd\t198.51.100.1/24\tdev\t" DEV_C "\n"
+		"do\t" IN_S "ip\taddr\tadd\t198.51.100.2/24\tdev\t" NETLAB_DEV "42s\n"
+		"do\t" IN_C "ip\tlink\tset\tlo\tup\n"
+		"do\t" IN_S "ip\tlink\tset\tlo\tup\n"
+		"do\t" IN_C "ip\tlink\tset\t" DEV_C "\tup\n"
+		"do\t" IN_S "ip\tlink\tset\t" NETLAB_DEV "42s\tup\n"
+		"say\tlab: " NS_C " (198.51.100.1, " DEV_C ") <-> " NS_S " (198.51.100.2, "
+		NETLAB_DEV "42s), servers on 198.51.100.2:7411\n"
+		"probe\tnetem\ttc netem\t" IN_C "tc\tqdisc\tadd\tdev\t" DEV_C "\troot\tnetem\tdelay\t0ms\n"
+		"undo\t" IN_C "tc\tqdisc\tdel\tdev\t" DEV_C "\troot\n"
+		"probe\tnft\tnftables\t" IN_C "nft\tadd\ttable\tip\tipclab_netlab\n"
+		"undo\t" IN_C "nft\tdelete\ttable\tip\tipclab_netlab\n"
+		"probe\tqueue-nft\tnftables' queue\t" IN_S "nft\ttable ip ipclab_netlab_q { chain q { "
+		"type filter hook prerouting priority -300; ip saddr 198.51.100.1 queue num 0 "
+		"bypass; }; }\n"
+		"undo\t" IN_S "nft\tdelete\ttable\tip\tipclab_netlab_q\n"
+		"probe\tqueue-iptables\tiptables' NFQUEUE\t" IN_S "iptables\t-t\traw\t-A\tPREROUTING\t"
+		"-s\t198.51.100.1\t-j\tNFQUEUE\t--queue-num\t0\t--queue-bypass\n"
+		"undo\t" IN_S "iptables\t-t\traw\t-D\tPREROUTING\t-s\t198.51.100.1\t-j\tNFQUEUE\t"
+		"--queue-num\t0\t--queue-bypass\n"
+		"server\ttcp\t" IN_S "@IPCLAB@\tserve\ttcp\t--address\t198.51.100.2:7411\t--mode\tepoll\t"
+		"--idle-timeout\t1000000\n"
+		"server\tudp\t" IN_S "@IPCLAB@\tserve\tudp\t--address\t198.51.100.2:7411\n");
 	/* The names netlab-stale looks for: a veth end's name fits IFNAMSIZ
 	 * (15 characters) with the largest pid Linux gives (2^22). */
 	assert_int_equal(PLAN("netlab-lab", "4194304"), 0);
-	assert_non_null(strstr(out, "\nDEV_C=ipl4194304c\nDEV_S=ipl4194304s\n"));
+	HAS("veth\t" NETLAB_DEV "4194304c\t" NETLAB_DEV "4194304s");
+	assert_true(strlen(NETLAB_DEV "4194304c") <= 15);
 	assert_int_equal(PLAN("netlab-lab"), IPC_USAGE);
 	assert_int_equal(PLAN("netlab-lab", "-1"), IPC_USAGE);
 	assert_int_equal(PLAN("netlab-lab", "42", "43"), IPC_USAGE);
@@ -251,9 +329,9 @@ static void test_netlab_stale(void **state)
 	pid_t d = dead_pid();
 	snprintf(gone, sizeof gone, "%d", (int)d);
 	snprintf(self, sizeof self, "%d", (int)getpid());
-	snprintf(dead, sizeof dead, "%s/ipclab-netlab-%d.Ab12Cd", tmp, (int)d);
-	snprintf(alive, sizeof alive, "%s/ipclab-netlab-%d.Xy34Zw", tmp, (int)getppid());
-	snprintf(other, sizeof other, "%s/ipclab-netlab-%d-client", tmp, (int)d);
+	snprintf(dead, sizeof dead, "%s/" NETLAB_PREFIX "-%d.Ab12Cd", tmp, (int)d);
+	snprintf(alive, sizeof alive, "%s/" NETLAB_PREFIX "-%d.Xy34Zw", tmp, (int)getppid());
+	snprintf(other, sizeof other, "%s/" NETLAB_PREFIX "-%d-client", tmp, (int)d);
 	assert_int_equal(mkdir(dead, 0700), 0);
 	assert_int_equal(mkdir(alive, 0700), 0);
 	assert_int_equal(mkdir(other, 0700), 0);
@@ -264,10 +342,11 @@ static void test_netlab_stale(void **state)
 	keep ? setenv("TMPDIR", keep, 1) : unsetenv("TMPDIR");
 	free(keep);
 	assert_int_equal(rc, 0);
-	snprintf(line, sizeof line, "directory\t%s", dead);
+	snprintf(line, sizeof line, "stale-directory\t%s", dead);
 	HAS(line);
 	assert_null(strstr(out, alive)); /* its run goes on */
 	assert_null(strstr(out, other)); /* not a name mktemp gives */
+	assert_int_equal(lines_with("say\t", true), 0); /* a directory goes quietly */
 	/* The run asking is never stale, even with its pid named in the dir. */
 	assert_int_equal(setenv("TMPDIR", tmp, 1), 0);
 	rc = PLAN("netlab-stale", gone);
@@ -824,6 +903,40 @@ static void test_peers_plan(void **state)
 	rmdir(bin);
 }
 
+/* ---- the start of a run ------------------------------------------------------ */
+
+/* What a run says first: where its results go, its size, the CPUs its
+ * placements use (two at most); on one CPU, that the two-CPU placement
+ * is left out. */
+static void test_start(void **state)
+{
+	ENV;
+	cpu_set_t keep, one;
+	char line[128];
+	assert_int_equal(sched_getaffinity(0, sizeof keep, &keep), 0);
+	int n = CPU_COUNT(&keep) > 2 ? 2 : CPU_COUNT(&keep);
+	assert_int_equal(PLAN("start", "/tmp/run", "--quick"), 0);
+	snprintf(line, sizeof line, "say\tresults in /tmp/run (quick run, %d CPU%s)", n,
+		 n > 1 ? "s" : "");
+	HAS(line);
+	assert_int_equal(lines_with("warn\t", true), n < 2);
+	HAS("link\tlatest-quick"); /* a quick run leaves `latest` to the last full one */
+	CPU_ZERO(&one);
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &keep)) {
+			CPU_SET(c, &one);
+			break;
+		}
+	assert_int_equal(sched_setaffinity(0, sizeof one, &one), 0); /* the child inherits it */
+	int rc = PLAN("start", "/tmp/run");
+	assert_int_equal(sched_setaffinity(0, sizeof keep, &keep), 0);
+	assert_int_equal(rc, 0);
+	HAS("say\tresults in /tmp/run (full run, 1 CPU)");
+	HAS("warn\tonly one CPU available: the two-CPU placement was skipped");
+	HAS("link\tlatest");
+	assert_int_equal(PLAN("start"), IPC_USAGE);
+}
+
 /* ---- many clients ------------------------------------------------------------ */
 
 /* Under 1,100 descriptors (the 1000-client points and a few), the scaling
@@ -905,6 +1018,34 @@ static void test_same_run(void **state)
 	rmdir(b);
 }
 
+/* ---- bench/lib.sh: how a plan's lines reach the commands ---------------- */
+
+/* follow carries out each line by its function line_KIND, given its fields
+ * with the run's words put in: @NAME@ is AT[NAME] (a value with `&` in it
+ * as it is), @EMPTY@ an empty argument (redis-server's `--save ""`), and a
+ * word the run does not know yet stays as it is (peers.sh fills @PORT@
+ * once it has a port). */
+static void test_follow(void **state)
+{
+	ENV;
+	char plan[600];
+	snprintf(plan, sizeof plan, "%s/plan.tsv", env->dir);
+	put(plan, "args\tredis-server\t--save\t@EMPTY@\t--dir\t@WORK@/x\n"
+		  "args\t@ADDR:tcp_epoll@\t-p\t@PORT@\n"
+		  "two-words\t@EMPTY@\t@EMPTY@\n");
+	const char *script =
+		". bench/lib.sh; AT[WORK]=/w AT[ADDR:tcp_epoll]='127.0.0.1:5&6';"
+		"line_args() { printf '[%s]' \"$@\"; echo; };"
+		"line_two_words() { echo \"$# arguments\"; };"
+		"follow <\"$1\"";
+	const char *argv[] = { "/bin/bash", "-c", script, "bash", plan, NULL };
+	assert_int_equal(test_run_argv(env, NULL, out, sizeof out, err, sizeof err, argv), 0);
+	assert_string_equal(out, "[redis-server][--save][][--dir][/w/x]\n"
+				 "[127.0.0.1:5&6][-p][@PORT@]\n"
+				 "2 arguments\n");
+	unlink(plan);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -925,7 +1066,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_peer_figures, test_env_setup, test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_process_plan, test_env_setup, test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_peers_plan, test_env_setup, test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_start, test_env_setup, test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_scaling_nofile, test_env_setup, test_env_teardown),
+		cmocka_unit_test_setup_teardown(test_follow, test_env_setup, test_env_teardown),
 		cmocka_unit_test_setup_teardown(test_same_run, test_env_setup, test_env_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
