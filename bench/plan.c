@@ -234,7 +234,7 @@ static void lat_rounds_of(const struct sizing *s, struct lat_rounds *lr)
 
 /* One round of one latency row: its CSV and its samples, named by round. */
 static int lat_round(const struct lat_rounds *lr, const char *dir, const char *t, const char *file_t,
-		     const char *mode, const char *pin, unsigned r, bool spin)
+		     const char *mode, const char *pin, unsigned r, bool spin, const char *batch)
 {
 	char samples[4096], rel[512];
 	struct layout_file f = { .kind = LF_LATENCY_SAMPLES, .transport = file_t, .mode = mode,
@@ -242,35 +242,19 @@ static int lat_round(const struct lat_rounds *lr, const char *dir, const char *t
 	if (layout_path(rel, sizeof rel, &f) < 0)
 		return -1;
 	snprintf(samples, sizeof samples, "%s/%s", dir, rel);
-	/* shm: how each round trip's waits ended, beside its samples */
+	/* shm: how each round trip's waits ended, beside its samples (not
+	 * with --batch: a batch's mean has no single wait to note) */
 	char waits[4096] = "";
 	const struct ipc_transport *tr = ipc_transport_find(t);
 	f.kind = LF_LATENCY_WAITS;
-	if (tr && tr->wait_tally && layout_path(rel, sizeof rel, &f) == 0)
+	if (!batch && tr && tr->wait_tally && layout_path(rel, sizeof rel, &f) == 0)
 		snprintf(waits, sizeof waits, "%s/%s", dir, rel);
 	f.kind = LF_LATENCY;
 	bool echo = !strcmp(mode, "echo");
 	return run(&f, "bench", "latency", t, "--count", lr->count, "--warmup", lr->warm,
 		   "--format", "csv", "--samples", samples, echo ? "--size" : "", echo ? "64" : "",
 		   spin ? "--wait" : "", spin ? "spin" : "", *waits ? "--waits" : "", waits,
-		   PIN_ARGS(pin), NULL);
-}
-
-/* One round of shm spinning, timed in batches as `bench pingpong` is: no
- * --waits (a batch's mean has no single wait to note). */
-static int lat_batch_round(const struct lat_rounds *lr, const char *dir, const char *pin,
-			   unsigned r, const char *batch)
-{
-	char samples[4096], rel[512];
-	struct layout_file f = { .kind = LF_LATENCY_SAMPLES, .transport = "shm-spin-batch",
-				 .mode = "greeting", .pin = pin, .round = (int)r };
-	if (layout_path(rel, sizeof rel, &f) < 0)
-		return -1;
-	snprintf(samples, sizeof samples, "%s/%s", dir, rel);
-	f.kind = LF_LATENCY;
-	return run(&f, "bench", "latency", "shm", "--count", lr->count, "--warmup", lr->warm,
-		   "--format", "csv", "--samples", samples, "--wait", "spin", "--batch", batch,
-		   PIN_ARGS(pin), NULL);
+		   batch ? "--batch" : "", batch ? batch : "", PIN_ARGS(pin), NULL);
 }
 
 /* The client's round trip through io_uring (--io uring: the write and the
@@ -329,7 +313,7 @@ static int plan_latency(const struct sizing *s, const struct places *p, const ch
 			for (int echo = 0; echo < 2; echo++)
 				for (size_t j = 0; j < p->nall; j++)
 					rc |= lat_round(&lr, dir, t, t, echo ? "echo" : "greeting",
-							p->all[j], r, false);
+							p->all[j], r, false, NULL);
 		}
 	/* Beside the transports: shm spinning instead of sleeping on its
 	 * doorbell (in rounds too), and the floor under every round trip, one
@@ -346,8 +330,9 @@ static int plan_latency(const struct sizing *s, const struct places *p, const ch
 		say("shm --wait spin (%u rounds, each trip timed and in batches of %s) and the "
 		    "cache-line ping-pong, %s", lr.rounds, batch, where(pin, w, sizeof w));
 		for (unsigned r = 1; r <= lr.rounds; r++) {
-			rc |= lat_round(&lr, dir, "shm", "shm-spin", "greeting", pin, r, true);
-			rc |= lat_batch_round(&lr, dir, pin, r, batch);
+			rc |= lat_round(&lr, dir, "shm", "shm-spin", "greeting", pin, r, true, NULL);
+			rc |= lat_round(&lr, dir, "shm", "shm-spin-batch", "greeting", pin, r, true,
+					batch);
 		}
 		struct layout_file pp = { .kind = LF_LATENCY, .transport = "pingpong", .pin = pin };
 		rc |= run(&pp, "bench", "pingpong", "--pin", pin, "--format", "csv", NULL);
